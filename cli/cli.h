@@ -1,0 +1,57 @@
+/* Shared pieces of the command-line tool: the command table, exit codes,
+ * opening the store, printing errors and JSON. */
+#ifndef TS_CLI_H
+#define TS_CLI_H
+
+#include <stdio.h>
+
+#include "trailseal/trailseal.h"
+
+enum {
+    TS_EXIT_OK = 0,
+    TS_EXIT_NEGATIVE = 1, /* a negative result: tampering found, ... */
+    TS_EXIT_USAGE = 2     /* bad usage or unreadable input */
+};
+
+/* What every command receives. */
+typedef struct ts_cli {
+    const char *store_path; /* --store, $TRAILSEAL_STORE or ./trailseal.db */
+    const char *argv0;
+} ts_cli;
+
+typedef struct ts_command {
+    const char *name;
+    const char *summary;
+    int (*run)(const ts_cli *cli, int argc, char **argv);
+} ts_command;
+
+int cmd_init(const ts_cli *cli, int argc, char **argv);
+int cmd_key(const ts_cli *cli, int argc, char **argv);
+int cmd_ingest(const ts_cli *cli, int argc, char **argv);
+int cmd_verify(const ts_cli *cli, int argc, char **argv);
+int cmd_checkpoint(const ts_cli *cli, int argc, char **argv);
+int cmd_search(const ts_cli *cli, int argc, char **argv);
+int cmd_report(const ts_cli *cli, int argc, char **argv);
+int cmd_stats(const ts_cli *cli, int argc, char **argv);
+
+/* Prints "trailseal: <message>" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Exit code for a library status: 2 for input and usage problems, else 1...
+ * but failures to run at all are 2 too: only a verdict is 1. */
+int cli_exit_for(int status);
+
+/* Opens the store or prints why not; NULL on failure. */
+ts_store *cli_open_store(const ts_cli *cli, unsigned flags);
+
+/* Prints a usage message for a bad option and returns TS_EXIT_USAGE. */
+int cli_usage_error(const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Writes s as a JSON string (with quotes); NULL as null. */
+void cli_json_string(FILE *out, const char *s);
+
+/* Parses a time option; prints the error and returns -1 when bad. */
+int cli_parse_time(const char *option, const char *text, int64_t *out);
+
+#endif

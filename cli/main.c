@@ -1,0 +1,78 @@
+/* trailseal: the command table and global options. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const ts_command commands[] = {
+    {"init", "create a store and its signing key", cmd_init},
+    {"key", "print the store's verifier key", cmd_key},
+    {"ingest", "seal and index log files", cmd_ingest},
+    {"verify", "recompute and check the whole chain", cmd_verify},
+    {"checkpoint", "print the newest signed checkpoint", cmd_checkpoint},
+    {"search", "search access history", cmd_search},
+    {"report", "write the evidence workbook", cmd_report},
+    {"stats", "count what the store holds", cmd_stats},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: trailseal [--store PATH] COMMAND [OPTIONS]\n\n"
+                 "commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nThe store is --store PATH, else $TRAILSEAL_STORE, else "
+                 "./trailseal.db;\nits key is PATH.key. "
+                 "'trailseal COMMAND --help' describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"store", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    ts_cli cli;
+    int c;
+
+    cli.argv0 = argv[0];
+    cli.store_path = getenv("TRAILSEAL_STORE");
+    if (cli.store_path == NULL || *cli.store_path == '\0')
+        cli.store_path = "trailseal.db";
+    /* '+': stop at the command; its options are its own. */
+    while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            cli.store_path = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return TS_EXIT_OK;
+        case 'V':
+            printf("trailseal %s\n", TRAILSEAL_VERSION);
+            return TS_EXIT_OK;
+        default:
+            usage(stderr);
+            return TS_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return TS_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(argv[optind], commands[i].name) == 0) {
+            int sub_argc = argc - optind;
+            char **sub_argv = argv + optind;
+            optind = 1; /* each command parses its own options from here */
+            return commands[i].run(&cli, sub_argc, sub_argv);
+        }
+    }
+    cli_error("'%s' is not a command", argv[optind]);
+    usage(stderr);
+    return TS_EXIT_USAGE;
+}

@@ -1,0 +1,52 @@
+/* Private helpers shared by every module: buffers, encodings, hashing. */
+#ifndef TS_COMMON_H
+#define TS_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trailseal/error.h"
+
+#define TS_SHA256_SIZE 32
+
+/* A growable byte buffer with a hard cap. Embedded: init -> release. */
+typedef struct ts_buf {
+    uint8_t *data;
+    size_t len;
+    size_t size;   /* allocated bytes */
+    size_t cap;    /* most bytes it may ever hold */
+} ts_buf;
+
+/* Starts an empty buffer that may grow to `cap` bytes. */
+void ts_buf_init(ts_buf *buf, size_t cap);
+/* Frees the buffer's memory; the buffer is empty and usable afterwards. */
+void ts_buf_release(ts_buf *buf);
+/* Makes room for `extra` more bytes. TS_ELIMIT past the cap, TS_ENOMEM. */
+int ts_buf_reserve(ts_buf *buf, size_t extra, ts_error *err);
+int ts_buf_append(ts_buf *buf, const void *data, size_t len, ts_error *err);
+int ts_buf_append_byte(ts_buf *buf, uint8_t byte, ts_error *err);
+/* Appends a NUL without counting it in len, so data can be used as a C string. */
+int ts_buf_terminate(ts_buf *buf, ts_error *err);
+
+/* SHA-256 of data into out (32 bytes). Returns 0 or TS_ECRYPTO. */
+int ts_sha256(const void *data, size_t len, uint8_t out[TS_SHA256_SIZE]);
+
+/* Lowercase hex of len bytes into out (2*len+1 bytes with NUL). */
+void ts_hex_encode(const uint8_t *data, size_t len, char *out);
+/* Decodes exactly 2*len hex digits; -1 on a bad digit or length. */
+int ts_hex_decode(const char *text, uint8_t *out, size_t len);
+
+/* Standard base64 with padding. Encoding writes 4*ceil(len/3)+1 bytes. */
+size_t ts_base64_encoded_size(size_t len);
+void ts_base64_encode(const uint8_t *data, size_t len, char *out);
+/* Decodes standard base64 with padding into out (size out_size). Rejects
+ * bad characters, bad padding and non-zero trailing bits. Returns the
+ * decoded length or -1. */
+long ts_base64_decode(const char *text, size_t text_len, uint8_t *out,
+                      size_t out_size);
+
+/* Overflow-checked size arithmetic: 0 on success, -1 on overflow. */
+int ts_size_mul(size_t a, size_t b, size_t *out);
+int ts_size_add(size_t a, size_t b, size_t *out);
+
+#endif

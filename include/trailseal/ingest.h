@@ -1,0 +1,26 @@
+/* Readers: turning files and streams of a known format into sources of entries. */
+#ifndef TRAILSEAL_INGEST_H
+#define TRAILSEAL_INGEST_H
+
+#include "trailseal/error.h"
+#include "trailseal/source.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Opens a reader for `path` ("-" reads standard input) in `format`.
+ * Formats: "pg-stderr" (config = the server's log_line_prefix, required).
+ * On success *out is the caller's, released with ts_source_free().
+ * Returns TS_EINVAL for an unknown format or a bad config, TS_EIO when the
+ * file cannot be opened. */
+int ts_source_open_file(ts_source **out, const char *format,
+                        const char *config, const char *path, ts_error *err);
+
+/* The formats ts_source_open_file accepts, NULL-terminated. */
+const char *const *ts_source_formats(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,42 @@
+/* The evidence report: an XLSX workbook over a period of the index. */
+#ifndef TRAILSEAL_REPORT_H
+#define TRAILSEAL_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trailseal/error.h"
+#include "trailseal/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ts_report_options {
+    int64_t since_us;          /* inclusive; INT64_MIN = open */
+    int64_t until_us;          /* exclusive; INT64_MAX = open */
+    const char *out_dir;       /* created when missing */
+    const char *store_path;    /* shown on the cover */
+    const char *controls_path; /* controls.yaml; NULL = no data classes */
+} ts_report_options;
+
+#define TS_REPORT_MAX_SHEETS 16
+
+typedef struct ts_report_result {
+    char workbook_path[4096];
+    size_t n_sheets;
+    struct {
+        char name[32];
+        uint64_t rows;
+    } sheets[TS_REPORT_MAX_SHEETS];
+    ts_verdict verdict;        /* verification verdict printed on the cover */
+} ts_report_result;
+
+/* Verifies the store, then writes <out_dir>/evidence.xlsx. */
+int ts_report_write(ts_store *store, const ts_report_options *opts,
+                    ts_report_result *out, ts_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,114 @@
+/* The store: sealed entries in a Merkle log with signed checkpoints, plus the index. */
+#ifndef TRAILSEAL_STORE_H
+#define TRAILSEAL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trailseal/error.h"
+#include "trailseal/event.h"
+#include "trailseal/source.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ts_store ts_store;
+
+/* Creates a new store at `path` and its signing key at `<path>.key` (mode
+ * 0600). Fails with TS_EEXIST when either exists. *out is the caller's,
+ * released with ts_store_free(). */
+int ts_store_create(ts_store **out, const char *path, ts_error *err);
+
+enum {
+    TS_STORE_READONLY = 1 << 0, /* open without write access */
+    TS_STORE_NO_KEY = 1 << 1    /* do not load the private key (read-only use) */
+};
+
+/* Opens an existing store. Unless TS_STORE_NO_KEY is given, loads the key
+ * file `<path>.key` and refuses it (TS_EPERM) when group or others can read
+ * it. *out is the caller's, released with ts_store_free(). */
+int ts_store_open(ts_store **out, const char *path, unsigned flags,
+                  ts_error *err);
+
+/* Closes the store. Accepts NULL. */
+void ts_store_free(ts_store *store);
+
+/* The store's origin line (also the signing key's name), borrowed until
+ * ts_store_free(). */
+const char *ts_store_origin(const ts_store *store);
+
+/* Writes the C2SP note verifier key "name+keyid+base64(0x01||pubkey)" into
+ * buf. Returns TS_ELIMIT when buf is too small. */
+int ts_store_verifier_key(const ts_store *store, char *buf, size_t size,
+                          ts_error *err);
+
+/* Where a per-entry problem goes: the library never prints. `source` is the
+ * source's name, `line` the entry's first line, `message` one line. */
+typedef void (*ts_diag_fn)(void *ctx, const char *source, uint64_t line,
+                           const char *message);
+
+typedef struct ts_ingest_options {
+    size_t batch_entries;          /* entries per commit; 0 = default */
+    int64_t checkpoint_interval_us; /* longest time between commits; 0 = 60 s */
+    ts_diag_fn diag;               /* may be NULL */
+    void *diag_ctx;
+} ts_ingest_options;
+
+typedef struct ts_ingest_stats {
+    uint64_t entries_sealed;   /* new entries sealed by this call */
+    uint64_t entries_skipped;  /* before the saved cursor: already sealed */
+    uint64_t unparsed;         /* sealed entries whose event is TS_EVENT_UNPARSED */
+    uint64_t commits;          /* transactions committed (each signs a checkpoint) */
+    uint64_t tree_size;        /* entries in the store afterwards */
+} ts_ingest_stats;
+
+/* Seals every entry `src` produces after the cursor saved for its key,
+ * indexes its event, and commits in batches: each commit stores the blocks,
+ * the index rows, the source cursor and a signed checkpoint in one SQLite
+ * transaction. Re-running on the same content seals nothing twice. */
+int ts_store_ingest(ts_store *store, ts_source *src,
+                    const ts_ingest_options *opts, ts_ingest_stats *out,
+                    ts_error *err);
+
+/* The newest signed checkpoint note (C2SP tlog-checkpoint). *out_note is
+ * the caller's, released with free(). TS_ENOTFOUND when nothing is sealed. */
+int ts_store_checkpoint(ts_store *store, char **out_note, ts_error *err);
+
+typedef enum ts_verdict {
+    TS_VERDICT_INTACT = 0,
+    TS_VERDICT_TAMPERED = 1
+} ts_verdict;
+
+typedef struct ts_verify_report {
+    ts_verdict verdict;
+    uint64_t entries;          /* entries recomputed */
+    uint64_t blocks;
+    uint64_t checkpoints;      /* signed checkpoints checked */
+    int64_t first_bad_entry;   /* -1 when none */
+    int64_t first_bad_block;   /* -1 when none */
+    char key_id[9];            /* hex key id the signatures were checked with */
+    char problem[TS_ERROR_MSG_SIZE]; /* first problem found, "" when intact */
+} ts_verify_report;
+
+/* Recomputes every entry, block and root from the stored bytes, and checks
+ * every checkpoint's signature and root. Returns 0 when verification ran
+ * (the verdict is in *out), a negative status when it could not run. */
+int ts_store_verify(ts_store *store, ts_verify_report *out, ts_error *err);
+
+typedef struct ts_store_stats {
+    uint64_t entries;
+    uint64_t unparsed;
+    uint64_t sessions;
+    uint64_t checkpoints;
+    uint64_t blocks;
+    uint64_t sources;
+    uint64_t events_by_kind[TS_EVENT_KIND_COUNT];
+} ts_store_stats;
+
+int ts_store_get_stats(ts_store *store, ts_store_stats *out, ts_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

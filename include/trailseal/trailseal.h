@@ -1,0 +1,16 @@
+/* The whole public API of libtrailseal. */
+#ifndef TRAILSEAL_TRAILSEAL_H
+#define TRAILSEAL_TRAILSEAL_H
+
+#include "trailseal/error.h"
+#include "trailseal/event.h"
+#include "trailseal/ingest.h"
+#include "trailseal/query.h"
+#include "trailseal/report.h"
+#include "trailseal/source.h"
+#include "trailseal/store.h"
+#include "trailseal/time.h"
+
+#define TRAILSEAL_VERSION "0.1.0"
+
+#endif

@@ -1,0 +1,129 @@
+-- trailseal index schema: the interpretation of sealed entries.
+-- Everything here can be recomputed from the chain (trailseal reindex).
+-- Times are microseconds since the Unix epoch, UTC. `seq` is the entry index
+-- in the Merkle log: `trailseal prove --index <seq>` proves the entry.
+
+CREATE TABLE IF NOT EXISTS sources (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,        -- hex SHA-256 of format, config, first line
+    name TEXT NOT NULL,              -- path (or "-") it was last read from
+    format TEXT NOT NULL,            -- e.g. pg-stderr
+    config TEXT NOT NULL,            -- e.g. the log_line_prefix
+    cursor_position INTEGER NOT NULL DEFAULT 0, -- bytes sealed so far
+    cursor_line INTEGER NOT NULL DEFAULT 1,     -- next line number
+    n_entries INTEGER NOT NULL DEFAULT 0,
+    first_seq INTEGER,
+    last_seq INTEGER,
+    first_ingested_us INTEGER,
+    last_ingested_us INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS event_kinds (
+    kind INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,         -- entry index in the chain
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    line INTEGER NOT NULL,           -- first line of the entry in its source
+    kind INTEGER NOT NULL REFERENCES event_kinds(kind),
+    time_us INTEGER,
+    pid INTEGER,
+    session_id TEXT,
+    session_line INTEGER,
+    account TEXT,
+    database TEXT,
+    application TEXT,
+    client_host TEXT,
+    client_port TEXT,
+    severity TEXT,
+    sqlstate TEXT,
+    message TEXT,
+    detail TEXT,
+    query TEXT,
+    audit_type TEXT,
+    statement_id INTEGER,
+    substatement_id INTEGER,
+    audit_class TEXT,
+    command TEXT,
+    object_type TEXT,
+    object_name TEXT,
+    statement TEXT,
+    parameter TEXT,
+    tls_protocol TEXT,
+    tls_cipher TEXT,
+    session_duration_us INTEGER,
+    unparsed_reason TEXT
+);
+CREATE INDEX IF NOT EXISTS events_by_time ON events(time_us);
+CREATE INDEX IF NOT EXISTS events_by_account ON events(account, time_us);
+CREATE INDEX IF NOT EXISTS events_by_object ON events(object_name, time_us);
+CREATE INDEX IF NOT EXISTS events_by_session ON events(session_id);
+CREATE INDEX IF NOT EXISTS events_by_kind ON events(kind, time_us);
+
+-- Full text over what people search for: statement text, object, message.
+CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
+    statement, object_name, message,
+    content='events', content_rowid='seq');
+
+-- One row per database session (PostgreSQL %c session id).
+CREATE TABLE IF NOT EXISTS sessions (
+    session_id TEXT PRIMARY KEY,
+    source_id INTEGER REFERENCES sources(id),
+    pid INTEGER,
+    account TEXT,
+    database TEXT,
+    application TEXT,
+    client_host TEXT,
+    tls_protocol TEXT,
+    tls_cipher TEXT,
+    started_us INTEGER,
+    ended_us INTEGER,
+    n_events INTEGER NOT NULL DEFAULT 0,
+    n_statements INTEGER NOT NULL DEFAULT 0,
+    auth_failed INTEGER NOT NULL DEFAULT 0
+);
+
+-- One row per database account seen.
+CREATE TABLE IF NOT EXISTS accounts (
+    name TEXT PRIMARY KEY,
+    first_seen_us INTEGER,
+    last_seen_us INTEGER,
+    n_events INTEGER NOT NULL DEFAULT 0,
+    n_statements INTEGER NOT NULL DEFAULT 0,
+    n_auth_failures INTEGER NOT NULL DEFAULT 0
+);
+
+-- Documented views: what reports and auditors query.
+CREATE VIEW IF NOT EXISTS v_events AS
+SELECT e.seq AS entry_index,
+       strftime('%Y-%m-%dT%H:%M:%fZ', e.time_us / 1e6, 'unixepoch') AS time,
+       e.time_us, k.name AS kind, s.name AS source, e.line,
+       e.session_id, e.pid, e.account, e.database, e.application,
+       e.client_host, e.severity, e.sqlstate, e.message, e.detail, e.query,
+       e.audit_type, e.statement_id, e.substatement_id, e.audit_class,
+       e.command, e.object_type, e.object_name, e.statement, e.parameter,
+       e.tls_protocol, e.tls_cipher, e.session_duration_us, e.unparsed_reason
+FROM events e
+JOIN event_kinds k ON k.kind = e.kind
+JOIN sources s ON s.id = e.source_id;
+
+CREATE VIEW IF NOT EXISTS v_audit AS
+SELECT * FROM v_events WHERE kind = 'audit';
+
+CREATE VIEW IF NOT EXISTS v_failed_logins AS
+SELECT * FROM v_events WHERE kind = 'auth_failure';
+
+CREATE VIEW IF NOT EXISTS v_permission_denied AS
+SELECT * FROM v_events
+WHERE kind = 'error' AND (sqlstate = '42501' OR message LIKE 'permission denied%');
+
+-- Privileged and DDL activity: DDL and ROLE classes, plus statements that
+-- change ownership or privileges whatever their class.
+CREATE VIEW IF NOT EXISTS v_privileged AS
+SELECT * FROM v_events
+WHERE kind = 'audit'
+  AND (audit_class IN ('DDL', 'ROLE')
+       OR command IN ('GRANT', 'REVOKE', 'ALTER ROLE', 'CREATE ROLE',
+                      'DROP ROLE', 'ALTER SYSTEM', 'TRUNCATE TABLE'));

@@ -1,0 +1,207 @@
+/* Writing events into the index: events, full text, sessions and accounts. */
+#include <stdlib.h>
+
+#include "store/store_internal.h"
+
+struct ts_index_writer {
+    ts_store *store;
+    sqlite3_stmt *event;
+    sqlite3_stmt *fts;
+    sqlite3_stmt *session;
+    sqlite3_stmt *account;
+};
+
+static const char insert_event_sql[] =
+    "INSERT INTO events(seq, source_id, line, kind, time_us, pid, session_id,"
+    " session_line, account, database, application, client_host, client_port,"
+    " severity, sqlstate, message, detail, query, audit_type, statement_id,"
+    " substatement_id, audit_class, command, object_type, object_name,"
+    " statement, parameter, tls_protocol, tls_cipher, session_duration_us,"
+    " unparsed_reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+    " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
+    " ?26, ?27, ?28, ?29, ?30, ?31)";
+
+static const char insert_fts_sql[] =
+    "INSERT INTO events_fts(rowid, statement, object_name, message)"
+    " VALUES(?1, ?2, ?3, ?4)";
+
+/* A session's identity comes from whichever of its lines first says it;
+ * its span from the earliest and latest event times. */
+static const char upsert_session_sql[] =
+    "INSERT INTO sessions(session_id, source_id, pid, account, database,"
+    " application, client_host, tls_protocol, tls_cipher, started_us,"
+    " ended_us, n_events, n_statements, auth_failed)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, 1, ?11, ?12)"
+    " ON CONFLICT(session_id) DO UPDATE SET"
+    " pid = coalesce(pid, excluded.pid),"
+    " account = coalesce(account, excluded.account),"
+    " database = coalesce(database, excluded.database),"
+    " application = coalesce(application, excluded.application),"
+    " client_host = coalesce(client_host, excluded.client_host),"
+    " tls_protocol = coalesce(tls_protocol, excluded.tls_protocol),"
+    " tls_cipher = coalesce(tls_cipher, excluded.tls_cipher),"
+    " started_us = min(coalesce(started_us, excluded.started_us),"
+    "                  coalesce(excluded.started_us, started_us)),"
+    " ended_us = max(coalesce(ended_us, excluded.ended_us),"
+    "                coalesce(excluded.ended_us, ended_us)),"
+    " n_events = n_events + 1,"
+    " n_statements = n_statements + excluded.n_statements,"
+    " auth_failed = max(auth_failed, excluded.auth_failed)";
+
+static const char upsert_account_sql[] =
+    "INSERT INTO accounts(name, first_seen_us, last_seen_us, n_events,"
+    " n_statements, n_auth_failures) VALUES(?1, ?2, ?2, 1, ?3, ?4)"
+    " ON CONFLICT(name) DO UPDATE SET"
+    " first_seen_us = min(coalesce(first_seen_us, excluded.first_seen_us),"
+    "                     coalesce(excluded.first_seen_us, first_seen_us)),"
+    " last_seen_us = max(coalesce(last_seen_us, excluded.last_seen_us),"
+    "                    coalesce(excluded.last_seen_us, last_seen_us)),"
+    " n_events = n_events + 1,"
+    " n_statements = n_statements + excluded.n_statements,"
+    " n_auth_failures = n_auth_failures + excluded.n_auth_failures";
+
+void ts_index_writer_free(ts_index_writer *w)
+{
+    if (w == NULL)
+        return;
+    sqlite3_finalize(w->event);
+    sqlite3_finalize(w->fts);
+    sqlite3_finalize(w->session);
+    sqlite3_finalize(w->account);
+    free(w);
+}
+
+int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
+{
+    ts_index_writer *w = calloc(1, sizeof(*w));
+    int rc = 0;
+
+    *out = NULL;
+    if (w == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    w->store = store;
+    rc = ts_store_prepare(store, insert_event_sql, &w->event, "indexing", err);
+    if (rc == 0)
+        rc = ts_store_prepare(store, insert_fts_sql, &w->fts, "indexing", err);
+    if (rc == 0)
+        rc = ts_store_prepare(store, upsert_session_sql, &w->session,
+                              "indexing", err);
+    if (rc == 0)
+        rc = ts_store_prepare(store, upsert_account_sql, &w->account,
+                              "indexing", err);
+    if (rc != 0) {
+        ts_index_writer_free(w);
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+static void bind_text(sqlite3_stmt *st, int col, const char *v)
+{
+    if (v == NULL)
+        sqlite3_bind_null(st, col);
+    else
+        sqlite3_bind_text(st, col, v, -1, SQLITE_STATIC);
+}
+
+/* Binds an integer where a sentinel means "unknown". */
+static void bind_int(sqlite3_stmt *st, int col, int64_t v, int64_t unknown)
+{
+    if (v == unknown)
+        sqlite3_bind_null(st, col);
+    else
+        sqlite3_bind_int64(st, col, v);
+}
+
+static int step_reset(ts_index_writer *w, sqlite3_stmt *st, const char *what,
+                      ts_error *err)
+{
+    int rc = 0;
+
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = ts_store_db_error(w->store, what, err);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+static int is_statement(const ts_event *ev)
+{
+    return ev->kind == TS_EVENT_AUDIT || ev->kind == TS_EVENT_STATEMENT;
+}
+
+int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
+                        uint64_t line, const ts_event *ev, ts_error *err)
+{
+    sqlite3_stmt *st = w->event;
+    int rc;
+
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+    sqlite3_bind_int64(st, 2, source_id);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)line);
+    sqlite3_bind_int(st, 4, (int)ev->kind);
+    bind_int(st, 5, ev->time_us, TS_UNKNOWN_TIME);
+    bind_int(st, 6, ev->pid, -1);
+    bind_text(st, 7, ev->session_id);
+    bind_int(st, 8, ev->session_line, -1);
+    bind_text(st, 9, ev->account);
+    bind_text(st, 10, ev->database);
+    bind_text(st, 11, ev->application);
+    bind_text(st, 12, ev->client_host);
+    bind_text(st, 13, ev->client_port);
+    bind_text(st, 14, ev->severity);
+    bind_text(st, 15, ev->sqlstate);
+    bind_text(st, 16, ev->message);
+    bind_text(st, 17, ev->detail);
+    bind_text(st, 18, ev->query);
+    bind_text(st, 19, ev->audit_type);
+    bind_int(st, 20, ev->statement_id, -1);
+    bind_int(st, 21, ev->substatement_id, -1);
+    bind_text(st, 22, ev->audit_class);
+    bind_text(st, 23, ev->command);
+    bind_text(st, 24, ev->object_type);
+    bind_text(st, 25, ev->object_name);
+    bind_text(st, 26, ev->statement);
+    bind_text(st, 27, ev->parameter);
+    bind_text(st, 28, ev->tls_protocol);
+    bind_text(st, 29, ev->tls_cipher);
+    bind_int(st, 30, ev->session_duration_us, -1);
+    bind_text(st, 31, ev->unparsed_reason);
+    rc = step_reset(w, st, "indexing an event", err);
+
+    if (rc == 0 && (ev->statement || ev->object_name || ev->message ||
+                    ev->query)) {
+        st = w->fts;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+        bind_text(st, 2, ev->statement ? ev->statement : ev->query);
+        bind_text(st, 3, ev->object_name);
+        bind_text(st, 4, ev->message);
+        rc = step_reset(w, st, "indexing full text", err);
+    }
+    if (rc == 0 && ev->session_id != NULL) {
+        st = w->session;
+        bind_text(st, 1, ev->session_id);
+        sqlite3_bind_int64(st, 2, source_id);
+        bind_int(st, 3, ev->pid, -1);
+        bind_text(st, 4, ev->account);
+        bind_text(st, 5, ev->database);
+        bind_text(st, 6, ev->application);
+        bind_text(st, 7, ev->client_host);
+        bind_text(st, 8, ev->tls_protocol);
+        bind_text(st, 9, ev->tls_cipher);
+        bind_int(st, 10, ev->time_us, TS_UNKNOWN_TIME);
+        sqlite3_bind_int(st, 11, is_statement(ev));
+        sqlite3_bind_int(st, 12, ev->kind == TS_EVENT_AUTH_FAILURE);
+        rc = step_reset(w, st, "indexing a session", err);
+    }
+    if (rc == 0 && ev->account != NULL) {
+        st = w->account;
+        bind_text(st, 1, ev->account);
+        bind_int(st, 2, ev->time_us, TS_UNKNOWN_TIME);
+        sqlite3_bind_int(st, 3, is_statement(ev));
+        sqlite3_bind_int(st, 4, ev->kind == TS_EVENT_AUTH_FAILURE);
+        rc = step_reset(w, st, "indexing an account", err);
+    }
+    return rc;
+}

@@ -1,0 +1,478 @@
+/* Creating and opening a store: the SQLite file, its schemas, meta and key file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "store/store_internal.h"
+#include "trailseal/time.h"
+
+#define TS_KEY_FILE_MAX 4096
+
+sqlite3 *ts_store_sqlite(ts_store *store)
+{
+    return store->db;
+}
+
+const char *ts_store_path(const ts_store *store)
+{
+    return store->path;
+}
+
+const char *ts_store_origin(const ts_store *store)
+{
+    return store->origin;
+}
+
+int ts_store_db_error(ts_store *store, const char *what, ts_error *err)
+{
+    return ts_error_set(err, TS_EDB, "'%s': %s: %s", store->path, what,
+                        sqlite3_errmsg(store->db));
+}
+
+int ts_store_exec(ts_store *store, const char *sql, const char *what,
+                  ts_error *err)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(store->db, sql, NULL, NULL, &msg);
+
+    if (rc != SQLITE_OK) {
+        ts_error_set(err, TS_EDB, "'%s': %s: %s", store->path, what,
+                     msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return TS_EDB;
+    }
+    return 0;
+}
+
+int ts_store_prepare(ts_store *store, const char *sql, sqlite3_stmt **out,
+                     const char *what, ts_error *err)
+{
+    if (sqlite3_prepare_v2(store->db, sql, -1, out, NULL) != SQLITE_OK)
+        return ts_store_db_error(store, what, err);
+    return 0;
+}
+
+static int meta_put(ts_store *store, const char *key, const void *value,
+                    size_t len, ts_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = ts_store_prepare(store,
+                              "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)",
+                              &st, "writing meta", err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, value, (int)len, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = ts_store_db_error(store, "writing meta", err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ts_store_meta_get(ts_store *store, const char *key, void *buf,
+                      size_t buf_size, size_t *out_len, ts_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = ts_store_prepare(store, "SELECT value FROM meta WHERE key = ?", &st,
+                              "reading meta", err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        rc = ts_error_set(err, TS_ECORRUPT, "'%s': meta '%s' is missing",
+                          store->path, key);
+    } else {
+        const void *v = sqlite3_column_blob(st, 0);
+        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        int is_text = buf_size > 0 && out_len == NULL;
+        if (n > buf_size || (is_text && n >= buf_size)) {
+            rc = ts_error_set(err, TS_ECORRUPT,
+                              "'%s': meta '%s' is too long (%zu bytes)",
+                              store->path, key, n);
+        } else {
+            if (n > 0)
+                memcpy(buf, v, n);
+            if (is_text)
+                ((char *)buf)[n] = '\0';
+            if (out_len)
+                *out_len = n;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static char *key_path_for(const char *path)
+{
+    size_t n = strlen(path);
+    char *k = malloc(n + 5);
+
+    if (k != NULL) {
+        memcpy(k, path, n);
+        memcpy(k + n, ".key", 5);
+    }
+    return k;
+}
+
+/* Writes the signer to a new file readable by its owner only. */
+static int key_file_create(const char *path, const ts_signer *signer,
+                           ts_error *err)
+{
+    char text[TS_KEY_FILE_MAX];
+    int fd, rc;
+    size_t len, off = 0;
+
+    rc = ts_signer_format(signer, text, sizeof(text) - 1, err);
+    if (rc != 0)
+        return rc;
+    len = strlen(text);
+    text[len++] = '\n';
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return ts_error_set(err, errno == EEXIST ? TS_EEXIST : TS_EIO,
+                            "'%s': cannot create key file: %s", path,
+                            strerror(errno));
+    while (off < len) {
+        ssize_t w = write(fd, text + off, len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = ts_error_set(err, TS_EIO, "'%s': cannot write key file: %s",
+                              path, strerror(errno));
+            break;
+        }
+        off += (size_t)w;
+    }
+    if (rc == 0 && fsync(fd) != 0)
+        rc = ts_error_set(err, TS_EIO, "'%s': cannot sync key file: %s", path,
+                          strerror(errno));
+    close(fd);
+    OPENSSL_cleanse(text, sizeof(text));
+    if (rc != 0)
+        unlink(path);
+    return rc;
+}
+
+/* Reads the signer, refusing a key file that others can read or a symlink. */
+static int key_file_load(const char *path, ts_signer *out, ts_error *err)
+{
+    char text[TS_KEY_FILE_MAX];
+    struct stat st;
+    ssize_t n;
+    int fd, rc = 0;
+
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return ts_error_set(err, errno == ENOENT ? TS_ENOTFOUND : TS_EIO,
+                            "'%s': cannot open key file: %s", path,
+                            errno == ELOOP ? "it is a symbolic link"
+                                           : strerror(errno));
+    if (fstat(fd, &st) != 0) {
+        rc = ts_error_set(err, TS_EIO, "'%s': %s", path, strerror(errno));
+    } else if (!S_ISREG(st.st_mode)) {
+        rc = ts_error_set(err, TS_EPERM, "'%s': key file is not a regular file",
+                          path);
+    } else if (st.st_mode & 077) {
+        rc = ts_error_set(err, TS_EPERM,
+                          "'%s': key file is readable by others (mode %03o); "
+                          "run chmod 600 on it",
+                          path, (unsigned)(st.st_mode & 0777));
+    } else if (st.st_uid != geteuid()) {
+        rc = ts_error_set(err, TS_EPERM,
+                          "'%s': key file belongs to another user", path);
+    } else {
+        n = read(fd, text, sizeof(text) - 1);
+        if (n < 0) {
+            rc = ts_error_set(err, TS_EIO, "'%s': cannot read key file: %s",
+                              path, strerror(errno));
+        } else {
+            text[n] = '\0';
+            text[strcspn(text, "\r\n")] = '\0';
+            rc = ts_signer_parse(out, text, err);
+            if (rc != 0)
+                ts_error_prefix(err, "'%s': ", path);
+        }
+    }
+    close(fd);
+    OPENSSL_cleanse(text, sizeof(text));
+    return rc;
+}
+
+static int open_db(ts_store *store, int create, ts_error *err)
+{
+    int flags = SQLITE_OPEN_NOMUTEX;
+    int rc;
+
+    if (create)
+        flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    else if (store->flags & TS_STORE_READONLY)
+        flags |= SQLITE_OPEN_READONLY;
+    else
+        flags |= SQLITE_OPEN_READWRITE;
+    rc = sqlite3_open_v2(store->path, &store->db, flags, NULL);
+    if (rc != SQLITE_OK)
+        return ts_error_set(err, rc == SQLITE_CANTOPEN ? TS_ENOTFOUND : TS_EDB,
+                            "'%s': cannot open store: %s", store->path,
+                            store->db ? sqlite3_errmsg(store->db)
+                                      : sqlite3_errstr(rc));
+    sqlite3_busy_timeout(store->db, 10000);
+    sqlite3_extended_result_codes(store->db, 1);
+    if (store->flags & TS_STORE_READONLY)
+        return 0;
+    return ts_store_exec(store,
+                         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                         "PRAGMA foreign_keys=ON;",
+                         "setting up the connection", err);
+}
+
+static int load_meta(ts_store *store, ts_error *err)
+{
+    char text[512];
+    size_t n = 0;
+    int rc = ts_store_meta_get(store, "format_version", text, sizeof(text),
+                               NULL, err);
+
+    if (rc == 0 && strcmp(text, "1") != 0)
+        return ts_error_set(err, TS_EINVAL,
+                            "'%s': store format version %s is not supported "
+                            "by this trailseal (it reads version 1)",
+                            store->path, text);
+    if (rc == 0)
+        rc = ts_store_meta_get(store, "store_id", store->store_id,
+                               sizeof(store->store_id), &n, err);
+    if (rc == 0 && n != sizeof(store->store_id))
+        rc = ts_error_set(err, TS_ECORRUPT, "'%s': meta store_id has %zu bytes",
+                          store->path, n);
+    if (rc == 0)
+        rc = ts_store_meta_get(store, "origin", store->origin,
+                               sizeof(store->origin), NULL, err);
+    if (rc == 0)
+        rc = ts_store_meta_get(store, "verifier_key", text, sizeof(text), NULL,
+                               err);
+    if (rc == 0 && ts_verifier_parse(&store->verifier, text, err) != 0)
+        rc = ts_error_prefix(err, "'%s': meta verifier_key: ", store->path);
+    if (rc == 0)
+        rc = ts_store_meta_get(store, "block_entries", text, sizeof(text),
+                               NULL, err);
+    if (rc == 0) {
+        store->block_entries = strtoull(text, NULL, 10);
+        if (store->block_entries == 0 ||
+            (store->block_entries & (store->block_entries - 1)) != 0)
+            rc = ts_error_set(err, TS_ECORRUPT,
+                              "'%s': block_entries '%s' is not a power of two",
+                              store->path, text);
+    }
+    return rc;
+}
+
+static ts_store *store_alloc(const char *path, unsigned flags)
+{
+    ts_store *store = calloc(1, sizeof(*store));
+
+    if (store == NULL)
+        return NULL;
+    store->path = strdup(path);
+    if (store->path == NULL) {
+        free(store);
+        return NULL;
+    }
+    store->flags = flags;
+    return store;
+}
+
+int ts_store_create(ts_store **out, const char *path, ts_error *err)
+{
+    ts_store *store = NULL;
+    char *key_path = NULL;
+    char store_id_hex[2 * TS_STORE_ID_SIZE + 1], text[512];
+    struct stat st;
+    int rc = 0, key_written = 0, db_created = 0;
+
+    *out = NULL;
+    store = store_alloc(path, 0);
+    key_path = key_path_for(path);
+    if (store == NULL || key_path == NULL) {
+        rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    if (lstat(path, &st) == 0) {
+        rc = ts_error_set(err, TS_EEXIST, "'%s': a store already exists there",
+                          path);
+        goto cleanup;
+    }
+    if (RAND_bytes(store->store_id, sizeof(store->store_id)) != 1) {
+        rc = ts_error_set(err, TS_ECRYPTO, "cannot draw random bytes");
+        goto cleanup;
+    }
+    ts_hex_encode(store->store_id, sizeof(store->store_id), store_id_hex);
+    snprintf(store->origin, sizeof(store->origin), "trailseal.local/%s",
+             store_id_hex);
+    rc = ts_signer_generate(&store->signer, store->origin, err);
+    if (rc != 0)
+        goto cleanup;
+    store->has_signer = 1;
+    ts_signer_verifier(&store->signer, &store->verifier);
+    rc = key_file_create(key_path, &store->signer, err);
+    if (rc != 0)
+        goto cleanup;
+    key_written = 1;
+    rc = open_db(store, 1, err);
+    db_created = 1;
+    if (rc == 0)
+        rc = ts_store_exec(store, "BEGIN", "creating the store", err);
+    if (rc == 0)
+        rc = ts_store_exec(store, ts_chain_schema_sql, "creating the chain", err);
+    if (rc == 0)
+        rc = ts_store_exec(store, ts_index_schema_sql, "creating the index", err);
+    for (int k = 0; rc == 0 && k < TS_EVENT_KIND_COUNT; k++) {
+        char sql[128];
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO event_kinds(kind, name) VALUES(%d, '%s')", k,
+                 ts_event_kind_name((ts_event_kind)k));
+        rc = ts_store_exec(store, sql, "creating the index", err);
+    }
+    if (rc == 0)
+        rc = meta_put(store, "format_version", "1", 1, err);
+    if (rc == 0)
+        rc = meta_put(store, "store_id", store->store_id,
+                      sizeof(store->store_id), err);
+    if (rc == 0)
+        rc = meta_put(store, "origin", store->origin, strlen(store->origin),
+                      err);
+    if (rc == 0)
+        rc = ts_verifier_format(&store->verifier, text, sizeof(text), err);
+    if (rc == 0)
+        rc = meta_put(store, "verifier_key", text, strlen(text), err);
+    if (rc == 0) {
+        snprintf(text, sizeof(text), "%d", TS_BLOCK_ENTRIES);
+        rc = meta_put(store, "block_entries", text, strlen(text), err);
+        store->block_entries = TS_BLOCK_ENTRIES;
+    }
+    if (rc == 0) {
+        snprintf(text, sizeof(text), "%lld", (long long)ts_time_now());
+        rc = meta_put(store, "created_us", text, strlen(text), err);
+    }
+    if (rc == 0)
+        rc = ts_store_exec(store, "COMMIT", "creating the store", err);
+
+cleanup:
+    if (rc != 0) {
+        if (store && store->db) {
+            sqlite3_close(store->db);
+            store->db = NULL;
+        }
+        if (db_created) {
+            char side[4200];
+            unlink(path);
+            snprintf(side, sizeof(side), "%s-wal", path);
+            unlink(side);
+            snprintf(side, sizeof(side), "%s-shm", path);
+            unlink(side);
+        }
+        if (key_written)
+            unlink(key_path);
+        ts_store_free(store);
+        store = NULL;
+    }
+    free(key_path);
+    *out = store;
+    return rc;
+}
+
+int ts_store_open(ts_store **out, const char *path, unsigned flags,
+                  ts_error *err)
+{
+    ts_store *store = NULL;
+    char *key_path = NULL;
+    struct stat st;
+    int rc = 0;
+
+    *out = NULL;
+    store = store_alloc(path, flags);
+    if (store == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    if (stat(path, &st) != 0) {
+        rc = ts_error_set(err, TS_ENOTFOUND,
+                          "'%s': no store there (create one with 'trailseal init')",
+                          path);
+        goto cleanup;
+    }
+    rc = open_db(store, 0, err);
+    if (rc == 0)
+        rc = load_meta(store, err);
+    if (rc == 0 && !(flags & TS_STORE_NO_KEY)) {
+        key_path = key_path_for(path);
+        if (key_path == NULL) {
+            rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+        } else {
+            rc = key_file_load(key_path, &store->signer, err);
+            if (rc == 0 && strcmp(store->signer.name, store->origin) != 0)
+                rc = ts_error_set(err, TS_EINVAL,
+                                  "'%s': key '%s' does not belong to store '%s'",
+                                  key_path, store->signer.name, store->origin);
+            if (rc == 0 && memcmp(store->signer.pub, store->verifier.pub, 32) != 0)
+                rc = ts_error_set(err, TS_EINVAL,
+                                  "'%s': key does not match the store's public key",
+                                  key_path);
+            store->has_signer = rc == 0;
+        }
+    }
+
+cleanup:
+    free(key_path);
+    if (rc != 0) {
+        ts_store_free(store);
+        store = NULL;
+    }
+    *out = store;
+    return rc;
+}
+
+void ts_store_free(ts_store *store)
+{
+    if (store == NULL)
+        return;
+    if (store->db)
+        sqlite3_close(store->db);
+    OPENSSL_cleanse(&store->signer, sizeof(store->signer));
+    free(store->path);
+    free(store);
+}
+
+int ts_store_verifier_key(const ts_store *store, char *buf, size_t size,
+                          ts_error *err)
+{
+    return ts_verifier_format(&store->verifier, buf, size, err);
+}
+
+int ts_store_checkpoint(ts_store *store, char **out_note, ts_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *out_note = NULL;
+    rc = ts_store_prepare(store,
+                          "SELECT note FROM checkpoints ORDER BY tree_size DESC, "
+                          "id DESC LIMIT 1",
+                          &st, "reading checkpoints", err);
+    if (rc != 0)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *note = (const char *)sqlite3_column_text(st, 0);
+        *out_note = strdup(note ? note : "");
+        if (*out_note == NULL)
+            rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+    } else {
+        rc = ts_error_set(err, TS_ENOTFOUND,
+                          "'%s': no checkpoint yet: nothing has been sealed",
+                          store->path);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}

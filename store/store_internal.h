@@ -1,0 +1,81 @@
+/* Private declarations of the store module, and the handle other library
+ * modules (query/, report/) use to read the index. */
+#ifndef TS_STORE_INTERNAL_H
+#define TS_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store/crypto.h"
+#include "trailseal/store.h"
+
+/* The index schema (schemas/index.sql), compiled in. */
+extern const char ts_index_schema_sql[];
+/* The chain schema (schemas/chain.sql), compiled in. */
+extern const char ts_chain_schema_sql[];
+
+#define TS_STORE_FORMAT_VERSION 1
+/* Entries per block: a power of two, so a full block is a complete subtree. */
+#define TS_BLOCK_ENTRIES 1024
+/* Largest record sealed as one entry; readers cut longer ones. */
+#define TS_MAX_ENTRY_SIZE ((size_t)80 << 20)
+
+struct ts_store {
+    sqlite3 *db;
+    char *path;
+    unsigned flags;
+    int has_signer;            /* the private key is loaded */
+    ts_signer signer;
+    ts_verifier verifier;      /* the store's own public key (meta) */
+    uint8_t store_id[TS_STORE_ID_SIZE];
+    char origin[TS_KEY_NAME_MAX];
+    uint64_t block_entries;
+};
+
+/* Runs one or more SQL statements without results; err gets SQLite's
+ * message prefixed by `what`. */
+int ts_store_exec(ts_store *store, const char *sql, const char *what,
+                  ts_error *err);
+
+/* Fills err from SQLite's last error on the store's connection. */
+int ts_store_db_error(ts_store *store, const char *what, ts_error *err);
+
+/* Reads meta `key` as a blob of exactly `size` bytes (size 0: any length up
+ * to buf_size, NUL-terminated as text). */
+int ts_store_meta_get(ts_store *store, const char *key, void *buf,
+                      size_t buf_size, size_t *out_len, ts_error *err);
+
+/* ---- index.c: writing events into the index ---- */
+
+typedef struct ts_index_writer ts_index_writer;
+
+/* Prepares the statements that index events; *out is the caller's, freed
+ * with ts_index_writer_free(). */
+int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err);
+void ts_index_writer_free(ts_index_writer *w);
+/* Records the event of entry `seq` read from source row `source_id`. */
+int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
+                        uint64_t line, const ts_event *ev, ts_error *err);
+
+/* ---- block.c: compressing and reading blocks ---- */
+
+/* Compresses src into out (replacing its contents) as one zstd frame. */
+int ts_block_compress(const uint8_t *src, size_t len, ts_buf *out,
+                      ts_error *err);
+/* Decompresses one zstd frame into out (replacing its contents); refuses
+ * frames that do not declare their size or exceed out's cap. */
+int ts_block_decompress(const uint8_t *src, size_t len, ts_buf *out,
+                        ts_error *err);
+
+/* The store's SQLite connection, borrowed until ts_store_free(). query/ and
+ * report/ read the index through it; only store/ writes. */
+sqlite3 *ts_store_sqlite(ts_store *store);
+
+/* The path the store was opened from, borrowed until ts_store_free(). */
+const char *ts_store_path(const ts_store *store);
+
+/* Prepares sql on the store's connection; on failure fills err with
+ * SQLite's message prefixed by `what`. */
+int ts_store_prepare(ts_store *store, const char *sql, sqlite3_stmt **out,
+                     const char *what, ts_error *err);
+
+#endif

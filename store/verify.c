@@ -1,0 +1,327 @@
+/* Verifying a store: recompute every leaf, block and root from the stored
+ * bytes and check every checkpoint's signature against them. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_internal.h"
+
+typedef struct checkpoint_row {
+    int64_t id;
+    uint64_t tree_size;
+    uint8_t root[TS_HASH_SIZE];
+    char *note;
+} checkpoint_row;
+
+typedef struct verifier_state {
+    ts_store *store;
+    ts_verify_report *report;
+    ts_verifier key;
+    checkpoint_row *cps;
+    size_t n_cps;
+    size_t next_cp;            /* next checkpoint to compare, by tree size */
+    ts_frontier frontier;
+} verifier_state;
+
+/* Records the first problem; later ones do not overwrite it. */
+static void tampered(verifier_state *v, int64_t block, int64_t entry,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void tampered(verifier_state *v, int64_t block, int64_t entry,
+                     const char *fmt, ...)
+{
+    ts_verify_report *r = v->report;
+    va_list ap;
+
+    if (r->verdict != TS_VERDICT_INTACT)
+        return;
+    r->verdict = TS_VERDICT_TAMPERED;
+    r->first_bad_block = block;
+    r->first_bad_entry = entry;
+    va_start(ap, fmt);
+    if (vsnprintf(r->problem, sizeof(r->problem), fmt, ap) < 0)
+        r->problem[0] = '\0';
+    va_end(ap);
+}
+
+static void free_checkpoints(verifier_state *v)
+{
+    for (size_t i = 0; i < v->n_cps; i++)
+        free(v->cps[i].note);
+    free(v->cps);
+}
+
+/* Loads every checkpoint in tree-size order and checks its signature and
+ * that its note says what its row says. */
+static int load_checkpoints(verifier_state *v, ts_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    size_t size = 0;
+    int rc = ts_store_prepare(v->store,
+                              "SELECT id, tree_size, root, note FROM checkpoints"
+                              " ORDER BY tree_size, id",
+                              &st, "reading checkpoints", err);
+    if (rc != 0)
+        return rc;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        if (v->n_cps == size) {
+            size_t n = size ? size * 2 : 64;
+            checkpoint_row *grown = realloc(v->cps, n * sizeof(*grown));
+            if (grown == NULL) {
+                rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+                break;
+            }
+            v->cps = grown;
+            size = n;
+        }
+        checkpoint_row *cp = &v->cps[v->n_cps];
+        const char *note = (const char *)sqlite3_column_text(st, 3);
+        cp->id = sqlite3_column_int64(st, 0);
+        cp->tree_size = (uint64_t)sqlite3_column_int64(st, 1);
+        cp->note = strdup(note ? note : "");
+        if (cp->note == NULL) {
+            rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+            break;
+        }
+        v->n_cps++;
+        memset(cp->root, 0, sizeof(cp->root));
+        if (sqlite3_column_bytes(st, 2) == TS_HASH_SIZE)
+            memcpy(cp->root, sqlite3_column_blob(st, 2), TS_HASH_SIZE);
+        else
+            tampered(v, -1, -1, "checkpoint %lld: stored root is not 32 bytes",
+                     (long long)cp->id);
+    }
+    sqlite3_finalize(st);
+    if (rc != 0)
+        return rc;
+
+    for (size_t i = 0; i < v->n_cps; i++) {
+        checkpoint_row *cp = &v->cps[i];
+        char origin[TS_KEY_NAME_MAX];
+        uint8_t root[TS_HASH_SIZE];
+        uint64_t size_in_note = 0;
+        size_t body_len = 0;
+        ts_error e;
+
+        ts_error_clear(&e);
+        if (ts_note_verify(&v->key, cp->note, strlen(cp->note), &body_len, &e) != 0) {
+            tampered(v, -1, -1, "checkpoint %lld (size %llu): signature: %s",
+                     (long long)cp->id, (unsigned long long)cp->tree_size, e.msg);
+            continue;
+        }
+        if (ts_checkpoint_parse(cp->note, body_len, origin, sizeof(origin),
+                                &size_in_note, root, &e) != 0) {
+            tampered(v, -1, -1, "checkpoint %lld: %s", (long long)cp->id, e.msg);
+            continue;
+        }
+        if (strcmp(origin, v->store->origin) != 0)
+            tampered(v, -1, -1, "checkpoint %lld: origin '%s' is not this store's",
+                     (long long)cp->id, origin);
+        else if (size_in_note != cp->tree_size ||
+                 memcmp(root, cp->root, TS_HASH_SIZE) != 0)
+            tampered(v, -1, -1,
+                     "checkpoint %lld: signed note (size %llu) differs from its row (size %llu)",
+                     (long long)cp->id, (unsigned long long)size_in_note,
+                     (unsigned long long)cp->tree_size);
+        v->report->checkpoints++;
+    }
+    return 0;
+}
+
+/* Compares the tree root after each appended leaf with the checkpoints
+ * that sign that size. */
+static void check_checkpoints_at(verifier_state *v, int64_t block)
+{
+    while (v->next_cp < v->n_cps &&
+           v->cps[v->next_cp].tree_size <= v->frontier.size) {
+        checkpoint_row *cp = &v->cps[v->next_cp++];
+        uint8_t root[TS_HASH_SIZE];
+
+        ts_frontier_root(&v->frontier, root);
+        if (cp->tree_size != v->frontier.size)
+            tampered(v, block, -1, "checkpoint %lld signs an empty tree",
+                     (long long)cp->id);
+        else if (memcmp(root, cp->root, TS_HASH_SIZE) != 0)
+            tampered(v, block, -1,
+                     "entries before %llu do not match checkpoint %lld's root",
+                     (unsigned long long)cp->tree_size, (long long)cp->id);
+    }
+}
+
+static int verify_blocks(verifier_state *v, ts_error *err)
+{
+    ts_store *store = v->store;
+    ts_verify_report *r = v->report;
+    uint8_t (*leaves)[TS_HASH_SIZE] = calloc(store->block_entries, TS_HASH_SIZE);
+    sqlite3_stmt *st = NULL;
+    ts_buf plain;
+    int64_t expect_block = 0;
+    int rc = 0, saw_partial = 0;
+
+    ts_buf_init(&plain, TS_MAX_ENTRY_SIZE * 4);
+    if (leaves == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    rc = ts_store_prepare(store,
+                          "SELECT block_no, first_seq, n_entries, data, root"
+                          " FROM blocks ORDER BY block_no",
+                          &st, "reading blocks", err);
+    while (rc == 0 && r->verdict == TS_VERDICT_INTACT &&
+           sqlite3_step(st) == SQLITE_ROW) {
+        int64_t block_no = sqlite3_column_int64(st, 0);
+        int64_t first_seq = sqlite3_column_int64(st, 1);
+        int64_t n = sqlite3_column_int64(st, 2);
+        int64_t expect_seq = block_no * (int64_t)store->block_entries;
+        ts_error e;
+        size_t off = 0;
+
+        r->blocks++;
+        ts_error_clear(&e);
+        if (block_no != expect_block) {
+            tampered(v, expect_block, expect_block * (int64_t)store->block_entries,
+                     "block %lld is missing (next stored block is %lld)",
+                     (long long)expect_block, (long long)block_no);
+            break;
+        }
+        if (saw_partial || first_seq != expect_seq || n <= 0 ||
+            n > (int64_t)store->block_entries) {
+            tampered(v, block_no, expect_seq,
+                     "block %lld: bad header (first entry %lld, %lld entries)",
+                     (long long)block_no, (long long)first_seq, (long long)n);
+            break;
+        }
+        saw_partial = n < (int64_t)store->block_entries;
+        if (ts_block_decompress(sqlite3_column_blob(st, 3),
+                                (size_t)sqlite3_column_bytes(st, 3), &plain,
+                                &e) != 0) {
+            tampered(v, block_no, expect_seq, "block %lld: %s",
+                     (long long)block_no, e.msg);
+            break;
+        }
+        for (int64_t i = 0; i < n; i++) {
+            ts_sealed_entry entry;
+            size_t used = 0;
+            int64_t seq = expect_seq + i;
+            if (ts_entry_decode(plain.data + off, plain.len - off, &entry,
+                                &used, &e) != 0) {
+                tampered(v, block_no, seq, "entry %lld: %s", (long long)seq,
+                         e.msg);
+                break;
+            }
+            if ((int64_t)entry.seq != seq ||
+                memcmp(entry.store_id, store->store_id, TS_STORE_ID_SIZE) != 0) {
+                tampered(v, block_no, seq,
+                         "entry %lld: says it is entry %llu of %s store",
+                         (long long)seq, (unsigned long long)entry.seq,
+                         memcmp(entry.store_id, store->store_id,
+                                TS_STORE_ID_SIZE) == 0 ? "this" : "another");
+                break;
+            }
+            ts_merkle_leaf_hash(plain.data + off, used, leaves[i]);
+            ts_frontier_append(&v->frontier, leaves[i]);
+            check_checkpoints_at(v, block_no);
+            off += used;
+            r->entries++;
+        }
+        if (r->verdict != TS_VERDICT_INTACT)
+            break;
+        if (off != plain.len) {
+            tampered(v, block_no, expect_seq + n,
+                     "block %lld: %zu bytes after its last entry",
+                     (long long)block_no, plain.len - off);
+            break;
+        }
+        if (sqlite3_column_type(st, 4) != SQLITE_NULL || !saw_partial) {
+            uint8_t root[TS_HASH_SIZE];
+            ts_merkle_root((const uint8_t(*)[TS_HASH_SIZE])leaves, (size_t)n, root);
+            if (saw_partial || sqlite3_column_bytes(st, 4) != TS_HASH_SIZE ||
+                memcmp(root, sqlite3_column_blob(st, 4), TS_HASH_SIZE) != 0)
+                tampered(v, block_no, expect_seq,
+                         "block %lld (entries %lld..%lld): entries do not match the block's root",
+                         (long long)block_no, (long long)expect_seq,
+                         (long long)(expect_seq + n - 1));
+        }
+        expect_block++;
+    }
+    sqlite3_finalize(st);
+    ts_buf_release(&plain);
+    free(leaves);
+    return rc;
+}
+
+static int check_frontier(verifier_state *v, ts_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    ts_frontier stored;
+    ts_error e;
+    int rc = ts_store_prepare(v->store,
+                              "SELECT tree_size, data FROM frontier WHERE id = 1",
+                              &st, "reading the frontier", err);
+    if (rc != 0)
+        return rc;
+    ts_error_clear(&e);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        if (v->frontier.size != 0)
+            tampered(v, -1, -1, "the frontier is missing");
+    } else if (ts_frontier_deserialize(&stored, sqlite3_column_blob(st, 1),
+                                       (size_t)sqlite3_column_bytes(st, 1),
+                                       &e) != 0) {
+        tampered(v, -1, -1, "frontier: %s", e.msg);
+    } else if (stored.size != v->frontier.size ||
+               (uint64_t)sqlite3_column_int64(st, 0) != v->frontier.size ||
+               stored.n_hashes != v->frontier.n_hashes ||
+               memcmp(stored.hashes, v->frontier.hashes,
+                      stored.n_hashes * TS_HASH_SIZE) != 0) {
+        tampered(v, -1, -1,
+                 "the stored frontier (size %llu) does not match the %llu entries",
+                 (unsigned long long)stored.size,
+                 (unsigned long long)v->frontier.size);
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int ts_store_verify(ts_store *store, ts_verify_report *out, ts_error *err)
+{
+    verifier_state v;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    out->verdict = TS_VERDICT_INTACT;
+    out->first_bad_block = -1;
+    out->first_bad_entry = -1;
+    memset(&v, 0, sizeof(v));
+    v.store = store;
+    v.report = out;
+    /* With the private key loaded, trust its public half; otherwise the
+     * public key recorded when the store was created. */
+    if (store->has_signer)
+        ts_signer_verifier(&store->signer, &v.key);
+    else
+        v.key = store->verifier;
+    snprintf(out->key_id, sizeof(out->key_id), "%08x", v.key.key_id);
+    ts_frontier_init(&v.frontier);
+
+    rc = ts_store_exec(store, "BEGIN", "starting verification", err);
+    if (rc == 0)
+        rc = load_checkpoints(&v, err);
+    if (rc == 0)
+        rc = verify_blocks(&v, err);
+    if (rc == 0 && out->verdict == TS_VERDICT_INTACT)
+        rc = check_frontier(&v, err);
+    if (rc == 0 && out->verdict == TS_VERDICT_INTACT) {
+        if (v.next_cp < v.n_cps)
+            tampered(&v, -1, (int64_t)v.frontier.size,
+                     "checkpoint %lld signs %llu entries but the store holds %llu",
+                     (long long)v.cps[v.next_cp].id,
+                     (unsigned long long)v.cps[v.next_cp].tree_size,
+                     (unsigned long long)v.frontier.size);
+        else if (v.frontier.size > 0 &&
+                 (v.n_cps == 0 || v.cps[v.n_cps - 1].tree_size != v.frontier.size))
+            tampered(&v, -1, v.n_cps ? (int64_t)v.cps[v.n_cps - 1].tree_size : 0,
+                     "entries after the newest checkpoint are not signed");
+    }
+    sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);
+    free_checkpoints(&v);
+    return rc;
+}
