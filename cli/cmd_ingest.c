@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 static const char usage[] =
     "usage: trailseal [--store PATH] ingest --format FORMAT [--prefix PREFIX]\n"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 static const ts_command commands[] = {
     {"init", "create a store and its signing key", cmd_init},

@@ -21,6 +21,7 @@ typedef struct verifier_state {
     checkpoint_row *cps;
     size_t n_cps;
     size_t next_cp;            /* next checkpoint to compare, by tree size */
+    uint64_t signed_size;      /* entries covered by checkpoints checked so far */
     ts_frontier frontier;
 } verifier_state;
 
@@ -143,9 +144,12 @@ static void check_checkpoints_at(verifier_state *v, int64_t block)
             tampered(v, block, -1, "checkpoint %lld signs an empty tree",
                      (long long)cp->id);
         else if (memcmp(root, cp->root, TS_HASH_SIZE) != 0)
-            tampered(v, block, -1,
-                     "entries before %llu do not match checkpoint %lld's root",
-                     (unsigned long long)cp->tree_size, (long long)cp->id);
+            tampered(v, block, (int64_t)v->signed_size,
+                     "block %lld: entries %llu..%llu do not match the root "
+                     "signed by checkpoint %lld",
+                     (long long)block, (unsigned long long)v->signed_size,
+                     (unsigned long long)cp->tree_size - 1, (long long)cp->id);
+        v->signed_size = cp->tree_size;
     }
 }
 
@@ -204,15 +208,15 @@ static int verify_blocks(verifier_state *v, ts_error *err)
             int64_t seq = expect_seq + i;
             if (ts_entry_decode(plain.data + off, plain.len - off, &entry,
                                 &used, &e) != 0) {
-                tampered(v, block_no, seq, "entry %lld: %s", (long long)seq,
-                         e.msg);
+                tampered(v, block_no, seq, "block %lld, entry %lld: %s",
+                         (long long)block_no, (long long)seq, e.msg);
                 break;
             }
             if ((int64_t)entry.seq != seq ||
                 memcmp(entry.store_id, store->store_id, TS_STORE_ID_SIZE) != 0) {
                 tampered(v, block_no, seq,
-                         "entry %lld: says it is entry %llu of %s store",
-                         (long long)seq, (unsigned long long)entry.seq,
+                         "block %lld, entry %lld: says it is entry %llu of %s store",
+                         (long long)block_no, (long long)seq, (unsigned long long)entry.seq,
                          memcmp(entry.store_id, store->store_id,
                                 TS_STORE_ID_SIZE) == 0 ? "this" : "another");
                 break;

@@ -1,0 +1,387 @@
+/* Store tests: sealing across blocks and commits, resuming, verifying, and
+ * detecting tampering with the stored bytes. */
+#define _GNU_SOURCE /* memmem */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store_internal.h"
+#include "trailseal/trailseal.h"
+
+/* A source of n synthetic log lines, every 7th one "unparsed". */
+typedef struct fake_source {
+    ts_source base;
+    uint64_t n, next;
+    uint64_t position;
+    char line[256];
+} fake_source;
+
+static int fake_next(ts_source *src, ts_entry *entry, ts_event *ev,
+                     ts_error *err)
+{
+    fake_source *f = (fake_source *)src;
+    int len;
+
+    (void)err;
+    if (f->next >= f->n)
+        return 0;
+    len = snprintf(f->line, sizeof(f->line),
+                   "2026-11-01 10:00:%02llu.000 UTC [%llu] alice@app/psql "
+                   "LOG:  AUDIT: SESSION,%llu,1,READ,SELECT,,,select ssn from "
+                   "customers where id = %llu,<none>\n",
+                   (unsigned long long)(f->next % 60),
+                   (unsigned long long)(100 + f->next % 5),
+                   (unsigned long long)f->next, (unsigned long long)f->next);
+    ts_event_init(ev);
+    if (f->next % 7 == 3) {
+        ev->kind = TS_EVENT_UNPARSED;
+        ev->unparsed_reason = "synthetic";
+    } else {
+        ev->kind = TS_EVENT_AUDIT;
+        ev->account = "alice";
+        ev->session_id = f->next % 5 == 0 ? "s0" : "s1";
+        ev->time_us = 1793527200000000LL + (int64_t)f->next;
+        ev->statement = "select ssn from customers where id = ?";
+        ev->command = "SELECT";
+        ev->audit_class = "READ";
+    }
+    entry->record = (const uint8_t *)f->line;
+    entry->record_len = (size_t)len;
+    entry->position = f->position;
+    entry->end_position = f->position + (uint64_t)len;
+    entry->line = f->next + 1;
+    entry->end_line = f->next + 2;
+    entry->observed_us = 1793527200000000LL;
+    f->position += (uint64_t)len;
+    f->next++;
+    return 1;
+}
+
+static int fake_seek(ts_source *src, uint64_t position, uint64_t line,
+                     ts_error *err)
+{
+    fake_source *f = (fake_source *)src;
+    ts_entry e;
+    ts_event ev;
+
+    (void)line;
+    while (f->position < position)
+        if (fake_next(src, &e, &ev, err) != 1)
+            return TS_EIO;
+    return 0;
+}
+
+static void fake_free(ts_source *src)
+{
+    free(src);
+}
+
+static const ts_source_ops fake_ops = {fake_next, fake_seek, fake_free};
+
+static ts_source *fake_open(uint64_t n)
+{
+    fake_source *f = calloc(1, sizeof(*f));
+
+    assert_non_null(f);
+    f->base.ops = &fake_ops;
+    memset(f->base.key, 'a', 64);
+    f->base.key[64] = '\0';
+    f->base.name = "fake.log";
+    f->base.format = "pg-stderr";
+    f->base.config = "%m [%p] ";
+    f->n = n;
+    return &f->base;
+}
+
+typedef struct fixture {
+    char dir[64];
+    char path[128];
+    char key_path[160];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof(*fx));
+
+    strcpy(fx->dir, "/tmp/ts-test-store-XXXXXX");
+    if (mkdtemp(fx->dir) == NULL)
+        return -1;
+    snprintf(fx->path, sizeof(fx->path), "%s/t.db", fx->dir);
+    snprintf(fx->key_path, sizeof(fx->key_path), "%s.key", fx->path);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    char cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(fx);
+    return 0;
+}
+
+static ts_store *create_and_fill(fixture *fx, uint64_t n, size_t batch)
+{
+    ts_store *store = NULL;
+    ts_source *src = fake_open(n);
+    ts_ingest_options opts = {batch, 0, NULL, NULL};
+    ts_ingest_stats st;
+    ts_error err;
+
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_create(&store, fx->path, &err), 0);
+    assert_int_equal(ts_store_ingest(store, src, &opts, &st, &err), 0);
+    assert_int_equal(st.entries_sealed, n);
+    assert_int_equal(st.tree_size, n);
+    ts_source_free(src);
+    return store;
+}
+
+static ts_verdict verify(ts_store *store, ts_verify_report *r)
+{
+    ts_error err;
+
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_verify(store, r, &err), 0);
+    return r->verdict;
+}
+
+static void test_seal_verify_resume(void **state)
+{
+    fixture *fx = *state;
+    ts_store *store = create_and_fill(fx, 5000, 700);
+    ts_ingest_options opts = {700, 0, NULL, NULL};
+    ts_verify_report r;
+    ts_store_stats st;
+    ts_ingest_stats is;
+    ts_source *src;
+    ts_error err;
+
+    assert_int_equal(verify(store, &r), TS_VERDICT_INTACT);
+    assert_int_equal(r.entries, 5000);
+    assert_int_equal(r.blocks, 5);           /* 4 full blocks of 1024 + tail */
+    assert_int_equal(r.checkpoints, 8);      /* ceil(5000 / 700) commits */
+
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_get_stats(store, &st, &err), 0);
+    assert_int_equal(st.entries, 5000);
+    assert_int_equal(st.unparsed, 5000 / 7 + (5000 % 7 > 3));
+    assert_int_equal(st.events_by_kind[TS_EVENT_AUDIT], 5000 - st.unparsed);
+    assert_int_equal(st.sessions, 2);
+    assert_int_equal(st.sources, 1);
+
+    /* The same content again seals nothing. */
+    src = fake_open(5000);
+    assert_int_equal(ts_store_ingest(store, src, &opts, &is, &err), 0);
+    assert_int_equal(is.entries_sealed, 0);
+    assert_int_equal(is.entries_skipped, 5000);
+    ts_source_free(src);
+
+    /* The source grew: only the new entries are sealed, continuing the tail block. */
+    src = fake_open(5300);
+    assert_int_equal(ts_store_ingest(store, src, &opts, &is, &err), 0);
+    assert_int_equal(is.entries_sealed, 300);
+    assert_int_equal(is.tree_size, 5300);
+    ts_source_free(src);
+    assert_int_equal(verify(store, &r), TS_VERDICT_INTACT);
+    assert_int_equal(r.entries, 5300);
+    ts_store_free(store);
+
+    /* Reopened read-only without the key, it still verifies. */
+    assert_int_equal(ts_store_open(&store, fx->path,
+                                   TS_STORE_READONLY | TS_STORE_NO_KEY, &err), 0);
+    assert_int_equal(verify(store, &r), TS_VERDICT_INTACT);
+    ts_store_free(store);
+}
+
+/* Rewrites block `block_no` with one byte of its plain (decompressed)
+ * contents XORed, recompressing it so only the entry bytes differ. The byte
+ * is the first of `needle` found at or after `offset`, so it lies inside a
+ * log record and the entry still decodes. */
+static void flip_plain_byte(ts_store *store, int64_t block_no, size_t offset,
+                            const char *needle)
+{
+    sqlite3 *db = ts_store_sqlite(store);
+    sqlite3_stmt *st;
+    ts_buf plain, packed;
+    ts_error err;
+
+    ts_buf_init(&plain, 1 << 26);
+    ts_buf_init(&packed, 1 << 26);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT data FROM blocks WHERE block_no = ?",
+                                        -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_int64(st, 1, block_no);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(ts_block_decompress(sqlite3_column_blob(st, 0),
+                                         (size_t)sqlite3_column_bytes(st, 0),
+                                         &plain, &err), 0);
+    sqlite3_finalize(st);
+    assert_true(offset < plain.len);
+    {
+        const uint8_t *hit = memmem(plain.data + offset, plain.len - offset,
+                                    needle, strlen(needle));
+        assert_non_null(hit);
+        offset = (size_t)(hit - plain.data);
+    }
+    plain.data[offset] ^= 0x01;
+    assert_int_equal(ts_block_compress(plain.data, plain.len, &packed, &err), 0);
+    assert_int_equal(sqlite3_prepare_v2(db, "UPDATE blocks SET data = ? WHERE block_no = ?",
+                                        -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_blob(st, 1, packed.data, (int)packed.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, block_no);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    ts_buf_release(&plain);
+    ts_buf_release(&packed);
+}
+
+static void exec_sql(ts_store *store, const char *sql)
+{
+    assert_int_equal(sqlite3_exec(ts_store_sqlite(store), sql, NULL, NULL, NULL),
+                     SQLITE_OK);
+}
+
+static void test_record_byte_flip(void **state)
+{
+    fixture *fx = *state;
+    ts_store *store = create_and_fill(fx, 3000, 1000);
+    ts_verify_report r;
+
+    /* One letter of a table name in a record of block 1: the entry still
+     * decodes, only its hash changes; the checkpoint at 2000 (inside block
+     * 1) is the first to disagree. */
+    flip_plain_byte(store, 1, 5000, "customers");
+    assert_int_equal(verify(store, &r), TS_VERDICT_TAMPERED);
+    assert_int_equal(r.first_bad_block, 1);
+    assert_int_equal(r.first_bad_entry, 1000);
+    assert_non_null(strstr(r.problem, "block 1: entries 1000..1999"));
+    ts_store_free(store);
+}
+
+static void test_entry_structure_broken(void **state)
+{
+    fixture *fx = *state;
+    ts_store *store = create_and_fill(fx, 3000, 3000);
+    ts_verify_report r;
+
+    /* A byte of an entry's CBOR structure: the entry no longer decodes. */
+    flip_plain_byte(store, 1, 0, "\xa9");
+    assert_int_equal(verify(store, &r), TS_VERDICT_TAMPERED);
+    assert_int_equal(r.first_bad_block, 1);
+    assert_int_equal(r.first_bad_entry, 1024);
+    assert_non_null(strstr(r.problem, "block 1, entry 1024"));
+    ts_store_free(store);
+}
+
+static void test_tail_block_flip(void **state)
+{
+    fixture *fx = *state;
+    ts_store *store = create_and_fill(fx, 3000, 1000);
+    ts_verify_report r;
+
+    /* The tail block has no stored root: the checkpoint catches it. */
+    flip_plain_byte(store, 2, 100, "customers");
+    assert_int_equal(verify(store, &r), TS_VERDICT_TAMPERED);
+    assert_non_null(strstr(r.problem, "checkpoint"));
+    ts_store_free(store);
+}
+
+static void test_block_deleted(void **state)
+{
+    fixture *fx = *state;
+    ts_store *store = create_and_fill(fx, 3000, 1000);
+    ts_verify_report r;
+
+    exec_sql(store, "DELETE FROM blocks WHERE block_no = 1");
+    assert_int_equal(verify(store, &r), TS_VERDICT_TAMPERED);
+    assert_int_equal(r.first_bad_block, 1);
+    assert_non_null(strstr(r.problem, "missing"));
+    ts_store_free(store);
+}
+
+static void test_truncated_with_checkpoints(void **state)
+{
+    fixture *fx = *state;
+    ts_store *store = create_and_fill(fx, 3000, 1000);
+    ts_verify_report r;
+
+    /* Dropping the newest block and its checkpoint still leaves the frontier. */
+    exec_sql(store, "DELETE FROM blocks WHERE block_no = 2;"
+                    "DELETE FROM checkpoints WHERE tree_size = 3000");
+    assert_int_equal(verify(store, &r), TS_VERDICT_TAMPERED);
+    ts_store_free(store);
+}
+
+static void test_checkpoint_note_changed(void **state)
+{
+    fixture *fx = *state;
+    ts_store *store = create_and_fill(fx, 1500, 1000);
+    ts_verify_report r;
+
+    exec_sql(store, "UPDATE checkpoints SET note = replace(note,"
+                    " char(10) || '1500' || char(10), char(10) || '1501' || char(10))"
+                    " WHERE tree_size = 1500");
+    assert_int_equal(verify(store, &r), TS_VERDICT_TAMPERED);
+    assert_non_null(strstr(r.problem, "signature"));
+    ts_store_free(store);
+}
+
+static void test_key_file_refused(void **state)
+{
+    fixture *fx = *state;
+    ts_store *store = create_and_fill(fx, 10, 0);
+    ts_error err;
+    struct stat st;
+    char link_path[200];
+
+    ts_store_free(store);
+    assert_int_equal(stat(fx->key_path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+
+    assert_int_equal(chmod(fx->key_path, 0640), 0);
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_open(&store, fx->path, 0, &err), TS_EPERM);
+    assert_null(store);
+    assert_non_null(strstr(err.msg, "readable by others"));
+    /* Without the key the store still opens for reading. */
+    assert_int_equal(ts_store_open(&store, fx->path, TS_STORE_NO_KEY, &err), 0);
+    ts_store_free(store);
+    assert_int_equal(chmod(fx->key_path, 0600), 0);
+
+    /* A store created again where one exists is refused. */
+    assert_int_equal(ts_store_create(&store, fx->path, &err), TS_EEXIST);
+
+    /* A key file behind a symbolic link is refused. */
+    snprintf(link_path, sizeof(link_path), "%s/real.key", fx->dir);
+    assert_int_equal(rename(fx->key_path, link_path), 0);
+    assert_int_equal(symlink(link_path, fx->key_path), 0);
+    assert_int_equal(ts_store_open(&store, fx->path, 0, &err), TS_EIO);
+    assert_non_null(strstr(err.msg, "symbolic link"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_seal_verify_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record_byte_flip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_entry_structure_broken, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tail_block_flip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_block_deleted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_truncated_with_checkpoints, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint_note_changed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_file_refused, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
