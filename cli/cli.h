@@ -30,6 +30,8 @@ int cmd_key(const ts_cli *cli, int argc, char **argv);
 int cmd_ingest(const ts_cli *cli, int argc, char **argv);
 int cmd_verify(const ts_cli *cli, int argc, char **argv);
 int cmd_checkpoint(const ts_cli *cli, int argc, char **argv);
+int cmd_prove(const ts_cli *cli, int argc, char **argv);
+int cmd_verify_proof(const ts_cli *cli, int argc, char **argv);
 int cmd_search(const ts_cli *cli, int argc, char **argv);
 int cmd_report(const ts_cli *cli, int argc, char **argv);
 int cmd_stats(const ts_cli *cli, int argc, char **argv);

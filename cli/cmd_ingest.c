@@ -16,7 +16,7 @@ static const char usage[] =
     "up to the saved cursor) are skipped. Records that cannot be parsed are\n"
     "still sealed, counted, and reported on stderr as FILE:LINE: reason.\n\n"
     "  --format FORMAT        pg-stderr\n"
-    "  --prefix PREFIX        the server's log_line_prefix (pg-stderr)\n"
+    "  --prefix PREFIX        the server's log_line_prefix (required for pg-stderr)\n"
     "  --json                 print one JSON summary object per file\n"
     "  --max-diagnostics N    report at most N unparsed records per file\n"
     "                         (default 100; all are counted)\n"
@@ -68,7 +68,8 @@ static int ingest_one(ts_store *store, const char *format, const char *prefix,
     if (rc != 0) {
         cli_error("%s", err.msg);
         if (st.commits > 0)
-            cli_error("'%s': the %" PRIu64 " entries committed before the error "
+            cli_error("'%s': the %" PRIu64
+                      " entries committed before the error "
                       "stay sealed; re-run to continue",
                       path, st.tree_size);
         return TS_EXIT_USAGE;
@@ -82,9 +83,8 @@ static int ingest_one(ts_store *store, const char *format, const char *prefix,
                st.entries_sealed, st.unparsed, st.entries_skipped, st.commits,
                st.tree_size);
     } else {
-        printf("%s: sealed %" PRIu64 " entries (%" PRIu64
-               " unparsed), %" PRIu64 " already sealed; store holds %" PRIu64
-               " entries\n",
+        printf("%s: sealed %" PRIu64 " entries (%" PRIu64 " unparsed), %" PRIu64
+               " already sealed; store holds %" PRIu64 " entries\n",
                path, st.entries_sealed, st.unparsed, st.entries_skipped,
                st.tree_size);
     }
@@ -101,7 +101,7 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
         {"batch", required_argument, NULL, 'b'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *format = NULL, *prefix = "";
+    const char *format = NULL, *prefix = NULL;
     unsigned long max_diag = 100;
     size_t batch = 0;
     ts_store *store;
@@ -122,12 +122,14 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
         case 'm':
             max_diag = strtoul(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0')
-                return cli_usage_error(usage, "--max-diagnostics: '%s' is not a number", optarg);
+                return cli_usage_error(
+                    usage, "--max-diagnostics: '%s' is not a number", optarg);
             break;
         case 'b':
             batch = (size_t)strtoul(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0' || batch == 0)
-                return cli_usage_error(usage, "--batch: '%s' is not a positive number", optarg);
+                return cli_usage_error(
+                    usage, "--batch: '%s' is not a positive number", optarg);
             break;
         case 'h':
             fputs(usage, stdout);
@@ -138,14 +140,19 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
     }
     if (format == NULL)
         return cli_usage_error(usage, "ingest needs --format");
+    if (prefix == NULL && strcmp(format, "pg-stderr") == 0)
+        return cli_usage_error(
+            usage, "--format pg-stderr needs --prefix: the server's "
+                   "log_line_prefix (SHOW log_line_prefix)");
     if (optind >= argc)
-        return cli_usage_error(usage, "ingest needs at least one FILE ('-' for stdin)");
+        return cli_usage_error(
+            usage, "ingest needs at least one FILE ('-' for stdin)");
     store = cli_open_store(cli, 0);
     if (store == NULL)
         return TS_EXIT_USAGE;
     for (int i = optind; i < argc; i++) {
-        int rc = ingest_one(store, format, prefix, argv[i], batch, max_diag,
-                            json);
+        int rc =
+            ingest_one(store, format, prefix, argv[i], batch, max_diag, json);
         if (rc != TS_EXIT_OK)
             status = rc;
     }

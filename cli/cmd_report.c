@@ -44,8 +44,12 @@ int cmd_report(const ts_cli *cli, int argc, char **argv)
             if (cli_parse_time("--until", optarg, &opts.until_us) != 0)
                 return TS_EXIT_USAGE;
             break;
-        case 'o': opts.out_dir = optarg; break;
-        case 'c': opts.controls_path = optarg; break;
+        case 'o':
+            opts.out_dir = optarg;
+            break;
+        case 'c':
+            opts.controls_path = optarg;
+            break;
         case 'h':
             fputs(usage, stdout);
             return TS_EXIT_OK;
@@ -60,7 +64,8 @@ int cmd_report(const ts_cli *cli, int argc, char **argv)
     if (opts.since_us != INT64_MIN && opts.until_us != INT64_MAX &&
         opts.since_us >= opts.until_us)
         return cli_usage_error(usage, "--since must be before --until");
-    if (opts.controls_path == NULL && (f = fopen("controls.yaml", "r")) != NULL) {
+    if (opts.controls_path == NULL &&
+        (f = fopen("controls.yaml", "r")) != NULL) {
         fclose(f);
         opts.controls_path = "controls.yaml";
     }
@@ -80,6 +85,7 @@ int cmd_report(const ts_cli *cli, int argc, char **argv)
         fprintf(stderr, "  %-24s %" PRIu64 " rows\n", res.sheets[i].name,
                 res.sheets[i].rows);
     if (res.verdict != TS_VERDICT_INTACT)
-        fprintf(stderr, "warning: the store did NOT verify; the cover says so\n");
+        fprintf(stderr,
+                "warning: the store did NOT verify; the cover says so\n");
     return TS_EXIT_OK;
 }

@@ -124,14 +124,23 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
     ts_search_query_init(&q);
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (c) {
-        case 'a': q.account = optarg; break;
-        case 'o': q.object = optarg; break;
-        case 'd': q.database = optarg; break;
-        case 's': q.session_id = optarg; break;
+        case 'a':
+            q.account = optarg;
+            break;
+        case 'o':
+            q.object = optarg;
+            break;
+        case 'd':
+            q.database = optarg;
+            break;
+        case 's':
+            q.session_id = optarg;
+            break;
         case 'k':
             q.kind = parse_kind(optarg);
             if (q.kind < 0)
-                return cli_usage_error(usage, "--kind: '%s' is not a kind of event", optarg);
+                return cli_usage_error(
+                    usage, "--kind: '%s' is not a kind of event", optarg);
             break;
         case 'S':
             if (cli_parse_time("--since", optarg, &q.since_us) != 0)
@@ -146,15 +155,17 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
             unsigned long v = strtoul(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0' || (c == 'l' && v == 0))
                 return cli_usage_error(usage, "%s: '%s' is not a %snumber",
-                                       c == 'l' ? "--limit" : "--offset", optarg,
-                                       c == 'l' ? "positive " : "");
+                                       c == 'l' ? "--limit" : "--offset",
+                                       optarg, c == 'l' ? "positive " : "");
             if (c == 'l')
                 q.limit = v;
             else
                 q.offset = v;
             break;
         }
-        case 'j': p.json = 1; break;
+        case 'j':
+            p.json = 1;
+            break;
         case 'h':
             fputs(usage, stdout);
             return TS_EXIT_OK;

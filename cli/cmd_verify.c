@@ -54,7 +54,8 @@ int cmd_verify(const ts_cli *cli, int argc, char **argv)
     }
     if (json) {
         printf("{\"verdict\":\"%s\",\"entries\":%" PRIu64 ",\"blocks\":%" PRIu64
-               ",\"checkpoints\":%" PRIu64 ",\"key_id\":\"%s\",\"first_bad_entry\":",
+               ",\"checkpoints\":%" PRIu64
+               ",\"key_id\":\"%s\",\"first_bad_entry\":",
                verdict_name(r.verdict), r.entries, r.blocks, r.checkpoints,
                r.key_id);
         if (r.first_bad_entry < 0)
@@ -67,7 +68,8 @@ int cmd_verify(const ts_cli *cli, int argc, char **argv)
         else
             printf("%" PRId64, r.first_bad_block);
         printf(",\"problem\":");
-        cli_json_string(stdout, r.verdict == TS_VERDICT_INTACT ? NULL : r.problem);
+        cli_json_string(stdout,
+                        r.verdict == TS_VERDICT_INTACT ? NULL : r.problem);
         printf("}\n");
     } else if (r.verdict == TS_VERDICT_INTACT) {
         printf("intact: %" PRIu64 " entries in %" PRIu64 " blocks, %" PRIu64

@@ -12,6 +12,9 @@ static const ts_command commands[] = {
     {"ingest", "seal and index log files", cmd_ingest},
     {"verify", "recompute and check the whole chain", cmd_verify},
     {"checkpoint", "print the newest signed checkpoint", cmd_checkpoint},
+    {"prove", "prove an entry's inclusion, or consistency", cmd_prove},
+    {"verify-proof", "check a proof with only the public key",
+     cmd_verify_proof},
     {"search", "search access history", cmd_search},
     {"report", "write the evidence workbook", cmd_report},
     {"stats", "count what the store holds", cmd_stats},
@@ -68,7 +71,9 @@ int main(int argc, char **argv)
         if (strcmp(argv[optind], commands[i].name) == 0) {
             int sub_argc = argc - optind;
             char **sub_argv = argv + optind;
-            optind = 1; /* each command parses its own options from here */
+            /* 0 makes glibc re-initialise getopt, forgetting main's "+"
+             * (stop at the first argument): commands take options anywhere. */
+            optind = 0;
             return commands[i].run(&cli, sub_argc, sub_argv);
         }
     }

@@ -1,4 +1,5 @@
-/* Growable byte buffers with a hard cap, and overflow-checked size arithmetic. */
+/* Growable byte buffers with a hard cap, and overflow-checked size arithmetic.
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,7 +54,9 @@ int ts_buf_reserve(ts_buf *buf, size_t extra, ts_error *err)
         size = size > buf->cap / 2 ? buf->cap : size * 2;
     data = realloc(buf->data, size);
     if (data == NULL)
-        return ts_error_set(err, TS_ENOMEM, "out of memory growing a buffer to %zu bytes", size);
+        return ts_error_set(err, TS_ENOMEM,
+                            "out of memory growing a buffer to %zu bytes",
+                            size);
     buf->data = data;
     buf->size = size;
     return 0;

@@ -13,8 +13,8 @@
 typedef struct ts_buf {
     uint8_t *data;
     size_t len;
-    size_t size;   /* allocated bytes */
-    size_t cap;    /* most bytes it may ever hold */
+    size_t size; /* allocated bytes */
+    size_t cap;  /* most bytes it may ever hold */
 } ts_buf;
 
 /* Starts an empty buffer that may grow to `cap` bytes. */
@@ -25,7 +25,8 @@ void ts_buf_release(ts_buf *buf);
 int ts_buf_reserve(ts_buf *buf, size_t extra, ts_error *err);
 int ts_buf_append(ts_buf *buf, const void *data, size_t len, ts_error *err);
 int ts_buf_append_byte(ts_buf *buf, uint8_t byte, ts_error *err);
-/* Appends a NUL without counting it in len, so data can be used as a C string. */
+/* Appends a NUL without counting it in len, so data can be used as a C string.
+ */
 int ts_buf_terminate(ts_buf *buf, ts_error *err);
 
 /* SHA-256 of data into out (32 bytes). Returns 0 or TS_ECRYPTO. */

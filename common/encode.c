@@ -63,8 +63,8 @@ void ts_base64_encode(const uint8_t *data, size_t len, char *out)
     size_t i = 0, o = 0;
 
     for (; i + 2 < len; i += 3) {
-        uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 |
-                     data[i + 2];
+        uint32_t v =
+            (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
         out[o++] = b64_alphabet[v >> 18 & 63];
         out[o++] = b64_alphabet[v >> 12 & 63];
         out[o++] = b64_alphabet[v >> 6 & 63];

@@ -48,17 +48,29 @@ int ts_error_prefix(ts_error *err, const char *fmt, ...)
 const char *ts_status_name(int code)
 {
     switch (code) {
-    case TS_OK: return "success";
-    case TS_ENOMEM: return "out of memory";
-    case TS_EIO: return "input/output error";
-    case TS_EINVAL: return "invalid input";
-    case TS_ECORRUPT: return "corrupt data";
-    case TS_ENOTFOUND: return "not found";
-    case TS_ECRYPTO: return "cryptographic failure";
-    case TS_EDB: return "database error";
-    case TS_ELIMIT: return "size limit exceeded";
-    case TS_EPERM: return "unsafe permissions";
-    case TS_EEXIST: return "already exists";
-    default: return "error";
+    case TS_OK:
+        return "success";
+    case TS_ENOMEM:
+        return "out of memory";
+    case TS_EIO:
+        return "input/output error";
+    case TS_EINVAL:
+        return "invalid input";
+    case TS_ECORRUPT:
+        return "corrupt data";
+    case TS_ENOTFOUND:
+        return "not found";
+    case TS_ECRYPTO:
+        return "cryptographic failure";
+    case TS_EDB:
+        return "database error";
+    case TS_ELIMIT:
+        return "size limit exceeded";
+    case TS_EPERM:
+        return "unsafe permissions";
+    case TS_EEXIST:
+        return "already exists";
+    default:
+        return "error";
     }
 }

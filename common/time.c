@@ -1,4 +1,5 @@
-/* Time parsing and formatting: ISO 8601 and PostgreSQL-style timestamps to µs UTC. */
+/* Time parsing and formatting: ISO 8601 and PostgreSQL-style timestamps to µs
+ * UTC. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -133,10 +134,10 @@ char *ts_time_format(int64_t us, char *buf, size_t size)
     int64_t d = doy - (153 * mp + 2) / 5 + 1;
     int64_t m = mp + (mp < 10 ? 3 : -9);
     y += m <= 2;
-    int n = snprintf(buf, size, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%06lldZ",
-                     (long long)y, (long long)m, (long long)d,
-                     (long long)(rem / 3600), (long long)(rem / 60 % 60),
-                     (long long)(rem % 60), (long long)frac);
+    int n = snprintf(
+        buf, size, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%06lldZ",
+        (long long)y, (long long)m, (long long)d, (long long)(rem / 3600),
+        (long long)(rem / 60 % 60), (long long)(rem % 60), (long long)frac);
     if (n < 0)
         buf[0] = '\0';
     return buf;

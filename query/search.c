@@ -116,10 +116,11 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
         object_tail = object_tail ? object_tail + 1 : q->object;
         if (rc == 0)
             rc = ts_query_fts_text(object_tail, &object_fts, err);
-        add_clause(sql, " AND (e.object_name = ?3 OR e.object_name LIKE '%.' || ?4"
-                        " OR (e.object_name IS NULL AND e.kind IN (2, 8) AND"
-                        " e.seq IN (SELECT rowid FROM events_fts"
-                        " WHERE events_fts MATCH 'statement : ' || ?5)))");
+        add_clause(sql,
+                   " AND (e.object_name = ?3 OR e.object_name LIKE '%.' || ?4"
+                   " OR (e.object_name IS NULL AND e.kind IN (2, 8) AND"
+                   " e.seq IN (SELECT rowid FROM events_fts"
+                   " WHERE events_fts MATCH 'statement : ' || ?5)))");
     }
     if (q->database)
         add_clause(sql, " AND e.database = ?6");
@@ -144,7 +145,8 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     if (q->object) {
         sqlite3_bind_text(st, 3, q->object, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, object_tail, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, (const char *)object_fts.data, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, (const char *)object_fts.data, -1,
+                          SQLITE_STATIC);
     }
     if (q->database)
         sqlite3_bind_text(st, 6, q->database, -1, SQLITE_STATIC);

@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS sources (
     config TEXT NOT NULL,            -- e.g. the log_line_prefix
     cursor_position INTEGER NOT NULL DEFAULT 0, -- bytes sealed so far
     cursor_line INTEGER NOT NULL DEFAULT 1,     -- next line number
+    sealed_sha256 BLOB,              -- SHA-256 of the source's bytes before the cursor
     n_entries INTEGER NOT NULL DEFAULT 0,
     first_seq INTEGER,
     last_seq INTEGER,

@@ -33,11 +33,13 @@ int ts_block_decompress(const uint8_t *src, size_t len, ts_buf *out,
 
     out->len = 0;
     if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN)
-        return ts_error_set(err, TS_ECORRUPT, "not a zstd frame with a declared size");
-    if (size >= out->cap)
         return ts_error_set(err, TS_ECORRUPT,
-                            "block declares %llu bytes, more than the %zu allowed",
-                            size, out->cap);
+                            "not a zstd frame with a declared size");
+    if (size >= out->cap)
+        return ts_error_set(
+            err, TS_ECORRUPT,
+            "block declares %llu bytes, more than the %zu allowed", size,
+            out->cap);
     rc = ts_buf_reserve(out, (size_t)size, err);
     if (rc != 0)
         return rc;

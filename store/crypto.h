@@ -1,5 +1,6 @@
 /* The store's cryptographic core: RFC 9162 Merkle trees, C2SP signed notes and
- * keys, and the deterministic CBOR entry encoding. Private to store/ (and tests). */
+ * keys, and the deterministic CBOR entry encoding. Private to store/ (and
+ * tests). */
 #ifndef TS_STORE_CRYPTO_H
 #define TS_STORE_CRYPTO_H
 
@@ -10,7 +11,9 @@
 #include "trailseal/error.h"
 
 #define TS_HASH_SIZE 32
-#define TS_MERKLE_MAX_PROOF 64
+/* Inclusion proofs hold at most 64 hashes; consistency proofs up to
+ * ceil(log2(size2)) + 1, so 65 for trees past 2^63 leaves. */
+#define TS_MERKLE_MAX_PROOF 65
 
 /* ---- Merkle tree (merkle.c), RFC 9162 §2.1 ---- */
 
@@ -56,7 +59,8 @@ int ts_merkle_prove_inclusion(ts_subtree_fn subtree, void *ctx, uint64_t index,
                               uint64_t size,
                               uint8_t out[TS_MERKLE_MAX_PROOF][TS_HASH_SIZE],
                               size_t *out_n, ts_error *err);
-/* RFC 9162 §2.1.4 consistency proof from size1 to size2 (0 < size1 <= size2). */
+/* RFC 9162 §2.1.4 consistency proof from size1 to size2 (0 < size1 <= size2).
+ */
 int ts_merkle_prove_consistency(ts_subtree_fn subtree, void *ctx,
                                 uint64_t size1, uint64_t size2,
                                 uint8_t out[TS_MERKLE_MAX_PROOF][TS_HASH_SIZE],
@@ -66,23 +70,24 @@ int ts_merkle_prove_consistency(ts_subtree_fn subtree, void *ctx,
 int ts_merkle_verify_inclusion(uint64_t index, uint64_t size,
                                const uint8_t leaf_hash[TS_HASH_SIZE],
                                const uint8_t (*proof)[TS_HASH_SIZE],
-                               size_t n_proof,
-                               const uint8_t root[TS_HASH_SIZE], ts_error *err);
+                               size_t n_proof, const uint8_t root[TS_HASH_SIZE],
+                               ts_error *err);
 int ts_merkle_verify_consistency(uint64_t size1, uint64_t size2,
                                  const uint8_t root1[TS_HASH_SIZE],
                                  const uint8_t root2[TS_HASH_SIZE],
                                  const uint8_t (*proof)[TS_HASH_SIZE],
                                  size_t n_proof, ts_error *err);
 
-/* ---- Keys and signed notes (note.c), C2SP signed-note + tlog-checkpoint ---- */
+/* ---- Keys and signed notes (note.c), C2SP signed-note + tlog-checkpoint ----
+ */
 
 #define TS_KEY_NAME_MAX 128
 
 typedef struct ts_signer {
     char name[TS_KEY_NAME_MAX];
-    uint8_t seed[32];        /* Ed25519 private key (RFC 8032 seed) */
+    uint8_t seed[32]; /* Ed25519 private key (RFC 8032 seed) */
     uint8_t pub[32];
-    uint32_t key_id;         /* SHA-256(name || 0x0A || 0x01 || pub)[:4], big-endian */
+    uint32_t key_id; /* SHA-256(name || 0x0A || 0x01 || pub)[:4], big-endian */
 } ts_signer;
 
 typedef struct ts_verifier {
@@ -142,9 +147,9 @@ typedef struct ts_sealed_entry {
                                          without NUL. Decoded entries point
                                          into the CBOR: NOT NUL-terminated */
     size_t format_len;
-    const uint8_t *record;            /* borrowed */
+    const uint8_t *record; /* borrowed */
     size_t record_len;
-    uint8_t salt[TS_SALT_SIZE];       /* random per entry */
+    uint8_t salt[TS_SALT_SIZE]; /* random per entry */
 } ts_sealed_entry;
 
 /* Appends e's canonical CBOR encoding to out. */

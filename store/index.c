@@ -170,8 +170,8 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     bind_text(st, 31, ev->unparsed_reason);
     rc = step_reset(w, st, "indexing an event", err);
 
-    if (rc == 0 && (ev->statement || ev->object_name || ev->message ||
-                    ev->query)) {
+    if (rc == 0 &&
+        (ev->statement || ev->object_name || ev->message || ev->query)) {
         st = w->fts;
         sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
         bind_text(st, 2, ev->statement ? ev->statement : ev->query);

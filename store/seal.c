@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "store/store_internal.h"
@@ -19,17 +20,25 @@ typedef struct sealer {
     const ts_ingest_options *opts;
     ts_index_writer *index;
     ts_frontier frontier;
-    ts_buf block;              /* CBOR of the open block's entries */
-    ts_buf packed;             /* compressed block */
+    ts_buf block;                    /* CBOR of the open block's entries */
+    ts_buf packed;                   /* compressed block */
     uint8_t (*leaves)[TS_HASH_SIZE]; /* leaf hashes of the open block */
-    uint64_t block_n;          /* entries in the open block */
+    uint64_t block_n;                /* entries in the open block */
     uint8_t salts[TS_SALT_POOL * TS_SALT_SIZE];
     size_t salts_left;
     int64_t source_id;
     uint8_t source_key[TS_HASH_SIZE];
     uint64_t cursor_position, cursor_line, source_entries;
+    /* A known source is read again from its start up to its cursor and the
+     * bytes compared with what was sealed, so a different stream that only
+     * begins the same way is never skipped as "already sealed". */
+    EVP_MD_CTX *content; /* SHA-256 of the source's bytes so far */
+    int replaying;
+    uint64_t replayed; /* bytes of the sealed part read again */
+    uint8_t sealed_sha256[TS_HASH_SIZE];
+    char sealed_name[256];
     int in_tx;
-    uint64_t pending;          /* entries since the last commit */
+    uint64_t pending; /* entries since the last commit */
     int64_t last_commit_us;
     sqlite3_stmt *put_block;
     ts_ingest_stats stats;
@@ -40,6 +49,7 @@ static void sealer_release(sealer *s)
     if (s->in_tx)
         sqlite3_exec(s->store->db, "ROLLBACK", NULL, NULL, NULL);
     ts_index_writer_free(s->index);
+    EVP_MD_CTX_free(s->content);
     sqlite3_finalize(s->put_block);
     ts_buf_release(&s->block);
     ts_buf_release(&s->packed);
@@ -56,7 +66,8 @@ static int load_tree(sealer *s, ts_error *err)
     int rc;
 
     ts_frontier_init(&s->frontier);
-    rc = ts_store_prepare(store, "SELECT tree_size, data FROM frontier WHERE id = 1",
+    rc = ts_store_prepare(store,
+                          "SELECT tree_size, data FROM frontier WHERE id = 1",
                           &st, "reading the frontier", err);
     if (rc != 0)
         return rc;
@@ -77,9 +88,9 @@ static int load_tree(sealer *s, ts_error *err)
         return 0;
 
     uint64_t block_no = tree_size / store->block_entries;
-    rc = ts_store_prepare(store,
-                          "SELECT n_entries, data FROM blocks WHERE block_no = ?",
-                          &st, "reading the tail block", err);
+    rc = ts_store_prepare(
+        store, "SELECT n_entries, data FROM blocks WHERE block_no = ?", &st,
+        "reading the tail block", err);
     if (rc != 0)
         return rc;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)block_no);
@@ -106,9 +117,10 @@ static int load_tree(sealer *s, ts_error *err)
                 ts_merkle_leaf_hash(plain.data + off, used, s->leaves[i]);
             off += used;
         }
-        if (rc == 0 && (off != plain.len ||
-                        n != tree_size % store->block_entries))
-            rc = ts_error_set(err, TS_ECORRUPT, "tail block %llu does not match the frontier",
+        if (rc == 0 &&
+            (off != plain.len || n != tree_size % store->block_entries))
+            rc = ts_error_set(err, TS_ECORRUPT,
+                              "tail block %llu does not match the frontier",
                               (unsigned long long)block_no);
         if (rc == 0) {
             rc = ts_buf_append(&s->block, plain.data, plain.len, err);
@@ -116,13 +128,26 @@ static int load_tree(sealer *s, ts_error *err)
         }
         ts_buf_release(&plain);
         if (rc != 0)
-            ts_error_prefix(err, "'%s': resuming the tail block: ", store->path);
+            ts_error_prefix(err,
+                            "'%s': resuming the tail block: ", store->path);
     }
     sqlite3_finalize(st);
     return rc;
 }
 
-/* Finds or registers the source, and moves it to its saved cursor. */
+/* SHA-256 of the source's bytes so far, without ending the running hash. */
+static int content_digest(sealer *s, uint8_t out[TS_HASH_SIZE], ts_error *err)
+{
+    EVP_MD_CTX *copy = EVP_MD_CTX_new();
+    int ok = copy != NULL && EVP_MD_CTX_copy_ex(copy, s->content) == 1 &&
+             EVP_DigestFinal_ex(copy, out, NULL) == 1;
+
+    EVP_MD_CTX_free(copy);
+    return ok ? 0 : ts_error_set(err, TS_ECRYPTO, "hashing the source failed");
+}
+
+/* Finds or registers the source. A known one is read again up to its
+ * cursor (see replay()). */
 static int attach_source(sealer *s, ts_error *err)
 {
     ts_store *store = s->store;
@@ -130,30 +155,49 @@ static int attach_source(sealer *s, ts_error *err)
     int rc;
 
     if (ts_hex_decode(s->src->key, s->source_key, sizeof(s->source_key)) != 0)
-        return ts_error_set(err, TS_EINVAL, "'%s': source key is not 64 hex digits",
+        return ts_error_set(err, TS_EINVAL,
+                            "'%s': source key is not 64 hex digits",
                             s->src->name);
+    s->content = EVP_MD_CTX_new();
+    if (s->content == NULL ||
+        EVP_DigestInit_ex(s->content, EVP_sha256(), NULL) != 1)
+        return ts_error_set(err, TS_ECRYPTO, "cannot start SHA-256");
     rc = ts_store_prepare(store,
-                          "SELECT id, cursor_position, cursor_line, n_entries"
-                          " FROM sources WHERE key = ?",
+                          "SELECT id, cursor_position, cursor_line, n_entries,"
+                          " sealed_sha256, name FROM sources WHERE key = ?",
                           &st, "reading sources", err);
     if (rc != 0)
         return rc;
     sqlite3_bind_text(st, 1, s->src->key, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 5);
         s->source_id = sqlite3_column_int64(st, 0);
         s->cursor_position = (uint64_t)sqlite3_column_int64(st, 1);
         s->cursor_line = (uint64_t)sqlite3_column_int64(st, 2);
         s->source_entries = (uint64_t)sqlite3_column_int64(st, 3);
+        snprintf(s->sealed_name, sizeof(s->sealed_name), "%s",
+                 name ? name : "?");
+        if (s->cursor_position > 0) {
+            if (sqlite3_column_bytes(st, 4) != TS_HASH_SIZE)
+                rc = ts_error_set(
+                    err, TS_ECORRUPT,
+                    "'%s': source %lld has no hash of its sealed bytes",
+                    store->path, (long long)s->source_id);
+            else
+                memcpy(s->sealed_sha256, sqlite3_column_blob(st, 4),
+                       TS_HASH_SIZE);
+            s->replaying = 1;
+        }
     }
     sqlite3_finalize(st);
-    if (s->source_id != 0) {
+    if (rc != 0 || s->source_id != 0) {
         s->stats.entries_skipped = s->source_entries;
-        rc = ts_source_seek(s->src, s->cursor_position, s->cursor_line, err);
         return rc;
     }
-    rc = ts_store_prepare(store,
-                          "INSERT INTO sources(key, name, format, config) VALUES(?, ?, ?, ?)",
-                          &st, "registering a source", err);
+    rc = ts_store_prepare(
+        store,
+        "INSERT INTO sources(key, name, format, config) VALUES(?, ?, ?, ?)",
+        &st, "registering a source", err);
     if (rc != 0)
         return rc;
     sqlite3_bind_text(st, 1, s->src->key, -1, SQLITE_STATIC);
@@ -170,6 +214,38 @@ static int attach_source(sealer *s, ts_error *err)
     return rc;
 }
 
+static int differs(sealer *s, ts_error *err)
+{
+    return ts_error_set(err, TS_EINVAL,
+                        "'%s' begins like the source sealed before from '%s' "
+                        "but differs from its %llu sealed bytes: not ingested "
+                        "(was the log rewritten or truncated?)",
+                        s->src->name, s->sealed_name,
+                        (unsigned long long)s->cursor_position);
+}
+
+/* Reads an already-sealed entry again: hashes it, and at the cursor checks
+ * the hash against the one saved when those bytes were sealed. */
+static int replay(sealer *s, const ts_entry *entry, ts_error *err)
+{
+    uint8_t digest[TS_HASH_SIZE];
+    int rc;
+
+    if (entry->position != s->replayed ||
+        entry->end_position > s->cursor_position)
+        return differs(s, err);
+    if (EVP_DigestUpdate(s->content, entry->record, entry->record_len) != 1)
+        return ts_error_set(err, TS_ECRYPTO, "hashing the source failed");
+    s->replayed = entry->end_position;
+    if (s->replayed < s->cursor_position)
+        return 0;
+    rc = content_digest(s, digest, err);
+    if (rc == 0 && memcmp(digest, s->sealed_sha256, TS_HASH_SIZE) != 0)
+        rc = differs(s, err);
+    s->replaying = 0;
+    return rc;
+}
+
 static int write_block(sealer *s, int complete, ts_error *err)
 {
     uint64_t block_no = s->frontier.size / s->store->block_entries;
@@ -183,7 +259,8 @@ static int write_block(sealer *s, int complete, ts_error *err)
     if (rc != 0)
         return rc;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)block_no);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)(block_no * s->store->block_entries));
+    sqlite3_bind_int64(st, 2,
+                       (sqlite3_int64)(block_no * s->store->block_entries));
     sqlite3_bind_int64(st, 3, (sqlite3_int64)s->block_n);
     sqlite3_bind_blob(st, 4, s->packed.data, (int)s->packed.len, SQLITE_STATIC);
     if (complete) {
@@ -202,7 +279,8 @@ static int write_block(sealer *s, int complete, ts_error *err)
 
 static int begin(sealer *s, ts_error *err)
 {
-    int rc = ts_store_exec(s->store, "BEGIN IMMEDIATE", "starting a batch", err);
+    int rc =
+        ts_store_exec(s->store, "BEGIN IMMEDIATE", "starting a batch", err);
 
     s->in_tx = rc == 0;
     return rc;
@@ -214,6 +292,7 @@ static int commit(sealer *s, ts_error *err)
 {
     ts_store *store = s->store;
     uint8_t root[TS_HASH_SIZE], frontier_bytes[8 + 64 * TS_HASH_SIZE];
+    uint8_t content[TS_HASH_SIZE];
     char body[TS_KEY_NAME_MAX + 128];
     char *note = NULL;
     sqlite3_stmt *st = NULL;
@@ -223,10 +302,11 @@ static int commit(sealer *s, ts_error *err)
         rc = write_block(s, 0, err);
     if (rc == 0) {
         ts_frontier_serialize(&s->frontier, frontier_bytes);
-        rc = ts_store_prepare(store,
-                              "INSERT OR REPLACE INTO frontier(id, tree_size, data)"
-                              " VALUES(1, ?, ?)",
-                              &st, "writing the frontier", err);
+        rc = ts_store_prepare(
+            store,
+            "INSERT OR REPLACE INTO frontier(id, tree_size, data)"
+            " VALUES(1, ?, ?)",
+            &st, "writing the frontier", err);
     }
     if (rc == 0) {
         sqlite3_bind_int64(st, 1, (sqlite3_int64)s->frontier.size);
@@ -239,13 +319,14 @@ static int commit(sealer *s, ts_error *err)
         st = NULL;
     }
     if (rc == 0)
-        rc = ts_store_prepare(store,
-                              "UPDATE sources SET name = ?2, cursor_position = ?3,"
-                              " cursor_line = ?4, n_entries = ?5,"
-                              " last_ingested_us = ?6,"
-                              " first_ingested_us = coalesce(first_ingested_us, ?6)"
-                              " WHERE id = ?1",
-                              &st, "saving the cursor", err);
+        rc = ts_store_prepare(
+            store,
+            "UPDATE sources SET name = ?2, cursor_position = ?3,"
+            " cursor_line = ?4, n_entries = ?5, sealed_sha256 = ?7,"
+            " last_ingested_us = ?6,"
+            " first_ingested_us = coalesce(first_ingested_us, ?6)"
+            " WHERE id = ?1",
+            &st, "saving the cursor", err);
     if (rc == 0) {
         sqlite3_bind_int64(st, 1, s->source_id);
         sqlite3_bind_text(st, 2, s->src->name, -1, SQLITE_STATIC);
@@ -253,7 +334,9 @@ static int commit(sealer *s, ts_error *err)
         sqlite3_bind_int64(st, 4, (sqlite3_int64)s->cursor_line);
         sqlite3_bind_int64(st, 5, (sqlite3_int64)s->source_entries);
         sqlite3_bind_int64(st, 6, ts_time_now());
-        if (sqlite3_step(st) != SQLITE_DONE)
+        rc = content_digest(s, content, err);
+        sqlite3_bind_blob(st, 7, content, sizeof(content), SQLITE_STATIC);
+        if (rc == 0 && sqlite3_step(st) != SQLITE_DONE)
             rc = ts_store_db_error(store, "saving the cursor", err);
         sqlite3_finalize(st);
         st = NULL;
@@ -266,10 +349,11 @@ static int commit(sealer *s, ts_error *err)
     if (rc == 0)
         rc = ts_note_sign(&store->signer, body, strlen(body), &note, err);
     if (rc == 0)
-        rc = ts_store_prepare(store,
-                              "INSERT INTO checkpoints(tree_size, root, note, signed_us)"
-                              " VALUES(?, ?, ?, ?)",
-                              &st, "writing a checkpoint", err);
+        rc = ts_store_prepare(
+            store,
+            "INSERT INTO checkpoints(tree_size, root, note, signed_us)"
+            " VALUES(?, ?, ?, ?)",
+            &st, "writing a checkpoint", err);
     if (rc == 0) {
         sqlite3_bind_int64(st, 1, (sqlite3_int64)s->frontier.size);
         sqlite3_bind_blob(st, 2, root, sizeof(root), SQLITE_STATIC);
@@ -318,6 +402,8 @@ static int seal_one(sealer *s, const ts_entry *entry, const ts_event *ev,
     s->salts_left--;
     memcpy(e.salt, s->salts + s->salts_left * TS_SALT_SIZE, TS_SALT_SIZE);
 
+    if (EVP_DigestUpdate(s->content, entry->record, entry->record_len) != 1)
+        return ts_error_set(err, TS_ECRYPTO, "hashing the source failed");
     rc = ts_entry_encode(&e, &s->block, err);
     if (rc != 0)
         return ts_error_prefix(err, "%s:%llu: sealing: ", s->src->name,
@@ -336,7 +422,8 @@ static int seal_one(sealer *s, const ts_entry *entry, const ts_event *ev,
         if (s->opts->diag) {
             char msg[TS_ERROR_MSG_SIZE];
             snprintf(msg, sizeof(msg), "unparsed: %s",
-                     ev->unparsed_reason ? ev->unparsed_reason : "unknown reason");
+                     ev->unparsed_reason ? ev->unparsed_reason
+                                         : "unknown reason");
             s->opts->diag(s->opts->diag_ctx, s->src->name, entry->line, msg);
         }
     }
@@ -368,7 +455,8 @@ int ts_store_ingest(ts_store *store, ts_source *src,
         memset(out, 0, sizeof(*out));
     if (!store->has_signer)
         return ts_error_set(err, TS_EINVAL,
-                            "'%s': sealing needs the store's key file", store->path);
+                            "'%s': sealing needs the store's key file",
+                            store->path);
     if (opts == NULL)
         opts = &defaults;
     batch = opts->batch_entries ? opts->batch_entries : TS_DEFAULT_BATCH;
@@ -395,10 +483,11 @@ int ts_store_ingest(ts_store *store, ts_source *src,
     if (rc == 0)
         rc = ts_index_writer_new(&s->index, store, err);
     if (rc == 0)
-        rc = ts_store_prepare(store,
-                              "INSERT OR REPLACE INTO blocks(block_no, first_seq,"
-                              " n_entries, data, root) VALUES(?, ?, ?, ?, ?)",
-                              &s->put_block, "writing blocks", err);
+        rc = ts_store_prepare(
+            store,
+            "INSERT OR REPLACE INTO blocks(block_no, first_seq,"
+            " n_entries, data, root) VALUES(?, ?, ?, ?, ?)",
+            &s->put_block, "writing blocks", err);
     s->last_commit_us = ts_time_now();
     while (rc == 0) {
         ts_entry entry;
@@ -410,6 +499,10 @@ int ts_store_ingest(ts_store *store, ts_source *src,
         }
         if (got == 0)
             break;
+        if (s->replaying) {
+            rc = replay(s, &entry, err);
+            continue;
+        }
         rc = seal_one(s, &entry, &ev, err);
         if (rc == 0 && (s->pending >= batch ||
                         ((s->pending & 1023) == 0 &&
@@ -419,6 +512,8 @@ int ts_store_ingest(ts_store *store, ts_source *src,
                 rc = begin(s, err);
         }
     }
+    if (rc == 0 && s->replaying)
+        rc = differs(s, err); /* shorter than what was sealed from it */
     if (rc == 0 && s->pending > 0)
         rc = commit(s, err);
     if (rc == 0 && s->in_tx) {

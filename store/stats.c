@@ -1,4 +1,5 @@
-/* Counting what a store holds: entries, events by kind, sessions, checkpoints. */
+/* Counting what a store holds: entries, events by kind, sessions, checkpoints.
+ */
 #include <string.h>
 
 #include "store/store_internal.h"

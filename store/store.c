@@ -1,4 +1,5 @@
-/* Creating and opening a store: the SQLite file, its schemas, meta and key file. */
+/* Creating and opening a store: the SQLite file, its schemas, meta and key
+ * file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -62,9 +63,9 @@ static int meta_put(ts_store *store, const char *key, const void *value,
                     size_t len, ts_error *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = ts_store_prepare(store,
-                              "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)",
-                              &st, "writing meta", err);
+    int rc = ts_store_prepare(
+        store, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", &st,
+        "writing meta", err);
     if (rc != 0)
         return rc;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -79,8 +80,8 @@ int ts_store_meta_get(ts_store *store, const char *key, void *buf,
                       size_t buf_size, size_t *out_len, ts_error *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = ts_store_prepare(store, "SELECT value FROM meta WHERE key = ?", &st,
-                              "reading meta", err);
+    int rc = ts_store_prepare(store, "SELECT value FROM meta WHERE key = ?",
+                              &st, "reading meta", err);
     if (rc != 0)
         return rc;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -258,8 +259,8 @@ static int load_meta(ts_store *store, ts_error *err)
     if (rc == 0 && ts_verifier_parse(&store->verifier, text, err) != 0)
         rc = ts_error_prefix(err, "'%s': meta verifier_key: ", store->path);
     if (rc == 0)
-        rc = ts_store_meta_get(store, "block_entries", text, sizeof(text),
-                               NULL, err);
+        rc = ts_store_meta_get(store, "block_entries", text, sizeof(text), NULL,
+                               err);
     if (rc == 0) {
         store->block_entries = strtoull(text, NULL, 10);
         if (store->block_entries == 0 ||
@@ -327,9 +328,11 @@ int ts_store_create(ts_store **out, const char *path, ts_error *err)
     if (rc == 0)
         rc = ts_store_exec(store, "BEGIN", "creating the store", err);
     if (rc == 0)
-        rc = ts_store_exec(store, ts_chain_schema_sql, "creating the chain", err);
+        rc = ts_store_exec(store, ts_chain_schema_sql, "creating the chain",
+                           err);
     if (rc == 0)
-        rc = ts_store_exec(store, ts_index_schema_sql, "creating the index", err);
+        rc = ts_store_exec(store, ts_index_schema_sql, "creating the index",
+                           err);
     for (int k = 0; rc == 0 && k < TS_EVENT_KIND_COUNT; k++) {
         char sql[128];
         snprintf(sql, sizeof(sql),
@@ -398,9 +401,9 @@ int ts_store_open(ts_store **out, const char *path, unsigned flags,
     if (store == NULL)
         return ts_error_set(err, TS_ENOMEM, "out of memory");
     if (stat(path, &st) != 0) {
-        rc = ts_error_set(err, TS_ENOTFOUND,
-                          "'%s': no store there (create one with 'trailseal init')",
-                          path);
+        rc = ts_error_set(
+            err, TS_ENOTFOUND,
+            "'%s': no store there (create one with 'trailseal init')", path);
         goto cleanup;
     }
     rc = open_db(store, 0, err);
@@ -413,13 +416,16 @@ int ts_store_open(ts_store **out, const char *path, unsigned flags,
         } else {
             rc = key_file_load(key_path, &store->signer, err);
             if (rc == 0 && strcmp(store->signer.name, store->origin) != 0)
-                rc = ts_error_set(err, TS_EINVAL,
-                                  "'%s': key '%s' does not belong to store '%s'",
-                                  key_path, store->signer.name, store->origin);
-            if (rc == 0 && memcmp(store->signer.pub, store->verifier.pub, 32) != 0)
-                rc = ts_error_set(err, TS_EINVAL,
-                                  "'%s': key does not match the store's public key",
-                                  key_path);
+                rc =
+                    ts_error_set(err, TS_EINVAL,
+                                 "'%s': key '%s' does not belong to store '%s'",
+                                 key_path, store->signer.name, store->origin);
+            if (rc == 0 &&
+                memcmp(store->signer.pub, store->verifier.pub, 32) != 0)
+                rc = ts_error_set(
+                    err, TS_EINVAL,
+                    "'%s': key does not match the store's public key",
+                    key_path);
             store->has_signer = rc == 0;
         }
     }
@@ -457,10 +463,11 @@ int ts_store_checkpoint(ts_store *store, char **out_note, ts_error *err)
     int rc;
 
     *out_note = NULL;
-    rc = ts_store_prepare(store,
-                          "SELECT note FROM checkpoints ORDER BY tree_size DESC, "
-                          "id DESC LIMIT 1",
-                          &st, "reading checkpoints", err);
+    rc = ts_store_prepare(
+        store,
+        "SELECT note FROM checkpoints ORDER BY tree_size DESC, "
+        "id DESC LIMIT 1",
+        &st, "reading checkpoints", err);
     if (rc != 0)
         return rc;
     if (sqlite3_step(st) == SQLITE_ROW) {

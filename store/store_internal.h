@@ -23,9 +23,9 @@ struct ts_store {
     sqlite3 *db;
     char *path;
     unsigned flags;
-    int has_signer;            /* the private key is loaded */
+    int has_signer; /* the private key is loaded */
     ts_signer signer;
-    ts_verifier verifier;      /* the store's own public key (meta) */
+    ts_verifier verifier; /* the store's own public key (meta) */
     uint8_t store_id[TS_STORE_ID_SIZE];
     char origin[TS_KEY_NAME_MAX];
     uint64_t block_entries;

@@ -20,14 +20,15 @@ typedef struct verifier_state {
     ts_verifier key;
     checkpoint_row *cps;
     size_t n_cps;
-    size_t next_cp;            /* next checkpoint to compare, by tree size */
-    uint64_t signed_size;      /* entries covered by checkpoints checked so far */
+    size_t next_cp;       /* next checkpoint to compare, by tree size */
+    uint64_t signed_size; /* entries covered by checkpoints checked so far */
     ts_frontier frontier;
 } verifier_state;
 
 /* Records the first problem; later ones do not overwrite it. */
 static void tampered(verifier_state *v, int64_t block, int64_t entry,
-                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                     const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static void tampered(verifier_state *v, int64_t block, int64_t entry,
                      const char *fmt, ...)
@@ -59,10 +60,11 @@ static int load_checkpoints(verifier_state *v, ts_error *err)
 {
     sqlite3_stmt *st = NULL;
     size_t size = 0;
-    int rc = ts_store_prepare(v->store,
-                              "SELECT id, tree_size, root, note FROM checkpoints"
-                              " ORDER BY tree_size, id",
-                              &st, "reading checkpoints", err);
+    int rc =
+        ts_store_prepare(v->store,
+                         "SELECT id, tree_size, root, note FROM checkpoints"
+                         " ORDER BY tree_size, id",
+                         &st, "reading checkpoints", err);
     if (rc != 0)
         return rc;
     while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
@@ -106,25 +108,30 @@ static int load_checkpoints(verifier_state *v, ts_error *err)
         ts_error e;
 
         ts_error_clear(&e);
-        if (ts_note_verify(&v->key, cp->note, strlen(cp->note), &body_len, &e) != 0) {
+        if (ts_note_verify(&v->key, cp->note, strlen(cp->note), &body_len,
+                           &e) != 0) {
             tampered(v, -1, -1, "checkpoint %lld (size %llu): signature: %s",
-                     (long long)cp->id, (unsigned long long)cp->tree_size, e.msg);
+                     (long long)cp->id, (unsigned long long)cp->tree_size,
+                     e.msg);
             continue;
         }
         if (ts_checkpoint_parse(cp->note, body_len, origin, sizeof(origin),
                                 &size_in_note, root, &e) != 0) {
-            tampered(v, -1, -1, "checkpoint %lld: %s", (long long)cp->id, e.msg);
+            tampered(v, -1, -1, "checkpoint %lld: %s", (long long)cp->id,
+                     e.msg);
             continue;
         }
         if (strcmp(origin, v->store->origin) != 0)
-            tampered(v, -1, -1, "checkpoint %lld: origin '%s' is not this store's",
+            tampered(v, -1, -1,
+                     "checkpoint %lld: origin '%s' is not this store's",
                      (long long)cp->id, origin);
         else if (size_in_note != cp->tree_size ||
                  memcmp(root, cp->root, TS_HASH_SIZE) != 0)
-            tampered(v, -1, -1,
-                     "checkpoint %lld: signed note (size %llu) differs from its row (size %llu)",
-                     (long long)cp->id, (unsigned long long)size_in_note,
-                     (unsigned long long)cp->tree_size);
+            tampered(
+                v, -1, -1,
+                "checkpoint %lld: signed note (size %llu) differs from its row (size %llu)",
+                (long long)cp->id, (unsigned long long)size_in_note,
+                (unsigned long long)cp->tree_size);
         v->report->checkpoints++;
     }
     return 0;
@@ -157,7 +164,7 @@ static int verify_blocks(verifier_state *v, ts_error *err)
 {
     ts_store *store = v->store;
     ts_verify_report *r = v->report;
-    uint8_t (*leaves)[TS_HASH_SIZE] = calloc(store->block_entries, TS_HASH_SIZE);
+    uint8_t(*leaves)[TS_HASH_SIZE] = calloc(store->block_entries, TS_HASH_SIZE);
     sqlite3_stmt *st = NULL;
     ts_buf plain;
     int64_t expect_block = 0;
@@ -182,7 +189,8 @@ static int verify_blocks(verifier_state *v, ts_error *err)
         r->blocks++;
         ts_error_clear(&e);
         if (block_no != expect_block) {
-            tampered(v, expect_block, expect_block * (int64_t)store->block_entries,
+            tampered(v, expect_block,
+                     expect_block * (int64_t)store->block_entries,
                      "block %lld is missing (next stored block is %lld)",
                      (long long)expect_block, (long long)block_no);
             break;
@@ -213,12 +221,17 @@ static int verify_blocks(verifier_state *v, ts_error *err)
                 break;
             }
             if ((int64_t)entry.seq != seq ||
-                memcmp(entry.store_id, store->store_id, TS_STORE_ID_SIZE) != 0) {
-                tampered(v, block_no, seq,
-                         "block %lld, entry %lld: says it is entry %llu of %s store",
-                         (long long)block_no, (long long)seq, (unsigned long long)entry.seq,
-                         memcmp(entry.store_id, store->store_id,
-                                TS_STORE_ID_SIZE) == 0 ? "this" : "another");
+                memcmp(entry.store_id, store->store_id, TS_STORE_ID_SIZE) !=
+                    0) {
+                tampered(
+                    v, block_no, seq,
+                    "block %lld, entry %lld: says it is entry %llu of %s store",
+                    (long long)block_no, (long long)seq,
+                    (unsigned long long)entry.seq,
+                    memcmp(entry.store_id, store->store_id, TS_STORE_ID_SIZE) ==
+                            0
+                        ? "this"
+                        : "another");
                 break;
             }
             ts_merkle_leaf_hash(plain.data + off, used, leaves[i]);
@@ -237,13 +250,15 @@ static int verify_blocks(verifier_state *v, ts_error *err)
         }
         if (sqlite3_column_type(st, 4) != SQLITE_NULL || !saw_partial) {
             uint8_t root[TS_HASH_SIZE];
-            ts_merkle_root((const uint8_t(*)[TS_HASH_SIZE])leaves, (size_t)n, root);
+            ts_merkle_root((const uint8_t(*)[TS_HASH_SIZE])leaves, (size_t)n,
+                           root);
             if (saw_partial || sqlite3_column_bytes(st, 4) != TS_HASH_SIZE ||
                 memcmp(root, sqlite3_column_blob(st, 4), TS_HASH_SIZE) != 0)
-                tampered(v, block_no, expect_seq,
-                         "block %lld (entries %lld..%lld): entries do not match the block's root",
-                         (long long)block_no, (long long)expect_seq,
-                         (long long)(expect_seq + n - 1));
+                tampered(
+                    v, block_no, expect_seq,
+                    "block %lld (entries %lld..%lld): entries do not match the block's root",
+                    (long long)block_no, (long long)expect_seq,
+                    (long long)(expect_seq + n - 1));
         }
         expect_block++;
     }
@@ -258,9 +273,9 @@ static int check_frontier(verifier_state *v, ts_error *err)
     sqlite3_stmt *st = NULL;
     ts_frontier stored;
     ts_error e;
-    int rc = ts_store_prepare(v->store,
-                              "SELECT tree_size, data FROM frontier WHERE id = 1",
-                              &st, "reading the frontier", err);
+    int rc = ts_store_prepare(
+        v->store, "SELECT tree_size, data FROM frontier WHERE id = 1", &st,
+        "reading the frontier", err);
     if (rc != 0)
         return rc;
     ts_error_clear(&e);
@@ -276,10 +291,11 @@ static int check_frontier(verifier_state *v, ts_error *err)
                stored.n_hashes != v->frontier.n_hashes ||
                memcmp(stored.hashes, v->frontier.hashes,
                       stored.n_hashes * TS_HASH_SIZE) != 0) {
-        tampered(v, -1, -1,
-                 "the stored frontier (size %llu) does not match the %llu entries",
-                 (unsigned long long)stored.size,
-                 (unsigned long long)v->frontier.size);
+        tampered(
+            v, -1, -1,
+            "the stored frontier (size %llu) does not match the %llu entries",
+            (unsigned long long)stored.size,
+            (unsigned long long)v->frontier.size);
     }
     sqlite3_finalize(st);
     return 0;
@@ -315,14 +331,17 @@ int ts_store_verify(ts_store *store, ts_verify_report *out, ts_error *err)
         rc = check_frontier(&v, err);
     if (rc == 0 && out->verdict == TS_VERDICT_INTACT) {
         if (v.next_cp < v.n_cps)
-            tampered(&v, -1, (int64_t)v.frontier.size,
-                     "checkpoint %lld signs %llu entries but the store holds %llu",
-                     (long long)v.cps[v.next_cp].id,
-                     (unsigned long long)v.cps[v.next_cp].tree_size,
-                     (unsigned long long)v.frontier.size);
+            tampered(
+                &v, -1, (int64_t)v.frontier.size,
+                "checkpoint %lld signs %llu entries but the store holds %llu",
+                (long long)v.cps[v.next_cp].id,
+                (unsigned long long)v.cps[v.next_cp].tree_size,
+                (unsigned long long)v.frontier.size);
         else if (v.frontier.size > 0 &&
-                 (v.n_cps == 0 || v.cps[v.n_cps - 1].tree_size != v.frontier.size))
-            tampered(&v, -1, v.n_cps ? (int64_t)v.cps[v.n_cps - 1].tree_size : 0,
+                 (v.n_cps == 0 ||
+                  v.cps[v.n_cps - 1].tree_size != v.frontier.size))
+            tampered(&v, -1,
+                     v.n_cps ? (int64_t)v.cps[v.n_cps - 1].tree_size : 0,
                      "entries after the newest checkpoint are not signed");
     }
     sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);

@@ -1,4 +1,5 @@
-/* Error reporting: negative status codes with a one-line message in a fixed buffer. */
+/* Error reporting: negative status codes with a one-line message in a fixed
+ * buffer. */
 #ifndef TRAILSEAL_ERROR_H
 #define TRAILSEAL_ERROR_H
 
@@ -11,17 +12,17 @@ extern "C" {
 /* Status codes. Fallible functions return 0 (TS_OK) or one of these. */
 typedef enum ts_status {
     TS_OK = 0,
-    TS_ERR = -1,         /* unspecified failure */
-    TS_ENOMEM = -2,      /* out of memory */
-    TS_EIO = -3,         /* reading or writing a file failed */
-    TS_EINVAL = -4,      /* bad input or argument */
-    TS_ECORRUPT = -5,    /* stored data fails an integrity check */
-    TS_ENOTFOUND = -6,   /* the thing asked for does not exist */
-    TS_ECRYPTO = -7,     /* a cryptographic operation failed */
-    TS_EDB = -8,         /* SQLite reported an error */
-    TS_ELIMIT = -9,      /* a size cap was exceeded */
-    TS_EPERM = -10,      /* unsafe permissions (for example a key file) */
-    TS_EEXIST = -11      /* the thing to create already exists */
+    TS_ERR = -1,       /* unspecified failure */
+    TS_ENOMEM = -2,    /* out of memory */
+    TS_EIO = -3,       /* reading or writing a file failed */
+    TS_EINVAL = -4,    /* bad input or argument */
+    TS_ECORRUPT = -5,  /* stored data fails an integrity check */
+    TS_ENOTFOUND = -6, /* the thing asked for does not exist */
+    TS_ECRYPTO = -7,   /* a cryptographic operation failed */
+    TS_EDB = -8,       /* SQLite reported an error */
+    TS_ELIMIT = -9,    /* a size cap was exceeded */
+    TS_EPERM = -10,    /* unsafe permissions (for example a key file) */
+    TS_EEXIST = -11    /* the thing to create already exists */
 } ts_status;
 
 #define TS_ERROR_MSG_SIZE 512

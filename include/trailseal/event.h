@@ -1,4 +1,5 @@
-/* The normalized event: what an entry means (who, when, which session, what). */
+/* The normalized event: what an entry means (who, when, which session, what).
+ */
 #ifndef TRAILSEAL_EVENT_H
 #define TRAILSEAL_EVENT_H
 
@@ -10,15 +11,16 @@ extern "C" {
 
 /* Kinds of events. The numbers are stored in the index: append only. */
 typedef enum ts_event_kind {
-    TS_EVENT_UNPARSED = 0,       /* the entry could not be parsed */
-    TS_EVENT_LOG = 1,            /* a parsed log line we give no meaning */
-    TS_EVENT_AUDIT = 2,          /* a pgAudit SESSION or OBJECT record */
+    TS_EVENT_UNPARSED = 0, /* the entry could not be parsed */
+    TS_EVENT_LOG = 1,      /* a parsed log line we give no meaning */
+    TS_EVENT_AUDIT = 2,    /* a pgAudit SESSION or OBJECT record */
     TS_EVENT_CONNECTION_RECEIVED = 3,
     TS_EVENT_CONNECTION_AUTHORIZED = 4,
     TS_EVENT_DISCONNECTION = 5,
-    TS_EVENT_AUTH_FAILURE = 6,   /* FATAL: authentication failed, no hba entry, no role */
-    TS_EVENT_ERROR = 7,          /* ERROR (permission denied among them) */
-    TS_EVENT_STATEMENT = 8,      /* log_statement "statement:" line */
+    TS_EVENT_AUTH_FAILURE =
+        6, /* FATAL: authentication failed, no hba entry, no role */
+    TS_EVENT_ERROR = 7,     /* ERROR (permission denied among them) */
+    TS_EVENT_STATEMENT = 8, /* log_statement "statement:" line */
     TS_EVENT_KIND_COUNT = 9
 } ts_event_kind;
 
@@ -29,31 +31,33 @@ typedef enum ts_event_kind {
  * source did not say. */
 typedef struct ts_event {
     ts_event_kind kind;
-    int64_t time_us;          /* event time, µs since the Unix epoch (UTC), or TS_UNKNOWN_TIME */
-    int64_t pid;              /* backend process id, -1 unknown */
-    const char *session_id;   /* PostgreSQL %c, or the source's own session key */
-    int64_t session_line;     /* %l line number within the session, -1 unknown */
-    const char *account;      /* database role / user name */
+    int64_t time_us;        /* event time, µs since the Unix epoch (UTC), or
+                               TS_UNKNOWN_TIME */
+    int64_t pid;            /* backend process id, -1 unknown */
+    const char *session_id; /* PostgreSQL %c, or the source's own session key */
+    int64_t session_line;   /* %l line number within the session, -1 unknown */
+    const char *account;    /* database role / user name */
     const char *database;
-    const char *application;  /* application_name */
-    const char *client_host;  /* client address (without port) */
+    const char *application; /* application_name */
+    const char *client_host; /* client address (without port) */
     const char *client_port;
-    const char *severity;     /* LOG, ERROR, FATAL, ... */
-    const char *sqlstate;     /* five-character SQLSTATE, when known */
-    const char *message;      /* primary message text, continuation lines joined */
-    const char *detail;       /* DETAIL: line attached to the message, if any */
-    const char *query;        /* STATEMENT: line attached to the message, if any */
+    const char *severity; /* LOG, ERROR, FATAL, ... */
+    const char *sqlstate; /* five-character SQLSTATE, when known */
+    const char *message;  /* primary message text, continuation lines joined */
+    const char *detail;   /* DETAIL: line attached to the message, if any */
+    const char *query;    /* STATEMENT: line attached to the message, if any */
 
     /* pgAudit (kind TS_EVENT_AUDIT) and log_statement (TS_EVENT_STATEMENT). */
-    const char *audit_type;   /* SESSION or OBJECT */
-    int64_t statement_id;     /* -1 unknown */
-    int64_t substatement_id;  /* -1 unknown */
-    const char *audit_class;  /* READ, WRITE, DDL, ROLE, MISC, FUNCTION, ... */
-    const char *command;      /* SELECT, INSERT, CREATE TABLE, GRANT, ... */
-    const char *object_type;  /* TABLE, INDEX, ... or NULL */
-    const char *object_name;  /* schema-qualified name or NULL */
-    const char *statement;    /* statement text ("<previously logged>" is kept as NULL) */
-    const char *parameter;    /* bind parameters as pgAudit logged them, or NULL */
+    const char *audit_type;  /* SESSION or OBJECT */
+    int64_t statement_id;    /* -1 unknown */
+    int64_t substatement_id; /* -1 unknown */
+    const char *audit_class; /* READ, WRITE, DDL, ROLE, MISC, FUNCTION, ... */
+    const char *command;     /* SELECT, INSERT, CREATE TABLE, GRANT, ... */
+    const char *object_type; /* TABLE, INDEX, ... or NULL */
+    const char *object_name; /* schema-qualified name or NULL */
+    const char
+        *statement; /* statement text ("<previously logged>" is kept as NULL) */
+    const char *parameter; /* bind parameters as pgAudit logged them, or NULL */
 
     /* Connections. */
     const char *tls_protocol; /* e.g. TLSv1.3 when the session used SSL */

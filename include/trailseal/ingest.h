@@ -1,4 +1,5 @@
-/* Readers: turning files and streams of a known format into sources of entries. */
+/* Readers: turning files and streams of a known format into sources of entries.
+ */
 #ifndef TRAILSEAL_INGEST_H
 #define TRAILSEAL_INGEST_H
 
@@ -14,8 +15,8 @@ extern "C" {
  * On success *out is the caller's, released with ts_source_free().
  * Returns TS_EINVAL for an unknown format or a bad config, TS_EIO when the
  * file cannot be opened. */
-int ts_source_open_file(ts_source **out, const char *format,
-                        const char *config, const char *path, ts_error *err);
+int ts_source_open_file(ts_source **out, const char *format, const char *config,
+                        const char *path, ts_error *err);
 
 /* The formats ts_source_open_file accepts, NULL-terminated. */
 const char *const *ts_source_formats(void);

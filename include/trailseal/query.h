@@ -14,15 +14,17 @@ extern "C" {
 #endif
 
 typedef struct ts_search_query {
-    const char *text;        /* full-text query over statements, objects, messages; NULL = any */
-    const char *account;     /* exact account; NULL = any */
-    const char *object;      /* object name, exact or unqualified ("customers"); NULL = any */
+    const char *text;    /* full-text query over statements, objects, messages;
+                            NULL = any */
+    const char *account; /* exact account; NULL = any */
+    const char *object; /* object name, exact or unqualified ("customers"); NULL
+                           = any */
     const char *database;
     const char *session_id;
-    int kind;                /* a ts_event_kind, or -1 for any */
-    int64_t since_us;        /* inclusive; INT64_MIN = open */
-    int64_t until_us;        /* exclusive; INT64_MAX = open */
-    size_t limit;            /* 0 = 100 */
+    int kind;         /* a ts_event_kind, or -1 for any */
+    int64_t since_us; /* inclusive; INT64_MIN = open */
+    int64_t until_us; /* exclusive; INT64_MAX = open */
+    size_t limit;     /* 0 = 100 */
     size_t offset;
 } ts_search_query;
 
@@ -32,10 +34,10 @@ void ts_search_query_init(ts_search_query *q);
 /* One result. Strings are borrowed until the callback returns; NULL when
  * the event does not say. */
 typedef struct ts_search_row {
-    uint64_t entry_index;      /* prove it with `trailseal prove --index N` */
+    uint64_t entry_index; /* prove it with `trailseal prove --index N` */
     int64_t time_us;
     ts_event_kind kind;
-    const char *source;        /* source name (path) */
+    const char *source; /* source name (path) */
     uint64_t line;
     const char *session_id;
     const char *account;

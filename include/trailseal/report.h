@@ -29,7 +29,7 @@ typedef struct ts_report_result {
         char name[32];
         uint64_t rows;
     } sheets[TS_REPORT_MAX_SHEETS];
-    ts_verdict verdict;        /* verification verdict printed on the cover */
+    ts_verdict verdict; /* verification verdict printed on the cover */
 } ts_report_result;
 
 /* Verifies the store, then writes <out_dir>/evidence.xlsx. */

@@ -14,13 +14,15 @@ extern "C" {
 
 /* One raw record exactly as a source gave it: the evidence that is sealed. */
 typedef struct ts_entry {
-    const uint8_t *record;  /* the record's bytes, borrowed */
+    const uint8_t *record; /* the record's bytes, borrowed */
     size_t record_len;
-    uint64_t position;      /* byte offset of the record's first byte in the source */
-    uint64_t end_position;  /* byte offset just past the record (the cursor after it) */
-    uint64_t line;          /* 1-based line number of the record's first line */
-    uint64_t end_line;      /* line number of the next record */
-    int64_t observed_us;    /* when trailseal read it, µs since the Unix epoch */
+    uint64_t
+        position; /* byte offset of the record's first byte in the source */
+    uint64_t end_position; /* byte offset just past the record (the cursor after
+                              it) */
+    uint64_t line;         /* 1-based line number of the record's first line */
+    uint64_t end_line;     /* line number of the next record */
+    int64_t observed_us; /* when trailseal read it, µs since the Unix epoch */
 } ts_entry;
 
 typedef struct ts_source ts_source;
@@ -50,9 +52,11 @@ struct ts_source {
      * line, so the same content resumes from its cursor wherever it is read
      * from. Set by the reader's open function. */
     char key[TS_SOURCE_KEY_SIZE];
-    const char *name;    /* path or "-" (stdin), for messages; owned by the source */
-    const char *format;  /* format name, e.g. "pg-stderr" */
-    const char *config;  /* format settings, e.g. the log_line_prefix; may be "" */
+    const char
+        *name; /* path or "-" (stdin), for messages; owned by the source */
+    const char *format; /* format name, e.g. "pg-stderr" */
+    const char
+        *config; /* format settings, e.g. the log_line_prefix; may be "" */
 };
 
 /* Convenience wrappers around the ops. ts_source_free accepts NULL. */

@@ -1,4 +1,5 @@
-/* The store: sealed entries in a Merkle log with signed checkpoints, plus the index. */
+/* The store: sealed entries in a Merkle log with signed checkpoints, plus the
+ * index. */
 #ifndef TRAILSEAL_STORE_H
 #define TRAILSEAL_STORE_H
 
@@ -22,7 +23,7 @@ int ts_store_create(ts_store **out, const char *path, ts_error *err);
 
 enum {
     TS_STORE_READONLY = 1 << 0, /* open without write access */
-    TS_STORE_NO_KEY = 1 << 1    /* do not load the private key (read-only use) */
+    TS_STORE_NO_KEY = 1 << 1 /* do not load the private key (read-only use) */
 };
 
 /* Opens an existing store. Unless TS_STORE_NO_KEY is given, loads the key
@@ -49,18 +50,18 @@ typedef void (*ts_diag_fn)(void *ctx, const char *source, uint64_t line,
                            const char *message);
 
 typedef struct ts_ingest_options {
-    size_t batch_entries;          /* entries per commit; 0 = default */
+    size_t batch_entries;           /* entries per commit; 0 = default */
     int64_t checkpoint_interval_us; /* longest time between commits; 0 = 60 s */
-    ts_diag_fn diag;               /* may be NULL */
+    ts_diag_fn diag;                /* may be NULL */
     void *diag_ctx;
 } ts_ingest_options;
 
 typedef struct ts_ingest_stats {
-    uint64_t entries_sealed;   /* new entries sealed by this call */
-    uint64_t entries_skipped;  /* before the saved cursor: already sealed */
-    uint64_t unparsed;         /* sealed entries whose event is TS_EVENT_UNPARSED */
-    uint64_t commits;          /* transactions committed (each signs a checkpoint) */
-    uint64_t tree_size;        /* entries in the store afterwards */
+    uint64_t entries_sealed;  /* new entries sealed by this call */
+    uint64_t entries_skipped; /* before the saved cursor: already sealed */
+    uint64_t unparsed;  /* sealed entries whose event is TS_EVENT_UNPARSED */
+    uint64_t commits;   /* transactions committed (each signs a checkpoint) */
+    uint64_t tree_size; /* entries in the store afterwards */
 } ts_ingest_stats;
 
 /* Seals every entry `src` produces after the cursor saved for its key,
@@ -82,12 +83,12 @@ typedef enum ts_verdict {
 
 typedef struct ts_verify_report {
     ts_verdict verdict;
-    uint64_t entries;          /* entries recomputed */
+    uint64_t entries; /* entries recomputed */
     uint64_t blocks;
-    uint64_t checkpoints;      /* signed checkpoints checked */
-    int64_t first_bad_entry;   /* -1 when none */
-    int64_t first_bad_block;   /* -1 when none */
-    char key_id[9];            /* hex key id the signatures were checked with */
+    uint64_t checkpoints;    /* signed checkpoints checked */
+    int64_t first_bad_entry; /* -1 when none */
+    int64_t first_bad_block; /* -1 when none */
+    char key_id[9];          /* hex key id the signatures were checked with */
     char problem[TS_ERROR_MSG_SIZE]; /* first problem found, "" when intact */
 } ts_verify_report;
 

@@ -1,4 +1,5 @@
-/* Time values: µs since the Unix epoch (UTC), parsed from and printed as ISO 8601. */
+/* Time values: µs since the Unix epoch (UTC), parsed from and printed as ISO
+ * 8601. */
 #ifndef TRAILSEAL_TIME_H
 #define TRAILSEAL_TIME_H
 

@@ -21,6 +21,7 @@ typedef struct fake_source {
     ts_source base;
     uint64_t n, next;
     uint64_t position;
+    uint64_t rewritten_from; /* lines from here say "bob" instead of "alice" */
     char line[256];
 } fake_source;
 
@@ -34,11 +35,12 @@ static int fake_next(ts_source *src, ts_entry *entry, ts_event *ev,
     if (f->next >= f->n)
         return 0;
     len = snprintf(f->line, sizeof(f->line),
-                   "2026-11-01 10:00:%02llu.000 UTC [%llu] alice@app/psql "
+                   "2026-11-01 10:00:%02llu.000 UTC [%llu] %s@app/psql "
                    "LOG:  AUDIT: SESSION,%llu,1,READ,SELECT,,,select ssn from "
                    "customers where id = %llu,<none>\n",
                    (unsigned long long)(f->next % 60),
                    (unsigned long long)(100 + f->next % 5),
+                   f->next >= f->rewritten_from ? "bob" : "alice",
                    (unsigned long long)f->next, (unsigned long long)f->next);
     ts_event_init(ev);
     if (f->next % 7 == 3) {
@@ -98,6 +100,7 @@ static ts_source *fake_open(uint64_t n)
     f->base.format = "pg-stderr";
     f->base.config = "%m [%p] ";
     f->n = n;
+    f->rewritten_from = UINT64_MAX;
     return &f->base;
 }
 
@@ -171,8 +174,8 @@ static void test_seal_verify_resume(void **state)
 
     assert_int_equal(verify(store, &r), TS_VERDICT_INTACT);
     assert_int_equal(r.entries, 5000);
-    assert_int_equal(r.blocks, 5);           /* 4 full blocks of 1024 + tail */
-    assert_int_equal(r.checkpoints, 8);      /* ceil(5000 / 700) commits */
+    assert_int_equal(r.blocks, 5);      /* 4 full blocks of 1024 + tail */
+    assert_int_equal(r.checkpoints, 8); /* ceil(5000 / 700) commits */
 
     ts_error_clear(&err);
     assert_int_equal(ts_store_get_stats(store, &st, &err), 0);
@@ -189,7 +192,8 @@ static void test_seal_verify_resume(void **state)
     assert_int_equal(is.entries_skipped, 5000);
     ts_source_free(src);
 
-    /* The source grew: only the new entries are sealed, continuing the tail block. */
+    /* The source grew: only the new entries are sealed, continuing the tail
+     * block. */
     src = fake_open(5300);
     assert_int_equal(ts_store_ingest(store, src, &opts, &is, &err), 0);
     assert_int_equal(is.entries_sealed, 300);
@@ -201,7 +205,8 @@ static void test_seal_verify_resume(void **state)
 
     /* Reopened read-only without the key, it still verifies. */
     assert_int_equal(ts_store_open(&store, fx->path,
-                                   TS_STORE_READONLY | TS_STORE_NO_KEY, &err), 0);
+                                   TS_STORE_READONLY | TS_STORE_NO_KEY, &err),
+                     0);
     assert_int_equal(verify(store, &r), TS_VERDICT_INTACT);
     ts_store_free(store);
 }
@@ -220,13 +225,16 @@ static void flip_plain_byte(ts_store *store, int64_t block_no, size_t offset,
 
     ts_buf_init(&plain, 1 << 26);
     ts_buf_init(&packed, 1 << 26);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT data FROM blocks WHERE block_no = ?",
-                                        -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT data FROM blocks WHERE block_no = ?", -1,
+                           &st, NULL),
+        SQLITE_OK);
     sqlite3_bind_int64(st, 1, block_no);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_int_equal(ts_block_decompress(sqlite3_column_blob(st, 0),
                                          (size_t)sqlite3_column_bytes(st, 0),
-                                         &plain, &err), 0);
+                                         &plain, &err),
+                     0);
     sqlite3_finalize(st);
     assert_true(offset < plain.len);
     {
@@ -236,9 +244,12 @@ static void flip_plain_byte(ts_store *store, int64_t block_no, size_t offset,
         offset = (size_t)(hit - plain.data);
     }
     plain.data[offset] ^= 0x01;
-    assert_int_equal(ts_block_compress(plain.data, plain.len, &packed, &err), 0);
-    assert_int_equal(sqlite3_prepare_v2(db, "UPDATE blocks SET data = ? WHERE block_no = ?",
-                                        -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(ts_block_compress(plain.data, plain.len, &packed, &err),
+                     0);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "UPDATE blocks SET data = ? WHERE block_no = ?",
+                           -1, &st, NULL),
+        SQLITE_OK);
     sqlite3_bind_blob(st, 1, packed.data, (int)packed.len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, block_no);
     assert_int_equal(sqlite3_step(st), SQLITE_DONE);
@@ -249,8 +260,8 @@ static void flip_plain_byte(ts_store *store, int64_t block_no, size_t offset,
 
 static void exec_sql(ts_store *store, const char *sql)
 {
-    assert_int_equal(sqlite3_exec(ts_store_sqlite(store), sql, NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(ts_store_sqlite(store), sql, NULL, NULL, NULL), SQLITE_OK);
 }
 
 static void test_record_byte_flip(void **state)
@@ -317,7 +328,8 @@ static void test_truncated_with_checkpoints(void **state)
     ts_store *store = create_and_fill(fx, 3000, 1000);
     ts_verify_report r;
 
-    /* Dropping the newest block and its checkpoint still leaves the frontier. */
+    /* Dropping the newest block and its checkpoint still leaves the frontier.
+     */
     exec_sql(store, "DELETE FROM blocks WHERE block_no = 2;"
                     "DELETE FROM checkpoints WHERE tree_size = 3000");
     assert_int_equal(verify(store, &r), TS_VERDICT_TAMPERED);
@@ -330,9 +342,10 @@ static void test_checkpoint_note_changed(void **state)
     ts_store *store = create_and_fill(fx, 1500, 1000);
     ts_verify_report r;
 
-    exec_sql(store, "UPDATE checkpoints SET note = replace(note,"
-                    " char(10) || '1500' || char(10), char(10) || '1501' || char(10))"
-                    " WHERE tree_size = 1500");
+    exec_sql(store,
+             "UPDATE checkpoints SET note = replace(note,"
+             " char(10) || '1500' || char(10), char(10) || '1501' || char(10))"
+             " WHERE tree_size = 1500");
     assert_int_equal(verify(store, &r), TS_VERDICT_TAMPERED);
     assert_non_null(strstr(r.problem, "signature"));
     ts_store_free(store);
@@ -371,17 +384,61 @@ static void test_key_file_refused(void **state)
     assert_non_null(strstr(err.msg, "symbolic link"));
 }
 
+static void test_rewritten_source_refused(void **state)
+{
+    fixture *fx = *state;
+    ts_store *store = create_and_fill(fx, 2000, 500);
+    ts_ingest_options opts = {500, 0, NULL, NULL};
+    ts_ingest_stats is;
+    ts_verify_report r;
+    ts_store_stats st;
+    ts_source *src;
+    ts_error err;
+
+    /* Same first line, same key, different bytes later: not skipped as
+     * "already sealed", refused, and nothing sealed from it. */
+    src = fake_open(2500);
+    ((fake_source *)src)->rewritten_from = 1500;
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_ingest(store, src, &opts, &is, &err), TS_EINVAL);
+    assert_non_null(strstr(err.msg, "differs from its"));
+    assert_int_equal(is.entries_sealed, 0);
+    ts_source_free(src);
+
+    /* A shorter copy of what was sealed (truncated log) is refused too. */
+    src = fake_open(1999);
+    assert_int_equal(ts_store_ingest(store, src, &opts, &is, &err), TS_EINVAL);
+    ts_source_free(src);
+
+    assert_int_equal(ts_store_get_stats(store, &st, &err), 0);
+    assert_int_equal(st.entries, 2000);
+    assert_int_equal(verify(store, &r), TS_VERDICT_INTACT);
+
+    /* The original, grown, still continues where it stopped. */
+    src = fake_open(2100);
+    assert_int_equal(ts_store_ingest(store, src, &opts, &is, &err), 0);
+    assert_int_equal(is.entries_sealed, 100);
+    ts_source_free(src);
+    ts_store_free(store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_seal_verify_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seal_verify_resume, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_record_byte_flip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_entry_structure_broken, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_entry_structure_broken, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_tail_block_flip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_block_deleted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_truncated_with_checkpoints, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_checkpoint_note_changed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_truncated_with_checkpoints, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint_note_changed, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_key_file_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rewritten_source_refused, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,204 @@
+/* Private declarations of the ingest module: the PostgreSQL stderr reader. */
+#ifndef TS_INGEST_INTERNAL_H
+#define TS_INGEST_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/common.h"
+#include "trailseal/error.h"
+#include "trailseal/event.h"
+#include "trailseal/source.h"
+
+/* ------------------------------------------------------------------ */
+/* log_line_prefix (pg_prefix.c)                                       */
+/* ------------------------------------------------------------------ */
+
+/* The values a log_line_prefix can carry: one per PostgreSQL 15 escape. */
+typedef enum ts_pg_field {
+    TS_PGF_APPLICATION,  /* %a application_name */
+    TS_PGF_USER,         /* %u user name */
+    TS_PGF_DATABASE,     /* %d database name */
+    TS_PGF_REMOTE,       /* %r host(port) */
+    TS_PGF_HOST,         /* %h host */
+    TS_PGF_BACKEND_TYPE, /* %b backend type */
+    TS_PGF_PID,          /* %p process id */
+    TS_PGF_LEADER_PID,   /* %P parallel group leader's pid */
+    TS_PGF_TIME,         /* %t time without milliseconds */
+    TS_PGF_TIME_MS,      /* %m time with milliseconds */
+    TS_PGF_EPOCH,        /* %n Unix epoch with milliseconds */
+    TS_PGF_PS,           /* %i command tag */
+    TS_PGF_SQLSTATE,     /* %e SQLSTATE */
+    TS_PGF_SESSION,      /* %c session id */
+    TS_PGF_LINE,         /* %l line number in the session */
+    TS_PGF_START_TIME,   /* %s session start time */
+    TS_PGF_VXID,         /* %v virtual transaction id */
+    TS_PGF_XID,          /* %x transaction id */
+    TS_PGF_QUERY_ID,     /* %Q query id */
+    TS_PGF_COUNT
+} ts_pg_field;
+
+/* Message severities and the levels of the lines attached to a message. */
+typedef enum ts_pg_level {
+    TS_PGL_NONE = 0,
+    TS_PGL_DEBUG,
+    TS_PGL_LOG,
+    TS_PGL_INFO,
+    TS_PGL_NOTICE,
+    TS_PGL_WARNING,
+    TS_PGL_ERROR,
+    TS_PGL_FATAL,
+    TS_PGL_PANIC,
+    /* lines PostgreSQL writes after a message, as part of it */
+    TS_PGL_DETAIL,
+    TS_PGL_HINT,
+    TS_PGL_QUERY,
+    TS_PGL_CONTEXT,
+    TS_PGL_LOCATION,
+    TS_PGL_STATEMENT,
+    TS_PGL_BACKTRACE,
+    TS_PGL_COUNT
+} ts_pg_level;
+
+/* "LOG", "DETAIL", ...; NULL for TS_PGL_NONE. Static strings. */
+const char *ts_pg_level_name(ts_pg_level level);
+
+/* Whether lines of this level belong to the message before them. */
+int ts_pg_level_is_attached(ts_pg_level level);
+
+/* Where one value sits in the matched line. `set` says the escape was in
+ * the matched part of the prefix; len may be 0. */
+typedef struct ts_pg_span {
+    size_t off;
+    size_t len;
+    int set;
+} ts_pg_span;
+
+/* The result of matching a line against a compiled prefix. */
+typedef struct ts_pg_match {
+    ts_pg_span field[TS_PGF_COUNT];
+    size_t prefix_len;    /* bytes of the prefix; the level starts here */
+    int short_form;       /* the line stops at %q (a non-session process) */
+    ts_pg_level level;    /* LOG, ERROR, DETAIL, ... */
+    size_t message_off;   /* first byte after "LEVEL:  " */
+    int64_t time_us;      /* from %m, %n or %t; TS_UNKNOWN_TIME otherwise */
+    int64_t pid;          /* %p, or -1 */
+    int64_t session_line; /* %l, or -1 */
+} ts_pg_match;
+
+typedef struct ts_pg_prefix ts_pg_prefix;
+
+/* Compiles a log_line_prefix exactly as PostgreSQL 15 expands it (padding
+ * such as %-10u included; unknown escapes print nothing, as in the server).
+ * *out is the caller's, released with ts_pg_prefix_free(). TS_EINVAL for a
+ * prefix with a newline or over 4096 bytes, TS_ENOMEM. */
+int ts_pg_prefix_compile(ts_pg_prefix **out, const char *prefix, ts_error *err);
+void ts_pg_prefix_free(ts_pg_prefix *prefix);
+
+/* Whether the prefix prints `field` (anywhere, before or after %q). */
+int ts_pg_prefix_has(const ts_pg_prefix *prefix, ts_pg_field field);
+
+/* Matches the start of line[0, len) (no newline in it) against the prefix
+ * followed by a level and "  ": both the full prefix and, when the prefix
+ * has %q, the part before %q. Free-text values (%a %u %d %i %b) end at the
+ * first place where the rest of the line still matches. The prefix and
+ * level must lie in the line's first 8 KiB. Never allocates.
+ * Returns 1 and fills *out when the line matches, 0 when it does not. */
+int ts_pg_prefix_match(const ts_pg_prefix *prefix, const char *line, size_t len,
+                       ts_pg_match *out);
+
+/* Whether a matched value says something: set, not empty, not the
+ * "[unknown]" PostgreSQL prints for a user, database or application it
+ * does not know yet. */
+int ts_pg_span_said(const char *line, const ts_pg_span *span);
+
+/* Parses a PostgreSQL log time "YYYY-MM-DD HH:MM:SS[.fff] ZONE" where ZONE
+ * is UTC/GMT, a numeric offset (+03, -0530) or a common abbreviation (CEST,
+ * EDT, ...). An unknown zone is taken as UTC. Returns 0, or -1 when the text
+ * is not such a time. */
+int ts_pg_time_parse(const char *text, size_t len, int64_t *out_us);
+
+/* ------------------------------------------------------------------ */
+/* pgAudit records (pgaudit.c)                                         */
+/* ------------------------------------------------------------------ */
+
+/* Extra bytes ts_pgaudit_parse needs in its output buffer beyond the
+ * record's length (one NUL per field). */
+#define TS_PGAUDIT_SLACK 16
+
+/* One pgAudit record, fields unquoted. Strings point into the buffer given
+ * to ts_pgaudit_parse; NULL when pgAudit logged nothing, "<none>",
+ * "<not logged>" or "<previously logged>". */
+typedef struct ts_pgaudit_record {
+    const char *audit_type; /* SESSION or OBJECT */
+    int64_t statement_id;
+    int64_t substatement_id;
+    const char *audit_class;
+    const char *command;
+    const char *object_type;
+    const char *object_name;
+    const char *statement;
+    const char *parameter; /* the CSV list of values, outer quoting removed */
+    int64_t rows;          /* pgaudit.log_rows, or -1 */
+} ts_pgaudit_record;
+
+/* Splits the text after "AUDIT: " (text[0, len), continuation tabs already
+ * removed) into its 9 or 10 fields. buf must hold len + TS_PGAUDIT_SLACK
+ * bytes. Returns 0, or -1 with *reason set to a static one-line message
+ * ("pgAudit record: unterminated quoted field") for a malformed record. */
+int ts_pgaudit_parse(const char *text, size_t len, char *buf,
+                     ts_pgaudit_record *out, const char **reason);
+
+/* Iterates over the values of a pgAudit PARAMETER list (as left in
+ * ts_pgaudit_record.parameter). *cursor starts at the list; each call
+ * unquotes one value into out (room for strlen of the list + 1) and sets
+ * *out_len. Returns 1 for a value, 0 when the list is done, -1 when it is
+ * malformed. A NULL parameter and an empty string both read as "". */
+int ts_pgaudit_param_next(const char **cursor, char *out, size_t *out_len);
+
+/* ------------------------------------------------------------------ */
+/* Message meaning (pg_message.c)                                      */
+/* ------------------------------------------------------------------ */
+
+/* A bump allocator over a buffer whose room was reserved up front, so the
+ * strings handed out never move while an event is being built. */
+typedef struct ts_arena {
+    char *data;
+    size_t len;
+    size_t size;
+} ts_arena;
+
+/* Copies s[0, len) with a NUL; NULL when the arena has no room left (the
+ * reader sizes it so that this does not happen). */
+const char *ts_arena_strndup(ts_arena *arena, const char *s, size_t len);
+
+/* Takes bytes for a caller that writes them itself; NULL when no room. */
+char *ts_arena_take(ts_arena *arena, size_t len);
+
+/* Gives ev its kind and the fields the message text says (connections,
+ * disconnections, authentication failures, pgAudit records, statements,
+ * errors). ev already holds what the prefix said, which wins over the
+ * message. msg is NUL-terminated, from the arena. */
+void ts_pg_classify(ts_event *ev, ts_pg_level level, const char *msg,
+                    size_t len, ts_arena *arena);
+
+/* ------------------------------------------------------------------ */
+/* Readers                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Records longer than this are cut and sealed as unparsed pieces. */
+#define TS_PG_RECORD_LIMIT ((size_t)64 << 20)
+
+/* Opens the PostgreSQL stderr reader over path ("-" for stdin) with the
+ * server's log_line_prefix. See ts_source_open_file(). */
+int ts_pg_stderr_open(ts_source **out, const char *prefix, const char *path,
+                      ts_error *err);
+
+/* Like ts_pg_stderr_open() over an open descriptor, which the source then
+ * owns when own_fd is set. `name` is used in messages. A record limit
+ * other than TS_PG_RECORD_LIMIT is for tests. */
+int ts_pg_stderr_open_fd(ts_source **out, const char *prefix, int fd,
+                         int own_fd, const char *name, size_t record_limit,
+                         ts_error *err);
+
+#endif

@@ -1,0 +1,24 @@
+/* Opening readers by format name: the public entry point of ingest/. */
+#include <string.h>
+
+#include "ingest/ingest_internal.h"
+#include "trailseal/ingest.h"
+
+static const char *const formats[] = {"pg-stderr", NULL};
+
+const char *const *ts_source_formats(void)
+{
+    return formats;
+}
+
+int ts_source_open_file(ts_source **out, const char *format, const char *config,
+                        const char *path, ts_error *err)
+{
+    *out = NULL;
+    if (format == NULL || path == NULL)
+        return ts_error_set(err, TS_EINVAL, "a format and a path are needed");
+    if (strcmp(format, "pg-stderr") == 0)
+        return ts_pg_stderr_open(out, config, path, err);
+    return ts_error_set(err, TS_EINVAL, "unknown format '%s' (known: %s)",
+                        format, "pg-stderr");
+}

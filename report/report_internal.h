@@ -1,0 +1,233 @@
+/* Private declarations of the report module: controls.yaml, the set of
+ * tables holding personal data, and the workbook writer that works on a bare
+ * SQLite index (so it can be tested without a store). */
+#ifndef TS_REPORT_INTERNAL_H
+#define TS_REPORT_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <xlsxwriter.h>
+
+#include "common/common.h"
+#include "trailseal/report.h"
+#include "trailseal/store.h"
+
+/* ---- controls.yaml (controls.c) -------------------------------------- */
+
+#define TS_CONTROLS_MAX_FILE_SIZE ((size_t)1 << 20)
+#define TS_CONTROLS_MAX_CLASSES 256
+#define TS_CONTROLS_MAX_LIST 1024 /* patterns or tables in one class */
+#define TS_CONTROLS_MAX_TEXT 1024 /* bytes in one scalar */
+
+/* One data class: which columns and tables hold it. */
+typedef struct ts_data_class {
+    char *id;               /* unique, e.g. "email" */
+    char *description;      /* "" when absent */
+    char **column_patterns; /* fnmatch globs, lowercased */
+    size_t n_column_patterns;
+    char **tables; /* object names as the audit log spells them */
+    size_t n_tables;
+} ts_data_class;
+
+/* A parsed controls.yaml. The controls issue adds the controls themselves
+ * beside the data classes (`controls:` is accepted and must be a list). */
+typedef struct ts_controls {
+    char *path;                     /* as given to ts_controls_load */
+    long version;                   /* 1 */
+    uint8_t sha256[TS_SHA256_SIZE]; /* of the exact bytes parsed */
+    ts_data_class *classes;
+    size_t n_classes;
+} ts_controls;
+
+/* Reads and parses controls.yaml at `path`. Errors are one line starting
+ * "path:LINE:COL: " (TS_EINVAL), or TS_EIO / TS_ELIMIT for the file itself.
+ * *out is the caller's, released with ts_controls_free(). */
+int ts_controls_load(ts_controls **out, const char *path, ts_error *err);
+
+/* Parses `len` bytes of YAML; `name` is used in messages and kept as path. */
+int ts_controls_parse(ts_controls **out, const char *name, const char *text,
+                      size_t len, ts_error *err);
+
+/* Accepts NULL. */
+void ts_controls_free(ts_controls *controls);
+
+/* 1 when `column` (any case) matches one of the class's patterns. */
+int ts_data_class_matches(const ts_data_class *cls, const char *column);
+
+/* ---- DDL column names (ddl.c) ----------------------------------------- */
+
+/* Called for each column a statement declares: `table` is the table's name
+ * as written, possibly qualified ("public.customers"; "" when unreadable),
+ * `column` the column's. Unquoted parts are lowercased, quoted ones kept as
+ * written (without quotes). Return non-zero to stop (that value is returned
+ * by ts_ddl_columns). */
+typedef int (*ts_ddl_column_fn)(void *ctx, const char *table,
+                                const char *column);
+
+/* Finds the columns a CREATE TABLE (column list) or ALTER TABLE (ADD
+ * COLUMN, RENAME COLUMN ... TO, MySQL CHANGE) statement declares. Other
+ * statements declare none. Tolerates truncated or redacted text. */
+int ts_ddl_columns(const char *sql, ts_ddl_column_fn fn, void *ctx);
+
+/* ---- tables holding personal data (personal.c) ------------------------ */
+
+/* One table and the data classes it holds. */
+typedef struct ts_personal_table {
+    char *name;             /* object name as the audit log spells it */
+    unsigned char *classes; /* n_classes flags, in controls.yaml order */
+} ts_personal_table;
+
+typedef struct ts_personal_tables {
+    ts_personal_table *tables; /* sorted by name */
+    size_t n_tables;
+    size_t n_classes;
+} ts_personal_tables;
+
+#define TS_PERSONAL_MAX_TABLES 100000
+
+/* The seam for column-level analysis: which tables hold personal data and
+ * of which classes. Today: the tables controls.yaml lists, plus tables whose
+ * CREATE TABLE / ALTER TABLE in v_audit (entries below max_seq) declares a
+ * column matching a class's patterns. Names are those the audit log uses
+ * for objects: a name from controls.yaml or from DDL text (pgAudit leaves
+ * object_name empty on SESSION DDL rows) is resolved against v_audit's
+ * object names, case-insensitively, an unqualified one matching that table
+ * in any schema. `controls` may be NULL (no tables). Release *out with
+ * ts_personal_tables_release(). */
+int ts_personal_tables_find(sqlite3 *db, const ts_controls *controls,
+                            int64_t max_seq, ts_personal_tables *out,
+                            ts_error *err);
+
+void ts_personal_tables_release(ts_personal_tables *tables);
+
+/* "email, ssn": the class ids of one table, into buf. */
+void ts_personal_table_classes(const ts_personal_table *table,
+                               const ts_controls *controls, char *buf,
+                               size_t size);
+
+/* ---- writing worksheets (xlsx.c) -------------------------------------- */
+
+/* Excel's limit on characters in a cell; longer text is cut and marked. */
+#define TS_XLSX_CELL_MAX 32767
+
+typedef enum ts_col_kind {
+    TS_COL_TEXT, /* text as stored */
+    TS_COL_TIME, /* µs since the epoch, shown as ISO 8601 text */
+    TS_COL_INT   /* an integer, shown as a number */
+} ts_col_kind;
+
+typedef struct ts_sheet_col {
+    const char *title;
+    double width;
+    ts_col_kind kind;
+} ts_sheet_col;
+
+/* The workbook being written. */
+typedef struct ts_xlsx {
+    lxw_workbook *wb;
+    lxw_format *bold;
+    lxw_format *wrap; /* multi-line text, top aligned */
+    const char *path; /* the final workbook path, for messages */
+    ts_buf text;      /* cell text being cleaned */
+} ts_xlsx;
+
+/* One worksheet; rows are written strictly in order (constant memory). */
+typedef struct ts_sheet {
+    lxw_worksheet *ws;
+    const char *name;
+    lxw_row_t row;        /* next row to write */
+    lxw_row_t header_row; /* the row of column titles */
+    lxw_col_t n_cols;
+    uint64_t rows;    /* data rows written */
+    uint64_t dropped; /* data rows past Excel's row limit, not written */
+} ts_sheet;
+
+/* Writes the bold title row and sets column widths. */
+int ts_sheet_header(ts_xlsx *x, ts_sheet *s, const ts_sheet_col *cols,
+                    size_t n_cols, ts_error *err);
+
+/* Starts a data row: 1 when it fits, 0 when past the row limit (counted in
+ * s->dropped; skip the row's cells). */
+int ts_sheet_row(ts_sheet *s);
+
+/* Cells of the current row. NULL text writes nothing. Invalid UTF-8 is
+ * replaced, overlong text cut at TS_XLSX_CELL_MAX characters. */
+int ts_sheet_text(ts_xlsx *x, ts_sheet *s, lxw_col_t col, const char *text,
+                  lxw_format *format, ts_error *err);
+int ts_sheet_number(ts_xlsx *x, ts_sheet *s, lxw_col_t col, double value,
+                    lxw_format *format, ts_error *err);
+
+/* Freezes the title row and puts an autofilter over the table. */
+int ts_sheet_finish(ts_xlsx *x, ts_sheet *s, ts_error *err);
+
+/* Writes the title row, then one row per result of stmt (its columns in
+ * the order and kinds of cols), then finishes the sheet. */
+int ts_sheet_write_query(ts_xlsx *x, ts_sheet *s, sqlite3_stmt *stmt,
+                         const ts_sheet_col *cols, size_t n_cols,
+                         ts_error *err);
+
+/* ---- the data sheets (sheets.c) --------------------------------------- */
+
+/* Which events a report covers. */
+typedef struct ts_report_scope {
+    int64_t since_us; /* inclusive */
+    int64_t until_us; /* exclusive */
+    int open;         /* no bounds: events of unknown time count too */
+    int64_t max_seq;  /* entries the cover's checkpoint covers */
+} ts_report_scope;
+
+/* One data sheet: its name, its query and its columns. */
+typedef struct ts_sheet_def {
+    const char *name;
+    const char *sql; /* may use :since :until :open :max_seq :tables */
+    const ts_sheet_col *cols;
+    size_t n_cols;
+} ts_sheet_def;
+
+/* The data sheets, in workbook order after the cover. */
+extern const ts_sheet_def ts_report_sheet_defs[];
+extern const size_t ts_report_n_sheet_defs;
+
+/* Runs def's query over db with the scope and `tables_json` ({"table":
+ * "classes", ...}) bound, writing the sheet. */
+int ts_report_write_sheet(ts_xlsx *x, ts_sheet *s, sqlite3 *db,
+                          const ts_sheet_def *def, const ts_report_scope *scope,
+                          const char *tables_json, ts_error *err);
+
+/* The personal tables as a JSON object of name -> "class, class", into
+ * out (terminated). */
+int ts_report_tables_json(const ts_personal_tables *tables,
+                          const ts_controls *controls, ts_buf *out,
+                          ts_error *err);
+
+/* ---- the workbook (workbook.c) ---------------------------------------- */
+
+/* What the cover says about the store; ts_report_write gathers it. */
+typedef struct ts_report_cover {
+    const char *store_path;         /* may be NULL */
+    const char *origin;             /* may be NULL */
+    const char *checkpoint;         /* newest note; NULL when none */
+    const ts_verify_report *verify; /* the verification just run */
+} ts_report_cover;
+
+/* The newest checkpoint, parsed from its note. */
+typedef struct ts_checkpoint_info {
+    int ok; /* 0 when there is no note or it does not parse */
+    uint64_t tree_size;
+    char root_b64[64];
+    char root_hex[2 * TS_SHA256_SIZE + 1];
+} ts_checkpoint_info;
+
+/* Parses the note's 2nd (tree size) and 3rd (base64 root) lines. */
+void ts_checkpoint_info_parse(ts_checkpoint_info *out, const char *note);
+
+/* Writes <opts->out_dir>/evidence.xlsx from the index in `db` (read only),
+ * with the cover from `cover`. `controls` may be NULL. Rows are limited to
+ * the period and, when the checkpoint parses, to entries it covers. */
+int ts_report_write_index(sqlite3 *db, const ts_report_cover *cover,
+                          const ts_controls *controls,
+                          const ts_report_options *opts, ts_report_result *out,
+                          ts_error *err);
+
+#endif

@@ -1,0 +1,487 @@
+/* The evidence workbook: the output directory, the cover, and writing every
+ * sheet into a temporary file renamed to evidence.xlsx when complete. */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report/report_internal.h"
+#include "trailseal/time.h"
+#include "trailseal/trailseal.h"
+
+#define WORKBOOK_NAME "evidence.xlsx"
+
+void ts_checkpoint_info_parse(ts_checkpoint_info *out, const char *note)
+{
+    const char *size_line, *root_line, *end;
+    uint8_t root[TS_SHA256_SIZE];
+    uint64_t size = 0;
+    size_t len;
+
+    memset(out, 0, sizeof(*out));
+    if (note == NULL || (size_line = strchr(note, '\n')) == NULL)
+        return;
+    size_line++;
+    root_line = strchr(size_line, '\n');
+    if (root_line == NULL || root_line == size_line)
+        return;
+    for (const char *p = size_line; p < root_line; p++) {
+        if (*p < '0' || *p > '9' || size > (UINT64_MAX - 9) / 10)
+            return;
+        size = size * 10 + (uint64_t)(*p - '0');
+    }
+    root_line++;
+    end = strchr(root_line, '\n');
+    len = end ? (size_t)(end - root_line) : strlen(root_line);
+    if (len == 0 || len >= sizeof(out->root_b64) ||
+        ts_base64_decode(root_line, len, root, sizeof(root)) != TS_SHA256_SIZE)
+        return;
+    memcpy(out->root_b64, root_line, len);
+    out->root_b64[len] = '\0';
+    ts_hex_encode(root, sizeof(root), out->root_hex);
+    out->tree_size = size;
+    out->ok = 1;
+}
+
+/* Creates dir (0755) unless it is already a directory; refuses symbolic
+ * links and anything else. */
+static int ensure_dir(const char *dir, ts_error *err)
+{
+    struct stat st;
+
+    if (mkdir(dir, 0755) == 0)
+        return 0;
+    if (errno != EEXIST)
+        return ts_error_set(err, TS_EIO, "'%s': cannot create directory: %s",
+                            dir, strerror(errno));
+    if (lstat(dir, &st) != 0)
+        return ts_error_set(err, TS_EIO, "'%s': %s", dir, strerror(errno));
+    if (S_ISLNK(st.st_mode))
+        return ts_error_set(err, TS_EPERM,
+                            "'%s': is a symbolic link: refusing to write "
+                            "the workbook there",
+                            dir);
+    if (!S_ISDIR(st.st_mode))
+        return ts_error_set(err, TS_EINVAL, "'%s': not a directory", dir);
+    return 0;
+}
+
+static int fsync_path(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* Key / value rows of the cover. */
+static int cover_text(ts_xlsx *x, ts_sheet *s, const char *key,
+                      const char *value, ts_error *err)
+{
+    int rc;
+
+    if (!ts_sheet_row(s))
+        return 0;
+    rc = ts_sheet_text(x, s, 0, key, NULL, err);
+    if (rc == 0)
+        rc = ts_sheet_text(x, s, 1, value, x->wrap, err);
+    return rc;
+}
+
+static int cover_number(ts_xlsx *x, ts_sheet *s, const char *key, double value,
+                        ts_error *err)
+{
+    int rc;
+
+    if (!ts_sheet_row(s))
+        return 0;
+    rc = ts_sheet_text(x, s, 0, key, NULL, err);
+    if (rc == 0)
+        rc = ts_sheet_number(x, s, 1, value, NULL, err);
+    return rc;
+}
+
+static void format_period(const ts_report_options *opts, char *buf, size_t size)
+{
+    char since[40], until[40];
+    int open_start = opts->since_us == INT64_MIN;
+    int open_end = opts->until_us == INT64_MAX;
+    int n;
+
+    ts_time_format(opts->since_us, since, sizeof(since));
+    ts_time_format(opts->until_us, until, sizeof(until));
+    if (open_start && open_end)
+        n = snprintf(buf, size, "all time");
+    else if (open_start)
+        n = snprintf(buf, size, "before %s", until);
+    else if (open_end)
+        n = snprintf(buf, size, "from %s", since);
+    else
+        n = snprintf(buf, size, "from %s until %s (end exclusive)", since,
+                     until);
+    if (n < 0)
+        buf[0] = '\0';
+}
+
+typedef struct cover_facts {
+    const ts_report_cover *cover;
+    const ts_checkpoint_info *checkpoint;
+    const ts_controls *controls;
+    const ts_personal_tables *tables;
+    const ts_report_options *opts;
+    const ts_sheet *sheets; /* the data sheets */
+    size_t n_sheets;
+} cover_facts;
+
+static int cover_store(ts_xlsx *x, ts_sheet *s, const cover_facts *f,
+                       ts_error *err)
+{
+    const ts_verify_report *v = f->cover->verify;
+    char text[TS_ERROR_MSG_SIZE + 64];
+    int rc;
+
+    rc = cover_text(x, s, "store path", f->cover->store_path, err);
+    if (rc == 0)
+        rc = cover_text(x, s, "store origin", f->cover->origin, err);
+    if (rc == 0 && f->checkpoint->ok) {
+        rc = cover_number(x, s, "checkpoint tree size",
+                          (double)f->checkpoint->tree_size, err);
+        if (rc == 0)
+            rc = cover_text(x, s, "checkpoint root hash (base64)",
+                            f->checkpoint->root_b64, err);
+        if (rc == 0)
+            rc = cover_text(x, s, "checkpoint root hash (hex)",
+                            f->checkpoint->root_hex, err);
+    } else if (rc == 0) {
+        rc = cover_text(x, s, "checkpoint",
+                        f->cover->checkpoint ? "unreadable checkpoint note"
+                                             : "none: nothing is sealed",
+                        err);
+    }
+    if (rc == 0 && f->cover->checkpoint != NULL)
+        rc = cover_text(x, s, "checkpoint note", f->cover->checkpoint, err);
+    if (v->verdict == TS_VERDICT_INTACT)
+        snprintf(text, sizeof(text), "intact");
+    else if (snprintf(text, sizeof(text), "TAMPERED: %s", v->problem) < 0)
+        text[0] = '\0';
+    if (rc == 0)
+        rc = cover_text(x, s, "verification", text, err);
+    if (rc == 0)
+        rc = cover_number(x, s, "entries verified", (double)v->entries, err);
+    if (rc == 0)
+        rc = cover_number(x, s, "checkpoints verified", (double)v->checkpoints,
+                          err);
+    if (rc == 0 && v->key_id[0] != '\0')
+        rc = cover_text(x, s, "signing key id", v->key_id, err);
+    return rc;
+}
+
+static int cover_contents(ts_xlsx *x, ts_sheet *s, const cover_facts *f,
+                          ts_error *err)
+{
+    char text[128];
+    int rc = 0;
+
+    if (ts_sheet_row(s)) {
+        rc = ts_sheet_text(x, s, 0, "contents", x->bold, err);
+        if (rc == 0)
+            rc = ts_sheet_text(x, s, 1, "rows", x->bold, err);
+    }
+    for (size_t i = 0; rc == 0 && i < f->n_sheets; i++) {
+        const ts_sheet *d = &f->sheets[i];
+        rc = cover_number(x, s, d->name, (double)d->rows, err);
+        if (rc == 0 && d->dropped > 0) {
+            snprintf(text, sizeof(text),
+                     "%llu more rows past Excel's row limit are not shown",
+                     (unsigned long long)d->dropped);
+            rc = cover_text(x, s, "warning", text, err);
+        }
+    }
+    return rc;
+}
+
+/* The personal-data tables, so a reviewer can check the classification. */
+static int cover_tables(ts_xlsx *x, ts_sheet *s,
+                        const ts_personal_tables *tables, ts_error *err)
+{
+    ts_buf list;
+    int rc = 0;
+
+    ts_buf_init(&list, TS_XLSX_CELL_MAX);
+    for (size_t i = 0; rc == 0 && i < tables->n_tables; i++) {
+        const char *name = tables->tables[i].name;
+        if (list.len + strlen(name) + 16 >= TS_XLSX_CELL_MAX) {
+            rc = ts_buf_append(&list, ", ...", 5, err);
+            break;
+        }
+        if (i > 0)
+            rc = ts_buf_append(&list, ", ", 2, err);
+        if (rc == 0)
+            rc = ts_buf_append(&list, name, strlen(name), err);
+    }
+    if (rc == 0)
+        rc = ts_buf_terminate(&list, err);
+    if (rc == 0)
+        rc = cover_number(x, s, "tables holding personal data",
+                          (double)tables->n_tables, err);
+    if (rc == 0 && tables->n_tables > 0)
+        rc = cover_text(x, s, "personal-data tables", (const char *)list.data,
+                        err);
+    ts_buf_release(&list);
+    return rc;
+}
+
+static const ts_sheet_col cover_cols[] = {{"item", 30, TS_COL_TEXT},
+                                          {"value", 100, TS_COL_TEXT}};
+
+static int write_cover(ts_xlsx *x, ts_sheet *s, const cover_facts *f,
+                       ts_error *err)
+{
+    char text[512], hex[2 * TS_SHA256_SIZE + 1];
+    int rc;
+
+    rc = ts_sheet_header(x, s, cover_cols, 2, err);
+    if (rc == 0)
+        rc = cover_text(x, s, "title", "trailseal evidence workbook", err);
+    format_period(f->opts, text, sizeof(text));
+    if (rc == 0)
+        rc = cover_text(x, s, "period", text, err);
+    if (rc == 0)
+        rc = cover_store(x, s, f, err);
+    ts_time_format(ts_time_now(), text, sizeof(text));
+    if (rc == 0)
+        rc = cover_text(x, s, "generated at", text, err);
+    if (rc == 0)
+        rc = cover_text(x, s, "trailseal version", TRAILSEAL_VERSION, err);
+    if (rc == 0 && f->controls != NULL) {
+        ts_hex_encode(f->controls->sha256, TS_SHA256_SIZE, hex);
+        rc = cover_text(x, s, "controls.yaml", f->controls->path, err);
+        if (rc == 0)
+            rc = cover_text(x, s, "controls.yaml SHA-256", hex, err);
+        if (rc == 0)
+            rc = cover_tables(x, s, f->tables, err);
+    } else if (rc == 0) {
+        rc = cover_text(x, s, "controls.yaml",
+                        "not given: no data classes, so no personal data "
+                        "access is reported",
+                        err);
+    }
+    if (rc == 0)
+        rc = cover_text(x, s, "entry_index",
+                        "every row names its sealed entry: 'trailseal prove "
+                        "--index N' proves it against the checkpoint above, "
+                        "which covers every row in this workbook",
+                        err);
+    if (rc == 0)
+        rc = cover_contents(x, s, f, err);
+    if (rc == 0)
+        rc = ts_sheet_finish(x, s, err);
+    return rc;
+}
+
+/* Adds the worksheets in order (cover first) and formats. */
+static int open_workbook(ts_xlsx *x, const char *tmp, const char *dir,
+                         ts_sheet *sheets, ts_error *err)
+{
+    lxw_workbook_options options = {LXW_TRUE, NULL, LXW_FALSE};
+
+    /* constant memory keeps big populations out of RAM; its temporary files
+     * go beside the workbook rather than into a shared /tmp */
+    options.tmpdir = (char *)(uintptr_t)dir;
+    x->wb = workbook_new_opt(tmp, &options);
+    if (x->wb == NULL)
+        return ts_error_set(err, TS_EIO, "'%s': cannot create workbook",
+                            x->path);
+    x->bold = workbook_add_format(x->wb);
+    x->wrap = workbook_add_format(x->wb);
+    if (x->bold == NULL || x->wrap == NULL)
+        return ts_error_set(err, TS_ENOMEM, "'%s': out of memory", x->path);
+    format_set_bold(x->bold);
+    format_set_text_wrap(x->wrap);
+    format_set_align(x->wrap, LXW_ALIGN_VERTICAL_TOP);
+    for (size_t i = 0; i <= ts_report_n_sheet_defs; i++) {
+        sheets[i].ws = workbook_add_worksheet(x->wb, sheets[i].name);
+        if (sheets[i].ws == NULL)
+            return ts_error_set(err, TS_ENOMEM, "'%s': cannot add sheet '%s'",
+                                x->path, sheets[i].name);
+    }
+    return 0;
+}
+
+typedef struct write_ctx {
+    sqlite3 *db;
+    const ts_report_cover *cover;
+    const ts_controls *controls;
+    const ts_report_options *opts;
+    ts_xlsx x;
+    ts_sheet sheets[TS_REPORT_MAX_SHEETS]; /* [0] is the cover */
+    ts_personal_tables tables;
+    ts_checkpoint_info checkpoint;
+    ts_buf tables_json;
+} write_ctx;
+
+static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
+                        ts_error *err)
+{
+    ts_report_scope scope;
+    cover_facts facts;
+    lxw_error e;
+    int rc;
+
+    scope.since_us = w->opts->since_us;
+    scope.until_us = w->opts->until_us;
+    scope.open =
+        w->opts->since_us == INT64_MIN && w->opts->until_us == INT64_MAX;
+    scope.max_seq = w->checkpoint.ok && w->checkpoint.tree_size < INT64_MAX
+                        ? (int64_t)w->checkpoint.tree_size
+                        : INT64_MAX;
+    rc = ts_personal_tables_find(w->db, w->controls, scope.max_seq, &w->tables,
+                                 err);
+    if (rc == 0)
+        rc = ts_report_tables_json(&w->tables, w->controls, &w->tables_json,
+                                   err);
+    if (rc == 0)
+        rc = open_workbook(&w->x, tmp, dir, w->sheets, err);
+    for (size_t i = 0; rc == 0 && i < ts_report_n_sheet_defs; i++)
+        rc = ts_report_write_sheet(&w->x, &w->sheets[i + 1], w->db,
+                                   &ts_report_sheet_defs[i], &scope,
+                                   (const char *)w->tables_json.data, err);
+    facts.cover = w->cover;
+    facts.checkpoint = &w->checkpoint;
+    facts.controls = w->controls;
+    facts.tables = &w->tables;
+    facts.opts = w->opts;
+    facts.sheets = &w->sheets[1];
+    facts.n_sheets = ts_report_n_sheet_defs;
+    if (rc == 0)
+        rc = write_cover(&w->x, &w->sheets[0], &facts, err);
+    if (w->x.wb == NULL)
+        return rc;
+    if (rc != 0) {
+        lxw_workbook_free(w->x.wb);
+        return rc;
+    }
+    e = workbook_close(w->x.wb);
+    if (e != LXW_NO_ERROR)
+        return ts_error_set(err, TS_EIO, "'%s': cannot write: %s", w->x.path,
+                            lxw_strerror(e));
+    return 0;
+}
+
+static void fill_result(const write_ctx *w, const char *path,
+                        ts_report_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    snprintf(out->workbook_path, sizeof(out->workbook_path), "%s", path);
+    out->n_sheets = ts_report_n_sheet_defs + 1;
+    for (size_t i = 0; i < out->n_sheets; i++) {
+        snprintf(out->sheets[i].name, sizeof(out->sheets[i].name), "%s",
+                 w->sheets[i].name);
+        out->sheets[i].rows = w->sheets[i].rows;
+    }
+    out->verdict = w->cover->verify->verdict;
+}
+
+/* dir without trailing slashes ("out/" would follow a symlink "out"). */
+static int trim_dir(const char *in, char *dir, size_t size, ts_error *err)
+{
+    size_t len = strlen(in);
+
+    while (len > 1 && in[len - 1] == '/')
+        len--;
+    if (len == 0)
+        return ts_error_set(err, TS_EINVAL, "empty output directory");
+    if (len + sizeof("/." WORKBOOK_NAME ".XXXXXX") > size)
+        return ts_error_set(err, TS_ELIMIT, "'%s': path too long", in);
+    memcpy(dir, in, len);
+    dir[len] = '\0';
+    return 0;
+}
+
+/* Runs the read in one transaction, so every sheet sees the same index even
+ * while an ingest commits. */
+static int begin_read(sqlite3 *db, int *began, ts_error *err)
+{
+    *began = 0;
+    if (!sqlite3_get_autocommit(db))
+        return 0;
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return ts_error_set(err, TS_EDB, "reading the index: %s",
+                            sqlite3_errmsg(db));
+    *began = 1;
+    return 0;
+}
+
+int ts_report_write_index(sqlite3 *db, const ts_report_cover *cover,
+                          const ts_controls *controls,
+                          const ts_report_options *opts, ts_report_result *out,
+                          ts_error *err)
+{
+    char dir[4096], path[4096], tmp[4096];
+    write_ctx w;
+    int rc, began = 0, fd;
+
+    assert(db != NULL && cover != NULL && cover->verify != NULL);
+    assert(opts != NULL && opts->out_dir != NULL && out != NULL);
+    assert(ts_report_n_sheet_defs + 1 <= TS_REPORT_MAX_SHEETS);
+    memset(&w, 0, sizeof(w));
+    w.db = db;
+    w.cover = cover;
+    w.controls = controls;
+    w.opts = opts;
+    w.sheets[0].name = "Cover";
+    for (size_t i = 0; i < ts_report_n_sheet_defs; i++)
+        w.sheets[i + 1].name = ts_report_sheet_defs[i].name;
+    ts_buf_init(&w.x.text, (size_t)TS_XLSX_CELL_MAX * 4 + 64);
+    ts_buf_init(&w.tables_json, (size_t)64 << 20);
+    ts_checkpoint_info_parse(&w.checkpoint, cover->checkpoint);
+    w.x.path = path;
+
+    rc = trim_dir(opts->out_dir, dir, sizeof(dir), err);
+    if (rc != 0)
+        return rc;
+    /* trim_dir checked the length: these fit */
+    if (snprintf(path, sizeof(path), "%s/%s", dir, WORKBOOK_NAME) < 0 ||
+        snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, WORKBOOK_NAME) < 0)
+        return ts_error_set(err, TS_EINVAL, "'%s': bad path", dir);
+    rc = ensure_dir(dir, err);
+    if (rc == 0)
+        rc = begin_read(db, &began, err);
+    if (rc != 0)
+        goto out;
+    /* Written beside the final name and renamed over it when complete: a
+     * failed run never leaves a partial evidence.xlsx, and an existing
+     * symlink named evidence.xlsx is replaced rather than followed. */
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        rc = ts_error_set(err, TS_EIO, "'%s': cannot create: %s", tmp,
+                          strerror(errno));
+        goto out;
+    }
+    close(fd);
+    rc = write_sheets(&w, tmp, dir, err);
+    if (rc == 0 && fsync_path(tmp) != 0)
+        rc = ts_error_set(err, TS_EIO, "'%s': cannot write: %s", path,
+                          strerror(errno));
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = ts_error_set(err, TS_EIO, "'%s': cannot write: %s", path,
+                          strerror(errno));
+    if (rc != 0)
+        unlink(tmp);
+    else
+        fill_result(&w, path, out);
+out:
+    if (began)
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    ts_personal_tables_release(&w.tables);
+    ts_buf_release(&w.tables_json);
+    ts_buf_release(&w.x.text);
+    return rc;
+}

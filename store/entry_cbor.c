@@ -1,0 +1,351 @@
+/* Sealed entries as deterministic CBOR (RFC 8949 §4.2.1), schemas/entry.cddl.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include <cbor.h>
+
+#include "store/crypto.h"
+
+/* The map's keys, 1..9, in the (ascending) order canonical CBOR sorts them. */
+enum {
+    KEY_STORE_ID = 1,
+    KEY_SEQ,
+    KEY_SOURCE_KEY,
+    KEY_POSITION,
+    KEY_LINE,
+    KEY_OBSERVED_US,
+    KEY_FORMAT,
+    KEY_RECORD,
+    KEY_SALT,
+    N_KEYS = KEY_SALT
+};
+
+static const char *const key_names[N_KEYS + 1] = {
+    "",     "store_id",    "seq",    "source_key", "position",
+    "line", "observed_us", "format", "record",     "salt"};
+
+#define MAJOR_UINT 0
+#define MAJOR_NEGINT 1
+#define MAJOR_BSTR 2
+#define MAJOR_TSTR 3
+#define MAJOR_MAP 5
+
+/* Valid UTF-8 (shortest forms, no surrogates, at most U+10FFFF), as RFC
+ * 8949 requires of text strings, and no NUL so that a copy of the format
+ * can be used as a C string. */
+static int format_valid(const uint8_t *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        uint8_t b = s[i], lo = 0x80, hi = 0xbf;
+        size_t n;
+
+        if (b < 0x80) {
+            if (b == 0)
+                return 0;
+            i++;
+            continue;
+        }
+        if (b >= 0xc2 && b <= 0xdf)
+            n = 1;
+        else if (b >= 0xe0 && b <= 0xef)
+            n = 2;
+        else if (b >= 0xf0 && b <= 0xf4)
+            n = 3;
+        else
+            return 0;
+        if (b == 0xe0)
+            lo = 0xa0;
+        else if (b == 0xed)
+            hi = 0x9f;
+        else if (b == 0xf0)
+            lo = 0x90;
+        else if (b == 0xf4)
+            hi = 0x8f;
+        if (len - i - 1 < n || s[i + 1] < lo || s[i + 1] > hi)
+            return 0;
+        for (size_t k = 2; k <= n; k++)
+            if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+                return 0;
+        i += 1 + n;
+    }
+    return 1;
+}
+
+/* ---- Encoding, with libcbor's low-level encoders (they always choose the
+ * shortest form; libcbor's item serializer does not sort map keys) ---- */
+
+typedef struct writer {
+    uint8_t *p;
+    size_t off, size;
+    int ok;
+} writer;
+
+static void put(writer *w, size_t n)
+{
+    if (n == 0)
+        w->ok = 0;
+    w->off += n;
+}
+
+static void put_uint(writer *w, uint64_t v)
+{
+    put(w, cbor_encode_uint(v, w->p + w->off, w->size - w->off));
+}
+
+static void put_bytes(writer *w, int text, const void *data, size_t len)
+{
+    if (text)
+        put(w, cbor_encode_string_start(len, w->p + w->off, w->size - w->off));
+    else
+        put(w,
+            cbor_encode_bytestring_start(len, w->p + w->off, w->size - w->off));
+    if (w->ok && len > 0) {
+        if (len > w->size - w->off) {
+            w->ok = 0;
+            return;
+        }
+        memcpy(w->p + w->off, data, len);
+        w->off += len;
+    }
+}
+
+int ts_entry_encode(const ts_sealed_entry *e, ts_buf *out, ts_error *err)
+{
+    /* map head, 9 one-byte keys, 3 fixed byte strings and their heads,
+     * and at most 9 bytes for each other head and integer */
+    const size_t fixed = 1 + N_KEYS + (1 + TS_STORE_ID_SIZE) +
+                         (2 + TS_HASH_SIZE) + (1 + TS_SALT_SIZE) + 6 * 9;
+    size_t bound;
+    writer w;
+    int rc;
+
+    if (e->format_len > 0 &&
+        !format_valid((const uint8_t *)e->format, e->format_len))
+        return ts_error_set(
+            err, TS_EINVAL,
+            "entry %" PRIu64 ": format is not UTF-8 or holds a NUL", e->seq);
+    if (ts_size_add(fixed, e->format_len, &bound) != 0 ||
+        ts_size_add(bound, e->record_len, &bound) != 0)
+        return ts_error_set(err, TS_ELIMIT, "entry %" PRIu64 ": too large",
+                            e->seq);
+    rc = ts_buf_reserve(out, bound, err);
+    if (rc != 0)
+        return rc;
+    w = (writer){out->data + out->len, 0, out->size - out->len, 1};
+    put(&w, cbor_encode_map_start(N_KEYS, w.p, w.size));
+    put_uint(&w, KEY_STORE_ID);
+    put_bytes(&w, 0, e->store_id, TS_STORE_ID_SIZE);
+    put_uint(&w, KEY_SEQ);
+    put_uint(&w, e->seq);
+    put_uint(&w, KEY_SOURCE_KEY);
+    put_bytes(&w, 0, e->source_key, TS_HASH_SIZE);
+    put_uint(&w, KEY_POSITION);
+    put_uint(&w, e->position);
+    put_uint(&w, KEY_LINE);
+    put_uint(&w, e->line);
+    put_uint(&w, KEY_OBSERVED_US);
+    if (e->observed_us >= 0)
+        put_uint(&w, (uint64_t)e->observed_us);
+    else /* CBOR's major type 1 carries -1 - n */
+        put(&w, cbor_encode_negint((uint64_t)(-(e->observed_us + 1)),
+                                   w.p + w.off, w.size - w.off));
+    put_uint(&w, KEY_FORMAT);
+    put_bytes(&w, 1, e->format, e->format_len);
+    put_uint(&w, KEY_RECORD);
+    put_bytes(&w, 0, e->record, e->record_len);
+    put_uint(&w, KEY_SALT);
+    put_bytes(&w, 0, e->salt, TS_SALT_SIZE);
+    if (!w.ok || w.off > bound)
+        return ts_error_set(err, TS_ERR,
+                            "entry %" PRIu64 ": encoding overran its bound",
+                            e->seq);
+    out->len += w.off;
+    return 0;
+}
+
+/* ---- Decoding ----
+ *
+ * Hand-written rather than libcbor's decoder: the shape is fixed, so one
+ * pass over the bytes can check every canonical-form rule as it reads
+ * (no decode, re-encode and compare), allocates nothing, and leaves the
+ * byte strings in place for *out to borrow. Verification decodes every
+ * entry of every block, so this is on the hot path. */
+
+typedef struct reader {
+    const uint8_t *p;
+    size_t len, off;
+} reader;
+
+static int corrupt(const reader *r, int key, const char *why, ts_error *err)
+{
+    if (key > 0)
+        return ts_error_set(err, TS_ECORRUPT,
+                            "entry: offset %zu: key %d (%s): %s", r->off, key,
+                            key_names[key], why);
+    return ts_error_set(err, TS_ECORRUPT, "entry: offset %zu: %s", r->off, why);
+}
+
+/* Reads a data item's head: its major type, which must be in `majors` (a
+ * bit mask; `type` names them for the message), and its argument, which
+ * must be in the shortest form and not indefinite. */
+static int read_head(reader *r, int key, unsigned majors, const char *type,
+                     unsigned *major, uint64_t *arg, ts_error *err)
+{
+    static const uint64_t min_arg[4] = {24, 0x100, 0x10000, 0x100000000};
+    unsigned ai, n;
+    uint64_t v = 0;
+
+    if (r->off >= r->len)
+        return corrupt(r, key, "truncated", err);
+    *major = r->p[r->off] >> 5;
+    ai = r->p[r->off] & 31;
+    if (!(majors & 1u << *major))
+        return corrupt(r, key, type, err);
+    if (ai < 24) {
+        r->off++;
+        *arg = ai;
+        return 0;
+    }
+    if (ai == 31)
+        return corrupt(r, key, "indefinite length", err);
+    if (ai > 27)
+        return corrupt(r, key, "reserved additional information", err);
+    n = 1u << (ai - 24);
+    if (r->len - r->off - 1 < n)
+        return corrupt(r, key, "truncated", err);
+    for (unsigned i = 1; i <= n; i++)
+        v = v << 8 | r->p[r->off + i];
+    if (v < min_arg[ai - 24])
+        return corrupt(r, key, "integer or length not in its shortest form",
+                       err);
+    r->off += 1 + n;
+    *arg = v;
+    return 0;
+}
+
+static int read_key(reader *r, int key, ts_error *err)
+{
+    if (r->off >= r->len)
+        return corrupt(r, key, "truncated before the key", err);
+    /* Keys 1..9 have one shortest encoding, the byte itself; anything else
+     * here is a wrong, missing, extra or non-canonical key. */
+    if (r->p[r->off] != key)
+        return corrupt(r, key, "expected this key next", err);
+    r->off++;
+    return 0;
+}
+
+static int read_uint(reader *r, int key, uint64_t *out, ts_error *err)
+{
+    unsigned major;
+    int rc = read_key(r, key, err);
+
+    if (rc == 0)
+        rc = read_head(r, key, 1u << MAJOR_UINT, "not an unsigned integer",
+                       &major, out, err);
+    return rc;
+}
+
+static int read_int64(reader *r, int key, int64_t *out, ts_error *err)
+{
+    unsigned major;
+    uint64_t v;
+    int rc = read_key(r, key, err);
+
+    if (rc == 0)
+        rc = read_head(r, key, 1u << MAJOR_UINT | 1u << MAJOR_NEGINT,
+                       "not an integer", &major, &v, err);
+    if (rc != 0)
+        return rc;
+    if (v > INT64_MAX)
+        return corrupt(r, key, "integer outside the int64 range", err);
+    *out = major == MAJOR_UINT ? (int64_t)v : -1 - (int64_t)v;
+    return 0;
+}
+
+/* A byte or text string; fixed_len is its required length, or SIZE_MAX. */
+static int read_string(reader *r, int key, unsigned want_major,
+                       size_t fixed_len, const uint8_t **out, size_t *out_len,
+                       ts_error *err)
+{
+    unsigned major;
+    uint64_t len;
+    int rc = read_key(r, key, err);
+
+    if (rc == 0)
+        rc = read_head(r, key, 1u << want_major,
+                       want_major == MAJOR_TSTR ? "not a text string"
+                                                : "not a byte string",
+                       &major, &len, err);
+    if (rc != 0)
+        return rc;
+    if (fixed_len != SIZE_MAX && len != fixed_len)
+        return corrupt(r, key, "wrong length", err);
+    if (len > r->len - r->off)
+        return corrupt(r, key, "truncated", err);
+    *out = r->p + r->off;
+    *out_len = (size_t)len;
+    r->off += (size_t)len;
+    return 0;
+}
+
+static int read_fixed(reader *r, int key, uint8_t *out, size_t len,
+                      ts_error *err)
+{
+    const uint8_t *p;
+    size_t n;
+    int rc = read_string(r, key, MAJOR_BSTR, len, &p, &n, err);
+
+    if (rc == 0)
+        memcpy(out, p, len);
+    return rc;
+}
+
+int ts_entry_decode(const uint8_t *data, size_t len, ts_sealed_entry *out,
+                    size_t *out_consumed, ts_error *err)
+{
+    reader r = {data, len, 0};
+    const uint8_t *format = NULL;
+    unsigned major;
+    uint64_t n_pairs;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    *out_consumed = 0;
+    rc = read_head(&r, 0, 1u << MAJOR_MAP, "not a map", &major, &n_pairs, err);
+    if (rc != 0)
+        return rc;
+    if (n_pairs != N_KEYS) {
+        r.off = 0;
+        return corrupt(&r, 0, "not a map of 9 pairs", err);
+    }
+    rc = read_fixed(&r, KEY_STORE_ID, out->store_id, TS_STORE_ID_SIZE, err);
+    if (rc == 0)
+        rc = read_uint(&r, KEY_SEQ, &out->seq, err);
+    if (rc == 0)
+        rc = read_fixed(&r, KEY_SOURCE_KEY, out->source_key, TS_HASH_SIZE, err);
+    if (rc == 0)
+        rc = read_uint(&r, KEY_POSITION, &out->position, err);
+    if (rc == 0)
+        rc = read_uint(&r, KEY_LINE, &out->line, err);
+    if (rc == 0)
+        rc = read_int64(&r, KEY_OBSERVED_US, &out->observed_us, err);
+    if (rc == 0)
+        rc = read_string(&r, KEY_FORMAT, MAJOR_TSTR, SIZE_MAX, &format,
+                         &out->format_len, err);
+    if (rc == 0 && !format_valid(format, out->format_len))
+        rc = corrupt(&r, KEY_FORMAT, "not UTF-8 or holds a NUL", err);
+    if (rc == 0)
+        rc = read_string(&r, KEY_RECORD, MAJOR_BSTR, SIZE_MAX, &out->record,
+                         &out->record_len, err);
+    if (rc == 0)
+        rc = read_fixed(&r, KEY_SALT, out->salt, TS_SALT_SIZE, err);
+    if (rc != 0) {
+        memset(out, 0, sizeof(*out));
+        return rc;
+    }
+    out->format = (const char *)format;
+    *out_consumed = r.off;
+    return 0;
+}

@@ -1,0 +1,293 @@
+/* Producing proofs from a store: inclusion (c2sp.org/tlog-proof@v1) and
+ * consistency, with subtree hashes computed from block roots and entries. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_internal.h"
+#include "trailseal/proof.h"
+
+/* Subtree hashes for the tree being proven: full blocks answer from their
+ * stored roots, ranges inside one block from its recomputed leaves. */
+typedef struct prover {
+    ts_store *store;
+    sqlite3_stmt *get_block;
+    int64_t cached_block; /* block whose leaves are loaded, -1 none */
+    uint8_t (*leaves)[TS_HASH_SIZE];
+    uint64_t n_leaves;
+    ts_buf plain;    /* the cached block, decompressed */
+    size_t *offsets; /* each entry's start in plain */
+} prover;
+
+static int prover_init(prover *p, ts_store *store, ts_error *err)
+{
+    memset(p, 0, sizeof(*p));
+    p->store = store;
+    p->cached_block = -1;
+    ts_buf_init(&p->plain, TS_MAX_ENTRY_SIZE * 4);
+    p->leaves = calloc(store->block_entries, TS_HASH_SIZE);
+    p->offsets = calloc(store->block_entries + 1, sizeof(size_t));
+    if (p->leaves == NULL || p->offsets == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    return ts_store_prepare(
+        store, "SELECT n_entries, data, root FROM blocks WHERE block_no = ?",
+        &p->get_block, "reading blocks", err);
+}
+
+static void prover_release(prover *p)
+{
+    sqlite3_finalize(p->get_block);
+    ts_buf_release(&p->plain);
+    free(p->leaves);
+    free(p->offsets);
+}
+
+/* Loads block_no's entries; with want_root, only its stored root when the
+ * block is full (1 returned), else 0 after loading the leaves. */
+static int load_block(prover *p, uint64_t block_no, uint8_t *root_out,
+                      ts_error *err)
+{
+    sqlite3_stmt *st = p->get_block;
+    int rc = 0;
+
+    if (root_out == NULL && p->cached_block == (int64_t)block_no)
+        return 0;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)block_no);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        rc = ts_error_set(err, TS_ECORRUPT, "'%s': block %llu is missing",
+                          p->store->path, (unsigned long long)block_no);
+        goto done;
+    }
+    if (root_out != NULL && sqlite3_column_bytes(st, 2) == TS_HASH_SIZE) {
+        memcpy(root_out, sqlite3_column_blob(st, 2), TS_HASH_SIZE);
+        rc = 1;
+        goto done;
+    }
+    uint64_t n = (uint64_t)sqlite3_column_int64(st, 0);
+    if (n > p->store->block_entries) {
+        rc = ts_error_set(err, TS_ECORRUPT, "block %llu: bad entry count",
+                          (unsigned long long)block_no);
+        goto done;
+    }
+    p->cached_block = -1;
+    rc = ts_block_decompress(sqlite3_column_blob(st, 1),
+                             (size_t)sqlite3_column_bytes(st, 1), &p->plain,
+                             err);
+    size_t off = 0;
+    for (uint64_t i = 0; rc == 0 && i < n; i++) {
+        ts_sealed_entry e;
+        size_t used = 0;
+        rc = ts_entry_decode(p->plain.data + off, p->plain.len - off, &e, &used,
+                             err);
+        if (rc == 0) {
+            p->offsets[i] = off;
+            ts_merkle_leaf_hash(p->plain.data + off, used, p->leaves[i]);
+            off += used;
+        }
+    }
+    if (rc == 0) {
+        p->offsets[n] = off;
+        p->n_leaves = n;
+        p->cached_block = (int64_t)block_no;
+    } else {
+        ts_error_prefix(err, "block %llu: ", (unsigned long long)block_no);
+    }
+done:
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int subtree(void *ctx, uint64_t start, uint64_t end,
+                   uint8_t out[TS_HASH_SIZE], ts_error *err)
+{
+    prover *p = ctx;
+    uint64_t b = p->store->block_entries, n = end - start;
+    int rc;
+
+    if (start % b == 0 && n == b) {
+        rc = load_block(p, start / b, out, err);
+        if (rc != 0)
+            return rc < 0 ? rc : 0; /* 1: the stored root answered */
+    }
+    if (start / b == (end - 1) / b) {
+        rc = load_block(p, start / b, NULL, err);
+        if (rc != 0)
+            return rc;
+        if (end - (start / b) * b > p->n_leaves)
+            return ts_error_set(err, TS_ECORRUPT,
+                                "block %llu holds fewer entries than the tree",
+                                (unsigned long long)(start / b));
+        ts_merkle_root((const uint8_t(*)[TS_HASH_SIZE])p->leaves + start % b,
+                       (size_t)n, out);
+        return 0;
+    }
+    /* RFC 9162: split at the largest power of two smaller than n. */
+    uint64_t k = 1;
+    while (k << 1 < n)
+        k <<= 1;
+    uint8_t left[TS_HASH_SIZE], right[TS_HASH_SIZE];
+    rc = subtree(ctx, start, start + k, left, err);
+    if (rc == 0)
+        rc = subtree(ctx, start + k, end, right, err);
+    if (rc == 0)
+        ts_merkle_node_hash(left, right, out);
+    return rc;
+}
+
+/* The newest checkpoint's note and size. */
+static int newest_checkpoint(ts_store *store, char **note, uint64_t *size,
+                             ts_error *err)
+{
+    int rc = ts_store_checkpoint(store, note, err);
+    char origin[TS_KEY_NAME_MAX];
+    uint8_t root[TS_HASH_SIZE];
+
+    if (rc == 0) {
+        /* The body ends at the blank line before the signatures. */
+        const char *blank = strstr(*note, "\n\n");
+        if (blank == NULL)
+            rc = ts_error_set(err, TS_ECORRUPT,
+                              "'%s': newest checkpoint has no signature",
+                              store->path);
+        else
+            rc = ts_checkpoint_parse(*note, (size_t)(blank - *note) + 1, origin,
+                                     sizeof(origin), size, root, err);
+    }
+    if (rc != 0) {
+        free(*note);
+        *note = NULL;
+    }
+    return rc;
+}
+
+/* Appends proof hashes, one base64 line each. */
+static int append_hashes(ts_buf *out, uint8_t (*hashes)[TS_HASH_SIZE], size_t n,
+                         ts_error *err)
+{
+    char b64[64];
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        ts_base64_encode(hashes[i], TS_HASH_SIZE, b64);
+        rc = ts_buf_append(out, b64, strlen(b64), err);
+        if (rc == 0)
+            rc = ts_buf_append_byte(out, '\n', err);
+    }
+    return rc;
+}
+
+static int finish(ts_buf *out, const char *note, char **result, ts_error *err)
+{
+    int rc = ts_buf_append_byte(out, '\n', err);
+
+    if (rc == 0)
+        rc = ts_buf_append(out, note, strlen(note), err);
+    if (rc == 0)
+        rc = ts_buf_terminate(out, err);
+    if (rc == 0) {
+        *result = (char *)out->data;
+        out->data = NULL;
+        out->len = out->size = 0;
+    }
+    return rc;
+}
+
+int ts_store_prove_inclusion(ts_store *store, uint64_t index, char **out,
+                             ts_error *err)
+{
+    uint8_t hashes[TS_MERKLE_MAX_PROOF][TS_HASH_SIZE];
+    char line[64], *note = NULL, *b64 = NULL;
+    uint64_t size = 0;
+    size_t n = 0;
+    prover p;
+    ts_buf text;
+    int rc;
+
+    *out = NULL;
+    ts_buf_init(&text, TS_MAX_ENTRY_SIZE * 2);
+    rc = prover_init(&p, store, err);
+    if (rc == 0)
+        rc = newest_checkpoint(store, &note, &size, err);
+    if (rc == 0 && index >= size)
+        rc = ts_error_set(err, TS_ENOTFOUND,
+                          "entry %llu is not covered by the newest checkpoint "
+                          "(%llu entries)",
+                          (unsigned long long)index, (unsigned long long)size);
+    if (rc == 0)
+        rc = ts_merkle_prove_inclusion(subtree, &p, index, size, hashes, &n,
+                                       err);
+    /* The entry's own bytes, for the extra line. */
+    if (rc == 0)
+        rc = load_block(&p, index / store->block_entries, NULL, err);
+    if (rc == 0) {
+        uint64_t i = index % store->block_entries;
+        size_t len = p.offsets[i + 1] - p.offsets[i];
+        b64 = malloc(ts_base64_encoded_size(len));
+        if (b64 == NULL)
+            rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+        else
+            ts_base64_encode(p.plain.data + p.offsets[i], len, b64);
+    }
+    if (rc == 0)
+        rc = ts_buf_append(&text, "c2sp.org/tlog-proof@v1\nextra ", 29, err);
+    if (rc == 0)
+        rc = ts_buf_append(&text, b64, strlen(b64), err);
+    if (rc == 0) {
+        snprintf(line, sizeof(line), "\nindex %llu\n",
+                 (unsigned long long)index);
+        rc = ts_buf_append(&text, line, strlen(line), err);
+    }
+    if (rc == 0)
+        rc = append_hashes(&text, hashes, n, err);
+    if (rc == 0)
+        rc = finish(&text, note, out, err);
+    free(b64);
+    free(note);
+    ts_buf_release(&text);
+    prover_release(&p);
+    return rc;
+}
+
+int ts_store_prove_consistency(ts_store *store, uint64_t from_size, char **out,
+                               ts_error *err)
+{
+    uint8_t hashes[TS_MERKLE_MAX_PROOF][TS_HASH_SIZE], old_root[TS_HASH_SIZE];
+    char line[160], b64[64], *note = NULL;
+    uint64_t size = 0;
+    size_t n = 0;
+    prover p;
+    ts_buf text;
+    int rc;
+
+    *out = NULL;
+    ts_buf_init(&text, 1 << 20);
+    rc = prover_init(&p, store, err);
+    if (rc == 0)
+        rc = newest_checkpoint(store, &note, &size, err);
+    if (rc == 0 && (from_size == 0 || from_size > size))
+        rc = ts_error_set(err, TS_EINVAL,
+                          "--from-size %llu: must be between 1 and the newest "
+                          "checkpoint's %llu entries",
+                          (unsigned long long)from_size,
+                          (unsigned long long)size);
+    if (rc == 0)
+        rc = subtree(&p, 0, from_size, old_root, err);
+    if (rc == 0 && from_size < size)
+        rc = ts_merkle_prove_consistency(subtree, &p, from_size, size, hashes,
+                                         &n, err);
+    if (rc == 0) {
+        ts_base64_encode(old_root, TS_HASH_SIZE, b64);
+        snprintf(line, sizeof(line),
+                 "trailseal.local/tlog-consistency@v1\nold %llu %s\n",
+                 (unsigned long long)from_size, b64);
+        rc = ts_buf_append(&text, line, strlen(line), err);
+    }
+    if (rc == 0)
+        rc = append_hashes(&text, hashes, n, err);
+    if (rc == 0)
+        rc = finish(&text, note, out, err);
+    free(note);
+    ts_buf_release(&text);
+    prover_release(&p);
+    return rc;
+}
