@@ -56,4 +56,8 @@ void cli_json_string(FILE *out, const char *s);
 /* Parses a time option; prints the error and returns -1 when bad. */
 int cli_parse_time(const char *option, const char *text, int64_t *out);
 
+/* Reads a whole file ('-' for stdin), at most 256 MiB, NUL-terminated;
+ * *out_len gets its length. NULL after printing why. Free with free(). */
+char *cli_read_file(const char *path, size_t *out_len);
+
 #endif

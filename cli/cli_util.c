@@ -1,6 +1,8 @@
 /* Helpers every command uses: errors, exit codes, the store, JSON strings. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -90,4 +92,51 @@ int cli_parse_time(const char *option, const char *text, int64_t *out)
         return -1;
     }
     return 0;
+}
+
+#define CLI_MAX_INPUT_FILE (256u << 20)
+
+char *cli_read_file(const char *path, size_t *out_len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    size_t size = 4096, len = 0;
+    char *buf;
+
+    if (f == NULL) {
+        cli_error("'%s': cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    buf = malloc(size + 1);
+    while (buf != NULL) {
+        size_t n = fread(buf + len, 1, size - len, f);
+        len += n;
+        if (len < size)
+            break;
+        if (size >= CLI_MAX_INPUT_FILE) {
+            cli_error("'%s': larger than %u bytes", path, CLI_MAX_INPUT_FILE);
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        char *grown = realloc(buf, size * 2 + 1);
+        if (grown == NULL) {
+            free(buf);
+            buf = NULL;
+        } else {
+            buf = grown;
+            size *= 2;
+        }
+    }
+    if (buf != NULL && ferror(f)) {
+        cli_error("'%s': read error", path);
+        free(buf);
+        buf = NULL;
+    }
+    if (f != stdin)
+        fclose(f);
+    if (buf != NULL) {
+        buf[len] = '\0';
+        *out_len = len;
+    }
+    return buf;
 }

@@ -1,86 +1,162 @@
-/* trailseal verify: recompute and check the whole chain. */
+/* trailseal verify: recompute and check the whole chain, and kept checkpoints.
+ */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
 static const char usage[] =
-    "usage: trailseal [--store PATH] verify [--json]\n\n"
+    "usage: trailseal [--store PATH] verify [--checkpoint FILE]... [--vkey FILE]\n"
+    "                 [--json]\n\n"
     "Recomputes every entry's leaf hash, every block's root and the tree's\n"
     "root at every checkpoint from the stored bytes, and checks every\n"
-    "checkpoint's Ed25519 signature.\n\n"
-    "  --json   one JSON object\n\n"
-    "Exit status: 0 intact, 1 tampered, 2 could not verify.\n";
+    "checkpoint's Ed25519 signature. Each --checkpoint FILE is a checkpoint\n"
+    "kept from earlier ('trailseal checkpoint'): the store must hold the same\n"
+    "history up to its size (else forked) and must not be smaller (else\n"
+    "rolled back). Without one, the verdict is unanchored: the store agrees\n"
+    "with itself, which a thief of its key could also arrange.\n\n"
+    "  --checkpoint FILE  a kept checkpoint (repeatable)\n"
+    "  --vkey FILE        the trusted verifier key, as 'trailseal key' printed\n"
+    "                     it (default: the key recorded in the store)\n"
+    "  --json             one JSON object\n\n"
+    "Exit status: 0 intact, 1 tampered, forked or rolled back, 2 could not\n"
+    "verify.\n";
 
-static const char *verdict_name(ts_verdict v)
+static void print_json(const ts_verify_report *r, char **names)
 {
-    return v == TS_VERDICT_INTACT ? "intact" : "tampered";
+    printf("{\"verdict\":\"%s\",\"anchored\":%s,\"entries\":%" PRIu64
+           ",\"blocks\":%" PRIu64 ",\"checkpoints\":%" PRIu64
+           ",\"key_id\":\"%s\",\"first_bad_entry\":",
+           ts_verdict_name(r->verdict), r->anchored ? "true" : "false",
+           r->entries, r->blocks, r->checkpoints, r->key_id);
+    if (r->first_bad_entry < 0)
+        printf("null");
+    else
+        printf("%" PRId64, r->first_bad_entry);
+    printf(",\"first_bad_block\":");
+    if (r->first_bad_block < 0)
+        printf("null");
+    else
+        printf("%" PRId64, r->first_bad_block);
+    printf(",\"problem\":");
+    cli_json_string(stdout,
+                    r->verdict == TS_VERDICT_INTACT ? NULL : r->problem);
+    printf(",\"kept\":[");
+    for (size_t i = 0; i < r->n_kept; i++) {
+        printf("%s{\"file\":", i ? "," : "");
+        cli_json_string(stdout, names[i]);
+        printf(",\"tree_size\":%" PRIu64 ",\"status\":\"%s\"}",
+               r->kept[i].tree_size,
+               r->kept[i].status == TS_VERDICT_INTACT
+                   ? "consistent"
+                   : ts_verdict_name(r->kept[i].status));
+    }
+    printf("]}\n");
+}
+
+static void print_text(const ts_verify_report *r, char **names)
+{
+    if (r->verdict == TS_VERDICT_INTACT) {
+        printf("intact: %" PRIu64 " entries in %" PRIu64 " blocks, %" PRIu64
+               " signed checkpoints (key %s)\n",
+               r->entries, r->blocks, r->checkpoints, r->key_id);
+        if (!r->anchored)
+            printf("unanchored: no kept checkpoint given (--checkpoint FILE); "
+                   "the store agrees with itself\n");
+    } else {
+        printf("%s: %s\n",
+               r->verdict == TS_VERDICT_TAMPERED ? "TAMPERED"
+               : r->verdict == TS_VERDICT_FORKED ? "FORKED"
+                                                 : "ROLLED BACK",
+               r->problem);
+        if (r->first_bad_block >= 0)
+            printf("first bad block: %" PRId64 "\n", r->first_bad_block);
+        if (r->first_bad_entry >= 0)
+            printf("first bad entry: %" PRId64 "\n", r->first_bad_entry);
+    }
+    for (size_t i = 0; i < r->n_kept; i++)
+        printf("kept checkpoint '%s' (entries 0..%" PRIu64 "): %s\n", names[i],
+               r->kept[i].tree_size ? r->kept[i].tree_size - 1 : 0,
+               r->kept[i].status == TS_VERDICT_INTACT
+                   ? "consistent"
+                   : ts_verdict_name(r->kept[i].status));
 }
 
 int cmd_verify(const ts_cli *cli, int argc, char **argv)
 {
-    static const struct option options[] = {{"json", no_argument, NULL, 'j'},
-                                            {"help", no_argument, NULL, 'h'},
-                                            {NULL, 0, NULL, 0}};
+    static const struct option options[] = {
+        {"checkpoint", required_argument, NULL, 'c'},
+        {"vkey", required_argument, NULL, 'k'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    char *names[TS_VERIFY_MAX_KEPT], *notes[TS_VERIFY_MAX_KEPT];
+    const char *vkey_path = NULL;
+    char *vkey = NULL;
+    ts_verify_options opts;
     ts_verify_report r;
-    ts_store *store;
+    ts_store *store = NULL;
+    size_t n = 0, len;
     ts_error err;
-    int c, json = 0, rc;
+    int c, json = 0, status = TS_EXIT_USAGE;
 
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-        if (c == 'h') {
+        switch (c) {
+        case 'c':
+            if (n == TS_VERIFY_MAX_KEPT)
+                return cli_usage_error(usage, "at most %d --checkpoint files",
+                                       TS_VERIFY_MAX_KEPT);
+            names[n++] = optarg;
+            break;
+        case 'k':
+            vkey_path = optarg;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'h':
             fputs(usage, stdout);
             return TS_EXIT_OK;
+        default:
+            return cli_usage_error(usage, "verify: bad option");
         }
-        if (c == 'j') {
-            json = 1;
-            continue;
-        }
-        return cli_usage_error(usage, "verify: bad option");
     }
     if (optind != argc)
         return cli_usage_error(usage, "verify takes no arguments");
-    /* Verification needs no private key: it checks with the public one. */
+    memset(notes, 0, sizeof(notes));
+    for (size_t i = 0; i < n; i++)
+        if ((notes[i] = cli_read_file(names[i], &len)) == NULL)
+            goto cleanup;
+    if (vkey_path != NULL) {
+        if ((vkey = cli_read_file(vkey_path, &len)) == NULL)
+            goto cleanup;
+        vkey[strcspn(vkey, "\r\n")] = '\0';
+    }
+    /* Verification needs no private key: it checks with a public one. */
     store = cli_open_store(cli, TS_STORE_READONLY | TS_STORE_NO_KEY);
     if (store == NULL)
-        return TS_EXIT_USAGE;
+        goto cleanup;
+    opts.checkpoints = (const char *const *)notes;
+    opts.checkpoint_names = (const char *const *)names;
+    opts.n_checkpoints = n;
+    opts.vkey = vkey;
     ts_error_clear(&err);
-    rc = ts_store_verify(store, &r, &err);
-    ts_store_free(store);
-    if (rc != 0) {
+    if (ts_store_verify(store, &opts, &r, &err) != 0) {
         cli_error("%s", err.msg);
-        return TS_EXIT_USAGE;
+        goto cleanup;
     }
-    if (json) {
-        printf("{\"verdict\":\"%s\",\"entries\":%" PRIu64 ",\"blocks\":%" PRIu64
-               ",\"checkpoints\":%" PRIu64
-               ",\"key_id\":\"%s\",\"first_bad_entry\":",
-               verdict_name(r.verdict), r.entries, r.blocks, r.checkpoints,
-               r.key_id);
-        if (r.first_bad_entry < 0)
-            printf("null");
-        else
-            printf("%" PRId64, r.first_bad_entry);
-        printf(",\"first_bad_block\":");
-        if (r.first_bad_block < 0)
-            printf("null");
-        else
-            printf("%" PRId64, r.first_bad_block);
-        printf(",\"problem\":");
-        cli_json_string(stdout,
-                        r.verdict == TS_VERDICT_INTACT ? NULL : r.problem);
-        printf("}\n");
-    } else if (r.verdict == TS_VERDICT_INTACT) {
-        printf("intact: %" PRIu64 " entries in %" PRIu64 " blocks, %" PRIu64
-               " signed checkpoints (key %s)\n",
-               r.entries, r.blocks, r.checkpoints, r.key_id);
-    } else {
-        printf("TAMPERED: %s\n", r.problem);
-        if (r.first_bad_block >= 0)
-            printf("first bad block: %" PRId64 "\n", r.first_bad_block);
-        if (r.first_bad_entry >= 0)
-            printf("first bad entry: %" PRId64 "\n", r.first_bad_entry);
-    }
-    return r.verdict == TS_VERDICT_INTACT ? TS_EXIT_OK : TS_EXIT_NEGATIVE;
+    if (json)
+        print_json(&r, names);
+    else
+        print_text(&r, names);
+    status = r.verdict == TS_VERDICT_INTACT ? TS_EXIT_OK : TS_EXIT_NEGATIVE;
+cleanup:
+    ts_store_free(store);
+    for (size_t i = 0; i < n; i++)
+        free(notes[i]);
+    free(vkey);
+    return status;
 }

@@ -1,5 +1,4 @@
 /* trailseal verify-proof: check a proof with nothing but the public key. */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,54 +14,6 @@ static const char usage[] =
     "the checkpoint's signature, its origin, and the Merkle proof. Needs no\n"
     "store. PROOF may be '-' for standard input.\n\n"
     "Exit status: 0 valid, 1 not valid, 2 unusable input.\n";
-
-#define MAX_PROOF_FILE (256u << 20)
-
-/* Reads a whole file (or stdin) up to a cap; NULL with a message on error. */
-static char *read_all(const char *path, size_t *out_len)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    size_t size = 4096, len = 0;
-    char *buf;
-
-    if (f == NULL) {
-        cli_error("'%s': cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    buf = malloc(size + 1);
-    while (buf != NULL) {
-        size_t n = fread(buf + len, 1, size - len, f);
-        len += n;
-        if (len < size)
-            break;
-        if (size >= MAX_PROOF_FILE) {
-            cli_error("'%s': larger than %u bytes", path, MAX_PROOF_FILE);
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        char *grown = realloc(buf, size * 2 + 1);
-        if (grown == NULL) {
-            free(buf);
-            buf = NULL;
-        } else {
-            buf = grown;
-            size *= 2;
-        }
-    }
-    if (buf != NULL && ferror(f)) {
-        cli_error("'%s': read error", path);
-        free(buf);
-        buf = NULL;
-    }
-    if (f != stdin)
-        fclose(f);
-    if (buf != NULL) {
-        buf[len] = '\0';
-        *out_len = len;
-    }
-    return buf;
-}
 
 int cmd_verify_proof(const ts_cli *cli, int argc, char **argv)
 {
@@ -97,11 +48,11 @@ int cmd_verify_proof(const ts_cli *cli, int argc, char **argv)
     if (vkey_path == NULL || argc - optind != 1)
         return cli_usage_error(usage,
                                "verify-proof needs --vkey FILE and one PROOF");
-    vkey = read_all(vkey_path, &vkey_len);
+    vkey = cli_read_file(vkey_path, &vkey_len);
     if (vkey == NULL)
         goto cleanup;
     vkey[strcspn(vkey, "\r\n")] = '\0';
-    proof = read_all(argv[optind], &proof_len);
+    proof = cli_read_file(argv[optind], &proof_len);
     if (proof == NULL)
         goto cleanup;
     ts_error_clear(&err);

@@ -22,7 +22,7 @@ int ts_report_write(ts_store *store, const ts_report_options *opts,
     if (opts->controls_path != NULL)
         rc = ts_controls_load(&controls, opts->controls_path, err);
     if (rc == 0)
-        rc = ts_store_verify(store, &verify, err);
+        rc = ts_store_verify(store, NULL, &verify, err);
     if (rc == 0) {
         rc = ts_store_checkpoint(store, &note, err);
         if (rc == TS_ENOTFOUND) {

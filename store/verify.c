@@ -14,6 +14,14 @@ typedef struct checkpoint_row {
     char *note;
 } checkpoint_row;
 
+/* A checkpoint an auditor kept, parsed and checked against the trusted key. */
+typedef struct kept_row {
+    size_t slot; /* its place in the report's kept[] */
+    const char *name;
+    uint64_t tree_size;
+    uint8_t root[TS_HASH_SIZE];
+} kept_row;
+
 typedef struct verifier_state {
     ts_store *store;
     ts_verify_report *report;
@@ -23,6 +31,9 @@ typedef struct verifier_state {
     size_t next_cp;       /* next checkpoint to compare, by tree size */
     uint64_t signed_size; /* entries covered by checkpoints checked so far */
     ts_frontier frontier;
+    kept_row *kept; /* sorted by tree size */
+    size_t n_kept;
+    size_t next_kept;
 } verifier_state;
 
 /* Records the first problem; later ones do not overwrite it. */
@@ -36,7 +47,7 @@ static void tampered(verifier_state *v, int64_t block, int64_t entry,
     ts_verify_report *r = v->report;
     va_list ap;
 
-    if (r->verdict != TS_VERDICT_INTACT)
+    if (r->verdict == TS_VERDICT_TAMPERED)
         return;
     r->verdict = TS_VERDICT_TAMPERED;
     r->first_bad_block = block;
@@ -45,6 +56,100 @@ static void tampered(verifier_state *v, int64_t block, int64_t entry,
     if (vsnprintf(r->problem, sizeof(r->problem), fmt, ap) < 0)
         r->problem[0] = '\0';
     va_end(ap);
+}
+
+/* Records a kept checkpoint's disagreement; tampering outranks it. */
+static void disagrees(verifier_state *v, const kept_row *k, ts_verdict status,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void disagrees(verifier_state *v, const kept_row *k, ts_verdict status,
+                      const char *fmt, ...)
+{
+    ts_verify_report *r = v->report;
+    va_list ap;
+
+    r->kept[k->slot].status = status;
+    if (r->verdict >= status)
+        return;
+    r->verdict = status;
+    va_start(ap, fmt);
+    if (vsnprintf(r->problem, sizeof(r->problem), fmt, ap) < 0)
+        r->problem[0] = '\0';
+    va_end(ap);
+}
+
+const char *ts_verdict_name(ts_verdict verdict)
+{
+    switch (verdict) {
+    case TS_VERDICT_INTACT:
+        return "intact";
+    case TS_VERDICT_ROLLED_BACK:
+        return "rolled_back";
+    case TS_VERDICT_FORKED:
+        return "forked";
+    case TS_VERDICT_TAMPERED:
+        return "tampered";
+    }
+    return "unknown";
+}
+
+static int compare_kept(const void *a, const void *b)
+{
+    const kept_row *x = a, *y = b;
+
+    return x->tree_size < y->tree_size ? -1 : x->tree_size > y->tree_size;
+}
+
+/* Parses the kept checkpoints; each must be signed by the trusted key for
+ * this store's origin, or verification cannot use it. */
+static int load_kept(verifier_state *v, const ts_verify_options *opts,
+                     ts_error *err)
+{
+    if (opts == NULL || opts->n_checkpoints == 0)
+        return 0;
+    if (opts->n_checkpoints > TS_VERIFY_MAX_KEPT)
+        return ts_error_set(
+            err, TS_EINVAL,
+            "at most %d kept checkpoints can be checked at once",
+            TS_VERIFY_MAX_KEPT);
+    v->kept = calloc(opts->n_checkpoints, sizeof(*v->kept));
+    if (v->kept == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < opts->n_checkpoints; i++) {
+        kept_row *k = &v->kept[i];
+        const char *note = opts->checkpoints[i];
+        char origin[TS_KEY_NAME_MAX];
+        size_t body_len = 0;
+        int rc;
+
+        k->slot = i;
+        k->name = opts->checkpoint_names && opts->checkpoint_names[i]
+                      ? opts->checkpoint_names[i]
+                      : "kept checkpoint";
+        rc = ts_note_verify(&v->key, note, strlen(note), &body_len, err);
+        if (rc == 0)
+            rc = ts_checkpoint_parse(note, body_len, origin, sizeof(origin),
+                                     &k->tree_size, k->root, err);
+        if (rc == 0 && strcmp(origin, v->store->origin) != 0)
+            rc = ts_error_set(err, TS_EINVAL,
+                              "it is for another store (origin '%s')", origin);
+        if (rc != 0) {
+            ts_error_prefix(err,
+                            "'%s': not a checkpoint of this store signed "
+                            "by key %08x: ",
+                            k->name, v->key.key_id);
+            if (err != NULL)
+                err->code = TS_EINVAL;
+            return TS_EINVAL;
+        }
+        v->report->kept[i].tree_size = k->tree_size;
+        v->report->kept[i].status = TS_VERDICT_INTACT;
+    }
+    v->report->n_kept = opts->n_checkpoints;
+    v->n_kept = opts->n_checkpoints;
+    qsort(v->kept, v->n_kept, sizeof(*v->kept), compare_kept);
+    return 0;
 }
 
 static void free_checkpoints(verifier_state *v)
@@ -158,6 +263,21 @@ static void check_checkpoints_at(verifier_state *v, int64_t block)
                      (unsigned long long)cp->tree_size - 1, (long long)cp->id);
         v->signed_size = cp->tree_size;
     }
+    while (v->next_kept < v->n_kept &&
+           v->kept[v->next_kept].tree_size <= v->frontier.size) {
+        kept_row *k = &v->kept[v->next_kept++];
+        uint8_t root[TS_HASH_SIZE];
+
+        ts_frontier_root(&v->frontier, root);
+        if (k->tree_size != v->frontier.size ||
+            memcmp(root, k->root, TS_HASH_SIZE) != 0)
+            disagrees(v, k, TS_VERDICT_FORKED,
+                      "'%s' signs a different history of the first %llu "
+                      "entries (forked: same key, two histories)",
+                      k->name, (unsigned long long)k->tree_size);
+        else
+            v->report->anchored = 1;
+    }
 }
 
 static int verify_blocks(verifier_state *v, ts_error *err)
@@ -177,7 +297,7 @@ static int verify_blocks(verifier_state *v, ts_error *err)
                           "SELECT block_no, first_seq, n_entries, data, root"
                           " FROM blocks ORDER BY block_no",
                           &st, "reading blocks", err);
-    while (rc == 0 && r->verdict == TS_VERDICT_INTACT &&
+    while (rc == 0 && r->verdict != TS_VERDICT_TAMPERED &&
            sqlite3_step(st) == SQLITE_ROW) {
         int64_t block_no = sqlite3_column_int64(st, 0);
         int64_t first_seq = sqlite3_column_int64(st, 1);
@@ -240,7 +360,7 @@ static int verify_blocks(verifier_state *v, ts_error *err)
             off += used;
             r->entries++;
         }
-        if (r->verdict != TS_VERDICT_INTACT)
+        if (r->verdict == TS_VERDICT_TAMPERED)
             break;
         if (off != plain.len) {
             tampered(v, block_no, expect_seq + n,
@@ -301,10 +421,25 @@ static int check_frontier(verifier_state *v, ts_error *err)
     return 0;
 }
 
-int ts_store_verify(ts_store *store, ts_verify_report *out, ts_error *err)
+/* Kept checkpoints larger than the store: it lost entries it once signed. */
+static void check_rolled_back(verifier_state *v)
+{
+    for (; v->next_kept < v->n_kept; v->next_kept++) {
+        kept_row *k = &v->kept[v->next_kept];
+        disagrees(v, k, TS_VERDICT_ROLLED_BACK,
+                  "'%s' signs %llu entries but the store holds %llu "
+                  "(rolled back: entries were removed or an older copy "
+                  "restored)",
+                  k->name, (unsigned long long)k->tree_size,
+                  (unsigned long long)v->frontier.size);
+    }
+}
+
+int ts_store_verify(ts_store *store, const ts_verify_options *opts,
+                    ts_verify_report *out, ts_error *err)
 {
     verifier_state v;
-    int rc;
+    int rc = 0;
 
     memset(out, 0, sizeof(*out));
     out->verdict = TS_VERDICT_INTACT;
@@ -313,38 +448,48 @@ int ts_store_verify(ts_store *store, ts_verify_report *out, ts_error *err)
     memset(&v, 0, sizeof(v));
     v.store = store;
     v.report = out;
-    /* With the private key loaded, trust its public half; otherwise the
-     * public key recorded when the store was created. */
-    if (store->has_signer)
+    /* The trusted key: the auditor's, else the key file's public half,
+     * else the one recorded in the store. */
+    if (opts != NULL && opts->vkey != NULL)
+        rc = ts_verifier_parse(&v.key, opts->vkey, err);
+    else if (store->has_signer)
         ts_signer_verifier(&store->signer, &v.key);
     else
         v.key = store->verifier;
+    if (rc != 0)
+        return ts_error_prefix(err, "verifier key: ");
     snprintf(out->key_id, sizeof(out->key_id), "%08x", v.key.key_id);
     ts_frontier_init(&v.frontier);
 
-    rc = ts_store_exec(store, "BEGIN", "starting verification", err);
+    rc = load_kept(&v, opts, err);
     if (rc == 0)
+        rc = ts_store_exec(store, "BEGIN", "starting verification", err);
+    if (rc == 0) {
         rc = load_checkpoints(&v, err);
-    if (rc == 0)
-        rc = verify_blocks(&v, err);
-    if (rc == 0 && out->verdict == TS_VERDICT_INTACT)
-        rc = check_frontier(&v, err);
-    if (rc == 0 && out->verdict == TS_VERDICT_INTACT) {
-        if (v.next_cp < v.n_cps)
-            tampered(
-                &v, -1, (int64_t)v.frontier.size,
-                "checkpoint %lld signs %llu entries but the store holds %llu",
-                (long long)v.cps[v.next_cp].id,
-                (unsigned long long)v.cps[v.next_cp].tree_size,
-                (unsigned long long)v.frontier.size);
-        else if (v.frontier.size > 0 &&
-                 (v.n_cps == 0 ||
-                  v.cps[v.n_cps - 1].tree_size != v.frontier.size))
-            tampered(&v, -1,
-                     v.n_cps ? (int64_t)v.cps[v.n_cps - 1].tree_size : 0,
-                     "entries after the newest checkpoint are not signed");
+        if (rc == 0)
+            rc = verify_blocks(&v, err);
+        if (rc == 0 && out->verdict != TS_VERDICT_TAMPERED)
+            rc = check_frontier(&v, err);
+        if (rc == 0 && out->verdict != TS_VERDICT_TAMPERED) {
+            if (v.next_cp < v.n_cps)
+                tampered(&v, -1, (int64_t)v.frontier.size,
+                         "checkpoint %lld signs %llu entries but the store "
+                         "holds %llu",
+                         (long long)v.cps[v.next_cp].id,
+                         (unsigned long long)v.cps[v.next_cp].tree_size,
+                         (unsigned long long)v.frontier.size);
+            else if (v.frontier.size > 0 &&
+                     (v.n_cps == 0 ||
+                      v.cps[v.n_cps - 1].tree_size != v.frontier.size))
+                tampered(&v, -1,
+                         v.n_cps ? (int64_t)v.cps[v.n_cps - 1].tree_size : 0,
+                         "entries after the newest checkpoint are not signed");
+        }
+        if (rc == 0 && out->verdict != TS_VERDICT_TAMPERED)
+            check_rolled_back(&v);
+        sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);
     }
-    sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);
     free_checkpoints(&v);
+    free(v.kept);
     return rc;
 }

@@ -76,26 +76,60 @@ int ts_store_ingest(ts_store *store, ts_source *src,
  * the caller's, released with free(). TS_ENOTFOUND when nothing is sealed. */
 int ts_store_checkpoint(ts_store *store, char **out_note, ts_error *err);
 
+/* Verdicts, from best to worst; a report gives the worst found. */
 typedef enum ts_verdict {
-    TS_VERDICT_INTACT = 0,
-    TS_VERDICT_TAMPERED = 1
+    TS_VERDICT_INTACT = 0, /* every entry, block, root and signature checks */
+    TS_VERDICT_ROLLED_BACK = 1, /* a kept checkpoint is newer than the store */
+    TS_VERDICT_FORKED = 2,  /* a kept checkpoint, validly signed, disagrees */
+    TS_VERDICT_TAMPERED = 3 /* the stored bytes do not match their hashes
+                               or signatures */
 } ts_verdict;
+
+/* The stable name of a verdict: intact, rolled_back, forked, tampered. */
+const char *ts_verdict_name(ts_verdict verdict);
+
+#define TS_VERIFY_MAX_KEPT 64
+
+typedef struct ts_verify_options {
+    /* Checkpoints an auditor kept (C2SP note texts, as `trailseal
+     * checkpoint` printed them) and their names for messages (may be NULL). */
+    const char *const *checkpoints;
+    const char *const *checkpoint_names;
+    size_t n_checkpoints;
+    /* The trusted verifier key (name+keyid+base64). NULL: the public half of
+     * the key file when the store was opened with it, else the key recorded
+     * in the store, which someone able to rewrite the store could replace. */
+    const char *vkey;
+} ts_verify_options;
 
 typedef struct ts_verify_report {
     ts_verdict verdict;
+    int anchored;     /* a kept checkpoint was found consistent */
     uint64_t entries; /* entries recomputed */
     uint64_t blocks;
-    uint64_t checkpoints;    /* signed checkpoints checked */
-    int64_t first_bad_entry; /* -1 when none */
-    int64_t first_bad_block; /* -1 when none */
+    uint64_t checkpoints;    /* stored signed checkpoints checked */
+    int64_t first_bad_entry; /* -1 when none or unknown */
+    int64_t first_bad_block; /* -1 when none or unknown */
     char key_id[9];          /* hex key id the signatures were checked with */
-    char problem[TS_ERROR_MSG_SIZE]; /* first problem found, "" when intact */
+    char problem[TS_ERROR_MSG_SIZE]; /* the worst problem found, "" when intact
+                                      */
+    size_t n_kept;
+    struct {
+        uint64_t tree_size;
+        ts_verdict status; /* intact = consistent with the store */
+    } kept[TS_VERIFY_MAX_KEPT];
 } ts_verify_report;
 
-/* Recomputes every entry, block and root from the stored bytes, and checks
- * every checkpoint's signature and root. Returns 0 when verification ran
- * (the verdict is in *out), a negative status when it could not run. */
-int ts_store_verify(ts_store *store, ts_verify_report *out, ts_error *err);
+/* Recomputes every entry, block and root from the stored bytes, checks
+ * every stored checkpoint's signature and root, and checks each kept
+ * checkpoint against the store: one of a size the store holds must sign
+ * the same root (else forked); a larger one means the store was rolled
+ * back. opts may be NULL. Returns 0 when verification ran (the verdict is
+ * in *out); TS_EINVAL when the key or a kept checkpoint is unusable (not a
+ * note signed by the trusted key, another store's origin, more than
+ * TS_VERIFY_MAX_KEPT); other negative statuses when it could not run. */
+int ts_store_verify(ts_store *store, const ts_verify_options *opts,
+                    ts_verify_report *out, ts_error *err);
 
 typedef struct ts_store_stats {
     uint64_t entries;

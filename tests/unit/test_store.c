@@ -157,7 +157,7 @@ static ts_verdict verify(ts_store *store, ts_verify_report *r)
     ts_error err;
 
     ts_error_clear(&err);
-    assert_int_equal(ts_store_verify(store, r, &err), 0);
+    assert_int_equal(ts_store_verify(store, NULL, r, &err), 0);
     return r->verdict;
 }
 
@@ -422,6 +422,99 @@ static void test_rewritten_source_refused(void **state)
     ts_store_free(store);
 }
 
+static void copy_file(const char *from, const char *to)
+{
+    char cmd[512];
+
+    snprintf(cmd, sizeof(cmd), "cp -p '%s' '%s'", from, to);
+    assert_int_equal(system(cmd), 0);
+}
+
+static ts_verdict verify_kept(ts_store *store, const char *note,
+                              ts_verify_report *r)
+{
+    const char *notes[1] = {note}, *names[1] = {"kept.note"};
+    ts_verify_options opts = {notes, names, 1, NULL};
+    ts_error err;
+
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_verify(store, &opts, r, &err), 0);
+    return r->verdict;
+}
+
+static void grow(ts_store *store, uint64_t n, uint64_t rewritten_from)
+{
+    ts_ingest_options opts = {700, 0, NULL, NULL};
+    ts_source *src = fake_open(n);
+    ts_ingest_stats is;
+    ts_error err;
+
+    ((fake_source *)src)->rewritten_from = rewritten_from;
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_ingest(store, src, &opts, &is, &err), 0);
+    ts_source_free(src);
+}
+
+static void test_kept_checkpoints(void **state)
+{
+    fixture *fx = *state;
+    ts_store *store = create_and_fill(fx, 2000, 700), *other = NULL;
+    char old_path[200], old_key[210], *kept_2000 = NULL, *kept_fork = NULL;
+    char *kept_3000 = NULL;
+    ts_verify_report r;
+    ts_error err;
+
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_checkpoint(store, &kept_2000, &err), 0);
+    ts_store_free(store); /* closing folds the WAL into the file */
+    snprintf(old_path, sizeof(old_path), "%s/old.db", fx->dir);
+    snprintf(old_key, sizeof(old_key), "%s.key", old_path);
+    copy_file(fx->path, old_path);
+    copy_file(fx->key_path, old_key);
+
+    /* The original grows; an older kept checkpoint anchors it. */
+    assert_int_equal(ts_store_open(&store, fx->path, 0, &err), 0);
+    grow(store, 3000, UINT64_MAX);
+    assert_int_equal(verify_kept(store, kept_2000, &r), TS_VERDICT_INTACT);
+    assert_true(r.anchored);
+    assert_int_equal(r.n_kept, 1);
+    assert_int_equal(r.kept[0].tree_size, 2000);
+    assert_int_equal(r.kept[0].status, TS_VERDICT_INTACT);
+    assert_int_equal(verify(store, &r), TS_VERDICT_INTACT);
+    assert_false(r.anchored);
+    assert_int_equal(ts_store_checkpoint(store, &kept_3000, &err), 0);
+
+    /* The old copy restored: the newer kept checkpoint shows the rollback. */
+    assert_int_equal(ts_store_open(&other, old_path, 0, &err), 0);
+    assert_int_equal(verify(other, &r), TS_VERDICT_INTACT);
+    assert_int_equal(verify_kept(other, kept_3000, &r), TS_VERDICT_ROLLED_BACK);
+    assert_int_equal(r.kept[0].status, TS_VERDICT_ROLLED_BACK);
+    assert_non_null(strstr(r.problem, "rolled back"));
+
+    /* The copy, with the same key, seals a different continuation: a fork. */
+    grow(other, 3200, 2500);
+    assert_int_equal(verify(other, &r), TS_VERDICT_INTACT);
+    assert_int_equal(ts_store_checkpoint(other, &kept_fork, &err), 0);
+    ts_store_free(other);
+    assert_int_equal(verify_kept(store, kept_fork, &r), TS_VERDICT_ROLLED_BACK);
+    grow(store, 3500, UINT64_MAX);
+    assert_int_equal(verify_kept(store, kept_fork, &r), TS_VERDICT_FORKED);
+    assert_non_null(strstr(r.problem, "forked"));
+
+    /* A checkpoint not signed by this store's key is unusable input. */
+    kept_fork[strlen(kept_fork) - 3] ^= 1;
+    {
+        const char *notes[1] = {kept_fork};
+        ts_verify_options opts = {notes, NULL, 1, NULL};
+        assert_int_equal(ts_store_verify(store, &opts, &r, &err), TS_EINVAL);
+        assert_non_null(strstr(err.msg, "not a checkpoint of this store"));
+    }
+    free(kept_2000);
+    free(kept_3000);
+    free(kept_fork);
+    ts_store_free(store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -439,6 +532,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_key_file_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rewritten_source_refused, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_kept_checkpoints, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
