@@ -30,16 +30,21 @@ typedef struct print_ctx {
     int json;
 } print_ctx;
 
+/* Prints s on one line (newlines and tabs become spaces), padded to width
+ * when width > 0; a value longer than its column (or 255 bytes) ends in '~'. */
 static void print_cell(const char *s, int width)
 {
     char buf[256];
-    size_t n = 0;
+    size_t limit = width > 0 ? (size_t)width : sizeof(buf) - 1;
+    size_t n = 0, len;
 
     if (s == NULL)
         s = "-";
-    /* one line per row: newlines and tabs become spaces */
-    for (; *s && n < sizeof(buf) - 1 && (width <= 0 || n < (size_t)width); s++)
+    len = strlen(s);
+    for (; *s && n < limit; s++)
         buf[n++] = (*s == '\n' || *s == '\t' || *s == '\r') ? ' ' : *s;
+    if (len > limit)
+        buf[n - 1] = '~';
     buf[n] = '\0';
     if (width > 0)
         printf("%-*s ", width, buf);
@@ -83,8 +88,8 @@ static int print_row(void *ctx, const ts_search_row *row)
     printf("%-7" PRIu64 " ", row->entry_index);
     time[19] = '\0'; /* seconds are enough in a table */
     print_cell(row->time_us == INT64_MIN ? NULL : time, 19);
-    print_cell(row->account, 14);
-    print_cell(row->application, 18);
+    print_cell(row->account, 16);
+    print_cell(row->application, 20);
     print_cell(what, 0);
     putchar('\n');
     return 0;
@@ -181,7 +186,7 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
     if (store == NULL)
         return TS_EXIT_USAGE;
     if (!p.json)
-        printf("%-7s %-19s %-14s %-18s %s\n", "ENTRY", "TIME (UTC)", "ACCOUNT",
+        printf("%-7s %-19s %-16s %-20s %s\n", "ENTRY", "TIME (UTC)", "ACCOUNT",
                "APPLICATION", "STATEMENT / MESSAGE");
     ts_error_clear(&err);
     rc = ts_search(store, &q, print_row, &p, &n, &err);
@@ -190,6 +195,7 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
         cli_error("%s", err.msg);
         return TS_EXIT_USAGE;
     }
+    fflush(stdout); /* the count follows the rows it counts */
     if (!p.json)
         fprintf(stderr, "%zu event%s\n", n, n == 1 ? "" : "s");
     return TS_EXIT_OK;
