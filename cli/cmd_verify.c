@@ -20,10 +20,53 @@ static const char usage[] =
     "with itself, which a thief of its key could also arrange.\n\n"
     "  --checkpoint FILE  a kept checkpoint (repeatable)\n"
     "  --vkey FILE        the trusted verifier key, as 'trailseal key' printed\n"
-    "                     it (default: the key recorded in the store)\n"
+    "                     it (default: the public half of PATH.key; when that\n"
+    "                     cannot be read, the key recorded in the store)\n"
     "  --json             one JSON object\n\n"
     "Exit status: 0 intact, 1 tampered, forked or rolled back, 2 could not\n"
     "verify.\n";
+
+/* "unchecked" when verification stopped (at tampering) before its size. */
+static const char *kept_status(const ts_verify_report *r, size_t i)
+{
+    if (!r->kept[i].checked)
+        return "unchecked";
+    return r->kept[i].status == TS_VERDICT_INTACT
+               ? "consistent"
+               : ts_verdict_name(r->kept[i].status);
+}
+
+/* Opens the store so that verification trusts the right key: --vkey when
+ * given; else the key file's public half (a key file that does not match
+ * the store's recorded key means one of them was replaced: *out_problem);
+ * else, saying so, the key recorded in the store. */
+static ts_store *open_for_verify(const ts_cli *cli, int have_vkey,
+                                 char *out_problem, size_t problem_size)
+{
+    ts_store *store = cli_open_store(cli, TS_STORE_READONLY | TS_STORE_NO_KEY);
+    ts_store *keyed = NULL;
+    ts_error err;
+    int rc;
+
+    out_problem[0] = '\0';
+    if (store == NULL || have_vkey)
+        return store;
+    ts_error_clear(&err);
+    rc = ts_store_open(&keyed, cli->store_path, TS_STORE_READONLY, &err);
+    if (rc == 0) {
+        ts_store_free(store);
+        return keyed;
+    }
+    if (rc == TS_ECORRUPT)
+        snprintf(out_problem, problem_size, "%s", err.msg);
+    else
+        fprintf(stderr,
+                "note: verifying with the public key recorded in the store, "
+                "which whoever can rewrite the store can replace; pass --vkey "
+                "(%s)\n",
+                err.msg);
+    return store;
+}
 
 static void print_json(const ts_verify_report *r, char **names)
 {
@@ -49,10 +92,7 @@ static void print_json(const ts_verify_report *r, char **names)
         printf("%s{\"file\":", i ? "," : "");
         cli_json_string(stdout, names[i]);
         printf(",\"tree_size\":%" PRIu64 ",\"status\":\"%s\"}",
-               r->kept[i].tree_size,
-               r->kept[i].status == TS_VERDICT_INTACT
-                   ? "consistent"
-                   : ts_verdict_name(r->kept[i].status));
+               r->kept[i].tree_size, kept_status(r, i));
     }
     printf("]}\n");
 }
@@ -80,9 +120,7 @@ static void print_text(const ts_verify_report *r, char **names)
     for (size_t i = 0; i < r->n_kept; i++)
         printf("kept checkpoint '%s' (entries 0..%" PRIu64 "): %s\n", names[i],
                r->kept[i].tree_size ? r->kept[i].tree_size - 1 : 0,
-               r->kept[i].status == TS_VERDICT_INTACT
-                   ? "consistent"
-                   : ts_verdict_name(r->kept[i].status));
+               kept_status(r, i));
 }
 
 int cmd_verify(const ts_cli *cli, int argc, char **argv)
@@ -95,7 +133,7 @@ int cmd_verify(const ts_cli *cli, int argc, char **argv)
         {NULL, 0, NULL, 0}};
     char *names[TS_VERIFY_MAX_KEPT], *notes[TS_VERIFY_MAX_KEPT];
     const char *vkey_path = NULL;
-    char *vkey = NULL;
+    char *vkey = NULL, key_problem[TS_ERROR_MSG_SIZE];
     ts_verify_options opts;
     ts_verify_report r;
     ts_store *store = NULL;
@@ -135,10 +173,23 @@ int cmd_verify(const ts_cli *cli, int argc, char **argv)
             goto cleanup;
         vkey[strcspn(vkey, "\r\n")] = '\0';
     }
-    /* Verification needs no private key: it checks with a public one. */
-    store = cli_open_store(cli, TS_STORE_READONLY | TS_STORE_NO_KEY);
+    store =
+        open_for_verify(cli, vkey != NULL, key_problem, sizeof(key_problem));
     if (store == NULL)
         goto cleanup;
+    if (key_problem[0] != '\0') {
+        memset(&r, 0, sizeof(r));
+        r.verdict = TS_VERDICT_TAMPERED;
+        r.first_bad_block = r.first_bad_entry = -1;
+        snprintf(r.problem, sizeof(r.problem), "%s", key_problem);
+        snprintf(r.key_id, sizeof(r.key_id), "%s", "");
+        if (json)
+            print_json(&r, names);
+        else
+            print_text(&r, names);
+        status = TS_EXIT_NEGATIVE;
+        goto cleanup;
+    }
     opts.checkpoints = (const char *const *)notes;
     opts.checkpoint_names = (const char *const *)names;
     opts.n_checkpoints = n;

@@ -417,13 +417,13 @@ int ts_store_open(ts_store **out, const char *path, unsigned flags,
             rc = key_file_load(key_path, &store->signer, err);
             if (rc == 0 && strcmp(store->signer.name, store->origin) != 0)
                 rc =
-                    ts_error_set(err, TS_EINVAL,
+                    ts_error_set(err, TS_ECORRUPT,
                                  "'%s': key '%s' does not belong to store '%s'",
                                  key_path, store->signer.name, store->origin);
             if (rc == 0 &&
                 memcmp(store->signer.pub, store->verifier.pub, 32) != 0)
                 rc = ts_error_set(
-                    err, TS_EINVAL,
+                    err, TS_ECORRUPT,
                     "'%s': key does not match the store's public key",
                     key_path);
             store->has_signer = rc == 0;

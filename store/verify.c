@@ -69,6 +69,7 @@ static void disagrees(verifier_state *v, const kept_row *k, ts_verdict status,
     ts_verify_report *r = v->report;
     va_list ap;
 
+    r->kept[k->slot].checked = 1;
     r->kept[k->slot].status = status;
     if (r->verdict >= status)
         return;
@@ -275,8 +276,10 @@ static void check_checkpoints_at(verifier_state *v, int64_t block)
                       "'%s' signs a different history of the first %llu "
                       "entries (forked: same key, two histories)",
                       k->name, (unsigned long long)k->tree_size);
-        else
+        else {
             v->report->anchored = 1;
+            v->report->kept[k->slot].checked = 1;
+        }
     }
 }
 

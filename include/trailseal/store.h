@@ -116,6 +116,7 @@ typedef struct ts_verify_report {
     size_t n_kept;
     struct {
         uint64_t tree_size;
+        int checked;       /* 0: verification stopped before its size */
         ts_verdict status; /* intact = consistent with the store */
     } kept[TS_VERIFY_MAX_KEPT];
 } ts_verify_report;
