@@ -8,21 +8,26 @@
 #include "cli.h"
 
 static const char usage[] =
-    "usage: trailseal verify-proof --vkey FILE [--json] PROOF\n\n"
+    "usage: trailseal verify-proof --vkey FILE [--old CHECKPOINT] [--json] PROOF\n\n"
     "Checks an inclusion or consistency proof made by 'trailseal prove' with\n"
     "nothing but the verifier key in FILE (as printed by 'trailseal key'):\n"
     "the checkpoint's signature, its origin, and the Merkle proof. Needs no\n"
-    "store. PROOF may be '-' for standard input.\n\n"
+    "store. PROOF may be '-' for standard input. For a consistency proof,\n"
+    "--old CHECKPOINT (one you kept) also checks that the proof starts from\n"
+    "exactly the tree that checkpoint signs.\n\n"
     "Exit status: 0 valid, 1 not valid, 2 unusable input.\n";
 
 int cmd_verify_proof(const ts_cli *cli, int argc, char **argv)
 {
     static const struct option options[] = {
         {"vkey", required_argument, NULL, 'k'},
+        {"old", required_argument, NULL, 'o'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *vkey_path = NULL;
+    const char *vkey_path = NULL, *old_path = NULL;
+    char *old = NULL;
+    size_t old_len = 0;
     char *vkey = NULL, *proof = NULL, time[40];
     size_t vkey_len = 0, proof_len = 0;
     ts_proof_result r;
@@ -32,6 +37,9 @@ int cmd_verify_proof(const ts_cli *cli, int argc, char **argv)
     (void)cli;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (c) {
+        case 'o':
+            old_path = optarg;
+            break;
         case 'k':
             vkey_path = optarg;
             break;
@@ -56,7 +64,11 @@ int cmd_verify_proof(const ts_cli *cli, int argc, char **argv)
     if (proof == NULL)
         goto cleanup;
     ts_error_clear(&err);
-    if (ts_proof_verify(vkey, proof, proof_len, &r, &err) != 0) {
+    if (old_path != NULL && (old = cli_read_file(old_path, &old_len)) == NULL)
+        goto cleanup;
+    if ((old ? ts_proof_verify_against(vkey, proof, proof_len, old, old_len, &r,
+                                       &err)
+             : ts_proof_verify(vkey, proof, proof_len, &r, &err)) != 0) {
         cli_error("'%s': %s", vkey_path, err.msg);
         goto cleanup;
     }
@@ -108,5 +120,6 @@ int cmd_verify_proof(const ts_cli *cli, int argc, char **argv)
 cleanup:
     free(vkey);
     free(proof);
+    free(old);
     return status;
 }

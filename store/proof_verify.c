@@ -240,3 +240,33 @@ int ts_proof_verify(const char *vkey, const char *proof, size_t len,
     return invalid(out, "line 1: not '%s' or '%s'", INCLUSION_HEADER,
                    CONSISTENCY_HEADER);
 }
+
+int ts_proof_verify_against(const char *vkey, const char *proof, size_t len,
+                            const char *kept, size_t kept_len,
+                            ts_proof_result *out, ts_error *err)
+{
+    ts_proof_result kept_cp;
+    uint8_t kept_root[TS_HASH_SIZE];
+    ts_verifier v;
+    int rc = ts_proof_verify(vkey, proof, len, out, err);
+
+    if (rc != 0 || !out->valid)
+        return rc;
+    if (out->kind != TS_PROOF_CONSISTENCY)
+        return invalid(out, "a kept checkpoint anchors consistency proofs, "
+                            "not inclusion proofs");
+    rc = ts_verifier_parse(&v, vkey, err);
+    if (rc != 0)
+        return ts_error_prefix(err, "verifier key: ");
+    memset(&kept_cp, 0, sizeof(kept_cp));
+    if (check_note(&v, kept, kept_len, &kept_cp, kept_root) != 0)
+        return invalid(out, "kept %s", kept_cp.problem);
+    if (kept_cp.tree_size != out->from_size ||
+        strcmp(kept_cp.root, out->from_root) != 0)
+        return invalid(out,
+                       "the proof starts from a tree of %llu entries (root "
+                       "%s), not the kept checkpoint's %llu (root %s)",
+                       (unsigned long long)out->from_size, out->from_root,
+                       (unsigned long long)kept_cp.tree_size, kept_cp.root);
+    return 0;
+}

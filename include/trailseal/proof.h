@@ -61,6 +61,14 @@ typedef struct ts_proof_result {
 int ts_proof_verify(const char *vkey, const char *proof, size_t len,
                     ts_proof_result *out, ts_error *err);
 
+/* As ts_proof_verify, and for a consistency proof also checks that its
+ * older tree is the one `kept` (a checkpoint the auditor kept, signed by
+ * the same key) signs: same size, same root. Without that, the proof only
+ * shows that *some* older tree is a prefix of the newest. */
+int ts_proof_verify_against(const char *vkey, const char *proof, size_t len,
+                            const char *kept, size_t kept_len,
+                            ts_proof_result *out, ts_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -22,6 +22,8 @@ check_status "ingest the fixture log" 0 "$RC"
 [ "$RC" -eq 0 ] || bail "nothing more can be checked: $(head -n 1 "$T/err")"
 ts stats --json
 old_size=$(json_get "$T/out" 'j["entries"]')
+ts checkpoint
+cp "$T/out" "$T/kept.checkpoint" # what the auditor kept before the second log
 # A second, different log (another server's: other pids) grows the tree.
 sed -e 's/ \[\([0-9]*\)\] / [9\1] /' "$LOG" >"$T/second.log"
 ts ingest --format pg-stderr --prefix "$PREFIX" "$T/second.log"
@@ -101,6 +103,16 @@ check_status "prove --from-size $old_size" 0 "$RC"
 cp "$T/out" "$T/consistency.proof"
 verify_proof "$T/vkey" "$T/consistency.proof"
 check_status "verify-proof of the consistency proof" 0 "$RC"
+"$TRAILSEAL" verify-proof --vkey "$T/vkey" --old "$T/kept.checkpoint" \
+    "$T/consistency.proof" >"$T/out" 2>"$T/err" && RC=0 || RC=$?
+check_status "verify-proof --old: the proof starts from the kept checkpoint" 0 "$RC"
+# A proof from another size is valid on its own, but not from the kept one.
+ts prove --from-size $((old_size - 1))
+cp "$T/out" "$T/consistency-other.proof"
+"$TRAILSEAL" verify-proof --vkey "$T/vkey" --old "$T/kept.checkpoint" \
+    "$T/consistency-other.proof" >"$T/out" 2>"$T/err" && RC=0 || RC=$?
+check_status "verify-proof --old: a proof from another tree is not anchored" 1 "$RC"
+if grep -q "not the kept checkpoint" "$T/out"; then ok "the refusal says why"; else not_ok "no reason: $(head -c 200 "$T/out")"; fi
 ts prove --from-size $((new_size + 1))
 check_status "prove --from-size beyond the tree" 2 "$RC"
 ts prove --index "$new_size"
