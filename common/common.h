@@ -46,6 +46,10 @@ void ts_base64_encode(const uint8_t *data, size_t len, char *out);
 long ts_base64_decode(const char *text, size_t text_len, uint8_t *out,
                       size_t out_size);
 
+/* Days from 1970-01-01 to the date y-m-d (month 1-12) in the proleptic
+ * Gregorian calendar; no timezone database involved. */
+int64_t ts_days_from_civil(int64_t y, int64_t m, int64_t d);
+
 /* Overflow-checked size arithmetic: 0 on success, -1 on overflow. */
 int ts_size_mul(size_t a, size_t b, size_t *out);
 int ts_size_add(size_t a, size_t b, size_t *out);

@@ -5,11 +5,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/common.h"
 #include "trailseal/time.h"
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
  * (Howard Hinnant's days_from_civil): no timezone database involved. */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+int64_t ts_days_from_civil(int64_t y, int64_t m, int64_t d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -100,7 +101,7 @@ int ts_time_parse(const char *text, int64_t *out_us, ts_error *err)
     }
     if (*p != '\0')
         goto bad;
-    *out_us = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
+    *out_us = ((ts_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
                 offset_min * 60) *
                1000000) +
               frac;

@@ -646,17 +646,6 @@ int ts_pg_prefix_match(const ts_pg_prefix *prefix, const char *line, size_t len,
 
 /* ---- time ------------------------------------------------------------ */
 
-/* Days from 1970-01-01 to y-m-d, proleptic Gregorian (Hinnant). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 /* Abbreviations as in PostgreSQL's "Default" timezone_abbreviations set
  * (so CST is US Central and IST is Israel, as the server reads them). */
 static const struct zone {
@@ -722,8 +711,8 @@ int ts_pg_time_parse(const char *text, size_t len, int64_t *out_us)
         ms = (text[20] - '0') * 100 + two(text + 21);
     size_t z = with_ms ? 24 : 20;
     int64_t offset = zone_minutes(text + z, len - z);
-    *out_us = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-                offset * 60) *
+    *out_us = ((ts_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+                sec - offset * 60) *
                1000000) +
               ms * 1000;
     return 0;
