@@ -46,15 +46,18 @@ static int scalar_dup(parse_ctx *ctx, const yaml_node_t *node, const char *what,
     size_t len;
 
     if (node == NULL || node->type != YAML_SCALAR_NODE) {
-        snprintf(msg, sizeof(msg), "%s must be a string", what);
+        /* a long name is cut: the message stays one line */
+        if (snprintf(msg, sizeof(msg), "%s must be a string", what) < 0)
+            msg[0] = '\0';
         return fail_at(ctx, node, msg);
     }
     len = node->data.scalar.length;
     if (len == 0 || len > TS_CONTROLS_MAX_TEXT ||
         memchr(node->data.scalar.value, '\0', len) != NULL) {
-        snprintf(msg, sizeof(msg),
-                 "%s must be a non-empty string of at most %d bytes", what,
-                 TS_CONTROLS_MAX_TEXT);
+        if (snprintf(msg, sizeof(msg),
+                     "%s must be a non-empty string of at most %d bytes", what,
+                     TS_CONTROLS_MAX_TEXT) < 0)
+            msg[0] = '\0';
         return fail_at(ctx, node, msg);
     }
     *out = malloc(len + 1);

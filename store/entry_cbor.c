@@ -270,7 +270,7 @@ static int read_string(reader *r, int key, unsigned want_major,
                        ts_error *err)
 {
     unsigned major;
-    uint64_t len;
+    uint64_t len = 0;
     int rc = read_key(r, key, err);
 
     if (rc == 0)
@@ -293,8 +293,8 @@ static int read_string(reader *r, int key, unsigned want_major,
 static int read_fixed(reader *r, int key, uint8_t *out, size_t len,
                       ts_error *err)
 {
-    const uint8_t *p;
-    size_t n;
+    const uint8_t *p = NULL;
+    size_t n = 0;
     int rc = read_string(r, key, MAJOR_BSTR, len, &p, &n, err);
 
     if (rc == 0)
@@ -307,8 +307,8 @@ int ts_entry_decode(const uint8_t *data, size_t len, ts_sealed_entry *out,
 {
     reader r = {data, len, 0};
     const uint8_t *format = NULL;
-    unsigned major;
-    uint64_t n_pairs;
+    unsigned major = 0;
+    uint64_t n_pairs = 0;
     int rc;
 
     memset(out, 0, sizeof(*out));
