@@ -9,7 +9,11 @@ struct ts_index_writer {
     sqlite3_stmt *fts;
     sqlite3_stmt *session;
     sqlite3_stmt *account;
+    ts_rollup *rollup; /* sessions and accounts not yet written */
 };
+
+/* Most distinct sessions and accounts held before writing them early. */
+#define TS_ROLLUP_MAX 65536
 
 static const char insert_event_sql[] =
     "INSERT INTO events(seq, source_id, line, kind, time_us, pid, session_id,"
@@ -31,7 +35,7 @@ static const char upsert_session_sql[] =
     "INSERT INTO sessions(session_id, source_id, pid, account, database,"
     " application, client_host, tls_protocol, tls_cipher, started_us,"
     " ended_us, n_events, n_statements, auth_failed)"
-    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, 1, ?11, ?12)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
     " ON CONFLICT(session_id) DO UPDATE SET"
     " pid = coalesce(pid, excluded.pid),"
     " account = coalesce(account, excluded.account),"
@@ -44,19 +48,19 @@ static const char upsert_session_sql[] =
     "                  coalesce(excluded.started_us, started_us)),"
     " ended_us = max(coalesce(ended_us, excluded.ended_us),"
     "                coalesce(excluded.ended_us, ended_us)),"
-    " n_events = n_events + 1,"
+    " n_events = n_events + excluded.n_events,"
     " n_statements = n_statements + excluded.n_statements,"
     " auth_failed = max(auth_failed, excluded.auth_failed)";
 
 static const char upsert_account_sql[] =
     "INSERT INTO accounts(name, first_seen_us, last_seen_us, n_events,"
-    " n_statements, n_auth_failures) VALUES(?1, ?2, ?2, 1, ?3, ?4)"
+    " n_statements, n_auth_failures) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
     " ON CONFLICT(name) DO UPDATE SET"
     " first_seen_us = min(coalesce(first_seen_us, excluded.first_seen_us),"
     "                     coalesce(excluded.first_seen_us, first_seen_us)),"
     " last_seen_us = max(coalesce(last_seen_us, excluded.last_seen_us),"
     "                    coalesce(excluded.last_seen_us, last_seen_us)),"
-    " n_events = n_events + 1,"
+    " n_events = n_events + excluded.n_events,"
     " n_statements = n_statements + excluded.n_statements,"
     " n_auth_failures = n_auth_failures + excluded.n_auth_failures";
 
@@ -68,6 +72,7 @@ void ts_index_writer_free(ts_index_writer *w)
     sqlite3_finalize(w->fts);
     sqlite3_finalize(w->session);
     sqlite3_finalize(w->account);
+    ts_rollup_free(w->rollup);
     free(w);
 }
 
@@ -80,7 +85,10 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
     if (w == NULL)
         return ts_error_set(err, TS_ENOMEM, "out of memory");
     w->store = store;
-    rc = ts_store_prepare(store, insert_event_sql, &w->event, "indexing", err);
+    rc = ts_rollup_new(&w->rollup, err);
+    if (rc == 0)
+        rc = ts_store_prepare(store, insert_event_sql, &w->event, "indexing",
+                              err);
     if (rc == 0)
         rc = ts_store_prepare(store, insert_fts_sql, &w->fts, "indexing", err);
     if (rc == 0)
@@ -179,29 +187,14 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
         bind_text(st, 4, ev->message);
         rc = step_reset(w, st, "indexing full text", err);
     }
-    if (rc == 0 && ev->session_id != NULL) {
-        st = w->session;
-        bind_text(st, 1, ev->session_id);
-        sqlite3_bind_int64(st, 2, source_id);
-        bind_int(st, 3, ev->pid, -1);
-        bind_text(st, 4, ev->account);
-        bind_text(st, 5, ev->database);
-        bind_text(st, 6, ev->application);
-        bind_text(st, 7, ev->client_host);
-        bind_text(st, 8, ev->tls_protocol);
-        bind_text(st, 9, ev->tls_cipher);
-        bind_int(st, 10, ev->time_us, TS_UNKNOWN_TIME);
-        sqlite3_bind_int(st, 11, is_statement(ev));
-        sqlite3_bind_int(st, 12, ev->kind == TS_EVENT_AUTH_FAILURE);
-        rc = step_reset(w, st, "indexing a session", err);
-    }
-    if (rc == 0 && ev->account != NULL) {
-        st = w->account;
-        bind_text(st, 1, ev->account);
-        bind_int(st, 2, ev->time_us, TS_UNKNOWN_TIME);
-        sqlite3_bind_int(st, 3, is_statement(ev));
-        sqlite3_bind_int(st, 4, ev->kind == TS_EVENT_AUTH_FAILURE);
-        rc = step_reset(w, st, "indexing an account", err);
-    }
+    if (rc == 0)
+        rc = ts_rollup_add(w->rollup, source_id, ev, is_statement(ev), err);
+    if (rc == 0 && ts_rollup_count(w->rollup) >= TS_ROLLUP_MAX)
+        rc = ts_index_writer_flush(w, err);
     return rc;
+}
+
+int ts_index_writer_flush(ts_index_writer *w, ts_error *err)
+{
+    return ts_rollup_flush(w->rollup, w->store, w->session, w->account, err);
 }

@@ -298,7 +298,8 @@ static int commit(sealer *s, ts_error *err)
     sqlite3_stmt *st = NULL;
     int rc = 0;
 
-    if (s->block_n > 0 && s->block_n < store->block_entries)
+    rc = ts_index_writer_flush(s->index, err);
+    if (rc == 0 && s->block_n > 0 && s->block_n < store->block_entries)
         rc = write_block(s, 0, err);
     if (rc == 0) {
         ts_frontier_serialize(&s->frontier, frontier_bytes);

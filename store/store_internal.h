@@ -56,6 +56,26 @@ void ts_index_writer_free(ts_index_writer *w);
 int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
                         uint64_t line, const ts_event *ev, ts_error *err);
 
+/* Writes the sessions and accounts summed since the last flush; the
+ * sealer calls it in each batch's transaction before committing. */
+int ts_index_writer_flush(ts_index_writer *w, ts_error *err);
+
+/* ---- rollup.c: sessions and accounts of a batch, summed in memory ---- */
+
+typedef struct ts_rollup ts_rollup;
+
+int ts_rollup_new(ts_rollup **out, ts_error *err);
+void ts_rollup_free(ts_rollup *r);
+/* Adds an event to its session's and account's sums (when it names them). */
+int ts_rollup_add(ts_rollup *r, int64_t source_id, const ts_event *ev,
+                  int is_statement, ts_error *err);
+/* Distinct sessions plus accounts held. */
+size_t ts_rollup_count(const ts_rollup *r);
+/* Upserts every sum with the given prepared statements (schemas: sessions
+ * and accounts) and empties the rollup. */
+int ts_rollup_flush(ts_rollup *r, ts_store *store, sqlite3_stmt *session,
+                    sqlite3_stmt *account, ts_error *err);
+
 /* ---- block.c: compressing and reading blocks ---- */
 
 /* Compresses src into out (replacing its contents) as one zstd frame. */

@@ -211,6 +211,63 @@ static void test_seal_verify_resume(void **state)
     ts_store_free(store);
 }
 
+/* Reads one integer row of the index. */
+static void query_ints(ts_store *store, const char *sql, int64_t *out, int n)
+{
+    sqlite3_stmt *st;
+
+    assert_int_equal(
+        sqlite3_prepare_v2(ts_store_sqlite(store), sql, -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    for (int i = 0; i < n; i++)
+        out[i] = sqlite3_column_int64(st, i);
+    sqlite3_finalize(st);
+}
+
+/* Sessions and accounts are summed in memory per batch; their totals must
+ * equal a count over every event, whatever the batch boundaries. */
+static void test_session_sums_span_batches(void **state)
+{
+    fixture *fx = *state;
+    ts_store *store = create_and_fill(fx, 5000, 333);
+    int64_t s0_events = 0, s1_events = 0, all = 0, v[4];
+    int64_t s0_first = -1, s0_last = -1;
+
+    for (int64_t i = 0; i < 5000; i++) {
+        if (i % 7 == 3)
+            continue;
+        all++;
+        if (i % 5 == 0) {
+            s0_events++;
+            if (s0_first < 0)
+                s0_first = i;
+            s0_last = i;
+        } else {
+            s1_events++;
+        }
+    }
+    query_ints(store,
+               "SELECT n_events, n_statements, started_us, ended_us"
+               " FROM sessions WHERE session_id = 's0'",
+               v, 4);
+    assert_int_equal(v[0], s0_events);
+    assert_int_equal(v[1], s0_events); /* every event is an audit row */
+    assert_int_equal(v[2], 1793527200000000LL + s0_first);
+    assert_int_equal(v[3], 1793527200000000LL + s0_last);
+    query_ints(store, "SELECT n_events FROM sessions WHERE session_id = 's1'",
+               v, 1);
+    assert_int_equal(v[0], s1_events);
+    query_ints(store,
+               "SELECT n_events, first_seen_us, last_seen_us FROM accounts"
+               " WHERE name = 'alice'",
+               v, 3);
+    assert_int_equal(v[0], all);
+    assert_int_equal(v[1], 1793527200000000LL);
+    assert_int_equal(v[2], 1793527200000000LL + 4999);
+    ts_store_free(store);
+}
+
 /* Rewrites block `block_no` with one byte of its plain (decompressed)
  * contents XORed, recompressing it so only the entry bytes differ. The byte
  * is the first of `needle` found at or after `offset`, so it lies inside a
@@ -519,6 +576,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_seal_verify_resume, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_session_sums_span_batches, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_record_byte_flip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entry_structure_broken, setup,

@@ -1,0 +1,328 @@
+/* Sessions and accounts of one batch, summed in memory: one upsert per
+ * distinct session or account at commit instead of one per event. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_internal.h"
+
+#define ROLLUP_MIN_BUCKETS 1024
+
+/* Both sums start with their key: map_slot stores it there. */
+typedef struct session_sum {
+    char *id;
+    int64_t source_id, pid;
+    char *account, *database, *application, *client_host;
+    char *tls_protocol, *tls_cipher;
+    int64_t started_us, ended_us; /* TS_UNKNOWN_TIME when no event said */
+    int64_t n_events, n_statements;
+    int auth_failed;
+} session_sum;
+
+typedef struct account_sum {
+    char *name;
+    int64_t first_us, last_us;
+    int64_t n_events, n_statements, n_auth_failures;
+} account_sum;
+
+/* A string -> slot map (open addressing, FNV-1a) over a growable array. */
+typedef struct slot_map {
+    size_t *buckets;  /* slot + 1, 0 = empty */
+    size_t n_buckets; /* a power of two */
+    size_t n;
+} slot_map;
+
+struct ts_rollup {
+    slot_map session_map, account_map;
+    session_sum *sessions;
+    account_sum *accounts;
+    size_t sessions_size, accounts_size;
+};
+
+static uint64_t hash_text(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* Finds key's slot; *found says whether it exists, else the returned bucket
+ * is where to put it. names(i) gives slot i's key. */
+static size_t map_find(const slot_map *m, const char *key,
+                       const char *(*name)(const void *, size_t),
+                       const void *items, int *found)
+{
+    size_t mask = m->n_buckets - 1, b = (size_t)hash_text(key) & mask;
+
+    while (m->buckets[b] != 0) {
+        if (strcmp(name(items, m->buckets[b] - 1), key) == 0) {
+            *found = 1;
+            return b;
+        }
+        b = (b + 1) & mask;
+    }
+    *found = 0;
+    return b;
+}
+
+static int map_grow(slot_map *m, const char *(*name)(const void *, size_t),
+                    const void *items, ts_error *err)
+{
+    size_t n = m->n_buckets ? m->n_buckets * 2 : ROLLUP_MIN_BUCKETS;
+    size_t *old = m->buckets, old_n = m->n_buckets;
+
+    m->buckets = calloc(n, sizeof(*m->buckets));
+    if (m->buckets == NULL) {
+        m->buckets = old;
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    }
+    m->n_buckets = n;
+    for (size_t i = 0; i < old_n; i++) {
+        if (old[i] != 0) {
+            int found;
+            size_t b =
+                map_find(m, name(items, old[i] - 1), name, items, &found);
+            m->buckets[b] = old[i];
+        }
+    }
+    free(old);
+    return 0;
+}
+
+static const char *session_name(const void *items, size_t i)
+{
+    return ((const session_sum *)items)[i].id;
+}
+
+static const char *account_name(const void *items, size_t i)
+{
+    return ((const account_sum *)items)[i].name;
+}
+
+/* The slot of key's item, made (zeroed, with its own copy of key in its
+ * first member, a char *) when missing; *created says which. On failure the
+ * map is unchanged. */
+static int map_slot(slot_map *m, const char *key,
+                    const char *(*name)(const void *, size_t), void **items,
+                    size_t *items_size, size_t item_size, size_t *slot,
+                    int *created, ts_error *err)
+{
+    size_t b;
+    int found, rc;
+
+    if ((m->n + 1) * 2 > m->n_buckets) {
+        rc = map_grow(m, name, *items, err);
+        if (rc != 0)
+            return rc;
+    }
+    b = map_find(m, key, name, *items, &found);
+    *created = !found;
+    if (found) {
+        *slot = m->buckets[b] - 1;
+        return 0;
+    }
+    if (m->n == *items_size) {
+        size_t n = *items_size ? *items_size * 2 : 256;
+        void *grown = realloc(*items, n * item_size);
+        if (grown == NULL)
+            return ts_error_set(err, TS_ENOMEM, "out of memory");
+        *items = grown;
+        *items_size = n;
+    }
+    char *copy = strdup(key);
+    if (copy == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    *slot = m->n++;
+    char *item = (char *)*items + *slot * item_size;
+    memset(item, 0, item_size);
+    memcpy(item, &copy, sizeof(copy));
+    m->buckets[b] = *slot + 1;
+    return 0;
+}
+
+int ts_rollup_new(ts_rollup **out, ts_error *err)
+{
+    *out = calloc(1, sizeof(**out));
+    return *out ? 0 : ts_error_set(err, TS_ENOMEM, "out of memory");
+}
+
+static void clear(ts_rollup *r)
+{
+    for (size_t i = 0; i < r->session_map.n; i++) {
+        session_sum *s = &r->sessions[i];
+        free(s->id);
+        free(s->account);
+        free(s->database);
+        free(s->application);
+        free(s->client_host);
+        free(s->tls_protocol);
+        free(s->tls_cipher);
+    }
+    for (size_t i = 0; i < r->account_map.n; i++)
+        free(r->accounts[i].name);
+    memset(r->session_map.buckets, 0,
+           r->session_map.n_buckets * sizeof(size_t));
+    memset(r->account_map.buckets, 0,
+           r->account_map.n_buckets * sizeof(size_t));
+    r->session_map.n = 0;
+    r->account_map.n = 0;
+}
+
+void ts_rollup_free(ts_rollup *r)
+{
+    if (r == NULL)
+        return;
+    clear(r);
+    free(r->session_map.buckets);
+    free(r->account_map.buckets);
+    free(r->sessions);
+    free(r->accounts);
+    free(r);
+}
+
+size_t ts_rollup_count(const ts_rollup *r)
+{
+    return r->session_map.n + r->account_map.n;
+}
+
+/* Keeps the first value an event gives: *field is NULL until then. */
+static int keep_first(char **field, const char *value, ts_error *err)
+{
+    if (*field != NULL || value == NULL)
+        return 0;
+    *field = strdup(value);
+    return *field ? 0 : ts_error_set(err, TS_ENOMEM, "out of memory");
+}
+
+static void widen(int64_t *lo, int64_t *hi, int64_t t)
+{
+    if (t == TS_UNKNOWN_TIME)
+        return;
+    if (*lo == TS_UNKNOWN_TIME || t < *lo)
+        *lo = t;
+    if (*hi == TS_UNKNOWN_TIME || t > *hi)
+        *hi = t;
+}
+
+int ts_rollup_add(ts_rollup *r, int64_t source_id, const ts_event *ev,
+                  int is_statement, ts_error *err)
+{
+    size_t slot = 0;
+    int created, rc = 0;
+
+    if (ev->session_id != NULL) {
+        rc = map_slot(&r->session_map, ev->session_id, session_name,
+                      (void **)&r->sessions, &r->sessions_size,
+                      sizeof(session_sum), &slot, &created, err);
+        if (rc != 0)
+            return rc;
+        session_sum *s = &r->sessions[slot];
+        if (created) {
+            s->source_id = source_id;
+            s->pid = -1;
+            s->started_us = s->ended_us = TS_UNKNOWN_TIME;
+        }
+        if (s->pid < 0)
+            s->pid = ev->pid;
+        rc = keep_first(&s->account, ev->account, err);
+        if (rc == 0)
+            rc = keep_first(&s->database, ev->database, err);
+        if (rc == 0)
+            rc = keep_first(&s->application, ev->application, err);
+        if (rc == 0)
+            rc = keep_first(&s->client_host, ev->client_host, err);
+        if (rc == 0)
+            rc = keep_first(&s->tls_protocol, ev->tls_protocol, err);
+        if (rc == 0)
+            rc = keep_first(&s->tls_cipher, ev->tls_cipher, err);
+        widen(&s->started_us, &s->ended_us, ev->time_us);
+        s->n_events++;
+        s->n_statements += is_statement;
+        if (ev->kind == TS_EVENT_AUTH_FAILURE)
+            s->auth_failed = 1;
+    }
+    if (rc == 0 && ev->account != NULL) {
+        rc = map_slot(&r->account_map, ev->account, account_name,
+                      (void **)&r->accounts, &r->accounts_size,
+                      sizeof(account_sum), &slot, &created, err);
+        if (rc != 0)
+            return rc;
+        account_sum *a = &r->accounts[slot];
+        if (created) {
+            a->first_us = a->last_us = TS_UNKNOWN_TIME;
+        }
+        widen(&a->first_us, &a->last_us, ev->time_us);
+        a->n_events++;
+        a->n_statements += is_statement;
+        a->n_auth_failures += ev->kind == TS_EVENT_AUTH_FAILURE;
+    }
+    return rc;
+}
+
+static void bind_text(sqlite3_stmt *st, int col, const char *v)
+{
+    if (v == NULL)
+        sqlite3_bind_null(st, col);
+    else
+        sqlite3_bind_text(st, col, v, -1, SQLITE_STATIC);
+}
+
+static void bind_time(sqlite3_stmt *st, int col, int64_t t)
+{
+    if (t == TS_UNKNOWN_TIME)
+        sqlite3_bind_null(st, col);
+    else
+        sqlite3_bind_int64(st, col, t);
+}
+
+static int step(ts_store *store, sqlite3_stmt *st, const char *what,
+                ts_error *err)
+{
+    int rc = sqlite3_step(st) == SQLITE_DONE
+                 ? 0
+                 : ts_store_db_error(store, what, err);
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ts_rollup_flush(ts_rollup *r, ts_store *store, sqlite3_stmt *session,
+                    sqlite3_stmt *account, ts_error *err)
+{
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < r->session_map.n; i++) {
+        const session_sum *s = &r->sessions[i];
+        bind_text(session, 1, s->id);
+        sqlite3_bind_int64(session, 2, s->source_id);
+        if (s->pid < 0)
+            sqlite3_bind_null(session, 3);
+        else
+            sqlite3_bind_int64(session, 3, s->pid);
+        bind_text(session, 4, s->account);
+        bind_text(session, 5, s->database);
+        bind_text(session, 6, s->application);
+        bind_text(session, 7, s->client_host);
+        bind_text(session, 8, s->tls_protocol);
+        bind_text(session, 9, s->tls_cipher);
+        bind_time(session, 10, s->started_us);
+        bind_time(session, 11, s->ended_us);
+        sqlite3_bind_int64(session, 12, s->n_events);
+        sqlite3_bind_int64(session, 13, s->n_statements);
+        sqlite3_bind_int(session, 14, s->auth_failed);
+        rc = step(store, session, "indexing a session", err);
+    }
+    for (size_t i = 0; rc == 0 && i < r->account_map.n; i++) {
+        const account_sum *a = &r->accounts[i];
+        bind_text(account, 1, a->name);
+        bind_time(account, 2, a->first_us);
+        bind_time(account, 3, a->last_us);
+        sqlite3_bind_int64(account, 4, a->n_events);
+        sqlite3_bind_int64(account, 5, a->n_statements);
+        sqlite3_bind_int64(account, 6, a->n_auth_failures);
+        rc = step(store, account, "indexing an account", err);
+    }
+    if (rc == 0)
+        clear(r);
+    return rc;
+}
