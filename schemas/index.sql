@@ -96,6 +96,45 @@ CREATE TABLE IF NOT EXISTS accounts (
     n_auth_failures INTEGER NOT NULL DEFAULT 0
 );
 
+-- Completeness. Sources number their own records: PostgreSQL's %l and
+-- csvlog's session_line_num count every line a session logs, pgAudit's
+-- statement id counts every statement it logged in a session. A number
+-- skipped means records missing from what was ingested; one going back
+-- means records repeated or out of order. These facts are derived from the
+-- entries like every index table; verify reports them beside its verdict.
+
+-- Where each session's numbering stood after its newest record.
+CREATE TABLE IF NOT EXISTS session_sequences (
+    session_id TEXT PRIMARY KEY,
+    source_id INTEGER NOT NULL,  -- the source of its newest record
+    seq INTEGER NOT NULL,        -- entry index of its newest record
+    session_line INTEGER,        -- its last line number, NULL none
+    statement_id INTEGER         -- its last pgAudit statement id, NULL none
+);
+
+CREATE TABLE IF NOT EXISTS completeness_facts (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,          -- gap | reordered | began_earlier
+    sequence TEXT NOT NULL,      -- session_line | pgaudit_statement_id
+    session_id TEXT NOT NULL,
+    source_id INTEGER NOT NULL,  -- where the number was found
+    seq INTEGER NOT NULL,        -- entry index where it was found
+    prev_source_id INTEGER,      -- the session's record before, if any
+    prev_seq INTEGER,
+    expected INTEGER,            -- the number that should have come
+    found INTEGER NOT NULL
+);
+
+-- Log rotation: sessions whose records continue from one source (a file
+-- before rotation) into another, with no number skipped between them.
+CREATE TABLE IF NOT EXISTS source_continuations (
+    prev_source_id INTEGER NOT NULL,
+    source_id INTEGER NOT NULL,
+    sessions INTEGER NOT NULL,   -- sessions carried across
+    first_seq INTEGER NOT NULL,  -- entry index of the first carried record
+    PRIMARY KEY (prev_source_id, source_id)
+);
+
 -- Documented views: what reports and auditors query.
 CREATE VIEW IF NOT EXISTS v_events AS
 SELECT e.seq AS entry_index,
@@ -128,3 +167,11 @@ WHERE kind = 'audit'
   AND (audit_class IN ('DDL', 'ROLE')
        OR command IN ('GRANT', 'REVOKE', 'ALTER ROLE', 'CREATE ROLE',
                       'DROP ROLE', 'ALTER SYSTEM', 'TRUNCATE TABLE'));
+
+CREATE VIEW IF NOT EXISTS v_completeness AS
+SELECT f.kind, f.sequence, f.session_id, s.name AS source, f.seq AS entry_index,
+       p.name AS previous_source, f.prev_seq AS previous_entry_index,
+       f.expected, f.found
+FROM completeness_facts f
+JOIN sources s ON s.id = f.source_id
+LEFT JOIN sources p ON p.id = f.prev_source_id;

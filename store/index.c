@@ -10,6 +10,7 @@ struct ts_index_writer {
     sqlite3_stmt *session;
     sqlite3_stmt *account;
     ts_rollup *rollup; /* sessions and accounts not yet written */
+    ts_completeness *completeness;
 };
 
 /* Most distinct sessions and accounts held before writing them early. */
@@ -73,6 +74,7 @@ void ts_index_writer_free(ts_index_writer *w)
     sqlite3_finalize(w->session);
     sqlite3_finalize(w->account);
     ts_rollup_free(w->rollup);
+    ts_completeness_free(w->completeness);
     free(w);
 }
 
@@ -86,6 +88,8 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
         return ts_error_set(err, TS_ENOMEM, "out of memory");
     w->store = store;
     rc = ts_rollup_new(&w->rollup, err);
+    if (rc == 0)
+        rc = ts_completeness_new(&w->completeness, store, err);
     if (rc == 0)
         rc = ts_store_prepare(store, insert_event_sql, &w->event, "indexing",
                               err);
@@ -189,6 +193,8 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     }
     if (rc == 0)
         rc = ts_rollup_add(w->rollup, source_id, ev, is_statement(ev), err);
+    if (rc == 0)
+        rc = ts_completeness_add(w->completeness, seq, source_id, ev, err);
     if (rc == 0 && ts_rollup_count(w->rollup) >= TS_ROLLUP_MAX)
         rc = ts_index_writer_flush(w, err);
     return rc;
@@ -196,5 +202,7 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
 
 int ts_index_writer_flush(ts_index_writer *w, ts_error *err)
 {
-    return ts_rollup_flush(w->rollup, w->store, w->session, w->account, err);
+    int rc = ts_rollup_flush(w->rollup, w->store, w->session, w->account, err);
+
+    return rc != 0 ? rc : ts_completeness_flush(w->completeness, err);
 }

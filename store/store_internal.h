@@ -76,6 +76,19 @@ size_t ts_rollup_count(const ts_rollup *r);
 int ts_rollup_flush(ts_rollup *r, ts_store *store, sqlite3_stmt *session,
                     sqlite3_stmt *account, ts_error *err);
 
+/* ---- completeness.c: gaps in a source's own numbering, rotation ---- */
+
+typedef struct ts_completeness ts_completeness;
+
+int ts_completeness_new(ts_completeness **out, ts_store *store, ts_error *err);
+void ts_completeness_free(ts_completeness *c);
+/* Follows the event's session numbering; records facts in the index
+ * (schemas/index.sql: completeness_facts, source_continuations). */
+int ts_completeness_add(ts_completeness *c, uint64_t seq, int64_t source_id,
+                        const ts_event *ev, ts_error *err);
+/* Saves where every session met since the last flush stands. */
+int ts_completeness_flush(ts_completeness *c, ts_error *err);
+
 /* ---- block.c: compressing and reading blocks ---- */
 
 /* Compresses src into out (replacing its contents) as one zstd frame. */
