@@ -68,11 +68,122 @@ static int narrow_by_session(ts_store *store, const char *session_id,
     return rc;
 }
 
+/* The filters an index serves, each an equality on one index's leading
+ * column: SQLite walks one of them and checks the others row by row. */
+enum {
+    BY_ACCOUNT,
+    BY_OBJECT,
+    BY_SESSION,
+    BY_COMMAND,
+    BY_KIND,
+    BY_COUNT,
+    BY_ANY = -1
+};
+
+static const char *const by_sql[BY_COUNT] = {
+    "e.account = :account", TS_QUERY_OBJECT_TAIL " = :otail",
+    "e.session_id = :session", "e.command = :command", "e.kind = :kind"};
+
+/* Index entries a probe reads per filter. */
+#define TS_SEARCH_PROBE 1000
+
+static int has_filter(const ts_search_query *q, int by)
+{
+    switch (by) {
+    case BY_ACCOUNT:
+        return q->account != NULL;
+    case BY_OBJECT:
+        return q->object != NULL;
+    case BY_SESSION:
+        return q->session_id != NULL;
+    case BY_COMMAND:
+        return q->command != NULL;
+    default:
+        return q->kind >= 0;
+    }
+}
+
+static void bind_filters(sqlite3_stmt *st, const ts_search_query *q,
+                         const ts_query_object *object, const char *command)
+{
+    ts_query_bind_text(st, ":account", q->account);
+    if (q->object) {
+        ts_query_bind_text(st, ":otail", object->tail);
+        ts_query_bind_text(st, ":ofull", object->full);
+    }
+    ts_query_bind_text(st, ":database", q->database);
+    ts_query_bind_text(st, ":session", q->session_id);
+    ts_query_bind_text(st, ":source", q->source);
+    if (q->command)
+        ts_query_bind_text(st, ":command", command);
+    ts_query_bind_int64(st, ":kind", q->kind);
+}
+
+/* Without statistics SQLite cannot tell which of two equalities is rarer
+ * ("bob" or "public.customers"), and walking the common one to find the
+ * rare rows reads much of its index. So when several are given, read the
+ * first TS_SEARCH_PROBE entries of each one's index in walk order and walk
+ * the sparsest: the one with fewer entries in all, or whose probe reaches
+ * furthest. *out is BY_ANY when there is no choice to make. */
+static int choose_driver(ts_store *store, const ts_search_query *q,
+                         const ts_query_object *object, const char *command,
+                         int64_t lo, int64_t hi, int *out, ts_error *err)
+{
+    int64_t best_count = INT64_MAX, best_reach = -1;
+    int n = 0, rc = 0;
+
+    *out = BY_ANY;
+    for (int by = 0; by < BY_COUNT; by++)
+        n += has_filter(q, by);
+    for (int by = 0; rc == 0 && n > 1 && by < BY_COUNT; by++) {
+        char sql[512];
+        sqlite3_stmt *st = NULL;
+        if (!has_filter(q, by))
+            continue;
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*), max(seq) - min(seq) FROM (SELECT e.seq"
+                 " FROM events e WHERE %s%s AND e.seq BETWEEN :lo AND :hi"
+                 " ORDER BY e.seq %s LIMIT %d)",
+                 by == BY_OBJECT ? "e.object_name IS NOT NULL AND " : "",
+                 by_sql[by], q->oldest_first ? "ASC" : "DESC", TS_SEARCH_PROBE);
+        rc = ts_store_prepare(store, sql, &st, "searching", err);
+        if (rc != 0)
+            break;
+        bind_filters(st, q, object, command);
+        ts_query_bind_int64(st, ":lo", lo);
+        ts_query_bind_int64(st, ":hi", hi);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            int64_t count = sqlite3_column_int64(st, 0);
+            int64_t reach = sqlite3_column_int64(st, 1);
+            if (count < best_count ||
+                (count == TS_SEARCH_PROBE && best_count == count &&
+                 reach > best_reach)) {
+                best_count = count;
+                best_reach = reach;
+                *out = by;
+            }
+        } else {
+            rc = ts_store_db_error(store, "searching", err);
+        }
+        sqlite3_finalize(st);
+    }
+    return rc;
+}
+
+/* Appends the equality for `by`; a unary + keeps SQLite from walking its
+ * index when another filter drives. */
+static void add_equality(char *sql, int by, int driver)
+{
+    add_sql(sql, driver != BY_ANY && driver != by ? " AND +" : " AND ");
+    add_sql(sql, by_sql[by]);
+}
+
 /* Builds the statement for q. With text, the full-text index drives the
  * walk (rowid order) and each candidate is checked against the filters;
- * without, SQLite picks the index of the most selective equality, which
- * ends in seq, so the walk is already in order. */
-static void build_sql(char *sql, const ts_search_query *q, int has_text)
+ * without, the driver's index (or SQLite's pick) does, and as every index
+ * ends in seq the walk is already in order. */
+static void build_sql(char *sql, const ts_search_query *q, int has_text,
+                      int driver)
 {
     const char *seq = has_text ? "events_fts.rowid" : "e.seq";
 
@@ -85,26 +196,20 @@ static void build_sql(char *sql, const ts_search_query *q, int has_text)
         add_sql(sql, "events e WHERE");
     add_sql(sql, has_text ? " events_fts.rowid BETWEEN :lo AND :hi"
                           : " e.seq BETWEEN :lo AND :hi");
-    if (q->account)
-        add_sql(sql, " AND e.account = :account");
     if (q->object)
-        add_sql(sql, " AND e.object_name IS NOT NULL"
-                     " AND " TS_QUERY_OBJECT_TAIL " = :otail");
+        add_sql(sql, " AND e.object_name IS NOT NULL");
+    for (int by = 0; by < BY_COUNT; by++)
+        if (has_filter(q, by))
+            add_equality(sql, by, driver);
     if (q->object && strchr(q->object, '.'))
         add_sql(sql, " AND lower(e.object_name) = :ofull");
     if (q->database)
         add_sql(sql, " AND e.database = :database");
-    if (q->session_id)
-        add_sql(sql, " AND e.session_id = :session");
     if (q->source)
         add_sql(sql,
                 " AND e.source_id IN (SELECT id FROM sources"
                 " WHERE name = :source"
                 " OR substr(name, -length(:source) - 1) = '/' || :source)");
-    if (q->command)
-        add_sql(sql, " AND e.command = :command");
-    if (q->kind >= 0)
-        add_sql(sql, " AND e.kind = :kind");
     if (q->outcome == TS_OUTCOME_OK)
         add_sql(sql, " AND " TS_QUERY_OK);
     else if (q->outcome == TS_OUTCOME_ERROR)
@@ -144,7 +249,7 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     ts_query_object object;
     ts_buf fts;
     size_t n = 0;
-    int rc = 0, step = SQLITE_DONE;
+    int rc = 0, step = SQLITE_DONE, driver = BY_ANY;
 
     if (out_n)
         *out_n = 0;
@@ -173,7 +278,11 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     if (rc != 0 || lo > hi)
         goto cleanup;
 
-    build_sql(sql, q, has_text);
+    if (!has_text)
+        rc = choose_driver(store, q, &object, command, lo, hi, &driver, err);
+    if (rc != 0)
+        goto cleanup;
+    build_sql(sql, q, has_text, driver);
     rc = ts_store_prepare(store, sql, &st, "searching", err);
     if (rc != 0)
         goto cleanup;
@@ -181,17 +290,7 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
         ts_query_bind_text(st, ":text", (const char *)fts.data);
     ts_query_bind_int64(st, ":lo", lo);
     ts_query_bind_int64(st, ":hi", hi);
-    ts_query_bind_text(st, ":account", q->account);
-    if (q->object) {
-        ts_query_bind_text(st, ":otail", object.tail);
-        ts_query_bind_text(st, ":ofull", object.full);
-    }
-    ts_query_bind_text(st, ":database", q->database);
-    ts_query_bind_text(st, ":session", q->session_id);
-    ts_query_bind_text(st, ":source", q->source);
-    if (q->command)
-        ts_query_bind_text(st, ":command", command);
-    ts_query_bind_int64(st, ":kind", q->kind);
+    bind_filters(st, q, &object, command);
     ts_query_bind_int64(st, ":since", q->since_us);
     ts_query_bind_int64(st, ":until", q->until_us);
     ts_query_bind_int64(st, ":limit",
