@@ -57,11 +57,30 @@ CREATE TABLE IF NOT EXISTS events (
     session_duration_us INTEGER,
     unparsed_reason TEXT
 );
-CREATE INDEX IF NOT EXISTS events_by_time ON events(time_us);
-CREATE INDEX IF NOT EXISTS events_by_account ON events(account, time_us);
-CREATE INDEX IF NOT EXISTS events_by_object ON events(object_name, time_us);
+-- Every index ends with seq (SQLite appends the rowid), so an equality on
+-- its column plus a seq range walks it in entry order and can stop at LIMIT.
+CREATE INDEX IF NOT EXISTS events_by_account ON events(account);
 CREATE INDEX IF NOT EXISTS events_by_session ON events(session_id);
-CREATE INDEX IF NOT EXISTS events_by_kind ON events(kind, time_us);
+CREATE INDEX IF NOT EXISTS events_by_kind ON events(kind);
+CREATE INDEX IF NOT EXISTS events_by_command ON events(command)
+    WHERE command IS NOT NULL;
+-- Objects by their unqualified, lowercased name ("public.Customers" ->
+-- "customers"): serves both `--object customers` and, with a check on the
+-- whole name, `--object public.customers`. Queries must spell the
+-- expression exactly like this to use it.
+CREATE INDEX IF NOT EXISTS events_by_object
+    ON events(lower(substr(object_name, instr(object_name, '.') + 1)))
+    WHERE object_name IS NOT NULL;
+
+-- The time span of each run of 1024 entries (bucket = seq >> 10), so a time
+-- range becomes a seq range that every index above can seek: entries are
+-- sealed in each source's order, so spans barely overlap. min/max are NULL
+-- when no event of the bucket has a time.
+CREATE TABLE IF NOT EXISTS event_spans (
+    bucket INTEGER PRIMARY KEY,
+    min_time_us INTEGER,
+    max_time_us INTEGER
+);
 
 -- Full text over what people search for: statement text, object, message.
 CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
@@ -85,6 +104,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     n_statements INTEGER NOT NULL DEFAULT 0,
     auth_failed INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX IF NOT EXISTS sessions_by_start ON sessions(started_us);
+CREATE INDEX IF NOT EXISTS sessions_by_account
+    ON sessions(account, started_us);
 
 -- One row per database account seen.
 CREATE TABLE IF NOT EXISTS accounts (

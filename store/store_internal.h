@@ -16,6 +16,8 @@ extern const char ts_chain_schema_sql[];
 #define TS_STORE_FORMAT_VERSION 1
 /* Entries per block: a power of two, so a full block is a complete subtree. */
 #define TS_BLOCK_ENTRIES 1024
+/* event_spans buckets hold 2^TS_SPAN_BITS entries (schemas/index.sql). */
+#define TS_SPAN_BITS 10
 /* Largest record sealed as one entry; readers cut longer ones. */
 #define TS_MAX_ENTRY_SIZE ((size_t)80 << 20)
 

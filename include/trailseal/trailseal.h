@@ -5,6 +5,7 @@
 #include "trailseal/error.h"
 #include "trailseal/event.h"
 #include "trailseal/ingest.h"
+#include "trailseal/output.h"
 #include "trailseal/proof.h"
 #include "trailseal/query.h"
 #include "trailseal/report.h"
