@@ -35,6 +35,7 @@ int cmd_verify_proof(const ts_cli *cli, int argc, char **argv);
 int cmd_search(const ts_cli *cli, int argc, char **argv);
 int cmd_report(const ts_cli *cli, int argc, char **argv);
 int cmd_stats(const ts_cli *cli, int argc, char **argv);
+int cmd_analyze_sql(const ts_cli *cli, int argc, char **argv);
 
 /* Prints "trailseal: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

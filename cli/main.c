@@ -18,6 +18,7 @@ static const ts_command commands[] = {
     {"search", "search access history", cmd_search},
     {"report", "write the evidence workbook", cmd_report},
     {"stats", "count what the store holds", cmd_stats},
+    {"analyze-sql", "show what a statement reads and writes", cmd_analyze_sql},
 };
 
 static void usage(FILE *out)
