@@ -26,10 +26,12 @@ static void add_name(walk *w, ts_sql_names *names, const char *name)
         walk_fail(w, rc);
 }
 
-/* The table a statement writes; a view target is written through. */
-static walk_rel *target_rel(walk *w, json_t *rv)
+/* The table a statement writes; a view target is written through.
+ * PostgreSQL checks an UPDATE or DELETE through a view as if the view were
+ * also read (every base column its definition names); read_view says so. */
+static walk_rel *target_rel(walk *w, json_t *rv, int read_view)
 {
-    walk_rel *rel = walk_range_var(w, NULL, rv, 0);
+    walk_rel *rel = walk_range_var(w, NULL, rv, read_view);
 
     if (rel != NULL && rel->schema != NULL && rel->table != NULL)
         add_name(w, &w->a->tables_written,
@@ -67,17 +69,44 @@ static void add_write(walk *w, const walk_rel *rel, const char *name)
     }
 }
 
-static walk_rel *excluded_rel(walk *w, const walk_rel *target)
+/* ON CONFLICT's EXCLUDED row: PostgreSQL checks a reference to one of its
+ * columns as a read of the target's column. */
+static walk_rel *excluded_rel(walk *w, walk_rel *target)
 {
-    walk_rel *ex = walk_new_rel(w, WALK_REL_EXCLUDED, target->n_cols);
+    walk_rel *ex = walk_new_rel(w, WALK_REL_JOIN, target->n_cols);
     size_t i;
 
     if (ex == NULL)
         return NULL;
-    for (i = 0; i < target->n_cols; i++)
+    ex->fwd_rel = walk_alloc(w, (target->n_cols + 1) * sizeof(walk_rel *));
+    ex->fwd_col = walk_alloc(w, (target->n_cols + 1) * sizeof(size_t));
+    if (ex->fwd_rel == NULL || ex->fwd_col == NULL)
+        return NULL;
+    for (i = 0; i < target->n_cols; i++) {
         ex->cols[i] = target->cols[i];
+        ex->fwd_rel[i] = target;
+        ex->fwd_col[i] = i;
+    }
     ex->alias = "excluded";
     return ex;
+}
+
+/* ON CONFLICT (a, b): the arbiter's columns are read. */
+static void walk_arbiter(walk *w, walk_scope *s, const walk_rel *rel,
+                         json_t *infer)
+{
+    json_t *elems = json_object_get(infer, "indexElems");
+    size_t i;
+
+    for (i = 0; i < json_array_size(elems); i++) {
+        json_t *elem = walk_node_body(json_array_get(elems, i), "IndexElem");
+        const char *name = walk_str(elem, "name");
+        if (name != NULL)
+            walk_mark_named(w, rel, name);
+        else
+            walk_expr(w, s, json_object_get(elem, "expr"));
+    }
+    walk_expr(w, s, json_object_get(infer, "whereClause"));
 }
 
 /* SET a = x, (b, c) = (SELECT ...): the targets are written, the values
@@ -127,7 +156,7 @@ static void walk_insert(walk *w, walk_scope *s, json_t *ins, walk_cols *out)
     json_t *sel = json_object_get(ins, "selectStmt");
     json_t *conflict = json_object_get(ins, "onConflictClause");
     walk_cols values = {0, 0, NULL, NULL};
-    walk_rel *rel = target_rel(w, json_object_get(ins, "relation"));
+    walk_rel *rel = target_rel(w, json_object_get(ins, "relation"), 0);
 
     if (rel == NULL)
         return;
@@ -137,8 +166,7 @@ static void walk_insert(walk *w, walk_scope *s, json_t *ins, walk_cols *out)
     insert_targets(w, rel, json_object_get(ins, "cols"), values.n);
     walk_add_rel(w, s, rel);
     if (conflict != NULL) {
-        json_t *infer = json_object_get(conflict, "infer");
-        walk_expr(w, s, json_object_get(infer, "whereClause"));
+        walk_arbiter(w, s, rel, json_object_get(conflict, "infer"));
         walk_add_rel(w, s, excluded_rel(w, rel));
         walk_set_list(w, s, rel, json_object_get(conflict, "targetList"));
         walk_expr(w, s, json_object_get(conflict, "whereClause"));
@@ -149,7 +177,7 @@ static void walk_insert(walk *w, walk_scope *s, json_t *ins, walk_cols *out)
 static void walk_update(walk *w, walk_scope *s, json_t *upd, walk_cols *out)
 {
     json_t *from = json_object_get(upd, "fromClause");
-    walk_rel *rel = target_rel(w, json_object_get(upd, "relation"));
+    walk_rel *rel = target_rel(w, json_object_get(upd, "relation"), 1);
     size_t i;
 
     if (rel == NULL)
@@ -165,7 +193,7 @@ static void walk_update(walk *w, walk_scope *s, json_t *upd, walk_cols *out)
 static void walk_delete(walk *w, walk_scope *s, json_t *del, walk_cols *out)
 {
     json_t *using_list = json_object_get(del, "usingClause");
-    walk_rel *rel = target_rel(w, json_object_get(del, "relation"));
+    walk_rel *rel = target_rel(w, json_object_get(del, "relation"), 1);
     size_t i;
 
     if (rel == NULL)
@@ -180,7 +208,7 @@ static void walk_delete(walk *w, walk_scope *s, json_t *del, walk_cols *out)
 static void walk_merge(walk *w, walk_scope *s, json_t *merge)
 {
     json_t *whens = json_object_get(merge, "mergeWhenClauses");
-    walk_rel *rel = target_rel(w, json_object_get(merge, "relation"));
+    walk_rel *rel = target_rel(w, json_object_get(merge, "relation"), 1);
     size_t i;
 
     if (rel == NULL)
@@ -217,7 +245,7 @@ static void walk_copy(walk *w, walk_scope *s, json_t *copy)
         return;
     }
     if (json_is_true(json_object_get(copy, "is_from"))) {
-        rel = target_rel(w, rv);
+        rel = target_rel(w, rv, 0);
         if (rel == NULL)
             return;
         for (i = 0; i < json_array_size(attlist); i++)
@@ -295,7 +323,8 @@ void walk_stmt(walk *w, walk_scope *parent, json_t *stmt, walk_cols *out)
         json_t *rels = json_object_get(body, "relations");
         size_t i;
         for (i = 0; i < json_array_size(rels); i++)
-            target_rel(w, walk_node_body(json_array_get(rels, i), "RangeVar"));
+            target_rel(w, walk_node_body(json_array_get(rels, i), "RangeVar"),
+                       0);
     } else {
         walk_with(w, &s, json_object_get(body, "withClause"));
         if (strcmp(type, "InsertStmt") == 0)
