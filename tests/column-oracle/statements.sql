@@ -193,3 +193,43 @@ SELECT o.id, i.qty FROM orders o JOIN order_items i ON i.order_id = o.id JOIN pr
 SELECT c.name FROM customers c WHERE c.id IN (SELECT o.customer_id FROM orders o WHERE o.id IN (SELECT p.order_id FROM payments p WHERE p.amount > 5))
 SELECT sum(i.qty * i.price) FROM order_items i
 MERGE INTO products p USING (SELECT 7 AS id, 'kit' AS name) s ON p.id = s.id WHEN MATCHED THEN UPDATE SET name = s.name WHEN NOT MATCHED THEN INSERT (id, name) VALUES (s.id, s.name)
+SELECT name AS email FROM customers ORDER BY email
+SELECT email AS e FROM customers GROUP BY e
+SELECT status AS s FROM orders GROUP BY s
+SELECT * FROM (customers c JOIN orders o ON o.customer_id = c.id) AS j WHERE j.total > 1
+SELECT j.id FROM (orders JOIN payments USING (id)) AS j
+SELECT name FROM customers c WHERE EXISTS (SELECT 1 FROM orders c WHERE c.note = 'x')
+WITH customers AS (SELECT 1 AS id, 'n' AS name) SELECT name FROM customers
+WITH RECURSIVE r(a, b) AS (SELECT id, name FROM products UNION ALL SELECT a + 10, b FROM r WHERE a < 5) SELECT b FROM r
+SELECT name FROM customers ORDER BY (SELECT max(total) FROM orders o WHERE o.customer_id = customers.id)
+INSERT INTO ml_rows SELECT id, email, ssn FROM customers JOIN orders USING (id)
+INSERT INTO ml_rows (id, label) SELECT o.id, o.status FROM orders o WHERE o.total > (SELECT avg(amount) FROM payments)
+UPDATE orders SET note = (SELECT email FROM customers c WHERE c.id = orders.customer_id)
+SELECT r.a, r.b FROM json_to_record('{"a": 1, "b": "x"}') AS r(a int, b text)
+SELECT x.id FROM customers x, customers y WHERE x.email = y.email AND x.id <> y.id
+SELECT count(*) FROM customers c1 JOIN customers c2 ON c1.birth_date = c2.birth_date
+SELECT id FROM orders WHERE (total, status) IN (SELECT amount, 'paid' FROM payments)
+SELECT name FROM products p WHERE price > (SELECT avg(price) FROM products WHERE category = p.category)
+WITH w AS (SELECT id FROM customers) SELECT * FROM (WITH unused2 AS (SELECT email FROM customers) SELECT id FROM w) s
+SELECT o.id, x.total FROM orders o JOIN LATERAL (SELECT o.total) x ON true
+SELECT count(*) FROM orders WHERE status IS DISTINCT FROM 'new'
+SELECT id FROM orders o WHERE o IS NOT NULL
+SELECT p.* , i.* FROM products p LEFT JOIN order_items i ON i.product_id = p.id
+SELECT name FROM customers WHERE id = 1 UNION SELECT full_name FROM hr.staff
+SELECT cc.email, ot.total FROM customer_contacts cc JOIN order_totals ot ON ot.customer_id = cc.id
+DELETE FROM orders WHERE id IN (SELECT order_id FROM order_items WHERE qty > 3) RETURNING *
+UPDATE hr.staff SET dept = 'ops' WHERE full_name = 'Linus'
+INSERT INTO hr.staff (id, full_name) VALUES (10, 'Ken')
+INSERT INTO order_items (order_id, qty) SELECT id, count(*) FROM orders GROUP BY id
+INSERT INTO payments (order_id, amount, paid_at) VALUES (1, 2, now()) RETURNING card_number
+MERGE INTO ml_rows m USING customers c ON m.id = c.id WHEN MATCHED AND c.ssn IS NULL THEN DELETE WHEN MATCHED THEN UPDATE SET email = c.email WHEN NOT MATCHED THEN INSERT VALUES (c.id, c.email)
+COPY (WITH t AS (SELECT email FROM customers) SELECT * FROM t) TO STDOUT
+COPY (DELETE FROM ml_rows RETURNING ssn) TO STDOUT
+CREATE MATERIALIZED VIEW mv_orders AS SELECT customer_id, total FROM orders
+SELECT DISTINCT c.name FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.status = 'paid' ORDER BY c.name
+SELECT name FROM customers WHERE email SIMILAR TO '%example%' AND birth_date IS NULL
+SELECT id FROM hr.employees WHERE tags->'a' IS NOT NULL ORDER BY salary
+SELECT grouping(dept), dept, sum(salary) FROM hr.employees GROUP BY ROLLUP (dept)
+SELECT dept, manager_id, count(*) FROM hr.employees GROUP BY GROUPING SETS ((dept), (manager_id))
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY total) FROM orders
+SELECT customer_id, total, first_value(note) OVER (PARTITION BY customer_id ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM orders
