@@ -213,8 +213,10 @@ int ts_catalog_load_json(ts_catalog **out, const char *json, size_t len,
         goto out_catalog;
     }
     rc = load_search_path(c, json_object_get(root, "search_path"), err);
-    if (rc != 0)
+    if (rc != 0) {
+        ts_error_prefix(err, "catalog: ");
         goto out_catalog;
+    }
     c->rels = calloc(json_array_size(rels) + 1, sizeof(*c->rels));
     if (c->rels == NULL) {
         rc = ts_error_set(err, TS_ENOMEM, "out of memory");

@@ -79,6 +79,8 @@ static size_t scan_quoted(const ts_sql_lexer *lx, size_t p, char quote,
 static size_t scan_continuations(const ts_sql_lexer *lx, size_t p,
                                  int backslash, ts_sql_tok *tok)
 {
+    size_t body_start = tok->body_start;
+
     while (!tok->unterminated) {
         size_t q = p;
         int newline = 0;
@@ -90,6 +92,7 @@ static size_t scan_continuations(const ts_sql_lexer *lx, size_t p,
         if (!newline || at(lx, q) != '\'')
             return p;
         p = scan_quoted(lx, q + 1, '\'', backslash, tok);
+        tok->body_start = body_start;
     }
     return p;
 }
