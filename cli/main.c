@@ -21,6 +21,7 @@ static const ts_command commands[] = {
     {"who", "the accounts that accessed a table", cmd_who},
     {"report", "write the evidence workbook", cmd_report},
     {"stats", "count what the store holds", cmd_stats},
+    {"analyze-sql", "show what a statement reads and writes", cmd_analyze_sql},
 };
 
 static void usage(FILE *out)

@@ -2,6 +2,7 @@
 #ifndef TRAILSEAL_TRAILSEAL_H
 #define TRAILSEAL_TRAILSEAL_H
 
+#include "trailseal/analyze.h"
 #include "trailseal/error.h"
 #include "trailseal/event.h"
 #include "trailseal/ingest.h"
