@@ -368,8 +368,6 @@ void ts_sql_lexer_next(ts_sql_lexer *lx, ts_sql_tok *tok)
         tok->value_kind = TS_SQL_VALUE_PARAM;
     } else if (is_digit(c) || (c == '.' && is_digit(n))) {
         end = scan_number(lx, p, tok);
-        /* 1abc is not a number followed by a word in either dialect's
-         * identifiers we care about; keep the rest as a word */
     } else if (is_ident_start(c)) {
         end = scan_prefixed(lx, p, tok);
         if (end == 0)

@@ -523,10 +523,15 @@ int ts_sql_walk(ts_sql_analysis *a, const char *sql, const ts_catalog *catalog,
     }
     root = json_loads(pr.parse_tree, 0, &jerr);
     pg_query_free_parse_result(pr);
-    if (root == NULL)
-        return ts_error_set(err, TS_ENOMEM,
-                            "cannot read libpg_query's parse tree: %s",
-                            jerr.text);
+    if (root == NULL) {
+        /* deeper than jansson nests, or out of memory */
+        a->cls = TS_SQL_CLASS_UNKNOWN;
+        a->command = strdup("UNKNOWN");
+        a->error = strdup("parse tree too deep to analyse");
+        if (a->command == NULL || a->error == NULL)
+            return ts_error_set(err, TS_ENOMEM, "out of memory");
+        return 0;
+    }
     memset(&w, 0, sizeof(w));
     w.catalog = catalog;
     w.a = a;
@@ -557,6 +562,14 @@ int ts_sql_walk(ts_sql_analysis *a, const char *sql, const ts_catalog *catalog,
     ts_sql_names_sort(&a->columns_read);
     ts_sql_names_sort(&a->columns_written);
     rc = w.rc;
+    if (rc == TS_ELIMIT) {
+        /* a statement too big or too deep to analyse is a finding about
+         * that statement, not a failure of the caller */
+        free(a->error);
+        a->error = strdup(err != NULL ? err->msg : "too large to analyse");
+        rc = a->error != NULL ? 0
+                              : ts_error_set(err, TS_ENOMEM, "out of memory");
+    }
     while (w.arena != NULL) {
         ts_arena_block *next = w.arena->next;
         free(w.arena);

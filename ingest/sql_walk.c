@@ -487,7 +487,6 @@ void walk_with(walk *w, walk_scope *s, json_t *with)
         if (sel == NULL) {
             /* INSERT/UPDATE/DELETE in WITH always run: their reads count
              * whether or not anything references them */
-            cte->ready = cte->ready || aliascols == NULL;
             walk_stmt(w, s, query, &out);
             set_cte_cols(w, cte, aliascols, &out);
             continue;
