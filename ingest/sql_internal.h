@@ -63,6 +63,14 @@ void ts_sql_names_release(ts_sql_names *names);
 
 typedef enum ts_rel_kind { TS_REL_TABLE, TS_REL_VIEW } ts_rel_kind;
 
+/* A primary key, unique or exclusion constraint: what ON CONFLICT ON
+ * CONSTRAINT name reads. */
+typedef struct ts_catalog_key {
+    char *name;
+    char **columns;
+    size_t n_columns;
+} ts_catalog_key;
+
 typedef struct ts_catalog_rel {
     char *schema;
     char *name;
@@ -70,6 +78,8 @@ typedef struct ts_catalog_rel {
     char **columns;
     size_t n_columns;
     char *definition; /* a view's SELECT, or NULL */
+    ts_catalog_key *keys;
+    size_t n_keys;
 } ts_catalog_rel;
 
 /* The relation schema.name, or name along the search path when schema is

@@ -96,7 +96,18 @@ static void walk_arbiter(walk *w, walk_scope *s, const walk_rel *rel,
                          json_t *infer)
 {
     json_t *elems = json_object_get(infer, "indexElems");
-    size_t i;
+    const char *conname = walk_str(infer, "conname");
+    const ts_catalog_rel *cat;
+    size_t i, k;
+
+    /* ON CONFLICT ON CONSTRAINT name: the constraint's columns */
+    cat = conname != NULL && rel->schema != NULL && rel->table != NULL
+              ? ts_catalog_find(w->catalog, rel->schema, rel->table)
+              : NULL;
+    for (i = 0; cat != NULL && i < cat->n_keys; i++)
+        if (strcmp(cat->keys[i].name, conname) == 0)
+            for (k = 0; k < cat->keys[i].n_columns; k++)
+                walk_mark_named(w, rel, cat->keys[i].columns[k]);
 
     for (i = 0; i < json_array_size(elems); i++) {
         json_t *elem = walk_node_body(json_array_get(elems, i), "IndexElem");
@@ -314,8 +325,9 @@ void walk_stmt(walk *w, walk_scope *parent, json_t *stmt, walk_cols *out)
         walk_stmt(w, parent, json_object_get(body, "query"), out);
         walk_into(w, json_object_get(body, "into"), out);
     } else if (strcmp(type, "ExplainStmt") == 0 ||
-               strcmp(type, "PrepareStmt") == 0 ||
                strcmp(type, "DeclareCursorStmt") == 0) {
+        /* PREPARE is left out: PostgreSQL checks privileges, and data is
+         * read, when the statement is executed */
         walk_stmt(w, parent, json_object_get(body, "query"), out);
     } else if (strcmp(type, "CopyStmt") == 0) {
         walk_copy(w, &s, body);
@@ -380,6 +392,8 @@ static const struct {
     {"VariableSetStmt", TS_SQL_CLASS_MISC, "SET"},
     {"VariableShowStmt", TS_SQL_CLASS_MISC, "SHOW"},
     {"ExplainStmt", TS_SQL_CLASS_MISC, "EXPLAIN"},
+    {"PrepareStmt", TS_SQL_CLASS_MISC, "PREPARE"},
+    {"ExecuteStmt", TS_SQL_CLASS_MISC, "EXECUTE"},
     {"DeclareCursorStmt", TS_SQL_CLASS_READ, "DECLARE CURSOR"},
 };
 

@@ -17,7 +17,9 @@
 static const char catalog_json[] =
     "{\"search_path\": [\"app\", \"public\"], \"relations\": ["
     "{\"schema\": \"public\", \"name\": \"customers\", \"kind\": \"table\","
-    " \"columns\": [\"id\", \"name\", \"email\", \"ssn\"]},"
+    " \"columns\": [\"id\", \"name\", \"email\", \"ssn\"],"
+    " \"keys\": [{\"name\": \"customers_email_key\","
+    " \"columns\": [\"email\"]}]},"
     "{\"schema\": \"app\", \"name\": \"orders\", \"kind\": \"table\","
     " \"columns\": [\"id\", \"customer_id\", \"total\"]},"
     "{\"schema\": \"public\", \"name\": \"orders\", \"kind\": \"table\","
@@ -169,6 +171,9 @@ static void test_writes(void **state)
     assert_string_equal(a->command, "COPY");
     assert_int_equal(a->cls, TS_SQL_CLASS_WRITE);
     assert_string_equal(joined(&a->columns_written), "public.customers.email");
+    a = analyze(f->an, "INSERT INTO customers (id) VALUES (1) ON CONFLICT ON "
+                       "CONSTRAINT customers_email_key DO NOTHING");
+    assert_string_equal(joined(&a->columns_read), "public.customers.email");
     a = analyze(f->an, "DELETE FROM customers WHERE ssn IS NULL");
     assert_string_equal(joined(&a->columns_written), "");
     assert_string_equal(joined(&a->tables_written), "public.customers");
