@@ -331,14 +331,12 @@ static void test_hostile(void **state)
     a = analyze(f->an, deep);
     assert_non_null(a->command);
     /* nested past the walk's depth limit: an analysis with an error */
-    strcpy(deep, "SELECT 1 FROM customers");
-    for (i = 0; i < 150; i++) {
-        char *wrapped = malloc(strlen(deep) + 32);
-        assert_non_null(wrapped);
-        sprintf(wrapped, "SELECT * FROM (%s) s", deep);
-        strcpy(deep, wrapped);
-        free(wrapped);
-    }
+    deep[0] = '\0';
+    for (i = 0; i < 150; i++)
+        strcat(deep, "SELECT * FROM (");
+    strcat(deep, "SELECT 1 FROM customers");
+    for (i = 0; i < 150; i++)
+        strcat(deep, ") s");
     a = analyze(f->an, deep);
     assert_non_null(a->error);
     assert_non_null(strstr(a->error, "deeper"));
