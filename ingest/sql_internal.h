@@ -45,6 +45,10 @@ void ts_sql_lexer_init(ts_sql_lexer *lx, const char *sql, size_t len,
 /* The next token; TS_SQL_TOK_END at the end. Never reads past len. */
 void ts_sql_lexer_next(ts_sql_lexer *lx, ts_sql_tok *out);
 
+/* A MySQL template in PostgreSQL syntax where that is a matter of
+ * spelling (sql_mysql.c). malloc'd; NULL with err set on failure. */
+char *ts_sql_mysql_to_pg(const char *template_text, ts_error *err);
+
 /* ------------------------------------------------------------------ */
 /* Name sets (sql_names.c)                                             */
 /* ------------------------------------------------------------------ */

@@ -88,6 +88,10 @@ static walk_rel *excluded_rel(walk *w, walk_rel *target)
         ex->fwd_col[i] = i;
     }
     ex->alias = "excluded";
+    /* a target the catalog does not know: EXCLUDED.x reads its x */
+    ex->unknown = target->unknown;
+    ex->schema = target->schema;
+    ex->table = target->table;
     return ex;
 }
 

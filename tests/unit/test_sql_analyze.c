@@ -265,6 +265,38 @@ static void test_mysql_dialect(void **state)
                         "public.customers.name");
 }
 
+/* The MySQL spellings the analysis rewrites into PostgreSQL's. */
+static void test_mysql_rewrites(void **state)
+{
+    static const struct {
+        const char *sql, *read, *written;
+    } cases[] = {
+        {"SELECT `name` FROM customers LIMIT 10, 20", "public.customers.name",
+         ""},
+        {"REPLACE INTO customers (id, email) VALUES (1, 'x')", "",
+         "public.customers.email public.customers.id"},
+        {"INSERT INTO customers (id, ssn) VALUES (1, 'x') ON DUPLICATE KEY "
+         "UPDATE ssn = VALUES(ssn), name = 'n'",
+         "public.customers.ssn",
+         "public.customers.id public.customers.name public.customers.ssn"},
+        {"SELECT email FROM shop.customers", "shop.customers.email", ""},
+    };
+    fixture *f = *state;
+    const ts_sql_analysis *a;
+    ts_error err;
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(ts_sql_analyze(f->an, cases[i].sql,
+                                        strlen(cases[i].sql), TS_SQL_MYSQL, &a,
+                                        &err),
+                         0);
+        assert_null(a->error);
+        assert_string_equal(joined(&a->columns_read), cases[i].read);
+        assert_string_equal(joined(&a->columns_written), cases[i].written);
+    }
+}
+
 static void test_bad_catalogs(void **state)
 {
     static const char *const bad[] = {
@@ -367,6 +399,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parse_error, setup, teardown),
         cmocka_unit_test(test_no_catalog),
         cmocka_unit_test_setup_teardown(test_mysql_dialect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mysql_rewrites, setup, teardown),
         cmocka_unit_test(test_bad_catalogs),
         cmocka_unit_test_setup_teardown(test_catalog_round_trip, setup,
                                         teardown),
