@@ -307,14 +307,12 @@ out_root:
 
 int ts_catalog_load_file(ts_catalog **out, const char *path, ts_error *err)
 {
-    json_error_t jerr;
     char *text;
     FILE *f;
     size_t len = 0, got;
     int rc;
 
     *out = NULL;
-    (void)jerr;
     f = fopen(path, "rb");
     if (f == NULL)
         return ts_error_set(err, TS_EIO, "cannot open catalog '%s'", path);
