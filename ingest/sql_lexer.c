@@ -337,7 +337,10 @@ void ts_sql_lexer_next(ts_sql_lexer *lx, ts_sql_tok *tok)
         while (end < lx->len && is_space(at(lx, end)))
             end++;
         tok->kind = TS_SQL_TOK_SPACE;
-    } else if ((c == '-' && n == '-') || (my && c == '#')) {
+    } else if ((c == '-' && n == '-' &&
+                (!my || p + 2 >= lx->len || is_space(at(lx, p + 2)))) ||
+               (my && c == '#')) {
+        /* MySQL needs a space after "--": 1--1 is 1 - -1 there */
         end = p;
         while (end < lx->len && at(lx, end) != '\n')
             end++;
