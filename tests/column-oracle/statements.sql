@@ -266,3 +266,21 @@ SELECT count(*) FROM customers WHERE customers.* IS NOT NULL
 COPY (SELECT count(*) FROM customers) TO STDOUT
 DECLARE cur1 CURSOR FOR SELECT ssn FROM customers
 SELECT o.id FROM orders o WHERE o.total > 5 ORDER BY o.created_at LIMIT 5
+SELECT (SELECT count(*) FROM (SELECT email FROM customers) s)
+INSERT INTO ml_rows (email) VALUES ((SELECT email FROM customers LIMIT 1))
+UPDATE products SET price = price
+SELECT id FROM orders UNION ALL SELECT id FROM customers ORDER BY id
+WITH x AS (UPDATE orders SET note = 'n' RETURNING id) SELECT count(*) FROM x
+WITH x AS (INSERT INTO ml_rows (id) VALUES (1) RETURNING *) SELECT * FROM x
+SELECT name FROM customers c WHERE (SELECT c.email) IS NOT NULL
+SELECT c.name FROM customers c WHERE c.id = ANY('{1,2}')
+SELECT to_char(created_at, 'YYYY') AS y, count(*) FROM orders GROUP BY y
+SELECT status, count(*) FROM orders GROUP BY 1 ORDER BY 2 DESC
+INSERT INTO products (id, name) SELECT id + 100, name FROM products ORDER BY price
+UPDATE orders SET note = 'x' WHERE customer_id IN (SELECT id FROM customer_contacts)
+SELECT x.* FROM (SELECT * FROM customers) x WHERE x.id = 1
+SELECT ARRAY[email, name] FROM customers
+SELECT id FROM customers ORDER BY email NULLS FIRST, name DESC
+SELECT c.id, o.id FROM customers c JOIN orders o ON o.customer_id = c.id AND o.note IS NULL WHERE c.birth_date IS NULL
+SELECT id FROM customers WHERE name = 'Ada' AND EXISTS (SELECT 1 FROM customer_contacts cc WHERE cc.id = customers.id)
+INSERT INTO payments (order_id, amount) SELECT customer_id, total FROM order_totals
