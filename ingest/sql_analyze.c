@@ -147,20 +147,6 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* What libpg_query parses for a MySQL statement: its template, with
- * backquoted identifiers double-quoted. Best effort. */
-static char *mysql_as_pg(const char *template_text)
-{
-    char *text = strdup(template_text), *p;
-
-    if (text == NULL)
-        return NULL;
-    for (p = text; *p; p++)
-        if (*p == '`')
-            *p = '"';
-    return text;
-}
-
 int ts_sql_analyze(ts_sql_analyzer *an, const char *sql, size_t len,
                    ts_sql_dialect dialect, const ts_sql_analysis **out,
                    ts_error *err)
@@ -185,7 +171,7 @@ int ts_sql_analyze(ts_sql_analyzer *an, const char *sql, size_t len,
     }
     start = now_ns();
     a = calloc(1, sizeof(*a));
-    text = dialect == TS_SQL_MYSQL ? mysql_as_pg(template_text)
+    text = dialect == TS_SQL_MYSQL ? ts_sql_mysql_to_pg(template_text, err)
                                    : strndup(sql, len);
     if (a == NULL || text == NULL) {
         rc = ts_error_set(err, TS_ENOMEM, "out of memory");

@@ -11,15 +11,28 @@
 #define TS_CATALOG_MAX_RELS 1000000
 #define TS_CATALOG_MAX_FILE ((size_t)256 << 20)
 
+static void free_strings(char **strings, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        free(strings[i]);
+    free(strings);
+}
+
 static void rel_release(ts_catalog_rel *rel)
 {
     size_t i;
 
+    for (i = 0; i < rel->n_keys; i++) {
+        free(rel->keys[i].name);
+        free_strings(rel->keys[i].columns, rel->keys[i].n_columns);
+    }
+    free(rel->keys);
+
     free(rel->schema);
     free(rel->name);
-    for (i = 0; i < rel->n_columns; i++)
-        free(rel->columns[i]);
-    free(rel->columns);
+    free_strings(rel->columns, rel->n_columns);
     free(rel->definition);
 }
 
@@ -106,12 +119,72 @@ static char *dup_string(json_t *v)
     return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
 }
 
+/* A JSON array of strings into *out (n_out); what names it for messages. */
+static int load_strings(char ***out, size_t *n_out, json_t *array,
+                        const char *what, size_t i, ts_error *err)
+{
+    size_t k;
+
+    *out = calloc(json_array_size(array) + 1, sizeof(char *));
+    if (*out == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    for (k = 0; k < json_array_size(array); k++) {
+        json_t *v = json_array_get(array, k);
+        if (!json_is_string(v))
+            return ts_error_set(err, TS_EINVAL,
+                                "relations[%zu].%s[%zu]: not a string", i, what,
+                                k);
+        (*out)[k] = strdup(json_string_value(v));
+        if ((*out)[k] == NULL)
+            return ts_error_set(err, TS_ENOMEM, "out of memory");
+        *n_out = k + 1;
+    }
+    return 0;
+}
+
+/* "keys": [{"name": ..., "columns": [...]}] */
+static int load_keys(ts_catalog_rel *rel, json_t *keys, size_t i, ts_error *err)
+{
+    size_t k;
+    int rc;
+
+    if (keys == NULL)
+        return 0;
+    if (!json_is_array(keys))
+        return ts_error_set(err, TS_EINVAL,
+                            "relations[%zu].keys: not an "
+                            "array",
+                            i);
+    rel->keys = calloc(json_array_size(keys) + 1, sizeof(*rel->keys));
+    if (rel->keys == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    for (k = 0; k < json_array_size(keys); k++) {
+        json_t *key = json_array_get(keys, k);
+        json_t *cols = json_object_get(key, "columns");
+        const char *name = json_string_value(json_object_get(key, "name"));
+        if (name == NULL || !json_is_array(cols))
+            return ts_error_set(err, TS_EINVAL,
+                                "relations[%zu].keys[%zu]: needs a string "
+                                "\"name\" and an array \"columns\"",
+                                i, k);
+        rel->n_keys = k + 1;
+        rel->keys[k].name = strdup(name);
+        if (rel->keys[k].name == NULL)
+            return ts_error_set(err, TS_ENOMEM, "out of memory");
+        rc = load_strings(&rel->keys[k].columns, &rel->keys[k].n_columns, cols,
+                          "keys.columns", i, err);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* One element of "relations"; i is its index, for messages. */
 static int load_rel(ts_catalog_rel *rel, json_t *j, size_t i, ts_error *err)
 {
     json_t *cols = json_object_get(j, "columns");
     const char *kind = json_string_value(json_object_get(j, "kind"));
-    size_t k;
+    int rc;
 
     memset(rel, 0, sizeof(*rel));
     if (!json_is_object(j) || !json_is_string(json_object_get(j, "schema")) ||
@@ -132,20 +205,13 @@ static int load_rel(ts_catalog_rel *rel, json_t *j, size_t i, ts_error *err)
     rel->schema = dup_string(json_object_get(j, "schema"));
     rel->name = dup_string(json_object_get(j, "name"));
     rel->definition = dup_string(json_object_get(j, "definition"));
-    rel->columns = calloc(json_array_size(cols) + 1, sizeof(char *));
-    if (rel->schema == NULL || rel->name == NULL || rel->columns == NULL)
+    if (rel->schema == NULL || rel->name == NULL)
         return ts_error_set(err, TS_ENOMEM, "out of memory");
-    for (k = 0; k < json_array_size(cols); k++) {
-        json_t *col = json_array_get(cols, k);
-        if (!json_is_string(col))
-            return ts_error_set(err, TS_EINVAL,
-                                "relations[%zu].columns[%zu]: not a string", i,
-                                k);
-        rel->columns[k] = strdup(json_string_value(col));
-        if (rel->columns[k] == NULL)
-            return ts_error_set(err, TS_ENOMEM, "out of memory");
-        rel->n_columns = k + 1;
-    }
+    rc = load_strings(&rel->columns, &rel->n_columns, cols, "columns", i, err);
+    if (rc == 0)
+        rc = load_keys(rel, json_object_get(j, "keys"), i, err);
+    if (rc != 0)
+        return rc;
     if (rel->kind == TS_REL_VIEW && rel->definition == NULL)
         return ts_error_set(err, TS_EINVAL,
                             "relations[%zu]: view '%s.%s' has no string "
@@ -241,14 +307,12 @@ out_root:
 
 int ts_catalog_load_file(ts_catalog **out, const char *path, ts_error *err)
 {
-    json_error_t jerr;
     char *text;
     FILE *f;
     size_t len = 0, got;
     int rc;
 
     *out = NULL;
-    (void)jerr;
     f = fopen(path, "rb");
     if (f == NULL)
         return ts_error_set(err, TS_EIO, "cannot open catalog '%s'", path);
@@ -273,6 +337,22 @@ int ts_catalog_load_file(ts_catalog **out, const char *path, ts_error *err)
     free(text);
     fclose(f);
     return rc;
+}
+
+static json_t *keys_to_json(const ts_catalog_rel *r)
+{
+    json_t *keys = json_array();
+    size_t i, k;
+
+    for (i = 0; keys != NULL && i < r->n_keys; i++) {
+        json_t *cols = json_array();
+        for (k = 0; cols != NULL && k < r->keys[i].n_columns; k++)
+            json_array_append_new(cols, json_string(r->keys[i].columns[k]));
+        json_array_append_new(
+            keys,
+            json_pack("{s:s,s:o*}", "name", r->keys[i].name, "columns", cols));
+    }
+    return keys;
 }
 
 int ts_catalog_to_json(char **out, const ts_catalog *catalog, ts_error *err)
@@ -300,6 +380,8 @@ int ts_catalog_to_json(char **out, const ts_catalog *catalog, ts_error *err)
             if (r->definition != NULL)
                 bad |= json_object_set_new(rel, "definition",
                                            json_string(r->definition));
+            if (r->n_keys > 0)
+                bad |= json_object_set_new(rel, "keys", keys_to_json(r));
             bad |= json_array_append(rels, rel);
         }
         json_decref(cols);

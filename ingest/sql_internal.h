@@ -45,6 +45,10 @@ void ts_sql_lexer_init(ts_sql_lexer *lx, const char *sql, size_t len,
 /* The next token; TS_SQL_TOK_END at the end. Never reads past len. */
 void ts_sql_lexer_next(ts_sql_lexer *lx, ts_sql_tok *out);
 
+/* A MySQL template in PostgreSQL syntax where that is a matter of
+ * spelling (sql_mysql.c). malloc'd; NULL with err set on failure. */
+char *ts_sql_mysql_to_pg(const char *template_text, ts_error *err);
+
 /* ------------------------------------------------------------------ */
 /* Name sets (sql_names.c)                                             */
 /* ------------------------------------------------------------------ */
@@ -63,6 +67,14 @@ void ts_sql_names_release(ts_sql_names *names);
 
 typedef enum ts_rel_kind { TS_REL_TABLE, TS_REL_VIEW } ts_rel_kind;
 
+/* A primary key, unique or exclusion constraint: what ON CONFLICT ON
+ * CONSTRAINT name reads. */
+typedef struct ts_catalog_key {
+    char *name;
+    char **columns;
+    size_t n_columns;
+} ts_catalog_key;
+
 typedef struct ts_catalog_rel {
     char *schema;
     char *name;
@@ -70,6 +82,8 @@ typedef struct ts_catalog_rel {
     char **columns;
     size_t n_columns;
     char *definition; /* a view's SELECT, or NULL */
+    ts_catalog_key *keys;
+    size_t n_keys;
 } ts_catalog_rel;
 
 /* The relation schema.name, or name along the search path when schema is

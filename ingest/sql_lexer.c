@@ -337,7 +337,10 @@ void ts_sql_lexer_next(ts_sql_lexer *lx, ts_sql_tok *tok)
         while (end < lx->len && is_space(at(lx, end)))
             end++;
         tok->kind = TS_SQL_TOK_SPACE;
-    } else if ((c == '-' && n == '-') || (my && c == '#')) {
+    } else if ((c == '-' && n == '-' &&
+                (!my || p + 2 >= lx->len || is_space(at(lx, p + 2)))) ||
+               (my && c == '#')) {
+        /* MySQL needs a space after "--": 1--1 is 1 - -1 there */
         end = p;
         while (end < lx->len && at(lx, end) != '\n')
             end++;
@@ -368,8 +371,6 @@ void ts_sql_lexer_next(ts_sql_lexer *lx, ts_sql_tok *tok)
         tok->value_kind = TS_SQL_VALUE_PARAM;
     } else if (is_digit(c) || (c == '.' && is_digit(n))) {
         end = scan_number(lx, p, tok);
-        /* 1abc is not a number followed by a word in either dialect's
-         * identifiers we care about; keep the rest as a word */
     } else if (is_ident_start(c)) {
         end = scan_prefixed(lx, p, tok);
         if (end == 0)

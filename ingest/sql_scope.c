@@ -7,13 +7,13 @@
 
 #include "ingest/sql_walk_internal.h"
 
-void walk_fail(walk *w, int rc)
+void ts_walk_fail(ts_walk *w, int rc)
 {
     if (w->rc == 0)
         w->rc = rc;
 }
 
-void *walk_alloc(walk *w, size_t size)
+void *ts_walk_alloc(ts_walk *w, size_t size)
 {
     const size_t align = alignof(max_align_t);
     ts_arena_block *b = w->arena;
@@ -29,14 +29,14 @@ void *walk_alloc(walk *w, size_t size)
         size_t hdr = (sizeof(*b) + align - 1) / align * align;
         block_size = size > 16384 ? size : 16384;
         if (w->arena_total + block_size > TS_WALK_ARENA_CAP) {
-            walk_fail(w, ts_error_set(w->err, TS_ELIMIT,
-                                      "analysis needs more than %zu bytes",
-                                      TS_WALK_ARENA_CAP));
+            ts_walk_fail(w, ts_error_set(w->err, TS_ELIMIT,
+                                         "analysis needs more than %zu bytes",
+                                         TS_WALK_ARENA_CAP));
             return NULL;
         }
         b = malloc(hdr + block_size);
         if (b == NULL) {
-            walk_fail(w, ts_error_set(w->err, TS_ENOMEM, "out of memory"));
+            ts_walk_fail(w, ts_error_set(w->err, TS_ENOMEM, "out of memory"));
             return NULL;
         }
         b->next = w->arena;
@@ -51,7 +51,7 @@ void *walk_alloc(walk *w, size_t size)
     return p;
 }
 
-char *walk_strdup(walk *w, const char *s)
+char *ts_walk_strdup(ts_walk *w, const char *s)
 {
     size_t n;
     char *copy;
@@ -59,18 +59,18 @@ char *walk_strdup(walk *w, const char *s)
     if (s == NULL)
         return NULL;
     n = strlen(s) + 1;
-    copy = walk_alloc(w, n);
+    copy = ts_walk_alloc(w, n);
     if (copy != NULL)
         memcpy(copy, s, n);
     return copy;
 }
 
-const char *walk_qualify(walk *w, const char *schema, const char *table,
-                         const char *column)
+const char *ts_walk_qualify(ts_walk *w, const char *schema, const char *table,
+                            const char *column)
 {
     size_t n =
         strlen(schema) + strlen(table) + 2 + (column ? strlen(column) + 1 : 0);
-    char *q = walk_alloc(w, n);
+    char *q = ts_walk_alloc(w, n);
 
     if (q == NULL)
         return NULL;
@@ -84,28 +84,28 @@ const char *walk_qualify(walk *w, const char *schema, const char *table,
     return q;
 }
 
-walk_rel *walk_new_rel(walk *w, walk_rel_kind kind, size_t n_cols)
+ts_walk_rel *ts_walk_new_rel(ts_walk *w, ts_walk_rel_kind kind, size_t n_cols)
 {
-    walk_rel *r = walk_alloc(w, sizeof(*r));
+    ts_walk_rel *r = ts_walk_alloc(w, sizeof(*r));
 
     if (r == NULL)
         return NULL;
     r->kind = kind;
     r->n_cols = n_cols;
-    r->cols = walk_alloc(w, (n_cols + 1) * sizeof(char *));
-    r->srcs = walk_alloc(w, (n_cols + 1) * sizeof(char *));
-    r->orig = walk_alloc(w, (n_cols + 1) * sizeof(char *));
-    r->star_skip = walk_alloc(w, n_cols + 1);
+    r->cols = ts_walk_alloc(w, (n_cols + 1) * sizeof(char *));
+    r->srcs = ts_walk_alloc(w, (n_cols + 1) * sizeof(char *));
+    r->orig = ts_walk_alloc(w, (n_cols + 1) * sizeof(char *));
+    r->star_skip = ts_walk_alloc(w, n_cols + 1);
     return w->rc == 0 ? r : NULL;
 }
 
-int walk_add_rel(walk *w, walk_scope *s, walk_rel *rel)
+int ts_walk_add_rel(ts_walk *w, ts_walk_scope *s, ts_walk_rel *rel)
 {
     if (rel == NULL || w->rc != 0)
         return -1;
     if (s->n_rels == s->size) {
         size_t size = s->size ? s->size * 2 : 8;
-        walk_rel **rels = walk_alloc(w, size * sizeof(*rels));
+        ts_walk_rel **rels = ts_walk_alloc(w, size * sizeof(*rels));
         if (rels == NULL)
             return -1;
         if (s->n_rels)
@@ -117,14 +117,15 @@ int walk_add_rel(walk *w, walk_scope *s, walk_rel *rel)
     return 0;
 }
 
-int walk_cols_add(walk *w, walk_cols *cols, const char *name, const char *src)
+int ts_walk_cols_add(ts_walk *w, ts_walk_cols *cols, const char *name,
+                     const char *src)
 {
     if (w->rc != 0)
         return -1;
     if (cols->n == cols->size) {
         size_t size = cols->size ? cols->size * 2 : 8;
-        const char **names = walk_alloc(w, size * sizeof(char *));
-        const char **srcs = walk_alloc(w, size * sizeof(char *));
+        const char **names = ts_walk_alloc(w, size * sizeof(char *));
+        const char **srcs = ts_walk_alloc(w, size * sizeof(char *));
         if (names == NULL || srcs == NULL)
             return -1;
         if (cols->n) {
@@ -141,7 +142,7 @@ int walk_cols_add(walk *w, walk_cols *cols, const char *name, const char *src)
     return 0;
 }
 
-static void add_read(walk *w, const char *qualified)
+static void add_read(ts_walk *w, const char *qualified)
 {
     int rc;
 
@@ -149,37 +150,39 @@ static void add_read(walk *w, const char *qualified)
         return;
     rc = ts_sql_names_add(w->cols_read, qualified, w->err);
     if (rc != 0)
-        walk_fail(w, rc);
+        ts_walk_fail(w, rc);
 }
 
-void walk_add_table_read(walk *w, const char *schema, const char *table)
+void ts_walk_add_table_read(ts_walk *w, const char *schema, const char *table)
 {
-    const char *q = walk_qualify(w, schema, table, NULL);
+    const char *q = ts_walk_qualify(w, schema, table, NULL);
     int rc;
 
     if (q == NULL)
         return;
     rc = ts_sql_names_add(w->tables_read, q, w->err);
     if (rc != 0)
-        walk_fail(w, rc);
+        ts_walk_fail(w, rc);
 }
 
-void walk_mark_col(walk *w, const walk_rel *rel, size_t i)
+void ts_walk_mark_col(ts_walk *w, const ts_walk_rel *rel, size_t i)
 {
     if (i >= rel->n_cols)
         return;
     switch (rel->kind) {
     case WALK_REL_TABLE:
-        add_read(w, walk_qualify(w, rel->schema, rel->table,
+        add_read(w,
+                 ts_walk_qualify(w, rel->schema, rel->table,
                                  rel->orig[i] ? rel->orig[i] : rel->cols[i]));
         break;
     case WALK_REL_VIEW:
-        add_read(w, walk_qualify(w, rel->schema, rel->table,
+        add_read(w,
+                 ts_walk_qualify(w, rel->schema, rel->table,
                                  rel->orig[i] ? rel->orig[i] : rel->cols[i]));
         add_read(w, rel->srcs[i]);
         break;
     case WALK_REL_JOIN:
-        walk_mark_col(w, rel->fwd_rel[i], rel->fwd_col[i]);
+        ts_walk_mark_col(w, rel->fwd_rel[i], rel->fwd_col[i]);
         break;
     case WALK_REL_DERIVED:
     case WALK_REL_EXCLUDED:
@@ -188,32 +191,32 @@ void walk_mark_col(walk *w, const walk_rel *rel, size_t i)
     }
 }
 
-void walk_mark_all(walk *w, const walk_rel *rel)
+void ts_walk_mark_all(ts_walk *w, const ts_walk_rel *rel)
 {
     size_t i;
 
     if (rel->unknown) {
-        add_read(w, walk_qualify(w, rel->schema, rel->table, "*"));
+        add_read(w, ts_walk_qualify(w, rel->schema, rel->table, "*"));
         return;
     }
     for (i = 0; i < rel->n_cols; i++)
-        walk_mark_col(w, rel, i);
+        ts_walk_mark_col(w, rel, i);
 }
 
 /* Appends rel's columns to out as `*` expands them. */
-static void expand_star(walk *w, const walk_rel *rel, walk_cols *out)
+static void expand_star(ts_walk *w, const ts_walk_rel *rel, ts_walk_cols *out)
 {
     size_t i;
 
-    walk_mark_all(w, rel);
+    ts_walk_mark_all(w, rel);
     if (out == NULL)
         return;
     for (i = 0; i < rel->n_cols; i++)
         if (!rel->star_skip[i])
-            walk_cols_add(w, out, rel->cols[i], rel->srcs[i]);
+            ts_walk_cols_add(w, out, rel->cols[i], rel->srcs[i]);
 }
 
-static long find_col(const walk_rel *rel, const char *name)
+static long find_col(const ts_walk_rel *rel, const char *name)
 {
     size_t i;
 
@@ -223,7 +226,8 @@ static long find_col(const walk_rel *rel, const char *name)
     return -1;
 }
 
-static int rel_named(const walk_rel *rel, const char *schema, const char *name)
+static int rel_named(const ts_walk_rel *rel, const char *schema,
+                     const char *name)
 {
     if (rel->hidden || name == NULL)
         return 0;
@@ -237,16 +241,16 @@ static int rel_named(const walk_rel *rel, const char *schema, const char *name)
 }
 
 /* Marks column name of rel; an unknown relation accepts any name. */
-int walk_mark_named(walk *w, const walk_rel *rel, const char *name)
+int ts_walk_mark_named(ts_walk *w, const ts_walk_rel *rel, const char *name)
 {
     long i = find_col(rel, name);
 
     if (i >= 0) {
-        walk_mark_col(w, rel, (size_t)i);
+        ts_walk_mark_col(w, rel, (size_t)i);
         return 1;
     }
     if (rel->unknown) {
-        add_read(w, walk_qualify(w, rel->schema, rel->table, name));
+        add_read(w, ts_walk_qualify(w, rel->schema, rel->table, name));
         return 1;
     }
     return 0;
@@ -255,17 +259,17 @@ int walk_mark_named(walk *w, const walk_rel *rel, const char *name)
 /* An unqualified name: the innermost level that has it wins; at one level
  * every input that has it is marked (only USING-merged columns can be
  * shared without PostgreSQL calling the reference ambiguous). */
-static int resolve_bare(walk *w, walk_scope *s, const char *name)
+static int resolve_bare(ts_walk *w, ts_walk_scope *s, const char *name)
 {
     for (; s != NULL; s = s->parent) {
         int found = 0;
         size_t i;
         for (i = 0; i < s->n_rels; i++) {
-            const walk_rel *r = s->rels[i];
+            const ts_walk_rel *r = s->rels[i];
             if (r->kind == WALK_REL_JOIN || r->unknown)
                 continue;
             if (find_col(r, name) >= 0) {
-                walk_mark_col(w, r, (size_t)find_col(r, name));
+                ts_walk_mark_col(w, r, (size_t)find_col(r, name));
                 found = 1;
             }
         }
@@ -273,20 +277,21 @@ static int resolve_bare(walk *w, walk_scope *s, const char *name)
             return 1;
         for (i = 0; i < s->n_rels; i++)
             if (s->rels[i]->unknown) {
-                walk_mark_named(w, s->rels[i], name);
+                ts_walk_mark_named(w, s->rels[i], name);
                 return 1;
             }
         /* a bare relation name is a whole-row reference */
         for (i = 0; i < s->n_rels; i++)
             if (rel_named(s->rels[i], NULL, name)) {
-                walk_mark_all(w, s->rels[i]);
+                ts_walk_mark_all(w, s->rels[i]);
                 return 1;
             }
     }
     return 0;
 }
 
-static walk_rel *find_rel(walk_scope *s, const char *schema, const char *name)
+static ts_walk_rel *find_rel(ts_walk_scope *s, const char *schema,
+                             const char *name)
 {
     size_t i;
 
@@ -297,19 +302,20 @@ static walk_rel *find_rel(walk_scope *s, const char *schema, const char *name)
     return NULL;
 }
 
-int walk_column_ref(walk *w, walk_scope *s, json_t *ref, walk_cols *out)
+int ts_walk_column_ref(ts_walk *w, ts_walk_scope *s, json_t *ref,
+                       ts_walk_cols *out)
 {
     json_t *fields = json_object_get(ref, "fields");
     const char *f[4] = {NULL, NULL, NULL, NULL};
     size_t n = json_array_size(fields), i;
     int star;
-    walk_rel *rel;
+    ts_walk_rel *rel;
 
     if (n == 0 || n > 4)
         return 0;
-    star = walk_node_body(json_array_get(fields, n - 1), "A_Star") != NULL;
+    star = ts_walk_node_body(json_array_get(fields, n - 1), "A_Star") != NULL;
     for (i = 0; i < n; i++)
-        f[i] = walk_string_node(json_array_get(fields, i));
+        f[i] = ts_walk_string_node(json_array_get(fields, i));
     if (n == 1 && star) {
         for (; s != NULL; s = s->parent) {
             if (s->n_rels == 0)
@@ -334,19 +340,19 @@ int walk_column_ref(walk *w, walk_scope *s, json_t *ref, walk_cols *out)
             expand_star(w, rel, out);
             return 1;
         }
-        if (walk_mark_named(w, rel, f[n - 1]))
+        if (ts_walk_mark_named(w, rel, f[n - 1]))
             return 1;
     }
     /* col.field (a composite column) or t.col.field */
     rel = find_rel(s, NULL, f[0]);
     if (rel != NULL && n >= 3 && f[1] != NULL)
-        return walk_mark_named(w, rel, f[1]);
+        return ts_walk_mark_named(w, rel, f[1]);
     return f[0] != NULL && resolve_bare(w, s, f[0]);
 }
 
-walk_cte *walk_find_cte(walk_scope *s, const char *name)
+ts_walk_cte *ts_walk_find_cte(ts_walk_scope *s, const char *name)
 {
-    walk_cte *c;
+    ts_walk_cte *c;
 
     for (; s != NULL; s = s->parent)
         for (c = s->ctes; c != NULL; c = c->next)
@@ -355,9 +361,9 @@ walk_cte *walk_find_cte(walk_scope *s, const char *name)
     return NULL;
 }
 
-void walk_scope_release(walk_scope *s)
+void ts_walk_scope_release(ts_walk_scope *s)
 {
-    walk_cte *c;
+    ts_walk_cte *c;
 
     for (c = s->ctes; c != NULL; c = c->next) {
         ts_sql_names_release(&c->reads);
@@ -366,7 +372,7 @@ void walk_scope_release(walk_scope *s)
     s->ctes = NULL;
 }
 
-const char *walk_node_type(json_t *node, json_t **body)
+const char *ts_walk_node_type(json_t *node, json_t **body)
 {
     const char *key;
     json_t *value;
@@ -382,22 +388,22 @@ const char *walk_node_type(json_t *node, json_t **body)
     return NULL;
 }
 
-json_t *walk_node_body(json_t *node, const char *type)
+json_t *ts_walk_node_body(json_t *node, const char *type)
 {
     json_t *body;
-    const char *t = walk_node_type(node, &body);
+    const char *t = ts_walk_node_type(node, &body);
 
     return t != NULL && strcmp(t, type) == 0 ? body : NULL;
 }
 
-const char *walk_str(json_t *obj, const char *key)
+const char *ts_walk_str(json_t *obj, const char *key)
 {
     return json_string_value(json_object_get(obj, key));
 }
 
-const char *walk_string_node(json_t *node)
+const char *ts_walk_string_node(json_t *node)
 {
-    json_t *body = walk_node_body(node, "String");
+    json_t *body = ts_walk_node_body(node, "String");
 
-    return body != NULL ? walk_str(body, "sval") : NULL;
+    return body != NULL ? ts_walk_str(body, "sval") : NULL;
 }

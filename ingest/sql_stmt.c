@@ -10,12 +10,12 @@
 
 static json_t *select_body(json_t *node)
 {
-    json_t *body = walk_node_body(node, "SelectStmt");
+    json_t *body = ts_walk_node_body(node, "SelectStmt");
 
     return body != NULL ? body : node;
 }
 
-static void add_name(walk *w, ts_sql_names *names, const char *name)
+static void add_name(ts_walk *w, ts_sql_names *names, const char *name)
 {
     int rc;
 
@@ -23,25 +23,25 @@ static void add_name(walk *w, ts_sql_names *names, const char *name)
         return;
     rc = ts_sql_names_add(names, name, w->err);
     if (rc != 0)
-        walk_fail(w, rc);
+        ts_walk_fail(w, rc);
 }
 
 /* The table a statement writes; a view target is written through.
  * PostgreSQL checks an UPDATE or DELETE through a view as if the view were
  * also read (every base column its definition names); read_view says so. */
-static walk_rel *target_rel(walk *w, json_t *rv, int read_view)
+static ts_walk_rel *target_rel(ts_walk *w, json_t *rv, int read_view)
 {
-    walk_rel *rel = walk_range_var(w, NULL, rv, read_view);
+    ts_walk_rel *rel = ts_walk_range_var(w, NULL, rv, read_view);
 
     if (rel != NULL && rel->schema != NULL && rel->table != NULL)
         add_name(w, &w->a->tables_written,
-                 walk_qualify(w, rel->schema, rel->table, NULL));
+                 ts_walk_qualify(w, rel->schema, rel->table, NULL));
     return rel;
 }
 
 /* Records that the statement writes column name of rel: a view's column
  * is written through to the base column it shows. */
-static void add_write(walk *w, const walk_rel *rel, const char *name)
+static void add_write(ts_walk *w, const ts_walk_rel *rel, const char *name)
 {
     size_t i;
 
@@ -53,14 +53,14 @@ static void add_write(walk *w, const walk_rel *rel, const char *name)
     if (i == rel->n_cols) {
         if (rel->unknown)
             add_name(w, &w->a->columns_written,
-                     walk_qualify(w, rel->schema, rel->table, name));
+                     ts_walk_qualify(w, rel->schema, rel->table, name));
         return;
     }
     add_name(w, &w->a->columns_written,
-             walk_qualify(w, rel->schema, rel->table, rel->orig[i]));
+             ts_walk_qualify(w, rel->schema, rel->table, rel->orig[i]));
     if (rel->kind == WALK_REL_VIEW && rel->srcs[i] != NULL) {
         const char *src = rel->srcs[i], *dot = strrchr(src, '.');
-        char *table = walk_strdup(w, src);
+        char *table = ts_walk_strdup(w, src);
         add_name(w, &w->a->columns_written, src);
         if (table != NULL && dot != NULL) {
             table[dot - src] = '\0';
@@ -71,15 +71,16 @@ static void add_write(walk *w, const walk_rel *rel, const char *name)
 
 /* ON CONFLICT's EXCLUDED row: PostgreSQL checks a reference to one of its
  * columns as a read of the target's column. */
-static walk_rel *excluded_rel(walk *w, walk_rel *target)
+static ts_walk_rel *excluded_rel(ts_walk *w, ts_walk_rel *target)
 {
-    walk_rel *ex = walk_new_rel(w, WALK_REL_JOIN, target->n_cols);
+    ts_walk_rel *ex = ts_walk_new_rel(w, WALK_REL_JOIN, target->n_cols);
     size_t i;
 
     if (ex == NULL)
         return NULL;
-    ex->fwd_rel = walk_alloc(w, (target->n_cols + 1) * sizeof(walk_rel *));
-    ex->fwd_col = walk_alloc(w, (target->n_cols + 1) * sizeof(size_t));
+    ex->fwd_rel =
+        ts_walk_alloc(w, (target->n_cols + 1) * sizeof(ts_walk_rel *));
+    ex->fwd_col = ts_walk_alloc(w, (target->n_cols + 1) * sizeof(size_t));
     if (ex->fwd_rel == NULL || ex->fwd_col == NULL)
         return NULL;
     for (i = 0; i < target->n_cols; i++) {
@@ -88,51 +89,66 @@ static walk_rel *excluded_rel(walk *w, walk_rel *target)
         ex->fwd_col[i] = i;
     }
     ex->alias = "excluded";
+    /* a target the catalog does not know: EXCLUDED.x reads its x */
+    ex->unknown = target->unknown;
+    ex->schema = target->schema;
+    ex->table = target->table;
     return ex;
 }
 
 /* ON CONFLICT (a, b): the arbiter's columns are read. */
-static void walk_arbiter(walk *w, walk_scope *s, const walk_rel *rel,
+static void walk_arbiter(ts_walk *w, ts_walk_scope *s, const ts_walk_rel *rel,
                          json_t *infer)
 {
     json_t *elems = json_object_get(infer, "indexElems");
-    size_t i;
+    const char *conname = ts_walk_str(infer, "conname");
+    const ts_catalog_rel *cat;
+    size_t i, k;
+
+    /* ON CONFLICT ON CONSTRAINT name: the constraint's columns */
+    cat = conname != NULL && rel->schema != NULL && rel->table != NULL
+              ? ts_catalog_find(w->catalog, rel->schema, rel->table)
+              : NULL;
+    for (i = 0; cat != NULL && i < cat->n_keys; i++)
+        if (strcmp(cat->keys[i].name, conname) == 0)
+            for (k = 0; k < cat->keys[i].n_columns; k++)
+                ts_walk_mark_named(w, rel, cat->keys[i].columns[k]);
 
     for (i = 0; i < json_array_size(elems); i++) {
-        json_t *elem = walk_node_body(json_array_get(elems, i), "IndexElem");
-        const char *name = walk_str(elem, "name");
+        json_t *elem = ts_walk_node_body(json_array_get(elems, i), "IndexElem");
+        const char *name = ts_walk_str(elem, "name");
         if (name != NULL)
-            walk_mark_named(w, rel, name);
+            ts_walk_mark_named(w, rel, name);
         else
-            walk_expr(w, s, json_object_get(elem, "expr"));
+            ts_walk_expr(w, s, json_object_get(elem, "expr"));
     }
-    walk_expr(w, s, json_object_get(infer, "whereClause"));
+    ts_walk_expr(w, s, json_object_get(infer, "whereClause"));
 }
 
 /* SET a = x, (b, c) = (SELECT ...): the targets are written, the values
  * read (a multiple assignment's source once). */
-static void walk_set_list(walk *w, walk_scope *s, const walk_rel *rel,
+static void walk_set_list(ts_walk *w, ts_walk_scope *s, const ts_walk_rel *rel,
                           json_t *list)
 {
     size_t i;
 
     for (i = 0; i < json_array_size(list); i++) {
-        json_t *rt = walk_node_body(json_array_get(list, i), "ResTarget");
+        json_t *rt = ts_walk_node_body(json_array_get(list, i), "ResTarget");
         json_t *val = json_object_get(rt, "val");
-        json_t *multi = walk_node_body(val, "MultiAssignRef");
+        json_t *multi = ts_walk_node_body(val, "MultiAssignRef");
 
-        add_write(w, rel, walk_str(rt, "name"));
-        walk_expr(w, s, json_object_get(rt, "indirection"));
+        add_write(w, rel, ts_walk_str(rt, "name"));
+        ts_walk_expr(w, s, json_object_get(rt, "indirection"));
         if (multi == NULL)
-            walk_expr(w, s, val);
+            ts_walk_expr(w, s, val);
         else if (json_integer_value(json_object_get(multi, "colno")) == 1)
-            walk_expr(w, s, json_object_get(multi, "source"));
+            ts_walk_expr(w, s, json_object_get(multi, "source"));
     }
 }
 
 /* INSERT's columns: the list given, else the first as many as the query
  * yields. */
-static void insert_targets(walk *w, const walk_rel *rel, json_t *cols,
+static void insert_targets(ts_walk *w, const ts_walk_rel *rel, json_t *cols,
                            size_t n_values)
 {
     size_t i;
@@ -141,107 +157,110 @@ static void insert_targets(walk *w, const walk_rel *rel, json_t *cols,
         return;
     if (json_array_size(cols) > 0) {
         for (i = 0; i < json_array_size(cols); i++)
-            add_write(
-                w, rel,
-                walk_str(walk_node_body(json_array_get(cols, i), "ResTarget"),
-                         "name"));
+            add_write(w, rel,
+                      ts_walk_str(ts_walk_node_body(json_array_get(cols, i),
+                                                    "ResTarget"),
+                                  "name"));
         return;
     }
     for (i = 0; i < n_values && i < rel->n_cols; i++)
         add_write(w, rel, rel->cols[i]);
 }
 
-static void walk_insert(walk *w, walk_scope *s, json_t *ins, walk_cols *out)
+static void walk_insert(ts_walk *w, ts_walk_scope *s, json_t *ins,
+                        ts_walk_cols *out)
 {
     json_t *sel = json_object_get(ins, "selectStmt");
     json_t *conflict = json_object_get(ins, "onConflictClause");
-    walk_cols values = {0, 0, NULL, NULL};
-    walk_rel *rel = target_rel(w, json_object_get(ins, "relation"), 0);
+    ts_walk_cols values = {0, 0, NULL, NULL};
+    ts_walk_rel *rel = target_rel(w, json_object_get(ins, "relation"), 0);
 
     if (rel == NULL)
         return;
     /* the query does not see the target table */
     if (sel != NULL)
-        walk_select_into(w, s, select_body(sel), &values);
+        ts_walk_select_into(w, s, select_body(sel), &values);
     insert_targets(w, rel, json_object_get(ins, "cols"), values.n);
-    walk_add_rel(w, s, rel);
+    ts_walk_add_rel(w, s, rel);
     if (conflict != NULL) {
         walk_arbiter(w, s, rel, json_object_get(conflict, "infer"));
-        walk_add_rel(w, s, excluded_rel(w, rel));
+        ts_walk_add_rel(w, s, excluded_rel(w, rel));
         walk_set_list(w, s, rel, json_object_get(conflict, "targetList"));
-        walk_expr(w, s, json_object_get(conflict, "whereClause"));
+        ts_walk_expr(w, s, json_object_get(conflict, "whereClause"));
     }
-    walk_target_list(w, s, json_object_get(ins, "returningList"), out);
+    ts_walk_target_list(w, s, json_object_get(ins, "returningList"), out);
 }
 
-static void walk_update(walk *w, walk_scope *s, json_t *upd, walk_cols *out)
+static void walk_update(ts_walk *w, ts_walk_scope *s, json_t *upd,
+                        ts_walk_cols *out)
 {
     json_t *from = json_object_get(upd, "fromClause");
-    walk_rel *rel = target_rel(w, json_object_get(upd, "relation"), 1);
+    ts_walk_rel *rel = target_rel(w, json_object_get(upd, "relation"), 1);
     size_t i;
 
     if (rel == NULL)
         return;
-    walk_add_rel(w, s, rel);
+    ts_walk_add_rel(w, s, rel);
     for (i = 0; i < json_array_size(from); i++)
-        walk_from_item(w, s, json_array_get(from, i));
+        ts_walk_from_item(w, s, json_array_get(from, i));
     walk_set_list(w, s, rel, json_object_get(upd, "targetList"));
-    walk_expr(w, s, json_object_get(upd, "whereClause"));
-    walk_target_list(w, s, json_object_get(upd, "returningList"), out);
+    ts_walk_expr(w, s, json_object_get(upd, "whereClause"));
+    ts_walk_target_list(w, s, json_object_get(upd, "returningList"), out);
 }
 
-static void walk_delete(walk *w, walk_scope *s, json_t *del, walk_cols *out)
+static void walk_delete(ts_walk *w, ts_walk_scope *s, json_t *del,
+                        ts_walk_cols *out)
 {
     json_t *using_list = json_object_get(del, "usingClause");
-    walk_rel *rel = target_rel(w, json_object_get(del, "relation"), 1);
+    ts_walk_rel *rel = target_rel(w, json_object_get(del, "relation"), 1);
     size_t i;
 
     if (rel == NULL)
         return;
-    walk_add_rel(w, s, rel);
+    ts_walk_add_rel(w, s, rel);
     for (i = 0; i < json_array_size(using_list); i++)
-        walk_from_item(w, s, json_array_get(using_list, i));
-    walk_expr(w, s, json_object_get(del, "whereClause"));
-    walk_target_list(w, s, json_object_get(del, "returningList"), out);
+        ts_walk_from_item(w, s, json_array_get(using_list, i));
+    ts_walk_expr(w, s, json_object_get(del, "whereClause"));
+    ts_walk_target_list(w, s, json_object_get(del, "returningList"), out);
 }
 
-static void walk_merge(walk *w, walk_scope *s, json_t *merge)
+static void walk_merge(ts_walk *w, ts_walk_scope *s, json_t *merge)
 {
     json_t *whens = json_object_get(merge, "mergeWhenClauses");
-    walk_rel *rel = target_rel(w, json_object_get(merge, "relation"), 1);
+    ts_walk_rel *rel = target_rel(w, json_object_get(merge, "relation"), 1);
     size_t i;
 
     if (rel == NULL)
         return;
-    walk_add_rel(w, s, rel);
-    walk_from_item(w, s, json_object_get(merge, "sourceRelation"));
-    walk_expr(w, s, json_object_get(merge, "joinCondition"));
+    ts_walk_add_rel(w, s, rel);
+    ts_walk_from_item(w, s, json_object_get(merge, "sourceRelation"));
+    ts_walk_expr(w, s, json_object_get(merge, "joinCondition"));
     for (i = 0; i < json_array_size(whens); i++) {
         json_t *when =
-            walk_node_body(json_array_get(whens, i), "MergeWhenClause");
-        const char *cmd = walk_str(when, "commandType");
+            ts_walk_node_body(json_array_get(whens, i), "MergeWhenClause");
+        const char *cmd = ts_walk_str(when, "commandType");
         json_t *values = json_object_get(when, "values");
 
-        walk_expr(w, s, json_object_get(when, "condition"));
+        ts_walk_expr(w, s, json_object_get(when, "condition"));
         if (cmd != NULL && strcmp(cmd, "CMD_UPDATE") == 0) {
             walk_set_list(w, s, rel, json_object_get(when, "targetList"));
         } else if (cmd != NULL && strcmp(cmd, "CMD_INSERT") == 0) {
             insert_targets(w, rel, json_object_get(when, "targetList"),
                            json_array_size(values));
-            walk_expr(w, s, values);
+            ts_walk_expr(w, s, values);
         }
     }
 }
 
-static void walk_copy(walk *w, walk_scope *s, json_t *copy)
+static void walk_copy(ts_walk *w, ts_walk_scope *s, json_t *copy)
 {
     json_t *rv = json_object_get(copy, "relation");
     json_t *attlist = json_object_get(copy, "attlist");
-    walk_rel *rel;
+    ts_walk_rel *rel;
     size_t i;
 
     if (rv == NULL) {
-        walk_stmt(w, s, json_object_get(copy, "query"), NULL);
+        ts_walk_stmt(w, s, json_object_get(copy, "query"), NULL);
         return;
     }
     if (json_is_true(json_object_get(copy, "is_from"))) {
@@ -249,84 +268,87 @@ static void walk_copy(walk *w, walk_scope *s, json_t *copy)
         if (rel == NULL)
             return;
         for (i = 0; i < json_array_size(attlist); i++)
-            add_write(w, rel, walk_string_node(json_array_get(attlist, i)));
+            add_write(w, rel, ts_walk_string_node(json_array_get(attlist, i)));
         for (i = 0; json_array_size(attlist) == 0 && i < rel->n_cols; i++)
             add_write(w, rel, rel->cols[i]);
-        walk_add_rel(w, s, rel);
-        walk_expr(w, s, json_object_get(copy, "whereClause"));
+        ts_walk_add_rel(w, s, rel);
+        ts_walk_expr(w, s, json_object_get(copy, "whereClause"));
         return;
     }
-    rel = walk_range_var(w, NULL, rv, 1);
+    rel = ts_walk_range_var(w, NULL, rv, 1);
     if (rel == NULL)
         return;
-    walk_add_table_read(w, rel->schema, rel->table);
+    ts_walk_add_table_read(w, rel->schema, rel->table);
     for (i = 0; i < json_array_size(attlist); i++)
-        walk_mark_named(w, rel, walk_string_node(json_array_get(attlist, i)));
+        ts_walk_mark_named(w, rel,
+                           ts_walk_string_node(json_array_get(attlist, i)));
     if (json_array_size(attlist) == 0)
-        walk_mark_all(w, rel);
+        ts_walk_mark_all(w, rel);
 }
 
 /* CREATE TABLE AS, SELECT INTO, CREATE MATERIALIZED VIEW: a new table
  * whose columns are written with the query's output. */
-static void walk_into(walk *w, json_t *into, const walk_cols *out)
+static void walk_into(ts_walk *w, json_t *into, const ts_walk_cols *out)
 {
     json_t *rv = json_object_get(into, "rel");
     json_t *names = json_object_get(into, "colNames");
-    const char *schema = walk_str(rv, "schemaname");
-    const char *table = walk_str(rv, "relname");
+    const char *schema = ts_walk_str(rv, "schemaname");
+    const char *table = ts_walk_str(rv, "relname");
     size_t i;
 
     if (table == NULL)
         return;
     if (schema == NULL)
         schema = ts_catalog_default_schema(w->catalog);
-    add_name(w, &w->a->tables_written, walk_qualify(w, schema, table, NULL));
+    add_name(w, &w->a->tables_written, ts_walk_qualify(w, schema, table, NULL));
     for (i = 0; i < out->n; i++) {
-        const char *name = walk_string_node(json_array_get(names, i));
+        const char *name = ts_walk_string_node(json_array_get(names, i));
         add_name(w, &w->a->columns_written,
-                 walk_qualify(w, schema, table,
-                              name != NULL ? name : out->names[i]));
+                 ts_walk_qualify(w, schema, table,
+                                 name != NULL ? name : out->names[i]));
     }
 }
 
-void walk_stmt(walk *w, walk_scope *parent, json_t *stmt, walk_cols *out)
+void ts_walk_stmt(ts_walk *w, ts_walk_scope *parent, json_t *stmt,
+                  ts_walk_cols *out)
 {
-    walk_scope s = {parent, NULL, 0, 0, NULL, NULL, 0};
-    walk_cols local = {0, 0, NULL, NULL};
+    ts_walk_scope s = {parent, NULL, 0, 0, NULL, NULL, 0};
+    ts_walk_cols local = {0, 0, NULL, NULL};
     json_t *body;
-    const char *type = walk_node_type(stmt, &body);
+    const char *type = ts_walk_node_type(stmt, &body);
 
     if (type == NULL || w->rc != 0)
         return;
     if (out == NULL)
         out = &local;
     if (++w->depth > TS_WALK_MAX_DEPTH) {
-        walk_fail(w, ts_error_set(w->err, TS_ELIMIT,
-                                  "statements nest deeper than %d levels",
-                                  TS_WALK_MAX_DEPTH));
+        ts_walk_fail(w, ts_error_set(w->err, TS_ELIMIT,
+                                     "statements nest deeper than %d levels",
+                                     TS_WALK_MAX_DEPTH));
         return;
     }
     if (strcmp(type, "SelectStmt") == 0) {
-        walk_select_into(w, parent, body, out);
+        ts_walk_select_into(w, parent, body, out);
         if (json_object_get(body, "intoClause") != NULL)
             walk_into(w, json_object_get(body, "intoClause"), out);
     } else if (strcmp(type, "CreateTableAsStmt") == 0) {
-        walk_stmt(w, parent, json_object_get(body, "query"), out);
+        ts_walk_stmt(w, parent, json_object_get(body, "query"), out);
         walk_into(w, json_object_get(body, "into"), out);
     } else if (strcmp(type, "ExplainStmt") == 0 ||
-               strcmp(type, "PrepareStmt") == 0 ||
                strcmp(type, "DeclareCursorStmt") == 0) {
-        walk_stmt(w, parent, json_object_get(body, "query"), out);
+        /* PREPARE is left out: PostgreSQL checks privileges, and data is
+         * read, when the statement is executed */
+        ts_walk_stmt(w, parent, json_object_get(body, "query"), out);
     } else if (strcmp(type, "CopyStmt") == 0) {
         walk_copy(w, &s, body);
     } else if (strcmp(type, "TruncateStmt") == 0) {
         json_t *rels = json_object_get(body, "relations");
         size_t i;
         for (i = 0; i < json_array_size(rels); i++)
-            target_rel(w, walk_node_body(json_array_get(rels, i), "RangeVar"),
-                       0);
+            target_rel(
+                w, ts_walk_node_body(json_array_get(rels, i), "RangeVar"), 0);
     } else {
-        walk_with(w, &s, json_object_get(body, "withClause"));
+        ts_walk_with(w, &s, json_object_get(body, "withClause"));
         if (strcmp(type, "InsertStmt") == 0)
             walk_insert(w, &s, body, out);
         else if (strcmp(type, "UpdateStmt") == 0)
@@ -336,7 +358,7 @@ void walk_stmt(walk *w, walk_scope *parent, json_t *stmt, walk_cols *out)
         else if (strcmp(type, "MergeStmt") == 0)
             walk_merge(w, &s, body);
     }
-    walk_scope_release(&s);
+    ts_walk_scope_release(&s);
     w->depth--;
 }
 
@@ -380,6 +402,8 @@ static const struct {
     {"VariableSetStmt", TS_SQL_CLASS_MISC, "SET"},
     {"VariableShowStmt", TS_SQL_CLASS_MISC, "SHOW"},
     {"ExplainStmt", TS_SQL_CLASS_MISC, "EXPLAIN"},
+    {"PrepareStmt", TS_SQL_CLASS_MISC, "PREPARE"},
+    {"ExecuteStmt", TS_SQL_CLASS_MISC, "EXECUTE"},
     {"DeclareCursorStmt", TS_SQL_CLASS_READ, "DECLARE CURSOR"},
 };
 
@@ -399,7 +423,7 @@ static const char *transaction_command(json_t *body)
         {"TRANS_STMT_COMMIT_PREPARED", "COMMIT PREPARED"},
         {"TRANS_STMT_ROLLBACK_PREPARED", "ROLLBACK PREPARED"},
     };
-    const char *kind = walk_str(body, "kind");
+    const char *kind = ts_walk_str(body, "kind");
     size_t i;
 
     for (i = 0; kind != NULL && i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -445,7 +469,7 @@ static int classify(ts_sql_analysis *a, const char *type, json_t *body)
         a->cls = TS_SQL_CLASS_DDL;
         command = "SELECT INTO";
     } else if (strcmp(type, "CreateTableAsStmt") == 0) {
-        const char *obj = walk_str(body, "objtype");
+        const char *obj = ts_walk_str(body, "objtype");
         a->cls = TS_SQL_CLASS_DDL;
         command = obj != NULL && strcmp(obj, "OBJECT_MATVIEW") == 0
                       ? "CREATE MATERIALIZED VIEW"
@@ -476,14 +500,14 @@ static int classify(ts_sql_analysis *a, const char *type, json_t *body)
 
 /* Tables whose columns are read are read, even when only a WHERE clause
  * of an UPDATE names them. */
-static void tables_of_columns(walk *w)
+static void tables_of_columns(ts_walk *w)
 {
     size_t i;
 
     for (i = 0; i < w->a->columns_read.n_items && w->rc == 0; i++) {
         const char *col = w->a->columns_read.items[i];
         const char *dot = strrchr(col, '.');
-        char *table = walk_strdup(w, col);
+        char *table = ts_walk_strdup(w, col);
         if (table == NULL || dot == NULL)
             continue;
         table[dot - col] = '\0';
@@ -509,7 +533,7 @@ int ts_sql_walk(ts_sql_analysis *a, const char *sql, const ts_catalog *catalog,
     PgQueryParseResult pr;
     json_error_t jerr;
     json_t *root, *stmts;
-    walk w;
+    ts_walk w;
     size_t i;
     int rc = 0;
 
@@ -523,10 +547,15 @@ int ts_sql_walk(ts_sql_analysis *a, const char *sql, const ts_catalog *catalog,
     }
     root = json_loads(pr.parse_tree, 0, &jerr);
     pg_query_free_parse_result(pr);
-    if (root == NULL)
-        return ts_error_set(err, TS_ENOMEM,
-                            "cannot read libpg_query's parse tree: %s",
-                            jerr.text);
+    if (root == NULL) {
+        /* deeper than jansson nests, or out of memory */
+        a->cls = TS_SQL_CLASS_UNKNOWN;
+        a->command = strdup("UNKNOWN");
+        a->error = strdup("parse tree too deep to analyse");
+        if (a->command == NULL || a->error == NULL)
+            return ts_error_set(err, TS_ENOMEM, "out of memory");
+        return 0;
+    }
     memset(&w, 0, sizeof(w));
     w.catalog = catalog;
     w.a = a;
@@ -537,19 +566,19 @@ int ts_sql_walk(ts_sql_analysis *a, const char *sql, const ts_catalog *catalog,
     for (i = 0; i < json_array_size(stmts) && w.rc == 0; i++) {
         json_t *stmt = json_object_get(json_array_get(stmts, i), "stmt");
         json_t *body;
-        const char *type = walk_node_type(stmt, &body);
+        const char *type = ts_walk_node_type(stmt, &body);
         if (type == NULL)
             continue;
         if (a->command == NULL && classify(a, type, body) != 0)
-            walk_fail(&w, ts_error_set(err, TS_ENOMEM, "out of memory"));
-        walk_stmt(&w, NULL, stmt, NULL);
+            ts_walk_fail(&w, ts_error_set(err, TS_ENOMEM, "out of memory"));
+        ts_walk_stmt(&w, NULL, stmt, NULL);
     }
     if (a->command == NULL) {
         /* an empty statement (only comments or semicolons) */
         a->cls = TS_SQL_CLASS_MISC;
         a->command = strdup("EMPTY");
         if (a->command == NULL)
-            walk_fail(&w, ts_error_set(err, TS_ENOMEM, "out of memory"));
+            ts_walk_fail(&w, ts_error_set(err, TS_ENOMEM, "out of memory"));
     }
     tables_of_columns(&w);
     ts_sql_names_sort(&a->tables_read);
@@ -557,6 +586,14 @@ int ts_sql_walk(ts_sql_analysis *a, const char *sql, const ts_catalog *catalog,
     ts_sql_names_sort(&a->columns_read);
     ts_sql_names_sort(&a->columns_written);
     rc = w.rc;
+    if (rc == TS_ELIMIT) {
+        /* a statement too big or too deep to analyse is a finding about
+         * that statement, not a failure of the caller */
+        free(a->error);
+        a->error = strdup(err != NULL ? err->msg : "too large to analyse");
+        rc = a->error != NULL ? 0
+                              : ts_error_set(err, TS_ENOMEM, "out of memory");
+    }
     while (w.arena != NULL) {
         ts_arena_block *next = w.arena->next;
         free(w.arena);

@@ -19,34 +19,34 @@ typedef struct ts_arena_block {
     /* the memory follows, max_align_t-aligned */
 } ts_arena_block;
 
-typedef enum walk_rel_kind {
+typedef enum ts_walk_rel_kind {
     WALK_REL_TABLE,   /* a table, or a relation the catalog does not know */
     WALK_REL_VIEW,    /* a view: its columns map to base columns */
     WALK_REL_DERIVED, /* a subquery, CTE, function or VALUES */
     WALK_REL_JOIN,    /* an aliased join: forwards to its inputs */
     WALK_REL_EXCLUDED /* ON CONFLICT's EXCLUDED: reads nothing */
-} walk_rel_kind;
+} ts_walk_rel_kind;
 
 /* One FROM item as a statement sees it. */
-typedef struct walk_rel {
-    walk_rel_kind kind;
+typedef struct ts_walk_rel {
+    ts_walk_rel_kind kind;
     const char *alias; /* the name that qualifies its columns, or NULL */
     const char *schema, *table;
     int unknown; /* not in the catalog: any column name is accepted */
     int hidden;  /* inside an aliased join: not reachable by its own name */
     size_t n_cols;
     const char **cols;
-    const char **orig;         /* tables, views: the catalog's column names */
-    const char **srcs;         /* base column ("s.t.c") each maps to, or NULL */
-    unsigned char *star_skip;  /* merged by USING/NATURAL: once in `*` */
-    struct walk_rel **fwd_rel; /* WALK_REL_JOIN: where each column is from */
+    const char **orig;        /* tables, views: the catalog's column names */
+    const char **srcs;        /* base column ("s.t.c") each maps to, or NULL */
+    unsigned char *star_skip; /* merged by USING/NATURAL: once in `*` */
+    struct ts_walk_rel **fwd_rel; /* WALK_REL_JOIN: where each column is from */
     size_t *fwd_col;
-} walk_rel;
+} ts_walk_rel;
 
 /* A WITH query: its columns and what its body reads, merged into the
  * statement when (and only when) something references it, because
  * PostgreSQL does not plan, and so does not check, an unreferenced one. */
-typedef struct walk_cte {
+typedef struct ts_walk_cte {
     const char *name;
     size_t n_cols;
     const char **cols;
@@ -54,28 +54,28 @@ typedef struct walk_cte {
     int ready; /* columns known (a recursive CTE's are not at first) */
     ts_sql_names reads;
     ts_sql_names tables;
-    struct walk_cte *next;
-} walk_cte;
+    struct ts_walk_cte *next;
+} ts_walk_cte;
 
-typedef struct walk_scope {
-    struct walk_scope *parent;
-    walk_rel **rels;
+typedef struct ts_walk_scope {
+    struct ts_walk_scope *parent;
+    ts_walk_rel **rels;
     size_t n_rels, size;
-    walk_cte *ctes;
+    ts_walk_cte *ctes;
     /* the select list's output names, which ORDER BY prefers */
     const char **out_names;
     size_t n_out;
-} walk_scope;
+} ts_walk_scope;
 
 /* A query's output columns. */
-typedef struct walk_cols {
+typedef struct ts_walk_cols {
     size_t n;
     size_t size;
     const char **names;
     const char **srcs;
-} walk_cols;
+} ts_walk_cols;
 
-typedef struct walk {
+typedef struct ts_walk {
     const ts_catalog *catalog;
     ts_sql_analysis *a;
     ts_sql_names *cols_read;   /* where reads go now (a CTE's own sets while */
@@ -85,46 +85,52 @@ typedef struct walk {
     int depth;
     int rc; /* the first failure; once set, the walk unwinds */
     ts_error *err;
-} walk;
+} ts_walk;
 
 /* sql_scope.c: memory, names and resolution */
-void *walk_alloc(walk *w, size_t size);
-char *walk_strdup(walk *w, const char *s);
-const char *walk_qualify(walk *w, const char *schema, const char *table,
-                         const char *column);
-void walk_fail(walk *w, int rc);
-int walk_add_rel(walk *w, walk_scope *s, walk_rel *rel);
-walk_rel *walk_new_rel(walk *w, walk_rel_kind kind, size_t n_cols);
-int walk_cols_add(walk *w, walk_cols *cols, const char *name, const char *src);
-void walk_mark_col(walk *w, const walk_rel *rel, size_t i);
-void walk_mark_all(walk *w, const walk_rel *rel);
+void *ts_walk_alloc(ts_walk *w, size_t size);
+char *ts_walk_strdup(ts_walk *w, const char *s);
+const char *ts_walk_qualify(ts_walk *w, const char *schema, const char *table,
+                            const char *column);
+void ts_walk_fail(ts_walk *w, int rc);
+int ts_walk_add_rel(ts_walk *w, ts_walk_scope *s, ts_walk_rel *rel);
+ts_walk_rel *ts_walk_new_rel(ts_walk *w, ts_walk_rel_kind kind, size_t n_cols);
+int ts_walk_cols_add(ts_walk *w, ts_walk_cols *cols, const char *name,
+                     const char *src);
+void ts_walk_mark_col(ts_walk *w, const ts_walk_rel *rel, size_t i);
+void ts_walk_mark_all(ts_walk *w, const ts_walk_rel *rel);
 /* Marks rel's column name; 1 when rel has it (an unknown table has all). */
-int walk_mark_named(walk *w, const walk_rel *rel, const char *name);
-void walk_add_table_read(walk *w, const char *schema, const char *table);
+int ts_walk_mark_named(ts_walk *w, const ts_walk_rel *rel, const char *name);
+void ts_walk_add_table_read(ts_walk *w, const char *schema, const char *table);
 /* Resolves a ColumnRef body; appends to out (may be NULL) what a `*`
  * expands to. Returns 1 when it resolved to something. */
-int walk_column_ref(walk *w, walk_scope *s, json_t *ref, walk_cols *out);
-walk_cte *walk_find_cte(walk_scope *s, const char *name);
-void walk_scope_release(walk_scope *s);
+int ts_walk_column_ref(ts_walk *w, ts_walk_scope *s, json_t *ref,
+                       ts_walk_cols *out);
+ts_walk_cte *ts_walk_find_cte(ts_walk_scope *s, const char *name);
+void ts_walk_scope_release(ts_walk_scope *s);
 
 /* sql_walk.c: queries */
-void walk_expr(walk *w, walk_scope *s, json_t *node);
-void walk_select_into(walk *w, walk_scope *parent, json_t *sel, walk_cols *out);
-void walk_from_item(walk *w, walk_scope *s, json_t *item);
-void walk_with(walk *w, walk_scope *s, json_t *with);
-void walk_target_list(walk *w, walk_scope *s, json_t *list, walk_cols *out);
+void ts_walk_expr(ts_walk *w, ts_walk_scope *s, json_t *node);
+void ts_walk_select_into(ts_walk *w, ts_walk_scope *parent, json_t *sel,
+                         ts_walk_cols *out);
+void ts_walk_from_item(ts_walk *w, ts_walk_scope *s, json_t *item);
+void ts_walk_with(ts_walk *w, ts_walk_scope *s, json_t *with);
+void ts_walk_target_list(ts_walk *w, ts_walk_scope *s, json_t *list,
+                         ts_walk_cols *out);
 /* The relation a RangeVar names (a CTE, a catalog table or view, or an
  * unknown table); merge_view: a view read as a whole, whose definition's
  * reads count. */
-walk_rel *walk_range_var(walk *w, walk_scope *s, json_t *rv, int merge_view);
+ts_walk_rel *ts_walk_range_var(ts_walk *w, ts_walk_scope *s, json_t *rv,
+                               int merge_view);
 
 /* sql_stmt.c: statements; out (may be NULL) gets RETURNING's columns */
-void walk_stmt(walk *w, walk_scope *parent, json_t *stmt, walk_cols *out);
+void ts_walk_stmt(ts_walk *w, ts_walk_scope *parent, json_t *stmt,
+                  ts_walk_cols *out);
 
 /* JSON parse-tree helpers */
-const char *walk_node_type(json_t *node, json_t **body);
-json_t *walk_node_body(json_t *node, const char *type);
-const char *walk_str(json_t *obj, const char *key);
-const char *walk_string_node(json_t *node);
+const char *ts_walk_node_type(json_t *node, json_t **body);
+json_t *ts_walk_node_body(json_t *node, const char *type);
+const char *ts_walk_str(json_t *obj, const char *key);
+const char *ts_walk_string_node(json_t *node);
 
 #endif

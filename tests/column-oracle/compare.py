@@ -37,6 +37,17 @@ else:
 for o in odd[:20]:
     print(f"# unexpected outcome: {o}")
 
+# A broken generator (no role restrictions, wrong SQLSTATE) would give an
+# empty truth, and empty predictions would then score 100%.
+n_read = sum(len(v) for v in truth["read"].values())
+n_write = sum(len(v) for v in truth["write"].values())
+if n_read >= 100 and n_write >= 20:
+    print(f"ok - ground truth has {n_read} (statement, column) reads and "
+          f"{n_write} writes")
+else:
+    print(f"not ok - ground truth has only {n_read} reads and {n_write} "
+          f"writes: is the generator withholding privileges?")
+
 preds = [json.loads(l) for l in open(pred_path) if l.strip()]
 if len(preds) != len(statements):
     print(f"not ok - analyze-sql gave {len(preds)} analyses for "

@@ -1,9 +1,11 @@
 -- The oracle's restricted role and the function that, inside a transaction,
 -- grants it every privilege except one column's SELECT (mode 'read') or
--- INSERT and UPDATE (mode 'write'); mode 'all' grants everything. Views
--- are handed to the role, so that PostgreSQL checks the base columns a view
--- reads against the role too (a view's base tables are checked with its
--- owner's privileges).
+-- INSERT and UPDATE (mode 'write'); mode 'all' grants everything.
+-- When the withheld column is a table's, the views are handed to the role,
+-- so that PostgreSQL checks the base columns a view reads against the role
+-- too (a view's base tables are checked with its owner's privileges). When
+-- it is a view's, the views stay with the superuser, so only the columns a
+-- statement names on the view itself are checked.
 CREATE ROLE oracle NOLOGIN;
 GRANT USAGE, CREATE ON SCHEMA public, hr TO oracle;
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public, hr TO oracle;
@@ -13,15 +15,18 @@ CREATE FUNCTION oracle_setup(mode text, tschema text, tname text,
 LANGUAGE plpgsql AS $$
 DECLARE
     r record;
-    a record;
     others text;
+    target_is_view boolean;
 BEGIN
+    SELECT c.relkind = 'v' INTO target_is_view
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = tschema AND c.relname = tname;
     FOR r IN
         SELECT n.nspname, c.relname, c.relkind, c.oid
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname IN ('public', 'hr') AND c.relkind IN ('r', 'v')
     LOOP
-        IF r.relkind = 'v' THEN
+        IF r.relkind = 'v' AND NOT coalesce(target_is_view, false) THEN
             EXECUTE format('ALTER VIEW %I.%I OWNER TO oracle', r.nspname,
                            r.relname);
             CONTINUE;

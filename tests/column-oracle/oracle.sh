@@ -99,7 +99,7 @@ su_psql -At -F ' ' -c "
     SELECT n.nspname, c.relname, a.attname
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     JOIN pg_attribute a ON a.attrelid = c.oid
-    WHERE c.relkind = 'r' AND n.nspname IN ('public', 'hr')
+    WHERE c.relkind IN ('r', 'v') AND n.nspname IN ('public', 'hr')
       AND a.attnum > 0 AND NOT a.attisdropped
     ORDER BY 1, 2, a.attnum" >"$T/columns.txt" ||
     bail "cannot list the columns"

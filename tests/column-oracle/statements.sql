@@ -233,3 +233,54 @@ SELECT grouping(dept), dept, sum(salary) FROM hr.employees GROUP BY ROLLUP (dept
 SELECT dept, manager_id, count(*) FROM hr.employees GROUP BY GROUPING SETS ((dept), (manager_id))
 SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY total) FROM orders
 SELECT customer_id, total, first_value(note) OVER (PARTITION BY customer_id ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM orders
+INSERT INTO products (id, name) VALUES (1, 'pen') ON CONFLICT ON CONSTRAINT products_pkey DO NOTHING
+INSERT INTO products (id, name) VALUES (1, 'pen') ON CONFLICT (id) DO NOTHING
+UPDATE orders SET total = 1 FROM customers c WHERE c.id = orders.customer_id RETURNING *
+DELETE FROM orders o USING payments p WHERE p.order_id = o.id RETURNING *
+SELECT id FROM customers JOIN orders USING (id)
+SELECT customers FROM customers
+SELECT (c).name FROM customers c
+SELECT (o.*).total FROM orders o
+WITH x AS (SELECT * FROM customers) SELECT 1
+SELECT 1 FROM customers HAVING count(*) > 0
+SELECT name FROM customers c1 WHERE c1.id = ANY (ARRAY(SELECT customer_id FROM orders))
+INSERT INTO ml_rows (id) SELECT 1 WHERE EXISTS (SELECT 1 FROM customers WHERE ssn IS NULL)
+UPDATE customers SET name = c2.name FROM customers c2 WHERE c2.id = customers.id + 1
+SELECT name FROM ONLY customers
+SELECT id FROM customers WHERE id = 1 FOR SHARE OF customers
+VALUES (1), (2)
+SELECT sum(total) FROM orders GROUP BY customer_id HAVING customer_id > 0
+SELECT jsonb_agg(c ORDER BY c.id) FROM customers c
+SELECT count(c.*) FROM customers c
+SELECT x FROM (SELECT 1 AS x) s, customers
+SELECT name FROM customers NATURAL JOIN (SELECT 1 AS id) s
+PREPARE p1 AS SELECT email FROM customers
+SELECT * FROM customers WHERE id IN (VALUES (1), (2))
+INSERT INTO orders (customer_id) VALUES (1) RETURNING (SELECT name FROM customers WHERE id = orders.customer_id)
+SELECT DISTINCT ON (email) name FROM customers ORDER BY email
+SELECT a.x FROM (SELECT email AS x FROM customers UNION SELECT name FROM products) a
+SELECT t.a FROM (customers JOIN orders ON true) AS t(a)
+UPDATE orders SET (total, note) = (SELECT amount, card_number FROM payments p WHERE p.order_id = orders.id)
+INSERT INTO customers (name) SELECT full_name FROM hr.employees ON CONFLICT DO NOTHING
+SELECT count(*) FROM customers WHERE customers.* IS NOT NULL
+COPY (SELECT count(*) FROM customers) TO STDOUT
+DECLARE cur1 CURSOR FOR SELECT ssn FROM customers
+SELECT o.id FROM orders o WHERE o.total > 5 ORDER BY o.created_at LIMIT 5
+SELECT (SELECT count(*) FROM (SELECT email FROM customers) s)
+INSERT INTO ml_rows (email) VALUES ((SELECT email FROM customers LIMIT 1))
+UPDATE products SET price = price
+SELECT id FROM orders UNION ALL SELECT id FROM customers ORDER BY id
+WITH x AS (UPDATE orders SET note = 'n' RETURNING id) SELECT count(*) FROM x
+WITH x AS (INSERT INTO ml_rows (id) VALUES (1) RETURNING *) SELECT * FROM x
+SELECT name FROM customers c WHERE (SELECT c.email) IS NOT NULL
+SELECT c.name FROM customers c WHERE c.id = ANY('{1,2}')
+SELECT to_char(created_at, 'YYYY') AS y, count(*) FROM orders GROUP BY y
+SELECT status, count(*) FROM orders GROUP BY 1 ORDER BY 2 DESC
+INSERT INTO products (id, name) SELECT id + 100, name FROM products ORDER BY price
+UPDATE orders SET note = 'x' WHERE customer_id IN (SELECT id FROM customer_contacts)
+SELECT x.* FROM (SELECT * FROM customers) x WHERE x.id = 1
+SELECT ARRAY[email, name] FROM customers
+SELECT id FROM customers ORDER BY email NULLS FIRST, name DESC
+SELECT c.id, o.id FROM customers c JOIN orders o ON o.customer_id = c.id AND o.note IS NULL WHERE c.birth_date IS NULL
+SELECT id FROM customers WHERE name = 'Ada' AND EXISTS (SELECT 1 FROM customer_contacts cc WHERE cc.id = customers.id)
+INSERT INTO payments (order_id, amount) SELECT customer_id, total FROM order_totals

@@ -17,7 +17,9 @@
 static const char catalog_json[] =
     "{\"search_path\": [\"app\", \"public\"], \"relations\": ["
     "{\"schema\": \"public\", \"name\": \"customers\", \"kind\": \"table\","
-    " \"columns\": [\"id\", \"name\", \"email\", \"ssn\"]},"
+    " \"columns\": [\"id\", \"name\", \"email\", \"ssn\"],"
+    " \"keys\": [{\"name\": \"customers_email_key\","
+    " \"columns\": [\"email\"]}]},"
     "{\"schema\": \"app\", \"name\": \"orders\", \"kind\": \"table\","
     " \"columns\": [\"id\", \"customer_id\", \"total\"]},"
     "{\"schema\": \"public\", \"name\": \"orders\", \"kind\": \"table\","
@@ -169,6 +171,9 @@ static void test_writes(void **state)
     assert_string_equal(a->command, "COPY");
     assert_int_equal(a->cls, TS_SQL_CLASS_WRITE);
     assert_string_equal(joined(&a->columns_written), "public.customers.email");
+    a = analyze(f->an, "INSERT INTO customers (id) VALUES (1) ON CONFLICT ON "
+                       "CONSTRAINT customers_email_key DO NOTHING");
+    assert_string_equal(joined(&a->columns_read), "public.customers.email");
     a = analyze(f->an, "DELETE FROM customers WHERE ssn IS NULL");
     assert_string_equal(joined(&a->columns_written), "");
     assert_string_equal(joined(&a->tables_written), "public.customers");
@@ -260,6 +265,38 @@ static void test_mysql_dialect(void **state)
                         "public.customers.name");
 }
 
+/* The MySQL spellings the analysis rewrites into PostgreSQL's. */
+static void test_mysql_rewrites(void **state)
+{
+    static const struct {
+        const char *sql, *read, *written;
+    } cases[] = {
+        {"SELECT `name` FROM customers LIMIT 10, 20", "public.customers.name",
+         ""},
+        {"REPLACE INTO customers (id, email) VALUES (1, 'x')", "",
+         "public.customers.email public.customers.id"},
+        {"INSERT INTO customers (id, ssn) VALUES (1, 'x') ON DUPLICATE KEY "
+         "UPDATE ssn = VALUES(ssn), name = 'n'",
+         "public.customers.ssn",
+         "public.customers.id public.customers.name public.customers.ssn"},
+        {"SELECT email FROM shop.customers", "shop.customers.email", ""},
+    };
+    fixture *f = *state;
+    const ts_sql_analysis *a;
+    ts_error err;
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(ts_sql_analyze(f->an, cases[i].sql,
+                                        strlen(cases[i].sql), TS_SQL_MYSQL, &a,
+                                        &err),
+                         0);
+        assert_null(a->error);
+        assert_string_equal(joined(&a->columns_read), cases[i].read);
+        assert_string_equal(joined(&a->columns_written), cases[i].written);
+    }
+}
+
 static void test_bad_catalogs(void **state)
 {
     static const char *const bad[] = {
@@ -325,6 +362,16 @@ static void test_hostile(void **state)
         strcat(deep, ")");
     a = analyze(f->an, deep);
     assert_non_null(a->command);
+    /* nested past the walk's depth limit: an analysis with an error */
+    deep[0] = '\0';
+    for (i = 0; i < 150; i++)
+        strcat(deep, "SELECT * FROM (");
+    strcat(deep, "SELECT 1 FROM customers");
+    for (i = 0; i < 150; i++)
+        strcat(deep, ") s");
+    a = analyze(f->an, deep);
+    assert_non_null(a->error);
+    assert_non_null(strstr(a->error, "deeper"));
     free(deep);
     for (i = 0; i < 2000; i++) {
         static const char words[] = "SELECT FROM WHERE ( ) , * . a t 1 ' \" ";
@@ -352,6 +399,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parse_error, setup, teardown),
         cmocka_unit_test(test_no_catalog),
         cmocka_unit_test_setup_teardown(test_mysql_dialect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mysql_rewrites, setup, teardown),
         cmocka_unit_test(test_bad_catalogs),
         cmocka_unit_test_setup_teardown(test_catalog_round_trip, setup,
                                         teardown),

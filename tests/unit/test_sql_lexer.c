@@ -92,6 +92,9 @@ static void test_mysql(void **state)
     MY("SELECT `col` FROM `t` WHERE a = ?",
        "SELECT `col` FROM `t` WHERE a = $1");
     MY("SELECT 1 # comment\nFROM t", "SELECT $1 FROM t");
+    MY("SELECT 1 -- comment\nFROM t", "SELECT $1 FROM t");
+    MY("SELECT 1--2", "SELECT $1--$2");
+    PG("SELECT 1--2", "SELECT $1");
     MY("SELECT _utf8mb4'x', _binary\"y\", N'z'", "SELECT $1, $2, $3");
     MY("SELECT 0x1F, X'1f', b'01'", "SELECT $1, $2, $3");
     /* MySQL block comments do not nest */
