@@ -717,3 +717,16 @@ int ts_pg_time_parse(const char *text, size_t len, int64_t *out_us)
               ms * 1000;
     return 0;
 }
+
+ts_pg_level ts_pg_level_parse(const char *s, size_t len)
+{
+    for (int i = TS_PGL_DEBUG; i < TS_PGL_COUNT; i++) {
+        const char *name = level_names[i];
+        if (strlen(name) == len && memcmp(name, s, len) == 0)
+            return (ts_pg_level)i;
+    }
+    /* DEBUG1..DEBUG5 in csvlog and jsonlog */
+    if (len == 6 && memcmp(s, "DEBUG", 5) == 0 && s[5] >= '1' && s[5] <= '5')
+        return TS_PGL_DEBUG;
+    return TS_PGL_NONE;
+}

@@ -1,11 +1,7 @@
 /* The PostgreSQL stderr log reader: bytes into entries, entries into events. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "ingest/ingest_internal.h"
 #include "trailseal/time.h"
@@ -25,8 +21,7 @@ typedef struct pg_source {
     char *config;
     ts_pg_prefix *prefix;
     int has_pid;
-    int fd;
-    int own_fd;
+    ts_input *input;
     int eof;
     int started;
     size_t limit; /* longest record */
@@ -69,7 +64,7 @@ static size_t avail(const pg_source *src)
  * bytes to the front, so callers keep offsets relative to pos. */
 static int fill(pg_source *src, ts_error *err)
 {
-    ssize_t n;
+    size_t n;
     int rc;
 
     if (src->eof)
@@ -84,17 +79,14 @@ static int fill(pg_source *src, ts_error *err)
         ts_error_prefix(err, "reading '%s': ", src->name);
         return rc;
     }
-    do {
-        n = read(src->fd, src->in.data + src->in.len, CHUNK);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return ts_error_set(err, TS_EIO, "reading '%s': %s", src->name,
-                            strerror(errno));
+    rc = ts_input_read(src->input, src->in.data + src->in.len, CHUNK, &n, err);
+    if (rc != 0)
+        return rc;
     if (n == 0) {
         src->eof = 1;
         return 0;
     }
-    src->in.len += (size_t)n;
+    src->in.len += n;
     return 1;
 }
 
@@ -534,7 +526,6 @@ static int pg_seek(ts_source *base, uint64_t position, uint64_t line,
 {
     pg_source *src = (pg_source *)base;
     uint64_t skip;
-    struct stat st;
     int rc = 0;
 
     if (src->started || position < src->offset)
@@ -548,20 +539,10 @@ static int pg_seek(ts_source *base, uint64_t position, uint64_t line,
     } else {
         skip -= avail(src);
         src->pos = src->in.len = 0;
-        if (fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode)) {
-            off_t cur = lseek(src->fd, 0, SEEK_CUR);
-            if (cur < 0 || (uint64_t)st.st_size < (uint64_t)cur ||
-                skip > (uint64_t)st.st_size - (uint64_t)cur)
-                return ts_error_set(err, TS_EINVAL,
-                                    "'%s': the saved position %llu is past "
-                                    "the end of the input",
-                                    src->name, (unsigned long long)position);
-            if (lseek(src->fd, (off_t)skip, SEEK_CUR) < 0)
-                return ts_error_set(err, TS_EIO, "seeking in '%s': %s",
-                                    src->name, strerror(errno));
-        } else {
+        /* a plain file seeks; compressed input and pipes read */
+        rc = ts_input_skip_fast(src->input, skip, err);
+        if (rc == 1)
             rc = skip_by_reading(src, skip, err);
-        }
     }
     if (rc == 0) {
         src->offset = position;
@@ -576,8 +557,7 @@ static void pg_free(ts_source *base)
 
     if (src == NULL)
         return;
-    if (src->own_fd && src->fd >= 0)
-        close(src->fd);
+    ts_input_free(src->input);
     ts_pg_prefix_free(src->prefix);
     ts_buf_release(&src->in);
     ts_buf_release(&src->scratch);
@@ -619,21 +599,37 @@ int ts_pg_stderr_open_fd(ts_source **out, const char *prefix, int fd,
                          int own_fd, const char *name, size_t record_limit,
                          ts_error *err)
 {
+    ts_input *in;
+    int rc;
+
+    *out = NULL;
+    rc = ts_input_open_fd(&in, fd, own_fd, name, err);
+    if (rc != 0)
+        return rc;
+    return ts_pg_stderr_open_input(out, prefix, in, record_limit, err);
+}
+
+int ts_pg_stderr_open_input(ts_source **out, const char *prefix, ts_input *in,
+                            size_t record_limit, ts_error *err)
+{
+    const char *name = ts_input_name(in);
     pg_source *src;
     int rc, n;
     size_t cap;
 
     *out = NULL;
-    src = record_limit >= 2 ? calloc(1, sizeof(*src)) : NULL;
+    src = record_limit >= 2 && prefix != NULL ? calloc(1, sizeof(*src)) : NULL;
     if (src == NULL) {
-        if (own_fd)
-            close(fd);
+        ts_input_free(in);
+        if (prefix == NULL)
+            return ts_error_set(err, TS_EINVAL,
+                                "format 'pg-stderr' needs the server's "
+                                "log_line_prefix");
         if (record_limit < 2)
             return ts_error_set(err, TS_EINVAL, "record limit too small");
         return ts_error_set(err, TS_ENOMEM, "out of memory opening '%s'", name);
     }
-    src->fd = fd;
-    src->own_fd = own_fd;
+    src->input = in;
     src->limit = record_limit;
     src->line = 1;
     /* a record, the line after it being looked at, and a read */
@@ -685,23 +681,16 @@ fail:
 int ts_pg_stderr_open(ts_source **out, const char *prefix, const char *path,
                       ts_error *err)
 {
-    int fd;
+    ts_input *in;
+    int rc;
 
     *out = NULL;
     if (prefix == NULL)
         return ts_error_set(err, TS_EINVAL,
                             "format 'pg-stderr' needs the server's "
                             "log_line_prefix");
-    if (strcmp(path, "-") == 0)
-        return ts_pg_stderr_open_fd(out, prefix, STDIN_FILENO, 0, "-",
-                                    TS_PG_RECORD_LIMIT, err);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ts_error_set(err, TS_EIO, "cannot open '%s': %s", path,
-                            strerror(errno));
-#ifdef POSIX_FADV_SEQUENTIAL
-    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-#endif
-    return ts_pg_stderr_open_fd(out, prefix, fd, 1, path, TS_PG_RECORD_LIMIT,
-                                err);
+    rc = ts_input_open(&in, path, err);
+    if (rc != 0)
+        return rc;
+    return ts_pg_stderr_open_input(out, prefix, in, TS_PG_RECORD_LIMIT, err);
 }
