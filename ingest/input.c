@@ -63,8 +63,8 @@ static int corrupt(ts_input *in, const char *what, const char *why,
 {
     in->failed = 1;
     return ts_error_set(err, TS_EIO,
-                        "'%s': %s data is damaged near compressed byte %llu: "
-                        "%s",
+                        "'%s': %s data is damaged after compressed byte "
+                        "%llu: %s",
                         in->name, what, (unsigned long long)in->raw_offset,
                         why);
 }

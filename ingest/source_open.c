@@ -42,8 +42,8 @@ static const struct format {
 
 #define N_FORMATS (sizeof(table) / sizeof(table[0]))
 
-static const char *const formats[] = {"auto", "pg-stderr", "pg-csvlog",
-                                      "pg-jsonlog", NULL};
+static const char *const formats[] = {"pg-stderr", "pg-csvlog", "pg-jsonlog",
+                                      "auto", NULL};
 
 const char *const *ts_source_formats(void)
 {
