@@ -3,6 +3,9 @@
 
 #include "ingest/ingest_internal.h"
 
+/* Lines looked at before giving up. */
+#define DETECT_LINES 16
+
 static int digits(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -49,29 +52,60 @@ static int jsonlog_line(const char *s, size_t n)
     return n >= sizeof(head) - 1 && memcmp(s, head, sizeof(head) - 1) == 0;
 }
 
+/* Which format line s[0, n) is written in, or NULL. */
+static const char *line_format(const char *s, size_t n,
+                               const ts_pg_prefix *prefix)
+{
+    ts_pg_match m;
+
+    /* a stderr line has "LEVEL:  " after its prefix, which neither a
+     * csvlog nor a jsonlog line has: the prefix is asked first */
+    if (prefix != NULL && ts_pg_prefix_match(prefix, s, n, &m))
+        return "pg-stderr";
+    if (jsonlog_line(s, n))
+        return "pg-jsonlog";
+    if (csvlog_line(s, n))
+        return "pg-csvlog";
+    return NULL;
+}
+
 const char *ts_format_detect(const uint8_t *head, size_t len,
                              const char *prefix, const char **why)
 {
-    const char *s = (const char *)head;
-    const char *nl = memchr(s, '\n', len);
-    size_t n = nl != NULL ? (size_t)(nl - s) : len;
+    const char *s = (const char *)head, *end = s + len, *found = NULL;
+    ts_pg_prefix *compiled = NULL;
+    int looks_stderr = 0;
 
     *why = NULL;
     if (len == 0) {
         /* nothing to recognise and nothing to seal: any reader will do */
         return prefix != NULL ? "pg-stderr" : "pg-csvlog";
     }
-    if (jsonlog_line(s, n))
-        return "pg-jsonlog";
-    if (csvlog_line(s, n))
-        return "pg-csvlog";
+    if (prefix != NULL && ts_pg_prefix_compile(&compiled, prefix, NULL) != 0) {
+        *why = "the log_line_prefix given with --prefix is not valid";
+        return NULL;
+    }
+    /* the first line decides, unless it is damaged: look a little further */
+    for (int i = 0; i < DETECT_LINES && s < end && found == NULL; i++) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        size_t n = ts_text_len(s, nl != NULL ? (size_t)(nl - s) + 1
+                                             : (size_t)(end - s));
+
+        found = line_format(s, n, compiled);
+        looks_stderr |= starts_with_time(s, n) || (n > 0 && s[0] == '[');
+        s = nl != NULL ? nl + 1 : end;
+    }
+    ts_pg_prefix_free(compiled);
+    if (found != NULL)
+        return found;
     if (prefix != NULL)
-        return "pg-stderr";
-    if (starts_with_time(s, n) || (n > 0 && s[0] == '['))
+        return "pg-stderr"; /* the user says so; lines that do not match
+                               are sealed as unparsed */
+    if (looks_stderr)
         *why = "this looks like a PostgreSQL stderr log: give the server's "
                "log_line_prefix with --prefix";
     else
-        *why = "the format is not recognised from the first line (not a "
+        *why = "the format is not recognised from the first lines (not a "
                "PostgreSQL csvlog or jsonlog; a stderr log needs --prefix)";
     return NULL;
 }

@@ -328,8 +328,9 @@ int ts_pg_stderr_open_input(ts_source **out, const char *prefix, ts_input *in,
                             size_t record_limit, ts_error *err);
 
 /* Recognises a format from the first bytes of a stream (format_detect.c):
- * "pg-csvlog", "pg-jsonlog", or "pg-stderr" when prefix is given and the
- * first line matches it. NULL when nothing fits, with a one-line reason in
+ * the first of the first 16 lines that matches the stderr prefix (when
+ * one is given), a jsonlog or a csvlog line decides; else "pg-stderr" when
+ * a prefix is given. NULL when nothing fits, with a one-line reason in
  * *why (static). */
 const char *ts_format_detect(const uint8_t *head, size_t len,
                              const char *prefix, const char **why);

@@ -594,6 +594,38 @@ static void test_long_lines(void **state)
     }
 }
 
+/* A damaged first line does not hide the format of the lines after it. */
+static void test_auto_damaged_head(void **state)
+{
+    const char *goods[] = {csv_good, json_good};
+    const char *names[] = {"pg-csvlog", "pg-jsonlog"};
+
+    (void)state;
+    for (int f = 0; f < 2; f++) {
+        size_t len;
+        char *s = sandwich("\x01garbage\n", goods[f], strlen(goods[f]), &len);
+        char *path = write_temp(s, len);
+        ts_source *src = NULL;
+        ts_error err;
+        run r;
+
+        assert_int_equal(ts_source_open_file(&src, "auto", NULL, path, &err),
+                         0);
+        assert_string_equal(src->format, names[f]);
+        read_all(src, &r);
+        /* csvlog joins the two garbage lines before the record into one
+         * unparsed entry (they do not start like a record) */
+        assert_int_equal(r.kinds[TS_EVENT_UNPARSED], f == 0 ? 2 : 3);
+        assert_int_equal(r.kinds[TS_EVENT_STATEMENT], 1);
+        assert_int_equal(r.bytes.len, len);
+        ts_buf_release(&r.bytes);
+        ts_source_free(src);
+        unlink(path);
+        free(path);
+        free(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -607,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_bad_utf8_and_binary),
         cmocka_unit_test(test_truncated_and_empty),
         cmocka_unit_test(test_long_lines),
+        cmocka_unit_test(test_auto_damaged_head),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
