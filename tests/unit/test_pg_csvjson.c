@@ -569,7 +569,7 @@ static void test_long_lines(void **state)
         const char *needle = "SELECT 1";
         const char *at = strstr(good, needle);
         size_t head = (size_t)(at - good), g = strlen(good), len;
-        char *line = malloc(g + big), *s;
+        char *line = malloc(g + big + 16), *s;
         run r;
 
         assert_non_null(line);
