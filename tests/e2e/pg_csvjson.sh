@@ -158,4 +158,19 @@ ts ingest --json --format pg-jsonlog - <"$T/postgresql.json.zst"
 check_status "ingest the zstd jsonlog from stdin" 0 "$RC"
 check_eq "zstd jsonlog: nothing sealed twice" 0 "$(json_get "$T/out" 'j["sealed"]')"
 
+# --- auto and stderr: a prefix is needed, never guessed ----------------------------
+STORE=$T/csv.db
+ts ingest "$REPO_DIR/tests/data/pg-stderr/pgaudit-m.log"
+check_status "ingest a stderr log without --prefix" 2 "$RC"
+if grep -q -- '--prefix' "$T/err"; then
+    ok "the error asks for --prefix: $(head -n 1 "$T/err")"
+else
+    not_ok "the error does not ask for --prefix: '$(head -n 1 "$T/err")'"
+fi
+ts ingest --json --prefix '%m [%p] %q%u@%d/%a %r %c %e ' \
+    "$REPO_DIR/tests/data/pg-stderr/pgaudit-m.log"
+check_status "ingest a stderr log with --prefix and no --format" 0 "$RC"
+check_eq "its entries, none unparsed" "67 0" \
+    "$(json_get "$T/out" 'str(j["sealed"]) + " " + str(j["unparsed"])')"
+
 finish

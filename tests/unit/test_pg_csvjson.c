@@ -417,6 +417,43 @@ static void test_compressed(void **state)
     ts_buf_release(&rt.bytes);
 }
 
+/* Resuming a compressed source: seek decompresses and skips. */
+static void test_seek_compressed(void **state)
+{
+    size_t len, glen;
+    uint8_t *data = slurp(JSON_REAL, &len);
+    char *gpath = gzip_file(data, len, &glen);
+    ts_source *src = NULL;
+    ts_entry e;
+    ts_event ev;
+    ts_error err;
+    uint64_t pos = 0, line = 0;
+
+    (void)state;
+    assert_int_equal(ts_source_open_file(&src, "auto", NULL, gpath, &err), 0);
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(ts_source_next(src, &e, &ev, &err), 1);
+        pos = e.end_position;
+        line = e.end_line;
+    }
+    ts_source_free(src);
+    assert_int_equal(ts_source_open_file(&src, "auto", NULL, gpath, &err), 0);
+    assert_int_equal(ts_source_seek(src, pos, line, &err), 0);
+    assert_int_equal(ts_source_next(src, &e, &ev, &err), 1);
+    assert_int_equal(e.position, pos);
+    assert_int_equal(e.line, line);
+    assert_int_equal(line, 101);
+    assert_memory_equal(e.record, data + pos, e.record_len);
+    ts_source_free(src);
+    /* past the end is an error, not a crash */
+    assert_int_equal(ts_source_open_file(&src, "auto", NULL, gpath, &err), 0);
+    assert_int_equal(ts_source_seek(src, len + 1, 9999, &err), TS_EINVAL);
+    ts_source_free(src);
+    unlink(gpath);
+    free(gpath);
+    free(data);
+}
+
 /* ---- bad input, per format ------------------------------------------ */
 
 static const char csv_good[] =
@@ -634,6 +671,7 @@ int main(void)
         cmocka_unit_test(test_variants),
         cmocka_unit_test(test_auto),
         cmocka_unit_test(test_compressed),
+        cmocka_unit_test(test_seek_compressed),
         cmocka_unit_test(test_bad_quoting),
         cmocka_unit_test(test_bad_timestamp),
         cmocka_unit_test(test_bad_utf8_and_binary),
