@@ -98,7 +98,11 @@ static void build_event(json_source *src, ts_event *ev, const char *line,
     ev->client_port = num_text(src->doc, "remote_port", &arena);
     ev->session_id = str(src->doc, "session_id");
     ev->session_line = num(src->doc, "line_num");
+    /* write_jsonlog() leaves state_code out when it is 0, which is
+     * "00000": say so, as csvlog and %e do */
     ev->sqlstate = str(src->doc, "state_code");
+    if (ev->sqlstate == NULL)
+        ev->sqlstate = "00000";
     ev->detail = str(src->doc, "detail");
     ev->query = str(src->doc, "statement");
     ev->application = str(src->doc, "application_name");

@@ -73,9 +73,9 @@ done
 
 # --- both agree, with the raw files, and with the workload ----------------------
 py_tally "$CSV" "$JSON" "$T/stats-csv.json" "$T/stats-json.json" \
-    "$T/search-csv.json" "$T/search-json.json" <<'EOF'
-import csv, json, re, sys
-csv_path, json_path, s_csv, s_json, q_csv, q_json = sys.argv[1:7]
+    "$T/search-csv.json" "$T/search-json.json" "$T/csv.db" "$T/json.db" <<'EOF'
+import csv, json, re, sqlite3, sys
+csv_path, json_path, s_csv, s_json, q_csv, q_json, db_csv, db_json = sys.argv[1:9]
 def check(good, what):
     print(("ok - " if good else "not ok - ") + what)
 
@@ -141,6 +141,19 @@ check(len(hits) == 1 and hits[0]["application"] == "weird,app" and hits[0]["acco
 fail = [r for r in rj if r["kind"] == "auth_failure"]
 check(len(fail) == 1 and fail[0]["account"] == "bob" and fail[0]["client"] == "127.0.0.1",
       "bob's failed login with his client address")
+# Every column of every indexed event, but where it was read from.
+def events(db):
+    con = sqlite3.connect(db)
+    cols = [r[1] for r in con.execute("PRAGMA table_info(events)")
+            if r[1] not in ("seq", "source_id", "line")]
+    rows = con.execute("SELECT %s FROM events ORDER BY seq" % ", ".join(cols)).fetchall()
+    return cols, rows
+cols, ec = events(db_csv)
+_, ej = events(db_json)
+diff = [(cols[i], a[i], b[i]) for a, b in zip(ec, ej) for i in range(len(cols)) if a[i] != b[i]]
+check(len(ec) == len(ej) and not diff,
+      "the index holds the same %d events, all %d columns equal (first differences: %s)"
+      % (len(ec), len(cols), diff[:3]))
 den = [r for r in rc if r["kind"] == "error"]
 check(len(den) == 1 and "permission denied" in den[0]["message"] and den[0]["account"] == "bob",
       "bob's permission denied")
