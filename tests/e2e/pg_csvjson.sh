@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# End to end against a real PostgreSQL 15 + pgAudit logging to csvlog and
-# jsonlog at once: run the demo workload (and a statement with a newline and
-# quotes), seal each log into its own store, and check that both give the
-# same events, that they match what the workload did, and that the counts
-# match the raw files read with Python's csv and json modules.
+# End to end against a real PostgreSQL 15 + pgAudit logging to stderr, csvlog
+# and jsonlog at once: run the demo workload (and a statement with a newline
+# and quotes), seal each log into its own store, and check that all three
+# give the same events, that they match what the workload did, and that the
+# counts match the raw files read with Python's csv and json modules.
 # Usage: pg_csvjson.sh PATH/TO/trailseal
 set -uo pipefail
 # shellcheck source=tests/e2e/lib.sh disable=SC2034
@@ -26,7 +26,7 @@ for _ in 1 2 3 4 5; do
     port=$(free_port) || bail "no free TCP port in 54400-54599"
     SANDBOX=$T/pg-$port
     if "$REPO_DIR/scripts/pg-sandbox.sh" start "$SANDBOX" "$port" \
-        "log_destination = 'csvlog,jsonlog'" "pgaudit.log_rows = on" \
+        "log_destination = 'stderr,csvlog,jsonlog'" "pgaudit.log_rows = on" \
         "log_min_duration_statement = 0" "log_statement = 'ddl'"; then
         started=1
         break
@@ -47,18 +47,23 @@ a \"quoted\", multi-line' AS x FROM public.customers WHERE id = 1;" \
 "$REPO_DIR/scripts/pg-sandbox.sh" stop "$SANDBOX" || bail "could not stop PostgreSQL"
 CSV=$SANDBOX/log/postgresql.csv
 JSON=$SANDBOX/log/postgresql.json
+STDERR=$SANDBOX/log/postgresql.log
+PREFIX='%m [%p] %q%u@%d/%a %r %c %e '
 [ -s "$CSV" ] && [ -s "$JSON" ] || bail "no csvlog or jsonlog in $SANDBOX/log"
 ok "PostgreSQL 15 + pgAudit wrote csvlog and jsonlog on port $port"
 
 # --- seal each log into its own store ------------------------------------------
-for f in csv json; do
+for f in csv json stderr; do
     STORE=$T/$f.db
     ts init
     [ "$RC" -eq 0 ] || bail "init $STORE failed: $(cat "$T/err")"
-    log=$CSV
-    [ $f = json ] && log=$JSON
-    # no --format: auto recognises both
-    ts ingest "$log"
+    case $f in
+    csv) log=$CSV ;;
+    json) log=$JSON ;;
+    stderr) log=$STDERR ;;
+    esac
+    # no --format: auto recognises all three (stderr by its prefix)
+    ts ingest --prefix "$PREFIX" "$log"
     check_status "ingest the $f log with --format auto" 0 "$RC"
     if grep -q 'unparsed' "$T/err"; then
         not_ok "unparsed records in the $f log: $(head -n 3 "$T/err")"
@@ -73,9 +78,10 @@ done
 
 # --- both agree, with the raw files, and with the workload ----------------------
 py_tally "$CSV" "$JSON" "$T/stats-csv.json" "$T/stats-json.json" \
-    "$T/search-csv.json" "$T/search-json.json" "$T/csv.db" "$T/json.db" <<'EOF'
+    "$T/search-csv.json" "$T/search-json.json" "$T/csv.db" "$T/json.db" \
+    "$T/stderr.db" <<'EOF'
 import csv, json, re, sqlite3, sys
-csv_path, json_path, s_csv, s_json, q_csv, q_json, db_csv, db_json = sys.argv[1:9]
+csv_path, json_path, s_csv, s_json, q_csv, q_json, db_csv, db_json, db_err = sys.argv[1:10]
 def check(good, what):
     print(("ok - " if good else "not ok - ") + what)
 
@@ -154,6 +160,24 @@ diff = [(cols[i], a[i], b[i]) for a, b in zip(ec, ej) for i in range(len(cols)) 
 check(len(ec) == len(ej) and not diff,
       "the index holds the same %d events, all %d columns equal (first differences: %s)"
       % (len(ec), len(cols), diff[:3]))
+# The stderr log says the same, but what its prefix leaves out: %l (the
+# session line), and %c and %e on lines of processes without a session (%q).
+_, es = events(db_err)
+key = lambda r: (r[cols.index("time_us")], r[cols.index("pid")], r[cols.index("message")])
+by_key = {key(r): r for r in es}
+sdiff = []
+for r in ec:
+    e = by_key.get(key(r))
+    if e is None:
+        sdiff.append(("missing", key(r)))
+        continue
+    for i, c in enumerate(cols):
+        if c == "session_line" or (c in ("session_id", "sqlstate") and e[i] is None):
+            continue
+        if e[i] != r[i]:
+            sdiff.append((c, e[i], r[i]))
+check(len(es) == len(ec) and not sdiff,
+      "the stderr log gives the same %d events (first differences: %s)" % (len(es), sdiff[:3]))
 den = [r for r in rc if r["kind"] == "error"]
 check(len(den) == 1 and "permission denied" in den[0]["message"] and den[0]["account"] == "bob",
       "bob's permission denied")
