@@ -137,10 +137,15 @@ static int split(const char *s, size_t len, ts_arena *arena,
                  const char *field[C_MAX], const char **reason)
 {
     const char *end = s + len;
+    /* unquoting only shrinks a field: its text and a NUL per field */
+    char *o = ts_arena_take(arena, len + C_MAX);
     int n = 0;
 
+    if (o == NULL) {
+        *reason = "csvlog record too large to parse in memory";
+        return -1;
+    }
     for (;;) {
-        char *o = ts_arena_take(arena, 0);
         const char *start = o;
 
         if (n == C_MAX) {
@@ -179,7 +184,6 @@ static int split(const char *s, size_t len, ts_arena *arena,
             }
         }
         *o++ = '\0';
-        (void)ts_arena_take(arena, (size_t)(o - start));
         /* empty means "not known" in every column we read */
         field[n++] = start[0] != '\0' ? start : NULL;
         if (s == end)
