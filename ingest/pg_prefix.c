@@ -690,6 +690,15 @@ static int two(const char *s)
     return (s[0] - '0') * 10 + (s[1] - '0');
 }
 
+static int64_t days_in_month(int64_t y, int64_t m)
+{
+    static const int8_t days[12] = {31, 28, 31, 30, 31, 30,
+                                    31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+    return days[m - 1] + (m == 2 && leap);
+}
+
 int ts_pg_time_parse(const char *text, size_t len, int64_t *out_us)
 {
     size_t n;
@@ -705,7 +714,8 @@ int ts_pg_time_parse(const char *text, size_t len, int64_t *out_us)
     h = two(text + 11);
     mi = two(text + 14);
     sec = two(text + 17);
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
+        mi > 59 || sec > 60)
         return -1;
     if (with_ms)
         ms = (text[20] - '0') * 100 + two(text + 21);

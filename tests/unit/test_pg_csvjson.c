@@ -534,9 +534,16 @@ static void test_bad_timestamp(void **state)
         "{\"timestamp\":\"2024-13-45 25:61:00.000 UTC\",\"error_severity\":"
         "\"LOG\",\"message\":\"statement: SELECT 1\"}\n";
 
+    static const char csv_feb30[] =
+        "2023-02-29 10:00:00.000 UTC,\"a\",\"d\",1,\"h:1\",s.1,1,\"idle\","
+        "2024-03-01 10:00:00 UTC,,0,LOG,00000,\"statement: SELECT 1\",,,,,,,,"
+        ",\"psql\",\"client backend\",,0\n";
+
     (void)state;
     expect_sandwich("pg-csvlog", csv_bad, strlen(csv_bad), 1, "time");
     expect_sandwich("pg-jsonlog", json_bad, strlen(json_bad), 1, "time");
+    /* 2023 is no leap year */
+    expect_sandwich("pg-csvlog", csv_feb30, strlen(csv_feb30), 1, "time");
 }
 
 static void test_bad_utf8_and_binary(void **state)
