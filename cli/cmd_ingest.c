@@ -9,13 +9,14 @@
 #include "cli.h"
 
 static const char usage[] =
-    "usage: trailseal [--store PATH] ingest --format FORMAT [--prefix PREFIX]\n"
+    "usage: trailseal [--store PATH] ingest [--format FORMAT] [--prefix PREFIX]\n"
     "                 [--json] [--max-diagnostics N] FILE...\n\n"
     "Seals every record of each FILE ('-' reads standard input) into the\n"
     "store and indexes what it means. Records already sealed (same content,\n"
     "up to the saved cursor) are skipped. Records that cannot be parsed are\n"
-    "still sealed, counted, and reported on stderr as FILE:LINE: reason.\n\n"
-    "  --format FORMAT        pg-stderr\n"
+    "still sealed, counted, and reported on stderr as FILE:LINE: reason.\n"
+    "gzip and zstd files (or stdin) are decompressed as they are read.\n\n"
+    "  --format FORMAT        auto (default), pg-stderr, pg-csvlog, pg-jsonlog\n"
     "  --prefix PREFIX        the server's log_line_prefix (required for pg-stderr)\n"
     "  --json                 print one JSON summary object per file\n"
     "  --max-diagnostics N    report at most N unparsed records per file\n"
@@ -101,7 +102,7 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
         {"batch", required_argument, NULL, 'b'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *format = NULL, *prefix = NULL;
+    const char *format = "auto", *prefix = NULL;
     unsigned long max_diag = 100;
     size_t batch = 0;
     ts_store *store;
@@ -138,8 +139,6 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
             return cli_usage_error(usage, "ingest: bad option");
         }
     }
-    if (format == NULL)
-        return cli_usage_error(usage, "ingest needs --format");
     if (prefix == NULL && strcmp(format, "pg-stderr") == 0)
         return cli_usage_error(
             usage, "--format pg-stderr needs --prefix: the server's "

@@ -1,4 +1,4 @@
-/* Private declarations of the ingest module: the PostgreSQL stderr reader. */
+/* Private declarations of the ingest module: inputs and PostgreSQL readers. */
 #ifndef TS_INGEST_INTERNAL_H
 #define TS_INGEST_INTERNAL_H
 
@@ -9,6 +9,103 @@
 #include "trailseal/error.h"
 #include "trailseal/event.h"
 #include "trailseal/source.h"
+
+/* ------------------------------------------------------------------ */
+/* Byte input (input.c)                                                */
+/* ------------------------------------------------------------------ */
+
+typedef enum ts_input_compression {
+    TS_INPUT_PLAIN = 0,
+    TS_INPUT_GZIP,
+    TS_INPUT_ZSTD
+} ts_input_compression;
+
+/* A file or stdin, decompressed when its first bytes are a gzip or zstd
+ * magic number. Everything readers see (positions, lines, the key) is in
+ * the decompressed stream. */
+typedef struct ts_input ts_input;
+
+/* Opens path ("-" for stdin). *out is the caller's (ts_input_free).
+ * TS_EIO when it cannot be opened or read. */
+int ts_input_open(ts_input **out, const char *path, ts_error *err);
+
+/* Over an open descriptor, closed by ts_input_free when own_fd is set (even
+ * when opening fails). name is for messages. */
+int ts_input_open_fd(ts_input **out, int fd, int own_fd, const char *name,
+                     ts_error *err);
+
+/* Reads up to size bytes into buf; *out_n is 0 only at the end of input.
+ * TS_EIO on a read error or damaged or truncated compressed data (after
+ * handing out every byte decompressed before the damage). */
+int ts_input_read(ts_input *in, void *buf, size_t size, size_t *out_n,
+                  ts_error *err);
+
+/* Looks at the first `want` bytes (fewer at the end of input) without
+ * consuming them: later reads return them again. Only before any read;
+ * *out is borrowed until ts_input_free. */
+int ts_input_peek(ts_input *in, size_t want, const uint8_t **out,
+                  size_t *out_len, ts_error *err);
+
+/* Skips `skip` bytes with lseek when the input is a plain regular file
+ * with nothing buffered. Returns 0 when done, 1 when the caller must skip
+ * by reading, a negative status on an error (TS_EINVAL: past the end). */
+int ts_input_skip_fast(ts_input *in, uint64_t skip, ts_error *err);
+
+ts_input_compression ts_input_compression_of(const ts_input *in);
+
+/* The name given at open, borrowed. */
+const char *ts_input_name(const ts_input *in);
+
+void ts_input_free(ts_input *in);
+
+/* ------------------------------------------------------------------ */
+/* Record buffer for line-oriented readers (rbuf.c)                    */
+/* ------------------------------------------------------------------ */
+
+/* Input read into a buffer, handed out as entries that follow each other
+ * without gaps. Embedded: init -> release. */
+typedef struct ts_rbuf {
+    ts_input *in; /* owned */
+    ts_buf buf;   /* buf.data[pos, len) is read and not yet handed out */
+    size_t pos;
+    uint64_t offset; /* source offset of data[pos] */
+    uint64_t line;   /* line number of data[pos] */
+    int eof;
+    int started;
+} ts_rbuf;
+
+/* Takes ownership of in (freed by ts_rbuf_release, also on failure). The
+ * buffer holds up to `limit` bytes of one record plus a read. */
+int ts_rbuf_init(ts_rbuf *rb, ts_input *in, size_t limit, ts_error *err);
+void ts_rbuf_release(ts_rbuf *rb);
+
+/* The bytes buffered after pos. Valid until the next fill. */
+const char *ts_rbuf_data(const ts_rbuf *rb);
+size_t ts_rbuf_avail(const ts_rbuf *rb);
+
+/* Reads more after what is buffered: 1 when some was read, 0 at the end
+ * of input, negative on an error. Offsets relative to pos stay valid. */
+int ts_rbuf_fill(ts_rbuf *rb, ts_error *err);
+
+/* The end of the line starting at rel: just past its newline, or the end
+ * of input. Looks at most max bytes past rel: returns 1 with
+ * *end = rel + max when the line is longer, else 0; negative on errors. */
+int ts_rbuf_find_line(ts_rbuf *rb, size_t rel, size_t max, size_t *end,
+                      ts_error *err);
+
+/* Hands out data[0, len) as *entry and moves past it. */
+void ts_rbuf_emit(ts_rbuf *rb, size_t len, ts_entry *entry);
+
+/* ts_source_ops.seek for a reader built on an rbuf. */
+int ts_rbuf_seek(ts_rbuf *rb, uint64_t position, uint64_t line, ts_error *err);
+
+/* Hex SHA-256 of format NUL config NUL first line (up to 4096 bytes), the
+ * source key (see ts_source.key). */
+int ts_rbuf_key(ts_rbuf *rb, const char *format, const char *config,
+                char out[TS_SOURCE_KEY_SIZE], ts_error *err);
+
+/* Bytes of a line's text: without its newline and a CR before it. */
+size_t ts_text_len(const char *s, size_t len);
 
 /* ------------------------------------------------------------------ */
 /* log_line_prefix (pg_prefix.c)                                       */
@@ -62,6 +159,9 @@ typedef enum ts_pg_level {
 
 /* "LOG", "DETAIL", ...; NULL for TS_PGL_NONE. Static strings. */
 const char *ts_pg_level_name(ts_pg_level level);
+
+/* The level named s[0, len) ("LOG", "ERROR", ...), TS_PGL_NONE if none. */
+ts_pg_level ts_pg_level_parse(const char *s, size_t len);
 
 /* Whether lines of this level belong to the message before them. */
 int ts_pg_level_is_attached(ts_pg_level level);
@@ -182,6 +282,21 @@ char *ts_arena_take(ts_arena *arena, size_t len);
 void ts_pg_classify(ts_event *ev, ts_pg_level level, const char *msg,
                     size_t len, ts_arena *arena);
 
+/* Finishes an event from a structured log (csvlog, jsonlog) whose fields
+ * the reader already put in ev: parses the time text (ev->time_us), the
+ * severity (ev->severity becomes the static name), sets ev->message and
+ * classifies it with ts_pg_classify(). Any text may be NULL; message is
+ * NUL-terminated. A time or severity that does not parse makes the event
+ * TS_EVENT_UNPARSED with a reason. */
+void ts_pg_structured_event(ts_event *ev, const char *time_text,
+                            const char *severity, const char *message,
+                            ts_arena *arena);
+
+/* Reserves room for the strings of an event built from a record of len
+ * bytes (three times the record) in scratch and points arena at it.
+ * Returns -1 when that does not fit, leaving ev unparsed with a reason. */
+int ts_pg_arena_for(ts_buf *scratch, size_t len, ts_arena *arena, ts_event *ev);
+
 /* ------------------------------------------------------------------ */
 /* Readers                                                             */
 /* ------------------------------------------------------------------ */
@@ -200,5 +315,24 @@ int ts_pg_stderr_open(ts_source **out, const char *prefix, const char *path,
 int ts_pg_stderr_open_fd(ts_source **out, const char *prefix, int fd,
                          int own_fd, const char *name, size_t record_limit,
                          ts_error *err);
+
+/* The csvlog reader (pg_csvlog.c) and jsonlog reader (pg_jsonlog.c) over an
+ * input they then own (freed also on failure). record_limit as above. */
+int ts_pg_csvlog_open_input(ts_source **out, ts_input *in, size_t record_limit,
+                            ts_error *err);
+int ts_pg_jsonlog_open_input(ts_source **out, ts_input *in, size_t record_limit,
+                             ts_error *err);
+
+/* The stderr reader over an input it then owns (freed also on failure). */
+int ts_pg_stderr_open_input(ts_source **out, const char *prefix, ts_input *in,
+                            size_t record_limit, ts_error *err);
+
+/* Recognises a format from the first bytes of a stream (format_detect.c):
+ * the first of the first 16 lines that matches the stderr prefix (when
+ * one is given), a jsonlog or a csvlog line decides; else "pg-stderr" when
+ * a prefix is given. NULL when nothing fits, with a one-line reason in
+ * *why (static). */
+const char *ts_format_detect(const uint8_t *head, size_t len,
+                             const char *prefix, const char **why);
 
 #endif

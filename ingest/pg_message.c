@@ -334,3 +334,53 @@ void ts_pg_classify(ts_event *ev, ts_pg_level level, const char *msg,
             ev->sqlstate = "42501";
     }
 }
+
+int ts_pg_arena_for(ts_buf *scratch, size_t len, ts_arena *arena, ts_event *ev)
+{
+    size_t need;
+
+    /* every string comes from the record once or twice (a value and what
+     * the message says about it); reserving it all up front keeps handed
+     * out strings from moving */
+    scratch->len = 0;
+    if (ts_size_mul(len, 3, &need) != 0 ||
+        ts_size_add(need, 1024, &need) != 0 ||
+        ts_buf_reserve(scratch, need, NULL) != 0) {
+        ev->kind = TS_EVENT_UNPARSED;
+        ev->unparsed_reason = "record too large to parse in memory";
+        return -1;
+    }
+    arena->data = (char *)scratch->data;
+    arena->len = 0;
+    arena->size = scratch->size;
+    return 0;
+}
+
+void ts_pg_structured_event(ts_event *ev, const char *time_text,
+                            const char *severity, const char *message,
+                            ts_arena *arena)
+{
+    ts_pg_level level;
+    int64_t us;
+
+    if (time_text == NULL ||
+        ts_pg_time_parse(time_text, strlen(time_text), &us) != 0) {
+        ev->kind = TS_EVENT_UNPARSED;
+        ev->unparsed_reason =
+            time_text == NULL ? "no log time" : "log time is not a valid time";
+        return;
+    }
+    ev->time_us = us;
+    level = severity != NULL ? ts_pg_level_parse(severity, strlen(severity))
+                             : TS_PGL_NONE;
+    if (level == TS_PGL_NONE || ts_pg_level_is_attached(level)) {
+        ev->kind = TS_EVENT_UNPARSED;
+        ev->unparsed_reason = "unknown error severity";
+        return;
+    }
+    ev->severity = ts_pg_level_name(level);
+    if (message == NULL)
+        message = "";
+    ev->message = message;
+    ts_pg_classify(ev, level, message, strlen(message), arena);
+}

@@ -690,6 +690,15 @@ static int two(const char *s)
     return (s[0] - '0') * 10 + (s[1] - '0');
 }
 
+static int64_t days_in_month(int64_t y, int64_t m)
+{
+    static const int8_t days[12] = {31, 28, 31, 30, 31, 30,
+                                    31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+    return days[m - 1] + (m == 2 && leap);
+}
+
 int ts_pg_time_parse(const char *text, size_t len, int64_t *out_us)
 {
     size_t n;
@@ -705,7 +714,8 @@ int ts_pg_time_parse(const char *text, size_t len, int64_t *out_us)
     h = two(text + 11);
     mi = two(text + 14);
     sec = two(text + 17);
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
+        mi > 59 || sec > 60)
         return -1;
     if (with_ms)
         ms = (text[20] - '0') * 100 + two(text + 21);
@@ -716,4 +726,17 @@ int ts_pg_time_parse(const char *text, size_t len, int64_t *out_us)
                1000000) +
               ms * 1000;
     return 0;
+}
+
+ts_pg_level ts_pg_level_parse(const char *s, size_t len)
+{
+    for (int i = TS_PGL_DEBUG; i < TS_PGL_COUNT; i++) {
+        const char *name = level_names[i];
+        if (strlen(name) == len && memcmp(name, s, len) == 0)
+            return (ts_pg_level)i;
+    }
+    /* DEBUG1..DEBUG5 in csvlog and jsonlog */
+    if (len == 6 && memcmp(s, "DEBUG", 5) == 0 && s[5] >= '1' && s[5] <= '5')
+        return TS_PGL_DEBUG;
+    return TS_PGL_NONE;
 }

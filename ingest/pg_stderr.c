@@ -1,11 +1,7 @@
 /* The PostgreSQL stderr log reader: bytes into entries, entries into events. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "ingest/ingest_internal.h"
 #include "trailseal/time.h"
@@ -15,9 +11,7 @@
  * PostgreSQL writes in one go after it. Records are exactly the source's
  * bytes and follow each other without gaps, so they add up to the input. */
 
-#define CHUNK ((size_t)1 << 20) /* bytes per read() */
 #define PEEK ((size_t)64 << 10) /* most of a line read to see where it goes */
-#define KEY_LINE_MAX 4096       /* bytes of the first line in the key */
 
 typedef struct pg_source {
     ts_source base;
@@ -25,16 +19,8 @@ typedef struct pg_source {
     char *config;
     ts_pg_prefix *prefix;
     int has_pid;
-    int fd;
-    int own_fd;
-    int eof;
-    int started;
     size_t limit; /* longest record */
-
-    ts_buf in; /* data[pos, len) is read and not yet returned */
-    size_t pos;
-    uint64_t offset; /* source offset of data[pos] */
-    uint64_t line;   /* line number of data[pos] */
+    ts_rbuf rb;   /* the input, read ahead */
 
     /* The line after the last record, already matched while deciding it
      * was not part of that record. */
@@ -56,92 +42,23 @@ typedef struct pg_source {
 
 static const char *data(const pg_source *src)
 {
-    return (const char *)src->in.data + src->pos;
+    return ts_rbuf_data(&src->rb);
 }
 
 static size_t avail(const pg_source *src)
 {
-    return src->in.len - src->pos;
+    return ts_rbuf_avail(&src->rb);
 }
 
-/* Reads more input after what is buffered. Returns 1 when it read some,
- * 0 at the end of input, a negative status on an error. Moves the buffered
- * bytes to the front, so callers keep offsets relative to pos. */
 static int fill(pg_source *src, ts_error *err)
 {
-    ssize_t n;
-    int rc;
-
-    if (src->eof)
-        return 0;
-    if (src->pos > 0 && src->in.size - src->in.len <= CHUNK) {
-        memmove(src->in.data, src->in.data + src->pos, avail(src));
-        src->in.len -= src->pos;
-        src->pos = 0;
-    }
-    rc = ts_buf_reserve(&src->in, CHUNK, err);
-    if (rc != 0) {
-        ts_error_prefix(err, "reading '%s': ", src->name);
-        return rc;
-    }
-    do {
-        n = read(src->fd, src->in.data + src->in.len, CHUNK);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return ts_error_set(err, TS_EIO, "reading '%s': %s", src->name,
-                            strerror(errno));
-    if (n == 0) {
-        src->eof = 1;
-        return 0;
-    }
-    src->in.len += (size_t)n;
-    return 1;
+    return ts_rbuf_fill(&src->rb, err);
 }
 
-/* Finds the end of the line that starts at rel (relative to pos): just past
- * its newline, or the end of input. Looks at no more than max bytes: returns
- * 1 with *end = rel + max when the line is longer, else 0; negative on an
- * error. */
 static int find_line(pg_source *src, size_t rel, size_t max, size_t *end,
                      ts_error *err)
 {
-    size_t scanned = rel;
-
-    for (;;) {
-        size_t lim = avail(src) - rel > max ? rel + max : avail(src);
-        const char *nl = NULL;
-        int rc;
-
-        if (lim > scanned)
-            nl = memchr(data(src) + scanned, '\n', lim - scanned);
-        if (nl != NULL) {
-            *end = (size_t)(nl - data(src)) + 1;
-            return 0;
-        }
-        scanned = lim;
-        if (lim == rel + max) {
-            *end = lim;
-            return 1;
-        }
-        rc = fill(src, err);
-        if (rc < 0)
-            return rc;
-        if (rc == 0) {
-            *end = avail(src);
-            return 0;
-        }
-    }
-}
-
-/* The length of a line's text: without its newline and a CR before it. */
-static size_t text_len(const char *s, size_t len)
-{
-    if (len > 0 && s[len - 1] == '\n') {
-        len--;
-        if (len > 0 && s[len - 1] == '\r')
-            len--;
-    }
-    return len;
+    return ts_rbuf_find_line(&src->rb, rel, max, end, err);
 }
 
 /* Whether the line at rel belongs to the record before it: a continuation
@@ -172,7 +89,7 @@ static int belongs(pg_source *src, size_t rel, size_t room, int parsed,
     if (first == '\t')
         return 1;
     matched = ts_pg_prefix_match(src->prefix, data(src) + rel,
-                                 text_len(data(src) + rel, *end - rel), &m);
+                                 ts_text_len(data(src) + rel, *end - rel), &m);
     if (matched && ts_pg_level_is_attached(m.level) &&
         (!src->has_pid || m.pid == pid))
         return 1;
@@ -186,31 +103,9 @@ static int belongs(pg_source *src, size_t rel, size_t room, int parsed,
     return 0;
 }
 
-static uint64_t count_lines(const char *s, size_t len)
-{
-    uint64_t n = 0;
-    const char *end = s + len;
-
-    while ((s = memchr(s, '\n', (size_t)(end - s))) != NULL) {
-        n++;
-        s++;
-    }
-    return n;
-}
-
-/* Hands out data[0, len) as the entry and moves past it. */
 static void emit(pg_source *src, size_t len, ts_entry *entry)
 {
-    entry->record = (const uint8_t *)data(src);
-    entry->record_len = len;
-    entry->position = src->offset;
-    entry->end_position = src->offset + len;
-    entry->line = src->line;
-    entry->end_line = src->line + count_lines(data(src), len);
-    entry->observed_us = ts_time_now();
-    src->pos += len;
-    src->offset += len;
-    src->line = entry->end_line;
+    ts_rbuf_emit(&src->rb, len, entry);
 }
 
 /* Lines of a record longer than the limit: pieces of at most the limit,
@@ -330,7 +225,7 @@ static void message_parts(pg_source *src, ts_event *ev, const char *rec,
     while (at < len) {
         const char *nl = memchr(rec + at, '\n', len - at);
         size_t end = nl != NULL ? (size_t)(nl - rec) + 1 : len;
-        size_t tlen = text_len(rec + at, end - at);
+        size_t tlen = ts_text_len(rec + at, end - at);
         const char *text = NULL;
         size_t n = 0;
         ts_pg_match m;
@@ -409,23 +304,12 @@ static void build_event(pg_source *src, ts_event *ev, const char *rec,
 {
     ts_arena arena;
     const char *msg;
-    size_t msg_len, need;
+    size_t msg_len;
 
-    /* Every string comes from the record once or twice (a value and what
-     * the message says about it): three times the record is enough, and
-     * reserving it up front keeps handed-out strings from moving. */
-    src->scratch.len = 0;
-    if (ts_size_mul(len, 3, &need) != 0 ||
-        ts_size_add(need, 1024, &need) != 0 ||
-        ts_buf_reserve(&src->scratch, need, NULL) != 0) {
-        /* the evidence is still sealed; only its meaning is lost */
-        ev->kind = TS_EVENT_UNPARSED;
-        ev->unparsed_reason = "record too large to parse in memory";
+    /* the evidence is still sealed when this fails; only its meaning is
+     * lost */
+    if (ts_pg_arena_for(&src->scratch, len, &arena, ev) != 0)
         return;
-    }
-    arena.data = (char *)src->scratch.data;
-    arena.len = 0;
-    arena.size = src->scratch.size;
 
     prefix_fields(ev, rec, head, &arena);
     message_parts(src, ev, rec, len, head, &arena, &msg, &msg_len);
@@ -448,7 +332,7 @@ static int pg_next(ts_source *base, ts_entry *entry, ts_event *ev,
     size_t end, next_end;
     int rc, matched, too_long = 0;
 
-    src->started = 1;
+    src->rb.started = 1;
     ts_event_init(ev);
     if (avail(src) == 0) {
         rc = fill(src, err);
@@ -473,7 +357,7 @@ static int pg_next(ts_source *base, ts_entry *entry, ts_event *ev,
             return rc;
         matched = ts_pg_prefix_match(
             src->prefix, data(src),
-            text_len(data(src), end > PEEK && rc == 1 ? PEEK : end), &head);
+            ts_text_len(data(src), end > PEEK && rc == 1 ? PEEK : end), &head);
         if (rc == 1) {
             src->cut = src->cut_midline = 1;
             src->cut_parsed = matched;
@@ -510,67 +394,13 @@ static int pg_next(ts_source *base, ts_entry *entry, ts_event *ev,
     return 1;
 }
 
-/* Skips forward by reading when the input cannot seek (a pipe). */
-static int skip_by_reading(pg_source *src, uint64_t skip, ts_error *err)
-{
-    while (skip > 0) {
-        int rc;
-        if (avail(src) == 0) {
-            rc = fill(src, err);
-            if (rc < 0)
-                return rc;
-            if (rc == 0)
-                return ts_error_set(err, TS_EINVAL,
-                                    "'%s': the saved position is past the "
-                                    "end of the input",
-                                    src->name);
-        }
-        size_t n = avail(src) < skip ? avail(src) : (size_t)skip;
-        src->pos += n;
-        skip -= n;
-    }
-    return 0;
-}
-
 static int pg_seek(ts_source *base, uint64_t position, uint64_t line,
                    ts_error *err)
 {
     pg_source *src = (pg_source *)base;
-    uint64_t skip;
-    struct stat st;
-    int rc = 0;
 
-    if (src->started || position < src->offset)
-        return ts_error_set(err, TS_EINVAL,
-                            "'%s': seek only forward, before reading",
-                            src->name);
-    skip = position - src->offset;
     src->ahead_valid = 0;
-    if (skip <= avail(src)) {
-        src->pos += (size_t)skip;
-    } else {
-        skip -= avail(src);
-        src->pos = src->in.len = 0;
-        if (fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode)) {
-            off_t cur = lseek(src->fd, 0, SEEK_CUR);
-            if (cur < 0 || (uint64_t)st.st_size < (uint64_t)cur ||
-                skip > (uint64_t)st.st_size - (uint64_t)cur)
-                return ts_error_set(err, TS_EINVAL,
-                                    "'%s': the saved position %llu is past "
-                                    "the end of the input",
-                                    src->name, (unsigned long long)position);
-            if (lseek(src->fd, (off_t)skip, SEEK_CUR) < 0)
-                return ts_error_set(err, TS_EIO, "seeking in '%s': %s",
-                                    src->name, strerror(errno));
-        } else {
-            rc = skip_by_reading(src, skip, err);
-        }
-    }
-    if (rc == 0) {
-        src->offset = position;
-        src->line = line;
-    }
-    return rc;
+    return ts_rbuf_seek(&src->rb, position, line, err);
 }
 
 static void pg_free(ts_source *base)
@@ -579,10 +409,8 @@ static void pg_free(ts_source *base)
 
     if (src == NULL)
         return;
-    if (src->own_fd && src->fd >= 0)
-        close(src->fd);
     ts_pg_prefix_free(src->prefix);
-    ts_buf_release(&src->in);
+    ts_rbuf_release(&src->rb);
     ts_buf_release(&src->scratch);
     free(src->name);
     free(src->config);
@@ -592,59 +420,45 @@ static void pg_free(ts_source *base)
 
 static const ts_source_ops pg_ops = {pg_next, pg_seek, pg_free};
 
-/* Hex SHA-256 of format NUL config NUL first line (up to 4096 bytes with
- * its newline), peeked now and kept buffered for next(). */
-static int compute_key(pg_source *src, ts_error *err)
-{
-    uint8_t digest[TS_SHA256_SIZE];
-    size_t end, flen = strlen(src->base.format), clen = strlen(src->config);
-    ts_buf key;
-    int rc;
-
-    rc = find_line(src, 0, KEY_LINE_MAX, &end, err);
-    if (rc < 0)
-        return rc;
-    ts_buf_init(&key, flen + clen + KEY_LINE_MAX + 8);
-    rc = ts_buf_append(&key, src->base.format, flen + 1, err);
-    if (rc == 0)
-        rc = ts_buf_append(&key, src->config, clen + 1, err);
-    if (rc == 0)
-        rc = ts_buf_append(&key, data(src), end, err);
-    if (rc == 0 && ts_sha256(key.data, key.len, digest) != 0)
-        rc = ts_error_set(err, TS_ECRYPTO, "hashing the source key failed");
-    if (rc == 0)
-        ts_hex_encode(digest, sizeof(digest), src->base.key);
-    ts_buf_release(&key);
-    return rc;
-}
-
 int ts_pg_stderr_open_fd(ts_source **out, const char *prefix, int fd,
                          int own_fd, const char *name, size_t record_limit,
                          ts_error *err)
 {
-    pg_source *src;
-    int rc, n;
-    size_t cap;
+    ts_input *in;
+    int rc;
 
     *out = NULL;
-    src = record_limit >= 2 ? calloc(1, sizeof(*src)) : NULL;
+    rc = ts_input_open_fd(&in, fd, own_fd, name, err);
+    if (rc != 0)
+        return rc;
+    return ts_pg_stderr_open_input(out, prefix, in, record_limit, err);
+}
+
+int ts_pg_stderr_open_input(ts_source **out, const char *prefix, ts_input *in,
+                            size_t record_limit, ts_error *err)
+{
+    const char *name = ts_input_name(in);
+    pg_source *src;
+    int rc, n;
+
+    *out = NULL;
+    src = record_limit >= 2 && prefix != NULL ? calloc(1, sizeof(*src)) : NULL;
     if (src == NULL) {
-        if (own_fd)
-            close(fd);
-        if (record_limit < 2)
-            return ts_error_set(err, TS_EINVAL, "record limit too small");
-        return ts_error_set(err, TS_ENOMEM, "out of memory opening '%s'", name);
+        if (prefix == NULL)
+            rc = ts_error_set(err, TS_EINVAL,
+                              "format 'pg-stderr' needs the server's "
+                              "log_line_prefix");
+        else if (record_limit < 2)
+            rc = ts_error_set(err, TS_EINVAL, "record limit too small");
+        else
+            rc = ts_error_set(err, TS_ENOMEM, "out of memory opening '%s'",
+                              name);
+        ts_input_free(in); /* name is gone from here on */
+        return rc;
     }
-    src->fd = fd;
-    src->own_fd = own_fd;
     src->limit = record_limit;
-    src->line = 1;
-    /* a record, the line after it being looked at, and a read */
-    cap = record_limit + PEEK + 2 * CHUNK + 64;
-    ts_buf_init(&src->in, cap);
     ts_buf_init(&src->scratch, 3 * record_limit + 4096);
-    /* input is never a NULL pointer, even before the first read */
-    rc = ts_buf_reserve(&src->in, CHUNK, err);
+    rc = ts_rbuf_init(&src->rb, in, record_limit, err);
     if (rc != 0)
         goto fail;
     src->base.ops = &pg_ops;
@@ -674,7 +488,8 @@ int ts_pg_stderr_open_fd(ts_source **out, const char *prefix, int fd,
     rc = ts_pg_prefix_compile(&src->prefix, prefix, err);
     if (rc == 0) {
         src->has_pid = ts_pg_prefix_has(src->prefix, TS_PGF_PID);
-        rc = compute_key(src, err);
+        rc = ts_rbuf_key(&src->rb, src->base.format, src->config, src->base.key,
+                         err);
     }
     if (rc != 0)
         goto fail;
@@ -688,23 +503,16 @@ fail:
 int ts_pg_stderr_open(ts_source **out, const char *prefix, const char *path,
                       ts_error *err)
 {
-    int fd;
+    ts_input *in;
+    int rc;
 
     *out = NULL;
     if (prefix == NULL)
         return ts_error_set(err, TS_EINVAL,
                             "format 'pg-stderr' needs the server's "
                             "log_line_prefix");
-    if (strcmp(path, "-") == 0)
-        return ts_pg_stderr_open_fd(out, prefix, STDIN_FILENO, 0, "-",
-                                    TS_PG_RECORD_LIMIT, err);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ts_error_set(err, TS_EIO, "cannot open '%s': %s", path,
-                            strerror(errno));
-#ifdef POSIX_FADV_SEQUENTIAL
-    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-#endif
-    return ts_pg_stderr_open_fd(out, prefix, fd, 1, path, TS_PG_RECORD_LIMIT,
-                                err);
+    rc = ts_input_open(&in, path, err);
+    if (rc != 0)
+        return rc;
+    return ts_pg_stderr_open_input(out, prefix, in, TS_PG_RECORD_LIMIT, err);
 }

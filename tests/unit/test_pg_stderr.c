@@ -889,7 +889,10 @@ static void test_open_errors(void **state)
         ts_source_open_file(&src, "pg-stderr", "%m\n", FIXTURE_M, &err),
         TS_EINVAL);
     assert_string_equal(formats[0], "pg-stderr");
-    assert_null(formats[1]);
+    assert_string_equal(formats[1], "pg-csvlog");
+    assert_string_equal(formats[2], "pg-jsonlog");
+    assert_string_equal(formats[3], "auto");
+    assert_null(formats[4]);
     ts_source_free(NULL);
 }
 
