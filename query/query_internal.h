@@ -28,9 +28,10 @@
     "lower(substr(e.object_name, instr(e.object_name, '.') + 1))"
 
 /* An event's outcome as SQL conditions over `events e`. */
-#define TS_QUERY_DENIED                                                        \
-    "(e.kind = 6 OR (e.kind = 7 AND coalesce(e.sqlstate IN"                    \
-    " ('42501', '28000', '28P01') OR e.message LIKE 'permission denied%', 0)))"
+#define TS_QUERY_DENIED_ERROR                                                  \
+    "(e.kind = 7 AND coalesce(e.sqlstate IN ('42501', '28000', '28P01')"       \
+    " OR e.message LIKE 'permission denied%', 0))"
+#define TS_QUERY_DENIED "(e.kind = 6 OR " TS_QUERY_DENIED_ERROR ")"
 #define TS_QUERY_ERROR                                                         \
     "(e.kind = 7 AND NOT coalesce(e.sqlstate IN ('42501', '28000', '28P01')"   \
     " OR e.message LIKE 'permission denied%', 0))"

@@ -178,22 +178,10 @@ static void add_equality(char *sql, int by, int driver)
     add_sql(sql, by_sql[by]);
 }
 
-/* Builds the statement for q. With text, the full-text index drives the
- * walk (rowid order) and each candidate is checked against the filters;
- * without, the driver's index (or SQLite's pick) does, and as every index
- * ends in seq the walk is already in order. */
-static void build_sql(char *sql, const ts_search_query *q, int has_text,
-                      int driver)
+/* Appends the conditions of q but its outcome to sql (after a WHERE). */
+static void add_conditions(char *sql, const ts_search_query *q, int has_text,
+                           int driver)
 {
-    const char *seq = has_text ? "events_fts.rowid" : "e.seq";
-
-    snprintf(sql, TS_SEARCH_SQL_MAX, "SELECT %s FROM ", TS_QUERY_ROW_COLUMNS);
-    if (has_text)
-        add_sql(sql, "events_fts CROSS JOIN events e"
-                     " ON e.seq = events_fts.rowid"
-                     " WHERE events_fts MATCH :text AND");
-    else
-        add_sql(sql, "events e WHERE");
     add_sql(sql, has_text ? " events_fts.rowid BETWEEN :lo AND :hi"
                           : " e.seq BETWEEN :lo AND :hi");
     if (q->object)
@@ -210,19 +198,50 @@ static void build_sql(char *sql, const ts_search_query *q, int has_text,
                 " AND e.source_id IN (SELECT id FROM sources"
                 " WHERE name = :source"
                 " OR substr(name, -length(:source) - 1) = '/' || :source)");
-    if (q->outcome == TS_OUTCOME_OK)
-        add_sql(sql, " AND " TS_QUERY_OK);
-    else if (q->outcome == TS_OUTCOME_ERROR)
-        add_sql(sql, " AND " TS_QUERY_ERROR);
-    else if (q->outcome == TS_OUTCOME_DENIED)
-        add_sql(sql, " AND " TS_QUERY_DENIED);
     if (q->since_us != INT64_MIN)
         add_sql(sql, " AND e.time_us >= :since");
     if (q->until_us != INT64_MAX)
         add_sql(sql, " AND e.time_us < :until");
-    add_sql(sql, " ORDER BY ");
-    add_sql(sql, seq);
-    add_sql(sql, q->oldest_first ? " LIMIT :limit" : " DESC LIMIT :limit");
+}
+
+/* Builds the statement for q. With text, the full-text index drives the
+ * walk (rowid order) and each candidate is checked against the filters;
+ * without, the driver's index (or SQLite's pick) does, and as every index
+ * ends in seq the walk is already in order. "Denied" is two kinds of
+ * event: two walks of the kind index, merged in order (UNION ALL with an
+ * ORDER BY streams), rather than every such event gathered and sorted. */
+static void build_sql(char *sql, const ts_search_query *q, int has_text,
+                      int driver)
+{
+    const char *order =
+        q->oldest_first ? " LIMIT :limit" : " DESC LIMIT :limit";
+
+    snprintf(sql, TS_SEARCH_SQL_MAX, "SELECT %s FROM ", TS_QUERY_ROW_COLUMNS);
+    if (has_text) {
+        add_sql(sql, "events_fts CROSS JOIN events e"
+                     " ON e.seq = events_fts.rowid"
+                     " WHERE events_fts MATCH :text AND");
+        add_conditions(sql, q, has_text, driver);
+    } else {
+        add_sql(sql, "events e WHERE");
+        add_conditions(sql, q, has_text, driver);
+    }
+    if (q->outcome == TS_OUTCOME_OK)
+        add_sql(sql, " AND " TS_QUERY_OK);
+    else if (q->outcome == TS_OUTCOME_ERROR)
+        add_sql(sql, " AND " TS_QUERY_ERROR);
+    else if (q->outcome == TS_OUTCOME_DENIED && has_text)
+        add_sql(sql, " AND " TS_QUERY_DENIED);
+    if (q->outcome == TS_OUTCOME_DENIED && !has_text) {
+        add_sql(sql, " AND e.kind = 6 UNION ALL SELECT " TS_QUERY_ROW_COLUMNS
+                     " FROM events e WHERE");
+        add_conditions(sql, q, has_text, driver);
+        add_sql(sql, " AND " TS_QUERY_DENIED_ERROR " ORDER BY 1");
+    } else {
+        add_sql(sql, " ORDER BY ");
+        add_sql(sql, has_text ? "events_fts.rowid" : "e.seq");
+    }
+    add_sql(sql, order);
 }
 
 /* Uppercases an ASCII command name into buf. */

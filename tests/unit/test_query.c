@@ -389,6 +389,12 @@ static void test_filters(void **state)
     ts_search_query_init(&q);
     q.outcome = TS_OUTCOME_DENIED;
     assert_int_equal(expect_rows(fx, &q, by_outcome, &v), 3);
+    q.oldest_first = 1; /* two walks merged, either way */
+    assert_int_equal(expect_rows(fx, &q, by_outcome, &v), 3);
+    q.limit = 2;
+    assert_int_equal(run(fx, &q), 0);
+    assert_int_equal(fx->got.n, 2);
+    q.oldest_first = 0;
     v = TS_OUTCOME_ERROR;
     q.outcome = TS_OUTCOME_ERROR;
     assert_int_equal(expect_rows(fx, &q, by_outcome, &v), 0);
