@@ -81,7 +81,7 @@ enum {
 };
 
 static const char *const by_sql[BY_COUNT] = {
-    "e.account = :account", TS_QUERY_OBJECT_TAIL " = :otail",
+    "e.account = :account", "e.object_table = :otail",
     "e.session_id = :session", "e.command = :command", "e.kind = :kind"};
 
 /* Index entries a probe reads per filter. */
@@ -119,20 +119,29 @@ static void bind_filters(sqlite3_stmt *st, const ts_search_query *q,
     ts_query_bind_int64(st, ":kind", q->kind);
 }
 
+/* How to walk: the index of one filter (BY_ANY: SQLite's choice), or
+ * several filters' indexes merged (INTERSECT of ordered, index-only walks)
+ * when each is common but they are rarer together. */
+typedef struct search_plan {
+    int driver;
+    unsigned merged; /* bit (1 << BY_x) per merged index; 0 = none */
+} search_plan;
+
 /* Without statistics SQLite cannot tell which of two equalities is rarer
  * ("bob" or "public.customers"), and walking the common one to find the
  * rare rows reads much of its index. So when several are given, read the
- * first TS_SEARCH_PROBE entries of each one's index in walk order and walk
- * the sparsest: the one with fewer entries in all, or whose probe reaches
- * furthest. *out is BY_ANY when there is no choice to make. */
-static int choose_driver(ts_store *store, const ts_search_query *q,
-                         const ts_query_object *object, const char *command,
-                         int64_t lo, int64_t hi, int *out, ts_error *err)
+ * first TS_SEARCH_PROBE entries of each one's index in walk order: a filter
+ * with fewer entries in all drives; otherwise the filters whose entries are
+ * sparse (less than one entry in two) are merged, or the sparsest drives. */
+static int choose_plan(ts_store *store, const ts_search_query *q,
+                       const ts_query_object *object, const char *command,
+                       int64_t lo, int64_t hi, search_plan *out, ts_error *err)
 {
-    int64_t best_count = INT64_MAX, best_reach = -1;
-    int n = 0, rc = 0;
+    int64_t count[BY_COUNT], reach[BY_COUNT], best_reach = -1;
+    int n = 0, n_sparse = 0, rc = 0;
 
-    *out = BY_ANY;
+    out->driver = BY_ANY;
+    out->merged = 0;
     for (int by = 0; by < BY_COUNT; by++)
         n += has_filter(q, by);
     for (int by = 0; rc == 0 && n > 1 && by < BY_COUNT; by++) {
@@ -142,9 +151,8 @@ static int choose_driver(ts_store *store, const ts_search_query *q,
             continue;
         snprintf(sql, sizeof(sql),
                  "SELECT count(*), max(seq) - min(seq) FROM (SELECT e.seq"
-                 " FROM events e WHERE %s%s AND e.seq BETWEEN :lo AND :hi"
+                 " FROM events e WHERE %s AND e.seq BETWEEN :lo AND :hi"
                  " ORDER BY e.seq %s LIMIT %d)",
-                 by == BY_OBJECT ? "e.object_name IS NOT NULL AND " : "",
                  by_sql[by], q->oldest_first ? "ASC" : "DESC", TS_SEARCH_PROBE);
         rc = ts_store_prepare(store, sql, &st, "searching", err);
         if (rc != 0)
@@ -153,21 +161,52 @@ static int choose_driver(ts_store *store, const ts_search_query *q,
         ts_query_bind_int64(st, ":lo", lo);
         ts_query_bind_int64(st, ":hi", hi);
         if (sqlite3_step(st) == SQLITE_ROW) {
-            int64_t count = sqlite3_column_int64(st, 0);
-            int64_t reach = sqlite3_column_int64(st, 1);
-            if (count < best_count ||
-                (count == TS_SEARCH_PROBE && best_count == count &&
-                 reach > best_reach)) {
-                best_count = count;
-                best_reach = reach;
-                *out = by;
+            count[by] = sqlite3_column_int64(st, 0);
+            reach[by] = sqlite3_column_int64(st, 1);
+            if (count[by] < TS_SEARCH_PROBE) {
+                if (out->driver == BY_ANY || count[by] < count[out->driver])
+                    out->driver = by;
+                best_reach = INT64_MAX;
+            } else if (reach[by] > best_reach) {
+                best_reach = reach[by];
+                out->driver = by;
             }
         } else {
             rc = ts_store_db_error(store, "searching", err);
         }
         sqlite3_finalize(st);
     }
+    if (rc != 0 || n < 2 || best_reach == INT64_MAX)
+        return rc;
+    for (int by = 0; by < BY_COUNT; by++) {
+        if (has_filter(q, by) && reach[by] > 2 * count[by]) {
+            out->merged |= 1u << by;
+            n_sparse++;
+        }
+    }
+    if (n_sparse < 2)
+        out->merged = 0;
     return rc;
+}
+
+/* The ordered INTERSECT of the merged filters' index walks: entry indexes
+ * only, read from the indexes alone. */
+static void build_merge_sql(char *sql, const ts_search_query *q,
+                            unsigned merged)
+{
+    int first = 1;
+
+    sql[0] = '\0';
+    for (int by = 0; by < BY_COUNT; by++) {
+        if (!(merged & (1u << by)))
+            continue;
+        add_sql(sql, first ? "SELECT e.seq FROM events e WHERE "
+                           : " INTERSECT SELECT e.seq FROM events e WHERE ");
+        add_sql(sql, by_sql[by]);
+        add_sql(sql, " AND e.seq BETWEEN :lo AND :hi");
+        first = 0;
+    }
+    add_sql(sql, q->oldest_first ? " ORDER BY 1" : " ORDER BY 1 DESC");
 }
 
 /* Appends the equality for `by`; a unary + keeps SQLite from walking its
@@ -184,8 +223,6 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
 {
     add_sql(sql, has_text ? " events_fts.rowid BETWEEN :lo AND :hi"
                           : " e.seq BETWEEN :lo AND :hi");
-    if (q->object)
-        add_sql(sql, " AND e.object_name IS NOT NULL");
     for (int by = 0; by < BY_COUNT; by++)
         if (has_filter(q, by))
             add_equality(sql, by, driver);
@@ -244,6 +281,36 @@ static void build_sql(char *sql, const ts_search_query *q, int has_text,
     add_sql(sql, order);
 }
 
+/* Checks one entry, found by the merged walk, against all of q. */
+static void build_row_sql(char *sql, const ts_search_query *q)
+{
+    snprintf(sql, TS_SEARCH_SQL_MAX,
+             "SELECT %s FROM events e WHERE e.seq = :seq AND",
+             TS_QUERY_ROW_COLUMNS);
+    add_conditions(sql, q, 0, BY_ANY);
+    if (q->outcome == TS_OUTCOME_OK)
+        add_sql(sql, " AND " TS_QUERY_OK);
+    else if (q->outcome == TS_OUTCOME_ERROR)
+        add_sql(sql, " AND " TS_QUERY_ERROR);
+    else if (q->outcome == TS_OUTCOME_DENIED)
+        add_sql(sql, " AND " TS_QUERY_DENIED);
+}
+
+static void bind_all(sqlite3_stmt *st, const ts_search_query *q,
+                     const ts_query_object *object, const char *command,
+                     const ts_buf *fts, int64_t lo, int64_t hi)
+{
+    if (fts->len > 0)
+        ts_query_bind_text(st, ":text", (const char *)fts->data);
+    ts_query_bind_int64(st, ":lo", lo);
+    ts_query_bind_int64(st, ":hi", hi);
+    bind_filters(st, q, object, command);
+    ts_query_bind_int64(st, ":since", q->since_us);
+    ts_query_bind_int64(st, ":until", q->until_us);
+    ts_query_bind_int64(st, ":limit",
+                        q->limit ? (int64_t)q->limit : TS_SEARCH_DEFAULT_LIMIT);
+}
+
 /* Uppercases an ASCII command name into buf. */
 static int upper_command(const char *command, char *buf, size_t size,
                          ts_error *err)
@@ -268,7 +335,10 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     ts_query_object object;
     ts_buf fts;
     size_t n = 0;
-    int rc = 0, step = SQLITE_DONE, driver = BY_ANY;
+    size_t limit = q->limit ? q->limit : TS_SEARCH_DEFAULT_LIMIT;
+    sqlite3_stmt *seqs = NULL;
+    search_plan plan = {BY_ANY, 0};
+    int rc = 0, step = SQLITE_DONE;
 
     if (out_n)
         *out_n = 0;
@@ -298,25 +368,38 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
         goto cleanup;
 
     if (!has_text)
-        rc = choose_driver(store, q, &object, command, lo, hi, &driver, err);
+        rc = choose_plan(store, q, &object, command, lo, hi, &plan, err);
     if (rc != 0)
         goto cleanup;
-    build_sql(sql, q, has_text, driver);
-    rc = ts_store_prepare(store, sql, &st, "searching", err);
+    if (plan.merged) {
+        build_merge_sql(sql, q, plan.merged);
+        rc = ts_store_prepare(store, sql, &seqs, "searching", err);
+        build_row_sql(sql, q);
+    } else {
+        build_sql(sql, q, has_text, plan.driver);
+    }
+    if (rc == 0)
+        rc = ts_store_prepare(store, sql, &st, "searching", err);
     if (rc != 0)
         goto cleanup;
-    if (has_text)
-        ts_query_bind_text(st, ":text", (const char *)fts.data);
-    ts_query_bind_int64(st, ":lo", lo);
-    ts_query_bind_int64(st, ":hi", hi);
-    bind_filters(st, q, &object, command);
-    ts_query_bind_int64(st, ":since", q->since_us);
-    ts_query_bind_int64(st, ":until", q->until_us);
-    ts_query_bind_int64(st, ":limit",
-                        q->limit ? (int64_t)q->limit : TS_SEARCH_DEFAULT_LIMIT);
+    bind_all(st, q, &object, command, &fts, lo, hi);
+    if (seqs != NULL)
+        bind_all(seqs, q, &object, command, &fts, lo, hi);
 
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    for (;;) {
         ts_search_row row;
+        if (seqs != NULL) {
+            /* Next entry of the merged walk, then check it whole. */
+            if (n >= limit || (step = sqlite3_step(seqs)) != SQLITE_ROW)
+                break;
+            sqlite3_reset(st);
+            ts_query_bind_int64(st, ":seq", sqlite3_column_int64(seqs, 0));
+        }
+        step = sqlite3_step(st);
+        if (step == SQLITE_DONE && seqs != NULL)
+            continue;
+        if (step != SQLITE_ROW)
+            break;
         ts_query_read_row(st, &row);
         n++;
         if (fn(ctx, &row) != 0) {
@@ -324,11 +407,12 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
             break;
         }
     }
-    if (step != SQLITE_DONE)
+    if (step != SQLITE_DONE && step != SQLITE_ROW)
         rc = ts_store_db_error(store, "searching", err);
 
 cleanup:
     sqlite3_finalize(st);
+    sqlite3_finalize(seqs);
     ts_buf_release(&fts);
     if (out_n)
         *out_n = n;

@@ -163,12 +163,13 @@ static int setup_common(void **state, int generated)
     ts_error_clear(&err);
     assert_int_equal(ts_store_create(&fx->store, fx->path, &err), 0);
     if (generated) {
-        /* 3000 audit records one second apart, accounts and tables in
-         * turn: more than two span buckets. */
-        size_t size = 3000 * 256, len = 0;
+        /* 6000 audit records one second apart, accounts and tables in
+         * turn: several span buckets, and indexes long enough for the
+         * search planner's probes to matter. */
+        size_t size = 6000 * 256, len = 0;
         char *text = malloc(size);
         assert_non_null(text);
-        for (int i = 0; i < 3000; i++) {
+        for (int i = 0; i < 6000; i++) {
             int n = snprintf(
                 text + len, size - len,
                 "2026-08-01 %02d:%02d:%02d.000 UTC [%d] u%d@db/app 1.2.3.4(9)"
@@ -629,7 +630,7 @@ static void test_paging(void **state)
     fixture *fx = *state;
     ts_search_query q;
 
-    assert_int_equal(fx->all.n, 3000);
+    assert_int_equal(fx->all.n, 6000);
     for (int order = 0; order < 2; order++) {
         size_t seen = 0;
         ts_search_query_init(&q);
@@ -639,14 +640,14 @@ static void test_paging(void **state)
         for (;;) {
             assert_int_equal(run(fx, &q), 0);
             for (size_t i = 0; i < fx->got.n; i++, seen++) {
-                size_t k = order ? 1 + 3 * seen : 2998 - 3 * seen;
+                size_t k = order ? 1 + 3 * seen : 5998 - 3 * seen;
                 assert_int_equal(fx->got.v[i].r.entry_index, k);
             }
             if (fx->got.n < q.limit)
                 break;
             q.after = (int64_t)fx->got.v[fx->got.n - 1].r.entry_index;
         }
-        assert_int_equal(seen, 1000);
+        assert_int_equal(seen, 2000);
     }
     /* Text search pages the same way. */
     ts_search_query_init(&q);
@@ -657,6 +658,48 @@ static void test_paging(void **state)
     assert_int_equal(fx->got.n, 250);
     assert_int_equal(fx->got.v[0].r.entry_index, 1998);
     assert_int_equal(fx->got.v[249].r.entry_index, 1998 - 5 * 249);
+}
+
+static int by_u1_t3(const ts_search_row *r, const void *arg)
+{
+    (void)arg;
+    return eq(r->account, "u1") && eq(r->object_name, "public.t3");
+}
+
+/* Two common filters, rarer together: the planner merges their index
+ * walks; the rows, their order and paging are as a scan says. */
+static void test_merged_walk(void **state)
+{
+    fixture *fx = *state;
+    ts_search_query q;
+
+    for (int order = 0; order < 2; order++) {
+        ts_search_query_init(&q);
+        q.oldest_first = order;
+        q.account = "u1";
+        q.object = "T3";
+        assert_int_equal(expect_rows(fx, &q, by_u1_t3, NULL), 400);
+        /* A page, then the next one from its last row. */
+        q.limit = 150;
+        assert_int_equal(run(fx, &q), 0);
+        assert_int_equal(fx->got.n, 150);
+        uint64_t last = fx->got.v[149].r.entry_index;
+        q.after = (int64_t)last;
+        assert_int_equal(run(fx, &q), 0);
+        assert_int_equal(fx->got.n, 150);
+        assert_int_equal(fx->got.v[0].r.entry_index,
+                         order ? last + 15 : last - 15);
+        /* A row filter on top of the merged walk. */
+        ts_search_query_init(&q);
+        q.oldest_first = order;
+        q.account = "u1";
+        q.object = "public.t3";
+        q.kind = TS_EVENT_AUDIT;
+        q.until_us = at("2026-08-01 00:10:00");
+        q.limit = 1000;
+        assert_int_equal(run(fx, &q), 0);
+        assert_int_equal(fx->got.n, 40); /* 600 s, one in 15 */
+    }
 }
 
 /* Time ranges over several span buckets agree with a scan. */
@@ -904,6 +947,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_who, setup_logs, teardown),
         cmocka_unit_test_setup_teardown(test_paging, setup_generated, teardown),
         cmocka_unit_test_setup_teardown(test_spans, setup_generated, teardown),
+        cmocka_unit_test_setup_teardown(test_merged_walk, setup_generated,
+                                        teardown),
         cmocka_unit_test(test_time_periods),
         cmocka_unit_test(test_output),
     };
