@@ -702,6 +702,84 @@ static void test_merged_walk(void **state)
     }
 }
 
+static int by_time_then_seq(const void *a, const void *b)
+{
+    const row_copy *x = a, *y = b;
+    if (x->r.time_us != y->r.time_us)
+        return x->r.time_us < y->r.time_us ? -1 : 1;
+    return x->r.entry_index < y->r.entry_index ? -1 : 1;
+}
+
+/* A second source whose times interleave with the first: the timeline
+ * pages through one account in time order across both, whatever the page
+ * size, with and without a period. */
+static void test_timeline_paging(void **state)
+{
+    fixture *fx = *state;
+    size_t size = 500 * 256, len = 0;
+    char *text = malloc(size), log[160];
+    ts_search_query sq;
+    ts_timeline_query q;
+    rows want;
+    ts_error err;
+
+    assert_non_null(text);
+    for (int i = 0; i < 500; i++) {
+        int t = i * 7, n;
+        n = snprintf(text + len, size - len,
+                     "2026-08-01 %02d:%02d:%02d.500 UTC [300] u1@db/app "
+                     "1.2.3.4(9) 6a000001.1 00000 LOG:  AUDIT: SESSION,%d,1,"
+                     "WRITE,UPDATE,TABLE,public.t9,UPDATE public.t9 SET x = "
+                     "1;,<none>\n",
+                     t / 3600, t / 60 % 60, t % 60, i + 1);
+        assert_true(n > 0 && (size_t)n < size - len);
+        len += (size_t)n;
+    }
+    snprintf(log, sizeof(log), "%s/second.log", fx->dir);
+    write_file(log, text, len);
+    free(text);
+    ingest(fx->store, log);
+
+    rows_init(&want);
+    ts_search_query_init(&sq);
+    sq.account = "u1";
+    sq.limit = MAX_ROWS;
+    ts_error_clear(&err);
+    assert_int_equal(ts_search(fx->store, &sq, collect, &want, NULL, &err), 0);
+    assert_int_equal(want.n, 2500);
+    qsort(want.v, want.n, sizeof(want.v[0]), by_time_then_seq);
+
+    for (int pass = 0; pass < 3; pass++) {
+        static const size_t limits[] = {97, 1000, 3000};
+        size_t seen = 0, first = 0, last = want.n;
+        ts_timeline_query_init(&q);
+        q.account = "u1";
+        q.limit = limits[pass];
+        if (pass == 1) {
+            q.since_us = at("2026-08-01 00:20:00");
+            q.until_us = at("2026-08-01 00:40:00");
+            while (want.v[first].r.time_us < q.since_us)
+                first++;
+            for (last = first;
+                 last < want.n && want.v[last].r.time_us < q.until_us; last++)
+                ;
+        }
+        for (;;) {
+            rows_clear(&fx->got);
+            assert_int_equal(
+                ts_timeline(fx->store, &q, collect, &fx->got, NULL, &err), 0);
+            for (size_t i = 0; i < fx->got.n; i++, seen++)
+                assert_int_equal(fx->got.v[i].r.entry_index,
+                                 want.v[first + seen].r.entry_index);
+            if (fx->got.n < q.limit)
+                break;
+            q.after = (int64_t)fx->got.v[fx->got.n - 1].r.entry_index;
+        }
+        assert_int_equal(seen, last - first);
+    }
+    rows_free(&want);
+}
+
 /* Time ranges over several span buckets agree with a scan. */
 static void test_spans(void **state)
 {
@@ -947,6 +1025,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_who, setup_logs, teardown),
         cmocka_unit_test_setup_teardown(test_paging, setup_generated, teardown),
         cmocka_unit_test_setup_teardown(test_spans, setup_generated, teardown),
+        cmocka_unit_test_setup_teardown(test_timeline_paging, setup_generated,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_merged_walk, setup_generated,
                                         teardown),
         cmocka_unit_test(test_time_periods),
