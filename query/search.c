@@ -1,5 +1,6 @@
 /* Search: full text and filters over the index, in entry order, walking
  * an index or the full-text doclists in that order so LIMIT stops early. */
+#include <assert.h>
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,12 +24,14 @@ void ts_search_query_init(ts_search_query *q)
     q->after = -1;
 }
 
-/* Appends a fixed piece of SQL: values are always bound, never pasted. */
+/* Appends a fixed piece of SQL: values are always bound, never pasted, so
+ * the longest statement is known and fits. */
 static void add_sql(char *sql, const char *piece)
 {
     size_t len = strlen(sql);
     int n = snprintf(sql + len, TS_SEARCH_SQL_MAX - len, "%s", piece);
 
+    assert(n >= 0 && (size_t)n < TS_SEARCH_SQL_MAX - len);
     (void)n;
 }
 
