@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "store/store_internal.h" /* the connection, to watch plans */
 #include "trailseal/trailseal.h"
 
 #define PREFIX "%m [%p] %q%u@%d/%a %r %c %e "
@@ -780,6 +781,90 @@ static void test_timeline_paging(void **state)
     rows_free(&want);
 }
 
+/* What the statements a query ran did: sorts and full-scan steps. */
+typedef struct plan_stats {
+    int sorts, fullscan_steps, statements;
+} plan_stats;
+
+static int watch(unsigned type, void *ctx, void *p, void *x)
+{
+    plan_stats *ps = ctx;
+    sqlite3_stmt *st = p;
+
+    (void)x;
+    if (type == SQLITE_TRACE_PROFILE) {
+        ps->statements++;
+        ps->sorts += sqlite3_stmt_status(st, SQLITE_STMTSTATUS_SORT, 1);
+        ps->fullscan_steps +=
+            sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
+    }
+    return 0;
+}
+
+/* The common searches walk an index in order: no statement sorts, none
+ * scans a table, and LIMIT stops the walk (checked with SQLite's own
+ * counters, as EXPLAIN QUERY PLAN would show). */
+static void test_plans(void **state)
+{
+    static const char *const accounts[] = {"u1", NULL, "u1", NULL, NULL};
+    static const char *const objects[] = {NULL, "t3", "public.t3", NULL, NULL};
+    static const char *const commands[] = {NULL, NULL, NULL, "select", NULL};
+    static const char *const sessions[] = {NULL, NULL, NULL, NULL,
+                                           "6a000000.3"};
+    fixture *fx = *state;
+    sqlite3 *db = ts_store_sqlite(fx->store);
+    ts_search_query q;
+    plan_stats ps;
+
+    for (size_t i = 0; i < 5; i++) {
+        for (int order = 0; order < 2; order++) {
+            memset(&ps, 0, sizeof(ps));
+            sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, watch, &ps);
+            ts_search_query_init(&q);
+            q.oldest_first = order;
+            q.account = accounts[i];
+            q.object = objects[i];
+            q.command = commands[i];
+            q.session_id = sessions[i];
+            q.limit = 20;
+            assert_int_equal(run(fx, &q), 0);
+            sqlite3_trace_v2(db, 0, NULL, NULL);
+            assert_int_equal(fx->got.n, 20);
+            assert_true(ps.statements > 0);
+            assert_int_equal(ps.sorts, 0);
+            assert_int_equal(ps.fullscan_steps, 0);
+        }
+    }
+    /* Full text with a filter and a period: no sort either. */
+    memset(&ps, 0, sizeof(ps));
+    sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, watch, &ps);
+    ts_search_query_init(&q);
+    q.text = "t3";
+    q.account = "u2";
+    q.since_us = at("2026-08-01 00:30:00");
+    q.limit = 20;
+    assert_int_equal(run(fx, &q), 0);
+    sqlite3_trace_v2(db, 0, NULL, NULL);
+    assert_int_equal(fx->got.n, 20);
+    assert_int_equal(ps.sorts, 0);
+
+    /* The counters do count: a timeline sorts (a page of rows). */
+    {
+        ts_timeline_query t;
+        ts_error err;
+        memset(&ps, 0, sizeof(ps));
+        sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, watch, &ps);
+        ts_timeline_query_init(&t);
+        t.account = "u0";
+        t.limit = 20;
+        rows_clear(&fx->got);
+        assert_int_equal(
+            ts_timeline(fx->store, &t, collect, &fx->got, NULL, &err), 0);
+        sqlite3_trace_v2(db, 0, NULL, NULL);
+        assert_true(ps.sorts > 0);
+    }
+}
+
 /* Time ranges over several span buckets agree with a scan. */
 static void test_spans(void **state)
 {
@@ -1027,6 +1112,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_spans, setup_generated, teardown),
         cmocka_unit_test_setup_teardown(test_timeline_paging, setup_generated,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_plans, setup_generated, teardown),
         cmocka_unit_test_setup_teardown(test_merged_walk, setup_generated,
                                         teardown),
         cmocka_unit_test(test_time_periods),
