@@ -82,6 +82,9 @@ CREATE TABLE IF NOT EXISTS event_spans (
 );
 
 -- Full text over what people search for: statement text, object, message.
+-- An audit event's message is its pgAudit record, which repeats the
+-- statement: store/index.c indexes it for every kind of event but audit,
+-- halving the full-text index (its content is still in events.message).
 CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
     statement, object_name, message,
     content='events', content_rowid='seq');

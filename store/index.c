@@ -269,7 +269,8 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
         sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
         bind_text(st, 2, ev->statement ? ev->statement : ev->query);
         bind_text(st, 3, ev->object_name);
-        bind_text(st, 4, ev->message);
+        /* A pgAudit record repeats the statement indexed beside it. */
+        bind_text(st, 4, ev->kind == TS_EVENT_AUDIT ? NULL : ev->message);
         rc = step_reset(w, st, "indexing full text", err);
     }
     if (rc == 0)
