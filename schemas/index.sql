@@ -128,8 +128,7 @@ SELECT e.seq AS entry_index,
        e.session_id, e.pid, e.account, e.database, e.application,
        e.client_host, e.severity, e.sqlstate, e.message, e.detail, e.query,
        e.audit_type, e.statement_id, e.substatement_id, e.audit_class,
-       e.command, e.object_type, e.object_name, e.object_table, e.statement,
-       e.parameter,
+       e.command, e.object_type, e.object_name, e.statement, e.parameter,
        e.tls_protocol, e.tls_cipher, e.session_duration_us, e.unparsed_reason
 FROM events e
 JOIN event_kinds k ON k.kind = e.kind
