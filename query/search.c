@@ -12,6 +12,8 @@
 
 #define TS_SEARCH_SQL_MAX 4096
 #define TS_SEARCH_TEXT_MAX 4096
+/* Longest text a person may type: quoted, it still fits the above. */
+#define TS_SEARCH_INPUT_MAX 1024
 #define TS_SEARCH_COMMAND_MAX 64
 #define TS_SEARCH_DEFAULT_LIMIT 100
 
@@ -352,15 +354,20 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
         rc = ts_query_object_parse(&object, q->object, err);
     if (rc == 0 && q->command)
         rc = upper_command(q->command, command, sizeof(command), err);
+    if (rc == 0 && has_text && strlen(q->text) > TS_SEARCH_INPUT_MAX)
+        rc = ts_error_set(err, TS_EINVAL, "search text is longer than %d bytes",
+                          TS_SEARCH_INPUT_MAX);
     if (rc == 0 && has_text)
         rc = ts_query_fts_text(q->text, &fts, err);
     if (rc == 0 && has_text)
         rc = ts_query_fts_check(store, q->text, (const char *)fts.data, err);
     if (rc == 0 && q->after >= 0) {
-        if (q->oldest_first)
+        if (!q->oldest_first)
+            hi = q->after - 1;
+        else if (q->after < INT64_MAX)
             lo = q->after + 1;
         else
-            hi = q->after - 1;
+            hi = -1; /* nothing comes after the last possible entry */
     }
     if (rc == 0)
         rc = ts_query_narrow_by_time(store, q->since_us, q->until_us, &lo, &hi,

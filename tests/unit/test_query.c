@@ -553,6 +553,21 @@ static void test_errors(void **state)
         assert_null(strstr(err.msg, "SQL"));
         assert_null(strchr(err.msg, '\n'));
     }
+    {
+        char long_text[2000];
+        memset(long_text, 'a', sizeof(long_text) - 1);
+        long_text[sizeof(long_text) - 1] = '\0';
+        ts_search_query_init(&q);
+        q.text = long_text;
+        assert_int_equal(
+            ts_search(fx->store, &q, collect, &fx->got, NULL, &err), TS_EINVAL);
+        assert_non_null(strstr(err.msg, "longer than"));
+        q.oldest_first = 1;
+        q.text = NULL;
+        q.after = INT64_MAX;
+        assert_int_equal(run(fx, &q), 0);
+        assert_int_equal(fx->got.n, 0);
+    }
     ts_search_query_init(&q);
     q.object = "";
     assert_int_equal(ts_search(fx->store, &q, collect, &fx->got, NULL, &err),
