@@ -74,20 +74,23 @@ static int narrow_by_session(ts_store *store, const char *session_id,
 }
 
 /* The filters an index serves, each an equality on one index's leading
- * column: SQLite walks one of them and checks the others row by row. */
+ * column, and the full-text index (BY_TEXT, only ever merged). */
 enum {
     BY_ACCOUNT,
     BY_OBJECT,
     BY_SESSION,
     BY_COMMAND,
     BY_KIND,
+    BY_DATABASE,
     BY_COUNT,
+    BY_TEXT = BY_COUNT,
     BY_ANY = -1
 };
 
 static const char *const by_sql[BY_COUNT] = {
-    "e.account = :account", "e.object_table = :otail",
-    "e.session_id = :session", "e.command = :command", "e.kind = :kind"};
+    "e.account = :account",    "e.object_table = :otail",
+    "e.session_id = :session", "e.command = :command",
+    "e.kind = :kind",          "e.database = :database"};
 
 /* Index entries a probe reads per filter. */
 #define TS_SEARCH_PROBE 1000
@@ -103,6 +106,8 @@ static int has_filter(const ts_search_query *q, int by)
         return q->session_id != NULL;
     case BY_COMMAND:
         return q->command != NULL;
+    case BY_DATABASE:
+        return q->database != NULL;
     default:
         return q->kind >= 0;
     }
@@ -124,93 +129,115 @@ static void bind_filters(sqlite3_stmt *st, const ts_search_query *q,
     ts_query_bind_int64(st, ":kind", q->kind);
 }
 
-/* How to walk: the index of one filter (BY_ANY: SQLite's choice), or
- * several filters' indexes merged (INTERSECT of ordered, index-only walks)
- * when each is common but they are rarer together. */
+/* How to walk: the index of one filter (BY_ANY: SQLite's choice, or the
+ * full-text index when there is text), or several indexes merged (an
+ * INTERSECT of ordered walks that read the indexes alone) when each is
+ * common but they are rarer together. */
 typedef struct search_plan {
     int driver;
     unsigned merged; /* bit (1 << BY_x) per merged index; 0 = none */
 } search_plan;
 
+/* Reads the first TS_SEARCH_PROBE entries of filter `by`'s index in walk
+ * order: how many there are and how far apart the first and last lie. */
+static int probe(ts_store *store, const ts_search_query *q, int by,
+                 const ts_query_object *object, const char *command, int64_t lo,
+                 int64_t hi, int64_t *count, int64_t *reach, ts_error *err)
+{
+    char sql[512];
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*), max(seq) - min(seq) FROM (SELECT e.seq"
+             " FROM events e WHERE %s AND e.seq BETWEEN :lo AND :hi"
+             " ORDER BY e.seq %s LIMIT %d)",
+             by_sql[by], q->oldest_first ? "ASC" : "DESC", TS_SEARCH_PROBE);
+    rc = ts_store_prepare(store, sql, &st, "searching", err);
+    if (rc != 0)
+        return rc;
+    bind_filters(st, q, object, command);
+    ts_query_bind_int64(st, ":lo", lo);
+    ts_query_bind_int64(st, ":hi", hi);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *count = sqlite3_column_int64(st, 0);
+        *reach = sqlite3_column_int64(st, 1);
+    } else {
+        rc = ts_store_db_error(store, "searching", err);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* Without statistics SQLite cannot tell which of two equalities is rarer
  * ("bob" or "public.customers"), and walking the common one to find the
- * rare rows reads much of its index. So when several are given, read the
- * first TS_SEARCH_PROBE entries of each one's index in walk order: a filter
- * with fewer entries in all drives; otherwise the filters whose entries are
- * sparse (less than one entry in two) are merged, or the sparsest drives. */
-static int choose_plan(ts_store *store, const ts_search_query *q,
+ * rare rows looks up much of the table. So probe each filter's index: a
+ * filter with fewer than TS_SEARCH_PROBE entries in all drives; else the
+ * sparse ones (less than one entry in two) are merged, with the full-text
+ * index when there is text; else the sparsest drives. */
+static int choose_plan(ts_store *store, const ts_search_query *q, int has_text,
                        const ts_query_object *object, const char *command,
                        int64_t lo, int64_t hi, search_plan *out, ts_error *err)
 {
-    int64_t count[BY_COUNT], reach[BY_COUNT], best_reach = -1;
-    int n = 0, n_sparse = 0, rc = 0;
+    int64_t count = 0, reach = 0, best_reach = -1, best_count = INT64_MAX;
+    unsigned sparse = 0;
+    int n = 0, rc = 0;
 
     out->driver = BY_ANY;
     out->merged = 0;
     for (int by = 0; by < BY_COUNT; by++)
         n += has_filter(q, by);
-    for (int by = 0; rc == 0 && n > 1 && by < BY_COUNT; by++) {
-        char sql[512];
-        sqlite3_stmt *st = NULL;
+    if (n + has_text < 2)
+        return 0;
+    for (int by = 0; rc == 0 && by < BY_COUNT; by++) {
         if (!has_filter(q, by))
             continue;
-        snprintf(sql, sizeof(sql),
-                 "SELECT count(*), max(seq) - min(seq) FROM (SELECT e.seq"
-                 " FROM events e WHERE %s AND e.seq BETWEEN :lo AND :hi"
-                 " ORDER BY e.seq %s LIMIT %d)",
-                 by_sql[by], q->oldest_first ? "ASC" : "DESC", TS_SEARCH_PROBE);
-        rc = ts_store_prepare(store, sql, &st, "searching", err);
+        rc = probe(store, q, by, object, command, lo, hi, &count, &reach, err);
         if (rc != 0)
             break;
-        bind_filters(st, q, object, command);
-        ts_query_bind_int64(st, ":lo", lo);
-        ts_query_bind_int64(st, ":hi", hi);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            count[by] = sqlite3_column_int64(st, 0);
-            reach[by] = sqlite3_column_int64(st, 1);
-            if (count[by] < TS_SEARCH_PROBE) {
-                if (out->driver == BY_ANY || count[by] < count[out->driver])
-                    out->driver = by;
-                best_reach = INT64_MAX;
-            } else if (reach[by] > best_reach) {
-                best_reach = reach[by];
-                out->driver = by;
-            }
-        } else {
-            rc = ts_store_db_error(store, "searching", err);
+        if (count < TS_SEARCH_PROBE || reach > 2 * count)
+            sparse |= 1u << by;
+        if (count < best_count ||
+            (count == best_count && count == TS_SEARCH_PROBE &&
+             reach > best_reach)) {
+            best_count = count;
+            best_reach = reach;
+            out->driver = by;
         }
-        sqlite3_finalize(st);
     }
-    if (rc != 0 || n < 2 || best_reach == INT64_MAX)
+    if (rc != 0)
         return rc;
-    for (int by = 0; by < BY_COUNT; by++) {
-        if (has_filter(q, by) && reach[by] > 2 * count[by]) {
-            out->merged |= 1u << by;
-            n_sparse++;
-        }
+    if (has_text) {
+        /* Every candidate the full-text walk yields would cost a table
+         * lookup to check; merged with the sparse filters' indexes, only
+         * the rows that pass them all do. */
+        out->driver = BY_ANY;
+        if (sparse != 0)
+            out->merged = sparse | 1u << BY_TEXT;
+    } else if (best_count >= TS_SEARCH_PROBE && (sparse & (sparse - 1)) != 0) {
+        out->driver = BY_ANY;
+        out->merged = sparse;
     }
-    if (n_sparse < 2)
-        out->merged = 0;
-    return rc;
+    return 0;
 }
 
-/* The ordered INTERSECT of the merged filters' index walks: entry indexes
- * only, read from the indexes alone. */
+/* The ordered INTERSECT of the merged indexes' walks: entry indexes only,
+ * read from the indexes alone. */
 static void build_merge_sql(char *sql, const ts_search_query *q,
                             unsigned merged)
 {
-    int first = 1;
-
     sql[0] = '\0';
+    if (merged & (1u << BY_TEXT))
+        add_sql(sql, "SELECT rowid FROM events_fts WHERE events_fts MATCH"
+                     " :text AND rowid BETWEEN :lo AND :hi INTERSECT ");
     for (int by = 0; by < BY_COUNT; by++) {
         if (!(merged & (1u << by)))
             continue;
-        add_sql(sql, first ? "SELECT e.seq FROM events e WHERE "
-                           : " INTERSECT SELECT e.seq FROM events e WHERE ");
+        add_sql(sql, "SELECT e.seq FROM events e WHERE ");
         add_sql(sql, by_sql[by]);
-        add_sql(sql, " AND e.seq BETWEEN :lo AND :hi");
-        first = 0;
+        add_sql(sql, " AND e.seq BETWEEN :lo AND :hi INTERSECT ");
     }
+    sql[strlen(sql) - strlen(" INTERSECT ")] = '\0';
     add_sql(sql, q->oldest_first ? " ORDER BY 1" : " ORDER BY 1 DESC");
 }
 
@@ -233,8 +260,6 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
             add_equality(sql, by, driver);
     if (q->object && strchr(q->object, '.'))
         add_sql(sql, " AND lower(e.object_name) = :ofull");
-    if (q->database)
-        add_sql(sql, " AND e.database = :database");
     if (q->source)
         add_sql(sql,
                 " AND e.source_id IN (SELECT id FROM sources"
@@ -377,8 +402,7 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     if (rc != 0 || lo > hi)
         goto cleanup;
 
-    if (!has_text)
-        rc = choose_plan(store, q, &object, command, lo, hi, &plan, err);
+    rc = choose_plan(store, q, has_text, &object, command, lo, hi, &plan, err);
     if (rc != 0)
         goto cleanup;
     if (plan.merged) {

@@ -65,6 +65,8 @@ CREATE INDEX IF NOT EXISTS events_by_session ON events(session_id);
 CREATE INDEX IF NOT EXISTS events_by_kind ON events(kind);
 CREATE INDEX IF NOT EXISTS events_by_command ON events(command)
     WHERE command IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_by_database ON events(database)
+    WHERE database IS NOT NULL;
 -- Objects by their unqualified, lowercased name ("public.Customers" ->
 -- "customers"): serves both `--object customers` and, with a check on the
 -- whole name, `--object public.customers`.

@@ -695,6 +695,17 @@ static void test_merged_walk(void **state)
         q.account = "u1";
         q.object = "T3";
         assert_int_equal(expect_rows(fx, &q, by_u1_t3, NULL), 400);
+        /* The same through the full-text index merged with the account's. */
+        ts_search_query_init(&q);
+        q.oldest_first = order;
+        q.text = "t3";
+        q.account = "u1";
+        q.database = "db";
+        assert_int_equal(expect_rows(fx, &q, by_u1_t3, NULL), 400);
+        ts_search_query_init(&q);
+        q.oldest_first = order;
+        q.account = "u1";
+        q.object = "T3";
         /* A page, then the next one from its last row. */
         q.limit = 150;
         assert_int_equal(run(fx, &q), 0);
