@@ -22,15 +22,11 @@
     " e.command, e.object_name, coalesce(e.statement, e.query), e.message,"    \
     " e.sqlstate, e.unparsed_reason"
 
-/* The events_by_object expression (schemas/index.sql), spelt as the index
- * spells it so SQLite uses the index. */
-#define TS_QUERY_OBJECT_TAIL                                                   \
-    "lower(substr(e.object_name, instr(e.object_name, '.') + 1))"
-
 /* An event's outcome as SQL conditions over `events e`. */
-#define TS_QUERY_DENIED                                                        \
-    "(e.kind = 6 OR (e.kind = 7 AND coalesce(e.sqlstate IN"                    \
-    " ('42501', '28000', '28P01') OR e.message LIKE 'permission denied%', 0)))"
+#define TS_QUERY_DENIED_ERROR                                                  \
+    "(e.kind = 7 AND coalesce(e.sqlstate IN ('42501', '28000', '28P01')"       \
+    " OR e.message LIKE 'permission denied%', 0))"
+#define TS_QUERY_DENIED "(e.kind = 6 OR " TS_QUERY_DENIED_ERROR ")"
 #define TS_QUERY_ERROR                                                         \
     "(e.kind = 7 AND NOT coalesce(e.sqlstate IN ('42501', '28000', '28P01')"   \
     " OR e.message LIKE 'permission denied%', 0))"
@@ -44,8 +40,9 @@ void ts_query_read_row(sqlite3_stmt *st, ts_search_row *row);
 ts_outcome ts_query_outcome(ts_event_kind kind, const char *sqlstate,
                             const char *message);
 
-/* An object filter, normalised: lowercased; tail is the name after the
- * first '.', full the whole name when it has a schema ("" otherwise). */
+/* An object filter, normalised as store/index.c fills object_table:
+ * lowercased; tail is the name after the first '.', full the whole name
+ * when it has a schema ("" otherwise). */
 typedef struct ts_query_object {
     char full[TS_QUERY_OBJECT_MAX];
     const char *tail; /* points into full, or into bare */

@@ -1,5 +1,6 @@
 /* Search: full text and filters over the index, in entry order, walking
  * an index or the full-text doclists in that order so LIMIT stops early. */
+#include <assert.h>
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 
 #define TS_SEARCH_SQL_MAX 4096
 #define TS_SEARCH_TEXT_MAX 4096
+/* Longest text a person may type: quoted, it still fits the above. */
+#define TS_SEARCH_INPUT_MAX 1024
 #define TS_SEARCH_COMMAND_MAX 64
 #define TS_SEARCH_DEFAULT_LIMIT 100
 
@@ -23,12 +26,14 @@ void ts_search_query_init(ts_search_query *q)
     q->after = -1;
 }
 
-/* Appends a fixed piece of SQL: values are always bound, never pasted. */
+/* Appends a fixed piece of SQL: values are always bound, never pasted, so
+ * the longest statement is known and fits. */
 static void add_sql(char *sql, const char *piece)
 {
     size_t len = strlen(sql);
     int n = snprintf(sql + len, TS_SEARCH_SQL_MAX - len, "%s", piece);
 
+    assert(n >= 0 && (size_t)n < TS_SEARCH_SQL_MAX - len);
     (void)n;
 }
 
@@ -69,20 +74,23 @@ static int narrow_by_session(ts_store *store, const char *session_id,
 }
 
 /* The filters an index serves, each an equality on one index's leading
- * column: SQLite walks one of them and checks the others row by row. */
+ * column, and the full-text index (BY_TEXT, only ever merged). */
 enum {
     BY_ACCOUNT,
     BY_OBJECT,
     BY_SESSION,
     BY_COMMAND,
     BY_KIND,
+    BY_DATABASE,
     BY_COUNT,
+    BY_TEXT = BY_COUNT,
     BY_ANY = -1
 };
 
 static const char *const by_sql[BY_COUNT] = {
-    "e.account = :account", TS_QUERY_OBJECT_TAIL " = :otail",
-    "e.session_id = :session", "e.command = :command", "e.kind = :kind"};
+    "e.account = :account",    "e.object_table = :otail",
+    "e.session_id = :session", "e.command = :command",
+    "e.kind = :kind",          "e.database = :database"};
 
 /* Index entries a probe reads per filter. */
 #define TS_SEARCH_PROBE 1000
@@ -98,6 +106,8 @@ static int has_filter(const ts_search_query *q, int by)
         return q->session_id != NULL;
     case BY_COMMAND:
         return q->command != NULL;
+    case BY_DATABASE:
+        return q->database != NULL;
     default:
         return q->kind >= 0;
     }
@@ -119,55 +129,116 @@ static void bind_filters(sqlite3_stmt *st, const ts_search_query *q,
     ts_query_bind_int64(st, ":kind", q->kind);
 }
 
+/* How to walk: the index of one filter (BY_ANY: SQLite's choice, or the
+ * full-text index when there is text), or several indexes merged (an
+ * INTERSECT of ordered walks that read the indexes alone) when each is
+ * common but they are rarer together. */
+typedef struct search_plan {
+    int driver;
+    unsigned merged; /* bit (1 << BY_x) per merged index; 0 = none */
+} search_plan;
+
+/* Reads the first TS_SEARCH_PROBE entries of filter `by`'s index in walk
+ * order: how many there are and how far apart the first and last lie. */
+static int probe(ts_store *store, const ts_search_query *q, int by,
+                 const ts_query_object *object, const char *command, int64_t lo,
+                 int64_t hi, int64_t *count, int64_t *reach, ts_error *err)
+{
+    char sql[512];
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*), max(seq) - min(seq) FROM (SELECT e.seq"
+             " FROM events e WHERE %s AND e.seq BETWEEN :lo AND :hi"
+             " ORDER BY e.seq %s LIMIT %d)",
+             by_sql[by], q->oldest_first ? "ASC" : "DESC", TS_SEARCH_PROBE);
+    rc = ts_store_prepare(store, sql, &st, "searching", err);
+    if (rc != 0)
+        return rc;
+    bind_filters(st, q, object, command);
+    ts_query_bind_int64(st, ":lo", lo);
+    ts_query_bind_int64(st, ":hi", hi);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *count = sqlite3_column_int64(st, 0);
+        *reach = sqlite3_column_int64(st, 1);
+    } else {
+        rc = ts_store_db_error(store, "searching", err);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* Without statistics SQLite cannot tell which of two equalities is rarer
  * ("bob" or "public.customers"), and walking the common one to find the
- * rare rows reads much of its index. So when several are given, read the
- * first TS_SEARCH_PROBE entries of each one's index in walk order and walk
- * the sparsest: the one with fewer entries in all, or whose probe reaches
- * furthest. *out is BY_ANY when there is no choice to make. */
-static int choose_driver(ts_store *store, const ts_search_query *q,
-                         const ts_query_object *object, const char *command,
-                         int64_t lo, int64_t hi, int *out, ts_error *err)
+ * rare rows looks up much of the table. So probe each filter's index: a
+ * filter with fewer than TS_SEARCH_PROBE entries in all drives; else the
+ * sparse ones (less than one entry in two) are merged, with the full-text
+ * index when there is text; else the sparsest drives. */
+static int choose_plan(ts_store *store, const ts_search_query *q, int has_text,
+                       const ts_query_object *object, const char *command,
+                       int64_t lo, int64_t hi, search_plan *out, ts_error *err)
 {
-    int64_t best_count = INT64_MAX, best_reach = -1;
+    int64_t count = 0, reach = 0, best_reach = -1, best_count = INT64_MAX;
+    unsigned sparse = 0;
     int n = 0, rc = 0;
 
-    *out = BY_ANY;
+    out->driver = BY_ANY;
+    out->merged = 0;
     for (int by = 0; by < BY_COUNT; by++)
         n += has_filter(q, by);
-    for (int by = 0; rc == 0 && n > 1 && by < BY_COUNT; by++) {
-        char sql[512];
-        sqlite3_stmt *st = NULL;
+    if (n + has_text < 2)
+        return 0;
+    for (int by = 0; rc == 0 && by < BY_COUNT; by++) {
         if (!has_filter(q, by))
             continue;
-        snprintf(sql, sizeof(sql),
-                 "SELECT count(*), max(seq) - min(seq) FROM (SELECT e.seq"
-                 " FROM events e WHERE %s%s AND e.seq BETWEEN :lo AND :hi"
-                 " ORDER BY e.seq %s LIMIT %d)",
-                 by == BY_OBJECT ? "e.object_name IS NOT NULL AND " : "",
-                 by_sql[by], q->oldest_first ? "ASC" : "DESC", TS_SEARCH_PROBE);
-        rc = ts_store_prepare(store, sql, &st, "searching", err);
+        rc = probe(store, q, by, object, command, lo, hi, &count, &reach, err);
         if (rc != 0)
             break;
-        bind_filters(st, q, object, command);
-        ts_query_bind_int64(st, ":lo", lo);
-        ts_query_bind_int64(st, ":hi", hi);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            int64_t count = sqlite3_column_int64(st, 0);
-            int64_t reach = sqlite3_column_int64(st, 1);
-            if (count < best_count ||
-                (count == TS_SEARCH_PROBE && best_count == count &&
-                 reach > best_reach)) {
-                best_count = count;
-                best_reach = reach;
-                *out = by;
-            }
-        } else {
-            rc = ts_store_db_error(store, "searching", err);
+        if (count < TS_SEARCH_PROBE || reach > 2 * count)
+            sparse |= 1u << by;
+        if (count < best_count ||
+            (count == best_count && count == TS_SEARCH_PROBE &&
+             reach > best_reach)) {
+            best_count = count;
+            best_reach = reach;
+            out->driver = by;
         }
-        sqlite3_finalize(st);
     }
-    return rc;
+    if (rc != 0)
+        return rc;
+    if (has_text) {
+        /* Every candidate the full-text walk yields would cost a table
+         * lookup to check; merged with the sparse filters' indexes, only
+         * the rows that pass them all do. */
+        out->driver = BY_ANY;
+        if (sparse != 0)
+            out->merged = sparse | 1u << BY_TEXT;
+    } else if (best_count >= TS_SEARCH_PROBE && (sparse & (sparse - 1)) != 0) {
+        out->driver = BY_ANY;
+        out->merged = sparse;
+    }
+    return 0;
+}
+
+/* The ordered INTERSECT of the merged indexes' walks: entry indexes only,
+ * read from the indexes alone. */
+static void build_merge_sql(char *sql, const ts_search_query *q,
+                            unsigned merged)
+{
+    sql[0] = '\0';
+    if (merged & (1u << BY_TEXT))
+        add_sql(sql, "SELECT rowid FROM events_fts WHERE events_fts MATCH"
+                     " :text AND rowid BETWEEN :lo AND :hi INTERSECT ");
+    for (int by = 0; by < BY_COUNT; by++) {
+        if (!(merged & (1u << by)))
+            continue;
+        add_sql(sql, "SELECT e.seq FROM events e WHERE ");
+        add_sql(sql, by_sql[by]);
+        add_sql(sql, " AND e.seq BETWEEN :lo AND :hi INTERSECT ");
+    }
+    sql[strlen(sql) - strlen(" INTERSECT ")] = '\0';
+    add_sql(sql, q->oldest_first ? " ORDER BY 1" : " ORDER BY 1 DESC");
 }
 
 /* Appends the equality for `by`; a unary + keeps SQLite from walking its
@@ -178,51 +249,96 @@ static void add_equality(char *sql, int by, int driver)
     add_sql(sql, by_sql[by]);
 }
 
-/* Builds the statement for q. With text, the full-text index drives the
- * walk (rowid order) and each candidate is checked against the filters;
- * without, the driver's index (or SQLite's pick) does, and as every index
- * ends in seq the walk is already in order. */
-static void build_sql(char *sql, const ts_search_query *q, int has_text,
-                      int driver)
+/* Appends the conditions of q but its outcome to sql (after a WHERE). */
+static void add_conditions(char *sql, const ts_search_query *q, int has_text,
+                           int driver)
 {
-    const char *seq = has_text ? "events_fts.rowid" : "e.seq";
-
-    snprintf(sql, TS_SEARCH_SQL_MAX, "SELECT %s FROM ", TS_QUERY_ROW_COLUMNS);
-    if (has_text)
-        add_sql(sql, "events_fts CROSS JOIN events e"
-                     " ON e.seq = events_fts.rowid"
-                     " WHERE events_fts MATCH :text AND");
-    else
-        add_sql(sql, "events e WHERE");
     add_sql(sql, has_text ? " events_fts.rowid BETWEEN :lo AND :hi"
                           : " e.seq BETWEEN :lo AND :hi");
-    if (q->object)
-        add_sql(sql, " AND e.object_name IS NOT NULL");
     for (int by = 0; by < BY_COUNT; by++)
         if (has_filter(q, by))
             add_equality(sql, by, driver);
     if (q->object && strchr(q->object, '.'))
         add_sql(sql, " AND lower(e.object_name) = :ofull");
-    if (q->database)
-        add_sql(sql, " AND e.database = :database");
     if (q->source)
         add_sql(sql,
                 " AND e.source_id IN (SELECT id FROM sources"
                 " WHERE name = :source"
                 " OR substr(name, -length(:source) - 1) = '/' || :source)");
+    if (q->since_us != INT64_MIN)
+        add_sql(sql, " AND e.time_us >= :since");
+    if (q->until_us != INT64_MAX)
+        add_sql(sql, " AND e.time_us < :until");
+}
+
+/* Builds the statement for q. With text, the full-text index drives the
+ * walk (rowid order) and each candidate is checked against the filters;
+ * without, the driver's index (or SQLite's pick) does, and as every index
+ * ends in seq the walk is already in order. "Denied" is two kinds of
+ * event: two walks of the kind index, merged in order (UNION ALL with an
+ * ORDER BY streams), rather than every such event gathered and sorted. */
+static void build_sql(char *sql, const ts_search_query *q, int has_text,
+                      int driver)
+{
+    const char *order =
+        q->oldest_first ? " LIMIT :limit" : " DESC LIMIT :limit";
+
+    snprintf(sql, TS_SEARCH_SQL_MAX, "SELECT %s FROM ", TS_QUERY_ROW_COLUMNS);
+    if (has_text) {
+        add_sql(sql, "events_fts CROSS JOIN events e"
+                     " ON e.seq = events_fts.rowid"
+                     " WHERE events_fts MATCH :text AND");
+        add_conditions(sql, q, has_text, driver);
+    } else {
+        add_sql(sql, "events e WHERE");
+        add_conditions(sql, q, has_text, driver);
+    }
+    if (q->outcome == TS_OUTCOME_OK)
+        add_sql(sql, " AND " TS_QUERY_OK);
+    else if (q->outcome == TS_OUTCOME_ERROR)
+        add_sql(sql, " AND " TS_QUERY_ERROR);
+    else if (q->outcome == TS_OUTCOME_DENIED && has_text)
+        add_sql(sql, " AND " TS_QUERY_DENIED);
+    if (q->outcome == TS_OUTCOME_DENIED && !has_text) {
+        add_sql(sql, " AND e.kind = 6 UNION ALL SELECT " TS_QUERY_ROW_COLUMNS
+                     " FROM events e WHERE");
+        add_conditions(sql, q, has_text, driver);
+        add_sql(sql, " AND " TS_QUERY_DENIED_ERROR " ORDER BY 1");
+    } else {
+        add_sql(sql, " ORDER BY ");
+        add_sql(sql, has_text ? "events_fts.rowid" : "e.seq");
+    }
+    add_sql(sql, order);
+}
+
+/* Checks one entry, found by the merged walk, against all of q. */
+static void build_row_sql(char *sql, const ts_search_query *q)
+{
+    snprintf(sql, TS_SEARCH_SQL_MAX,
+             "SELECT %s FROM events e WHERE e.seq = :seq AND",
+             TS_QUERY_ROW_COLUMNS);
+    add_conditions(sql, q, 0, BY_ANY);
     if (q->outcome == TS_OUTCOME_OK)
         add_sql(sql, " AND " TS_QUERY_OK);
     else if (q->outcome == TS_OUTCOME_ERROR)
         add_sql(sql, " AND " TS_QUERY_ERROR);
     else if (q->outcome == TS_OUTCOME_DENIED)
         add_sql(sql, " AND " TS_QUERY_DENIED);
-    if (q->since_us != INT64_MIN)
-        add_sql(sql, " AND e.time_us >= :since");
-    if (q->until_us != INT64_MAX)
-        add_sql(sql, " AND e.time_us < :until");
-    add_sql(sql, " ORDER BY ");
-    add_sql(sql, seq);
-    add_sql(sql, q->oldest_first ? " LIMIT :limit" : " DESC LIMIT :limit");
+}
+
+static void bind_all(sqlite3_stmt *st, const ts_search_query *q,
+                     const ts_query_object *object, const char *command,
+                     const ts_buf *fts, int64_t lo, int64_t hi)
+{
+    if (fts->len > 0)
+        ts_query_bind_text(st, ":text", (const char *)fts->data);
+    ts_query_bind_int64(st, ":lo", lo);
+    ts_query_bind_int64(st, ":hi", hi);
+    bind_filters(st, q, object, command);
+    ts_query_bind_int64(st, ":since", q->since_us);
+    ts_query_bind_int64(st, ":until", q->until_us);
+    ts_query_bind_int64(st, ":limit",
+                        q->limit ? (int64_t)q->limit : TS_SEARCH_DEFAULT_LIMIT);
 }
 
 /* Uppercases an ASCII command name into buf. */
@@ -249,7 +365,10 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     ts_query_object object;
     ts_buf fts;
     size_t n = 0;
-    int rc = 0, step = SQLITE_DONE, driver = BY_ANY;
+    size_t limit = q->limit ? q->limit : TS_SEARCH_DEFAULT_LIMIT;
+    sqlite3_stmt *seqs = NULL;
+    search_plan plan = {BY_ANY, 0};
+    int rc = 0, step = SQLITE_DONE;
 
     if (out_n)
         *out_n = 0;
@@ -260,15 +379,20 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
         rc = ts_query_object_parse(&object, q->object, err);
     if (rc == 0 && q->command)
         rc = upper_command(q->command, command, sizeof(command), err);
+    if (rc == 0 && has_text && strlen(q->text) > TS_SEARCH_INPUT_MAX)
+        rc = ts_error_set(err, TS_EINVAL, "search text is longer than %d bytes",
+                          TS_SEARCH_INPUT_MAX);
     if (rc == 0 && has_text)
         rc = ts_query_fts_text(q->text, &fts, err);
     if (rc == 0 && has_text)
         rc = ts_query_fts_check(store, q->text, (const char *)fts.data, err);
     if (rc == 0 && q->after >= 0) {
-        if (q->oldest_first)
+        if (!q->oldest_first)
+            hi = q->after - 1;
+        else if (q->after < INT64_MAX)
             lo = q->after + 1;
         else
-            hi = q->after - 1;
+            hi = -1; /* nothing comes after the last possible entry */
     }
     if (rc == 0)
         rc = ts_query_narrow_by_time(store, q->since_us, q->until_us, &lo, &hi,
@@ -278,26 +402,38 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     if (rc != 0 || lo > hi)
         goto cleanup;
 
-    if (!has_text)
-        rc = choose_driver(store, q, &object, command, lo, hi, &driver, err);
+    rc = choose_plan(store, q, has_text, &object, command, lo, hi, &plan, err);
     if (rc != 0)
         goto cleanup;
-    build_sql(sql, q, has_text, driver);
-    rc = ts_store_prepare(store, sql, &st, "searching", err);
+    if (plan.merged) {
+        build_merge_sql(sql, q, plan.merged);
+        rc = ts_store_prepare(store, sql, &seqs, "searching", err);
+        build_row_sql(sql, q);
+    } else {
+        build_sql(sql, q, has_text, plan.driver);
+    }
+    if (rc == 0)
+        rc = ts_store_prepare(store, sql, &st, "searching", err);
     if (rc != 0)
         goto cleanup;
-    if (has_text)
-        ts_query_bind_text(st, ":text", (const char *)fts.data);
-    ts_query_bind_int64(st, ":lo", lo);
-    ts_query_bind_int64(st, ":hi", hi);
-    bind_filters(st, q, &object, command);
-    ts_query_bind_int64(st, ":since", q->since_us);
-    ts_query_bind_int64(st, ":until", q->until_us);
-    ts_query_bind_int64(st, ":limit",
-                        q->limit ? (int64_t)q->limit : TS_SEARCH_DEFAULT_LIMIT);
+    bind_all(st, q, &object, command, &fts, lo, hi);
+    if (seqs != NULL)
+        bind_all(seqs, q, &object, command, &fts, lo, hi);
 
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    for (;;) {
         ts_search_row row;
+        if (seqs != NULL) {
+            /* Next entry of the merged walk, then check it whole. */
+            if (n >= limit || (step = sqlite3_step(seqs)) != SQLITE_ROW)
+                break;
+            sqlite3_reset(st);
+            ts_query_bind_int64(st, ":seq", sqlite3_column_int64(seqs, 0));
+        }
+        step = sqlite3_step(st);
+        if (step == SQLITE_DONE && seqs != NULL)
+            continue;
+        if (step != SQLITE_ROW)
+            break;
         ts_query_read_row(st, &row);
         n++;
         if (fn(ctx, &row) != 0) {
@@ -305,11 +441,12 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
             break;
         }
     }
-    if (step != SQLITE_DONE)
+    if (step != SQLITE_DONE && step != SQLITE_ROW)
         rc = ts_store_db_error(store, "searching", err);
 
 cleanup:
     sqlite3_finalize(st);
+    sqlite3_finalize(seqs);
     ts_buf_release(&fts);
     if (out_n)
         *out_n = n;

@@ -16,7 +16,16 @@ void ts_timeline_query_init(ts_timeline_query *q)
     q->after = -1;
 }
 
-/* The time of entry `after` (TS_UNKNOWN_TIME when it has none). */
+/* What a page needs besides the query. Unknown times sort last, as if they
+ * were INT64_MAX. */
+typedef struct page {
+    int64_t lo, hi;  /* entry range */
+    int64_t t_after; /* the time of entry q->after (INT64_MAX: unknown) */
+    int64_t t_max;   /* no row after this time (INT64_MAX: no bound) */
+    int64_t limit;
+} page;
+
+/* The time of entry `after`. */
 static int after_time(ts_store *store, int64_t after, int64_t *out,
                       ts_error *err)
 {
@@ -32,18 +41,90 @@ static int after_time(ts_store *store, int64_t after, int64_t *out,
         rc = ts_error_set(err, TS_EINVAL, "after: no entry %lld",
                           (long long)after);
     else if (sqlite3_column_type(st, 0) == SQLITE_NULL)
-        *out = TS_UNKNOWN_TIME;
+        *out = INT64_MAX;
     else
         *out = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return rc;
 }
 
+/* The conditions of q and p over `events e`, values bound by bind(). */
+static void conditions(char *sql, size_t size, const ts_timeline_query *q,
+                       const page *p)
+{
+    int n = snprintf(
+        sql, size,
+        " AND e.account = :account AND e.seq BETWEEN :lo AND :hi%s%s%s%s",
+        q->since_us != INT64_MIN ? " AND e.time_us >= :since" : "",
+        q->until_us != INT64_MAX ? " AND e.time_us < :until" : "",
+        p->t_max != INT64_MAX ? " AND e.time_us <= :tmax" : "",
+        q->after >= 0 ? " AND (coalesce(e.time_us, :tnull), e.seq)"
+                        " > (:tafter, :after)"
+                      : "");
+    (void)n; /* the pieces are short: size is ample */
+}
+
+static void bind(sqlite3_stmt *st, const ts_timeline_query *q, const page *p)
+{
+    ts_query_bind_text(st, ":account", q->account);
+    ts_query_bind_int64(st, ":lo", p->lo);
+    ts_query_bind_int64(st, ":hi", p->hi);
+    ts_query_bind_int64(st, ":since", q->since_us);
+    ts_query_bind_int64(st, ":until", q->until_us);
+    ts_query_bind_int64(st, ":tmax", p->t_max);
+    ts_query_bind_int64(st, ":tnull", INT64_MAX);
+    ts_query_bind_int64(st, ":tafter", p->t_after);
+    ts_query_bind_int64(st, ":after", q->after);
+    ts_query_bind_int64(st, ":limit", p->limit);
+}
+
+/* Bounds the page so the sort reads about a page of rows, not all of the
+ * account's: the first LIMIT timed events in entry order end by some time
+ * T, so the LIMIT earliest end by T too, and every event up to T lies in a
+ * span bucket that starts by T. Unknown times sort last, so a page with
+ * LIMIT timed events holds none of them. */
+static int bound_page(ts_store *store, const ts_timeline_query *q, page *p,
+                      ts_error *err)
+{
+    char cond[512], sql[1024];
+    sqlite3_stmt *st = NULL;
+    int64_t t = 0;
+    int rc, full = 0;
+
+    conditions(cond, sizeof(cond), q, p);
+    rc = snprintf(sql, sizeof(sql),
+                  "SELECT count(*), max(t) FROM (SELECT e.time_us AS t"
+                  " FROM events e WHERE e.time_us IS NOT NULL%s"
+                  " ORDER BY e.seq LIMIT :limit)",
+                  cond);
+    if (rc < 0 || (size_t)rc >= sizeof(sql))
+        return ts_error_set(err, TS_ELIMIT, "timeline: query too long");
+    rc = ts_store_prepare(store, sql, &st, "reading the timeline", err);
+    if (rc != 0)
+        return rc;
+    bind(st, q, p);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        full = sqlite3_column_int64(st, 0) == p->limit;
+        t = sqlite3_column_int64(st, 1);
+    } else {
+        rc = ts_store_db_error(store, "reading the timeline", err);
+    }
+    sqlite3_finalize(st);
+    if (rc != 0 || !full || t == INT64_MAX)
+        return rc;
+    p->t_max = t;
+    {
+        int64_t lo = p->lo;
+        rc = ts_query_narrow_by_time(store, INT64_MIN, t + 1, &lo, &p->hi, err);
+    }
+    return rc;
+}
+
 int ts_timeline(ts_store *store, const ts_timeline_query *q, ts_search_fn fn,
                 void *ctx, size_t *out_n, ts_error *err)
 {
-    char sql[2048];
-    int64_t lo = 0, hi = INT64_MAX, t_after = 0;
+    char cond[512], sql[2048];
+    page p = {0, INT64_MAX, INT64_MAX, INT64_MAX, 0};
     sqlite3_stmt *st = NULL;
     size_t n = 0;
     int rc = 0, step = SQLITE_DONE;
@@ -54,41 +135,31 @@ int ts_timeline(ts_store *store, const ts_timeline_query *q, ts_search_fn fn,
         return ts_error_set(err, TS_EINVAL, "timeline: no account given");
     if (q->after < -1)
         return ts_error_set(err, TS_EINVAL, "after: not an entry index");
+    p.limit = q->limit ? (int64_t)q->limit : TS_TIMELINE_DEFAULT_LIMIT;
     if (q->after >= 0)
-        rc = after_time(store, q->after, &t_after, err);
+        rc = after_time(store, q->after, &p.t_after, err);
     if (rc == 0)
-        rc = ts_query_narrow_by_time(store, q->since_us, q->until_us, &lo, &hi,
+        rc = ts_query_narrow_by_time(store, q->since_us, q->until_us, &p.lo,
+                                     &p.hi, err);
+    /* Later in the timeline than entry `after` means from its time on. */
+    if (rc == 0 && q->after >= 0 && p.t_after != INT64_MAX)
+        rc = ts_query_narrow_by_time(store, p.t_after, INT64_MAX, &p.lo, &p.hi,
                                      err);
-    if (rc != 0 || lo > hi)
+    if (rc == 0 && p.lo <= p.hi && !(q->after >= 0 && p.t_after == INT64_MAX))
+        rc = bound_page(store, q, &p, err);
+    if (rc != 0 || p.lo > p.hi)
         return rc;
-    /* Unknown times sort first, as the smallest time. The account index
-     * yields the rows in entry order, nearly time order: the sort is of one
-     * account's events in the period, kept to the first LIMIT. */
+    conditions(cond, sizeof(cond), q, &p);
     rc = snprintf(sql, sizeof(sql),
-                  "SELECT %s FROM events e WHERE e.account = :account"
-                  " AND e.seq BETWEEN :lo AND :hi%s%s%s"
+                  "SELECT %s FROM events e WHERE 1%s"
                   " ORDER BY coalesce(e.time_us, :tnull), e.seq LIMIT :limit",
-                  TS_QUERY_ROW_COLUMNS,
-                  q->since_us != INT64_MIN ? " AND e.time_us >= :since" : "",
-                  q->until_us != INT64_MAX ? " AND e.time_us < :until" : "",
-                  q->after >= 0 ? " AND (coalesce(e.time_us, :tnull), e.seq)"
-                                  " > (:tafter, :after)"
-                                : "");
+                  TS_QUERY_ROW_COLUMNS, cond);
     if (rc < 0 || (size_t)rc >= sizeof(sql))
         return ts_error_set(err, TS_ELIMIT, "timeline: query too long");
     rc = ts_store_prepare(store, sql, &st, "reading the timeline", err);
     if (rc != 0)
         return rc;
-    ts_query_bind_text(st, ":account", q->account);
-    ts_query_bind_int64(st, ":lo", lo);
-    ts_query_bind_int64(st, ":hi", hi);
-    ts_query_bind_int64(st, ":since", q->since_us);
-    ts_query_bind_int64(st, ":until", q->until_us);
-    ts_query_bind_int64(st, ":tnull", INT64_MIN);
-    ts_query_bind_int64(st, ":tafter", t_after);
-    ts_query_bind_int64(st, ":after", q->after);
-    ts_query_bind_int64(
-        st, ":limit", q->limit ? (int64_t)q->limit : TS_TIMELINE_DEFAULT_LIMIT);
+    bind(st, q, &p);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         ts_search_row row;
         ts_query_read_row(st, &row);

@@ -36,8 +36,7 @@ int ts_who(ts_store *store, const ts_who_query *q, ts_who_fn fn, void *ctx,
         "SELECT e.account, e.object_name, count(*),"
         " sum(e.audit_class = 'READ'), sum(e.audit_class = 'WRITE'),"
         " count(DISTINCT e.session_id), min(e.time_us), max(e.time_us),"
-        " max(e.seq) FROM events e WHERE e.object_name IS NOT NULL"
-        " AND " TS_QUERY_OBJECT_TAIL " = :otail%s"
+        " max(e.seq) FROM events e WHERE e.object_table = :otail%s"
         " AND e.seq BETWEEN :lo AND :hi%s%s"
         " GROUP BY e.account, e.object_name"
         " ORDER BY count(*) DESC, e.account, e.object_name",

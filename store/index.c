@@ -1,6 +1,8 @@
 /* Writing events into the index: events, full text, time spans, sessions
  * and accounts. */
+#include <ctype.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/store_internal.h"
 
@@ -28,9 +30,9 @@ static const char insert_event_sql[] =
     " severity, sqlstate, message, detail, query, audit_type, statement_id,"
     " substatement_id, audit_class, command, object_type, object_name,"
     " statement, parameter, tls_protocol, tls_cipher, session_duration_us,"
-    " unparsed_reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-    " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
-    " ?26, ?27, ?28, ?29, ?30, ?31)";
+    " unparsed_reason, object_table) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+    " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
+    " ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)";
 
 static const char insert_fts_sql[] =
     "INSERT INTO events_fts(rowid, statement, object_name, message)"
@@ -196,6 +198,29 @@ static int add_span(ts_index_writer *w, uint64_t seq, int64_t t, ts_error *err)
     return 0;
 }
 
+/* Longest object name whose table part is indexed for --object. */
+#define TS_OBJECT_TABLE_MAX 512
+
+/* object_table: the name after the first '.', lowercased (ASCII), into
+ * buf; NULL when there is no name or it is longer than the buffer. */
+static const char *object_table(const char *name, char *buf, size_t size)
+{
+    const char *dot;
+    size_t len;
+
+    if (name == NULL)
+        return NULL;
+    dot = strchr(name, '.');
+    if (dot != NULL)
+        name = dot + 1;
+    len = strlen(name);
+    if (len >= size)
+        return NULL;
+    for (size_t i = 0; i <= len; i++)
+        buf[i] = (char)tolower((unsigned char)name[i]);
+    return buf;
+}
+
 static int is_statement(const ts_event *ev)
 {
     return ev->kind == TS_EVENT_AUDIT || ev->kind == TS_EVENT_STATEMENT;
@@ -205,6 +230,7 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
                         uint64_t line, const ts_event *ev, ts_error *err)
 {
     sqlite3_stmt *st = w->event;
+    char table[TS_OBJECT_TABLE_MAX];
     int rc;
 
     sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
@@ -238,6 +264,7 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     bind_text(st, 29, ev->tls_cipher);
     bind_int(st, 30, ev->session_duration_us, -1);
     bind_text(st, 31, ev->unparsed_reason);
+    bind_text(st, 32, object_table(ev->object_name, table, sizeof(table)));
     rc = step_reset(w, st, "indexing an event", err);
 
     if (rc == 0 &&
@@ -246,7 +273,8 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
         sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
         bind_text(st, 2, ev->statement ? ev->statement : ev->query);
         bind_text(st, 3, ev->object_name);
-        bind_text(st, 4, ev->message);
+        /* A pgAudit record repeats the statement indexed beside it. */
+        bind_text(st, 4, ev->kind == TS_EVENT_AUDIT ? NULL : ev->message);
         rc = step_reset(w, st, "indexing full text", err);
     }
     if (rc == 0)

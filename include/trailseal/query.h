@@ -129,7 +129,9 @@ int ts_sessions(ts_store *store, const ts_sessions_query *q, ts_session_fn fn,
                 void *ctx, size_t *out_n, ts_error *err);
 
 /* One account's events (connections, statements, errors, disconnections
- * of every session and source) in time order, ties in entry order. */
+ * of every session and source) in time order, ties in entry order, events
+ * with no known time last. A page reads about LIMIT rows of the index,
+ * however many the account has (see event_spans in schemas/index.sql). */
 typedef struct ts_timeline_query {
     const char *account; /* required */
     int64_t since_us;

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "store/store_internal.h" /* the connection, to watch plans */
 #include "trailseal/trailseal.h"
 
 #define PREFIX "%m [%p] %q%u@%d/%a %r %c %e "
@@ -163,12 +164,13 @@ static int setup_common(void **state, int generated)
     ts_error_clear(&err);
     assert_int_equal(ts_store_create(&fx->store, fx->path, &err), 0);
     if (generated) {
-        /* 3000 audit records one second apart, accounts and tables in
-         * turn: more than two span buckets. */
-        size_t size = 3000 * 256, len = 0;
+        /* 6000 audit records one second apart, accounts and tables in
+         * turn: several span buckets, and indexes long enough for the
+         * search planner's probes to matter. */
+        size_t size = 6000 * 256, len = 0;
         char *text = malloc(size);
         assert_non_null(text);
-        for (int i = 0; i < 3000; i++) {
+        for (int i = 0; i < 6000; i++) {
             int n = snprintf(
                 text + len, size - len,
                 "2026-08-01 %02d:%02d:%02d.000 UTC [%d] u%d@db/app 1.2.3.4(9)"
@@ -389,6 +391,12 @@ static void test_filters(void **state)
     ts_search_query_init(&q);
     q.outcome = TS_OUTCOME_DENIED;
     assert_int_equal(expect_rows(fx, &q, by_outcome, &v), 3);
+    q.oldest_first = 1; /* two walks merged, either way */
+    assert_int_equal(expect_rows(fx, &q, by_outcome, &v), 3);
+    q.limit = 2;
+    assert_int_equal(run(fx, &q), 0);
+    assert_int_equal(fx->got.n, 2);
+    q.oldest_first = 0;
     v = TS_OUTCOME_ERROR;
     q.outcome = TS_OUTCOME_ERROR;
     assert_int_equal(expect_rows(fx, &q, by_outcome, &v), 0);
@@ -545,6 +553,21 @@ static void test_errors(void **state)
         assert_null(strstr(err.msg, "SQL"));
         assert_null(strchr(err.msg, '\n'));
     }
+    {
+        char long_text[2000];
+        memset(long_text, 'a', sizeof(long_text) - 1);
+        long_text[sizeof(long_text) - 1] = '\0';
+        ts_search_query_init(&q);
+        q.text = long_text;
+        assert_int_equal(
+            ts_search(fx->store, &q, collect, &fx->got, NULL, &err), TS_EINVAL);
+        assert_non_null(strstr(err.msg, "longer than"));
+        q.oldest_first = 1;
+        q.text = NULL;
+        q.after = INT64_MAX;
+        assert_int_equal(run(fx, &q), 0);
+        assert_int_equal(fx->got.n, 0);
+    }
     ts_search_query_init(&q);
     q.object = "";
     assert_int_equal(ts_search(fx->store, &q, collect, &fx->got, NULL, &err),
@@ -623,7 +646,7 @@ static void test_paging(void **state)
     fixture *fx = *state;
     ts_search_query q;
 
-    assert_int_equal(fx->all.n, 3000);
+    assert_int_equal(fx->all.n, 6000);
     for (int order = 0; order < 2; order++) {
         size_t seen = 0;
         ts_search_query_init(&q);
@@ -633,14 +656,14 @@ static void test_paging(void **state)
         for (;;) {
             assert_int_equal(run(fx, &q), 0);
             for (size_t i = 0; i < fx->got.n; i++, seen++) {
-                size_t k = order ? 1 + 3 * seen : 2998 - 3 * seen;
+                size_t k = order ? 1 + 3 * seen : 5998 - 3 * seen;
                 assert_int_equal(fx->got.v[i].r.entry_index, k);
             }
             if (fx->got.n < q.limit)
                 break;
             q.after = (int64_t)fx->got.v[fx->got.n - 1].r.entry_index;
         }
-        assert_int_equal(seen, 1000);
+        assert_int_equal(seen, 2000);
     }
     /* Text search pages the same way. */
     ts_search_query_init(&q);
@@ -651,6 +674,221 @@ static void test_paging(void **state)
     assert_int_equal(fx->got.n, 250);
     assert_int_equal(fx->got.v[0].r.entry_index, 1998);
     assert_int_equal(fx->got.v[249].r.entry_index, 1998 - 5 * 249);
+}
+
+static int by_u1_t3(const ts_search_row *r, const void *arg)
+{
+    (void)arg;
+    return eq(r->account, "u1") && eq(r->object_name, "public.t3");
+}
+
+/* Two common filters, rarer together: the planner merges their index
+ * walks; the rows, their order and paging are as a scan says. */
+static void test_merged_walk(void **state)
+{
+    fixture *fx = *state;
+    ts_search_query q;
+
+    for (int order = 0; order < 2; order++) {
+        ts_search_query_init(&q);
+        q.oldest_first = order;
+        q.account = "u1";
+        q.object = "T3";
+        assert_int_equal(expect_rows(fx, &q, by_u1_t3, NULL), 400);
+        /* The same through the full-text index merged with the account's. */
+        ts_search_query_init(&q);
+        q.oldest_first = order;
+        q.text = "t3";
+        q.account = "u1";
+        q.database = "db";
+        assert_int_equal(expect_rows(fx, &q, by_u1_t3, NULL), 400);
+        ts_search_query_init(&q);
+        q.oldest_first = order;
+        q.account = "u1";
+        q.object = "T3";
+        /* A page, then the next one from its last row. */
+        q.limit = 150;
+        assert_int_equal(run(fx, &q), 0);
+        assert_int_equal(fx->got.n, 150);
+        uint64_t last = fx->got.v[149].r.entry_index;
+        q.after = (int64_t)last;
+        assert_int_equal(run(fx, &q), 0);
+        assert_int_equal(fx->got.n, 150);
+        assert_int_equal(fx->got.v[0].r.entry_index,
+                         order ? last + 15 : last - 15);
+        /* A row filter on top of the merged walk. */
+        ts_search_query_init(&q);
+        q.oldest_first = order;
+        q.account = "u1";
+        q.object = "public.t3";
+        q.kind = TS_EVENT_AUDIT;
+        q.until_us = at("2026-08-01 00:10:00");
+        q.limit = 1000;
+        assert_int_equal(run(fx, &q), 0);
+        assert_int_equal(fx->got.n, 40); /* 600 s, one in 15 */
+    }
+}
+
+static int by_time_then_seq(const void *a, const void *b)
+{
+    const row_copy *x = a, *y = b;
+    if (x->r.time_us != y->r.time_us)
+        return x->r.time_us < y->r.time_us ? -1 : 1;
+    return x->r.entry_index < y->r.entry_index ? -1 : 1;
+}
+
+/* A second source whose times interleave with the first: the timeline
+ * pages through one account in time order across both, whatever the page
+ * size, with and without a period. */
+static void test_timeline_paging(void **state)
+{
+    fixture *fx = *state;
+    size_t size = 500 * 256, len = 0;
+    char *text = malloc(size), log[160];
+    ts_search_query sq;
+    ts_timeline_query q;
+    rows want;
+    ts_error err;
+
+    assert_non_null(text);
+    for (int i = 0; i < 500; i++) {
+        int t = i * 7, n;
+        n = snprintf(text + len, size - len,
+                     "2026-08-01 %02d:%02d:%02d.500 UTC [300] u1@db/app "
+                     "1.2.3.4(9) 6a000001.1 00000 LOG:  AUDIT: SESSION,%d,1,"
+                     "WRITE,UPDATE,TABLE,public.t9,UPDATE public.t9 SET x = "
+                     "1;,<none>\n",
+                     t / 3600, t / 60 % 60, t % 60, i + 1);
+        assert_true(n > 0 && (size_t)n < size - len);
+        len += (size_t)n;
+    }
+    snprintf(log, sizeof(log), "%s/second.log", fx->dir);
+    write_file(log, text, len);
+    free(text);
+    ingest(fx->store, log);
+
+    rows_init(&want);
+    ts_search_query_init(&sq);
+    sq.account = "u1";
+    sq.limit = MAX_ROWS;
+    ts_error_clear(&err);
+    assert_int_equal(ts_search(fx->store, &sq, collect, &want, NULL, &err), 0);
+    assert_int_equal(want.n, 2500);
+    qsort(want.v, want.n, sizeof(want.v[0]), by_time_then_seq);
+
+    for (int pass = 0; pass < 3; pass++) {
+        static const size_t limits[] = {97, 1000, 3000};
+        size_t seen = 0, first = 0, last = want.n;
+        ts_timeline_query_init(&q);
+        q.account = "u1";
+        q.limit = limits[pass];
+        if (pass == 1) {
+            q.since_us = at("2026-08-01 00:20:00");
+            q.until_us = at("2026-08-01 00:40:00");
+            while (want.v[first].r.time_us < q.since_us)
+                first++;
+            for (last = first;
+                 last < want.n && want.v[last].r.time_us < q.until_us; last++)
+                ;
+        }
+        for (;;) {
+            rows_clear(&fx->got);
+            assert_int_equal(
+                ts_timeline(fx->store, &q, collect, &fx->got, NULL, &err), 0);
+            for (size_t i = 0; i < fx->got.n; i++, seen++)
+                assert_int_equal(fx->got.v[i].r.entry_index,
+                                 want.v[first + seen].r.entry_index);
+            if (fx->got.n < q.limit)
+                break;
+            q.after = (int64_t)fx->got.v[fx->got.n - 1].r.entry_index;
+        }
+        assert_int_equal(seen, last - first);
+    }
+    rows_free(&want);
+}
+
+/* What the statements a query ran did: sorts and full-scan steps. */
+typedef struct plan_stats {
+    int sorts, fullscan_steps, statements;
+} plan_stats;
+
+static int watch(unsigned type, void *ctx, void *p, void *x)
+{
+    plan_stats *ps = ctx;
+    sqlite3_stmt *st = p;
+
+    (void)x;
+    if (type == SQLITE_TRACE_PROFILE) {
+        ps->statements++;
+        ps->sorts += sqlite3_stmt_status(st, SQLITE_STMTSTATUS_SORT, 1);
+        ps->fullscan_steps +=
+            sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
+    }
+    return 0;
+}
+
+/* The common searches walk an index in order: no statement sorts, none
+ * scans a table, and LIMIT stops the walk (checked with SQLite's own
+ * counters, as EXPLAIN QUERY PLAN would show). */
+static void test_plans(void **state)
+{
+    static const char *const accounts[] = {"u1", NULL, "u1", NULL, NULL};
+    static const char *const objects[] = {NULL, "t3", "public.t3", NULL, NULL};
+    static const char *const commands[] = {NULL, NULL, NULL, "select", NULL};
+    static const char *const sessions[] = {NULL, NULL, NULL, NULL,
+                                           "6a000000.3"};
+    fixture *fx = *state;
+    sqlite3 *db = ts_store_sqlite(fx->store);
+    ts_search_query q;
+    plan_stats ps;
+
+    for (size_t i = 0; i < 5; i++) {
+        for (int order = 0; order < 2; order++) {
+            memset(&ps, 0, sizeof(ps));
+            sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, watch, &ps);
+            ts_search_query_init(&q);
+            q.oldest_first = order;
+            q.account = accounts[i];
+            q.object = objects[i];
+            q.command = commands[i];
+            q.session_id = sessions[i];
+            q.limit = 20;
+            assert_int_equal(run(fx, &q), 0);
+            sqlite3_trace_v2(db, 0, NULL, NULL);
+            assert_int_equal(fx->got.n, 20);
+            assert_true(ps.statements > 0);
+            assert_int_equal(ps.sorts, 0);
+            assert_int_equal(ps.fullscan_steps, 0);
+        }
+    }
+    /* Full text with a filter and a period: no sort either. */
+    memset(&ps, 0, sizeof(ps));
+    sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, watch, &ps);
+    ts_search_query_init(&q);
+    q.text = "t3";
+    q.account = "u2";
+    q.since_us = at("2026-08-01 00:30:00");
+    q.limit = 20;
+    assert_int_equal(run(fx, &q), 0);
+    sqlite3_trace_v2(db, 0, NULL, NULL);
+    assert_int_equal(fx->got.n, 20);
+    assert_int_equal(ps.sorts, 0);
+
+    /* The counters do count: a timeline sorts (a page of rows). */
+    {
+        ts_timeline_query t;
+        ts_error err;
+        memset(&ps, 0, sizeof(ps));
+        sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, watch, &ps);
+        ts_timeline_query_init(&t);
+        t.account = "u0";
+        t.limit = 20;
+        rows_clear(&fx->got);
+        assert_int_equal(
+            ts_timeline(fx->store, &t, collect, &fx->got, NULL, &err), 0);
+        sqlite3_trace_v2(db, 0, NULL, NULL);
+        assert_true(ps.sorts > 0);
+    }
 }
 
 /* Time ranges over several span buckets agree with a scan. */
@@ -898,6 +1136,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_who, setup_logs, teardown),
         cmocka_unit_test_setup_teardown(test_paging, setup_generated, teardown),
         cmocka_unit_test_setup_teardown(test_spans, setup_generated, teardown),
+        cmocka_unit_test_setup_teardown(test_timeline_paging, setup_generated,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_plans, setup_generated, teardown),
+        cmocka_unit_test_setup_teardown(test_merged_walk, setup_generated,
+                                        teardown),
         cmocka_unit_test(test_time_periods),
         cmocka_unit_test(test_output),
     };
