@@ -183,6 +183,93 @@ void ts_pg_classify(ts_event *ev, ts_pg_level level, const char *msg,
                     size_t len, ts_arena *arena);
 
 /* ------------------------------------------------------------------ */
+/* MariaDB server_audit records (mariadb_record.c)                     */
+/* ------------------------------------------------------------------ */
+
+/* A piece of a record: s[0, len), not NUL-terminated. */
+typedef struct ts_text {
+    const char *s;
+    size_t len;
+} ts_text;
+
+/* One server_audit line, split but not interpreted. Every piece points
+ * into the text given to ts_mariadb_record_parse. */
+typedef struct ts_mariadb_record {
+    int64_t time_us; /* the server's local time, read as UTC */
+    ts_text serverhost;
+    ts_text user;
+    ts_text host; /* without the ":port" of MariaDB 12 */
+    ts_text port; /* len 0 when the host field had none */
+    int64_t connection_id;
+    int64_t query_id;
+    ts_text operation; /* CONNECT, QUERY, READ, ... */
+    ts_text database;
+    ts_text object; /* a query still escaped (quotes removed), a table,
+                       "table|db.table" for RENAME, or empty */
+    int object_quoted;
+    int has_retcode; /* TABLE records leave the retcode empty */
+    int64_t retcode;
+} ts_mariadb_record;
+
+/* ts_mariadb_record_parse results besides 0. */
+#define TS_MARIADB_BAD (-1)
+#define TS_MARIADB_OPEN (-2) /* the quoted query does not end on this line */
+
+/* Splits text[0, len) (one record, no trailing newline) into its fields.
+ * Returns 0, or TS_MARIADB_BAD / TS_MARIADB_OPEN with *reason set to a
+ * static one-line message. Never allocates. */
+int ts_mariadb_record_parse(const char *text, size_t len,
+                            ts_mariadb_record *out, const char **reason);
+
+/* Whether text[0, len) starts like a record: "YYYYMMDD HH:MM:SS" and a
+ * comma (digits only; the date itself is not checked). */
+int ts_mariadb_is_head(const char *text, size_t len);
+
+/* Undoes server_audit's escaping of a query (\' \\ \n \r \t) from
+ * s[0, len) into out (room for len + 1 bytes) and NUL-terminates it.
+ * Returns the unescaped length. */
+size_t ts_mariadb_unescape(const char *s, size_t len, char *out);
+
+/* Records longer than this are cut and sealed as unparsed pieces. */
+#define TS_MARIADB_RECORD_LIMIT ((size_t)64 << 20)
+
+/* Opens the MariaDB server_audit file reader (mariadb_audit.c) over path
+ * ("-" for stdin). config is NULL, "" or "UTC" when the server ran in UTC,
+ * else the UTC offset of its local time ("+02:00", "-0530"). See
+ * ts_source_open_file(). */
+int ts_mariadb_audit_open(ts_source **out, const char *config,
+                          const char *path, ts_error *err);
+
+/* Like ts_mariadb_audit_open() over an open descriptor, which the source
+ * then owns when own_fd is set. `name` is used in messages. A record limit
+ * other than TS_MARIADB_RECORD_LIMIT is for tests. */
+int ts_mariadb_audit_open_fd(ts_source **out, const char *config, int fd,
+                             int own_fd, const char *name,
+                             size_t record_limit, ts_error *err);
+
+/* ------------------------------------------------------------------ */
+/* MySQL-family statements and errors (my_sql.c)                       */
+/* ------------------------------------------------------------------ */
+
+/* What the first keywords of a statement say: the command ("SELECT",
+ * "CREATE TABLE", "GRANT", ...) written into cmd (room for
+ * TS_MY_COMMAND_SIZE bytes; "" when the text starts with no keyword) and
+ * its pgAudit-style class (READ, WRITE, DDL, ROLE, FUNCTION, MISC), a
+ * static string. Skips leading spaces, comments and parentheses. */
+#define TS_MY_COMMAND_SIZE 64
+const char *ts_my_command(const char *sql, size_t len, char *cmd);
+
+/* What is known about a MySQL/MariaDB error number. */
+typedef struct ts_my_error {
+    const char *name;     /* ER_TABLEACCESS_DENIED_ERROR, or NULL */
+    const char *sqlstate; /* the server's SQLSTATE, or NULL when unknown */
+    int permission;       /* a privilege check failed */
+} ts_my_error;
+
+/* Looks up an error number; unknown numbers give all-NULL/0 fields. */
+ts_my_error ts_my_error_lookup(int64_t code);
+
+/* ------------------------------------------------------------------ */
 /* Readers                                                             */
 /* ------------------------------------------------------------------ */
 

@@ -4,7 +4,7 @@
 #include "ingest/ingest_internal.h"
 #include "trailseal/ingest.h"
 
-static const char *const formats[] = {"pg-stderr", NULL};
+static const char *const formats[] = {"pg-stderr", "mariadb-audit", NULL};
 
 const char *const *ts_source_formats(void)
 {
@@ -19,6 +19,8 @@ int ts_source_open_file(ts_source **out, const char *format, const char *config,
         return ts_error_set(err, TS_EINVAL, "a format and a path are needed");
     if (strcmp(format, "pg-stderr") == 0)
         return ts_pg_stderr_open(out, config, path, err);
+    if (strcmp(format, "mariadb-audit") == 0)
+        return ts_mariadb_audit_open(out, config, path, err);
     return ts_error_set(err, TS_EINVAL, "unknown format '%s' (known: %s)",
-                        format, "pg-stderr");
+                        format, "pg-stderr, mariadb-audit");
 }

@@ -1,0 +1,801 @@
+/* The MariaDB server_audit log reader: lines into entries, entries into
+ * events. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ingest/ingest_internal.h"
+#include "trailseal/time.h"
+
+/* An entry is one line. The plugin escapes line breaks inside queries, so
+ * a record spans lines only when something wrote them raw: a line whose
+ * quoted query is not closed takes the lines after it up to the next one
+ * that starts with a timestamp. Records are exactly the source's bytes and
+ * follow each other without gaps, so they add up to the input.
+ *
+ * Sessions: MariaDB numbers connections from 1 again at every start, so
+ * the session id is "serverhost:connid@connect-time" when this reader saw
+ * the CONNECT (or FAILED_CONNECT) line, else "serverhost:connid". */
+
+#define CHUNK ((size_t)1 << 20) /* bytes per read() */
+#define KEY_LINE_MAX 4096       /* bytes of the first line in the key */
+#define MAX_OPEN_SESSIONS ((size_t)1 << 20)
+
+typedef struct conn_slot {
+    int64_t id;
+    int64_t start_us;
+    int used;
+} conn_slot;
+
+typedef struct my_source {
+    ts_source base;
+    char *name;
+    char *config;
+    int64_t utc_offset_us; /* the server's local time minus UTC */
+    int fd;
+    int own_fd;
+    int eof;
+    int started;
+    size_t limit; /* longest record */
+
+    ts_buf in; /* data[pos, len) is read and not yet returned */
+    size_t pos;
+    uint64_t offset; /* source offset of data[pos] */
+    uint64_t line;   /* line number of data[pos] */
+    int cut;         /* the rest of an over-long line is still to come */
+
+    conn_slot *conns; /* open connections: id -> connect time */
+    size_t n_conn_slots;
+    size_t n_conns;
+
+    ts_buf scratch; /* event strings, reused by every next() */
+    char cut_reason[64];
+} my_source;
+
+static const char *data(const my_source *src)
+{
+    return (const char *)src->in.data + src->pos;
+}
+
+static size_t avail(const my_source *src)
+{
+    return src->in.len - src->pos;
+}
+
+/* Reads more input after what is buffered. Returns 1 when it read some,
+ * 0 at the end of input, a negative status on an error. Moves the buffered
+ * bytes to the front, so callers keep offsets relative to pos. */
+static int fill(my_source *src, ts_error *err)
+{
+    ssize_t n;
+    int rc;
+
+    if (src->eof)
+        return 0;
+    if (src->pos > 0 && src->in.size - src->in.len <= CHUNK) {
+        memmove(src->in.data, src->in.data + src->pos, avail(src));
+        src->in.len -= src->pos;
+        src->pos = 0;
+    }
+    rc = ts_buf_reserve(&src->in, CHUNK, err);
+    if (rc != 0) {
+        ts_error_prefix(err, "reading '%s': ", src->name);
+        return rc;
+    }
+    do {
+        n = read(src->fd, src->in.data + src->in.len, CHUNK);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return ts_error_set(err, TS_EIO, "reading '%s': %s", src->name,
+                            strerror(errno));
+    if (n == 0) {
+        src->eof = 1;
+        return 0;
+    }
+    src->in.len += (size_t)n;
+    return 1;
+}
+
+/* Finds the end of the line that starts at rel (relative to pos): just past
+ * its newline, or the end of input. Looks at no more than max bytes:
+ * returns 1 with *end = rel + max when the line is longer, else 0;
+ * negative on an error. */
+static int find_line(my_source *src, size_t rel, size_t max, size_t *end,
+                     ts_error *err)
+{
+    size_t scanned = rel;
+
+    for (;;) {
+        size_t lim = avail(src) - rel > max ? rel + max : avail(src);
+        const char *nl = NULL;
+        int rc;
+
+        if (lim > scanned)
+            nl = memchr(data(src) + scanned, '\n', lim - scanned);
+        if (nl != NULL) {
+            *end = (size_t)(nl - data(src)) + 1;
+            return 0;
+        }
+        scanned = lim;
+        if (lim == rel + max) {
+            *end = lim;
+            return 1;
+        }
+        rc = fill(src, err);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) {
+            *end = avail(src);
+            return 0;
+        }
+    }
+}
+
+/* The length of a line's text: without its newline and a CR before it. */
+static size_t text_len(const char *s, size_t len)
+{
+    if (len > 0 && s[len - 1] == '\n') {
+        len--;
+        if (len > 0 && s[len - 1] == '\r')
+            len--;
+    }
+    return len;
+}
+
+static uint64_t count_lines(const char *s, size_t len)
+{
+    uint64_t n = 0;
+    const char *end = s + len;
+
+    while ((s = memchr(s, '\n', (size_t)(end - s))) != NULL) {
+        n++;
+        s++;
+    }
+    return n;
+}
+
+/* Hands out data[0, len) as the entry and moves past it. */
+static void emit(my_source *src, size_t len, ts_entry *entry)
+{
+    entry->record = (const uint8_t *)data(src);
+    entry->record_len = len;
+    entry->position = src->offset;
+    entry->end_position = src->offset + len;
+    entry->line = src->line;
+    entry->end_line = src->line + count_lines(data(src), len);
+    entry->observed_us = ts_time_now();
+    src->pos += len;
+    src->offset += len;
+    src->line = entry->end_line;
+}
+
+/* ------------------------------------------------------------------ */
+/* Open connections: linear probing, deletion by backward shift.       */
+/* ------------------------------------------------------------------ */
+
+static size_t conn_hash(int64_t id, size_t n_slots)
+{
+    uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15ULL;
+    return (size_t)(h >> 32) & (n_slots - 1);
+}
+
+static conn_slot *conn_find(my_source *src, int64_t id)
+{
+    if (src->n_conn_slots == 0)
+        return NULL;
+    for (size_t i = conn_hash(id, src->n_conn_slots);;
+         i = (i + 1) & (src->n_conn_slots - 1)) {
+        if (!src->conns[i].used)
+            return NULL;
+        if (src->conns[i].id == id)
+            return &src->conns[i];
+    }
+}
+
+static void conn_remove(my_source *src, int64_t id)
+{
+    size_t mask = src->n_conn_slots - 1, i, j;
+    conn_slot *slot = conn_find(src, id);
+
+    if (slot == NULL)
+        return;
+    i = (size_t)(slot - src->conns);
+    src->conns[i].used = 0;
+    src->n_conns--;
+    for (j = (i + 1) & mask; src->conns[j].used; j = (j + 1) & mask) {
+        size_t home = conn_hash(src->conns[j].id, src->n_conn_slots);
+        /* move j back into the hole at i when its home is not in (i, j] */
+        if ((j > i && (home <= i || home > j)) ||
+            (j < i && (home <= i && home > j))) {
+            src->conns[i] = src->conns[j];
+            src->conns[j].used = 0;
+            i = j;
+        }
+    }
+}
+
+/* Remembers when connection id started. Past MAX_OPEN_SESSIONS (a log
+ * whose disconnections are missing) the table starts over; sessions after
+ * that keep ids without a connect time. Out of memory does the same. */
+static void conn_put(my_source *src, int64_t id, int64_t start_us)
+{
+    conn_slot *slot = conn_find(src, id);
+
+    if (slot != NULL) {
+        slot->start_us = start_us;
+        return;
+    }
+    if (src->n_conns + 1 > src->n_conn_slots / 2) {
+        size_t n = src->n_conn_slots == 0 ? 1024 : src->n_conn_slots * 2;
+        conn_slot *old = src->conns, *grown = NULL;
+        size_t n_old = src->n_conn_slots;
+
+        if (n / 2 <= MAX_OPEN_SESSIONS)
+            grown = calloc(n, sizeof(*grown));
+        if (grown == NULL) {
+            memset(src->conns, 0, n_old * sizeof(*src->conns));
+            src->n_conns = 0;
+            if (n_old == 0)
+                return;
+        } else {
+            src->conns = grown;
+            src->n_conn_slots = n;
+            src->n_conns = 0;
+            for (size_t i = 0; i < n_old; i++) {
+                if (old[i].used)
+                    conn_put(src, old[i].id, old[i].start_us);
+            }
+            free(old);
+        }
+    }
+    for (size_t i = conn_hash(id, src->n_conn_slots);;
+         i = (i + 1) & (src->n_conn_slots - 1)) {
+        if (!src->conns[i].used) {
+            src->conns[i].id = id;
+            src->conns[i].start_us = start_us;
+            src->conns[i].used = 1;
+            src->n_conns++;
+            return;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Events                                                              */
+/* ------------------------------------------------------------------ */
+
+static int text_is(ts_text t, const char *lit)
+{
+    size_t n = strlen(lit);
+    return t.len == n && memcmp(t.s, lit, n) == 0;
+}
+
+static const char *dup_text(ts_arena *arena, ts_text t)
+{
+    return t.len == 0 ? NULL : ts_arena_strndup(arena, t.s, t.len);
+}
+
+/* printf into the arena; NULL when it does not fit. */
+static const char *arena_printf(ts_arena *arena, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static const char *arena_printf(ts_arena *arena, const char *fmt, ...)
+{
+    size_t room = arena->size - arena->len;
+    char *d = arena->data + arena->len;
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(d, room, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= room)
+        return NULL;
+    arena->len += (size_t)n + 1;
+    return d;
+}
+
+/* "2026-11-22T10:15:00Z", with the fraction only when there is one. */
+static void format_time(int64_t us, char *buf, size_t size)
+{
+    ts_time_format(us, buf, size);
+    if (us % 1000000 == 0 && strlen(buf) == 27)
+        memmove(buf + 19, buf + 26, 2);
+}
+
+static void set_session(my_source *src, ts_event *ev,
+                        const ts_mariadb_record *rec, ts_arena *arena)
+{
+    const conn_slot *slot;
+    char when[40];
+
+    if (text_is(rec->operation, "CONNECT") ||
+        text_is(rec->operation, "FAILED_CONNECT"))
+        conn_put(src, rec->connection_id, ev->time_us);
+    slot = conn_find(src, rec->connection_id);
+    if (slot != NULL) {
+        format_time(slot->start_us, when, sizeof(when));
+        ev->session_id =
+            arena_printf(arena, "%.*s:%" PRId64 "@%s", (int)rec->serverhost.len,
+                         rec->serverhost.s, rec->connection_id, when);
+    } else {
+        ev->session_id =
+            arena_printf(arena, "%.*s:%" PRId64, (int)rec->serverhost.len,
+                         rec->serverhost.s, rec->connection_id);
+    }
+    if (text_is(rec->operation, "DISCONNECT")) {
+        if (slot != NULL && ev->time_us >= slot->start_us)
+            ev->session_duration_us = ev->time_us - slot->start_us;
+        conn_remove(src, rec->connection_id);
+    }
+}
+
+static const char *error_message(ts_arena *arena, int64_t code,
+                                 const ts_my_error *e, const char *what)
+{
+    return arena_printf(arena, "%s (MariaDB error %" PRId64 "%s%s)", what, code,
+                        e->name != NULL ? " " : "",
+                        e->name != NULL ? e->name : "");
+}
+
+static void connection_event(ts_event *ev, const ts_mariadb_record *rec,
+                             ts_arena *arena)
+{
+    int64_t code = rec->has_retcode ? rec->retcode : 0;
+    ts_my_error e = ts_my_error_lookup(code);
+
+    if (text_is(rec->operation, "FAILED_CONNECT") || code != 0) {
+        ev->kind = TS_EVENT_AUTH_FAILURE;
+        ev->severity = "ERROR";
+        ev->sqlstate = e.sqlstate;
+        ev->message = arena_printf(
+            arena, "%s for user '%.*s'@'%.*s' (MariaDB error %" PRId64 "%s%s)",
+            e.permission ? "access denied" : "connection failed",
+            (int)rec->user.len, rec->user.s, (int)rec->host.len, rec->host.s,
+            code, e.name != NULL ? " " : "", e.name != NULL ? e.name : "");
+        return;
+    }
+    ev->kind = TS_EVENT_CONNECTION_AUTHORIZED;
+    /* MariaDB 12 writes the TLS version of the connection as its object */
+    if (rec->object.len > 0 && !rec->object_quoted)
+        ev->tls_protocol = dup_text(arena, rec->object);
+    ev->message = text_is(rec->operation, "CHANGEUSER")
+                      ? "change user"
+                      : "connection authorized";
+}
+
+static void query_event(ts_event *ev, const ts_mariadb_record *rec,
+                        ts_arena *arena)
+{
+    char *sql = ts_arena_take(arena, rec->object.len + 1);
+    char cmd[TS_MY_COMMAND_SIZE];
+    size_t n;
+
+    if (sql == NULL) {
+        ev->kind = TS_EVENT_UNPARSED;
+        ev->unparsed_reason = "record too large to parse in memory";
+        return;
+    }
+    if (rec->object_quoted) {
+        n = ts_mariadb_unescape(rec->object.s, rec->object.len, sql);
+    } else {
+        n = rec->object.len;
+        memcpy(sql, rec->object.s, n);
+        sql[n] = '\0';
+    }
+    ev->audit_class = ts_my_command(sql, n, cmd);
+    ev->command =
+        cmd[0] != '\0' ? ts_arena_strndup(arena, cmd, strlen(cmd)) : NULL;
+    if (!rec->has_retcode || rec->retcode == 0) {
+        ev->kind = TS_EVENT_STATEMENT;
+        ev->statement = sql;
+        return;
+    }
+    ts_my_error e = ts_my_error_lookup(rec->retcode);
+    ev->kind = TS_EVENT_ERROR;
+    ev->severity = "ERROR";
+    ev->query = sql;
+    if (e.permission) {
+        /* the SQL-standard insufficient_privilege, as PostgreSQL reports
+         * it, so one rule finds denied access in every database */
+        ev->sqlstate = "42501";
+        ev->message =
+            error_message(arena, rec->retcode, &e, "permission denied");
+    } else {
+        ev->sqlstate = e.sqlstate;
+        ev->message = error_message(arena, rec->retcode, &e, "error");
+    }
+}
+
+static void table_event(ts_event *ev, const ts_mariadb_record *rec,
+                        ts_arena *arena)
+{
+    ts_text table = rec->object;
+    const char *bar = memchr(table.s, '|', table.len);
+    ts_text op = rec->operation;
+
+    ev->kind = TS_EVENT_AUDIT;
+    ev->audit_type = "TABLE";
+    ev->audit_class = text_is(op, "READ")    ? "READ"
+                      : text_is(op, "WRITE") ? "WRITE"
+                                             : "DDL";
+    ev->command = dup_text(arena, op);
+    ev->object_type = "TABLE";
+    if (bar != NULL) {
+        /* RENAME: "table|newdb.newtable" */
+        ts_text to = {bar + 1, table.len - (size_t)(bar + 1 - table.s)};
+        table.len = (size_t)(bar - table.s);
+        ev->detail = arena_printf(arena, "renamed to %.*s", (int)to.len, to.s);
+    }
+    if (rec->database.len > 0)
+        ev->object_name =
+            arena_printf(arena, "%.*s.%.*s", (int)rec->database.len,
+                         rec->database.s, (int)table.len, table.s);
+    else
+        ev->object_name = dup_text(arena, table);
+}
+
+static int is_table_op(ts_text op)
+{
+    return text_is(op, "READ") || text_is(op, "WRITE") ||
+           text_is(op, "CREATE") || text_is(op, "DROP") ||
+           text_is(op, "ALTER") || text_is(op, "RENAME");
+}
+
+static void build_event(my_source *src, ts_event *ev, const char *rec_text,
+                        size_t len)
+{
+    ts_mariadb_record rec;
+    ts_arena arena;
+    const char *reason = NULL;
+    size_t need;
+    int rc;
+
+    rc = ts_mariadb_record_parse(rec_text, text_len(rec_text, len), &rec,
+                                 &reason);
+    if (rc != 0) {
+        ev->kind = TS_EVENT_UNPARSED;
+        ev->unparsed_reason = reason;
+        return;
+    }
+    /* Strings: the query once, the host and user a few times, and short
+     * messages; three times the record is plenty, reserved up front so
+     * strings handed out never move. */
+    src->scratch.len = 0;
+    if (ts_size_mul(len, 3, &need) != 0 ||
+        ts_size_add(need, 1024, &need) != 0 ||
+        ts_buf_reserve(&src->scratch, need, NULL) != 0) {
+        ev->kind = TS_EVENT_UNPARSED;
+        ev->unparsed_reason = "record too large to parse in memory";
+        return;
+    }
+    arena.data = (char *)src->scratch.data;
+    arena.len = 0;
+    arena.size = src->scratch.size;
+
+    ev->time_us = rec.time_us - src->utc_offset_us;
+    ev->pid = rec.connection_id;
+    if (rec.query_id > 0)
+        ev->statement_id = rec.query_id;
+    ev->account = dup_text(&arena, rec.user);
+    ev->client_host = dup_text(&arena, rec.host);
+    ev->client_port = dup_text(&arena, rec.port);
+    ev->database = dup_text(&arena, rec.database);
+    ev->severity = "LOG";
+    set_session(src, ev, &rec, &arena);
+
+    if (text_is(rec.operation, "CONNECT") ||
+        text_is(rec.operation, "FAILED_CONNECT") ||
+        text_is(rec.operation, "CHANGEUSER")) {
+        connection_event(ev, &rec, &arena);
+    } else if (text_is(rec.operation, "DISCONNECT")) {
+        ev->kind = TS_EVENT_DISCONNECTION;
+        ev->message = "disconnection";
+    } else if (rec.operation.len >= 5 &&
+               memcmp(rec.operation.s, "QUERY", 5) == 0) {
+        /* QUERY, and QUERY_DDL / QUERY_DML / QUERY_DCL of older plugins */
+        query_event(ev, &rec, &arena);
+    } else if (is_table_op(rec.operation)) {
+        table_event(ev, &rec, &arena);
+    } else {
+        ev->kind = TS_EVENT_LOG;
+        ev->command = dup_text(&arena, rec.operation);
+        ev->message = dup_text(&arena, rec.object);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* The source                                                          */
+/* ------------------------------------------------------------------ */
+
+/* The rest of a line longer than the limit, in pieces of the limit. */
+static int next_piece(my_source *src, ts_entry *entry, ts_event *ev,
+                      ts_error *err)
+{
+    size_t end;
+    int rc = find_line(src, 0, src->limit, &end, err);
+
+    if (rc < 0)
+        return rc;
+    src->cut = rc == 1;
+    ev->kind = TS_EVENT_UNPARSED;
+    ev->unparsed_reason = src->cut_reason;
+    emit(src, end, entry);
+    return 1;
+}
+
+static int my_next(ts_source *base, ts_entry *entry, ts_event *ev,
+                   ts_error *err)
+{
+    my_source *src = (my_source *)base;
+    ts_mariadb_record rec;
+    const char *reason;
+    size_t end, next_end;
+    int rc;
+
+    src->started = 1;
+    ts_event_init(ev);
+    if (avail(src) == 0) {
+        rc = fill(src, err);
+        if (rc <= 0)
+            return rc;
+    }
+    if (src->cut)
+        return next_piece(src, entry, ev, err);
+    rc = find_line(src, 0, src->limit, &end, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        src->cut = 1;
+        ev->unparsed_reason = src->cut_reason;
+        emit(src, end, entry);
+        return 1;
+    }
+    if (ts_mariadb_record_parse(data(src), text_len(data(src), end), &rec,
+                                &reason) == TS_MARIADB_OPEN) {
+        /* a raw line break inside the query: take the lines up to the
+         * next record, as far as the limit allows */
+        for (;;) {
+            if (end == avail(src)) {
+                rc = fill(src, err);
+                if (rc < 0)
+                    return rc;
+                if (rc == 0)
+                    break;
+            }
+            rc = find_line(src, end, src->limit - end, &next_end, err);
+            if (rc < 0)
+                return rc;
+            if (rc == 1 ||
+                ts_mariadb_is_head(data(src) + end,
+                                   text_len(data(src) + end, next_end - end)))
+                break;
+            end = next_end;
+        }
+    }
+    build_event(src, ev, data(src), end);
+    emit(src, end, entry);
+    return 1;
+}
+
+/* Skips forward by reading when the input cannot seek (a pipe). */
+static int skip_by_reading(my_source *src, uint64_t skip, ts_error *err)
+{
+    while (skip > 0) {
+        int rc;
+        if (avail(src) == 0) {
+            rc = fill(src, err);
+            if (rc < 0)
+                return rc;
+            if (rc == 0)
+                return ts_error_set(err, TS_EINVAL,
+                                    "'%s': the saved position is past the "
+                                    "end of the input",
+                                    src->name);
+        }
+        size_t n = avail(src) < skip ? avail(src) : (size_t)skip;
+        src->pos += n;
+        skip -= n;
+    }
+    return 0;
+}
+
+static int my_seek(ts_source *base, uint64_t position, uint64_t line,
+                   ts_error *err)
+{
+    my_source *src = (my_source *)base;
+    uint64_t skip;
+    struct stat st;
+    int rc = 0;
+
+    if (src->started || position < src->offset)
+        return ts_error_set(err, TS_EINVAL,
+                            "'%s': seek only forward, before reading",
+                            src->name);
+    skip = position - src->offset;
+    if (skip <= avail(src)) {
+        src->pos += (size_t)skip;
+    } else {
+        skip -= avail(src);
+        src->pos = src->in.len = 0;
+        if (fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+            off_t cur = lseek(src->fd, 0, SEEK_CUR);
+            if (cur < 0 || (uint64_t)st.st_size < (uint64_t)cur ||
+                skip > (uint64_t)st.st_size - (uint64_t)cur)
+                return ts_error_set(err, TS_EINVAL,
+                                    "'%s': the saved position %llu is past "
+                                    "the end of the input",
+                                    src->name, (unsigned long long)position);
+            if (lseek(src->fd, (off_t)skip, SEEK_CUR) < 0)
+                return ts_error_set(err, TS_EIO, "seeking in '%s': %s",
+                                    src->name, strerror(errno));
+        } else {
+            rc = skip_by_reading(src, skip, err);
+        }
+    }
+    if (rc == 0) {
+        src->offset = position;
+        src->line = line;
+    }
+    return rc;
+}
+
+static void my_free(ts_source *base)
+{
+    my_source *src = (my_source *)base;
+
+    if (src == NULL)
+        return;
+    if (src->own_fd && src->fd >= 0)
+        close(src->fd);
+    ts_buf_release(&src->in);
+    ts_buf_release(&src->scratch);
+    free(src->conns);
+    free(src->name);
+    free(src->config);
+    free(src);
+}
+
+static const ts_source_ops my_ops = {my_next, my_seek, my_free};
+
+/* Hex SHA-256 of format NUL config NUL first line (up to 4096 bytes with
+ * its newline), peeked now and kept buffered for next(). */
+static int compute_key(my_source *src, ts_error *err)
+{
+    uint8_t digest[TS_SHA256_SIZE];
+    size_t end, flen = strlen(src->base.format), clen = strlen(src->config);
+    ts_buf key;
+    int rc;
+
+    rc = find_line(src, 0, KEY_LINE_MAX, &end, err);
+    if (rc < 0)
+        return rc;
+    ts_buf_init(&key, flen + clen + KEY_LINE_MAX + 8);
+    rc = ts_buf_append(&key, src->base.format, flen + 1, err);
+    if (rc == 0)
+        rc = ts_buf_append(&key, src->config, clen + 1, err);
+    if (rc == 0)
+        rc = ts_buf_append(&key, data(src), end, err);
+    if (rc == 0 && ts_sha256(key.data, key.len, digest) != 0)
+        rc = ts_error_set(err, TS_ECRYPTO, "hashing the source key failed");
+    if (rc == 0)
+        ts_hex_encode(digest, sizeof(digest), src->base.key);
+    ts_buf_release(&key);
+    return rc;
+}
+
+/* "", "UTC", "Z", or "+HH", "+HHMM", "+HH:MM" (or with '-'). */
+static int parse_offset(const char *s, int64_t *out_us)
+{
+    int sign, h, m = 0;
+    size_t n = strlen(s);
+
+    *out_us = 0;
+    if (n == 0 || strcmp(s, "UTC") == 0 || strcmp(s, "Z") == 0)
+        return 0;
+    if ((s[0] != '+' && s[0] != '-') || (n != 3 && n != 5 && n != 6))
+        return -1;
+    for (size_t i = 1; i < n; i++) {
+        if (!(s[i] >= '0' && s[i] <= '9') && !(n == 6 && i == 3 && s[i] == ':'))
+            return -1;
+    }
+    sign = s[0] == '-' ? -1 : 1;
+    h = (s[1] - '0') * 10 + (s[2] - '0');
+    if (n > 3)
+        m = (s[n - 2] - '0') * 10 + (s[n - 1] - '0');
+    if (h > 14 || m > 59)
+        return -1;
+    *out_us = (int64_t)sign * ((int64_t)h * 3600 + m * 60) * 1000000;
+    return 0;
+}
+
+int ts_mariadb_audit_open_fd(ts_source **out, const char *config, int fd,
+                             int own_fd, const char *name, size_t record_limit,
+                             ts_error *err)
+{
+    my_source *src;
+    int rc, n;
+    size_t cap;
+
+    *out = NULL;
+    if (config == NULL)
+        config = "";
+    src = record_limit >= 2 ? calloc(1, sizeof(*src)) : NULL;
+    if (src == NULL) {
+        if (own_fd)
+            close(fd);
+        if (record_limit < 2)
+            return ts_error_set(err, TS_EINVAL, "record limit too small");
+        return ts_error_set(err, TS_ENOMEM, "out of memory opening '%s'", name);
+    }
+    src->fd = fd;
+    src->own_fd = own_fd;
+    src->limit = record_limit;
+    src->line = 1;
+    /* a record, the line after it being looked at, and a read */
+    cap = 2 * record_limit + 2 * CHUNK + 64;
+    ts_buf_init(&src->in, cap);
+    ts_buf_init(&src->scratch, 3 * record_limit + 4096);
+    rc = ts_buf_reserve(&src->in, CHUNK, err);
+    if (rc != 0)
+        goto fail;
+    src->base.ops = &my_ops;
+    src->base.format = "mariadb-audit";
+    src->name = strdup(name);
+    src->config = strdup(config);
+    if (src->name == NULL || src->config == NULL) {
+        rc = ts_error_set(err, TS_ENOMEM, "out of memory opening '%s'", name);
+        goto fail;
+    }
+    src->base.name = src->name;
+    src->base.config = src->config;
+    if (parse_offset(config, &src->utc_offset_us) != 0) {
+        rc = ts_error_set(err, TS_EINVAL,
+                          "format 'mariadb-audit': '%s' is not a UTC offset "
+                          "such as +02:00 (or UTC)",
+                          config);
+        goto fail;
+    }
+    if (record_limit % ((size_t)1 << 20) == 0)
+        n = snprintf(src->cut_reason, sizeof(src->cut_reason),
+                     "record exceeds %zu MiB", record_limit >> 20);
+    else
+        n = snprintf(src->cut_reason, sizeof(src->cut_reason),
+                     "record exceeds %zu bytes", record_limit);
+    if (n < 0)
+        src->cut_reason[0] = '\0';
+    rc = compute_key(src, err);
+    if (rc != 0)
+        goto fail;
+    *out = &src->base;
+    return 0;
+fail:
+    my_free(&src->base);
+    return rc;
+}
+
+int ts_mariadb_audit_open(ts_source **out, const char *config, const char *path,
+                          ts_error *err)
+{
+    int fd;
+
+    *out = NULL;
+    if (strcmp(path, "-") == 0)
+        return ts_mariadb_audit_open_fd(out, config, STDIN_FILENO, 0, "-",
+                                        TS_MARIADB_RECORD_LIMIT, err);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ts_error_set(err, TS_EIO, "cannot open '%s': %s", path,
+                            strerror(errno));
+#ifdef POSIX_FADV_SEQUENTIAL
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+    return ts_mariadb_audit_open_fd(out, config, fd, 1, path,
+                                    TS_MARIADB_RECORD_LIMIT, err);
+}
