@@ -425,9 +425,9 @@ def main():
     def audit(s):
         """one statement: one or more AUDIT records, sometimes an ERROR."""
         nonlocal now
-        s.stmt += 1
         x = rnd()
-        if x < 0.004:  # an error, with STATEMENT (and sometimes DETAIL)
+        if x < 0.004:  # an error, with STATEMENT (and sometimes DETAIL); like
+            # a permission denied, no AUDIT row and no statement id used
             code, msg, detail = ERRORS[int(rnd() * len(ERRORS))]
             sh = s.shapes[int(rnd() * len(s.shapes))]
             stmt = inline(sh)
@@ -441,6 +441,7 @@ def main():
             rec += "\n" + p + "STATEMENT:  " + stmt.replace("\n", "\n\t") + "\n"
             buf.append(rec)
             return 1
+        s.stmt += 1
         if x < 0.01 and s.role in ("alice", "postgres", "svc_etl"):
             sh = ddl[int(rnd() * len(ddl))]
             line(s.pfx + "00000 LOG:  AUDIT: SESSION,%d,1,%s,%s,,,%s,<none>"

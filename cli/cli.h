@@ -35,6 +35,10 @@ int cmd_verify_proof(const ts_cli *cli, int argc, char **argv);
 int cmd_search(const ts_cli *cli, int argc, char **argv);
 int cmd_report(const ts_cli *cli, int argc, char **argv);
 int cmd_stats(const ts_cli *cli, int argc, char **argv);
+int cmd_sessions(const ts_cli *cli, int argc, char **argv);
+int cmd_timeline(const ts_cli *cli, int argc, char **argv);
+int cmd_who(const ts_cli *cli, int argc, char **argv);
+int cmd_analyze_sql(const ts_cli *cli, int argc, char **argv);
 
 /* Prints "trailseal: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -50,11 +54,31 @@ ts_store *cli_open_store(const ts_cli *cli, unsigned flags);
 int cli_usage_error(const char *usage, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Prints one line, "trailseal: <command>: <message> (see 'trailseal
+ * <command> --help')", and returns TS_EXIT_USAGE. */
+int cli_bad_usage(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Writes s as a JSON string (with quotes); NULL as null. */
 void cli_json_string(FILE *out, const char *s);
 
 /* Parses a time option; prints the error and returns -1 when bad. */
 int cli_parse_time(const char *option, const char *text, int64_t *out);
+
+/* Parses --since (the period's start) or --until (its end) with
+ * ts_time_parse_period(), relative to now; prints the error and returns -1
+ * when bad. */
+int cli_parse_period(const char *option, const char *text, int is_until,
+                     int64_t *out);
+
+/* Parses a count or entry index (decimal, no sign) no larger than max;
+ * prints the error and returns -1 when bad. */
+int cli_parse_count(const char *option, const char *text, uint64_t max,
+                    uint64_t *out);
+
+/* Formats a time for output: the full ISO form, or seconds only in tables;
+ * NULL for an unknown time. buf must hold 40 bytes. */
+const char *cli_time_text(int64_t us, int table, char *buf);
 
 /* Reads a whole file ('-' for stdin), at most 256 MiB, NUL-terminated;
  * *out_len gets its length. NULL after printing why. Free with free(). */

@@ -48,38 +48,21 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
     return TS_EXIT_USAGE;
 }
 
+int cli_bad_usage(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "trailseal: %s: ", command);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'trailseal %s --help')\n", command);
+    return TS_EXIT_USAGE;
+}
+
 void cli_json_string(FILE *out, const char *s)
 {
-    if (s == NULL) {
-        fputs("null", out);
-        return;
-    }
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"':
-            fputs("\\\"", out);
-            break;
-        case '\\':
-            fputs("\\\\", out);
-            break;
-        case '\n':
-            fputs("\\n", out);
-            break;
-        case '\r':
-            fputs("\\r", out);
-            break;
-        case '\t':
-            fputs("\\t", out);
-            break;
-        default:
-            if (*p < 0x20)
-                fprintf(out, "\\u%04x", *p);
-            else
-                fputc(*p, out);
-        }
-    }
-    fputc('"', out);
+    ts_write_json_string(out, s);
 }
 
 int cli_parse_time(const char *option, const char *text, int64_t *out)
@@ -92,6 +75,48 @@ int cli_parse_time(const char *option, const char *text, int64_t *out)
         return -1;
     }
     return 0;
+}
+
+int cli_parse_period(const char *option, const char *text, int is_until,
+                     int64_t *out)
+{
+    int64_t start, end;
+    ts_error err;
+
+    ts_error_clear(&err);
+    if (ts_time_parse_period(text, ts_time_now(), &start, &end, &err) != 0) {
+        cli_error("%s: %s", option, err.msg);
+        return -1;
+    }
+    *out = is_until ? end : start;
+    return 0;
+}
+
+int cli_parse_count(const char *option, const char *text, uint64_t max,
+                    uint64_t *out)
+{
+    unsigned long long v;
+    char *end;
+
+    errno = 0;
+    v = strtoull(text, &end, 10);
+    if (*text < '0' || *text > '9' || *end != '\0' || errno != 0 || v > max) {
+        cli_error("%s: '%s' is not a number from 0 to %llu", option, text,
+                  (unsigned long long)max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+const char *cli_time_text(int64_t us, int table, char *buf)
+{
+    if (us == TS_UNKNOWN_TIME)
+        return NULL;
+    ts_time_format(us, buf, 40);
+    if (table)
+        buf[19] = '\0';
+    return buf;
 }
 
 #define CLI_MAX_INPUT_FILE (256u << 20)

@@ -1,97 +1,107 @@
-/* trailseal search: filters and full text over the access history. */
+/* trailseal search: full text and filters over the access history. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
 static const char usage[] =
     "usage: trailseal [--store PATH] search [TEXT] [OPTIONS]\n\n"
-    "Prints matching events in time order, each with the index of its sealed\n"
-    "entry. TEXT is searched in statements, object names and messages: plain\n"
-    "words must all appear; FTS5 syntax (\"phrase\", prefix*, OR, NOT) is\n"
-    "passed through.\n\n"
+    "Prints matching events, newest entry first, each with the index of its\n"
+    "sealed entry (prove it with 'trailseal prove --index N'). TEXT is\n"
+    "searched in statements, object names and messages: plain words must\n"
+    "all appear; FTS5 syntax (\"phrase\", prefix*, OR, NOT, NEAR) is passed\n"
+    "through.\n\n"
     "  --account NAME     events of this database account\n"
     "  --object NAME      events on this table (schema.table or table)\n"
-    "  --database NAME\n"
+    "  --db NAME          events in this database (also --database)\n"
     "  --session ID       one session (PostgreSQL %c)\n"
+    "  --source NAME      one source (its path, or the path's tail)\n"
+    "  --command CMD      SELECT, INSERT, CREATE TABLE, GRANT, ...\n"
+    "  --outcome O        ok, error or denied\n"
     "  --kind KIND        audit, statement, error, auth_failure,\n"
     "                     connection_received, connection_authorized,\n"
     "                     disconnection, log, unparsed\n"
-    "  --since TIME       from TIME (YYYY-MM-DD[ HH:MM[:SS]], UTC)\n"
-    "  --until TIME       before TIME\n"
+    "  --unparsed         entries that could not be parsed: file, line, why\n"
+    "  --since TIME       from TIME; --until TIME: before TIME. TIME is\n"
+    "  --until TIME       YYYY-MM-DD[ HH:MM[:SS]] (UTC), YYYY-MM, YYYY-Qn,\n"
+    "                     YYYY, now, or 7d / 12h / 30m / 2w ago; a period\n"
+    "                     starts --since and ends --until\n"
     "  --limit N          at most N rows (default 100)\n"
-    "  --offset N         skip the first N rows\n"
-    "  --json             one JSON object per line\n";
+    "  --after N          the rows after entry N (the last one printed)\n"
+    "  --oldest-first     oldest entry first\n"
+    "  --json             one JSON object per line\n"
+    "  --csv              CSV (RFC 4180) with a header\n";
+
+/* --json and --csv: every field. */
+static const ts_column data_columns[] = {
+    {"entry_index", NULL, 0, 1}, {"time", NULL, 0, 0},
+    {"kind", NULL, 0, 0},        {"outcome", NULL, 0, 0},
+    {"account", NULL, 0, 0},     {"database", NULL, 0, 0},
+    {"application", NULL, 0, 0}, {"client", NULL, 0, 0},
+    {"session_id", NULL, 0, 0},  {"command", NULL, 0, 0},
+    {"object", NULL, 0, 0},      {"statement", NULL, 0, 0},
+    {"message", NULL, 0, 0},     {"sqlstate", NULL, 0, 0},
+    {"source", NULL, 0, 0},      {"line", NULL, 0, 1},
+    {"reason", NULL, 0, 0}};
+
+static const ts_column table_columns[] = {
+    {"entry_index", "ENTRY", 7, 0},
+    {"time", "TIME (UTC)", 19, 0},
+    {"account", "ACCOUNT", 16, 0},
+    {"application", "APPLICATION", 20, 0},
+    {"what", "STATEMENT / MESSAGE", 0, 0}};
+
+static const ts_column unparsed_columns[] = {{"entry_index", "ENTRY", 7, 0},
+                                             {"source", "SOURCE", 32, 0},
+                                             {"line", "LINE", 8, 0},
+                                             {"reason", "REASON", 0, 0}};
 
 typedef struct print_ctx {
-    int json;
+    ts_writer *w;
+    int table, unparsed;
+    uint64_t last;
 } print_ctx;
-
-/* Prints s on one line (newlines and tabs become spaces), padded to width
- * when width > 0; a value longer than its column (or 255 bytes) ends in '~'. */
-static void print_cell(const char *s, int width)
-{
-    char buf[256];
-    size_t limit = width > 0 ? (size_t)width : sizeof(buf) - 1;
-    size_t n = 0, len;
-
-    if (s == NULL)
-        s = "-";
-    len = strlen(s);
-    for (; *s && n < limit; s++)
-        buf[n++] = (*s == '\n' || *s == '\t' || *s == '\r') ? ' ' : *s;
-    if (len > limit)
-        buf[n - 1] = '~';
-    buf[n] = '\0';
-    if (width > 0)
-        printf("%-*s ", width, buf);
-    else
-        printf("%s", buf);
-}
 
 static int print_row(void *ctx, const ts_search_row *row)
 {
-    const print_ctx *p = ctx;
-    char time[40];
-    const char *what = row->statement ? row->statement : row->message;
+    print_ctx *p = ctx;
+    char entry[24], line[24], time[40];
+    const char *t = cli_time_text(row->time_us, p->table, time);
 
-    ts_time_format(row->time_us, time, sizeof(time));
-    if (p->json) {
-        printf("{\"entry_index\":%" PRIu64 ",\"time\":", row->entry_index);
-        cli_json_string(stdout, row->time_us == INT64_MIN ? NULL : time);
-        printf(",\"kind\":\"%s\",\"account\":", ts_event_kind_name(row->kind));
-        cli_json_string(stdout, row->account);
-        printf(",\"database\":");
-        cli_json_string(stdout, row->database);
-        printf(",\"application\":");
-        cli_json_string(stdout, row->application);
-        printf(",\"client\":");
-        cli_json_string(stdout, row->client_host);
-        printf(",\"session_id\":");
-        cli_json_string(stdout, row->session_id);
-        printf(",\"command\":");
-        cli_json_string(stdout, row->command);
-        printf(",\"object\":");
-        cli_json_string(stdout, row->object_name);
-        printf(",\"statement\":");
-        cli_json_string(stdout, row->statement);
-        printf(",\"message\":");
-        cli_json_string(stdout, row->message);
-        printf(",\"source\":");
-        cli_json_string(stdout, row->source);
-        printf(",\"line\":%" PRIu64 "}\n", row->line);
-        return 0;
+    snprintf(entry, sizeof(entry), "%" PRIu64, row->entry_index);
+    snprintf(line, sizeof(line), "%" PRIu64, row->line);
+    p->last = row->entry_index;
+    if (p->table && p->unparsed) {
+        const char *v[] = {entry, row->source, line, row->unparsed_reason};
+        ts_writer_row(p->w, v);
+    } else if (p->table) {
+        const char *what = row->statement ? row->statement : row->message;
+        if (what == NULL)
+            what = row->unparsed_reason;
+        const char *v[] = {entry, t, row->account, row->application, what};
+        ts_writer_row(p->w, v);
+    } else {
+        const char *v[] = {entry,
+                           t,
+                           ts_event_kind_name(row->kind),
+                           ts_outcome_name(row->outcome),
+                           row->account,
+                           row->database,
+                           row->application,
+                           row->client_host,
+                           row->session_id,
+                           row->command,
+                           row->object_name,
+                           row->statement,
+                           row->message,
+                           row->sqlstate,
+                           row->source,
+                           line,
+                           row->unparsed_reason};
+        ts_writer_row(p->w, v);
     }
-    printf("%-7" PRIu64 " ", row->entry_index);
-    time[19] = '\0'; /* seconds are enough in a table */
-    print_cell(row->time_us == INT64_MIN ? NULL : time, 19);
-    print_cell(row->account, 16);
-    print_cell(row->application, 20);
-    print_cell(what, 0);
-    putchar('\n');
     return 0;
 }
 
@@ -108,26 +118,35 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
     static const struct option options[] = {
         {"account", required_argument, NULL, 'a'},
         {"object", required_argument, NULL, 'o'},
+        {"db", required_argument, NULL, 'd'},
         {"database", required_argument, NULL, 'd'},
         {"session", required_argument, NULL, 's'},
+        {"source", required_argument, NULL, 'f'},
+        {"command", required_argument, NULL, 'c'},
+        {"outcome", required_argument, NULL, 'r'},
         {"kind", required_argument, NULL, 'k'},
+        {"unparsed", no_argument, NULL, 'u'},
         {"since", required_argument, NULL, 'S'},
         {"until", required_argument, NULL, 'U'},
         {"limit", required_argument, NULL, 'l'},
-        {"offset", required_argument, NULL, 'O'},
+        {"after", required_argument, NULL, 'A'},
+        {"oldest-first", no_argument, NULL, 'F'},
         {"json", no_argument, NULL, 'j'},
+        {"csv", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
+    ts_format format = TS_FORMAT_TABLE;
     ts_search_query q;
     print_ctx p = {0};
     ts_store *store;
     ts_error err;
+    uint64_t v;
     size_t n = 0;
-    char *end;
     int c, rc;
 
     ts_search_query_init(&q);
-    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
         switch (c) {
         case 'a':
             q.account = optarg;
@@ -141,62 +160,104 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
         case 's':
             q.session_id = optarg;
             break;
+        case 'f':
+            q.source = optarg;
+            break;
+        case 'c':
+            q.command = optarg;
+            break;
+        case 'r':
+            rc = ts_outcome_parse(optarg);
+            if (rc < 0)
+                return cli_bad_usage(
+                    "search", "--outcome: '%s' is not ok, error or denied",
+                    optarg);
+            q.outcome = (ts_outcome)rc;
+            break;
         case 'k':
             q.kind = parse_kind(optarg);
             if (q.kind < 0)
-                return cli_usage_error(
-                    usage, "--kind: '%s' is not a kind of event", optarg);
+                return cli_bad_usage(
+                    "search", "--kind: '%s' is not a kind of event", optarg);
+            break;
+        case 'u':
+            p.unparsed = 1;
+            q.kind = TS_EVENT_UNPARSED;
             break;
         case 'S':
-            if (cli_parse_time("--since", optarg, &q.since_us) != 0)
+            if (cli_parse_period("--since", optarg, 0, &q.since_us) != 0)
                 return TS_EXIT_USAGE;
             break;
         case 'U':
-            if (cli_parse_time("--until", optarg, &q.until_us) != 0)
+            if (cli_parse_period("--until", optarg, 1, &q.until_us) != 0)
                 return TS_EXIT_USAGE;
             break;
         case 'l':
-        case 'O': {
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || (c == 'l' && v == 0))
-                return cli_usage_error(usage, "%s: '%s' is not a %snumber",
-                                       c == 'l' ? "--limit" : "--offset",
-                                       optarg, c == 'l' ? "positive " : "");
-            if (c == 'l')
-                q.limit = v;
-            else
-                q.offset = v;
+            if (cli_parse_count("--limit", optarg, 1000000000, &v) != 0)
+                return TS_EXIT_USAGE;
+            if (v == 0)
+                return cli_bad_usage("search", "--limit: must be at least 1");
+            q.limit = (size_t)v;
             break;
-        }
+        case 'A':
+            if (cli_parse_count("--after", optarg, INT64_MAX, &v) != 0)
+                return TS_EXIT_USAGE;
+            q.after = (int64_t)v;
+            break;
+        case 'F':
+            q.oldest_first = 1;
+            break;
         case 'j':
-            p.json = 1;
+            format = TS_FORMAT_JSON;
+            break;
+        case 'C':
+            format = TS_FORMAT_CSV;
             break;
         case 'h':
             fputs(usage, stdout);
             return TS_EXIT_OK;
+        case ':':
+            return cli_bad_usage("search", "'%s' needs a value",
+                                 argv[optind - 1]);
         default:
-            return cli_usage_error(usage, "search: bad option");
+            return cli_bad_usage("search", "unknown option '%s'",
+                                 argv[optind - 1]);
         }
     }
+    if (p.unparsed && q.kind != TS_EVENT_UNPARSED)
+        return cli_bad_usage("search", "--unparsed and --kind disagree");
     if (argc - optind > 1)
-        return cli_usage_error(usage, "search takes one TEXT (quote it)");
+        return cli_bad_usage("search", "takes one TEXT (quote it)");
     if (optind < argc)
         q.text = argv[optind];
     store = cli_open_store(cli, TS_STORE_READONLY | TS_STORE_NO_KEY);
     if (store == NULL)
         return TS_EXIT_USAGE;
-    if (!p.json)
-        printf("%-7s %-19s %-16s %-20s %s\n", "ENTRY", "TIME (UTC)", "ACCOUNT",
-               "APPLICATION", "STATEMENT / MESSAGE");
+    p.table = format == TS_FORMAT_TABLE;
     ts_error_clear(&err);
-    rc = ts_search(store, &q, print_row, &p, &n, &err);
+    if (p.table && p.unparsed)
+        rc = ts_writer_new(&p.w, stdout, format, unparsed_columns,
+                           sizeof(unparsed_columns) / sizeof(ts_column), &err);
+    else if (p.table)
+        rc = ts_writer_new(&p.w, stdout, format, table_columns,
+                           sizeof(table_columns) / sizeof(ts_column), &err);
+    else
+        rc = ts_writer_new(&p.w, stdout, format, data_columns,
+                           sizeof(data_columns) / sizeof(ts_column), &err);
+    if (rc == 0)
+        rc = ts_search(store, &q, print_row, &p, &n, &err);
+    if (rc == 0)
+        ts_writer_end(p.w);
+    ts_writer_free(p.w);
     ts_store_free(store);
+    fflush(stdout); /* the count follows the rows it counts */
     if (rc != 0) {
         cli_error("%s", err.msg);
         return TS_EXIT_USAGE;
     }
-    fflush(stdout); /* the count follows the rows it counts */
-    if (!p.json)
+    if (p.table)
         fprintf(stderr, "%zu event%s\n", n, n == 1 ? "" : "s");
+    if (n > 0 && n == (q.limit ? q.limit : 100))
+        fprintf(stderr, "more: --after %" PRIu64 "\n", p.last);
     return TS_EXIT_OK;
 }

@@ -68,7 +68,9 @@ static ts_store *open_for_verify(const ts_cli *cli, int have_vkey,
     return store;
 }
 
-static void print_json(const ts_verify_report *r, char **names)
+static void print_completeness_json(ts_store *store);
+
+static void print_json(const ts_verify_report *r, char **names, ts_store *store)
 {
     printf("{\"verdict\":\"%s\",\"anchored\":%s,\"entries\":%" PRIu64
            ",\"blocks\":%" PRIu64 ",\"checkpoints\":%" PRIu64
@@ -94,7 +96,112 @@ static void print_json(const ts_verify_report *r, char **names)
         printf(",\"tree_size\":%" PRIu64 ",\"status\":\"%s\"}",
                r->kept[i].tree_size, kept_status(r, i));
     }
-    printf("]}\n");
+    printf("]");
+    print_completeness_json(store);
+    printf("}\n");
+}
+
+/* Facts listed in full by verify; the rest are counted. */
+#define LISTED_FACTS 20
+#define LISTED_FACTS_JSON 1000
+
+static int print_fact_text(const ts_completeness_fact *f, void *ctx)
+{
+    (void)ctx;
+    if (strcmp(f->kind, "continued") == 0) {
+        printf("  continued: '%s' continues '%s' (%" PRId64
+               " session(s) carried over, from entry %" PRId64 ")\n",
+               f->source, f->previous_source, f->found, f->entry_index);
+        return 0;
+    }
+    printf("  %s: '%s' entry %" PRId64 ": session %s %s %" PRId64, f->kind,
+           f->source, f->entry_index, f->session_id, f->sequence, f->found);
+    if (f->expected >= 0)
+        printf(", expected %" PRId64, f->expected);
+    if (f->previous_entry_index >= 0)
+        printf(" (its previous record: '%s' entry %" PRId64 ")",
+               f->previous_source, f->previous_entry_index);
+    printf("\n");
+    return 0;
+}
+
+static void print_completeness_text(ts_store *store)
+{
+    ts_completeness_summary sum;
+    ts_error err;
+    uint64_t n;
+
+    ts_error_clear(&err);
+    if (ts_store_completeness(store, 0, NULL, NULL, &sum, &err) != 0) {
+        cli_error("completeness: %s", err.msg);
+        return;
+    }
+    n = sum.gaps + sum.reordered + sum.began_earlier + sum.continued;
+    printf("completeness: %" PRIu64 " gaps, %" PRIu64 " out of order, %" PRIu64
+           " sessions begun before the first records ingested, %" PRIu64
+           " log continuations (rotation)\n",
+           sum.gaps, sum.reordered, sum.began_earlier, sum.continued);
+    if (n == 0)
+        return;
+    if (ts_store_completeness(store, LISTED_FACTS, print_fact_text, NULL, &sum,
+                              &err) != 0)
+        cli_error("completeness: %s", err.msg);
+    if (n > LISTED_FACTS)
+        printf("  ... and %" PRIu64
+               " more (the index's v_completeness view lists all)\n",
+               n - LISTED_FACTS);
+}
+
+static int print_fact_json(const ts_completeness_fact *f, void *ctx)
+{
+    int *first = ctx;
+
+    printf("%s{\"kind\":", *first ? "" : ",");
+    *first = 0;
+    cli_json_string(stdout, f->kind);
+    printf(",\"sequence\":");
+    cli_json_string(stdout, f->sequence);
+    printf(",\"session_id\":");
+    cli_json_string(stdout, f->session_id);
+    printf(",\"source\":");
+    cli_json_string(stdout, f->source);
+    printf(",\"previous_source\":");
+    cli_json_string(stdout, f->previous_source);
+    printf(",\"entry_index\":%" PRId64, f->entry_index);
+    if (f->previous_entry_index >= 0)
+        printf(",\"previous_entry_index\":%" PRId64, f->previous_entry_index);
+    else
+        printf(",\"previous_entry_index\":null");
+    if (f->expected >= 0)
+        printf(",\"expected\":%" PRId64, f->expected);
+    else
+        printf(",\"expected\":null");
+    printf(",\"found\":%" PRId64 "}", f->found);
+    return 0;
+}
+
+/* ,"completeness":{...} inside verify's JSON object; null when unreadable. */
+static void print_completeness_json(ts_store *store)
+{
+    ts_completeness_summary sum;
+    ts_error err;
+    int first = 1;
+
+    ts_error_clear(&err);
+    printf(",\"completeness\":");
+    if (store == NULL ||
+        ts_store_completeness(store, 0, NULL, NULL, &sum, &err) != 0) {
+        printf("null");
+        return;
+    }
+    printf("{\"gaps\":%" PRIu64 ",\"reordered\":%" PRIu64
+           ",\"began_earlier\":%" PRIu64 ",\"continued\":%" PRIu64
+           ",\"facts\":[",
+           sum.gaps, sum.reordered, sum.began_earlier, sum.continued);
+    if (ts_store_completeness(store, LISTED_FACTS_JSON, print_fact_json, &first,
+                              &sum, &err) != 0)
+        cli_error("completeness: %s", err.msg);
+    printf("],\"facts_listed_max\":%d}", LISTED_FACTS_JSON);
 }
 
 static void print_text(const ts_verify_report *r, char **names)
@@ -184,7 +291,7 @@ int cmd_verify(const ts_cli *cli, int argc, char **argv)
         snprintf(r.problem, sizeof(r.problem), "%s", key_problem);
         snprintf(r.key_id, sizeof(r.key_id), "%s", "");
         if (json)
-            print_json(&r, names);
+            print_json(&r, names, NULL);
         else
             print_text(&r, names);
         status = TS_EXIT_NEGATIVE;
@@ -199,10 +306,12 @@ int cmd_verify(const ts_cli *cli, int argc, char **argv)
         cli_error("%s", err.msg);
         goto cleanup;
     }
-    if (json)
-        print_json(&r, names);
-    else
+    if (json) {
+        print_json(&r, names, store);
+    } else {
         print_text(&r, names);
+        print_completeness_text(store);
+    }
     status = r.verdict == TS_VERDICT_INTACT ? TS_EXIT_OK : TS_EXIT_NEGATIVE;
 cleanup:
     ts_store_free(store);

@@ -16,8 +16,12 @@ static const ts_command commands[] = {
     {"verify-proof", "check a proof with only the public key",
      cmd_verify_proof},
     {"search", "search access history", cmd_search},
+    {"sessions", "list database sessions", cmd_sessions},
+    {"timeline", "one account's activity in time order", cmd_timeline},
+    {"who", "the accounts that accessed a table", cmd_who},
     {"report", "write the evidence workbook", cmd_report},
     {"stats", "count what the store holds", cmd_stats},
+    {"analyze-sql", "show what a statement reads and writes", cmd_analyze_sql},
 };
 
 static void usage(FILE *out)

@@ -54,4 +54,27 @@ int64_t ts_days_from_civil(int64_t y, int64_t m, int64_t d);
 int ts_size_mul(size_t a, size_t b, size_t *out);
 int ts_size_add(size_t a, size_t b, size_t *out);
 
+/* A map from strings to slots of a caller's array of items whose first
+ * member is the key (a char * the item owns). Open addressing, FNV-1a.
+ * Embedded, zero-initialised; released with ts_strmap_release. The map only
+ * holds slot numbers: the items array is the caller's. */
+typedef struct ts_strmap {
+    size_t *buckets;  /* slot + 1; 0 = empty */
+    size_t n_buckets; /* 0 or a power of two */
+    size_t n;         /* items in use: slots 0 .. n-1 */
+} ts_strmap;
+
+/* Finds key's slot in *items (an array of *items_size items of item_size
+ * bytes), creating it when missing: the array grows as needed, the new item
+ * is zeroed and gets its own copy of key. *created says which. On failure
+ * nothing changed. */
+int ts_strmap_slot(ts_strmap *m, const char *key, void **items,
+                   size_t *items_size, size_t item_size, size_t *slot,
+                   int *created, ts_error *err);
+/* Forgets every key and makes the map index the first n items of items
+ * again (the caller compacted or emptied its array). */
+int ts_strmap_reindex(ts_strmap *m, const void *items, size_t n,
+                      size_t item_size, ts_error *err);
+void ts_strmap_release(ts_strmap *m);
+
 #endif

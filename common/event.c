@@ -22,6 +22,7 @@ void ts_event_init(ts_event *ev)
     ev->time_us = TS_UNKNOWN_TIME;
     ev->pid = -1;
     ev->session_line = -1;
+    ev->session_line_last = -1;
     ev->statement_id = -1;
     ev->substatement_id = -1;
     ev->session_duration_us = -1;

@@ -112,6 +112,91 @@ bad:
                         text);
 }
 
+#define US_PER_DAY (86400 * (int64_t)1000000)
+
+static int64_t month_start_us(int64_t y, int64_t m)
+{
+    y += (m - 1) / 12;
+    m = (m - 1) % 12 + 1;
+    return ts_days_from_civil(y, m, 1) * US_PER_DAY;
+}
+
+/* "N" + unit, N at most 7 digits (no overflow even in weeks): an instant
+ * N units before now. */
+static int parse_ago(const char *text, int64_t now_us, int64_t *out)
+{
+    static const struct {
+        char unit;
+        int64_t us;
+    } units[] = {{'s', 1000000},
+                 {'m', 60 * (int64_t)1000000},
+                 {'h', 3600 * (int64_t)1000000},
+                 {'d', US_PER_DAY},
+                 {'w', 7 * US_PER_DAY}};
+    int64_t n = 0;
+    size_t i = 0;
+
+    for (; isdigit((unsigned char)text[i]) && i < 7; i++)
+        n = n * 10 + (text[i] - '0');
+    if (i == 0 || text[i] == '\0' || text[i + 1] != '\0')
+        return -1;
+    for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+        if (text[i] == units[u].unit) {
+            *out = now_us - n * units[u].us;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int ts_time_parse_period(const char *text, int64_t now_us, int64_t *out_start,
+                         int64_t *out_end, ts_error *err)
+{
+    const char *p = text;
+    int64_t y, n, t;
+    size_t len = strlen(text);
+
+    if (strcmp(text, "now") == 0) {
+        *out_start = *out_end = now_us;
+        return 0;
+    }
+    if (parse_ago(text, now_us, &t) == 0) {
+        *out_start = *out_end = t;
+        return 0;
+    }
+    if (len == 4 && read_digits(&p, 4, &y) == 0) {
+        *out_start = month_start_us(y, 1);
+        *out_end = month_start_us(y + 1, 1);
+        return 0;
+    }
+    if (len == 7 && read_digits(&p, 4, &y) == 0 && *p++ == '-') {
+        if ((*p == 'Q' || *p == 'q') && p[1] >= '1' && p[1] <= '4') {
+            n = (p[1] - '1') * 3 + 1;
+            *out_start = month_start_us(y, n);
+            *out_end = month_start_us(y, n + 3);
+            return 0;
+        }
+        if (read_digits(&p, 2, &n) == 0 && n >= 1 && n <= 12) {
+            *out_start = month_start_us(y, n);
+            *out_end = month_start_us(y, n + 1);
+            return 0;
+        }
+    }
+    if (len == 10 && ts_time_parse(text, &t, NULL) == 0) {
+        *out_start = t;
+        *out_end = t + US_PER_DAY;
+        return 0;
+    }
+    if (ts_time_parse(text, &t, NULL) == 0) {
+        *out_start = *out_end = t;
+        return 0;
+    }
+    return ts_error_set(err, TS_EINVAL,
+                        "'%s': not a time (expected YYYY-MM-DD[ HH:MM[:SS]], "
+                        "YYYY-MM, YYYY-Qn, YYYY, now, or Nd/Nh/Nm/Nw ago)",
+                        text);
+}
+
 char *ts_time_format(int64_t us, char *buf, size_t size)
 {
     if (size == 0)

@@ -314,7 +314,8 @@ enum { PART_MESSAGE, PART_DETAIL, PART_QUERY, PART_NONE };
 
 /* Joins the text of every part of the record (a line's text after its
  * level, and its continuation lines without their TAB) into the arena and
- * points the event at the message, DETAIL and STATEMENT parts. */
+ * points the event at the message, DETAIL and STATEMENT parts, noting the
+ * last line's %l. */
 static void message_parts(pg_source *src, ts_event *ev, const char *rec,
                           size_t len, const ts_pg_match *head, ts_arena *arena,
                           const char **msg, size_t *msg_len)
@@ -353,6 +354,8 @@ static void message_parts(pg_source *src, ts_event *ev, const char *rec,
                        : PART_NONE;
             text = rec + at + m.message_off;
             n = tlen - m.message_off;
+            if (m.session_line >= 0)
+                ev->session_line_last = m.session_line;
         }
         if (text != NULL) {
             /* a new part: close the one before */

@@ -1,14 +1,82 @@
-/* Private declarations of the query module. */
+/* Private declarations of the query module: pieces search, timeline and
+ * who share. */
 #ifndef TS_QUERY_INTERNAL_H
 #define TS_QUERY_INTERNAL_H
 
 #include <stddef.h>
 
+#include <sqlite3.h>
+
 #include "common/common.h"
+#include "trailseal/query.h"
+#include "trailseal/store.h"
+
+/* Longest object name a query takes. */
+#define TS_QUERY_OBJECT_MAX 256
+
+/* The columns ts_query_read_row() reads, from `events e`, in its order. */
+#define TS_QUERY_ROW_COLUMNS                                                   \
+    "e.seq, e.time_us, e.kind,"                                                \
+    " (SELECT name FROM sources WHERE id = e.source_id), e.line,"              \
+    " e.session_id, e.account, e.database, e.application, e.client_host,"      \
+    " e.command, e.object_name, coalesce(e.statement, e.query), e.message,"    \
+    " e.sqlstate, e.unparsed_reason"
+
+/* The events_by_object expression (schemas/index.sql), spelt as the index
+ * spells it so SQLite uses the index. */
+#define TS_QUERY_OBJECT_TAIL                                                   \
+    "lower(substr(e.object_name, instr(e.object_name, '.') + 1))"
+
+/* An event's outcome as SQL conditions over `events e`. */
+#define TS_QUERY_DENIED                                                        \
+    "(e.kind = 6 OR (e.kind = 7 AND coalesce(e.sqlstate IN"                    \
+    " ('42501', '28000', '28P01') OR e.message LIKE 'permission denied%', 0)))"
+#define TS_QUERY_ERROR                                                         \
+    "(e.kind = 7 AND NOT coalesce(e.sqlstate IN ('42501', '28000', '28P01')"   \
+    " OR e.message LIKE 'permission denied%', 0))"
+#define TS_QUERY_OK "e.kind NOT IN (6, 7)"
+
+/* Fills row from the current result row of st, selected with
+ * TS_QUERY_ROW_COLUMNS; strings borrowed until st steps again. */
+void ts_query_read_row(sqlite3_stmt *st, ts_search_row *row);
+
+/* The outcome of an event (see ts_outcome). */
+ts_outcome ts_query_outcome(ts_event_kind kind, const char *sqlstate,
+                            const char *message);
+
+/* An object filter, normalised: lowercased; tail is the name after the
+ * first '.', full the whole name when it has a schema ("" otherwise). */
+typedef struct ts_query_object {
+    char full[TS_QUERY_OBJECT_MAX];
+    const char *tail; /* points into full, or into bare */
+    char bare[TS_QUERY_OBJECT_MAX];
+} ts_query_object;
+
+/* Normalises an --object value; TS_EINVAL when empty or too long. */
+int ts_query_object_parse(ts_query_object *out, const char *object,
+                          ts_error *err);
+
+/* Narrows [*lo, *hi] (entry indexes, inclusive) to the buckets of
+ * event_spans whose events may have a time in [since, until): every event
+ * in that time range lies inside. *lo > *hi when none can. Leaves the range
+ * alone when both ends are open or the spans do not cover the whole index
+ * (a store written before they existed). */
+int ts_query_narrow_by_time(ts_store *store, int64_t since, int64_t until,
+                            int64_t *lo, int64_t *hi, ts_error *err);
 
 /* Turns what a person typed into an FTS5 query: plain words become quoted
  * terms that must all appear; text using FTS5 syntax (quotes, *, ^, :, (),
  * AND/OR/NOT/NEAR) is passed through. Appends a NUL-terminated query to out. */
 int ts_query_fts_text(const char *text, ts_buf *out, ts_error *err);
+
+/* Checks that fts (made from what the person typed, `text`) is a valid FTS5
+ * query: TS_EINVAL with a one-line message naming text and the problem,
+ * never SQLite's own wording, when it is not. */
+int ts_query_fts_check(ts_store *store, const char *text, const char *fts,
+                       ts_error *err);
+
+/* Binds v to the named parameter, when the statement has it. */
+void ts_query_bind_text(sqlite3_stmt *st, const char *name, const char *v);
+void ts_query_bind_int64(sqlite3_stmt *st, const char *name, int64_t v);
 
 #endif

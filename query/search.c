@@ -1,4 +1,6 @@
-/* Search: filters and full text over the index, rows in time order. */
+/* Search: full text and filters over the index, in entry order, walking
+ * an index or the full-text doclists in that order so LIMIT stops early. */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +11,8 @@
 
 #define TS_SEARCH_SQL_MAX 4096
 #define TS_SEARCH_TEXT_MAX 4096
+#define TS_SEARCH_COMMAND_MAX 64
+#define TS_SEARCH_DEFAULT_LIMIT 100
 
 void ts_search_query_init(ts_search_query *q)
 {
@@ -16,188 +20,297 @@ void ts_search_query_init(ts_search_query *q)
     q->kind = -1;
     q->since_us = INT64_MIN;
     q->until_us = INT64_MAX;
+    q->after = -1;
 }
 
-static int has_fts_syntax(const char *text)
+/* Appends a fixed piece of SQL: values are always bound, never pasted. */
+static void add_sql(char *sql, const char *piece)
 {
-    static const char *const operators[] = {"AND", "OR", "NOT", "NEAR"};
-    const char *p = text;
+    size_t len = strlen(sql);
+    int n = snprintf(sql + len, TS_SEARCH_SQL_MAX - len, "%s", piece);
 
-    if (strpbrk(text, "\"*^:()+") != NULL)
-        return 1;
-    while (*p) {
-        size_t n;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        n = strcspn(p, " \t");
-        for (size_t i = 0; i < sizeof(operators) / sizeof(operators[0]); i++)
-            if (n == strlen(operators[i]) && strncmp(p, operators[i], n) == 0)
-                return 1;
-        p += n;
-    }
-    return 0;
+    (void)n;
 }
 
-int ts_query_fts_text(const char *text, ts_buf *out, ts_error *err)
+/* The first and last entry of a session: a full-text search within one
+ * session then reads only that stretch of each doclist. */
+static int narrow_by_session(ts_store *store, const char *session_id,
+                             int64_t *lo, int64_t *hi, ts_error *err)
 {
-    const char *p = text;
-    int rc = 0, first = 1;
+    static const char *const sql[2] = {
+        "SELECT seq FROM events WHERE session_id = ?1 ORDER BY seq LIMIT 1",
+        "SELECT seq FROM events WHERE session_id = ?1"
+        " ORDER BY seq DESC LIMIT 1"};
+    int rc = 0;
 
-    if (has_fts_syntax(text))
-        return ts_buf_append(out, text, strlen(text) + 1, err);
-    while (rc == 0 && *p) {
-        size_t n;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        n = strcspn(p, " \t");
-        if (n == 0)
+    for (int i = 0; rc == 0 && i < 2; i++) {
+        sqlite3_stmt *st = NULL;
+        int step;
+        rc = ts_store_prepare(store, sql[i], &st, "searching", err);
+        if (rc != 0)
             break;
-        if (!first)
-            rc = ts_buf_append_byte(out, ' ', err);
-        first = 0;
-        if (rc == 0)
-            rc = ts_buf_append_byte(out, '"', err);
-        for (size_t i = 0; rc == 0 && i < n; i++)
-            rc = ts_buf_append(out, p[i] == '"' ? "\"\"" : &p[i],
-                               p[i] == '"' ? 2 : 1, err);
-        if (rc == 0)
-            rc = ts_buf_append_byte(out, '"', err);
-        p += n;
+        sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC);
+        step = sqlite3_step(st);
+        if (step == SQLITE_ROW) {
+            int64_t seq = sqlite3_column_int64(st, 0);
+            if (i == 0 && seq > *lo)
+                *lo = seq;
+            if (i == 1 && seq < *hi)
+                *hi = seq;
+        } else if (step == SQLITE_DONE) {
+            *lo = 1; /* no such session */
+            *hi = 0;
+        } else {
+            rc = ts_store_db_error(store, "searching", err);
+        }
+        sqlite3_finalize(st);
     }
-    if (rc == 0)
-        rc = ts_buf_append_byte(out, '\0', err);
     return rc;
 }
 
-static const char *column_text(sqlite3_stmt *st, int col)
+/* The filters an index serves, each an equality on one index's leading
+ * column: SQLite walks one of them and checks the others row by row. */
+enum {
+    BY_ACCOUNT,
+    BY_OBJECT,
+    BY_SESSION,
+    BY_COMMAND,
+    BY_KIND,
+    BY_COUNT,
+    BY_ANY = -1
+};
+
+static const char *const by_sql[BY_COUNT] = {
+    "e.account = :account", TS_QUERY_OBJECT_TAIL " = :otail",
+    "e.session_id = :session", "e.command = :command", "e.kind = :kind"};
+
+/* Index entries a probe reads per filter. */
+#define TS_SEARCH_PROBE 1000
+
+static int has_filter(const ts_search_query *q, int by)
 {
-    return (const char *)sqlite3_column_text(st, col);
+    switch (by) {
+    case BY_ACCOUNT:
+        return q->account != NULL;
+    case BY_OBJECT:
+        return q->object != NULL;
+    case BY_SESSION:
+        return q->session_id != NULL;
+    case BY_COMMAND:
+        return q->command != NULL;
+    default:
+        return q->kind >= 0;
+    }
 }
 
-/* Appends a WHERE clause piece; the pieces are fixed text, values are bound. */
-static void add_clause(char *sql, const char *clause)
+static void bind_filters(sqlite3_stmt *st, const ts_search_query *q,
+                         const ts_query_object *object, const char *command)
 {
-    size_t len = strlen(sql);
-    snprintf(sql + len, TS_SEARCH_SQL_MAX - len, "%s", clause);
+    ts_query_bind_text(st, ":account", q->account);
+    if (q->object) {
+        ts_query_bind_text(st, ":otail", object->tail);
+        ts_query_bind_text(st, ":ofull", object->full);
+    }
+    ts_query_bind_text(st, ":database", q->database);
+    ts_query_bind_text(st, ":session", q->session_id);
+    ts_query_bind_text(st, ":source", q->source);
+    if (q->command)
+        ts_query_bind_text(st, ":command", command);
+    ts_query_bind_int64(st, ":kind", q->kind);
+}
+
+/* Without statistics SQLite cannot tell which of two equalities is rarer
+ * ("bob" or "public.customers"), and walking the common one to find the
+ * rare rows reads much of its index. So when several are given, read the
+ * first TS_SEARCH_PROBE entries of each one's index in walk order and walk
+ * the sparsest: the one with fewer entries in all, or whose probe reaches
+ * furthest. *out is BY_ANY when there is no choice to make. */
+static int choose_driver(ts_store *store, const ts_search_query *q,
+                         const ts_query_object *object, const char *command,
+                         int64_t lo, int64_t hi, int *out, ts_error *err)
+{
+    int64_t best_count = INT64_MAX, best_reach = -1;
+    int n = 0, rc = 0;
+
+    *out = BY_ANY;
+    for (int by = 0; by < BY_COUNT; by++)
+        n += has_filter(q, by);
+    for (int by = 0; rc == 0 && n > 1 && by < BY_COUNT; by++) {
+        char sql[512];
+        sqlite3_stmt *st = NULL;
+        if (!has_filter(q, by))
+            continue;
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*), max(seq) - min(seq) FROM (SELECT e.seq"
+                 " FROM events e WHERE %s%s AND e.seq BETWEEN :lo AND :hi"
+                 " ORDER BY e.seq %s LIMIT %d)",
+                 by == BY_OBJECT ? "e.object_name IS NOT NULL AND " : "",
+                 by_sql[by], q->oldest_first ? "ASC" : "DESC", TS_SEARCH_PROBE);
+        rc = ts_store_prepare(store, sql, &st, "searching", err);
+        if (rc != 0)
+            break;
+        bind_filters(st, q, object, command);
+        ts_query_bind_int64(st, ":lo", lo);
+        ts_query_bind_int64(st, ":hi", hi);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            int64_t count = sqlite3_column_int64(st, 0);
+            int64_t reach = sqlite3_column_int64(st, 1);
+            if (count < best_count ||
+                (count == TS_SEARCH_PROBE && best_count == count &&
+                 reach > best_reach)) {
+                best_count = count;
+                best_reach = reach;
+                *out = by;
+            }
+        } else {
+            rc = ts_store_db_error(store, "searching", err);
+        }
+        sqlite3_finalize(st);
+    }
+    return rc;
+}
+
+/* Appends the equality for `by`; a unary + keeps SQLite from walking its
+ * index when another filter drives. */
+static void add_equality(char *sql, int by, int driver)
+{
+    add_sql(sql, driver != BY_ANY && driver != by ? " AND +" : " AND ");
+    add_sql(sql, by_sql[by]);
+}
+
+/* Builds the statement for q. With text, the full-text index drives the
+ * walk (rowid order) and each candidate is checked against the filters;
+ * without, the driver's index (or SQLite's pick) does, and as every index
+ * ends in seq the walk is already in order. */
+static void build_sql(char *sql, const ts_search_query *q, int has_text,
+                      int driver)
+{
+    const char *seq = has_text ? "events_fts.rowid" : "e.seq";
+
+    snprintf(sql, TS_SEARCH_SQL_MAX, "SELECT %s FROM ", TS_QUERY_ROW_COLUMNS);
+    if (has_text)
+        add_sql(sql, "events_fts CROSS JOIN events e"
+                     " ON e.seq = events_fts.rowid"
+                     " WHERE events_fts MATCH :text AND");
+    else
+        add_sql(sql, "events e WHERE");
+    add_sql(sql, has_text ? " events_fts.rowid BETWEEN :lo AND :hi"
+                          : " e.seq BETWEEN :lo AND :hi");
+    if (q->object)
+        add_sql(sql, " AND e.object_name IS NOT NULL");
+    for (int by = 0; by < BY_COUNT; by++)
+        if (has_filter(q, by))
+            add_equality(sql, by, driver);
+    if (q->object && strchr(q->object, '.'))
+        add_sql(sql, " AND lower(e.object_name) = :ofull");
+    if (q->database)
+        add_sql(sql, " AND e.database = :database");
+    if (q->source)
+        add_sql(sql,
+                " AND e.source_id IN (SELECT id FROM sources"
+                " WHERE name = :source"
+                " OR substr(name, -length(:source) - 1) = '/' || :source)");
+    if (q->outcome == TS_OUTCOME_OK)
+        add_sql(sql, " AND " TS_QUERY_OK);
+    else if (q->outcome == TS_OUTCOME_ERROR)
+        add_sql(sql, " AND " TS_QUERY_ERROR);
+    else if (q->outcome == TS_OUTCOME_DENIED)
+        add_sql(sql, " AND " TS_QUERY_DENIED);
+    if (q->since_us != INT64_MIN)
+        add_sql(sql, " AND e.time_us >= :since");
+    if (q->until_us != INT64_MAX)
+        add_sql(sql, " AND e.time_us < :until");
+    add_sql(sql, " ORDER BY ");
+    add_sql(sql, seq);
+    add_sql(sql, q->oldest_first ? " LIMIT :limit" : " DESC LIMIT :limit");
+}
+
+/* Uppercases an ASCII command name into buf. */
+static int upper_command(const char *command, char *buf, size_t size,
+                         ts_error *err)
+{
+    size_t len = strlen(command);
+
+    if (len == 0 || len >= size)
+        return ts_error_set(err, TS_EINVAL, "'%s': not a command name",
+                            command);
+    for (size_t i = 0; i <= len; i++)
+        buf[i] = (char)toupper((unsigned char)command[i]);
+    return 0;
 }
 
 int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
               void *ctx, size_t *out_n, ts_error *err)
 {
-    char sql[TS_SEARCH_SQL_MAX];
-    const char *object_tail = NULL;
+    char sql[TS_SEARCH_SQL_MAX], command[TS_SEARCH_COMMAND_MAX];
+    int64_t lo = 0, hi = INT64_MAX;
+    int has_text = q->text != NULL && *q->text != '\0';
     sqlite3_stmt *st = NULL;
-    ts_buf fts, object_fts;
+    ts_query_object object;
+    ts_buf fts;
     size_t n = 0;
-    int rc = 0, step;
+    int rc = 0, step = SQLITE_DONE, driver = BY_ANY;
 
     if (out_n)
         *out_n = 0;
     ts_buf_init(&fts, TS_SEARCH_TEXT_MAX);
-    ts_buf_init(&object_fts, TS_SEARCH_TEXT_MAX);
-    snprintf(sql, sizeof(sql),
-             "SELECT e.seq, e.time_us, e.kind, s.name, e.line, e.session_id,"
-             " e.account, e.database, e.application, e.client_host, e.command,"
-             " e.object_name, coalesce(e.statement, e.query), e.message"
-             " FROM events e JOIN sources s ON s.id = e.source_id WHERE 1");
-    if (q->text && *q->text) {
+    if (q->after < -1)
+        rc = ts_error_set(err, TS_EINVAL, "after: not an entry index");
+    if (rc == 0 && q->object)
+        rc = ts_query_object_parse(&object, q->object, err);
+    if (rc == 0 && q->command)
+        rc = upper_command(q->command, command, sizeof(command), err);
+    if (rc == 0 && has_text)
         rc = ts_query_fts_text(q->text, &fts, err);
-        add_clause(sql, " AND e.seq IN (SELECT rowid FROM events_fts"
-                        " WHERE events_fts MATCH ?1)");
+    if (rc == 0 && has_text)
+        rc = ts_query_fts_check(store, q->text, (const char *)fts.data, err);
+    if (rc == 0 && q->after >= 0) {
+        if (q->oldest_first)
+            lo = q->after + 1;
+        else
+            hi = q->after - 1;
     }
-    if (q->account)
-        add_clause(sql, " AND e.account = ?2");
-    if (q->object) {
-        /* Rows that name their object match it, qualified or not; rows that
-         * do not (pgAudit SESSION reads without log_relation) match on the
-         * statement text naming the table: best effort until statements
-         * are analysed. */
-        object_tail = strrchr(q->object, '.');
-        object_tail = object_tail ? object_tail + 1 : q->object;
-        if (rc == 0)
-            rc = ts_query_fts_text(object_tail, &object_fts, err);
-        add_clause(sql,
-                   " AND (e.object_name = ?3 OR e.object_name LIKE '%.' || ?4"
-                   " OR (e.object_name IS NULL AND e.kind IN (2, 8) AND"
-                   " e.seq IN (SELECT rowid FROM events_fts"
-                   " WHERE events_fts MATCH 'statement : ' || ?5)))");
-    }
-    if (q->database)
-        add_clause(sql, " AND e.database = ?6");
-    if (q->session_id)
-        add_clause(sql, " AND e.session_id = ?7");
-    if (q->kind >= 0)
-        add_clause(sql, " AND e.kind = ?8");
-    if (q->since_us != INT64_MIN)
-        add_clause(sql, " AND e.time_us >= ?9");
-    if (q->until_us != INT64_MAX)
-        add_clause(sql, " AND e.time_us < ?10");
-    add_clause(sql, " ORDER BY e.time_us, e.seq LIMIT ?11 OFFSET ?12");
-
     if (rc == 0)
-        rc = ts_store_prepare(store, sql, &st, "searching", err);
+        rc = ts_query_narrow_by_time(store, q->since_us, q->until_us, &lo, &hi,
+                                     err);
+    if (rc == 0 && has_text && q->session_id)
+        rc = narrow_by_session(store, q->session_id, &lo, &hi, err);
+    if (rc != 0 || lo > hi)
+        goto cleanup;
+
+    if (!has_text)
+        rc = choose_driver(store, q, &object, command, lo, hi, &driver, err);
     if (rc != 0)
         goto cleanup;
-    if (q->text && *q->text)
-        sqlite3_bind_text(st, 1, (const char *)fts.data, -1, SQLITE_STATIC);
-    if (q->account)
-        sqlite3_bind_text(st, 2, q->account, -1, SQLITE_STATIC);
-    if (q->object) {
-        sqlite3_bind_text(st, 3, q->object, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, object_tail, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, (const char *)object_fts.data, -1,
-                          SQLITE_STATIC);
-    }
-    if (q->database)
-        sqlite3_bind_text(st, 6, q->database, -1, SQLITE_STATIC);
-    if (q->session_id)
-        sqlite3_bind_text(st, 7, q->session_id, -1, SQLITE_STATIC);
-    if (q->kind >= 0)
-        sqlite3_bind_int(st, 8, q->kind);
-    if (q->since_us != INT64_MIN)
-        sqlite3_bind_int64(st, 9, q->since_us);
-    if (q->until_us != INT64_MAX)
-        sqlite3_bind_int64(st, 10, q->until_us);
-    sqlite3_bind_int64(st, 11, q->limit ? (sqlite3_int64)q->limit : 100);
-    sqlite3_bind_int64(st, 12, (sqlite3_int64)q->offset);
+    build_sql(sql, q, has_text, driver);
+    rc = ts_store_prepare(store, sql, &st, "searching", err);
+    if (rc != 0)
+        goto cleanup;
+    if (has_text)
+        ts_query_bind_text(st, ":text", (const char *)fts.data);
+    ts_query_bind_int64(st, ":lo", lo);
+    ts_query_bind_int64(st, ":hi", hi);
+    bind_filters(st, q, &object, command);
+    ts_query_bind_int64(st, ":since", q->since_us);
+    ts_query_bind_int64(st, ":until", q->until_us);
+    ts_query_bind_int64(st, ":limit",
+                        q->limit ? (int64_t)q->limit : TS_SEARCH_DEFAULT_LIMIT);
 
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         ts_search_row row;
-        row.entry_index = (uint64_t)sqlite3_column_int64(st, 0);
-        row.time_us = sqlite3_column_type(st, 1) == SQLITE_NULL
-                          ? INT64_MIN
-                          : sqlite3_column_int64(st, 1);
-        row.kind = (ts_event_kind)sqlite3_column_int(st, 2);
-        row.source = column_text(st, 3);
-        row.line = (uint64_t)sqlite3_column_int64(st, 4);
-        row.session_id = column_text(st, 5);
-        row.account = column_text(st, 6);
-        row.database = column_text(st, 7);
-        row.application = column_text(st, 8);
-        row.client_host = column_text(st, 9);
-        row.command = column_text(st, 10);
-        row.object_name = column_text(st, 11);
-        row.statement = column_text(st, 12);
-        row.message = column_text(st, 13);
+        ts_query_read_row(st, &row);
         n++;
         if (fn(ctx, &row) != 0) {
             step = SQLITE_DONE;
             break;
         }
     }
-    if (step != SQLITE_DONE) {
-        const char *msg = sqlite3_errmsg(ts_store_sqlite(store));
-        if (strstr(msg, "fts5") != NULL || strstr(msg, "syntax") != NULL)
-            rc = ts_error_set(err, TS_EINVAL, "bad search text '%s': %s",
-                              q->text ? q->text : "", msg);
-        else
-            rc = ts_store_db_error(store, "searching", err);
-    }
+    if (step != SQLITE_DONE)
+        rc = ts_store_db_error(store, "searching", err);
 
 cleanup:
     sqlite3_finalize(st);
     ts_buf_release(&fts);
-    ts_buf_release(&object_fts);
     if (out_n)
         *out_n = n;
     return rc;

@@ -57,11 +57,30 @@ CREATE TABLE IF NOT EXISTS events (
     session_duration_us INTEGER,
     unparsed_reason TEXT
 );
-CREATE INDEX IF NOT EXISTS events_by_time ON events(time_us);
-CREATE INDEX IF NOT EXISTS events_by_account ON events(account, time_us);
-CREATE INDEX IF NOT EXISTS events_by_object ON events(object_name, time_us);
+-- Every index ends with seq (SQLite appends the rowid), so an equality on
+-- its column plus a seq range walks it in entry order and can stop at LIMIT.
+CREATE INDEX IF NOT EXISTS events_by_account ON events(account);
 CREATE INDEX IF NOT EXISTS events_by_session ON events(session_id);
-CREATE INDEX IF NOT EXISTS events_by_kind ON events(kind, time_us);
+CREATE INDEX IF NOT EXISTS events_by_kind ON events(kind);
+CREATE INDEX IF NOT EXISTS events_by_command ON events(command)
+    WHERE command IS NOT NULL;
+-- Objects by their unqualified, lowercased name ("public.Customers" ->
+-- "customers"): serves both `--object customers` and, with a check on the
+-- whole name, `--object public.customers`. Queries must spell the
+-- expression exactly like this to use it.
+CREATE INDEX IF NOT EXISTS events_by_object
+    ON events(lower(substr(object_name, instr(object_name, '.') + 1)))
+    WHERE object_name IS NOT NULL;
+
+-- The time span of each run of 1024 entries (bucket = seq >> 10), so a time
+-- range becomes a seq range that every index above can seek: entries are
+-- sealed in each source's order, so spans barely overlap. min/max are NULL
+-- when no event of the bucket has a time.
+CREATE TABLE IF NOT EXISTS event_spans (
+    bucket INTEGER PRIMARY KEY,
+    min_time_us INTEGER,
+    max_time_us INTEGER
+);
 
 -- Full text over what people search for: statement text, object, message.
 CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
@@ -85,6 +104,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     n_statements INTEGER NOT NULL DEFAULT 0,
     auth_failed INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX IF NOT EXISTS sessions_by_start ON sessions(started_us);
+CREATE INDEX IF NOT EXISTS sessions_by_account
+    ON sessions(account, started_us);
 
 -- One row per database account seen.
 CREATE TABLE IF NOT EXISTS accounts (
@@ -94,6 +116,45 @@ CREATE TABLE IF NOT EXISTS accounts (
     n_events INTEGER NOT NULL DEFAULT 0,
     n_statements INTEGER NOT NULL DEFAULT 0,
     n_auth_failures INTEGER NOT NULL DEFAULT 0
+);
+
+-- Completeness. Sources number their own records: PostgreSQL's %l and
+-- csvlog's session_line_num count every line a session logs, pgAudit's
+-- statement id counts every statement it logged in a session. A number
+-- skipped means records missing from what was ingested; one going back
+-- means records repeated or out of order. These facts are derived from the
+-- entries like every index table; verify reports them beside its verdict.
+
+-- Where each session's numbering stood after its newest record.
+CREATE TABLE IF NOT EXISTS session_sequences (
+    session_id TEXT PRIMARY KEY,
+    source_id INTEGER NOT NULL,  -- the source of its newest record
+    seq INTEGER NOT NULL,        -- entry index of its newest record
+    session_line INTEGER,        -- its last line number, NULL none
+    statement_id INTEGER         -- its last pgAudit statement id, NULL none
+);
+
+CREATE TABLE IF NOT EXISTS completeness_facts (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,          -- gap | reordered | began_earlier
+    sequence TEXT NOT NULL,      -- session_line | pgaudit_statement_id
+    session_id TEXT NOT NULL,
+    source_id INTEGER NOT NULL,  -- where the number was found
+    seq INTEGER NOT NULL,        -- entry index where it was found
+    prev_source_id INTEGER,      -- the session's record before, if any
+    prev_seq INTEGER,
+    expected INTEGER,            -- the number that should have come
+    found INTEGER NOT NULL
+);
+
+-- Log rotation: sessions whose records continue from one source (a file
+-- before rotation) into another, with no number skipped between them.
+CREATE TABLE IF NOT EXISTS source_continuations (
+    prev_source_id INTEGER NOT NULL,
+    source_id INTEGER NOT NULL,
+    sessions INTEGER NOT NULL,   -- sessions carried across
+    first_seq INTEGER NOT NULL,  -- entry index of the first carried record
+    PRIMARY KEY (prev_source_id, source_id)
 );
 
 -- Documented views: what reports and auditors query.
@@ -128,3 +189,11 @@ WHERE kind = 'audit'
   AND (audit_class IN ('DDL', 'ROLE')
        OR command IN ('GRANT', 'REVOKE', 'ALTER ROLE', 'CREATE ROLE',
                       'DROP ROLE', 'ALTER SYSTEM', 'TRUNCATE TABLE'));
+
+CREATE VIEW IF NOT EXISTS v_completeness AS
+SELECT f.kind, f.sequence, f.session_id, s.name AS source, f.seq AS entry_index,
+       p.name AS previous_source, f.prev_seq AS previous_entry_index,
+       f.expected, f.found
+FROM completeness_facts f
+JOIN sources s ON s.id = f.source_id
+LEFT JOIN sources p ON p.id = f.prev_source_id;

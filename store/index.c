@@ -1,4 +1,5 @@
-/* Writing events into the index: events, full text, sessions and accounts. */
+/* Writing events into the index: events, full text, time spans, sessions
+ * and accounts. */
 #include <stdlib.h>
 
 #include "store/store_internal.h"
@@ -9,7 +10,13 @@ struct ts_index_writer {
     sqlite3_stmt *fts;
     sqlite3_stmt *session;
     sqlite3_stmt *account;
+    sqlite3_stmt *span;
     ts_rollup *rollup; /* sessions and accounts not yet written */
+    ts_completeness *completeness;
+    /* The time span of the current bucket's events not yet written. */
+    int has_bucket;
+    uint64_t bucket;
+    int64_t span_min, span_max; /* TS_UNKNOWN_TIME until an event says */
 };
 
 /* Most distinct sessions and accounts held before writing them early. */
@@ -52,6 +59,15 @@ static const char upsert_session_sql[] =
     " n_statements = n_statements + excluded.n_statements,"
     " auth_failed = max(auth_failed, excluded.auth_failed)";
 
+/* A bucket's span widens when a later batch adds entries to it. */
+static const char upsert_span_sql[] =
+    "INSERT INTO event_spans(bucket, min_time_us, max_time_us)"
+    " VALUES(?1, ?2, ?3) ON CONFLICT(bucket) DO UPDATE SET"
+    " min_time_us = min(coalesce(min_time_us, excluded.min_time_us),"
+    "                   coalesce(excluded.min_time_us, min_time_us)),"
+    " max_time_us = max(coalesce(max_time_us, excluded.max_time_us),"
+    "                   coalesce(excluded.max_time_us, max_time_us))";
+
 static const char upsert_account_sql[] =
     "INSERT INTO accounts(name, first_seen_us, last_seen_us, n_events,"
     " n_statements, n_auth_failures) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
@@ -72,7 +88,9 @@ void ts_index_writer_free(ts_index_writer *w)
     sqlite3_finalize(w->fts);
     sqlite3_finalize(w->session);
     sqlite3_finalize(w->account);
+    sqlite3_finalize(w->span);
     ts_rollup_free(w->rollup);
+    ts_completeness_free(w->completeness);
     free(w);
 }
 
@@ -87,6 +105,8 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
     w->store = store;
     rc = ts_rollup_new(&w->rollup, err);
     if (rc == 0)
+        rc = ts_completeness_new(&w->completeness, store, err);
+    if (rc == 0)
         rc = ts_store_prepare(store, insert_event_sql, &w->event, "indexing",
                               err);
     if (rc == 0)
@@ -97,6 +117,9 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
     if (rc == 0)
         rc = ts_store_prepare(store, upsert_account_sql, &w->account,
                               "indexing", err);
+    if (rc == 0)
+        rc =
+            ts_store_prepare(store, upsert_span_sql, &w->span, "indexing", err);
     if (rc != 0) {
         ts_index_writer_free(w);
         return rc;
@@ -132,6 +155,45 @@ static int step_reset(ts_index_writer *w, sqlite3_stmt *st, const char *what,
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc;
+}
+
+/* Writes the current bucket's span, if any. */
+static int flush_span(ts_index_writer *w, ts_error *err)
+{
+    sqlite3_stmt *st = w->span;
+
+    if (!w->has_bucket)
+        return 0;
+    w->has_bucket = 0;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)w->bucket);
+    bind_int(st, 2, w->span_min, TS_UNKNOWN_TIME);
+    bind_int(st, 3, w->span_max, TS_UNKNOWN_TIME);
+    return step_reset(w, st, "indexing a time span", err);
+}
+
+/* Widens the span of seq's bucket by t, writing the previous bucket's span
+ * when seq starts a new one. */
+static int add_span(ts_index_writer *w, uint64_t seq, int64_t t, ts_error *err)
+{
+    uint64_t bucket = seq >> TS_SPAN_BITS;
+    int rc = 0;
+
+    if (w->has_bucket && w->bucket != bucket)
+        rc = flush_span(w, err);
+    if (rc != 0)
+        return rc;
+    if (!w->has_bucket) {
+        w->has_bucket = 1;
+        w->bucket = bucket;
+        w->span_min = w->span_max = TS_UNKNOWN_TIME;
+    }
+    if (t != TS_UNKNOWN_TIME) {
+        if (w->span_min == TS_UNKNOWN_TIME || t < w->span_min)
+            w->span_min = t;
+        if (w->span_max == TS_UNKNOWN_TIME || t > w->span_max)
+            w->span_max = t;
+    }
+    return 0;
 }
 
 static int is_statement(const ts_event *ev)
@@ -188,7 +250,11 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
         rc = step_reset(w, st, "indexing full text", err);
     }
     if (rc == 0)
+        rc = add_span(w, seq, ev->time_us, err);
+    if (rc == 0)
         rc = ts_rollup_add(w->rollup, source_id, ev, is_statement(ev), err);
+    if (rc == 0)
+        rc = ts_completeness_add(w->completeness, seq, source_id, ev, err);
     if (rc == 0 && ts_rollup_count(w->rollup) >= TS_ROLLUP_MAX)
         rc = ts_index_writer_flush(w, err);
     return rc;
@@ -196,5 +262,11 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
 
 int ts_index_writer_flush(ts_index_writer *w, ts_error *err)
 {
-    return ts_rollup_flush(w->rollup, w->store, w->session, w->account, err);
+    int rc = flush_span(w, err);
+
+    if (rc == 0)
+        rc = ts_rollup_flush(w->rollup, w->store, w->session, w->account, err);
+    if (rc == 0)
+        rc = ts_completeness_flush(w->completeness, err);
+    return rc;
 }

@@ -5,9 +5,7 @@
 
 #include "store/store_internal.h"
 
-#define ROLLUP_MIN_BUCKETS 1024
-
-/* Both sums start with their key: map_slot stores it there. */
+/* Both sums start with their key, as ts_strmap wants. */
 typedef struct session_sum {
     char *id;
     int64_t source_id, pid;
@@ -24,122 +22,12 @@ typedef struct account_sum {
     int64_t n_events, n_statements, n_auth_failures;
 } account_sum;
 
-/* A string -> slot map (open addressing, FNV-1a) over a growable array. */
-typedef struct slot_map {
-    size_t *buckets;  /* slot + 1, 0 = empty */
-    size_t n_buckets; /* a power of two */
-    size_t n;
-} slot_map;
-
 struct ts_rollup {
-    slot_map session_map, account_map;
+    ts_strmap session_map, account_map;
     session_sum *sessions;
     account_sum *accounts;
     size_t sessions_size, accounts_size;
 };
-
-static uint64_t hash_text(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
-/* Finds key's slot; *found says whether it exists, else the returned bucket
- * is where to put it. names(i) gives slot i's key. */
-static size_t map_find(const slot_map *m, const char *key,
-                       const char *(*name)(const void *, size_t),
-                       const void *items, int *found)
-{
-    size_t mask = m->n_buckets - 1, b = (size_t)hash_text(key) & mask;
-
-    while (m->buckets[b] != 0) {
-        if (strcmp(name(items, m->buckets[b] - 1), key) == 0) {
-            *found = 1;
-            return b;
-        }
-        b = (b + 1) & mask;
-    }
-    *found = 0;
-    return b;
-}
-
-static int map_grow(slot_map *m, const char *(*name)(const void *, size_t),
-                    const void *items, ts_error *err)
-{
-    size_t n = m->n_buckets ? m->n_buckets * 2 : ROLLUP_MIN_BUCKETS;
-    size_t *old = m->buckets, old_n = m->n_buckets;
-
-    m->buckets = calloc(n, sizeof(*m->buckets));
-    if (m->buckets == NULL) {
-        m->buckets = old;
-        return ts_error_set(err, TS_ENOMEM, "out of memory");
-    }
-    m->n_buckets = n;
-    for (size_t i = 0; i < old_n; i++) {
-        if (old[i] != 0) {
-            int found;
-            size_t b =
-                map_find(m, name(items, old[i] - 1), name, items, &found);
-            m->buckets[b] = old[i];
-        }
-    }
-    free(old);
-    return 0;
-}
-
-static const char *session_name(const void *items, size_t i)
-{
-    return ((const session_sum *)items)[i].id;
-}
-
-static const char *account_name(const void *items, size_t i)
-{
-    return ((const account_sum *)items)[i].name;
-}
-
-/* The slot of key's item, made (zeroed, with its own copy of key in its
- * first member, a char *) when missing; *created says which. On failure the
- * map is unchanged. */
-static int map_slot(slot_map *m, const char *key,
-                    const char *(*name)(const void *, size_t), void **items,
-                    size_t *items_size, size_t item_size, size_t *slot,
-                    int *created, ts_error *err)
-{
-    size_t b;
-    int found, rc;
-
-    if ((m->n + 1) * 2 > m->n_buckets) {
-        rc = map_grow(m, name, *items, err);
-        if (rc != 0)
-            return rc;
-    }
-    b = map_find(m, key, name, *items, &found);
-    *created = !found;
-    if (found) {
-        *slot = m->buckets[b] - 1;
-        return 0;
-    }
-    if (m->n == *items_size) {
-        size_t n = *items_size ? *items_size * 2 : 256;
-        void *grown = realloc(*items, n * item_size);
-        if (grown == NULL)
-            return ts_error_set(err, TS_ENOMEM, "out of memory");
-        *items = grown;
-        *items_size = n;
-    }
-    char *copy = strdup(key);
-    if (copy == NULL)
-        return ts_error_set(err, TS_ENOMEM, "out of memory");
-    *slot = m->n++;
-    char *item = (char *)*items + *slot * item_size;
-    memset(item, 0, item_size);
-    memcpy(item, &copy, sizeof(copy));
-    m->buckets[b] = *slot + 1;
-    return 0;
-}
 
 int ts_rollup_new(ts_rollup **out, ts_error *err)
 {
@@ -161,10 +49,12 @@ static void clear(ts_rollup *r)
     }
     for (size_t i = 0; i < r->account_map.n; i++)
         free(r->accounts[i].name);
-    memset(r->session_map.buckets, 0,
-           r->session_map.n_buckets * sizeof(size_t));
-    memset(r->account_map.buckets, 0,
-           r->account_map.n_buckets * sizeof(size_t));
+    if (r->session_map.n_buckets > 0)
+        memset(r->session_map.buckets, 0,
+               r->session_map.n_buckets * sizeof(size_t));
+    if (r->account_map.n_buckets > 0)
+        memset(r->account_map.buckets, 0,
+               r->account_map.n_buckets * sizeof(size_t));
     r->session_map.n = 0;
     r->account_map.n = 0;
 }
@@ -174,8 +64,8 @@ void ts_rollup_free(ts_rollup *r)
     if (r == NULL)
         return;
     clear(r);
-    free(r->session_map.buckets);
-    free(r->account_map.buckets);
+    ts_strmap_release(&r->session_map);
+    ts_strmap_release(&r->account_map);
     free(r->sessions);
     free(r->accounts);
     free(r);
@@ -212,9 +102,9 @@ int ts_rollup_add(ts_rollup *r, int64_t source_id, const ts_event *ev,
     int created, rc = 0;
 
     if (ev->session_id != NULL) {
-        rc = map_slot(&r->session_map, ev->session_id, session_name,
-                      (void **)&r->sessions, &r->sessions_size,
-                      sizeof(session_sum), &slot, &created, err);
+        rc = ts_strmap_slot(&r->session_map, ev->session_id,
+                            (void **)&r->sessions, &r->sessions_size,
+                            sizeof(session_sum), &slot, &created, err);
         if (rc != 0)
             return rc;
         session_sum *s = &r->sessions[slot];
@@ -243,9 +133,9 @@ int ts_rollup_add(ts_rollup *r, int64_t source_id, const ts_event *ev,
             s->auth_failed = 1;
     }
     if (rc == 0 && ev->account != NULL) {
-        rc = map_slot(&r->account_map, ev->account, account_name,
-                      (void **)&r->accounts, &r->accounts_size,
-                      sizeof(account_sum), &slot, &created, err);
+        rc = ts_strmap_slot(&r->account_map, ev->account, (void **)&r->accounts,
+                            &r->accounts_size, sizeof(account_sum), &slot,
+                            &created, err);
         if (rc != 0)
             return rc;
         account_sum *a = &r->accounts[slot];

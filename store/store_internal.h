@@ -16,6 +16,8 @@ extern const char ts_chain_schema_sql[];
 #define TS_STORE_FORMAT_VERSION 1
 /* Entries per block: a power of two, so a full block is a complete subtree. */
 #define TS_BLOCK_ENTRIES 1024
+/* event_spans buckets hold 2^TS_SPAN_BITS entries (schemas/index.sql). */
+#define TS_SPAN_BITS 10
 /* Largest record sealed as one entry; readers cut longer ones. */
 #define TS_MAX_ENTRY_SIZE ((size_t)80 << 20)
 
@@ -75,6 +77,19 @@ size_t ts_rollup_count(const ts_rollup *r);
  * and accounts) and empties the rollup. */
 int ts_rollup_flush(ts_rollup *r, ts_store *store, sqlite3_stmt *session,
                     sqlite3_stmt *account, ts_error *err);
+
+/* ---- completeness.c: gaps in a source's own numbering, rotation ---- */
+
+typedef struct ts_completeness ts_completeness;
+
+int ts_completeness_new(ts_completeness **out, ts_store *store, ts_error *err);
+void ts_completeness_free(ts_completeness *c);
+/* Follows the event's session numbering; records facts in the index
+ * (schemas/index.sql: completeness_facts, source_continuations). */
+int ts_completeness_add(ts_completeness *c, uint64_t seq, int64_t source_id,
+                        const ts_event *ev, ts_error *err);
+/* Saves where every session met since the last flush stands. */
+int ts_completeness_flush(ts_completeness *c, ts_error *err);
 
 /* ---- block.c: compressing and reading blocks ---- */
 

@@ -36,7 +36,10 @@ typedef struct ts_event {
     int64_t pid;            /* backend process id, -1 unknown */
     const char *session_id; /* PostgreSQL %c, or the source's own session key */
     int64_t session_line;   /* %l line number within the session, -1 unknown */
-    const char *account;    /* database role / user name */
+    int64_t session_line_last; /* the entry's last line's number when the
+                                  entry spans several numbered lines (stderr
+                                  DETAIL/STATEMENT lines), else -1 */
+    const char *account;       /* database role / user name */
     const char *database;
     const char *application; /* application_name */
     const char *client_host; /* client address (without port) */

@@ -144,6 +144,41 @@ typedef struct ts_store_stats {
 
 int ts_store_get_stats(ts_store *store, ts_store_stats *out, ts_error *err);
 
+/* Completeness: what the sources' own numbering says about records missing
+ * from what was ingested, and about logs continuing across files (rotation).
+ * Facts, not tampering: the chain seals what was read, these say what the
+ * sources show was never read. Derived from the index. */
+typedef struct ts_completeness_fact {
+    const char *kind;            /* gap, reordered, began_earlier, continued */
+    const char *sequence;        /* session_line, pgaudit_statement_id; NULL for
+                                    continued */
+    const char *session_id;      /* NULL for continued */
+    const char *source;          /* the source where it was found */
+    const char *previous_source; /* the session's source before, or NULL */
+    int64_t entry_index;         /* where it was found (continued: first) */
+    int64_t previous_entry_index; /* -1 when none */
+    int64_t expected;             /* the number that should have come, -1 */
+    int64_t found; /* the number found; continued: sessions carried over */
+} ts_completeness_fact;
+
+typedef struct ts_completeness_summary {
+    uint64_t gaps;
+    uint64_t reordered;
+    uint64_t began_earlier; /* sessions already under way in the first
+                               records ingested */
+    uint64_t continued;     /* source pairs one continues the other */
+} ts_completeness_summary;
+
+/* Counts every fact into *out, and calls fn (when not NULL) for the first
+ * `limit` of them (0: all) in entry order, continuations last. The fact's
+ * strings live until fn returns. fn returning non-zero stops the listing
+ * (the counts are still complete). */
+int ts_store_completeness(ts_store *store, size_t limit,
+                          int (*fn)(const ts_completeness_fact *fact,
+                                    void *ctx),
+                          void *ctx, ts_completeness_summary *out,
+                          ts_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,6 +17,16 @@ extern "C" {
  * the time is UTC. Returns TS_EINVAL for anything else. */
 int ts_time_parse(const char *text, int64_t *out_us, ts_error *err);
 
+/* Parses a time or a period, as search options take them, into the span
+ * [*out_start, *out_end): "YYYY" (a year), "YYYY-Qn" (a quarter), "YYYY-MM"
+ * (a month), "YYYY-MM-DD" (a day), "now", "N" followed by s, m (minutes), h,
+ * d or w (an instant that long before now_us), or anything ts_time_parse()
+ * takes (an instant: start = end). --since takes the start, --until the
+ * end, so "--since 2026-Q3 --until 2026-Q3" is the whole quarter. Returns
+ * TS_EINVAL with a one-line message for anything else. */
+int ts_time_parse_period(const char *text, int64_t now_us, int64_t *out_start,
+                         int64_t *out_end, ts_error *err);
+
 /* Writes "YYYY-MM-DDTHH:MM:SS.ffffffZ" (27 chars + NUL) into buf; an unknown
  * time (INT64_MIN) is written as "". Returns buf. */
 char *ts_time_format(int64_t us, char *buf, size_t size);

@@ -2,9 +2,11 @@
 #ifndef TRAILSEAL_TRAILSEAL_H
 #define TRAILSEAL_TRAILSEAL_H
 
+#include "trailseal/analyze.h"
 #include "trailseal/error.h"
 #include "trailseal/event.h"
 #include "trailseal/ingest.h"
+#include "trailseal/output.h"
 #include "trailseal/proof.h"
 #include "trailseal/query.h"
 #include "trailseal/report.h"

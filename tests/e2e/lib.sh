@@ -110,6 +110,24 @@ free_port() {
     return 1
 }
 
+# start_sandbox [postgresql.conf line]...: starts a PostgreSQL 15 + pgAudit
+# sandbox on a free port in $T; sets SANDBOX and PORT. Another test run may
+# take the port between the check and the start: retries.
+start_sandbox() {
+    local _
+    for _ in 1 2 3 4 5; do
+        PORT=$(free_port) || bail "no free TCP port in 54400-54599"
+        SANDBOX=$T/pg-$PORT
+        if "$REPO_DIR/scripts/pg-sandbox.sh" start "$SANDBOX" "$PORT" "$@"; then
+            return 0
+        fi
+        if [ -f "$SANDBOX/data/postmaster.pid" ]; then
+            "$REPO_DIR/scripts/pg-sandbox.sh" stop "$SANDBOX" || true
+        fi
+    done
+    bail "could not start PostgreSQL (scripts/pg-sandbox.sh start)"
+}
+
 # need_tools TOOL...: fails (never skips) when a tool is missing.
 need_tools() {
     local t missing=

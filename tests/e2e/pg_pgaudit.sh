@@ -21,20 +21,8 @@ STORE=$T/store.db
 PREFIX='%m [%p] %q%u@%d/%a %r %c %e '
 
 # --- the server and the workload ---------------------------------------------
-# Another test run may take the port between the check and the start: retry.
-started=
-for _ in 1 2 3 4 5; do
-    port=$(free_port) || bail "no free TCP port in 54400-54599"
-    SANDBOX=$T/pg-$port
-    if "$REPO_DIR/scripts/pg-sandbox.sh" start "$SANDBOX" "$port"; then
-        started=1
-        break
-    fi
-    if [ -f "$SANDBOX/data/postmaster.pid" ]; then
-        "$REPO_DIR/scripts/pg-sandbox.sh" stop "$SANDBOX" || true
-    fi
-done
-[ -n "$started" ] || bail "could not start PostgreSQL (scripts/pg-sandbox.sh start)"
+start_sandbox
+port=$PORT
 "$REPO_DIR/scripts/demo-workload.sh" "$SANDBOX" || bail "the workload failed"
 "$REPO_DIR/scripts/pg-sandbox.sh" stop "$SANDBOX" || bail "could not stop PostgreSQL"
 LOG=$SANDBOX/log/postgresql.log

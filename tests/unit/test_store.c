@@ -211,6 +211,29 @@ static void test_seal_verify_resume(void **state)
     ts_store_free(store);
 }
 
+/* A commit, and so a signed checkpoint, at least every interval: with an
+ * interval of 1 µs and a batch larger than the input, every entry commits. */
+static void test_checkpoint_interval(void **state)
+{
+    fixture *fx = *state;
+    ts_store *store = NULL;
+    ts_source *src = fake_open(40);
+    ts_ingest_options opts = {1000000, 1, NULL, NULL};
+    ts_ingest_stats st;
+    ts_verify_report r;
+    ts_error err;
+
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_create(&store, fx->path, &err), 0);
+    assert_int_equal(ts_store_ingest(store, src, &opts, &st, &err), 0);
+    assert_int_equal(st.entries_sealed, 40);
+    assert_int_equal(st.commits, 40);
+    assert_int_equal(verify(store, &r), TS_VERDICT_INTACT);
+    assert_int_equal(r.checkpoints, 40);
+    ts_source_free(src);
+    ts_store_free(store);
+}
+
 /* Reads one integer row of the index. */
 static void query_ints(ts_store *store, const char *sql, int64_t *out, int n)
 {
@@ -578,6 +601,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_seal_verify_resume, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_session_sums_span_batches, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint_interval, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_record_byte_flip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entry_structure_broken, setup,

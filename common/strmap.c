@@ -1,0 +1,119 @@
+/* A string -> slot map over a caller's array of keyed items. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/common.h"
+
+#define STRMAP_MIN_BUCKETS 1024
+#define STRMAP_MIN_ITEMS 256
+
+static uint64_t hash_text(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static const char *key_of(const void *items, size_t i, size_t item_size)
+{
+    const char *key;
+
+    memcpy(&key, (const char *)items + i * item_size, sizeof(key));
+    return key;
+}
+
+/* The bucket holding key, or the empty one where it would go (*found 0). */
+static size_t find(const ts_strmap *m, const char *key, const void *items,
+                   size_t item_size, int *found)
+{
+    size_t mask = m->n_buckets - 1, b = (size_t)hash_text(key) & mask;
+
+    while (m->buckets[b] != 0) {
+        if (strcmp(key_of(items, m->buckets[b] - 1, item_size), key) == 0) {
+            *found = 1;
+            return b;
+        }
+        b = (b + 1) & mask;
+    }
+    *found = 0;
+    return b;
+}
+
+/* Rebuilds the buckets (n_buckets of them) over items 0 .. n-1. */
+static int rebuild(ts_strmap *m, size_t n_buckets, const void *items, size_t n,
+                   size_t item_size, ts_error *err)
+{
+    size_t *buckets = calloc(n_buckets, sizeof(*buckets));
+
+    if (buckets == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    free(m->buckets);
+    m->buckets = buckets;
+    m->n_buckets = n_buckets;
+    m->n = 0;
+    for (size_t i = 0; i < n; i++) {
+        int found;
+        size_t b =
+            find(m, key_of(items, i, item_size), items, item_size, &found);
+        m->buckets[b] = i + 1;
+        m->n++;
+    }
+    return 0;
+}
+
+int ts_strmap_slot(ts_strmap *m, const char *key, void **items,
+                   size_t *items_size, size_t item_size, size_t *slot,
+                   int *created, ts_error *err)
+{
+    size_t b;
+    int found, rc;
+
+    if ((m->n + 1) * 2 > m->n_buckets) {
+        size_t n = m->n_buckets ? m->n_buckets * 2 : STRMAP_MIN_BUCKETS;
+        rc = rebuild(m, n, *items, m->n, item_size, err);
+        if (rc != 0)
+            return rc;
+    }
+    b = find(m, key, *items, item_size, &found);
+    *created = !found;
+    if (found) {
+        *slot = m->buckets[b] - 1;
+        return 0;
+    }
+    if (m->n == *items_size) {
+        size_t n = *items_size ? *items_size * 2 : STRMAP_MIN_ITEMS, bytes;
+        void *grown;
+        if (ts_size_mul(n, item_size, &bytes) != 0 ||
+            (grown = realloc(*items, bytes)) == NULL)
+            return ts_error_set(err, TS_ENOMEM, "out of memory");
+        *items = grown;
+        *items_size = n;
+    }
+    char *copy = strdup(key);
+    if (copy == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    *slot = m->n++;
+    char *item = (char *)*items + *slot * item_size;
+    memset(item, 0, item_size);
+    memcpy(item, &copy, sizeof(copy));
+    m->buckets[b] = *slot + 1;
+    return 0;
+}
+
+int ts_strmap_reindex(ts_strmap *m, const void *items, size_t n,
+                      size_t item_size, ts_error *err)
+{
+    size_t n_buckets = STRMAP_MIN_BUCKETS;
+
+    while (n_buckets < 2 * (n + 1))
+        n_buckets *= 2;
+    return rebuild(m, n_buckets, items, n, item_size, err);
+}
+
+void ts_strmap_release(ts_strmap *m)
+{
+    free(m->buckets);
+    memset(m, 0, sizeof(*m));
+}

@@ -1,0 +1,92 @@
+/* Private declarations of the SQL analysis: the token scanner, name sets,
+ * the catalog's lookup and the parse-tree walk. */
+#ifndef TS_SQL_INTERNAL_H
+#define TS_SQL_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trailseal/analyze.h"
+
+/* ------------------------------------------------------------------ */
+/* Tokens (sql_lexer.c)                                                */
+/* ------------------------------------------------------------------ */
+
+typedef enum ts_sql_tok_kind {
+    TS_SQL_TOK_END,
+    TS_SQL_TOK_SPACE,   /* whitespace */
+    TS_SQL_TOK_COMMENT, /* -- ..., # ... (MySQL), block comments */
+    TS_SQL_TOK_VALUE,   /* a literal or parameter: see value_kind */
+    TS_SQL_TOK_OTHER    /* a word, quoted identifier, operator or punctuation */
+} ts_sql_tok_kind;
+
+typedef struct ts_sql_tok {
+    ts_sql_tok_kind kind;
+    ts_sql_value_kind value_kind;
+    size_t start, end;
+    /* for strings: where the quoted body starts and ends, and how escapes
+     * inside it work */
+    size_t body_start, body_end;
+    char quote;    /* ' or " for quoted strings, 0 otherwise */
+    int backslash; /* backslash escapes apply inside */
+    int dollar;    /* a dollar-quoted body: no escapes */
+    int unterminated;
+} ts_sql_tok;
+
+typedef struct ts_sql_lexer {
+    const char *sql;
+    size_t len;
+    size_t pos;
+    ts_sql_dialect dialect;
+} ts_sql_lexer;
+
+void ts_sql_lexer_init(ts_sql_lexer *lx, const char *sql, size_t len,
+                       ts_sql_dialect dialect);
+/* The next token; TS_SQL_TOK_END at the end. Never reads past len. */
+void ts_sql_lexer_next(ts_sql_lexer *lx, ts_sql_tok *out);
+
+/* ------------------------------------------------------------------ */
+/* Name sets (sql_names.c)                                             */
+/* ------------------------------------------------------------------ */
+
+/* A growable set of distinct strings (linear search: sets are small). */
+int ts_sql_names_add(ts_sql_names *names, const char *name, ts_error *err);
+int ts_sql_names_add_all(ts_sql_names *names, const ts_sql_names *from,
+                         ts_error *err);
+int ts_sql_names_has(const ts_sql_names *names, const char *name);
+void ts_sql_names_sort(ts_sql_names *names);
+void ts_sql_names_release(ts_sql_names *names);
+
+/* ------------------------------------------------------------------ */
+/* Catalog lookups (sql_catalog.c)                                     */
+/* ------------------------------------------------------------------ */
+
+typedef enum ts_rel_kind { TS_REL_TABLE, TS_REL_VIEW } ts_rel_kind;
+
+typedef struct ts_catalog_rel {
+    char *schema;
+    char *name;
+    ts_rel_kind kind;
+    char **columns;
+    size_t n_columns;
+    char *definition; /* a view's SELECT, or NULL */
+} ts_catalog_rel;
+
+/* The relation schema.name, or name along the search path when schema is
+ * NULL; NULL when unknown. Borrowed from the catalog. */
+const ts_catalog_rel *ts_catalog_find(const ts_catalog *catalog,
+                                      const char *schema, const char *name);
+/* The first schema of the search path ("public" by default). */
+const char *ts_catalog_default_schema(const ts_catalog *catalog);
+
+/* ------------------------------------------------------------------ */
+/* The parse-tree walk (sql_walk.c)                                    */
+/* ------------------------------------------------------------------ */
+
+/* Parses sql with libpg_query and fills the class, command, tables and
+ * columns of a (zeroed but for template and fingerprint). A parse error is
+ * recorded in a->error and is not a failure. Returns 0 or TS_ENOMEM. */
+int ts_sql_walk(ts_sql_analysis *a, const char *sql, const ts_catalog *catalog,
+                ts_error *err);
+
+#endif

@@ -1,0 +1,567 @@
+/* Statements: what INSERT, UPDATE, DELETE, MERGE, COPY, CREATE TABLE AS and
+ * the rest write and read, their class and command, and the entry point
+ * that parses a statement with libpg_query and walks it. */
+#include <ctype.h>
+#include <pg_query.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/sql_walk_internal.h"
+
+static json_t *select_body(json_t *node)
+{
+    json_t *body = walk_node_body(node, "SelectStmt");
+
+    return body != NULL ? body : node;
+}
+
+static void add_name(walk *w, ts_sql_names *names, const char *name)
+{
+    int rc;
+
+    if (name == NULL || w->rc != 0)
+        return;
+    rc = ts_sql_names_add(names, name, w->err);
+    if (rc != 0)
+        walk_fail(w, rc);
+}
+
+/* The table a statement writes; a view target is written through.
+ * PostgreSQL checks an UPDATE or DELETE through a view as if the view were
+ * also read (every base column its definition names); read_view says so. */
+static walk_rel *target_rel(walk *w, json_t *rv, int read_view)
+{
+    walk_rel *rel = walk_range_var(w, NULL, rv, read_view);
+
+    if (rel != NULL && rel->schema != NULL && rel->table != NULL)
+        add_name(w, &w->a->tables_written,
+                 walk_qualify(w, rel->schema, rel->table, NULL));
+    return rel;
+}
+
+/* Records that the statement writes column name of rel: a view's column
+ * is written through to the base column it shows. */
+static void add_write(walk *w, const walk_rel *rel, const char *name)
+{
+    size_t i;
+
+    if (rel == NULL || name == NULL || rel->schema == NULL)
+        return;
+    for (i = 0; i < rel->n_cols; i++)
+        if (strcmp(rel->cols[i], name) == 0)
+            break;
+    if (i == rel->n_cols) {
+        if (rel->unknown)
+            add_name(w, &w->a->columns_written,
+                     walk_qualify(w, rel->schema, rel->table, name));
+        return;
+    }
+    add_name(w, &w->a->columns_written,
+             walk_qualify(w, rel->schema, rel->table, rel->orig[i]));
+    if (rel->kind == WALK_REL_VIEW && rel->srcs[i] != NULL) {
+        const char *src = rel->srcs[i], *dot = strrchr(src, '.');
+        char *table = walk_strdup(w, src);
+        add_name(w, &w->a->columns_written, src);
+        if (table != NULL && dot != NULL) {
+            table[dot - src] = '\0';
+            add_name(w, &w->a->tables_written, table);
+        }
+    }
+}
+
+/* ON CONFLICT's EXCLUDED row: PostgreSQL checks a reference to one of its
+ * columns as a read of the target's column. */
+static walk_rel *excluded_rel(walk *w, walk_rel *target)
+{
+    walk_rel *ex = walk_new_rel(w, WALK_REL_JOIN, target->n_cols);
+    size_t i;
+
+    if (ex == NULL)
+        return NULL;
+    ex->fwd_rel = walk_alloc(w, (target->n_cols + 1) * sizeof(walk_rel *));
+    ex->fwd_col = walk_alloc(w, (target->n_cols + 1) * sizeof(size_t));
+    if (ex->fwd_rel == NULL || ex->fwd_col == NULL)
+        return NULL;
+    for (i = 0; i < target->n_cols; i++) {
+        ex->cols[i] = target->cols[i];
+        ex->fwd_rel[i] = target;
+        ex->fwd_col[i] = i;
+    }
+    ex->alias = "excluded";
+    return ex;
+}
+
+/* ON CONFLICT (a, b): the arbiter's columns are read. */
+static void walk_arbiter(walk *w, walk_scope *s, const walk_rel *rel,
+                         json_t *infer)
+{
+    json_t *elems = json_object_get(infer, "indexElems");
+    size_t i;
+
+    for (i = 0; i < json_array_size(elems); i++) {
+        json_t *elem = walk_node_body(json_array_get(elems, i), "IndexElem");
+        const char *name = walk_str(elem, "name");
+        if (name != NULL)
+            walk_mark_named(w, rel, name);
+        else
+            walk_expr(w, s, json_object_get(elem, "expr"));
+    }
+    walk_expr(w, s, json_object_get(infer, "whereClause"));
+}
+
+/* SET a = x, (b, c) = (SELECT ...): the targets are written, the values
+ * read (a multiple assignment's source once). */
+static void walk_set_list(walk *w, walk_scope *s, const walk_rel *rel,
+                          json_t *list)
+{
+    size_t i;
+
+    for (i = 0; i < json_array_size(list); i++) {
+        json_t *rt = walk_node_body(json_array_get(list, i), "ResTarget");
+        json_t *val = json_object_get(rt, "val");
+        json_t *multi = walk_node_body(val, "MultiAssignRef");
+
+        add_write(w, rel, walk_str(rt, "name"));
+        walk_expr(w, s, json_object_get(rt, "indirection"));
+        if (multi == NULL)
+            walk_expr(w, s, val);
+        else if (json_integer_value(json_object_get(multi, "colno")) == 1)
+            walk_expr(w, s, json_object_get(multi, "source"));
+    }
+}
+
+/* INSERT's columns: the list given, else the first as many as the query
+ * yields. */
+static void insert_targets(walk *w, const walk_rel *rel, json_t *cols,
+                           size_t n_values)
+{
+    size_t i;
+
+    if (rel == NULL)
+        return;
+    if (json_array_size(cols) > 0) {
+        for (i = 0; i < json_array_size(cols); i++)
+            add_write(
+                w, rel,
+                walk_str(walk_node_body(json_array_get(cols, i), "ResTarget"),
+                         "name"));
+        return;
+    }
+    for (i = 0; i < n_values && i < rel->n_cols; i++)
+        add_write(w, rel, rel->cols[i]);
+}
+
+static void walk_insert(walk *w, walk_scope *s, json_t *ins, walk_cols *out)
+{
+    json_t *sel = json_object_get(ins, "selectStmt");
+    json_t *conflict = json_object_get(ins, "onConflictClause");
+    walk_cols values = {0, 0, NULL, NULL};
+    walk_rel *rel = target_rel(w, json_object_get(ins, "relation"), 0);
+
+    if (rel == NULL)
+        return;
+    /* the query does not see the target table */
+    if (sel != NULL)
+        walk_select_into(w, s, select_body(sel), &values);
+    insert_targets(w, rel, json_object_get(ins, "cols"), values.n);
+    walk_add_rel(w, s, rel);
+    if (conflict != NULL) {
+        walk_arbiter(w, s, rel, json_object_get(conflict, "infer"));
+        walk_add_rel(w, s, excluded_rel(w, rel));
+        walk_set_list(w, s, rel, json_object_get(conflict, "targetList"));
+        walk_expr(w, s, json_object_get(conflict, "whereClause"));
+    }
+    walk_target_list(w, s, json_object_get(ins, "returningList"), out);
+}
+
+static void walk_update(walk *w, walk_scope *s, json_t *upd, walk_cols *out)
+{
+    json_t *from = json_object_get(upd, "fromClause");
+    walk_rel *rel = target_rel(w, json_object_get(upd, "relation"), 1);
+    size_t i;
+
+    if (rel == NULL)
+        return;
+    walk_add_rel(w, s, rel);
+    for (i = 0; i < json_array_size(from); i++)
+        walk_from_item(w, s, json_array_get(from, i));
+    walk_set_list(w, s, rel, json_object_get(upd, "targetList"));
+    walk_expr(w, s, json_object_get(upd, "whereClause"));
+    walk_target_list(w, s, json_object_get(upd, "returningList"), out);
+}
+
+static void walk_delete(walk *w, walk_scope *s, json_t *del, walk_cols *out)
+{
+    json_t *using_list = json_object_get(del, "usingClause");
+    walk_rel *rel = target_rel(w, json_object_get(del, "relation"), 1);
+    size_t i;
+
+    if (rel == NULL)
+        return;
+    walk_add_rel(w, s, rel);
+    for (i = 0; i < json_array_size(using_list); i++)
+        walk_from_item(w, s, json_array_get(using_list, i));
+    walk_expr(w, s, json_object_get(del, "whereClause"));
+    walk_target_list(w, s, json_object_get(del, "returningList"), out);
+}
+
+static void walk_merge(walk *w, walk_scope *s, json_t *merge)
+{
+    json_t *whens = json_object_get(merge, "mergeWhenClauses");
+    walk_rel *rel = target_rel(w, json_object_get(merge, "relation"), 1);
+    size_t i;
+
+    if (rel == NULL)
+        return;
+    walk_add_rel(w, s, rel);
+    walk_from_item(w, s, json_object_get(merge, "sourceRelation"));
+    walk_expr(w, s, json_object_get(merge, "joinCondition"));
+    for (i = 0; i < json_array_size(whens); i++) {
+        json_t *when =
+            walk_node_body(json_array_get(whens, i), "MergeWhenClause");
+        const char *cmd = walk_str(when, "commandType");
+        json_t *values = json_object_get(when, "values");
+
+        walk_expr(w, s, json_object_get(when, "condition"));
+        if (cmd != NULL && strcmp(cmd, "CMD_UPDATE") == 0) {
+            walk_set_list(w, s, rel, json_object_get(when, "targetList"));
+        } else if (cmd != NULL && strcmp(cmd, "CMD_INSERT") == 0) {
+            insert_targets(w, rel, json_object_get(when, "targetList"),
+                           json_array_size(values));
+            walk_expr(w, s, values);
+        }
+    }
+}
+
+static void walk_copy(walk *w, walk_scope *s, json_t *copy)
+{
+    json_t *rv = json_object_get(copy, "relation");
+    json_t *attlist = json_object_get(copy, "attlist");
+    walk_rel *rel;
+    size_t i;
+
+    if (rv == NULL) {
+        walk_stmt(w, s, json_object_get(copy, "query"), NULL);
+        return;
+    }
+    if (json_is_true(json_object_get(copy, "is_from"))) {
+        rel = target_rel(w, rv, 0);
+        if (rel == NULL)
+            return;
+        for (i = 0; i < json_array_size(attlist); i++)
+            add_write(w, rel, walk_string_node(json_array_get(attlist, i)));
+        for (i = 0; json_array_size(attlist) == 0 && i < rel->n_cols; i++)
+            add_write(w, rel, rel->cols[i]);
+        walk_add_rel(w, s, rel);
+        walk_expr(w, s, json_object_get(copy, "whereClause"));
+        return;
+    }
+    rel = walk_range_var(w, NULL, rv, 1);
+    if (rel == NULL)
+        return;
+    walk_add_table_read(w, rel->schema, rel->table);
+    for (i = 0; i < json_array_size(attlist); i++)
+        walk_mark_named(w, rel, walk_string_node(json_array_get(attlist, i)));
+    if (json_array_size(attlist) == 0)
+        walk_mark_all(w, rel);
+}
+
+/* CREATE TABLE AS, SELECT INTO, CREATE MATERIALIZED VIEW: a new table
+ * whose columns are written with the query's output. */
+static void walk_into(walk *w, json_t *into, const walk_cols *out)
+{
+    json_t *rv = json_object_get(into, "rel");
+    json_t *names = json_object_get(into, "colNames");
+    const char *schema = walk_str(rv, "schemaname");
+    const char *table = walk_str(rv, "relname");
+    size_t i;
+
+    if (table == NULL)
+        return;
+    if (schema == NULL)
+        schema = ts_catalog_default_schema(w->catalog);
+    add_name(w, &w->a->tables_written, walk_qualify(w, schema, table, NULL));
+    for (i = 0; i < out->n; i++) {
+        const char *name = walk_string_node(json_array_get(names, i));
+        add_name(w, &w->a->columns_written,
+                 walk_qualify(w, schema, table,
+                              name != NULL ? name : out->names[i]));
+    }
+}
+
+void walk_stmt(walk *w, walk_scope *parent, json_t *stmt, walk_cols *out)
+{
+    walk_scope s = {parent, NULL, 0, 0, NULL, NULL, 0};
+    walk_cols local = {0, 0, NULL, NULL};
+    json_t *body;
+    const char *type = walk_node_type(stmt, &body);
+
+    if (type == NULL || w->rc != 0)
+        return;
+    if (out == NULL)
+        out = &local;
+    if (++w->depth > TS_WALK_MAX_DEPTH) {
+        walk_fail(w, ts_error_set(w->err, TS_ELIMIT,
+                                  "statements nest deeper than %d levels",
+                                  TS_WALK_MAX_DEPTH));
+        return;
+    }
+    if (strcmp(type, "SelectStmt") == 0) {
+        walk_select_into(w, parent, body, out);
+        if (json_object_get(body, "intoClause") != NULL)
+            walk_into(w, json_object_get(body, "intoClause"), out);
+    } else if (strcmp(type, "CreateTableAsStmt") == 0) {
+        walk_stmt(w, parent, json_object_get(body, "query"), out);
+        walk_into(w, json_object_get(body, "into"), out);
+    } else if (strcmp(type, "ExplainStmt") == 0 ||
+               strcmp(type, "PrepareStmt") == 0 ||
+               strcmp(type, "DeclareCursorStmt") == 0) {
+        walk_stmt(w, parent, json_object_get(body, "query"), out);
+    } else if (strcmp(type, "CopyStmt") == 0) {
+        walk_copy(w, &s, body);
+    } else if (strcmp(type, "TruncateStmt") == 0) {
+        json_t *rels = json_object_get(body, "relations");
+        size_t i;
+        for (i = 0; i < json_array_size(rels); i++)
+            target_rel(w, walk_node_body(json_array_get(rels, i), "RangeVar"),
+                       0);
+    } else {
+        walk_with(w, &s, json_object_get(body, "withClause"));
+        if (strcmp(type, "InsertStmt") == 0)
+            walk_insert(w, &s, body, out);
+        else if (strcmp(type, "UpdateStmt") == 0)
+            walk_update(w, &s, body, out);
+        else if (strcmp(type, "DeleteStmt") == 0)
+            walk_delete(w, &s, body, out);
+        else if (strcmp(type, "MergeStmt") == 0)
+            walk_merge(w, &s, body);
+    }
+    walk_scope_release(&s);
+    w->depth--;
+}
+
+/* ------------------------------------------------------------------ */
+/* Class and command                                                   */
+/* ------------------------------------------------------------------ */
+
+static const struct {
+    const char *type;
+    ts_sql_class cls;
+    const char *command;
+} known_types[] = {
+    {"SelectStmt", TS_SQL_CLASS_READ, "SELECT"},
+    {"InsertStmt", TS_SQL_CLASS_WRITE, "INSERT"},
+    {"UpdateStmt", TS_SQL_CLASS_WRITE, "UPDATE"},
+    {"DeleteStmt", TS_SQL_CLASS_WRITE, "DELETE"},
+    {"MergeStmt", TS_SQL_CLASS_WRITE, "MERGE"},
+    {"TruncateStmt", TS_SQL_CLASS_WRITE, "TRUNCATE TABLE"},
+    {"CreateStmt", TS_SQL_CLASS_DDL, "CREATE TABLE"},
+    {"IndexStmt", TS_SQL_CLASS_DDL, "CREATE INDEX"},
+    {"ViewStmt", TS_SQL_CLASS_DDL, "CREATE VIEW"},
+    {"RuleStmt", TS_SQL_CLASS_DDL, "CREATE RULE"},
+    {"DefineStmt", TS_SQL_CLASS_DDL, "CREATE"},
+    {"CompositeTypeStmt", TS_SQL_CLASS_DDL, "CREATE TYPE"},
+    {"CreateEnumStmt", TS_SQL_CLASS_DDL, "CREATE TYPE"},
+    {"CreateRangeStmt", TS_SQL_CLASS_DDL, "CREATE TYPE"},
+    {"CommentStmt", TS_SQL_CLASS_DDL, "COMMENT"},
+    {"SecLabelStmt", TS_SQL_CLASS_DDL, "SECURITY LABEL"},
+    {"RenameStmt", TS_SQL_CLASS_DDL, "ALTER"},
+    {"DropStmt", TS_SQL_CLASS_DDL, "DROP"},
+    {"CreateFunctionStmt", TS_SQL_CLASS_DDL, "CREATE FUNCTION"},
+    {"GrantStmt", TS_SQL_CLASS_ROLE, "GRANT"},
+    {"GrantRoleStmt", TS_SQL_CLASS_ROLE, "GRANT"},
+    {"CreateRoleStmt", TS_SQL_CLASS_ROLE, "CREATE ROLE"},
+    {"AlterRoleStmt", TS_SQL_CLASS_ROLE, "ALTER ROLE"},
+    {"AlterRoleSetStmt", TS_SQL_CLASS_ROLE, "ALTER ROLE"},
+    {"DropRoleStmt", TS_SQL_CLASS_ROLE, "DROP ROLE"},
+    {"AlterDefaultPrivilegesStmt", TS_SQL_CLASS_ROLE,
+     "ALTER DEFAULT PRIVILEGES"},
+    {"ReassignOwnedStmt", TS_SQL_CLASS_ROLE, "REASSIGN OWNED"},
+    {"VariableSetStmt", TS_SQL_CLASS_MISC, "SET"},
+    {"VariableShowStmt", TS_SQL_CLASS_MISC, "SHOW"},
+    {"ExplainStmt", TS_SQL_CLASS_MISC, "EXPLAIN"},
+    {"DeclareCursorStmt", TS_SQL_CLASS_READ, "DECLARE CURSOR"},
+};
+
+static const char *transaction_command(json_t *body)
+{
+    static const struct {
+        const char *kind, *command;
+    } kinds[] = {
+        {"TRANS_STMT_BEGIN", "BEGIN"},
+        {"TRANS_STMT_START", "START TRANSACTION"},
+        {"TRANS_STMT_COMMIT", "COMMIT"},
+        {"TRANS_STMT_ROLLBACK", "ROLLBACK"},
+        {"TRANS_STMT_SAVEPOINT", "SAVEPOINT"},
+        {"TRANS_STMT_RELEASE", "RELEASE"},
+        {"TRANS_STMT_ROLLBACK_TO", "ROLLBACK"},
+        {"TRANS_STMT_PREPARE", "PREPARE TRANSACTION"},
+        {"TRANS_STMT_COMMIT_PREPARED", "COMMIT PREPARED"},
+        {"TRANS_STMT_ROLLBACK_PREPARED", "ROLLBACK PREPARED"},
+    };
+    const char *kind = walk_str(body, "kind");
+    size_t i;
+
+    for (i = 0; kind != NULL && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (strcmp(kinds[i].kind, kind) == 0)
+            return kinds[i].command;
+    return "TRANSACTION";
+}
+
+/* "CreateForeignTableStmt" -> "CREATE FOREIGN TABLE" */
+static char *command_from_type(const char *type)
+{
+    size_t n = strlen(type), i, k = 0;
+    char *out = malloc(2 * n + 1);
+
+    if (out == NULL)
+        return NULL;
+    if (n > 4 && strcmp(type + n - 4, "Stmt") == 0)
+        n -= 4;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)type[i];
+        if (i > 0 && isupper(c) && !isupper((unsigned char)type[i - 1]))
+            out[k++] = ' ';
+        out[k++] = (char)toupper(c);
+    }
+    out[k] = '\0';
+    return out;
+}
+
+static int classify(ts_sql_analysis *a, const char *type, json_t *body)
+{
+    const char *command = NULL;
+    size_t i;
+
+    a->cls = TS_SQL_CLASS_MISC;
+    for (i = 0; i < sizeof(known_types) / sizeof(known_types[0]); i++)
+        if (strcmp(known_types[i].type, type) == 0) {
+            a->cls = known_types[i].cls;
+            command = known_types[i].command;
+            break;
+        }
+    if (strcmp(type, "SelectStmt") == 0 &&
+        json_object_get(body, "intoClause") != NULL) {
+        a->cls = TS_SQL_CLASS_DDL;
+        command = "SELECT INTO";
+    } else if (strcmp(type, "CreateTableAsStmt") == 0) {
+        const char *obj = walk_str(body, "objtype");
+        a->cls = TS_SQL_CLASS_DDL;
+        command = obj != NULL && strcmp(obj, "OBJECT_MATVIEW") == 0
+                      ? "CREATE MATERIALIZED VIEW"
+                      : "CREATE TABLE AS";
+    } else if (strcmp(type, "CopyStmt") == 0) {
+        a->cls = json_is_true(json_object_get(body, "is_from"))
+                     ? TS_SQL_CLASS_WRITE
+                     : TS_SQL_CLASS_READ;
+        command = "COPY";
+    } else if (strcmp(type, "GrantStmt") == 0 ||
+               strcmp(type, "GrantRoleStmt") == 0) {
+        command = json_is_true(json_object_get(body, "is_grant")) ? "GRANT"
+                                                                  : "REVOKE";
+    } else if (strcmp(type, "TransactionStmt") == 0) {
+        command = transaction_command(body);
+    } else if (command == NULL && (strncmp(type, "Create", 6) == 0 ||
+                                   strncmp(type, "Alter", 5) == 0 ||
+                                   strncmp(type, "Drop", 4) == 0)) {
+        a->cls = TS_SQL_CLASS_DDL;
+    }
+    a->command = command != NULL ? strdup(command) : command_from_type(type);
+    return a->command != NULL ? 0 : TS_ENOMEM;
+}
+
+/* ------------------------------------------------------------------ */
+/* Entry point                                                         */
+/* ------------------------------------------------------------------ */
+
+/* Tables whose columns are read are read, even when only a WHERE clause
+ * of an UPDATE names them. */
+static void tables_of_columns(walk *w)
+{
+    size_t i;
+
+    for (i = 0; i < w->a->columns_read.n_items && w->rc == 0; i++) {
+        const char *col = w->a->columns_read.items[i];
+        const char *dot = strrchr(col, '.');
+        char *table = walk_strdup(w, col);
+        if (table == NULL || dot == NULL)
+            continue;
+        table[dot - col] = '\0';
+        add_name(w, &w->a->tables_read, table);
+    }
+}
+
+static void set_parse_error(ts_sql_analysis *a, const PgQueryError *e)
+{
+    char *msg = malloc(strlen(e->message) + 48);
+
+    a->cls = TS_SQL_CLASS_UNKNOWN;
+    a->command = strdup("UNKNOWN");
+    if (msg != NULL)
+        snprintf(msg, strlen(e->message) + 48, "%s at offset %d", e->message,
+                 e->cursorpos > 0 ? e->cursorpos - 1 : 0);
+    a->error = msg;
+}
+
+int ts_sql_walk(ts_sql_analysis *a, const char *sql, const ts_catalog *catalog,
+                ts_error *err)
+{
+    PgQueryParseResult pr;
+    json_error_t jerr;
+    json_t *root, *stmts;
+    walk w;
+    size_t i;
+    int rc = 0;
+
+    pr = pg_query_parse(sql);
+    if (pr.error != NULL) {
+        set_parse_error(a, pr.error);
+        pg_query_free_parse_result(pr);
+        if (a->command == NULL || a->error == NULL)
+            return ts_error_set(err, TS_ENOMEM, "out of memory");
+        return 0;
+    }
+    root = json_loads(pr.parse_tree, 0, &jerr);
+    pg_query_free_parse_result(pr);
+    if (root == NULL)
+        return ts_error_set(err, TS_ENOMEM,
+                            "cannot read libpg_query's parse tree: %s",
+                            jerr.text);
+    memset(&w, 0, sizeof(w));
+    w.catalog = catalog;
+    w.a = a;
+    w.cols_read = &a->columns_read;
+    w.tables_read = &a->tables_read;
+    w.err = err;
+    stmts = json_object_get(root, "stmts");
+    for (i = 0; i < json_array_size(stmts) && w.rc == 0; i++) {
+        json_t *stmt = json_object_get(json_array_get(stmts, i), "stmt");
+        json_t *body;
+        const char *type = walk_node_type(stmt, &body);
+        if (type == NULL)
+            continue;
+        if (a->command == NULL && classify(a, type, body) != 0)
+            walk_fail(&w, ts_error_set(err, TS_ENOMEM, "out of memory"));
+        walk_stmt(&w, NULL, stmt, NULL);
+    }
+    if (a->command == NULL) {
+        /* an empty statement (only comments or semicolons) */
+        a->cls = TS_SQL_CLASS_MISC;
+        a->command = strdup("EMPTY");
+        if (a->command == NULL)
+            walk_fail(&w, ts_error_set(err, TS_ENOMEM, "out of memory"));
+    }
+    tables_of_columns(&w);
+    ts_sql_names_sort(&a->tables_read);
+    ts_sql_names_sort(&a->tables_written);
+    ts_sql_names_sort(&a->columns_read);
+    ts_sql_names_sort(&a->columns_written);
+    rc = w.rc;
+    while (w.arena != NULL) {
+        ts_arena_block *next = w.arena->next;
+        free(w.arena);
+        w.arena = next;
+    }
+    json_decref(root);
+    return rc;
+}

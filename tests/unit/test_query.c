@@ -1,0 +1,905 @@
+/* Query tests: search filters, paging, time periods and spans, sessions,
+ * timeline, who, output escaping, and every error, over stores built
+ * through the public API from the real pgAudit log plus crafted logs. */
+#define _GNU_SOURCE /* open_memstream, strcasestr */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "trailseal/trailseal.h"
+
+#define PREFIX "%m [%p] %q%u@%d/%a %r %c %e "
+#define REAL_LOG TS_TEST_DATA_DIR "/../e2e/data/pg15-pgaudit.log"
+#define MAX_ROWS 8192
+
+/* A crafted log: Q3 and Q4 times, another database and a second
+ * "customers" table, CSV quoting and a continuation line, a permission
+ * error with its STATEMENT, TLS, and a line that is not a log line. */
+static const char crafted_log[] =
+    "2026-07-15 10:00:00.000 UTC [100] [unknown]@[unknown]/[unknown] "
+    "10.0.0.9(5000) 6b000001.64 00000 LOG:  connection received: "
+    "host=10.0.0.9 port=5000\n"
+    "2026-07-15 10:00:00.010 UTC [100] carol@hr/[unknown] 10.0.0.9(5000) "
+    "6b000001.64 00000 LOG:  connection authorized: user=carol database=hr "
+    "application_name=metabase SSL enabled (protocol=TLSv1.3, "
+    "cipher=TLS_AES_256_GCM_SHA384, bits=256)\n"
+    "2026-07-15 10:00:01.000 UTC [100] carol@hr/metabase 10.0.0.9(5000) "
+    "6b000001.64 00000 LOG:  AUDIT: SESSION,1,1,READ,SELECT,TABLE,"
+    "hr.customers,\"SELECT name, \"\"ssn\"\" FROM hr.customers WHERE note = "
+    "'a,b'\n\t  AND id = 1;\",<none>\n"
+    "2026-09-30 23:59:59.000 UTC [100] carol@hr/metabase 10.0.0.9(5000) "
+    "6b000001.64 00000 LOG:  AUDIT: SESSION,2,1,WRITE,DELETE,TABLE,"
+    "hr.payroll,DELETE FROM hr.payroll WHERE id = 7;,<none>\n"
+    "2026-10-01 00:00:00.000 UTC [100] carol@hr/metabase 10.0.0.9(5000) "
+    "6b000001.64 42501 ERROR:  permission denied for table salaries\n"
+    "2026-10-01 00:00:00.000 UTC [100] carol@hr/metabase 10.0.0.9(5000) "
+    "6b000001.64 42501 STATEMENT:  SELECT * FROM hr.salaries;\n"
+    "this line is \xff not a log line\n"
+    "2026-10-01 00:00:05.000 UTC [100] carol@hr/metabase 10.0.0.9(5000) "
+    "6b000001.64 00000 LOG:  disconnection: session time: 0:00:05.000 "
+    "user=carol database=hr host=10.0.0.9 port=5000\n";
+
+/* A copy of a row, owning its strings. */
+typedef struct row_copy {
+    ts_search_row r;
+    char *s[14];
+} row_copy;
+
+typedef struct rows {
+    row_copy *v;
+    size_t n;
+} rows;
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int collect(void *ctx, const ts_search_row *row)
+{
+    rows *rs = ctx;
+    row_copy *c;
+
+    assert_true(rs->n < MAX_ROWS);
+    c = &rs->v[rs->n++];
+    c->r = *row;
+    const char **fields[] = {
+        &c->r.source,   &c->r.session_id,  &c->r.account,
+        &c->r.database, &c->r.application, &c->r.client_host,
+        &c->r.command,  &c->r.object_name, &c->r.statement,
+        &c->r.message,  &c->r.sqlstate,    &c->r.unparsed_reason};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        c->s[i] = dup_or_null(*fields[i]);
+        *fields[i] = c->s[i];
+    }
+    return 0;
+}
+
+static void rows_init(rows *rs)
+{
+    rs->v = calloc(MAX_ROWS, sizeof(row_copy));
+    assert_non_null(rs->v);
+    rs->n = 0;
+}
+
+static void rows_clear(rows *rs)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        for (size_t j = 0; j < 14; j++)
+            free(rs->v[i].s[j]);
+    rs->n = 0;
+}
+
+static void rows_free(rows *rs)
+{
+    rows_clear(rs);
+    free(rs->v);
+}
+
+typedef struct fixture {
+    char dir[64];
+    char path[128];
+    ts_store *store;
+    rows all; /* every event, oldest first */
+    rows got;
+} fixture;
+
+static void write_file(const char *path, const char *text, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void ingest(ts_store *store, const char *path)
+{
+    ts_ingest_options opts = {0, 0, NULL, NULL};
+    ts_ingest_stats st;
+    ts_source *src = NULL;
+    ts_error err;
+
+    ts_error_clear(&err);
+    assert_int_equal(ts_source_open_file(&src, "pg-stderr", PREFIX, path, &err),
+                     0);
+    assert_int_equal(ts_store_ingest(store, src, &opts, &st, &err), 0);
+    ts_source_free(src);
+}
+
+static int run(fixture *fx, const ts_search_query *q)
+{
+    ts_error err;
+    size_t n = 0;
+    int rc;
+
+    rows_clear(&fx->got);
+    ts_error_clear(&err);
+    rc = ts_search(fx->store, q, collect, &fx->got, &n, &err);
+    if (rc == 0)
+        assert_int_equal(n, fx->got.n);
+    return rc;
+}
+
+static int setup_common(void **state, int generated)
+{
+    fixture *fx = calloc(1, sizeof(*fx));
+    char log[160];
+    ts_search_query q;
+    ts_error err;
+
+    assert_non_null(fx);
+    strcpy(fx->dir, "/tmp/ts-test-query-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    snprintf(fx->path, sizeof(fx->path), "%s/q.db", fx->dir);
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_create(&fx->store, fx->path, &err), 0);
+    if (generated) {
+        /* 3000 audit records one second apart, accounts and tables in
+         * turn: more than two span buckets. */
+        size_t size = 3000 * 256, len = 0;
+        char *text = malloc(size);
+        assert_non_null(text);
+        for (int i = 0; i < 3000; i++) {
+            int n = snprintf(
+                text + len, size - len,
+                "2026-08-01 %02d:%02d:%02d.000 UTC [%d] u%d@db/app 1.2.3.4(9)"
+                " 6a000000.%x 00000 LOG:  AUDIT: SESSION,%d,1,READ,SELECT,TABLE,"
+                "public.t%d,SELECT x FROM public.t%d;,<none>\n",
+                i / 3600, i / 60 % 60, i % 60, 200 + i % 7, i % 3, i % 7, i + 1,
+                i % 5, i % 5);
+            assert_true(n > 0 && (size_t)n < size - len);
+            len += (size_t)n;
+        }
+        snprintf(log, sizeof(log), "%s/gen.log", fx->dir);
+        write_file(log, text, len);
+        free(text);
+        ingest(fx->store, log);
+    } else {
+        ingest(fx->store, REAL_LOG);
+        snprintf(log, sizeof(log), "%s/crafted.log", fx->dir);
+        write_file(log, crafted_log, sizeof(crafted_log) - 1);
+        ingest(fx->store, log);
+    }
+    rows_init(&fx->all);
+    rows_init(&fx->got);
+    ts_search_query_init(&q);
+    q.oldest_first = 1;
+    q.limit = MAX_ROWS;
+    assert_int_equal(ts_search(fx->store, &q, collect, &fx->all, NULL, &err),
+                     0);
+    *state = fx;
+    return 0;
+}
+
+static int setup_logs(void **state)
+{
+    return setup_common(state, 0);
+}
+
+static int setup_generated(void **state)
+{
+    return setup_common(state, 1);
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    char cmd[128];
+
+    ts_store_free(fx->store);
+    rows_free(&fx->all);
+    rows_free(&fx->got);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(fx);
+    return 0;
+}
+
+typedef int (*pred_fn)(const ts_search_row *r, const void *arg);
+
+/* q's results must be exactly the rows of `all` that pred accepts, in q's
+ * order; returns how many. */
+static size_t expect_rows(fixture *fx, ts_search_query *q, pred_fn pred,
+                          const void *arg)
+{
+    size_t want[MAX_ROWS], n_want = 0;
+
+    q->limit = MAX_ROWS;
+    for (size_t i = 0; i < fx->all.n; i++)
+        if (pred(&fx->all.v[i].r, arg))
+            want[n_want++] = i;
+    assert_int_equal(run(fx, q), 0);
+    assert_int_equal(fx->got.n, n_want);
+    for (size_t i = 0; i < n_want; i++) {
+        size_t j = q->oldest_first ? want[i] : want[n_want - 1 - i];
+        assert_int_equal(fx->got.v[i].r.entry_index,
+                         fx->all.v[j].r.entry_index);
+    }
+    return n_want;
+}
+
+static int eq(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+static int by_account(const ts_search_row *r, const void *arg)
+{
+    return eq(r->account, arg);
+}
+
+static int by_database(const ts_search_row *r, const void *arg)
+{
+    return eq(r->database, arg);
+}
+
+static int by_session(const ts_search_row *r, const void *arg)
+{
+    return eq(r->session_id, arg);
+}
+
+static int by_command(const ts_search_row *r, const void *arg)
+{
+    return eq(r->command, arg);
+}
+
+static int by_kind(const ts_search_row *r, const void *arg)
+{
+    return (int)r->kind == *(const int *)arg;
+}
+
+static int by_kind_of_bob(const ts_search_row *r, const void *arg)
+{
+    return eq(r->account, "bob") && (int)r->kind == *(const int *)arg &&
+           (r->kind != TS_EVENT_AUDIT || eq(r->command, "SELECT"));
+}
+
+static int by_outcome(const ts_search_row *r, const void *arg)
+{
+    return (int)r->outcome == *(const int *)arg;
+}
+
+static int by_source_tail(const ts_search_row *r, const void *arg)
+{
+    const char *s = arg;
+    size_t n = r->source ? strlen(r->source) : 0, m = strlen(s);
+    return n > m && strcmp(r->source + n - m, s) == 0 &&
+           r->source[n - m - 1] == '/';
+}
+
+static int by_object(const ts_search_row *r, const void *arg)
+{
+    const char *o = r->object_name, *dot;
+    if (o == NULL)
+        return 0;
+    if (strchr(arg, '.'))
+        return strcasecmp(o, arg) == 0;
+    dot = strchr(o, '.');
+    return strcasecmp(dot ? dot + 1 : o, arg) == 0;
+}
+
+typedef struct span {
+    int64_t since, until;
+} span;
+
+static int by_time(const ts_search_row *r, const void *arg)
+{
+    const span *s = arg;
+    return r->time_us != TS_UNKNOWN_TIME && r->time_us >= s->since &&
+           r->time_us < s->until;
+}
+
+static int text_has(const ts_search_row *r, const char *word)
+{
+    return (r->statement && strcasestr(r->statement, word)) ||
+           (r->message && strcasestr(r->message, word)) ||
+           (r->object_name && strcasestr(r->object_name, word));
+}
+
+static int64_t at(const char *text)
+{
+    int64_t t = 0;
+    assert_int_equal(ts_time_parse(text, &t, NULL), 0);
+    return t;
+}
+
+static void test_filters(void **state)
+{
+    fixture *fx = *state;
+    ts_search_query q;
+    int v;
+
+    assert_int_equal(fx->all.n, 77 + 7);
+    for (int order = 0; order < 2; order++) {
+        ts_search_query_init(&q);
+        q.oldest_first = order;
+        q.account = "alice";
+        assert_int_equal(expect_rows(fx, &q, by_account, "alice") > 10, 1);
+
+        ts_search_query_init(&q);
+        q.oldest_first = order;
+        q.database = "hr";
+        assert_int_equal(expect_rows(fx, &q, by_database, "hr"), 5);
+    }
+
+    ts_search_query_init(&q);
+    q.session_id = "6b02701d.1a48";
+    assert_int_equal(expect_rows(fx, &q, by_session, "6b02701d.1a48"), 6);
+
+    ts_search_query_init(&q);
+    q.command = "delete"; /* case-insensitive */
+    assert_int_equal(expect_rows(fx, &q, by_command, "DELETE"), 1);
+
+    ts_search_query_init(&q);
+    q.command = "SELECT";
+    assert_true(expect_rows(fx, &q, by_command, "SELECT") > 5);
+
+    ts_search_query_init(&q);
+    q.source = "crafted.log";
+    assert_int_equal(expect_rows(fx, &q, by_source_tail, "crafted.log"), 7);
+    q.source = "afted.log"; /* a tail must start at a '/' */
+    assert_int_equal(run(fx, &q), 0);
+    assert_int_equal(fx->got.n, 0);
+
+    v = TS_EVENT_AUDIT;
+    ts_search_query_init(&q);
+    q.kind = v;
+    assert_int_equal(expect_rows(fx, &q, by_kind, &v), 39 + 2);
+
+    v = TS_EVENT_UNPARSED;
+    q.kind = v;
+    assert_int_equal(expect_rows(fx, &q, by_kind, &v), 1);
+    assert_string_equal(fx->got.v[0].r.unparsed_reason ? "reason" : "none",
+                        "reason");
+    assert_non_null(strstr(fx->got.v[0].r.source, "crafted.log"));
+    assert_int_equal(fx->got.v[0].r.line, 8);
+
+    /* Denied: the failed login and two permission errors. */
+    v = TS_OUTCOME_DENIED;
+    ts_search_query_init(&q);
+    q.outcome = TS_OUTCOME_DENIED;
+    assert_int_equal(expect_rows(fx, &q, by_outcome, &v), 3);
+    v = TS_OUTCOME_ERROR;
+    q.outcome = TS_OUTCOME_ERROR;
+    assert_int_equal(expect_rows(fx, &q, by_outcome, &v), 0);
+    v = TS_OUTCOME_OK;
+    q.outcome = TS_OUTCOME_OK;
+    assert_int_equal(expect_rows(fx, &q, by_outcome, &v), 84 - 3);
+
+    /* Objects: qualified is exact (any case), unqualified any schema. */
+    ts_search_query_init(&q);
+    q.object = "PUBLIC.Customers";
+    assert_int_equal(expect_rows(fx, &q, by_object, "public.customers"), 8);
+    q.object = "customers";
+    assert_int_equal(expect_rows(fx, &q, by_object, "customers"), 9);
+    q.object = "hr.customers";
+    assert_int_equal(expect_rows(fx, &q, by_object, "hr.customers"), 1);
+    q.object = "public.customers_export"; /* never accessed, only made */
+    assert_int_equal(expect_rows(fx, &q, by_object, q.object), 0);
+
+    /* Several indexed filters: whichever index drives, the rows are the
+     * same, in order. */
+    {
+        static const int kinds[] = {TS_EVENT_AUDIT, TS_EVENT_ERROR};
+        for (int order = 0; order < 2; order++) {
+            for (size_t k = 0; k < 2; k++) {
+                ts_search_query_init(&q);
+                q.oldest_first = order;
+                q.account = "bob";
+                q.kind = kinds[k];
+                q.command = k == 0 ? "select" : NULL;
+                v = kinds[k];
+                size_t n = expect_rows(fx, &q, by_kind_of_bob, &v);
+                assert_int_equal(n, 1);
+            }
+        }
+    }
+
+    /* Two filters at once. */
+    ts_search_query_init(&q);
+    q.account = "alice";
+    q.object = "customers";
+    assert_int_equal(run(fx, &q), 0);
+    assert_int_equal(fx->got.n, 5);
+    for (size_t i = 0; i < fx->got.n; i++)
+        assert_string_equal(fx->got.v[i].r.account, "alice");
+}
+
+static void test_periods(void **state)
+{
+    fixture *fx = *state;
+    ts_search_query q;
+    span s;
+    int64_t lo, hi;
+
+    /* The whole third quarter: the crafted session up to 30 September. */
+    assert_int_equal(ts_time_parse_period("2026-Q3", 0, &lo, &hi, NULL), 0);
+    ts_search_query_init(&q);
+    q.since_us = lo;
+    q.until_us = hi;
+    s.since = lo;
+    s.until = hi;
+    assert_int_equal(expect_rows(fx, &q, by_time, &s), 4);
+
+    /* From October: the real log and the crafted log's end. */
+    assert_int_equal(ts_time_parse_period("2026-10", 0, &lo, &hi, NULL), 0);
+    ts_search_query_init(&q);
+    q.since_us = lo;
+    s.since = lo;
+    s.until = INT64_MAX;
+    assert_int_equal(expect_rows(fx, &q, by_time, &s), 77 + 2);
+
+    /* Before 2026: nothing. */
+    ts_search_query_init(&q);
+    q.until_us = at("2026-01-01");
+    assert_int_equal(run(fx, &q), 0);
+    assert_int_equal(fx->got.n, 0);
+}
+
+static void test_full_text(void **state)
+{
+    fixture *fx = *state;
+    ts_search_query q;
+    size_t n;
+
+    ts_search_query_init(&q);
+    q.text = "ssn";
+    q.limit = MAX_ROWS;
+    assert_int_equal(run(fx, &q), 0);
+    n = fx->got.n;
+    assert_true(n >= 8);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(text_has(&fx->got.v[i].r, "ssn"));
+        if (i > 0) /* newest first */
+            assert_true(fx->got.v[i].r.entry_index <
+                        fx->got.v[i - 1].r.entry_index);
+    }
+
+    /* With a filter and LIMIT: the newest matches of that account. */
+    q.account = "agent_langchain";
+    q.limit = 1;
+    assert_int_equal(run(fx, &q), 0);
+    assert_int_equal(fx->got.n, 1);
+    assert_string_equal(fx->got.v[0].r.account, "agent_langchain");
+    assert_non_null(strstr(fx->got.v[0].r.statement, "ml.training_rows"));
+
+    /* A phrase, a prefix, a column filter, OR. */
+    ts_search_query_init(&q);
+    q.text = "\"full_name, ssn\"";
+    assert_int_equal(run(fx, &q), 0);
+    assert_int_equal(fx->got.n, 1);
+    assert_string_equal(fx->got.v[0].r.account, "bob");
+    q.text = "salar*";
+    assert_int_equal(run(fx, &q), 0);
+    assert_int_equal(fx->got.n, 1);
+    assert_int_equal(fx->got.v[0].r.outcome, TS_OUTCOME_DENIED);
+    q.text = "message: denied";
+    assert_int_equal(run(fx, &q), 0);
+    assert_int_equal(fx->got.n, 2);
+    q.text = "payroll OR salaries";
+    assert_int_equal(run(fx, &q), 0);
+    assert_int_equal(fx->got.n, 2);
+
+    /* Text within a session and a period. */
+    ts_search_query_init(&q);
+    q.text = "customers";
+    q.session_id = "6b000001.64";
+    assert_int_equal(run(fx, &q), 0);
+    assert_int_equal(fx->got.n, 1);
+    q.since_us = at("2026-08-01");
+    assert_int_equal(run(fx, &q), 0);
+    assert_int_equal(fx->got.n, 0);
+    q.session_id = "no-such-session";
+    q.since_us = INT64_MIN;
+    assert_int_equal(run(fx, &q), 0);
+    assert_int_equal(fx->got.n, 0);
+}
+
+static void test_errors(void **state)
+{
+    static const char *const bad_text[] = {
+        "foo AND", "\"unterminated", "nocolumn: foo", "(a OR", "NEAR(a b"};
+    fixture *fx = *state;
+    ts_search_query q;
+    ts_error err;
+    int64_t a, b;
+
+    for (size_t i = 0; i < sizeof(bad_text) / sizeof(bad_text[0]); i++) {
+        ts_search_query_init(&q);
+        q.text = bad_text[i];
+        ts_error_clear(&err);
+        assert_int_equal(
+            ts_search(fx->store, &q, collect, &fx->got, NULL, &err), TS_EINVAL);
+        assert_non_null(strstr(err.msg, bad_text[i]));
+        assert_null(strstr(err.msg, "fts5"));
+        assert_null(strstr(err.msg, "SQL"));
+        assert_null(strchr(err.msg, '\n'));
+    }
+    ts_search_query_init(&q);
+    q.object = "";
+    assert_int_equal(ts_search(fx->store, &q, collect, &fx->got, NULL, &err),
+                     TS_EINVAL);
+    q.object = ".customers";
+    assert_int_equal(ts_search(fx->store, &q, collect, &fx->got, NULL, &err),
+                     TS_EINVAL);
+    ts_search_query_init(&q);
+    q.after = -5;
+    assert_int_equal(ts_search(fx->store, &q, collect, &fx->got, NULL, &err),
+                     TS_EINVAL);
+
+    {
+        ts_timeline_query t;
+        ts_timeline_query_init(&t);
+        assert_int_equal(
+            ts_timeline(fx->store, &t, collect, &fx->got, NULL, &err),
+            TS_EINVAL);
+        t.account = "bob";
+        t.after = 999999;
+        assert_int_equal(
+            ts_timeline(fx->store, &t, collect, &fx->got, NULL, &err),
+            TS_EINVAL);
+    }
+
+    static const char *const bad_time[] = {
+        "2026-Q5",    "2026-13",   "7x", "d",      "yesterday",
+        "2026-02-30", "12345678d", "",   "2026-1", "2026-11-22T25:00"};
+    for (size_t i = 0; i < sizeof(bad_time) / sizeof(bad_time[0]); i++) {
+        ts_error_clear(&err);
+        assert_int_equal(ts_time_parse_period(bad_time[i], 0, &a, &b, &err),
+                         TS_EINVAL);
+        assert_non_null(strstr(err.msg, "not a time"));
+    }
+    assert_int_equal(ts_outcome_parse("maybe"), -1);
+    assert_int_equal(ts_outcome_parse("denied"), TS_OUTCOME_DENIED);
+}
+
+static void test_time_periods(void **state)
+{
+    const int64_t now = at("2026-11-22 12:00:00");
+    int64_t a, b;
+
+    (void)state;
+    assert_int_equal(ts_time_parse_period("2026-Q3", now, &a, &b, NULL), 0);
+    assert_true(a == at("2026-07-01") && b == at("2026-10-01"));
+    assert_int_equal(ts_time_parse_period("2026-q4", now, &a, &b, NULL), 0);
+    assert_true(a == at("2026-10-01") && b == at("2027-01-01"));
+    assert_int_equal(ts_time_parse_period("2026-11", now, &a, &b, NULL), 0);
+    assert_true(a == at("2026-11-01") && b == at("2026-12-01"));
+    assert_int_equal(ts_time_parse_period("2026-12", now, &a, &b, NULL), 0);
+    assert_true(a == at("2026-12-01") && b == at("2027-01-01"));
+    assert_int_equal(ts_time_parse_period("2026", now, &a, &b, NULL), 0);
+    assert_true(a == at("2026-01-01") && b == at("2027-01-01"));
+    assert_int_equal(ts_time_parse_period("2026-02-28", now, &a, &b, NULL), 0);
+    assert_true(a == at("2026-02-28") && b == at("2026-03-01"));
+    assert_int_equal(ts_time_parse_period("7d", now, &a, &b, NULL), 0);
+    assert_true(a == at("2026-11-15 12:00:00") && b == a);
+    assert_int_equal(ts_time_parse_period("12h", now, &a, &b, NULL), 0);
+    assert_true(a == at("2026-11-22 00:00:00") && b == a);
+    assert_int_equal(ts_time_parse_period("30m", now, &a, &b, NULL), 0);
+    assert_true(a == at("2026-11-22 11:30:00"));
+    assert_int_equal(ts_time_parse_period("2w", now, &a, &b, NULL), 0);
+    assert_true(a == at("2026-11-08 12:00:00"));
+    assert_int_equal(ts_time_parse_period("now", now, &a, &b, NULL), 0);
+    assert_true(a == now && b == now);
+    assert_int_equal(
+        ts_time_parse_period("2026-11-22 10:15+01:00", now, &a, &b, NULL), 0);
+    assert_true(a == at("2026-11-22 09:15:00") && b == a);
+}
+
+/* Paging with --after walks every row once, in both orders, and agrees
+ * with one big page. */
+static void test_paging(void **state)
+{
+    fixture *fx = *state;
+    ts_search_query q;
+
+    assert_int_equal(fx->all.n, 3000);
+    for (int order = 0; order < 2; order++) {
+        size_t seen = 0;
+        ts_search_query_init(&q);
+        q.oldest_first = order;
+        q.account = "u1";
+        q.limit = 97;
+        for (;;) {
+            assert_int_equal(run(fx, &q), 0);
+            for (size_t i = 0; i < fx->got.n; i++, seen++) {
+                size_t k = order ? 1 + 3 * seen : 2998 - 3 * seen;
+                assert_int_equal(fx->got.v[i].r.entry_index, k);
+            }
+            if (fx->got.n < q.limit)
+                break;
+            q.after = (int64_t)fx->got.v[fx->got.n - 1].r.entry_index;
+        }
+        assert_int_equal(seen, 1000);
+    }
+    /* Text search pages the same way. */
+    ts_search_query_init(&q);
+    q.text = "t3";
+    q.limit = 250;
+    q.after = 2000;
+    assert_int_equal(run(fx, &q), 0);
+    assert_int_equal(fx->got.n, 250);
+    assert_int_equal(fx->got.v[0].r.entry_index, 1998);
+    assert_int_equal(fx->got.v[249].r.entry_index, 1998 - 5 * 249);
+}
+
+/* Time ranges over several span buckets agree with a scan. */
+static void test_spans(void **state)
+{
+    static const char *const ranges[][2] = {
+        {"2026-08-01 00:00:00", "2026-08-01 00:00:01"},
+        {"2026-08-01 00:17:03", "2026-08-01 00:17:04"},
+        {"2026-08-01 00:16:00", "2026-08-01 00:35:00"},
+        {"2026-08-01 00:49:59", "2026-08-02"},
+        {"2026-07-01", "2026-08-01"},
+        {"2026-08-01 00:50:00", "2026-09-01"}};
+    fixture *fx = *state;
+    ts_search_query q;
+    span s;
+
+    for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+        ts_search_query_init(&q);
+        s.since = q.since_us = at(ranges[i][0]);
+        s.until = q.until_us = at(ranges[i][1]);
+        expect_rows(fx, &q, by_time, &s);
+        q.account = "u2";
+        q.oldest_first = 1;
+        rows_clear(&fx->got);
+        assert_int_equal(run(fx, &q), 0);
+        for (size_t j = 0; j < fx->got.n; j++)
+            assert_true(by_time(&fx->got.v[j].r, &s));
+    }
+    ts_search_query_init(&q);
+    s.since = q.since_us = at("2026-08-01 00:16:00");
+    s.until = q.until_us = at("2026-08-01 00:35:00");
+    assert_int_equal(expect_rows(fx, &q, by_time, &s), 19 * 60);
+}
+
+typedef struct sessions_seen {
+    size_t n;
+    char ids[16][32];
+    char tls[32];
+    int64_t started[16];
+} sessions_seen;
+
+static int collect_session(void *ctx, const ts_session_row *row)
+{
+    sessions_seen *s = ctx;
+
+    assert_true(s->n < 16);
+    snprintf(s->ids[s->n], sizeof(s->ids[0]), "%s", row->session_id);
+    s->started[s->n] = row->started_us;
+    if (row->tls_protocol)
+        snprintf(s->tls, sizeof(s->tls), "%s", row->tls_protocol);
+    s->n++;
+    return 0;
+}
+
+static void test_sessions(void **state)
+{
+    fixture *fx = *state;
+    ts_sessions_query q;
+    sessions_seen s;
+    ts_error err;
+
+    memset(&s, 0, sizeof(s));
+    ts_sessions_query_init(&q);
+    assert_int_equal(
+        ts_sessions(fx->store, &q, collect_session, &s, NULL, &err), 0);
+    assert_int_equal(s.n, 8);
+    assert_string_equal(s.tls, "TLSv1.3");
+    for (size_t i = 1; i < s.n; i++) /* latest start first */
+        assert_true(s.started[i] <= s.started[i - 1]);
+    assert_string_equal(s.ids[s.n - 1], "6b000001.64");
+
+    memset(&s, 0, sizeof(s));
+    q.account = "alice";
+    assert_int_equal(
+        ts_sessions(fx->store, &q, collect_session, &s, NULL, &err), 0);
+    assert_int_equal(s.n, 2);
+
+    memset(&s, 0, sizeof(s));
+    ts_sessions_query_init(&q);
+    ts_time_parse_period("2026-Q3", 0, &q.since_us, &q.until_us, NULL);
+    q.oldest_first = 1;
+    assert_int_equal(
+        ts_sessions(fx->store, &q, collect_session, &s, NULL, &err), 0);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.ids[0], "6b000001.64");
+}
+
+static void test_timeline(void **state)
+{
+    fixture *fx = *state;
+    ts_timeline_query q;
+    ts_error err;
+
+    ts_timeline_query_init(&q);
+    q.account = "bob";
+    rows_clear(&fx->got);
+    assert_int_equal(ts_timeline(fx->store, &q, collect, &fx->got, NULL, &err),
+                     0);
+    assert_int_equal(fx->got.n, 6);
+    for (size_t i = 1; i < fx->got.n; i++)
+        assert_true(fx->got.v[i].r.time_us >= fx->got.v[i - 1].r.time_us);
+    assert_int_equal(fx->got.v[fx->got.n - 1].r.kind, TS_EVENT_AUTH_FAILURE);
+
+    /* Paging after the third event gives the last three. */
+    q.after = (int64_t)fx->got.v[2].r.entry_index;
+    uint64_t fourth = fx->got.v[3].r.entry_index;
+    rows_clear(&fx->got);
+    assert_int_equal(ts_timeline(fx->store, &q, collect, &fx->got, NULL, &err),
+                     0);
+    assert_int_equal(fx->got.n, 3);
+    assert_int_equal(fx->got.v[0].r.entry_index, fourth);
+
+    /* carol's crafted session: in time order though sealed after bob's. */
+    ts_timeline_query_init(&q);
+    q.account = "carol";
+    q.until_us = at("2026-10-01");
+    rows_clear(&fx->got);
+    assert_int_equal(ts_timeline(fx->store, &q, collect, &fx->got, NULL, &err),
+                     0);
+    assert_int_equal(fx->got.n, 3);
+    assert_int_equal(fx->got.v[0].r.kind, TS_EVENT_CONNECTION_AUTHORIZED);
+}
+
+typedef struct who_seen {
+    size_t n;
+    char who[8][64];
+    uint64_t n_events[8], n_reads[8], n_writes[8];
+} who_seen;
+
+static int collect_who(void *ctx, const ts_who_row *row)
+{
+    who_seen *w = ctx;
+
+    assert_true(w->n < 8);
+    snprintf(w->who[w->n], sizeof(w->who[0]), "%s %s", row->account,
+             row->object_name);
+    w->n_events[w->n] = row->n_events;
+    w->n_reads[w->n] = row->n_reads;
+    w->n_writes[w->n] = row->n_writes;
+    w->n++;
+    return 0;
+}
+
+static void test_who(void **state)
+{
+    fixture *fx = *state;
+    ts_who_query q;
+    who_seen w;
+    ts_error err;
+
+    memset(&w, 0, sizeof(w));
+    ts_who_query_init(&q);
+    q.object = "public.customers";
+    assert_int_equal(ts_who(fx->store, &q, collect_who, &w, NULL, &err), 0);
+    assert_int_equal(w.n, 3);
+    assert_string_equal(w.who[0], "alice public.customers");
+    assert_int_equal(w.n_events[0], 5);
+    assert_int_equal(w.n_reads[0], 3);
+    assert_int_equal(w.n_writes[0], 2);
+    assert_string_equal(w.who[1], "agent_langchain public.customers");
+    assert_int_equal(w.n_events[1], 2);
+    assert_string_equal(w.who[2], "svc_billing public.customers");
+
+    memset(&w, 0, sizeof(w));
+    q.object = "customers";
+    ts_time_parse_period("2026-Q3", 0, &q.since_us, &q.until_us, NULL);
+    assert_int_equal(ts_who(fx->store, &q, collect_who, &w, NULL, &err), 0);
+    assert_int_equal(w.n, 1);
+    assert_string_equal(w.who[0], "carol hr.customers");
+
+    ts_who_query_init(&q);
+    assert_int_equal(ts_who(fx->store, &q, collect_who, &w, NULL, &err),
+                     TS_EINVAL);
+}
+
+/* Writes rows with a writer into a string (the caller frees it). */
+static char *write_rows(ts_format format, const ts_column *cols, size_t n,
+                        const char *const *values, size_t n_rows)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ts_writer *w = NULL;
+
+    assert_non_null(f);
+    assert_int_equal(ts_writer_new(&w, f, format, cols, n, NULL), 0);
+    for (size_t i = 0; i < n_rows; i++)
+        ts_writer_row(w, values + i * n);
+    ts_writer_end(w);
+    ts_writer_free(w);
+    fclose(f);
+    return text;
+}
+
+static void test_output(void **state)
+{
+    static const ts_column cols[] = {
+        {"n", "N", 3, 1}, {"a", "A", 6, 0}, {"b", "B", 0, 0}};
+    const char *values[] = {"7",  "x,y",   "say \"hi\"\r\nbye",
+                            NULL, "plain", "caf\xc3\xa9 \xff\x01\\"};
+    char *t;
+
+    (void)state;
+    t = write_rows(TS_FORMAT_CSV, cols, 3, values, 2);
+    assert_string_equal(t, "n,a,b\r\n"
+                           "7,\"x,y\",\"say \"\"hi\"\"\r\nbye\"\r\n"
+                           ",plain,caf\xc3\xa9 \xff\x01\\\r\n");
+    free(t);
+    t = write_rows(TS_FORMAT_JSON, cols, 3, values, 2);
+    assert_string_equal(t, "{\"n\":7,\"a\":\"x,y\",\"b\":\"say "
+                           "\\\"hi\\\"\\r\\nbye\"}\n"
+                           "{\"n\":null,\"a\":\"plain\",\"b\":\"caf\xc3\xa9 "
+                           "\\ufffd\\u0001\\\\\"}\n");
+    free(t);
+    t = write_rows(TS_FORMAT_TABLE, cols, 3, values, 2);
+    assert_string_equal(t, "N   A      B\n"
+                           "7   x,y    say \"hi\"  bye\n"
+                           "-   plain  caf\xc3\xa9 \xff \\\n");
+    free(t);
+    /* A value longer than its column is cut and marked. */
+    {
+        const char *long_row[] = {"12345", "abcdefgh", "z"};
+        t = write_rows(TS_FORMAT_TABLE, cols, 3, long_row, 1);
+        assert_string_equal(t, "N   A      B\n12~ abcde~ z\n");
+        free(t);
+    }
+    /* No rows: CSV and tables still have their header, JSON nothing. */
+    t = write_rows(TS_FORMAT_CSV, cols, 3, values, 0);
+    assert_string_equal(t, "n,a,b\r\n");
+    free(t);
+    t = write_rows(TS_FORMAT_JSON, cols, 3, values, 0);
+    assert_string_equal(t, "");
+    free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_filters, setup_logs, teardown),
+        cmocka_unit_test_setup_teardown(test_periods, setup_logs, teardown),
+        cmocka_unit_test_setup_teardown(test_full_text, setup_logs, teardown),
+        cmocka_unit_test_setup_teardown(test_errors, setup_logs, teardown),
+        cmocka_unit_test_setup_teardown(test_sessions, setup_logs, teardown),
+        cmocka_unit_test_setup_teardown(test_timeline, setup_logs, teardown),
+        cmocka_unit_test_setup_teardown(test_who, setup_logs, teardown),
+        cmocka_unit_test_setup_teardown(test_paging, setup_generated, teardown),
+        cmocka_unit_test_setup_teardown(test_spans, setup_generated, teardown),
+        cmocka_unit_test(test_time_periods),
+        cmocka_unit_test(test_output),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,361 @@
+/* Tests of the SQL analysis (ingest/sql_*.c): catalog loading, name
+ * resolution, the template cache, and statements that do not parse. The
+ * column oracle (tests/column-oracle) checks accuracy against PostgreSQL
+ * itself; these pin down the API and the cases it cannot reach. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trailseal/analyze.h"
+
+static const char catalog_json[] =
+    "{\"search_path\": [\"app\", \"public\"], \"relations\": ["
+    "{\"schema\": \"public\", \"name\": \"customers\", \"kind\": \"table\","
+    " \"columns\": [\"id\", \"name\", \"email\", \"ssn\"]},"
+    "{\"schema\": \"app\", \"name\": \"orders\", \"kind\": \"table\","
+    " \"columns\": [\"id\", \"customer_id\", \"total\"]},"
+    "{\"schema\": \"public\", \"name\": \"orders\", \"kind\": \"table\","
+    " \"columns\": [\"shadowed\"]},"
+    "{\"schema\": \"public\", \"name\": \"contacts\", \"kind\": \"view\","
+    " \"columns\": [\"id\", \"mail\"],"
+    " \"definition\": \"SELECT c.id, c.email AS mail FROM customers c\"},"
+    "{\"schema\": \"public\", \"name\": \"vv\", \"kind\": \"view\","
+    " \"columns\": [\"m\"], \"definition\": \"SELECT mail FROM contacts\"}"
+    "]}";
+
+typedef struct fixture {
+    ts_catalog *catalog;
+    ts_sql_analyzer *an;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof(*f));
+    ts_error err;
+
+    assert_non_null(f);
+    assert_int_equal(ts_catalog_load_json(&f->catalog, catalog_json,
+                                          strlen(catalog_json), &err),
+                     0);
+    assert_int_equal(ts_sql_analyzer_new(&f->an, f->catalog, &err), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+
+    ts_sql_analyzer_free(f->an);
+    ts_catalog_free(f->catalog);
+    free(f);
+    return 0;
+}
+
+static const ts_sql_analysis *analyze(ts_sql_analyzer *an, const char *sql)
+{
+    const ts_sql_analysis *a = NULL;
+    ts_error err;
+
+    assert_int_equal(ts_sql_analyze(an, sql, strlen(sql), TS_SQL_PG, &a, &err),
+                     0);
+    assert_non_null(a);
+    return a;
+}
+
+/* The names joined by spaces, in a static buffer. */
+static const char *joined(const ts_sql_names *names)
+{
+    static char buf[2048];
+    size_t i;
+
+    buf[0] = '\0';
+    for (i = 0; i < names->n_items; i++) {
+        if (i > 0)
+            strcat(buf, " ");
+        assert_true(strlen(buf) + strlen(names->items[i]) + 2 < sizeof(buf));
+        strcat(buf, names->items[i]);
+    }
+    return buf;
+}
+
+static void test_select_resolution(void **state)
+{
+    fixture *f = *state;
+    const ts_sql_analysis *a;
+
+    a = analyze(f->an, "SELECT name FROM customers WHERE ssn = '1'");
+    assert_int_equal(a->cls, TS_SQL_CLASS_READ);
+    assert_string_equal(a->command, "SELECT");
+    assert_string_equal(joined(&a->columns_read),
+                        "public.customers.name public.customers.ssn");
+    assert_string_equal(joined(&a->tables_read), "public.customers");
+    assert_int_equal(a->columns_written.n_items, 0);
+
+    /* the search path finds app.orders before public.orders */
+    a = analyze(f->an, "SELECT total FROM orders o JOIN customers c "
+                       "ON c.id = o.customer_id");
+    assert_string_equal(joined(&a->columns_read),
+                        "app.orders.customer_id app.orders.total "
+                        "public.customers.id");
+
+    a = analyze(f->an, "SELECT o.* FROM public.orders o");
+    assert_string_equal(joined(&a->columns_read), "public.orders.shadowed");
+
+    /* renamed columns are read under the catalog's names */
+    a = analyze(f->an, "SELECT b FROM customers AS c(a, b)");
+    assert_string_equal(joined(&a->columns_read), "public.customers.name");
+
+    a = analyze(f->an, "SELECT count(*) FROM customers");
+    assert_string_equal(joined(&a->columns_read), "");
+    assert_string_equal(joined(&a->tables_read), "public.customers");
+}
+
+static void test_views(void **state)
+{
+    fixture *f = *state;
+    const ts_sql_analysis *a;
+
+    /* a view reads every base column its definition names */
+    a = analyze(f->an, "SELECT id FROM contacts");
+    assert_string_equal(joined(&a->columns_read),
+                        "public.contacts.id public.customers.email "
+                        "public.customers.id");
+    /* views over views, down to the base columns */
+    a = analyze(f->an, "SELECT m FROM vv");
+    assert_string_equal(joined(&a->columns_read),
+                        "public.contacts.mail public.customers.email "
+                        "public.customers.id public.vv.m");
+    /* writing through a view writes the base column */
+    a = analyze(f->an, "INSERT INTO contacts (mail) VALUES ('x')");
+    assert_string_equal(joined(&a->columns_written),
+                        "public.contacts.mail public.customers.email");
+    assert_string_equal(joined(&a->tables_written),
+                        "public.contacts public.customers");
+}
+
+static void test_writes(void **state)
+{
+    fixture *f = *state;
+    const ts_sql_analysis *a;
+
+    a = analyze(f->an, "INSERT INTO customers VALUES (1, 'n')");
+    assert_int_equal(a->cls, TS_SQL_CLASS_WRITE);
+    assert_string_equal(joined(&a->columns_written),
+                        "public.customers.id public.customers.name");
+    a = analyze(f->an, "INSERT INTO customers SELECT * FROM customers");
+    assert_string_equal(joined(&a->columns_written),
+                        "public.customers.email public.customers.id "
+                        "public.customers.name public.customers.ssn");
+    a = analyze(f->an, "UPDATE customers SET email = lower(name) "
+                       "WHERE id = 1 RETURNING ssn");
+    assert_string_equal(joined(&a->columns_written), "public.customers.email");
+    assert_string_equal(joined(&a->columns_read),
+                        "public.customers.id public.customers.name "
+                        "public.customers.ssn");
+    a = analyze(f->an, "CREATE TABLE ml.rows AS SELECT ssn AS s FROM "
+                       "customers");
+    assert_int_equal(a->cls, TS_SQL_CLASS_DDL);
+    assert_string_equal(a->command, "CREATE TABLE AS");
+    assert_string_equal(joined(&a->tables_written), "ml.rows");
+    assert_string_equal(joined(&a->columns_written), "ml.rows.s");
+    a = analyze(f->an, "COPY customers (email) FROM STDIN");
+    assert_string_equal(a->command, "COPY");
+    assert_int_equal(a->cls, TS_SQL_CLASS_WRITE);
+    assert_string_equal(joined(&a->columns_written), "public.customers.email");
+    a = analyze(f->an, "DELETE FROM customers WHERE ssn IS NULL");
+    assert_string_equal(joined(&a->columns_written), "");
+    assert_string_equal(joined(&a->tables_written), "public.customers");
+    assert_string_equal(joined(&a->columns_read), "public.customers.ssn");
+}
+
+static void test_classes(void **state)
+{
+    fixture *f = *state;
+    const ts_sql_analysis *a;
+
+    a = analyze(f->an, "GRANT SELECT ON customers TO bob");
+    assert_int_equal(a->cls, TS_SQL_CLASS_ROLE);
+    assert_string_equal(a->command, "GRANT");
+    a = analyze(f->an, "REVOKE SELECT ON customers FROM bob");
+    assert_string_equal(a->command, "REVOKE");
+    a = analyze(f->an, "ALTER TABLE customers ADD COLUMN x int");
+    assert_int_equal(a->cls, TS_SQL_CLASS_DDL);
+    assert_string_equal(a->command, "ALTER TABLE");
+    a = analyze(f->an, "CREATE ROLE x");
+    assert_int_equal(a->cls, TS_SQL_CLASS_ROLE);
+    a = analyze(f->an, "BEGIN");
+    assert_int_equal(a->cls, TS_SQL_CLASS_MISC);
+    assert_string_equal(a->command, "BEGIN");
+    a = analyze(f->an, "-- nothing");
+    assert_string_equal(a->command, "EMPTY");
+}
+
+static void test_cache(void **state)
+{
+    fixture *f = *state;
+    const ts_sql_analysis *a, *b;
+    ts_sql_analyzer_stats st;
+
+    a = analyze(f->an, "SELECT email FROM customers WHERE id = 1");
+    b = analyze(f->an, "SELECT email  FROM customers WHERE id = 99 -- x");
+    assert_ptr_equal(a, b);
+    assert_string_equal(a->template_text,
+                        "SELECT email FROM customers WHERE id = $1");
+    ts_sql_analyzer_get_stats(f->an, &st);
+    assert_int_equal(st.lookups, 2);
+    assert_int_equal(st.hits, 1);
+    assert_int_equal(st.parses, 1);
+    assert_int_equal(st.n_cached, 1);
+}
+
+static void test_parse_error(void **state)
+{
+    fixture *f = *state;
+    const ts_sql_analysis *a;
+
+    a = analyze(f->an, "SELEC email FROM customers");
+    assert_int_equal(a->cls, TS_SQL_CLASS_UNKNOWN);
+    assert_non_null(a->error);
+    assert_non_null(strstr(a->error, "syntax error"));
+    a = analyze(f->an, "SELECT 'unterminated");
+    assert_non_null(a->error);
+}
+
+static void test_no_catalog(void **state)
+{
+    ts_sql_analyzer *an = NULL;
+    const ts_sql_analysis *a;
+    ts_error err;
+
+    (void)state;
+    assert_int_equal(ts_sql_analyzer_new(&an, NULL, &err), 0);
+    a = analyze(an, "SELECT x.a, b, * FROM s.t x");
+    assert_string_equal(joined(&a->columns_read), "s.t.* s.t.a s.t.b");
+    a = analyze(an, "UPDATE t SET a = 1 WHERE b = 2");
+    assert_string_equal(joined(&a->columns_written), "public.t.a");
+    assert_string_equal(joined(&a->columns_read), "public.t.b");
+    ts_sql_analyzer_free(an);
+}
+
+static void test_mysql_dialect(void **state)
+{
+    fixture *f = *state;
+    const ts_sql_analysis *a = NULL;
+    static const char sql[] =
+        "SELECT `email` FROM `customers` WHERE name = \"x\" AND id = ?";
+    ts_error err;
+
+    assert_int_equal(
+        ts_sql_analyze(f->an, sql, strlen(sql), TS_SQL_MYSQL, &a, &err), 0);
+    assert_null(a->error);
+    assert_string_equal(joined(&a->columns_read),
+                        "public.customers.email public.customers.id "
+                        "public.customers.name");
+}
+
+static void test_bad_catalogs(void **state)
+{
+    static const char *const bad[] = {
+        "[]",
+        "{\"relations\": 3}",
+        "{\"relations\": [{\"schema\": \"s\"}]}",
+        "{\"relations\": [{\"schema\": \"s\", \"name\": \"t\", \"columns\":"
+        " [1]}]}",
+        "{\"relations\": [{\"schema\": \"s\", \"name\": \"v\", \"kind\":"
+        " \"view\", \"columns\": []}]}",
+        "{\"relations\": [], \"search_path\": \"public\"}",
+        "{\"relations\": [",
+    };
+    ts_catalog *c = NULL;
+    ts_error err;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ts_error_clear(&err);
+        assert_int_equal(ts_catalog_load_json(&c, bad[i], strlen(bad[i]), &err),
+                         TS_EINVAL);
+        assert_null(c);
+        assert_non_null(strstr(err.msg, "catalog"));
+    }
+    assert_int_equal(ts_catalog_load_file(&c, "/nonexistent/x.json", &err),
+                     TS_EIO);
+}
+
+static void test_catalog_round_trip(void **state)
+{
+    fixture *f = *state;
+    ts_catalog *again = NULL;
+    char *json = NULL, *json2 = NULL;
+    ts_error err;
+
+    assert_int_equal(ts_catalog_to_json(&json, f->catalog, &err), 0);
+    assert_int_equal(ts_catalog_load_json(&again, json, strlen(json), &err), 0);
+    assert_int_equal(ts_catalog_to_json(&json2, again, &err), 0);
+    assert_string_equal(json, json2);
+    free(json);
+    free(json2);
+    ts_catalog_free(again);
+}
+
+/* Garbage and deeply nested input end in an analysis, never a crash. */
+static void test_hostile(void **state)
+{
+    fixture *f = *state;
+    const ts_sql_analysis *a;
+    char *deep;
+    size_t i, n = 5000;
+    unsigned seed = 7;
+    char buf[80];
+
+    deep = malloc(n * 2 + 16);
+    assert_non_null(deep);
+    strcpy(deep, "SELECT ");
+    for (i = 0; i < n; i++)
+        strcat(deep, "(");
+    strcat(deep, "1");
+    for (i = 0; i < n; i++)
+        strcat(deep, ")");
+    a = analyze(f->an, deep);
+    assert_non_null(a->command);
+    free(deep);
+    for (i = 0; i < 2000; i++) {
+        static const char words[] = "SELECT FROM WHERE ( ) , * . a t 1 ' \" ";
+        size_t len = seed % (sizeof(buf) - 1), k;
+        for (k = 0; k < len; k++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[k] = words[(seed >> 16) % (sizeof(words) - 1)];
+        }
+        buf[len] = '\0';
+        seed = seed * 1103515245u + 12345u;
+        a = analyze(f->an, buf);
+        assert_non_null(a->command);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_select_resolution, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_views, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_classes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parse_error, setup, teardown),
+        cmocka_unit_test(test_no_catalog),
+        cmocka_unit_test_setup_teardown(test_mysql_dialect, setup, teardown),
+        cmocka_unit_test(test_bad_catalogs),
+        cmocka_unit_test_setup_teardown(test_catalog_round_trip, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
