@@ -486,7 +486,9 @@ static void build_event(my_source *src, ts_event *ev, const char *rec_text,
     ev->account = dup_text(&arena, rec.user);
     ev->client_host = dup_text(&arena, rec.host);
     ev->client_port = dup_text(&arena, rec.port);
-    ev->database = dup_text(&arena, rec.database);
+    /* a table record's database is the table's, named in object_name */
+    if (!is_table_op(rec.operation))
+        ev->database = dup_text(&arena, rec.database);
     ev->severity = "LOG";
     set_session(src, ev, &rec, &arena);
 
