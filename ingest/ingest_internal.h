@@ -183,6 +183,67 @@ void ts_pg_classify(ts_event *ev, ts_pg_level level, const char *msg,
                     size_t len, ts_arena *arena);
 
 /* ------------------------------------------------------------------ */
+/* Line buffer of the MySQL-family readers (linebuf.c)                 */
+/* ------------------------------------------------------------------ */
+
+/* Input read into a buffer and handed out as entries that follow each
+ * other without gaps. Embedded: init -> release. (The same contract as a
+ * record buffer over any input; readers only use these functions.) */
+typedef struct ts_linebuf {
+    int fd;
+    int own_fd;
+    char *name;
+    ts_buf buf; /* buf.data[pos, len) is read and not yet handed out */
+    size_t pos;
+    uint64_t offset; /* source offset of data[pos] */
+    uint64_t line;   /* line number of data[pos] */
+    int eof;
+    int started;
+} ts_linebuf;
+
+/* Over fd (closed by release when own_fd is set, also when init fails);
+ * holds up to `limit` bytes of one record plus what is being looked at. */
+int ts_linebuf_init(ts_linebuf *lb, int fd, int own_fd, const char *name,
+                    size_t limit, ts_error *err);
+void ts_linebuf_release(ts_linebuf *lb);
+
+/* The bytes buffered after pos; valid until the next fill. */
+const char *ts_linebuf_data(const ts_linebuf *lb);
+size_t ts_linebuf_avail(const ts_linebuf *lb);
+
+/* Reads more: 1 when some was read, 0 at the end of input, negative on an
+ * error. Offsets relative to pos stay valid. */
+int ts_linebuf_fill(ts_linebuf *lb, ts_error *err);
+
+/* The end of the line starting at rel: just past its newline, or the end
+ * of input. Looks at most max bytes past rel: returns 1 with
+ * *end = rel + max when the line is longer, else 0; negative on errors. */
+int ts_linebuf_find_line(ts_linebuf *lb, size_t rel, size_t max, size_t *end,
+                         ts_error *err);
+
+/* Makes at least rel + 1 bytes available: 1 when they are, 0 at the end of
+ * input first, negative on an error. */
+int ts_linebuf_need(ts_linebuf *lb, size_t rel, ts_error *err);
+
+/* Hands out data[0, len) as *entry and moves past it. */
+void ts_linebuf_emit(ts_linebuf *lb, size_t len, ts_entry *entry);
+
+/* ts_source_ops.seek for a reader built on a line buffer. */
+int ts_linebuf_seek(ts_linebuf *lb, uint64_t position, uint64_t line,
+                    ts_error *err);
+
+/* Hex SHA-256 of format NUL config NUL first line (up to 4096 bytes). */
+int ts_linebuf_key(ts_linebuf *lb, const char *format, const char *config,
+                   char out[TS_SOURCE_KEY_SIZE], ts_error *err);
+
+/* Opens path ("-" for stdin) read-only: the descriptor, or a negative
+ * status (TS_EIO). *own says whether the caller must close it. */
+int ts_linebuf_open_path(const char *path, int *own, ts_error *err);
+
+/* Bytes of a line's text: without its newline and a CR before it. */
+size_t ts_line_text_len(const char *s, size_t len);
+
+/* ------------------------------------------------------------------ */
 /* MariaDB server_audit records (mariadb_record.c)                     */
 /* ------------------------------------------------------------------ */
 

@@ -1,13 +1,10 @@
 /* The MariaDB server_audit log reader: lines into entries, entries into
  * events. */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ingest/ingest_internal.h"
@@ -23,8 +20,6 @@
  * the session id is "serverhost:connid@connect-time" when this reader saw
  * the CONNECT (or FAILED_CONNECT) line, else "serverhost:connid". */
 
-#define CHUNK ((size_t)1 << 20) /* bytes per read() */
-#define KEY_LINE_MAX 4096       /* bytes of the first line in the key */
 #define MAX_OPEN_SESSIONS ((size_t)1 << 20)
 
 typedef struct conn_slot {
@@ -35,20 +30,11 @@ typedef struct conn_slot {
 
 typedef struct my_source {
     ts_source base;
-    char *name;
     char *config;
     int64_t utc_offset_us; /* the server's local time minus UTC */
-    int fd;
-    int own_fd;
-    int eof;
-    int started;
-    size_t limit; /* longest record */
-
-    ts_buf in; /* data[pos, len) is read and not yet returned */
-    size_t pos;
-    uint64_t offset; /* source offset of data[pos] */
-    uint64_t line;   /* line number of data[pos] */
-    int cut;         /* the rest of an over-long line is still to come */
+    size_t limit;          /* longest record */
+    ts_linebuf lb;
+    int cut; /* the rest of an over-long line is still to come */
 
     conn_slot *conns; /* open connections: id -> connect time */
     size_t n_conn_slots;
@@ -60,119 +46,12 @@ typedef struct my_source {
 
 static const char *data(const my_source *src)
 {
-    return (const char *)src->in.data + src->pos;
+    return ts_linebuf_data(&src->lb);
 }
 
 static size_t avail(const my_source *src)
 {
-    return src->in.len - src->pos;
-}
-
-/* Reads more input after what is buffered. Returns 1 when it read some,
- * 0 at the end of input, a negative status on an error. Moves the buffered
- * bytes to the front, so callers keep offsets relative to pos. */
-static int fill(my_source *src, ts_error *err)
-{
-    ssize_t n;
-    int rc;
-
-    if (src->eof)
-        return 0;
-    if (src->pos > 0 && src->in.size - src->in.len <= CHUNK) {
-        memmove(src->in.data, src->in.data + src->pos, avail(src));
-        src->in.len -= src->pos;
-        src->pos = 0;
-    }
-    rc = ts_buf_reserve(&src->in, CHUNK, err);
-    if (rc != 0) {
-        ts_error_prefix(err, "reading '%s': ", src->name);
-        return rc;
-    }
-    do {
-        n = read(src->fd, src->in.data + src->in.len, CHUNK);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return ts_error_set(err, TS_EIO, "reading '%s': %s", src->name,
-                            strerror(errno));
-    if (n == 0) {
-        src->eof = 1;
-        return 0;
-    }
-    src->in.len += (size_t)n;
-    return 1;
-}
-
-/* Finds the end of the line that starts at rel (relative to pos): just past
- * its newline, or the end of input. Looks at no more than max bytes:
- * returns 1 with *end = rel + max when the line is longer, else 0;
- * negative on an error. */
-static int find_line(my_source *src, size_t rel, size_t max, size_t *end,
-                     ts_error *err)
-{
-    size_t scanned = rel;
-
-    for (;;) {
-        size_t lim = avail(src) - rel > max ? rel + max : avail(src);
-        const char *nl = NULL;
-        int rc;
-
-        if (lim > scanned)
-            nl = memchr(data(src) + scanned, '\n', lim - scanned);
-        if (nl != NULL) {
-            *end = (size_t)(nl - data(src)) + 1;
-            return 0;
-        }
-        scanned = lim;
-        if (lim == rel + max) {
-            *end = lim;
-            return 1;
-        }
-        rc = fill(src, err);
-        if (rc < 0)
-            return rc;
-        if (rc == 0) {
-            *end = avail(src);
-            return 0;
-        }
-    }
-}
-
-/* The length of a line's text: without its newline and a CR before it. */
-static size_t text_len(const char *s, size_t len)
-{
-    if (len > 0 && s[len - 1] == '\n') {
-        len--;
-        if (len > 0 && s[len - 1] == '\r')
-            len--;
-    }
-    return len;
-}
-
-static uint64_t count_lines(const char *s, size_t len)
-{
-    uint64_t n = 0;
-    const char *end = s + len;
-
-    while ((s = memchr(s, '\n', (size_t)(end - s))) != NULL) {
-        n++;
-        s++;
-    }
-    return n;
-}
-
-/* Hands out data[0, len) as the entry and moves past it. */
-static void emit(my_source *src, size_t len, ts_entry *entry)
-{
-    entry->record = (const uint8_t *)data(src);
-    entry->record_len = len;
-    entry->position = src->offset;
-    entry->end_position = src->offset + len;
-    entry->line = src->line;
-    entry->end_line = src->line + count_lines(data(src), len);
-    entry->observed_us = ts_time_now();
-    src->pos += len;
-    src->offset += len;
-    src->line = entry->end_line;
+    return ts_linebuf_avail(&src->lb);
 }
 
 /* ------------------------------------------------------------------ */
@@ -457,8 +336,8 @@ static void build_event(my_source *src, ts_event *ev, const char *rec_text,
     size_t need;
     int rc;
 
-    rc = ts_mariadb_record_parse(rec_text, text_len(rec_text, len), &rec,
-                                 &reason);
+    rc = ts_mariadb_record_parse(rec_text, ts_line_text_len(rec_text, len),
+                                 &rec, &reason);
     if (rc != 0) {
         ev->kind = TS_EVENT_UNPARSED;
         ev->unparsed_reason = reason;
@@ -521,14 +400,14 @@ static int next_piece(my_source *src, ts_entry *entry, ts_event *ev,
                       ts_error *err)
 {
     size_t end;
-    int rc = find_line(src, 0, src->limit, &end, err);
+    int rc = ts_linebuf_find_line(&src->lb, 0, src->limit, &end, err);
 
     if (rc < 0)
         return rc;
     src->cut = rc == 1;
     ev->kind = TS_EVENT_UNPARSED;
     ev->unparsed_reason = src->cut_reason;
-    emit(src, end, entry);
+    ts_linebuf_emit(&src->lb, end, entry);
     return 1;
 }
 
@@ -541,111 +420,56 @@ static int my_next(ts_source *base, ts_entry *entry, ts_event *ev,
     size_t end, next_end;
     int rc;
 
-    src->started = 1;
+    src->lb.started = 1;
     ts_event_init(ev);
     if (avail(src) == 0) {
-        rc = fill(src, err);
+        rc = ts_linebuf_fill(&src->lb, err);
         if (rc <= 0)
             return rc;
     }
     if (src->cut)
         return next_piece(src, entry, ev, err);
-    rc = find_line(src, 0, src->limit, &end, err);
+    rc = ts_linebuf_find_line(&src->lb, 0, src->limit, &end, err);
     if (rc < 0)
         return rc;
     if (rc == 1) {
         src->cut = 1;
         ev->unparsed_reason = src->cut_reason;
-        emit(src, end, entry);
+        ts_linebuf_emit(&src->lb, end, entry);
         return 1;
     }
-    if (ts_mariadb_record_parse(data(src), text_len(data(src), end), &rec,
-                                &reason) == TS_MARIADB_OPEN) {
+    if (ts_mariadb_record_parse(data(src), ts_line_text_len(data(src), end),
+                                &rec, &reason) == TS_MARIADB_OPEN) {
         /* a raw line break inside the query: take the lines up to the
          * next record, as far as the limit allows */
         for (;;) {
             if (end == avail(src)) {
-                rc = fill(src, err);
+                rc = ts_linebuf_fill(&src->lb, err);
                 if (rc < 0)
                     return rc;
                 if (rc == 0)
                     break;
             }
-            rc = find_line(src, end, src->limit - end, &next_end, err);
+            rc = ts_linebuf_find_line(&src->lb, end, src->limit - end,
+                                      &next_end, err);
             if (rc < 0)
                 return rc;
-            if (rc == 1 ||
-                ts_mariadb_is_head(data(src) + end,
-                                   text_len(data(src) + end, next_end - end)))
+            if (rc == 1 || ts_mariadb_is_head(data(src) + end,
+                                              ts_line_text_len(data(src) + end,
+                                                               next_end - end)))
                 break;
             end = next_end;
         }
     }
     build_event(src, ev, data(src), end);
-    emit(src, end, entry);
+    ts_linebuf_emit(&src->lb, end, entry);
     return 1;
-}
-
-/* Skips forward by reading when the input cannot seek (a pipe). */
-static int skip_by_reading(my_source *src, uint64_t skip, ts_error *err)
-{
-    while (skip > 0) {
-        int rc;
-        if (avail(src) == 0) {
-            rc = fill(src, err);
-            if (rc < 0)
-                return rc;
-            if (rc == 0)
-                return ts_error_set(err, TS_EINVAL,
-                                    "'%s': the saved position is past the "
-                                    "end of the input",
-                                    src->name);
-        }
-        size_t n = avail(src) < skip ? avail(src) : (size_t)skip;
-        src->pos += n;
-        skip -= n;
-    }
-    return 0;
 }
 
 static int my_seek(ts_source *base, uint64_t position, uint64_t line,
                    ts_error *err)
 {
-    my_source *src = (my_source *)base;
-    uint64_t skip;
-    struct stat st;
-    int rc = 0;
-
-    if (src->started || position < src->offset)
-        return ts_error_set(err, TS_EINVAL,
-                            "'%s': seek only forward, before reading",
-                            src->name);
-    skip = position - src->offset;
-    if (skip <= avail(src)) {
-        src->pos += (size_t)skip;
-    } else {
-        skip -= avail(src);
-        src->pos = src->in.len = 0;
-        if (fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode)) {
-            off_t cur = lseek(src->fd, 0, SEEK_CUR);
-            if (cur < 0 || (uint64_t)st.st_size < (uint64_t)cur ||
-                skip > (uint64_t)st.st_size - (uint64_t)cur)
-                return ts_error_set(err, TS_EINVAL,
-                                    "'%s': the saved position %llu is past "
-                                    "the end of the input",
-                                    src->name, (unsigned long long)position);
-            if (lseek(src->fd, (off_t)skip, SEEK_CUR) < 0)
-                return ts_error_set(err, TS_EIO, "seeking in '%s': %s",
-                                    src->name, strerror(errno));
-        } else {
-            rc = skip_by_reading(src, skip, err);
-        }
-    }
-    if (rc == 0) {
-        src->offset = position;
-        src->line = line;
-    }
-    return rc;
+    return ts_linebuf_seek(&((my_source *)base)->lb, position, line, err);
 }
 
 static void my_free(ts_source *base)
@@ -654,43 +478,14 @@ static void my_free(ts_source *base)
 
     if (src == NULL)
         return;
-    if (src->own_fd && src->fd >= 0)
-        close(src->fd);
-    ts_buf_release(&src->in);
+    ts_linebuf_release(&src->lb);
     ts_buf_release(&src->scratch);
     free(src->conns);
-    free(src->name);
     free(src->config);
     free(src);
 }
 
 static const ts_source_ops my_ops = {my_next, my_seek, my_free};
-
-/* Hex SHA-256 of format NUL config NUL first line (up to 4096 bytes with
- * its newline), peeked now and kept buffered for next(). */
-static int compute_key(my_source *src, ts_error *err)
-{
-    uint8_t digest[TS_SHA256_SIZE];
-    size_t end, flen = strlen(src->base.format), clen = strlen(src->config);
-    ts_buf key;
-    int rc;
-
-    rc = find_line(src, 0, KEY_LINE_MAX, &end, err);
-    if (rc < 0)
-        return rc;
-    ts_buf_init(&key, flen + clen + KEY_LINE_MAX + 8);
-    rc = ts_buf_append(&key, src->base.format, flen + 1, err);
-    if (rc == 0)
-        rc = ts_buf_append(&key, src->config, clen + 1, err);
-    if (rc == 0)
-        rc = ts_buf_append(&key, data(src), end, err);
-    if (rc == 0 && ts_sha256(key.data, key.len, digest) != 0)
-        rc = ts_error_set(err, TS_ECRYPTO, "hashing the source key failed");
-    if (rc == 0)
-        ts_hex_encode(digest, sizeof(digest), src->base.key);
-    ts_buf_release(&key);
-    return rc;
-}
 
 /* "", "UTC", "Z", or "+HH", "+HHMM", "+HH:MM" (or with '-'). */
 static int parse_offset(const char *s, int64_t *out_us)
@@ -723,7 +518,6 @@ int ts_mariadb_audit_open_fd(ts_source **out, const char *config, int fd,
 {
     my_source *src;
     int rc, n;
-    size_t cap;
 
     *out = NULL;
     if (config == NULL)
@@ -736,26 +530,21 @@ int ts_mariadb_audit_open_fd(ts_source **out, const char *config, int fd,
             return ts_error_set(err, TS_EINVAL, "record limit too small");
         return ts_error_set(err, TS_ENOMEM, "out of memory opening '%s'", name);
     }
-    src->fd = fd;
-    src->own_fd = own_fd;
+    rc = ts_linebuf_init(&src->lb, fd, own_fd, name, record_limit, err);
+    if (rc != 0) {
+        free(src);
+        return rc;
+    }
     src->limit = record_limit;
-    src->line = 1;
-    /* a record, the line after it being looked at, and a read */
-    cap = 2 * record_limit + 2 * CHUNK + 64;
-    ts_buf_init(&src->in, cap);
     ts_buf_init(&src->scratch, 3 * record_limit + 4096);
-    rc = ts_buf_reserve(&src->in, CHUNK, err);
-    if (rc != 0)
-        goto fail;
     src->base.ops = &my_ops;
     src->base.format = "mariadb-audit";
-    src->name = strdup(name);
+    src->base.name = src->lb.name;
     src->config = strdup(config);
-    if (src->name == NULL || src->config == NULL) {
+    if (src->config == NULL) {
         rc = ts_error_set(err, TS_ENOMEM, "out of memory opening '%s'", name);
         goto fail;
     }
-    src->base.name = src->name;
     src->base.config = src->config;
     if (parse_offset(config, &src->utc_offset_us) != 0) {
         rc = ts_error_set(err, TS_EINVAL,
@@ -772,7 +561,8 @@ int ts_mariadb_audit_open_fd(ts_source **out, const char *config, int fd,
                      "record exceeds %zu bytes", record_limit);
     if (n < 0)
         src->cut_reason[0] = '\0';
-    rc = compute_key(src, err);
+    rc = ts_linebuf_key(&src->lb, src->base.format, src->config, src->base.key,
+                        err);
     if (rc != 0)
         goto fail;
     *out = &src->base;
@@ -785,19 +575,12 @@ fail:
 int ts_mariadb_audit_open(ts_source **out, const char *config, const char *path,
                           ts_error *err)
 {
-    int fd;
+    int own, fd;
 
     *out = NULL;
-    if (strcmp(path, "-") == 0)
-        return ts_mariadb_audit_open_fd(out, config, STDIN_FILENO, 0, "-",
-                                        TS_MARIADB_RECORD_LIMIT, err);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    fd = ts_linebuf_open_path(path, &own, err);
     if (fd < 0)
-        return ts_error_set(err, TS_EIO, "cannot open '%s': %s", path,
-                            strerror(errno));
-#ifdef POSIX_FADV_SEQUENTIAL
-    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-#endif
-    return ts_mariadb_audit_open_fd(out, config, fd, 1, path,
+        return fd;
+    return ts_mariadb_audit_open_fd(out, config, fd, own, path,
                                     TS_MARIADB_RECORD_LIMIT, err);
 }
