@@ -331,6 +331,36 @@ typedef struct ts_my_error {
 ts_my_error ts_my_error_lookup(int64_t code);
 
 /* ------------------------------------------------------------------ */
+/* MySQL-family sessions (my_session.c)                                */
+/* ------------------------------------------------------------------ */
+
+/* Open connections of one reader: connection id -> connect time. MySQL
+ * servers number connections from 1 again at every start, so readers add
+ * the connect time to session ids when they saw it. Embedded, zeroed to
+ * start; ts_my_conns_release frees it. */
+typedef struct ts_my_conns {
+    struct ts_my_conn_slot *slots;
+    size_t n_slots;
+    size_t n;
+} ts_my_conns;
+
+/* Remembers (or renews) when connection id started. Past 2^20 open
+ * connections, or out of memory, the table starts over. */
+void ts_my_conns_put(ts_my_conns *c, int64_t id, int64_t start_us);
+/* 1 with *start_us when id is open, else 0. */
+int ts_my_conns_get(const ts_my_conns *c, int64_t id, int64_t *start_us);
+void ts_my_conns_remove(ts_my_conns *c, int64_t id);
+void ts_my_conns_release(ts_my_conns *c);
+
+/* "2026-11-22T10:15:00Z" (the fraction only when there is one) into buf
+ * (at least 32 bytes): the connect time in a session id. */
+void ts_my_time_id(int64_t us, char *buf, size_t size);
+
+/* printf into the arena, NUL-terminated; NULL when it does not fit. */
+const char *ts_arena_printf(ts_arena *arena, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------------ */
 /* Readers                                                             */
 /* ------------------------------------------------------------------ */
 

@@ -1,7 +1,6 @@
 /* The MariaDB server_audit log reader: lines into entries, entries into
  * events. */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,14 +19,6 @@
  * the session id is "serverhost:connid@connect-time" when this reader saw
  * the CONNECT (or FAILED_CONNECT) line, else "serverhost:connid". */
 
-#define MAX_OPEN_SESSIONS ((size_t)1 << 20)
-
-typedef struct conn_slot {
-    int64_t id;
-    int64_t start_us;
-    int used;
-} conn_slot;
-
 typedef struct my_source {
     ts_source base;
     char *config;
@@ -36,9 +27,7 @@ typedef struct my_source {
     ts_linebuf lb;
     int cut; /* the rest of an over-long line is still to come */
 
-    conn_slot *conns; /* open connections: id -> connect time */
-    size_t n_conn_slots;
-    size_t n_conns;
+    ts_my_conns conns; /* open connections: id -> connect time */
 
     ts_buf scratch; /* event strings, reused by every next() */
     char cut_reason[64];
@@ -52,97 +41,6 @@ static const char *data(const my_source *src)
 static size_t avail(const my_source *src)
 {
     return ts_linebuf_avail(&src->lb);
-}
-
-/* ------------------------------------------------------------------ */
-/* Open connections: linear probing, deletion by backward shift.       */
-/* ------------------------------------------------------------------ */
-
-static size_t conn_hash(int64_t id, size_t n_slots)
-{
-    uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15ULL;
-    return (size_t)(h >> 32) & (n_slots - 1);
-}
-
-static conn_slot *conn_find(my_source *src, int64_t id)
-{
-    if (src->n_conn_slots == 0)
-        return NULL;
-    for (size_t i = conn_hash(id, src->n_conn_slots);;
-         i = (i + 1) & (src->n_conn_slots - 1)) {
-        if (!src->conns[i].used)
-            return NULL;
-        if (src->conns[i].id == id)
-            return &src->conns[i];
-    }
-}
-
-static void conn_remove(my_source *src, int64_t id)
-{
-    size_t mask = src->n_conn_slots - 1, i, j;
-    conn_slot *slot = conn_find(src, id);
-
-    if (slot == NULL)
-        return;
-    i = (size_t)(slot - src->conns);
-    src->conns[i].used = 0;
-    src->n_conns--;
-    for (j = (i + 1) & mask; src->conns[j].used; j = (j + 1) & mask) {
-        size_t home = conn_hash(src->conns[j].id, src->n_conn_slots);
-        /* move j back into the hole at i when its home is not in (i, j] */
-        if ((j > i && (home <= i || home > j)) ||
-            (j < i && (home <= i && home > j))) {
-            src->conns[i] = src->conns[j];
-            src->conns[j].used = 0;
-            i = j;
-        }
-    }
-}
-
-/* Remembers when connection id started. Past MAX_OPEN_SESSIONS (a log
- * whose disconnections are missing) the table starts over; sessions after
- * that keep ids without a connect time. Out of memory does the same. */
-static void conn_put(my_source *src, int64_t id, int64_t start_us)
-{
-    conn_slot *slot = conn_find(src, id);
-
-    if (slot != NULL) {
-        slot->start_us = start_us;
-        return;
-    }
-    if (src->n_conns + 1 > src->n_conn_slots / 2) {
-        size_t n = src->n_conn_slots == 0 ? 1024 : src->n_conn_slots * 2;
-        conn_slot *old = src->conns, *grown = NULL;
-        size_t n_old = src->n_conn_slots;
-
-        if (n / 2 <= MAX_OPEN_SESSIONS)
-            grown = calloc(n, sizeof(*grown));
-        if (grown == NULL) {
-            memset(src->conns, 0, n_old * sizeof(*src->conns));
-            src->n_conns = 0;
-            if (n_old == 0)
-                return;
-        } else {
-            src->conns = grown;
-            src->n_conn_slots = n;
-            src->n_conns = 0;
-            for (size_t i = 0; i < n_old; i++) {
-                if (old[i].used)
-                    conn_put(src, old[i].id, old[i].start_us);
-            }
-            free(old);
-        }
-    }
-    for (size_t i = conn_hash(id, src->n_conn_slots);;
-         i = (i + 1) & (src->n_conn_slots - 1)) {
-        if (!src->conns[i].used) {
-            src->conns[i].id = id;
-            src->conns[i].start_us = start_us;
-            src->conns[i].used = 1;
-            src->n_conns++;
-            return;
-        }
-    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -160,67 +58,39 @@ static const char *dup_text(ts_arena *arena, ts_text t)
     return t.len == 0 ? NULL : ts_arena_strndup(arena, t.s, t.len);
 }
 
-/* printf into the arena; NULL when it does not fit. */
-static const char *arena_printf(ts_arena *arena, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static const char *arena_printf(ts_arena *arena, const char *fmt, ...)
-{
-    size_t room = arena->size - arena->len;
-    char *d = arena->data + arena->len;
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(d, room, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= room)
-        return NULL;
-    arena->len += (size_t)n + 1;
-    return d;
-}
-
-/* "2026-11-22T10:15:00Z", with the fraction only when there is one. */
-static void format_time(int64_t us, char *buf, size_t size)
-{
-    ts_time_format(us, buf, size);
-    if (us % 1000000 == 0 && strlen(buf) == 27)
-        memmove(buf + 19, buf + 26, 2);
-}
-
 static void set_session(my_source *src, ts_event *ev,
                         const ts_mariadb_record *rec, ts_arena *arena)
 {
-    const conn_slot *slot;
+    int64_t start_us;
     char when[40];
 
     if (text_is(rec->operation, "CONNECT") ||
         text_is(rec->operation, "FAILED_CONNECT"))
-        conn_put(src, rec->connection_id, ev->time_us);
-    slot = conn_find(src, rec->connection_id);
-    if (slot != NULL) {
-        format_time(slot->start_us, when, sizeof(when));
-        ev->session_id =
-            arena_printf(arena, "%.*s:%" PRId64 "@%s", (int)rec->serverhost.len,
-                         rec->serverhost.s, rec->connection_id, when);
+        ts_my_conns_put(&src->conns, rec->connection_id, ev->time_us);
+    if (ts_my_conns_get(&src->conns, rec->connection_id, &start_us)) {
+        ts_my_time_id(start_us, when, sizeof(when));
+        ev->session_id = ts_arena_printf(
+            arena, "%.*s:%" PRId64 "@%s", (int)rec->serverhost.len,
+            rec->serverhost.s, rec->connection_id, when);
     } else {
         ev->session_id =
-            arena_printf(arena, "%.*s:%" PRId64, (int)rec->serverhost.len,
-                         rec->serverhost.s, rec->connection_id);
+            ts_arena_printf(arena, "%.*s:%" PRId64, (int)rec->serverhost.len,
+                            rec->serverhost.s, rec->connection_id);
     }
     if (text_is(rec->operation, "DISCONNECT")) {
-        if (slot != NULL && ev->time_us >= slot->start_us)
-            ev->session_duration_us = ev->time_us - slot->start_us;
-        conn_remove(src, rec->connection_id);
+        if (ts_my_conns_get(&src->conns, rec->connection_id, &start_us) &&
+            ev->time_us >= start_us)
+            ev->session_duration_us = ev->time_us - start_us;
+        ts_my_conns_remove(&src->conns, rec->connection_id);
     }
 }
 
 static const char *error_message(ts_arena *arena, int64_t code,
                                  const ts_my_error *e, const char *what)
 {
-    return arena_printf(arena, "%s (MariaDB error %" PRId64 "%s%s)", what, code,
-                        e->name != NULL ? " " : "",
-                        e->name != NULL ? e->name : "");
+    return ts_arena_printf(arena, "%s (MariaDB error %" PRId64 "%s%s)", what,
+                           code, e->name != NULL ? " " : "",
+                           e->name != NULL ? e->name : "");
 }
 
 static void connection_event(ts_event *ev, const ts_mariadb_record *rec,
@@ -233,7 +103,7 @@ static void connection_event(ts_event *ev, const ts_mariadb_record *rec,
         ev->kind = TS_EVENT_AUTH_FAILURE;
         ev->severity = "ERROR";
         ev->sqlstate = e.sqlstate;
-        ev->message = arena_printf(
+        ev->message = ts_arena_printf(
             arena, "%s for user '%.*s'@'%.*s' (MariaDB error %" PRId64 "%s%s)",
             e.permission ? "access denied" : "connection failed",
             (int)rec->user.len, rec->user.s, (int)rec->host.len, rec->host.s,
@@ -310,12 +180,13 @@ static void table_event(ts_event *ev, const ts_mariadb_record *rec,
         /* RENAME: "table|newdb.newtable" */
         ts_text to = {bar + 1, table.len - (size_t)(bar + 1 - table.s)};
         table.len = (size_t)(bar - table.s);
-        ev->detail = arena_printf(arena, "renamed to %.*s", (int)to.len, to.s);
+        ev->detail =
+            ts_arena_printf(arena, "renamed to %.*s", (int)to.len, to.s);
     }
     if (rec->database.len > 0)
         ev->object_name =
-            arena_printf(arena, "%.*s.%.*s", (int)rec->database.len,
-                         rec->database.s, (int)table.len, table.s);
+            ts_arena_printf(arena, "%.*s.%.*s", (int)rec->database.len,
+                            rec->database.s, (int)table.len, table.s);
     else
         ev->object_name = dup_text(arena, table);
 }
@@ -480,7 +351,7 @@ static void my_free(ts_source *base)
         return;
     ts_linebuf_release(&src->lb);
     ts_buf_release(&src->scratch);
-    free(src->conns);
+    ts_my_conns_release(&src->conns);
     free(src->config);
     free(src);
 }
