@@ -361,6 +361,74 @@ const char *ts_arena_printf(ts_arena *arena, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* ------------------------------------------------------------------ */
+/* MySQL-family events (my_event.c)                                    */
+/* ------------------------------------------------------------------ */
+
+/* Strings given to these functions and set in events are borrowed: they
+ * must outlive the event (the reader's arena or record). */
+
+/* "create_table" -> "CREATE TABLE" in the arena; NULL for NULL. */
+const char *ts_my_sql_command(ts_arena *arena, const char *s);
+
+/* "priv_user[user] @ host [ip]" -> "priv_user"; a plain name as is. */
+const char *ts_my_account_of(ts_arena *arena, const char *user);
+
+/* Sets ev's pid and session id for connection conn (<= 0: none):
+ * "conn@connect-time" when the connect was seen (starts: this event is
+ * it), else "conn". ends: a disconnection, which gets the session time. */
+void ts_my_session(ts_my_conns *conns, ts_event *ev, int64_t conn,
+                   int starts, int ends, ts_arena *arena);
+
+/* A login: connection_authorized when status is 0, else auth_failure with
+ * the error's SQLSTATE and name. */
+void ts_my_login_event(ts_event *ev, int64_t status, ts_arena *arena);
+
+/* A statement: kind statement when status is 0 (or unknown), else error,
+ * privilege errors with SQLSTATE 42501 and "permission denied ...".
+ * command from cmd_class ("create_table") when given, else from the text;
+ * audit_class from the text. */
+void ts_my_statement_event(ts_event *ev, const char *sql, int64_t status,
+                           const char *cmd_class, ts_arena *arena);
+
+/* ts_time_parse of s, or TS_UNKNOWN_TIME. */
+int64_t ts_my_parse_time(const char *s);
+
+/* One Percona audit_log record, from JSON or CSV (NULL: empty or absent). */
+typedef struct ts_percona_record {
+    const char *name; /* Query, Connect, Quit, Change user, Audit, ... */
+    const char *timestamp;
+    const char *command_class; /* general records: select, create_table */
+    const char *sqltext;
+    int has_sqltext; /* a general record (it has the field, maybe empty) */
+    const char *user;
+    const char *priv_user;
+    const char *host;
+    const char *ip;
+    const char *db;
+    int64_t connection_id; /* -1 unknown */
+    int64_t status;        /* -1 unknown */
+} ts_percona_record;
+
+/* Maps a Percona record to ev. */
+void ts_percona_event(ts_event *ev, const ts_percona_record *r,
+                      ts_my_conns *conns, ts_arena *arena);
+
+/* Opens the JSON reader (mysql_json.c) as format "mysql-audit-json" or
+ * "percona-audit-json" (the same reader: each object is mapped by its
+ * shape). See ts_source_open_file(). */
+int ts_mysql_json_open(ts_source **out, const char *format, const char *path,
+                       ts_error *err);
+int ts_mysql_json_open_fd(ts_source **out, const char *format, int fd,
+                          int own_fd, const char *name, size_t record_limit,
+                          ts_error *err);
+
+/* Opens the Percona audit_log CSV reader (percona_csv.c). */
+int ts_percona_csv_open(ts_source **out, const char *path, ts_error *err);
+int ts_percona_csv_open_fd(ts_source **out, int fd, int own_fd,
+                           const char *name, size_t record_limit,
+                           ts_error *err);
+
+/* ------------------------------------------------------------------ */
 /* Readers                                                             */
 /* ------------------------------------------------------------------ */
 
