@@ -298,15 +298,15 @@ size_t ts_mariadb_unescape(const char *s, size_t len, char *out);
  * ("-" for stdin). config is NULL, "" or "UTC" when the server ran in UTC,
  * else the UTC offset of its local time ("+02:00", "-0530"). See
  * ts_source_open_file(). */
-int ts_mariadb_audit_open(ts_source **out, const char *config,
-                          const char *path, ts_error *err);
+int ts_mariadb_audit_open(ts_source **out, const char *config, const char *path,
+                          ts_error *err);
 
 /* Like ts_mariadb_audit_open() over an open descriptor, which the source
  * then owns when own_fd is set. `name` is used in messages. A record limit
  * other than TS_MARIADB_RECORD_LIMIT is for tests. */
 int ts_mariadb_audit_open_fd(ts_source **out, const char *config, int fd,
-                             int own_fd, const char *name,
-                             size_t record_limit, ts_error *err);
+                             int own_fd, const char *name, size_t record_limit,
+                             ts_error *err);
 
 /* ------------------------------------------------------------------ */
 /* MySQL-family statements and errors (my_sql.c)                       */
@@ -376,8 +376,8 @@ const char *ts_my_account_of(ts_arena *arena, const char *user);
 /* Sets ev's pid and session id for connection conn (<= 0: none):
  * "conn@connect-time" when the connect was seen (starts: this event is
  * it), else "conn". ends: a disconnection, which gets the session time. */
-void ts_my_session(ts_my_conns *conns, ts_event *ev, int64_t conn,
-                   int starts, int ends, ts_arena *arena);
+void ts_my_session(ts_my_conns *conns, ts_event *ev, int64_t conn, int starts,
+                   int ends, ts_arena *arena);
 
 /* A login: connection_authorized when status is 0, else auth_failure with
  * the error's SQLSTATE and name. */

@@ -127,10 +127,10 @@ static int scan_object(json_source *src, size_t rel, size_t max, size_t *end,
 static size_t take_tail(json_source *src, size_t rel, ts_error *err)
 {
     size_t j = rel, k;
-    int rc;
 
-    for (;;) {
-        if (ts_linebuf_need(&src->lb, j, err) <= 0)
+    /* the rest of the line: no further than the record limit allows */
+    for (;; j++) {
+        if (j >= src->limit || ts_linebuf_need(&src->lb, j, err) <= 0)
             return j;
         char c = ts_linebuf_data(&src->lb)[j];
         if (c == '\n') {
@@ -139,23 +139,23 @@ static size_t take_tail(json_source *src, size_t rel, ts_error *err)
         }
         if (c != ' ' && c != '\t' && c != '\r' && c != ',')
             return j;
-        j++;
     }
     /* look past blank lines for a ']' or the end */
-    for (k = j;; k++) {
-        rc = ts_linebuf_need(&src->lb, k, err);
+    for (k = j; k < src->limit; k++) {
+        int rc = ts_linebuf_need(&src->lb, k, err);
         if (rc <= 0)
             return k; /* only blanks left: they belong here */
         char c = ts_linebuf_data(&src->lb)[k];
         if (c == ']') {
             size_t e;
-            if (ts_linebuf_find_line(&src->lb, k, src->limit, &e, err) != 0)
+            if (ts_linebuf_find_line(&src->lb, k, src->limit - k, &e, err) != 0)
                 return j;
             return e;
         }
         if (!is_ws(c))
             return j;
     }
+    return j;
 }
 
 /* ------------------------------------------------------------------ */
