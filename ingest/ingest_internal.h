@@ -422,6 +422,12 @@ int ts_mysql_json_open_fd(ts_source **out, const char *format, int fd,
                           int own_fd, const char *name, size_t record_limit,
                           ts_error *err);
 
+/* --format auto for the MySQL family (my_detect.c): "mariadb-audit",
+ * "mysql-audit-json", "percona-audit-json", "percona-audit-csv" when the
+ * first bytes head[0, len) are written in one of them, else NULL. Ask it
+ * before a PostgreSQL jsonlog test: both start with {"timestamp". */
+const char *ts_my_format_detect(const uint8_t *head, size_t len);
+
 /* Opens the Percona audit_log CSV reader (percona_csv.c). */
 int ts_percona_csv_open(ts_source **out, const char *path, ts_error *err);
 int ts_percona_csv_open_fd(ts_source **out, int fd, int own_fd,

@@ -453,12 +453,56 @@ static void test_csv_bad(void **state)
 #undef ADD
 }
 
+static void detect_file(const char *path, const char *want)
+{
+    size_t len;
+    uint8_t *data = slurp(path, &len);
+    const char *got = ts_my_format_detect(data, len < 65536 ? len : 65536);
+
+    if (want == NULL ? got != NULL : got == NULL || strcmp(got, want) != 0)
+        fail_msg("%s: detected %s, want %s", path, got ? got : "nothing",
+                 want ? want : "nothing");
+    free(data);
+}
+
+static void detect_text(const char *text, const char *want)
+{
+    const char *got = ts_my_format_detect((const uint8_t *)text, strlen(text));
+
+    if (want == NULL ? got != NULL : got == NULL || strcmp(got, want) != 0)
+        fail_msg("'%.40s': detected %s, want %s", text, got ? got : "nothing",
+                 want ? want : "nothing");
+}
+
+static void test_detect(void **state)
+{
+    (void)state;
+    detect_file(DATA "mysql-enterprise.json", "mysql-audit-json");
+    detect_file(DATA "percona.json", "percona-audit-json");
+    detect_file(DATA "percona.csv", "percona-audit-csv");
+    detect_file(TS_TEST_DATA_DIR "/mariadb-audit/server_audit-10.11.log",
+                "mariadb-audit");
+    detect_file(TS_TEST_DATA_DIR "/pg-stderr/pgaudit-m.log", NULL);
+    detect_text("{\"timestamp\": \"2023-03-29 11:17:05\", \"id\": 2, "
+                "\"class\": \"general\"}\n",
+                "mysql-audit-json");
+    /* PostgreSQL jsonlog and csvlog are not ours */
+    detect_text("{\"timestamp\":\"2024-05-01 10:00:00.123 UTC\",\"user\":"
+                "\"alice\",\"pid\":42}\n",
+                NULL);
+    detect_text("2024-05-01 10:00:00.123 UTC,\"alice\",\"db\",42,\n", NULL);
+    detect_text("", NULL);
+    detect_text("\x7f"
+                "ELF\n",
+                NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mysql_json),  cmocka_unit_test(test_percona_json),
         cmocka_unit_test(test_percona_csv), cmocka_unit_test(test_json_bad),
-        cmocka_unit_test(test_csv_bad),
+        cmocka_unit_test(test_csv_bad),     cmocka_unit_test(test_detect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
