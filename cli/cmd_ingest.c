@@ -10,14 +10,20 @@
 
 static const char usage[] =
     "usage: trailseal [--store PATH] ingest [--format FORMAT] [--prefix PREFIX]\n"
-    "                 [--json] [--max-diagnostics N] FILE...\n\n"
+    "                 [--utc-offset OFFSET] [--json] [--max-diagnostics N]\n"
+    "                 FILE...\n\n"
     "Seals every record of each FILE ('-' reads standard input) into the\n"
     "store and indexes what it means. Records already sealed (same content,\n"
     "up to the saved cursor) are skipped. Records that cannot be parsed are\n"
     "still sealed, counted, and reported on stderr as FILE:LINE: reason.\n"
-    "gzip and zstd files (or stdin) are decompressed as they are read.\n\n"
-    "  --format FORMAT        auto (default), pg-stderr, pg-csvlog, pg-jsonlog\n"
+    "gzip and zstd files (or stdin) are decompressed as they are read\n"
+    "(PostgreSQL formats).\n\n"
+    "  --format FORMAT        auto (default), pg-stderr, pg-csvlog, pg-jsonlog,\n"
+    "                         mariadb-audit, mysql-audit-json,\n"
+    "                         percona-audit-json, percona-audit-csv\n"
     "  --prefix PREFIX        the server's log_line_prefix (required for pg-stderr)\n"
+    "  --utc-offset OFFSET    mariadb-audit: the server's local time zone as a\n"
+    "                         UTC offset, e.g. +02:00 (default: UTC)\n"
     "  --json                 print one JSON summary object per file\n"
     "  --max-diagnostics N    report at most N unparsed records per file\n"
     "                         (default 100; all are counted)\n"
@@ -97,12 +103,13 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
     static const struct option options[] = {
         {"format", required_argument, NULL, 'f'},
         {"prefix", required_argument, NULL, 'p'},
+        {"utc-offset", required_argument, NULL, 'u'},
         {"json", no_argument, NULL, 'j'},
         {"max-diagnostics", required_argument, NULL, 'm'},
         {"batch", required_argument, NULL, 'b'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *format = "auto", *prefix = NULL;
+    const char *format = "auto", *prefix = NULL, *utc_offset = NULL;
     unsigned long max_diag = 100;
     size_t batch = 0;
     ts_store *store;
@@ -116,6 +123,9 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
             break;
         case 'p':
             prefix = optarg;
+            break;
+        case 'u':
+            utc_offset = optarg;
             break;
         case 'j':
             json = 1;
@@ -143,6 +153,11 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
         return cli_usage_error(
             usage, "--format pg-stderr needs --prefix: the server's "
                    "log_line_prefix (SHOW log_line_prefix)");
+    if (utc_offset != NULL && strcmp(format, "mariadb-audit") != 0)
+        return cli_usage_error(usage,
+                               "--utc-offset applies to mariadb-audit only");
+    if (utc_offset != NULL)
+        prefix = utc_offset; /* the reader's setting */
     if (optind >= argc)
         return cli_usage_error(
             usage, "ingest needs at least one FILE ('-' for stdin)");

@@ -298,6 +298,258 @@ void ts_pg_structured_event(ts_event *ev, const char *time_text,
 int ts_pg_arena_for(ts_buf *scratch, size_t len, ts_arena *arena, ts_event *ev);
 
 /* ------------------------------------------------------------------ */
+/* Line buffer of the MySQL-family readers (linebuf.c)                 */
+/* ------------------------------------------------------------------ */
+
+/* Input read into a buffer and handed out as entries that follow each
+ * other without gaps. Embedded: init -> release. (The same contract as a
+ * record buffer over any input; readers only use these functions.) */
+typedef struct ts_linebuf {
+    int fd;
+    int own_fd;
+    char *name;
+    ts_buf buf; /* buf.data[pos, len) is read and not yet handed out */
+    size_t pos;
+    uint64_t offset; /* source offset of data[pos] */
+    uint64_t line;   /* line number of data[pos] */
+    int eof;
+    int started;
+} ts_linebuf;
+
+/* Over fd (closed by release when own_fd is set, also when init fails);
+ * holds up to `limit` bytes of one record plus what is being looked at. */
+int ts_linebuf_init(ts_linebuf *lb, int fd, int own_fd, const char *name,
+                    size_t limit, ts_error *err);
+void ts_linebuf_release(ts_linebuf *lb);
+
+/* The bytes buffered after pos; valid until the next fill. */
+const char *ts_linebuf_data(const ts_linebuf *lb);
+size_t ts_linebuf_avail(const ts_linebuf *lb);
+
+/* Reads more: 1 when some was read, 0 at the end of input, negative on an
+ * error. Offsets relative to pos stay valid. */
+int ts_linebuf_fill(ts_linebuf *lb, ts_error *err);
+
+/* The end of the line starting at rel: just past its newline, or the end
+ * of input. Looks at most max bytes past rel: returns 1 with
+ * *end = rel + max when the line is longer, else 0; negative on errors. */
+int ts_linebuf_find_line(ts_linebuf *lb, size_t rel, size_t max, size_t *end,
+                         ts_error *err);
+
+/* Makes at least rel + 1 bytes available: 1 when they are, 0 at the end of
+ * input first, negative on an error. */
+int ts_linebuf_need(ts_linebuf *lb, size_t rel, ts_error *err);
+
+/* Hands out data[0, len) as *entry and moves past it. */
+void ts_linebuf_emit(ts_linebuf *lb, size_t len, ts_entry *entry);
+
+/* ts_source_ops.seek for a reader built on a line buffer. */
+int ts_linebuf_seek(ts_linebuf *lb, uint64_t position, uint64_t line,
+                    ts_error *err);
+
+/* Hex SHA-256 of format NUL config NUL first line (up to 4096 bytes). */
+int ts_linebuf_key(ts_linebuf *lb, const char *format, const char *config,
+                   char out[TS_SOURCE_KEY_SIZE], ts_error *err);
+
+/* Opens path ("-" for stdin) read-only: the descriptor, or a negative
+ * status (TS_EIO). *own says whether the caller must close it. */
+int ts_linebuf_open_path(const char *path, int *own, ts_error *err);
+
+/* Bytes of a line's text: without its newline and a CR before it. */
+size_t ts_line_text_len(const char *s, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* MariaDB server_audit records (mariadb_record.c)                     */
+/* ------------------------------------------------------------------ */
+
+/* A piece of a record: s[0, len), not NUL-terminated. */
+typedef struct ts_text {
+    const char *s;
+    size_t len;
+} ts_text;
+
+/* One server_audit line, split but not interpreted. Every piece points
+ * into the text given to ts_mariadb_record_parse. */
+typedef struct ts_mariadb_record {
+    int64_t time_us; /* the server's local time, read as UTC */
+    ts_text serverhost;
+    ts_text user;
+    ts_text host; /* without the ":port" of MariaDB 12 */
+    ts_text port; /* len 0 when the host field had none */
+    int64_t connection_id;
+    int64_t query_id;
+    ts_text operation; /* CONNECT, QUERY, READ, ... */
+    ts_text database;
+    ts_text object; /* a query still escaped (quotes removed), a table,
+                       "table|db.table" for RENAME, or empty */
+    int object_quoted;
+    int has_retcode; /* TABLE records leave the retcode empty */
+    int64_t retcode;
+} ts_mariadb_record;
+
+/* ts_mariadb_record_parse results besides 0. */
+#define TS_MARIADB_BAD (-1)
+#define TS_MARIADB_OPEN (-2) /* the quoted query does not end on this line */
+
+/* Splits text[0, len) (one record, no trailing newline) into its fields.
+ * Returns 0, or TS_MARIADB_BAD / TS_MARIADB_OPEN with *reason set to a
+ * static one-line message. Never allocates. */
+int ts_mariadb_record_parse(const char *text, size_t len,
+                            ts_mariadb_record *out, const char **reason);
+
+/* Whether text[0, len) starts like a record: "YYYYMMDD HH:MM:SS" and a
+ * comma (digits only; the date itself is not checked). */
+int ts_mariadb_is_head(const char *text, size_t len);
+
+/* Undoes server_audit's escaping of a query (\' \\ \n \r \t) from
+ * s[0, len) into out (room for len + 1 bytes) and NUL-terminates it.
+ * Returns the unescaped length. */
+size_t ts_mariadb_unescape(const char *s, size_t len, char *out);
+
+/* Records longer than this are cut and sealed as unparsed pieces. */
+#define TS_MARIADB_RECORD_LIMIT ((size_t)64 << 20)
+
+/* Opens the MariaDB server_audit file reader (mariadb_audit.c) over path
+ * ("-" for stdin). config is NULL, "" or "UTC" when the server ran in UTC,
+ * else the UTC offset of its local time ("+02:00", "-0530"). See
+ * ts_source_open_file(). */
+int ts_mariadb_audit_open(ts_source **out, const char *config, const char *path,
+                          ts_error *err);
+
+/* Like ts_mariadb_audit_open() over an open descriptor, which the source
+ * then owns when own_fd is set. `name` is used in messages. A record limit
+ * other than TS_MARIADB_RECORD_LIMIT is for tests. */
+int ts_mariadb_audit_open_fd(ts_source **out, const char *config, int fd,
+                             int own_fd, const char *name, size_t record_limit,
+                             ts_error *err);
+
+/* ------------------------------------------------------------------ */
+/* MySQL-family statements and errors (my_sql.c)                       */
+/* ------------------------------------------------------------------ */
+
+/* What the first keywords of a statement say: the command ("SELECT",
+ * "CREATE TABLE", "GRANT", ...) written into cmd (room for
+ * TS_MY_COMMAND_SIZE bytes; "" when the text starts with no keyword) and
+ * its pgAudit-style class (READ, WRITE, DDL, ROLE, FUNCTION, MISC), a
+ * static string. Skips leading spaces, comments and parentheses. */
+#define TS_MY_COMMAND_SIZE 64
+const char *ts_my_command(const char *sql, size_t len, char *cmd);
+
+/* What is known about a MySQL/MariaDB error number. */
+typedef struct ts_my_error {
+    const char *name;     /* ER_TABLEACCESS_DENIED_ERROR, or NULL */
+    const char *sqlstate; /* the server's SQLSTATE, or NULL when unknown */
+    int permission;       /* a privilege check failed */
+} ts_my_error;
+
+/* Looks up an error number; unknown numbers give all-NULL/0 fields. */
+ts_my_error ts_my_error_lookup(int64_t code);
+
+/* ------------------------------------------------------------------ */
+/* MySQL-family sessions (my_session.c)                                */
+/* ------------------------------------------------------------------ */
+
+/* Open connections of one reader: connection id -> connect time. MySQL
+ * servers number connections from 1 again at every start, so readers add
+ * the connect time to session ids when they saw it. Embedded, zeroed to
+ * start; ts_my_conns_release frees it. */
+typedef struct ts_my_conns {
+    struct ts_my_conn_slot *slots;
+    size_t n_slots;
+    size_t n;
+} ts_my_conns;
+
+/* Remembers (or renews) when connection id started. Past 2^20 open
+ * connections, or out of memory, the table starts over. */
+void ts_my_conns_put(ts_my_conns *c, int64_t id, int64_t start_us);
+/* 1 with *start_us when id is open, else 0. */
+int ts_my_conns_get(const ts_my_conns *c, int64_t id, int64_t *start_us);
+void ts_my_conns_remove(ts_my_conns *c, int64_t id);
+void ts_my_conns_release(ts_my_conns *c);
+
+/* "2026-11-22T10:15:00Z" (the fraction only when there is one) into buf
+ * (at least 32 bytes): the connect time in a session id. */
+void ts_my_time_id(int64_t us, char *buf, size_t size);
+
+/* printf into the arena, NUL-terminated; NULL when it does not fit. */
+const char *ts_arena_printf(ts_arena *arena, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------------ */
+/* MySQL-family events (my_event.c)                                    */
+/* ------------------------------------------------------------------ */
+
+/* Strings given to these functions and set in events are borrowed: they
+ * must outlive the event (the reader's arena or record). */
+
+/* "create_table" -> "CREATE TABLE" in the arena; NULL for NULL. */
+const char *ts_my_sql_command(ts_arena *arena, const char *s);
+
+/* "priv_user[user] @ host [ip]" -> "priv_user"; a plain name as is. */
+const char *ts_my_account_of(ts_arena *arena, const char *user);
+
+/* Sets ev's pid and session id for connection conn (<= 0: none):
+ * "conn@connect-time" when the connect was seen (starts: this event is
+ * it), else "conn". ends: a disconnection, which gets the session time. */
+void ts_my_session(ts_my_conns *conns, ts_event *ev, int64_t conn, int starts,
+                   int ends, ts_arena *arena);
+
+/* A login: connection_authorized when status is 0, else auth_failure with
+ * the error's SQLSTATE and name. */
+void ts_my_login_event(ts_event *ev, int64_t status, ts_arena *arena);
+
+/* A statement: kind statement when status is 0 (or unknown), else error,
+ * privilege errors with SQLSTATE 42501 and "permission denied ...".
+ * command from cmd_class ("create_table") when given, else from the text;
+ * audit_class from the text. */
+void ts_my_statement_event(ts_event *ev, const char *sql, int64_t status,
+                           const char *cmd_class, ts_arena *arena);
+
+/* ts_time_parse of s, or TS_UNKNOWN_TIME. */
+int64_t ts_my_parse_time(const char *s);
+
+/* One Percona audit_log record, from JSON or CSV (NULL: empty or absent). */
+typedef struct ts_percona_record {
+    const char *name; /* Query, Connect, Quit, Change user, Audit, ... */
+    const char *timestamp;
+    const char *command_class; /* general records: select, create_table */
+    const char *sqltext;
+    int has_sqltext; /* a general record (it has the field, maybe empty) */
+    const char *user;
+    const char *priv_user;
+    const char *host;
+    const char *ip;
+    const char *db;
+    int64_t connection_id; /* -1 unknown */
+    int64_t status;        /* -1 unknown */
+} ts_percona_record;
+
+/* Maps a Percona record to ev. */
+void ts_percona_event(ts_event *ev, const ts_percona_record *r,
+                      ts_my_conns *conns, ts_arena *arena);
+
+/* Opens the JSON reader (mysql_json.c) as format "mysql-audit-json" or
+ * "percona-audit-json" (the same reader: each object is mapped by its
+ * shape). See ts_source_open_file(). */
+int ts_mysql_json_open(ts_source **out, const char *format, const char *path,
+                       ts_error *err);
+int ts_mysql_json_open_fd(ts_source **out, const char *format, int fd,
+                          int own_fd, const char *name, size_t record_limit,
+                          ts_error *err);
+
+/* --format auto for the MySQL family (my_detect.c): "mariadb-audit",
+ * "mysql-audit-json", "percona-audit-json", "percona-audit-csv" when the
+ * first bytes head[0, len) are written in one of them, else NULL. Ask it
+ * before a PostgreSQL jsonlog test: both start with {"timestamp". */
+const char *ts_my_format_detect(const uint8_t *head, size_t len);
+
+/* Opens the Percona audit_log CSV reader (percona_csv.c). */
+int ts_percona_csv_open(ts_source **out, const char *path, ts_error *err);
+int ts_percona_csv_open_fd(ts_source **out, int fd, int own_fd,
+                           const char *name, size_t record_limit,
+                           ts_error *err);
+
+/* ------------------------------------------------------------------ */
 /* Readers                                                             */
 /* ------------------------------------------------------------------ */
 

@@ -42,12 +42,71 @@ static const struct format {
 
 #define N_FORMATS (sizeof(table) / sizeof(table[0]))
 
-static const char *const formats[] = {"pg-stderr", "pg-csvlog", "pg-jsonlog",
-                                      "auto", NULL};
+/* The MySQL family's readers read plain files and stdin by path, without
+ * ts_input (so no gzip/zstd yet). */
+typedef int (*open_path_fn)(ts_source **out, const char *format,
+                            const char *config, const char *path,
+                            ts_error *err);
+
+static int open_mariadb(ts_source **out, const char *format, const char *config,
+                        const char *path, ts_error *err)
+{
+    (void)format;
+    return ts_mariadb_audit_open(out, config, path, err);
+}
+
+static int open_mysql_json(ts_source **out, const char *format,
+                           const char *config, const char *path, ts_error *err)
+{
+    (void)config;
+    return ts_mysql_json_open(out, format, path, err);
+}
+
+static int open_percona_csv(ts_source **out, const char *format,
+                            const char *config, const char *path, ts_error *err)
+{
+    (void)format;
+    (void)config;
+    return ts_percona_csv_open(out, path, err);
+}
+
+static const struct path_format {
+    const char *name;
+    open_path_fn open;
+} path_table[] = {
+    {"mariadb-audit", open_mariadb},
+    {"mysql-audit-json", open_mysql_json},
+    {"percona-audit-json", open_mysql_json},
+    {"percona-audit-csv", open_percona_csv},
+};
+
+#define N_PATH_FORMATS (sizeof(path_table) / sizeof(path_table[0]))
+
+static const char *const formats[] = {"pg-stderr",
+                                      "pg-csvlog",
+                                      "pg-jsonlog",
+                                      "mariadb-audit",
+                                      "mysql-audit-json",
+                                      "percona-audit-json",
+                                      "percona-audit-csv",
+                                      "auto",
+                                      NULL};
+
+#define KNOWN_FORMATS                                                          \
+    "auto, pg-stderr, pg-csvlog, pg-jsonlog, mariadb-audit, "                  \
+    "mysql-audit-json, percona-audit-json, percona-audit-csv"
 
 const char *const *ts_source_formats(void)
 {
     return formats;
+}
+
+static const struct path_format *find_path_format(const char *name)
+{
+    for (size_t i = 0; i < N_PATH_FORMATS; i++)
+        if (strcmp(path_table[i].name, name) == 0)
+            return &path_table[i];
+    return NULL;
 }
 
 static const struct format *find_format(const char *name)
@@ -62,6 +121,7 @@ int ts_source_open_file(ts_source **out, const char *format, const char *config,
                         const char *path, ts_error *err)
 {
     const struct format *f = NULL;
+    const struct path_format *pf = NULL;
     ts_input *in = NULL;
     int rc;
 
@@ -69,12 +129,14 @@ int ts_source_open_file(ts_source **out, const char *format, const char *config,
     if (format == NULL || path == NULL)
         return ts_error_set(err, TS_EINVAL, "a format and a path are needed");
     if (strcmp(format, "auto") != 0) {
+        pf = find_path_format(format);
+        if (pf != NULL)
+            return pf->open(out, format, config, path, err);
         f = find_format(format);
         if (f == NULL)
-            return ts_error_set(err, TS_EINVAL,
-                                "unknown format '%s' (known: auto, pg-stderr, "
-                                "pg-csvlog, pg-jsonlog)",
-                                format);
+            return ts_error_set(
+                err, TS_EINVAL,
+                "unknown format '%s' (known: " KNOWN_FORMATS ")", format);
         if (strcmp(format, "pg-stderr") == 0 && config == NULL)
             return ts_error_set(err, TS_EINVAL,
                                 "format 'pg-stderr' needs the server's "
@@ -85,10 +147,20 @@ int ts_source_open_file(ts_source **out, const char *format, const char *config,
         return rc;
     if (f == NULL) {
         const uint8_t *head;
-        const char *name, *why;
+        const char *name = NULL, *why = NULL;
         size_t len;
 
         rc = ts_input_peek(in, DETECT_PEEK, &head, &len, err);
+        /* MySQL-family first: their JSON also starts {"timestamp" */
+        if (rc == 0 && (name = ts_my_format_detect(head, len)) != NULL) {
+            ts_input_free(in);
+            if (strcmp(path, "-") == 0)
+                return ts_error_set(err, TS_EINVAL,
+                                    "standard input looks like %s: give "
+                                    "--format %s to read it from stdin",
+                                    name, name);
+            return find_path_format(name)->open(out, name, NULL, path, err);
+        }
         name = rc == 0 ? ts_format_detect(head, len, config, &why) : NULL;
         if (rc == 0 && name == NULL)
             rc = ts_error_set(err, TS_EINVAL, "'%s': %s", path, why);

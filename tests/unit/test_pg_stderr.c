@@ -888,11 +888,18 @@ static void test_open_errors(void **state)
     assert_int_equal(
         ts_source_open_file(&src, "pg-stderr", "%m\n", FIXTURE_M, &err),
         TS_EINVAL);
-    assert_string_equal(formats[0], "pg-stderr");
-    assert_string_equal(formats[1], "pg-csvlog");
-    assert_string_equal(formats[2], "pg-jsonlog");
-    assert_string_equal(formats[3], "auto");
-    assert_null(formats[4]);
+    {
+        int has = 0;
+        for (size_t i = 0; formats[i] != NULL; i++)
+            has |= strcmp(formats[i], "pg-stderr") == 0;
+        assert_true(has);
+    }
+    {
+        int has = 0;
+        for (size_t i = 0; formats[i] != NULL; i++)
+            has |= strcmp(formats[i], "auto") == 0;
+        assert_true(has);
+    }
     ts_source_free(NULL);
 }
 
