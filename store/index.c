@@ -13,6 +13,7 @@ struct ts_index_writer {
     sqlite3_stmt *span;
     ts_rollup *rollup; /* sessions and accounts not yet written */
     ts_completeness *completeness;
+    ts_template_writer *templates; /* SQL analysis */
     /* The time span of the current bucket's events not yet written. */
     int has_bucket;
     uint64_t bucket;
@@ -28,9 +29,13 @@ static const char insert_event_sql[] =
     " severity, sqlstate, message, detail, query, audit_type, statement_id,"
     " substatement_id, audit_class, command, object_type, object_name,"
     " statement, parameter, tls_protocol, tls_cipher, session_duration_us,"
-    " unparsed_reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+    " unparsed_reason,"
+    " template_id, template_repeat" /* SQL analysis: ?40.. */
+    ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
     " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
-    " ?26, ?27, ?28, ?29, ?30, ?31)";
+    " ?26, ?27, ?28, ?29, ?30, ?31,"
+    " ?40, ?41" /* SQL analysis */
+    ")";
 
 static const char insert_fts_sql[] =
     "INSERT INTO events_fts(rowid, statement, object_name, message)"
@@ -91,6 +96,7 @@ void ts_index_writer_free(ts_index_writer *w)
     sqlite3_finalize(w->span);
     ts_rollup_free(w->rollup);
     ts_completeness_free(w->completeness);
+    ts_template_writer_free(w->templates);
     free(w);
 }
 
@@ -106,6 +112,8 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
     rc = ts_rollup_new(&w->rollup, err);
     if (rc == 0)
         rc = ts_completeness_new(&w->completeness, store, err);
+    if (rc == 0)
+        rc = ts_template_writer_new(&w->templates, store, err);
     if (rc == 0)
         rc = ts_store_prepare(store, insert_event_sql, &w->event, "indexing",
                               err);
@@ -205,7 +213,15 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
                         uint64_t line, const ts_event *ev, ts_error *err)
 {
     sqlite3_stmt *st = w->event;
+    int64_t template_id;
     int rc;
+
+    /* SQL analysis: the template's row first (written once per template) */
+    rc = ts_template_writer_id(w->templates, ev, &template_id, err);
+    if (rc != 0)
+        return rc;
+    bind_int(st, 40, template_id, 0);
+    bind_int(st, 41, ev->sql_repeat && template_id != 0 ? 1 : 0, 0);
 
     sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
     sqlite3_bind_int64(st, 2, source_id);
