@@ -218,7 +218,7 @@ CREATE TABLE IF NOT EXISTS templates (
     fingerprint INTEGER NOT NULL UNIQUE, -- 64-bit hash, as a signed integer
     template TEXT NOT NULL,
     class TEXT NOT NULL,        -- read | write | ddl | role | misc | unknown
-    command TEXT                -- SELECT, INSERT, ...; NULL when unparsed
+    command TEXT                -- SELECT, INSERT, ...; UNKNOWN when unparsed
 );
 
 -- What each template reads and writes, at table and column level.

@@ -79,7 +79,7 @@ typedef struct ts_event {
     const char *sql_template; /* literals and parameters as $1, $2... */
     uint64_t sql_fingerprint; /* 64-bit hash of sql_template */
     const char *sql_class;    /* read, write, ddl, role, misc, unknown */
-    const char *sql_command;  /* SELECT, INSERT..., NULL when unparsed */
+    const char *sql_command;  /* SELECT, INSERT..., UNKNOWN when unparsed */
     int sql_repeat; /* 1: a further pgAudit row (same session, statement and
                        substatement id) of a statement already analysed */
     const char *const *tables_read;
