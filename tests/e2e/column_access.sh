@@ -64,8 +64,8 @@ public.customers.ssn|read" \
                   WHERE v.account = 'agent_langchain' AND e.command = 'INSERT'
                   ORDER BY 1")"
 check_eq "v_table_access: the agent's INSERT ... SELECT, once" \
-    "ml.training_rows|write
-public.customers|read" \
+    "public.customers|read
+ml.training_rows|write" \
     "$(q "$STORE" "SELECT v.\"table\", v.access FROM v_table_access v
                   JOIN events e ON e.seq = v.entry_index
                   WHERE v.account = 'agent_langchain' AND e.command = 'INSERT'
