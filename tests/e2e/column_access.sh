@@ -38,9 +38,11 @@ check_status "stats --json" 0 "$RC"
 templates=$(json_get "$T/out" 'j["templates"]')
 check_eq "stats templates = distinct templates in the index" \
     "$(q "$STORE" 'SELECT count(DISTINCT fingerprint) FROM templates')" "$templates"
-[ "$templates" -gt 20 ] && [ "$templates" -lt "$audit_rows" ] &&
-    ok "templates: $templates for $audit_rows audit rows" ||
+if [ "$templates" -gt 20 ] && [ "$templates" -lt "$audit_rows" ]; then
+    ok "templates: $templates for $audit_rows audit rows"
+else
     not_ok "templates: $templates for $audit_rows audit rows"
+fi
 check_eq "every audit event has a template" 0 \
     "$(q "$STORE" "SELECT count(*) FROM v_events v JOIN events e ON e.seq = v.entry_index WHERE v.kind = 'audit' AND e.template_id IS NULL")"
 
