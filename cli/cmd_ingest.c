@@ -10,20 +10,25 @@
 
 static const char usage[] =
     "usage: trailseal [--store PATH] ingest [--format FORMAT] [--prefix PREFIX]\n"
-    "                 [--utc-offset OFFSET] [--json] [--max-diagnostics N]\n"
-    "                 FILE...\n\n"
+    "                 [--utc-offset OFFSET] [--catalog FILE | --catalog-dsn DSN]\n"
+    "                 [--json] [--max-diagnostics N] FILE...\n\n"
     "Seals every record of each FILE ('-' reads standard input) into the\n"
     "store and indexes what it means. Records already sealed (same content,\n"
     "up to the saved cursor) are skipped. Records that cannot be parsed are\n"
     "still sealed, counted, and reported on stderr as FILE:LINE: reason.\n"
     "gzip and zstd files (or stdin) are decompressed as they are read\n"
-    "(PostgreSQL formats).\n\n"
+    "(PostgreSQL formats).\n"
+    "Each statement is analysed (template, tables and columns read and\n"
+    "written) into the index: see the v_column_access view.\n\n"
     "  --format FORMAT        auto (default), pg-stderr, pg-csvlog, pg-jsonlog,\n"
     "                         mariadb-audit, mysql-audit-json,\n"
     "                         percona-audit-json, percona-audit-csv\n"
     "  --prefix PREFIX        the server's log_line_prefix (required for pg-stderr)\n"
     "  --utc-offset OFFSET    mariadb-audit: the server's local time zone as a\n"
     "                         UTC offset, e.g. +02:00 (default: UTC)\n"
+    "  --catalog FILE         catalog snapshot (JSON, schemas/catalog.schema.md)\n"
+    "                         resolving *, views and unqualified names\n"
+    "  --catalog-dsn DSN      read the catalog from a live PostgreSQL instead\n"
     "  --json                 print one JSON summary object per file\n"
     "  --max-diagnostics N    report at most N unparsed records per file\n"
     "                         (default 100; all are counted)\n"
@@ -45,9 +50,10 @@ static void print_diag(void *ctx, const char *source, uint64_t line,
 }
 
 static int ingest_one(ts_store *store, const char *format, const char *prefix,
-                      const char *path, size_t batch, unsigned long max_diag,
-                      int json)
+                      const char *path, const ts_catalog *catalog, size_t batch,
+                      unsigned long max_diag, int json)
 {
+    uint64_t lookups, hits, templates;
     ts_ingest_options opts;
     ts_ingest_stats st;
     ts_source *src = NULL;
@@ -57,6 +63,8 @@ static int ingest_one(ts_store *store, const char *format, const char *prefix,
 
     ts_error_clear(&err);
     rc = ts_source_open_file(&src, format, prefix, path, &err);
+    if (rc == 0)
+        rc = ts_source_analyzing(&src, src, catalog, &err);
     if (rc != 0) {
         cli_error("%s", err.msg);
         return TS_EXIT_USAGE;
@@ -66,6 +74,7 @@ static int ingest_one(ts_store *store, const char *format, const char *prefix,
     opts.diag = print_diag;
     opts.diag_ctx = &diag;
     rc = ts_store_ingest(store, src, &opts, &st, &err);
+    ts_source_analyzing_stats(src, &lookups, &hits, &templates);
     ts_source_free(src);
     if (diag.shown > diag.max)
         fprintf(stderr,
@@ -86,14 +95,20 @@ static int ingest_one(ts_store *store, const char *format, const char *prefix,
         cli_json_string(stdout, path);
         printf(",\"sealed\":%" PRIu64 ",\"unparsed\":%" PRIu64
                ",\"already_sealed\":%" PRIu64 ",\"commits\":%" PRIu64
-               ",\"tree_size\":%" PRIu64 "}\n",
+               ",\"tree_size\":%" PRIu64 ",\"statements_analysed\":%" PRIu64
+               ",\"template_hits\":%" PRIu64 ",\"templates\":%" PRIu64 "}\n",
                st.entries_sealed, st.unparsed, st.entries_skipped, st.commits,
-               st.tree_size);
+               st.tree_size, lookups, hits, templates);
     } else {
         printf("%s: sealed %" PRIu64 " entries (%" PRIu64 " unparsed), %" PRIu64
                " already sealed; store holds %" PRIu64 " entries\n",
                path, st.entries_sealed, st.unparsed, st.entries_skipped,
                st.tree_size);
+        if (lookups > 0)
+            printf("%s: analysed %" PRIu64 " statements, %" PRIu64
+                   " distinct templates (template cache hit rate %.1f%%)\n",
+                   path, lookups, templates,
+                   100.0 * (double)hits / (double)lookups);
     }
     return TS_EXIT_OK;
 }
@@ -107,9 +122,14 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"max-diagnostics", required_argument, NULL, 'm'},
         {"batch", required_argument, NULL, 'b'},
+        {"catalog", required_argument, NULL, 'c'},
+        {"catalog-dsn", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *format = "auto", *prefix = NULL, *utc_offset = NULL;
+    const char *catalog_file = NULL, *catalog_dsn = NULL;
+    ts_catalog *catalog = NULL;
+    ts_error err;
     unsigned long max_diag = 100;
     size_t batch = 0;
     ts_store *store;
@@ -142,6 +162,12 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
                 return cli_usage_error(
                     usage, "--batch: '%s' is not a positive number", optarg);
             break;
+        case 'c':
+            catalog_file = optarg;
+            break;
+        case 'd':
+            catalog_dsn = optarg;
+            break;
         case 'h':
             fputs(usage, stdout);
             return TS_EXIT_OK;
@@ -161,15 +187,29 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
     if (optind >= argc)
         return cli_usage_error(
             usage, "ingest needs at least one FILE ('-' for stdin)");
-    store = cli_open_store(cli, 0);
-    if (store == NULL)
+    if (catalog_file != NULL && catalog_dsn != NULL)
+        return cli_usage_error(
+            usage, "--catalog and --catalog-dsn exclude each other");
+    ts_error_clear(&err);
+    if ((catalog_file != NULL &&
+         ts_catalog_load_file(&catalog, catalog_file, &err) != 0) ||
+        (catalog_dsn != NULL &&
+         ts_catalog_load_dsn(&catalog, catalog_dsn, &err) != 0)) {
+        cli_error("%s", err.msg);
         return TS_EXIT_USAGE;
+    }
+    store = cli_open_store(cli, 0);
+    if (store == NULL) {
+        ts_catalog_free(catalog);
+        return TS_EXIT_USAGE;
+    }
     for (int i = optind; i < argc; i++) {
-        int rc =
-            ingest_one(store, format, prefix, argv[i], batch, max_diag, json);
+        int rc = ingest_one(store, format, prefix, argv[i], catalog, batch,
+                            max_diag, json);
         if (rc != TS_EXIT_OK)
             status = rc;
     }
     ts_store_free(store);
+    ts_catalog_free(catalog);
     return status;
 }

@@ -8,7 +8,7 @@
 static const char usage[] =
     "usage: trailseal [--store PATH] stats [--json]\n\n"
     "Counts sealed entries, unparsed entries, sessions, checkpoints, blocks,\n"
-    "sources and events by kind.\n\n"
+    "sources, distinct SQL templates and events by kind.\n\n"
     "  --json   one JSON object\n";
 
 int cmd_stats(const ts_cli *cli, int argc, char **argv)
@@ -53,7 +53,7 @@ int cmd_stats(const ts_cli *cli, int argc, char **argv)
         for (int k = 0; k < TS_EVENT_KIND_COUNT; k++)
             printf("%s\"%s\":%" PRIu64, k ? "," : "",
                    ts_event_kind_name((ts_event_kind)k), st.events_by_kind[k]);
-        printf("}}\n");
+        printf("},\"templates\":%" PRIu64 "}\n", st.templates);
         return TS_EXIT_OK;
     }
     printf("entries      %" PRIu64 "\n", st.entries);
@@ -62,6 +62,7 @@ int cmd_stats(const ts_cli *cli, int argc, char **argv)
     printf("checkpoints  %" PRIu64 "\n", st.checkpoints);
     printf("blocks       %" PRIu64 "\n", st.blocks);
     printf("sources      %" PRIu64 "\n", st.sources);
+    printf("templates    %" PRIu64 "\n", st.templates);
     printf("events by kind:\n");
     for (int k = 0; k < TS_EVENT_KIND_COUNT; k++)
         printf("  %-22s %" PRIu64 "\n", ts_event_kind_name((ts_event_kind)k),

@@ -56,7 +56,12 @@ CREATE TABLE IF NOT EXISTS events (
     tls_protocol TEXT,
     tls_cipher TEXT,
     session_duration_us INTEGER,
-    unparsed_reason TEXT
+    unparsed_reason TEXT,
+    -- SQL analysis (see "SQL analysis" below) --
+    template_id INTEGER REFERENCES templates(id), -- NULL: no statement analysed
+    template_repeat INTEGER -- 1: a further pgAudit row of a statement already
+                            -- counted (one row per object); NULL otherwise
+    -- end SQL analysis --
 );
 -- Every index ends with seq (SQLite appends the rowid), so an equality on
 -- its column plus a seq range walks it in entry order and can stop at LIMIT.
@@ -201,3 +206,55 @@ SELECT f.kind, f.sequence, f.session_id, s.name AS source, f.seq AS entry_index,
 FROM completeness_facts f
 JOIN sources s ON s.id = f.source_id
 LEFT JOIN sources p ON p.id = f.prev_source_id;
+
+-- ------------------------------------------------------------------
+-- SQL analysis: each statement's template and what it reads and writes.
+-- Filled from the events of an analysing source (ingest/analyzing_source.c);
+-- recomputable like everything here. Objects are "schema.table" or
+-- "schema.table.column" as the analysis resolved them (with a catalog,
+-- `*` and views are expanded; without, unqualified names get the search
+-- path's first schema, "public").
+-- ------------------------------------------------------------------
+
+-- One row per distinct template (literals and parameters as $1, $2...).
+CREATE TABLE IF NOT EXISTS templates (
+    id INTEGER PRIMARY KEY,
+    fingerprint INTEGER NOT NULL UNIQUE, -- 64-bit hash, as a signed integer
+    template TEXT NOT NULL,
+    class TEXT NOT NULL,        -- read | write | ddl | role | misc | unknown
+    command TEXT                -- SELECT, INSERT, ...; UNKNOWN when unparsed
+);
+
+-- What each template reads and writes, at table and column level.
+CREATE TABLE IF NOT EXISTS template_access (
+    template_id INTEGER NOT NULL REFERENCES templates(id),
+    object TEXT NOT NULL,       -- schema.table or schema.table.column
+    level TEXT NOT NULL,        -- table | column
+    access TEXT NOT NULL,       -- read | write
+    PRIMARY KEY (template_id, level, access, object)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS template_access_by_object
+    ON template_access(object, access);
+CREATE INDEX IF NOT EXISTS events_by_template ON events(template_id)
+    WHERE template_id IS NOT NULL;
+
+-- Which account read or wrote which column, one row per statement and
+-- column (pgAudit's repeated per-object rows counted once): entry_index
+-- proves the statement's entry (`trailseal prove --index`).
+CREATE VIEW IF NOT EXISTS v_column_access AS
+SELECT e.seq AS entry_index,
+       strftime('%Y-%m-%dT%H:%M:%fZ', e.time_us / 1e6, 'unixepoch') AS time,
+       e.account, e.session_id, e.application, a.object AS "column", a.access
+FROM events e
+JOIN template_access a ON a.template_id = e.template_id AND a.level = 'column'
+WHERE e.template_id IS NOT NULL AND e.template_repeat IS NULL;
+
+-- The same at table level.
+CREATE VIEW IF NOT EXISTS v_table_access AS
+SELECT e.seq AS entry_index,
+       strftime('%Y-%m-%dT%H:%M:%fZ', e.time_us / 1e6, 'unixepoch') AS time,
+       e.account, e.session_id, e.application, a.object AS "table", a.access
+FROM events e
+JOIN template_access a ON a.template_id = e.template_id AND a.level = 'table'
+WHERE e.template_id IS NOT NULL AND e.template_repeat IS NULL;
+-- end SQL analysis --

@@ -15,6 +15,7 @@ struct ts_index_writer {
     sqlite3_stmt *span;
     ts_rollup *rollup; /* sessions and accounts not yet written */
     ts_completeness *completeness;
+    ts_template_writer *templates; /* SQL analysis */
     /* The time span of the current bucket's events not yet written. */
     int has_bucket;
     uint64_t bucket;
@@ -30,9 +31,13 @@ static const char insert_event_sql[] =
     " severity, sqlstate, message, detail, query, audit_type, statement_id,"
     " substatement_id, audit_class, command, object_type, object_name,"
     " statement, parameter, tls_protocol, tls_cipher, session_duration_us,"
-    " unparsed_reason, object_table) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+    " unparsed_reason, object_table,"
+    " template_id, template_repeat" /* SQL analysis: ?40.. */
+    ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
     " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
-    " ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)";
+    " ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32,"
+    " ?40, ?41" /* SQL analysis */
+    ")";
 
 static const char insert_fts_sql[] =
     "INSERT INTO events_fts(rowid, statement, object_name, message)"
@@ -93,6 +98,7 @@ void ts_index_writer_free(ts_index_writer *w)
     sqlite3_finalize(w->span);
     ts_rollup_free(w->rollup);
     ts_completeness_free(w->completeness);
+    ts_template_writer_free(w->templates);
     free(w);
 }
 
@@ -108,6 +114,8 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
     rc = ts_rollup_new(&w->rollup, err);
     if (rc == 0)
         rc = ts_completeness_new(&w->completeness, store, err);
+    if (rc == 0)
+        rc = ts_template_writer_new(&w->templates, store, err);
     if (rc == 0)
         rc = ts_store_prepare(store, insert_event_sql, &w->event, "indexing",
                               err);
@@ -231,7 +239,15 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
 {
     sqlite3_stmt *st = w->event;
     char table[TS_OBJECT_TABLE_MAX];
+    int64_t template_id;
     int rc;
+
+    /* SQL analysis: the template's row first (written once per template) */
+    rc = ts_template_writer_id(w->templates, ev, &template_id, err);
+    if (rc != 0)
+        return rc;
+    bind_int(st, 40, template_id, 0);
+    bind_int(st, 41, ev->sql_repeat && template_id != 0 ? 1 : 0, 0);
 
     sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
     sqlite3_bind_int64(st, 2, source_id);

@@ -37,6 +37,9 @@ int ts_store_get_stats(ts_store *store, ts_store_stats *out, ts_error *err)
     if (rc == 0)
         rc = count(store, "SELECT count(*) FROM sources", &out->sources, err);
     if (rc == 0)
+        rc = count(store, "SELECT count(*) FROM templates", &out->templates,
+                   err);
+    if (rc == 0)
         rc = ts_store_prepare(store,
                               "SELECT kind, count(*) FROM events GROUP BY kind",
                               &st, "counting events", err);

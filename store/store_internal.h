@@ -62,6 +62,21 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
  * sealer calls it in each batch's transaction before committing. */
 int ts_index_writer_flush(ts_index_writer *w, ts_error *err);
 
+/* ---- index_templates.c: SQL templates and what they access ---- */
+
+typedef struct ts_template_writer ts_template_writer;
+
+int ts_template_writer_new(ts_template_writer **out, ts_store *store,
+                           ts_error *err);
+void ts_template_writer_free(ts_template_writer *t);
+/* The templates row id of ev's template, writing the template and its
+ * template_access rows the first time; 0 when ev carries no analysis. A
+ * fingerprint already seen by this writer costs one hash lookup. */
+int ts_template_writer_id(ts_template_writer *t, const ts_event *ev,
+                          int64_t *out_id, ts_error *err);
+/* Distinct templates this writer added to the index. */
+uint64_t ts_template_writer_added(const ts_template_writer *t);
+
 /* ---- rollup.c: sessions and accounts of a batch, summed in memory ---- */
 
 typedef struct ts_rollup ts_rollup;

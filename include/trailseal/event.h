@@ -3,6 +3,7 @@
 #ifndef TRAILSEAL_EVENT_H
 #define TRAILSEAL_EVENT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -69,6 +70,26 @@ typedef struct ts_event {
 
     /* TS_EVENT_UNPARSED: why the parser gave up (one line). */
     const char *unparsed_reason;
+
+    /* SQL analysis of the event's statement (pgAudit statement, or the
+     * log_statement text), filled by ts_source_analyzing; template NULL when
+     * the event has no statement or was not analysed. Strings and arrays are
+     * borrowed like every other field. Names are "schema.table" and
+     * "schema.table.column", sorted and distinct. */
+    const char *sql_template; /* literals and parameters as $1, $2... */
+    uint64_t sql_fingerprint; /* 64-bit hash of sql_template */
+    const char *sql_class;    /* read, write, ddl, role, misc, unknown */
+    const char *sql_command;  /* SELECT, INSERT..., UNKNOWN when unparsed */
+    int sql_repeat; /* 1: a further pgAudit row (same session, statement and
+                       substatement id) of a statement already analysed */
+    const char *const *tables_read;
+    size_t n_tables_read;
+    const char *const *tables_written;
+    size_t n_tables_written;
+    const char *const *columns_read;
+    size_t n_columns_read;
+    const char *const *columns_written;
+    size_t n_columns_written;
 } ts_event;
 
 /* Resets every field of ev to "unknown". */

@@ -22,6 +22,21 @@ extern "C" {
 int ts_source_open_file(ts_source **out, const char *format, const char *config,
                         const char *path, ts_error *err);
 
+/* Wraps `inner` in a source that analyses the SQL of each audit and
+ * log_statement event (see trailseal/analyze.h) and fills the event's sql_*,
+ * tables_* and columns_* fields; entries and cursor are the inner source's.
+ * Takes ownership of inner, even on failure. catalog (NULL: none, names
+ * resolve as written) is borrowed and must outlive the source. */
+typedef struct ts_catalog ts_catalog;
+int ts_source_analyzing(ts_source **out, ts_source *inner,
+                        const ts_catalog *catalog, ts_error *err);
+
+/* Template cache figures of an analysing source: statements analysed, of
+ * which the template was already known, and distinct templates. Zeros for
+ * any other source. */
+void ts_source_analyzing_stats(const ts_source *src, uint64_t *lookups,
+                               uint64_t *hits, uint64_t *templates);
+
 /* The formats ts_source_open_file accepts, NULL-terminated. */
 const char *const *ts_source_formats(void);
 

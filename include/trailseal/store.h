@@ -140,6 +140,7 @@ typedef struct ts_store_stats {
     uint64_t blocks;
     uint64_t sources;
     uint64_t events_by_kind[TS_EVENT_KIND_COUNT];
+    uint64_t templates; /* distinct SQL templates indexed */
 } ts_store_stats;
 
 int ts_store_get_stats(ts_store *store, ts_store_stats *out, ts_error *err);

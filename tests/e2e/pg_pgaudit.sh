@@ -9,7 +9,7 @@ set -uo pipefail
 
 TRAILSEAL=${1:?usage: pg_pgaudit.sh TRAILSEAL}
 [ -x "$TRAILSEAL" ] || bail "'$TRAILSEAL' is not an executable"
-need_tools python3 unzip awk
+need_tools python3 unzip awk sqlite3
 [ -x /usr/lib/postgresql/15/bin/postgres ] ||
     bail "PostgreSQL 15 is not installed: run scripts/deps.sh"
 [ -f /usr/lib/postgresql/15/lib/pgaudit.so ] ||
@@ -24,6 +24,34 @@ PREFIX='%m [%p] %q%u@%d/%a %r %c %e '
 start_sandbox
 port=$PORT
 "$REPO_DIR/scripts/demo-workload.sh" "$SANDBOX" || bail "the workload failed"
+# --- SQL analysis against the live catalog (ingest --catalog-dsn) ----------------
+# One more session (the catalog query, whose statements pgAudit does not log:
+# pgaudit.log_catalog = off) joins the log; the counts below include it.
+# shellcheck source=/dev/null
+. "$SANDBOX/sandbox.env"
+dsn="host=$PGSANDBOX_SOCKET port=$PGSANDBOX_PORT user=postgres dbname=shop"
+STORE=$T/catalog.db
+ts init
+ts ingest --format pg-stderr --prefix "$PREFIX" --catalog-dsn "$dsn" \
+    "$SANDBOX/log/postgresql.log"
+check_status "ingest --catalog-dsn (the live server's catalog)" 0 "$RC"
+got=$(sqlite3 -readonly "$STORE" "SELECT \"column\" || ' ' || access
+    FROM v_column_access v JOIN events e ON e.seq = v.entry_index
+    WHERE v.account = 'agent_langchain' AND e.command = 'INSERT'
+    ORDER BY 1" 2>&1 | tr '\n' ' ')
+check_eq "v_column_access with the live catalog: the agent copies SSNs into ml.training_rows" \
+    "ml.training_rows.email write ml.training_rows.full_name write ml.training_rows.label write ml.training_rows.ssn write public.customers.email read public.customers.full_name read public.customers.ssn read " \
+    "$got"
+# With the catalog, `SELECT count(*)` reads no column and `*` would expand:
+# alice's SELECT of three customer columns reads exactly those.
+got=$(sqlite3 -readonly "$STORE" "SELECT group_concat(\"column\", ' ') FROM
+    (SELECT \"column\" FROM v_column_access WHERE account = 'alice'
+     AND access = 'read' AND \"column\" LIKE 'public.customers.%'
+     GROUP BY 1 ORDER BY 1)" 2>&1)
+check_eq "alice's reads of public.customers columns" \
+    "public.customers.email public.customers.full_name public.customers.id public.customers.ssn" "$got"
+STORE=$T/store.db
+
 "$REPO_DIR/scripts/pg-sandbox.sh" stop "$SANDBOX" || bail "could not stop PostgreSQL"
 LOG=$SANDBOX/log/postgresql.log
 [ -s "$LOG" ] || bail "no server log at $LOG"
@@ -35,9 +63,10 @@ while read -r name value; do
     want[$name]=$value
 done < <(awk -f "$E2E_DIR/pg_log_counts.awk" "$LOG")
 echo "# raw log: ${want[lines]} lines, ${want[entries]} records, ${want[audit]} audit, ${want[sessions]} sessions"
-# The workload guarantees these; a smaller log means the sandbox is broken.
+# The workload guarantees these (7 sessions, plus the catalog query's); a
+# smaller log means the sandbox is broken.
 [ "${want[audit]}" -ge 30 ] && [ "${want[auth_failure]}" -eq 1 ] &&
-    [ "${want[error]}" -eq 1 ] && [ "${want[sessions]}" -eq 7 ] ||
+    [ "${want[error]}" -eq 1 ] && [ "${want[sessions]}" -eq 8 ] ||
     bail "the server log is not what the workload produces: $(declare -p want)"
 
 # --- init and the key ------------------------------------------------------------

@@ -1,0 +1,180 @@
+/* A source that analyses the SQL of each event another source produces:
+ * template, fingerprint, class and the tables and columns it reads and
+ * writes, parsing each distinct template once. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/ingest_internal.h"
+#include "trailseal/analyze.h"
+#include "trailseal/ingest.h"
+
+/* Sessions remembered for spotting pgAudit's repeated rows; past this the
+ * map starts over (a repeat then goes unnoticed: one duplicate row). */
+#define TS_ANALYZING_MAX_SESSIONS 65536
+
+/* The last pgAudit statement seen in one session. */
+typedef struct last_statement {
+    char *session_id; /* key, owned */
+    int64_t statement_id;
+    int64_t substatement_id;
+} last_statement;
+
+typedef struct analyzing_source {
+    ts_source base;
+    ts_source *inner;
+    ts_sql_analyzer *analyzer;
+    ts_strmap sessions;
+    last_statement *last;
+    size_t last_size;
+} analyzing_source;
+
+static void forget_sessions(analyzing_source *a)
+{
+    for (size_t i = 0; i < a->sessions.n; i++)
+        free(a->last[i].session_id);
+}
+
+/* Whether ev repeats the pgAudit statement of the session's previous audit
+ * row (SESSION logging writes one row per object of a statement). */
+static int is_repeat(analyzing_source *a, const ts_event *ev, int *repeat,
+                     ts_error *err)
+{
+    last_statement *l;
+    size_t slot;
+    int created, rc;
+
+    *repeat = 0;
+    if (ev->kind != TS_EVENT_AUDIT || ev->session_id == NULL ||
+        ev->statement_id < 0)
+        return 0;
+    if (a->sessions.n >= TS_ANALYZING_MAX_SESSIONS) {
+        forget_sessions(a);
+        rc = ts_strmap_reindex(&a->sessions, a->last, 0, sizeof(*a->last), err);
+        if (rc != 0)
+            return rc;
+    }
+    rc = ts_strmap_slot(&a->sessions, ev->session_id, (void **)&a->last,
+                        &a->last_size, sizeof(*a->last), &slot, &created, err);
+    if (rc != 0)
+        return rc;
+    l = &a->last[slot];
+    *repeat = !created && l->statement_id == ev->statement_id &&
+              l->substatement_id == ev->substatement_id;
+    l->statement_id = ev->statement_id;
+    l->substatement_id = ev->substatement_id;
+    return 0;
+}
+
+static void set_names(const ts_sql_names *names, const char *const **items,
+                      size_t *n)
+{
+    *items = (const char *const *)names->items;
+    *n = names->n_items;
+}
+
+static int analyzing_next(ts_source *src, ts_entry *out_entry,
+                          ts_event *out_event, ts_error *err)
+{
+    analyzing_source *a = (analyzing_source *)src;
+    const ts_sql_analysis *an;
+    int rc, repeat;
+
+    rc = ts_source_next(a->inner, out_entry, out_event, err);
+    if (rc <= 0)
+        return rc;
+    if ((out_event->kind != TS_EVENT_AUDIT &&
+         out_event->kind != TS_EVENT_STATEMENT) ||
+        out_event->statement == NULL)
+        return rc;
+    rc = is_repeat(a, out_event, &repeat, err);
+    if (rc == 0)
+        rc = ts_sql_analyze(a->analyzer, out_event->statement,
+                            strlen(out_event->statement), TS_SQL_PG, &an, err);
+    if (rc == TS_ELIMIT) {
+        /* Too long to analyse: the entry is still sealed and indexed. */
+        ts_error_clear(err);
+        return 1;
+    }
+    if (rc != 0)
+        return rc;
+    out_event->sql_template = an->template_text;
+    out_event->sql_fingerprint = an->fingerprint;
+    out_event->sql_class = ts_sql_class_name(an->cls);
+    out_event->sql_command = an->command;
+    out_event->sql_repeat = repeat;
+    set_names(&an->tables_read, &out_event->tables_read,
+              &out_event->n_tables_read);
+    set_names(&an->tables_written, &out_event->tables_written,
+              &out_event->n_tables_written);
+    set_names(&an->columns_read, &out_event->columns_read,
+              &out_event->n_columns_read);
+    set_names(&an->columns_written, &out_event->columns_written,
+              &out_event->n_columns_written);
+    return 1;
+}
+
+static int analyzing_seek(ts_source *src, uint64_t position, uint64_t line,
+                          ts_error *err)
+{
+    return ts_source_seek(((analyzing_source *)src)->inner, position, line,
+                          err);
+}
+
+static void analyzing_free(ts_source *src)
+{
+    analyzing_source *a = (analyzing_source *)src;
+
+    ts_source_free(a->inner);
+    ts_sql_analyzer_free(a->analyzer);
+    forget_sessions(a);
+    ts_strmap_release(&a->sessions);
+    free(a->last);
+    free(a);
+}
+
+static const ts_source_ops analyzing_ops = {analyzing_next, analyzing_seek,
+                                            analyzing_free};
+
+int ts_source_analyzing(ts_source **out, ts_source *inner,
+                        const ts_catalog *catalog, ts_error *err)
+{
+    analyzing_source *a;
+    int rc;
+
+    *out = NULL;
+    if (inner == NULL)
+        return ts_error_set(err, TS_EINVAL, "analysing source: no source");
+    a = calloc(1, sizeof(*a));
+    if (a == NULL) {
+        ts_source_free(inner);
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    }
+    rc = ts_sql_analyzer_new(&a->analyzer, catalog, err);
+    if (rc != 0) {
+        ts_source_free(inner);
+        free(a);
+        return rc;
+    }
+    /* The same stream, key and cursor as the inner source: analysis is
+     * interpretation, not part of what is sealed. */
+    a->base = *inner;
+    a->base.ops = &analyzing_ops;
+    a->inner = inner;
+    *out = &a->base;
+    return 0;
+}
+
+void ts_source_analyzing_stats(const ts_source *src, uint64_t *lookups,
+                               uint64_t *hits, uint64_t *templates)
+{
+    const analyzing_source *a = (const analyzing_source *)src;
+    ts_sql_analyzer_stats st;
+
+    *lookups = *hits = *templates = 0;
+    if (src == NULL || src->ops != &analyzing_ops)
+        return;
+    ts_sql_analyzer_get_stats(a->analyzer, &st);
+    *lookups = st.lookups;
+    *hits = st.hits;
+    *templates = st.n_cached;
+}
