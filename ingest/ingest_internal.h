@@ -87,6 +87,10 @@ size_t ts_rbuf_avail(const ts_rbuf *rb);
  * of input, negative on an error. Offsets relative to pos stay valid. */
 int ts_rbuf_fill(ts_rbuf *rb, ts_error *err);
 
+/* Makes at least rel + 1 bytes available: 1 when they are, 0 at the end of
+ * input first, negative on an error. */
+int ts_rbuf_need(ts_rbuf *rb, size_t rel, ts_error *err);
+
 /* The end of the line starting at rel: just past its newline, or the end
  * of input. Looks at most max bytes past rel: returns 1 with
  * *end = rel + max when the line is longer, else 0; negative on errors. */
@@ -298,67 +302,6 @@ void ts_pg_structured_event(ts_event *ev, const char *time_text,
 int ts_pg_arena_for(ts_buf *scratch, size_t len, ts_arena *arena, ts_event *ev);
 
 /* ------------------------------------------------------------------ */
-/* Line buffer of the MySQL-family readers (linebuf.c)                 */
-/* ------------------------------------------------------------------ */
-
-/* Input read into a buffer and handed out as entries that follow each
- * other without gaps. Embedded: init -> release. (The same contract as a
- * record buffer over any input; readers only use these functions.) */
-typedef struct ts_linebuf {
-    int fd;
-    int own_fd;
-    char *name;
-    ts_buf buf; /* buf.data[pos, len) is read and not yet handed out */
-    size_t pos;
-    uint64_t offset; /* source offset of data[pos] */
-    uint64_t line;   /* line number of data[pos] */
-    int eof;
-    int started;
-} ts_linebuf;
-
-/* Over fd (closed by release when own_fd is set, also when init fails);
- * holds up to `limit` bytes of one record plus what is being looked at. */
-int ts_linebuf_init(ts_linebuf *lb, int fd, int own_fd, const char *name,
-                    size_t limit, ts_error *err);
-void ts_linebuf_release(ts_linebuf *lb);
-
-/* The bytes buffered after pos; valid until the next fill. */
-const char *ts_linebuf_data(const ts_linebuf *lb);
-size_t ts_linebuf_avail(const ts_linebuf *lb);
-
-/* Reads more: 1 when some was read, 0 at the end of input, negative on an
- * error. Offsets relative to pos stay valid. */
-int ts_linebuf_fill(ts_linebuf *lb, ts_error *err);
-
-/* The end of the line starting at rel: just past its newline, or the end
- * of input. Looks at most max bytes past rel: returns 1 with
- * *end = rel + max when the line is longer, else 0; negative on errors. */
-int ts_linebuf_find_line(ts_linebuf *lb, size_t rel, size_t max, size_t *end,
-                         ts_error *err);
-
-/* Makes at least rel + 1 bytes available: 1 when they are, 0 at the end of
- * input first, negative on an error. */
-int ts_linebuf_need(ts_linebuf *lb, size_t rel, ts_error *err);
-
-/* Hands out data[0, len) as *entry and moves past it. */
-void ts_linebuf_emit(ts_linebuf *lb, size_t len, ts_entry *entry);
-
-/* ts_source_ops.seek for a reader built on a line buffer. */
-int ts_linebuf_seek(ts_linebuf *lb, uint64_t position, uint64_t line,
-                    ts_error *err);
-
-/* Hex SHA-256 of format NUL config NUL first line (up to 4096 bytes). */
-int ts_linebuf_key(ts_linebuf *lb, const char *format, const char *config,
-                   char out[TS_SOURCE_KEY_SIZE], ts_error *err);
-
-/* Opens path ("-" for stdin) read-only: the descriptor, or a negative
- * status (TS_EIO). *own says whether the caller must close it. */
-int ts_linebuf_open_path(const char *path, int *own, ts_error *err);
-
-/* Bytes of a line's text: without its newline and a CR before it. */
-size_t ts_line_text_len(const char *s, size_t len);
-
-/* ------------------------------------------------------------------ */
 /* MariaDB server_audit records (mariadb_record.c)                     */
 /* ------------------------------------------------------------------ */
 
@@ -409,16 +352,17 @@ size_t ts_mariadb_unescape(const char *s, size_t len, char *out);
 /* Records longer than this are cut and sealed as unparsed pieces. */
 #define TS_MARIADB_RECORD_LIMIT ((size_t)64 << 20)
 
-/* Opens the MariaDB server_audit file reader (mariadb_audit.c) over path
- * ("-" for stdin). config is NULL, "" or "UTC" when the server ran in UTC,
- * else the UTC offset of its local time ("+02:00", "-0530"). See
- * ts_source_open_file(). */
-int ts_mariadb_audit_open(ts_source **out, const char *config, const char *path,
-                          ts_error *err);
+/* Opens the MariaDB server_audit reader (mariadb_audit.c) over an input it
+ * then owns (freed also on failure). config is NULL, "" or "UTC" when the
+ * server ran in UTC, else the UTC offset of its local time ("+02:00",
+ * "-0530"). See ts_source_open_file(). A record limit other than
+ * TS_MARIADB_RECORD_LIMIT is for tests. */
+int ts_mariadb_audit_open_input(ts_source **out, const char *config,
+                                ts_input *in, size_t record_limit,
+                                ts_error *err);
 
-/* Like ts_mariadb_audit_open() over an open descriptor, which the source
- * then owns when own_fd is set. `name` is used in messages. A record limit
- * other than TS_MARIADB_RECORD_LIMIT is for tests. */
+/* Like ts_mariadb_audit_open_input() over an open descriptor, which the
+ * source then owns when own_fd is set. `name` is used in messages. */
 int ts_mariadb_audit_open_fd(ts_source **out, const char *config, int fd,
                              int own_fd, const char *name, size_t record_limit,
                              ts_error *err);
@@ -530,9 +474,10 @@ void ts_percona_event(ts_event *ev, const ts_percona_record *r,
 
 /* Opens the JSON reader (mysql_json.c) as format "mysql-audit-json" or
  * "percona-audit-json" (the same reader: each object is mapped by its
- * shape). See ts_source_open_file(). */
-int ts_mysql_json_open(ts_source **out, const char *format, const char *path,
-                       ts_error *err);
+ * shape), over an input it then owns (freed also on failure), or over a
+ * descriptor like ts_mariadb_audit_open_fd(). See ts_source_open_file(). */
+int ts_mysql_json_open_input(ts_source **out, const char *format, ts_input *in,
+                             size_t record_limit, ts_error *err);
 int ts_mysql_json_open_fd(ts_source **out, const char *format, int fd,
                           int own_fd, const char *name, size_t record_limit,
                           ts_error *err);
@@ -543,8 +488,10 @@ int ts_mysql_json_open_fd(ts_source **out, const char *format, int fd,
  * before a PostgreSQL jsonlog test: both start with {"timestamp". */
 const char *ts_my_format_detect(const uint8_t *head, size_t len);
 
-/* Opens the Percona audit_log CSV reader (percona_csv.c). */
-int ts_percona_csv_open(ts_source **out, const char *path, ts_error *err);
+/* Opens the Percona audit_log CSV reader (percona_csv.c), owning what it is
+ * given like the JSON reader's openers above. */
+int ts_percona_csv_open_input(ts_source **out, ts_input *in,
+                              size_t record_limit, ts_error *err);
 int ts_percona_csv_open_fd(ts_source **out, int fd, int own_fd,
                            const char *name, size_t record_limit,
                            ts_error *err);

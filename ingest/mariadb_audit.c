@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ingest/ingest_internal.h"
 #include "trailseal/time.h"
@@ -24,7 +23,7 @@ typedef struct my_source {
     char *config;
     int64_t utc_offset_us; /* the server's local time minus UTC */
     size_t limit;          /* longest record */
-    ts_linebuf lb;
+    ts_rbuf rb;
     int cut; /* the rest of an over-long line is still to come */
 
     ts_my_conns conns; /* open connections: id -> connect time */
@@ -35,12 +34,12 @@ typedef struct my_source {
 
 static const char *data(const my_source *src)
 {
-    return ts_linebuf_data(&src->lb);
+    return ts_rbuf_data(&src->rb);
 }
 
 static size_t avail(const my_source *src)
 {
-    return ts_linebuf_avail(&src->lb);
+    return ts_rbuf_avail(&src->rb);
 }
 
 /* ------------------------------------------------------------------ */
@@ -207,8 +206,8 @@ static void build_event(my_source *src, ts_event *ev, const char *rec_text,
     size_t need;
     int rc;
 
-    rc = ts_mariadb_record_parse(rec_text, ts_line_text_len(rec_text, len),
-                                 &rec, &reason);
+    rc = ts_mariadb_record_parse(rec_text, ts_text_len(rec_text, len), &rec,
+                                 &reason);
     if (rc != 0) {
         ev->kind = TS_EVENT_UNPARSED;
         ev->unparsed_reason = reason;
@@ -271,14 +270,14 @@ static int next_piece(my_source *src, ts_entry *entry, ts_event *ev,
                       ts_error *err)
 {
     size_t end;
-    int rc = ts_linebuf_find_line(&src->lb, 0, src->limit, &end, err);
+    int rc = ts_rbuf_find_line(&src->rb, 0, src->limit, &end, err);
 
     if (rc < 0)
         return rc;
     src->cut = rc == 1;
     ev->kind = TS_EVENT_UNPARSED;
     ev->unparsed_reason = src->cut_reason;
-    ts_linebuf_emit(&src->lb, end, entry);
+    ts_rbuf_emit(&src->rb, end, entry);
     return 1;
 }
 
@@ -291,56 +290,56 @@ static int my_next(ts_source *base, ts_entry *entry, ts_event *ev,
     size_t end, next_end;
     int rc;
 
-    src->lb.started = 1;
+    src->rb.started = 1;
     ts_event_init(ev);
     if (avail(src) == 0) {
-        rc = ts_linebuf_fill(&src->lb, err);
+        rc = ts_rbuf_fill(&src->rb, err);
         if (rc <= 0)
             return rc;
     }
     if (src->cut)
         return next_piece(src, entry, ev, err);
-    rc = ts_linebuf_find_line(&src->lb, 0, src->limit, &end, err);
+    rc = ts_rbuf_find_line(&src->rb, 0, src->limit, &end, err);
     if (rc < 0)
         return rc;
     if (rc == 1) {
         src->cut = 1;
         ev->unparsed_reason = src->cut_reason;
-        ts_linebuf_emit(&src->lb, end, entry);
+        ts_rbuf_emit(&src->rb, end, entry);
         return 1;
     }
-    if (ts_mariadb_record_parse(data(src), ts_line_text_len(data(src), end),
-                                &rec, &reason) == TS_MARIADB_OPEN) {
+    if (ts_mariadb_record_parse(data(src), ts_text_len(data(src), end), &rec,
+                                &reason) == TS_MARIADB_OPEN) {
         /* a raw line break inside the query: take the lines up to the
          * next record, as far as the limit allows */
         for (;;) {
             if (end == avail(src)) {
-                rc = ts_linebuf_fill(&src->lb, err);
+                rc = ts_rbuf_fill(&src->rb, err);
                 if (rc < 0)
                     return rc;
                 if (rc == 0)
                     break;
             }
-            rc = ts_linebuf_find_line(&src->lb, end, src->limit - end,
-                                      &next_end, err);
+            rc = ts_rbuf_find_line(&src->rb, end, src->limit - end, &next_end,
+                                   err);
             if (rc < 0)
                 return rc;
-            if (rc == 1 || ts_mariadb_is_head(data(src) + end,
-                                              ts_line_text_len(data(src) + end,
-                                                               next_end - end)))
+            if (rc == 1 || ts_mariadb_is_head(
+                               data(src) + end,
+                               ts_text_len(data(src) + end, next_end - end)))
                 break;
             end = next_end;
         }
     }
     build_event(src, ev, data(src), end);
-    ts_linebuf_emit(&src->lb, end, entry);
+    ts_rbuf_emit(&src->rb, end, entry);
     return 1;
 }
 
 static int my_seek(ts_source *base, uint64_t position, uint64_t line,
                    ts_error *err)
 {
-    return ts_linebuf_seek(&((my_source *)base)->lb, position, line, err);
+    return ts_rbuf_seek(&((my_source *)base)->rb, position, line, err);
 }
 
 static void my_free(ts_source *base)
@@ -349,7 +348,7 @@ static void my_free(ts_source *base)
 
     if (src == NULL)
         return;
-    ts_linebuf_release(&src->lb);
+    ts_rbuf_release(&src->rb);
     ts_buf_release(&src->scratch);
     ts_my_conns_release(&src->conns);
     free(src->config);
@@ -387,6 +386,20 @@ int ts_mariadb_audit_open_fd(ts_source **out, const char *config, int fd,
                              int own_fd, const char *name, size_t record_limit,
                              ts_error *err)
 {
+    ts_input *in;
+    int rc;
+
+    *out = NULL;
+    rc = ts_input_open_fd(&in, fd, own_fd, name, err);
+    if (rc != 0)
+        return rc;
+    return ts_mariadb_audit_open_input(out, config, in, record_limit, err);
+}
+
+int ts_mariadb_audit_open_input(ts_source **out, const char *config,
+                                ts_input *in, size_t record_limit,
+                                ts_error *err)
+{
     my_source *src;
     int rc, n;
 
@@ -395,25 +408,25 @@ int ts_mariadb_audit_open_fd(ts_source **out, const char *config, int fd,
         config = "";
     src = record_limit >= 2 ? calloc(1, sizeof(*src)) : NULL;
     if (src == NULL) {
-        if (own_fd)
-            close(fd);
-        if (record_limit < 2)
-            return ts_error_set(err, TS_EINVAL, "record limit too small");
-        return ts_error_set(err, TS_ENOMEM, "out of memory opening '%s'", name);
-    }
-    rc = ts_linebuf_init(&src->lb, fd, own_fd, name, record_limit, err);
-    if (rc != 0) {
-        free(src);
+        rc = record_limit < 2
+                 ? ts_error_set(err, TS_EINVAL, "record limit too small")
+                 : ts_error_set(err, TS_ENOMEM, "out of memory opening '%s'",
+                                ts_input_name(in));
+        ts_input_free(in);
         return rc;
     }
-    src->limit = record_limit;
-    ts_buf_init(&src->scratch, 3 * record_limit + 4096);
     src->base.ops = &my_ops;
     src->base.format = "mariadb-audit";
-    src->base.name = src->lb.name;
+    src->base.name = ts_input_name(in);
+    src->limit = record_limit;
+    ts_buf_init(&src->scratch, 3 * record_limit + 4096);
+    rc = ts_rbuf_init(&src->rb, in, record_limit, err);
+    if (rc != 0)
+        goto fail;
     src->config = strdup(config);
     if (src->config == NULL) {
-        rc = ts_error_set(err, TS_ENOMEM, "out of memory opening '%s'", name);
+        rc = ts_error_set(err, TS_ENOMEM, "out of memory opening '%s'",
+                          src->base.name);
         goto fail;
     }
     src->base.config = src->config;
@@ -432,8 +445,8 @@ int ts_mariadb_audit_open_fd(ts_source **out, const char *config, int fd,
                      "record exceeds %zu bytes", record_limit);
     if (n < 0)
         src->cut_reason[0] = '\0';
-    rc = ts_linebuf_key(&src->lb, src->base.format, src->config, src->base.key,
-                        err);
+    rc = ts_rbuf_key(&src->rb, src->base.format, src->config, src->base.key,
+                     err);
     if (rc != 0)
         goto fail;
     *out = &src->base;
@@ -441,17 +454,4 @@ int ts_mariadb_audit_open_fd(ts_source **out, const char *config, int fd,
 fail:
     my_free(&src->base);
     return rc;
-}
-
-int ts_mariadb_audit_open(ts_source **out, const char *config, const char *path,
-                          ts_error *err)
-{
-    int own, fd;
-
-    *out = NULL;
-    fd = ts_linebuf_open_path(path, &own, err);
-    if (fd < 0)
-        return fd;
-    return ts_mariadb_audit_open_fd(out, config, fd, own, path,
-                                    TS_MARIADB_RECORD_LIMIT, err);
 }

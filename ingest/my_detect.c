@@ -55,7 +55,7 @@ const char *ts_my_format_detect(const uint8_t *head, size_t len)
 
     if (len == 0)
         return NULL;
-    rc = ts_mariadb_record_parse(s, ts_line_text_len(s, first), &rec, &reason);
+    rc = ts_mariadb_record_parse(s, ts_text_len(s, first), &rec, &reason);
     if (rc == 0 || rc == TS_MARIADB_OPEN)
         return "mariadb-audit";
     if (percona_csv_line(s, first))

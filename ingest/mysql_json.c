@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ingest/ingest_internal.h"
 #include "trailseal/time.h"
@@ -28,7 +27,7 @@
 typedef struct json_source {
     ts_source base;
     size_t limit;
-    ts_linebuf lb;
+    ts_rbuf rb;
     int cut; /* the rest of an over-long record, to the end of its line */
     ts_my_conns conns;
     ts_buf scratch;
@@ -64,7 +63,7 @@ static int scan_object(json_source *src, size_t rel, size_t max, size_t *end,
         char c;
         if (j - rel >= max)
             return 2;
-        rc = ts_linebuf_need(&src->lb, j, err);
+        rc = ts_rbuf_need(&src->rb, j, err);
         if (rc < 0)
             return rc;
         if (rc == 0) {
@@ -72,7 +71,7 @@ static int scan_object(json_source *src, size_t rel, size_t max, size_t *end,
             *reason = "JSON object cut short at the end of the input";
             return 0;
         }
-        c = ts_linebuf_data(&src->lb)[j];
+        c = ts_rbuf_data(&src->rb)[j];
         if (in_str) {
             if (esc)
                 esc = 0;
@@ -130,9 +129,9 @@ static size_t take_tail(json_source *src, size_t rel, ts_error *err)
 
     /* the rest of the line: no further than the record limit allows */
     for (;; j++) {
-        if (j >= src->limit || ts_linebuf_need(&src->lb, j, err) <= 0)
+        if (j >= src->limit || ts_rbuf_need(&src->rb, j, err) <= 0)
             return j;
-        char c = ts_linebuf_data(&src->lb)[j];
+        char c = ts_rbuf_data(&src->rb)[j];
         if (c == '\n') {
             j++;
             break;
@@ -142,13 +141,13 @@ static size_t take_tail(json_source *src, size_t rel, ts_error *err)
     }
     /* look past blank lines for a ']' or the end */
     for (k = j; k < src->limit; k++) {
-        int rc = ts_linebuf_need(&src->lb, k, err);
+        int rc = ts_rbuf_need(&src->rb, k, err);
         if (rc <= 0)
             return k; /* only blanks left: they belong here */
-        char c = ts_linebuf_data(&src->lb)[k];
+        char c = ts_rbuf_data(&src->rb)[k];
         if (c == ']') {
             size_t e;
-            if (ts_linebuf_find_line(&src->lb, k, src->limit - k, &e, err) != 0)
+            if (ts_rbuf_find_line(&src->rb, k, src->limit - k, &e, err) != 0)
                 return j;
             return e;
         }
@@ -332,43 +331,43 @@ static int json_next(ts_source *base, ts_entry *entry, ts_event *ev,
     size_t i = 0, end = 0;
     int rc;
 
-    src->lb.started = 1;
+    src->rb.started = 1;
     ts_event_init(ev);
-    rc = ts_linebuf_need(&src->lb, 0, err);
+    rc = ts_rbuf_need(&src->rb, 0, err);
     if (rc <= 0)
         return rc;
     if (src->cut) {
-        rc = ts_linebuf_find_line(&src->lb, 0, src->limit, &end, err);
+        rc = ts_rbuf_find_line(&src->rb, 0, src->limit, &end, err);
         if (rc < 0)
             return rc;
         src->cut = rc == 1;
         ev->unparsed_reason = src->cut_reason;
-        ts_linebuf_emit(&src->lb, end, entry);
+        ts_rbuf_emit(&src->rb, end, entry);
         return 1;
     }
     /* separators before the object: '[', ',', blanks */
     for (;; i++) {
-        rc = ts_linebuf_need(&src->lb, i, err);
+        rc = ts_rbuf_need(&src->rb, i, err);
         if (rc < 0)
             return rc;
-        if (rc == 0 || !is_sep(ts_linebuf_data(&src->lb)[i]) || i >= src->limit)
+        if (rc == 0 || !is_sep(ts_rbuf_data(&src->rb)[i]) || i >= src->limit)
             break;
     }
     if (rc == 0) {
         /* nothing but punctuation left */
         ev->kind = TS_EVENT_LOG;
         ev->message = "JSON array punctuation";
-        ts_linebuf_emit(&src->lb, i, entry);
+        ts_rbuf_emit(&src->rb, i, entry);
         return 1;
     }
-    if (ts_linebuf_data(&src->lb)[i] != '{') {
-        rc = ts_linebuf_find_line(&src->lb, i, src->limit - i, &end, err);
+    if (ts_rbuf_data(&src->rb)[i] != '{') {
+        rc = ts_rbuf_find_line(&src->rb, i, src->limit - i, &end, err);
         if (rc < 0)
             return rc;
         src->cut = rc == 1;
         ev->unparsed_reason =
             src->cut ? src->cut_reason : "line does not start a JSON object";
-        ts_linebuf_emit(&src->lb, end, entry);
+        ts_rbuf_emit(&src->rb, end, entry);
         return 1;
     }
     rc = scan_object(src, i, src->limit - i, &end, &reason, err);
@@ -377,25 +376,25 @@ static int json_next(ts_source *base, ts_entry *entry, ts_event *ev,
     if (rc == 2) {
         src->cut = 1;
         ev->unparsed_reason = src->cut_reason;
-        ts_linebuf_emit(&src->lb, src->limit, entry);
+        ts_rbuf_emit(&src->rb, src->limit, entry);
         return 1;
     }
     if (rc == 1)
-        build_event(src, ev, ts_linebuf_data(&src->lb) + i, end - i);
+        build_event(src, ev, ts_rbuf_data(&src->rb) + i, end - i);
     else
         ev->unparsed_reason = reason;
-    if (rc == 1 || end == 0 || ts_linebuf_data(&src->lb)[end - 1] != '\n')
+    if (rc == 1 || end == 0 || ts_rbuf_data(&src->rb)[end - 1] != '\n')
         end = take_tail(src, end, err);
     if (end == 0)
         end = 1; /* never an empty entry */
-    ts_linebuf_emit(&src->lb, end, entry);
+    ts_rbuf_emit(&src->rb, end, entry);
     return 1;
 }
 
 static int json_seek(ts_source *base, uint64_t position, uint64_t line,
                      ts_error *err)
 {
-    return ts_linebuf_seek(&((json_source *)base)->lb, position, line, err);
+    return ts_rbuf_seek(&((json_source *)base)->rb, position, line, err);
 }
 
 static void json_free(ts_source *base)
@@ -404,7 +403,7 @@ static void json_free(ts_source *base)
 
     if (src == NULL)
         return;
-    ts_linebuf_release(&src->lb);
+    ts_rbuf_release(&src->rb);
     ts_buf_release(&src->scratch);
     ts_my_conns_release(&src->conns);
     free(src);
@@ -416,53 +415,51 @@ int ts_mysql_json_open_fd(ts_source **out, const char *format, int fd,
                           int own_fd, const char *name, size_t record_limit,
                           ts_error *err)
 {
+    ts_input *in;
+    int rc;
+
+    *out = NULL;
+    rc = ts_input_open_fd(&in, fd, own_fd, name, err);
+    if (rc != 0)
+        return rc;
+    return ts_mysql_json_open_input(out, format, in, record_limit, err);
+}
+
+int ts_mysql_json_open_input(ts_source **out, const char *format, ts_input *in,
+                             size_t record_limit, ts_error *err)
+{
     json_source *src;
     int rc, n;
 
     *out = NULL;
     src = record_limit >= 16 ? calloc(1, sizeof(*src)) : NULL;
     if (src == NULL) {
-        if (own_fd)
-            close(fd);
-        if (record_limit < 16)
-            return ts_error_set(err, TS_EINVAL, "record limit too small");
-        return ts_error_set(err, TS_ENOMEM, "out of memory opening '%s'", name);
-    }
-    rc = ts_linebuf_init(&src->lb, fd, own_fd, name, record_limit, err);
-    if (rc != 0) {
-        free(src);
+        rc = record_limit < 16
+                 ? ts_error_set(err, TS_EINVAL, "record limit too small")
+                 : ts_error_set(err, TS_ENOMEM, "out of memory opening '%s'",
+                                ts_input_name(in));
+        ts_input_free(in);
         return rc;
     }
-    src->limit = record_limit;
-    ts_buf_init(&src->scratch, 2 * record_limit + 4096);
     src->base.ops = &json_ops;
     src->base.format = strcmp(format, "percona-audit-json") == 0
                            ? "percona-audit-json"
                            : "mysql-audit-json";
-    src->base.name = src->lb.name;
+    src->base.name = ts_input_name(in);
     src->base.config = "";
+    src->limit = record_limit;
+    ts_buf_init(&src->scratch, 2 * record_limit + 4096);
+    rc = ts_rbuf_init(&src->rb, in, record_limit, err);
     n = snprintf(src->cut_reason, sizeof(src->cut_reason),
                  "record exceeds %zu bytes", record_limit);
     if (n < 0)
         src->cut_reason[0] = '\0';
-    rc = ts_linebuf_key(&src->lb, src->base.format, "", src->base.key, err);
+    if (rc == 0)
+        rc = ts_rbuf_key(&src->rb, src->base.format, "", src->base.key, err);
     if (rc != 0) {
         json_free(&src->base);
         return rc;
     }
     *out = &src->base;
     return 0;
-}
-
-int ts_mysql_json_open(ts_source **out, const char *format, const char *path,
-                       ts_error *err)
-{
-    int own, fd;
-
-    *out = NULL;
-    fd = ts_linebuf_open_path(path, &own, err);
-    if (fd < 0)
-        return fd;
-    return ts_mysql_json_open_fd(out, format, fd, own, path,
-                                 TS_MARIADB_RECORD_LIMIT, err);
 }

@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ingest/ingest_internal.h"
 
@@ -27,7 +26,7 @@
 typedef struct csv_source {
     ts_source base;
     size_t limit;
-    ts_linebuf lb;
+    ts_rbuf rb;
     int cut;
     ts_my_conns conns;
     ts_buf scratch;
@@ -67,7 +66,7 @@ static int scan_record(csv_source *src, size_t *end, const char **reason,
         char c;
         if (j >= src->limit)
             return 2;
-        rc = ts_linebuf_need(&src->lb, j, err);
+        rc = ts_rbuf_need(&src->rb, j, err);
         if (rc < 0)
             return rc;
         if (rc == 0) {
@@ -78,7 +77,7 @@ static int scan_record(csv_source *src, size_t *end, const char **reason,
             }
             return 1;
         }
-        c = ts_linebuf_data(&src->lb)[j];
+        c = ts_rbuf_data(&src->rb)[j];
         if (c == '"') {
             in_q = !in_q; /* "" inside a field toggles twice */
         } else if (c == '\n') {
@@ -88,10 +87,10 @@ static int scan_record(csv_source *src, size_t *end, const char **reason,
             }
             /* a raw line break in a quoted field, or a cut record? */
             size_t e;
-            rc = ts_linebuf_find_line(&src->lb, j + 1, 64, &e, err);
+            rc = ts_rbuf_find_line(&src->rb, j + 1, 64, &e, err);
             if (rc < 0)
                 return rc;
-            if (is_head(ts_linebuf_data(&src->lb) + j + 1, e - j - 1)) {
+            if (is_head(ts_rbuf_data(&src->rb) + j + 1, e - j - 1)) {
                 *end = j + 1;
                 *reason = "unterminated quoted field";
                 return 0;
@@ -184,7 +183,7 @@ static void build_event(csv_source *src, ts_event *ev, const char *text,
     arena.len = 0;
     arena.size = src->scratch.size;
     out = ts_arena_take(&arena, len + MAX_FIELDS);
-    n = out != NULL ? split(text, ts_line_text_len(text, len), out, f) : -1;
+    n = out != NULL ? split(text, ts_text_len(text, len), out, f) : -1;
     if (n < 0) {
         ev->kind = TS_EVENT_UNPARSED;
         ev->unparsed_reason = "malformed CSV record";
@@ -231,18 +230,18 @@ static int csv_next(ts_source *base, ts_entry *entry, ts_event *ev,
     size_t end = 0;
     int rc;
 
-    src->lb.started = 1;
+    src->rb.started = 1;
     ts_event_init(ev);
-    rc = ts_linebuf_need(&src->lb, 0, err);
+    rc = ts_rbuf_need(&src->rb, 0, err);
     if (rc <= 0)
         return rc;
     if (src->cut) {
-        rc = ts_linebuf_find_line(&src->lb, 0, src->limit, &end, err);
+        rc = ts_rbuf_find_line(&src->rb, 0, src->limit, &end, err);
         if (rc < 0)
             return rc;
         src->cut = rc == 1;
         ev->unparsed_reason = src->cut_reason;
-        ts_linebuf_emit(&src->lb, end, entry);
+        ts_rbuf_emit(&src->rb, end, entry);
         return 1;
     }
     rc = scan_record(src, &end, &reason, err);
@@ -251,21 +250,21 @@ static int csv_next(ts_source *base, ts_entry *entry, ts_event *ev,
     if (rc == 2) {
         src->cut = 1;
         ev->unparsed_reason = src->cut_reason;
-        ts_linebuf_emit(&src->lb, src->limit, entry);
+        ts_rbuf_emit(&src->rb, src->limit, entry);
         return 1;
     }
     if (rc == 1)
-        build_event(src, ev, ts_linebuf_data(&src->lb), end);
+        build_event(src, ev, ts_rbuf_data(&src->rb), end);
     else
         ev->unparsed_reason = reason;
-    ts_linebuf_emit(&src->lb, end, entry);
+    ts_rbuf_emit(&src->rb, end, entry);
     return 1;
 }
 
 static int csv_seek(ts_source *base, uint64_t position, uint64_t line,
                     ts_error *err)
 {
-    return ts_linebuf_seek(&((csv_source *)base)->lb, position, line, err);
+    return ts_rbuf_seek(&((csv_source *)base)->rb, position, line, err);
 }
 
 static void csv_free(ts_source *base)
@@ -274,7 +273,7 @@ static void csv_free(ts_source *base)
 
     if (src == NULL)
         return;
-    ts_linebuf_release(&src->lb);
+    ts_rbuf_release(&src->rb);
     ts_buf_release(&src->scratch);
     ts_my_conns_release(&src->conns);
     free(src);
@@ -285,50 +284,49 @@ static const ts_source_ops csv_ops = {csv_next, csv_seek, csv_free};
 int ts_percona_csv_open_fd(ts_source **out, int fd, int own_fd,
                            const char *name, size_t record_limit, ts_error *err)
 {
+    ts_input *in;
+    int rc;
+
+    *out = NULL;
+    rc = ts_input_open_fd(&in, fd, own_fd, name, err);
+    if (rc != 0)
+        return rc;
+    return ts_percona_csv_open_input(out, in, record_limit, err);
+}
+
+int ts_percona_csv_open_input(ts_source **out, ts_input *in,
+                              size_t record_limit, ts_error *err)
+{
     csv_source *src;
     int rc, n;
 
     *out = NULL;
     src = record_limit >= 16 ? calloc(1, sizeof(*src)) : NULL;
     if (src == NULL) {
-        if (own_fd)
-            close(fd);
-        if (record_limit < 16)
-            return ts_error_set(err, TS_EINVAL, "record limit too small");
-        return ts_error_set(err, TS_ENOMEM, "out of memory opening '%s'", name);
-    }
-    rc = ts_linebuf_init(&src->lb, fd, own_fd, name, record_limit, err);
-    if (rc != 0) {
-        free(src);
+        rc = record_limit < 16
+                 ? ts_error_set(err, TS_EINVAL, "record limit too small")
+                 : ts_error_set(err, TS_ENOMEM, "out of memory opening '%s'",
+                                ts_input_name(in));
+        ts_input_free(in);
         return rc;
     }
-    src->limit = record_limit;
-    ts_buf_init(&src->scratch, 2 * record_limit + 4096);
     src->base.ops = &csv_ops;
     src->base.format = "percona-audit-csv";
-    src->base.name = src->lb.name;
+    src->base.name = ts_input_name(in);
     src->base.config = "";
+    src->limit = record_limit;
+    ts_buf_init(&src->scratch, 2 * record_limit + 4096);
+    rc = ts_rbuf_init(&src->rb, in, record_limit, err);
     n = snprintf(src->cut_reason, sizeof(src->cut_reason),
                  "record exceeds %zu bytes", record_limit);
     if (n < 0)
         src->cut_reason[0] = '\0';
-    rc = ts_linebuf_key(&src->lb, src->base.format, "", src->base.key, err);
+    if (rc == 0)
+        rc = ts_rbuf_key(&src->rb, src->base.format, "", src->base.key, err);
     if (rc != 0) {
         csv_free(&src->base);
         return rc;
     }
     *out = &src->base;
     return 0;
-}
-
-int ts_percona_csv_open(ts_source **out, const char *path, ts_error *err)
-{
-    int own, fd;
-
-    *out = NULL;
-    fd = ts_linebuf_open_path(path, &own, err);
-    if (fd < 0)
-        return fd;
-    return ts_percona_csv_open_fd(out, fd, own, path, TS_MARIADB_RECORD_LIMIT,
-                                  err);
 }

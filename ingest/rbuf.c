@@ -60,6 +60,16 @@ int ts_rbuf_fill(ts_rbuf *rb, ts_error *err)
     return 1;
 }
 
+int ts_rbuf_need(ts_rbuf *rb, size_t rel, ts_error *err)
+{
+    while (ts_rbuf_avail(rb) <= rel) {
+        int rc = ts_rbuf_fill(rb, err);
+        if (rc <= 0)
+            return rc;
+    }
+    return 1;
+}
+
 int ts_rbuf_find_line(ts_rbuf *rb, size_t rel, size_t max, size_t *end,
                       ts_error *err)
 {

@@ -30,6 +30,36 @@ static int open_jsonlog(ts_source **out, const char *config, ts_input *in,
     return ts_pg_jsonlog_open_input(out, in, TS_PG_RECORD_LIMIT, err);
 }
 
+static int open_mariadb(ts_source **out, const char *config, ts_input *in,
+                        ts_error *err)
+{
+    return ts_mariadb_audit_open_input(out, config, in, TS_MARIADB_RECORD_LIMIT,
+                                       err);
+}
+
+static int open_mysql_json(ts_source **out, const char *config, ts_input *in,
+                           ts_error *err)
+{
+    (void)config;
+    return ts_mysql_json_open_input(out, "mysql-audit-json", in,
+                                    TS_MARIADB_RECORD_LIMIT, err);
+}
+
+static int open_percona_json(ts_source **out, const char *config, ts_input *in,
+                             ts_error *err)
+{
+    (void)config;
+    return ts_mysql_json_open_input(out, "percona-audit-json", in,
+                                    TS_MARIADB_RECORD_LIMIT, err);
+}
+
+static int open_percona_csv(ts_source **out, const char *config, ts_input *in,
+                            ts_error *err)
+{
+    (void)config;
+    return ts_percona_csv_open_input(out, in, TS_MARIADB_RECORD_LIMIT, err);
+}
+
 /* One line per format. */
 static const struct format {
     const char *name;
@@ -38,49 +68,13 @@ static const struct format {
     {"pg-stderr", open_stderr},
     {"pg-csvlog", open_csvlog},
     {"pg-jsonlog", open_jsonlog},
-};
-
-#define N_FORMATS (sizeof(table) / sizeof(table[0]))
-
-/* The MySQL family's readers read plain files and stdin by path, without
- * ts_input (so no gzip/zstd yet). */
-typedef int (*open_path_fn)(ts_source **out, const char *format,
-                            const char *config, const char *path,
-                            ts_error *err);
-
-static int open_mariadb(ts_source **out, const char *format, const char *config,
-                        const char *path, ts_error *err)
-{
-    (void)format;
-    return ts_mariadb_audit_open(out, config, path, err);
-}
-
-static int open_mysql_json(ts_source **out, const char *format,
-                           const char *config, const char *path, ts_error *err)
-{
-    (void)config;
-    return ts_mysql_json_open(out, format, path, err);
-}
-
-static int open_percona_csv(ts_source **out, const char *format,
-                            const char *config, const char *path, ts_error *err)
-{
-    (void)format;
-    (void)config;
-    return ts_percona_csv_open(out, path, err);
-}
-
-static const struct path_format {
-    const char *name;
-    open_path_fn open;
-} path_table[] = {
     {"mariadb-audit", open_mariadb},
     {"mysql-audit-json", open_mysql_json},
-    {"percona-audit-json", open_mysql_json},
+    {"percona-audit-json", open_percona_json},
     {"percona-audit-csv", open_percona_csv},
 };
 
-#define N_PATH_FORMATS (sizeof(path_table) / sizeof(path_table[0]))
+#define N_FORMATS (sizeof(table) / sizeof(table[0]))
 
 static const char *const formats[] = {"pg-stderr",
                                       "pg-csvlog",
@@ -101,14 +95,6 @@ const char *const *ts_source_formats(void)
     return formats;
 }
 
-static const struct path_format *find_path_format(const char *name)
-{
-    for (size_t i = 0; i < N_PATH_FORMATS; i++)
-        if (strcmp(path_table[i].name, name) == 0)
-            return &path_table[i];
-    return NULL;
-}
-
 static const struct format *find_format(const char *name)
 {
     for (size_t i = 0; i < N_FORMATS; i++)
@@ -121,7 +107,6 @@ int ts_source_open_file(ts_source **out, const char *format, const char *config,
                         const char *path, ts_error *err)
 {
     const struct format *f = NULL;
-    const struct path_format *pf = NULL;
     ts_input *in = NULL;
     int rc;
 
@@ -129,9 +114,6 @@ int ts_source_open_file(ts_source **out, const char *format, const char *config,
     if (format == NULL || path == NULL)
         return ts_error_set(err, TS_EINVAL, "a format and a path are needed");
     if (strcmp(format, "auto") != 0) {
-        pf = find_path_format(format);
-        if (pf != NULL)
-            return pf->open(out, format, config, path, err);
         f = find_format(format);
         if (f == NULL)
             return ts_error_set(
@@ -152,16 +134,12 @@ int ts_source_open_file(ts_source **out, const char *format, const char *config,
 
         rc = ts_input_peek(in, DETECT_PEEK, &head, &len, err);
         /* MySQL-family first: their JSON also starts {"timestamp" */
-        if (rc == 0 && (name = ts_my_format_detect(head, len)) != NULL) {
-            ts_input_free(in);
-            if (strcmp(path, "-") == 0)
-                return ts_error_set(err, TS_EINVAL,
-                                    "standard input looks like %s: give "
-                                    "--format %s to read it from stdin",
-                                    name, name);
-            return find_path_format(name)->open(out, name, NULL, path, err);
-        }
-        name = rc == 0 ? ts_format_detect(head, len, config, &why) : NULL;
+        if (rc == 0)
+            name = ts_my_format_detect(head, len);
+        if (name != NULL)
+            config = NULL; /* a prefix is PostgreSQL's; MariaDB runs in UTC */
+        if (rc == 0 && name == NULL)
+            name = ts_format_detect(head, len, config, &why);
         if (rc == 0 && name == NULL)
             rc = ts_error_set(err, TS_EINVAL, "'%s': %s", path, why);
         if (rc != 0) {

@@ -12,10 +12,13 @@ extern "C" {
 
 /* Opens a reader for `path` ("-" reads standard input) in `format`.
  * Formats: "pg-stderr" (config = the server's log_line_prefix, required),
- * "pg-csvlog", "pg-jsonlog" (config ignored), and "auto", which recognises
- * one of them from the first lines (a stderr log only when config gives its
- * prefix). gzip and zstd input is decompressed; positions, lines and the
- * source key are those of the decompressed stream.
+ * "pg-csvlog", "pg-jsonlog" (config ignored), "mariadb-audit" (config =
+ * the server's UTC offset, NULL or "" for UTC), "mysql-audit-json",
+ * "percona-audit-json", "percona-audit-csv" (config ignored), and "auto",
+ * which recognises one of them from the first lines (a stderr log only when
+ * config gives its prefix; a MariaDB log is then read as UTC). gzip and
+ * zstd input is decompressed, for every format and on stdin too; positions,
+ * lines and the source key are those of the decompressed stream.
  * On success *out is the caller's, released with ts_source_free().
  * Returns TS_EINVAL for an unknown format or a bad config, TS_EIO when the
  * file cannot be opened. */

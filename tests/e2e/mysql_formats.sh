@@ -46,8 +46,22 @@ done
 ts stats --json
 check_eq "auto: entries in the store" 123 "$(json_get "$T/out" 'j["entries"]')"
 check_eq "auto: unparsed" 0 "$(json_get "$T/out" 'j["unparsed"]')"
-ts ingest - <"$D/mariadb-audit/server_audit-10.11.log"
-check_status "auto on stdin asks for --format" 2 "$RC"
+# and on stdin: the same sources, so nothing new; in a fresh store the same
+# entries
+for file in mariadb-audit/server_audit-10.11.log mysql-audit/mysql-enterprise.json \
+    mysql-audit/percona.json mysql-audit/percona.csv; do
+    STORE=$T/auto.db
+    ts ingest --json - <"$D/$file"
+    check_status "auto on stdin: $file" 0 "$RC"
+    check_eq "auto on stdin: $file sealed again" 0 "$(json_get "$T/out" 'j["sealed"]')"
+    STORE=$T/stdin.db
+    [ -e "$STORE" ] || ts init
+    ts ingest --json - <"$D/$file"
+    check_status "auto on stdin, fresh store: $file" 0 "$RC"
+done
+ts stats --json
+check_eq "auto on stdin: entries in the store" 123 "$(json_get "$T/out" 'j["entries"]')"
+check_eq "auto on stdin: unparsed" 0 "$(json_get "$T/out" 'j["unparsed"]')"
 
 # bad input, in a store of its own (each file begins like a fixture, which
 # the first store would take for that source rewritten): every format gets
