@@ -208,9 +208,9 @@ static int is_iban(const char *s, size_t len)
             return 0;
         }
     }
-    if (!is_upper((unsigned char)c[0]) || !is_upper((unsigned char)c[1]) ||
-        !is_digit((unsigned char)c[2]) || !is_digit((unsigned char)c[3]) ||
-        iban_length(c[0], c[1]) != n)
+    if (n < 15 || !is_upper((unsigned char)c[0]) ||
+        !is_upper((unsigned char)c[1]) || !is_digit((unsigned char)c[2]) ||
+        !is_digit((unsigned char)c[3]) || iban_length(c[0], c[1]) != n)
         return 0;
     for (size_t k = 0; k < n; k++) {
         int ch = (unsigned char)c[(k + 4) % n];
