@@ -13,7 +13,8 @@ static const char usage[] =
     "                             ('SQL' | --lines FILE)\n"
     "       trailseal analyze-sql --catalog-dsn DSN --dump-catalog\n\n"
     "Prints a statement's template and fingerprint, its class and command,\n"
-    "and the tables and columns (schema.table.column) it reads and writes.\n\n"
+    "the tables and columns (schema.table.column) it reads and writes, and\n"
+    "the data classes of its literals ($N: us_ssn; values never printed).\n\n"
     "  --catalog-dsn DSN  resolve names against this live PostgreSQL database\n"
     "  --catalog FILE     resolve names against a catalog snapshot (JSON)\n"
     "  --dialect D        pg (default) or mysql\n"
@@ -36,7 +37,28 @@ static void print_names_json(const char *key, const ts_sql_names *names)
     putchar(']');
 }
 
-static void print_json(const ts_sql_analysis *a)
+/* Each matched literal as {"placeholder":N,"classes":[...]}: the class and
+ * the template's $N, never the value itself. */
+static void print_classes_json(const ts_sensitive_values *found)
+{
+    printf(",\"value_classes\":[");
+    for (size_t i = 0; i < found->n_items; i++) {
+        const char *sep = "";
+        printf("%s{\"placeholder\":%zu,\"classes\":[", i ? "," : "",
+               found->items[i].index + 1);
+        for (unsigned bit = 1; bit <= TS_SENSITIVE_LAST; bit <<= 1) {
+            if (found->items[i].classes & bit) {
+                printf("%s\"%s\"", sep, ts_sensitive_class_name(bit));
+                sep = ",";
+            }
+        }
+        printf("]}");
+    }
+    putchar(']');
+}
+
+static void print_json(const ts_sql_analysis *a,
+                       const ts_sensitive_values *found)
 {
     printf("{\"template\":");
     cli_json_string(stdout, a->template_text);
@@ -50,6 +72,7 @@ static void print_json(const ts_sql_analysis *a)
     print_names_json("tables_written", &a->tables_written);
     print_names_json("columns_read", &a->columns_read);
     print_names_json("columns_written", &a->columns_written);
+    print_classes_json(found);
     printf("}\n");
 }
 
@@ -63,7 +86,27 @@ static void print_names_text(const char *label, const ts_sql_names *names)
     putchar('\n');
 }
 
-static void print_text(const ts_sql_analysis *a)
+/* "$3: us_ssn; $5: email, phone", or "-". */
+static void print_classes_text(const ts_sensitive_values *found)
+{
+    printf("%-16s", "value classes");
+    if (found->n_items == 0)
+        printf("-");
+    for (size_t i = 0; i < found->n_items; i++) {
+        const char *sep = "";
+        printf("%s$%zu: ", i ? "; " : "", found->items[i].index + 1);
+        for (unsigned bit = 1; bit <= TS_SENSITIVE_LAST; bit <<= 1) {
+            if (found->items[i].classes & bit) {
+                printf("%s%s", sep, ts_sensitive_class_name(bit));
+                sep = ", ";
+            }
+        }
+    }
+    putchar('\n');
+}
+
+static void print_text(const ts_sql_analysis *a,
+                       const ts_sensitive_values *found)
 {
     printf("%-16s%s\n", "template", a->template_text);
     printf("%-16s%016" PRIx64 "\n", "fingerprint", a->fingerprint);
@@ -75,6 +118,7 @@ static void print_text(const ts_sql_analysis *a)
     print_names_text("tables written", &a->tables_written);
     print_names_text("columns read", &a->columns_read);
     print_names_text("columns written", &a->columns_written);
+    print_classes_text(found);
 }
 
 /* Analyses and prints one statement; 1 when it did not parse, 2 when the
@@ -83,17 +127,20 @@ static int analyze_one(ts_sql_analyzer *an, const char *sql, size_t len,
                        ts_sql_dialect dialect, int json)
 {
     const ts_sql_analysis *a;
+    ts_sensitive_values *found = NULL;
     ts_error err;
 
     ts_error_clear(&err);
-    if (ts_sql_analyze(an, sql, len, dialect, &a, &err) != 0) {
+    if (ts_sql_analyze(an, sql, len, dialect, &a, &err) != 0 ||
+        ts_sensitive_scan_sql(&found, sql, len, dialect, &err) != 0) {
         cli_error("analyze-sql: %s", err.msg);
         return TS_EXIT_USAGE;
     }
     if (json)
-        print_json(a);
+        print_json(a, found);
     else
-        print_text(a);
+        print_text(a, found);
+    ts_sensitive_values_free(found);
     return a->error != NULL ? TS_EXIT_NEGATIVE : TS_EXIT_OK;
 }
 

@@ -10,6 +10,7 @@
 #include "trailseal/proof.h"
 #include "trailseal/query.h"
 #include "trailseal/report.h"
+#include "trailseal/sensitive.h"
 #include "trailseal/source.h"
 #include "trailseal/store.h"
 #include "trailseal/time.h"

@@ -46,6 +46,17 @@ check_eq "columns read" "public.customers.id public.customers.ssn" \
 check_eq "fingerprint is 16 hex digits" 16 \
     "$(json_get "$T/out" 'len(j["fingerprint"])')"
 
+ts analyze-sql --catalog "$T/catalog.json" \
+    "INSERT INTO customers (id, email, ssn) VALUES (7, 'ann@example.com', '123-45-6789')"
+check_status "value classes text" 0 "$RC"
+check_eq "value classes line" 'value classes   $2: email; $3: us_ssn' \
+    "$(grep '^value classes' "$T/out")"
+ts analyze-sql --json "SELECT 1 FROM customers WHERE ssn = '123-45-6789'"
+check_status "value classes json" 0 "$RC"
+check_eq "value classes json" '[{"placeholder": 2, "classes": ["us_ssn"]}]' \
+    "$(json_get "$T/out" 'json.dumps(j["value_classes"])')"
+check_eq "json never prints the value" 0 "$(grep -c '123-45-6789' "$T/out")"
+
 ts analyze-sql --dialect mysql --json \
     'SELECT `email` FROM `customers` WHERE name = "x\"y" AND id = ?'
 check_status "mysql dialect" 0 "$RC"
