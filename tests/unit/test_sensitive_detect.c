@@ -1,6 +1,6 @@
 /* Tests of the sensitive-value detectors (ingest/sensitive_detect.c,
  * ingest/sensitive_scan.c): positive and negative cases per class, ordinary
- * values that must not match, hostile input, and the detection speed. */
+ * values that must not match, hostile input. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "trailseal/sensitive.h"
 
@@ -342,9 +341,9 @@ static void test_scan_sql(void **state)
     ts_sensitive_values_free(NULL);
 }
 
-/* Values per second on a synthetic mix shaped like audit-log literals:
- * mostly ordinary values, a few sensitive ones. */
-static void test_speed(void **state)
+/* A mix shaped like audit-log literals: mostly ordinary values, seven
+ * sensitive ones. (Speed is a benchmark's job, not a unit test's.) */
+static void test_mix(void **state)
 {
     static const char *const mix[] = {
         "paid",
@@ -363,31 +362,12 @@ static void test_speed(void **state)
         "The quick brown fox jumps over the lazy dog, twice, and again",
         "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
         "AKIAIOSFODNN7EXAMPLE"};
-    size_t n_mix = sizeof(mix) / sizeof(mix[0]), lens[16], rounds = 200000;
-    size_t n = 0, hits = 0, bytes = 0;
-    struct timespec t0, t1;
-    double secs;
+    size_t hits = 0;
 
     (void)state;
-    for (size_t i = 0; i < n_mix; i++)
-        lens[i] = strlen(mix[i]);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (size_t r = 0; r < rounds; r++)
-        for (size_t i = 0; i < n_mix; i++, n++) {
-            hits += ts_sensitive_detect(mix[i], lens[i]) != 0;
-            bytes += lens[i];
-        }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    secs = (double)(t1.tv_sec - t0.tv_sec) +
-           (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    printf(
-        "sensitive detect: %zu values (%zu bytes) in %.3f s: %.2f M values/s, "
-        "%.0f MB/s, %zu matched\n",
-        n, bytes, secs, (double)n / secs / 1e6, (double)bytes / secs / 1e6,
-        hits);
-    assert_int_equal(hits, rounds * 7);
-    /* generous floor for a loaded shared machine and debug builds */
-    assert_true((double)n / secs > 200000.0);
+    for (size_t i = 0; i < sizeof(mix) / sizeof(mix[0]); i++)
+        hits += ts_sensitive_detect(mix[i], strlen(mix[i])) != 0;
+    assert_int_equal(hits, 7);
 }
 
 int main(void)
@@ -406,7 +386,7 @@ int main(void)
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test(test_class_names),
         cmocka_unit_test(test_scan_sql),
-        cmocka_unit_test(test_speed),
+        cmocka_unit_test(test_mix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
