@@ -12,149 +12,57 @@
 
 #include "report/report_internal.h"
 
-/* Parsing state: the document and where messages point. */
-typedef struct parse_ctx {
-    yaml_document_t *doc;
-    const char *name;
-    ts_controls *controls;
-    ts_error *err;
-} parse_ctx;
-
-static int fail_at(parse_ctx *ctx, const yaml_node_t *node, const char *what)
-{
-    if (node == NULL)
-        return ts_error_set(ctx->err, TS_EINVAL, "%s:1:1: %s", ctx->name, what);
-    return ts_error_set(ctx->err, TS_EINVAL, "%s:%lu:%lu: %s", ctx->name,
-                        (unsigned long)node->start_mark.line + 1,
-                        (unsigned long)node->start_mark.column + 1, what);
-}
-
-static char *lowercase(char *s)
-{
-    for (char *p = s; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p - 'A' + 'a');
-    return s;
-}
-
-/* The scalar's text as a new string; fails on non-scalars, NUL bytes,
- * empty text and text past the cap. */
-static int scalar_dup(parse_ctx *ctx, const yaml_node_t *node, const char *what,
-                      char **out)
-{
-    char msg[160];
-    size_t len;
-
-    if (node == NULL || node->type != YAML_SCALAR_NODE) {
-        /* a long name is cut: the message stays one line */
-        if (snprintf(msg, sizeof(msg), "%s must be a string", what) < 0)
-            msg[0] = '\0';
-        return fail_at(ctx, node, msg);
-    }
-    len = node->data.scalar.length;
-    if (len == 0 || len > TS_CONTROLS_MAX_TEXT ||
-        memchr(node->data.scalar.value, '\0', len) != NULL) {
-        if (snprintf(msg, sizeof(msg),
-                     "%s must be a non-empty string of at most %d bytes", what,
-                     TS_CONTROLS_MAX_TEXT) < 0)
-            msg[0] = '\0';
-        return fail_at(ctx, node, msg);
-    }
-    *out = malloc(len + 1);
-    if (*out == NULL)
-        return ts_error_set(ctx->err, TS_ENOMEM, "%s: out of memory",
-                            ctx->name);
-    memcpy(*out, node->data.scalar.value, len);
-    (*out)[len] = '\0';
-    return 0;
-}
-
-static int key_is(const yaml_node_t *key, const char *name)
-{
-    return key->type == YAML_SCALAR_NODE &&
-           key->data.scalar.length == strlen(name) &&
-           memcmp(key->data.scalar.value, name, key->data.scalar.length) == 0;
-}
-
-/* A list of strings (lowercased when `lower`) into *out / *n_out. */
-static int string_list(parse_ctx *ctx, const yaml_node_t *node,
-                       const char *what, int lower, char ***out, size_t *n_out)
-{
-    char msg[160];
-    size_t n;
-
-    if (node->type != YAML_SEQUENCE_NODE) {
-        snprintf(msg, sizeof(msg), "%s must be a list of strings", what);
-        return fail_at(ctx, node, msg);
-    }
-    n = (size_t)(node->data.sequence.items.top -
-                 node->data.sequence.items.start);
-    if (n > TS_CONTROLS_MAX_LIST) {
-        snprintf(msg, sizeof(msg), "%s has more than %d items", what,
-                 TS_CONTROLS_MAX_LIST);
-        return fail_at(ctx, node, msg);
-    }
-    *out = calloc(n ? n : 1, sizeof(**out));
-    if (*out == NULL)
-        return ts_error_set(ctx->err, TS_ENOMEM, "%s: out of memory",
-                            ctx->name);
-    snprintf(msg, sizeof(msg), "each item of %s", what);
-    for (size_t i = 0; i < n; i++) {
-        yaml_node_t *item = yaml_document_get_node(
-            ctx->doc, node->data.sequence.items.start[i]);
-        int rc = scalar_dup(ctx, item, msg, &(*out)[i]);
-        if (rc != 0)
-            return rc;
-        *n_out = i + 1;
-        if (lower)
-            lowercase((*out)[i]);
-    }
-    return 0;
-}
-
-static int parse_class(parse_ctx *ctx, const yaml_node_t *node,
+static int parse_class(ts_yaml_ctx *ctx, const yaml_node_t *node,
                        ts_data_class *cls)
 {
     yaml_node_pair_t *pair;
     int rc = 0;
 
     if (node->type != YAML_MAPPING_NODE)
-        return fail_at(ctx, node, "a data class must be a mapping");
+        return ts_yaml_fail(ctx, node, "a data class must be a mapping");
     for (pair = node->data.mapping.pairs.start;
          rc == 0 && pair < node->data.mapping.pairs.top; pair++) {
         yaml_node_t *key = yaml_document_get_node(ctx->doc, pair->key);
         yaml_node_t *value = yaml_document_get_node(ctx->doc, pair->value);
 
-        if (key_is(key, "id") && cls->id == NULL) {
-            rc = scalar_dup(ctx, value, "id", &cls->id);
-        } else if (key_is(key, "description") && cls->description == NULL) {
-            rc = scalar_dup(ctx, value, "description", &cls->description);
-        } else if (key_is(key, "column_patterns") &&
+        if (ts_yaml_key_is(key, "id") && cls->id == NULL) {
+            rc = ts_yaml_scalar(ctx, value, "id", &cls->id);
+        } else if (ts_yaml_key_is(key, "description") &&
+                   cls->description == NULL) {
+            rc = ts_yaml_scalar(ctx, value, "description", &cls->description);
+        } else if (ts_yaml_key_is(key, "column_patterns") &&
                    cls->column_patterns == NULL) {
-            rc = string_list(ctx, value, "column_patterns", 1,
-                             &cls->column_patterns, &cls->n_column_patterns);
-        } else if (key_is(key, "tables") && cls->tables == NULL) {
-            rc = string_list(ctx, value, "tables", 0, &cls->tables,
-                             &cls->n_tables);
-        } else if (key_is(key, "id") || key_is(key, "description") ||
-                   key_is(key, "column_patterns") || key_is(key, "tables")) {
-            rc = fail_at(ctx, key, "duplicate key in data class");
+            rc =
+                ts_yaml_strings(ctx, value, "column_patterns", 1,
+                                &cls->column_patterns, &cls->n_column_patterns);
+        } else if (ts_yaml_key_is(key, "tables") && cls->tables == NULL) {
+            rc = ts_yaml_strings(ctx, value, "tables", 0, &cls->tables,
+                                 &cls->n_tables);
+        } else if (ts_yaml_key_is(key, "allowed") && cls->allowed == NULL) {
+            rc = ts_yaml_strings(ctx, value, "allowed", 0, &cls->allowed,
+                                 &cls->n_allowed);
+        } else if (ts_yaml_key_is(key, "id") ||
+                   ts_yaml_key_is(key, "description") ||
+                   ts_yaml_key_is(key, "column_patterns") ||
+                   ts_yaml_key_is(key, "tables") ||
+                   ts_yaml_key_is(key, "allowed")) {
+            rc = ts_yaml_fail(ctx, key, "duplicate key in data class");
         } else {
-            rc = fail_at(ctx, key,
-                         "unknown key in data class (expected id, "
-                         "description, column_patterns, tables)");
+            rc = ts_yaml_fail(ctx, key,
+                              "unknown key in data class (expected id, "
+                              "description, column_patterns, tables, allowed)");
         }
     }
     if (rc != 0)
         return rc;
     if (cls->id == NULL)
-        return fail_at(ctx, node, "data class without an id");
+        return ts_yaml_fail(ctx, node, "data class without an id");
     for (const char *p = cls->id; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
               *p == '_' || *p == '-'))
-            return fail_at(ctx, node,
-                           "data class id must be lowercase letters, "
-                           "digits, '_' or '-'");
+            return ts_yaml_fail(ctx, node,
+                                "data class id must be lowercase letters, "
+                                "digits, '_' or '-'");
     if (cls->description == NULL) {
         cls->description = calloc(1, 1);
         if (cls->description == NULL)
@@ -164,17 +72,17 @@ static int parse_class(parse_ctx *ctx, const yaml_node_t *node,
     return 0;
 }
 
-static int parse_classes(parse_ctx *ctx, const yaml_node_t *node)
+static int parse_classes(ts_yaml_ctx *ctx, const yaml_node_t *node)
 {
     ts_controls *c = ctx->controls;
     size_t n;
 
     if (node->type != YAML_SEQUENCE_NODE)
-        return fail_at(ctx, node, "data_classes must be a list");
+        return ts_yaml_fail(ctx, node, "data_classes must be a list");
     n = (size_t)(node->data.sequence.items.top -
                  node->data.sequence.items.start);
     if (n > TS_CONTROLS_MAX_CLASSES)
-        return fail_at(ctx, node, "too many data classes");
+        return ts_yaml_fail(ctx, node, "too many data classes");
     c->classes = calloc(n ? n : 1, sizeof(*c->classes));
     if (c->classes == NULL)
         return ts_error_set(ctx->err, TS_ENOMEM, "%s: out of memory",
@@ -191,52 +99,78 @@ static int parse_classes(parse_ctx *ctx, const yaml_node_t *node)
         /* Unique ids also stop an alias repeating one class many times. */
         for (size_t j = 0; j < i; j++)
             if (strcmp(c->classes[j].id, c->classes[i].id) == 0)
-                return fail_at(ctx, item, "duplicate data class id");
+                return ts_yaml_fail(ctx, item, "duplicate data class id");
     }
     return 0;
 }
 
-static int parse_version(parse_ctx *ctx, const yaml_node_t *node)
+static int parse_version(ts_yaml_ctx *ctx, const yaml_node_t *node)
 {
     if (node->type != YAML_SCALAR_NODE || node->data.scalar.length != 1 ||
         node->data.scalar.value[0] != '1')
-        return fail_at(ctx, node, "unsupported version (expected 1)");
+        return ts_yaml_fail(ctx, node, "unsupported version (expected 1)");
     ctx->controls->version = 1;
     return 0;
 }
 
-static int parse_root(parse_ctx *ctx, const yaml_node_t *root)
+/* The top-level keys, each allowed once. */
+static const char *const root_keys[] = {
+    "version",  "entity",    "data_classes", "controls",
+    "sampling", "tolerance", "waivers_file", NULL};
+
+static int parse_root_key(ts_yaml_ctx *ctx, size_t which,
+                          const yaml_node_t *value)
+{
+    ts_controls *c = ctx->controls;
+
+    switch (which) {
+    case 0:
+        return parse_version(ctx, value);
+    case 1:
+        return ts_yaml_scalar(ctx, value, "entity", &c->entity);
+    case 2:
+        return parse_classes(ctx, value);
+    case 3:
+        return ts_controls_parse_controls(ctx, value);
+    case 4:
+        return ts_controls_parse_sampling(ctx, value);
+    case 5:
+        return ts_controls_parse_tolerance(ctx, value);
+    default:
+        return ts_yaml_scalar(ctx, value, "waivers_file", &c->waivers_path);
+    }
+}
+
+static int parse_root(ts_yaml_ctx *ctx, const yaml_node_t *root)
 {
     yaml_node_pair_t *pair;
-    int seen_classes = 0, seen_controls = 0, rc = 0;
+    unsigned seen = 0;
+    int rc = 0;
 
     if (root->type != YAML_MAPPING_NODE)
-        return fail_at(ctx, root, "the document must be a mapping");
+        return ts_yaml_fail(ctx, root, "the document must be a mapping");
     for (pair = root->data.mapping.pairs.start;
          rc == 0 && pair < root->data.mapping.pairs.top; pair++) {
-        yaml_node_t *key = yaml_document_get_node(ctx->doc, pair->key);
-        yaml_node_t *value = yaml_document_get_node(ctx->doc, pair->value);
+        yaml_node_t *key = ts_yaml_node(ctx, pair->key);
+        yaml_node_t *value = ts_yaml_node(ctx, pair->value);
+        size_t i = 0;
 
-        if (key_is(key, "version") && ctx->controls->version == 0) {
-            rc = parse_version(ctx, value);
-        } else if (key_is(key, "data_classes") && !seen_classes) {
-            seen_classes = 1;
-            rc = parse_classes(ctx, value);
-        } else if (key_is(key, "controls") && !seen_controls) {
-            seen_controls = 1;
-            if (value->type != YAML_SEQUENCE_NODE)
-                rc = fail_at(ctx, value, "controls must be a list");
-        } else if (key_is(key, "version") || key_is(key, "data_classes") ||
-                   key_is(key, "controls")) {
-            rc = fail_at(ctx, key, "duplicate key");
-        } else {
-            rc = fail_at(ctx, key,
-                         "unknown key (expected version, data_classes, "
-                         "controls)");
+        while (root_keys[i] != NULL && !ts_yaml_key_is(key, root_keys[i]))
+            i++;
+        if (root_keys[i] == NULL)
+            rc = ts_yaml_fail(ctx, key,
+                              "unknown key (expected version, entity, "
+                              "data_classes, controls, sampling, tolerance, "
+                              "waivers_file)");
+        else if (seen & (1u << i))
+            rc = ts_yaml_fail(ctx, key, "duplicate key");
+        else {
+            seen |= 1u << i;
+            rc = parse_root_key(ctx, i, value);
         }
     }
     if (rc == 0 && ctx->controls->version == 0)
-        rc = fail_at(ctx, root, "missing version");
+        rc = ts_yaml_fail(ctx, root, "missing version");
     return rc;
 }
 
@@ -260,7 +194,7 @@ int ts_controls_parse(ts_controls **out, const char *name, const char *text,
     yaml_document_t doc, extra;
     int have_doc = 0, rc = 0;
     ts_controls *c;
-    parse_ctx ctx;
+    ts_yaml_ctx ctx;
 
     assert(out != NULL && name != NULL && text != NULL);
     *out = NULL;
@@ -293,6 +227,8 @@ int ts_controls_parse(ts_controls **out, const char *name, const char *text,
     ctx.controls = c;
     ctx.err = err;
     rc = parse_root(&ctx, root);
+    if (rc == 0)
+        rc = ts_controls_defaults(c, err);
     if (rc != 0)
         goto out_doc;
     /* A second document would be silently ignored: refuse it. */
@@ -366,6 +302,31 @@ out_fd:
     return rc;
 }
 
+/* A relative waivers_file is relative to controls.yaml's directory. */
+static int resolve_waivers(ts_controls *c, const char *path, ts_error *err)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
+    char *full;
+
+    if (c->waivers_path[0] == '/' || dir_len == 0)
+        return 0;
+    full = malloc(dir_len + strlen(c->waivers_path) + 1);
+    if (full == NULL)
+        return ts_error_set(err, TS_ENOMEM, "%s: out of memory", path);
+    memcpy(full, path, dir_len);
+    strcpy(full + dir_len, c->waivers_path);
+    free(c->waivers_path);
+    c->waivers_path = full;
+    return 0;
+}
+
+int ts_controls_read_file(const char *path, char **out, size_t *out_len,
+                          ts_error *err)
+{
+    return read_file(path, out, out_len, err);
+}
+
 int ts_controls_load(ts_controls **out, const char *path, ts_error *err)
 {
     char *text = NULL;
@@ -377,15 +338,16 @@ int ts_controls_load(ts_controls **out, const char *path, ts_error *err)
     rc = read_file(path, &text, &len, err);
     if (rc == 0)
         rc = ts_controls_parse(out, path, text, len, err);
+    if (rc == 0 && (*out)->waivers_path != NULL)
+        rc = resolve_waivers(*out, path, err);
+    if (rc == 0 && (*out)->waivers_path != NULL)
+        rc = ts_controls_load_waivers(*out, err);
+    if (rc != 0) {
+        ts_controls_free(*out);
+        *out = NULL;
+    }
     free(text);
     return rc;
-}
-
-static void free_list(char **list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(list[i]);
-    free(list);
 }
 
 void ts_controls_free(ts_controls *controls)
@@ -396,9 +358,13 @@ void ts_controls_free(ts_controls *controls)
         ts_data_class *cls = &controls->classes[i];
         free(cls->id);
         free(cls->description);
-        free_list(cls->column_patterns, cls->n_column_patterns);
-        free_list(cls->tables, cls->n_tables);
+        ts_free_strings(cls->column_patterns, cls->n_column_patterns);
+        ts_free_strings(cls->tables, cls->n_tables);
+        ts_free_strings(cls->allowed, cls->n_allowed);
     }
+    ts_controls_items_free(controls);
+    free(controls->entity);
+    free(controls->waivers_path);
     free(controls->classes);
     free(controls->path);
     free(controls);
@@ -412,7 +378,7 @@ int ts_data_class_matches(const ts_data_class *cls, const char *column)
     if (len > TS_CONTROLS_MAX_TEXT)
         return 0;
     memcpy(lower, column, len + 1);
-    lowercase(lower);
+    ts_yaml_lowercase(lower);
     for (size_t i = 0; i < cls->n_column_patterns; i++)
         if (fnmatch(cls->column_patterns[i], lower, 0) == 0)
             return 1;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <xlsxwriter.h>
+#include <yaml.h>
 
 #include "common/common.h"
 #include "trailseal/report.h"
@@ -20,7 +21,7 @@
 #define TS_CONTROLS_MAX_LIST 1024 /* patterns or tables in one class */
 #define TS_CONTROLS_MAX_TEXT 1024 /* bytes in one scalar */
 
-/* One data class: which columns and tables hold it. */
+/* One data class: which columns and tables hold it, and who may touch it. */
 typedef struct ts_data_class {
     char *id;               /* unique, e.g. "email" */
     char *description;      /* "" when absent */
@@ -28,17 +29,136 @@ typedef struct ts_data_class {
     size_t n_column_patterns;
     char **tables; /* object names as the audit log spells them */
     size_t n_tables;
+    char **allowed; /* identities, "kind:human" or "account:NAME" entries */
+    size_t n_allowed;
 } ts_data_class;
 
-/* A parsed controls.yaml. The controls issue adds the controls themselves
- * beside the data classes (`controls:` is accepted and must be a list). */
+/* One assertion of a control's test: an item is an exception when the SQL
+ * expression `when` (over the population's columns) is true. */
+typedef struct ts_assertion {
+    char *when;
+    char *reason;
+} ts_assertion;
+
+/* A named parameter a control's population SQL binds as :name. Scalars are
+ * bound as integers when they read as one, else as text; lists as a JSON
+ * array of strings (use json_each(:name)). */
+typedef struct ts_control_param {
+    char *name;
+    char *value; /* text, or the JSON array */
+    int is_list;
+} ts_control_param;
+
+typedef struct ts_control {
+    char *id; /* unique: letters, digits, '-', '_', '.' */
+    char *title;
+    char *description; /* "" when absent */
+    char *owner;       /* "" when absent */
+    char *frequency;   /* continuous | daily | weekly | monthly | quarterly |
+                          annual */
+    char *nature;      /* preventive | detective */
+    char *lane;        /* census | sample */
+    char *severity;    /* high | medium | low */
+    char *sheet;       /* worksheet name, NULL: no sheet of its own */
+    int key;           /* a key control */
+    char **criteria;   /* SOC 2 criteria ids, e.g. CC6.1 */
+    size_t n_criteria;
+    char *population; /* SQL */
+    ts_assertion *assertions;
+    size_t n_assertions;
+    ts_control_param *params;
+    size_t n_params;
+} ts_control;
+
+/* The sample size for a control of `frequency` whose population has at
+ * most `up_to` items (-1: any size). */
+typedef struct ts_sampling_rule {
+    char *frequency;
+    int64_t up_to;
+    int64_t size;
+} ts_sampling_rule;
+
+/* An accepted exception: items of `control` matching the glob `item`
+ * ("*" = all) are waived until `expires_us`. */
+typedef struct ts_waiver {
+    char *control;
+    char *item;
+    char *justification;
+    char *approver;
+    int64_t expires_us;
+} ts_waiver;
+
+#define TS_CONTROLS_MAX_CONTROLS 512
+#define TS_CONTROLS_MAX_SQL ((size_t)64 << 10)
+
+/* Severity levels and how many unwaived exceptions each tolerates before
+ * the control is ineffective rather than effective with exceptions. */
+enum { TS_SEV_HIGH, TS_SEV_MEDIUM, TS_SEV_LOW, TS_SEV_COUNT };
+
+/* A parsed controls.yaml. */
 typedef struct ts_controls {
     char *path;                     /* as given to ts_controls_load */
     long version;                   /* 1 */
     uint8_t sha256[TS_SHA256_SIZE]; /* of the exact bytes parsed */
     ts_data_class *classes;
     size_t n_classes;
+    char *entity; /* the audited organisation, "" when absent */
+    ts_control *controls;
+    size_t n_controls;
+    ts_sampling_rule *sampling; /* defaults when the file has none */
+    size_t n_sampling;
+    int64_t tolerance[TS_SEV_COUNT];
+    unsigned tolerance_set; /* bits of the severities the file set */
+    char *waivers_path;     /* resolved against the file's directory, or NULL */
+    ts_waiver *waivers;
+    size_t n_waivers;
 } ts_controls;
+
+/* Parsing state: the document and where messages point. */
+typedef struct ts_yaml_ctx {
+    yaml_document_t *doc;
+    const char *name;
+    ts_controls *controls;
+    ts_error *err;
+} ts_yaml_ctx;
+
+/* ---- YAML nodes (yaml_node.c): strict typed readers; every failure is
+ * one line "name:LINE:COL: problem" in ctx->err. Strings are new. */
+int ts_yaml_fail(ts_yaml_ctx *ctx, const yaml_node_t *node, const char *what);
+int ts_yaml_oom(ts_yaml_ctx *ctx);
+char *ts_yaml_lowercase(char *s);
+yaml_node_t *ts_yaml_node(ts_yaml_ctx *ctx, yaml_node_item_t item);
+size_t ts_yaml_count(const yaml_node_t *node); /* list items / map pairs */
+int ts_yaml_key_is(const yaml_node_t *key, const char *name);
+int ts_yaml_scalar(ts_yaml_ctx *ctx, const yaml_node_t *node, const char *what,
+                   char **out); /* up to TS_CONTROLS_MAX_TEXT bytes */
+int ts_yaml_text(ts_yaml_ctx *ctx, const yaml_node_t *node, const char *what,
+                 size_t max, char **out);
+int ts_yaml_strings(ts_yaml_ctx *ctx, const yaml_node_t *node, const char *what,
+                    int lower, char ***out, size_t *n_out);
+int ts_yaml_int(ts_yaml_ctx *ctx, const yaml_node_t *node, const char *what,
+                int64_t min, int64_t max, int64_t *out);
+int ts_yaml_bool(ts_yaml_ctx *ctx, const yaml_node_t *node, const char *what,
+                 int *out);
+int ts_yaml_time(ts_yaml_ctx *ctx, const yaml_node_t *node, const char *what,
+                 int64_t *out);
+/* choices ends with NULL */
+int ts_yaml_one_of(ts_yaml_ctx *ctx, const yaml_node_t *node, const char *what,
+                   const char *const *choices, char **out);
+
+/* ---- controls, sampling, tolerance, waivers (controls_items.c) -------- */
+int ts_controls_parse_controls(ts_yaml_ctx *ctx, const yaml_node_t *node);
+int ts_controls_parse_sampling(ts_yaml_ctx *ctx, const yaml_node_t *node);
+int ts_controls_parse_tolerance(ts_yaml_ctx *ctx, const yaml_node_t *node);
+/* Reads the waivers file (a YAML list) at c->waivers_path. */
+int ts_controls_load_waivers(ts_controls *c, ts_error *err);
+/* Fills defaults for what the file left out (sampling table, tolerance). */
+int ts_controls_defaults(ts_controls *c, ts_error *err);
+void ts_controls_items_free(ts_controls *c);
+/* Frees n strings and the array; accepts NULL. */
+void ts_free_strings(char **list, size_t n);
+/* TS_SEV_* of "high", "medium", "low". */
+int ts_severity_index(const char *severity);
 
 /* Reads and parses controls.yaml at `path`. Errors are one line starting
  * "path:LINE:COL: " (TS_EINVAL), or TS_EIO / TS_ELIMIT for the file itself.
@@ -48,6 +168,14 @@ int ts_controls_load(ts_controls **out, const char *path, ts_error *err);
 /* Parses `len` bytes of YAML; `name` is used in messages and kept as path. */
 int ts_controls_parse(ts_controls **out, const char *name, const char *text,
                       size_t len, ts_error *err);
+
+/* Reads a whole regular file of at most TS_CONTROLS_MAX_FILE_SIZE bytes;
+ * *out (not terminated) is the caller's to free. */
+int ts_controls_read_file(const char *path, char **out, size_t *out_len,
+                          ts_error *err);
+
+/* Appends text as a JSON string (quotes and escapes) to out. */
+int ts_json_string(ts_buf *out, const char *text, ts_error *err);
 
 /* Accepts NULL. */
 void ts_controls_free(ts_controls *controls);

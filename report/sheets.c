@@ -165,7 +165,7 @@ int ts_report_write_sheet(ts_xlsx *x, ts_sheet *s, sqlite3 *db,
 }
 
 /* A JSON string: quotes, backslashes and control characters escaped. */
-static int json_string(ts_buf *out, const char *text, ts_error *err)
+int ts_json_string(ts_buf *out, const char *text, ts_error *err)
 {
     int rc = ts_buf_append_byte(out, '"', err);
 
@@ -200,11 +200,11 @@ int ts_report_tables_json(const ts_personal_tables *tables,
         if (i > 0)
             rc = ts_buf_append_byte(out, ',', err);
         if (rc == 0)
-            rc = json_string(out, tables->tables[i].name, err);
+            rc = ts_json_string(out, tables->tables[i].name, err);
         if (rc == 0)
             rc = ts_buf_append_byte(out, ':', err);
         if (rc == 0)
-            rc = json_string(out, classes, err);
+            rc = ts_json_string(out, classes, err);
     }
     if (rc == 0)
         rc = ts_buf_append_byte(out, '}', err);
