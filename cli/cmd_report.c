@@ -6,17 +6,20 @@
 #include "cli.h"
 
 static const char usage[] =
-    "usage: trailseal [--store PATH] report [--since DATE] [--until DATE]\n"
-    "                 --out DIR [--controls FILE]\n\n"
-    "Verifies the store, then writes DIR/evidence.xlsx: a cover (period,\n"
-    "store, checkpoint, verification verdict) and sheets of privileged and\n"
-    "DDL activity, access to tables holding personal data, failed logins,\n"
-    "permission-denied errors and accounts. Every row names its entry index.\n\n"
-    "  --since DATE      period start, inclusive (UTC)\n"
+    "usage: trailseal [--store PATH] report (--period P | [--since DATE]\n"
+    "                 [--until DATE]) --out DIR [--controls FILE] [--strict]\n\n"
+    "Verifies the store, tests every control of controls.yaml over the\n"
+    "period and writes the evidence pack into DIR: evidence.xlsx (cover,\n"
+    "control matrix, criteria coverage, population register, samples, test\n"
+    "results, exceptions, one sheet per control, activity sheets, waivers)\n"
+    "and populations/<control>.csv. Every row names its entry index.\n\n"
+    "  --period P        a quarter (2026-Q3), month (2026-07), year or day\n"
+    "  --since DATE      period start, inclusive (UTC; also 7d, 2026-Q3)\n"
     "  --until DATE      period end, exclusive (UTC)\n"
     "  --out DIR         output directory (created when missing)\n"
-    "  --controls FILE   controls.yaml with the data classes\n"
-    "                    (default ./controls.yaml when it exists)\n";
+    "  --controls FILE   controls.yaml (default ./controls.yaml when it\n"
+    "                    exists)\n"
+    "  --strict          exit 1 when a control has unwaived exceptions\n";
 
 int cmd_report(const ts_cli *cli, int argc, char **argv)
 {
@@ -25,23 +28,25 @@ int cmd_report(const ts_cli *cli, int argc, char **argv)
         {"until", required_argument, NULL, 'U'},
         {"out", required_argument, NULL, 'o'},
         {"controls", required_argument, NULL, 'c'},
+        {"period", required_argument, NULL, 'p'},
+        {"strict", no_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    ts_report_options opts = {INT64_MIN, INT64_MAX, NULL, NULL, NULL};
+    ts_report_options opts = {INT64_MIN, INT64_MAX, NULL, NULL, NULL, NULL};
     ts_report_result res;
     ts_store *store;
     ts_error err;
     FILE *f;
-    int c, rc;
+    int c, rc, strict = 0;
 
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (c) {
         case 'S':
-            if (cli_parse_time("--since", optarg, &opts.since_us) != 0)
+            if (cli_parse_period("--since", optarg, 0, &opts.since_us) != 0)
                 return TS_EXIT_USAGE;
             break;
         case 'U':
-            if (cli_parse_time("--until", optarg, &opts.until_us) != 0)
+            if (cli_parse_period("--until", optarg, 1, &opts.until_us) != 0)
                 return TS_EXIT_USAGE;
             break;
         case 'o':
@@ -49,6 +54,15 @@ int cmd_report(const ts_cli *cli, int argc, char **argv)
             break;
         case 'c':
             opts.controls_path = optarg;
+            break;
+        case 'p':
+            if (cli_parse_period("--period", optarg, 0, &opts.since_us) != 0 ||
+                cli_parse_period("--period", optarg, 1, &opts.until_us) != 0)
+                return TS_EXIT_USAGE;
+            opts.period = optarg;
+            break;
+        case 's':
+            strict = 1;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -84,8 +98,17 @@ int cmd_report(const ts_cli *cli, int argc, char **argv)
     for (size_t i = 0; i < res.n_sheets; i++)
         fprintf(stderr, "  %-24s %" PRIu64 " rows\n", res.sheets[i].name,
                 res.sheets[i].rows);
+    if (res.n_controls > 0)
+        fprintf(stderr,
+                "controls: %zu tested, %zu effective or not occurring, %zu "
+                "with exceptions, %zu ineffective; %llu unwaived "
+                "exceptions\n",
+                res.n_controls, res.n_effective, res.n_with_exceptions,
+                res.n_ineffective, (unsigned long long)res.n_exceptions);
     if (res.verdict != TS_VERDICT_INTACT)
         fprintf(stderr,
                 "warning: the store did NOT verify; the cover says so\n");
+    if (strict && (res.n_exceptions > 0 || res.verdict != TS_VERDICT_INTACT))
+        return TS_EXIT_NEGATIVE;
     return TS_EXIT_OK;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <xlsxwriter.h>
 #include <yaml.h>
+#include <openssl/evp.h>
 
 #include "common/common.h"
 #include "trailseal/report.h"
@@ -357,5 +358,144 @@ int ts_report_write_index(sqlite3 *db, const ts_report_cover *cover,
                           const ts_controls *controls,
                           const ts_report_options *opts, ts_report_result *out,
                           ts_error *err);
+
+/* ---- population CSV files (csv_out.c) --------------------------------- */
+
+typedef struct ts_csv {
+    const char *path; /* borrowed, for messages */
+    int fd;
+    EVP_MD_CTX *md;
+    ts_buf buf;
+    uint64_t bytes; /* written so far */
+    int at_row_start;
+} ts_csv;
+
+/* Creates (truncates) path, refusing a symlink there. ts_csv_close or
+ * ts_csv_release must follow, even after a failure. */
+int ts_csv_open(ts_csv *csv, const char *path, ts_error *err);
+/* One field; NULL is an empty field. */
+int ts_csv_field(ts_csv *csv, const char *text, ts_error *err);
+int ts_csv_end_row(ts_csv *csv, ts_error *err);
+/* Flushes, syncs and closes; sha256_hex gets the file's hash. */
+int ts_csv_close(ts_csv *csv, char sha256_hex[2 * TS_SHA256_SIZE + 1],
+                 ts_error *err);
+void ts_csv_release(ts_csv *csv);
+
+/* ---- testing one control (control_run.c, sampling.c) ----------------- */
+
+typedef enum ts_control_status {
+    TS_STATUS_NOT_OCCURRING,   /* empty population */
+    TS_STATUS_EFFECTIVE,       /* no unwaived exception */
+    TS_STATUS_WITH_EXCEPTIONS, /* unwaived exceptions within tolerance */
+    TS_STATUS_INEFFECTIVE      /* more than the severity tolerates */
+} ts_control_status;
+
+const char *ts_control_status_name(ts_control_status status);
+
+/* One population item that is an exception, or one sampled item. */
+typedef struct ts_control_item {
+    uint64_t row;        /* 1-based row in the population (and its CSV) */
+    int64_t entry_index; /* the item's entry_index column, -1 none */
+    int64_t time_us;     /* its time_us column, INT64_MIN none */
+    char *item;          /* its item column, or its first column */
+    char *reasons;       /* exceptions: the rules' reasons, "; " between */
+    long waiver;         /* index into controls->waivers, -1 none */
+} ts_control_item;
+
+#define TS_CONTROL_MAX_EXCEPTIONS 100000 /* kept per control; more counted */
+#define TS_CONTROL_MAX_SAMPLE 100000
+
+typedef struct ts_control_result {
+    const ts_control *control;
+    uint64_t population;
+    char population_sha256[2 * TS_SHA256_SIZE + 1];
+    char csv_name[128]; /* "populations/<id>.csv", relative to the pack */
+    ts_control_item *exceptions;
+    size_t n_exceptions;     /* kept */
+    uint64_t exceptions_all; /* found, kept or not */
+    uint64_t waived;
+    char seed[2 * TS_SHA256_SIZE + 1]; /* sample lane only, else "" */
+    int64_t sample_size;               /* the table's size; 0 census */
+    ts_control_item *samples;          /* in row order */
+    size_t n_samples;
+    ts_control_status status;
+    uint64_t sheet_rows; /* rows on its sheet (0 when it has none) */
+} ts_control_result;
+
+void ts_control_result_release(ts_control_result *r);
+
+/* What every population query can bind, besides the control's own
+ * parameters: the period and the checkpoint bound, and JSON built from
+ * controls.yaml and the index. */
+typedef struct ts_control_env {
+    sqlite3 *db;
+    const ts_controls *controls;
+    const char *out_dir;         /* the pack directory; populations/ exists */
+    const char *period;          /* label, e.g. 2026-Q3 */
+    int64_t since_us;            /* inclusive */
+    int64_t until_us;            /* exclusive */
+    int64_t max_seq;             /* entries the checkpoint covers */
+    const char *verdict;         /* intact | tampered | ... */
+    const char *personal_tables; /* {"schema.table": "classes"} */
+    const char *classified_columns; /* {"schema.table.column": "classes"} */
+    const char *class_allowed;      /* {"class": ["who", ...]} */
+    ts_xlsx *x;                     /* where sheets go */
+} ts_control_env;
+
+/* Runs control c's population (and its exception rules) over env->db,
+ * writes populations/<id>.csv and, when the control names one, its sheet
+ * `sheet` (already added to the workbook), and draws the sample. */
+int ts_control_run(const ts_control_env *env, const ts_control *c,
+                   ts_sheet *sheet, ts_control_result *out, ts_error *err);
+
+/* The sample size the table gives for a population (0: census). */
+int64_t ts_sample_size(const ts_controls *controls, const char *frequency,
+                       uint64_t population);
+
+/* The sample seed: hex SHA-256 of "trailseal-sample-v1\n" period "\n" id
+ * "\n" population_sha256 "\n". */
+void ts_sample_seed(const char *period, const char *control_id,
+                    const char *population_sha256,
+                    char seed_hex[2 * TS_SHA256_SIZE + 1]);
+
+/* A row's rank: SHA-256(seed bytes || row as 8 big-endian bytes). The
+ * sample is the `size` rows of lowest rank. */
+void ts_sample_rank(const uint8_t seed[TS_SHA256_SIZE], uint64_t row,
+                    uint8_t rank[TS_SHA256_SIZE]);
+
+/* ---- summary sheets (summary_sheets.c): each writes its title row, one
+ * row per control / criterion / item, and finishes the sheet. ---------- */
+int ts_report_write_matrix(ts_xlsx *x, ts_sheet *s, const ts_control_result *r,
+                           size_t n, ts_error *err);
+int ts_report_write_criteria(ts_xlsx *x, ts_sheet *s,
+                             const ts_control_result *r, size_t n,
+                             ts_error *err);
+int ts_report_write_register(ts_xlsx *x, ts_sheet *s, const ts_control_env *env,
+                             const ts_control_result *r, size_t n,
+                             ts_error *err);
+int ts_report_write_samples(ts_xlsx *x, ts_sheet *s, const ts_control_result *r,
+                            size_t n, ts_error *err);
+int ts_report_write_results(ts_xlsx *x, ts_sheet *s, const ts_controls *cs,
+                            const ts_control_result *r, size_t n,
+                            ts_error *err);
+int ts_report_write_exceptions(ts_xlsx *x, ts_sheet *s, const ts_controls *cs,
+                               const ts_control_result *r, size_t n,
+                               ts_error *err);
+int ts_report_write_waivers(ts_xlsx *x, ts_sheet *s, const ts_controls *cs,
+                            const ts_control_result *r, size_t n,
+                            int64_t until_us, ts_error *err);
+
+/* ---- JSON for population queries (controls_env.c); both NUL-terminated */
+
+/* {"schema.table.column": "class,class"} for every analysed column that a
+ * data class's patterns or tables cover. */
+int ts_report_classified_columns(sqlite3 *db, const ts_controls *cs,
+                                 ts_buf *out, ts_error *err);
+/* {"class": ["allowed", ...]} */
+int ts_report_class_allowed(const ts_controls *cs, ts_buf *out, ts_error *err);
+
+/* Creates dir (0755) unless it is already a directory; refuses symbolic
+ * links and anything else (workbook.c). */
+int ts_report_ensure_dir(const char *dir, ts_error *err);
 
 #endif

@@ -49,7 +49,7 @@ void ts_checkpoint_info_parse(ts_checkpoint_info *out, const char *note)
 
 /* Creates dir (0755) unless it is already a directory; refuses symbolic
  * links and anything else. */
-static int ensure_dir(const char *dir, ts_error *err)
+int ts_report_ensure_dir(const char *dir, ts_error *err)
 {
     struct stat st;
 
@@ -136,7 +136,8 @@ typedef struct cover_facts {
     const ts_controls *controls;
     const ts_personal_tables *tables;
     const ts_report_options *opts;
-    const ts_sheet *sheets; /* the data sheets */
+    const char *period;
+    const ts_sheet *sheets; /* every sheet after the cover */
     size_t n_sheets;
 } cover_facts;
 
@@ -250,6 +251,10 @@ static int write_cover(ts_xlsx *x, ts_sheet *s, const cover_facts *f,
     rc = ts_sheet_header(x, s, cover_cols, 2, err);
     if (rc == 0)
         rc = cover_text(x, s, "title", "trailseal evidence workbook", err);
+    if (rc == 0 && f->controls != NULL && f->controls->entity[0] != '\0')
+        rc = cover_text(x, s, "entity", f->controls->entity, err);
+    if (rc == 0)
+        rc = cover_text(x, s, "period label", f->period, err);
     format_period(f->opts, text, sizeof(text));
     if (rc == 0)
         rc = cover_text(x, s, "period", text, err);
@@ -288,7 +293,7 @@ static int write_cover(ts_xlsx *x, ts_sheet *s, const cover_facts *f,
 
 /* Adds the worksheets in order (cover first) and formats. */
 static int open_workbook(ts_xlsx *x, const char *tmp, const char *dir,
-                         ts_sheet *sheets, ts_error *err)
+                         ts_sheet *sheets, size_t n_sheets, ts_error *err)
 {
     lxw_workbook_options options = {LXW_TRUE, NULL, LXW_FALSE};
 
@@ -306,14 +311,33 @@ static int open_workbook(ts_xlsx *x, const char *tmp, const char *dir,
     format_set_bold(x->bold);
     format_set_text_wrap(x->wrap);
     format_set_align(x->wrap, LXW_ALIGN_VERTICAL_TOP);
-    for (size_t i = 0; i <= ts_report_n_sheet_defs; i++) {
+    for (size_t i = 0; i < n_sheets; i++) {
         sheets[i].ws = workbook_add_worksheet(x->wb, sheets[i].name);
         if (sheets[i].ws == NULL)
-            return ts_error_set(err, TS_ENOMEM, "'%s': cannot add sheet '%s'",
+            return ts_error_set(err, TS_EINVAL,
+                                "'%s': cannot add sheet '%s' (is the name "
+                                "used twice?)",
                                 x->path, sheets[i].name);
     }
     return 0;
 }
+
+/* The workbook's sheets, in order. Control sheets sit between the summary
+ * sheets and the data sheets. */
+enum {
+    SHEET_COVER,
+    SHEET_MATRIX,
+    SHEET_CRITERIA,
+    SHEET_REGISTER,
+    SHEET_SAMPLES,
+    SHEET_RESULTS,
+    SHEET_EXCEPTIONS,
+    SHEET_CONTROLS /* first control sheet */
+};
+
+static const char *const summary_names[] = {
+    "Cover",   "Control matrix", "Criteria coverage", "Population register",
+    "Samples", "Test results",   "Exceptions"};
 
 typedef struct write_ctx {
     sqlite3 *db;
@@ -321,17 +345,82 @@ typedef struct write_ctx {
     const ts_controls *controls;
     const ts_report_options *opts;
     ts_xlsx x;
-    ts_sheet sheets[TS_REPORT_MAX_SHEETS]; /* [0] is the cover */
+    ts_sheet sheets[TS_REPORT_MAX_SHEETS];
+    size_t n_sheets;
+    size_t first_data; /* index of the first data sheet */
     ts_personal_tables tables;
     ts_checkpoint_info checkpoint;
     ts_buf tables_json;
+    ts_buf columns_json;
+    ts_buf allowed_json;
+    ts_control_result *results;
+    size_t n_results;
 } write_ctx;
+
+static const char *verdict_word(ts_verdict v)
+{
+    return v == TS_VERDICT_INTACT ? "intact" : "tampered";
+}
+
+/* Tests every control, each writing its population file and sheet. */
+static int run_controls(write_ctx *w, ts_control_env *env, const char *dir,
+                        ts_error *err)
+{
+    char pop_dir[4200];
+    size_t sheet = SHEET_CONTROLS;
+    int rc = 0;
+
+    if (w->controls == NULL || w->controls->n_controls == 0)
+        return 0;
+    snprintf(pop_dir, sizeof(pop_dir), "%s/populations", dir);
+    rc = ts_report_ensure_dir(pop_dir, err);
+    w->results = calloc(w->controls->n_controls, sizeof(*w->results));
+    if (rc == 0 && w->results == NULL)
+        rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == 0 && i < w->controls->n_controls; i++) {
+        const ts_control *c = &w->controls->controls[i];
+        ts_sheet *s = c->sheet ? &w->sheets[sheet++] : NULL;
+        w->n_results = i + 1;
+        rc = ts_control_run(env, c, s, &w->results[i], err);
+    }
+    return rc;
+}
+
+static int write_summaries(write_ctx *w, const ts_control_env *env,
+                           ts_error *err)
+{
+    ts_xlsx *x = &w->x;
+    const ts_control_result *r = w->results;
+    size_t n = w->n_results;
+    int rc;
+
+    rc = ts_report_write_matrix(x, &w->sheets[SHEET_MATRIX], r, n, err);
+    if (rc == 0)
+        rc = ts_report_write_criteria(x, &w->sheets[SHEET_CRITERIA], r, n, err);
+    if (rc == 0)
+        rc = ts_report_write_register(x, &w->sheets[SHEET_REGISTER], env, r, n,
+                                      err);
+    if (rc == 0)
+        rc = ts_report_write_samples(x, &w->sheets[SHEET_SAMPLES], r, n, err);
+    if (rc == 0)
+        rc = ts_report_write_results(x, &w->sheets[SHEET_RESULTS], w->controls,
+                                     r, n, err);
+    if (rc == 0)
+        rc = ts_report_write_exceptions(x, &w->sheets[SHEET_EXCEPTIONS],
+                                        w->controls, r, n, err);
+    if (rc == 0)
+        rc = ts_report_write_waivers(x, &w->sheets[w->n_sheets - 1],
+                                     w->controls, r, n, env->until_us, err);
+    return rc;
+}
 
 static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
                         ts_error *err)
 {
     ts_report_scope scope;
+    ts_control_env env;
     cover_facts facts;
+    char period[128];
     lxw_error e;
     int rc;
 
@@ -342,15 +431,41 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
     scope.max_seq = w->checkpoint.ok && w->checkpoint.tree_size < INT64_MAX
                         ? (int64_t)w->checkpoint.tree_size
                         : INT64_MAX;
+    if (w->opts->period != NULL)
+        snprintf(period, sizeof(period), "%s", w->opts->period);
+    else
+        format_period(w->opts, period, sizeof(period));
     rc = ts_personal_tables_find(w->db, w->controls, scope.max_seq, &w->tables,
                                  err);
     if (rc == 0)
         rc = ts_report_tables_json(&w->tables, w->controls, &w->tables_json,
                                    err);
     if (rc == 0)
-        rc = open_workbook(&w->x, tmp, dir, w->sheets, err);
+        rc = ts_report_classified_columns(w->db, w->controls, &w->columns_json,
+                                          err);
+    if (rc == 0)
+        rc = ts_report_class_allowed(w->controls, &w->allowed_json, err);
+    if (rc == 0)
+        rc = open_workbook(&w->x, tmp, dir, w->sheets, w->n_sheets, err);
+    memset(&env, 0, sizeof(env));
+    env.db = w->db;
+    env.controls = w->controls;
+    env.out_dir = dir;
+    env.period = period;
+    env.since_us = scope.since_us;
+    env.until_us = scope.until_us;
+    env.max_seq = scope.max_seq;
+    env.verdict = verdict_word(w->cover->verify->verdict);
+    env.personal_tables = (const char *)w->tables_json.data;
+    env.classified_columns = (const char *)w->columns_json.data;
+    env.class_allowed = (const char *)w->allowed_json.data;
+    env.x = &w->x;
+    if (rc == 0)
+        rc = run_controls(w, &env, dir, err);
+    if (rc == 0)
+        rc = write_summaries(w, &env, err);
     for (size_t i = 0; rc == 0 && i < ts_report_n_sheet_defs; i++)
-        rc = ts_report_write_sheet(&w->x, &w->sheets[i + 1], w->db,
+        rc = ts_report_write_sheet(&w->x, &w->sheets[w->first_data + i], w->db,
                                    &ts_report_sheet_defs[i], &scope,
                                    (const char *)w->tables_json.data, err);
     facts.cover = w->cover;
@@ -358,10 +473,11 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
     facts.controls = w->controls;
     facts.tables = &w->tables;
     facts.opts = w->opts;
+    facts.period = period;
     facts.sheets = &w->sheets[1];
-    facts.n_sheets = ts_report_n_sheet_defs;
+    facts.n_sheets = w->n_sheets - 1;
     if (rc == 0)
-        rc = write_cover(&w->x, &w->sheets[0], &facts, err);
+        rc = write_cover(&w->x, &w->sheets[SHEET_COVER], &facts, err);
     if (w->x.wb == NULL)
         return rc;
     if (rc != 0) {
@@ -380,13 +496,49 @@ static void fill_result(const write_ctx *w, const char *path,
 {
     memset(out, 0, sizeof(*out));
     snprintf(out->workbook_path, sizeof(out->workbook_path), "%s", path);
-    out->n_sheets = ts_report_n_sheet_defs + 1;
+    out->n_sheets = w->n_sheets;
     for (size_t i = 0; i < out->n_sheets; i++) {
         snprintf(out->sheets[i].name, sizeof(out->sheets[i].name), "%s",
                  w->sheets[i].name);
         out->sheets[i].rows = w->sheets[i].rows;
     }
     out->verdict = w->cover->verify->verdict;
+    out->n_controls = w->n_results;
+    for (size_t i = 0; i < w->n_results; i++) {
+        const ts_control_result *r = &w->results[i];
+        out->n_exceptions += r->exceptions_all - r->waived;
+        if (r->status == TS_STATUS_INEFFECTIVE)
+            out->n_ineffective++;
+        else if (r->status == TS_STATUS_WITH_EXCEPTIONS)
+            out->n_with_exceptions++;
+        else
+            out->n_effective++;
+    }
+}
+
+/* Names the sheets in workbook order; fails when there are too many. */
+static int plan_sheets(write_ctx *w, ts_error *err)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < SHEET_CONTROLS; i++)
+        w->sheets[n++].name = summary_names[i];
+    for (size_t i = 0; w->controls && i < w->controls->n_controls; i++) {
+        if (w->controls->controls[i].sheet == NULL)
+            continue;
+        if (n + ts_report_n_sheet_defs + 1 >= TS_REPORT_MAX_SHEETS)
+            return ts_error_set(err, TS_ELIMIT,
+                                "%s: more control sheets than a workbook "
+                                "holds here (%d sheets in all)",
+                                w->controls->path, TS_REPORT_MAX_SHEETS);
+        w->sheets[n++].name = w->controls->controls[i].sheet;
+    }
+    w->first_data = n;
+    for (size_t i = 0; i < ts_report_n_sheet_defs; i++)
+        w->sheets[n++].name = ts_report_sheet_defs[i].name;
+    w->sheets[n++].name = "Waivers";
+    w->n_sheets = n;
+    return 0;
 }
 
 /* dir without trailing slashes ("out/" would follow a symlink "out"). */
@@ -430,28 +582,28 @@ int ts_report_write_index(sqlite3 *db, const ts_report_cover *cover,
 
     assert(db != NULL && cover != NULL && cover->verify != NULL);
     assert(opts != NULL && opts->out_dir != NULL && out != NULL);
-    assert(ts_report_n_sheet_defs + 1 <= TS_REPORT_MAX_SHEETS);
     memset(&w, 0, sizeof(w));
     w.db = db;
     w.cover = cover;
     w.controls = controls;
     w.opts = opts;
-    w.sheets[0].name = "Cover";
-    for (size_t i = 0; i < ts_report_n_sheet_defs; i++)
-        w.sheets[i + 1].name = ts_report_sheet_defs[i].name;
     ts_buf_init(&w.x.text, (size_t)TS_XLSX_CELL_MAX * 4 + 64);
     ts_buf_init(&w.tables_json, (size_t)64 << 20);
+    ts_buf_init(&w.columns_json, (size_t)256 << 20);
+    ts_buf_init(&w.allowed_json, (size_t)64 << 20);
     ts_checkpoint_info_parse(&w.checkpoint, cover->checkpoint);
     w.x.path = path;
 
-    rc = trim_dir(opts->out_dir, dir, sizeof(dir), err);
+    rc = plan_sheets(&w, err);
+    if (rc == 0)
+        rc = trim_dir(opts->out_dir, dir, sizeof(dir), err);
     if (rc != 0)
         return rc;
     /* trim_dir checked the length: these fit */
     if (snprintf(path, sizeof(path), "%s/%s", dir, WORKBOOK_NAME) < 0 ||
         snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, WORKBOOK_NAME) < 0)
         return ts_error_set(err, TS_EINVAL, "'%s': bad path", dir);
-    rc = ensure_dir(dir, err);
+    rc = ts_report_ensure_dir(dir, err);
     if (rc == 0)
         rc = begin_read(db, &began, err);
     if (rc != 0)
@@ -481,7 +633,12 @@ out:
     if (began)
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     ts_personal_tables_release(&w.tables);
+    for (size_t i = 0; i < w.n_results; i++)
+        ts_control_result_release(&w.results[i]);
+    free(w.results);
     ts_buf_release(&w.tables_json);
+    ts_buf_release(&w.columns_json);
+    ts_buf_release(&w.allowed_json);
     ts_buf_release(&w.x.text);
     return rc;
 }

@@ -18,9 +18,11 @@ typedef struct ts_report_options {
     const char *out_dir;       /* created when missing */
     const char *store_path;    /* shown on the cover */
     const char *controls_path; /* controls.yaml; NULL = no data classes */
+    const char *period;        /* label for the cover and sample seeds, e.g.
+                                  "2026-Q3"; NULL: made from the bounds */
 } ts_report_options;
 
-#define TS_REPORT_MAX_SHEETS 16
+#define TS_REPORT_MAX_SHEETS 64
 
 typedef struct ts_report_result {
     char workbook_path[4096];
@@ -30,6 +32,11 @@ typedef struct ts_report_result {
         uint64_t rows;
     } sheets[TS_REPORT_MAX_SHEETS];
     ts_verdict verdict; /* verification verdict printed on the cover */
+    size_t n_controls;  /* controls tested */
+    size_t n_effective; /* ... effective, or not occurring */
+    size_t n_with_exceptions;
+    size_t n_ineffective;
+    uint64_t n_exceptions; /* unwaived exceptions over every control */
 } ts_report_result;
 
 /* Verifies the store, then writes <out_dir>/evidence.xlsx. */

@@ -1,0 +1,506 @@
+/* Testing one control: its population query with the exception rules as
+ * extra columns, streamed once into the population CSV (hashed) and its
+ * sheet, then — for the sample lane — once more to draw the sample whose
+ * seed depends on that hash. Memory stays flat in the population's size. */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report_internal.h"
+#include "trailseal/time.h"
+
+const char *ts_control_status_name(ts_control_status status)
+{
+    switch (status) {
+    case TS_STATUS_NOT_OCCURRING:
+        return "not occurring";
+    case TS_STATUS_EFFECTIVE:
+        return "effective";
+    case TS_STATUS_WITH_EXCEPTIONS:
+        return "effective with exceptions";
+    case TS_STATUS_INEFFECTIVE:
+        return "ineffective";
+    }
+    return "unknown";
+}
+
+static void items_free(ts_control_item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(items[i].item);
+        free(items[i].reasons);
+    }
+    free(items);
+}
+
+void ts_control_result_release(ts_control_result *r)
+{
+    items_free(r->exceptions, r->n_exceptions);
+    items_free(r->samples, r->n_samples);
+    r->exceptions = r->samples = NULL;
+    r->n_exceptions = r->n_samples = 0;
+}
+
+/* SELECT p.*, <rule 1>, <rule 2>... FROM (<population>) AS p */
+static int build_sql(const ts_control *c, ts_buf *sql, ts_error *err)
+{
+    static const char head[] = "SELECT p.*";
+    int rc = ts_buf_append(sql, head, sizeof(head) - 1, err);
+
+    for (size_t i = 0; rc == 0 && i < c->n_assertions; i++) {
+        static const char pre[] = ",\n  CASE WHEN (",
+                          post[] = ") THEN 1 ELSE 0 END";
+        rc = ts_buf_append(sql, pre, sizeof(pre) - 1, err);
+        if (rc == 0)
+            rc = ts_buf_append(sql, c->assertions[i].when,
+                               strlen(c->assertions[i].when), err);
+        if (rc == 0)
+            rc = ts_buf_append(sql, post, sizeof(post) - 1, err);
+    }
+    if (rc == 0)
+        rc = ts_buf_append(sql, "\nFROM (\n", 8, err);
+    if (rc == 0)
+        rc = ts_buf_append(sql, c->population, strlen(c->population), err);
+    if (rc == 0)
+        rc = ts_buf_append(sql, "\n) AS p", 7, err);
+    if (rc == 0)
+        rc = ts_buf_terminate(sql, err);
+    return rc;
+}
+
+static int only_space(const char *p)
+{
+    for (; *p; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != ';')
+            return 0;
+    return 1;
+}
+
+static int bind_one(const ts_control_env *env, const ts_control *c,
+                    sqlite3_stmt *stmt, int i, const char *name, ts_error *err)
+{
+    const char *key = name + 1;
+    int64_t builtin_int[] = {env->since_us, env->until_us, env->max_seq};
+    const char *const int_names[] = {"since", "until", "max_seq"};
+    const char *const text_names[] = {"period", "verdict", "personal_tables",
+                                      "classified_columns", "class_allowed"};
+    const char *text_values[] = {env->period, env->verdict,
+                                 env->personal_tables, env->classified_columns,
+                                 env->class_allowed};
+
+    if (name[0] != ':')
+        return ts_error_set(err, TS_EINVAL,
+                            "control %s: population uses parameter '%s': "
+                            "write parameters as :name",
+                            c->id, name);
+    for (size_t j = 0; j < 3; j++)
+        if (strcmp(key, int_names[j]) == 0)
+            return sqlite3_bind_int64(stmt, i, builtin_int[j]) == SQLITE_OK
+                       ? 0
+                       : ts_error_set(err, TS_EDB, "control %s: bind", c->id);
+    for (size_t j = 0; j < 5; j++)
+        if (strcmp(key, text_names[j]) == 0)
+            return sqlite3_bind_text(stmt, i, text_values[j], -1,
+                                     SQLITE_STATIC) == SQLITE_OK
+                       ? 0
+                       : ts_error_set(err, TS_EDB, "control %s: bind", c->id);
+    for (size_t j = 0; j < c->n_params; j++) {
+        const ts_control_param *p = &c->params[j];
+        char *end;
+        long long v;
+        if (strcmp(key, p->name) != 0)
+            continue;
+        v = strtoll(p->value, &end, 10);
+        if (!p->is_list && *end == '\0' && end != p->value)
+            sqlite3_bind_int64(stmt, i, (sqlite3_int64)v);
+        else
+            sqlite3_bind_text(stmt, i, p->value, -1, SQLITE_STATIC);
+        return 0;
+    }
+    return ts_error_set(err, TS_EINVAL,
+                        "control %s: population uses %s, which is neither "
+                        "a built-in parameter (since, until, max_seq, "
+                        "period, verdict, personal_tables, "
+                        "classified_columns, class_allowed) nor one of its "
+                        "parameters",
+                        c->id, name);
+}
+
+static int prepare(const ts_control_env *env, const ts_control *c,
+                   sqlite3_stmt **out, ts_error *err)
+{
+    ts_buf sql;
+    const char *tail = NULL;
+    int rc, n;
+
+    ts_buf_init(&sql, TS_CONTROLS_MAX_SQL * 2 + 4096);
+    rc = build_sql(c, &sql, err);
+    if (rc != 0)
+        goto out;
+    if (sqlite3_prepare_v2(env->db, (const char *)sql.data, -1, out, &tail) !=
+        SQLITE_OK) {
+        rc = ts_error_set(err, TS_EINVAL,
+                          "%s: control %s: population or exception rule: %s",
+                          env->controls->path, c->id, sqlite3_errmsg(env->db));
+        goto out;
+    }
+    if (*out == NULL || !only_space(tail) || !sqlite3_stmt_readonly(*out)) {
+        rc = ts_error_set(err, TS_EINVAL,
+                          "%s: control %s: population must be one read-only "
+                          "SELECT",
+                          env->controls->path, c->id);
+        goto out;
+    }
+    n = sqlite3_bind_parameter_count(*out);
+    for (int i = 1; rc == 0 && i <= n; i++) {
+        const char *name = sqlite3_bind_parameter_name(*out, i);
+        rc = bind_one(env, c, *out, i, name ? name : "?", err);
+    }
+out:
+    ts_buf_release(&sql);
+    if (rc != 0) {
+        sqlite3_finalize(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* Where the population's special columns are, -1 when absent. */
+typedef struct columns {
+    int n;     /* population columns (the rules follow) */
+    int entry; /* entry_index */
+    int item;  /* item, else 0 */
+    int time;  /* time_us */
+} columns;
+
+static columns find_columns(sqlite3_stmt *stmt, const ts_control *c)
+{
+    columns k = {sqlite3_column_count(stmt) - (int)c->n_assertions, -1, 0, -1};
+    int have_item = 0;
+
+    for (int i = 0; i < k.n; i++) {
+        const char *name = sqlite3_column_name(stmt, i);
+        if (name == NULL)
+            continue;
+        if (strcmp(name, "entry_index") == 0)
+            k.entry = i;
+        else if (strcmp(name, "time_us") == 0)
+            k.time = i;
+        else if (strcmp(name, "item") == 0 && !have_item) {
+            k.item = i;
+            have_item = 1;
+        }
+    }
+    return k;
+}
+
+static int is_time_column(const char *name)
+{
+    size_t len = name ? strlen(name) : 0;
+    return len > 3 && strcmp(name + len - 3, "_us") == 0;
+}
+
+static int write_header(const ts_control_env *env, ts_csv *csv, ts_sheet *sheet,
+                        sqlite3_stmt *stmt, const columns *k, ts_error *err)
+{
+    ts_sheet_col cols[256];
+    int n = k->n < 255 ? k->n : 255;
+    int rc = 0;
+
+    for (int i = 0; rc == 0 && i < k->n; i++)
+        rc = ts_csv_field(csv, sqlite3_column_name(stmt, i), err);
+    if (rc == 0)
+        rc = ts_csv_end_row(csv, err);
+    if (rc != 0 || sheet == NULL)
+        return rc;
+    for (int i = 0; i < n; i++) {
+        const char *name = sqlite3_column_name(stmt, i);
+        cols[i].title = name ? name : "";
+        cols[i].kind = TS_COL_TEXT;
+        cols[i].width =
+            is_time_column(name) ? 24
+            : (name && (strstr(name, "statement") || strstr(name, "query")))
+                ? 60
+                : 16;
+    }
+    cols[n].title = "exception";
+    cols[n].width = 40;
+    cols[n].kind = TS_COL_TEXT;
+    return ts_sheet_header(env->x, sheet, cols, (size_t)n + 1, err);
+}
+
+static int write_sheet_row(const ts_control_env *env, ts_sheet *sheet,
+                           sqlite3_stmt *stmt, const columns *k,
+                           const char *reasons, ts_error *err)
+{
+    int n = k->n < 255 ? k->n : 255;
+    char when[40];
+    int rc = 0;
+
+    if (!ts_sheet_row(sheet))
+        return 0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        int type = sqlite3_column_type(stmt, i);
+        if (type == SQLITE_NULL)
+            continue;
+        if (type == SQLITE_INTEGER &&
+            is_time_column(sqlite3_column_name(stmt, i)))
+            rc = ts_sheet_text(env->x, sheet, (lxw_col_t)i,
+                               ts_time_format(sqlite3_column_int64(stmt, i),
+                                              when, sizeof(when)),
+                               NULL, err);
+        else if (type == SQLITE_INTEGER || type == SQLITE_FLOAT)
+            rc = ts_sheet_number(env->x, sheet, (lxw_col_t)i,
+                                 sqlite3_column_double(stmt, i), NULL, err);
+        else
+            rc = ts_sheet_text(env->x, sheet, (lxw_col_t)i,
+                               (const char *)sqlite3_column_text(stmt, i), NULL,
+                               err);
+    }
+    if (rc == 0 && reasons != NULL)
+        rc = ts_sheet_text(env->x, sheet, (lxw_col_t)n, reasons, NULL, err);
+    return rc;
+}
+
+static long find_waiver(const ts_controls *cs, const ts_control *c,
+                        const char *item, int64_t until_us)
+{
+    int64_t at = until_us == INT64_MAX ? ts_time_now() : until_us;
+
+    for (size_t i = 0; i < cs->n_waivers; i++) {
+        const ts_waiver *w = &cs->waivers[i];
+        if (strcmp(w->control, c->id) == 0 && w->expires_us >= at &&
+            fnmatch(w->item, item ? item : "", 0) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+static int fill_item(ts_control_item *it, uint64_t row, sqlite3_stmt *stmt,
+                     const columns *k, const char *reasons, ts_error *err)
+{
+    const unsigned char *label = sqlite3_column_text(stmt, k->item);
+
+    memset(it, 0, sizeof(*it));
+    it->row = row;
+    it->waiver = -1;
+    it->entry_index =
+        k->entry >= 0 && sqlite3_column_type(stmt, k->entry) == SQLITE_INTEGER
+            ? sqlite3_column_int64(stmt, k->entry)
+            : -1;
+    it->time_us =
+        k->time >= 0 && sqlite3_column_type(stmt, k->time) == SQLITE_INTEGER
+            ? sqlite3_column_int64(stmt, k->time)
+            : INT64_MIN;
+    it->item = strdup(label ? (const char *)label : "");
+    it->reasons = reasons ? strdup(reasons) : NULL;
+    if (it->item == NULL || (reasons != NULL && it->reasons == NULL))
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* The reasons of the rules a row breaks, "; " between; "" none. */
+static int row_reasons(const ts_control *c, sqlite3_stmt *stmt,
+                       const columns *k, ts_buf *out, ts_error *err)
+{
+    int rc = 0;
+
+    out->len = 0;
+    for (size_t i = 0; rc == 0 && i < c->n_assertions; i++) {
+        const char *reason = c->assertions[i].reason;
+        if (sqlite3_column_int(stmt, k->n + (int)i) == 0)
+            continue;
+        if (out->len > 0)
+            rc = ts_buf_append(out, "; ", 2, err);
+        if (rc == 0)
+            rc = ts_buf_append(out, reason, strlen(reason), err);
+    }
+    if (rc == 0)
+        rc = ts_buf_terminate(out, err);
+    return rc;
+}
+
+static int step_failed(const ts_control_env *env, const ts_control *c,
+                       ts_error *err)
+{
+    return ts_error_set(err, TS_EDB, "%s: control %s: population: %s",
+                        env->controls->path, c->id, sqlite3_errmsg(env->db));
+}
+
+/* Pass 1: CSV, sheet and exceptions. */
+static int census(const ts_control_env *env, const ts_control *c,
+                  ts_sheet *sheet, sqlite3_stmt *stmt, ts_csv *csv,
+                  ts_control_result *out, ts_error *err)
+{
+    columns k = find_columns(stmt, c);
+    size_t cap = 0;
+    ts_buf reasons;
+    int rc, s = SQLITE_DONE;
+
+    ts_buf_init(&reasons, (size_t)TS_CONTROLS_MAX_LIST * 1100);
+    rc = write_header(env, csv, sheet, stmt, &k, err);
+    while (rc == 0 && (s = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int broken;
+        out->population++;
+        for (int i = 0; rc == 0 && i < k.n; i++)
+            rc = ts_csv_field(csv, (const char *)sqlite3_column_text(stmt, i),
+                              err);
+        if (rc == 0)
+            rc = ts_csv_end_row(csv, err);
+        if (rc == 0)
+            rc = row_reasons(c, stmt, &k, &reasons, err);
+        if (rc != 0)
+            break;
+        broken = reasons.len > 0;
+        if (sheet != NULL)
+            rc = write_sheet_row(env, sheet, stmt, &k,
+                                 broken ? (const char *)reasons.data : NULL,
+                                 err);
+        if (rc != 0 || !broken)
+            continue;
+        out->exceptions_all++;
+        if (out->n_exceptions < TS_CONTROL_MAX_EXCEPTIONS) {
+            ts_control_item *it;
+            if (out->n_exceptions == cap) {
+                ts_control_item *more;
+                cap = cap ? cap * 2 : 16;
+                more = realloc(out->exceptions, cap * sizeof(*more));
+                if (more == NULL) {
+                    rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+                    break;
+                }
+                out->exceptions = more;
+            }
+            it = &out->exceptions[out->n_exceptions++];
+            rc = fill_item(it, out->population, stmt, &k,
+                           (const char *)reasons.data, err);
+            if (rc == 0)
+                it->waiver =
+                    find_waiver(env->controls, c, it->item, env->until_us);
+            if (rc == 0 && it->waiver >= 0)
+                out->waived++;
+        }
+    }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = step_failed(env, c, err);
+    ts_buf_release(&reasons);
+    return rc;
+}
+
+static int rank_less(const uint8_t *a, const uint8_t *b)
+{
+    return memcmp(a, b, TS_SHA256_SIZE) < 0;
+}
+
+static int by_row(const void *a, const void *b)
+{
+    const ts_control_item *x = a, *y = b;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* Pass 2: the `size` rows of lowest rank. */
+static int draw_sample(const ts_control_env *env, const ts_control *c,
+                       sqlite3_stmt *stmt, ts_control_result *out,
+                       ts_error *err)
+{
+    columns k = find_columns(stmt, c);
+    size_t cap = (size_t)out->sample_size, n = 0;
+    uint8_t seed[TS_SHA256_SIZE], (*ranks)[TS_SHA256_SIZE];
+    uint64_t row = 0;
+    int rc = 0, s = SQLITE_DONE;
+
+    if (ts_hex_decode(out->seed, seed, sizeof(seed)) != 0)
+        return ts_error_set(err, TS_EINVAL, "control %s: bad seed", c->id);
+    out->samples = calloc(cap, sizeof(*out->samples));
+    ranks = calloc(cap, sizeof(*ranks));
+    if (out->samples == NULL || ranks == NULL) {
+        free(ranks);
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    }
+    sqlite3_reset(stmt);
+    while (rc == 0 && (s = sqlite3_step(stmt)) == SQLITE_ROW) {
+        uint8_t rank[TS_SHA256_SIZE];
+        size_t at;
+        ts_sample_rank(seed, ++row, rank);
+        if (n == cap && !rank_less(rank, ranks[n - 1]))
+            continue;
+        if (n == cap) { /* drop the highest */
+            n--;
+            free(out->samples[n].item);
+            free(out->samples[n].reasons);
+        }
+        for (at = n; at > 0 && rank_less(rank, ranks[at - 1]); at--) {
+            memcpy(ranks[at], ranks[at - 1], TS_SHA256_SIZE);
+            out->samples[at] = out->samples[at - 1];
+        }
+        memcpy(ranks[at], rank, TS_SHA256_SIZE);
+        n++;
+        out->n_samples = n;
+        rc = fill_item(&out->samples[at], row, stmt, &k, NULL, err);
+    }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = step_failed(env, c, err);
+    free(ranks);
+    qsort(out->samples, out->n_samples, sizeof(*out->samples), by_row);
+    return rc;
+}
+
+static ts_control_status judge(const ts_controls *cs, const ts_control *c,
+                               const ts_control_result *r)
+{
+    uint64_t open;
+
+    if (r->population == 0)
+        return TS_STATUS_NOT_OCCURRING;
+    open = r->exceptions_all - r->waived;
+    if (open == 0)
+        return TS_STATUS_EFFECTIVE;
+    if (open <= (uint64_t)cs->tolerance[ts_severity_index(c->severity)])
+        return TS_STATUS_WITH_EXCEPTIONS;
+    return TS_STATUS_INEFFECTIVE;
+}
+
+int ts_control_run(const ts_control_env *env, const ts_control *c,
+                   ts_sheet *sheet, ts_control_result *out, ts_error *err)
+{
+    char path[4096];
+    sqlite3_stmt *stmt = NULL;
+    ts_csv csv;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    out->control = c;
+    snprintf(out->csv_name, sizeof(out->csv_name), "populations/%s.csv", c->id);
+    if (snprintf(path, sizeof(path), "%s/%s", env->out_dir, out->csv_name) >=
+        (int)sizeof(path))
+        return ts_error_set(err, TS_ELIMIT, "'%s': path too long",
+                            env->out_dir);
+    rc = prepare(env, c, &stmt, err);
+    if (rc != 0)
+        return rc;
+    rc = ts_csv_open(&csv, path, err);
+    if (rc == 0)
+        rc = census(env, c, sheet, stmt, &csv, out, err);
+    if (rc == 0)
+        rc = ts_csv_close(&csv, out->population_sha256, err);
+    else
+        ts_csv_release(&csv);
+    if (rc == 0 && sheet != NULL) {
+        out->sheet_rows = sheet->rows;
+        rc = ts_sheet_finish(env->x, sheet, err);
+    }
+    if (rc == 0 && strcmp(c->lane, "sample") == 0) {
+        ts_sample_seed(env->period, c->id, out->population_sha256, out->seed);
+        out->sample_size =
+            ts_sample_size(env->controls, c->frequency, out->population);
+        if (out->sample_size > TS_CONTROL_MAX_SAMPLE)
+            out->sample_size = TS_CONTROL_MAX_SAMPLE;
+        if (out->sample_size > 0 && out->population > 0)
+            rc = draw_sample(env, c, stmt, out, err);
+    }
+    sqlite3_finalize(stmt);
+    if (rc == 0)
+        out->status = judge(env->controls, c, out);
+    return rc;
+}
