@@ -498,4 +498,22 @@ int ts_report_class_allowed(const ts_controls *cs, ts_buf *out, ts_error *err);
  * links and anything else (workbook.c). */
 int ts_report_ensure_dir(const char *dir, ts_error *err);
 
+/* ---- results.json (results_json.c) ------------------------------------ */
+
+typedef struct ts_results_facts {
+    const char *dir;    /* the pack directory */
+    const char *period; /* label */
+    int64_t since_us, until_us;
+    const char *store_path, *origin;
+    uint64_t tree_size; /* of the checkpoint the pack is built on */
+    const char *verdict;
+    const ts_controls *controls; /* may be NULL */
+    const ts_control_result *results;
+    size_t n_results;
+} ts_results_facts;
+
+/* Writes <dir>/results.json (replaced atomically). Its shape is documented
+ * in schemas/results.schema.md. */
+int ts_report_write_results_json(const ts_results_facts *f, ts_error *err);
+
 #endif

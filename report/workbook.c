@@ -478,6 +478,20 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
     facts.n_sheets = w->n_sheets - 1;
     if (rc == 0)
         rc = write_cover(&w->x, &w->sheets[SHEET_COVER], &facts, err);
+    if (rc == 0) {
+        ts_results_facts rf = {dir,
+                               period,
+                               env.since_us,
+                               env.until_us,
+                               w->cover->store_path,
+                               w->cover->origin,
+                               w->checkpoint.ok ? w->checkpoint.tree_size : 0,
+                               env.verdict,
+                               w->controls,
+                               w->results,
+                               w->n_results};
+        rc = ts_report_write_results_json(&rf, err);
+    }
     if (w->x.wb == NULL)
         return rc;
     if (rc != 0) {
