@@ -60,8 +60,12 @@ static int build_sql(const ts_control *c, ts_buf *sql, ts_error *err)
     }
     if (rc == 0)
         rc = ts_buf_append(sql, "\nFROM (\n", 8, err);
-    if (rc == 0)
-        rc = ts_buf_append(sql, c->population, strlen(c->population), err);
+    if (rc == 0) { /* without a trailing ';' that would end the wrapper */
+        size_t len = strlen(c->population);
+        while (len > 0 && strchr(" \t\r\n;", c->population[len - 1]))
+            len--;
+        rc = ts_buf_append(sql, c->population, len, err);
+    }
     if (rc == 0)
         rc = ts_buf_append(sql, "\n) AS p", 7, err);
     if (rc == 0)
@@ -135,13 +139,29 @@ static int prepare(const ts_control_env *env, const ts_control *c,
     int rc, n;
 
     ts_buf_init(&sql, TS_CONTROLS_MAX_SQL * 2 + 4096);
+    /* the population alone first: one read-only statement, else a clear
+     * message rather than the wrapper's syntax error */
+    if (sqlite3_prepare_v2(env->db, c->population, -1, out, &tail) !=
+        SQLITE_OK) {
+        rc = ts_error_set(err, TS_EINVAL, "%s: control %s: population: %s",
+                          env->controls->path, c->id, sqlite3_errmsg(env->db));
+        goto out;
+    }
+    if (*out == NULL || !only_space(tail) || !sqlite3_stmt_readonly(*out)) {
+        rc = ts_error_set(err, TS_EINVAL,
+                          "%s: control %s: population must be one read-only "
+                          "SELECT",
+                          env->controls->path, c->id);
+        goto out;
+    }
+    sqlite3_finalize(*out);
+    *out = NULL;
     rc = build_sql(c, &sql, err);
     if (rc != 0)
         goto out;
     if (sqlite3_prepare_v2(env->db, (const char *)sql.data, -1, out, &tail) !=
         SQLITE_OK) {
-        rc = ts_error_set(err, TS_EINVAL,
-                          "%s: control %s: population or exception rule: %s",
+        rc = ts_error_set(err, TS_EINVAL, "%s: control %s: exception rule: %s",
                           env->controls->path, c->id, sqlite3_errmsg(env->db));
         goto out;
     }
