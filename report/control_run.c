@@ -215,6 +215,10 @@ static columns find_columns(sqlite3_stmt *stmt, const ts_control *c)
     return k;
 }
 
+/* A sheet shows the population's first columns (the CSV has them all)
+ * and the exception column after them. */
+#define SHEET_MAX_COLS 63
+
 static int is_time_column(const char *name)
 {
     size_t len = name ? strlen(name) : 0;
@@ -224,8 +228,8 @@ static int is_time_column(const char *name)
 static int write_header(const ts_control_env *env, ts_csv *csv, ts_sheet *sheet,
                         sqlite3_stmt *stmt, const columns *k, ts_error *err)
 {
-    ts_sheet_col cols[256];
-    int n = k->n < 255 ? k->n : 255;
+    ts_sheet_col cols[SHEET_MAX_COLS + 1];
+    int n = k->n < SHEET_MAX_COLS ? k->n : SHEET_MAX_COLS;
     int rc = 0;
 
     for (int i = 0; rc == 0 && i < k->n; i++)
@@ -254,7 +258,7 @@ static int write_sheet_row(const ts_control_env *env, ts_sheet *sheet,
                            sqlite3_stmt *stmt, const columns *k,
                            const char *reasons, ts_error *err)
 {
-    int n = k->n < 255 ? k->n : 255;
+    int n = k->n < SHEET_MAX_COLS ? k->n : SHEET_MAX_COLS;
     char when[40];
     int rc = 0;
 

@@ -101,6 +101,13 @@ int ts_sheet_header(ts_xlsx *x, ts_sheet *s, const ts_sheet_col *cols,
     assert(n_cols > 0 && n_cols <= 64);
     s->header_row = s->row;
     s->n_cols = (lxw_col_t)n_cols;
+    /* printed (or converted to PDF) each page names its sheet and number,
+     * landscape, as wide as one page */
+    worksheet_set_header(s->ws, "&L&A&R&F");
+    worksheet_set_footer(s->ws, "&CPage &P of &N");
+    worksheet_set_landscape(s->ws);
+    worksheet_fit_to_pages(s->ws, 1, 0);
+    worksheet_repeat_rows(s->ws, s->row, s->row);
     for (size_t i = 0; i < n_cols; i++) {
         lxw_col_t col = (lxw_col_t)i;
         e = worksheet_set_column(s->ws, col, col, cols[i].width, NULL);
