@@ -516,4 +516,9 @@ typedef struct ts_results_facts {
  * in schemas/results.schema.md. */
 int ts_report_write_results_json(const ts_results_facts *f, ts_error *err);
 
+/* The Charts sheet (charts.c): events per day per source format, and
+ * classified-column accesses per identity, each with its chart. */
+int ts_report_write_charts(ts_xlsx *x, ts_sheet *s, const ts_control_env *env,
+                           ts_error *err);
+
 #endif

@@ -409,7 +409,7 @@ static int write_summaries(write_ctx *w, const ts_control_env *env,
         rc = ts_report_write_exceptions(x, &w->sheets[SHEET_EXCEPTIONS],
                                         w->controls, r, n, err);
     if (rc == 0)
-        rc = ts_report_write_waivers(x, &w->sheets[w->n_sheets - 1],
+        rc = ts_report_write_waivers(x, &w->sheets[w->n_sheets - 2],
                                      w->controls, r, n, env->until_us, err);
     return rc;
 }
@@ -462,6 +462,9 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
     env.x = &w->x;
     if (rc == 0)
         rc = run_controls(w, &env, dir, err);
+    if (rc == 0)
+        rc = ts_report_write_charts(&w->x, &w->sheets[w->n_sheets - 1], &env,
+                                    err);
     if (rc == 0)
         rc = write_summaries(w, &env, err);
     for (size_t i = 0; rc == 0 && i < ts_report_n_sheet_defs; i++)
@@ -551,6 +554,7 @@ static int plan_sheets(write_ctx *w, ts_error *err)
     for (size_t i = 0; i < ts_report_n_sheet_defs; i++)
         w->sheets[n++].name = ts_report_sheet_defs[i].name;
     w->sheets[n++].name = "Waivers";
+    w->sheets[n++].name = "Charts";
     w->n_sheets = n;
     return 0;
 }

@@ -244,7 +244,8 @@ CREATE INDEX IF NOT EXISTS events_by_template ON events(template_id)
 CREATE VIEW IF NOT EXISTS v_column_access AS
 SELECT e.seq AS entry_index,
        strftime('%Y-%m-%dT%H:%M:%fZ', e.time_us / 1e6, 'unixepoch') AS time,
-       e.account, e.session_id, e.application, a.object AS "column", a.access
+       e.account, e.session_id, e.application, a.object AS "column", a.access,
+       e.time_us
 FROM events e
 JOIN template_access a ON a.template_id = e.template_id AND a.level = 'column'
 WHERE e.template_id IS NOT NULL AND e.template_repeat IS NULL;
@@ -253,7 +254,8 @@ WHERE e.template_id IS NOT NULL AND e.template_repeat IS NULL;
 CREATE VIEW IF NOT EXISTS v_table_access AS
 SELECT e.seq AS entry_index,
        strftime('%Y-%m-%dT%H:%M:%fZ', e.time_us / 1e6, 'unixepoch') AS time,
-       e.account, e.session_id, e.application, a.object AS "table", a.access
+       e.account, e.session_id, e.application, a.object AS "table", a.access,
+       e.time_us
 FROM events e
 JOIN template_access a ON a.template_id = e.template_id AND a.level = 'table'
 WHERE e.template_id IS NOT NULL AND e.template_repeat IS NULL;

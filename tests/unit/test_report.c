@@ -466,7 +466,7 @@ static void test_workbook_sheets(void **state)
     assert_int_equal(st.st_mode & 0777, 0755);
     assert_int_equal(w.res.verdict, TS_VERDICT_INTACT);
     assert_int_equal(w.res.n_sheets,
-                     14); /* cover, 6 summaries, 6 data, waivers */
+                     15); /* cover, 6 summaries, 6 data, waivers, charts */
     assert_string_equal(w.res.sheets[0].name, "Cover");
 
     xml = unzip_member(w.xlsx, "xl/workbook.xml");

@@ -1,0 +1,223 @@
+/* The Charts sheet: events per day per source format, and accesses to
+ * classified columns per identity (or account when unresolved), each as a
+ * small table with its chart beside it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report_internal.h"
+
+#define MAX_FORMATS 8
+#define MAX_DAYS 1100 /* three years */
+#define MAX_WHO 30
+
+typedef struct chart_data {
+    char formats[MAX_FORMATS][64];
+    size_t n_formats;
+    char (*days)[16];
+    int64_t (*counts)[MAX_FORMATS];
+    size_t n_days;
+    char who[MAX_WHO][128];
+    int64_t accesses[MAX_WHO];
+    size_t n_who;
+} chart_data;
+
+static const char per_day_sql[] =
+    "SELECT date(e.time_us / 1000000, 'unixepoch'), s.format, count(*)"
+    "  FROM events e JOIN sources s ON s.id = e.source_id"
+    " WHERE e.time_us >= :since AND e.time_us < :until AND e.seq < :max_seq"
+    " GROUP BY 1, 2 ORDER BY 1, 2";
+
+/* Who touched classified columns: the session's identity where the index
+ * resolves one, else the account. */
+static const char who_sql[] =
+    "SELECT coalesce(i.identity, a.account, '?'), count(*)"
+    "  FROM v_column_access a"
+    "  JOIN json_each(:classified_columns) c ON c.key = a.\"column\""
+    "  LEFT JOIN v_session_identity i ON i.session_id = a.session_id"
+    " WHERE a.time_us >= :since AND a.time_us < :until"
+    "   AND a.entry_index < :max_seq"
+    " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 30";
+
+static void bind(sqlite3_stmt *stmt, const ts_control_env *env)
+{
+    int i;
+
+    if ((i = sqlite3_bind_parameter_index(stmt, ":since")) > 0)
+        sqlite3_bind_int64(stmt, i, env->since_us);
+    if ((i = sqlite3_bind_parameter_index(stmt, ":until")) > 0)
+        sqlite3_bind_int64(stmt, i, env->until_us);
+    if ((i = sqlite3_bind_parameter_index(stmt, ":max_seq")) > 0)
+        sqlite3_bind_int64(stmt, i, env->max_seq);
+    if ((i = sqlite3_bind_parameter_index(stmt, ":classified_columns")) > 0)
+        sqlite3_bind_text(stmt, i, env->classified_columns, -1,
+                          SQLITE_STATIC);
+}
+
+static int query_failed(sqlite3 *db, ts_error *err)
+{
+    return ts_error_set(err, TS_EDB, "sheet 'Charts': %s", sqlite3_errmsg(db));
+}
+
+static size_t format_slot(chart_data *d, const char *format)
+{
+    for (size_t i = 0; i < d->n_formats; i++)
+        if (strcmp(d->formats[i], format) == 0)
+            return i;
+    if (d->n_formats == MAX_FORMATS)
+        return MAX_FORMATS; /* dropped: the sheet says how many shown */
+    snprintf(d->formats[d->n_formats], sizeof(d->formats[0]), "%s", format);
+    return d->n_formats++;
+}
+
+static int gather(const ts_control_env *env, chart_data *d, ts_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int s, rc = 0;
+
+    if (sqlite3_prepare_v2(env->db, per_day_sql, -1, &stmt, NULL) !=
+        SQLITE_OK)
+        return query_failed(env->db, err);
+    bind(stmt, env);
+    while ((s = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *day = (const char *)sqlite3_column_text(stmt, 0);
+        const char *format = (const char *)sqlite3_column_text(stmt, 1);
+        size_t slot = format_slot(d, format ? format : "?");
+        if (day == NULL || slot == MAX_FORMATS)
+            continue;
+        if (d->n_days == 0 || strcmp(d->days[d->n_days - 1], day) != 0) {
+            if (d->n_days == MAX_DAYS)
+                break;
+            snprintf(d->days[d->n_days], sizeof(d->days[0]), "%s", day);
+            memset(d->counts[d->n_days], 0, sizeof(d->counts[0]));
+            d->n_days++;
+        }
+        d->counts[d->n_days - 1][slot] = sqlite3_column_int64(stmt, 2);
+    }
+    if (s != SQLITE_DONE && s != SQLITE_ROW)
+        rc = query_failed(env->db, err);
+    sqlite3_finalize(stmt);
+    if (rc != 0)
+        return rc;
+    if (sqlite3_prepare_v2(env->db, who_sql, -1, &stmt, NULL) != SQLITE_OK)
+        return query_failed(env->db, err);
+    bind(stmt, env);
+    while ((s = sqlite3_step(stmt)) == SQLITE_ROW && d->n_who < MAX_WHO) {
+        const char *who = (const char *)sqlite3_column_text(stmt, 0);
+        snprintf(d->who[d->n_who], sizeof(d->who[0]), "%s", who ? who : "?");
+        d->accesses[d->n_who++] = sqlite3_column_int64(stmt, 1);
+    }
+    if (s != SQLITE_DONE && s != SQLITE_ROW)
+        rc = query_failed(env->db, err);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* Table A in columns 0..n_formats, table B in WHO_COL, WHO_COL + 1. */
+#define WHO_COL (MAX_FORMATS + 2)
+
+static int write_tables(ts_xlsx *x, ts_sheet *s, const chart_data *d,
+                        ts_error *err)
+{
+    ts_sheet_col cols[WHO_COL + 2];
+    size_t rows = d->n_days > d->n_who ? d->n_days : d->n_who;
+    int rc;
+
+    for (size_t i = 0; i < WHO_COL + 2; i++) {
+        cols[i].title = "";
+        cols[i].width = 12;
+        cols[i].kind = TS_COL_TEXT;
+    }
+    cols[0].title = "day (UTC)";
+    for (size_t i = 0; i < d->n_formats; i++)
+        cols[1 + i].title = d->formats[i];
+    cols[WHO_COL].title = "identity or account";
+    cols[WHO_COL].width = 24;
+    cols[WHO_COL + 1].title = "classified-column accesses";
+    rc = ts_sheet_header(x, s, cols, WHO_COL + 2, err);
+    for (size_t r = 0; rc == 0 && r < rows; r++) {
+        if (!ts_sheet_row(s))
+            break;
+        if (r < d->n_days) {
+            rc = ts_sheet_text(x, s, 0, d->days[r], NULL, err);
+            for (size_t f = 0; rc == 0 && f < d->n_formats; f++)
+                rc = ts_sheet_number(x, s, (lxw_col_t)(1 + f),
+                                     (double)d->counts[r][f], NULL, err);
+        }
+        if (rc == 0 && r < d->n_who) {
+            rc = ts_sheet_text(x, s, WHO_COL, d->who[r], NULL, err);
+            if (rc == 0)
+                rc = ts_sheet_number(x, s, WHO_COL + 1,
+                                     (double)d->accesses[r], NULL, err);
+        }
+    }
+    return rc;
+}
+
+static int add_charts(ts_xlsx *x, ts_sheet *s, const chart_data *d,
+                      ts_error *err)
+{
+    lxw_chart *chart;
+
+    if (d->n_days > 0) {
+        chart = workbook_add_chart(x->wb, LXW_CHART_COLUMN_STACKED);
+        if (chart == NULL)
+            return ts_error_set(err, TS_ENOMEM, "out of memory");
+        for (size_t f = 0; f < d->n_formats; f++) {
+            lxw_chart_series *series = chart_add_series(chart, NULL, NULL);
+            if (series == NULL)
+                return ts_error_set(err, TS_ENOMEM, "out of memory");
+            chart_series_set_categories(series, s->name, 1, 0,
+                                        (lxw_row_t)d->n_days, 0);
+            chart_series_set_values(series, s->name, 1, (lxw_col_t)(1 + f),
+                                    (lxw_row_t)d->n_days, (lxw_col_t)(1 + f));
+            chart_series_set_name_range(series, s->name, 0,
+                                        (lxw_col_t)(1 + f));
+        }
+        chart_title_set_name(chart, "Events per day per source");
+        worksheet_insert_chart(s->ws, 1, WHO_COL + 3, chart);
+    }
+    if (d->n_who > 0) {
+        lxw_chart_series *series;
+        chart = workbook_add_chart(x->wb, LXW_CHART_BAR);
+        if (chart == NULL)
+            return ts_error_set(err, TS_ENOMEM, "out of memory");
+        series = chart_add_series(chart, NULL, NULL);
+        if (series == NULL)
+            return ts_error_set(err, TS_ENOMEM, "out of memory");
+        chart_series_set_categories(series, s->name, 1, WHO_COL,
+                                    (lxw_row_t)d->n_who, WHO_COL);
+        chart_series_set_values(series, s->name, 1, WHO_COL + 1,
+                                (lxw_row_t)d->n_who, WHO_COL + 1);
+        chart_title_set_name(chart, "Accesses to classified columns");
+        chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
+        worksheet_insert_chart(s->ws, 17, WHO_COL + 3, chart);
+    }
+    return 0;
+}
+
+int ts_report_write_charts(ts_xlsx *x, ts_sheet *s, const ts_control_env *env,
+                           ts_error *err)
+{
+    chart_data *d = calloc(1, sizeof(*d));
+    int rc;
+
+    if (d == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    d->days = calloc(MAX_DAYS, sizeof(*d->days));
+    d->counts = calloc(MAX_DAYS, sizeof(*d->counts));
+    if (d->days == NULL || d->counts == NULL)
+        rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+    else
+        rc = gather(env, d, err);
+    if (rc == 0)
+        rc = write_tables(x, s, d, err);
+    if (rc == 0)
+        rc = add_charts(x, s, d, err);
+    if (rc == 0)
+        rc = ts_sheet_finish(x, s, err);
+    free(d->days);
+    free(d->counts);
+    free(d);
+    return rc;
+}
