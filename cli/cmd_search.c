@@ -190,7 +190,8 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
             q.kind = parse_kind(optarg);
             if (q.kind < 0)
                 return cli_bad_usage(
-                    "search", "--kind: '%s' is not a kind of event", optarg);
+                    "search", "--kind: '%s' is not a kind of event or identity",
+                    optarg);
             break;
         case 'u':
             p.unparsed = 1;

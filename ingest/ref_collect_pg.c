@@ -65,8 +65,9 @@ static const char *const queries[] = {
     "   pg_catalog.acldefault(CASE c.relkind WHEN 'S' THEN 's'::\"char\""
     "   ELSE 'r'::\"char\" END, c.relowner))) a"
     " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')"
-    " AND " TS_USER_SCHEMA("n") " ORDER BY n.nspname, c.relname,"
-                                " 2, a.privilege_type",
+    " AND " TS_USER_SCHEMA(
+        "n") " ORDER BY n.nspname, c.relname,"
+             " pg_catalog.pg_get_userbyid(a.grantee), a.privilege_type",
 
     "SELECT json_build_object('type', 'grant',"
     " 'grantee', CASE WHEN a.grantee = 0 THEN 'PUBLIC'"
@@ -82,7 +83,8 @@ static const char *const queries[] = {
     " CROSS JOIN LATERAL pg_catalog.aclexplode(att.attacl) a"
     " WHERE att.attacl IS NOT NULL AND att.attnum > 0"
     " AND NOT att.attisdropped AND " TS_USER_SCHEMA(
-        "n") " ORDER BY n.nspname, c.relname, att.attnum, 2, a.privilege_type",
+        "n") " ORDER BY n.nspname, c.relname, att.attnum,"
+             " pg_catalog.pg_get_userbyid(a.grantee), a.privilege_type",
 
     "SELECT json_build_object('type', 'column', 'schema', n.nspname,"
     " 'table', c.relname, 'column', a.attname,"
