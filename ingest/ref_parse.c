@@ -561,24 +561,38 @@ static int parse_json(ts_ref_parser *p, const char *s, size_t len,
     json_t *o;
     int bad = 0, rc;
 
-    /* An entry holds one array element with the punctuation around it. */
-    while (len > 0 && (isspace((unsigned char)*s) || *s == '[' || *s == ',')) {
+    /* An entry holds one array element with the punctuation around it:
+     * blanks and commas, the file's '[' before the first, its ']' after
+     * the last. */
+    while (len > 0 && (isspace((unsigned char)*s) || *s == ',')) {
         s++;
         len--;
     }
-    while (len > 0 &&
-           (isspace((unsigned char)s[len - 1]) || s[len - 1] == ']' ||
-            s[len - 1] == ',' || s[len - 1] == '\0'))
-        len--;
-    if (len == 0) {
+    if (len > 0 && *s == '[') {
+        size_t k = 1;
+        while (k < len && isspace((unsigned char)s[k]))
+            k++;
+        if (k == len || s[k] == '{' || s[k] == '[' || s[k] == ']') {
+            s += k;
+            len -= k;
+        }
+    }
+    if (is_blank(s, len) ||
+        (len > 0 && *s == ']' && is_blank(s + 1, len - 1))) {
         ev->kind = TS_EVENT_LOG;
         return 0;
     }
-    o = json_loadb(s, len, 0, &jerr);
+    o = json_loadb(s, len, JSON_DISABLE_EOF_CHECK, &jerr);
     p->doc = o;
     if (o == NULL) {
         unparsed(p, ev, "JSON: %s", jerr.text);
         return 0;
+    }
+    for (size_t k = (size_t)jerr.position; k < len; k++) {
+        if (!isspace((unsigned char)s[k]) && s[k] != ',' && s[k] != ']') {
+            unparsed(p, ev, "JSON: text after the value");
+            return 0;
+        }
     }
     if (!json_is_object(o)) {
         unparsed(p, ev, "JSON value is not an object");

@@ -39,12 +39,18 @@ static int is_space(char c)
 
 /* The end of the next JSON entry starting at rel, and the offset of its
  * value (len when it holds none). */
-static size_t json_entry_end(const char *s, size_t len, size_t *value)
+static size_t json_entry_end(const char *s, size_t len, int at_start,
+                             size_t *value)
 {
     size_t k = 0, end, col, t;
+    int opener = at_start; /* the file's '[' may come first */
 
-    while (k < len && (is_space(s[k]) || s[k] == '[' || s[k] == ','))
+    while (k < len &&
+           (is_space(s[k]) || s[k] == ',' || (opener && s[k] == '['))) {
+        if (s[k] == '[')
+            opener = 0;
         k++;
+    }
     *value = k;
     if (k == len || s[k] == ']') {
         *value = len;
@@ -75,7 +81,7 @@ static int ref_next(ts_source *base, ts_entry *entry, ts_event *ev,
     if (left == 0)
         return 0;
     if (src->json) {
-        end = json_entry_end(s, left, &value);
+        end = json_entry_end(s, left, src->pos == 0, &value);
     } else {
         end = ts_ref_csv_record_end(s, left, &open_quote);
         if (open_quote) {
