@@ -64,7 +64,7 @@ int ts_ref_parser_init(ts_ref_parser *p, const char *dataset, int csv,
     p->dataset = dataset;
     p->csv = csv;
     p->snapshot_us = snapshot_us;
-    ts_buf_init(&p->scratch, 3 * TS_REF_FILE_MAX + 4096);
+    ts_buf_init(&p->scratch, 4 * TS_REF_FILE_MAX + 4096);
     return 0;
 }
 
