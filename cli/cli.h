@@ -39,6 +39,14 @@ int cmd_sessions(const ts_cli *cli, int argc, char **argv);
 int cmd_timeline(const ts_cli *cli, int argc, char **argv);
 int cmd_who(const ts_cli *cli, int argc, char **argv);
 int cmd_analyze_sql(const ts_cli *cli, int argc, char **argv);
+int cmd_load(const ts_cli *cli, int argc, char **argv);
+int cmd_collect(const ts_cli *cli, int argc, char **argv);
+
+/* Seals a reference source (freed here) and prints its summary (cmd_load.c;
+ * collect shares it). Returns the exit code: 1 with strict and unparsed
+ * records. */
+int cli_seal_reference(ts_store *store, ts_source *src, const char *what,
+                       unsigned long max_diag, int json, int strict);
 
 /* Prints "trailseal: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -14,6 +14,8 @@ static const char usage[] =
     "all appear; FTS5 syntax (\"phrase\", prefix*, OR, NOT, NEAR) is passed\n"
     "through.\n\n"
     "  --account NAME     events of this database account\n"
+    "  --who NAME         events of every account of this identity (person,\n"
+    "                     agent or service: trailseal load identities)\n"
     "  --object NAME      events on this table (schema.table or table)\n"
     "  --db NAME          events in this database (also --database)\n"
     "  --session ID       one session (PostgreSQL %c)\n"
@@ -22,7 +24,9 @@ static const char usage[] =
     "  --outcome O        ok, error or denied\n"
     "  --kind KIND        audit, statement, error, auth_failure,\n"
     "                     connection_received, connection_authorized,\n"
-    "                     disconnection, log, unparsed\n"
+    "                     disconnection, log, unparsed, reference; or an\n"
+    "                     identity kind: human, agent, service (events of\n"
+    "                     the accounts of such identities)\n"
     "  --unparsed         entries that could not be parsed: file, line, why\n"
     "  --since TIME       from TIME; --until TIME: before TIME. TIME is\n"
     "  --until TIME       YYYY-MM-DD[ HH:MM[:SS]] (UTC), YYYY-MM, YYYY-Qn,\n"
@@ -117,6 +121,7 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
 {
     static const struct option options[] = {
         {"account", required_argument, NULL, 'a'},
+        {"who", required_argument, NULL, 'w'},
         {"object", required_argument, NULL, 'o'},
         {"db", required_argument, NULL, 'd'},
         {"database", required_argument, NULL, 'd'},
@@ -174,11 +179,19 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
                     optarg);
             q.outcome = (ts_outcome)rc;
             break;
+        case 'w':
+            q.who = optarg;
+            break;
         case 'k':
+            if (ts_identity_kind_valid(optarg)) {
+                q.identity_kind = optarg;
+                break;
+            }
             q.kind = parse_kind(optarg);
             if (q.kind < 0)
                 return cli_bad_usage(
-                    "search", "--kind: '%s' is not a kind of event", optarg);
+                    "search", "--kind: '%s' is not a kind of event or identity",
+                    optarg);
             break;
         case 'u':
             p.unparsed = 1;

@@ -11,6 +11,9 @@ static const char usage[] =
     "Lists database sessions, latest start first: account, database,\n"
     "application, client, TLS, start, duration and statement count.\n\n"
     "  --account NAME     sessions of this database account\n"
+    "  --who NAME         sessions of every account of this identity\n"
+    "                     (IDENTITY: who owns the account, from\n"
+    "                     trailseal load identities)\n"
     "  --since TIME       sessions still open at or after TIME\n"
     "  --until TIME       sessions started before TIME (TIME as in search)\n"
     "  --limit N          at most N sessions (default 100)\n"
@@ -18,22 +21,26 @@ static const char usage[] =
     "  --json             one JSON object per line\n"
     "  --csv              CSV (RFC 4180) with a header\n";
 
-static const ts_column table_columns[] = {
-    {"session_id", "SESSION", 16, 0},  {"started", "STARTED (UTC)", 19, 0},
-    {"duration", "DURATION", 10, 0},   {"account", "ACCOUNT", 16, 0},
-    {"database", "DATABASE", 10, 0},   {"application", "APPLICATION", 20, 0},
-    {"client", "CLIENT", 15, 0},       {"tls", "TLS", 8, 0},
-    {"statements", "STATEMENTS", 0, 0}};
+static const ts_column table_columns[] = {{"session_id", "SESSION", 16, 0},
+                                          {"started", "STARTED (UTC)", 19, 0},
+                                          {"duration", "DURATION", 10, 0},
+                                          {"account", "ACCOUNT", 16, 0},
+                                          {"identity", "IDENTITY", 16, 0},
+                                          {"database", "DATABASE", 10, 0},
+                                          {"application", "APPLICATION", 20, 0},
+                                          {"client", "CLIENT", 15, 0},
+                                          {"tls", "TLS", 8, 0},
+                                          {"statements", "STATEMENTS", 0, 0}};
 
 static const ts_column data_columns[] = {
-    {"session_id", NULL, 0, 0},  {"account", NULL, 0, 0},
-    {"database", NULL, 0, 0},    {"application", NULL, 0, 0},
-    {"client", NULL, 0, 0},      {"tls_protocol", NULL, 0, 0},
-    {"tls_cipher", NULL, 0, 0},  {"started", NULL, 0, 0},
-    {"ended", NULL, 0, 0},       {"duration_s", NULL, 0, 1},
-    {"events", NULL, 0, 1},      {"statements", NULL, 0, 1},
-    {"auth_failed", NULL, 0, 1}, {"pid", NULL, 0, 1},
-    {"source", NULL, 0, 0}};
+    {"session_id", NULL, 0, 0},   {"account", NULL, 0, 0},
+    {"identity", NULL, 0, 0},     {"database", NULL, 0, 0},
+    {"application", NULL, 0, 0},  {"client", NULL, 0, 0},
+    {"tls_protocol", NULL, 0, 0}, {"tls_cipher", NULL, 0, 0},
+    {"started", NULL, 0, 0},      {"ended", NULL, 0, 0},
+    {"duration_s", NULL, 0, 1},   {"events", NULL, 0, 1},
+    {"statements", NULL, 0, 1},   {"auth_failed", NULL, 0, 1},
+    {"pid", NULL, 0, 1},          {"source", NULL, 0, 0}};
 
 typedef struct print_ctx {
     ts_writer *w;
@@ -68,6 +75,7 @@ static int print_row(void *ctx, const ts_session_row *row)
                            cli_time_text(row->started_us, 1, started),
                            dur,
                            row->account,
+                           row->identity,
                            row->database,
                            row->application,
                            row->client_host,
@@ -77,6 +85,7 @@ static int print_row(void *ctx, const ts_session_row *row)
     } else {
         const char *v[] = {row->session_id,
                            row->account,
+                           row->identity,
                            row->database,
                            row->application,
                            row->client_host,
@@ -99,6 +108,7 @@ int cmd_sessions(const ts_cli *cli, int argc, char **argv)
 {
     static const struct option options[] = {
         {"account", required_argument, NULL, 'a'},
+        {"who", required_argument, NULL, 'w'},
         {"since", required_argument, NULL, 'S'},
         {"until", required_argument, NULL, 'U'},
         {"limit", required_argument, NULL, 'l'},
@@ -122,6 +132,9 @@ int cmd_sessions(const ts_cli *cli, int argc, char **argv)
         switch (c) {
         case 'a':
             q.account = optarg;
+            break;
+        case 'w':
+            q.who = optarg;
             break;
         case 'S':
             if (cli_parse_period("--since", optarg, 0, &q.since_us) != 0)

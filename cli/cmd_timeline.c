@@ -7,9 +7,12 @@
 #include "cli.h"
 
 static const char usage[] =
-    "usage: trailseal [--store PATH] timeline ACCOUNT [OPTIONS]\n\n"
+    "usage: trailseal [--store PATH] timeline ACCOUNT [OPTIONS]\n"
+    "       trailseal [--store PATH] timeline --who NAME [OPTIONS]\n\n"
     "Prints everything one database account did, every session and source\n"
     "merged, oldest first: connections, statements, errors, disconnections.\n\n"
+    "  --who NAME         instead of ACCOUNT: every account of this identity\n"
+    "                     (trailseal load identities)\n"
     "  --since TIME       from TIME; --until TIME: before TIME (TIME as in\n"
     "  --until TIME       search: ISO, YYYY-MM, YYYY-Qn, 7d, ...)\n"
     "  --limit N          at most N events (default 1000)\n"
@@ -98,6 +101,7 @@ static int print_row(void *ctx, const ts_search_row *row)
 int cmd_timeline(const ts_cli *cli, int argc, char **argv)
 {
     static const struct option options[] = {
+        {"who", required_argument, NULL, 'w'},
         {"since", required_argument, NULL, 'S'},
         {"until", required_argument, NULL, 'U'},
         {"limit", required_argument, NULL, 'l'},
@@ -119,6 +123,9 @@ int cmd_timeline(const ts_cli *cli, int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
         switch (c) {
+        case 'w':
+            q.who = optarg;
+            break;
         case 'S':
             if (cli_parse_period("--since", optarg, 0, &q.since_us) != 0)
                 return TS_EXIT_USAGE;
@@ -156,9 +163,12 @@ int cmd_timeline(const ts_cli *cli, int argc, char **argv)
                                  argv[optind - 1]);
         }
     }
-    if (argc - optind != 1)
-        return cli_bad_usage("timeline", "takes one ACCOUNT");
-    q.account = argv[optind];
+    if (q.who != NULL && argc - optind != 0)
+        return cli_bad_usage("timeline", "takes ACCOUNT or --who, not both");
+    if (q.who == NULL && argc - optind != 1)
+        return cli_bad_usage("timeline", "takes one ACCOUNT (or --who NAME)");
+    if (q.who == NULL)
+        q.account = argv[optind];
     store = cli_open_store(cli, TS_STORE_READONLY | TS_STORE_NO_KEY);
     if (store == NULL)
         return TS_EXIT_USAGE;

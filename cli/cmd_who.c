@@ -12,6 +12,8 @@ static const char usage[] =
     "most events first, with reads, writes, sessions, first and last time,\n"
     "and the newest such entry (prove it with 'trailseal prove --index N').\n\n"
     "  --object NAME      schema.table, or table for every schema\n"
+    "  --who NAME         only the accounts of this identity\n"
+    "                     (trailseal load identities)\n"
     "  --since TIME       from TIME; --until TIME: before TIME (TIME as in\n"
     "  --until TIME       search: ISO, YYYY-MM, YYYY-Qn, 7d, ...)\n"
     "  --json             one JSON object per line\n"
@@ -69,6 +71,7 @@ int cmd_who(const ts_cli *cli, int argc, char **argv)
 {
     static const struct option options[] = {
         {"object", required_argument, NULL, 'o'},
+        {"who", required_argument, NULL, 'w'},
         {"since", required_argument, NULL, 'S'},
         {"until", required_argument, NULL, 'U'},
         {"json", no_argument, NULL, 'j'},
@@ -89,6 +92,9 @@ int cmd_who(const ts_cli *cli, int argc, char **argv)
         switch (c) {
         case 'o':
             q.object = optarg;
+            break;
+        case 'w':
+            q.who = optarg;
             break;
         case 'S':
             if (cli_parse_period("--since", optarg, 0, &q.since_us) != 0)

@@ -22,6 +22,8 @@ static const ts_command commands[] = {
     {"report", "write the evidence workbook", cmd_report},
     {"stats", "count what the store holds", cmd_stats},
     {"analyze-sql", "show what a statement reads and writes", cmd_analyze_sql},
+    {"load", "seal identities, approvals or a catalog", cmd_load},
+    {"collect", "seal a live database's catalog", cmd_collect},
 };
 
 static void usage(FILE *out)

@@ -13,6 +13,7 @@ static const char *const kind_names[TS_EVENT_KIND_COUNT] = {
     [TS_EVENT_AUTH_FAILURE] = "auth_failure",
     [TS_EVENT_ERROR] = "error",
     [TS_EVENT_STATEMENT] = "statement",
+    [TS_EVENT_REFERENCE] = "reference",
 };
 
 void ts_event_init(ts_event *ev)

@@ -32,6 +32,14 @@
     " OR e.message LIKE 'permission denied%', 0))"
 #define TS_QUERY_OK "e.kind NOT IN (6, 7)"
 
+/* The accounts of identity :who, and of identities of kind :ikind, in
+ * the newest identities snapshot (schemas/index.sql, reference data). */
+#define TS_QUERY_WHO_ACCOUNTS                                                  \
+    "(SELECT account FROM v_identity_accounts WHERE identity = :who)"
+#define TS_QUERY_KIND_ACCOUNTS                                                 \
+    "(SELECT a.account FROM v_identity_accounts a JOIN v_identities i"         \
+    " ON i.name = a.identity WHERE i.kind = :ikind)"
+
 /* Fills row from the current result row of st, selected with
  * TS_QUERY_ROW_COLUMNS; strings borrowed until st steps again. */
 void ts_query_read_row(sqlite3_stmt *st, ts_search_row *row);

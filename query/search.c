@@ -127,6 +127,8 @@ static void bind_filters(sqlite3_stmt *st, const ts_search_query *q,
     if (q->command)
         ts_query_bind_text(st, ":command", command);
     ts_query_bind_int64(st, ":kind", q->kind);
+    ts_query_bind_text(st, ":who", q->who);
+    ts_query_bind_text(st, ":ikind", q->identity_kind);
 }
 
 /* How to walk: the index of one filter (BY_ANY: SQLite's choice, or the
@@ -269,6 +271,10 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
         add_sql(sql, " AND e.time_us >= :since");
     if (q->until_us != INT64_MAX)
         add_sql(sql, " AND e.time_us < :until");
+    if (q->who)
+        add_sql(sql, " AND e.account IN " TS_QUERY_WHO_ACCOUNTS);
+    if (q->identity_kind)
+        add_sql(sql, " AND e.account IN " TS_QUERY_KIND_ACCOUNTS);
 }
 
 /* Builds the statement for q. With text, the full-text index drives the
@@ -379,6 +385,14 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
         rc = ts_query_object_parse(&object, q->object, err);
     if (rc == 0 && q->command)
         rc = upper_command(q->command, command, sizeof(command), err);
+    if (rc == 0 && q->who)
+        rc = ts_query_identity_check(store, q->who, err);
+    if (rc == 0 && q->identity_kind &&
+        !ts_identity_kind_valid(q->identity_kind))
+        rc = ts_error_set(err, TS_EINVAL,
+                          "'%s' is not an identity kind (human, agent, "
+                          "service)",
+                          q->identity_kind);
     if (rc == 0 && has_text && strlen(q->text) > TS_SEARCH_INPUT_MAX)
         rc = ts_error_set(err, TS_EINVAL, "search text is longer than %d bytes",
                           TS_SEARCH_INPUT_MAX);

@@ -37,20 +37,26 @@ int ts_sessions(ts_store *store, const ts_sessions_query *q, ts_session_fn fn,
                   "SELECT s.session_id, (SELECT name FROM sources WHERE id = "
                   "s.source_id), s.pid, s.account, s.database, s.application,"
                   " s.client_host, s.tls_protocol, s.tls_cipher, s.started_us,"
-                  " s.ended_us, s.n_events, s.n_statements, s.auth_failed"
-                  " FROM sessions s WHERE 1%s%s%s"
+                  " s.ended_us, s.n_events, s.n_statements, s.auth_failed,"
+                  " (SELECT identity FROM v_session_identity i"
+                  "  WHERE i.session_id = s.session_id)"
+                  " FROM sessions s WHERE 1%s%s%s%s"
                   " ORDER BY s.started_us %s, s.rowid %s LIMIT :limit",
                   q->account ? " AND s.account = :account" : "",
+                  q->who ? " AND s.account IN " TS_QUERY_WHO_ACCOUNTS : "",
                   q->until_us != INT64_MAX ? " AND s.started_us < :until" : "",
                   q->since_us != INT64_MIN ? " AND s.ended_us >= :since" : "",
                   q->oldest_first ? "ASC" : "DESC",
                   q->oldest_first ? "ASC" : "DESC");
     if (rc < 0 || (size_t)rc >= sizeof(sql))
         return ts_error_set(err, TS_ELIMIT, "sessions: query too long");
-    rc = ts_store_prepare(store, sql, &st, "listing sessions", err);
+    rc = q->who ? ts_query_identity_check(store, q->who, err) : 0;
+    if (rc == 0)
+        rc = ts_store_prepare(store, sql, &st, "listing sessions", err);
     if (rc != 0)
         return rc;
     ts_query_bind_text(st, ":account", q->account);
+    ts_query_bind_text(st, ":who", q->who);
     ts_query_bind_int64(st, ":until", q->until_us);
     ts_query_bind_int64(st, ":since", q->since_us);
     ts_query_bind_int64(
@@ -73,6 +79,7 @@ int ts_sessions(ts_store *store, const ts_sessions_query *q, ts_session_fn fn,
         row.n_events = (uint64_t)sqlite3_column_int64(st, 11);
         row.n_statements = (uint64_t)sqlite3_column_int64(st, 12);
         row.auth_failed = sqlite3_column_int(st, 13);
+        row.identity = (const char *)sqlite3_column_text(st, 14);
         n++;
         if (fn(ctx, &row) != 0) {
             step = SQLITE_DONE;

@@ -52,21 +52,22 @@ static int after_time(ts_store *store, int64_t after, int64_t *out,
 static void conditions(char *sql, size_t size, const ts_timeline_query *q,
                        const page *p)
 {
-    int n = snprintf(
-        sql, size,
-        " AND e.account = :account AND e.seq BETWEEN :lo AND :hi%s%s%s%s",
-        q->since_us != INT64_MIN ? " AND e.time_us >= :since" : "",
-        q->until_us != INT64_MAX ? " AND e.time_us < :until" : "",
-        p->t_max != INT64_MAX ? " AND e.time_us <= :tmax" : "",
-        q->after >= 0 ? " AND (coalesce(e.time_us, :tnull), e.seq)"
-                        " > (:tafter, :after)"
-                      : "");
+    int n = snprintf(sql, size,
+                     " AND e.account %s AND e.seq BETWEEN :lo AND :hi%s%s%s%s",
+                     q->account ? "= :account" : "IN " TS_QUERY_WHO_ACCOUNTS,
+                     q->since_us != INT64_MIN ? " AND e.time_us >= :since" : "",
+                     q->until_us != INT64_MAX ? " AND e.time_us < :until" : "",
+                     p->t_max != INT64_MAX ? " AND e.time_us <= :tmax" : "",
+                     q->after >= 0 ? " AND (coalesce(e.time_us, :tnull), e.seq)"
+                                     " > (:tafter, :after)"
+                                   : "");
     (void)n; /* the pieces are short: size is ample */
 }
 
 static void bind(sqlite3_stmt *st, const ts_timeline_query *q, const page *p)
 {
     ts_query_bind_text(st, ":account", q->account);
+    ts_query_bind_text(st, ":who", q->who);
     ts_query_bind_int64(st, ":lo", p->lo);
     ts_query_bind_int64(st, ":hi", p->hi);
     ts_query_bind_int64(st, ":since", q->since_us);
@@ -131,8 +132,13 @@ int ts_timeline(ts_store *store, const ts_timeline_query *q, ts_search_fn fn,
 
     if (out_n)
         *out_n = 0;
-    if (q->account == NULL || *q->account == '\0')
+    if ((q->account == NULL || *q->account == '\0') &&
+        (q->who == NULL || *q->who == '\0'))
         return ts_error_set(err, TS_EINVAL, "timeline: no account given");
+    if (q->account == NULL)
+        rc = ts_query_identity_check(store, q->who, err);
+    if (rc != 0)
+        return rc;
     if (q->after < -1)
         return ts_error_set(err, TS_EINVAL, "after: not an entry index");
     p.limit = q->limit ? (int64_t)q->limit : TS_TIMELINE_DEFAULT_LIMIT;

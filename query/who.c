@@ -26,6 +26,8 @@ int ts_who(ts_store *store, const ts_who_query *q, ts_who_fn fn, void *ctx,
     if (out_n)
         *out_n = 0;
     rc = ts_query_object_parse(&object, q->object, err);
+    if (rc == 0 && q->who)
+        rc = ts_query_identity_check(store, q->who, err);
     if (rc == 0)
         rc = ts_query_narrow_by_time(store, q->since_us, q->until_us, &lo, &hi,
                                      err);
@@ -36,11 +38,12 @@ int ts_who(ts_store *store, const ts_who_query *q, ts_who_fn fn, void *ctx,
         "SELECT e.account, e.object_name, count(*),"
         " sum(e.audit_class = 'READ'), sum(e.audit_class = 'WRITE'),"
         " count(DISTINCT e.session_id), min(e.time_us), max(e.time_us),"
-        " max(e.seq) FROM events e WHERE e.object_table = :otail%s"
+        " max(e.seq) FROM events e WHERE e.object_table = :otail%s%s"
         " AND e.seq BETWEEN :lo AND :hi%s%s"
         " GROUP BY e.account, e.object_name"
         " ORDER BY count(*) DESC, e.account, e.object_name",
         object.full[0] ? " AND lower(e.object_name) = :ofull" : "",
+        q->who ? " AND e.account IN " TS_QUERY_WHO_ACCOUNTS : "",
         q->since_us != INT64_MIN ? " AND e.time_us >= :since" : "",
         q->until_us != INT64_MAX ? " AND e.time_us < :until" : "");
     if (rc < 0 || (size_t)rc >= sizeof(sql))
@@ -50,6 +53,7 @@ int ts_who(ts_store *store, const ts_who_query *q, ts_who_fn fn, void *ctx,
         return rc;
     ts_query_bind_text(st, ":otail", object.tail);
     ts_query_bind_text(st, ":ofull", object.full);
+    ts_query_bind_text(st, ":who", q->who);
     ts_query_bind_int64(st, ":lo", lo);
     ts_query_bind_int64(st, ":hi", hi);
     ts_query_bind_int64(st, ":since", q->since_us);

@@ -260,3 +260,192 @@ FROM events e
 JOIN template_access a ON a.template_id = e.template_id AND a.level = 'table'
 WHERE e.template_id IS NOT NULL AND e.template_repeat IS NULL;
 -- end SQL analysis --
+
+-- ------------------------------------------------------------------
+-- Reference data (trailseal load, trailseal collect --catalog;
+-- schemas/reference.md): identities, change approvals and catalog
+-- snapshots. Each record is a sealed entry (events.kind 'reference', or
+-- 'unparsed' with its reason) and its meaning lands in the tables below,
+-- filled by store/index_reference.c from the entries like every table here.
+-- A snapshot is one load: one source (sources.id) whose whole content is
+-- its key, so the same content loaded again adds nothing. Identities and
+-- the catalog are snapshots (the newest one is what the v_ views show;
+-- older ones stay for "as of time T" questions); approvals accumulate.
+-- ------------------------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS ref_snapshots (
+    id INTEGER PRIMARY KEY,      -- = sources.id of the load
+    dataset TEXT NOT NULL,       -- identities | approvals | catalog
+    taken_us INTEGER NOT NULL,   -- when the load read it (entries' observed time)
+    first_seq INTEGER NOT NULL,  -- its first entry
+    n_entries INTEGER NOT NULL DEFAULT 0,  -- entries sealed (headers included)
+    n_records INTEGER NOT NULL DEFAULT 0,  -- records understood
+    n_unparsed INTEGER NOT NULL DEFAULT 0  -- records sealed but not understood
+);
+CREATE INDEX IF NOT EXISTS ref_snapshots_by_dataset
+    ON ref_snapshots(dataset, taken_us);
+
+-- One row per identity (person, AI agent or service) of a snapshot.
+CREATE TABLE IF NOT EXISTS ref_identities (
+    seq INTEGER PRIMARY KEY,     -- the entry that says it
+    snapshot_id INTEGER NOT NULL REFERENCES ref_snapshots(id),
+    name TEXT NOT NULL,          -- unique within a snapshot
+    kind TEXT NOT NULL,          -- human | agent | service
+    owner TEXT,                  -- the identity answerable for it
+    status TEXT NOT NULL,        -- active, terminated, ... (lowercase)
+    terminated_us INTEGER
+);
+CREATE INDEX IF NOT EXISTS ref_identities_by_snapshot
+    ON ref_identities(snapshot_id, name);
+
+-- The database accounts each identity uses (system: free text such as
+-- postgres or mariadb, NULL when the record named none).
+CREATE TABLE IF NOT EXISTS ref_identity_accounts (
+    seq INTEGER NOT NULL,        -- the identity's entry
+    snapshot_id INTEGER NOT NULL REFERENCES ref_snapshots(id),
+    identity TEXT NOT NULL,
+    system TEXT,
+    account TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ref_identity_accounts_by_snapshot
+    ON ref_identity_accounts(snapshot_id, account);
+
+-- Change approvals; each distinct one counts once in v_approvals.
+CREATE TABLE IF NOT EXISTS ref_approvals (
+    seq INTEGER PRIMARY KEY,
+    snapshot_id INTEGER NOT NULL REFERENCES ref_snapshots(id),
+    ticket TEXT NOT NULL,
+    approver TEXT NOT NULL,
+    approved_us INTEGER NOT NULL,
+    scope TEXT NOT NULL,         -- object name glob (public.orders*) or text
+    valid_until_us INTEGER       -- NULL: no end
+);
+
+-- Catalog snapshots (trailseal collect --catalog, or load catalog).
+CREATE TABLE IF NOT EXISTS ref_catalog_info (
+    seq INTEGER PRIMARY KEY,
+    snapshot_id INTEGER NOT NULL REFERENCES ref_snapshots(id),
+    database TEXT,
+    server_version TEXT
+);
+
+CREATE TABLE IF NOT EXISTS ref_roles (
+    seq INTEGER PRIMARY KEY,
+    snapshot_id INTEGER NOT NULL REFERENCES ref_snapshots(id),
+    role TEXT NOT NULL,
+    superuser INTEGER NOT NULL,  -- 0/1: rolsuper
+    createrole INTEGER NOT NULL, -- rolcreaterole
+    createdb INTEGER NOT NULL,   -- rolcreatedb
+    bypassrls INTEGER NOT NULL,  -- rolbypassrls
+    replication INTEGER NOT NULL,-- rolreplication
+    can_login INTEGER NOT NULL,  -- rolcanlogin
+    valid_until_us INTEGER       -- rolvaliduntil; NULL: no expiry
+);
+CREATE INDEX IF NOT EXISTS ref_roles_by_snapshot ON ref_roles(snapshot_id);
+
+-- member is a member of role (pg_auth_members).
+CREATE TABLE IF NOT EXISTS ref_role_members (
+    seq INTEGER PRIMARY KEY,
+    snapshot_id INTEGER NOT NULL REFERENCES ref_snapshots(id),
+    role TEXT NOT NULL,
+    member TEXT NOT NULL,
+    admin_option INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ref_role_members_by_snapshot
+    ON ref_role_members(snapshot_id);
+
+-- Table and column privileges; a table owner's implicit privileges are
+-- listed too (grantor = the owner). grantee PUBLIC is everyone.
+CREATE TABLE IF NOT EXISTS ref_grants (
+    seq INTEGER PRIMARY KEY,
+    snapshot_id INTEGER NOT NULL REFERENCES ref_snapshots(id),
+    grantee TEXT NOT NULL,
+    object_type TEXT NOT NULL,   -- table, view, materialized view, sequence, ...
+    object_name TEXT NOT NULL,   -- schema.table, as audit logs name it
+    column_name TEXT,            -- NULL: a table-level privilege
+    privilege TEXT NOT NULL,     -- SELECT, INSERT, UPDATE, DELETE, ...
+    grantor TEXT
+);
+CREATE INDEX IF NOT EXISTS ref_grants_by_snapshot ON ref_grants(snapshot_id);
+
+CREATE TABLE IF NOT EXISTS ref_catalog_columns (
+    seq INTEGER PRIMARY KEY,
+    snapshot_id INTEGER NOT NULL REFERENCES ref_snapshots(id),
+    schema_name TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    column_name TEXT NOT NULL,
+    data_type TEXT,              -- format_type(): integer, character varying(80)
+    comment TEXT                 -- col_description()
+);
+CREATE INDEX IF NOT EXISTS ref_catalog_columns_by_snapshot
+    ON ref_catalog_columns(snapshot_id);
+
+-- The newest snapshot of each dataset (identities, catalog): the latest
+-- taken, the later load on a tie. For "as of time T", pick instead the
+-- newest snapshot with taken_us <= T from ref_snapshots and read the ref_
+-- tables with that snapshot_id.
+CREATE VIEW IF NOT EXISTS v_ref_latest AS
+SELECT s.dataset, s.id AS snapshot_id, s.taken_us
+FROM ref_snapshots s
+WHERE s.dataset != 'approvals'
+  AND NOT EXISTS (SELECT 1 FROM ref_snapshots t
+                  WHERE t.dataset = s.dataset
+                    AND (t.taken_us > s.taken_us
+                         OR (t.taken_us = s.taken_us AND t.id > s.id)));
+
+CREATE VIEW IF NOT EXISTS v_identities AS
+SELECT i.name, i.kind, i.owner, i.status, i.terminated_us,
+       l.taken_us AS snapshot_us, i.snapshot_id, i.seq AS entry_seq
+FROM ref_identities i
+JOIN v_ref_latest l ON l.dataset = 'identities' AND l.snapshot_id = i.snapshot_id;
+
+CREATE VIEW IF NOT EXISTS v_identity_accounts AS
+SELECT a.identity, a.system, a.account, a.snapshot_id
+FROM ref_identity_accounts a
+JOIN v_ref_latest l ON l.dataset = 'identities' AND l.snapshot_id = a.snapshot_id;
+
+-- Every session with the identity owning its account, matched by account
+-- name (the system is not compared: sessions do not say theirs). identity
+-- is NULL when no identity lists the account; when several do,
+-- n_identities > 1 and identity is the first by name.
+CREATE VIEW IF NOT EXISTS v_session_identity AS
+SELECT s.session_id, s.account, i.name AS identity, i.kind AS identity_kind,
+       i.owner, i.status AS identity_status, coalesce(m.n, 0) AS n_identities
+FROM sessions s
+LEFT JOIN (SELECT account, min(identity) AS identity,
+                  count(DISTINCT identity) AS n
+           FROM v_identity_accounts GROUP BY account) m
+       ON m.account = s.account
+LEFT JOIN v_identities i ON i.name = m.identity;
+
+-- Each distinct approval once, with the first entry that sealed it.
+CREATE VIEW IF NOT EXISTS v_approvals AS
+SELECT ticket, approver, approved_us, scope, valid_until_us,
+       min(seq) AS entry_seq
+FROM ref_approvals
+GROUP BY ticket, approver, approved_us, scope, valid_until_us;
+
+CREATE VIEW IF NOT EXISTS v_roles AS
+SELECT r.role, r.superuser, r.createrole, r.createdb, r.bypassrls,
+       r.replication, r.can_login, r.valid_until_us,
+       l.taken_us AS snapshot_us, r.snapshot_id, r.seq AS entry_seq
+FROM ref_roles r
+JOIN v_ref_latest l ON l.dataset = 'catalog' AND l.snapshot_id = r.snapshot_id;
+
+CREATE VIEW IF NOT EXISTS v_role_members AS
+SELECT m.role, m.member, m.admin_option, m.snapshot_id
+FROM ref_role_members m
+JOIN v_ref_latest l ON l.dataset = 'catalog' AND l.snapshot_id = m.snapshot_id;
+
+CREATE VIEW IF NOT EXISTS v_grants AS
+SELECT g.grantee, g.object_type, g.object_name, g.column_name, g.privilege,
+       g.grantor, g.snapshot_id
+FROM ref_grants g
+JOIN v_ref_latest l ON l.dataset = 'catalog' AND l.snapshot_id = g.snapshot_id;
+
+CREATE VIEW IF NOT EXISTS v_catalog_columns AS
+SELECT c.schema_name, c.table_name, c.column_name, c.data_type, c.comment,
+       c.snapshot_id
+FROM ref_catalog_columns c
+JOIN v_ref_latest l ON l.dataset = 'catalog' AND l.snapshot_id = c.snapshot_id;
+-- end reference data --

@@ -16,6 +16,7 @@ struct ts_index_writer {
     ts_rollup *rollup; /* sessions and accounts not yet written */
     ts_completeness *completeness;
     ts_template_writer *templates; /* SQL analysis */
+    ts_ref_writer *reference;      /* reference data */
     /* The time span of the current bucket's events not yet written. */
     int has_bucket;
     uint64_t bucket;
@@ -99,6 +100,7 @@ void ts_index_writer_free(ts_index_writer *w)
     ts_rollup_free(w->rollup);
     ts_completeness_free(w->completeness);
     ts_template_writer_free(w->templates);
+    ts_ref_writer_free(w->reference);
     free(w);
 }
 
@@ -116,6 +118,8 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
         rc = ts_completeness_new(&w->completeness, store, err);
     if (rc == 0)
         rc = ts_template_writer_new(&w->templates, store, err);
+    if (rc == 0)
+        rc = ts_ref_writer_new(&w->reference, store, err);
     if (rc == 0)
         rc = ts_store_prepare(store, insert_event_sql, &w->event, "indexing",
                               err);
@@ -293,6 +297,8 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
         bind_text(st, 4, ev->kind == TS_EVENT_AUDIT ? NULL : ev->message);
         rc = step_reset(w, st, "indexing full text", err);
     }
+    if (rc == 0 && ev->reference != NULL)
+        rc = ts_ref_writer_add(w->reference, seq, source_id, ev, err);
     if (rc == 0)
         rc = add_span(w, seq, ev->time_us, err);
     if (rc == 0)

@@ -77,6 +77,17 @@ int ts_template_writer_id(ts_template_writer *t, const ts_event *ev,
 /* Distinct templates this writer added to the index. */
 uint64_t ts_template_writer_added(const ts_template_writer *t);
 
+/* ---- index_reference.c: identities, approvals, catalog snapshots ---- */
+
+typedef struct ts_ref_writer ts_ref_writer;
+
+int ts_ref_writer_new(ts_ref_writer **out, ts_store *store, ts_error *err);
+void ts_ref_writer_free(ts_ref_writer *w);
+/* Indexes the reference record of ev (ev->reference; nothing when NULL),
+ * entry seq of source source_id, whose load is the snapshot. */
+int ts_ref_writer_add(ts_ref_writer *w, uint64_t seq, int64_t source_id,
+                      const ts_event *ev, ts_error *err);
+
 /* ---- rollup.c: sessions and accounts of a batch, summed in memory ---- */
 
 typedef struct ts_rollup ts_rollup;

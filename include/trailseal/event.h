@@ -22,7 +22,8 @@ typedef enum ts_event_kind {
         6, /* FATAL: authentication failed, no hba entry, no role */
     TS_EVENT_ERROR = 7,     /* ERROR (permission denied among them) */
     TS_EVENT_STATEMENT = 8, /* log_statement "statement:" line */
-    TS_EVENT_KIND_COUNT = 9
+    TS_EVENT_REFERENCE = 9, /* a reference record (trailseal/reference.h) */
+    TS_EVENT_KIND_COUNT = 10
 } ts_event_kind;
 
 #define TS_UNKNOWN_TIME INT64_MIN
@@ -90,6 +91,10 @@ typedef struct ts_event {
     size_t n_columns_read;
     const char *const *columns_written;
     size_t n_columns_written;
+
+    /* Reference data (TS_EVENT_REFERENCE, and unparsed reference records):
+     * the record's meaning, borrowed like the strings; NULL otherwise. */
+    const struct ts_ref_record *reference;
 } ts_event;
 
 /* Resets every field of ev to "unknown". */

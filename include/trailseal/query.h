@@ -55,6 +55,10 @@ typedef struct ts_search_query {
     int64_t after;       /* keyset paging: only entries after this entry
                             index in the result order; -1 = from the start */
     size_t limit;        /* 0 = 100 */
+    const char *who;     /* an identity's name: events of its accounts in
+                            the newest identities snapshot; NULL = any */
+    const char *identity_kind; /* human, agent or service: events of the
+                                  accounts of such identities; NULL = any */
 } ts_search_query;
 
 /* Sets q to "everything": no filters, newest first, default limit. */
@@ -99,6 +103,7 @@ typedef struct ts_sessions_query {
     int64_t until_us;    /* sessions started before it */
     int oldest_first;    /* 0: the latest start first */
     size_t limit;        /* 0 = 100 */
+    const char *who;     /* an identity: sessions of its accounts; NULL any */
 } ts_sessions_query;
 
 void ts_sessions_query_init(ts_sessions_query *q);
@@ -120,6 +125,8 @@ typedef struct ts_session_row {
     uint64_t n_events;
     uint64_t n_statements; /* audit and statement events */
     int auth_failed;
+    const char *identity; /* the identity owning the account (newest
+                             identities snapshot), NULL when none */
 } ts_session_row;
 
 typedef int (*ts_session_fn)(void *ctx, const ts_session_row *row);
@@ -133,17 +140,19 @@ int ts_sessions(ts_store *store, const ts_sessions_query *q, ts_session_fn fn,
  * with no known time last. A page reads about LIMIT rows of the index,
  * however many the account has (see event_spans in schemas/index.sql). */
 typedef struct ts_timeline_query {
-    const char *account; /* required */
+    const char *account; /* this account, or: */
     int64_t since_us;
     int64_t until_us;
-    int64_t after; /* only events after this entry in the timeline; -1 */
-    size_t limit;  /* 0 = 1000 */
+    int64_t after;   /* only events after this entry in the timeline; -1 */
+    size_t limit;    /* 0 = 1000 */
+    const char *who; /* an identity: the events of all its accounts (one of
+                        account and who is required) */
 } ts_timeline_query;
 
 void ts_timeline_query_init(ts_timeline_query *q);
 
-/* Runs q; rows as for ts_search. TS_EINVAL when account is NULL or after
- * names no entry. */
+/* Runs q; rows as for ts_search. TS_EINVAL when neither account nor who
+ * is given, or after names no entry. */
 int ts_timeline(ts_store *store, const ts_timeline_query *q, ts_search_fn fn,
                 void *ctx, size_t *out_n, ts_error *err);
 
@@ -152,6 +161,7 @@ typedef struct ts_who_query {
     const char *object; /* required: "schema.table" or "table" */
     int64_t since_us;
     int64_t until_us;
+    const char *who; /* only the accounts of this identity; NULL = any */
 } ts_who_query;
 
 void ts_who_query_init(ts_who_query *q);
@@ -175,6 +185,13 @@ typedef int (*ts_who_fn)(void *ctx, const ts_who_row *row);
 /* The accounts whose events name q->object, most events first. */
 int ts_who(ts_store *store, const ts_who_query *q, ts_who_fn fn, void *ctx,
            size_t *out_n, ts_error *err);
+
+/* Checks that `who` names an identity of the newest identities snapshot:
+ * TS_EINVAL with a one-line message when not (or when none was loaded). */
+int ts_query_identity_check(ts_store *store, const char *who, ts_error *err);
+
+/* Whether s is an identity kind: human, agent or service. */
+int ts_identity_kind_valid(const char *s);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 #include "trailseal/output.h"
 #include "trailseal/proof.h"
 #include "trailseal/query.h"
+#include "trailseal/reference.h"
 #include "trailseal/report.h"
 #include "trailseal/sensitive.h"
 #include "trailseal/source.h"

@@ -160,7 +160,7 @@ one_line_exit_2 search --bogus
 one_line_exit_2 search --since yesterday
 one_line_exit_2 search --until 2026-Q5
 one_line_exit_2 search --outcome maybe
-one_line_exit_2 search --kind human
+one_line_exit_2 search --kind robot
 one_line_exit_2 search --limit 0
 one_line_exit_2 search --after -1
 one_line_exit_2 search --object .x

@@ -1,0 +1,121 @@
+/* RFC 4180 CSV for reference files: record boundaries, fields, UTF-8. */
+#include <string.h>
+
+#include "ingest/ref_internal.h"
+
+/* pg_csvlog.c and percona_csv.c split fields straight into their own column
+ * layouts with format-specific resynchronisation; reference files need the
+ * generic form (any header, any column count), so the splitter lives here. */
+
+size_t ts_ref_csv_record_end(const char *s, size_t len, int *open_quote)
+{
+    int inq = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"')
+            inq = !inq;
+        else if (s[i] == '\n' && !inq) {
+            *open_quote = 0;
+            return i + 1;
+        }
+    }
+    *open_quote = inq;
+    return len;
+}
+
+int ts_ref_csv_split(const char *s, size_t len, char *out, char **fields,
+                     size_t max, size_t *n_out, const char **reason)
+{
+    const char *end = s + len;
+    size_t n = 0;
+
+    for (;;) {
+        char *start = out;
+
+        if (n == max) {
+            *reason = "more fields than a reference file may have";
+            return -1;
+        }
+        if (s < end && *s == '"') {
+            s++;
+            for (;;) {
+                if (s == end) {
+                    *reason = "unterminated quoted field";
+                    return -1;
+                }
+                if (*s == '"') {
+                    if (s + 1 < end && s[1] == '"') {
+                        *out++ = '"';
+                        s += 2;
+                        continue;
+                    }
+                    s++;
+                    break;
+                }
+                *out++ = *s++;
+            }
+            if (s < end && *s != ',') {
+                *reason = "text after a closing quote";
+                return -1;
+            }
+        } else {
+            while (s < end && *s != ',') {
+                if (*s == '"') {
+                    *reason = "quote inside an unquoted field";
+                    return -1;
+                }
+                *out++ = *s++;
+            }
+        }
+        *out++ = '\0';
+        fields[n++] = start;
+        if (s == end) {
+            *n_out = n;
+            return 0;
+        }
+        s++; /* the comma */
+    }
+}
+
+int ts_ref_utf8_valid(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+
+    while (i < len) {
+        unsigned c = s[i];
+        size_t n;
+        unsigned cp, min;
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 1;
+            cp = c & 0x1F;
+            min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            cp = c & 0x0F;
+            min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            cp = c & 0x07;
+            min = 0x10000;
+        } else {
+            return 0;
+        }
+        if (len - i <= n)
+            return 0;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        i += n + 1;
+    }
+    return 1;
+}
