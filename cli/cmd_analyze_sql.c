@@ -70,6 +70,7 @@ static void print_json(const ts_sql_analysis *a,
     cli_json_string(stdout, a->error);
     print_names_json("tables_read", &a->tables_read);
     print_names_json("tables_written", &a->tables_written);
+    print_names_json("tables_changed", &a->tables_changed);
     print_names_json("columns_read", &a->columns_read);
     print_names_json("columns_written", &a->columns_written);
     print_classes_json(found);
@@ -116,6 +117,7 @@ static void print_text(const ts_sql_analysis *a,
         printf("%-16s%s\n", "error", a->error);
     print_names_text("tables read", &a->tables_read);
     print_names_text("tables written", &a->tables_written);
+    print_names_text("tables changed", &a->tables_changed);
     print_names_text("columns read", &a->columns_read);
     print_names_text("columns written", &a->columns_written);
     print_classes_text(found);

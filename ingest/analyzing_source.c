@@ -110,6 +110,8 @@ static int analyzing_next(ts_source *src, ts_entry *out_entry,
               &out_event->n_columns_read);
     set_names(&an->columns_written, &out_event->columns_written,
               &out_event->n_columns_written);
+    set_names(&an->tables_changed, &out_event->tables_changed,
+              &out_event->n_tables_changed);
     return 1;
 }
 

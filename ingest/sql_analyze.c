@@ -50,6 +50,7 @@ static void analysis_free(ts_sql_analysis *a)
     ts_sql_names_release(&a->tables_written);
     ts_sql_names_release(&a->columns_read);
     ts_sql_names_release(&a->columns_written);
+    ts_sql_names_release(&a->tables_changed);
     free(a);
 }
 

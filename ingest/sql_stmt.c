@@ -572,6 +572,7 @@ int ts_sql_walk(ts_sql_analysis *a, const char *sql, const ts_catalog *catalog,
         if (a->command == NULL && classify(a, type, body) != 0)
             ts_walk_fail(&w, ts_error_set(err, TS_ENOMEM, "out of memory"));
         ts_walk_stmt(&w, NULL, stmt, NULL);
+        ts_walk_ddl(&w, type, body);
     }
     if (a->command == NULL) {
         /* an empty statement (only comments or semicolons) */
@@ -585,6 +586,7 @@ int ts_sql_walk(ts_sql_analysis *a, const char *sql, const ts_catalog *catalog,
     ts_sql_names_sort(&a->tables_written);
     ts_sql_names_sort(&a->columns_read);
     ts_sql_names_sort(&a->columns_written);
+    ts_sql_names_sort(&a->tables_changed);
     rc = w.rc;
     if (rc == TS_ELIMIT) {
         /* a statement too big or too deep to analyse is a finding about

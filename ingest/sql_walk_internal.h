@@ -127,6 +127,10 @@ ts_walk_rel *ts_walk_range_var(ts_walk *w, ts_walk_scope *s, json_t *rv,
 void ts_walk_stmt(ts_walk *w, ts_walk_scope *parent, json_t *stmt,
                   ts_walk_cols *out);
 
+/* sql_ddl.c: the objects a DDL statement of `type` changes, into
+ * w->a->tables_changed */
+void ts_walk_ddl(ts_walk *w, const char *type, json_t *body);
+
 /* JSON parse-tree helpers */
 const char *ts_walk_node_type(json_t *node, json_t **body);
 json_t *ts_walk_node_body(json_t *node, const char *type);

@@ -50,8 +50,7 @@ static void bind(sqlite3_stmt *stmt, const ts_control_env *env)
     if ((i = sqlite3_bind_parameter_index(stmt, ":max_seq")) > 0)
         sqlite3_bind_int64(stmt, i, env->max_seq);
     if ((i = sqlite3_bind_parameter_index(stmt, ":classified_columns")) > 0)
-        sqlite3_bind_text(stmt, i, env->classified_columns, -1,
-                          SQLITE_STATIC);
+        sqlite3_bind_text(stmt, i, env->classified_columns, -1, SQLITE_STATIC);
 }
 
 static int query_failed(sqlite3 *db, ts_error *err)
@@ -75,8 +74,7 @@ static int gather(const ts_control_env *env, chart_data *d, ts_error *err)
     sqlite3_stmt *stmt = NULL;
     int s, rc = 0;
 
-    if (sqlite3_prepare_v2(env->db, per_day_sql, -1, &stmt, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(env->db, per_day_sql, -1, &stmt, NULL) != SQLITE_OK)
         return query_failed(env->db, err);
     bind(stmt, env);
     while ((s = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -147,8 +145,8 @@ static int write_tables(ts_xlsx *x, ts_sheet *s, const chart_data *d,
         if (rc == 0 && r < d->n_who) {
             rc = ts_sheet_text(x, s, WHO_COL, d->who[r], NULL, err);
             if (rc == 0)
-                rc = ts_sheet_number(x, s, WHO_COL + 1,
-                                     (double)d->accesses[r], NULL, err);
+                rc = ts_sheet_number(x, s, WHO_COL + 1, (double)d->accesses[r],
+                                     NULL, err);
         }
     }
     return rc;
@@ -171,8 +169,7 @@ static int add_charts(ts_xlsx *x, ts_sheet *s, const chart_data *d,
                                         (lxw_row_t)d->n_days, 0);
             chart_series_set_values(series, s->name, 1, (lxw_col_t)(1 + f),
                                     (lxw_row_t)d->n_days, (lxw_col_t)(1 + f));
-            chart_series_set_name_range(series, s->name, 0,
-                                        (lxw_col_t)(1 + f));
+            chart_series_set_name_range(series, s->name, 0, (lxw_col_t)(1 + f));
         }
         chart_title_set_name(chart, "Events per day per source");
         worksheet_insert_chart(s->ws, 1, WHO_COL + 3, chart);

@@ -1,5 +1,6 @@
 /* JSON the population queries bind: which columns hold which data classes
- * (:classified_columns) and who may touch each class (:class_allowed). */
+ * (:classified_columns, column -> [class ids]) and who may touch each class
+ * (:class_allowed, class -> [entries]). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -40,11 +41,12 @@ static int append_classes(const ts_controls *cs, const char *object,
         if (!ts_data_class_matches(cls, dot + 1) &&
             !class_lists_table(cls, table))
             continue;
-        if (classes->len > 0)
-            rc = ts_buf_append_byte(classes, ',', err);
+        rc = ts_buf_append_byte(classes, classes->len > 0 ? ',' : '[', err);
         if (rc == 0)
-            rc = ts_buf_append(classes, cls->id, strlen(cls->id), err);
+            rc = ts_json_string(classes, cls->id, err);
     }
+    if (rc == 0 && classes->len > 0)
+        rc = ts_buf_append_byte(classes, ']', err);
     if (rc == 0)
         rc = ts_buf_terminate(classes, err);
     return rc;
@@ -79,7 +81,7 @@ int ts_report_classified_columns(sqlite3 *db, const ts_controls *cs,
         if (rc == 0)
             rc = ts_buf_append_byte(out, ':', err);
         if (rc == 0)
-            rc = ts_json_string(out, (const char *)classes.data, err);
+            rc = ts_buf_append(out, classes.data, classes.len, err);
     }
     if (rc == 0 && s != SQLITE_DONE && s != SQLITE_ROW)
         rc = ts_error_set(err, TS_EDB, "reading analysed columns: %s",

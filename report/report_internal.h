@@ -487,7 +487,7 @@ int ts_report_write_waivers(ts_xlsx *x, ts_sheet *s, const ts_controls *cs,
 
 /* ---- JSON for population queries (controls_env.c); both NUL-terminated */
 
-/* {"schema.table.column": "class,class"} for every analysed column that a
+/* {"schema.table.column": ["class", ...]} for every analysed column that a
  * data class's patterns or tables cover. */
 int ts_report_classified_columns(sqlite3 *db, const ts_controls *cs,
                                  ts_buf *out, ts_error *err);

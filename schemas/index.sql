@@ -230,7 +230,8 @@ CREATE TABLE IF NOT EXISTS template_access (
     template_id INTEGER NOT NULL REFERENCES templates(id),
     object TEXT NOT NULL,       -- schema.table or schema.table.column
     level TEXT NOT NULL,        -- table | column
-    access TEXT NOT NULL,       -- read | write
+    access TEXT NOT NULL,       -- read | write | ddl (created, altered or
+                                -- dropped; object may be a schema's name)
     PRIMARY KEY (template_id, level, access, object)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS template_access_by_object

@@ -185,6 +185,9 @@ static int find_or_insert(ts_template_writer *t, const ts_event *ev,
         rc = add_access(t, *id, ev->columns_written, ev->n_columns_written,
                         "column", "write", err);
     if (rc == 0)
+        rc = add_access(t, *id, ev->tables_changed, ev->n_tables_changed,
+                        "table", "ddl", err);
+    if (rc == 0)
         t->added++;
     return rc;
 }

@@ -132,7 +132,8 @@ typedef struct ts_sql_analysis {
     ts_sql_names tables_written;
     ts_sql_names columns_read;
     ts_sql_names columns_written;
-    char *error; /* why it did not parse, or NULL */
+    ts_sql_names tables_changed; /* created, altered or dropped by DDL */
+    char *error;                 /* why it did not parse, or NULL */
 } ts_sql_analysis;
 
 /* Analyses statements against one catalog, parsing each distinct template

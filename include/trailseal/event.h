@@ -91,6 +91,10 @@ typedef struct ts_event {
     size_t n_columns_read;
     const char *const *columns_written;
     size_t n_columns_written;
+    /* objects a DDL statement creates, alters or drops ("schema.table", or a
+     * schema's name) */
+    const char *const *tables_changed;
+    size_t n_tables_changed;
 
     /* Reference data (TS_EVENT_REFERENCE, and unparsed reference records):
      * the record's meaning, borrowed like the strings; NULL otherwise. */

@@ -481,16 +481,20 @@ static void test_workbook_sheets(void **state)
     assert_non_null(strstr(xml, "_xlnm._FilterDatabase"));
     free(xml);
 
-    /* nothing else is left in the output directory */
+    /* the workbook and results.json, and no temporary file is left */
     DIR *d = opendir(w.out);
     struct dirent *de;
     int n = 0;
     assert_non_null(d);
     while ((de = readdir(d)) != NULL)
-        if (de->d_name[0] != '.' || strlen(de->d_name) > 2)
+        if (de->d_name[0] != '.' || strlen(de->d_name) > 2) {
             n++;
+            if (strcmp(de->d_name, "evidence.xlsx") != 0 &&
+                strcmp(de->d_name, "results.json") != 0)
+                fail_msg("unexpected file '%s'", de->d_name);
+        }
     closedir(d);
-    assert_int_equal(n, 1);
+    assert_int_equal(n, 2);
 
     rm_tree(w.dir);
     ts_controls_free(c);
