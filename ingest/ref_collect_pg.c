@@ -138,6 +138,10 @@ int ts_ref_collect_pg(const char *dsn, int64_t now_us, ts_buf *out,
         }
         PQclear(res);
     }
+    if (rc == TS_ELIMIT)
+        rc = ts_error_set(err, TS_ELIMIT,
+                          "catalog: larger than %zu bytes of JSON",
+                          TS_REF_FILE_MAX);
     if (rc == 0) {
         const char *host = PQhost(conn), *port = PQport(conn), *db = PQdb(conn);
         size_t size = strlen(host ? host : "") + strlen(port ? port : "") +
