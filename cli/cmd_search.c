@@ -14,6 +14,8 @@ static const char usage[] =
     "all appear; FTS5 syntax (\"phrase\", prefix*, OR, NOT, NEAR) is passed\n"
     "through.\n\n"
     "  --account NAME     events of this database account\n"
+    "  --principal NAME   proxy events of this person or agent (a Teleport\n"
+    "                     user, a hoop.dev user, ...)\n"
     "  --object NAME      events on this table (schema.table or table)\n"
     "  --db NAME          events in this database (also --database)\n"
     "  --session ID       one session (PostgreSQL %c)\n"
@@ -36,15 +38,16 @@ static const char usage[] =
 
 /* --json and --csv: every field. */
 static const ts_column data_columns[] = {
-    {"entry_index", NULL, 0, 1}, {"time", NULL, 0, 0},
-    {"kind", NULL, 0, 0},        {"outcome", NULL, 0, 0},
-    {"account", NULL, 0, 0},     {"database", NULL, 0, 0},
-    {"application", NULL, 0, 0}, {"client", NULL, 0, 0},
-    {"session_id", NULL, 0, 0},  {"command", NULL, 0, 0},
-    {"object", NULL, 0, 0},      {"statement", NULL, 0, 0},
-    {"message", NULL, 0, 0},     {"sqlstate", NULL, 0, 0},
-    {"source", NULL, 0, 0},      {"line", NULL, 0, 1},
-    {"reason", NULL, 0, 0}};
+    {"entry_index", NULL, 0, 1},   {"time", NULL, 0, 0},
+    {"kind", NULL, 0, 0},          {"outcome", NULL, 0, 0},
+    {"account", NULL, 0, 0},       {"database", NULL, 0, 0},
+    {"application", NULL, 0, 0},   {"client", NULL, 0, 0},
+    {"session_id", NULL, 0, 0},    {"command", NULL, 0, 0},
+    {"object", NULL, 0, 0},        {"statement", NULL, 0, 0},
+    {"message", NULL, 0, 0},       {"sqlstate", NULL, 0, 0},
+    {"source", NULL, 0, 0},        {"line", NULL, 0, 1},
+    {"reason", NULL, 0, 0},        {"principal", NULL, 0, 0},
+    {"principal_kind", NULL, 0, 0}};
 
 static const ts_column table_columns[] = {
     {"entry_index", "ENTRY", 7, 0},
@@ -99,7 +102,9 @@ static int print_row(void *ctx, const ts_search_row *row)
                            row->sqlstate,
                            row->source,
                            line,
-                           row->unparsed_reason};
+                           row->unparsed_reason,
+                           row->principal,
+                           row->principal_kind};
         ts_writer_row(p->w, v);
     }
     return 0;
@@ -117,6 +122,7 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
 {
     static const struct option options[] = {
         {"account", required_argument, NULL, 'a'},
+        {"principal", required_argument, NULL, 'P'},
         {"object", required_argument, NULL, 'o'},
         {"db", required_argument, NULL, 'd'},
         {"database", required_argument, NULL, 'd'},
@@ -150,6 +156,9 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
         switch (c) {
         case 'a':
             q.account = optarg;
+            break;
+        case 'P':
+            q.principal = optarg;
             break;
         case 'o':
             q.object = optarg;

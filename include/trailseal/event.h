@@ -90,6 +90,12 @@ typedef struct ts_event {
     size_t n_columns_read;
     const char *const *columns_written;
     size_t n_columns_written;
+
+    /* Proxies (Teleport, hoop.dev, ...): the person or agent behind the
+     * proxy, apart from the database account it used, and what it is:
+     * "human", "agent" or "service" (static strings), NULL when unknown. */
+    const char *principal;
+    const char *principal_kind;
 } ts_event;
 
 /* Resets every field of ev to "unknown". */

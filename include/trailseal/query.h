@@ -44,17 +44,18 @@ typedef struct ts_search_query {
                              events whose object_name is that table */
     const char *database; /* exact database name */
     const char *session_id;
-    const char *source;  /* a source's name as ingested, or its last path
-                            components ("pg.log" matches "/var/log/pg.log") */
-    const char *command; /* SELECT, CREATE TABLE, ... (case-insensitive) */
-    int kind;            /* a ts_event_kind, or -1 for any */
-    ts_outcome outcome;  /* TS_OUTCOME_ANY = no filter */
-    int64_t since_us;    /* inclusive; INT64_MIN = open */
-    int64_t until_us;    /* exclusive; INT64_MAX = open */
-    int oldest_first;    /* 0: newest first */
-    int64_t after;       /* keyset paging: only entries after this entry
-                            index in the result order; -1 = from the start */
-    size_t limit;        /* 0 = 100 */
+    const char *source;    /* a source's name as ingested, or its last path
+                              components ("pg.log" matches "/var/log/pg.log") */
+    const char *command;   /* SELECT, CREATE TABLE, ... (case-insensitive) */
+    int kind;              /* a ts_event_kind, or -1 for any */
+    ts_outcome outcome;    /* TS_OUTCOME_ANY = no filter */
+    int64_t since_us;      /* inclusive; INT64_MIN = open */
+    int64_t until_us;      /* exclusive; INT64_MAX = open */
+    int oldest_first;      /* 0: newest first */
+    int64_t after;         /* keyset paging: only entries after this entry
+                              index in the result order; -1 = from the start */
+    size_t limit;          /* 0 = 100 */
+    const char *principal; /* exact proxy principal (a Teleport user...) */
 } ts_search_query;
 
 /* Sets q to "everything": no filters, newest first, default limit. */
@@ -80,6 +81,8 @@ typedef struct ts_search_row {
     const char *message;
     const char *sqlstate;
     const char *unparsed_reason; /* TS_EVENT_UNPARSED: why */
+    const char *principal;       /* proxies: the person or agent behind */
+    const char *principal_kind;  /* human, agent, service */
 } ts_search_row;
 
 /* Called for each row in order; return nonzero to stop early. */
