@@ -76,6 +76,20 @@ static const char *b64_decode(const char *s, ts_arena *arena)
     return o > 0 ? out : NULL;
 }
 
+/* Whether the connection is a database's, whose input is SQL (a shell's
+ * or an HTTP proxy's is not). */
+static int is_database(json_t *doc)
+{
+    const char *t = ts_jv_str(doc, "connection_type");
+    static const char *const db[] = {"database", "postgres", "mysql",
+                                     "mssql",    "oracle",   "mongodb"};
+
+    for (size_t i = 0; t != NULL && i < sizeof(db) / sizeof(db[0]); i++)
+        if (strstr(t, db[i]) != NULL)
+            return 1;
+    return 0;
+}
+
 static int64_t time_of(json_t *doc)
 {
     const char *t = ts_jv_str(doc, "time");
@@ -109,7 +123,7 @@ static void webhook_event(json_t *doc, const char *type, ts_event *ev,
         return;
     if (review != NULL)
         ev->detail = ts_arena_printf(arena, "review %s", review);
-    if (verb != NULL && strcmp(verb, "exec") == 0) {
+    if (verb != NULL && strcmp(verb, "exec") == 0 && is_database(doc)) {
         const char *in = ts_jv_str(doc, "input");
         const char *sql = in != NULL ? b64_decode(in, arena) : NULL;
         char cmd[TS_MY_COMMAND_SIZE];
@@ -122,7 +136,12 @@ static void webhook_event(json_t *doc, const char *type, ts_event *ev,
             return;
         }
     }
-    ev->kind = TS_EVENT_CONNECTION_AUTHORIZED;
+    /* a one-off command on a shell or other connection, or a login to it */
+    ev->kind = verb != NULL && strcmp(verb, "connect") == 0
+                   ? TS_EVENT_CONNECTION_AUTHORIZED
+                   : TS_EVENT_LOG;
+    if (ev->kind == TS_EVENT_LOG)
+        ev->command = ts_jv_list(json_object_get(doc, "command"), arena);
 }
 
 static void statement_event(json_t *doc, const char *kind, ts_event *ev,
