@@ -150,8 +150,11 @@ static void generic_event(void *ctx, json_t *doc, size_t piece, ts_event *ev,
     ev->command = text(m, doc, F_COMMAND, arena);
     ev->object_name = text(m, doc, F_OBJECT, arena);
     ev->message = text(m, doc, F_MESSAGE, arena);
-    if (pid != NULL)
-        ev->pid = strtoll(pid, NULL, 10);
+    if (pid != NULL && *pid >= '0' && *pid <= '9') {
+        char *end;
+        long long n = strtoll(pid, &end, 10);
+        ev->pid = *end == '\0' ? (int64_t)n : -1;
+    }
     if (kind != NULL && in_list(m->kind_connect, kind)) {
         ev->kind = ok ? TS_EVENT_CONNECTION_AUTHORIZED : TS_EVENT_AUTH_FAILURE;
         if (!ok)
