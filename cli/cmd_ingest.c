@@ -11,7 +11,7 @@
 static const char usage[] =
     "usage: trailseal [--store PATH] ingest [--format FORMAT] [--prefix PREFIX]\n"
     "                 [--utc-offset OFFSET] [--catalog FILE | --catalog-dsn DSN]\n"
-    "                 [--json] [--max-diagnostics N] FILE...\n\n"
+    "                 [--mapping FILE] [--json] [--max-diagnostics N] FILE...\n\n"
     "Seals every record of each FILE ('-' reads standard input) into the\n"
     "store and indexes what it means. Records already sealed (same content,\n"
     "up to the saved cursor) are skipped. Records that cannot be parsed are\n"
@@ -22,8 +22,12 @@ static const char usage[] =
     "written) into the index: see the v_column_access view.\n\n"
     "  --format FORMAT        auto (default), pg-stderr, pg-csvlog, pg-jsonlog,\n"
     "                         mariadb-audit, mysql-audit-json,\n"
-    "                         percona-audit-json, percona-audit-csv\n"
+    "                         percona-audit-json, percona-audit-csv,\n"
+    "                         teleport-audit, hoop-audit, rds-das,\n"
+    "                         generic-jsonl (needs --mapping)\n"
     "  --prefix PREFIX        the server's log_line_prefix (required for pg-stderr)\n"
+    "  --mapping FILE         generic-jsonl: which JSON fields are which\n"
+    "                         (schemas/generic-jsonl.md)\n"
     "  --utc-offset OFFSET    mariadb-audit: the server's local time zone as a\n"
     "                         UTC offset, e.g. +02:00 (default: UTC)\n"
     "  --catalog FILE         catalog snapshot (JSON, schemas/catalog.schema.md)\n"
@@ -113,6 +117,32 @@ static int ingest_one(ts_store *store, const char *format, const char *prefix,
     return TS_EXIT_OK;
 }
 
+/* Most bytes a --mapping file may hold. */
+#define MAPPING_MAX ((size_t)64 << 10)
+
+/* Reads a --mapping file whole (NUL-terminated, the caller frees it), or
+ * NULL with a message printed. */
+static char *read_mapping(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *text = f != NULL ? malloc(MAPPING_MAX + 1) : NULL;
+    size_t n = 0;
+
+    if (text != NULL)
+        n = fread(text, 1, MAPPING_MAX + 1, f);
+    if (text == NULL || ferror(f) || n > MAPPING_MAX) {
+        cli_error("'%s': cannot read the mapping (or it is over %zu bytes)",
+                  path, MAPPING_MAX);
+        free(text);
+        text = NULL;
+    } else {
+        text[n] = '\0';
+    }
+    if (f != NULL)
+        fclose(f);
+    return text;
+}
+
 int cmd_ingest(const ts_cli *cli, int argc, char **argv)
 {
     static const struct option options[] = {
@@ -124,10 +154,12 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
         {"batch", required_argument, NULL, 'b'},
         {"catalog", required_argument, NULL, 'c'},
         {"catalog-dsn", required_argument, NULL, 'd'},
+        {"mapping", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *format = "auto", *prefix = NULL, *utc_offset = NULL;
-    const char *catalog_file = NULL, *catalog_dsn = NULL;
+    const char *catalog_file = NULL, *catalog_dsn = NULL, *mapping = NULL;
+    char *mapping_text = NULL;
     ts_catalog *catalog = NULL;
     ts_error err;
     unsigned long max_diag = 100;
@@ -168,6 +200,9 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
         case 'd':
             catalog_dsn = optarg;
             break;
+        case 'M':
+            mapping = optarg;
+            break;
         case 'h':
             fputs(usage, stdout);
             return TS_EXIT_OK;
@@ -184,6 +219,9 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
                                "--utc-offset applies to mariadb-audit only");
     if (utc_offset != NULL)
         prefix = utc_offset; /* the reader's setting */
+    if ((mapping != NULL) != (strcmp(format, "generic-jsonl") == 0))
+        return cli_usage_error(usage, "--format generic-jsonl and --mapping "
+                                      "FILE go together");
     if (optind >= argc)
         return cli_usage_error(
             usage, "ingest needs at least one FILE ('-' for stdin)");
@@ -198,9 +236,18 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
         cli_error("%s", err.msg);
         return TS_EXIT_USAGE;
     }
+    if (mapping != NULL) {
+        mapping_text = read_mapping(mapping);
+        if (mapping_text == NULL) {
+            ts_catalog_free(catalog);
+            return TS_EXIT_USAGE;
+        }
+        prefix = mapping_text; /* the reader's setting */
+    }
     store = cli_open_store(cli, 0);
     if (store == NULL) {
         ts_catalog_free(catalog);
+        free(mapping_text);
         return TS_EXIT_USAGE;
     }
     for (int i = optind; i < argc; i++) {
@@ -211,5 +258,6 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
     }
     ts_store_free(store);
     ts_catalog_free(catalog);
+    free(mapping_text);
     return status;
 }

@@ -16,6 +16,8 @@ static const char usage[] =
     "  --account NAME     events of this database account\n"
     "  --who NAME         events of every account of this identity (person,\n"
     "                     agent or service: trailseal load identities)\n"
+    "  --principal NAME   proxy events of this person or agent (a Teleport\n"
+    "                     user, a hoop.dev user, ...)\n"
     "  --object NAME      events on this table (schema.table or table)\n"
     "  --db NAME          events in this database (also --database)\n"
     "  --session ID       one session (PostgreSQL %c)\n"
@@ -40,15 +42,16 @@ static const char usage[] =
 
 /* --json and --csv: every field. */
 static const ts_column data_columns[] = {
-    {"entry_index", NULL, 0, 1}, {"time", NULL, 0, 0},
-    {"kind", NULL, 0, 0},        {"outcome", NULL, 0, 0},
-    {"account", NULL, 0, 0},     {"database", NULL, 0, 0},
-    {"application", NULL, 0, 0}, {"client", NULL, 0, 0},
-    {"session_id", NULL, 0, 0},  {"command", NULL, 0, 0},
-    {"object", NULL, 0, 0},      {"statement", NULL, 0, 0},
-    {"message", NULL, 0, 0},     {"sqlstate", NULL, 0, 0},
-    {"source", NULL, 0, 0},      {"line", NULL, 0, 1},
-    {"reason", NULL, 0, 0}};
+    {"entry_index", NULL, 0, 1},   {"time", NULL, 0, 0},
+    {"kind", NULL, 0, 0},          {"outcome", NULL, 0, 0},
+    {"account", NULL, 0, 0},       {"database", NULL, 0, 0},
+    {"application", NULL, 0, 0},   {"client", NULL, 0, 0},
+    {"session_id", NULL, 0, 0},    {"command", NULL, 0, 0},
+    {"object", NULL, 0, 0},        {"statement", NULL, 0, 0},
+    {"message", NULL, 0, 0},       {"sqlstate", NULL, 0, 0},
+    {"source", NULL, 0, 0},        {"line", NULL, 0, 1},
+    {"reason", NULL, 0, 0},        {"principal", NULL, 0, 0},
+    {"principal_kind", NULL, 0, 0}};
 
 static const ts_column table_columns[] = {
     {"entry_index", "ENTRY", 7, 0},
@@ -103,7 +106,9 @@ static int print_row(void *ctx, const ts_search_row *row)
                            row->sqlstate,
                            row->source,
                            line,
-                           row->unparsed_reason};
+                           row->unparsed_reason,
+                           row->principal,
+                           row->principal_kind};
         ts_writer_row(p->w, v);
     }
     return 0;
@@ -122,6 +127,7 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
     static const struct option options[] = {
         {"account", required_argument, NULL, 'a'},
         {"who", required_argument, NULL, 'w'},
+        {"principal", required_argument, NULL, 'P'},
         {"object", required_argument, NULL, 'o'},
         {"db", required_argument, NULL, 'd'},
         {"database", required_argument, NULL, 'd'},
@@ -155,6 +161,9 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
         switch (c) {
         case 'a':
             q.account = optarg;
+            break;
+        case 'P':
+            q.principal = optarg;
             break;
         case 'o':
             q.object = optarg;

@@ -534,4 +534,76 @@ int ts_pg_stderr_open_input(ts_source **out, const char *prefix, ts_input *in,
 const char *ts_format_detect(const uint8_t *head, size_t len,
                              const char *prefix, const char **why);
 
+/* ------------------------------------------------------------------ */
+/* Proxy JSON lines (proxy_jsonl.c, jsonl_value.c)                     */
+/* ------------------------------------------------------------------ */
+
+struct json_t;
+
+/* Most events one line may be split into; further events of the line stay
+ * in its last piece (see ts_jsonl_mapper.split). */
+#define TS_JSONL_MAX_PIECES 4096
+
+/* What a format adds to the shared JSON-lines reader. */
+typedef struct ts_jsonl_mapper {
+    const char *format; /* static name, e.g. "teleport-audit" */
+    /* NULL, or: how many events the line's object doc holds (>= 1). For n
+     * > 1, ends[i] (i < n - 1) is where piece i ends in line[0, len) (no
+     * newline), strictly increasing; the last piece runs to the end of
+     * the line. At most max pieces. */
+    size_t (*split)(void *ctx, struct json_t *doc, const char *line, size_t len,
+                    size_t *ends, size_t max);
+    /* Fills ev (kind already TS_EVENT_LOG) from piece i of doc. Strings may
+     * borrow from doc, which lives until the line's last piece is done, or
+     * come from the arena (room for twice the line). */
+    void (*event)(void *ctx, struct json_t *doc, size_t i, ts_event *ev,
+                  ts_arena *arena);
+    void (*free)(void *ctx); /* NULL, or releases ctx */
+    void *ctx;
+} ts_jsonl_mapper;
+
+/* Opens the JSON-lines reader over an input it then owns, with a copy of
+ * *mapper whose ctx it then owns too (both freed also on failure). config
+ * is recorded in the source and its key. */
+int ts_jsonl_open_input(ts_source **out, const ts_jsonl_mapper *mapper,
+                        const char *config, ts_input *in, size_t record_limit,
+                        ts_error *err);
+
+/* A string member, NULL when absent, not a string or empty. */
+const char *ts_jv_str(struct json_t *obj, const char *key);
+
+/* An integer given as a JSON integer or a string of digits; -1 otherwise. */
+int64_t ts_jv_int(struct json_t *obj, const char *key);
+
+/* The value at a dotted path ("addr.remote" is first tried as one key, then
+ * as addr -> remote), NULL when absent. */
+struct json_t *ts_jv_path(struct json_t *obj, const char *path);
+
+/* Any scalar as text: strings as they are, numbers and booleans printed
+ * into the arena; NULL for null, objects, arrays and empty strings. */
+const char *ts_jv_text(struct json_t *v, ts_arena *arena);
+
+/* Array of scalars as "a,b,c" in the arena (a scalar alone as itself);
+ * NULL when empty or not an array. */
+const char *ts_jv_list(struct json_t *v, ts_arena *arena);
+
+/* A time as ISO 8601 text (ts_time_parse, plus RFC 3339's nanoseconds and
+ * a "+00" zone), or TS_UNKNOWN_TIME. Times before 1970 or after 9999 are
+ * impossible for a log and read as unknown. */
+int64_t ts_jv_time(const char *text);
+
+/* The proxy readers' mappers (teleport_audit.c, hoop_audit.c, rds_das.c,
+ * generic_jsonl.c). The generic one parses its mapping text (see
+ * schemas/generic-jsonl.md) and fails with TS_EINVAL and a "line N: why"
+ * message when it is wrong. */
+void ts_teleport_mapper(ts_jsonl_mapper *out);
+void ts_hoop_mapper(ts_jsonl_mapper *out);
+void ts_rds_das_mapper(ts_jsonl_mapper *out);
+int ts_generic_mapper(ts_jsonl_mapper *out, const char *mapping, ts_error *err);
+
+/* --format auto for the proxies (proxy_detect.c): "teleport-audit",
+ * "hoop-audit" or "rds-das" when the first line of head[0, len) is
+ * written in one of them, else NULL. */
+const char *ts_proxy_format_detect(const uint8_t *head, size_t len);
+
 #endif

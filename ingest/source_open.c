@@ -60,6 +60,55 @@ static int open_percona_csv(ts_source **out, const char *config, ts_input *in,
     return ts_percona_csv_open_input(out, in, TS_MARIADB_RECORD_LIMIT, err);
 }
 
+static int open_proxy(ts_source **out, const ts_jsonl_mapper *m,
+                      const char *config, ts_input *in, ts_error *err)
+{
+    return ts_jsonl_open_input(out, m, config, in, TS_PG_RECORD_LIMIT, err);
+}
+
+static int open_teleport(ts_source **out, const char *config, ts_input *in,
+                         ts_error *err)
+{
+    ts_jsonl_mapper m;
+
+    (void)config;
+    ts_teleport_mapper(&m);
+    return open_proxy(out, &m, "", in, err);
+}
+
+static int open_hoop(ts_source **out, const char *config, ts_input *in,
+                     ts_error *err)
+{
+    ts_jsonl_mapper m;
+
+    (void)config;
+    ts_hoop_mapper(&m);
+    return open_proxy(out, &m, "", in, err);
+}
+
+static int open_rds_das(ts_source **out, const char *config, ts_input *in,
+                        ts_error *err)
+{
+    ts_jsonl_mapper m;
+
+    (void)config;
+    ts_rds_das_mapper(&m);
+    return open_proxy(out, &m, "", in, err);
+}
+
+static int open_generic(ts_source **out, const char *config, ts_input *in,
+                        ts_error *err)
+{
+    ts_jsonl_mapper m;
+    int rc = ts_generic_mapper(&m, config, err);
+
+    if (rc != 0) {
+        ts_input_free(in);
+        return rc;
+    }
+    return open_proxy(out, &m, config, in, err);
+}
+
 /* One line per format. */
 static const struct format {
     const char *name;
@@ -72,6 +121,10 @@ static const struct format {
     {"mysql-audit-json", open_mysql_json},
     {"percona-audit-json", open_percona_json},
     {"percona-audit-csv", open_percona_csv},
+    {"teleport-audit", open_teleport},
+    {"hoop-audit", open_hoop},
+    {"rds-das", open_rds_das},
+    {"generic-jsonl", open_generic},
 };
 
 #define N_FORMATS (sizeof(table) / sizeof(table[0]))
@@ -83,12 +136,17 @@ static const char *const formats[] = {"pg-stderr",
                                       "mysql-audit-json",
                                       "percona-audit-json",
                                       "percona-audit-csv",
+                                      "teleport-audit",
+                                      "hoop-audit",
+                                      "rds-das",
+                                      "generic-jsonl",
                                       "auto",
                                       NULL};
 
 #define KNOWN_FORMATS                                                          \
     "auto, pg-stderr, pg-csvlog, pg-jsonlog, mariadb-audit, "                  \
-    "mysql-audit-json, percona-audit-json, percona-audit-csv"
+    "mysql-audit-json, percona-audit-json, percona-audit-csv, "                \
+    "teleport-audit, hoop-audit, rds-das, generic-jsonl"
 
 const char *const *ts_source_formats(void)
 {
@@ -133,8 +191,11 @@ int ts_source_open_file(ts_source **out, const char *format, const char *config,
         size_t len;
 
         rc = ts_input_peek(in, DETECT_PEEK, &head, &len, err);
-        /* MySQL-family first: their JSON also starts {"timestamp" */
+        /* proxies first: their keys are their own */
         if (rc == 0)
+            name = ts_proxy_format_detect(head, len);
+        /* MySQL-family next: their JSON also starts {"timestamp" */
+        if (rc == 0 && name == NULL)
             name = ts_my_format_detect(head, len);
         if (name != NULL)
             config = NULL; /* a prefix is PostgreSQL's; MariaDB runs in UTC */

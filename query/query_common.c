@@ -34,6 +34,8 @@ void ts_query_read_row(sqlite3_stmt *st, ts_search_row *row)
     row->message = column_text(st, 13);
     row->sqlstate = column_text(st, 14);
     row->unparsed_reason = column_text(st, 15);
+    row->principal = column_text(st, 16);
+    row->principal_kind = column_text(st, 17);
     row->outcome = ts_query_outcome(row->kind, row->sqlstate, row->message);
 }
 

@@ -20,7 +20,7 @@
     " (SELECT name FROM sources WHERE id = e.source_id), e.line,"              \
     " e.session_id, e.account, e.database, e.application, e.client_host,"      \
     " e.command, e.object_name, coalesce(e.statement, e.query), e.message,"    \
-    " e.sqlstate, e.unparsed_reason"
+    " e.sqlstate, e.unparsed_reason, e.principal, e.principal_kind"
 
 /* An event's outcome as SQL conditions over `events e`. */
 #define TS_QUERY_DENIED_ERROR                                                  \

@@ -82,6 +82,7 @@ enum {
     BY_COMMAND,
     BY_KIND,
     BY_DATABASE,
+    BY_PRINCIPAL,
     BY_COUNT,
     BY_TEXT = BY_COUNT,
     BY_ANY = -1
@@ -90,7 +91,8 @@ enum {
 static const char *const by_sql[BY_COUNT] = {
     "e.account = :account",    "e.object_table = :otail",
     "e.session_id = :session", "e.command = :command",
-    "e.kind = :kind",          "e.database = :database"};
+    "e.kind = :kind",          "e.database = :database",
+    "e.principal = :principal"};
 
 /* Index entries a probe reads per filter. */
 #define TS_SEARCH_PROBE 1000
@@ -108,6 +110,8 @@ static int has_filter(const ts_search_query *q, int by)
         return q->command != NULL;
     case BY_DATABASE:
         return q->database != NULL;
+    case BY_PRINCIPAL:
+        return q->principal != NULL;
     default:
         return q->kind >= 0;
     }
@@ -122,6 +126,7 @@ static void bind_filters(sqlite3_stmt *st, const ts_search_query *q,
         ts_query_bind_text(st, ":ofull", object->full);
     }
     ts_query_bind_text(st, ":database", q->database);
+    ts_query_bind_text(st, ":principal", q->principal);
     ts_query_bind_text(st, ":session", q->session_id);
     ts_query_bind_text(st, ":source", q->source);
     if (q->command)

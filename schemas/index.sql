@@ -59,9 +59,14 @@ CREATE TABLE IF NOT EXISTS events (
     unparsed_reason TEXT,
     -- SQL analysis (see "SQL analysis" below) --
     template_id INTEGER REFERENCES templates(id), -- NULL: no statement analysed
-    template_repeat INTEGER -- 1: a further pgAudit row of a statement already
-                            -- counted (one row per object); NULL otherwise
+    template_repeat INTEGER, -- 1: a further pgAudit row of a statement already
+                             -- counted (one row per object); NULL otherwise
     -- end SQL analysis --
+    -- proxies (Teleport, hoop.dev, generic JSON lines): who is behind the
+    -- proxy, apart from the database account it used --
+    principal TEXT,       -- the proxy's user: a person's login, a bot's name
+    principal_kind TEXT   -- human | agent | service; NULL when not said
+    -- end proxies --
 );
 -- Every index ends with seq (SQLite appends the rowid), so an equality on
 -- its column plus a seq range walks it in entry order and can stop at LIMIT.
@@ -77,6 +82,9 @@ CREATE INDEX IF NOT EXISTS events_by_database ON events(database)
 -- whole name, `--object public.customers`.
 CREATE INDEX IF NOT EXISTS events_by_object ON events(object_table)
     WHERE object_table IS NOT NULL;
+-- Proxy events by the person or agent behind them (`search --principal`).
+CREATE INDEX IF NOT EXISTS events_by_principal ON events(principal)
+    WHERE principal IS NOT NULL;
 
 -- The time span of each run of 1024 entries (bucket = seq >> 10), so a time
 -- range becomes a seq range that every index above can seek: entries are
@@ -175,7 +183,8 @@ SELECT e.seq AS entry_index,
        e.client_host, e.severity, e.sqlstate, e.message, e.detail, e.query,
        e.audit_type, e.statement_id, e.substatement_id, e.audit_class,
        e.command, e.object_type, e.object_name, e.statement, e.parameter,
-       e.tls_protocol, e.tls_cipher, e.session_duration_us, e.unparsed_reason
+       e.tls_protocol, e.tls_cipher, e.session_duration_us, e.unparsed_reason,
+       e.principal, e.principal_kind
 FROM events e
 JOIN event_kinds k ON k.kind = e.kind
 JOIN sources s ON s.id = e.source_id;

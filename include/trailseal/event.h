@@ -99,6 +99,12 @@ typedef struct ts_event {
     /* Reference data (TS_EVENT_REFERENCE, and unparsed reference records):
      * the record's meaning, borrowed like the strings; NULL otherwise. */
     const struct ts_ref_record *reference;
+
+    /* Proxies (Teleport, hoop.dev, ...): the person or agent behind the
+     * proxy, apart from the database account it used, and what it is:
+     * "human", "agent" or "service" (static strings), NULL when unknown. */
+    const char *principal;
+    const char *principal_kind;
 } ts_event;
 
 /* Resets every field of ev to "unknown". */

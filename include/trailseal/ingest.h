@@ -14,7 +14,10 @@ extern "C" {
  * Formats: "pg-stderr" (config = the server's log_line_prefix, required),
  * "pg-csvlog", "pg-jsonlog" (config ignored), "mariadb-audit" (config =
  * the server's UTC offset, NULL or "" for UTC), "mysql-audit-json",
- * "percona-audit-json", "percona-audit-csv" (config ignored), and "auto",
+ * "percona-audit-json", "percona-audit-csv" (config ignored), the proxy
+ * formats "teleport-audit", "hoop-audit", "rds-das" (config ignored) and
+ * "generic-jsonl" (config = the mapping text, schemas/generic-jsonl.md,
+ * required), and "auto",
  * which recognises one of them from the first lines (a stderr log only when
  * config gives its prefix; a MariaDB log is then read as UTC). gzip and
  * zstd input is decompressed, for every format and on stdin too; positions,

@@ -59,6 +59,7 @@ typedef struct ts_search_query {
                             the newest identities snapshot; NULL = any */
     const char *identity_kind; /* human, agent or service: events of the
                                   accounts of such identities; NULL = any */
+    const char *principal;     /* exact proxy principal (a Teleport user...) */
 } ts_search_query;
 
 /* Sets q to "everything": no filters, newest first, default limit. */
@@ -84,6 +85,8 @@ typedef struct ts_search_row {
     const char *message;
     const char *sqlstate;
     const char *unparsed_reason; /* TS_EVENT_UNPARSED: why */
+    const char *principal;       /* proxies: the person or agent behind */
+    const char *principal_kind;  /* human, agent, service */
 } ts_search_row;
 
 /* Called for each row in order; return nonzero to stop early. */
