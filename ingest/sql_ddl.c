@@ -1,6 +1,6 @@
 /* The objects a DDL statement creates, alters or drops ("schema.table",
- * or the schema's name for CREATE/ALTER/DROP SCHEMA), so schema changes can
- * be matched to the approvals that name them. */
+ * or the bare name of a schema or database), so schema changes can be
+ * matched to the approvals that name them. */
 #include <string.h>
 
 #include "ingest/sql_walk_internal.h"
@@ -100,4 +100,8 @@ void ts_walk_ddl(ts_walk *w, const char *type, json_t *body)
         add_dropped(w, body);
     else if (strcmp(type, "CreateSchemaStmt") == 0)
         add_schema(w, ts_walk_str(body, "schemaname"));
+    else if (strcmp(type, "CreatedbStmt") == 0 ||
+             strcmp(type, "DropdbStmt") == 0 ||
+             strcmp(type, "AlterDatabaseStmt") == 0)
+        add_schema(w, ts_walk_str(body, "dbname")); /* a database's name */
 }
