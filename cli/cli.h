@@ -39,6 +39,7 @@ int cmd_sessions(const ts_cli *cli, int argc, char **argv);
 int cmd_timeline(const ts_cli *cli, int argc, char **argv);
 int cmd_who(const ts_cli *cli, int argc, char **argv);
 int cmd_analyze_sql(const ts_cli *cli, int argc, char **argv);
+int cmd_verify_pack(const ts_cli *cli, int argc, char **argv);
 
 /* Prints "trailseal: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

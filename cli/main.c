@@ -22,6 +22,8 @@ static const ts_command commands[] = {
     {"report", "write the evidence workbook", cmd_report},
     {"stats", "count what the store holds", cmd_stats},
     {"analyze-sql", "show what a statement reads and writes", cmd_analyze_sql},
+    {"verify-pack", "check an evidence pack with only the public key",
+     cmd_verify_pack},
 };
 
 static void usage(FILE *out)
