@@ -30,7 +30,7 @@ int ts_pack_write_proofs(ts_store *store, const uint64_t *indexes, size_t n,
                          const char *dir, ts_error *err);
 
 /* Reads <dir>/results.json (the report's machine-readable results, shape in
- * docs/cli/verify-pack.md) and writes <dir>/oscal/assessment-results.json
+ * schemas/pack.md) and writes <dir>/oscal/assessment-results.json
  * and the minimal <dir>/oscal/assessment-plan.json it imports (OSCAL
  * 1.0.4). The output depends only on results.json: UUIDs are name-based
  * (version 5) from its content, so the same results give the same bytes.
