@@ -315,6 +315,21 @@ static int check_results(const char *dir, json_t *files, ts_pack_verdict *v)
     free(text);
     if (!stop && doc == NULL)
         return bad(v, TS_PACK_RESULTS, "not JSON");
+    /* The results must be about the log checkpoint.txt signs, and no
+     * larger than it. */
+    if (!stop && (json_string_value(json_object_get(doc, "origin")) == NULL ||
+                  strcmp(json_string_value(json_object_get(doc, "origin")),
+                         v->origin) != 0))
+        stop = bad(v, TS_PACK_RESULTS, "origin is not checkpoint.txt's '%s'",
+                   v->origin);
+    if (!stop && (!json_is_integer(json_object_get(doc, "tree_size")) ||
+                  json_integer_value(json_object_get(doc, "tree_size")) < 0 ||
+                  (uint64_t)json_integer_value(
+                      json_object_get(doc, "tree_size")) > v->tree_size))
+        stop = bad(v, TS_PACK_RESULTS,
+                   "tree_size is missing or larger than checkpoint.txt's "
+                   "%llu",
+                   (unsigned long long)v->tree_size);
     json_array_foreach(stop ? NULL : json_object_get(doc, "controls"), i,
                        control)
     {

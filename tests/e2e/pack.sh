@@ -186,6 +186,16 @@ json.dump(m, open(\"manifest.json\", \"w\"), indent=2)'"
 tamper "manifest.sig deleted" "manifest.sig" "rm manifest.sig"
 tamper "a CSV replaced by a symlink" "populations/TS-IAM-01.csv" \
     "rm populations/TS-IAM-01.csv && ln -s /etc/passwd populations/TS-IAM-01.csv"
+# A pack signed with the right key but whose results are about another log.
+rm -rf "$T/w" && mkdir -p "$T/w" && cp -a "$PACK/results.json" "$PACK/populations" "$T/w/"
+sed -i 's|"origin": "trailseal.local/|"origin": "trailseal.local/x|' "$T/w/results.json"
+"$WRITER" "$STORE" "$T/w" 3 0 7 "$last" >/dev/null 2>&1
+rc=0
+"$TRAILSEAL" verify-pack --vkey "$T/vkey" "$T/w" >"$T/out" 2>"$T/err" || rc=$?
+check_status "signed results.json about another log: verify-pack fails" 1 "$rc"
+grep -qF "TAMPERED: results.json: origin is not checkpoint.txt's" "$T/out" &&
+    ok "signed results.json about another log: names results.json" ||
+    not_ok "results.json about another log: $(cat "$T/out")"
 tamper "an OSCAL file edited" "oscal/assessment-results.json" \
     "sed -i 's/not-satisfied/satisfied/' oscal/assessment-results.json"
 
