@@ -242,11 +242,9 @@ static int add_exceptions(oscal_ctx *c, json_t *control, const char *id,
         char uuid[37], key[64], rel[64], *desc;
         size_t len;
 
-        if (!json_is_integer(entry) || json_integer_value(entry) < 0)
-            return ts_error_set(err, TS_EINVAL,
-                                "results.json: control %s: exception %zu has "
-                                "no entry index",
-                                id, i + 1);
+        int has_entry =
+            json_is_integer(entry) && json_integer_value(entry) >= 0;
+
         snprintf(key, sizeof(key), "%zu", i);
         if (child_uuid(finding_uuid, "exception", key, uuid, err) != 0)
             return err ? err->code : TS_ERR;
@@ -266,16 +264,20 @@ static int add_exceptions(oscal_ctx *c, json_t *control, const char *id,
         add_prop(props, "waived",
                  json_is_true(json_object_get(item, "waived")) ? "true"
                                                                : "false");
+        /* An item with no entry (a fact derived from several) has no
+         * proof to point at. */
         ev = json_array();
-        json_array_append_new(
-            ev, evidence(rel, "c2sp.org/tlog-proof@v1 inclusion proof of the "
-                              "entry against checkpoint.txt"));
-        obs = json_pack("{s:s, s:s, s:s, s:o, s:[s], s:[s], s:o, s:s}", "uuid",
-                        uuid, "title", "Exception", "description", desc,
-                        "props", props, "methods", "TEST", "types", "finding",
-                        "relevant-evidence", ev, "collected", c->generated);
+        if (has_entry)
+            json_array_append_new(
+                ev, evidence(rel, "c2sp.org/tlog-proof@v1 inclusion proof of "
+                                  "the entry against checkpoint.txt"));
+        obs = json_pack("{s:s, s:s, s:s, s:o, s:[s], s:[s], s:s}", "uuid", uuid,
+                        "title", "Exception", "description", desc, "props",
+                        props, "methods", "TEST", "types", "finding",
+                        "collected", c->generated);
         free(desc);
-        if (obs == NULL || json_array_append_new(c->observations, obs) != 0 ||
+        if (obs == NULL || set_nonempty(obs, "relevant-evidence", ev) != 0 ||
+            json_array_append_new(c->observations, obs) != 0 ||
             json_array_append_new(
                 related, json_pack("{s:s}", "observation-uuid", uuid)) != 0)
             return ts_error_set(err, TS_ENOMEM, "out of memory");
@@ -311,6 +313,8 @@ static int add_test(oscal_ctx *c, json_t *control, const char *id,
     add_prop(props, "control-id", id);
     add_prop_int(props, "population", json_object_get(control, "population"));
     add_prop(props, "population-sha256", sha);
+    add_prop(props, "sample-seed", get_str(control, "seed"));
+    add_prop_int(props, "sample-size", json_object_get(control, "sample_size"));
     if (file != NULL && ts_pack_rel_valid(file))
         json_array_append_new(ev, evidence(file, "the population as exported "
                                                  "(SHA-256 in the population-"
@@ -468,11 +472,19 @@ static int check_results(json_t *r, ts_error *err)
     const char *start = get_str(period, "start"), *end = get_str(period, "end");
     const char *label = get_str(period, "label");
 
-    if (!json_is_object(r) || !rfc3339_valid(start) || !rfc3339_valid(end) ||
-        label == NULL || label[0] == '\0')
+    if (!json_is_object(r) || !json_is_object(period) ||
+        (start != NULL && !rfc3339_valid(start)) ||
+        (end != NULL && !rfc3339_valid(end)) || label == NULL ||
+        label[0] == '\0')
         return ts_error_set(err, TS_EINVAL,
                             "results.json: needs period.start and period.end "
-                            "(RFC 3339 with a zone) and period.label");
+                            "(RFC 3339 with a zone, or null when open) and "
+                            "period.label");
+    /* An open start: OSCAL requires one, and the log holds nothing before
+     * the epoch. An open end is simply left out. */
+    if (start == NULL)
+        json_object_set_new(period, "start",
+                            json_string("1970-01-01T00:00:00Z"));
     if (get_str(r, "entity") == NULL || get_str(r, "origin") == NULL ||
         !json_is_integer(json_object_get(r, "tree_size")) ||
         !rfc3339_valid(get_str(r, "generated")))
@@ -550,17 +562,20 @@ static int write_results(oscal_ctx *c, const char *ar_uuid, const char *dir,
              "Each control of controls.yaml tested over %s to %s by "
              "trailseal against the log '%s' at tree size %lld (verdict: "
              "%s).",
-             get_str(period, "start"), get_str(period, "end"),
+             get_str(period, "start"),
+             get_str(period, "end") ? get_str(period, "end") : "now",
              get_str(r, "origin"),
              (long long)json_integer_value(json_object_get(r, "tree_size")),
              get_str(r, "verdict") ? get_str(r, "verdict") : "unknown");
     add_prop(props, "period", get_str(r, "label_"));
-    result = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "uuid", c->result_uuid, "title",
-        title, "description", desc, "start", get_str(period, "start"), "end",
-        get_str(period, "end"), "props", props, "reviewed-controls",
-        reviewed_controls(json_object_get(r, "controls"),
-                          "SOC 2 controls from controls.yaml"));
+    result =
+        json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "uuid", c->result_uuid,
+                  "title", title, "description", desc, "start",
+                  get_str(period, "start"), "props", props, "reviewed-controls",
+                  reviewed_controls(json_object_get(r, "controls"),
+                                    "SOC 2 controls from controls.yaml"));
+    if (result != NULL && get_str(period, "end") != NULL)
+        json_object_set_new(result, "end", json_string(get_str(period, "end")));
     if (result == NULL ||
         set_nonempty(result, "observations", json_incref(c->observations)) ||
         set_nonempty(result, "findings", json_incref(c->findings)))
@@ -608,7 +623,8 @@ int ts_pack_write_oscal(const char *dir, ts_error *err)
          * across regenerations. */
         snprintf(subject, sizeof(subject), "%s\n%s\n%s\n%s",
                  get_str(c.results, "entity"), get_str(c.results, "origin"),
-                 get_str(period, "start"), get_str(period, "end"));
+                 get_str(period, "start"),
+                 get_str(period, "end") ? get_str(period, "end") : "");
         rc = child_uuid(subject, "assessment-plan", "", plan_uuid, err);
     }
     if (rc == 0)

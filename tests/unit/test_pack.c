@@ -136,6 +136,34 @@ static void test_oscal_rejects_bad_results(void **state)
     assert_int_equal(ts_pack_write_oscal(fx->dir, &err), TS_EINVAL);
 }
 
+/* What `trailseal report` writes: open periods, items without an entry,
+ * extra members. */
+static void test_oscal_open_period(void **state)
+{
+    fixture *fx = *state;
+    ts_error err;
+    char *x;
+
+    put(fx->dir, "results.json",
+        "{\"period\":{\"start\":null,\"end\":null,\"label\":\"all\"},"
+        "\"entity\":\"\",\"store\":\"s\",\"origin\":\"o\",\"tree_size\":0,"
+        "\"verdict\":\"intact\",\"generated\":"
+        "\"2026-12-04T15:18:49.123456Z\",\"controls\":[{\"id\":\"1x y\","
+        "\"title\":\"t\",\"status\":\"ineffective\",\"query\":\"q\","
+        "\"sampled\":[],\"exceptions\":[{\"entry\":null,\"row\":1,"
+        "\"item\":\"i\",\"reason\":\"r\",\"waived\":true}]}]}");
+    ts_error_clear(&err);
+    assert_int_equal(ts_pack_write_oscal(fx->dir, &err), 0);
+    x = get(fx->dir, "oscal/assessment-results.json");
+    assert_non_null(strstr(x, "\"start\": \"1970-01-01T00:00:00Z\""));
+    assert_null(strstr(x, "\"end\""));
+    assert_null(strstr(x,
+                       "relevant-evidence\": [\n            {\n              "
+                       "\"href\": \"../proofs"));
+    assert_non_null(strstr(x, "\"target-id\": \"_1x_y\""));
+    free(x);
+}
+
 static void test_rel_valid(void **state)
 {
     (void)state;
@@ -216,6 +244,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_oscal_deterministic, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_oscal_rejects_bad_results, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_oscal_open_period, setup,
                                         teardown),
         cmocka_unit_test(test_rel_valid),
         cmocka_unit_test_setup_teardown(test_manifest, setup, teardown),
