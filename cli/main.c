@@ -24,6 +24,8 @@ static const ts_command commands[] = {
     {"analyze-sql", "show what a statement reads and writes", cmd_analyze_sql},
     {"load", "seal identities, approvals or a catalog", cmd_load},
     {"collect", "seal a live database's catalog", cmd_collect},
+    {"verify-pack", "check an evidence pack with only the public key",
+     cmd_verify_pack},
 };
 
 static void usage(FILE *out)

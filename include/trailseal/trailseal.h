@@ -7,6 +7,7 @@
 #include "trailseal/event.h"
 #include "trailseal/ingest.h"
 #include "trailseal/output.h"
+#include "trailseal/pack.h"
 #include "trailseal/proof.h"
 #include "trailseal/query.h"
 #include "trailseal/reference.h"

@@ -1,0 +1,333 @@
+/* Files of an evidence pack: paths, reading, writing, hashing and a
+ * sorted listing that never follows a link out of the pack. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report/pack_internal.h"
+
+#define TS_PACK_CHUNK ((size_t)1 << 16)
+
+int ts_pack_path(char *buf, size_t size, const char *dir, const char *rel,
+                 ts_error *err)
+{
+    int n = snprintf(buf, size, "%s/%s", dir, rel);
+
+    if (n < 0 || (size_t)n >= size)
+        return ts_error_set(err, TS_ELIMIT, "'%s/%s': path too long", dir, rel);
+    return 0;
+}
+
+int ts_pack_mkdir(const char *path, ts_error *err)
+{
+    struct stat st;
+
+    if (mkdir(path, 0755) == 0)
+        return 0;
+    if (errno == EEXIST && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return 0;
+    return ts_error_set(err, TS_EIO, "'%s': cannot create directory: %s", path,
+                        strerror(errno));
+}
+
+/* Opens a regular file for reading without following a final link. */
+static int open_regular(const char *path, struct stat *st, ts_error *err)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd < 0)
+        return errno == ELOOP
+                   ? ts_error_set(err, TS_EINVAL, "'%s': is a symlink", path)
+                   : ts_error_set(err, TS_EIO, "'%s': %s", path,
+                                  strerror(errno));
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+        close(fd);
+        return ts_error_set(err, TS_EINVAL, "'%s': not a regular file", path);
+    }
+    return fd;
+}
+
+int ts_pack_read_file(const char *path, size_t cap, char **out, size_t *out_len,
+                      ts_error *err)
+{
+    struct stat st;
+    size_t got = 0, size;
+    char *data = NULL;
+    int fd, rc = 0;
+
+    *out = NULL;
+    *out_len = 0;
+    fd = open_regular(path, &st, err);
+    if (fd < 0)
+        return fd;
+    if ((uint64_t)st.st_size > cap) {
+        rc = ts_error_set(err, TS_ELIMIT, "'%s': larger than %zu bytes", path,
+                          cap);
+        goto done;
+    }
+    size = (size_t)st.st_size;
+    data = malloc(size + 1);
+    if (data == NULL) {
+        rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+        goto done;
+    }
+    while (got < size) {
+        ssize_t n = read(fd, data + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = ts_error_set(err, TS_EIO, "'%s': read failed: %s", path,
+                              n < 0 ? strerror(errno) : "file shrank");
+            goto done;
+        }
+        got += (size_t)n;
+    }
+    data[size] = '\0';
+    *out = data;
+    *out_len = size;
+    data = NULL;
+done:
+    free(data);
+    close(fd);
+    return rc;
+}
+
+int ts_pack_write_file(const char *path, const void *data, size_t len,
+                       ts_error *err)
+{
+    char tmp[TS_PACK_PATH_MAX];
+    FILE *f;
+    int n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+
+    if (n < 0 || (size_t)n >= sizeof(tmp))
+        return ts_error_set(err, TS_ELIMIT, "'%s': path too long", path);
+    f = fopen(tmp, "wb");
+    if (f == NULL)
+        return ts_error_set(err, TS_EIO, "'%s': cannot create: %s", tmp,
+                            strerror(errno));
+    if (fwrite(data, 1, len, f) != len) {
+        fclose(f);
+        remove(tmp);
+        return ts_error_set(err, TS_EIO, "'%s': write failed", tmp);
+    }
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        remove(tmp);
+        return ts_error_set(err, TS_EIO, "'%s': write failed: %s", path,
+                            strerror(errno));
+    }
+    return 0;
+}
+
+int ts_pack_hash_file(const char *path, uint8_t out[TS_SHA256_SIZE],
+                      uint64_t *out_size, ts_error *err)
+{
+    unsigned char *chunk = NULL;
+    EVP_MD_CTX *ctx = NULL;
+    struct stat st;
+    uint64_t total = 0;
+    int fd, rc = 0;
+
+    fd = open_regular(path, &st, err);
+    if (fd < 0)
+        return fd;
+    chunk = malloc(TS_PACK_CHUNK);
+    if (chunk == NULL) {
+        rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+        goto done;
+    }
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+        rc = ts_error_set(err, TS_ECRYPTO, "SHA-256 unavailable");
+        goto done;
+    }
+    for (;;) {
+        ssize_t n = read(fd, chunk, TS_PACK_CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = ts_error_set(err, TS_EIO, "'%s': read failed: %s", path,
+                              strerror(errno));
+            goto done;
+        }
+        if (n == 0)
+            break;
+        total += (uint64_t)n;
+        if (total > TS_PACK_MAX_FILE) {
+            rc = ts_error_set(err, TS_ELIMIT, "'%s': larger than %zu bytes",
+                              path, TS_PACK_MAX_FILE);
+            goto done;
+        }
+        if (EVP_DigestUpdate(ctx, chunk, (size_t)n) != 1) {
+            rc = ts_error_set(err, TS_ECRYPTO, "SHA-256 failed");
+            goto done;
+        }
+    }
+    if (EVP_DigestFinal_ex(ctx, out, NULL) != 1)
+        rc = ts_error_set(err, TS_ECRYPTO, "SHA-256 failed");
+    *out_size = total;
+done:
+    EVP_MD_CTX_free(ctx);
+    free(chunk);
+    close(fd);
+    return rc;
+}
+
+static int name_valid(const char *name)
+{
+    if (name[0] == '\0')
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || *p == '\\')
+            return 0;
+    return 1;
+}
+
+int ts_pack_rel_valid(const char *rel)
+{
+    const char *p = rel;
+
+    if (rel[0] == '/' || !name_valid(rel))
+        return 0;
+    while (*p != '\0') {
+        size_t len = strcspn(p, "/");
+        if (len == 0 || (len == 1 && p[0] == '.') ||
+            (len == 2 && p[0] == '.' && p[1] == '.'))
+            return 0;
+        p += len;
+        if (*p == '/')
+            p++;
+        if (*p == '\0' && p[-1] == '/')
+            return 0;
+    }
+    return 1;
+}
+
+typedef struct listing {
+    char **items;
+    size_t n, size;
+    char *bad;
+    size_t bad_size;
+} listing;
+
+static int list_add(listing *l, const char *rel, ts_error *err)
+{
+    if (l->n == TS_PACK_MAX_FILES)
+        return ts_error_set(err, TS_ELIMIT, "more than %d files",
+                            TS_PACK_MAX_FILES);
+    if (l->n == l->size) {
+        size_t size = l->size ? l->size * 2 : 64;
+        char **items = realloc(l->items, size * sizeof(*items));
+        if (items == NULL)
+            return ts_error_set(err, TS_ENOMEM, "out of memory");
+        l->items = items;
+        l->size = size;
+    }
+    l->items[l->n] = strdup(rel);
+    if (l->items[l->n] == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    l->n++;
+    return 0;
+}
+
+static int refuse(listing *l, const char *rel, const char *why, ts_error *err)
+{
+    if (l->bad != NULL && l->bad_size > 0)
+        snprintf(l->bad, l->bad_size, "%s", rel);
+    return ts_error_set(err, TS_EINVAL, "'%s': %s", rel, why);
+}
+
+/* Walks root/rel (rel "" for the top), depth first. */
+static int walk(listing *l, const char *root, const char *rel, int depth,
+                ts_error *err)
+{
+    char path[TS_PACK_PATH_MAX], child[TS_PACK_PATH_MAX];
+    struct dirent *de;
+    DIR *d;
+    int rc = 0;
+
+    if (depth > 32)
+        return refuse(l, rel, "directories nested too deep", err);
+    if (rel[0] == '\0')
+        snprintf(path, sizeof(path), "%s", root);
+    else if ((rc = ts_pack_path(path, sizeof(path), root, rel, err)) != 0)
+        return rc;
+    d = opendir(path);
+    if (d == NULL)
+        return ts_error_set(err, TS_EIO, "'%s': %s", path, strerror(errno));
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        struct stat st;
+        int n;
+
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        n = rel[0] ? snprintf(child, sizeof(child), "%s/%s", rel, de->d_name)
+                   : snprintf(child, sizeof(child), "%s", de->d_name);
+        if (n < 0 || (size_t)n >= sizeof(child)) {
+            rc = refuse(l, de->d_name, "path too long", err);
+            break;
+        }
+        if (!name_valid(de->d_name)) {
+            rc = refuse(l, child, "name has control characters or '\\'", err);
+            break;
+        }
+        rc = ts_pack_path(path, sizeof(path), root, child, err);
+        if (rc != 0)
+            break;
+        if (lstat(path, &st) != 0) {
+            rc = ts_error_set(err, TS_EIO, "'%s': %s", path, strerror(errno));
+            break;
+        }
+        if (S_ISLNK(st.st_mode))
+            rc = refuse(l, child, "is a symlink (not allowed in a pack)", err);
+        else if (S_ISDIR(st.st_mode))
+            rc = walk(l, root, child, depth + 1, err);
+        else if (S_ISREG(st.st_mode))
+            rc = list_add(l, child, err);
+        else
+            rc = refuse(l, child, "not a regular file", err);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int compare_paths(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int ts_pack_list(const char *dir, char ***out, size_t *out_n, char *bad,
+                 size_t bad_size, ts_error *err)
+{
+    listing l = {NULL, 0, 0, bad, bad_size};
+    int rc;
+
+    *out = NULL;
+    *out_n = 0;
+    if (bad != NULL && bad_size > 0)
+        bad[0] = '\0';
+    rc = walk(&l, dir, "", 0, err);
+    if (rc != 0) {
+        ts_pack_list_free(l.items, l.n);
+        return rc;
+    }
+    if (l.n > 1)
+        qsort(l.items, l.n, sizeof(*l.items), compare_paths);
+    *out = l.items;
+    *out_n = l.n;
+    return 0;
+}
+
+void ts_pack_list_free(char **list, size_t n)
+{
+    if (list == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}

@@ -1,0 +1,254 @@
+/* Tests for the evidence pack: OSCAL and manifest are deterministic, the
+ * manifest refuses links, verification catches edits, and results.json's
+ * shape is checked. (tests/e2e/pack.sh covers proofs over a real log.) */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report/pack_internal.h"
+#include "trailseal/trailseal.h"
+
+static const char results_json[] =
+    "{\"period\":{\"start\":\"2026-07-01T00:00:00Z\",\"end\":"
+    "\"2026-10-01T00:00:00Z\",\"label\":\"2026-Q3\"},"
+    "\"entity\":\"Example Corp\",\"store\":\"trailseal.db\","
+    "\"origin\":\"trailseal.local/abc\",\"tree_size\":123,"
+    "\"verdict\":\"intact\",\"tool_version\":\"0.1.0\","
+    "\"controls_sha256\":\"00\",\"generated\":\"2026-10-02T08:00:00Z\","
+    "\"controls\":[{\"id\":\"TS-IAM-01\",\"title\":\"Unique identities\","
+    "\"criteria\":[\"CC6.1\",\"CC6.2\"],\"description\":\"No shared\","
+    "\"owner\":\"Security\",\"frequency\":\"quarterly\",\"nature\":"
+    "\"detective\",\"key\":true,\"lane\":\"census\",\"status\":"
+    "\"with_exceptions\",\"severity\":\"high\",\"population\":42,"
+    "\"population_sha256\":\"ab\",\"population_file\":"
+    "\"populations/TS-IAM-01.csv\",\"sampled\":[{\"entry\":12,\"item\":"
+    "\"x\"}],\"exceptions\":[{\"entry\":77,\"item\":\"app_svc\",\"reason\":"
+    "\"shared account\",\"waived\":false}]}]}";
+
+typedef struct fixture {
+    char dir[64];
+} fixture;
+
+static void put(const char *dir, const char *rel, const char *text)
+{
+    char path[TS_PACK_PATH_MAX];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    assert_int_equal(ts_pack_write_file(path, text, strlen(text), NULL), 0);
+}
+
+static char *get(const char *dir, const char *rel)
+{
+    char path[TS_PACK_PATH_MAX], *text = NULL;
+    size_t len = 0;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    assert_int_equal(ts_pack_read_file(path, 1 << 24, &text, &len, NULL), 0);
+    return text;
+}
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof(*fx));
+
+    assert_non_null(fx);
+    strcpy(fx->dir, "/tmp/ts-test-pack-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    char cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+    assert_int_equal(system(cmd), 0);
+    free(fx);
+    return 0;
+}
+
+/* Two packs from the same results.json: byte-identical OSCAL. */
+static void test_oscal_deterministic(void **state)
+{
+    fixture *fx = *state;
+    char a[128], b[128], *x, *y;
+    ts_error err;
+
+    snprintf(a, sizeof(a), "%s/a", fx->dir);
+    snprintf(b, sizeof(b), "%s/b", fx->dir);
+    assert_int_equal(ts_pack_mkdir(a, NULL), 0);
+    assert_int_equal(ts_pack_mkdir(b, NULL), 0);
+    put(a, "results.json", results_json);
+    put(b, "results.json", results_json);
+    ts_error_clear(&err);
+    assert_int_equal(ts_pack_write_oscal(a, &err), 0);
+    assert_int_equal(ts_pack_write_oscal(b, &err), 0);
+    x = get(a, "oscal/assessment-results.json");
+    y = get(b, "oscal/assessment-results.json");
+    assert_string_equal(x, y);
+    /* Version 5 UUIDs, the exception's proof as evidence, the status. */
+    assert_non_null(strstr(x, "\"href\": \"../proofs/entry-77.proof\""));
+    assert_non_null(strstr(x, "\"state\": \"not-satisfied\""));
+    assert_non_null(strstr(x, "\"target-id\": \"TS-IAM-01\""));
+    assert_non_null(strstr(x, "\"start\": \"2026-07-01T00:00:00Z\""));
+    const char *u = strstr(x, "\"uuid\": \"");
+    assert_non_null(u);
+    assert_int_equal(u[9 + 14], '5');
+    assert_true(strchr("89ab", u[9 + 19]) != NULL);
+    free(x);
+    free(y);
+    x = get(a, "oscal/assessment-plan.json");
+    y = get(b, "oscal/assessment-plan.json");
+    assert_string_equal(x, y);
+    assert_non_null(strstr(x, "\"import-ssp\""));
+    free(x);
+    free(y);
+}
+
+static void test_oscal_rejects_bad_results(void **state)
+{
+    fixture *fx = *state;
+    ts_error err;
+
+    ts_error_clear(&err);
+    assert_int_equal(ts_pack_write_oscal(fx->dir, &err), TS_EIO);
+    put(fx->dir, "results.json", "{\"period\":{}}");
+    assert_int_equal(ts_pack_write_oscal(fx->dir, &err), TS_EINVAL);
+    assert_non_null(strstr(err.msg, "period.start"));
+    char *bad = strdup(results_json);
+    char *s = strstr(bad, "with_exceptions");
+    memcpy(s, "with_exceptionz", 15);
+    put(fx->dir, "results.json", bad);
+    assert_int_equal(ts_pack_write_oscal(fx->dir, &err), TS_EINVAL);
+    assert_non_null(strstr(err.msg, "unknown status 'with_exceptionz'"));
+    free(bad);
+    put(fx->dir, "results.json", "{\"a\":1,\"a\":2}");
+    assert_int_equal(ts_pack_write_oscal(fx->dir, &err), TS_EINVAL);
+}
+
+/* What `trailseal report` writes: open periods, items without an entry,
+ * extra members. */
+static void test_oscal_open_period(void **state)
+{
+    fixture *fx = *state;
+    ts_error err;
+    char *x;
+
+    put(fx->dir, "results.json",
+        "{\"period\":{\"start\":null,\"end\":null,\"label\":\"all\"},"
+        "\"entity\":\"\",\"store\":\"s\",\"origin\":\"o\",\"tree_size\":0,"
+        "\"verdict\":\"intact\",\"generated\":"
+        "\"2026-12-04T15:18:49.123456Z\",\"controls\":[{\"id\":\"1x y\","
+        "\"title\":\"t\",\"status\":\"ineffective\",\"query\":\"q\","
+        "\"sampled\":[],\"exceptions\":[{\"entry\":null,\"row\":1,"
+        "\"item\":\"i\",\"reason\":\"r\",\"waived\":true}]}]}");
+    ts_error_clear(&err);
+    assert_int_equal(ts_pack_write_oscal(fx->dir, &err), 0);
+    x = get(fx->dir, "oscal/assessment-results.json");
+    assert_non_null(strstr(x, "\"start\": \"1970-01-01T00:00:00Z\""));
+    assert_null(strstr(x, "\"end\""));
+    assert_null(strstr(x,
+                       "relevant-evidence\": [\n            {\n              "
+                       "\"href\": \"../proofs"));
+    assert_non_null(strstr(x, "\"target-id\": \"_1x_y\""));
+    free(x);
+}
+
+static void test_rel_valid(void **state)
+{
+    (void)state;
+    assert_true(ts_pack_rel_valid("a.csv"));
+    assert_true(ts_pack_rel_valid("proofs/entry-1.proof"));
+    assert_true(ts_pack_rel_valid("populations/a b.csv"));
+    assert_false(ts_pack_rel_valid(""));
+    assert_false(ts_pack_rel_valid("/etc/passwd"));
+    assert_false(ts_pack_rel_valid("../x"));
+    assert_false(ts_pack_rel_valid("a/../../x"));
+    assert_false(ts_pack_rel_valid("a//b"));
+    assert_false(ts_pack_rel_valid("a/./b"));
+    assert_false(ts_pack_rel_valid("a/"));
+    assert_false(ts_pack_rel_valid("a\nb"));
+    assert_false(ts_pack_rel_valid("a\\b"));
+}
+
+/* Signing twice gives the same manifest and signature; verification
+ * catches an edit and refuses a symlink. */
+static void test_manifest(void **state)
+{
+    fixture *fx = *state;
+    char db[128], pack[128], vkey[256], link[TS_PACK_PATH_MAX];
+    char *m1, *s1, *m2, *s2;
+    ts_store *store = NULL;
+    ts_pack_verdict v;
+    ts_error err;
+
+    snprintf(db, sizeof(db), "%s/store.db", fx->dir);
+    snprintf(pack, sizeof(pack), "%s/pack", fx->dir);
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_create(&store, db, &err), 0);
+    assert_int_equal(ts_store_verifier_key(store, vkey, sizeof(vkey), &err), 0);
+    assert_int_equal(ts_pack_mkdir(pack, NULL), 0);
+    put(pack, "b.csv", "x,y\n1,2\n");
+    put(pack, "a.txt", "hello\n");
+    assert_int_equal(ts_pack_write_proofs(store, NULL, 0, pack, &err),
+                     TS_ENOTFOUND); /* nothing sealed yet */
+    assert_int_equal(ts_pack_sign_manifest(store, pack, &err), 0);
+    m1 = get(pack, "manifest.json");
+    s1 = get(pack, "manifest.sig");
+    assert_int_equal(ts_pack_sign_manifest(store, pack, &err), 0);
+    m2 = get(pack, "manifest.json");
+    s2 = get(pack, "manifest.sig");
+    assert_string_equal(m1, m2);
+    assert_string_equal(s1, s2);
+    /* Sorted, relative, without itself or its signature. */
+    assert_true(strstr(m1, "\"a.txt\"") < strstr(m1, "\"b.csv\""));
+    assert_null(strstr(m1, "manifest.json"));
+    assert_null(strstr(m1, "manifest.sig"));
+    assert_non_null(strstr(s1, "/pack\nsha256 "));
+
+    /* No checkpoint.txt: the signature and hashes pass, the pack does
+     * not. */
+    assert_int_equal(ts_pack_verify(pack, vkey, &v, &err), 0);
+    assert_false(v.ok);
+    assert_string_equal(v.file, "checkpoint.txt");
+    put(pack, "b.csv", "x,y\n1,3\n");
+    assert_int_equal(ts_pack_verify(pack, vkey, &v, &err), 0);
+    assert_false(v.ok);
+    assert_string_equal(v.file, "b.csv");
+    assert_int_equal(ts_pack_verify(pack, "not a key", &v, &err), TS_EINVAL);
+
+    snprintf(link, sizeof(link), "%s/c.csv", pack);
+    assert_int_equal(symlink("/etc/hostname", link), 0);
+    assert_int_equal(ts_pack_sign_manifest(store, pack, &err), TS_EINVAL);
+    assert_non_null(strstr(err.msg, "c.csv"));
+    free(m1);
+    free(m2);
+    free(s1);
+    free(s2);
+    ts_store_free(store);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_oscal_deterministic, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_oscal_rejects_bad_results, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_oscal_open_period, setup,
+                                        teardown),
+        cmocka_unit_test(test_rel_valid),
+        cmocka_unit_test_setup_teardown(test_manifest, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
