@@ -11,15 +11,21 @@ static const char usage[] =
     "Verifies the store, tests every control of controls.yaml over the\n"
     "period and writes the evidence pack into DIR: evidence.xlsx (cover,\n"
     "control matrix, criteria coverage, population register, samples, test\n"
-    "results, exceptions, one sheet per control, activity sheets, waivers)\n"
-    "and populations/<control>.csv. Every row names its entry index.\n\n"
+    "results, exceptions, one sheet per control, activity sheets, waivers),\n"
+    "populations/<control>.csv, results.json, checkpoint.txt, a proof per\n"
+    "sampled item and exception (proofs/), OSCAL assessment results (oscal/)\n"
+    "and manifest.json signed with the store's key (manifest.sig): check it\n"
+    "with 'trailseal verify-pack DIR --vkey KEY'. Every row names its entry\n"
+    "index.\n\n"
     "  --period P        a quarter (2026-Q3), month (2026-07), year or day\n"
     "  --since DATE      period start, inclusive (UTC; also 7d, 2026-Q3)\n"
     "  --until DATE      period end, exclusive (UTC)\n"
     "  --out DIR         output directory (created when missing)\n"
     "  --controls FILE   controls.yaml (default ./controls.yaml when it\n"
     "                    exists)\n"
-    "  --strict          exit 1 when a control has unwaived exceptions\n";
+    "  --strict          exit 1 when a control has unwaived exceptions\n"
+    "  --unsigned        do not sign the manifest (no key file needed);\n"
+    "                    verify-pack then refuses the pack\n";
 
 int cmd_report(const ts_cli *cli, int argc, char **argv)
 {
@@ -30,9 +36,10 @@ int cmd_report(const ts_cli *cli, int argc, char **argv)
         {"controls", required_argument, NULL, 'c'},
         {"period", required_argument, NULL, 'p'},
         {"strict", no_argument, NULL, 's'},
+        {"unsigned", no_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    ts_report_options opts = {INT64_MIN, INT64_MAX, NULL, NULL, NULL, NULL};
+    ts_report_options opts = {INT64_MIN, INT64_MAX, NULL, NULL, NULL, NULL, 1};
     ts_report_result res;
     ts_store *store;
     ts_error err;
@@ -64,6 +71,9 @@ int cmd_report(const ts_cli *cli, int argc, char **argv)
         case 's':
             strict = 1;
             break;
+        case 'n':
+            opts.sign = 0;
+            break;
         case 'h':
             fputs(usage, stdout);
             return TS_EXIT_OK;
@@ -84,7 +94,9 @@ int cmd_report(const ts_cli *cli, int argc, char **argv)
         opts.controls_path = "controls.yaml";
     }
     opts.store_path = cli->store_path;
-    store = cli_open_store(cli, TS_STORE_READONLY | TS_STORE_NO_KEY);
+    /* the key signs the pack's manifest */
+    store = cli_open_store(cli, TS_STORE_READONLY |
+                                    (opts.sign ? 0 : TS_STORE_NO_KEY));
     if (store == NULL)
         return TS_EXIT_USAGE;
     ts_error_clear(&err);

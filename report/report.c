@@ -1,10 +1,62 @@
-/* ts_report_write: verify the store, read its newest checkpoint, and write
- * the evidence workbook from its index. */
+/* ts_report_write: verify the store, read its newest checkpoint, write the
+ * workbook, populations and results.json from its index, then make it a
+ * pack: a proof for every sample and exception against that checkpoint,
+ * the OSCAL assessment results, and the signed manifest of every file. */
 #include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "report/report_internal.h"
 #include "store/store_internal.h"
+#include "trailseal/pack.h"
+
+/* Removes what an earlier report wrote into dir (the files of its proofs/,
+ * populations/ and oscal/ and its top-level pack files), so the manifest
+ * lists only this pack. Symbolic links are removed, never followed. */
+static int clear_previous_pack(const char *dir, ts_error *err)
+{
+    static const char *const subdirs[] = {"proofs", "populations", "oscal"};
+    static const char *const files[] = {"results.json", "checkpoint.txt",
+                                        "manifest.json", "manifest.sig"};
+    char path[4096];
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < sizeof(subdirs) / sizeof(*subdirs); i++) {
+        struct dirent *de;
+        struct stat st;
+        DIR *d;
+        snprintf(path, sizeof(path), "%s/%s", dir, subdirs[i]);
+        if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        if ((d = opendir(path)) == NULL)
+            return ts_error_set(err, TS_EIO, "'%s': %s", path, strerror(errno));
+        while (rc == 0 && (de = readdir(d)) != NULL) {
+            char file[4400];
+            if (de->d_name[0] == '.' &&
+                (de->d_name[1] == '\0' ||
+                 (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+                continue;
+            snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
+            if (lstat(file, &st) == 0 && !S_ISDIR(st.st_mode) &&
+                unlink(file) != 0)
+                rc = ts_error_set(err, TS_EIO, "'%s': cannot remove: %s", file,
+                                  strerror(errno));
+        }
+        closedir(d);
+    }
+    for (size_t i = 0; rc == 0 && i < sizeof(files) / sizeof(*files); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        if (unlink(path) != 0 && errno != ENOENT)
+            rc = ts_error_set(err, TS_EIO, "'%s': cannot remove: %s", path,
+                              strerror(errno));
+    }
+    return rc;
+}
 
 int ts_report_write(ts_store *store, const ts_report_options *opts,
                     ts_report_result *out, ts_error *err)
@@ -13,6 +65,8 @@ int ts_report_write(ts_store *store, const ts_report_options *opts,
     ts_verify_report verify;
     ts_report_cover cover;
     char *note = NULL;
+    uint64_t *entries = NULL;
+    size_t n_entries = 0;
     int rc = 0;
 
     assert(store != NULL && opts != NULL && out != NULL);
@@ -21,6 +75,10 @@ int ts_report_write(ts_store *store, const ts_report_options *opts,
     /* controls.yaml first: a typo there should not wait for verification */
     if (opts->controls_path != NULL)
         rc = ts_controls_load(&controls, opts->controls_path, err);
+    if (rc == 0)
+        rc = ts_report_ensure_dir(opts->out_dir, err);
+    if (rc == 0)
+        rc = clear_previous_pack(opts->out_dir, err);
     if (rc == 0)
         rc = ts_store_verify(store, NULL, &verify, err);
     if (rc == 0) {
@@ -36,9 +94,19 @@ int ts_report_write(ts_store *store, const ts_report_options *opts,
         cover.origin = ts_store_origin(store);
         cover.checkpoint = note;
         cover.verify = &verify;
+        cover.proof_entries = &entries;
+        cover.n_proof_entries = &n_entries;
         rc = ts_report_write_index(ts_store_sqlite(store), &cover, controls,
                                    opts, out, err);
     }
+    if (rc == 0 && note != NULL)
+        rc =
+            ts_pack_write_proofs(store, entries, n_entries, opts->out_dir, err);
+    if (rc == 0)
+        rc = ts_pack_write_oscal(opts->out_dir, err);
+    if (rc == 0 && opts->sign)
+        rc = ts_pack_sign_manifest(store, opts->out_dir, err);
+    free(entries);
     free(note);
     ts_controls_free(controls);
     return rc;

@@ -338,6 +338,10 @@ typedef struct ts_report_cover {
     const char *origin;             /* may be NULL */
     const char *checkpoint;         /* newest note; NULL when none */
     const ts_verify_report *verify; /* the verification just run */
+    /* OUT, when not NULL: the entries of every sample and exception, for
+     * their proofs (the caller frees *proof_entries) */
+    uint64_t **proof_entries;
+    size_t *n_proof_entries;
 } ts_report_cover;
 
 /* The newest checkpoint, parsed from its note. */

@@ -508,6 +508,31 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
     return 0;
 }
 
+/* The entries of every sampled item and exception, for their proofs. */
+static int collect_proof_entries(const write_ctx *w, ts_error *err)
+{
+    size_t n = 0, cap = 0;
+    uint64_t *list = NULL;
+
+    for (size_t i = 0; i < w->n_results; i++)
+        cap += w->results[i].n_samples + w->results[i].n_exceptions;
+    list = malloc((cap ? cap : 1) * sizeof(*list));
+    if (list == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < w->n_results; i++) {
+        const ts_control_result *r = &w->results[i];
+        for (size_t j = 0; j < r->n_samples; j++)
+            if (r->samples[j].entry_index >= 0)
+                list[n++] = (uint64_t)r->samples[j].entry_index;
+        for (size_t j = 0; j < r->n_exceptions; j++)
+            if (r->exceptions[j].entry_index >= 0)
+                list[n++] = (uint64_t)r->exceptions[j].entry_index;
+    }
+    *w->cover->proof_entries = list;
+    *w->cover->n_proof_entries = n;
+    return 0;
+}
+
 static void fill_result(const write_ctx *w, const char *path,
                         ts_report_result *out)
 {
@@ -647,6 +672,8 @@ int ts_report_write_index(sqlite3 *db, const ts_report_cover *cover,
         unlink(tmp);
     else
         fill_result(&w, path, out);
+    if (rc == 0 && cover->proof_entries != NULL)
+        rc = collect_proof_entries(&w, err);
 out:
     if (began)
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);

@@ -20,6 +20,7 @@ typedef struct ts_report_options {
     const char *controls_path; /* controls.yaml; NULL = no data classes */
     const char *period;        /* label for the cover and sample seeds, e.g.
                                   "2026-Q3"; NULL: made from the bounds */
+    int sign; /* sign the pack's manifest (the store must hold its key) */
 } ts_report_options;
 
 #define TS_REPORT_MAX_SHEETS 64
@@ -39,7 +40,9 @@ typedef struct ts_report_result {
     uint64_t n_exceptions; /* unwaived exceptions over every control */
 } ts_report_result;
 
-/* Verifies the store, then writes <out_dir>/evidence.xlsx. */
+/* Verifies the store, then writes the evidence pack into out_dir:
+ * evidence.xlsx, populations/, results.json, checkpoint.txt, proofs/,
+ * oscal/ and (opts->sign) manifest.json and manifest.sig. */
 int ts_report_write(ts_store *store, const ts_report_options *opts,
                     ts_report_result *out, ts_error *err);
 

@@ -237,6 +237,41 @@ else
     not_ok "the PDF has ${pages:-0} pages for $n_sheets sheets"
 fi
 
+# The pack around the workbook: a proof per sampled item and exception,
+# OSCAL, and the signed manifest an auditor checks with the public key.
+ts key
+cp "$T/out" "$T/vkey"
+ts verify-pack "$T/pack" --vkey "$T/vkey"
+check_status "verify-pack: the pack is intact" 0 "$RC"
+py_tally "$T/pack" "$REPO_DIR/tests/data/oscal" <<'PY'
+import json, os, sys
+sys.path.insert(0, sys.argv[2])
+from validate_oscal import validate
+pack = sys.argv[1]
+r = json.load(open(os.path.join(pack, "results.json")))
+need = {e["entry"] for c in r["controls"] for e in c["exceptions"] + c["sampled"]
+        if e["entry"] is not None}
+have = {int(f[len("entry-"):-len(".proof")]) for f in os.listdir(os.path.join(pack, "proofs"))}
+print(("ok - " if need == have else "not ok - ") +
+      "one proof per sampled item and exception (%d)" % len(need))
+for model in ("assessment-results", "assessment-plan"):
+    errors, schema = validate(model, json.load(open(f"{pack}/oscal/{model}.json")))
+    print((f"not ok - {model}.json: {errors[0]}") if errors else
+          f"ok - {model}.json validates against {schema}")
+ar = json.load(open(f"{pack}/oscal/assessment-results.json"))["assessment-results"]
+states = {f["target"]["target-id"]: f["target"]["status"]["state"]
+          for f in ar["results"][0]["findings"]}
+bad = sorted(k for k, v in states.items() if v == "not-satisfied")
+want = ["TS-CHG-01", "TS-DATA-01", "TS-IAM-01", "TS-IAM-03", "TS-NET-01"]
+print(("ok - " if bad == want else "not ok - ") +
+      f"OSCAL: the five controls with exceptions are not satisfied ({bad})")
+PY
+printf 'x' >>"$T/pack/populations/TS-NET-01.csv"
+ts verify-pack "$T/pack" --vkey "$T/vkey"
+check_status "verify-pack: one byte added to a population is caught" 1 "$RC"
+grep -q "populations/TS-NET-01.csv" "$T/out" "$T/err" &&
+    ok "verify-pack names the file" || not_ok "verify-pack does not name the file: $(cat "$T/out" "$T/err")"
+
 ts verify
 check_status "the store still verifies" 0 "$RC"
 finish

@@ -423,6 +423,7 @@ static void write_report(written *w, sqlite3 *db, const ts_controls *c,
     vr.entries = TREE_SIZE;
     vr.checkpoints = 3;
     snprintf(vr.problem, sizeof(vr.problem), "%s", problem);
+    memset(&cover, 0, sizeof(cover));
     cover.store_path = "/var/lib/trailseal/store.db";
     cover.origin = "test.example/log";
     cover.checkpoint = note;
@@ -803,7 +804,7 @@ static void test_out_dir_refused(void **state)
     ts_report_options opts;
     ts_report_result res;
     ts_verify_report vr;
-    ts_report_cover cover = {NULL, NULL, NULL, &vr};
+    ts_report_cover cover = {NULL, NULL, NULL, &vr, NULL, NULL};
     struct stat st;
     ts_error err;
     char *text;
