@@ -32,8 +32,8 @@ static const char per_day_sql[] =
  * resolves one, else the account. */
 static const char who_sql[] =
     "SELECT coalesce(i.identity, a.account, '?'), count(*)"
-    "  FROM v_column_access a"
-    "  JOIN json_each(:classified_columns) c ON c.key = a.\"column\""
+    "  FROM json_each(:classified_columns) c"
+    "  CROSS JOIN v_column_access a ON a.\"column\" = c.key"
     "  LEFT JOIN v_session_identity i ON i.session_id = a.session_id"
     " WHERE a.time_us >= :since AND a.time_us < :until"
     "   AND a.entry_index < :max_seq"

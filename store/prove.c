@@ -42,6 +42,35 @@ static void prover_release(prover *p)
     free(p->offsets);
 }
 
+/* Keeps a full block's root for the store's later proofs; a cache that
+ * cannot grow is simply not used. */
+static void remember_root(ts_store *store, uint64_t block_no,
+                          const uint8_t root[TS_HASH_SIZE])
+{
+    if (block_no >= store->root_cache_n) {
+        uint64_t n = block_no + 1 > 2 * store->root_cache_n
+                         ? block_no + 1
+                         : 2 * store->root_cache_n;
+        uint8_t(*roots)[TS_HASH_SIZE];
+        uint8_t *known;
+        if (n > ((uint64_t)1 << 32))
+            return;
+        roots = realloc(store->root_cache, (size_t)n * TS_HASH_SIZE);
+        if (roots == NULL)
+            return;
+        store->root_cache = roots;
+        known = realloc(store->root_known, (size_t)n);
+        if (known == NULL)
+            return;
+        memset(known + store->root_cache_n, 0,
+               (size_t)(n - store->root_cache_n));
+        store->root_known = known;
+        store->root_cache_n = n;
+    }
+    memcpy(store->root_cache[block_no], root, TS_HASH_SIZE);
+    store->root_known[block_no] = 1;
+}
+
 /* Loads block_no's entries; with want_root, only its stored root when the
  * block is full (1 returned), else 0 after loading the leaves. */
 static int load_block(prover *p, uint64_t block_no, uint8_t *root_out,
@@ -52,6 +81,11 @@ static int load_block(prover *p, uint64_t block_no, uint8_t *root_out,
 
     if (root_out == NULL && p->cached_block == (int64_t)block_no)
         return 0;
+    if (root_out != NULL && block_no < p->store->root_cache_n &&
+        p->store->root_known[block_no]) {
+        memcpy(root_out, p->store->root_cache[block_no], TS_HASH_SIZE);
+        return 1;
+    }
     sqlite3_bind_int64(st, 1, (sqlite3_int64)block_no);
     if (sqlite3_step(st) != SQLITE_ROW) {
         rc = ts_error_set(err, TS_ECORRUPT, "'%s': block %llu is missing",
@@ -60,6 +94,7 @@ static int load_block(prover *p, uint64_t block_no, uint8_t *root_out,
     }
     if (root_out != NULL && sqlite3_column_bytes(st, 2) == TS_HASH_SIZE) {
         memcpy(root_out, sqlite3_column_blob(st, 2), TS_HASH_SIZE);
+        remember_root(p->store, block_no, root_out);
         rc = 1;
         goto done;
     }

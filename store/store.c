@@ -450,6 +450,8 @@ void ts_store_free(ts_store *store)
     if (store->db)
         sqlite3_close(store->db);
     OPENSSL_cleanse(&store->signer, sizeof(store->signer));
+    free(store->root_cache);
+    free(store->root_known);
     free(store->path);
     free(store);
 }

@@ -31,6 +31,12 @@ struct ts_store {
     uint8_t store_id[TS_STORE_ID_SIZE];
     char origin[TS_KEY_NAME_MAX];
     uint64_t block_entries;
+    /* Roots of full blocks, read once each by proofs (a root sits after its
+     * block's data in the row, so reading it walks the whole blob); full
+     * blocks never change. root_known[i]: roots[i] holds block i's root. */
+    uint8_t (*root_cache)[TS_HASH_SIZE];
+    uint8_t *root_known;
+    uint64_t root_cache_n;
 };
 
 /* Runs one or more SQL statements without results; err gets SQLite's
