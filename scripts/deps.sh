@@ -8,7 +8,8 @@ build_pkgs=(build-essential cmake pkg-config libsqlite3-dev libzstd-dev
     libyaml-dev libjansson-dev libcmocka-dev zlib1g-dev)
 server_pkgs=(postgresql-15 postgresql-15-pgaudit postgresql-client-15
     mariadb-server mariadb-client)
-tool_pkgs=(sqlite3 zstd python3 unzip procps clang-format git)
+tool_pkgs=(sqlite3 zstd python3 unzip procps clang-format git
+    clang valgrind)
 
 want=("${build_pkgs[@]}" "${server_pkgs[@]}" "${tool_pkgs[@]}")
 missing=()
