@@ -60,9 +60,15 @@ const char *ts_my_format_detect(const uint8_t *head, size_t len)
         return "mariadb-audit";
     if (percona_csv_line(s, first))
         return "percona-audit-csv";
+    /* blank lines may come first: look at the line the first byte that is
+     * not white space is on (not past `first`, which ends the first line) */
     i = skip_ws(s, len, 0);
-    if (i < len && s[i] == '{' && has(s + i, first - i, "\"audit_record\""))
-        return "percona-audit-json";
+    if (i < len && s[i] == '{') {
+        const char *end = memchr(s + i, '\n', len - i);
+        size_t line = end != NULL ? (size_t)(end - (s + i)) : len - i;
+        if (has(s + i, line, "\"audit_record\""))
+            return "percona-audit-json";
+    }
     /* MySQL: a JSON array of objects with "timestamp" and "class", or such
      * objects one per line */
     if (i < len && (s[i] == '[' || s[i] == '{') &&

@@ -173,6 +173,10 @@ static void disconnection(ts_event *ev, const char *p, const char *end,
         read_num(&p, end, &m) || expect(&p, end, ':') ||
         read_num(&p, end, &s) || expect(&p, end, '.') || read_num(&p, end, &ms))
         return;
+    /* PostgreSQL prints "%d:%02d:%02d.%03d": anything else is not its
+     * session time, and huge numbers would overflow the product */
+    if (h > 100000000 || m > 59 || s > 59 || ms > 999)
+        return;
     ev->session_duration_us = ((h * 60 + m) * 60 + s) * 1000000 + ms * 1000;
     if (!starts(p, end, " user="))
         return;

@@ -9,7 +9,7 @@ build_pkgs=(build-essential cmake pkg-config libsqlite3-dev libzstd-dev
 server_pkgs=(postgresql-15 postgresql-15-pgaudit postgresql-client-15
     mariadb-server mariadb-client)
 tool_pkgs=(sqlite3 zstd python3 unzip procps clang-format git
-    libreoffice-calc-nogui poppler-utils python3-jsonschema xxd)
+    libreoffice-calc-nogui poppler-utils python3-jsonschema xxd clang valgrind)
 
 want=("${build_pkgs[@]}" "${server_pkgs[@]}" "${tool_pkgs[@]}")
 missing=()

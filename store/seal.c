@@ -38,7 +38,8 @@ typedef struct sealer {
     uint8_t sealed_sha256[TS_HASH_SIZE];
     char sealed_name[256];
     int in_tx;
-    uint64_t pending; /* entries since the last commit */
+    uint64_t pending;        /* entries since the last commit */
+    uint64_t committed_size; /* the tree's size at the last commit */
     int64_t last_commit_us;
     sqlite3_stmt *put_block;
     ts_ingest_stats stats;
@@ -84,6 +85,7 @@ static int load_tree(sealer *s, ts_error *err)
     sqlite3_finalize(st);
     if (rc != 0)
         return ts_error_prefix(err, "'%s': ", store->path);
+    s->committed_size = tree_size;
     if (tree_size % store->block_entries == 0)
         return 0;
 
@@ -370,6 +372,7 @@ static int commit(sealer *s, ts_error *err)
     if (rc == 0) {
         s->in_tx = 0;
         s->pending = 0;
+        s->committed_size = s->frontier.size;
         s->stats.commits++;
         s->last_commit_us = ts_time_now();
     }
@@ -522,7 +525,9 @@ int ts_store_ingest(ts_store *store, ts_source *src,
         rc = ts_store_exec(store, "COMMIT", "finishing", err);
         s->in_tx = rc != 0;
     }
-    s->stats.tree_size = s->frontier.size;
+    /* after a failure the open batch was rolled back: what stays sealed
+     * is the tree of the last commit */
+    s->stats.tree_size = rc == 0 ? s->frontier.size : s->committed_size;
     if (out)
         *out = s->stats;
 

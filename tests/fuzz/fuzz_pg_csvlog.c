@@ -1,0 +1,19 @@
+/* Fuzz target: the PostgreSQL csvlog reader (ingest/pg_csvlog.c). */
+#include "ingest/ingest_internal.h"
+#include "tests/fuzz/fuzz.h"
+
+static int open_csvlog(ts_source **out, int fd, const void *ctx, ts_error *err)
+{
+    ts_input *in = NULL;
+
+    (void)ctx;
+    if (ts_input_open_fd(&in, fd, 1, "fuzz", err) != 0)
+        return -1;
+    return ts_pg_csvlog_open_input(out, in, 4096, err);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    ts_fuzz_read_all(data, size, open_csvlog, NULL);
+    return 0;
+}
