@@ -242,6 +242,8 @@ static int parse_control(ts_yaml_ctx *ctx, const yaml_node_t *node,
         return ts_yaml_fail(ctx, node,
                             "a control needs id, title, criteria and "
                             "population");
+    if (strlen(c->id) > 64)
+        return ts_yaml_fail(ctx, node, "control id longer than 64 bytes");
     if (!id_ok(c->id))
         return ts_yaml_fail(ctx, node,
                             "control id must be letters, digits, '-', '_' "

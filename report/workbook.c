@@ -568,7 +568,8 @@ static int plan_sheets(write_ctx *w, ts_error *err)
     for (size_t i = 0; w->controls && i < w->controls->n_controls; i++) {
         if (w->controls->controls[i].sheet == NULL)
             continue;
-        if (n + ts_report_n_sheet_defs + 1 >= TS_REPORT_MAX_SHEETS)
+        /* this one, the data sheets, Waivers and Charts must still fit */
+        if (n + 1 + ts_report_n_sheet_defs + 2 > TS_REPORT_MAX_SHEETS)
             return ts_error_set(err, TS_ELIMIT,
                                 "%s: more control sheets than a workbook "
                                 "holds here (%d sheets in all)",
