@@ -56,32 +56,6 @@ static const char *say(char *buf, size_t size, const char *what,
     return buf;
 }
 
-int ts_yaml_scalar(ts_yaml_ctx *ctx, const yaml_node_t *node, const char *what,
-                   char **out)
-{
-    char msg[160];
-    size_t len;
-
-    if (node == NULL || node->type != YAML_SCALAR_NODE)
-        return ts_yaml_fail(ctx, node,
-                            say(msg, sizeof(msg), what, " must be a string"));
-    len = node->data.scalar.length;
-    if (len == 0 || len > TS_CONTROLS_MAX_TEXT ||
-        memchr(node->data.scalar.value, '\0', len) != NULL) {
-        if (snprintf(msg, sizeof(msg),
-                     "%s must be a non-empty string of at most %d bytes", what,
-                     TS_CONTROLS_MAX_TEXT) < 0)
-            msg[0] = '\0';
-        return ts_yaml_fail(ctx, node, msg);
-    }
-    *out = malloc(len + 1);
-    if (*out == NULL)
-        return ts_yaml_oom(ctx);
-    memcpy(*out, node->data.scalar.value, len);
-    (*out)[len] = '\0';
-    return 0;
-}
-
 int ts_yaml_text(ts_yaml_ctx *ctx, const yaml_node_t *node, const char *what,
                  size_t max, char **out)
 {
@@ -106,6 +80,12 @@ int ts_yaml_text(ts_yaml_ctx *ctx, const yaml_node_t *node, const char *what,
     memcpy(*out, node->data.scalar.value, len);
     (*out)[len] = '\0';
     return 0;
+}
+
+int ts_yaml_scalar(ts_yaml_ctx *ctx, const yaml_node_t *node, const char *what,
+                   char **out)
+{
+    return ts_yaml_text(ctx, node, what, TS_CONTROLS_MAX_TEXT, out);
 }
 
 int ts_yaml_key_is(const yaml_node_t *key, const char *name)
