@@ -93,4 +93,8 @@ const char *cli_time_text(int64_t us, int table, char *buf);
  * *out_len gets its length. NULL after printing why. Free with free(). */
 char *cli_read_file(const char *path, size_t *out_len);
 
+/* Reads a verifier key file: its first line, without the line end. NULL
+ * after printing why. Free with free(). */
+char *cli_read_vkey(const char *path);
+
 #endif

@@ -165,3 +165,13 @@ char *cli_read_file(const char *path, size_t *out_len)
     }
     return buf;
 }
+
+char *cli_read_vkey(const char *path)
+{
+    size_t len;
+    char *vkey = cli_read_file(path, &len);
+
+    if (vkey != NULL)
+        vkey[strcspn(vkey, "\r\n")] = '\0';
+    return vkey;
+}

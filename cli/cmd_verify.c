@@ -276,9 +276,8 @@ int cmd_verify(const ts_cli *cli, int argc, char **argv)
         if ((notes[i] = cli_read_file(names[i], &len)) == NULL)
             goto cleanup;
     if (vkey_path != NULL) {
-        if ((vkey = cli_read_file(vkey_path, &len)) == NULL)
+        if ((vkey = cli_read_vkey(vkey_path)) == NULL)
             goto cleanup;
-        vkey[strcspn(vkey, "\r\n")] = '\0';
     }
     store =
         open_for_verify(cli, vkey != NULL, key_problem, sizeof(key_problem));

@@ -26,7 +26,6 @@ int cmd_verify_pack(const ts_cli *cli, int argc, char **argv)
         {NULL, 0, NULL, 0}};
     const char *vkey_path = NULL;
     char *vkey = NULL;
-    size_t vkey_len = 0;
     ts_pack_verdict v;
     ts_error err;
     int c, json = 0, status = TS_EXIT_USAGE;
@@ -50,10 +49,9 @@ int cmd_verify_pack(const ts_cli *cli, int argc, char **argv)
     if (vkey_path == NULL || argc - optind != 1)
         return cli_usage_error(usage,
                                "verify-pack needs --vkey FILE and one DIR");
-    vkey = cli_read_file(vkey_path, &vkey_len);
+    vkey = cli_read_vkey(vkey_path);
     if (vkey == NULL)
         goto cleanup;
-    vkey[strcspn(vkey, "\r\n")] = '\0';
     ts_error_clear(&err);
     if (ts_pack_verify(argv[optind], vkey, &v, &err) != 0) {
         cli_error("%s", err.msg);

@@ -29,7 +29,7 @@ int cmd_verify_proof(const ts_cli *cli, int argc, char **argv)
     char *old = NULL;
     size_t old_len = 0;
     char *vkey = NULL, *proof = NULL, time[40];
-    size_t vkey_len = 0, proof_len = 0;
+    size_t proof_len = 0;
     ts_proof_result r;
     ts_error err;
     int c, json = 0, status = TS_EXIT_USAGE;
@@ -56,10 +56,9 @@ int cmd_verify_proof(const ts_cli *cli, int argc, char **argv)
     if (vkey_path == NULL || argc - optind != 1)
         return cli_usage_error(usage,
                                "verify-proof needs --vkey FILE and one PROOF");
-    vkey = cli_read_file(vkey_path, &vkey_len);
+    vkey = cli_read_vkey(vkey_path);
     if (vkey == NULL)
         goto cleanup;
-    vkey[strcspn(vkey, "\r\n")] = '\0';
     proof = cli_read_file(argv[optind], &proof_len);
     if (proof == NULL)
         goto cleanup;
