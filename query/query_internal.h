@@ -36,6 +36,17 @@
  * the newest identities snapshot (schemas/index.sql, reference data). */
 #define TS_QUERY_WHO_ACCOUNTS                                                  \
     "(SELECT account FROM v_identity_accounts WHERE identity = :who)"
+/* The events or sessions (table alias T, e.g. "e.") of the identity :who:
+ * the sessions a proxy attributes to it (v_session_principal, its
+ * principal being its name or one of its accounts), and the rest of its
+ * accounts' activity, leaving out sessions a proxy attributes to someone
+ * (a bot on Alice's account is the bot's, not Alice's). */
+#define TS_QUERY_WHO_MATCH(T)                                                  \
+    "(" T "session_id IN (SELECT sp.session_id FROM v_session_principal sp"    \
+    " WHERE sp.principal = :who OR sp.principal IN " TS_QUERY_WHO_ACCOUNTS     \
+    ") OR (" T "account IN " TS_QUERY_WHO_ACCOUNTS " AND (" T                  \
+    "session_id IS NULL OR " T "session_id NOT IN"                             \
+    " (SELECT session_id FROM v_session_principal))))"
 #define TS_QUERY_KIND_ACCOUNTS                                                 \
     "(SELECT a.account FROM v_identity_accounts a JOIN v_identities i"         \
     " ON i.name = a.identity WHERE i.kind = :ikind)"

@@ -277,7 +277,7 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
     if (q->until_us != INT64_MAX)
         add_sql(sql, " AND e.time_us < :until");
     if (q->who)
-        add_sql(sql, " AND e.account IN " TS_QUERY_WHO_ACCOUNTS);
+        add_sql(sql, " AND " TS_QUERY_WHO_MATCH("e."));
     if (q->identity_kind)
         add_sql(sql, " AND e.account IN " TS_QUERY_KIND_ACCOUNTS);
 }

@@ -25,7 +25,7 @@ static int64_t column_time(sqlite3_stmt *st, int col)
 int ts_sessions(ts_store *store, const ts_sessions_query *q, ts_session_fn fn,
                 void *ctx, size_t *out_n, ts_error *err)
 {
-    char sql[1024];
+    char sql[2048];
     sqlite3_stmt *st = NULL;
     size_t n = 0;
     int rc, step;
@@ -43,7 +43,7 @@ int ts_sessions(ts_store *store, const ts_sessions_query *q, ts_session_fn fn,
                   " FROM sessions s WHERE 1%s%s%s%s"
                   " ORDER BY s.started_us %s, s.rowid %s LIMIT :limit",
                   q->account ? " AND s.account = :account" : "",
-                  q->who ? " AND s.account IN " TS_QUERY_WHO_ACCOUNTS : "",
+                  q->who ? " AND " TS_QUERY_WHO_MATCH("s.") : "",
                   q->until_us != INT64_MAX ? " AND s.started_us < :until" : "",
                   q->since_us != INT64_MIN ? " AND s.ended_us >= :since" : "",
                   q->oldest_first ? "ASC" : "DESC",

@@ -52,15 +52,15 @@ static int after_time(ts_store *store, int64_t after, int64_t *out,
 static void conditions(char *sql, size_t size, const ts_timeline_query *q,
                        const page *p)
 {
-    int n = snprintf(sql, size,
-                     " AND e.account %s AND e.seq BETWEEN :lo AND :hi%s%s%s%s",
-                     q->account ? "= :account" : "IN " TS_QUERY_WHO_ACCOUNTS,
-                     q->since_us != INT64_MIN ? " AND e.time_us >= :since" : "",
-                     q->until_us != INT64_MAX ? " AND e.time_us < :until" : "",
-                     p->t_max != INT64_MAX ? " AND e.time_us <= :tmax" : "",
-                     q->after >= 0 ? " AND (coalesce(e.time_us, :tnull), e.seq)"
-                                     " > (:tafter, :after)"
-                                   : "");
+    int n =
+        snprintf(sql, size, " AND %s AND e.seq BETWEEN :lo AND :hi%s%s%s%s",
+                 q->account ? "e.account = :account" : TS_QUERY_WHO_MATCH("e."),
+                 q->since_us != INT64_MIN ? " AND e.time_us >= :since" : "",
+                 q->until_us != INT64_MAX ? " AND e.time_us < :until" : "",
+                 p->t_max != INT64_MAX ? " AND e.time_us <= :tmax" : "",
+                 q->after >= 0 ? " AND (coalesce(e.time_us, :tnull), e.seq)"
+                                 " > (:tafter, :after)"
+                               : "");
     (void)n; /* the pieces are short: size is ample */
 }
 
@@ -87,7 +87,7 @@ static void bind(sqlite3_stmt *st, const ts_timeline_query *q, const page *p)
 static int bound_page(ts_store *store, const ts_timeline_query *q, page *p,
                       ts_error *err)
 {
-    char cond[512], sql[1024];
+    char cond[1024], sql[2048];
     sqlite3_stmt *st = NULL;
     int64_t t = 0;
     int rc, full = 0;
@@ -124,7 +124,7 @@ static int bound_page(ts_store *store, const ts_timeline_query *q, page *p,
 int ts_timeline(ts_store *store, const ts_timeline_query *q, ts_search_fn fn,
                 void *ctx, size_t *out_n, ts_error *err)
 {
-    char cond[512], sql[2048];
+    char cond[1024], sql[4096];
     page p = {0, INT64_MAX, INT64_MAX, INT64_MAX, 0};
     sqlite3_stmt *st = NULL;
     size_t n = 0;

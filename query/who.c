@@ -43,7 +43,7 @@ int ts_who(ts_store *store, const ts_who_query *q, ts_who_fn fn, void *ctx,
         " GROUP BY e.account, e.object_name"
         " ORDER BY count(*) DESC, e.account, e.object_name",
         object.full[0] ? " AND lower(e.object_name) = :ofull" : "",
-        q->who ? " AND e.account IN " TS_QUERY_WHO_ACCOUNTS : "",
+        q->who ? " AND " TS_QUERY_WHO_MATCH("e.") : "",
         q->since_us != INT64_MIN ? " AND e.time_us >= :since" : "",
         q->until_us != INT64_MAX ? " AND e.time_us < :until" : "");
     if (rc < 0 || (size_t)rc >= sizeof(sql))

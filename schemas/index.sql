@@ -414,19 +414,85 @@ SELECT a.identity, a.system, a.account, a.snapshot_id
 FROM ref_identity_accounts a
 JOIN v_ref_latest l ON l.dataset = 'identities' AND l.snapshot_id = a.snapshot_id;
 
--- Every session with the identity owning its account, matched by account
--- name (the system is not compared: sessions do not say theirs). identity
--- is NULL when no identity lists the account; when several do,
--- n_identities > 1 and identity is the first by name.
+-- The person or agent a proxy (Teleport, hoop.dev, generic JSON lines)
+-- names behind each of its sessions: the principal of the session's events
+-- (the first by name when several; n_principals counts them).
+CREATE VIEW IF NOT EXISTS v_proxy_sessions AS
+SELECT e.session_id, min(e.principal) AS principal,
+       min(e.principal_kind) AS principal_kind,
+       count(DISTINCT e.principal) AS n_principals,
+       s.pid, s.account, s.started_us, s.ended_us
+FROM events e
+JOIN sessions s ON s.session_id = e.session_id
+WHERE e.principal IS NOT NULL AND e.session_id IS NOT NULL
+GROUP BY e.session_id;
+
+-- Each session a proxy names a principal for: the proxy's own sessions
+-- (via 'proxy'), and each database session the proxy opened (via
+-- 'proxy pid'): same backend pid (Teleport's postgres_pid), same account
+-- when the proxy says it, started from a minute before the proxy session
+-- to its end (a day when the end is unknown). When several proxy sessions
+-- match, the one whose start is closest wins.
+CREATE VIEW IF NOT EXISTS v_session_principal AS
+SELECT session_id, principal, principal_kind, n_principals,
+       session_id AS proxy_session_id, 'proxy' AS via
+FROM v_proxy_sessions
+UNION ALL
+SELECT session_id, principal, principal_kind, n_principals, proxy_session_id,
+       'proxy pid' AS via
+FROM (SELECT d.session_id, p.principal, p.principal_kind, p.n_principals,
+             p.session_id AS proxy_session_id,
+             min(abs(d.started_us - p.started_us)) AS distance
+      FROM v_proxy_sessions p
+      JOIN sessions d
+        ON d.started_us BETWEEN p.started_us - 60000000
+                            AND coalesce(p.ended_us,
+                                         p.started_us + 86400000000)
+       AND d.pid = p.pid AND d.session_id != p.session_id
+       AND (p.account IS NULL OR d.account = p.account)
+      WHERE p.pid IS NOT NULL
+        AND d.session_id NOT IN (SELECT session_id FROM v_proxy_sessions)
+      GROUP BY d.session_id);
+
+-- Every session with the person, agent or service behind it:
+-- attributed_by 'proxy' when a proxy names a principal that an identity
+-- lists (as its name or one of its accounts), 'proxy, unregistered' when
+-- the principal is no identity's (identity is then the principal itself,
+-- identity_kind what the proxy said), 'account' when only the session's
+-- database account maps to an identity, NULL when nothing does
+-- (unresolved). account_identity is the identity owning the account
+-- (matched by name; the system is not compared: sessions do not say
+-- theirs); n_identities counts the identities listing the account, and
+-- when several do account_identity is the first by name.
 CREATE VIEW IF NOT EXISTS v_session_identity AS
-SELECT s.session_id, s.account, i.name AS identity, i.kind AS identity_kind,
-       i.owner, i.status AS identity_status, coalesce(m.n, 0) AS n_identities
+SELECT s.session_id, s.account,
+       CASE WHEN sp.principal IS NOT NULL THEN coalesce(pi.name, sp.principal)
+            ELSE i.name END AS identity,
+       CASE WHEN sp.principal IS NOT NULL
+            THEN coalesce(pi.kind, sp.principal_kind)
+            ELSE i.kind END AS identity_kind,
+       CASE WHEN sp.principal IS NOT NULL THEN pi.owner ELSE i.owner END
+           AS owner,
+       CASE WHEN sp.principal IS NOT NULL THEN pi.status ELSE i.status END
+           AS identity_status,
+       coalesce(m.n, 0) AS n_identities,
+       CASE WHEN pi.name IS NOT NULL THEN 'proxy'
+            WHEN sp.principal IS NOT NULL THEN 'proxy, unregistered'
+            WHEN i.name IS NOT NULL THEN 'account' END AS attributed_by,
+       sp.principal, sp.principal_kind, sp.via AS principal_via,
+       sp.proxy_session_id,
+       i.name AS account_identity, i.kind AS account_identity_kind
 FROM sessions s
 LEFT JOIN (SELECT account, min(identity) AS identity,
                   count(DISTINCT identity) AS n
            FROM v_identity_accounts GROUP BY account) m
        ON m.account = s.account
-LEFT JOIN v_identities i ON i.name = m.identity;
+LEFT JOIN v_identities i ON i.name = m.identity
+LEFT JOIN v_session_principal sp ON sp.session_id = s.session_id
+LEFT JOIN v_identities pi
+       ON pi.name = coalesce((SELECT min(a.identity) FROM v_identity_accounts a
+                               WHERE a.account = sp.principal),
+                              sp.principal);
 
 -- Each distinct approval once, with the first entry that sealed it.
 CREATE VIEW IF NOT EXISTS v_approvals AS
