@@ -37,6 +37,26 @@ static void print_names_json(const char *key, const ts_sql_names *names)
     putchar(']');
 }
 
+/* Lineage as [{"from":SOURCE,"to":TARGET}...] (items are
+ * "SOURCE\x1fTARGET"). */
+static void print_flows_json(const ts_sql_names *flows)
+{
+    printf(",\"flows\":[");
+    for (size_t i = 0; i < flows->n_items; i++) {
+        const char *item = flows->items[i], *sep = strchr(item, '\x1f');
+        if (sep == NULL)
+            continue;
+        char *from = strndup(item, (size_t)(sep - item));
+        printf("%s{\"from\":", i ? "," : "");
+        cli_json_string(stdout, from != NULL ? from : "?");
+        free(from);
+        printf(",\"to\":");
+        cli_json_string(stdout, sep + 1);
+        putchar('}');
+    }
+    putchar(']');
+}
+
 /* Each matched literal as {"placeholder":N,"classes":[...]}: the class and
  * the template's $N, never the value itself. */
 static void print_classes_json(const ts_sensitive_values *found)
@@ -73,6 +93,7 @@ static void print_json(const ts_sql_analysis *a,
     print_names_json("tables_changed", &a->tables_changed);
     print_names_json("columns_read", &a->columns_read);
     print_names_json("columns_written", &a->columns_written);
+    print_flows_json(&a->flows);
     print_classes_json(found);
     printf("}\n");
 }
@@ -84,6 +105,21 @@ static void print_names_text(const char *label, const ts_sql_names *names)
         printf("-");
     for (size_t i = 0; i < names->n_items; i++)
         printf("%s%s", i ? " " : "", names->items[i]);
+    putchar('\n');
+}
+
+/* "a.b.c -> x.y.z, a.b.d -> copy:client", or "-". */
+static void print_flows_text(const ts_sql_names *flows)
+{
+    printf("%-16s", "flows");
+    if (flows->n_items == 0)
+        printf("-");
+    for (size_t i = 0; i < flows->n_items; i++) {
+        const char *item = flows->items[i], *sep = strchr(item, '\x1f');
+        if (sep != NULL)
+            printf("%s%.*s -> %s", i ? ", " : "", (int)(sep - item), item,
+                   sep + 1);
+    }
     putchar('\n');
 }
 
@@ -120,6 +156,7 @@ static void print_text(const ts_sql_analysis *a,
     print_names_text("tables changed", &a->tables_changed);
     print_names_text("columns read", &a->columns_read);
     print_names_text("columns written", &a->columns_written);
+    print_flows_text(&a->flows);
     print_classes_text(found);
 }
 

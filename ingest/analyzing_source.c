@@ -16,7 +16,7 @@
 typedef struct last_statement {
     char *session_id; /* key, owned */
     int64_t statement_id;
-    int64_t substatement_id;
+    uint64_t text_hash; /* of the row's statement text */
 } last_statement;
 
 typedef struct analyzing_source {
@@ -34,13 +34,29 @@ static void forget_sessions(analyzing_source *a)
         free(a->last[i].session_id);
 }
 
+/* FNV-1a of s ("" for NULL). */
+static uint64_t text_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+
+    for (; s != NULL && *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h;
+}
+
 /* Whether ev repeats the pgAudit statement of the session's previous audit
- * row (SESSION logging writes one row per object of a statement). */
+ * row: the same statement id and the same text. SESSION logging writes one
+ * row per object of a statement, and one per substatement with the
+ * statement's own text again when PostgreSQL runs a statement in parts
+ * (CREATE TABLE AS: its SELECT, then the DDL; COPY (query) TO: the query,
+ * then the COPY); a substatement with text of its own (a function's body)
+ * is not a repeat. */
 static int is_repeat(analyzing_source *a, const ts_event *ev, int *repeat,
                      ts_error *err)
 {
     last_statement *l;
     size_t slot;
+    uint64_t hash;
     int created, rc;
 
     *repeat = 0;
@@ -58,10 +74,11 @@ static int is_repeat(analyzing_source *a, const ts_event *ev, int *repeat,
     if (rc != 0)
         return rc;
     l = &a->last[slot];
-    *repeat = !created && l->statement_id == ev->statement_id &&
-              l->substatement_id == ev->substatement_id;
+    hash = text_hash(ev->statement);
+    *repeat =
+        !created && l->statement_id == ev->statement_id && l->text_hash == hash;
     l->statement_id = ev->statement_id;
-    l->substatement_id = ev->substatement_id;
+    l->text_hash = hash;
     return 0;
 }
 
@@ -112,6 +129,7 @@ static int analyzing_next(ts_source *src, ts_entry *out_entry,
               &out_event->n_columns_written);
     set_names(&an->tables_changed, &out_event->tables_changed,
               &out_event->n_tables_changed);
+    set_names(&an->flows, &out_event->flows, &out_event->n_flows);
     return 1;
 }
 

@@ -51,6 +51,7 @@ static void analysis_free(ts_sql_analysis *a)
     ts_sql_names_release(&a->columns_read);
     ts_sql_names_release(&a->columns_written);
     ts_sql_names_release(&a->tables_changed);
+    ts_sql_names_release(&a->flows);
     free(a);
 }
 

@@ -126,18 +126,22 @@ int ts_walk_cols_add(ts_walk *w, ts_walk_cols *cols, const char *name,
         size_t size = cols->size ? cols->size * 2 : 8;
         const char **names = ts_walk_alloc(w, size * sizeof(char *));
         const char **srcs = ts_walk_alloc(w, size * sizeof(char *));
-        if (names == NULL || srcs == NULL)
+        const char **deps = ts_walk_alloc(w, size * sizeof(char *));
+        if (names == NULL || srcs == NULL || deps == NULL)
             return -1;
         if (cols->n) {
             memcpy(names, cols->names, cols->n * sizeof(char *));
             memcpy(srcs, cols->srcs, cols->n * sizeof(char *));
+            memcpy(deps, cols->deps, cols->n * sizeof(char *));
         }
         cols->names = names;
         cols->srcs = srcs;
+        cols->deps = deps;
         cols->size = size;
     }
     cols->names[cols->n] = name;
     cols->srcs[cols->n] = src;
+    cols->deps[cols->n] = NULL;
     cols->n++;
     return 0;
 }

@@ -69,6 +69,56 @@ static void add_write(ts_walk *w, const ts_walk_rel *rel, const char *name)
     }
 }
 
+/* The qualified name of rel's column `name` as a write reaches it (a
+ * view's base column when the view shows one), or NULL when rel has no
+ * such column. */
+static const char *target_column(ts_walk *w, const ts_walk_rel *rel,
+                                 const char *name)
+{
+    size_t i;
+
+    if (rel == NULL || name == NULL || rel->schema == NULL)
+        return NULL;
+    for (i = 0; i < rel->n_cols; i++)
+        if (strcmp(rel->cols[i], name) == 0)
+            break;
+    if (i == rel->n_cols)
+        return rel->unknown ? ts_walk_qualify(w, rel->schema, rel->table, name)
+                            : NULL;
+    if (rel->kind == WALK_REL_VIEW && rel->srcs[i] != NULL)
+        return rel->srcs[i];
+    return ts_walk_qualify(w, rel->schema, rel->table, rel->orig[i]);
+}
+
+/* Records that the data of each base column in deps ('\n'-joined; src
+ * alone when deps is NULL) is written into target ("SOURCE\x1fTARGET"). A
+ * column written with its own value is no flow. */
+static void add_flows(ts_walk *w, const char *deps, const char *src,
+                      const char *target)
+{
+    const char *p = deps != NULL ? deps : src;
+    size_t n_target = target != NULL ? strlen(target) : 0;
+
+    if (p == NULL || target == NULL)
+        return;
+    while (*p != '\0' && w->rc == 0) {
+        const char *end = deps != NULL ? strchr(p, '\n') : NULL;
+        size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+        if (n != n_target || strncmp(p, target, n) != 0) {
+            char *flow = ts_walk_alloc(w, n + n_target + 2);
+            if (flow == NULL)
+                return;
+            memcpy(flow, p, n);
+            flow[n] = '\x1f';
+            memcpy(flow + n + 1, target, n_target + 1);
+            add_name(w, &w->a->flows, flow);
+        }
+        if (end == NULL)
+            break;
+        p = end + 1;
+    }
+}
+
 /* ON CONFLICT's EXCLUDED row: PostgreSQL checks a reference to one of its
  * columns as a read of the target's column. */
 static ts_walk_rel *excluded_rel(ts_walk *w, ts_walk_rel *target)
@@ -137,11 +187,15 @@ static void walk_set_list(ts_walk *w, ts_walk_scope *s, const ts_walk_rel *rel,
         json_t *val = json_object_get(rt, "val");
         json_t *multi = ts_walk_node_body(val, "MultiAssignRef");
 
+        const char *deps = NULL;
+
         add_write(w, rel, ts_walk_str(rt, "name"));
         ts_walk_expr(w, s, json_object_get(rt, "indirection"));
-        if (multi == NULL)
-            ts_walk_expr(w, s, val);
-        else if (json_integer_value(json_object_get(multi, "colno")) == 1)
+        if (multi == NULL) {
+            ts_walk_expr_deps(w, s, val, &deps);
+            add_flows(w, deps, NULL,
+                      target_column(w, rel, ts_walk_str(rt, "name")));
+        } else if (json_integer_value(json_object_get(multi, "colno")) == 1)
             ts_walk_expr(w, s, json_object_get(multi, "source"));
     }
 }
@@ -167,12 +221,32 @@ static void insert_targets(ts_walk *w, const ts_walk_rel *rel, json_t *cols,
         add_write(w, rel, rel->cols[i]);
 }
 
+/* INSERT ... SELECT: each output column of the query flows into the target
+ * column it fills. */
+static void insert_flows(ts_walk *w, const ts_walk_rel *rel, json_t *cols,
+                         const ts_walk_cols *values)
+{
+    size_t i;
+
+    for (i = 0; rel != NULL && i < values->n; i++) {
+        const char *name =
+            json_array_size(cols) > 0
+                ? ts_walk_str(
+                      ts_walk_node_body(json_array_get(cols, i), "ResTarget"),
+                      "name")
+            : i < rel->n_cols ? rel->cols[i]
+                              : NULL;
+        add_flows(w, values->deps[i], values->srcs[i],
+                  target_column(w, rel, name));
+    }
+}
+
 static void walk_insert(ts_walk *w, ts_walk_scope *s, json_t *ins,
                         ts_walk_cols *out)
 {
     json_t *sel = json_object_get(ins, "selectStmt");
     json_t *conflict = json_object_get(ins, "onConflictClause");
-    ts_walk_cols values = {0, 0, NULL, NULL};
+    ts_walk_cols values = {0, 0, NULL, NULL, NULL};
     ts_walk_rel *rel = target_rel(w, json_object_get(ins, "relation"), 0);
 
     if (rel == NULL)
@@ -181,6 +255,7 @@ static void walk_insert(ts_walk *w, ts_walk_scope *s, json_t *ins,
     if (sel != NULL)
         ts_walk_select_into(w, s, select_body(sel), &values);
     insert_targets(w, rel, json_object_get(ins, "cols"), values.n);
+    insert_flows(w, rel, json_object_get(ins, "cols"), &values);
     ts_walk_add_rel(w, s, rel);
     if (conflict != NULL) {
         walk_arbiter(w, s, rel, json_object_get(conflict, "infer"));
@@ -245,22 +320,50 @@ static void walk_merge(ts_walk *w, ts_walk_scope *s, json_t *merge)
         if (cmd != NULL && strcmp(cmd, "CMD_UPDATE") == 0) {
             walk_set_list(w, s, rel, json_object_get(when, "targetList"));
         } else if (cmd != NULL && strcmp(cmd, "CMD_INSERT") == 0) {
-            insert_targets(w, rel, json_object_get(when, "targetList"),
-                           json_array_size(values));
-            ts_walk_expr(w, s, values);
+            json_t *targets = json_object_get(when, "targetList");
+            size_t k;
+            insert_targets(w, rel, targets, json_array_size(values));
+            for (k = 0; k < json_array_size(values); k++) {
+                const char *deps = NULL;
+                const char *name =
+                    json_array_size(targets) > 0
+                        ? ts_walk_str(
+                              ts_walk_node_body(json_array_get(targets, k),
+                                                "ResTarget"),
+                              "name")
+                    : k < rel->n_cols ? rel->cols[k]
+                                      : NULL;
+                ts_walk_expr_deps(w, s, json_array_get(values, k), &deps);
+                add_flows(w, deps, NULL, target_column(w, rel, name));
+            }
         }
     }
+}
+
+/* Where COPY ... TO sends the data. */
+static const char *copy_target(json_t *copy)
+{
+    if (json_is_true(json_object_get(copy, "is_program")))
+        return "copy:program";
+    if (json_object_get(copy, "filename") != NULL)
+        return "copy:file";
+    return "copy:client";
 }
 
 static void walk_copy(ts_walk *w, ts_walk_scope *s, json_t *copy)
 {
     json_t *rv = json_object_get(copy, "relation");
     json_t *attlist = json_object_get(copy, "attlist");
+    ts_sql_names exported = {NULL, 0};
+    ts_sql_names *saved = w->cols_read;
     ts_walk_rel *rel;
     size_t i;
 
     if (rv == NULL) {
-        ts_walk_stmt(w, s, json_object_get(copy, "query"), NULL);
+        ts_walk_cols out = {0, 0, NULL, NULL, NULL};
+        ts_walk_stmt(w, s, json_object_get(copy, "query"), &out);
+        for (i = 0; i < out.n; i++)
+            add_flows(w, out.deps[i], out.srcs[i], copy_target(copy));
         return;
     }
     if (json_is_true(json_object_get(copy, "is_from"))) {
@@ -279,11 +382,22 @@ static void walk_copy(ts_walk *w, ts_walk_scope *s, json_t *copy)
     if (rel == NULL)
         return;
     ts_walk_add_table_read(w, rel->schema, rel->table);
+    /* every column COPY reads leaves the database */
+    w->cols_read = &exported;
     for (i = 0; i < json_array_size(attlist); i++)
         ts_walk_mark_named(w, rel,
                            ts_walk_string_node(json_array_get(attlist, i)));
     if (json_array_size(attlist) == 0)
         ts_walk_mark_all(w, rel);
+    w->cols_read = saved;
+    if (w->rc == 0) {
+        int rc = ts_sql_names_add_all(saved, &exported, w->err);
+        if (rc != 0)
+            ts_walk_fail(w, rc);
+    }
+    for (i = 0; i < exported.n_items; i++)
+        add_flows(w, NULL, exported.items[i], copy_target(copy));
+    ts_sql_names_release(&exported);
 }
 
 /* CREATE TABLE AS, SELECT INTO, CREATE MATERIALIZED VIEW: a new table
@@ -303,9 +417,10 @@ static void walk_into(ts_walk *w, json_t *into, const ts_walk_cols *out)
     add_name(w, &w->a->tables_written, ts_walk_qualify(w, schema, table, NULL));
     for (i = 0; i < out->n; i++) {
         const char *name = ts_walk_string_node(json_array_get(names, i));
-        add_name(w, &w->a->columns_written,
-                 ts_walk_qualify(w, schema, table,
-                                 name != NULL ? name : out->names[i]));
+        const char *column = ts_walk_qualify(
+            w, schema, table, name != NULL ? name : out->names[i]);
+        add_name(w, &w->a->columns_written, column);
+        add_flows(w, out->deps[i], out->srcs[i], column);
     }
 }
 
@@ -313,7 +428,7 @@ void ts_walk_stmt(ts_walk *w, ts_walk_scope *parent, json_t *stmt,
                   ts_walk_cols *out)
 {
     ts_walk_scope s = {parent, NULL, 0, 0, NULL, NULL, 0};
-    ts_walk_cols local = {0, 0, NULL, NULL};
+    ts_walk_cols local = {0, 0, NULL, NULL, NULL};
     json_t *body;
     const char *type = ts_walk_node_type(stmt, &body);
 
@@ -587,6 +702,7 @@ int ts_sql_walk(ts_sql_analysis *a, const char *sql, const ts_catalog *catalog,
     ts_sql_names_sort(&a->columns_read);
     ts_sql_names_sort(&a->columns_written);
     ts_sql_names_sort(&a->tables_changed);
+    ts_sql_names_sort(&a->flows);
     rc = w.rc;
     if (rc == TS_ELIMIT) {
         /* a statement too big or too deep to analyse is a finding about

@@ -133,7 +133,7 @@ static void expand_view(ts_walk *w, ts_walk_rel *rel,
 {
     ts_sql_names scratch_cols = {NULL, 0}, scratch_tables = {NULL, 0};
     ts_sql_names *saved_cols = w->cols_read, *saved_tables = w->tables_read;
-    ts_walk_cols out = {0, 0, NULL, NULL};
+    ts_walk_cols out = {0, 0, NULL, NULL, NULL};
     json_t *root, *stmt, *sel;
     json_error_t jerr;
     PgQueryParseResult pr;
@@ -390,7 +390,7 @@ void ts_walk_from_item(ts_walk *w, ts_walk_scope *s, json_t *item)
 {
     json_t *body;
     const char *type = ts_walk_node_type(item, &body);
-    ts_walk_cols out = {0, 0, NULL, NULL};
+    ts_walk_cols out = {0, 0, NULL, NULL, NULL};
     ts_walk_rel *rel;
     size_t i;
 
@@ -473,7 +473,7 @@ void ts_walk_with(ts_walk *w, ts_walk_scope *s, json_t *with)
         json_t *sel = ts_walk_node_body(query, "SelectStmt");
         ts_sql_names *saved_cols = w->cols_read;
         ts_sql_names *saved_tables = w->tables_read;
-        ts_walk_cols out = {0, 0, NULL, NULL};
+        ts_walk_cols out = {0, 0, NULL, NULL, NULL};
         ts_walk_cte *cte = ts_walk_alloc(w, sizeof(*cte));
         const char *op;
 
@@ -483,7 +483,7 @@ void ts_walk_with(ts_walk *w, ts_walk_scope *s, json_t *with)
         cte->next = s->ctes;
         s->ctes = cte;
         if (json_array_size(aliascols) > 0) {
-            ts_walk_cols none = {0, 0, NULL, NULL};
+            ts_walk_cols none = {0, 0, NULL, NULL, NULL};
             set_cte_cols(w, cte, aliascols, &none);
         }
         if (sel == NULL) {
@@ -531,6 +531,7 @@ void ts_walk_target_list(ts_walk *w, ts_walk_scope *s, json_t *list,
         json_t *cref = ts_walk_node_body(val, "ColumnRef");
         json_t *fields = json_object_get(cref, "fields");
         const char *name = ts_walk_str(rt, "name");
+        const char *deps = NULL;
 
         if (cref != NULL &&
             ts_walk_node_body(
@@ -539,10 +540,53 @@ void ts_walk_target_list(ts_walk *w, ts_walk_scope *s, json_t *list,
             ts_walk_column_ref(w, s, cref, out);
             continue;
         }
-        ts_walk_expr(w, s, val);
-        ts_walk_cols_add(w, out, name != NULL ? name : figure_colname(val),
-                         column_src(w, s, val));
+        ts_walk_expr_deps(w, s, val, &deps);
+        if (ts_walk_cols_add(w, out, name != NULL ? name : figure_colname(val),
+                             column_src(w, s, val)) == 0)
+            out->deps[out->n - 1] = deps;
     }
+}
+
+const char *ts_walk_join_names(ts_walk *w, const ts_sql_names *names)
+{
+    size_t i, len = 0;
+    char *joined, *p;
+
+    if (names->n_items == 0)
+        return NULL;
+    for (i = 0; i < names->n_items; i++)
+        len += strlen(names->items[i]) + 1;
+    joined = p = ts_walk_alloc(w, len);
+    if (joined == NULL)
+        return NULL;
+    for (i = 0; i < names->n_items; i++) {
+        size_t n = strlen(names->items[i]);
+        memcpy(p, names->items[i], n);
+        p[n] = i + 1 < names->n_items ? '\n' : '\0';
+        p += n + 1;
+    }
+    return joined;
+}
+
+void ts_walk_expr_deps(ts_walk *w, ts_walk_scope *s, json_t *node,
+                       const char **deps)
+{
+    ts_sql_names scratch = {NULL, 0};
+    ts_sql_names *saved = w->cols_read;
+    int rc;
+
+    *deps = NULL;
+    w->cols_read = &scratch;
+    ts_walk_expr(w, s, node);
+    w->cols_read = saved;
+    if (w->rc == 0) {
+        rc = ts_sql_names_add_all(saved, &scratch, w->err);
+        if (rc != 0)
+            ts_walk_fail(w, rc);
+        else
+            *deps = ts_walk_join_names(w, &scratch);
+    }
+    ts_sql_names_release(&scratch);
 }
 
 /* ORDER BY x prefers the select list's output column x. */
@@ -571,7 +615,7 @@ void ts_walk_select_into(ts_walk *w, ts_walk_scope *parent, json_t *sel,
                          ts_walk_cols *out)
 {
     ts_walk_scope s = {parent, NULL, 0, 0, NULL, NULL, 0};
-    ts_walk_cols local = {0, 0, NULL, NULL};
+    ts_walk_cols local = {0, 0, NULL, NULL, NULL};
     json_t *values = json_object_get(sel, "valuesLists");
     json_t *from = json_object_get(sel, "fromClause");
     const char *op = ts_walk_str(sel, "op");

@@ -73,6 +73,9 @@ typedef struct ts_walk_cols {
     size_t size;
     const char **names;
     const char **srcs;
+    /* the base columns ("s.t.c") each one's expression reads, joined by
+     * '\n', or NULL: where its data comes from (sql_stmt.c's flows) */
+    const char **deps;
 } ts_walk_cols;
 
 typedef struct ts_walk {
@@ -111,6 +114,12 @@ void ts_walk_scope_release(ts_walk_scope *s);
 
 /* sql_walk.c: queries */
 void ts_walk_expr(ts_walk *w, ts_walk_scope *s, json_t *node);
+/* ts_walk_expr, also setting *deps to the base columns the expression
+ * reads, '\n'-joined in w's arena (NULL when none). */
+void ts_walk_expr_deps(ts_walk *w, ts_walk_scope *s, json_t *node,
+                       const char **deps);
+/* names '\n'-joined in w's arena; NULL when empty. */
+const char *ts_walk_join_names(ts_walk *w, const ts_sql_names *names);
 void ts_walk_select_into(ts_walk *w, ts_walk_scope *parent, json_t *sel,
                          ts_walk_cols *out);
 void ts_walk_from_item(ts_walk *w, ts_walk_scope *s, json_t *item);

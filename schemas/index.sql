@@ -60,7 +60,9 @@ CREATE TABLE IF NOT EXISTS events (
     -- SQL analysis (see "SQL analysis" below) --
     template_id INTEGER REFERENCES templates(id), -- NULL: no statement analysed
     template_repeat INTEGER, -- 1: a further pgAudit row of a statement already
-                             -- counted (one row per object); NULL otherwise
+                             -- counted (same session, statement id and
+                             -- text: one row per object, or per part of a
+                             -- CREATE TABLE AS / COPY (query)); NULL otherwise
     -- end SQL analysis --
     -- proxies (Teleport, hoop.dev, generic JSON lines): who is behind the
     -- proxy, apart from the database account it used --
@@ -247,6 +249,35 @@ CREATE INDEX IF NOT EXISTS template_access_by_object
     ON template_access(object, access);
 CREATE INDEX IF NOT EXISTS events_by_template ON events(template_id)
     WHERE template_id IS NOT NULL;
+
+-- Lineage: the data of a base column that a template writes somewhere
+-- else: into a column (INSERT ... SELECT, CREATE TABLE AS, SELECT INTO,
+-- UPDATE ... SET, MERGE), or out of the database (COPY ... TO: target
+-- 'copy:file', 'copy:program' or 'copy:client'). A column used only to
+-- filter, join or sort flows nowhere; through subqueries and WITH queries
+-- only columns passed on unchanged are followed.
+CREATE TABLE IF NOT EXISTS template_flows (
+    template_id INTEGER NOT NULL REFERENCES templates(id),
+    source TEXT NOT NULL,       -- schema.table.column
+    target TEXT NOT NULL,       -- schema.table.column or copy:...
+    PRIMARY KEY (template_id, source, target)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS template_flows_by_source
+    ON template_flows(source);
+
+-- Each flow each statement made (pgAudit's repeated per-object rows
+-- counted once), with its entry to prove.
+CREATE VIEW IF NOT EXISTS v_flows AS
+SELECT e.seq AS entry_index,
+       strftime('%Y-%m-%dT%H:%M:%fZ', e.time_us / 1e6, 'unixepoch') AS time,
+       e.account, e.session_id, e.application, f.source, f.target,
+       CASE WHEN f.target LIKE 'copy:%' THEN NULL
+            ELSE rtrim(rtrim(f.target, replace(f.target, '.', '')), '.')
+       END AS target_table, -- schema.table; NULL for copy:...
+       e.time_us
+FROM events e
+JOIN template_flows f ON f.template_id = e.template_id
+WHERE e.template_id IS NOT NULL AND e.template_repeat IS NULL;
 
 -- Which account read or wrote which column, one row per statement and
 -- column (pgAudit's repeated per-object rows counted once): entry_index

@@ -2,6 +2,7 @@
  * fingerprint with its template_access rows, remembered in memory so a known
  * template costs one hash lookup. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/store_internal.h"
 
@@ -15,6 +16,7 @@ struct ts_template_writer {
     sqlite3_stmt *find;
     sqlite3_stmt *insert;
     sqlite3_stmt *access;
+    sqlite3_stmt *flow;
     template_slot *slots;
     size_t n_slots; /* a power of two, or 0 */
     size_t n_used;
@@ -29,6 +31,9 @@ static const char insert_sql[] =
 static const char access_sql[] =
     "INSERT OR IGNORE INTO template_access(template_id, object, level, access)"
     " VALUES(?1, ?2, ?3, ?4)";
+static const char flow_sql[] =
+    "INSERT OR IGNORE INTO template_flows(template_id, source, target)"
+    " VALUES(?1, ?2, ?3)";
 
 void ts_template_writer_free(ts_template_writer *t)
 {
@@ -37,6 +42,7 @@ void ts_template_writer_free(ts_template_writer *t)
     sqlite3_finalize(t->find);
     sqlite3_finalize(t->insert);
     sqlite3_finalize(t->access);
+    sqlite3_finalize(t->flow);
     free(t->slots);
     free(t);
 }
@@ -58,6 +64,9 @@ int ts_template_writer_new(ts_template_writer **out, ts_store *store,
     if (rc == 0)
         rc = ts_store_prepare(store, access_sql, &t->access,
                               "indexing templates", err);
+    if (rc == 0)
+        rc = ts_store_prepare(store, flow_sql, &t->flow, "indexing templates",
+                              err);
     if (rc != 0) {
         ts_template_writer_free(t);
         return rc;
@@ -138,6 +147,25 @@ static int add_access(ts_template_writer *t, int64_t id,
     return 0;
 }
 
+/* The template's flows, "SOURCE\x1fTARGET" each (ts_sql_analysis). */
+static int add_flows(ts_template_writer *t, int64_t id,
+                     const char *const *flows, size_t n, ts_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *sep = strchr(flows[i], '\x1f');
+        if (sep == NULL)
+            continue;
+        sqlite3_bind_int64(t->flow, 1, id);
+        sqlite3_bind_text(t->flow, 2, flows[i], (int)(sep - flows[i]),
+                          SQLITE_STATIC);
+        sqlite3_bind_text(t->flow, 3, sep + 1, -1, SQLITE_STATIC);
+        int rc = step_reset(t, t->flow, "indexing a template's flows", err);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* Finds or writes the templates row of ev's template. */
 static int find_or_insert(ts_template_writer *t, const ts_event *ev,
                           int64_t *id, ts_error *err)
@@ -187,6 +215,8 @@ static int find_or_insert(ts_template_writer *t, const ts_event *ev,
     if (rc == 0)
         rc = add_access(t, *id, ev->tables_changed, ev->n_tables_changed,
                         "table", "ddl", err);
+    if (rc == 0)
+        rc = add_flows(t, *id, ev->flows, ev->n_flows, err);
     if (rc == 0)
         t->added++;
     return rc;

@@ -133,7 +133,14 @@ typedef struct ts_sql_analysis {
     ts_sql_names columns_read;
     ts_sql_names columns_written;
     ts_sql_names tables_changed; /* created, altered or dropped by DDL */
-    char *error;                 /* why it did not parse, or NULL */
+    /* Lineage: "SOURCE\x1fTARGET", a base column whose data the statement
+     * writes into TARGET: a column ("schema.table.column") through INSERT
+     * ... SELECT, CREATE TABLE AS, SELECT INTO, UPDATE ... SET and MERGE,
+     * or out of the database through COPY ... TO ("copy:file",
+     * "copy:program", "copy:client"). Columns used only to filter, join or
+     * sort are not flows. */
+    ts_sql_names flows;
+    char *error; /* why it did not parse, or NULL */
 } ts_sql_analysis;
 
 /* Analyses statements against one catalog, parsing each distinct template

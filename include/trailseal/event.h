@@ -81,8 +81,8 @@ typedef struct ts_event {
     uint64_t sql_fingerprint; /* 64-bit hash of sql_template */
     const char *sql_class;    /* read, write, ddl, role, misc, unknown */
     const char *sql_command;  /* SELECT, INSERT..., UNKNOWN when unparsed */
-    int sql_repeat; /* 1: a further pgAudit row (same session, statement and
-                       substatement id) of a statement already analysed */
+    int sql_repeat; /* 1: a further pgAudit row (same session, statement id
+                       and text) of a statement already analysed */
     const char *const *tables_read;
     size_t n_tables_read;
     const char *const *tables_written;
@@ -95,6 +95,9 @@ typedef struct ts_event {
      * schema's name) */
     const char *const *tables_changed;
     size_t n_tables_changed;
+    /* lineage: "SOURCE\x1fTARGET" (ts_sql_analysis.flows) */
+    const char *const *flows;
+    size_t n_flows;
 
     /* Reference data (TS_EVENT_REFERENCE, and unparsed reference records):
      * the record's meaning, borrowed like the strings; NULL otherwise. */

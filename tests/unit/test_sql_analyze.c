@@ -297,6 +297,73 @@ static void test_mysql_rewrites(void **state)
     }
 }
 
+/* The flows as "SOURCE>TARGET" joined by spaces, in a static buffer. */
+static const char *flows(const ts_sql_analysis *a)
+{
+    static char buf[2048];
+    char *p;
+
+    strcpy(buf, joined(&a->flows));
+    for (p = buf; *p != '\0'; p++)
+        if (*p == '\x1f')
+            *p = '>';
+    return buf;
+}
+
+static void test_lineage(void **state)
+{
+    fixture *f = *state;
+    const ts_sql_analysis *a;
+
+    /* INSERT ... SELECT without a column list: the target's columns in
+     * order; an expression carries every column it reads; a filter
+     * column flows nowhere */
+    a = analyze(f->an, "INSERT INTO app.orders SELECT id, length(name || email)"
+                       " FROM customers WHERE ssn IS NOT NULL");
+    assert_string_equal(flows(a),
+                        "public.customers.email>app.orders.customer_id"
+                        " public.customers.id>app.orders.id"
+                        " public.customers.name>app.orders.customer_id");
+    /* through a view and a WITH query, to a listed column */
+    a = analyze(f->an, "WITH w AS (SELECT mail FROM contacts)"
+                       " INSERT INTO app.orders (total) SELECT mail FROM w");
+    assert_string_equal(flows(a), "public.customers.email>app.orders.total");
+    /* CREATE TABLE AS and SELECT INTO name the new columns */
+    a = analyze(f->an, "CREATE TABLE ml.t AS SELECT ssn AS s FROM customers");
+    assert_string_equal(flows(a), "public.customers.ssn>ml.t.s");
+    a = analyze(f->an, "SELECT email INTO scratch.e FROM customers");
+    assert_string_equal(flows(a), "public.customers.email>scratch.e.email");
+    /* UPDATE ... FROM: a column set from itself is no flow */
+    a = analyze(f->an, "UPDATE app.orders o SET total = c.ssn, id = o.id + 1"
+                       " FROM customers c WHERE c.id = o.customer_id");
+    assert_string_equal(flows(a), "public.customers.ssn>app.orders.total");
+    /* MERGE's INSERT */
+    a = analyze(
+        f->an,
+        "MERGE INTO app.orders o USING customers c ON o.id = c.id"
+        " WHEN NOT MATCHED THEN INSERT (id, total) VALUES (c.id, c.ssn)");
+    assert_string_equal(flows(a), "public.customers.id>app.orders.id"
+                                  " public.customers.ssn>app.orders.total");
+    /* COPY ... TO: out of the database, by destination */
+    a = analyze(f->an, "COPY customers (ssn) TO '/tmp/x'");
+    assert_string_equal(flows(a), "public.customers.ssn>copy:file");
+    a = analyze(f->an, "COPY (SELECT email FROM customers WHERE id = 1)"
+                       " TO PROGRAM 'gzip'");
+    assert_string_equal(flows(a), "public.customers.email>copy:program");
+    a = analyze(f->an, "COPY customers TO STDOUT");
+    assert_string_equal(flows(a), "public.customers.email>copy:client"
+                                  " public.customers.id>copy:client"
+                                  " public.customers.name>copy:client"
+                                  " public.customers.ssn>copy:client");
+    /* reads, plain writes and COPY FROM move no data between places */
+    a = analyze(f->an, "SELECT ssn FROM customers");
+    assert_int_equal(a->flows.n_items, 0);
+    a = analyze(f->an, "INSERT INTO app.orders VALUES (1, 2, 3)");
+    assert_int_equal(a->flows.n_items, 0);
+    a = analyze(f->an, "COPY customers FROM STDIN");
+    assert_int_equal(a->flows.n_items, 0);
+}
+
 static void test_bad_catalogs(void **state)
 {
     static const char *const bad[] = {
@@ -400,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_no_catalog),
         cmocka_unit_test_setup_teardown(test_mysql_dialect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mysql_rewrites, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lineage, setup, teardown),
         cmocka_unit_test(test_bad_catalogs),
         cmocka_unit_test_setup_teardown(test_catalog_round_trip, setup,
                                         teardown),
