@@ -97,4 +97,17 @@ char *cli_read_file(const char *path, size_t *out_len);
  * after printing why. Free with free(). */
 char *cli_read_vkey(const char *path);
 
+/* Catalogs for SQL analysis (cli_catalogs.c), owned: catalogs[i] in force
+ * from from_us[i], ref_snapshots.id ids[i]. */
+typedef struct cli_catalogs {
+    ts_catalog **catalogs;
+    int64_t *from_us, *ids;
+    size_t n;
+} cli_catalogs;
+
+/* Every catalog snapshot of the store, oldest first (none: n = 0). */
+int cli_catalogs_from_store(cli_catalogs *c, ts_store *store, ts_error *err);
+void cli_catalogs_timeline(const cli_catalogs *c, ts_catalog_timeline *out);
+void cli_catalogs_free(cli_catalogs *c);
+
 #endif

@@ -54,8 +54,8 @@ static void print_diag(void *ctx, const char *source, uint64_t line,
 }
 
 static int ingest_one(ts_store *store, const char *format, const char *prefix,
-                      const char *path, const ts_catalog *catalog, size_t batch,
-                      unsigned long max_diag, int json)
+                      const char *path, const ts_catalog_timeline *catalogs,
+                      size_t batch, unsigned long max_diag, int json)
 {
     uint64_t lookups, hits, templates;
     ts_ingest_options opts;
@@ -68,7 +68,7 @@ static int ingest_one(ts_store *store, const char *format, const char *prefix,
     ts_error_clear(&err);
     rc = ts_source_open_file(&src, format, prefix, path, &err);
     if (rc == 0)
-        rc = ts_source_analyzing(&src, src, catalog, &err);
+        rc = ts_source_analyzing_timed(&src, src, catalogs, &err);
     if (rc != 0) {
         cli_error("%s", err.msg);
         return TS_EXIT_USAGE;
@@ -143,6 +143,23 @@ static char *read_mapping(const char *path)
     return text;
 }
 
+/* Ingests argv[optind..]: the worst exit status of them. */
+static int ingest_files(ts_store *store, const char *format, const char *prefix,
+                        int argc, char **argv,
+                        const ts_catalog_timeline *catalogs, size_t batch,
+                        unsigned long max_diag, int json)
+{
+    int status = TS_EXIT_OK;
+
+    for (int i = optind; i < argc; i++) {
+        int rc = ingest_one(store, format, prefix, argv[i], catalogs, batch,
+                            max_diag, json);
+        if (rc != TS_EXIT_OK)
+            status = rc;
+    }
+    return status;
+}
+
 int cmd_ingest(const ts_cli *cli, int argc, char **argv)
 {
     static const struct option options[] = {
@@ -161,6 +178,8 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
     const char *catalog_file = NULL, *catalog_dsn = NULL, *mapping = NULL;
     char *mapping_text = NULL;
     ts_catalog *catalog = NULL;
+    ts_catalog_timeline timeline;
+    cli_catalogs stored;
     ts_error err;
     unsigned long max_diag = 100;
     size_t batch = 0;
@@ -250,11 +269,22 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
         free(mapping_text);
         return TS_EXIT_USAGE;
     }
-    for (int i = optind; i < argc; i++) {
-        int rc = ingest_one(store, format, prefix, argv[i], catalog, batch,
-                            max_diag, json);
-        if (rc != TS_EXIT_OK)
-            status = rc;
+    /* without a catalog given, the store's own snapshots, each in force
+     * from when it was taken */
+    if (catalog != NULL) {
+        const ts_catalog *const one[1] = {catalog};
+        const int64_t from[1] = {INT64_MIN}, ids[1] = {0};
+        timeline = (ts_catalog_timeline){one, from, ids, 1};
+        status = ingest_files(store, format, prefix, argc, argv, &timeline,
+                              batch, max_diag, json);
+    } else if (cli_catalogs_from_store(&stored, store, &err) != 0) {
+        cli_error("%s", err.msg);
+        status = TS_EXIT_USAGE;
+    } else {
+        cli_catalogs_timeline(&stored, &timeline);
+        status = ingest_files(store, format, prefix, argc, argv, &timeline,
+                              batch, max_diag, json);
+        cli_catalogs_free(&stored);
     }
     ts_store_free(store);
     ts_catalog_free(catalog);

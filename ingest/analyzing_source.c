@@ -22,7 +22,10 @@ typedef struct last_statement {
 typedef struct analyzing_source {
     ts_source base;
     ts_source *inner;
-    ts_sql_analyzer *analyzer;
+    /* one analyzer per catalog in force over time (at least one) */
+    ts_sql_analyzer **analyzers;
+    int64_t *from_us, *catalog_ids;
+    size_t n_analyzers;
     ts_strmap sessions;
     last_statement *last;
     size_t last_size;
@@ -89,11 +92,25 @@ static void set_names(const ts_sql_names *names, const char *const **items,
     *n = names->n_items;
 }
 
+/* The analyzer of the catalog in force at time_us: the newest taken at or
+ * before it, else the oldest. */
+static size_t analyzer_at(const analyzing_source *a, int64_t time_us)
+{
+    size_t i = a->n_analyzers;
+
+    if (time_us == TS_UNKNOWN_TIME)
+        return 0;
+    while (i > 1 && a->from_us[i - 1] > time_us)
+        i--;
+    return i - 1;
+}
+
 static int analyzing_next(ts_source *src, ts_entry *out_entry,
                           ts_event *out_event, ts_error *err)
 {
     analyzing_source *a = (analyzing_source *)src;
     const ts_sql_analysis *an;
+    size_t k;
     int rc, repeat;
 
     rc = ts_source_next(a->inner, out_entry, out_event, err);
@@ -104,8 +121,9 @@ static int analyzing_next(ts_source *src, ts_entry *out_entry,
         out_event->statement == NULL)
         return rc;
     rc = is_repeat(a, out_event, &repeat, err);
+    k = analyzer_at(a, out_event->time_us);
     if (rc == 0)
-        rc = ts_sql_analyze(a->analyzer, out_event->statement,
+        rc = ts_sql_analyze(a->analyzers[k], out_event->statement,
                             strlen(out_event->statement), TS_SQL_PG, &an, err);
     if (rc == TS_ELIMIT) {
         /* Too long to analyse: the entry is still sealed and indexed. */
@@ -116,6 +134,7 @@ static int analyzing_next(ts_source *src, ts_entry *out_entry,
         return rc;
     out_event->sql_template = an->template_text;
     out_event->sql_fingerprint = an->fingerprint;
+    out_event->sql_catalog = a->catalog_ids[k];
     out_event->sql_class = ts_sql_class_name(an->cls);
     out_event->sql_command = an->command;
     out_event->sql_repeat = repeat;
@@ -145,7 +164,11 @@ static void analyzing_free(ts_source *src)
     analyzing_source *a = (analyzing_source *)src;
 
     ts_source_free(a->inner);
-    ts_sql_analyzer_free(a->analyzer);
+    for (size_t i = 0; i < a->n_analyzers; i++)
+        ts_sql_analyzer_free(a->analyzers[i]);
+    free(a->analyzers);
+    free(a->from_us);
+    free(a->catalog_ids);
     forget_sessions(a);
     ts_strmap_release(&a->sessions);
     free(a->last);
@@ -158,21 +181,52 @@ static const ts_source_ops analyzing_ops = {analyzing_next, analyzing_seek,
 int ts_source_analyzing(ts_source **out, ts_source *inner,
                         const ts_catalog *catalog, ts_error *err)
 {
+    const ts_catalog *const catalogs[1] = {catalog};
+    const int64_t from_us[1] = {INT64_MIN}, ids[1] = {0};
+    ts_catalog_timeline one = {catalogs, from_us, ids, 1};
+
+    return ts_source_analyzing_timed(out, inner, &one, err);
+}
+
+int ts_source_analyzing_timed(ts_source **out, ts_source *inner,
+                              const ts_catalog_timeline *timeline,
+                              ts_error *err)
+{
+    size_t n = timeline != NULL && timeline->n > 0 ? timeline->n : 1;
     analyzing_source *a;
-    int rc;
+    int rc = 0;
 
     *out = NULL;
     if (inner == NULL)
         return ts_error_set(err, TS_EINVAL, "analysing source: no source");
     a = calloc(1, sizeof(*a));
-    if (a == NULL) {
-        ts_source_free(inner);
-        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    if (a != NULL) {
+        a->analyzers = calloc(n, sizeof(*a->analyzers));
+        a->from_us = calloc(n, sizeof(*a->from_us));
+        a->catalog_ids = calloc(n, sizeof(*a->catalog_ids));
     }
-    rc = ts_sql_analyzer_new(&a->analyzer, catalog, err);
+    if (a == NULL || a->analyzers == NULL || a->from_us == NULL ||
+        a->catalog_ids == NULL)
+        rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        int have = timeline != NULL && timeline->n > 0;
+        a->from_us[i] = have ? timeline->from_us[i] : INT64_MIN;
+        a->catalog_ids[i] = have ? timeline->ids[i] : 0;
+        rc = ts_sql_analyzer_new(&a->analyzers[i],
+                                 have ? timeline->catalogs[i] : NULL, err);
+        if (rc == 0)
+            a->n_analyzers++;
+    }
     if (rc != 0) {
         ts_source_free(inner);
-        free(a);
+        if (a != NULL) {
+            for (size_t i = 0; i < a->n_analyzers; i++)
+                ts_sql_analyzer_free(a->analyzers[i]);
+            free(a->analyzers);
+            free(a->from_us);
+            free(a->catalog_ids);
+            free(a);
+        }
         return rc;
     }
     /* The same stream, key and cursor as the inner source: analysis is
@@ -193,8 +247,10 @@ void ts_source_analyzing_stats(const ts_source *src, uint64_t *lookups,
     *lookups = *hits = *templates = 0;
     if (src == NULL || src->ops != &analyzing_ops)
         return;
-    ts_sql_analyzer_get_stats(a->analyzer, &st);
-    *lookups = st.lookups;
-    *hits = st.hits;
-    *templates = st.n_cached;
+    for (size_t i = 0; i < a->n_analyzers; i++) {
+        ts_sql_analyzer_get_stats(a->analyzers[i], &st);
+        *lookups += st.lookups;
+        *hits += st.hits;
+        *templates += st.n_cached;
+    }
 }

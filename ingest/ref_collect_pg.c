@@ -30,7 +30,29 @@ static const char *const queries[] = {
     "SELECT json_build_object('type', 'catalog',"
     " 'database', current_database(),"
     " 'server_version', current_setting('server_version'),"
+    " 'search_path', to_json(current_schemas(false)),"
     " 'collected_at', " TS_UTC_TEXT("now()") ")::text",
+
+    /* each table and view as the SQL analysis needs it: a view's
+     * definition (its columns map to base columns), keys for ON CONFLICT
+     * ON CONSTRAINT; columns come from the 'column' records, in order */
+    "SELECT json_build_object('type', 'relation', 'schema', n.nspname,"
+    " 'name', c.relname,"
+    " 'kind', CASE c.relkind WHEN 'v' THEN 'view' ELSE 'table' END,"
+    " 'definition', CASE c.relkind WHEN 'v'"
+    "   THEN pg_catalog.pg_get_viewdef(c.oid) END,"
+    " 'keys', (SELECT json_agg(json_build_object("
+    "   'name', k.conname, 'columns', (SELECT json_agg(a.attname"
+    "     ORDER BY u.ord) FROM unnest(k.conkey) WITH ORDINALITY"
+    "     AS u(attnum, ord) JOIN pg_catalog.pg_attribute a"
+    "     ON a.attrelid = c.oid AND a.attnum = u.attnum))"
+    "   ORDER BY k.conname) FROM pg_catalog.pg_constraint k"
+    "   WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u', 'x')"
+    "   AND k.conkey IS NOT NULL))::text"
+    " FROM pg_catalog.pg_class c"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition"
+    " AND " TS_USER_SCHEMA("n") " ORDER BY n.nspname, c.relname",
 
     "SELECT json_build_object('type', 'role', 'role', rolname,"
     " 'superuser', rolsuper, 'createrole', rolcreaterole,"

@@ -234,6 +234,10 @@ static void summarize(ts_ref_parser *p, ts_event *ev, ts_arena *a)
         ev->message = ts_arena_printf(a, "catalog snapshot of %s",
                                       r->database ? r->database : "?");
         break;
+    case TS_REF_RELATION:
+        ev->message = ts_arena_printf(a, "%s %s.%s", r->relation_kind,
+                                      r->schema_name, r->table_name);
+        break;
     default:
         break;
     }
@@ -425,6 +429,39 @@ static char *jstr(json_t *o, const char *key, ts_arena *a, int *bad)
     return t != NULL && t[0] != '\0' ? t : NULL;
 }
 
+/* A member that must be an array (of strings, or of objects when
+ * objects is set) as compact JSON text in a; NULL when absent or null. */
+static const char *jarray(json_t *o, const char *key, int objects, ts_arena *a,
+                          int *bad)
+{
+    json_t *v = json_object_get(o, key), *item;
+    size_t i;
+    const char *copy;
+    char *text;
+
+    if (v == NULL || json_is_null(v))
+        return NULL;
+    if (!json_is_array(v)) {
+        *bad = 1;
+        return NULL;
+    }
+    json_array_foreach(v, i, item)
+    {
+        if (objects ? !json_is_object(item) : !json_is_string(item)) {
+            *bad = 1;
+            return NULL;
+        }
+    }
+    text = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (text == NULL) {
+        *bad = 1;
+        return NULL;
+    }
+    copy = ts_arena_printf(a, "%s", text);
+    free(text);
+    return copy;
+}
+
 /* A boolean member: absent or null is 0; -1 when not a boolean. */
 static int jbool(json_t *o, const char *key, int *bad)
 {
@@ -490,6 +527,7 @@ static int parse_catalog(ts_ref_parser *p, json_t *o, ts_event *ev, ts_arena *a)
         r->type = TS_REF_CATALOG;
         r->database = jstr(o, "database", a, &bad);
         r->server_version = jstr(o, "server_version", a, &bad);
+        r->search_path = jarray(o, "search_path", 0, a, &bad);
     } else if (strcmp(type, "role") == 0) {
         const char *until;
         r->type = TS_REF_ROLE;
@@ -539,10 +577,29 @@ static int parse_catalog(ts_ref_parser *p, json_t *o, ts_event *ev, ts_arena *a)
                   : !r->table_name  ? "table"
                   : !r->column_name ? "column"
                                     : NULL;
+    } else if (strcmp(type, "relation") == 0) {
+        char *kind = jstr(o, "kind", a, &bad);
+        r->type = TS_REF_RELATION;
+        r->schema_name = jstr(o, "schema", a, &bad);
+        r->table_name = jstr(o, "name", a, &bad);
+        r->relation_kind = kind ? lower(kind) : "table";
+        r->definition = jstr(o, "definition", a, &bad);
+        r->keys = jarray(o, "keys", 1, a, &bad);
+        missing = !r->schema_name  ? "schema"
+                  : !r->table_name ? "name"
+                  : strcmp(r->relation_kind, "view") == 0 && !r->definition
+                      ? "definition"
+                      : NULL;
+        if (!bad && missing == NULL && strcmp(r->relation_kind, "view") != 0 &&
+            strcmp(r->relation_kind, "table") != 0) {
+            unparsed(p, ev, "relation kind '%s' is not table or view",
+                     r->relation_kind);
+            return 0;
+        }
     } else {
         unparsed(p, ev,
                  "catalog record type '%s' is not catalog, role, "
-                 "member, grant or column",
+                 "member, grant, column or relation",
                  type);
         return 0;
     }

@@ -227,13 +227,19 @@ LEFT JOIN sources p ON p.id = f.prev_source_id;
 -- path's first schema, "public").
 -- ------------------------------------------------------------------
 
--- One row per distinct template (literals and parameters as $1, $2...).
+-- One row per distinct template (literals and parameters as $1, $2...)
+-- and catalog it was analysed against: the same text can read other
+-- columns once the catalog changed (SELECT * after ALTER TABLE ADD).
 CREATE TABLE IF NOT EXISTS templates (
     id INTEGER PRIMARY KEY,
-    fingerprint INTEGER NOT NULL UNIQUE, -- 64-bit hash, as a signed integer
+    fingerprint INTEGER NOT NULL, -- 64-bit hash, as a signed integer
     template TEXT NOT NULL,
     class TEXT NOT NULL,        -- read | write | ddl | role | misc | unknown
-    command TEXT                -- SELECT, INSERT, ...; UNKNOWN when unparsed
+    command TEXT,               -- SELECT, INSERT, ...; UNKNOWN when unparsed
+    catalog_snapshot INTEGER NOT NULL DEFAULT 0, -- ref_snapshots.id of the
+        -- catalog names were resolved against; 0: a catalog file given to
+        -- ingest, or none
+    UNIQUE (fingerprint, catalog_snapshot)
 );
 
 -- What each template reads and writes, at table and column level.
@@ -367,7 +373,8 @@ CREATE TABLE IF NOT EXISTS ref_catalog_info (
     seq INTEGER PRIMARY KEY,
     snapshot_id INTEGER NOT NULL REFERENCES ref_snapshots(id),
     database TEXT,
-    server_version TEXT
+    server_version TEXT,
+    search_path TEXT             -- JSON array: current_schemas(false)
 );
 
 CREATE TABLE IF NOT EXISTS ref_roles (
@@ -420,6 +427,20 @@ CREATE TABLE IF NOT EXISTS ref_catalog_columns (
 );
 CREATE INDEX IF NOT EXISTS ref_catalog_columns_by_snapshot
     ON ref_catalog_columns(snapshot_id);
+
+-- Each table and view of a snapshot as the SQL analysis needs it (its
+-- columns, in order, are its ref_catalog_columns rows by seq).
+CREATE TABLE IF NOT EXISTS ref_catalog_relations (
+    seq INTEGER PRIMARY KEY,
+    snapshot_id INTEGER NOT NULL REFERENCES ref_snapshots(id),
+    schema_name TEXT NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,          -- table | view
+    definition TEXT,             -- a view's SELECT (pg_get_viewdef)
+    keys TEXT                    -- JSON [{"name", "columns": [...]}] or NULL
+);
+CREATE INDEX IF NOT EXISTS ref_catalog_relations_by_snapshot
+    ON ref_catalog_relations(snapshot_id);
 
 -- The newest snapshot of each dataset (identities, catalog): the latest
 -- taken, the later load on a tie. For "as of time T", pick instead the

@@ -16,6 +16,7 @@ enum {
     ST_MEMBER,
     ST_GRANT,
     ST_COLUMN,
+    ST_RELATION,
     ST_COUNT
 };
 
@@ -33,8 +34,8 @@ static const char *const sql[ST_COUNT] = {
     " account) VALUES(?1, ?2, ?3, ?4, ?5)",
     "INSERT INTO ref_approvals(seq, snapshot_id, ticket, approver,"
     " approved_us, scope, valid_until_us) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    "INSERT INTO ref_catalog_info(seq, snapshot_id, database, server_version)"
-    " VALUES(?1, ?2, ?3, ?4)",
+    "INSERT INTO ref_catalog_info(seq, snapshot_id, database, server_version,"
+    " search_path) VALUES(?1, ?2, ?3, ?4, ?5)",
     "INSERT INTO ref_roles(seq, snapshot_id, role, superuser, createrole,"
     " createdb, bypassrls, replication, can_login, valid_until_us)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -46,6 +47,8 @@ static const char *const sql[ST_COUNT] = {
     "INSERT INTO ref_catalog_columns(seq, snapshot_id, schema_name,"
     " table_name, column_name, data_type, comment)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    "INSERT INTO ref_catalog_relations(seq, snapshot_id, schema_name, name,"
+    " kind, definition, keys) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 };
 
 struct ts_ref_writer {
@@ -169,6 +172,17 @@ static int add_record(ts_ref_writer *w, uint64_t seq, int64_t snap,
         if (rc == 0) {
             text(st, 3, r->database);
             text(st, 4, r->server_version);
+            text(st, 5, r->search_path);
+        }
+        break;
+    case TS_REF_RELATION:
+        rc = start(w, ST_RELATION, seq, snap, &st, err);
+        if (rc == 0) {
+            text(st, 3, r->schema_name);
+            text(st, 4, r->table_name);
+            text(st, 5, r->relation_kind);
+            text(st, 6, r->definition);
+            text(st, 7, r->keys);
         }
         break;
     case TS_REF_ROLE:

@@ -8,7 +8,8 @@
 
 typedef struct template_slot {
     uint64_t fingerprint;
-    int64_t id; /* 0 = empty */
+    int64_t catalog; /* the catalog snapshot it was analysed against */
+    int64_t id;      /* 0 = empty */
 } template_slot;
 
 struct ts_template_writer {
@@ -24,10 +25,10 @@ struct ts_template_writer {
 };
 
 static const char find_sql[] =
-    "SELECT id FROM templates WHERE fingerprint = ?1";
+    "SELECT id FROM templates WHERE fingerprint = ?1 AND catalog_snapshot = ?2";
 static const char insert_sql[] =
-    "INSERT INTO templates(fingerprint, template, class, command)"
-    " VALUES(?1, ?2, ?3, ?4)";
+    "INSERT INTO templates(fingerprint, template, class, command,"
+    " catalog_snapshot) VALUES(?1, ?2, ?3, ?4, ?5)";
 static const char access_sql[] =
     "INSERT OR IGNORE INTO template_access(template_id, object, level, access)"
     " VALUES(?1, ?2, ?3, ?4)";
@@ -80,20 +81,24 @@ uint64_t ts_template_writer_added(const ts_template_writer *t)
     return t->added;
 }
 
-/* The slot holding fingerprint fp, or the empty slot where it belongs. */
-static template_slot *lookup(ts_template_writer *t, uint64_t fp)
+/* The slot holding fingerprint fp analysed against catalog, or the empty
+ * slot where it belongs. */
+static template_slot *lookup(ts_template_writer *t, uint64_t fp,
+                             int64_t catalog)
 {
     size_t mask = t->n_slots - 1;
     /* the fingerprint is a hash already; mix it for the low bits */
-    size_t i = (size_t)((fp * 0x9E3779B97F4A7C15ull) >> 17) & mask;
+    uint64_t key = fp ^ ((uint64_t)catalog * 0xC2B2AE3D27D4EB4Full);
+    size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 17) & mask;
 
-    while (t->slots[i].id != 0 && t->slots[i].fingerprint != fp)
+    while (t->slots[i].id != 0 &&
+           (t->slots[i].fingerprint != fp || t->slots[i].catalog != catalog))
         i = (i + 1) & mask;
     return &t->slots[i];
 }
 
-static int remember(ts_template_writer *t, uint64_t fp, int64_t id,
-                    ts_error *err)
+static int remember(ts_template_writer *t, uint64_t fp, int64_t catalog,
+                    int64_t id, ts_error *err)
 {
     if ((t->n_used + 1) * 2 > t->n_slots) {
         size_t n = t->n_slots ? t->n_slots * 2 : 1024;
@@ -108,13 +113,14 @@ static int remember(ts_template_writer *t, uint64_t fp, int64_t id,
         t->n_slots = n;
         for (size_t i = 0; i < old_n; i++)
             if (old[i].id != 0)
-                *lookup(t, old[i].fingerprint) = old[i];
+                *lookup(t, old[i].fingerprint, old[i].catalog) = old[i];
         free(old);
     }
-    template_slot *s = lookup(t, fp);
+    template_slot *s = lookup(t, fp, catalog);
     if (s->id == 0)
         t->n_used++;
     s->fingerprint = fp;
+    s->catalog = catalog;
     s->id = id;
     return 0;
 }
@@ -174,6 +180,7 @@ static int find_or_insert(ts_template_writer *t, const ts_event *ev,
     int rc;
 
     sqlite3_bind_int64(t->find, 1, fp);
+    sqlite3_bind_int64(t->find, 2, ev->sql_catalog);
     rc = sqlite3_step(t->find);
     if (rc == SQLITE_ROW) {
         *id = sqlite3_column_int64(t->find, 0);
@@ -197,6 +204,7 @@ static int find_or_insert(ts_template_writer *t, const ts_event *ev,
         sqlite3_bind_text(t->insert, 4, ev->sql_command, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(t->insert, 4);
+    sqlite3_bind_int64(t->insert, 5, ev->sql_catalog);
     rc = step_reset(t, t->insert, "indexing a template", err);
     if (rc != 0)
         return rc;
@@ -232,7 +240,7 @@ int ts_template_writer_id(ts_template_writer *t, const ts_event *ev,
     if (ev->sql_template == NULL)
         return 0;
     if (t->n_slots != 0) {
-        s = lookup(t, ev->sql_fingerprint);
+        s = lookup(t, ev->sql_fingerprint, ev->sql_catalog);
         if (s->id != 0) {
             *out_id = s->id;
             return 0;
@@ -240,6 +248,6 @@ int ts_template_writer_id(ts_template_writer *t, const ts_event *ev,
     }
     rc = find_or_insert(t, ev, out_id, err);
     if (rc == 0)
-        rc = remember(t, ev->sql_fingerprint, *out_id, err);
+        rc = remember(t, ev->sql_fingerprint, ev->sql_catalog, *out_id, err);
     return rc;
 }

@@ -79,6 +79,8 @@ typedef struct ts_event {
      * "schema.table.column", sorted and distinct. */
     const char *sql_template; /* literals and parameters as $1, $2... */
     uint64_t sql_fingerprint; /* 64-bit hash of sql_template */
+    int64_t sql_catalog;      /* the catalog snapshot (ref_snapshots.id) names
+                                 were resolved against; 0: a file, or none */
     const char *sql_class;    /* read, write, ddl, role, misc, unknown */
     const char *sql_command;  /* SELECT, INSERT..., UNKNOWN when unparsed */
     int sql_repeat; /* 1: a further pgAudit row (same session, statement id

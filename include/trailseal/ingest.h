@@ -37,6 +37,24 @@ typedef struct ts_catalog ts_catalog;
 int ts_source_analyzing(ts_source **out, ts_source *inner,
                         const ts_catalog *catalog, ts_error *err);
 
+/* The catalogs a store holds, for ts_source_analyzing_timed: catalogs[i]
+ * was taken at from_us[i] (ascending) and is ref_snapshots.id ids[i]. */
+typedef struct ts_catalog_timeline {
+    const ts_catalog *const *catalogs;
+    const int64_t *from_us;
+    const int64_t *ids;
+    size_t n;
+} ts_catalog_timeline;
+
+/* ts_source_analyzing with the catalog in force when each statement ran:
+ * the newest taken at or before the event's time (the oldest for an
+ * event before every snapshot or without a time); the event's
+ * sql_catalog names it. The catalogs are borrowed and must outlive the
+ * source; n = 0 analyses without a catalog. */
+int ts_source_analyzing_timed(ts_source **out, ts_source *inner,
+                              const ts_catalog_timeline *timeline,
+                              ts_error *err);
+
 /* Template cache figures of an analysing source: statements analysed, of
  * which the template was already known, and distinct templates. Zeros for
  * any other source. */

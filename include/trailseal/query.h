@@ -196,6 +196,23 @@ int ts_query_identity_check(ts_store *store, const char *who, ts_error *err);
 /* Whether s is an identity kind: human, agent or service. */
 int ts_identity_kind_valid(const char *s);
 
+/* One catalog snapshot of the store (trailseal collect --catalog, load
+ * catalog) as the SQL analysis reads it. */
+typedef struct ts_catalog_snapshot {
+    int64_t snapshot_id; /* ref_snapshots.id */
+    int64_t taken_us;    /* when it was taken */
+    char *json;          /* schemas/catalog.schema.md, NUL-terminated; owned */
+    size_t len;
+} ts_catalog_snapshot;
+
+/* The store's catalog snapshots that list columns, oldest first, each
+ * rebuilt from the index into the analysis catalog JSON; a snapshot equal
+ * to the one before it is left out. *out (NULL when there are none) is the
+ * caller's, released with ts_catalog_snapshots_free(). */
+int ts_query_catalog_snapshots(ts_store *store, ts_catalog_snapshot **out,
+                               size_t *n_out, ts_error *err);
+void ts_catalog_snapshots_free(ts_catalog_snapshot *snaps, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,7 +23,8 @@ typedef enum ts_ref_type {
     TS_REF_MEMBER = 4,   /* a role membership */
     TS_REF_GRANT = 5,    /* a table or column privilege */
     TS_REF_COLUMN = 6,   /* a table column, its type and comment */
-    TS_REF_CATALOG = 7   /* a catalog snapshot's header (database, server) */
+    TS_REF_CATALOG = 7,  /* a catalog snapshot's header (database, server) */
+    TS_REF_RELATION = 8  /* a table or view: a view's definition, keys */
 } ts_ref_type;
 
 /* One account of an identity; system is NULL when the record named none. */
@@ -82,6 +83,12 @@ typedef struct ts_ref_record {
     /* TS_REF_CATALOG */
     const char *database;
     const char *server_version;
+    const char *search_path; /* JSON array of schema names, or NULL */
+
+    /* TS_REF_RELATION (schema_name, table_name: its schema and name) */
+    const char *relation_kind; /* "table" or "view" */
+    const char *definition;    /* a view's SELECT (pg_get_viewdef) */
+    const char *keys;          /* JSON array of {"name", "columns"}, or NULL */
 } ts_ref_record;
 
 /* Opens a reader of a reference file: dataset is "identities",

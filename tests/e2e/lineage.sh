@@ -4,7 +4,9 @@
 # COPY ... TO STDOUT), one copy lands where the class belongs, and columns
 # only filtered on must flow nowhere. Checks v_flows' exact rows (each
 # provable by its entry) and that TS-DATA-02 finds exactly the four bad
-# flows.
+# flows. Also: ingest resolves names against the store's catalog
+# snapshots, each in force from when it was taken (SELECT * before and
+# after ALTER TABLE ... ADD COLUMN).
 # Usage: lineage.sh PATH/TO/trailseal
 set -uo pipefail
 # shellcheck source=tests/e2e/lib.sh disable=SC2034
@@ -46,7 +48,22 @@ GRANT SELECT ON app.customers TO agent_ml;
 GRANT ALL ON ml.training_rows TO agent_ml;
 GRANT CREATE ON SCHEMA ml TO agent_ml;
 SQL
-
+ts init
+check_status "init" 0 "$RC"
+ts collect --catalog --dsn "$admin dbname=shop"
+check_status "collect --catalog (before the workload)" 0 "$RC"
+sleep 1.1
+as alice psql <<'SQL'
+SELECT * FROM app.customers;
+ALTER TABLE app.customers ADD COLUMN note text;
+SQL
+sleep 1.1
+ts collect --catalog --dsn "$admin dbname=shop"
+check_status "collect --catalog (after ALTER TABLE)" 0 "$RC"
+sleep 1.1
+as alice psql <<'SQL'
+SELECT * FROM app.customers;
+SQL
 as agent_ml langchain-agent <<'SQL'
 INSERT INTO ml.training_rows (id, features) SELECT id, ssn FROM app.customers;
 INSERT INTO ml.training_rows (id, features)
@@ -60,18 +77,25 @@ INSERT INTO vault.ssn_archive SELECT id, ssn FROM app.customers;
 COPY (SELECT id, ssn FROM app.customers ORDER BY id) TO STDOUT;
 COPY app.customers (id, zip) TO STDOUT;
 SQL
-
-ts init
-check_status "init" 0 "$RC"
 ts collect --catalog --dsn "$admin dbname=shop"
-check_status "collect --catalog" 0 "$RC"
-# the catalog resolves INSERT's target columns when none are listed
-"$TRAILSEAL" analyze-sql --catalog-dsn "$admin dbname=shop" --dump-catalog \
-    >"$T/catalog.json" 2>"$T/err" || bail "dumping the catalog failed: $(cat "$T/err")"
+check_status "collect --catalog (unchanged)" 0 "$RC"
 "$REPO_DIR/scripts/pg-sandbox.sh" stop "$SANDBOX" || bail "stopping PostgreSQL failed"
-ts ingest --format pg-stderr --prefix "$PGSANDBOX_PREFIX" \
-    --catalog "$T/catalog.json" "$PGSANDBOX_LOG"
+ts ingest --format pg-stderr --prefix "$PGSANDBOX_PREFIX" "$PGSANDBOX_LOG"
 check_status "ingest the server's log" 0 "$RC"
+check_eq "three catalog snapshots, two distinct ones analysed against" \
+    "3|2" "$(q "SELECT (SELECT count(*) FROM ref_snapshots
+                        WHERE dataset = 'catalog'),
+                      count(DISTINCT catalog_snapshot) FROM templates
+                WHERE catalog_snapshot != 0")"
+check_eq "SELECT * before and after ALTER TABLE: the columns of each time" \
+    "app.customers.email app.customers.id app.customers.ssn app.customers.zip
+app.customers.email app.customers.id app.customers.note app.customers.ssn app.customers.zip" \
+    "$(q "SELECT group_concat(a.object, ' ') FROM
+            (SELECT t.id, a.object FROM templates t
+               JOIN template_access a ON a.template_id = t.id
+              WHERE t.template = 'SELECT * FROM app.customers'
+                AND a.level = 'column' ORDER BY t.id, a.object) a
+          GROUP BY a.id ORDER BY a.id")"
 
 check_eq "v_flows: every flow of the workload, once per statement" \
     "agent_ml|app.customers.email|ml.contacts.contact|ml.contacts
@@ -100,7 +124,7 @@ check_eq "analyze-sql: a COPY of a whole unknown table to a file" \
     "$(json_get "$T/out" 'json.dumps(j["flows"])')"
 
 ts report --since 2000-01-01T00:00:00Z --until 2100-01-01T00:00:00Z \
-    --out "$T/pack" --unsigned
+    --out "$T/pack" --unsigned --controls "$REPO_DIR/controls.yaml"
 check_status "report" 0 "$RC"
 py_tally "$T/pack/results.json" <<'PYEOF'
 import json, sys

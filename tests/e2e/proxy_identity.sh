@@ -184,7 +184,7 @@ check_eq "timeline: Bob's sessions on the service and on Carol's account" \
 
 # TS-IAM-08: exactly the planted misuse, one exception each.
 ts report --since 2000-01-01T00:00:00Z --until 2100-01-01T00:00:00Z \
-    --out "$T/pack" --unsigned
+    --out "$T/pack" --unsigned --controls "$REPO_DIR/controls.yaml"
 check_status "report" 0 "$RC"
 py_tally "$T/pack/results.json" <<'PYEOF'
 import json, sys
