@@ -105,6 +105,13 @@ static void copy_row(row *r, const ts_entry *e, const ts_event *ev)
     case TS_REF_CATALOG:
         cp(r->a, x->database);
         cp(r->b, x->server_version);
+        cp(r->c, x->search_path);
+        break;
+    case TS_REF_RELATION:
+        snprintf(r->a, sizeof(r->a), "%s %s.%s", x->relation_kind,
+                 x->schema_name, x->table_name);
+        cp(r->b, x->definition);
+        cp(r->c, x->keys);
         break;
     default:
         break;
@@ -463,6 +470,45 @@ static void test_catalog(void **state)
                         "catalog record has no string 'type'");
 }
 
+/* relation records: what the SQL analysis needs of a table or view */
+static void test_catalog_relations(void **state)
+{
+    static const char text[] =
+        "{\"type\": \"catalog\", \"database\": \"shop\","
+        " \"search_path\": [\"app\", \"public\"]}\n"
+        "{\"type\": \"relation\", \"schema\": \"public\", \"name\": \"t\","
+        " \"keys\": [{\"name\": \"t_pkey\", \"columns\": [\"id\"]}]}\n"
+        "{\"type\": \"relation\", \"schema\": \"public\", \"name\": \"v\","
+        " \"kind\": \"VIEW\", \"definition\": \"SELECT id FROM t\"}\n"
+        "{\"type\": \"relation\", \"schema\": \"public\", \"name\": \"w\","
+        " \"kind\": \"view\"}\n"
+        "{\"type\": \"relation\", \"schema\": \"public\", \"name\": \"s\","
+        " \"kind\": \"sequence\"}\n"
+        "{\"type\": \"relation\", \"schema\": \"public\", \"name\": \"k\","
+        " \"keys\": [\"id\"]}\n"
+        "{\"type\": \"catalog\", \"search_path\": \"public\"}\n";
+    run r;
+
+    (void)state;
+    read_all(&r, "catalog", text);
+    assert_int_equal(r.n, 7);
+    assert_int_equal(r.rows[0].type, TS_REF_CATALOG);
+    assert_string_equal(r.rows[0].c, "[\"app\",\"public\"]");
+    assert_int_equal(r.rows[1].type, TS_REF_RELATION);
+    assert_string_equal(r.rows[1].a, "table public.t");
+    assert_string_equal(r.rows[1].c,
+                        "[{\"name\":\"t_pkey\",\"columns\":[\"id\"]}]");
+    assert_string_equal(r.rows[2].a, "view public.v");
+    assert_string_equal(r.rows[2].b, "SELECT id FROM t");
+    assert_string_equal(r.rows[3].reason, "relation record has no definition");
+    assert_string_equal(r.rows[4].reason,
+                        "relation kind 'sequence' is not table or view");
+    assert_string_equal(r.rows[5].reason,
+                        "relation record has a member of the wrong JSON type");
+    assert_string_equal(r.rows[6].reason,
+                        "catalog record has a member of the wrong JSON type");
+}
+
 /* ---- keys ---- */
 
 static void test_keys(void **state)
@@ -494,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_json_lines_and_empty),
         cmocka_unit_test(test_approvals),
         cmocka_unit_test(test_catalog),
+        cmocka_unit_test(test_catalog_relations),
         cmocka_unit_test(test_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
