@@ -50,6 +50,17 @@
 #define TS_QUERY_KIND_ACCOUNTS                                                 \
     "(SELECT a.account FROM v_identity_accounts a JOIN v_identities i"         \
     " ON i.name = a.identity WHERE i.kind = :ikind)"
+/* The same for the identities of kind :ikind: the sessions a proxy
+ * attributes to one (the registered identity's kind, else what the proxy
+ * said), and the rest of such identities' accounts' activity. */
+#define TS_QUERY_KIND_MATCH(T)                                                 \
+    "(" T "session_id IN (SELECT sp.session_id FROM v_session_principal sp"    \
+    " LEFT JOIN v_identities i ON i.name = coalesce((SELECT min(a.identity)"   \
+    " FROM v_identity_accounts a WHERE a.account = sp.principal),"             \
+    " sp.principal) WHERE coalesce(i.kind, sp.principal_kind) = :ikind)"       \
+    " OR (" T "account IN " TS_QUERY_KIND_ACCOUNTS " AND (" T                  \
+    "session_id IS NULL OR " T "session_id NOT IN"                             \
+    " (SELECT session_id FROM v_session_principal))))"
 
 /* Fills row from the current result row of st, selected with
  * TS_QUERY_ROW_COLUMNS; strings borrowed until st steps again. */

@@ -279,7 +279,7 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
     if (q->who)
         add_sql(sql, " AND " TS_QUERY_WHO_MATCH("e."));
     if (q->identity_kind)
-        add_sql(sql, " AND e.account IN " TS_QUERY_KIND_ACCOUNTS);
+        add_sql(sql, " AND " TS_QUERY_KIND_MATCH("e."));
 }
 
 /* Builds the statement for q. With text, the full-text index drives the

@@ -177,6 +177,12 @@ check_eq "search --who: Alice's own sessions, not the bot's or mallory's on her 
 ts search --who reporter --json --limit 1000
 check_eq "search --who: the agent's proxied session and its database session" \
     "bot_on_alice tp-bot_on_alice" "$(sessions_of)"
+ts search --kind agent --json --limit 1000
+check_eq "search --kind agent: the bot's sessions, whatever account it used" \
+    "bot_on_alice tp-bot_on_alice" "$(sessions_of)"
+ts search --kind service --json --limit 1000
+check_eq "search --kind service: the service account's own session only" \
+    "direct_billing" "$(sessions_of)"
 ts timeline --who "Bob Jones" --json --limit 1000
 check_status "timeline 'Bob Jones'" 0 "$RC"
 check_eq "timeline: Bob's sessions on the service and on Carol's account" \
