@@ -87,11 +87,12 @@ static int bind_one(const ts_control_env *env, const ts_control *c,
     const char *key = name + 1;
     int64_t builtin_int[] = {env->since_us, env->until_us, env->max_seq};
     const char *const int_names[] = {"since", "until", "max_seq"};
-    const char *const text_names[] = {"period", "verdict", "personal_tables",
-                                      "classified_columns", "class_allowed"};
-    const char *text_values[] = {env->period, env->verdict,
+    const char *const text_names[] = {"period",          "verdict",
+                                      "personal_tables", "classified_columns",
+                                      "class_allowed",   "class_tables"};
+    const char *text_values[] = {env->period,          env->verdict,
                                  env->personal_tables, env->classified_columns,
-                                 env->class_allowed};
+                                 env->class_allowed,   env->class_tables};
 
     if (name[0] != ':')
         return ts_error_set(err, TS_EINVAL,
@@ -103,7 +104,7 @@ static int bind_one(const ts_control_env *env, const ts_control *c,
             return sqlite3_bind_int64(stmt, i, builtin_int[j]) == SQLITE_OK
                        ? 0
                        : ts_error_set(err, TS_EDB, "control %s: bind", c->id);
-    for (size_t j = 0; j < 5; j++)
+    for (size_t j = 0; j < sizeof(text_names) / sizeof(text_names[0]); j++)
         if (strcmp(key, text_names[j]) == 0)
             return sqlite3_bind_text(stmt, i, text_values[j], -1,
                                      SQLITE_STATIC) == SQLITE_OK
@@ -122,13 +123,14 @@ static int bind_one(const ts_control_env *env, const ts_control *c,
             sqlite3_bind_text(stmt, i, p->value, -1, SQLITE_STATIC);
         return 0;
     }
-    return ts_error_set(err, TS_EINVAL,
-                        "control %s: population uses %s, which is neither "
-                        "a built-in parameter (since, until, max_seq, "
-                        "period, verdict, personal_tables, "
-                        "classified_columns, class_allowed) nor one of its "
-                        "parameters",
-                        c->id, name);
+    return ts_error_set(
+        err, TS_EINVAL,
+        "control %s: population uses %s, which is neither "
+        "a built-in parameter (since, until, max_seq, "
+        "period, verdict, personal_tables, "
+        "classified_columns, class_allowed, class_tables) nor one of its "
+        "parameters",
+        c->id, name);
 }
 
 static int prepare(const ts_control_env *env, const ts_control *c,

@@ -93,7 +93,9 @@ int ts_report_classified_columns(sqlite3 *db, const ts_controls *cs,
     return rc;
 }
 
-int ts_report_class_allowed(const ts_controls *cs, ts_buf *out, ts_error *err)
+/* {"class": [list...]} for every class, the list chosen by `tables`. */
+static int class_lists(const ts_controls *cs, int tables, ts_buf *out,
+                       ts_error *err)
 {
     int rc = ts_buf_append_byte(out, '{', err);
 
@@ -105,11 +107,13 @@ int ts_report_class_allowed(const ts_controls *cs, ts_buf *out, ts_error *err)
             rc = ts_json_string(out, cls->id, err);
         if (rc == 0)
             rc = ts_buf_append(out, ":[", 2, err);
-        for (size_t j = 0; rc == 0 && j < cls->n_allowed; j++) {
+        char *const *list = tables ? cls->tables : cls->allowed;
+        size_t n = tables ? cls->n_tables : cls->n_allowed;
+        for (size_t j = 0; rc == 0 && j < n; j++) {
             if (j > 0)
                 rc = ts_buf_append_byte(out, ',', err);
             if (rc == 0)
-                rc = ts_json_string(out, cls->allowed[j], err);
+                rc = ts_json_string(out, list[j], err);
         }
         if (rc == 0)
             rc = ts_buf_append_byte(out, ']', err);
@@ -117,4 +121,14 @@ int ts_report_class_allowed(const ts_controls *cs, ts_buf *out, ts_error *err)
     if (rc == 0)
         rc = ts_buf_append(out, "}", 2, err);
     return rc;
+}
+
+int ts_report_class_allowed(const ts_controls *cs, ts_buf *out, ts_error *err)
+{
+    return class_lists(cs, 0, out, err);
+}
+
+int ts_report_class_tables(const ts_controls *cs, ts_buf *out, ts_error *err)
+{
+    return class_lists(cs, 1, out, err);
 }

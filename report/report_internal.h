@@ -443,6 +443,7 @@ typedef struct ts_control_env {
     const char *personal_tables; /* {"schema.table": "classes"} */
     const char *classified_columns; /* {"schema.table.column": "classes"} */
     const char *class_allowed;      /* {"class": ["who", ...]} */
+    const char *class_tables;       /* {"class": ["schema.table", ...]} */
     ts_xlsx *x;                     /* where sheets go */
 } ts_control_env;
 
@@ -497,6 +498,8 @@ int ts_report_classified_columns(sqlite3 *db, const ts_controls *cs,
                                  ts_buf *out, ts_error *err);
 /* {"class": ["allowed", ...]} */
 int ts_report_class_allowed(const ts_controls *cs, ts_buf *out, ts_error *err);
+/* :class_tables, {"class": ["schema.table", ...]}: each class's `tables`. */
+int ts_report_class_tables(const ts_controls *cs, ts_buf *out, ts_error *err);
 
 /* Creates dir (0755) unless it is already a directory; refuses symbolic
  * links and anything else (workbook.c). */

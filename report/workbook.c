@@ -353,6 +353,7 @@ typedef struct write_ctx {
     ts_buf tables_json;
     ts_buf columns_json;
     ts_buf allowed_json;
+    ts_buf class_tables_json;
     ts_control_result *results;
     size_t n_results;
 } write_ctx;
@@ -446,6 +447,8 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
     if (rc == 0)
         rc = ts_report_class_allowed(w->controls, &w->allowed_json, err);
     if (rc == 0)
+        rc = ts_report_class_tables(w->controls, &w->class_tables_json, err);
+    if (rc == 0)
         rc = open_workbook(&w->x, tmp, dir, w->sheets, w->n_sheets, err);
     memset(&env, 0, sizeof(env));
     env.db = w->db;
@@ -459,6 +462,7 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
     env.personal_tables = (const char *)w->tables_json.data;
     env.classified_columns = (const char *)w->columns_json.data;
     env.class_allowed = (const char *)w->allowed_json.data;
+    env.class_tables = (const char *)w->class_tables_json.data;
     env.x = &w->x;
     if (rc == 0)
         rc = run_controls(w, &env, dir, err);
@@ -635,6 +639,7 @@ int ts_report_write_index(sqlite3 *db, const ts_report_cover *cover,
     ts_buf_init(&w.tables_json, (size_t)64 << 20);
     ts_buf_init(&w.columns_json, (size_t)256 << 20);
     ts_buf_init(&w.allowed_json, (size_t)64 << 20);
+    ts_buf_init(&w.class_tables_json, (size_t)64 << 20);
     ts_checkpoint_info_parse(&w.checkpoint, cover->checkpoint);
     w.x.path = path;
 
@@ -685,6 +690,7 @@ out:
     ts_buf_release(&w.tables_json);
     ts_buf_release(&w.columns_json);
     ts_buf_release(&w.allowed_json);
+    ts_buf_release(&w.class_tables_json);
     ts_buf_release(&w.x.text);
     return rc;
 }
