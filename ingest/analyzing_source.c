@@ -159,16 +159,22 @@ static int analyzing_seek(ts_source *src, uint64_t position, uint64_t line,
                           err);
 }
 
-static void analyzing_free(ts_source *src)
+/* Frees a's analyzers and their catalog times. */
+static void free_analyzers(analyzing_source *a)
 {
-    analyzing_source *a = (analyzing_source *)src;
-
-    ts_source_free(a->inner);
     for (size_t i = 0; i < a->n_analyzers; i++)
         ts_sql_analyzer_free(a->analyzers[i]);
     free(a->analyzers);
     free(a->from_us);
     free(a->catalog_ids);
+}
+
+static void analyzing_free(ts_source *src)
+{
+    analyzing_source *a = (analyzing_source *)src;
+
+    ts_source_free(a->inner);
+    free_analyzers(a);
     forget_sessions(a);
     ts_strmap_release(&a->sessions);
     free(a->last);
@@ -219,14 +225,9 @@ int ts_source_analyzing_timed(ts_source **out, ts_source *inner,
     }
     if (rc != 0) {
         ts_source_free(inner);
-        if (a != NULL) {
-            for (size_t i = 0; i < a->n_analyzers; i++)
-                ts_sql_analyzer_free(a->analyzers[i]);
-            free(a->analyzers);
-            free(a->from_us);
-            free(a->catalog_ids);
-            free(a);
-        }
+        if (a != NULL)
+            free_analyzers(a);
+        free(a);
         return rc;
     }
     /* The same stream, key and cursor as the inner source: analysis is

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/pg_catalog_sql.h"
 #include "ingest/ref_internal.h"
 
 /* Each query returns one JSON object (text) a row, in a stable order, so
@@ -38,17 +39,9 @@ static const char *const queries[] = {
      * ON CONSTRAINT; columns come from the 'column' records, in order */
     "SELECT json_build_object('type', 'relation', 'schema', n.nspname,"
     " 'name', c.relname,"
-    " 'kind', CASE c.relkind WHEN 'v' THEN 'view' ELSE 'table' END,"
-    " 'definition', CASE c.relkind WHEN 'v'"
-    "   THEN pg_catalog.pg_get_viewdef(c.oid) END,"
-    " 'keys', (SELECT json_agg(json_build_object("
-    "   'name', k.conname, 'columns', (SELECT json_agg(a.attname"
-    "     ORDER BY u.ord) FROM unnest(k.conkey) WITH ORDINALITY"
-    "     AS u(attnum, ord) JOIN pg_catalog.pg_attribute a"
-    "     ON a.attrelid = c.oid AND a.attnum = u.attnum))"
-    "   ORDER BY k.conname) FROM pg_catalog.pg_constraint k"
-    "   WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u', 'x')"
-    "   AND k.conkey IS NOT NULL))::text"
+    " 'kind', " TS_PG_REL_KIND ","
+    " 'definition', " TS_PG_VIEW_DEFINITION ","
+    " 'keys', " TS_PG_REL_KEYS ")::text"
     " FROM pg_catalog.pg_class c"
     " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
     " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition"

@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <string.h>
 
+#include "ingest/pg_catalog_sql.h"
 #include "ingest/sql_internal.h"
 
 /* One query builds the whole document, so the dump and the file format
@@ -14,20 +15,12 @@ static const char catalog_query[] =
     " 'search_path', to_json(current_schemas(false)),"
     " 'relations', coalesce((SELECT json_agg(json_build_object("
     "   'schema', n.nspname, 'name', c.relname,"
-    "   'kind', CASE c.relkind WHEN 'v' THEN 'view' ELSE 'table' END,"
+    "   'kind', " TS_PG_REL_KIND ","
     "   'columns', coalesce((SELECT json_agg(a.attname ORDER BY a.attnum)"
     "       FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid"
     "       AND a.attnum > 0 AND NOT a.attisdropped), '[]'::json),"
-    "   'definition', CASE c.relkind WHEN 'v'"
-    "       THEN pg_catalog.pg_get_viewdef(c.oid) END,"
-    "   'keys', coalesce((SELECT json_agg(json_build_object("
-    "       'name', k.conname, 'columns', (SELECT json_agg(a.attname"
-    "           ORDER BY u.ord) FROM unnest(k.conkey) WITH ORDINALITY"
-    "           AS u(attnum, ord) JOIN pg_catalog.pg_attribute a"
-    "           ON a.attrelid = c.oid AND a.attnum = u.attnum))"
-    "       ORDER BY k.conname) FROM pg_catalog.pg_constraint k"
-    "       WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u', 'x')"
-    "       AND k.conkey IS NOT NULL), '[]'::json))"
+    "   'definition', " TS_PG_VIEW_DEFINITION ","
+    "   'keys', coalesce(" TS_PG_REL_KEYS ", '[]'::json))"
     "   ORDER BY n.nspname, c.relname)"
     "  FROM pg_catalog.pg_class c"
     "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"

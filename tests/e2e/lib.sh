@@ -161,3 +161,32 @@ py_tally() {
         not_ok "a python check crashed: $(tail -n 1 "$T/py.err")"
     fi
 }
+
+# check_control CONTROLS ID POPULATION STATUS <<'EOF' ... EOF: reports
+# over all time with the controls file CONTROLS, then checks that control
+# ID has exactly the exceptions on stdin (one "ITEM => REASON" a line), that
+# population size and that status.
+check_control() {
+    local controls=$1 id=$2 population=$3 status=$4
+    cat >"$T/want-exceptions"
+    ts report --since 2000-01-01T00:00:00Z --until 2100-01-01T00:00:00Z \
+        --out "$T/pack" --unsigned --controls "$controls"
+    check_status "report" 0 "$RC"
+    py_tally "$T/pack/results.json" "$id" "$population" "$status" \
+        "$T/want-exceptions" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+cid, population, status = sys.argv[2], int(sys.argv[3]), sys.argv[4]
+want = sorted(tuple(l.strip().split(" => ", 1))
+              for l in open(sys.argv[5]) if l.strip())
+c = {c["id"]: c for c in r["controls"]}[cid]
+got = sorted((e["item"], e["reason"]) for e in c["exceptions"])
+print(("ok - " if got == want else "not ok - ") +
+      f"{cid} finds exactly the planted exceptions" +
+      ("" if got == want else f": got {got}"))
+print(("ok - " if c["population"] == population else "not ok - ") +
+      f"{cid} population is {population} (got {c['population']})")
+print(("ok - " if c["status"] == status else "not ok - ") +
+      f"{cid} is {status} ({c['status']})")
+PYEOF
+}

@@ -130,32 +130,13 @@ sed -e '/^  - id: ssn$/a\    tables: ["vault.ssn_archive"]' \
 cp "$REPO_DIR/waivers.yaml" "$T/waivers.yaml"
 [ "$(grep -c '^    tables: \["' "$T/controls.yaml")" = 1 ] ||
     bail "controls.yaml no longer has the ssn class"
-ts report --since 2000-01-01T00:00:00Z --until 2100-01-01T00:00:00Z \
-    --out "$T/pack" --unsigned --controls "$T/controls.yaml"
-check_status "report" 0 "$RC"
-py_tally "$T/pack/results.json" <<'PYEOF'
-import json, sys
-r = json.load(open(sys.argv[1]))
-c = {c["id"]: c for c in r["controls"]}["TS-DATA-02"]
-got = sorted((e["item"], e["reason"]) for e in c["exceptions"])
-want = sorted([
-    ("agent_ml: app.customers.ssn -> ml.training_rows.features",
-     "sensitive data copied into a table not classified for it"),
-    ("agent_ml: app.customers.email -> ml.contacts.contact",
-     "sensitive data copied into a table not classified for it"),
-    ("agent_ml: app.customers.email -> ml.training_rows.features",
-     "sensitive data copied into a table not classified for it"),
-    ("alice: app.customers.ssn -> copy:client",
-     "sensitive data exported out of the database"),
-])
-print(("ok - " if got == want else "not ok - ") +
-      "TS-DATA-02 finds exactly the four bad flows" +
-      ("" if got == want else f": got {got}"))
-print(("ok - " if c["population"] == 5 else "not ok - ") +
-      f"TS-DATA-02 population: the 5 flows of classified data (got {c['population']})")
-print(("ok - " if c["status"] == "ineffective" else "not ok - ") +
-      f"TS-DATA-02 is ineffective ({c['status']})")
-PYEOF
+# TS-DATA-02: the four bad flows among the 5 flows of classified data
+check_control "$T/controls.yaml" TS-DATA-02 5 ineffective <<'EOF'
+agent_ml: app.customers.ssn -> ml.training_rows.features => sensitive data copied into a table not classified for it
+agent_ml: app.customers.email -> ml.contacts.contact => sensitive data copied into a table not classified for it
+agent_ml: app.customers.email -> ml.training_rows.features => sensitive data copied into a table not classified for it
+alice: app.customers.ssn -> copy:client => sensitive data exported out of the database
+EOF
 ts verify
 check_status "verify" 0 "$RC"
 finish

@@ -188,29 +188,14 @@ check_status "timeline 'Bob Jones'" 0 "$RC"
 check_eq "timeline: Bob's sessions on the service and on Carol's account" \
     "bob_on_billing bob_on_carol tp-bob_on_billing tp-bob_on_carol" "$(sessions_of)"
 
-# TS-IAM-08: exactly the planted misuse, one exception each.
-ts report --since 2000-01-01T00:00:00Z --until 2100-01-01T00:00:00Z \
-    --out "$T/pack" --unsigned --controls "$REPO_DIR/controls.yaml"
-check_status "report" 0 "$RC"
-py_tally "$T/pack/results.json" <<'PYEOF'
-import json, sys
-r = json.load(open(sys.argv[1]))
-c = {c["id"]: c for c in r["controls"]}["TS-IAM-08"]
-got = sorted((e["item"], e["reason"]) for e in c["exceptions"])
-want = sorted([
-    ("tp-bot_on_alice", "AI agent using a person's credentials"),
-    ("tp-bob_on_billing", "person on a service or agent account"),
-    ("tp-bob_on_carol", "person on another person's account"),
-    ("tp-ghost_on_alice", "proxy user is not a registered identity"),
-])
-print(("ok - " if got == want else "not ok - ") +
-      "TS-IAM-08 finds exactly the planted misuse" +
-      ("" if got == want else f": got {got}"))
-print(("ok - " if c["population"] == 6 else "not ok - ") +
-      f"TS-IAM-08 population is the 6 proxy sessions (got {c['population']})")
-print(("ok - " if c["status"] == "ineffective" else "not ok - ") +
-      f"TS-IAM-08 is ineffective ({c['status']})")
-PYEOF
+# TS-IAM-08: exactly the planted misuse, one exception each, among the 6
+# proxy sessions.
+check_control "$REPO_DIR/controls.yaml" TS-IAM-08 6 ineffective <<'EOF'
+tp-bot_on_alice => AI agent using a person's credentials
+tp-bob_on_billing => person on a service or agent account
+tp-bob_on_carol => person on another person's account
+tp-ghost_on_alice => proxy user is not a registered identity
+EOF
 ts verify
 check_status "verify" 0 "$RC"
 finish
