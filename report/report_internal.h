@@ -32,6 +32,10 @@ typedef struct ts_data_class {
     size_t n_tables;
     char **allowed; /* identities, "kind:human" or "account:NAME" entries */
     size_t n_allowed;
+    char **columns; /* schema.table.column globs, lowercased */
+    size_t n_columns;
+    char **types; /* catalog data type globs, lowercased */
+    size_t n_types;
 } ts_data_class;
 
 /* One assertion of a control's test: an item is an exception when the SQL
