@@ -49,9 +49,8 @@ unsigned ts_sensitive_parameter_mask(const char *parameter)
         size_t start = i, end;
         if (i < len && parameter[i] == '"') {
             start = ++i;
-            while (i < len &&
-                   !(parameter[i] == '"' &&
-                     (i + 1 >= len || parameter[i + 1] != '"')))
+            while (i < len && !(parameter[i] == '"' &&
+                                (i + 1 >= len || parameter[i + 1] != '"')))
                 i += parameter[i] == '"' ? 2 : 1;
             end = i < len ? i : len;
             while (i < len && parameter[i] != ',')

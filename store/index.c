@@ -14,7 +14,7 @@ struct ts_index_writer {
     sqlite3_stmt *account;
     sqlite3_stmt *span;
     sqlite3_stmt *value_class; /* event_value_classes */
-    ts_rollup *rollup; /* sessions and accounts not yet written */
+    ts_rollup *rollup;         /* sessions and accounts not yet written */
     ts_completeness *completeness;
     ts_template_writer *templates; /* SQL analysis */
     ts_ref_writer *reference;      /* reference data */
@@ -340,9 +340,9 @@ int ts_index_writer_flush(ts_index_writer *w, ts_error *err)
         rc = ts_rollup_flush(w->rollup, w->store, w->session, w->account, err);
     if (rc == 0)
         rc = ts_completeness_flush(w->completeness, err);
-    if (rc == 0 && (w->catalog_changed || ts_template_writer_added(
-                                              w->templates) !=
-                                              w->classified_templates)) {
+    if (rc == 0 &&
+        (w->catalog_changed ||
+         ts_template_writer_added(w->templates) != w->classified_templates)) {
         rc = ts_index_classes_refresh(w->store, err);
         w->classified_templates = ts_template_writer_added(w->templates);
         w->catalog_changed = 0;

@@ -159,9 +159,9 @@ int ts_store_reindex(ts_store *store, const ts_class_rule *rules,
         rc = count_rows(store, "SELECT count(*) FROM column_classes",
                         &stats.n_column_classes, err);
     if (rc == 0)
-        rc = count_rows(store,
-                        "SELECT count(DISTINCT column_name) FROM column_classes",
-                        &stats.n_columns, err);
+        rc = count_rows(
+            store, "SELECT count(DISTINCT column_name) FROM column_classes",
+            &stats.n_columns, err);
     if (rc == 0)
         rc = count_rows(store, "SELECT count(*) FROM event_value_classes",
                         &stats.n_value_classes, err);

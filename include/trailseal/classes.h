@@ -34,8 +34,8 @@ void ts_class_rules_free(ts_class_rule *rules, size_t n);
 /* The value classes of one event (statement and bind parameters, either
  * may be NULL), as ts_sensitive_event_classes gives them. */
 typedef size_t (*ts_value_classes_fn)(const char *statement,
-                                      const char *parameter,
-                                      const char **names, size_t max);
+                                      const char *parameter, const char **names,
+                                      size_t max);
 
 typedef struct ts_reindex_stats {
     uint64_t n_rules;          /* rules stored */
