@@ -44,31 +44,25 @@ static int add_rules(ts_class_rule *rules, size_t *n, const char *class_id,
     return 0;
 }
 
-int ts_class_rules_load(ts_class_rule **out, size_t *out_n, const char *path,
-                        ts_error *err)
+int ts_class_rules_from_controls(ts_class_rule **out, size_t *out_n,
+                                 const ts_controls *cs, ts_error *err)
 {
-    ts_controls *cs = NULL;
     ts_class_rule *rules;
     size_t total = 0, n = 0;
-    int rc;
+    int rc = 0;
 
     *out = NULL;
     *out_n = 0;
-    rc = ts_controls_load(&cs, path, err);
-    if (rc != 0)
-        return rc;
     /* at most TS_CONTROLS_MAX_CLASSES classes of four lists each of at most
      * TS_CONTROLS_MAX_LIST items: no overflow */
-    for (size_t i = 0; i < cs->n_classes; i++) {
+    for (size_t i = 0; cs != NULL && i < cs->n_classes; i++) {
         const ts_data_class *c = &cs->classes[i];
         total += c->n_column_patterns + c->n_columns + c->n_tables + c->n_types;
     }
     rules = calloc(total ? total : 1, sizeof(*rules));
-    if (rules == NULL) {
-        ts_controls_free(cs);
+    if (rules == NULL)
         return ts_error_set(err, TS_ENOMEM, "class rules: out of memory");
-    }
-    for (size_t i = 0; rc == 0 && i < cs->n_classes; i++) {
+    for (size_t i = 0; rc == 0 && cs != NULL && i < cs->n_classes; i++) {
         const ts_data_class *c = &cs->classes[i];
         rc = add_rules(rules, &n, c->id, "column_pattern", c->column_patterns,
                        c->n_column_patterns, 1, err);
@@ -82,7 +76,6 @@ int ts_class_rules_load(ts_class_rule **out, size_t *out_n, const char *path,
             rc = add_rules(rules, &n, c->id, "type", c->types, c->n_types, 1,
                            err);
     }
-    ts_controls_free(cs);
     if (rc != 0) {
         ts_class_rules_free(rules, n);
         return rc;
@@ -90,6 +83,21 @@ int ts_class_rules_load(ts_class_rule **out, size_t *out_n, const char *path,
     *out = rules;
     *out_n = n;
     return 0;
+}
+
+int ts_class_rules_load(ts_class_rule **out, size_t *out_n, const char *path,
+                        ts_error *err)
+{
+    ts_controls *cs = NULL;
+    int rc;
+
+    *out = NULL;
+    *out_n = 0;
+    rc = ts_controls_load(&cs, path, err);
+    if (rc == 0)
+        rc = ts_class_rules_from_controls(out, out_n, cs, err);
+    ts_controls_free(cs);
+    return rc;
 }
 
 void ts_class_rules_free(ts_class_rule *rules, size_t n)

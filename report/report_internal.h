@@ -495,6 +495,12 @@ int ts_report_write_waivers(ts_xlsx *x, ts_sheet *s, const ts_controls *cs,
 
 /* ---- JSON for population queries (controls_env.c); both NUL-terminated */
 
+/* controls.yaml's data classes as class rules (trailseal/classes.h);
+ * *out is the caller's, freed with ts_class_rules_free. */
+struct ts_class_rule;
+int ts_class_rules_from_controls(struct ts_class_rule **out, size_t *out_n,
+                                 const ts_controls *cs, ts_error *err);
+
 /* {"schema.table.column": ["class", ...]} for every analysed column that a
  * data class's patterns or tables cover. */
 int ts_report_classified_columns(sqlite3 *db, const ts_controls *cs,

@@ -1,18 +1,21 @@
 /* Data classes in the index: column_classes from the stored rules, the
  * analysed columns and catalog comments; event_value_classes rows; and
  * reindex, which recomputes both from what the index already holds. */
+#include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/store_internal.h"
 #include "trailseal/classes.h"
 
-/* Every classified column, from scratch. Columns are split at their first
- * two dots (schema, table, column), as the analysis names them; the
- * catalog's type and comment come from the newest catalog snapshot. The
- * comment words are split by a recursive walk (SQLite has no split). */
-static const char refresh_sql[] =
-    "DELETE FROM column_classes;"
+/* Every classified column, from scratch, into an output table (the first
+ * two %s) from the rules of a rules table (the last two). Columns are split at
+ * their first two dots (schema, table, column), as the analysis names them; the
+ * catalog's type and comment come from the newest catalog snapshot. The comment
+ * words are split by a recursive walk (SQLite has no split). */
+static const char classify_sql[] =
+    "DELETE FROM %s;"
     "WITH cat AS (SELECT lower(schema_name || '.' || table_name || '.'"
     "   || column_name) AS name, lower(data_type) AS data_type,"
     "   lower(comment) AS comment FROM v_catalog_columns),"
@@ -31,9 +34,9 @@ static const char refresh_sql[] =
     "   FROM parts WHERE comment IS NOT NULL"
     "  UNION ALL SELECT name, substr(rest, 1, instr(rest, ' ') - 1),"
     "   substr(rest, instr(rest, ' ') + 1) FROM words WHERE rest != '')"
-    " INSERT OR IGNORE INTO column_classes(column_name, class, rule)"
+    " INSERT OR IGNORE INTO %s(column_name, class, rule)"
     " SELECT p.name, r.class, r.kind || ':' || r.pattern"
-    "  FROM parts p JOIN class_rules r ON"
+    "  FROM parts p JOIN %s r ON"
     "   (r.kind = 'column_pattern' AND p.column_name GLOB r.pattern)"
     "   OR (r.kind = 'column' AND lower(p.name) GLOB r.pattern)"
     "   OR (r.kind = 'type' AND p.data_type GLOB r.pattern)"
@@ -44,11 +47,33 @@ static const char refresh_sql[] =
     "  WHERE length(word) > 4 AND substr(word, 1, 4) = 'pii:'"
     "   AND substr(word, 5) NOT GLOB '*[^a-z0-9_-]*'"
     " UNION ALL SELECT p.name, trim(p.comment), 'comment:' || trim(p.comment)"
-    "  FROM parts p WHERE trim(p.comment) IN (SELECT class FROM class_rules)";
+    "  FROM parts p WHERE trim(p.comment) IN (SELECT class FROM %s)";
+
+int ts_index_classify(sqlite3 *db, const char *out_table,
+                      const char *rules_table, ts_error *err)
+{
+    char sql[sizeof(classify_sql) + 256];
+    char *msg = NULL;
+    int n;
+
+    assert(strlen(out_table) < 64 && strlen(rules_table) < 64);
+    n = snprintf(sql, sizeof(sql), classify_sql, out_table, out_table,
+                 rules_table, rules_table);
+    if (n < 0 || (size_t)n >= sizeof(sql))
+        return ts_error_set(err, TS_ELIMIT, "classifying columns: too long");
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        n = ts_error_set(err, TS_EDB, "classifying columns: %s",
+                         msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return n;
+    }
+    return 0;
+}
 
 int ts_index_classes_refresh(ts_store *store, ts_error *err)
 {
-    return ts_store_exec(store, refresh_sql, "classifying columns", err);
+    return ts_index_classify(ts_store_sqlite(store), "main.column_classes",
+                             "main.class_rules", err);
 }
 
 static int count_rows(ts_store *store, const char *sql, uint64_t *out,

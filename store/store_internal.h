@@ -129,6 +129,12 @@ int ts_completeness_flush(ts_completeness *c, ts_error *err);
  * catalog snapshot (schemas/index.sql), inside the caller's transaction. */
 int ts_index_classes_refresh(ts_store *store, ts_error *err);
 
+/* The same into any table shaped like column_classes (out_table) from any
+ * table shaped like class_rules (rules_table), e.g. TEMP tables of a
+ * reader: both names are trusted SQL, at most 63 bytes. */
+int ts_index_classify(sqlite3 *db, const char *out_table,
+                      const char *rules_table, ts_error *err);
+
 /* ---- block.c: compressing and reading blocks ---- */
 
 /* Compresses src into out (replacing its contents) as one zstd frame. */
