@@ -47,6 +47,9 @@ static const char insert_event_sql[] =
     " ?50, ?51"  /* proxies */
     ")";
 
+static const char insert_value_sql[] =
+    "INSERT OR IGNORE INTO event_value_classes(seq, class) VALUES(?1, ?2)";
+
 static const char insert_fts_sql[] =
     "INSERT INTO events_fts(rowid, statement, object_name, message)"
     " VALUES(?1, ?2, ?3, ?4)";
@@ -142,11 +145,16 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
     if (rc == 0)
         rc =
             ts_store_prepare(store, upsert_span_sql, &w->span, "indexing", err);
-    if (rc == 0)
-        rc = ts_store_prepare(store,
-                              "INSERT OR IGNORE INTO event_value_classes(seq,"
-                              " class) VALUES(?1, ?2)",
-                              &w->value_class, "indexing", err);
+    if (rc == 0 && sqlite3_prepare_v2(ts_store_sqlite(store), insert_value_sql,
+                                      -1, &w->value_class, NULL) != SQLITE_OK) {
+        /* A store made before the data-class tables: the schema is all IF
+         * NOT EXISTS, so running it again adds just what is missing. */
+        rc = ts_store_exec(store, ts_index_schema_sql,
+                           "updating the index schema", err);
+        if (rc == 0)
+            rc = ts_store_prepare(store, insert_value_sql, &w->value_class,
+                                  "indexing", err);
+    }
     if (rc != 0) {
         ts_index_writer_free(w);
         return rc;
