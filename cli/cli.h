@@ -48,6 +48,7 @@ int cmd_collect(const ts_cli *cli, int argc, char **argv);
 int cli_seal_reference(ts_store *store, ts_source *src, const char *what,
                        unsigned long max_diag, int json, int strict);
 int cmd_verify_pack(const ts_cli *cli, int argc, char **argv);
+int cmd_reindex(const ts_cli *cli, int argc, char **argv);
 
 /* Prints "trailseal: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

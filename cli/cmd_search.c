@@ -19,6 +19,13 @@ static const char usage[] =
     "  --principal NAME   proxy events of this person or agent (a Teleport\n"
     "                     user, a hoop.dev user, ...)\n"
     "  --object NAME      events on this table (schema.table or table)\n"
+    "  --column NAME      statements that read or wrote this column\n"
+    "                     (schema.table.column), one row per statement\n"
+    "  --class CLASS      statements that read or wrote a column of this\n"
+    "                     data class (trailseal reindex; catalog comment\n"
+    "                     'pii:CLASS'), or whose literal or parameter values\n"
+    "                     are of it (email, us_ssn, card_number, iban, phone,\n"
+    "                     jwt, api_key, private_key, password_hash)\n"
     "  --db NAME          events in this database (also --database)\n"
     "  --session ID       one session (PostgreSQL %c)\n"
     "  --source NAME      one source (its path, or the path's tail)\n"
@@ -129,6 +136,8 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
         {"who", required_argument, NULL, 'w'},
         {"principal", required_argument, NULL, 'P'},
         {"object", required_argument, NULL, 'o'},
+        {"column", required_argument, NULL, 'L'},
+        {"class", required_argument, NULL, 'K'},
         {"db", required_argument, NULL, 'd'},
         {"database", required_argument, NULL, 'd'},
         {"session", required_argument, NULL, 's'},
@@ -167,6 +176,12 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
             break;
         case 'o':
             q.object = optarg;
+            break;
+        case 'L':
+            q.column = optarg;
+            break;
+        case 'K':
+            q.data_class = optarg;
             break;
         case 'd':
             q.database = optarg;

@@ -26,6 +26,7 @@ static const ts_command commands[] = {
     {"collect", "seal a live database's catalog", cmd_collect},
     {"verify-pack", "check an evidence pack with only the public key",
      cmd_verify_pack},
+    {"reindex", "recompute the index's data classes", cmd_reindex},
 };
 
 static void usage(FILE *out)

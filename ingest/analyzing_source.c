@@ -7,6 +7,7 @@
 #include "ingest/ingest_internal.h"
 #include "trailseal/analyze.h"
 #include "trailseal/ingest.h"
+#include "trailseal/sensitive.h"
 
 /* Sessions remembered for spotting pgAudit's repeated rows; past this the
  * map starts over (a repeat then goes unnoticed: one duplicate row). */
@@ -29,6 +30,8 @@ typedef struct analyzing_source {
     ts_strmap sessions;
     last_statement *last;
     size_t last_size;
+    /* the current event's value classes (ts_event.value_classes) */
+    const char *value_classes[TS_SENSITIVE_N_CLASSES];
 } analyzing_source;
 
 static void forget_sessions(analyzing_source *a)
@@ -149,6 +152,14 @@ static int analyzing_next(ts_source *src, ts_entry *out_entry,
     set_names(&an->tables_changed, &out_event->tables_changed,
               &out_event->n_tables_changed);
     set_names(&an->flows, &out_event->flows, &out_event->n_flows);
+    /* A template without a placeholder had no literal to classify. */
+    if (strchr(an->template_text, '$') != NULL ||
+        out_event->parameter != NULL) {
+        out_event->n_value_classes = ts_sensitive_event_classes(
+            out_event->statement, out_event->parameter, a->value_classes,
+            TS_SENSITIVE_N_CLASSES);
+        out_event->value_classes = a->value_classes;
+    }
     return 1;
 }
 

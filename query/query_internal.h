@@ -62,6 +62,29 @@
     "session_id IS NULL OR " T "session_id NOT IN"                             \
     " (SELECT session_id FROM v_session_principal))))"
 
+/* Statements (one row per pgAudit statement) that read or wrote column
+ * :column, or a column of data class :class, or whose values matched
+ * :class (schemas/index.sql: template_access, column_classes,
+ * event_value_classes), as conditions over `events e`. */
+#define TS_QUERY_COLUMN_EVENTS                                                 \
+    "(e.template_repeat IS NULL AND e.template_id IN (SELECT template_id"      \
+    " FROM template_access WHERE object IN (:column, lower(:column))"          \
+    " AND level = 'column'))"
+#define TS_QUERY_CLASS_EVENTS                                                  \
+    "(e.template_repeat IS NULL AND (e.template_id IN (SELECT a.template_id"   \
+    " FROM column_classes c JOIN template_access a ON a.object ="              \
+    " c.column_name AND a.level = 'column' WHERE c.class = :class)"            \
+    " OR e.seq IN (SELECT seq FROM event_value_classes"                        \
+    " WHERE class = :class)))"
+
+/* Checks a --column value (schema.table.column): TS_EINVAL otherwise. */
+int ts_query_column_check(const char *column, ts_error *err);
+
+/* Checks a --class value: a value detector's class (email, us_ssn, ...)
+ * or a class the index knows (class_rules, column_classes); TS_EINVAL with
+ * a one-line message otherwise. */
+int ts_query_class_check(ts_store *store, const char *cls, ts_error *err);
+
 /* Fills row from the current result row of st, selected with
  * TS_QUERY_ROW_COLUMNS; strings borrowed until st steps again. */
 void ts_query_read_row(sqlite3_stmt *st, ts_search_row *row);

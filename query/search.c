@@ -10,7 +10,7 @@
 #include "store/store_internal.h"
 #include "trailseal/query.h"
 
-#define TS_SEARCH_SQL_MAX 4096
+#define TS_SEARCH_SQL_MAX 8192
 #define TS_SEARCH_TEXT_MAX 4096
 /* Longest text a person may type: quoted, it still fits the above. */
 #define TS_SEARCH_INPUT_MAX 1024
@@ -134,6 +134,8 @@ static void bind_filters(sqlite3_stmt *st, const ts_search_query *q,
     ts_query_bind_int64(st, ":kind", q->kind);
     ts_query_bind_text(st, ":who", q->who);
     ts_query_bind_text(st, ":ikind", q->identity_kind);
+    ts_query_bind_text(st, ":column", q->column);
+    ts_query_bind_text(st, ":class", q->data_class);
 }
 
 /* How to walk: the index of one filter (BY_ANY: SQLite's choice, or the
@@ -280,6 +282,10 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
         add_sql(sql, " AND " TS_QUERY_WHO_MATCH("e."));
     if (q->identity_kind)
         add_sql(sql, " AND " TS_QUERY_KIND_MATCH("e."));
+    if (q->column)
+        add_sql(sql, " AND " TS_QUERY_COLUMN_EVENTS);
+    if (q->data_class)
+        add_sql(sql, " AND " TS_QUERY_CLASS_EVENTS);
 }
 
 /* Builds the statement for q. With text, the full-text index drives the
@@ -398,6 +404,10 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
                           "'%s' is not an identity kind (human, agent, "
                           "service)",
                           q->identity_kind);
+    if (rc == 0 && q->column)
+        rc = ts_query_column_check(q->column, err);
+    if (rc == 0 && q->data_class)
+        rc = ts_query_class_check(store, q->data_class, err);
     if (rc == 0 && has_text && strlen(q->text) > TS_SEARCH_INPUT_MAX)
         rc = ts_error_set(err, TS_EINVAL, "search text is longer than %d bytes",
                           TS_SEARCH_INPUT_MAX);

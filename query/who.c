@@ -13,10 +13,99 @@ void ts_who_query_init(ts_who_query *q)
     q->until_us = INT64_MAX;
 }
 
+/* Column and class questions: one row per identity, account and column,
+ * counting statements once (pgAudit's repeated rows skipped); for a class,
+ * also the statements whose values were of it, as a row without column. */
+static int build_access_sql(char *sql, size_t size, const ts_who_query *q)
+{
+    const char *time_cond =
+        q->since_us != INT64_MIN
+            ? (q->until_us != INT64_MAX
+                   ? " AND e.time_us >= :since AND e.time_us < :until"
+                   : " AND e.time_us >= :since")
+            : (q->until_us != INT64_MAX ? " AND e.time_us < :until" : "");
+    const char *who_cond = q->who ? " AND " TS_QUERY_WHO_MATCH("e.") : "";
+    char values[1024] = "";
+    int n;
+
+    if (q->data_class != NULL) {
+        n = snprintf(values, sizeof(values),
+                     " UNION ALL SELECT e.account, NULL, count(*), 0, 0,"
+                     " count(DISTINCT e.session_id), min(e.time_us),"
+                     " max(e.time_us), max(e.seq),"
+                     " coalesce(si.identity, e.principal) AS ident"
+                     " FROM event_value_classes v JOIN events e"
+                     " ON e.seq = v.seq LEFT JOIN v_session_identity si"
+                     " ON si.session_id = e.session_id"
+                     " WHERE v.class = :class AND e.template_repeat IS NULL"
+                     " AND e.seq BETWEEN :lo AND :hi%s%s"
+                     " GROUP BY ident, e.account",
+                     time_cond, who_cond);
+        if (n < 0 || (size_t)n >= sizeof(values))
+            return 0;
+    }
+    n = snprintf(
+        sql, size,
+        "SELECT e.account, a.object, count(DISTINCT e.seq),"
+        " count(DISTINCT CASE WHEN a.access = 'read' THEN e.seq END),"
+        " count(DISTINCT CASE WHEN a.access = 'write' THEN e.seq END),"
+        " count(DISTINCT e.session_id), min(e.time_us), max(e.time_us),"
+        " max(e.seq), coalesce(si.identity, e.principal) AS ident"
+        " FROM events e JOIN template_access a"
+        " ON a.template_id = e.template_id AND a.level = 'column'%s"
+        " LEFT JOIN v_session_identity si ON si.session_id = e.session_id"
+        " WHERE e.template_repeat IS NULL AND e.template_id IS NOT NULL%s"
+        " AND e.seq BETWEEN :lo AND :hi%s%s"
+        " GROUP BY ident, e.account, a.object%s"
+        " ORDER BY 3 DESC, ident, 1, 2",
+        q->data_class ? " JOIN (SELECT DISTINCT column_name FROM"
+                        " column_classes WHERE class = :class) c"
+                        " ON c.column_name = a.object"
+                      : "",
+        q->column ? " AND a.object IN (:column, lower(:column))" : "",
+        time_cond, who_cond, values);
+    return n > 0 && (size_t)n < size;
+}
+
+static int build_object_sql(char *sql, size_t size, const ts_who_query *q,
+                            const ts_query_object *object)
+{
+    int n = snprintf(
+        sql, size,
+        "SELECT e.account, e.object_name, count(*),"
+        " sum(e.audit_class = 'READ'), sum(e.audit_class = 'WRITE'),"
+        " count(DISTINCT e.session_id), min(e.time_us), max(e.time_us),"
+        " max(e.seq), NULL FROM events e WHERE e.object_table = :otail%s%s"
+        " AND e.seq BETWEEN :lo AND :hi%s%s"
+        " GROUP BY e.account, e.object_name"
+        " ORDER BY count(*) DESC, e.account, e.object_name",
+        object->full[0] ? " AND lower(e.object_name) = :ofull" : "",
+        q->who ? " AND " TS_QUERY_WHO_MATCH("e.") : "",
+        q->since_us != INT64_MIN ? " AND e.time_us >= :since" : "",
+        q->until_us != INT64_MAX ? " AND e.time_us < :until" : "");
+    return n > 0 && (size_t)n < size;
+}
+
+static int check_query(ts_store *store, const ts_who_query *q,
+                       ts_query_object *object, ts_error *err)
+{
+    int given =
+        (q->object != NULL) + (q->column != NULL) + (q->data_class != NULL);
+
+    if (given != 1)
+        return ts_error_set(err, TS_EINVAL,
+                            "who: give one of --object, --column and --class");
+    if (q->object)
+        return ts_query_object_parse(object, q->object, err);
+    if (q->column)
+        return ts_query_column_check(q->column, err);
+    return ts_query_class_check(store, q->data_class, err);
+}
+
 int ts_who(ts_store *store, const ts_who_query *q, ts_who_fn fn, void *ctx,
            size_t *out_n, ts_error *err)
 {
-    char sql[2048];
+    char sql[4096];
     int64_t lo = 0, hi = INT64_MAX;
     sqlite3_stmt *st = NULL;
     ts_query_object object;
@@ -25,7 +114,8 @@ int ts_who(ts_store *store, const ts_who_query *q, ts_who_fn fn, void *ctx,
 
     if (out_n)
         *out_n = 0;
-    rc = ts_query_object_parse(&object, q->object, err);
+    memset(&object, 0, sizeof(object));
+    rc = check_query(store, q, &object, err);
     if (rc == 0 && q->who)
         rc = ts_query_identity_check(store, q->who, err);
     if (rc == 0)
@@ -33,26 +123,18 @@ int ts_who(ts_store *store, const ts_who_query *q, ts_who_fn fn, void *ctx,
                                      err);
     if (rc != 0 || lo > hi)
         return rc;
-    rc = snprintf(
-        sql, sizeof(sql),
-        "SELECT e.account, e.object_name, count(*),"
-        " sum(e.audit_class = 'READ'), sum(e.audit_class = 'WRITE'),"
-        " count(DISTINCT e.session_id), min(e.time_us), max(e.time_us),"
-        " max(e.seq) FROM events e WHERE e.object_table = :otail%s%s"
-        " AND e.seq BETWEEN :lo AND :hi%s%s"
-        " GROUP BY e.account, e.object_name"
-        " ORDER BY count(*) DESC, e.account, e.object_name",
-        object.full[0] ? " AND lower(e.object_name) = :ofull" : "",
-        q->who ? " AND " TS_QUERY_WHO_MATCH("e.") : "",
-        q->since_us != INT64_MIN ? " AND e.time_us >= :since" : "",
-        q->until_us != INT64_MAX ? " AND e.time_us < :until" : "");
-    if (rc < 0 || (size_t)rc >= sizeof(sql))
+    if (!(q->object ? build_object_sql(sql, sizeof(sql), q, &object)
+                    : build_access_sql(sql, sizeof(sql), q)))
         return ts_error_set(err, TS_ELIMIT, "who: query too long");
     rc = ts_store_prepare(store, sql, &st, "finding who accessed", err);
     if (rc != 0)
         return rc;
-    ts_query_bind_text(st, ":otail", object.tail);
-    ts_query_bind_text(st, ":ofull", object.full);
+    if (q->object) {
+        ts_query_bind_text(st, ":otail", object.tail);
+        ts_query_bind_text(st, ":ofull", object.full);
+    }
+    ts_query_bind_text(st, ":column", q->column);
+    ts_query_bind_text(st, ":class", q->data_class);
     ts_query_bind_text(st, ":who", q->who);
     ts_query_bind_int64(st, ":lo", lo);
     ts_query_bind_int64(st, ":hi", hi);
@@ -73,6 +155,7 @@ int ts_who(ts_store *store, const ts_who_query *q, ts_who_fn fn, void *ctx,
                           ? TS_UNKNOWN_TIME
                           : sqlite3_column_int64(st, 7);
         row.last_entry_index = (uint64_t)sqlite3_column_int64(st, 8);
+        row.identity = (const char *)sqlite3_column_text(st, 9);
         n++;
         if (fn(ctx, &row) != 0) {
             step = SQLITE_DONE;

@@ -41,16 +41,25 @@ static int parse_class(ts_yaml_ctx *ctx, const yaml_node_t *node,
         } else if (ts_yaml_key_is(key, "allowed") && cls->allowed == NULL) {
             rc = ts_yaml_strings(ctx, value, "allowed", 0, &cls->allowed,
                                  &cls->n_allowed);
+        } else if (ts_yaml_key_is(key, "columns") && cls->columns == NULL) {
+            rc = ts_yaml_strings(ctx, value, "columns", 1, &cls->columns,
+                                 &cls->n_columns);
+        } else if (ts_yaml_key_is(key, "types") && cls->types == NULL) {
+            rc = ts_yaml_strings(ctx, value, "types", 1, &cls->types,
+                                 &cls->n_types);
         } else if (ts_yaml_key_is(key, "id") ||
                    ts_yaml_key_is(key, "description") ||
                    ts_yaml_key_is(key, "column_patterns") ||
                    ts_yaml_key_is(key, "tables") ||
-                   ts_yaml_key_is(key, "allowed")) {
+                   ts_yaml_key_is(key, "allowed") ||
+                   ts_yaml_key_is(key, "columns") ||
+                   ts_yaml_key_is(key, "types")) {
             rc = ts_yaml_fail(ctx, key, "duplicate key in data class");
         } else {
             rc = ts_yaml_fail(ctx, key,
                               "unknown key in data class (expected id, "
-                              "description, column_patterns, tables, allowed)");
+                              "description, column_patterns, columns, types, "
+                              "tables, allowed)");
         }
     }
     if (rc != 0)
@@ -361,6 +370,8 @@ void ts_controls_free(ts_controls *controls)
         ts_free_strings(cls->column_patterns, cls->n_column_patterns);
         ts_free_strings(cls->tables, cls->n_tables);
         ts_free_strings(cls->allowed, cls->n_allowed);
+        ts_free_strings(cls->columns, cls->n_columns);
+        ts_free_strings(cls->types, cls->n_types);
     }
     ts_controls_items_free(controls);
     free(controls->entity);

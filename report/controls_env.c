@@ -6,73 +6,93 @@
 #include <strings.h>
 
 #include "report/report_internal.h"
+#include "store/store_internal.h"
+#include "trailseal/classes.h"
 
-/* 1 when `table` ("schema.table") is one the class lists: the same name,
- * or an unqualified list entry naming that table in any schema. */
-static int class_lists_table(const ts_data_class *cls, const char *table)
+/* The report's classes come from the same classification as the index's
+ * column_classes (store/index_classes.c), with the rules of the report's
+ * own controls.yaml in TEMP tables: the report may be run with another
+ * file than the one reindex stored, and never writes the store. */
+static const char temp_tables_sql[] =
+    "CREATE TEMP TABLE IF NOT EXISTS ts_report_class_rules(class TEXT NOT NULL,"
+    " kind TEXT NOT NULL, pattern TEXT NOT NULL,"
+    " PRIMARY KEY (class, kind, pattern)) WITHOUT ROWID;"
+    "CREATE TEMP TABLE IF NOT EXISTS ts_report_column_classes("
+    " column_name TEXT NOT NULL, class TEXT NOT NULL, rule TEXT NOT NULL,"
+    " PRIMARY KEY (column_name, class, rule)) WITHOUT ROWID;"
+    "DELETE FROM temp.ts_report_class_rules;";
+
+static int exec_sql(sqlite3 *db, const char *sql, ts_error *err)
 {
-    const char *dot = strrchr(table, '.');
-    const char *bare = dot ? dot + 1 : table;
-
-    for (size_t i = 0; i < cls->n_tables; i++) {
-        const char *t = cls->tables[i];
-        if (strcasecmp(t, table) == 0 ||
-            (strchr(t, '.') == NULL && strcasecmp(t, bare) == 0))
-            return 1;
-    }
-    return 0;
-}
-
-static int append_classes(const ts_controls *cs, const char *object,
-                          ts_buf *classes, ts_error *err)
-{
-    char table[1024];
-    const char *dot = strrchr(object, '.');
-    size_t table_len = dot ? (size_t)(dot - object) : 0;
+    char *msg = NULL;
     int rc = 0;
 
-    classes->len = 0;
-    if (dot == NULL || table_len >= sizeof(table))
-        return ts_buf_terminate(classes, err);
-    memcpy(table, object, table_len);
-    table[table_len] = '\0';
-    for (size_t i = 0; rc == 0 && i < cs->n_classes; i++) {
-        const ts_data_class *cls = &cs->classes[i];
-        if (!ts_data_class_matches(cls, dot + 1) &&
-            !class_lists_table(cls, table))
-            continue;
-        rc = ts_buf_append_byte(classes, classes->len > 0 ? ',' : '[', err);
-        if (rc == 0)
-            rc = ts_json_string(classes, cls->id, err);
-    }
-    if (rc == 0 && classes->len > 0)
-        rc = ts_buf_append_byte(classes, ']', err);
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        rc = ts_error_set(err, TS_EDB, "classifying columns: %s",
+                          msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    return rc;
+}
+
+static int load_rules(sqlite3 *db, const ts_controls *cs, ts_error *err)
+{
+    ts_class_rule *rules = NULL;
+    sqlite3_stmt *st = NULL;
+    size_t n = 0;
+    int rc = ts_class_rules_from_controls(&rules, &n, cs, err);
+
     if (rc == 0)
-        rc = ts_buf_terminate(classes, err);
+        rc = exec_sql(db, temp_tables_sql, err);
+    if (rc == 0 &&
+        sqlite3_prepare_v2(db,
+                           "INSERT OR IGNORE INTO temp.ts_report_class_rules"
+                           " VALUES(?1, ?2, ?3)",
+                           -1, &st, NULL) != SQLITE_OK)
+        rc = ts_error_set(err, TS_EDB, "classifying columns: %s",
+                          sqlite3_errmsg(db));
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        sqlite3_bind_text(st, 1, rules[i].class_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, rules[i].kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, rules[i].pattern, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = ts_error_set(err, TS_EDB, "classifying columns: %s",
+                              sqlite3_errmsg(db));
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    ts_class_rules_free(rules, n);
     return rc;
 }
 
 int ts_report_classified_columns(sqlite3 *db, const ts_controls *cs,
                                  ts_buf *out, ts_error *err)
 {
-    static const char sql[] = "SELECT DISTINCT object FROM template_access"
-                              " WHERE level = 'column' ORDER BY object";
+    /* analysed columns only: the catalog's others were never accessed */
+    static const char sql[] =
+        "SELECT column_name, json_group_array(class) FROM"
+        " (SELECT DISTINCT column_name, class"
+        "  FROM temp.ts_report_column_classes"
+        "  WHERE column_name IN (SELECT object FROM template_access"
+        "   WHERE level = 'column')"
+        "  ORDER BY column_name, class)"
+        " GROUP BY column_name ORDER BY column_name";
     sqlite3_stmt *stmt = NULL;
-    ts_buf classes;
     size_t n = 0;
     int rc, s = SQLITE_DONE;
 
-    ts_buf_init(&classes, 64 << 10);
-    rc = ts_buf_append_byte(out, '{', err);
+    rc = load_rules(db, cs, err);
+    if (rc == 0)
+        rc = ts_index_classify(db, "temp.ts_report_column_classes",
+                               "temp.ts_report_class_rules", err);
+    if (rc == 0)
+        rc = ts_buf_append_byte(out, '{', err);
     if (rc == 0 && sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
         rc = ts_error_set(err, TS_EDB, "reading analysed columns: %s",
                           sqlite3_errmsg(db));
-    while (rc == 0 && cs != NULL && (s = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while (rc == 0 && (s = sqlite3_step(stmt)) == SQLITE_ROW) {
         const char *object = (const char *)sqlite3_column_text(stmt, 0);
-        if (object == NULL)
-            continue;
-        rc = append_classes(cs, object, &classes, err);
-        if (rc != 0 || classes.len == 0)
+        const char *classes = (const char *)sqlite3_column_text(stmt, 1);
+        if (object == NULL || classes == NULL)
             continue;
         if (n++ > 0)
             rc = ts_buf_append_byte(out, ',', err);
@@ -81,13 +101,12 @@ int ts_report_classified_columns(sqlite3 *db, const ts_controls *cs,
         if (rc == 0)
             rc = ts_buf_append_byte(out, ':', err);
         if (rc == 0)
-            rc = ts_buf_append(out, classes.data, classes.len, err);
+            rc = ts_buf_append(out, classes, strlen(classes), err);
     }
     if (rc == 0 && s != SQLITE_DONE && s != SQLITE_ROW)
         rc = ts_error_set(err, TS_EDB, "reading analysed columns: %s",
                           sqlite3_errmsg(db));
     sqlite3_finalize(stmt);
-    ts_buf_release(&classes);
     if (rc == 0)
         rc = ts_buf_append(out, "}", 2, err); /* with the NUL */
     return rc;

@@ -32,6 +32,10 @@ typedef struct ts_data_class {
     size_t n_tables;
     char **allowed; /* identities, "kind:human" or "account:NAME" entries */
     size_t n_allowed;
+    char **columns; /* schema.table.column globs, lowercased */
+    size_t n_columns;
+    char **types; /* catalog data type globs, lowercased */
+    size_t n_types;
 } ts_data_class;
 
 /* One assertion of a control's test: an item is an exception when the SQL
@@ -491,6 +495,12 @@ int ts_report_write_waivers(ts_xlsx *x, ts_sheet *s, const ts_controls *cs,
                             int64_t until_us, ts_error *err);
 
 /* ---- JSON for population queries (controls_env.c); both NUL-terminated */
+
+/* controls.yaml's data classes as class rules (trailseal/classes.h);
+ * *out is the caller's, freed with ts_class_rules_free. */
+struct ts_class_rule;
+int ts_class_rules_from_controls(struct ts_class_rule **out, size_t *out_n,
+                                 const ts_controls *cs, ts_error *err);
 
 /* {"schema.table.column": ["class", ...]} for every analysed column that a
  * data class's patterns or tables cover. */

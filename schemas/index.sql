@@ -577,3 +577,77 @@ SELECT c.schema_name, c.table_name, c.column_name, c.data_type, c.comment,
 FROM ref_catalog_columns c
 JOIN v_ref_latest l ON l.dataset = 'catalog' AND l.snapshot_id = c.snapshot_id;
 -- end reference data --
+
+-- ------------------------------------------------------------------
+-- Data classes (store/index_classes.c; schemas/controls.schema.md): which
+-- columns hold which class of sensitive data, and which statements carried
+-- sensitive values. `trailseal reindex --controls FILE` stores the rules of
+-- controls.yaml's data_classes and recomputes both from the rules, the
+-- newest catalog snapshot and the events; ingest keeps them current.
+-- ------------------------------------------------------------------
+
+-- The rules of controls.yaml's data_classes, lowercased. kind:
+--   column_pattern  pattern is a GLOB over the column's own name
+--   column          pattern is a GLOB over schema.table.column
+--   table           pattern is schema.table, or table for every schema:
+--                   all of that table's columns
+--   type            pattern is a GLOB over the catalog's data_type
+--                   (format_type(): "character varying(11)")
+CREATE TABLE IF NOT EXISTS class_rules (
+    class TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    pattern TEXT NOT NULL,
+    PRIMARY KEY (class, kind, pattern)
+) WITHOUT ROWID;
+
+-- Each classified column with each class and the rule that gave it:
+-- "column_pattern:*_ssn", "column:public.t.c", "table:public.customers",
+-- "type:inet", or "comment:pii:ssn" for a catalog comment. Columns are
+-- the analysed ones (template_access) and those of the newest catalog
+-- snapshot, named schema.table.column as template_access names them.
+-- Catalog comments: every word "pii:<class>" of a column's comment (words
+-- split at spaces, commas and semicolons; case ignored) gives that class,
+-- declared or not; a comment that is exactly a declared class id ("ssn")
+-- gives it too.
+CREATE TABLE IF NOT EXISTS column_classes (
+    column_name TEXT NOT NULL,
+    class TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    PRIMARY KEY (column_name, class, rule)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS column_classes_by_class
+    ON column_classes(class, column_name);
+
+-- The classes of the values in each event's statement literals and bind
+-- parameters (ingest/sensitive_detect.c, docs/DATA-CLASSES.md): email,
+-- us_ssn, card_number, iban, phone, jwt, api_key, private_key,
+-- password_hash.
+CREATE TABLE IF NOT EXISTS event_value_classes (
+    seq INTEGER NOT NULL,        -- the event's entry index
+    class TEXT NOT NULL,
+    PRIMARY KEY (seq, class)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS event_value_classes_by_class
+    ON event_value_classes(class, seq);
+
+-- Each statement's classified columns read or written, one row per
+-- statement, column and class (pgAudit's repeated rows counted once).
+CREATE VIEW IF NOT EXISTS v_event_column_classes AS
+SELECT e.seq AS entry_index,
+       strftime('%Y-%m-%dT%H:%M:%fZ', e.time_us / 1e6, 'unixepoch') AS time,
+       e.account, e.session_id, e.application, a.object AS "column",
+       a.access, c.class, group_concat(c.rule, ' ') AS rules, e.time_us
+FROM events e
+JOIN template_access a ON a.template_id = e.template_id AND a.level = 'column'
+JOIN column_classes c ON c.column_name = a.object
+WHERE e.template_id IS NOT NULL AND e.template_repeat IS NULL
+GROUP BY e.seq, a.object, a.access, c.class;
+
+-- Each event whose values matched a class.
+CREATE VIEW IF NOT EXISTS v_event_value_classes AS
+SELECT e.seq AS entry_index,
+       strftime('%Y-%m-%dT%H:%M:%fZ', e.time_us / 1e6, 'unixepoch') AS time,
+       e.account, e.session_id, e.application, v.class, e.time_us
+FROM event_value_classes v
+JOIN events e ON e.seq = v.seq;
+-- end data classes --

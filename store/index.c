@@ -13,7 +13,8 @@ struct ts_index_writer {
     sqlite3_stmt *session;
     sqlite3_stmt *account;
     sqlite3_stmt *span;
-    ts_rollup *rollup; /* sessions and accounts not yet written */
+    sqlite3_stmt *value_class; /* event_value_classes */
+    ts_rollup *rollup;         /* sessions and accounts not yet written */
     ts_completeness *completeness;
     ts_template_writer *templates; /* SQL analysis */
     ts_ref_writer *reference;      /* reference data */
@@ -21,6 +22,10 @@ struct ts_index_writer {
     int has_bucket;
     uint64_t bucket;
     int64_t span_min, span_max; /* TS_UNKNOWN_TIME until an event says */
+    /* column_classes is rebuilt at a flush after new templates or a
+     * catalog snapshot: what it is computed from */
+    uint64_t classified_templates;
+    int catalog_changed;
 };
 
 /* Most distinct sessions and accounts held before writing them early. */
@@ -41,6 +46,9 @@ static const char insert_event_sql[] =
     " ?40, ?41," /* SQL analysis */
     " ?50, ?51"  /* proxies */
     ")";
+
+static const char insert_value_sql[] =
+    "INSERT OR IGNORE INTO event_value_classes(seq, class) VALUES(?1, ?2)";
 
 static const char insert_fts_sql[] =
     "INSERT INTO events_fts(rowid, statement, object_name, message)"
@@ -99,6 +107,7 @@ void ts_index_writer_free(ts_index_writer *w)
     sqlite3_finalize(w->session);
     sqlite3_finalize(w->account);
     sqlite3_finalize(w->span);
+    sqlite3_finalize(w->value_class);
     ts_rollup_free(w->rollup);
     ts_completeness_free(w->completeness);
     ts_template_writer_free(w->templates);
@@ -136,6 +145,16 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
     if (rc == 0)
         rc =
             ts_store_prepare(store, upsert_span_sql, &w->span, "indexing", err);
+    if (rc == 0 && sqlite3_prepare_v2(ts_store_sqlite(store), insert_value_sql,
+                                      -1, &w->value_class, NULL) != SQLITE_OK) {
+        /* A store made before the data-class tables: the schema is all IF
+         * NOT EXISTS, so running it again adds just what is missing. */
+        rc = ts_store_exec(store, ts_index_schema_sql,
+                           "updating the index schema", err);
+        if (rc == 0)
+            rc = ts_store_prepare(store, insert_value_sql, &w->value_class,
+                                  "indexing", err);
+    }
     if (rc != 0) {
         ts_index_writer_free(w);
         return rc;
@@ -301,8 +320,15 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
         bind_text(st, 4, ev->kind == TS_EVENT_AUDIT ? NULL : ev->message);
         rc = step_reset(w, st, "indexing full text", err);
     }
-    if (rc == 0 && ev->reference != NULL)
+    for (size_t i = 0; rc == 0 && i < ev->n_value_classes; i++) {
+        sqlite3_bind_int64(w->value_class, 1, (sqlite3_int64)seq);
+        bind_text(w->value_class, 2, ev->value_classes[i]);
+        rc = step_reset(w, w->value_class, "indexing value classes", err);
+    }
+    if (rc == 0 && ev->reference != NULL) {
+        w->catalog_changed = 1;
         rc = ts_ref_writer_add(w->reference, seq, source_id, ev, err);
+    }
     if (rc == 0)
         rc = add_span(w, seq, ev->time_us, err);
     if (rc == 0)
@@ -322,5 +348,12 @@ int ts_index_writer_flush(ts_index_writer *w, ts_error *err)
         rc = ts_rollup_flush(w->rollup, w->store, w->session, w->account, err);
     if (rc == 0)
         rc = ts_completeness_flush(w->completeness, err);
+    if (rc == 0 &&
+        (w->catalog_changed ||
+         ts_template_writer_added(w->templates) != w->classified_templates)) {
+        rc = ts_index_classes_refresh(w->store, err);
+        w->classified_templates = ts_template_writer_added(w->templates);
+        w->catalog_changed = 0;
+    }
     return rc;
 }

@@ -123,6 +123,18 @@ int ts_completeness_add(ts_completeness *c, uint64_t seq, int64_t source_id,
 /* Saves where every session met since the last flush stands. */
 int ts_completeness_flush(ts_completeness *c, ts_error *err);
 
+/* ---- index_classes.c: data classes ---- */
+
+/* Rebuilds column_classes from class_rules, template_access and the newest
+ * catalog snapshot (schemas/index.sql), inside the caller's transaction. */
+int ts_index_classes_refresh(ts_store *store, ts_error *err);
+
+/* The same into any table shaped like column_classes (out_table) from any
+ * table shaped like class_rules (rules_table), e.g. TEMP tables of a
+ * reader: both names are trusted SQL, at most 63 bytes. */
+int ts_index_classify(sqlite3 *db, const char *out_table,
+                      const char *rules_table, ts_error *err);
+
 /* ---- block.c: compressing and reading blocks ---- */
 
 /* Compresses src into out (replacing its contents) as one zstd frame. */

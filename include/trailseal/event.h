@@ -110,6 +110,13 @@ typedef struct ts_event {
      * "human", "agent" or "service" (static strings), NULL when unknown. */
     const char *principal;
     const char *principal_kind;
+
+    /* Data classes found in the statement's literals and bind parameters
+     * (ts_sensitive_event_classes: "email", "us_ssn", ...; static
+     * strings), filled by ts_source_analyzing; n_value_classes 0 when none
+     * or not analysed. */
+    const char *const *value_classes;
+    size_t n_value_classes;
 } ts_event;
 
 /* Resets every field of ev to "unknown". */

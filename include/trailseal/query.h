@@ -60,6 +60,13 @@ typedef struct ts_search_query {
     const char *identity_kind; /* human, agent or service: events of the
                                   accounts of such identities; NULL = any */
     const char *principal;     /* exact proxy principal (a Teleport user...) */
+    const char *column;        /* schema.table.column: statements that read or
+                                  wrote it (one event per statement); NULL = any */
+    const char *data_class;    /* a data class (schemas/index.sql,
+                                  column_classes; or a value class such as
+                                  us_ssn): statements that read or wrote a
+                                  column of it or whose values matched it (one
+                                  event per statement); NULL = any */
 } ts_search_query;
 
 /* Sets q to "everything": no filters, newest first, default limit. */
@@ -161,10 +168,14 @@ int ts_timeline(ts_store *store, const ts_timeline_query *q, ts_search_fn fn,
 
 /* Who accessed an object in a period. */
 typedef struct ts_who_query {
-    const char *object; /* required: "schema.table" or "table" */
+    const char *object; /* "schema.table" or "table"; exactly one of object,
+                           column and data_class is required */
     int64_t since_us;
     int64_t until_us;
-    const char *who; /* only the accounts of this identity; NULL = any */
+    const char *who;        /* only the accounts of this identity; NULL = any */
+    const char *column;     /* schema.table.column: who read or wrote it */
+    const char *data_class; /* who read or wrote a column of this class, or
+                               sent values of it (as ts_search_query) */
 } ts_who_query;
 
 void ts_who_query_init(ts_who_query *q);
@@ -181,11 +192,20 @@ typedef struct ts_who_row {
     int64_t first_us;
     int64_t last_us;
     uint64_t last_entry_index; /* the newest such event, to prove */
+    /* column and data_class queries: the identity behind the account (the
+     * session's, newest identities snapshot) or the proxy's principal, NULL
+     * when unknown; object_name is the column, NULL for statements whose
+     * values were of the class; n_events counts statements, n_reads and
+     * n_writes those that read or wrote the column. */
+    const char *identity;
 } ts_who_row;
 
 typedef int (*ts_who_fn)(void *ctx, const ts_who_row *row);
 
-/* The accounts whose events name q->object, most events first. */
+/* The accounts whose events name q->object (or, by identity and account,
+ * who read or wrote q->column or a column of q->data_class), most events
+ * first. TS_EINVAL when not exactly one of them is given, or for a bad
+ * column name or an unknown class. */
 int ts_who(ts_store *store, const ts_who_query *q, ts_who_fn fn, void *ctx,
            size_t *out_n, ts_error *err);
 

@@ -67,6 +67,27 @@ int ts_sensitive_scan_sql(ts_sensitive_values **out, const char *sql,
                           size_t len, ts_sql_dialect dialect, ts_error *err);
 void ts_sensitive_values_free(ts_sensitive_values *values);
 
+/* The classes (ts_sensitive_class bits) of the string and number literals
+ * of sql, each checked with ts_sensitive_detect on its body as written
+ * (quotes off, escapes kept); 0 for NULL or sql longer than TS_SQL_MAX_LEN.
+ * Never fails and never allocates. */
+unsigned ts_sensitive_statement_mask(const char *sql, size_t len,
+                                     ts_sql_dialect dialect);
+
+/* The classes of bind parameters as pgAudit logs them: one CSV record,
+ * each field checked with ts_sensitive_detect. 0 for NULL. */
+unsigned ts_sensitive_parameter_mask(const char *parameter);
+
+/* Most classes one event can have: one per ts_sensitive_class bit. */
+#define TS_SENSITIVE_N_CLASSES 9
+
+/* The classes of one event's values (its PostgreSQL statement's literals
+ * and its bind parameters; either may be NULL) as names
+ * (ts_sensitive_class_name, static strings) in bit order: writes at most
+ * max of them into names and returns how many. */
+size_t ts_sensitive_event_classes(const char *statement, const char *parameter,
+                                  const char **names, size_t max);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,6 +3,7 @@
 #define TRAILSEAL_TRAILSEAL_H
 
 #include "trailseal/analyze.h"
+#include "trailseal/classes.h"
 #include "trailseal/error.h"
 #include "trailseal/event.h"
 #include "trailseal/ingest.h"

@@ -1,6 +1,6 @@
 /* Fuzz target: the sensitive-value detectors (ingest/sensitive_detect.c)
- * on a whole value, and on the literals of a statement
- * (sensitive_scan.c). */
+ * on a whole value, on the literals of a statement (sensitive_scan.c), and
+ * per event on a statement and pgAudit parameters (sensitive_event.c). */
 #include <stdlib.h>
 
 #include "tests/fuzz/fuzz.h"
@@ -27,6 +27,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         ts_sensitive_values_free(found);
         found = NULL;
+    }
+    for (int d = 0; d < 2; d++)
+        if ((ts_sensitive_statement_mask(text, size, (ts_sql_dialect)d) &
+             ~TS_SENSITIVE_ALL) != 0)
+            ts_fuzz_fail("a statement mask has an unknown class");
+    if ((ts_sensitive_parameter_mask(text) & ~TS_SENSITIVE_ALL) != 0)
+        ts_fuzz_fail("a parameter mask has an unknown class");
+    {
+        const char *names[TS_SENSITIVE_N_CLASSES];
+        size_t n = ts_sensitive_event_classes(text, text, names,
+                                              TS_SENSITIVE_N_CLASSES);
+        if (n > TS_SENSITIVE_N_CLASSES)
+            ts_fuzz_fail("more event classes than classes");
+        for (size_t i = 0; i < n; i++)
+            if (names[i] == NULL)
+                ts_fuzz_fail("an event class without a name");
     }
     free(text);
     return 0;

@@ -1,0 +1,329 @@
+/* Data classes in the index (store/index_classes.c, query/classes.c,
+ * report/class_rules.c): value classes written at ingest, rules from a
+ * controls.yaml, reindex recomputing the same tables, search and who by
+ * column and class, and their errors; over the real pgAudit log. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store_internal.h" /* the connection, to read the tables */
+#include "trailseal/trailseal.h"
+
+#define PREFIX "%m [%p] %q%u@%d/%a %r %c %e "
+#define REAL_LOG TS_TEST_DATA_DIR "/../e2e/data/pg15-pgaudit.log"
+
+typedef struct fixture {
+    char dir[64];
+    char path[128];
+    ts_store *store;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof(*fx));
+    ts_ingest_options opts = {0, 0, NULL, NULL};
+    ts_ingest_stats st;
+    ts_source *src = NULL;
+    ts_error err;
+
+    assert_non_null(fx);
+    strcpy(fx->dir, "/tmp/ts-test-classes-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    snprintf(fx->path, sizeof(fx->path), "%s/c.db", fx->dir);
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_create(&fx->store, fx->path, &err), 0);
+    assert_int_equal(
+        ts_source_open_file(&src, "pg-stderr", PREFIX, REAL_LOG, &err), 0);
+    assert_int_equal(ts_source_analyzing(&src, src, NULL, &err), 0);
+    assert_int_equal(ts_store_ingest(fx->store, src, &opts, &st, &err), 0);
+    ts_source_free(src);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    char p[160];
+
+    ts_store_free(fx->store);
+    snprintf(p, sizeof(p), "%s.key", fx->path);
+    unlink(p);
+    snprintf(p, sizeof(p), "%s-wal", fx->path);
+    unlink(p);
+    snprintf(p, sizeof(p), "%s-shm", fx->path);
+    unlink(p);
+    unlink(fx->path);
+    rmdir(fx->dir);
+    free(fx);
+    return 0;
+}
+
+/* The rows of sql, one line each, columns '|'-separated. */
+static char *dump(ts_store *store, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    size_t size = 1 << 16, len = 0;
+    char *out = calloc(1, size);
+
+    assert_non_null(out);
+    assert_int_equal(
+        sqlite3_prepare_v2(ts_store_sqlite(store), sql, -1, &st, NULL),
+        SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        for (int i = 0; i < sqlite3_column_count(st); i++) {
+            const char *v = (const char *)sqlite3_column_text(st, i);
+            int n = snprintf(out + len, size - len, "%s%s", i ? "|" : "",
+                             v ? v : "NULL");
+            assert_true(n >= 0 && (size_t)n < size - len);
+            len += (size_t)n;
+        }
+        assert_true(len + 1 < size);
+        out[len++] = '\n';
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
+static void expect_dump(ts_store *store, const char *sql, const char *want)
+{
+    char *got = dump(store, sql);
+
+    if (strcmp(got, want) != 0)
+        fail_msg("%s:\ngot:\n%swant:\n%s", sql, got, want);
+    free(got);
+}
+
+static void test_value_classes_at_ingest(void **state)
+{
+    fixture *fx = *state;
+
+    /* alice's INSERT of four customers (entry 22) and her lookups by email */
+    expect_dump(fx->store,
+                "SELECT seq, class FROM event_value_classes ORDER BY 1, 2",
+                "22|email\n22|phone\n22|us_ssn\n46|email\n47|email\n");
+    /* no rules yet, no catalog: nothing classified */
+    expect_dump(fx->store, "SELECT count(*) FROM column_classes", "0\n");
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void reindex_with(fixture *fx, const char *yaml)
+{
+    char path[160];
+    ts_class_rule *rules = NULL;
+    size_t n = 0;
+    ts_reindex_stats st;
+    ts_error err;
+
+    snprintf(path, sizeof(path), "%s/controls.yaml", fx->dir);
+    write_text(path, yaml);
+    ts_error_clear(&err);
+    assert_int_equal(ts_class_rules_load(&rules, &n, path, &err), 0);
+    assert_int_equal(ts_store_reindex(fx->store, rules, n,
+                                      ts_sensitive_event_classes, &st, &err),
+                     0);
+    assert_int_equal(st.n_rules, n);
+    assert_int_equal(st.n_value_classes, 5);
+    ts_class_rules_free(rules, n);
+    unlink(path);
+}
+
+static const char controls_yaml[] =
+    "version: 1\n"
+    "data_classes:\n"
+    "  - id: ssn\n"
+    "    column_patterns: [\"SSN\"]\n"
+    "  - id: contact\n"
+    "    columns: [\"public.customers.[!f]*mail\"]\n"
+    "  - id: export\n"
+    "    tables: [\"customers_export\"]\n";
+
+static void test_rules_and_reindex(void **state)
+{
+    fixture *fx = *state;
+    char *first, *second;
+
+    reindex_with(fx, controls_yaml);
+    /* patterns lowercased, fnmatch's [! as GLOB's [^, table names as is */
+    expect_dump(fx->store, "SELECT * FROM class_rules ORDER BY 1, 2, 3",
+                "contact|column|public.customers.[^f]*mail\n"
+                "export|table|customers_export\n"
+                "ssn|column_pattern|ssn\n");
+    expect_dump(fx->store, "SELECT * FROM column_classes ORDER BY 1, 2, 3",
+                "ml.training_rows.ssn|ssn|column_pattern:ssn\n"
+                "public.customers.email|contact|column:public.customers.[^f]*"
+                "mail\n"
+                "public.customers.ssn|ssn|column_pattern:ssn\n"
+                "public.customers_export.email|export|table:customers_export\n"
+                "public.customers_export.full_name|export|table:customers_"
+                "export\n"
+                "public.customers_export.id|export|table:customers_export\n");
+    first = dump(fx->store, "SELECT * FROM column_classes ORDER BY 1, 2, 3");
+    reindex_with(fx, controls_yaml);
+    second = dump(fx->store, "SELECT * FROM column_classes ORDER BY 1, 2, 3");
+    assert_string_equal(first, second);
+    free(first);
+    free(second);
+    /* each statement's classified columns, one row per column and class */
+    expect_dump(
+        fx->store,
+        "SELECT entry_index, account, \"column\", access, class"
+        " FROM v_event_column_classes WHERE class = 'ssn' ORDER BY 1, 3",
+        "22|alice|public.customers.ssn|write|ssn\n"
+        "46|alice|public.customers.ssn|read|ssn\n"
+        "64|agent_langchain|ml.training_rows.ssn|write|ssn\n"
+        "64|agent_langchain|public.customers.ssn|read|ssn\n");
+}
+
+static int collect_seq(void *ctx, const ts_search_row *row)
+{
+    char *out = ctx;
+    size_t len = strlen(out);
+
+    snprintf(out + len, 512 - len, "%llu ",
+             (unsigned long long)row->entry_index);
+    return 0;
+}
+
+static void search_seqs(fixture *fx, const char *column, const char *cls,
+                        const char *want)
+{
+    char got[512] = "";
+    ts_search_query q;
+    ts_error err;
+
+    ts_search_query_init(&q);
+    q.oldest_first = 1;
+    q.column = column;
+    q.data_class = cls;
+    ts_error_clear(&err);
+    assert_int_equal(ts_search(fx->store, &q, collect_seq, got, NULL, &err), 0);
+    assert_string_equal(got, want);
+}
+
+static void test_search(void **state)
+{
+    fixture *fx = *state;
+    ts_search_query q;
+    ts_error err;
+
+    reindex_with(fx, controls_yaml);
+    search_seqs(fx, "public.customers.ssn", NULL, "22 46 64 ");
+    search_seqs(fx, "PUBLIC.customers.ssn", NULL, "22 46 64 ");
+    search_seqs(fx, NULL, "ssn", "22 46 64 ");
+    search_seqs(fx, NULL, "us_ssn", "22 ");
+    /* a column class or a value class: email values in 22, 46, 47 */
+    search_seqs(fx, NULL, "email", "22 46 47 ");
+    search_seqs(fx, "public.customers.ssn", "us_ssn", "22 ");
+    search_seqs(fx, "public.no_such.column", NULL, "");
+    /* a value class no statement had is known, and finds nothing */
+    search_seqs(fx, NULL, "iban", "");
+
+    ts_search_query_init(&q);
+    q.data_class = "no_such_class";
+    ts_error_clear(&err);
+    assert_int_equal(ts_search(fx->store, &q, collect_seq, NULL, NULL, &err),
+                     TS_EINVAL);
+    assert_non_null(strstr(err.msg, "'no_such_class': no such data class"));
+    ts_search_query_init(&q);
+    const char *bad[] = {"", "ssn", "customers.ssn", ".a.b", "a..b", "a.b."};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        q.column = bad[i];
+        ts_error_clear(&err);
+        assert_int_equal(
+            ts_search(fx->store, &q, collect_seq, NULL, NULL, &err), TS_EINVAL);
+    }
+}
+
+static int collect_who(void *ctx, const ts_who_row *row)
+{
+    char *out = ctx;
+    size_t len = strlen(out);
+
+    snprintf(out + len, 1024 - len, "%s|%s|%llu|%llu|%llu\n", row->account,
+             row->object_name ? row->object_name : "NULL",
+             (unsigned long long)row->n_events,
+             (unsigned long long)row->n_reads,
+             (unsigned long long)row->n_writes);
+    return 0;
+}
+
+static void test_who(void **state)
+{
+    fixture *fx = *state;
+    char got[1024] = "";
+    ts_who_query q;
+    ts_error err;
+
+    reindex_with(fx, controls_yaml);
+    ts_who_query_init(&q);
+    q.data_class = "ssn";
+    ts_error_clear(&err);
+    assert_int_equal(ts_who(fx->store, &q, collect_who, got, NULL, &err), 0);
+    assert_string_equal(got, "alice|public.customers.ssn|2|1|1\n"
+                             "agent_langchain|ml.training_rows.ssn|1|0|1\n"
+                             "agent_langchain|public.customers.ssn|1|1|0\n");
+    got[0] = '\0';
+    q.data_class = "us_ssn";
+    assert_int_equal(ts_who(fx->store, &q, collect_who, got, NULL, &err), 0);
+    assert_string_equal(got, "alice|NULL|1|0|0\n");
+    got[0] = '\0';
+    q.data_class = NULL;
+    q.column = "ml.training_rows.ssn";
+    assert_int_equal(ts_who(fx->store, &q, collect_who, got, NULL, &err), 0);
+    assert_string_equal(got, "agent_langchain|ml.training_rows.ssn|1|0|1\n");
+
+    q.object = "public.customers"; /* two questions at once */
+    assert_int_equal(ts_who(fx->store, &q, collect_who, got, NULL, &err),
+                     TS_EINVAL);
+    ts_who_query_init(&q); /* none */
+    assert_int_equal(ts_who(fx->store, &q, collect_who, got, NULL, &err),
+                     TS_EINVAL);
+}
+
+static void test_bad_controls(void **state)
+{
+    fixture *fx = *state;
+    char path[160];
+    ts_class_rule *rules = NULL;
+    size_t n = 7;
+    ts_error err;
+
+    snprintf(path, sizeof(path), "%s/bad.yaml", fx->dir);
+    write_text(path, "version: 1\ndata_classes:\n  - id: x\n    typez: [a]\n");
+    ts_error_clear(&err);
+    assert_true(ts_class_rules_load(&rules, &n, path, &err) != 0);
+    assert_null(rules);
+    assert_int_equal(n, 0);
+    assert_non_null(strstr(err.msg, "unknown key in data class"));
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_value_classes_at_ingest, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rules_and_reindex, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_search, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_who, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_controls, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
