@@ -19,8 +19,14 @@ typedef struct pg_source {
     char *config;
     ts_pg_prefix *prefix;
     int has_pid;
-    size_t limit; /* longest record */
-    ts_rbuf rb;   /* the input, read ahead */
+    int has_session; /* the prefix has %c */
+
+    /* Without %c, each backend's session id is made from its pid and the
+     * time its "connection received" line (or its first line) says. */
+    ts_my_conns backends; /* pid -> start */
+    char session[40];     /* the current event's made session id */
+    size_t limit;         /* longest record */
+    ts_rbuf rb;           /* the input, read ahead */
 
     /* The line after the last record, already matched while deciding it
      * was not part of that record. */
@@ -324,6 +330,33 @@ static void build_event(pg_source *src, ts_event *ev, const char *rec,
     ts_pg_classify(ev, head->level, msg, msg_len, &arena);
 }
 
+/* A prefix without %c: the session is the backend, from the line saying
+ * its connection was received (or the first line of its pid, for a log
+ * that starts mid-session) to its disconnection, named as PostgreSQL's %c
+ * names it: the start second and the pid in hexadecimal. The start second
+ * is the first line's, so it may differ by one from the server's own %c; a
+ * session spanning two ingest runs gets a second id in the second run. */
+static void derive_session(pg_source *src, ts_event *ev)
+{
+    int64_t start;
+
+    if (ev->pid < 0 || ev->session_id != NULL)
+        return;
+    if (ev->kind == TS_EVENT_CONNECTION_RECEIVED ||
+        !ts_my_conns_get(&src->backends, ev->pid, &start)) {
+        if (ev->time_us == TS_UNKNOWN_TIME)
+            return;
+        ts_my_conns_put(&src->backends, ev->pid, ev->time_us);
+        start = ev->time_us;
+    }
+    snprintf(src->session, sizeof(src->session), "%llx.%llx",
+             (unsigned long long)(start >= 0 ? start / 1000000 : 0),
+             (unsigned long long)ev->pid);
+    ev->session_id = src->session;
+    if (ev->kind == TS_EVENT_DISCONNECTION)
+        ts_my_conns_remove(&src->backends, ev->pid);
+}
+
 static int pg_next(ts_source *base, ts_entry *entry, ts_event *ev,
                    ts_error *err)
 {
@@ -387,6 +420,8 @@ static int pg_next(ts_source *base, ts_entry *entry, ts_event *ev,
     }
     if (matched) {
         build_event(src, ev, data(src), end, &head);
+        if (!src->has_session && src->has_pid)
+            derive_session(src, ev);
     } else {
         ev->unparsed_reason = src->nomatch_reason;
     }
@@ -400,6 +435,7 @@ static int pg_seek(ts_source *base, uint64_t position, uint64_t line,
     pg_source *src = (pg_source *)base;
 
     src->ahead_valid = 0;
+    ts_my_conns_release(&src->backends);
     return ts_rbuf_seek(&src->rb, position, line, err);
 }
 
@@ -410,6 +446,7 @@ static void pg_free(ts_source *base)
     if (src == NULL)
         return;
     ts_pg_prefix_free(src->prefix);
+    ts_my_conns_release(&src->backends);
     ts_rbuf_release(&src->rb);
     ts_buf_release(&src->scratch);
     free(src->name);
@@ -488,6 +525,7 @@ int ts_pg_stderr_open_input(ts_source **out, const char *prefix, ts_input *in,
     rc = ts_pg_prefix_compile(&src->prefix, prefix, err);
     if (rc == 0) {
         src->has_pid = ts_pg_prefix_has(src->prefix, TS_PGF_PID);
+        src->has_session = ts_pg_prefix_has(src->prefix, TS_PGF_SESSION);
         rc = ts_rbuf_key(&src->rb, src->base.format, src->config, src->base.key,
                          err);
     }

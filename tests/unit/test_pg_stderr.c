@@ -533,6 +533,50 @@ static void test_attach_without_pid(void **state)
     free(path);
 }
 
+/* Without %c in the prefix, a session is a backend from its connection
+ * line (or first line) to its disconnection, named like %c: start second
+ * and pid in hex; a new connection on the same pid is a new session. */
+static void test_session_without_c(void **state)
+{
+    static const char bytes[] =
+        "2026-11-20 09:59:59.500 UTC [77] bob@shop LOG:  AUDIT: SESSION,3,1,"
+        "READ,SELECT,,,SELECT 3,<not logged>\n"
+        "2026-11-20 10:00:00.000 UTC [4242] LOG:  connection received: "
+        "host=127.0.0.1 port=50000\n"
+        "2026-11-20 10:00:01.000 UTC [4242] alice@shop LOG:  AUDIT: SESSION,"
+        "1,1,READ,SELECT,,,SELECT 1,<not logged>\n"
+        "2026-11-20 10:00:02.000 UTC [4242] alice@shop LOG:  disconnection: "
+        "session time: 0:00:02.000 user=alice database=shop host=127.0.0.1 "
+        "port=50000\n"
+        "2026-11-20 11:00:00.000 UTC [4242] LOG:  connection received: "
+        "host=127.0.0.1 port=50001\n"
+        "2026-11-20 11:00:01.000 UTC [4242] bob@shop LOG:  AUDIT: SESSION,1,"
+        "1,READ,SELECT,,,SELECT 2,<not logged>\n"
+        "2026-11-20 11:00:02.000 UTC [77] bob@shop LOG:  AUDIT: SESSION,4,1,"
+        "READ,SELECT,,,SELECT 4,<not logged>\n";
+    /* 2026-11-20 09:59:59 = 0x6b001a1f, 10:00:00 = 0x6b001a20, 11:00:00 =
+     * 0x6b002830; pid 4242 = 0x1092, 77 = 0x4d */
+    static const char *const want[] = {
+        "6b001a1f.4d",   "6b001a20.1092", "6b001a20.1092", "6b001a20.1092",
+        "6b002830.1092", "6b002830.1092", "6b001a1f.4d"};
+    char *path = write_temp(bytes, sizeof(bytes) - 1);
+    ts_source *src = open_or_fail("%m [%p] %q%u@%d ", path);
+    ts_entry e;
+    ts_event ev;
+    ts_error err;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        assert_int_equal(ts_source_next(src, &e, &ev, &err), 1);
+        assert_non_null(ev.session_id);
+        assert_string_equal(ev.session_id, want[i]);
+    }
+    assert_int_equal(ts_source_next(src, &e, &ev, &err), 0);
+    ts_source_free(src);
+    unlink(path);
+    free(path);
+}
+
 /* The wrong prefix: every line is its own unparsed entry (with the TAB
  * lines after it), and every byte is still there. pgaudit-m.log has 79
  * lines of which 6 begin with a TAB (grep -c -P '^\t'): 73 entries. */
@@ -912,6 +956,7 @@ int main(void)
         cmocka_unit_test(test_fixture_t_events),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_attach_without_pid),
+        cmocka_unit_test(test_session_without_c),
         cmocka_unit_test(test_wrong_prefix),
         cmocka_unit_test(test_seek),
         cmocka_unit_test(test_key),
