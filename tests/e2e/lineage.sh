@@ -4,7 +4,9 @@
 # COPY ... TO STDOUT), one copy lands where the class belongs, and columns
 # only filtered on must flow nowhere. Checks v_flows' exact rows (each
 # provable by its entry) and that TS-DATA-02 finds exactly the four bad
-# flows. Also: ingest resolves names against the store's catalog
+# flows. TS-LOG-01 lists every change of the audit settings a superuser
+# made (SET, ALTER SYSTEM, the reload's "parameter changed" lines). Also:
+# ingest resolves names against the store's catalog
 # snapshots, each in force from when it was taken (SELECT * before and
 # after ALTER TABLE ... ADD COLUMN).
 # Usage: lineage.sh PATH/TO/trailseal
@@ -77,6 +79,20 @@ INSERT INTO vault.ssn_archive SELECT id, ssn FROM app.customers;
 COPY (SELECT id, ssn FROM app.customers ORDER BY id) TO STDOUT;
 COPY app.customers (id, zip) TO STDOUT;
 SQL
+# a superuser turns auditing off in a session, then for the server
+psql -X -q -v ON_ERROR_STOP=1 "$admin dbname=shop" >>"$T/psql.out" 2>&1 <<'SQL' || bail "settings failed: $(tail -n 3 "$T/psql.out")"
+SET pgaudit.log = 'none';
+SELECT count(*) FROM app.customers;
+RESET pgaudit.log;
+ALTER SYSTEM SET pgaudit.log = 'ddl';
+SELECT pg_reload_conf();
+SQL
+sleep 1.5
+psql -X -q -v ON_ERROR_STOP=1 "$admin dbname=shop" >>"$T/psql.out" 2>&1 <<'SQL' || bail "settings failed: $(tail -n 3 "$T/psql.out")"
+ALTER SYSTEM RESET pgaudit.log;
+SELECT pg_reload_conf();
+SQL
+sleep 1.5
 ts collect --catalog --dsn "$admin dbname=shop"
 check_status "collect --catalog (unchanged)" 0 "$RC"
 "$REPO_DIR/scripts/pg-sandbox.sh" stop "$SANDBOX" || bail "stopping PostgreSQL failed"
@@ -137,6 +153,30 @@ agent_ml: app.customers.email -> ml.contacts.contact => sensitive data copied in
 agent_ml: app.customers.email -> ml.training_rows.features => sensitive data copied into a table not classified for it
 alice: app.customers.ssn -> copy:client => sensitive data exported out of the database
 EOF
+py_tally "$T/pack/results.json" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = {c["id"]: c for c in r["controls"]}["TS-LOG-01"]
+got = sorted(e["item"].rstrip(";") for e in c["exceptions"]
+             if e["reason"] == "audit logging settings changed")
+# pgAudit logs a statement when it has run: SET pgaudit.log = 'none'
+# leaves no record (auditing is off by then), the RESET that follows does
+want = sorted([
+    "setting change: RESET pgaudit.log",
+    "setting change: ALTER SYSTEM SET pgaudit.log = 'ddl'",
+    "setting change: ALTER SYSTEM RESET pgaudit.log",
+    'setting change: parameter "pgaudit.log" changed to "ddl"',
+    'setting change: parameter "pgaudit.log" changed to '
+    '"read,write,ddl,role,misc"',
+])
+print(("ok - " if got == want else "not ok - ") +
+      "TS-LOG-01 lists exactly the audit setting changes" +
+      ("" if got == want else f": got {got}"))
+others = [e for e in c["exceptions"]
+          if e["reason"] != "audit logging settings changed"]
+print(("ok - " if not others else "not ok - ") +
+      f"TS-LOG-01 has no other exceptions ({others})")
+PYEOF
 ts verify
 check_status "verify" 0 "$RC"
 finish
