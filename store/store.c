@@ -275,6 +275,26 @@ static int load_meta(ts_store *store, ts_error *err)
     return rc;
 }
 
+/* A store whose index has an older layout can still be verified and read,
+ * but not written: writing would fail on a missing column half way. */
+static int check_index_version(ts_store *store, ts_error *err)
+{
+    char text[32];
+    ts_error ignored;
+
+    if (ts_store_meta_get(store, "index_version", text, sizeof(text), NULL,
+                          &ignored) != 0)
+        snprintf(text, sizeof(text), "1");
+    if (strcmp(text, TS_INDEX_VERSION_TEXT) == 0)
+        return 0;
+    return ts_error_set(err, TS_EINVAL,
+                        "'%s': its index has layout %s and this trailseal "
+                        "writes layout %s: create a new store and ingest the "
+                        "logs into it (the old store still verifies and "
+                        "answers read-only commands)",
+                        store->path, text, TS_INDEX_VERSION_TEXT);
+}
+
 static ts_store *store_alloc(const char *path, unsigned flags)
 {
     ts_store *store = calloc(1, sizeof(*store));
@@ -346,6 +366,9 @@ int ts_store_create(ts_store **out, const char *path, ts_error *err)
     if (rc == 0)
         rc = meta_put(store, "format_version", "1", 1, err);
     if (rc == 0)
+        rc = meta_put(store, "index_version", TS_INDEX_VERSION_TEXT,
+                      strlen(TS_INDEX_VERSION_TEXT), err);
+    if (rc == 0)
         rc = meta_put(store, "store_id", store->store_id,
                       sizeof(store->store_id), err);
     if (rc == 0)
@@ -412,6 +435,8 @@ int ts_store_open(ts_store **out, const char *path, unsigned flags,
     rc = open_db(store, 0, err);
     if (rc == 0)
         rc = load_meta(store, err);
+    if (rc == 0 && !(flags & TS_STORE_READONLY))
+        rc = check_index_version(store, err);
     if (rc == 0 && !(flags & TS_STORE_NO_KEY)) {
         key_path = key_path_for(path);
         if (key_path == NULL) {

@@ -14,6 +14,11 @@ extern const char ts_index_schema_sql[];
 extern const char ts_chain_schema_sql[];
 
 #define TS_STORE_FORMAT_VERSION 1
+/* The index's layout (schemas/index.sql), in meta "index_version" (absent:
+ * 1). Bumped when a table gains or changes columns, which CREATE ... IF NOT
+ * EXISTS cannot do to an existing store. */
+#define TS_INDEX_VERSION 2
+#define TS_INDEX_VERSION_TEXT "2"
 /* Entries per block: a power of two, so a full block is a complete subtree. */
 #define TS_BLOCK_ENTRIES 1024
 /* event_spans buckets hold 2^TS_SPAN_BITS entries (schemas/index.sql). */

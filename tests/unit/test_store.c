@@ -431,6 +431,29 @@ static void test_checkpoint_note_changed(void **state)
     ts_store_free(store);
 }
 
+/* A store whose index predates this layout opens read-only, not to write. */
+static void test_older_index_refused(void **state)
+{
+    fixture *fx = *state;
+    ts_store *store = create_and_fill(fx, 10, 0);
+    ts_error err;
+
+    assert_int_equal(
+        sqlite3_exec(ts_store_sqlite(store),
+                     "DELETE FROM meta WHERE key = 'index_version'", NULL, NULL,
+                     NULL),
+        SQLITE_OK);
+    ts_store_free(store);
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_open(&store, fx->path, 0, &err), TS_EINVAL);
+    assert_null(store);
+    assert_non_null(strstr(err.msg, "index has layout 1"));
+    assert_int_equal(ts_store_open(&store, fx->path,
+                                   TS_STORE_READONLY | TS_STORE_NO_KEY, &err),
+                     0);
+    ts_store_free(store);
+}
+
 static void test_key_file_refused(void **state)
 {
     fixture *fx = *state;
@@ -614,6 +637,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_checkpoint_note_changed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_key_file_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_older_index_refused, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_rewritten_source_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_kept_checkpoints, setup, teardown),
