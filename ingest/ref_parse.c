@@ -425,6 +425,24 @@ static char *jstr(json_t *o, const char *key, ts_arena *a, int *bad)
     return t != NULL && t[0] != '\0' ? t : NULL;
 }
 
+/* A name member kept exactly as given (PostgreSQL allows names with
+ * leading or trailing spaces, and " admin" is not "admin"), in the arena;
+ * NULL when absent, null or empty; -1 in *bad when not a string. */
+static const char *jname(json_t *o, const char *key, ts_arena *a, int *bad)
+{
+    json_t *v = json_object_get(o, key);
+
+    if (v == NULL || json_is_null(v))
+        return NULL;
+    if (!json_is_string(v)) {
+        *bad = 1;
+        return NULL;
+    }
+    if (json_string_length(v) == 0)
+        return NULL;
+    return ts_arena_strndup(a, json_string_value(v), json_string_length(v));
+}
+
 /* A boolean member: absent or null is 0; -1 when not a boolean. */
 static int jbool(json_t *o, const char *key, int *bad)
 {
@@ -488,12 +506,12 @@ static int parse_catalog(ts_ref_parser *p, json_t *o, ts_event *ev, ts_arena *a)
     }
     if (strcmp(type, "catalog") == 0) {
         r->type = TS_REF_CATALOG;
-        r->database = jstr(o, "database", a, &bad);
+        r->database = jname(o, "database", a, &bad);
         r->server_version = jstr(o, "server_version", a, &bad);
     } else if (strcmp(type, "role") == 0) {
         const char *until;
         r->type = TS_REF_ROLE;
-        r->role = jstr(o, "role", a, &bad);
+        r->role = jname(o, "role", a, &bad);
         r->superuser = jbool(o, "superuser", &bad);
         r->createrole = jbool(o, "createrole", &bad);
         r->createdb = jbool(o, "createdb", &bad);
@@ -508,18 +526,18 @@ static int parse_catalog(ts_ref_parser *p, json_t *o, ts_event *ev, ts_arena *a)
         missing = r->role ? NULL : "role";
     } else if (strcmp(type, "member") == 0) {
         r->type = TS_REF_MEMBER;
-        r->role = jstr(o, "role", a, &bad);
-        r->member = jstr(o, "member", a, &bad);
+        r->role = jname(o, "role", a, &bad);
+        r->member = jname(o, "member", a, &bad);
         r->admin_option = jbool(o, "admin_option", &bad);
         missing = !r->role ? "role" : !r->member ? "member" : NULL;
     } else if (strcmp(type, "grant") == 0) {
         r->type = TS_REF_GRANT;
-        r->grantee = jstr(o, "grantee", a, &bad);
+        r->grantee = jname(o, "grantee", a, &bad);
         char *otype = jstr(o, "object_type", a, &bad);
         char *priv = jstr(o, "privilege", a, &bad);
-        r->object_name = jstr(o, "object_name", a, &bad);
-        r->column_name = jstr(o, "column_name", a, &bad);
-        r->grantor = jstr(o, "grantor", a, &bad);
+        r->object_name = jname(o, "object_name", a, &bad);
+        r->column_name = jname(o, "column_name", a, &bad);
+        r->grantor = jname(o, "grantor", a, &bad);
         r->object_type = otype ? lower(otype) : "table";
         for (char *c = priv; c != NULL && *c; c++)
             *c = (char)toupper((unsigned char)*c);
@@ -530,11 +548,11 @@ static int parse_catalog(ts_ref_parser *p, json_t *o, ts_event *ev, ts_arena *a)
                                     : NULL;
     } else if (strcmp(type, "column") == 0) {
         r->type = TS_REF_COLUMN;
-        r->schema_name = jstr(o, "schema", a, &bad);
-        r->table_name = jstr(o, "table", a, &bad);
-        r->column_name = jstr(o, "column", a, &bad);
+        r->schema_name = jname(o, "schema", a, &bad);
+        r->table_name = jname(o, "table", a, &bad);
+        r->column_name = jname(o, "column", a, &bad);
         r->data_type = jstr(o, "data_type", a, &bad);
-        r->comment = jstr(o, "comment", a, &bad);
+        r->comment = jname(o, "comment", a, &bad);
         missing = !r->schema_name   ? "schema"
                   : !r->table_name  ? "table"
                   : !r->column_name ? "column"
