@@ -78,7 +78,7 @@ check_eq "nothing unparsed" 0 "$(json_get "$T/out" 'j["unparsed"]')"
 ts verify
 check_status "verify after the collection" 0 "$RC"
 
-# pg NAME SQL: hex rows from the server, sorted; sl NAME SQL: from the store.
+# pg SQL: rows from the server, sorted; sl SQL: rows from the store, sorted.
 pg() { psql -X -A -t -v ON_ERROR_STOP=1 "$admin dbname=hostile" -c "$1" | sort; }
 sl() { q "$1" | sort; }
 check_eq "v_catalog_columns: every schema, table and column name, exactly" \
