@@ -462,6 +462,24 @@ static const char *jarray(json_t *o, const char *key, int objects, ts_arena *a,
     return copy;
 }
 
+/* A name member kept exactly as given (PostgreSQL allows names with
+ * leading or trailing spaces, and " admin" is not "admin"), in the arena;
+ * NULL when absent, null or empty; -1 in *bad when not a string. */
+static const char *jname(json_t *o, const char *key, ts_arena *a, int *bad)
+{
+    json_t *v = json_object_get(o, key);
+
+    if (v == NULL || json_is_null(v))
+        return NULL;
+    if (!json_is_string(v)) {
+        *bad = 1;
+        return NULL;
+    }
+    if (json_string_length(v) == 0)
+        return NULL;
+    return ts_arena_strndup(a, json_string_value(v), json_string_length(v));
+}
+
 /* A boolean member: absent or null is 0; -1 when not a boolean. */
 static int jbool(json_t *o, const char *key, int *bad)
 {
@@ -525,13 +543,13 @@ static int parse_catalog(ts_ref_parser *p, json_t *o, ts_event *ev, ts_arena *a)
     }
     if (strcmp(type, "catalog") == 0) {
         r->type = TS_REF_CATALOG;
-        r->database = jstr(o, "database", a, &bad);
+        r->database = jname(o, "database", a, &bad);
         r->server_version = jstr(o, "server_version", a, &bad);
         r->search_path = jarray(o, "search_path", 0, a, &bad);
     } else if (strcmp(type, "role") == 0) {
         const char *until;
         r->type = TS_REF_ROLE;
-        r->role = jstr(o, "role", a, &bad);
+        r->role = jname(o, "role", a, &bad);
         r->superuser = jbool(o, "superuser", &bad);
         r->createrole = jbool(o, "createrole", &bad);
         r->createdb = jbool(o, "createdb", &bad);
@@ -546,18 +564,18 @@ static int parse_catalog(ts_ref_parser *p, json_t *o, ts_event *ev, ts_arena *a)
         missing = r->role ? NULL : "role";
     } else if (strcmp(type, "member") == 0) {
         r->type = TS_REF_MEMBER;
-        r->role = jstr(o, "role", a, &bad);
-        r->member = jstr(o, "member", a, &bad);
+        r->role = jname(o, "role", a, &bad);
+        r->member = jname(o, "member", a, &bad);
         r->admin_option = jbool(o, "admin_option", &bad);
         missing = !r->role ? "role" : !r->member ? "member" : NULL;
     } else if (strcmp(type, "grant") == 0) {
         r->type = TS_REF_GRANT;
-        r->grantee = jstr(o, "grantee", a, &bad);
+        r->grantee = jname(o, "grantee", a, &bad);
         char *otype = jstr(o, "object_type", a, &bad);
         char *priv = jstr(o, "privilege", a, &bad);
-        r->object_name = jstr(o, "object_name", a, &bad);
-        r->column_name = jstr(o, "column_name", a, &bad);
-        r->grantor = jstr(o, "grantor", a, &bad);
+        r->object_name = jname(o, "object_name", a, &bad);
+        r->column_name = jname(o, "column_name", a, &bad);
+        r->grantor = jname(o, "grantor", a, &bad);
         r->object_type = otype ? lower(otype) : "table";
         for (char *c = priv; c != NULL && *c; c++)
             *c = (char)toupper((unsigned char)*c);
@@ -568,11 +586,11 @@ static int parse_catalog(ts_ref_parser *p, json_t *o, ts_event *ev, ts_arena *a)
                                     : NULL;
     } else if (strcmp(type, "column") == 0) {
         r->type = TS_REF_COLUMN;
-        r->schema_name = jstr(o, "schema", a, &bad);
-        r->table_name = jstr(o, "table", a, &bad);
-        r->column_name = jstr(o, "column", a, &bad);
+        r->schema_name = jname(o, "schema", a, &bad);
+        r->table_name = jname(o, "table", a, &bad);
+        r->column_name = jname(o, "column", a, &bad);
         r->data_type = jstr(o, "data_type", a, &bad);
-        r->comment = jstr(o, "comment", a, &bad);
+        r->comment = jname(o, "comment", a, &bad);
         missing = !r->schema_name   ? "schema"
                   : !r->table_name  ? "table"
                   : !r->column_name ? "column"
@@ -580,10 +598,10 @@ static int parse_catalog(ts_ref_parser *p, json_t *o, ts_event *ev, ts_arena *a)
     } else if (strcmp(type, "relation") == 0) {
         char *kind = jstr(o, "kind", a, &bad);
         r->type = TS_REF_RELATION;
-        r->schema_name = jstr(o, "schema", a, &bad);
-        r->table_name = jstr(o, "name", a, &bad);
+        r->schema_name = jname(o, "schema", a, &bad);
+        r->table_name = jname(o, "name", a, &bad);
         r->relation_kind = kind ? lower(kind) : "table";
-        r->definition = jstr(o, "definition", a, &bad);
+        r->definition = jname(o, "definition", a, &bad);
         r->keys = jarray(o, "keys", 1, a, &bad);
         missing = !r->schema_name  ? "schema"
                   : !r->table_name ? "name"

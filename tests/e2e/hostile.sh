@@ -2,7 +2,8 @@
 # Hostile input (docs/SECURITY.md lists each case and what happens): a key
 # or store behind a symbolic link, report --out pointing through a link, a
 # store written by a newer trailseal, a full disk during ingest, search
-# filters that try SQL injection, and broken proof, key and checkpoint
+# filters and controls.yaml parameters that try SQL injection, populations
+# that try to write, and broken proof, key and checkpoint
 # files given to verify-proof and verify. No server: the kept real log of
 # tests/e2e/data. (A key file readable by others: pg_pgaudit.sh.)
 # Usage: hostile.sh PATH/TO/trailseal
@@ -107,6 +108,63 @@ check_eq "no temporary file is left in --out" "" "$(ls -A "$T/out2" | grep '^\.'
 ts report --out "$T/out3/../out4"
 check_status "report --out with .. in the path (the user's own path)" 2 "$RC"
 [ -e "$T/out4" ] && not_ok "a path through a missing directory was created" || ok "no directory made through a missing parent"
+
+# --- controls.yaml parameters and data classes that try SQL injection ------
+# They are bound as values (report/control_run.c): the text comes back
+# verbatim in the population, the store is unchanged and the pack verifies.
+before=$(sqlite3 "$T/good.db" 'SELECT count(*) FROM events')
+cat >"$T/evil-controls.yaml" <<'YAML'
+version: 1
+entity: "x'); DROP TABLE events; --"
+data_classes:
+  - id: evil
+    column_patterns: ["x'); DROP TABLE events; --", "*' OR '1'='1"]
+    tables: ["public.t; DELETE FROM events"]
+    allowed: ["'); ATTACH 'evil.db' AS e; --"]
+controls:
+  - id: EVIL-01
+    title: Hostile parameters
+    criteria: [CC7.2]
+    frequency: continuous
+    lane: census
+    severity: low
+    parameters:
+      evil: "x'); DROP TABLE events; --"
+      quote: "' OR '1'='1"
+      names: ["a'b", "); DELETE FROM events; --"]
+    population: |
+      SELECT seq AS entry_index, :evil || '|' || :names || '|' ||
+             length(:classified_columns) AS item, time_us
+        FROM events WHERE seq = 1 OR account = :quote
+YAML
+ts report --out "$T/evil-pack" --controls "$T/evil-controls.yaml"
+check_status "report with hostile parameters and data classes" 0 "$RC"
+check_eq "the population holds the parameters verbatim" 1 \
+    "$(grep -c "x'); DROP TABLE events; --|\[\"\"a'b\"\",\"\"); DELETE FROM events; --\"\"\]|" "$T/evil-pack/populations/EVIL-01.csv" || true)"
+check_eq "':quote' matched no account (one row: seq 1)" 2 \
+    "$(wc -l <"$T/evil-pack/populations/EVIL-01.csv")"
+check_eq "the store's events are all there" "$before" \
+    "$(sqlite3 "$T/good.db" 'SELECT count(*) FROM events')"
+check_eq "nothing was attached or created beside the store" "" \
+    "$(ls "$T" | grep -E '^evil\.db$' || true)"
+ts verify
+check_status "the store verifies after the hostile report" 0 "$RC"
+ts verify-pack --vkey "$T/vkey.txt" "$T/evil-pack"
+check_status "the hostile report's pack verifies" 0 "$RC"
+for sql in "DELETE FROM events" "INSERT INTO events(seq) VALUES (999999)" \
+    "SELECT 1; DROP TABLE events" "PRAGMA user_version = 9" \
+    "ATTACH '$T/evil.db' AS e" "CREATE TABLE evil(x)"; do
+    sed "/^    population:/,\$d" "$T/evil-controls.yaml" >"$T/write-controls.yaml"
+    printf '    population: "%s"\n' "$sql" >>"$T/write-controls.yaml"
+    ts report --out "$T/write-pack" --controls "$T/write-controls.yaml"
+    check_status "a population that writes is refused: $sql" 2 "$RC"
+done
+check_eq "after the refused writes: every event still there" "$before" \
+    "$(sqlite3 "$T/good.db" 'SELECT count(*) FROM events')"
+check_eq "after the refused writes: user_version 0, nothing attached" "0 no" \
+    "$(sqlite3 "$T/good.db" 'PRAGMA user_version') $([ -e "$T/evil.db" ] && echo yes || echo no)"
+ts verify
+check_status "the store verifies after the refused writes" 0 "$RC"
 
 # --- a store written by a newer trailseal: refused, clearly ----------------
 cp "$T/good.db" "$T/newer.db"

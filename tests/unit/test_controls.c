@@ -138,6 +138,19 @@ static sqlite3 *items_db(int n)
     return db;
 }
 
+/* The first column of the first row of sql, an integer. */
+static int64_t count(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *stmt;
+    int64_t n;
+
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    n = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return n;
+}
+
 typedef struct run {
     char dir[64];
     ts_control_env env;
@@ -358,6 +371,23 @@ static void test_population_refused(void **state)
         {"SELECT n FROM items; DROP TABLE items",
          "must be one read-only SELECT"},
         {"SELECT n FROM no_such_table", "no such table: no_such_table"},
+        /* writes in every form SQLite has: refused before anything runs */
+        {"INSERT INTO items VALUES (99, 0)", "must be one read-only SELECT"},
+        {"UPDATE items SET tls = 7", "must be one read-only SELECT"},
+        {"WITH x AS (SELECT 1) DELETE FROM items",
+         "must be one read-only SELECT"},
+        {"CREATE TABLE evil(x)", "must be one read-only SELECT"},
+        {"PRAGMA user_version = 7", "must be one read-only SELECT"},
+        {"SELECT 1 AS n; SELECT 2 AS n", "must be one read-only SELECT"},
+        {"SELECT n FROM items;; DELETE FROM items",
+         "must be one read-only SELECT"},
+        {"VACUUM", "must be one read-only SELECT"},
+        /* ATTACH and DETACH count as read-only for SQLite
+         * (sqlite3_stmt_readonly); they fail as the wrapper's subquery
+         * (a syntax error, or "no such table: DETACH") */
+        {"ATTACH '/tmp/ts_controls_evil.db' AS evil", "syntax error"},
+        {"DETACH main", "control B"},
+        {"SELECT n FROM items) AS p; DROP TABLE items; --", "control B"},
     };
     sqlite3 *db = items_db(3);
     (void)state;
@@ -381,10 +411,108 @@ static void test_population_refused(void **state)
         ts_control_result_release(&t.r);
         ts_controls_free(c);
     }
-    /* the table is still there */
-    assert_int_equal(sqlite3_exec(db, "SELECT n FROM items", NULL, NULL, NULL),
-                     SQLITE_OK);
+    /* the table is still there, unchanged, and nothing was attached */
+    assert_int_equal(count(db, "SELECT count(*) FROM items WHERE tls < 2"), 3);
+    assert_int_equal(count(db, "SELECT user_version FROM pragma_user_version"),
+                     0);
+    assert_int_equal(count(db, "SELECT count(*) FROM pragma_database_list"), 1);
+    assert_int_equal(count(db, "SELECT count(*) FROM sqlite_master"), 1);
+    assert_int_not_equal(access("/tmp/ts_controls_evil.db", F_OK), 0);
     sqlite3_close(db);
+}
+
+/* Exception rules are SQL by design (a controls.yaml is code, reviewed like
+ * code), but they cannot turn the query into a write either. */
+static void test_rule_refused(void **state)
+{
+    static const char *const rules[] = {
+        "1) THEN 1 ELSE 0 END FROM items; DELETE FROM items; --",
+        "(DELETE FROM items)",
+        "1) THEN 1 END FROM (SELECT 1) AS p; ATTACH 'x.db' AS y; --",
+    };
+    sqlite3 *db = items_db(3);
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+        char yaml[1024];
+        ts_error err;
+        ts_controls *c;
+        run t;
+        snprintf(yaml, sizeof(yaml),
+                 "version: 1\ncontrols:\n  - id: R\n    title: t\n"
+                 "    criteria: [X]\n    population: SELECT n FROM items\n"
+                 "    exceptions: [{when: \"%s\", reason: r}]\n",
+                 rules[i]);
+        c = parse(yaml, &err);
+        if (c == NULL)
+            fail_msg("%s", err.msg);
+        run_control(&t, db, c);
+        if (t.rc == 0)
+            fail_msg("rule %zu ran", i);
+        ts_control_result_release(&t.r);
+        ts_controls_free(c);
+    }
+    assert_int_equal(count(db, "SELECT count(*) FROM items"), 3);
+    assert_int_equal(count(db, "SELECT count(*) FROM pragma_database_list"), 1);
+    sqlite3_close(db);
+}
+
+/* Parameters and the built-in texts (data classes, personal tables) are
+ * bound as values: SQL in them is text that comes back verbatim. */
+static void test_hostile_parameters(void **state)
+{
+    static const char yaml[] =
+        "version: 1\n"
+        "controls:\n"
+        "  - id: P\n"
+        "    title: t\n"
+        "    criteria: [X]\n"
+        "    parameters:\n"
+        "      evil: \"x'); DROP TABLE items; --\"\n"
+        "      quote: \"' OR '1'='1\"\n"
+        "      names: [\"a'b\", \"); DELETE FROM items; --\"]\n"
+        "    population: |\n"
+        "      SELECT n AS entry_index, :evil || '|' || :names || '|' ||\n"
+        "             :classified_columns || '|' || :personal_tables AS item,\n"
+        "             n AS time_us\n"
+        "        FROM items WHERE n = 1 OR n = :quote\n"
+        "    exceptions:\n"
+        "      - {when: item LIKE '%DROP%', reason: seen}\n";
+    ts_error err;
+    ts_controls *c = parse(yaml, &err);
+    sqlite3 *db = items_db(3);
+    run t;
+    (void)state;
+
+    if (c == NULL)
+        fail_msg("%s", err.msg);
+    run_control(&t, db, c);
+    if (t.rc != 0)
+        fail_msg("%s", t.err.msg);
+    assert_int_equal(t.r.population, 1); /* :quote matched no row */
+    assert_int_equal(t.r.n_exceptions, 1);
+    assert_string_equal(t.r.exceptions[0].item,
+                        "x'); DROP TABLE items; --|"
+                        "[\"a'b\",\"); DELETE FROM items; --\"]|{}|{}");
+    ts_control_result_release(&t.r);
+
+    t.env.classified_columns = "{\"t.c\": [\"x'); DROP TABLE items; --\"]}";
+    t.env.personal_tables = "'); ATTACH 'evil.db' AS e; --";
+    memset(&t.r, 0, sizeof(t.r));
+    t.rc = ts_control_run(&t.env, &c->controls[0], NULL, &t.r, &t.err);
+    if (t.rc != 0)
+        fail_msg("%s", t.err.msg);
+    assert_int_equal(t.r.n_exceptions, 1);
+    assert_string_equal(t.r.exceptions[0].item,
+                        "x'); DROP TABLE items; --|"
+                        "[\"a'b\",\"); DELETE FROM items; --\"]|"
+                        "{\"t.c\": [\"x'); DROP TABLE items; --\"]}|"
+                        "'); ATTACH 'evil.db' AS e; --");
+    ts_control_result_release(&t.r);
+    assert_int_equal(count(db, "SELECT count(*) FROM items"), 3);
+    assert_int_equal(count(db, "SELECT count(*) FROM pragma_database_list"), 1);
+    sqlite3_close(db);
+    ts_controls_free(c);
 }
 
 static void test_empty_population(void **state)
@@ -414,6 +542,8 @@ int main(void)
         cmocka_unit_test(test_sample_rederived),
         cmocka_unit_test(test_waivers_and_tolerance),
         cmocka_unit_test(test_population_refused),
+        cmocka_unit_test(test_rule_refused),
+        cmocka_unit_test(test_hostile_parameters),
         cmocka_unit_test(test_empty_population),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
