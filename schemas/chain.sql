@@ -12,9 +12,11 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 
 -- Block n holds entries [n * block_entries, n * block_entries + n_entries):
--- a complete subtree of the Merkle tree once full. `data` is one zstd frame
--- of the entries' CBOR encodings, concatenated. `root` is the subtree's hash
--- when the block is full (NULL while it is the open tail block).
+-- a complete subtree of the Merkle tree once full. `data` is the block's
+-- stored form (schemas/block.md): a format byte, the block's secret (entry
+-- salts derive from it) and a zstd frame of the entries' fields, from which
+-- their canonical CBOR is rebuilt on read. `root` is the subtree's hash when
+-- the block is full (NULL while it is the open tail block).
 CREATE TABLE IF NOT EXISTS blocks (
     block_no INTEGER PRIMARY KEY,
     first_seq INTEGER NOT NULL,

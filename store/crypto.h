@@ -149,7 +149,7 @@ typedef struct ts_sealed_entry {
     size_t format_len;
     const uint8_t *record; /* borrowed */
     size_t record_len;
-    uint8_t salt[TS_SALT_SIZE]; /* random per entry */
+    uint8_t salt[TS_SALT_SIZE]; /* ts_block_salt() */
 } ts_sealed_entry;
 
 /* Appends e's canonical CBOR encoding to out. */

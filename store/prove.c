@@ -105,9 +105,9 @@ static int load_block(prover *p, uint64_t block_no, uint8_t *root_out,
         goto done;
     }
     p->cached_block = -1;
-    rc = ts_block_decompress(sqlite3_column_blob(st, 1),
-                             (size_t)sqlite3_column_bytes(st, 1), &p->plain,
-                             err);
+    rc = ts_block_unpack(sqlite3_column_blob(st, 1),
+                         (size_t)sqlite3_column_bytes(st, 1), &p->plain, NULL,
+                         err);
     size_t off = 0;
     for (uint64_t i = 0; rc == 0 && i < n; i++) {
         ts_sealed_entry e;

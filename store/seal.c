@@ -12,7 +12,6 @@
 
 #define TS_DEFAULT_BATCH 50000
 #define TS_DEFAULT_CHECKPOINT_INTERVAL_US (60 * 1000000LL)
-#define TS_SALT_POOL 4096
 
 typedef struct sealer {
     ts_store *store;
@@ -20,12 +19,11 @@ typedef struct sealer {
     const ts_ingest_options *opts;
     ts_index_writer *index;
     ts_frontier frontier;
-    ts_buf block;                    /* CBOR of the open block's entries */
-    ts_buf packed;                   /* compressed block */
-    uint8_t (*leaves)[TS_HASH_SIZE]; /* leaf hashes of the open block */
-    uint64_t block_n;                /* entries in the open block */
-    uint8_t salts[TS_SALT_POOL * TS_SALT_SIZE];
-    size_t salts_left;
+    ts_buf block;                         /* CBOR of the open block's entries */
+    ts_buf packed;                        /* compressed block */
+    uint8_t (*leaves)[TS_HASH_SIZE];      /* leaf hashes of the open block */
+    uint64_t block_n;                     /* entries in the open block */
+    uint8_t secret[TS_BLOCK_SECRET_SIZE]; /* the open block's (block.c) */
     int64_t source_id;
     uint8_t source_key[TS_HASH_SIZE];
     uint64_t cursor_position, cursor_line, source_entries;
@@ -103,9 +101,9 @@ static int load_tree(sealer *s, ts_error *err)
         uint64_t n = (uint64_t)sqlite3_column_int64(st, 0);
         ts_buf plain;
         ts_buf_init(&plain, TS_MAX_ENTRY_SIZE * 4);
-        rc = ts_block_decompress(sqlite3_column_blob(st, 1),
-                                 (size_t)sqlite3_column_bytes(st, 1), &plain,
-                                 err);
+        rc = ts_block_unpack(sqlite3_column_blob(st, 1),
+                             (size_t)sqlite3_column_bytes(st, 1), &plain,
+                             s->secret, err);
         size_t off = 0;
         for (uint64_t i = 0; rc == 0 && i < n; i++) {
             ts_sealed_entry e;
@@ -257,7 +255,7 @@ static int write_block(sealer *s, int complete, ts_error *err)
 
     if (complete)
         block_no--; /* the frontier already counts the block's last entry */
-    rc = ts_block_compress(s->block.data, s->block.len, &s->packed, err);
+    rc = ts_block_pack(s->secret, s->block.data, s->block.len, &s->packed, err);
     if (rc != 0)
         return rc;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)block_no);
@@ -387,11 +385,8 @@ static int seal_one(sealer *s, const ts_entry *entry, const ts_event *ev,
     size_t start = s->block.len;
     int rc;
 
-    if (s->salts_left == 0) {
-        if (RAND_bytes(s->salts, sizeof(s->salts)) != 1)
-            return ts_error_set(err, TS_ECRYPTO, "cannot draw random salts");
-        s->salts_left = TS_SALT_POOL;
-    }
+    if (s->block_n == 0 && RAND_bytes(s->secret, sizeof(s->secret)) != 1)
+        return ts_error_set(err, TS_ECRYPTO, "cannot draw a block secret");
     memset(&e, 0, sizeof(e));
     memcpy(e.store_id, store->store_id, sizeof(e.store_id));
     e.seq = s->frontier.size;
@@ -403,8 +398,7 @@ static int seal_one(sealer *s, const ts_entry *entry, const ts_event *ev,
     e.format_len = strlen(s->src->format);
     e.record = entry->record;
     e.record_len = entry->record_len;
-    s->salts_left--;
-    memcpy(e.salt, s->salts + s->salts_left * TS_SALT_SIZE, TS_SALT_SIZE);
+    ts_block_salt(s->secret, e.seq, e.salt);
 
     if (EVP_DigestUpdate(s->content, entry->record, entry->record_len) != 1)
         return ts_error_set(err, TS_ECRYPTO, "hashing the source failed");

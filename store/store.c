@@ -242,11 +242,14 @@ static int load_meta(ts_store *store, ts_error *err)
     int rc = ts_store_meta_get(store, "format_version", text, sizeof(text),
                                NULL, err);
 
-    if (rc == 0 && strcmp(text, "1") != 0)
-        return ts_error_set(err, TS_EINVAL,
-                            "'%s': store format version %s is not supported "
-                            "by this trailseal (it reads version 1)",
-                            store->path, text);
+    if (rc == 0 && strtol(text, NULL, 10) != TS_STORE_FORMAT_VERSION)
+        return ts_error_set(
+            err, TS_EINVAL, "'%s': store format %s, this trailseal reads %d%s",
+            store->path, text, TS_STORE_FORMAT_VERSION,
+            strcmp(text, "1") == 0 ? " (format 1 blocks held a random salt per "
+                                     "entry: verify it with the trailseal that "
+                                     "wrote it)"
+                                   : "");
     if (rc == 0)
         rc = ts_store_meta_get(store, "store_id", store->store_id,
                                sizeof(store->store_id), &n, err);
@@ -348,6 +351,7 @@ int ts_store_create(ts_store **out, const char *path, ts_error *err)
     key_written = 1;
     rc = open_db(store, 1, err);
     db_created = 1;
+    _Static_assert(TS_STORE_FORMAT_VERSION == 2, "meta format_version below");
     if (rc == 0)
         rc = ts_store_exec(store, "BEGIN", "creating the store", err);
     if (rc == 0)
@@ -364,7 +368,7 @@ int ts_store_create(ts_store **out, const char *path, ts_error *err)
         rc = ts_store_exec(store, sql, "creating the index", err);
     }
     if (rc == 0)
-        rc = meta_put(store, "format_version", "1", 1, err);
+        rc = meta_put(store, "format_version", "2", 1, err);
     if (rc == 0)
         rc = meta_put(store, "index_version", TS_INDEX_VERSION_TEXT,
                       strlen(TS_INDEX_VERSION_TEXT), err);

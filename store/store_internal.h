@@ -13,7 +13,7 @@ extern const char ts_index_schema_sql[];
 /* The chain schema (schemas/chain.sql), compiled in. */
 extern const char ts_chain_schema_sql[];
 
-#define TS_STORE_FORMAT_VERSION 1
+#define TS_STORE_FORMAT_VERSION 2
 /* The index's layout (schemas/index.sql), in meta "index_version" (absent:
  * 1). Bumped when a table gains or changes columns, which CREATE ... IF NOT
  * EXISTS cannot do to an existing store. */
@@ -140,15 +140,30 @@ int ts_index_classes_refresh(ts_store *store, ts_error *err);
 int ts_index_classify(sqlite3 *db, const char *out_table,
                       const char *rules_table, ts_error *err);
 
-/* ---- block.c: compressing and reading blocks ---- */
+/* ---- block.c: the stored block format (schemas/block.md) ---- */
 
-/* Compresses src into out (replacing its contents) as one zstd frame. */
-int ts_block_compress(const uint8_t *src, size_t len, ts_buf *out,
-                      ts_error *err);
-/* Decompresses one zstd frame into out (replacing its contents); refuses
- * frames that do not declare their size or exceed out's cap. */
-int ts_block_decompress(const uint8_t *src, size_t len, ts_buf *out,
-                        ts_error *err);
+/* First byte of a stored block: its format. */
+#define TS_BLOCK_FORMAT 2
+/* Each block has its own random secret; entry salts derive from it. */
+#define TS_BLOCK_SECRET_SIZE 32
+
+/* The salt of entry seq in a block with this secret:
+ * HMAC-SHA256(secret, 8-byte big-endian seq), first 16 bytes. */
+void ts_block_salt(const uint8_t secret[TS_BLOCK_SECRET_SIZE], uint64_t seq,
+                   uint8_t salt[TS_SALT_SIZE]);
+/* Stores cbor (entries' canonical encodings, back to back, consecutive
+ * seqs of one store, salts derived from secret) into out (replacing its
+ * contents) in the compact block form. TS_EINVAL when an entry does not
+ * fit the form. */
+int ts_block_pack(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
+                  const uint8_t *cbor, size_t len, ts_buf *out, ts_error *err);
+/* Rebuilds a stored block's entries as their canonical CBOR encodings,
+ * back to back, into out (replacing its contents; out's cap bounds the
+ * size); secret_out (may be NULL) receives the block's secret. Refuses
+ * anything malformed with TS_ECORRUPT; callers still decode and check
+ * each entry. */
+int ts_block_unpack(const uint8_t *src, size_t len, ts_buf *out,
+                    uint8_t secret_out[TS_BLOCK_SECRET_SIZE], ts_error *err);
 
 /* The store's SQLite connection, borrowed until ts_store_free(). query/ and
  * report/ read the index through it; only store/ writes. */

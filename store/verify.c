@@ -326,9 +326,9 @@ static int verify_blocks(verifier_state *v, ts_error *err)
             break;
         }
         saw_partial = n < (int64_t)store->block_entries;
-        if (ts_block_decompress(sqlite3_column_blob(st, 3),
-                                (size_t)sqlite3_column_bytes(st, 3), &plain,
-                                &e) != 0) {
+        if (ts_block_unpack(sqlite3_column_blob(st, 3),
+                            (size_t)sqlite3_column_bytes(st, 3), &plain, NULL,
+                            &e) != 0) {
             tampered(v, block_no, expect_seq, "block %lld: %s",
                      (long long)block_no, e.msg);
             break;

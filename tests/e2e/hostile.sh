@@ -169,15 +169,15 @@ check_status "the store verifies after the refused writes" 0 "$RC"
 # --- a store written by a newer trailseal: refused, clearly ----------------
 cp "$T/good.db" "$T/newer.db"
 cp -p "$T/good.db.key" "$T/newer.db.key"
-sqlite3 "$T/newer.db" "UPDATE meta SET value = '2' WHERE key = 'format_version'"
+sqlite3 "$T/newer.db" "UPDATE meta SET value = '3' WHERE key = 'format_version'"
 STORE=$T/newer.db
 ts verify
-expect_error "verify a store of format version 2" 2 "format version 2 is not supported"
+expect_error "verify a store of format version 3" 2 "store format 3, this trailseal reads 2"
 ts ingest --format pg-stderr --prefix "$PREFIX" "$LOG"
-expect_error "ingest into a store of format version 2" 2 "format version 2 is not supported"
+expect_error "ingest into a store of format version 3" 2 "store format 3, this trailseal reads 2"
 ts search ssn
-expect_error "search a store of format version 2" 2 "format version 2 is not supported"
-check_eq "the newer store was not written" 2 \
+expect_error "search a store of format version 3" 2 "store format 3, this trailseal reads 2"
+check_eq "the newer store was not written" 3 \
     "$(sqlite3 "$T/newer.db" "SELECT value FROM meta WHERE key = 'format_version'")"
 
 # --- a full disk during ingest: a clear error, the store stays intact ------

@@ -70,10 +70,12 @@ expect_first_bad() {
 # flip_byte BLOCK_NO FROM TO: in block BLOCK_NO, replaces the first occurrence
 # of FROM by TO (same length, one byte apart) in the decompressed entries,
 # as `sqlite3 writefile`, `zstd -d`, an edit, `zstd` and `readfile` would.
+# A stored block is a 33-byte head (format byte, block secret) and a zstd
+# frame (schemas/block.md); the head is kept as it was.
 flip_byte() {
     local b=$1
     rm -f "$T/block.zst" "$T/block" "$T/block2.zst"
-    sqlite3 "$STORE" "select writefile('$T/block.zst', data) from blocks where block_no = $b" >/dev/null
+    sqlite3 "$STORE" "select writefile('$T/block.head', substr(data, 1, 33)), writefile('$T/block.zst', substr(data, 34)) from blocks where block_no = $b" >/dev/null
     zstd -q -d "$T/block.zst" -o "$T/block" || return 1
     python3 - "$T/block" "$2" "$3" <<'EOF' || return 1
 import sys
@@ -86,7 +88,8 @@ assert sum(a != b for a, b in zip(data, out)) == 1
 open(path, "wb").write(out)
 EOF
     zstd -q "$T/block" -o "$T/block2.zst" || return 1
-    sqlite3 "$STORE" "update blocks set data = readfile('$T/block2.zst') where block_no = $b"
+    cat "$T/block.head" "$T/block2.zst" >"$T/block2" || return 1
+    sqlite3 "$STORE" "update blocks set data = readfile('$T/block2') where block_no = $b"
 }
 
 first=$(sqlite3 "$GOOD" 'select min(block_no) from blocks')

@@ -71,9 +71,10 @@ check_eq "anchored" True "$(field 'j["anchored"]')"
 check_eq "kept statuses" "consistent consistent" \
     "$(field '" ".join(k["status"] for k in j["kept"])')"
 
-# 1. A record of entry 0 edited with sqlite3 writefile / zstd / readfile.
+# 1. A record of entry 0 edited with sqlite3 writefile / zstd / readfile
+# (a stored block is a 33-byte head, then a zstd frame: schemas/block.md).
 copy edit "$GOOD"
-sqlite3 "$STORE" "select writefile('$T/b0.zst', data) from blocks where block_no = 0" >/dev/null
+sqlite3 "$STORE" "select writefile('$T/b0.head', substr(data, 1, 33)), writefile('$T/b0.zst', substr(data, 34)) from blocks where block_no = 0" >/dev/null
 zstd -q -d "$T/b0.zst" -o "$T/b0"
 python3 - "$T/b0" <<'EOF'
 import sys
@@ -85,7 +86,8 @@ d[i + 11] = ord("7")
 open(p, "wb").write(d)
 EOF
 zstd -q "$T/b0" -o "$T/b0.new.zst"
-sqlite3 "$STORE" "update blocks set data = readfile('$T/b0.new.zst') where block_no = 0"
+cat "$T/b0.head" "$T/b0.new.zst" >"$T/b0.new"
+sqlite3 "$STORE" "update blocks set data = readfile('$T/b0.new') where block_no = 0"
 expect "entry 0 edited" 1 tampered
 check_eq "first bad block" 0 "$(field 'j["first_bad_block"]')"
 check_eq "first bad entry" 0 "$(field 'j["first_bad_entry"]')"
@@ -110,6 +112,15 @@ python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[99] ^= 
 sqlite3 "$STORE" "update blocks set data = readfile('$T/b3.zst') where block_no = 3"
 expect "a byte of block 3's zstd frame changed" 1 tampered
 check_eq "first bad block" 3 "$(field 'j["first_bad_block"]')"
+
+# 2b. One bit of block 3's secret (byte 1..32 of its stored form): every
+# salt of the block changes, so its entries no longer match.
+copy secret "$GOOD"
+sqlite3 "$STORE" "select writefile('$T/s3', data) from blocks where block_no = 3" >/dev/null
+python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[5] ^= 0x01; open(sys.argv[1], "wb").write(d)' "$T/s3"
+sqlite3 "$STORE" "update blocks set data = readfile('$T/s3') where block_no = 3"
+expect "a bit of block 3's secret flipped" 1 tampered
+check_eq "first bad block (secret)" 3 "$(field 'j["first_bad_block"]')"
 
 # 3. The newest checkpoint deleted.
 copy nocp "$GOOD"

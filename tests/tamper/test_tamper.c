@@ -150,6 +150,8 @@ static char *g_other_newest;
 static char g_vkey[512]; /* base.db's verifier key text */
 /* The block 0 flips run in g_parts processes; this is part g_part. */
 static unsigned g_part = 0, g_parts = 1;
+/* Block 0 is at least this long (asserted); the parts split it here. */
+#define TS_FLIP_SPAN 3072
 
 static void path_of(char *buf, size_t size, const char *name)
 {
@@ -267,6 +269,10 @@ static int64_t checkpoint_id(ts_store *store, uint64_t tree_size)
     return id;
 }
 
+/* The secret of the block read_block() read last; write_block() packs with
+ * it. */
+static uint8_t g_secret[TS_BLOCK_SECRET_SIZE];
+
 /* Block `no`'s stored (compressed) bytes into packed, or its entries'
  * plain bytes into plain (either may be NULL); returns n_entries. */
 static int64_t read_block(ts_store *store, int64_t no, ts_buf *packed,
@@ -291,25 +297,53 @@ static int64_t read_block(ts_store *store, int64_t no, ts_buf *packed,
                          0);
     }
     if (plain != NULL)
-        assert_int_equal(ts_block_decompress(
-                             sqlite3_column_blob(st, 0),
-                             (size_t)sqlite3_column_bytes(st, 0), plain, &err),
+        assert_int_equal(ts_block_unpack(sqlite3_column_blob(st, 0),
+                                         (size_t)sqlite3_column_bytes(st, 0),
+                                         plain, g_secret, &err),
                          0);
     n = sqlite3_column_int64(st, 1);
     sqlite3_finalize(st);
     return n;
 }
 
-/* Compresses plain into block `no` with n_entries n (the root is left). */
+/* Entries moved, repeated or dropped no longer have the seq and salt of
+ * their place, which the compact block form implies: an attacker's block
+ * gives each entry the seq (and so the salt) of its new place. Renumbers
+ * plain's entries into out from first_seq on. */
+static void renumber(const uint8_t *plain, size_t len, uint64_t first_seq,
+                     ts_buf *out)
+{
+    ts_error err;
+    size_t off = 0, used;
+
+    out->len = 0;
+    for (uint64_t seq = first_seq; off < len; seq++, off += used) {
+        ts_sealed_entry e;
+        assert_int_equal(
+            ts_entry_decode(plain + off, len - off, &e, &used, &err), 0);
+        e.seq = seq;
+        ts_block_salt(g_secret, seq, e.salt);
+        assert_int_equal(ts_entry_encode(&e, out, &err), 0);
+    }
+}
+
+/* Compresses plain into block `no` with n_entries n (the root is left),
+ * renumbering its entries when they are out of place. */
 static void write_block(ts_store *store, int64_t no, const uint8_t *plain,
                         size_t len, int64_t n)
 {
     sqlite3_stmt *st;
-    ts_buf packed;
+    ts_buf packed, moved;
     ts_error err;
 
     ts_buf_init(&packed, 1 << 26);
-    assert_int_equal(ts_block_compress(plain, len, &packed, &err), 0);
+    ts_buf_init(&moved, 1 << 26);
+    if (ts_block_pack(g_secret, plain, len, &packed, &err) != 0) {
+        renumber(plain, len, (uint64_t)no * BLOCK, &moved);
+        assert_int_equal(
+            ts_block_pack(g_secret, moved.data, moved.len, &packed, &err), 0);
+    }
+    ts_buf_release(&moved);
     assert_int_equal(
         sqlite3_prepare_v2(ts_store_sqlite(store),
                            "UPDATE blocks SET data = ?, n_entries = ? "
@@ -420,9 +454,9 @@ static void reseal(ts_store *store, int rewrite_notes, const ts_signer *signer)
         int64_t n = sqlite3_column_int64(st, 1);
         size_t off = 0, first = n_leaves;
 
-        assert_int_equal(ts_block_decompress(
-                             sqlite3_column_blob(st, 2),
-                             (size_t)sqlite3_column_bytes(st, 2), &plain, &err),
+        assert_int_equal(ts_block_unpack(sqlite3_column_blob(st, 2),
+                                         (size_t)sqlite3_column_bytes(st, 2),
+                                         &plain, NULL, &err),
                          0);
         for (int64_t i = 0; i < n; i++) {
             size_t k = cbor_item(plain.data + off, plain.len - off);
@@ -682,10 +716,11 @@ static void test_flip_every_byte_of_block_0(void **state)
     /* Parts split at fixed offsets (the frame's length varies a little
      * with the random salts), the last one running to the end: together
      * they cover every byte. */
-    assert_true(packed.len > 32768 / g_parts * (g_parts - 1));
-    for (size_t i = 32768 / g_parts * g_part,
-                end = g_part + 1 == g_parts ? packed.len
-                                            : 32768 / g_parts * (g_part + 1);
+    assert_true(packed.len > TS_FLIP_SPAN / g_parts * (g_parts - 1));
+    for (size_t i = TS_FLIP_SPAN / g_parts * g_part,
+                end = g_part + 1 == g_parts
+                          ? packed.len
+                          : TS_FLIP_SPAN / g_parts * (g_part + 1);
          i < end; i++) {
         sqlite3_blob *blob;
         uint8_t orig = packed.data[i], bad = orig ^ (uint8_t)(1u << (i % 8));
@@ -700,7 +735,7 @@ static void test_flip_every_byte_of_block_0(void **state)
 
         packed.data[i] = bad;
         differs =
-            ts_block_decompress(packed.data, packed.len, &check, &err) != 0 ||
+            ts_block_unpack(packed.data, packed.len, &check, NULL, &err) != 0 ||
             check.len != plain.len ||
             memcmp(check.data, plain.data, plain.len) != 0;
         packed.data[i] = orig;
@@ -898,7 +933,9 @@ static void test_entry_deleted(void **state)
     memmove(plain.data + off, plain.data + next, plain.len - next);
     plain.len -= next - off;
     write_block(store, 4, plain.data, plain.len, BLOCK - 1);
-    expect_tampered(store, 4, 4 * BLOCK + 10, "says it is entry 4107");
+    /* renumbered (write_block): entry 4106 holds 4107's record, so the
+     * range signed by the checkpoint over it no longer matches */
+    expect_tampered(store, 4, 3500, "entries 3500..4199 do not match");
     ts_buf_release(&plain);
     ts_store_free(store);
 }
@@ -964,9 +1001,31 @@ static void test_entry_inserted(void **state)
     assert_int_equal(
         ts_buf_append(&out, plain.data + next, plain.len - next, &err), 0);
     write_block(store, 4, out.data, out.len, BLOCK);
-    expect_tampered(store, 4, 4 * BLOCK + 11, "says it is entry 4106");
+    expect_tampered(store, 4, 3500, "entries 3500..4199 do not match");
     ts_buf_release(&plain);
     ts_buf_release(&out);
+    ts_store_free(store);
+}
+
+/* A bit of block 3's secret flipped (byte 1 of its stored form,
+ * schemas/block.md): every entry of the block gets another salt, so its
+ * leaves, its root and the checkpoints over it no longer match. */
+static void test_block_secret_flipped(void **state)
+{
+    ts_store *store = work_copy("base.db");
+    sqlite3 *db = ts_store_sqlite(store);
+    sqlite3_blob *blob;
+    uint8_t byte;
+
+    (void)state;
+    assert_int_equal(
+        sqlite3_blob_open(db, "main", "blocks", "data", 3, 1, &blob),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_blob_read(blob, &byte, 1, 1), SQLITE_OK);
+    byte ^= 0x10;
+    assert_int_equal(sqlite3_blob_write(blob, &byte, 1, 1), SQLITE_OK);
+    sqlite3_blob_close(blob);
+    expect_tampered(store, 3, 2800, "entries 2800..3499 do not match");
     ts_store_free(store);
 }
 
@@ -1005,7 +1064,7 @@ static void test_entries_swapped(void **state)
     assert_int_equal(
         ts_buf_append(&out, plain.data + a + b, plain.len - a - b, &err), 0);
     write_block(store, 6, out.data, out.len, BLOCK);
-    expect_tampered(store, 6, 6 * BLOCK, "says it is entry 6145");
+    expect_tampered(store, 6, 5600, "entries 5600..6299 do not match");
     ts_buf_release(&plain);
     ts_buf_release(&out);
     ts_store_free(store);
@@ -1144,9 +1203,10 @@ static void test_block_from_another_store(void **state)
     ts_store_free(store);
 }
 
-/* Entry 100 re-encoded with its seq as 0x19 0x00 0x64 instead of 0x18 0x64,
- * recompressed, every hash recomputed and even re-signed with the store's
- * own key: the decoder refuses the non-canonical entry. */
+/* Entry 100 re-encoded with its seq as 0x19 0x00 0x64 instead of 0x18 0x64:
+ * blocks store the entries' fields and rebuild the canonical encoding, so
+ * such a block cannot even be written (format 1 stored encodings; there the
+ * decoder refused it). */
 static void test_non_canonical_entry(void **state)
 {
     ts_store *store = work_copy("base.db");
@@ -1168,9 +1228,16 @@ static void test_non_canonical_entry(void **state)
     assert_int_equal(
         ts_buf_append(&out, plain.data + off + 21, plain.len - off - 21, &err),
         0);
-    write_block(store, 0, out.data, out.len, BLOCK);
-    reseal(store, 1, &store->signer);
-    expect_tampered(store, 0, 100, "block 0, entry 100");
+    /* The stored block holds fields, not encodings: a non-canonical
+     * encoding cannot be stored, and every entry is rebuilt canonically. */
+    {
+        ts_buf packed;
+        ts_buf_init(&packed, 1 << 26);
+        assert_int_equal(
+            ts_block_pack(g_secret, out.data, out.len, &packed, &err),
+            TS_ECORRUPT);
+        ts_buf_release(&packed);
+    }
     ts_buf_release(&plain);
     ts_buf_release(&out);
     ts_store_free(store);
@@ -1261,6 +1328,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_entry_inserted),
         cmocka_unit_test(test_blocks_swapped),
         cmocka_unit_test(test_entries_swapped),
+        cmocka_unit_test(test_block_secret_flipped),
         cmocka_unit_test(test_block_duplicated),
         cmocka_unit_test(test_truncated_consistently),
         cmocka_unit_test(test_older_copy_restored),

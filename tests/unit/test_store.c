@@ -301,6 +301,7 @@ static void flip_plain_byte(ts_store *store, int64_t block_no, size_t offset,
     sqlite3 *db = ts_store_sqlite(store);
     sqlite3_stmt *st;
     ts_buf plain, packed;
+    uint8_t secret[TS_BLOCK_SECRET_SIZE];
     ts_error err;
 
     ts_buf_init(&plain, 1 << 26);
@@ -311,9 +312,9 @@ static void flip_plain_byte(ts_store *store, int64_t block_no, size_t offset,
         SQLITE_OK);
     sqlite3_bind_int64(st, 1, block_no);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(ts_block_decompress(sqlite3_column_blob(st, 0),
-                                         (size_t)sqlite3_column_bytes(st, 0),
-                                         &plain, &err),
+    assert_int_equal(ts_block_unpack(sqlite3_column_blob(st, 0),
+                                     (size_t)sqlite3_column_bytes(st, 0),
+                                     &plain, secret, &err),
                      0);
     sqlite3_finalize(st);
     assert_true(offset < plain.len);
@@ -324,8 +325,8 @@ static void flip_plain_byte(ts_store *store, int64_t block_no, size_t offset,
         offset = (size_t)(hit - plain.data);
     }
     plain.data[offset] ^= 0x01;
-    assert_int_equal(ts_block_compress(plain.data, plain.len, &packed, &err),
-                     0);
+    assert_int_equal(
+        ts_block_pack(secret, plain.data, plain.len, &packed, &err), 0);
     assert_int_equal(
         sqlite3_prepare_v2(db, "UPDATE blocks SET data = ? WHERE block_no = ?",
                            -1, &st, NULL),
@@ -367,12 +368,23 @@ static void test_entry_structure_broken(void **state)
     ts_store *store = create_and_fill(fx, 3000, 3000);
     ts_verify_report r;
 
-    /* A byte of an entry's CBOR structure: the entry no longer decodes. */
-    flip_plain_byte(store, 1, 0, "\xa9");
+    sqlite3_blob *blob;
+    uint8_t byte;
+
+    /* The stored block's structure (its format byte, schemas/block.md):
+     * the block no longer unpacks. Entries are rebuilt canonically from
+     * their fields, so a broken CBOR structure cannot be stored. */
+    assert_int_equal(sqlite3_blob_open(ts_store_sqlite(store), "main", "blocks",
+                                       "data", 1, 1, &blob),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_blob_read(blob, &byte, 1, 0), SQLITE_OK);
+    byte ^= 0x01;
+    assert_int_equal(sqlite3_blob_write(blob, &byte, 1, 0), SQLITE_OK);
+    sqlite3_blob_close(blob);
     assert_int_equal(verify(store, &r), TS_VERDICT_TAMPERED);
     assert_int_equal(r.first_bad_block, 1);
     assert_int_equal(r.first_bad_entry, 1024);
-    assert_non_null(strstr(r.problem, "block 1, entry 1024"));
+    assert_non_null(strstr(r.problem, "block 1: not a block of format 2"));
     ts_store_free(store);
 }
 
