@@ -222,6 +222,23 @@ int ts_pg_span_said(const char *line, const ts_pg_span *span);
  * is not such a time. */
 int ts_pg_time_parse(const char *text, size_t len, int64_t *out_us);
 
+/* What a syslog daemon put before PostgreSQL's own line (pg_syslog.c). */
+typedef struct ts_syslog_head {
+    size_t body_off; /* where the server's line (its prefix) starts */
+    int64_t pid;     /* ident[pid] or the RFC 5424 PROCID, -1 unknown */
+    int64_t time_us; /* the syslog time when it has a year, else
+                        TS_UNKNOWN_TIME */
+    int64_t seq;     /* PostgreSQL's [seq-chunk] sequence number, or -1 */
+    int chunk;       /* 1: a message's first line, > 1: a later line of it,
+                        0: not numbered */
+} ts_syslog_head;
+
+/* Recognises a syslog header at the start of line[0, len) (BSD form,
+ * rsyslog's high-precision form or RFC 5424, then PostgreSQL's "[n-m] ").
+ * Returns 1 and fills *out when the line has one, else 0 (out->body_off
+ * is then 0). Never allocates. */
+int ts_syslog_parse(const char *line, size_t len, ts_syslog_head *out);
+
 /* ------------------------------------------------------------------ */
 /* pgAudit records (pgaudit.c)                                         */
 /* ------------------------------------------------------------------ */
@@ -295,6 +312,10 @@ void ts_pg_classify(ts_event *ev, ts_pg_level level, const char *msg,
 void ts_pg_structured_event(ts_event *ev, const char *time_text,
                             const char *severity, const char *message,
                             ts_arena *arena);
+
+/* Sets ev's client host and port from csvlog's connection_from ("host:port"
+ * or a bare host such as "[local]"; NULL: nothing), borrowing from it. */
+void ts_pg_connection_from(ts_event *ev, const char *from, ts_arena *arena);
 
 /* Reserves room for the strings of an event built from a record of len
  * bytes (three times the record) in scratch and points arena at it.
@@ -528,11 +549,15 @@ int ts_pg_stderr_open_input(ts_source **out, const char *prefix, ts_input *in,
 
 /* Recognises a format from the first bytes of a stream (format_detect.c):
  * the first of the first 16 lines that matches the stderr prefix (when
- * one is given), a jsonlog or a csvlog line decides; else "pg-stderr" when
- * a prefix is given. NULL when nothing fits, with a one-line reason in
- * *why (static). */
+ * one is given; plain or wrapped by syslog), a jsonlog or a csvlog line,
+ * or, without a prefix, a line of a known prefix (Amazon RDS's
+ * "%t:%r:%u@%d:[%p]:") decides; else
+ * "pg-stderr" when a prefix is given. *out_prefix is the prefix to read a
+ * stderr log with (static or the one given). NULL when nothing fits, with a
+ * one-line reason in *why (static). */
 const char *ts_format_detect(const uint8_t *head, size_t len,
-                             const char *prefix, const char **why);
+                             const char *prefix, const char **out_prefix,
+                             const char **why);
 
 /* ------------------------------------------------------------------ */
 /* Proxy JSON lines (proxy_jsonl.c, jsonl_value.c)                     */
@@ -601,8 +626,11 @@ void ts_hoop_mapper(ts_jsonl_mapper *out);
 void ts_rds_das_mapper(ts_jsonl_mapper *out);
 int ts_generic_mapper(ts_jsonl_mapper *out, const char *mapping, ts_error *err);
 
+/* CloudNativePG's JSON log lines (cnpg_json.c): format "cnpg-json". */
+void ts_cnpg_mapper(ts_jsonl_mapper *out);
+
 /* --format auto for the proxies (proxy_detect.c): "teleport-audit",
- * "hoop-audit" or "rds-das" when the first line of head[0, len) is
+ * "hoop-audit", "rds-das" or "cnpg-json" when the first line of head[0, len) is
  * written in one of them, else NULL. */
 const char *ts_proxy_format_detect(const uint8_t *head, size_t len);
 

@@ -96,6 +96,16 @@ static int open_rds_das(ts_source **out, const char *config, ts_input *in,
     return open_proxy(out, &m, "", in, err);
 }
 
+static int open_cnpg(ts_source **out, const char *config, ts_input *in,
+                     ts_error *err)
+{
+    ts_jsonl_mapper m;
+
+    (void)config;
+    ts_cnpg_mapper(&m);
+    return open_proxy(out, &m, "", in, err);
+}
+
 static int open_generic(ts_source **out, const char *config, ts_input *in,
                         ts_error *err)
 {
@@ -125,6 +135,7 @@ static const struct format {
     {"hoop-audit", open_hoop},
     {"rds-das", open_rds_das},
     {"generic-jsonl", open_generic},
+    {"cnpg-json", open_cnpg},
 };
 
 #define N_FORMATS (sizeof(table) / sizeof(table[0]))
@@ -140,13 +151,14 @@ static const char *const formats[] = {"pg-stderr",
                                       "hoop-audit",
                                       "rds-das",
                                       "generic-jsonl",
+                                      "cnpg-json",
                                       "auto",
                                       NULL};
 
 #define KNOWN_FORMATS                                                          \
     "auto, pg-stderr, pg-csvlog, pg-jsonlog, mariadb-audit, "                  \
     "mysql-audit-json, percona-audit-json, percona-audit-csv, "                \
-    "teleport-audit, hoop-audit, rds-das, generic-jsonl"
+    "teleport-audit, hoop-audit, rds-das, generic-jsonl, cnpg-json"
 
 const char *const *ts_source_formats(void)
 {
@@ -200,7 +212,7 @@ int ts_source_open_file(ts_source **out, const char *format, const char *config,
         if (name != NULL)
             config = NULL; /* a prefix is PostgreSQL's; MariaDB runs in UTC */
         if (rc == 0 && name == NULL)
-            name = ts_format_detect(head, len, config, &why);
+            name = ts_format_detect(head, len, config, &config, &why);
         if (rc == 0 && name == NULL)
             rc = ts_error_set(err, TS_EINVAL, "'%s': %s", path, why);
         if (rc != 0) {

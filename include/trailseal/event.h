@@ -105,6 +105,16 @@ typedef struct ts_event {
      * "human", "agent" or "service" (static strings), NULL when unknown. */
     const char *principal;
     const char *principal_kind;
+
+    /* pgAudit's rows field (pgaudit.log_rows): rows the statement
+     * returned or affected, -1 when not logged. */
+    int64_t rows;
+    /* "connection authenticated: identity=... method=..." (PostgreSQL 14+):
+     * the identity the authentication method proved (a Kerberos principal,
+     * a certificate's DN, the role for passwords) and the method (md5,
+     * scram-sha-256, gss, cert, ...); NULL when not said. */
+    const char *auth_identity;
+    const char *auth_method;
 } ts_event;
 
 /* Resets every field of ev to "unknown". */

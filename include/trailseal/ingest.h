@@ -17,9 +17,12 @@ extern "C" {
  * "percona-audit-json", "percona-audit-csv" (config ignored), the proxy
  * formats "teleport-audit", "hoop-audit", "rds-das" (config ignored) and
  * "generic-jsonl" (config = the mapping text, schemas/generic-jsonl.md,
- * required), and "auto",
+ * required), "cnpg-json" (CloudNativePG's JSON lines; config ignored),
+ * and "auto",
  * which recognises one of them from the first lines (a stderr log only when
- * config gives its prefix; a MariaDB log is then read as UTC). gzip and
+ * config gives its prefix, or written with Amazon RDS's prefix; a MariaDB
+ * log is then read as UTC). pg-stderr also reads lines wrapped by syslog
+ * (BSD, rsyslog ISO and RFC 5424 headers). gzip and
  * zstd input is decompressed, for every format and on stdin too; positions,
  * lines and the source key are those of the decompressed stream.
  * On success *out is the caller's, released with ts_source_free().
