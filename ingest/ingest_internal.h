@@ -51,6 +51,19 @@ int ts_input_peek(ts_input *in, size_t want, const uint8_t **out,
  * by reading, a negative status on an error (TS_EINVAL: past the end). */
 int ts_input_skip_fast(ts_input *in, uint64_t skip, ts_error *err);
 
+/* For a file that may still be written: a plain regular file then ends,
+ * for every read, just after the last newline it holds now, so an
+ * unterminated last line is left for a later run. Does nothing for
+ * compressed input (a rotated archive), pipes and stdin. Only before any
+ * read or peek. */
+int ts_input_hold_partial(ts_input *in, ts_error *err);
+
+/* Bytes ts_input_hold_partial left after the end, 0 when none. */
+uint64_t ts_input_held(const ts_input *in);
+
+/* Whether ts_input_hold_partial applies: the file may still be written. */
+int ts_input_is_limited(const ts_input *in);
+
 ts_input_compression ts_input_compression_of(const ts_input *in);
 
 /* The name given at open, borrowed. */
@@ -96,6 +109,13 @@ int ts_rbuf_need(ts_rbuf *rb, size_t rel, ts_error *err);
  * *end = rel + max when the line is longer, else 0; negative on errors. */
 int ts_rbuf_find_line(ts_rbuf *rb, size_t rel, size_t max, size_t *end,
                       ts_error *err);
+
+/* Whether a record of len bytes at pos must wait for the next run: the
+ * input may still be written (ts_input_hold_partial) and the record runs
+ * to its end, so lines that belong to it (a DETAIL line, the rest of a
+ * quoted field) may not be written yet. Sealing it now would seal it
+ * short. */
+int ts_rbuf_hold_last(const ts_rbuf *rb, size_t len);
 
 /* Hands out data[0, len) as *entry and moves past it. */
 void ts_rbuf_emit(ts_rbuf *rb, size_t len, ts_entry *entry);

@@ -306,6 +306,8 @@ static int csv_next(ts_source *base, ts_entry *entry, ts_event *ev,
         ev->kind = TS_EVENT_UNPARSED;
         ev->unparsed_reason = rc == 1 ? src->cut_reason : reason;
     }
+    if (rc != 1 && ts_rbuf_hold_last(rb, end))
+        return 0;
     ts_rbuf_emit(rb, end, entry);
     return 1;
 }

@@ -474,6 +474,8 @@ static int pg_next(ts_source *base, ts_entry *entry, ts_event *ev,
         }
         end = next_end;
     }
+    if (ts_rbuf_hold_last(&src->rb, end))
+        return 0; /* its DETAIL or STATEMENT lines may follow */
     if (matched) {
         build_event(src, ev, data(src), end, &head);
     } else {

@@ -114,6 +114,11 @@ static uint64_t count_lines(const char *s, size_t len)
     return n;
 }
 
+int ts_rbuf_hold_last(const ts_rbuf *rb, size_t len)
+{
+    return rb->eof && len == ts_rbuf_avail(rb) && ts_input_is_limited(rb->in);
+}
+
 void ts_rbuf_emit(ts_rbuf *rb, size_t len, ts_entry *entry)
 {
     const char *d = ts_rbuf_data(rb);

@@ -173,9 +173,32 @@ static const struct format *find_format(const char *name)
     return NULL;
 }
 
+/* "postgresql.log.1", "server_audit.log.12": logrotate's names of files
+ * it will not write again. */
+static int rotated_name(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+
+    if (dot == NULL || dot[1] == '\0' || (slash != NULL && slash > dot))
+        return 0;
+    for (const char *c = dot + 1; *c != '\0'; c++)
+        if (*c < '0' || *c > '9')
+            return 0;
+    return 1;
+}
+
 int ts_source_open_file(ts_source **out, const char *format, const char *config,
                         const char *path, ts_error *err)
 {
+    return ts_source_open_file_flags(out, format, config, path, 0, err);
+}
+
+int ts_source_open_file_flags(ts_source **out, const char *format,
+                              const char *config, const char *path,
+                              unsigned flags, ts_error *err)
+{
+    uint64_t held = 0;
     const struct format *f = NULL;
     ts_input *in = NULL;
     int rc;
@@ -197,6 +220,16 @@ int ts_source_open_file(ts_source **out, const char *format, const char *config,
     rc = ts_input_open(&in, path, err);
     if (rc != 0)
         return rc;
+    /* standard input is over at its end, even when it is a file */
+    if ((flags & TS_SOURCE_GROWING) && strcmp(path, "-") != 0 &&
+        !rotated_name(path)) {
+        rc = ts_input_hold_partial(in, err);
+        if (rc != 0) {
+            ts_input_free(in);
+            return rc;
+        }
+        held = ts_input_held(in);
+    }
     if (f == NULL) {
         const uint8_t *head;
         const char *name = NULL, *why = NULL;
@@ -221,5 +254,8 @@ int ts_source_open_file(ts_source **out, const char *format, const char *config,
         }
         f = find_format(name);
     }
-    return f->open(out, config, in, err);
+    rc = f->open(out, config, in, err);
+    if (rc == 0)
+        (*out)->held = held;
+    return rc;
 }

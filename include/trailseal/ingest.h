@@ -31,6 +31,19 @@ extern "C" {
 int ts_source_open_file(ts_source **out, const char *format, const char *config,
                         const char *path, ts_error *err);
 
+/* ts_source_open_file_flags flags. TS_SOURCE_GROWING: the file may still
+ * be written, so an unterminated last line is not read (and not sealed):
+ * the next run reads it from the saved cursor once it is complete; the
+ * bytes left are in src->held. Ignored for compressed input, standard
+ * input and pipes, and for rotated files (a name ending in ".N"), which
+ * are complete. */
+#define TS_SOURCE_GROWING 1u
+
+/* ts_source_open_file with flags (0: read everything, as that does). */
+int ts_source_open_file_flags(ts_source **out, const char *format,
+                              const char *config, const char *path,
+                              unsigned flags, ts_error *err);
+
 /* Wraps `inner` in a source that analyses the SQL of each audit and
  * log_statement event (see trailseal/analyze.h) and fills the event's sql_*,
  * tables_* and columns_* fields; entries and cursor are the inner source's.
