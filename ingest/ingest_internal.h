@@ -111,10 +111,10 @@ int ts_rbuf_find_line(ts_rbuf *rb, size_t rel, size_t max, size_t *end,
                       ts_error *err);
 
 /* Whether a record of len bytes at pos must wait for the next run: the
- * input may still be written (ts_input_hold_partial) and the record runs
- * to its end, so lines that belong to it (a DETAIL line, the rest of a
- * quoted field) may not be written yet. Sealing it now would seal it
- * short. */
+ * input may still be written (ts_input_hold_partial), an unterminated line
+ * was held back after it, and the record runs up to that line, so lines
+ * that belong to it (a DETAIL line, the rest of a quoted field) may not be
+ * written yet. Sealing it now would seal it short. */
 int ts_rbuf_hold_last(const ts_rbuf *rb, size_t len);
 
 /* Hands out data[0, len) as *entry and moves past it. */

@@ -100,7 +100,7 @@ for format in mariadb-audit mysql-audit-json percona-audit-json percona-audit-cs
     fi
     n=$(grep -cE "^$f:[0-9]+: .+" "$T/err")
     check_eq "$format: unparsed entries reported as FILE:LINE: reason" "$unparsed" "$n"
-    ts ingest --json --format "$format" "$f"
+    ts ingest --json --complete --format "$format" "$f"
     check_eq "$format: the same file again seals nothing" 0 "$(json_get "$T/out" 'j["sealed"]')"
 done
 
