@@ -11,7 +11,8 @@
 static const char usage[] =
     "usage: trailseal [--store PATH] ingest [--format FORMAT] [--prefix PREFIX]\n"
     "                 [--utc-offset OFFSET] [--catalog FILE | --catalog-dsn DSN]\n"
-    "                 [--mapping FILE] [--json] [--max-diagnostics N] FILE...\n\n"
+    "                 [--mapping FILE] [--complete] [--json]\n"
+    "                 [--max-diagnostics N] FILE...\n\n"
     "Seals every record of each FILE ('-' reads standard input) into the\n"
     "store and indexes what it means. Records already sealed (same content,\n"
     "up to the saved cursor) are skipped. Records that cannot be parsed are\n"
@@ -24,7 +25,7 @@ static const char usage[] =
     "                         mariadb-audit, mysql-audit-json,\n"
     "                         percona-audit-json, percona-audit-csv,\n"
     "                         teleport-audit, hoop-audit, rds-das,\n"
-    "                         generic-jsonl (needs --mapping)\n"
+    "                         generic-jsonl (needs --mapping), cnpg-json\n"
     "  --prefix PREFIX        the server's log_line_prefix (required for pg-stderr)\n"
     "  --mapping FILE         generic-jsonl: which JSON fields are which\n"
     "                         (schemas/generic-jsonl.md)\n"
@@ -36,7 +37,10 @@ static const char usage[] =
     "  --json                 print one JSON summary object per file\n"
     "  --max-diagnostics N    report at most N unparsed records per file\n"
     "                         (default 100; all are counted)\n"
-    "  --batch N              entries per commit (default 50000)\n";
+    "  --batch N              entries per commit (default 50000)\n"
+    "  --complete             the files are written to the end: seal an\n"
+    "                         unterminated last line too (by default it is\n"
+    "                         left for the next run, the file may be growing)\n";
 
 typedef struct diag_ctx {
     unsigned long max;
@@ -55,9 +59,10 @@ static void print_diag(void *ctx, const char *source, uint64_t line,
 
 static int ingest_one(ts_store *store, const char *format, const char *prefix,
                       const char *path, const ts_catalog_timeline *catalogs,
-                      size_t batch, unsigned long max_diag, int json)
+                      size_t batch, unsigned long max_diag, int json,
+                      unsigned flags)
 {
-    uint64_t lookups, hits, templates;
+    uint64_t lookups, hits, templates, held = 0;
     ts_ingest_options opts;
     ts_ingest_stats st;
     ts_source *src = NULL;
@@ -66,9 +71,11 @@ static int ingest_one(ts_store *store, const char *format, const char *prefix,
     int rc;
 
     ts_error_clear(&err);
-    rc = ts_source_open_file(&src, format, prefix, path, &err);
-    if (rc == 0)
+    rc = ts_source_open_file_flags(&src, format, prefix, path, flags, &err);
+    if (rc == 0) {
+        held = src->held;
         rc = ts_source_analyzing_timed(&src, src, catalogs, &err);
+    }
     if (rc != 0) {
         cli_error("%s", err.msg);
         return TS_EXIT_USAGE;
@@ -100,9 +107,10 @@ static int ingest_one(ts_store *store, const char *format, const char *prefix,
         printf(",\"sealed\":%" PRIu64 ",\"unparsed\":%" PRIu64
                ",\"already_sealed\":%" PRIu64 ",\"commits\":%" PRIu64
                ",\"tree_size\":%" PRIu64 ",\"statements_analysed\":%" PRIu64
-               ",\"template_hits\":%" PRIu64 ",\"templates\":%" PRIu64 "}\n",
+               ",\"template_hits\":%" PRIu64 ",\"templates\":%" PRIu64
+               ",\"held\":%" PRIu64 "}\n",
                st.entries_sealed, st.unparsed, st.entries_skipped, st.commits,
-               st.tree_size, lookups, hits, templates);
+               st.tree_size, lookups, hits, templates, held);
     } else {
         printf("%s: sealed %" PRIu64 " entries (%" PRIu64 " unparsed), %" PRIu64
                " already sealed; store holds %" PRIu64 " entries\n",
@@ -113,6 +121,11 @@ static int ingest_one(ts_store *store, const char *format, const char *prefix,
                    " distinct templates (template cache hit rate %.1f%%)\n",
                    path, lookups, templates,
                    100.0 * (double)hits / (double)lookups);
+        if (held > 0)
+            printf("%s: held back %" PRIu64 " bytes of an unterminated last "
+                   "line (sealed by the next run once complete; --complete "
+                   "seals them now)\n",
+                   path, held);
     }
     return TS_EXIT_OK;
 }
@@ -147,13 +160,13 @@ static char *read_mapping(const char *path)
 static int ingest_files(ts_store *store, const char *format, const char *prefix,
                         int argc, char **argv,
                         const ts_catalog_timeline *catalogs, size_t batch,
-                        unsigned long max_diag, int json)
+                        unsigned long max_diag, int json, unsigned flags)
 {
     int status = TS_EXIT_OK;
 
     for (int i = optind; i < argc; i++) {
         int rc = ingest_one(store, format, prefix, argv[i], catalogs, batch,
-                            max_diag, json);
+                            max_diag, json, flags);
         if (rc != TS_EXIT_OK)
             status = rc;
     }
@@ -172,6 +185,7 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
         {"catalog", required_argument, NULL, 'c'},
         {"catalog-dsn", required_argument, NULL, 'd'},
         {"mapping", required_argument, NULL, 'M'},
+        {"complete", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *format = "auto", *prefix = NULL, *utc_offset = NULL;
@@ -186,6 +200,7 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
     ts_store *store;
     char *end;
     int c, json = 0, status = TS_EXIT_OK;
+    unsigned flags = TS_SOURCE_GROWING;
 
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (c) {
@@ -221,6 +236,9 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
             break;
         case 'M':
             mapping = optarg;
+            break;
+        case 'C':
+            flags = 0;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -276,14 +294,14 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
         const int64_t from[1] = {INT64_MIN}, ids[1] = {0};
         timeline = (ts_catalog_timeline){one, from, ids, 1};
         status = ingest_files(store, format, prefix, argc, argv, &timeline,
-                              batch, max_diag, json);
+                              batch, max_diag, json, flags);
     } else if (cli_catalogs_from_store(&stored, store, &err) != 0) {
         cli_error("%s", err.msg);
         status = TS_EXIT_USAGE;
     } else {
         cli_catalogs_timeline(&stored, &timeline);
         status = ingest_files(store, format, prefix, argc, argv, &timeline,
-                              batch, max_diag, json);
+                              batch, max_diag, json, flags);
         cli_catalogs_free(&stored);
     }
     ts_store_free(store);

@@ -27,6 +27,7 @@ void ts_event_init(ts_event *ev)
     ev->statement_id = -1;
     ev->substatement_id = -1;
     ev->session_duration_us = -1;
+    ev->rows = -1;
 }
 
 const char *ts_event_kind_name(ts_event_kind kind)

@@ -52,31 +52,63 @@ static int jsonlog_line(const char *s, size_t n)
     return n >= sizeof(head) - 1 && memcmp(s, head, sizeof(head) - 1) == 0;
 }
 
-/* Which format line s[0, n) is written in, or NULL. */
-static const char *line_format(const char *s, size_t n,
-                               const ts_pg_prefix *prefix)
+/* log_line_prefix values recognised without --prefix: Amazon RDS and
+ * Aurora's fixed one. Prefixes with %q are not guessed: a postmaster's
+ * short line fits every prefix that starts like it. */
+static const char *const known_prefixes[] = {"%t:%r:%u@%d:[%p]:"};
+#define N_KNOWN (sizeof(known_prefixes) / sizeof(known_prefixes[0]))
+
+/* Whether s[0, n) is a stderr line of this prefix, plain or after a
+ * syslog header. */
+static int stderr_line(const ts_pg_prefix *prefix, const char *s, size_t n)
 {
     ts_pg_match m;
+    ts_syslog_head w;
 
+    if (ts_pg_prefix_match(prefix, s, n, &m))
+        return 1;
+    return ts_syslog_parse(s, n, &w) && w.chunk <= 1 &&
+           ts_pg_prefix_match(prefix, s + w.body_off, n - w.body_off, &m);
+}
+
+/* Which format line s[0, n) is written in, or NULL; *known is the index
+ * of the known prefix a stderr line matched (-1: the given one). */
+static const char *line_format(const char *s, size_t n,
+                               const ts_pg_prefix *prefix,
+                               ts_pg_prefix *const *known, int first,
+                               int *which)
+{
     /* a stderr line has "LEVEL:  " after its prefix, which neither a
      * csvlog nor a jsonlog line has: the prefix is asked first */
-    if (prefix != NULL && ts_pg_prefix_match(prefix, s, n, &m))
+    *which = -1;
+    if (prefix != NULL && stderr_line(prefix, s, n))
         return "pg-stderr";
     if (jsonlog_line(s, n))
         return "pg-jsonlog";
     if (csvlog_line(s, n))
         return "pg-csvlog";
+    /* a guessed prefix must fit the first line: a short line such as
+     * "%m [%p] LOG: ..." of a checkpointer fits many prefixes */
+    for (size_t i = 0; prefix == NULL && first && i < N_KNOWN; i++) {
+        if (known[i] != NULL && stderr_line(known[i], s, n)) {
+            *which = (int)i;
+            return "pg-stderr";
+        }
+    }
     return NULL;
 }
 
 const char *ts_format_detect(const uint8_t *head, size_t len,
-                             const char *prefix, const char **why)
+                             const char *prefix, const char **out_prefix,
+                             const char **why)
 {
     const char *s = (const char *)head, *end = s + len, *found = NULL;
-    ts_pg_prefix *compiled = NULL;
-    int looks_stderr = 0;
+    ts_pg_prefix *compiled = NULL, *known[N_KNOWN] = {NULL};
+    int looks_stderr = 0, which = -1;
+    ts_syslog_head w;
 
     *why = NULL;
+    *out_prefix = prefix;
     if (len == 0) {
         /* nothing to recognise and nothing to seal: any reader will do */
         return prefix != NULL ? "pg-stderr" : "pg-csvlog";
@@ -85,17 +117,25 @@ const char *ts_format_detect(const uint8_t *head, size_t len,
         *why = "the log_line_prefix given with --prefix is not valid";
         return NULL;
     }
+    for (size_t i = 0; prefix == NULL && i < N_KNOWN; i++)
+        if (ts_pg_prefix_compile(&known[i], known_prefixes[i], NULL) != 0)
+            known[i] = NULL;
     /* the first line decides, unless it is damaged: look a little further */
     for (int i = 0; i < DETECT_LINES && s < end && found == NULL; i++) {
         const char *nl = memchr(s, '\n', (size_t)(end - s));
         size_t n = ts_text_len(s, nl != NULL ? (size_t)(nl - s) + 1
                                              : (size_t)(end - s));
 
-        found = line_format(s, n, compiled);
-        looks_stderr |= starts_with_time(s, n) || (n > 0 && s[0] == '[');
+        found = line_format(s, n, compiled, known, i == 0, &which);
+        looks_stderr |= starts_with_time(s, n) || (n > 0 && s[0] == '[') ||
+                        ts_syslog_parse(s, n, &w);
         s = nl != NULL ? nl + 1 : end;
     }
     ts_pg_prefix_free(compiled);
+    for (size_t i = 0; i < N_KNOWN; i++)
+        ts_pg_prefix_free(known[i]);
+    if (which >= 0)
+        *out_prefix = known_prefixes[which];
     if (found != NULL)
         return found;
     if (prefix != NULL)

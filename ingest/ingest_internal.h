@@ -51,6 +51,19 @@ int ts_input_peek(ts_input *in, size_t want, const uint8_t **out,
  * by reading, a negative status on an error (TS_EINVAL: past the end). */
 int ts_input_skip_fast(ts_input *in, uint64_t skip, ts_error *err);
 
+/* For a file that may still be written: a plain regular file then ends,
+ * for every read, just after the last newline it holds now, so an
+ * unterminated last line is left for a later run. Does nothing for
+ * compressed input (a rotated archive), pipes and stdin. Only before any
+ * read or peek. */
+int ts_input_hold_partial(ts_input *in, ts_error *err);
+
+/* Bytes ts_input_hold_partial left after the end, 0 when none. */
+uint64_t ts_input_held(const ts_input *in);
+
+/* Whether ts_input_hold_partial applies: the file may still be written. */
+int ts_input_is_limited(const ts_input *in);
+
 ts_input_compression ts_input_compression_of(const ts_input *in);
 
 /* The name given at open, borrowed. */
@@ -96,6 +109,13 @@ int ts_rbuf_need(ts_rbuf *rb, size_t rel, ts_error *err);
  * *end = rel + max when the line is longer, else 0; negative on errors. */
 int ts_rbuf_find_line(ts_rbuf *rb, size_t rel, size_t max, size_t *end,
                       ts_error *err);
+
+/* Whether a record of len bytes at pos must wait for the next run: the
+ * input may still be written (ts_input_hold_partial), an unterminated line
+ * was held back after it, and the record runs up to that line, so lines
+ * that belong to it (a DETAIL line, the rest of a quoted field) may not be
+ * written yet. Sealing it now would seal it short. */
+int ts_rbuf_hold_last(const ts_rbuf *rb, size_t len);
 
 /* Hands out data[0, len) as *entry and moves past it. */
 void ts_rbuf_emit(ts_rbuf *rb, size_t len, ts_entry *entry);
@@ -222,6 +242,23 @@ int ts_pg_span_said(const char *line, const ts_pg_span *span);
  * is not such a time. */
 int ts_pg_time_parse(const char *text, size_t len, int64_t *out_us);
 
+/* What a syslog daemon put before PostgreSQL's own line (pg_syslog.c). */
+typedef struct ts_syslog_head {
+    size_t body_off; /* where the server's line (its prefix) starts */
+    int64_t pid;     /* ident[pid] or the RFC 5424 PROCID, -1 unknown */
+    int64_t time_us; /* the syslog time when it has a year, else
+                        TS_UNKNOWN_TIME */
+    int64_t seq;     /* PostgreSQL's [seq-chunk] sequence number, or -1 */
+    int chunk;       /* 1: a message's first line, > 1: a later line of it,
+                        0: not numbered */
+} ts_syslog_head;
+
+/* Recognises a syslog header at the start of line[0, len) (BSD form,
+ * rsyslog's high-precision form or RFC 5424, then PostgreSQL's "[n-m] ").
+ * Returns 1 and fills *out when the line has one, else 0 (out->body_off
+ * is then 0). Never allocates. */
+int ts_syslog_parse(const char *line, size_t len, ts_syslog_head *out);
+
 /* ------------------------------------------------------------------ */
 /* pgAudit records (pgaudit.c)                                         */
 /* ------------------------------------------------------------------ */
@@ -295,6 +332,10 @@ void ts_pg_classify(ts_event *ev, ts_pg_level level, const char *msg,
 void ts_pg_structured_event(ts_event *ev, const char *time_text,
                             const char *severity, const char *message,
                             ts_arena *arena);
+
+/* Sets ev's client host and port from csvlog's connection_from ("host:port"
+ * or a bare host such as "[local]"; NULL: nothing), borrowing from it. */
+void ts_pg_connection_from(ts_event *ev, const char *from, ts_arena *arena);
 
 /* Reserves room for the strings of an event built from a record of len
  * bytes (three times the record) in scratch and points arena at it.
@@ -528,11 +569,15 @@ int ts_pg_stderr_open_input(ts_source **out, const char *prefix, ts_input *in,
 
 /* Recognises a format from the first bytes of a stream (format_detect.c):
  * the first of the first 16 lines that matches the stderr prefix (when
- * one is given), a jsonlog or a csvlog line decides; else "pg-stderr" when
- * a prefix is given. NULL when nothing fits, with a one-line reason in
- * *why (static). */
+ * one is given; plain or wrapped by syslog), a jsonlog or a csvlog line,
+ * or, without a prefix, a line of a known prefix (Amazon RDS's
+ * "%t:%r:%u@%d:[%p]:") decides; else
+ * "pg-stderr" when a prefix is given. *out_prefix is the prefix to read a
+ * stderr log with (static or the one given). NULL when nothing fits, with a
+ * one-line reason in *why (static). */
 const char *ts_format_detect(const uint8_t *head, size_t len,
-                             const char *prefix, const char **why);
+                             const char *prefix, const char **out_prefix,
+                             const char **why);
 
 /* ------------------------------------------------------------------ */
 /* Proxy JSON lines (proxy_jsonl.c, jsonl_value.c)                     */
@@ -601,8 +646,11 @@ void ts_hoop_mapper(ts_jsonl_mapper *out);
 void ts_rds_das_mapper(ts_jsonl_mapper *out);
 int ts_generic_mapper(ts_jsonl_mapper *out, const char *mapping, ts_error *err);
 
+/* CloudNativePG's JSON log lines (cnpg_json.c): format "cnpg-json". */
+void ts_cnpg_mapper(ts_jsonl_mapper *out);
+
 /* --format auto for the proxies (proxy_detect.c): "teleport-audit",
- * "hoop-audit" or "rds-das" when the first line of head[0, len) is
+ * "hoop-audit", "rds-das" or "cnpg-json" when the first line of head[0, len) is
  * written in one of them, else NULL. */
 const char *ts_proxy_format_detect(const uint8_t *head, size_t len);
 

@@ -38,6 +38,12 @@ struct ts_input {
     uint8_t *peek; /* decompressed bytes looked at and not yet read */
     size_t peek_pos;
     size_t peek_len;
+    /* ts_input_hold_partial: a plain file ends, for readers, after its
+     * last newline */
+    int limited;
+    uint64_t limit;
+    uint64_t handed; /* plain bytes handed out (or skipped) */
+    uint64_t held;
 };
 
 static int read_raw(ts_input *in, ts_error *err)
@@ -161,12 +167,19 @@ static int read_stream(ts_input *in, void *buf, size_t size, size_t *out_n,
         return gzip_read(in, buf, size, out_n, err);
     if (in->comp == TS_INPUT_ZSTD)
         return zstd_read(in, buf, size, out_n, err);
+    if (in->limited) {
+        if (in->handed >= in->limit)
+            return 0;
+        if (size > in->limit - in->handed)
+            size = (size_t)(in->limit - in->handed);
+    }
     if (in->raw_pos < in->raw_len) {
         /* what was read to look for a magic number */
         size_t n =
             in->raw_len - in->raw_pos < size ? in->raw_len - in->raw_pos : size;
         memcpy(buf, in->raw + in->raw_pos, n);
         in->raw_pos += n;
+        in->handed += n;
         *out_n = n;
         return 0;
     }
@@ -174,6 +187,7 @@ static int read_stream(ts_input *in, void *buf, size_t size, size_t *out_n,
         ssize_t n = read(in->fd, buf, size);
         if (n >= 0) {
             *out_n = (size_t)n;
+            in->handed += (uint64_t)n;
             return 0;
         }
         if (errno != EINTR)
@@ -243,7 +257,58 @@ int ts_input_skip_fast(ts_input *in, uint64_t skip, ts_error *err)
     if (lseek(in->fd, (off_t)skip, SEEK_CUR) < 0)
         return ts_error_set(err, TS_EIO, "seeking in '%s': %s", in->name,
                             strerror(errno));
+    in->handed = (uint64_t)cur + skip;
     return 0;
+}
+
+int ts_input_hold_partial(ts_input *in, ts_error *err)
+{
+    uint8_t chunk[4096];
+    struct stat st;
+    uint64_t at;
+
+    if (in->comp != TS_INPUT_PLAIN || in->peek != NULL || in->handed > 0 ||
+        fstat(in->fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    /* the last newline, looked for from the end: the file may grow while
+     * it is read, so its size now is where the reading stops */
+    at = (uint64_t)st.st_size;
+    while (at > 0) {
+        size_t n = at < sizeof(chunk) ? (size_t)at : sizeof(chunk);
+        ssize_t got;
+        size_t i;
+
+        do {
+            got = pread(in->fd, chunk, n, (off_t)(at - n));
+        } while (got < 0 && errno == EINTR);
+        if (got < 0)
+            return ts_error_set(err, TS_EIO, "reading '%s': %s", in->name,
+                                strerror(errno));
+        if ((size_t)got != n)
+            return ts_error_set(err, TS_EIO, "'%s' shrank while read",
+                                in->name);
+        for (i = n; i > 0 && chunk[i - 1] != '\n'; i--)
+            ;
+        if (i > 0) {
+            at = at - n + i;
+            break;
+        }
+        at -= n;
+    }
+    in->limited = 1;
+    in->limit = at;
+    in->held = (uint64_t)st.st_size - at;
+    return 0;
+}
+
+int ts_input_is_limited(const ts_input *in)
+{
+    return in->limited;
+}
+
+uint64_t ts_input_held(const ts_input *in)
+{
+    return in->held;
 }
 
 ts_input_compression ts_input_compression_of(const ts_input *in)

@@ -208,7 +208,7 @@ static int parse_int(const char *s, int64_t *out)
 }
 
 /* connection_from: "host:port", or a bare host ("[local]"). */
-static void connection_from(ts_event *ev, const char *from, ts_arena *arena)
+void ts_pg_connection_from(ts_event *ev, const char *from, ts_arena *arena)
 {
     const char *colon;
     size_t i;
@@ -259,7 +259,7 @@ static int build_event(csv_source *src, ts_event *ev, const char *rec,
         ev->unparsed_reason = "csvlog process_id is not a number";
         return 0;
     }
-    connection_from(ev, f[C_FROM], &arena);
+    ts_pg_connection_from(ev, f[C_FROM], &arena);
     ev->session_id = f[C_SESSION];
     if (f[C_LINE] != NULL && parse_int(f[C_LINE], &ev->session_line) != 0)
         ev->session_line = -1;
@@ -306,6 +306,8 @@ static int csv_next(ts_source *base, ts_entry *entry, ts_event *ev,
         ev->kind = TS_EVENT_UNPARSED;
         ev->unparsed_reason = rc == 1 ? src->cut_reason : reason;
     }
+    if (rc != 1 && ts_rbuf_hold_last(rb, end))
+        return 0;
     ts_rbuf_emit(rb, end, entry);
     return 1;
 }

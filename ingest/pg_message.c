@@ -276,6 +276,30 @@ static void audit(ts_event *ev, const char *s, const char *end, ts_arena *arena)
     ev->object_name = rec.object_name;
     ev->statement = rec.statement;
     ev->parameter = rec.parameter;
+    ev->rows = rec.rows;
+}
+
+/* "connection authenticated: identity="ID" method=M (FILE:LINE)" from
+ * set_authn_id() (PostgreSQL 14+). The identity is quoted without
+ * escaping, so it ends at the last '" method=' of the line. */
+static void connection_authenticated(ts_event *ev, const char *p,
+                                     const char *end, ts_arena *arena)
+{
+    const char *q = NULL, *m, *e;
+
+    ev->kind = TS_EVENT_LOG;
+    if (!starts(p, end, "identity=\""))
+        return;
+    p += 10;
+    for (const char *h = find(p, end, "\" method="); h != NULL;
+         h = find(h + 1, end, "\" method="))
+        q = h;
+    if (q == NULL)
+        return;
+    fill(&ev->auth_identity, p, q, arena);
+    m = q + 9;
+    e = find(m, end, " (");
+    fill(&ev->auth_method, m, e != NULL ? e : end, arena);
 }
 
 /* log_statement and log_min_duration_statement: "statement: SQL",
@@ -323,6 +347,8 @@ void ts_pg_classify(ts_event *ev, ts_pg_level level, const char *msg,
             connection_authorized(ev, msg + 23, end, arena);
         else if (starts(msg, end, "replication connection authorized: "))
             connection_authorized(ev, msg + 35, end, arena);
+        else if (starts(msg, end, "connection authenticated: "))
+            connection_authenticated(ev, msg + 26, end, arena);
         else if (starts(msg, end, "disconnection: "))
             disconnection(ev, msg + 15, end, arena);
         else

@@ -67,6 +67,58 @@ static int find_line(pg_source *src, size_t rel, size_t max, size_t *end,
     return ts_rbuf_find_line(&src->rb, rel, max, end, err);
 }
 
+/* Moves a match made on the part of a line after a syslog header to the
+ * whole line's offsets, and takes what the header says that the prefix
+ * did not. */
+static void shift_match(ts_pg_match *m, const ts_syslog_head *w)
+{
+    for (int i = 0; i < TS_PGF_COUNT; i++)
+        m->field[i].off += w->body_off;
+    m->prefix_len += w->body_off;
+    m->message_off += w->body_off;
+    if (m->pid < 0)
+        m->pid = w->pid;
+    if (m->time_us == TS_UNKNOWN_TIME)
+        m->time_us = w->time_us;
+}
+
+/* Matches a line against the prefix, plain or wrapped by syslog (then
+ * *w says where the server's line starts; w->body_off is 0 otherwise).
+ * A wrapped line that does not match may still continue a message. */
+static int match_line(const pg_source *src, const char *line, size_t len,
+                      ts_pg_match *m, ts_syslog_head *w)
+{
+    w->body_off = 0;
+    w->chunk = 0;
+    w->pid = -1;
+    if (ts_pg_prefix_match(src->prefix, line, len, m))
+        return 1;
+    if (!ts_syslog_parse(line, len, w))
+        return 0;
+    if (!ts_pg_prefix_match(src->prefix, line + w->body_off, len - w->body_off,
+                            m))
+        return 0;
+    /* a later line of a message is its DETAIL, STATEMENT, ... or text */
+    if (w->chunk > 1 && !ts_pg_level_is_attached(m->level))
+        return 0;
+    shift_match(m, w);
+    return 1;
+}
+
+/* Whether a wrapped line that did not match continues the message of
+ * process pid: a later chunk of it, or a TAB (rsyslog writes "#011"). */
+static int wrapped_continuation(const char *line, size_t len,
+                                const ts_syslog_head *w, int64_t pid)
+{
+    const char *body = line + w->body_off;
+    size_t n = len - w->body_off;
+
+    if (w->body_off == 0 || (pid >= 0 && w->pid >= 0 && w->pid != pid))
+        return 0;
+    return w->chunk > 1 || (n > 0 && body[0] == '\t') ||
+           (n >= 4 && memcmp(body, "#011", 4) == 0);
+}
+
 /* Whether the line at rel belongs to the record before it: a continuation
  * line, or a DETAIL/STATEMENT/... line of the same process. room is what
  * the record may still grow by. Returns 1 (with *end and *too_long: the
@@ -76,6 +128,7 @@ static int belongs(pg_source *src, size_t rel, size_t room, int parsed,
                    int64_t pid, size_t *end, int *too_long, ts_error *err)
 {
     ts_pg_match m;
+    ts_syslog_head w;
     int rc, matched;
     char first;
 
@@ -94,10 +147,14 @@ static int belongs(pg_source *src, size_t rel, size_t room, int parsed,
     *too_long = rc == 1 || *end - rel > room;
     if (first == '\t')
         return 1;
-    matched = ts_pg_prefix_match(src->prefix, data(src) + rel,
-                                 ts_text_len(data(src) + rel, *end - rel), &m);
+    matched = match_line(src, data(src) + rel,
+                         ts_text_len(data(src) + rel, *end - rel), &m, &w);
     if (matched && ts_pg_level_is_attached(m.level) &&
-        (!src->has_pid || m.pid == pid))
+        (m.pid == pid || (!src->has_pid && (m.pid < 0 || pid < 0))))
+        return 1;
+    if (!matched &&
+        wrapped_continuation(data(src) + rel,
+                             ts_text_len(data(src) + rel, *end - rel), &w, pid))
         return 1;
     if (rc == 0 && *end - rel <= src->limit) {
         /* the next record's head: keep the work done on it */
@@ -210,6 +267,32 @@ static void terminate(ts_arena *arena)
         *nul = '\0';
 }
 
+/* Appends a wrapped continuation line's text: a TAB ("#011" from rsyslog)
+ * starts a new line of the message, anything else is the rest of a line
+ * PostgreSQL split at its syslog line limit. */
+static void wrapped_text(ts_arena *arena, const char *s, size_t n)
+{
+    char *d;
+
+    if (n > 0 && s[0] == '\t') {
+        s++;
+        n--;
+    } else if (n >= 4 && memcmp(s, "#011", 4) == 0) {
+        s += 4;
+        n -= 4;
+    } else {
+        d = ts_arena_take(arena, n);
+        if (d != NULL)
+            memcpy(d, s, n);
+        return;
+    }
+    d = ts_arena_take(arena, n + 1);
+    if (d != NULL) {
+        d[0] = '\n';
+        memcpy(d + 1, s, n);
+    }
+}
+
 /* Where the text of a part of the message goes. */
 enum { PART_MESSAGE, PART_DETAIL, PART_QUERY, PART_NONE };
 
@@ -235,6 +318,7 @@ static void message_parts(pg_source *src, ts_event *ev, const char *rec,
         const char *text = NULL;
         size_t n = 0;
         ts_pg_match m;
+        ts_syslog_head w;
 
         if (at == 0) {
             kind = PART_MESSAGE;
@@ -248,7 +332,10 @@ static void message_parts(pg_source *src, ts_event *ev, const char *rec,
                     memcpy(d + 1, rec + at + 1, tlen - 1);
                 }
             }
-        } else if (ts_pg_prefix_match(src->prefix, rec + at, tlen, &m)) {
+        } else if (!match_line(src, rec + at, tlen, &m, &w)) {
+            if (w.body_off > 0 && kind != PART_NONE && part != NULL)
+                wrapped_text(arena, rec + at + w.body_off, tlen - w.body_off);
+        } else {
             kind = m.level == TS_PGL_DETAIL && ev->detail == NULL ? PART_DETAIL
                    : m.level == TS_PGL_STATEMENT && ev->query == NULL
                        ? PART_QUERY
@@ -388,9 +475,11 @@ static int pg_next(ts_source *base, ts_entry *entry, ts_event *ev,
         rc = find_line(src, 0, src->limit, &end, err);
         if (rc < 0)
             return rc;
-        matched = ts_pg_prefix_match(
-            src->prefix, data(src),
-            ts_text_len(data(src), end > PEEK && rc == 1 ? PEEK : end), &head);
+        ts_syslog_head w;
+        matched = match_line(
+            src, data(src),
+            ts_text_len(data(src), end > PEEK && rc == 1 ? PEEK : end), &head,
+            &w);
         if (rc == 1) {
             src->cut = src->cut_midline = 1;
             src->cut_parsed = matched;
@@ -418,6 +507,8 @@ static int pg_next(ts_source *base, ts_entry *entry, ts_event *ev,
         }
         end = next_end;
     }
+    if (ts_rbuf_hold_last(&src->rb, end))
+        return 0; /* its DETAIL or STATEMENT lines may follow */
     if (matched) {
         build_event(src, ev, data(src), end, &head);
         if (!src->has_session && src->has_pid)

@@ -45,6 +45,9 @@ static const char *line_format(const char *s, size_t n)
 {
     if (n == 0 || s[0] != '{')
         return NULL;
+    if (has(s, n, "\"logger\"", NULL) && has(s, n, "\"msg\"", NULL) &&
+        (has(s, n, "\"ts\"", NULL) || has(s, n, "\"level\"", NULL)))
+        return "cnpg-json";
     if (has(s, n, "\"databaseActivityEventList\"", NULL) ||
         has(s, n, "\"type\"", "\"DatabaseActivityMonitoringRecord") ||
         (has(s, n, "\"logTime\"", NULL) && has(s, n, "\"dbUserName\"", NULL)))

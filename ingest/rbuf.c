@@ -114,6 +114,16 @@ static uint64_t count_lines(const char *s, size_t len)
     return n;
 }
 
+int ts_rbuf_hold_last(const ts_rbuf *rb, size_t len)
+{
+    /* PostgreSQL writes a message with its DETAIL/STATEMENT lines (and a
+     * csvlog record) in one write: a file that ends with a newline ends
+     * between messages. Only a half line after the record says a write is
+     * under way, which may be more of this record. */
+    return rb->eof && len == ts_rbuf_avail(rb) && ts_input_is_limited(rb->in) &&
+           ts_input_held(rb->in) > 0;
+}
+
 void ts_rbuf_emit(ts_rbuf *rb, size_t len, ts_entry *entry)
 {
     const char *d = ts_rbuf_data(rb);

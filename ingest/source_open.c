@@ -96,6 +96,16 @@ static int open_rds_das(ts_source **out, const char *config, ts_input *in,
     return open_proxy(out, &m, "", in, err);
 }
 
+static int open_cnpg(ts_source **out, const char *config, ts_input *in,
+                     ts_error *err)
+{
+    ts_jsonl_mapper m;
+
+    (void)config;
+    ts_cnpg_mapper(&m);
+    return open_proxy(out, &m, "", in, err);
+}
+
 static int open_generic(ts_source **out, const char *config, ts_input *in,
                         ts_error *err)
 {
@@ -125,6 +135,7 @@ static const struct format {
     {"hoop-audit", open_hoop},
     {"rds-das", open_rds_das},
     {"generic-jsonl", open_generic},
+    {"cnpg-json", open_cnpg},
 };
 
 #define N_FORMATS (sizeof(table) / sizeof(table[0]))
@@ -140,13 +151,14 @@ static const char *const formats[] = {"pg-stderr",
                                       "hoop-audit",
                                       "rds-das",
                                       "generic-jsonl",
+                                      "cnpg-json",
                                       "auto",
                                       NULL};
 
 #define KNOWN_FORMATS                                                          \
     "auto, pg-stderr, pg-csvlog, pg-jsonlog, mariadb-audit, "                  \
     "mysql-audit-json, percona-audit-json, percona-audit-csv, "                \
-    "teleport-audit, hoop-audit, rds-das, generic-jsonl"
+    "teleport-audit, hoop-audit, rds-das, generic-jsonl, cnpg-json"
 
 const char *const *ts_source_formats(void)
 {
@@ -161,9 +173,32 @@ static const struct format *find_format(const char *name)
     return NULL;
 }
 
+/* "postgresql.log.1", "server_audit.log.12": logrotate's names of files
+ * it will not write again. */
+static int rotated_name(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+
+    if (dot == NULL || dot[1] == '\0' || (slash != NULL && slash > dot))
+        return 0;
+    for (const char *c = dot + 1; *c != '\0'; c++)
+        if (*c < '0' || *c > '9')
+            return 0;
+    return 1;
+}
+
 int ts_source_open_file(ts_source **out, const char *format, const char *config,
                         const char *path, ts_error *err)
 {
+    return ts_source_open_file_flags(out, format, config, path, 0, err);
+}
+
+int ts_source_open_file_flags(ts_source **out, const char *format,
+                              const char *config, const char *path,
+                              unsigned flags, ts_error *err)
+{
+    uint64_t held = 0;
     const struct format *f = NULL;
     ts_input *in = NULL;
     int rc;
@@ -185,6 +220,16 @@ int ts_source_open_file(ts_source **out, const char *format, const char *config,
     rc = ts_input_open(&in, path, err);
     if (rc != 0)
         return rc;
+    /* standard input is over at its end, even when it is a file */
+    if ((flags & TS_SOURCE_GROWING) && strcmp(path, "-") != 0 &&
+        !rotated_name(path)) {
+        rc = ts_input_hold_partial(in, err);
+        if (rc != 0) {
+            ts_input_free(in);
+            return rc;
+        }
+        held = ts_input_held(in);
+    }
     if (f == NULL) {
         const uint8_t *head;
         const char *name = NULL, *why = NULL;
@@ -200,7 +245,7 @@ int ts_source_open_file(ts_source **out, const char *format, const char *config,
         if (name != NULL)
             config = NULL; /* a prefix is PostgreSQL's; MariaDB runs in UTC */
         if (rc == 0 && name == NULL)
-            name = ts_format_detect(head, len, config, &why);
+            name = ts_format_detect(head, len, config, &config, &why);
         if (rc == 0 && name == NULL)
             rc = ts_error_set(err, TS_EINVAL, "'%s': %s", path, why);
         if (rc != 0) {
@@ -209,5 +254,8 @@ int ts_source_open_file(ts_source **out, const char *format, const char *config,
         }
         f = find_format(name);
     }
-    return f->open(out, config, in, err);
+    rc = f->open(out, config, in, err);
+    if (rc == 0)
+        (*out)->held = held;
+    return rc;
 }

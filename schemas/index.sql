@@ -67,8 +67,16 @@ CREATE TABLE IF NOT EXISTS events (
     -- proxies (Teleport, hoop.dev, generic JSON lines): who is behind the
     -- proxy, apart from the database account it used --
     principal TEXT,       -- the proxy's user: a person's login, a bot's name
-    principal_kind TEXT   -- human | agent | service; NULL when not said
+    principal_kind TEXT,  -- human | agent | service; NULL when not said
     -- end proxies --
+    -- collectors --
+    rows INTEGER,         -- pgAudit's rows (pgaudit.log_rows): rows returned
+                          -- or affected; NULL when not logged
+    auth_identity TEXT,   -- "connection authenticated: identity=..." (PG 14+):
+                          -- what authentication proved (Kerberos principal,
+                          -- certificate DN, the role for passwords)
+    auth_method TEXT      -- its method: md5, scram-sha-256, gss, cert, ...
+    -- end collectors --
 );
 -- Every index ends with seq (SQLite appends the rowid), so an equality on
 -- its column plus a seq range walks it in entry order and can stop at LIMIT.
@@ -651,3 +659,14 @@ SELECT e.seq AS entry_index,
 FROM event_value_classes v
 JOIN events e ON e.seq = v.seq;
 -- end data classes --
+-- The authenticated identity and method of each session, from its
+-- "connection authenticated" line (PostgreSQL 14+, log_connections): the
+-- Kerberos principal or certificate DN behind the role. A session without
+-- such a line has no row.
+CREATE VIEW IF NOT EXISTS v_session_auth AS
+SELECT e.session_id, e.account, e.auth_identity, e.auth_method, e.time_us
+FROM events e
+WHERE e.auth_identity IS NOT NULL AND e.session_id IS NOT NULL
+  AND e.seq = (SELECT min(f.seq) FROM events f
+               WHERE f.session_id = e.session_id
+                 AND f.auth_identity IS NOT NULL);

@@ -38,13 +38,15 @@ static const char insert_event_sql[] =
     " substatement_id, audit_class, command, object_type, object_name,"
     " statement, parameter, tls_protocol, tls_cipher, session_duration_us,"
     " unparsed_reason, object_table,"
-    " template_id, template_repeat," /* SQL analysis: ?40.. */
-    " principal, principal_kind"     /* proxies: ?50.. */
+    " template_id, template_repeat,"    /* SQL analysis: ?40.. */
+    " principal, principal_kind,"       /* proxies: ?50.. */
+    " rows, auth_identity, auth_method" /* collectors: ?60.. */
     ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
     " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
     " ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32,"
-    " ?40, ?41," /* SQL analysis */
-    " ?50, ?51"  /* proxies */
+    " ?40, ?41,"     /* SQL analysis */
+    " ?50, ?51,"     /* proxies */
+    " ?60, ?61, ?62" /* collectors */
     ")";
 
 static const char insert_value_sql[] =
@@ -308,6 +310,9 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     bind_text(st, 32, object_table(ev->object_name, table, sizeof(table)));
     bind_text(st, 50, ev->principal);
     bind_text(st, 51, ev->principal_kind);
+    bind_int(st, 60, ev->rows, -1);
+    bind_text(st, 61, ev->auth_identity);
+    bind_text(st, 62, ev->auth_method);
     rc = step_reset(w, st, "indexing an event", err);
 
     if (rc == 0 &&

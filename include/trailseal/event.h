@@ -117,6 +117,15 @@ typedef struct ts_event {
      * or not analysed. */
     const char *const *value_classes;
     size_t n_value_classes;
+    /* pgAudit's rows field (pgaudit.log_rows): rows the statement
+     * returned or affected, -1 when not logged. */
+    int64_t rows;
+    /* "connection authenticated: identity=... method=..." (PostgreSQL 14+):
+     * the identity the authentication method proved (a Kerberos principal,
+     * a certificate's DN, the role for passwords) and the method (md5,
+     * scram-sha-256, gss, cert, ...); NULL when not said. */
+    const char *auth_identity;
+    const char *auth_method;
 } ts_event;
 
 /* Resets every field of ev to "unknown". */

@@ -17,9 +17,12 @@ extern "C" {
  * "percona-audit-json", "percona-audit-csv" (config ignored), the proxy
  * formats "teleport-audit", "hoop-audit", "rds-das" (config ignored) and
  * "generic-jsonl" (config = the mapping text, schemas/generic-jsonl.md,
- * required), and "auto",
+ * required), "cnpg-json" (CloudNativePG's JSON lines; config ignored),
+ * and "auto",
  * which recognises one of them from the first lines (a stderr log only when
- * config gives its prefix; a MariaDB log is then read as UTC). gzip and
+ * config gives its prefix, or written with Amazon RDS's prefix; a MariaDB
+ * log is then read as UTC). pg-stderr also reads lines wrapped by syslog
+ * (BSD, rsyslog ISO and RFC 5424 headers). gzip and
  * zstd input is decompressed, for every format and on stdin too; positions,
  * lines and the source key are those of the decompressed stream.
  * On success *out is the caller's, released with ts_source_free().
@@ -27,6 +30,19 @@ extern "C" {
  * file cannot be opened. */
 int ts_source_open_file(ts_source **out, const char *format, const char *config,
                         const char *path, ts_error *err);
+
+/* ts_source_open_file_flags flags. TS_SOURCE_GROWING: the file may still
+ * be written, so an unterminated last line is not read (and not sealed):
+ * the next run reads it from the saved cursor once it is complete; the
+ * bytes left are in src->held. Ignored for compressed input, standard
+ * input and pipes, and for rotated files (a name ending in ".N"), which
+ * are complete. */
+#define TS_SOURCE_GROWING 1u
+
+/* ts_source_open_file with flags (0: read everything, as that does). */
+int ts_source_open_file_flags(ts_source **out, const char *format,
+                              const char *config, const char *path,
+                              unsigned flags, ts_error *err);
 
 /* Wraps `inner` in a source that analyses the SQL of each audit and
  * log_statement event (see trailseal/analyze.h) and fills the event's sql_*,

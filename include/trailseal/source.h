@@ -57,6 +57,9 @@ struct ts_source {
     const char *format; /* format name, e.g. "pg-stderr" */
     const char
         *config; /* format settings, e.g. the log_line_prefix; may be "" */
+    /* Bytes of an unterminated last line left unread because the file may
+     * still be written (TS_SOURCE_GROWING), 0 otherwise. */
+    uint64_t held;
 };
 
 /* Convenience wrappers around the ops. ts_source_free accepts NULL. */

@@ -208,6 +208,45 @@ check_status "ingest the zstd jsonlog from stdin" 0 "$RC"
 check_eq "zstd jsonlog: nothing sealed twice" 0 "$(json_get "$T/out" 'j["sealed"]')"
 
 # --- auto and stderr: a prefix is needed, never guessed ----------------------------
+# --- pgAudit's rows and the authenticated identities, in all three ------------
+py_tally "$CSV" "$T/csv.db" "$T/json.db" "$T/stderr.db" <<'EOF'
+import csv, re, sqlite3, sys
+csv_path, dbs = sys.argv[1], sys.argv[2:5]
+def check(good, what):
+    print(("ok - " if good else "not ok - ") + what)
+with open(csv_path, newline="", encoding="utf-8") as f:
+    msgs = [r[13] for r in csv.reader(f)]
+rows = []
+for m in msgs:
+    if m.startswith("AUDIT: "):
+        fields = next(csv.reader([m[7:]]))
+        rows.append(int(fields[9]) if len(fields) == 10 else None)
+auth = []
+for m in msgs:
+    g = re.match(r'connection authenticated: identity="(.*)" method=(\S+)', m)
+    if g:
+        auth.append((g.group(1), g.group(2)))
+want_rows = (sum(1 for r in rows if r is not None),
+             sum(r for r in rows if r is not None))
+check(want_rows[0] > 0 and len(auth) > 0,
+      "the csvlog has %d audit rows counts (sum %d) and %d authenticated "
+      "identities" % (want_rows[0], want_rows[1], len(auth)))
+for db in dbs:
+    name = db.rsplit("/", 1)[1]
+    c = sqlite3.connect(db)
+    got = c.execute("SELECT count(rows), coalesce(sum(rows), 0) FROM events"
+                    " WHERE kind = 2").fetchone()
+    check(tuple(got) == want_rows, "%s: audit rows %r, the csvlog says %r"
+          % (name, tuple(got), want_rows))
+    got = sorted(c.execute("SELECT auth_identity, auth_method FROM events"
+                           " WHERE auth_identity IS NOT NULL").fetchall())
+    check(got == sorted(auth), "%s: %d authenticated identities as logged"
+          % (name, len(got)))
+    n = c.execute("SELECT count(*) FROM v_session_auth").fetchone()[0]
+    check(n == len(auth), "%s: v_session_auth has a row per authenticated "
+          "session (%d)" % (name, n))
+EOF
+
 STORE=$T/csv.db
 ts ingest "$REPO_DIR/tests/data/pg-stderr/pgaudit-m.log"
 check_status "ingest a stderr log without --prefix" 2 "$RC"

@@ -11,11 +11,11 @@ static int open_json(ts_source **out, int fd, const void *ctx, ts_error *err)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const char *why = NULL;
+    const char *why = NULL, *pfx = NULL;
 
     ts_fuzz_read_all(data, size, open_json, "mysql-audit-json");
     (void)ts_my_format_detect(data, size);
-    (void)ts_format_detect(data, size, NULL, &why);
-    (void)ts_format_detect(data, size, "%m [%p] ", &why);
+    (void)ts_format_detect(data, size, NULL, &pfx, &why);
+    (void)ts_format_detect(data, size, "%m [%p] ", &pfx, &why);
     return 0;
 }
