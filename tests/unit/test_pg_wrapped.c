@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/test_files.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,25 +89,6 @@ static void read_source(ts_source *src, run *r)
         fail_msg("next: %s", err.msg);
 }
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *data;
-    long size;
-
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    size = ftell(f);
-    assert_true(size >= 0);
-    rewind(f);
-    data = malloc((size_t)size + 1);
-    assert_non_null(data);
-    assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    *len = (size_t)size;
-    return data;
-}
-
 /* Reads path in format and checks that every byte came back. */
 static run *read_file(const char *format, const char *config, const char *path)
 {
@@ -133,19 +116,6 @@ static void run_free(run *r)
 {
     ts_buf_release(&r->bytes);
     free(r);
-}
-
-static char *write_temp(const void *data, size_t len)
-{
-    char *path = strdup("/tmp/test_pg_wrapped.XXXXXX");
-    int fd;
-
-    assert_non_null(path);
-    fd = mkstemp(path);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, data, len), (ssize_t)len);
-    close(fd);
-    return path;
 }
 
 static void test_syslog_parse(void **state)

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/test_files.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,25 +106,6 @@ static void run_free(run *r)
             free(*all[j]);
     }
     ts_buf_release(&r->bytes);
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *data;
-    long size;
-
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    size = ftell(f);
-    rewind(f);
-    data = malloc((size_t)size + 1);
-    assert_non_null(data);
-    assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
-    data[size] = 0;
-    fclose(f);
-    *len = (size_t)size;
-    return data;
 }
 
 /* Reads a file in a format ("auto" too) and checks that its bytes are all
