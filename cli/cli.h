@@ -48,6 +48,10 @@ int cmd_collect(const ts_cli *cli, int argc, char **argv);
 int cli_seal_reference(ts_store *store, ts_source *src, const char *what,
                        unsigned long max_diag, int json, int strict);
 int cmd_verify_pack(const ts_cli *cli, int argc, char **argv);
+
+/* verify --against FILE (cli_against.c): the exit code, 0 when every
+ * record of FILE matches what was sealed from it. */
+int cli_verify_against(const ts_cli *cli, const char *path, int json);
 int cmd_reindex(const ts_cli *cli, int argc, char **argv);
 
 /* Prints "trailseal: <message>" on stderr. */

@@ -11,7 +11,7 @@
 static const char usage[] =
     "usage: trailseal [--store PATH] ingest [--format FORMAT] [--prefix PREFIX]\n"
     "                 [--utc-offset OFFSET] [--catalog FILE | --catalog-dsn DSN]\n"
-    "                 [--mapping FILE] [--complete] [--json]\n"
+    "                 [--mapping FILE] [--complete] [--raw] [--json]\n"
     "                 [--max-diagnostics N] FILE...\n\n"
     "Seals every record of each FILE ('-' reads standard input) into the\n"
     "store and indexes what it means. Records already sealed (same content,\n"
@@ -20,7 +20,10 @@ static const char usage[] =
     "gzip and zstd files (or stdin) are decompressed as they are read\n"
     "(PostgreSQL formats).\n"
     "Each statement is analysed (template, tables and columns read and\n"
-    "written) into the index: see the v_column_access view.\n\n"
+    "written) into the index: see the v_column_access view.\n"
+    "Literals and bind parameters are redacted to ? before sealing, with an\n"
+    "HMAC of each original record sealed beside it (verify --against proves\n"
+    "a log file against it; search --value finds a value by its HMAC).\n\n"
     "  --format FORMAT        auto (default), pg-stderr, pg-csvlog, pg-jsonlog,\n"
     "                         mariadb-audit, mysql-audit-json,\n"
     "                         percona-audit-json, percona-audit-csv,\n"
@@ -38,6 +41,7 @@ static const char usage[] =
     "  --max-diagnostics N    report at most N unparsed records per file\n"
     "                         (default 100; all are counted)\n"
     "  --batch N              entries per commit (default 50000)\n"
+    "  --raw                  seal records as read, literals included\n"
     "  --complete             the files are written to the end: seal an\n"
     "                         unterminated last line too (by default it is\n"
     "                         left for the next run, the file may be growing)\n";
@@ -57,15 +61,31 @@ static void print_diag(void *ctx, const char *source, uint64_t line,
     d->shown++;
 }
 
-static int ingest_one(ts_store *store, const char *format, const char *prefix,
-                      const char *path, const ts_catalog_timeline *catalogs,
-                      size_t batch, unsigned long max_diag, int json,
-                      unsigned flags)
+/* What applies to every file of one ingest. */
+typedef struct ingest_plan {
+    const char *format, *prefix;
+    const ts_catalog_timeline *catalogs;
+    size_t batch;
+    unsigned long max_diag;
+    int json;
+    unsigned open_flags;   /* ts_source_open_file_flags */
+    unsigned redact_flags; /* ts_source_redacting */
+    uint8_t value_key[32];
+} ingest_plan;
+
+static int ingest_one(ts_store *store, const ingest_plan *plan,
+                      const char *path)
 {
-    uint64_t lookups, hits, templates, held = 0;
+    const char *format = plan->format, *prefix = plan->prefix;
+    const ts_catalog_timeline *catalogs = plan->catalogs;
+    size_t batch = plan->batch;
+    unsigned long max_diag = plan->max_diag;
+    int json = plan->json;
+    unsigned flags = plan->open_flags;
+    uint64_t lookups, hits, templates, held = 0, redacted, withheld;
     ts_ingest_options opts;
     ts_ingest_stats st;
-    ts_source *src = NULL;
+    ts_source *src = NULL, *analysing;
     diag_ctx diag = {max_diag, 0};
     ts_error err;
     int rc;
@@ -76,6 +96,10 @@ static int ingest_one(ts_store *store, const char *format, const char *prefix,
         held = src->held;
         rc = ts_source_analyzing_timed(&src, src, catalogs, &err);
     }
+    analysing = src; /* owned by the redacting source from here */
+    if (rc == 0)
+        rc = ts_source_redacting(&src, src, plan->value_key,
+                                 plan->redact_flags, &err);
     if (rc != 0) {
         cli_error("%s", err.msg);
         return TS_EXIT_USAGE;
@@ -85,7 +109,8 @@ static int ingest_one(ts_store *store, const char *format, const char *prefix,
     opts.diag = print_diag;
     opts.diag_ctx = &diag;
     rc = ts_store_ingest(store, src, &opts, &st, &err);
-    ts_source_analyzing_stats(src, &lookups, &hits, &templates);
+    ts_source_analyzing_stats(analysing, &lookups, &hits, &templates);
+    ts_source_redacting_stats(src, &redacted, &withheld);
     ts_source_free(src);
     if (diag.shown > diag.max)
         fprintf(stderr,
@@ -108,9 +133,11 @@ static int ingest_one(ts_store *store, const char *format, const char *prefix,
                ",\"already_sealed\":%" PRIu64 ",\"commits\":%" PRIu64
                ",\"tree_size\":%" PRIu64 ",\"statements_analysed\":%" PRIu64
                ",\"template_hits\":%" PRIu64 ",\"templates\":%" PRIu64
-               ",\"held\":%" PRIu64 "}\n",
+               ",\"held\":%" PRIu64 ",\"redacted\":%" PRIu64
+               ",\"withheld\":%" PRIu64 "}\n",
                st.entries_sealed, st.unparsed, st.entries_skipped, st.commits,
-               st.tree_size, lookups, hits, templates, held);
+               st.tree_size, lookups, hits, templates, held, redacted,
+               withheld);
     } else {
         printf("%s: sealed %" PRIu64 " entries (%" PRIu64 " unparsed), %" PRIu64
                " already sealed; store holds %" PRIu64 " entries\n",
@@ -121,6 +148,10 @@ static int ingest_one(ts_store *store, const char *format, const char *prefix,
                    " distinct templates (template cache hit rate %.1f%%)\n",
                    path, lookups, templates,
                    100.0 * (double)hits / (double)lookups);
+        if (redacted > 0)
+            printf("%s: redacted %" PRIu64 " records before sealing (%" PRIu64
+                   " withheld whole: their SQL was not found in them)\n",
+                   path, redacted, withheld);
         if (held > 0)
             printf("%s: held back %" PRIu64 " bytes of an unterminated last "
                    "line (sealed by the next run once complete; --complete "
@@ -157,16 +188,13 @@ static char *read_mapping(const char *path)
 }
 
 /* Ingests argv[optind..]: the worst exit status of them. */
-static int ingest_files(ts_store *store, const char *format, const char *prefix,
-                        int argc, char **argv,
-                        const ts_catalog_timeline *catalogs, size_t batch,
-                        unsigned long max_diag, int json, unsigned flags)
+static int ingest_files(ts_store *store, const ingest_plan *plan, int argc,
+                        char **argv)
 {
     int status = TS_EXIT_OK;
 
     for (int i = optind; i < argc; i++) {
-        int rc = ingest_one(store, format, prefix, argv[i], catalogs, batch,
-                            max_diag, json, flags);
+        int rc = ingest_one(store, plan, argv[i]);
         if (rc != TS_EXIT_OK)
             status = rc;
     }
@@ -186,6 +214,7 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
         {"catalog-dsn", required_argument, NULL, 'd'},
         {"mapping", required_argument, NULL, 'M'},
         {"complete", no_argument, NULL, 'C'},
+        {"raw", no_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *format = "auto", *prefix = NULL, *utc_offset = NULL;
@@ -200,7 +229,8 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
     ts_store *store;
     char *end;
     int c, json = 0, status = TS_EXIT_OK;
-    unsigned flags = TS_SOURCE_GROWING;
+    unsigned flags = TS_SOURCE_GROWING, redact_flags = 0;
+    ingest_plan plan;
 
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (c) {
@@ -239,6 +269,9 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
             break;
         case 'C':
             flags = 0;
+            break;
+        case 'R':
+            redact_flags = TS_REDACT_KEEP_RAW;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -287,23 +320,28 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
         free(mapping_text);
         return TS_EXIT_USAGE;
     }
+    plan = (ingest_plan){format,   prefix, &timeline,    batch,
+                         max_diag, json,   flags,        redact_flags,
+                         {0}};
     /* without a catalog given, the store's own snapshots, each in force
      * from when it was taken */
-    if (catalog != NULL) {
+    if (ts_store_value_key(store, plan.value_key, &err) != 0) {
+        cli_error("%s", err.msg);
+        status = TS_EXIT_USAGE;
+    } else if (catalog != NULL) {
         const ts_catalog *const one[1] = {catalog};
         const int64_t from[1] = {INT64_MIN}, ids[1] = {0};
         timeline = (ts_catalog_timeline){one, from, ids, 1};
-        status = ingest_files(store, format, prefix, argc, argv, &timeline,
-                              batch, max_diag, json, flags);
+        status = ingest_files(store, &plan, argc, argv);
     } else if (cli_catalogs_from_store(&stored, store, &err) != 0) {
         cli_error("%s", err.msg);
         status = TS_EXIT_USAGE;
     } else {
         cli_catalogs_timeline(&stored, &timeline);
-        status = ingest_files(store, format, prefix, argc, argv, &timeline,
-                              batch, max_diag, json, flags);
+        status = ingest_files(store, &plan, argc, argv);
         cli_catalogs_free(&stored);
     }
+    memset(plan.value_key, 0, sizeof(plan.value_key));
     ts_store_free(store);
     ts_catalog_free(catalog);
     free(mapping_text);

@@ -26,6 +26,10 @@ static const char usage[] =
     "                     'pii:CLASS'), or whose literal or parameter values\n"
     "                     are of it (email, us_ssn, card_number, iban, phone,\n"
     "                     jwt, api_key, private_key, password_hash)\n"
+    "  --value VALUE      statements with this exact literal or bind\n"
+    "                     parameter value (quotes and escapes undone), found\n"
+    "                     by its HMAC even where it was redacted: needs the\n"
+    "                     store's key file\n"
     "  --db NAME          events in this database (also --database)\n"
     "  --session ID       one session (PostgreSQL %c)\n"
     "  --source NAME      one source (its path, or the path's tail)\n"
@@ -138,6 +142,7 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
         {"object", required_argument, NULL, 'o'},
         {"column", required_argument, NULL, 'L'},
         {"class", required_argument, NULL, 'K'},
+        {"value", required_argument, NULL, 'V'},
         {"db", required_argument, NULL, 'd'},
         {"database", required_argument, NULL, 'd'},
         {"session", required_argument, NULL, 's'},
@@ -182,6 +187,9 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
             break;
         case 'K':
             q.data_class = optarg;
+            break;
+        case 'V':
+            q.value = optarg;
             break;
         case 'd':
             q.database = optarg;
@@ -267,7 +275,9 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
         return cli_bad_usage("search", "takes one TEXT (quote it)");
     if (optind < argc)
         q.text = argv[optind];
-    store = cli_open_store(cli, TS_STORE_READONLY | TS_STORE_NO_KEY);
+    /* a value is found by its HMAC, under a key derived from the store's */
+    store = cli_open_store(cli, TS_STORE_READONLY |
+                                    (q.value ? 0 : TS_STORE_NO_KEY));
     if (store == NULL)
         return TS_EXIT_USAGE;
     p.table = format == TS_FORMAT_TABLE;

@@ -10,7 +10,7 @@
 
 static const char usage[] =
     "usage: trailseal [--store PATH] verify [--checkpoint FILE]... [--vkey FILE]\n"
-    "                 [--json]\n\n"
+    "                 [--against LOGFILE]... [--json]\n\n"
     "Recomputes every entry's leaf hash, every block's root and the tree's\n"
     "root at every checkpoint from the stored bytes, and checks every\n"
     "checkpoint's Ed25519 signature. Each --checkpoint FILE is a checkpoint\n"
@@ -22,9 +22,13 @@ static const char usage[] =
     "  --vkey FILE        the trusted verifier key, as 'trailseal key' printed\n"
     "                     it (default: the public half of PATH.key; when that\n"
     "                     cannot be read, the key recorded in the store)\n"
-    "  --json             one JSON object\n\n"
-    "Exit status: 0 intact, 1 tampered, forked or rolled back, 2 could not\n"
-    "verify.\n";
+    "  --against LOGFILE  also prove an original log file equal to what was\n"
+    "                     sealed from it: each record byte for byte, or a\n"
+    "                     redacted one by the HMAC of its original (needs the\n"
+    "                     store's key file); differences as LOGFILE:LINE\n"
+    "  --json             one JSON object (and one per --against LOGFILE)\n\n"
+    "Exit status: 0 intact (and every LOGFILE matches), 1 tampered, forked,\n"
+    "rolled back or a LOGFILE differs, 2 could not verify.\n";
 
 /* "unchecked" when verification stopped (at tampering) before its size. */
 static const char *kept_status(const ts_verify_report *r, size_t i)
@@ -236,9 +240,12 @@ int cmd_verify(const ts_cli *cli, int argc, char **argv)
         {"checkpoint", required_argument, NULL, 'c'},
         {"vkey", required_argument, NULL, 'k'},
         {"json", no_argument, NULL, 'j'},
+        {"against", required_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     char *names[TS_VERIFY_MAX_KEPT], *notes[TS_VERIFY_MAX_KEPT];
+    const char *against[TS_VERIFY_MAX_KEPT];
+    size_t n_against = 0;
     const char *vkey_path = NULL;
     char *vkey = NULL, key_problem[TS_ERROR_MSG_SIZE];
     ts_verify_options opts;
@@ -261,6 +268,12 @@ int cmd_verify(const ts_cli *cli, int argc, char **argv)
             break;
         case 'j':
             json = 1;
+            break;
+        case 'a':
+            if (n_against == TS_VERIFY_MAX_KEPT)
+                return cli_usage_error(usage, "at most %d --against files",
+                                       TS_VERIFY_MAX_KEPT);
+            against[n_against++] = optarg;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -312,6 +325,9 @@ int cmd_verify(const ts_cli *cli, int argc, char **argv)
         print_completeness_text(store);
     }
     status = r.verdict == TS_VERDICT_INTACT ? TS_EXIT_OK : TS_EXIT_NEGATIVE;
+    /* what was sealed is worth comparing only once the chain holds */
+    for (size_t i = 0; status == TS_EXIT_OK && i < n_against; i++)
+        status = cli_verify_against(cli, against[i], json);
 cleanup:
     ts_store_free(store);
     for (size_t i = 0; i < n; i++)

@@ -9,6 +9,7 @@
 #include "query/query_internal.h"
 #include "store/store_internal.h"
 #include "trailseal/query.h"
+#include "trailseal/redact.h"
 
 #define TS_SEARCH_SQL_MAX 8192
 #define TS_SEARCH_TEXT_MAX 4096
@@ -286,6 +287,9 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
         add_sql(sql, " AND " TS_QUERY_COLUMN_EVENTS);
     if (q->data_class)
         add_sql(sql, " AND " TS_QUERY_CLASS_EVENTS);
+    if (q->value)
+        add_sql(sql, " AND e.seq IN (SELECT seq FROM event_value_hmacs"
+                     " WHERE hmac = :vhmac)");
 }
 
 /* Builds the statement for q. With text, the full-text index drives the
@@ -372,6 +376,27 @@ static int upper_command(const char *command, char *buf, size_t size,
     return 0;
 }
 
+/* What event_value_hmacs holds for value. */
+static int value_hmac(ts_store *store, const char *value, int64_t *out,
+                      ts_error *err)
+{
+    uint8_t key[TS_VALUE_KEY_SIZE];
+    ts_value_hasher *h = NULL;
+    int rc = ts_store_value_key(store, key, err);
+
+    if (rc == 0)
+        rc = ts_value_hasher_new(&h, key, err);
+    if (rc == 0)
+        rc = ts_value_hmac64(h, value, strlen(value), out, err);
+    ts_value_hasher_free(h);
+    memset(key, 0, sizeof(key));
+    if (rc == TS_EINVAL)
+        ts_error_set(err, TS_EINVAL,
+                     "--value needs the store's key file: values are found "
+                     "by their HMAC under it");
+    return rc;
+}
+
 int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
               void *ctx, size_t *out_n, ts_error *err)
 {
@@ -385,6 +410,7 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     size_t limit = q->limit ? q->limit : TS_SEARCH_DEFAULT_LIMIT;
     sqlite3_stmt *seqs = NULL;
     search_plan plan = {BY_ANY, 0};
+    int64_t vhmac = 0;
     int rc = 0, step = SQLITE_DONE;
 
     if (out_n)
@@ -408,6 +434,8 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
         rc = ts_query_column_check(q->column, err);
     if (rc == 0 && q->data_class)
         rc = ts_query_class_check(store, q->data_class, err);
+    if (rc == 0 && q->value)
+        rc = value_hmac(store, q->value, &vhmac, err);
     if (rc == 0 && has_text && strlen(q->text) > TS_SEARCH_INPUT_MAX)
         rc = ts_error_set(err, TS_EINVAL, "search text is longer than %d bytes",
                           TS_SEARCH_INPUT_MAX);
@@ -446,8 +474,11 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     if (rc != 0)
         goto cleanup;
     bind_all(st, q, &object, command, &fts, lo, hi);
-    if (seqs != NULL)
+    ts_query_bind_int64(st, ":vhmac", vhmac);
+    if (seqs != NULL) {
         bind_all(seqs, q, &object, command, &fts, lo, hi);
+        ts_query_bind_int64(seqs, ":vhmac", vhmac);
+    }
 
     for (;;) {
         ts_search_row row;

@@ -638,6 +638,19 @@ CREATE TABLE IF NOT EXISTS event_value_classes (
 CREATE INDEX IF NOT EXISTS event_value_classes_by_class
     ON event_value_classes(class, seq);
 
+-- The values in each event's statement literals and bind parameters, by
+-- their HMAC (DESIGN.md, "Sensitive data in the store"): the first 8 bytes
+-- of HMAC-SHA256(value key, the value as the statement means it: quotes and
+-- escapes undone), big-endian, as a signed integer. The value key is
+-- derived from the store's private key, so only its holder can look a
+-- value up (`trailseal search --value`); the values themselves are not in
+-- the store when it redacts.
+CREATE TABLE IF NOT EXISTS event_value_hmacs (
+    hmac INTEGER NOT NULL,
+    seq INTEGER NOT NULL,        -- the event's entry index
+    PRIMARY KEY (hmac, seq)
+) WITHOUT ROWID;
+
 -- Each statement's classified columns read or written, one row per
 -- statement, column and class (pgAudit's repeated rows counted once).
 CREATE VIEW IF NOT EXISTS v_event_column_classes AS

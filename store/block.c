@@ -148,6 +148,23 @@ static int source_index(source_ref *srcs, size_t *n_srcs,
     return 0;
 }
 
+/* Format 3's columns: one byte per entry (1: redacted), then the original
+ * record's HMAC of each redacted entry. */
+static int put_hmacs(ts_buf *body, const ts_sealed_entry *es, uint64_t n,
+                     ts_error *err)
+{
+    int rc = 0;
+
+    for (uint64_t i = 0; rc == 0 && i < n; i++) {
+        uint8_t flag = es[i].original_hmac != NULL;
+        rc = ts_buf_append(body, &flag, 1, err);
+    }
+    for (uint64_t i = 0; rc == 0 && i < n; i++)
+        if (es[i].original_hmac != NULL)
+            rc = ts_buf_append(body, es[i].original_hmac, TS_HASH_SIZE, err);
+    return rc;
+}
+
 int ts_block_pack(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
                   const uint8_t *cbor, size_t len, ts_buf *out, ts_error *err)
 {
@@ -155,7 +172,7 @@ int ts_block_pack(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
     source_ref *srcs = NULL;
     ts_sealed_entry *es = NULL;
     SHA256_CTX inner, outer;
-    uint64_t n = 0, prev = 0;
+    uint64_t n = 0, prev = 0, n_hmacs = 0;
     uint8_t salt[TS_SALT_SIZE];
     size_t off, n_srcs = 0, used = 0, cap = 0;
     int rc = 0;
@@ -212,8 +229,12 @@ int ts_block_pack(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
         if (rc == 0)
             rc = ts_buf_append(&body, srcs[i].format, srcs[i].format_len, err);
     }
+    for (uint64_t i = 0; i < n; i++)
+        n_hmacs += es[i].original_hmac != NULL;
     for (int field = 0; rc == 0 && field < 6; field++) {
         prev = 0;
+        if (field == 5 && n_hmacs > 0)
+            rc = put_hmacs(&body, es, n, err);
         for (uint64_t i = 0; rc == 0 && i < n; i++) {
             const ts_sealed_entry *e = &es[i];
             uint64_t v = 0;
@@ -248,7 +269,7 @@ int ts_block_pack(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
         out->len = 0;
         rc = ts_buf_reserve(out, 1 + TS_BLOCK_SECRET_SIZE + bound, err);
         if (rc == 0) {
-            out->data[0] = TS_BLOCK_FORMAT;
+            out->data[0] = n_hmacs > 0 ? TS_BLOCK_FORMAT_HMAC : TS_BLOCK_FORMAT;
             memcpy(out->data + 1, secret, TS_BLOCK_SECRET_SIZE);
             z = ZSTD_compress(out->data + 1 + TS_BLOCK_SECRET_SIZE, bound,
                               body.data, body.len, TS_BLOCK_ZSTD_LEVEL);
@@ -313,14 +334,17 @@ int ts_block_unpack(const uint8_t *src, size_t len, ts_buf *out,
     source_ref *srcs = NULL;
     uint64_t n = 0, first_seq = 0, n_srcs = 0;
     const uint8_t *store_id = NULL;
+    const uint8_t *flags = NULL, *hmacs = NULL;
     size_t cols_at[5];
     int rc;
 
     out->len = 0;
-    if (len < 1 + TS_BLOCK_SECRET_SIZE || src[0] != TS_BLOCK_FORMAT)
+    if (len < 1 + TS_BLOCK_SECRET_SIZE ||
+        (src[0] != TS_BLOCK_FORMAT && src[0] != TS_BLOCK_FORMAT_HMAC))
         return ts_error_set(err, TS_ECORRUPT,
-                            "not a block of format %d (first byte %d)",
-                            TS_BLOCK_FORMAT, len > 0 ? src[0] : -1);
+                            "not a block of format %d or %d (first byte %d)",
+                            TS_BLOCK_FORMAT, TS_BLOCK_FORMAT_HMAC,
+                            len > 0 ? src[0] : -1);
     if (secret_out != NULL)
         memcpy(secret_out, src + 1, TS_BLOCK_SECRET_SIZE);
     salt_keys(src + 1, &inner, &outer);
@@ -363,6 +387,23 @@ int ts_block_unpack(const uint8_t *src, size_t len, ts_buf *out,
                 goto done;
             }
     }
+    if (src[0] == TS_BLOCK_FORMAT_HMAC) {
+        uint64_t n_hmacs = 0;
+        flags = get_bytes(&h, (size_t)n);
+        for (uint64_t i = 0; flags != NULL && i < n; i++) {
+            if (flags[i] > 1)
+                flags = NULL;
+            else
+                n_hmacs += flags[i];
+        }
+        /* a block of format 3 has at least one redacted entry: the same
+         * entries have one encoding */
+        if (flags == NULL || n_hmacs == 0 ||
+            (hmacs = get_bytes(&h, (size_t)n_hmacs * TS_HASH_SIZE)) == NULL) {
+            rc = corrupt("bad original-record HMAC column", err);
+            goto done;
+        }
+    }
     {
         reader col[5], rec = h;
         uint64_t pos = 0, line = 0, obs = 0;
@@ -393,6 +434,10 @@ int ts_block_unpack(const uint8_t *src, size_t len, ts_buf *out,
             e.format_len = srcs[idx].format_len;
             e.record_len = (size_t)rlen;
             salt_from(&inner, &outer, e.seq, e.salt);
+            if (flags != NULL && flags[i]) {
+                e.original_hmac = hmacs;
+                hmacs += TS_HASH_SIZE;
+            }
             pos = e.position + e.record_len;
             line = e.line;
             obs = (uint64_t)e.observed_us;

@@ -150,6 +150,10 @@ typedef struct ts_sealed_entry {
     const uint8_t *record; /* borrowed */
     size_t record_len;
     uint8_t salt[TS_SALT_SIZE]; /* ts_block_salt() */
+    /* NULL: record is the record as read. Otherwise record is a redacted
+     * copy and this is HMAC-SHA256(value key, the record as read), 32 bytes
+     * (entry key 10); borrowed like record. */
+    const uint8_t *original_hmac;
 } ts_sealed_entry;
 
 /* Appends e's canonical CBOR encoding to out. */

@@ -18,12 +18,14 @@ enum {
     KEY_FORMAT,
     KEY_RECORD,
     KEY_SALT,
-    N_KEYS = KEY_SALT
+    KEY_ORIGINAL_HMAC,
+    N_KEYS = KEY_SALT, /* the keys every entry has */
+    MAX_KEYS = KEY_ORIGINAL_HMAC
 };
 
-static const char *const key_names[N_KEYS + 1] = {
-    "",     "store_id",    "seq",    "source_key", "position",
-    "line", "observed_us", "format", "record",     "salt"};
+static const char *const key_names[MAX_KEYS + 1] = {
+    "",       "store_id", "seq",  "source_key",   "position", "line",
+    "observed_us", "format", "record", "salt", "original_hmac"};
 
 #define MAJOR_UINT 0
 #define MAJOR_NEGINT 1
@@ -114,8 +116,9 @@ int ts_entry_encode(const ts_sealed_entry *e, ts_buf *out, ts_error *err)
 {
     /* map head, 9 one-byte keys, 3 fixed byte strings and their heads,
      * and at most 9 bytes for each other head and integer */
-    const size_t fixed = 1 + N_KEYS + (1 + TS_STORE_ID_SIZE) +
-                         (2 + TS_HASH_SIZE) + (1 + TS_SALT_SIZE) + 6 * 9;
+    const size_t fixed = 1 + MAX_KEYS + (1 + TS_STORE_ID_SIZE) +
+                         (2 + TS_HASH_SIZE) + (1 + TS_SALT_SIZE) +
+                         (2 + TS_HASH_SIZE) + 6 * 9;
     size_t bound;
     writer w;
     int rc;
@@ -133,7 +136,8 @@ int ts_entry_encode(const ts_sealed_entry *e, ts_buf *out, ts_error *err)
     if (rc != 0)
         return rc;
     w = (writer){out->data + out->len, 0, out->size - out->len, 1};
-    put(&w, cbor_encode_map_start(N_KEYS, w.p, w.size));
+    put(&w, cbor_encode_map_start(e->original_hmac ? MAX_KEYS : N_KEYS, w.p,
+                                  w.size));
     put_uint(&w, KEY_STORE_ID);
     put_bytes(&w, 0, e->store_id, TS_STORE_ID_SIZE);
     put_uint(&w, KEY_SEQ);
@@ -156,6 +160,10 @@ int ts_entry_encode(const ts_sealed_entry *e, ts_buf *out, ts_error *err)
     put_bytes(&w, 0, e->record, e->record_len);
     put_uint(&w, KEY_SALT);
     put_bytes(&w, 0, e->salt, TS_SALT_SIZE);
+    if (e->original_hmac != NULL) {
+        put_uint(&w, KEY_ORIGINAL_HMAC);
+        put_bytes(&w, 0, e->original_hmac, TS_HASH_SIZE);
+    }
     if (!w.ok || w.off > bound)
         return ts_error_set(err, TS_ERR,
                             "entry %" PRIu64 ": encoding overran its bound",
@@ -316,9 +324,9 @@ int ts_entry_decode(const uint8_t *data, size_t len, ts_sealed_entry *out,
     rc = read_head(&r, 0, 1u << MAJOR_MAP, "not a map", &major, &n_pairs, err);
     if (rc != 0)
         return rc;
-    if (n_pairs != N_KEYS) {
+    if (n_pairs != N_KEYS && n_pairs != MAX_KEYS) {
         r.off = 0;
-        return corrupt(&r, 0, "not a map of 9 pairs", err);
+        return corrupt(&r, 0, "not a map of 9 or 10 pairs", err);
     }
     rc = read_fixed(&r, KEY_STORE_ID, out->store_id, TS_STORE_ID_SIZE, err);
     if (rc == 0)
@@ -341,6 +349,11 @@ int ts_entry_decode(const uint8_t *data, size_t len, ts_sealed_entry *out,
                          &out->record_len, err);
     if (rc == 0)
         rc = read_fixed(&r, KEY_SALT, out->salt, TS_SALT_SIZE, err);
+    if (rc == 0 && n_pairs == MAX_KEYS) {
+        size_t n = 0;
+        rc = read_string(&r, KEY_ORIGINAL_HMAC, MAJOR_BSTR, TS_HASH_SIZE,
+                         &out->original_hmac, &n, err);
+    }
     if (rc != 0) {
         memset(out, 0, sizeof(*out));
         return rc;

@@ -14,6 +14,7 @@ struct ts_index_writer {
     sqlite3_stmt *account;
     sqlite3_stmt *span;
     sqlite3_stmt *value_class; /* event_value_classes */
+    sqlite3_stmt *value_hmac;  /* event_value_hmacs */
     ts_rollup *rollup;         /* sessions and accounts not yet written */
     ts_completeness *completeness;
     ts_template_writer *templates; /* SQL analysis */
@@ -51,6 +52,9 @@ static const char insert_event_sql[] =
 
 static const char insert_value_sql[] =
     "INSERT OR IGNORE INTO event_value_classes(seq, class) VALUES(?1, ?2)";
+
+static const char insert_hmac_sql[] =
+    "INSERT OR IGNORE INTO event_value_hmacs(hmac, seq) VALUES(?1, ?2)";
 
 static const char insert_fts_sql[] =
     "INSERT INTO events_fts(rowid, statement, object_name, message)"
@@ -110,6 +114,7 @@ void ts_index_writer_free(ts_index_writer *w)
     sqlite3_finalize(w->account);
     sqlite3_finalize(w->span);
     sqlite3_finalize(w->value_class);
+    sqlite3_finalize(w->value_hmac);
     ts_rollup_free(w->rollup);
     ts_completeness_free(w->completeness);
     ts_template_writer_free(w->templates);
@@ -147,14 +152,24 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
     if (rc == 0)
         rc =
             ts_store_prepare(store, upsert_span_sql, &w->span, "indexing", err);
-    if (rc == 0 && sqlite3_prepare_v2(ts_store_sqlite(store), insert_value_sql,
-                                      -1, &w->value_class, NULL) != SQLITE_OK) {
-        /* A store made before the data-class tables: the schema is all IF
-         * NOT EXISTS, so running it again adds just what is missing. */
+    if (rc == 0 &&
+        (sqlite3_prepare_v2(ts_store_sqlite(store), insert_value_sql, -1,
+                            &w->value_class, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v2(ts_store_sqlite(store), insert_hmac_sql, -1,
+                            &w->value_hmac, NULL) != SQLITE_OK)) {
+        /* A store made before the data-class or value-HMAC tables: the
+         * schema is all IF NOT EXISTS, so running it again adds just what
+         * is missing. */
+        sqlite3_finalize(w->value_class);
+        sqlite3_finalize(w->value_hmac);
+        w->value_class = w->value_hmac = NULL;
         rc = ts_store_exec(store, ts_index_schema_sql,
                            "updating the index schema", err);
         if (rc == 0)
             rc = ts_store_prepare(store, insert_value_sql, &w->value_class,
+                                  "indexing", err);
+        if (rc == 0)
+            rc = ts_store_prepare(store, insert_hmac_sql, &w->value_hmac,
                                   "indexing", err);
     }
     if (rc != 0) {
@@ -329,6 +344,11 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
         sqlite3_bind_int64(w->value_class, 1, (sqlite3_int64)seq);
         bind_text(w->value_class, 2, ev->value_classes[i]);
         rc = step_reset(w, w->value_class, "indexing value classes", err);
+    }
+    for (size_t i = 0; rc == 0 && i < ev->n_value_hmacs; i++) {
+        sqlite3_bind_int64(w->value_hmac, 1, ev->value_hmacs[i]);
+        sqlite3_bind_int64(w->value_hmac, 2, (sqlite3_int64)seq);
+        rc = step_reset(w, w->value_hmac, "indexing value HMACs", err);
     }
     if (rc == 0 && ev->reference != NULL) {
         w->catalog_changed = 1;

@@ -396,8 +396,9 @@ static int seal_one(sealer *s, const ts_entry *entry, const ts_event *ev,
     e.observed_us = entry->observed_us;
     e.format = s->src->format;
     e.format_len = strlen(s->src->format);
-    e.record = entry->record;
-    e.record_len = entry->record_len;
+    e.record = entry->sealed ? entry->sealed : entry->record;
+    e.record_len = entry->sealed ? entry->sealed_len : entry->record_len;
+    e.original_hmac = entry->sealed ? entry->original_hmac : NULL;
     ts_block_salt(s->secret, e.seq, e.salt);
 
     if (EVP_DigestUpdate(s->content, entry->record, entry->record_len) != 1)

@@ -11,6 +11,7 @@
 #include <openssl/rand.h>
 
 #include "store/store_internal.h"
+#include "trailseal/redact.h"
 #include "trailseal/time.h"
 
 #define TS_KEY_FILE_MAX 4096
@@ -489,6 +490,26 @@ int ts_store_verifier_key(const ts_store *store, char *buf, size_t size,
                           ts_error *err)
 {
     return ts_verifier_format(&store->verifier, buf, size, err);
+}
+
+int ts_store_value_key(const ts_store *store,
+                       uint8_t out[TS_VALUE_KEY_SIZE], ts_error *err)
+{
+    static const char label[] = "trailseal value key v1";
+    ts_value_hasher *h = NULL;
+    int rc;
+
+    if (!store->has_signer)
+        return ts_error_set(err, TS_EINVAL,
+                            "'%s': the value key needs the store's key file",
+                            store->path);
+    /* HMAC-SHA256(Ed25519 seed, label): a key of its own, from which the
+     * signing key cannot be learned */
+    rc = ts_value_hasher_new(&h, store->signer.seed, err);
+    if (rc == 0)
+        rc = ts_value_hmac(h, label, sizeof(label) - 1, out, err);
+    ts_value_hasher_free(h);
+    return rc;
 }
 
 int ts_store_checkpoint(ts_store *store, char **out_note, ts_error *err)

@@ -144,6 +144,9 @@ int ts_index_classify(sqlite3 *db, const char *out_table,
 
 /* First byte of a stored block: its format. */
 #define TS_BLOCK_FORMAT 2
+/* A block with redacted entries: format 2 plus their original-record HMACs
+ * (schemas/block.md). */
+#define TS_BLOCK_FORMAT_HMAC 3
 /* Each block has its own random secret; entry salts derive from it. */
 #define TS_BLOCK_SECRET_SIZE 32
 

@@ -126,6 +126,11 @@ typedef struct ts_event {
      * scram-sha-256, gss, cert, ...); NULL when not said. */
     const char *auth_identity;
     const char *auth_method;
+    /* The HMACs of the statement's literals and of the bind parameters
+     * (ts_value_hmac64, trailseal/redact.h), filled by ts_source_redacting:
+     * what `search --value` finds. Each once; 0 when none. */
+    const int64_t *value_hmacs;
+    size_t n_value_hmacs;
 } ts_event;
 
 /* Resets every field of ev to "unknown". */

@@ -67,6 +67,9 @@ typedef struct ts_search_query {
                                   us_ssn): statements that read or wrote a
                                   column of it or whose values matched it (one
                                   event per statement); NULL = any */
+    const char *value; /* an exact literal or parameter value, found by its
+                          HMAC (event_value_hmacs): needs the store opened
+                          with its key; NULL = any */
 } ts_search_query;
 
 /* Sets q to "everything": no filters, newest first, default limit. */

@@ -23,6 +23,13 @@ typedef struct ts_entry {
     uint64_t line;         /* 1-based line number of the record's first line */
     uint64_t end_line;     /* line number of the next record */
     int64_t observed_us; /* when trailseal read it, µs since the Unix epoch */
+    /* Set by a redacting source (ts_source_redacting): the bytes sealed in
+     * place of record, a copy with its literals and parameters replaced,
+     * and original_hmac = HMAC-SHA256(value key, record), 32 bytes; both
+     * borrowed like record. NULL: record is sealed as read. */
+    const uint8_t *sealed;
+    size_t sealed_len;
+    const uint8_t *original_hmac;
 } ts_entry;
 
 typedef struct ts_source ts_source;

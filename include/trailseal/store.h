@@ -44,6 +44,11 @@ const char *ts_store_origin(const ts_store *store);
 int ts_store_verifier_key(const ts_store *store, char *buf, size_t size,
                           ts_error *err);
 
+/* The key of the store's HMACs of records and values (trailseal/redact.h),
+ * derived from its private key: TS_EINVAL when the key file is not
+ * loaded. */
+int ts_store_value_key(const ts_store *store, uint8_t out[32], ts_error *err);
+
 /* Where a per-entry problem goes: the library never prints. `source` is the
  * source's name, `line` the entry's first line, `message` one line. */
 typedef void (*ts_diag_fn)(void *ctx, const char *source, uint64_t line,
@@ -131,6 +136,38 @@ typedef struct ts_verify_report {
  * TS_VERIFY_MAX_KEPT); other negative statuses when it could not run. */
 int ts_store_verify(ts_store *store, const ts_verify_options *opts,
                     ts_verify_report *out, ts_error *err);
+
+/* Opens `path` as one of the sources sealed in the store: with each
+ * (format, settings) the store has sealed, `open` is tried until the
+ * content's source key is a sealed source's. TS_ENOTFOUND when none is.
+ * *out is the caller's. */
+typedef int (*ts_source_opener)(void *ctx, const char *format,
+                                const char *config, const char *path,
+                                ts_source **out, ts_error *err);
+int ts_store_open_sealed_source(ts_store *store, const char *path,
+                                ts_source_opener open, void *ctx,
+                                ts_source **out, ts_error *err);
+
+/* What ts_store_verify_against found. */
+typedef struct ts_against_report {
+    uint64_t matched;         /* records equal to their sealed entry */
+    uint64_t matched_by_hmac; /* of them, redacted entries proven by HMAC */
+    uint64_t differ;          /* records unlike their sealed entry */
+    uint64_t missing;         /* sealed entries past the file's end */
+    uint64_t unsealed;        /* records after the last sealed one */
+    uint64_t unchecked; /* redacted entries: no key file to check them */
+    uint64_t first_bad_line; /* the first difference's line, 0 if none */
+} ts_against_report;
+
+/* Reads src (opened by ts_store_open_sealed_source) to its end and
+ * compares each record with the entry sealed from it, in log order: bytes
+ * equal, or for a redacted entry HMAC-SHA256(value key, record) equal to
+ * its original_hmac (needs the key file, else counted unchecked). Each
+ * difference goes to diag with the file's line. Does not check the chain
+ * itself: ts_store_verify does. */
+int ts_store_verify_against(ts_store *store, ts_source *src, ts_diag_fn diag,
+                            void *diag_ctx, ts_against_report *out,
+                            ts_error *err);
 
 typedef struct ts_store_stats {
     uint64_t entries;

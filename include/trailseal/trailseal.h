@@ -11,6 +11,7 @@
 #include "trailseal/pack.h"
 #include "trailseal/proof.h"
 #include "trailseal/query.h"
+#include "trailseal/redact.h"
 #include "trailseal/reference.h"
 #include "trailseal/report.h"
 #include "trailseal/sensitive.h"

@@ -1,0 +1,275 @@
+/* Redacting SQL text and error details, and carrying a field's redaction
+ * into the record bytes that hold it (see redact_text.h). */
+#include <string.h>
+
+#include "ingest/redact_text.h"
+#include "ingest/sql_internal.h"
+
+int ts_redact_sql(ts_buf *out, const char *sql, size_t len,
+                  ts_sql_dialect dialect, ts_error *err)
+{
+    ts_sql_lexer lx;
+    ts_sql_tok tok;
+    int rc = 0;
+
+    ts_sql_lexer_init(&lx, sql, len, dialect);
+    for (ts_sql_lexer_next(&lx, &tok); rc == 0 && tok.kind != TS_SQL_TOK_END;
+         ts_sql_lexer_next(&lx, &tok)) {
+        if (tok.kind == TS_SQL_TOK_VALUE &&
+            (tok.value_kind == TS_SQL_VALUE_STRING ||
+             tok.value_kind == TS_SQL_VALUE_BITS ||
+             tok.value_kind == TS_SQL_VALUE_NUMBER))
+            rc = ts_buf_append_byte(out, '?', err);
+        else
+            rc = ts_buf_append(out, sql + tok.start, tok.end - tok.start, err);
+    }
+    return rc == 0 ? ts_buf_terminate(out, err) : rc;
+}
+
+int ts_redact_values(ts_buf *out, const char *list, ts_error *err)
+{
+    size_t i = 0, len = strlen(list);
+    int rc = 0;
+
+    /* CSV: a field is "..." with "" inside, or runs to the next comma */
+    while (rc == 0) {
+        if (i < len && list[i] == '"') {
+            for (i++; i < len; i++)
+                if (list[i] == '"' && (i + 1 >= len || list[++i] != '"'))
+                    break;
+        }
+        while (i < len && list[i] != ',')
+            i++;
+        rc = ts_buf_append_byte(out, '?', err);
+        if (i >= len)
+            break;
+        i++;
+        if (rc == 0)
+            rc = ts_buf_append_byte(out, ',', err);
+    }
+    return rc == 0 ? ts_buf_terminate(out, err) : rc;
+}
+
+/* Copies s to out with the text between `open` (ending in '(') and its
+ * matching ')' replaced by "?", at every occurrence. */
+static int redact_lists(ts_buf *out, const char *s, const char *open,
+                        ts_error *err)
+{
+    size_t olen = strlen(open);
+    const char *at;
+    int rc = 0;
+
+    while (rc == 0 && (at = strstr(s, open)) != NULL) {
+        const char *p = at + olen;
+        int depth = 1;
+        while (*p != '\0' && depth > 0) {
+            depth += *p == '(';
+            depth -= *p == ')';
+            if (depth > 0)
+                p++;
+        }
+        rc = ts_buf_append(out, s, (size_t)(at - s) + olen, err);
+        if (rc == 0)
+            rc = ts_buf_append_byte(out, '?', err);
+        s = p;
+    }
+    return rc == 0 ? ts_buf_append(out, s, strlen(s), err) : rc;
+}
+
+int ts_redact_detail(ts_buf *out, const char *detail, ts_error *err)
+{
+    static const char params[] = "parameters: ";
+    ts_buf tmp;
+    int rc;
+
+    if (strncmp(detail, params, sizeof(params) - 1) == 0)
+        return ts_redact_sql(out, detail, strlen(detail), TS_SQL_PG, err);
+    ts_buf_init(&tmp, (size_t)-1);
+    rc = redact_lists(&tmp, detail, ")=(", err);
+    if (rc == 0)
+        rc = ts_buf_terminate(&tmp, err);
+    if (rc == 0)
+        rc = redact_lists(out, (const char *)tmp.data, "contains (", err);
+    ts_buf_release(&tmp);
+    return rc == 0 ? ts_buf_terminate(out, err) : rc;
+}
+
+/* ---- spellings ---- */
+
+enum spelling {
+    AS_IS,
+    CSV,
+    CSV_CSV,
+    TAB,
+    CSV_TAB,
+    MARIADB,
+    JSON,     /* PostgreSQL's escape_json() and most JSON writers */
+    CSV_JSON, /* pgAudit's CSV inside a jsonlog message */
+    JSON_GO,  /* Go's encoding/json: also <, > and & as \u00XX */
+    N_SPELLINGS
+};
+
+/* s as a JSON string's body; go: with Go's HTML-safe escapes. */
+static int escape_json(ts_buf *out, const char *s, size_t len, int go,
+                       ts_error *err)
+{
+    static const char hex[] = "0123456789abcdef";
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char e[7] = {'\\', 0, 0, 0, 0, 0, 0};
+        size_t n = 2;
+        if (c == '"' || c == '\\')
+            e[1] = (char)c;
+        else if (c == '\n')
+            e[1] = 'n';
+        else if (c == '\r')
+            e[1] = 'r';
+        else if (c == '\t')
+            e[1] = 't';
+        else if (c == '\b' && !go)
+            e[1] = 'b';
+        else if (c == '\f' && !go)
+            e[1] = 'f';
+        else if (c < 0x20 || (go && (c == '<' || c == '>' || c == '&'))) {
+            memcpy(e + 1, "u00", 3);
+            e[4] = hex[c >> 4];
+            e[5] = hex[c & 15];
+            n = 6;
+        } else
+            n = 0;
+        rc = n ? ts_buf_append(out, e, n, err) : ts_buf_append_byte(out, c, err);
+    }
+    return rc;
+}
+
+static int escape_once(ts_buf *out, const char *s, size_t len, char what,
+                       ts_error *err)
+{
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < len; i++) {
+        rc = ts_buf_append_byte(out, (uint8_t)s[i], err);
+        if (rc == 0 && s[i] == what)
+            rc = ts_buf_append_byte(out, what == '\n' ? '\t' : '"', err);
+    }
+    return rc;
+}
+
+static int escape_mariadb(ts_buf *out, const char *s, size_t len,
+                          ts_error *err)
+{
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < len; i++) {
+        const char *e = NULL;
+        switch (s[i]) {
+        case '\n':
+            e = "\\n";
+            break;
+        case '\r':
+            e = "\\r";
+            break;
+        case '\t':
+            e = "\\t";
+            break;
+        case '\\':
+            e = "\\\\";
+            break;
+        case '\'':
+            e = "\\'";
+            break;
+        default:
+            break;
+        }
+        rc = e ? ts_buf_append(out, e, 2, err)
+               : ts_buf_append_byte(out, (uint8_t)s[i], err);
+    }
+    return rc;
+}
+
+/* s spelled as `how` into out (emptied first). */
+static int spell(ts_buf *out, const char *s, enum spelling how, ts_error *err)
+{
+    ts_buf tmp;
+    int rc;
+
+    out->len = 0;
+    switch (how) {
+    case AS_IS:
+        return ts_buf_append(out, s, strlen(s), err);
+    case CSV:
+        return escape_once(out, s, strlen(s), '"', err);
+    case TAB:
+        return escape_once(out, s, strlen(s), '\n', err);
+    case MARIADB:
+        return escape_mariadb(out, s, strlen(s), err);
+    case JSON:
+    case JSON_GO:
+        return escape_json(out, s, strlen(s), how == JSON_GO, err);
+    default:
+        break;
+    }
+    ts_buf_init(&tmp, (size_t)-1);
+    rc = escape_once(&tmp, s, strlen(s), '"', err);
+    if (rc == 0 && how == CSV_JSON)
+        rc = escape_json(out, (const char *)tmp.data, tmp.len, 0, err);
+    else if (rc == 0)
+        rc = escape_once(out, (const char *)tmp.data, tmp.len,
+                         how == CSV_CSV ? '"' : '\n', err);
+    ts_buf_release(&tmp);
+    return rc;
+}
+
+/* The first occurrence of needle in hay (memmem, which C11 lacks). */
+static const uint8_t *find(const uint8_t *hay, size_t n, const ts_buf *needle)
+{
+    const uint8_t *p = hay, *end = hay + n;
+
+    if (needle->len == 0)
+        return NULL;
+    while ((size_t)(end - p) >= needle->len &&
+           (p = memchr(p, needle->data[0],
+                       (size_t)(end - p) - needle->len + 1)) != NULL) {
+        if (memcmp(p, needle->data, needle->len) == 0)
+            return p;
+        p++;
+    }
+    return NULL;
+}
+
+int ts_redact_replace(ts_buf *out, const uint8_t *text, size_t len,
+                      const char *orig, const char *redacted, int *found,
+                      ts_error *err)
+{
+    ts_buf from, to;
+    int rc = 0;
+
+    *found = 0;
+    out->len = 0;
+    ts_buf_init(&from, (size_t)-1);
+    ts_buf_init(&to, (size_t)-1);
+    for (int how = AS_IS; rc == 0 && !*found && how < N_SPELLINGS; how++) {
+        const uint8_t *at, *p = text, *end = text + len;
+        rc = spell(&from, orig, (enum spelling)how, err);
+        if (rc != 0 || find(text, len, &from) == NULL)
+            continue;
+        rc = spell(&to, redacted, (enum spelling)how, err);
+        while (rc == 0 &&
+               (at = find(p, (size_t)(end - p), &from)) != NULL) {
+            rc = ts_buf_append(out, p, (size_t)(at - p), err);
+            if (rc == 0)
+                rc = ts_buf_append(out, to.data, to.len, err);
+            p = at + from.len;
+        }
+        if (rc == 0)
+            rc = ts_buf_append(out, p, (size_t)(end - p), err);
+        *found = 1;
+    }
+    if (rc == 0 && !*found)
+        rc = ts_buf_append(out, text, len, err);
+    ts_buf_release(&from);
+    ts_buf_release(&to);
+    return rc;
+}

@@ -1,0 +1,371 @@
+/* A source that redacts what another source produces before it is sealed
+ * (DESIGN.md, "Sensitive data in the store"): the literals and parameters
+ * of each event's SQL become "?" in the record to seal and in the event,
+ * an HMAC of the record as read is sealed beside it, and each value's HMAC
+ * goes to the index for `search --value`. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/ingest_internal.h"
+#include "ingest/redact_text.h"
+#include "trailseal/redact.h"
+
+/* What replaces a record whose SQL could not be found in its bytes. */
+static const char withheld_text[] =
+    "trailseal: record withheld by redaction: its SQL text could not be "
+    "located in it; the entry's original_hmac proves the original record";
+
+/* The text fields of an event that redaction rewrites. */
+enum { F_STATEMENT, F_PARAMETER, F_QUERY, F_DETAIL, F_MESSAGE, N_FIELDS };
+
+typedef struct redacting_source {
+    ts_source base;
+    ts_source *inner;
+    ts_value_hasher *hasher;
+    unsigned flags;
+    ts_sql_dialect dialect;
+    ts_buf field[N_FIELDS]; /* the event's redacted fields */
+    ts_buf sealed, scratch; /* the record to seal, and the next version */
+    uint8_t original_hmac[TS_VALUE_HMAC_SIZE];
+    int64_t *hmacs;
+    size_t n_hmacs, cap_hmacs;
+    uint64_t redacted, withheld;
+} redacting_source;
+
+/* ---- value HMACs ---- */
+
+static int add_hmac(redacting_source *r, const char *value, size_t len,
+                    ts_error *err)
+{
+    int64_t h;
+    int rc = ts_value_hmac64(r->hasher, value, len, &h, err);
+
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < r->n_hmacs; i++)
+        if (r->hmacs[i] == h)
+            return 0;
+    if (r->n_hmacs == r->cap_hmacs) {
+        size_t cap = r->cap_hmacs ? r->cap_hmacs * 2 : 16;
+        int64_t *more = realloc(r->hmacs, cap * sizeof(*more));
+        if (more == NULL)
+            return ts_error_set(err, TS_ENOMEM, "out of memory");
+        r->hmacs = more;
+        r->cap_hmacs = cap;
+    }
+    r->hmacs[r->n_hmacs++] = h;
+    return 0;
+}
+
+static int statement_hmacs(redacting_source *r, const char *sql,
+                           ts_error *err)
+{
+    ts_sql_values *values = NULL;
+    int rc = ts_sql_values_extract(&values, sql, strlen(sql), r->dialect, err);
+
+    if (rc == TS_ELIMIT) { /* too long to look at: no values indexed */
+        ts_error_clear(err);
+        return 0;
+    }
+    for (size_t i = 0; rc == 0 && i < values->n_items; i++) {
+        const ts_sql_value *v = &values->items[i];
+        if (v->kind == TS_SQL_VALUE_STRING || v->kind == TS_SQL_VALUE_BITS ||
+            v->kind == TS_SQL_VALUE_NUMBER)
+            rc = add_hmac(r, v->text, strlen(v->text), err);
+    }
+    ts_sql_values_free(values);
+    return rc;
+}
+
+/* The values of a parameter list (CSV: "..." with "" inside, or bare). */
+static int parameter_hmacs(redacting_source *r, const char *list,
+                           ts_error *err)
+{
+    size_t i = 0, len = strlen(list);
+    ts_buf v;
+    int rc = 0;
+
+    ts_buf_init(&v, (size_t)-1);
+    while (rc == 0) {
+        v.len = 0;
+        if (i < len && list[i] == '"') {
+            for (i++; rc == 0 && i < len; i++) {
+                if (list[i] == '"' && (i + 1 >= len || list[i + 1] != '"')) {
+                    i++;
+                    break;
+                }
+                rc = ts_buf_append_byte(&v, (uint8_t)list[i], err);
+                i += list[i] == '"';
+            }
+        }
+        while (rc == 0 && i < len && list[i] != ',')
+            rc = ts_buf_append_byte(&v, (uint8_t)list[i++], err);
+        if (rc == 0)
+            rc = add_hmac(r, (const char *)v.data, v.len, err);
+        if (i >= len)
+            break;
+        i++;
+    }
+    ts_buf_release(&v);
+    return rc;
+}
+
+/* ---- the record ---- */
+
+/* Replaces in r->sealed each JSON string equal to one of list's values by
+ * "?" (proxies log parameters as JSON arrays). 1 when all were found. */
+static int redact_json_values(redacting_source *r, const char *list,
+                              int *all_found, ts_error *err)
+{
+    size_t i = 0, len = strlen(list);
+    ts_buf v;
+    int rc = 0;
+
+    *all_found = 1;
+    ts_buf_init(&v, (size_t)-1);
+    while (rc == 0 && *all_found) {
+        size_t start = i;
+        int found = 0;
+        while (i < len && list[i] != ',')
+            i++;
+        v.len = 0;
+        rc = ts_buf_append_byte(&v, '"', err);
+        if (rc == 0)
+            rc = ts_buf_append(&v, list + start, i - start, err);
+        if (rc == 0)
+            rc = ts_buf_append_byte(&v, '"', err);
+        if (rc == 0)
+            rc = ts_buf_terminate(&v, err);
+        if (rc == 0)
+            rc = ts_redact_replace(&r->scratch, r->sealed.data, r->sealed.len,
+                                   (const char *)v.data, "\"?\"", &found, err);
+        if (rc == 0 && found) {
+            ts_buf t = r->sealed;
+            r->sealed = r->scratch;
+            r->scratch = t;
+        }
+        *all_found = found;
+        if (i >= len)
+            break;
+        i++;
+    }
+    ts_buf_release(&v);
+    return rc;
+}
+
+/* Carries the changed fields into the record; *withheld when one of them
+ * is not in it. */
+static int redact_record(redacting_source *r, const ts_entry *entry,
+                         const char *const orig[N_FIELDS], int *withheld,
+                         ts_error *err)
+{
+    int rc;
+
+    *withheld = 0;
+    r->sealed.len = 0;
+    rc = ts_buf_append(&r->sealed, entry->record, entry->record_len, err);
+    /* the message holds the statement (log_statement), so it is not
+     * carried separately */
+    for (int f = 0; rc == 0 && f < F_MESSAGE && !*withheld; f++) {
+        int found = 0;
+        if (orig[f] == NULL || strcmp(orig[f], (char *)r->field[f].data) == 0)
+            continue;
+        rc = ts_redact_replace(&r->scratch, r->sealed.data, r->sealed.len,
+                               orig[f], (const char *)r->field[f].data, &found,
+                               err);
+        if (rc == 0 && found) {
+            ts_buf t = r->sealed;
+            r->sealed = r->scratch;
+            r->scratch = t;
+        } else if (rc == 0 && f == F_PARAMETER)
+            rc = redact_json_values(r, orig[f], &found, err);
+        if (rc == 0 && !found) /* the same text as a field before it? */
+            rc = ts_redact_replace(&r->scratch, r->sealed.data, r->sealed.len,
+                                   (const char *)r->field[f].data,
+                                   (const char *)r->field[f].data, &found,
+                                   err);
+        *withheld = rc == 0 && !found;
+    }
+    if (rc == 0 && *withheld) {
+        r->sealed.len = 0;
+        rc = ts_buf_append(&r->sealed, withheld_text, sizeof(withheld_text) - 1,
+                           err);
+    }
+    return rc;
+}
+
+/* ---- the event ---- */
+
+static int redact_fields(redacting_source *r, const char *const orig[N_FIELDS],
+                         ts_error *err)
+{
+    int rc = 0;
+
+    for (int f = 0; f < N_FIELDS; f++)
+        r->field[f].len = 0;
+    if (orig[F_STATEMENT] != NULL)
+        rc = ts_redact_sql(&r->field[F_STATEMENT], orig[F_STATEMENT],
+                           strlen(orig[F_STATEMENT]), r->dialect, err);
+    if (rc == 0 && orig[F_PARAMETER] != NULL)
+        rc = ts_redact_values(&r->field[F_PARAMETER], orig[F_PARAMETER], err);
+    if (rc == 0 && orig[F_QUERY] != NULL)
+        rc = ts_redact_sql(&r->field[F_QUERY], orig[F_QUERY],
+                           strlen(orig[F_QUERY]), r->dialect, err);
+    if (rc == 0 && orig[F_DETAIL] != NULL)
+        rc = ts_redact_detail(&r->field[F_DETAIL], orig[F_DETAIL], err);
+    if (rc == 0 && orig[F_MESSAGE] != NULL) {
+        /* the statement and parameters inside the message, as written */
+        const char *msg = orig[F_MESSAGE];
+        rc = ts_buf_append(&r->field[F_MESSAGE], msg, strlen(msg), err);
+        for (int f = F_STATEMENT; rc == 0 && f <= F_PARAMETER; f++) {
+            int found = 0;
+            if (orig[f] == NULL)
+                continue;
+            rc = ts_redact_replace(&r->scratch, r->field[F_MESSAGE].data,
+                                   r->field[F_MESSAGE].len, orig[f],
+                                   (const char *)r->field[f].data, &found, err);
+            if (rc == 0) {
+                ts_buf t = r->field[F_MESSAGE];
+                r->field[F_MESSAGE] = r->scratch;
+                r->scratch = t;
+            }
+        }
+        if (rc == 0)
+            rc = ts_buf_terminate(&r->field[F_MESSAGE], err);
+    }
+    return rc;
+}
+
+static int redacting_next(ts_source *src, ts_entry *out_entry,
+                          ts_event *out_event, ts_error *err)
+{
+    redacting_source *r = (redacting_source *)src;
+    const char *orig[N_FIELDS];
+    int rc, changed = 0, withheld = 0;
+
+    rc = ts_source_next(r->inner, out_entry, out_event, err);
+    if (rc <= 0 || out_event->kind == TS_EVENT_UNPARSED)
+        return rc;
+    orig[F_STATEMENT] = out_event->statement;
+    orig[F_PARAMETER] = out_event->parameter;
+    orig[F_QUERY] = out_event->query;
+    orig[F_DETAIL] = out_event->detail;
+    orig[F_MESSAGE] = out_event->message;
+    r->n_hmacs = 0;
+    rc = 0;
+    if (orig[F_STATEMENT] != NULL)
+        rc = statement_hmacs(r, orig[F_STATEMENT], err);
+    if (rc == 0 && orig[F_PARAMETER] != NULL)
+        rc = parameter_hmacs(r, orig[F_PARAMETER], err);
+    out_event->value_hmacs = r->n_hmacs > 0 ? r->hmacs : NULL;
+    out_event->n_value_hmacs = r->n_hmacs;
+    if (rc != 0 || (r->flags & TS_REDACT_KEEP_RAW))
+        return rc == 0 ? 1 : rc;
+
+    rc = redact_fields(r, orig, err);
+    for (int f = 0; rc == 0 && f < N_FIELDS; f++)
+        changed |= orig[f] != NULL &&
+                   strcmp(orig[f], (const char *)r->field[f].data) != 0;
+    if (rc != 0 || !changed)
+        return rc == 0 ? 1 : rc;
+    rc = redact_record(r, out_entry, orig, &withheld, err);
+    if (rc == 0)
+        rc = ts_value_hmac(r->hasher, out_entry->record,
+                           out_entry->record_len, r->original_hmac, err);
+    if (rc != 0)
+        return ts_error_prefix(err, "%s:%llu: redacting: ", r->base.name,
+                               (unsigned long long)out_entry->line);
+    out_event->statement = orig[F_STATEMENT] ? (char *)r->field[F_STATEMENT].data
+                                             : NULL;
+    out_event->parameter = orig[F_PARAMETER] ? (char *)r->field[F_PARAMETER].data
+                                             : NULL;
+    out_event->query = orig[F_QUERY] ? (char *)r->field[F_QUERY].data : NULL;
+    out_event->detail = orig[F_DETAIL] ? (char *)r->field[F_DETAIL].data : NULL;
+    out_event->message = orig[F_MESSAGE] ? (char *)r->field[F_MESSAGE].data
+                                         : NULL;
+    if (r->sealed.len != out_entry->record_len ||
+        memcmp(r->sealed.data, out_entry->record, r->sealed.len) != 0) {
+        out_entry->sealed = r->sealed.data;
+        out_entry->sealed_len = r->sealed.len;
+        out_entry->original_hmac = r->original_hmac;
+        r->redacted++;
+        r->withheld += (uint64_t)withheld;
+    }
+    return 1;
+}
+
+static int redacting_seek(ts_source *src, uint64_t position, uint64_t line,
+                          ts_error *err)
+{
+    return ts_source_seek(((redacting_source *)src)->inner, position, line,
+                          err);
+}
+
+static void redacting_free(ts_source *src)
+{
+    redacting_source *r = (redacting_source *)src;
+
+    ts_source_free(r->inner);
+    ts_value_hasher_free(r->hasher);
+    for (int f = 0; f < N_FIELDS; f++)
+        ts_buf_release(&r->field[f]);
+    ts_buf_release(&r->sealed);
+    ts_buf_release(&r->scratch);
+    free(r->hmacs);
+    free(r);
+}
+
+static const ts_source_ops redacting_ops = {redacting_next, redacting_seek,
+                                            redacting_free};
+
+int ts_source_redacting(ts_source **out, ts_source *inner,
+                        const uint8_t key[TS_VALUE_KEY_SIZE], unsigned flags,
+                        ts_error *err)
+{
+    redacting_source *r;
+    int rc;
+
+    *out = NULL;
+    if (inner == NULL)
+        return ts_error_set(err, TS_EINVAL, "redacting source: no source");
+    r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        ts_source_free(inner);
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    }
+    rc = ts_value_hasher_new(&r->hasher, key, err);
+    if (rc != 0) {
+        ts_source_free(inner);
+        free(r);
+        return rc;
+    }
+    for (int f = 0; f < N_FIELDS; f++)
+        ts_buf_init(&r->field[f], (size_t)-1);
+    ts_buf_init(&r->sealed, (size_t)-1);
+    ts_buf_init(&r->scratch, (size_t)-1);
+    r->flags = flags;
+    r->dialect = strncmp(inner->format, "mariadb", 7) == 0 ||
+                         strncmp(inner->format, "mysql", 5) == 0 ||
+                         strncmp(inner->format, "percona", 7) == 0
+                     ? TS_SQL_MYSQL
+                     : TS_SQL_PG;
+    /* The same stream, key and cursor: what the reader read is what the
+     * HMAC proves. */
+    r->base = *inner;
+    r->base.ops = &redacting_ops;
+    r->inner = inner;
+    *out = &r->base;
+    return 0;
+}
+
+void ts_source_redacting_stats(const ts_source *src, uint64_t *redacted,
+                               uint64_t *withheld)
+{
+    const redacting_source *r = (const redacting_source *)src;
+
+    *redacted = *withheld = 0;
+    if (src == NULL || src->ops != &redacting_ops)
+        return;
+    *redacted = r->redacted;
+    *withheld = r->withheld;
+}
