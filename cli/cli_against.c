@@ -52,8 +52,8 @@ int cli_verify_against(const ts_cli *cli, const char *path, int json)
         rc = ts_store_open_sealed_source(store, path, open_complete, NULL, &src,
                                          &err);
     if (rc == 0)
-        rc = ts_store_verify_against(store, src, print_difference, &l, &r,
-                                     &err);
+        rc =
+            ts_store_verify_against(store, src, print_difference, &l, &r, &err);
     ts_source_free(src);
     ts_store_free(store);
     if (rc != 0) {
@@ -72,9 +72,10 @@ int cli_verify_against(const ts_cli *cli, const char *path, int json)
                r.matched, r.matched_by_hmac, r.differ, r.missing, r.unsealed,
                r.unchecked);
     } else {
-        printf("against '%s': %s: %" PRIu64 " records match what was sealed (%" PRIu64
-               " of them redacted, proven by HMAC), %" PRIu64 " differ, %" PRIu64
-               " sealed but missing from the file, %" PRIu64
+        printf("against '%s': %s: %" PRIu64
+               " records match what was sealed (%" PRIu64
+               " of them redacted, proven by HMAC), %" PRIu64
+               " differ, %" PRIu64 " sealed but missing from the file, %" PRIu64
                " not sealed yet (after the last sealed record)",
                path, r.differ || r.missing ? "DIFFERS" : "matches", r.matched,
                r.matched_by_hmac, r.differ, r.missing, r.unsealed);

@@ -98,8 +98,8 @@ static int ingest_one(ts_store *store, const ingest_plan *plan,
     }
     analysing = src; /* owned by the redacting source from here */
     if (rc == 0)
-        rc = ts_source_redacting(&src, src, plan->value_key,
-                                 plan->redact_flags, &err);
+        rc = ts_source_redacting(&src, src, plan->value_key, plan->redact_flags,
+                                 &err);
     if (rc != 0) {
         cli_error("%s", err.msg);
         return TS_EXIT_USAGE;
@@ -320,9 +320,8 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
         free(mapping_text);
         return TS_EXIT_USAGE;
     }
-    plan = (ingest_plan){format,   prefix, &timeline,    batch,
-                         max_diag, json,   flags,        redact_flags,
-                         {0}};
+    plan = (ingest_plan){format, prefix, &timeline,    batch, max_diag,
+                         json,   flags,  redact_flags, {0}};
     /* without a catalog given, the store's own snapshots, each in force
      * from when it was taken */
     if (ts_store_value_key(store, plan.value_key, &err) != 0) {

@@ -276,8 +276,8 @@ int cmd_search(const ts_cli *cli, int argc, char **argv)
     if (optind < argc)
         q.text = argv[optind];
     /* a value is found by its HMAC, under a key derived from the store's */
-    store = cli_open_store(cli, TS_STORE_READONLY |
-                                    (q.value ? 0 : TS_STORE_NO_KEY));
+    store = cli_open_store(cli,
+                           TS_STORE_READONLY | (q.value ? 0 : TS_STORE_NO_KEY));
     if (store == NULL)
         return TS_EXIT_USAGE;
     p.table = format == TS_FORMAT_TABLE;

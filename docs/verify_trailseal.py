@@ -131,15 +131,17 @@ def entry(data):
         pos += v
         return data[pos - v:pos]
 
-    if head() != (5, 9):
-        raise Invalid("entry: not a map of nine keys")
+    pairs = head()
+    if pairs not in ((5, 9), (5, 10)):
+        raise Invalid("entry: not a map of nine or ten keys")
     e = {}
     for key, name, want, size in [
             (1, "store_id", 2, 16), (2, "seq", 0, None),
             (3, "source_key", 2, 32), (4, "position", 0, None),
             (5, "line", 0, None), (6, "observed_us", 0, None),
             (7, "format", 3, None), (8, "record", 2, None),
-            (9, "salt", 2, 16)]:
+            (9, "salt", 2, 16),
+            (10, "original_hmac", 2, 32)][:pairs[1]]:
         if head() != (0, key):
             raise Invalid("entry: key %d missing or out of order" % key)
         e[name] = item(want, size)

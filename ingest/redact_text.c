@@ -106,6 +106,7 @@ enum spelling {
     JSON,     /* PostgreSQL's escape_json() and most JSON writers */
     CSV_JSON, /* pgAudit's CSV inside a jsonlog message */
     JSON_GO,  /* Go's encoding/json: also <, > and & as \u00XX */
+    BASE64,   /* hoop.dev's session input */
     N_SPELLINGS
 };
 
@@ -139,7 +140,8 @@ static int escape_json(ts_buf *out, const char *s, size_t len, int go,
             n = 6;
         } else
             n = 0;
-        rc = n ? ts_buf_append(out, e, n, err) : ts_buf_append_byte(out, c, err);
+        rc =
+            n ? ts_buf_append(out, e, n, err) : ts_buf_append_byte(out, c, err);
     }
     return rc;
 }
@@ -157,8 +159,7 @@ static int escape_once(ts_buf *out, const char *s, size_t len, char what,
     return rc;
 }
 
-static int escape_mariadb(ts_buf *out, const char *s, size_t len,
-                          ts_error *err)
+static int escape_mariadb(ts_buf *out, const char *s, size_t len, ts_error *err)
 {
     int rc = 0;
 
@@ -208,6 +209,13 @@ static int spell(ts_buf *out, const char *s, enum spelling how, ts_error *err)
     case JSON:
     case JSON_GO:
         return escape_json(out, s, strlen(s), how == JSON_GO, err);
+    case BASE64:
+        rc = ts_buf_reserve(out, ts_base64_encoded_size(strlen(s)), err);
+        if (rc == 0) {
+            ts_base64_encode((const uint8_t *)s, strlen(s), (char *)out->data);
+            out->len = strlen((const char *)out->data);
+        }
+        return rc;
     default:
         break;
     }
@@ -256,8 +264,7 @@ int ts_redact_replace(ts_buf *out, const uint8_t *text, size_t len,
         if (rc != 0 || find(text, len, &from) == NULL)
             continue;
         rc = spell(&to, redacted, (enum spelling)how, err);
-        while (rc == 0 &&
-               (at = find(p, (size_t)(end - p), &from)) != NULL) {
+        while (rc == 0 && (at = find(p, (size_t)(end - p), &from)) != NULL) {
             rc = ts_buf_append(out, p, (size_t)(at - p), err);
             if (rc == 0)
                 rc = ts_buf_append(out, to.data, to.len, err);
@@ -271,5 +278,31 @@ int ts_redact_replace(ts_buf *out, const uint8_t *text, size_t len,
         rc = ts_buf_append(out, text, len, err);
     ts_buf_release(&from);
     ts_buf_release(&to);
+    return rc;
+}
+
+int ts_redact_sql_tail(ts_buf *out, const uint8_t *text, size_t len,
+                       const char *prefix, size_t prefix_len,
+                       ts_sql_dialect dialect, int *found, ts_error *err)
+{
+    ts_buf needle;
+    const uint8_t *at = NULL;
+    int rc = 0;
+
+    *found = 0;
+    out->len = 0;
+    ts_buf_init(&needle, (size_t)-1);
+    if (prefix_len >= TS_REDACT_MIN_PREFIX)
+        rc = ts_buf_append(&needle, prefix, prefix_len, err);
+    if (rc == 0 && prefix_len >= TS_REDACT_MIN_PREFIX)
+        at = find(text, len, &needle);
+    ts_buf_release(&needle);
+    if (rc != 0 || at == NULL)
+        return rc != 0 ? rc : ts_buf_append(out, text, len, err);
+    *found = 1;
+    rc = ts_buf_append(out, text, (size_t)(at - text), err);
+    if (rc == 0)
+        rc = ts_redact_sql(out, (const char *)at, (size_t)(text + len - at),
+                           dialect, err);
     return rc;
 }

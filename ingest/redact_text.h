@@ -30,11 +30,22 @@ int ts_redact_detail(ts_buf *out, const char *detail, ts_error *err);
  * The spellings tried, the first that occurs wins: as is; with " doubled
  * (CSV), once or twice; with a TAB after each newline (stderr continuation
  * lines), with or without " doubled; with MariaDB's backslash escapes; as
- * a JSON string's body (PostgreSQL's and Go's escapes, and CSV inside JSON).
+ * a JSON string's body (PostgreSQL's and Go's escapes, and CSV inside JSON);
+ * in base64 (hoop.dev's session input).
  * *found is 1 when one occurred (out then holds the result), else 0 and out
  * is a copy of text. */
 int ts_redact_replace(ts_buf *out, const uint8_t *text, size_t len,
                       const char *orig, const char *redacted, int *found,
                       ts_error *err);
+
+/* The fallback when a statement's spelling is not in the record (syslog
+ * split it over lines, say): where `prefix` (the statement's text before
+ * its first literal, at least TS_REDACT_MIN_PREFIX bytes) occurs, the rest of
+ * the record is redacted as SQL of `dialect`. *found is 0 when the prefix is
+ * too short or not there (out is then a copy of text). */
+#define TS_REDACT_MIN_PREFIX 4
+int ts_redact_sql_tail(ts_buf *out, const uint8_t *text, size_t len,
+                       const char *prefix, size_t prefix_len,
+                       ts_sql_dialect dialect, int *found, ts_error *err);
 
 #endif

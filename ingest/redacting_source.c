@@ -57,8 +57,7 @@ static int add_hmac(redacting_source *r, const char *value, size_t len,
     return 0;
 }
 
-static int statement_hmacs(redacting_source *r, const char *sql,
-                           ts_error *err)
+static int statement_hmacs(redacting_source *r, const char *sql, ts_error *err)
 {
     ts_sql_values *values = NULL;
     int rc = ts_sql_values_extract(&values, sql, strlen(sql), r->dialect, err);
@@ -78,8 +77,7 @@ static int statement_hmacs(redacting_source *r, const char *sql,
 }
 
 /* The values of a parameter list (CSV: "..." with "" inside, or bare). */
-static int parameter_hmacs(redacting_source *r, const char *list,
-                           ts_error *err)
+static int parameter_hmacs(redacting_source *r, const char *list, ts_error *err)
 {
     size_t i = 0, len = strlen(list);
     ts_buf v;
@@ -153,6 +151,35 @@ static int redact_json_values(redacting_source *r, const char *list,
     return rc;
 }
 
+/* When a statement is not in the record as one piece (syslog split it):
+ * the rest of the record from where it begins, redacted as SQL. */
+static int redact_tail(redacting_source *r, const char *sql, int *found,
+                       ts_error *err)
+{
+    ts_sql_values *values = NULL;
+    size_t prefix = 0;
+    int rc;
+
+    *found = 0;
+    rc = ts_sql_values_extract(&values, sql, strlen(sql), r->dialect, err);
+    if (rc == TS_ELIMIT) {
+        ts_error_clear(err);
+        return 0;
+    }
+    if (rc != 0)
+        return rc;
+    prefix = values->n_items > 0 ? values->items[0].offset : strlen(sql);
+    ts_sql_values_free(values);
+    rc = ts_redact_sql_tail(&r->scratch, r->sealed.data, r->sealed.len, sql,
+                            prefix, r->dialect, found, err);
+    if (rc == 0 && *found) {
+        ts_buf t = r->sealed;
+        r->sealed = r->scratch;
+        r->scratch = t;
+    }
+    return rc;
+}
+
 /* Carries the changed fields into the record; *withheld when one of them
  * is not in it. */
 static int redact_record(redacting_source *r, const ts_entry *entry,
@@ -179,11 +206,12 @@ static int redact_record(redacting_source *r, const ts_entry *entry,
             r->scratch = t;
         } else if (rc == 0 && f == F_PARAMETER)
             rc = redact_json_values(r, orig[f], &found, err);
+        if (rc == 0 && !found && (f == F_STATEMENT || f == F_QUERY))
+            rc = redact_tail(r, orig[f], &found, err);
         if (rc == 0 && !found) /* the same text as a field before it? */
             rc = ts_redact_replace(&r->scratch, r->sealed.data, r->sealed.len,
                                    (const char *)r->field[f].data,
-                                   (const char *)r->field[f].data, &found,
-                                   err);
+                                   (const char *)r->field[f].data, &found, err);
         *withheld = rc == 0 && !found;
     }
     if (rc == 0 && *withheld) {
@@ -270,19 +298,19 @@ static int redacting_next(ts_source *src, ts_entry *out_entry,
         return rc == 0 ? 1 : rc;
     rc = redact_record(r, out_entry, orig, &withheld, err);
     if (rc == 0)
-        rc = ts_value_hmac(r->hasher, out_entry->record,
-                           out_entry->record_len, r->original_hmac, err);
+        rc = ts_value_hmac(r->hasher, out_entry->record, out_entry->record_len,
+                           r->original_hmac, err);
     if (rc != 0)
         return ts_error_prefix(err, "%s:%llu: redacting: ", r->base.name,
                                (unsigned long long)out_entry->line);
-    out_event->statement = orig[F_STATEMENT] ? (char *)r->field[F_STATEMENT].data
-                                             : NULL;
-    out_event->parameter = orig[F_PARAMETER] ? (char *)r->field[F_PARAMETER].data
-                                             : NULL;
+    out_event->statement =
+        orig[F_STATEMENT] ? (char *)r->field[F_STATEMENT].data : NULL;
+    out_event->parameter =
+        orig[F_PARAMETER] ? (char *)r->field[F_PARAMETER].data : NULL;
     out_event->query = orig[F_QUERY] ? (char *)r->field[F_QUERY].data : NULL;
     out_event->detail = orig[F_DETAIL] ? (char *)r->field[F_DETAIL].data : NULL;
-    out_event->message = orig[F_MESSAGE] ? (char *)r->field[F_MESSAGE].data
-                                         : NULL;
+    out_event->message =
+        orig[F_MESSAGE] ? (char *)r->field[F_MESSAGE].data : NULL;
     if (r->sealed.len != out_entry->record_len ||
         memcmp(r->sealed.data, out_entry->record, r->sealed.len) != 0) {
         out_entry->sealed = r->sealed.data;

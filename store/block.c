@@ -341,10 +341,9 @@ int ts_block_unpack(const uint8_t *src, size_t len, ts_buf *out,
     out->len = 0;
     if (len < 1 + TS_BLOCK_SECRET_SIZE ||
         (src[0] != TS_BLOCK_FORMAT && src[0] != TS_BLOCK_FORMAT_HMAC))
-        return ts_error_set(err, TS_ECORRUPT,
-                            "not a block of format %d or %d (first byte %d)",
-                            TS_BLOCK_FORMAT, TS_BLOCK_FORMAT_HMAC,
-                            len > 0 ? src[0] : -1);
+        return ts_error_set(
+            err, TS_ECORRUPT, "not a block of format %d or %d (first byte %d)",
+            TS_BLOCK_FORMAT, TS_BLOCK_FORMAT_HMAC, len > 0 ? src[0] : -1);
     if (secret_out != NULL)
         memcpy(secret_out, src + 1, TS_BLOCK_SECRET_SIZE);
     salt_keys(src + 1, &inner, &outer);

@@ -24,8 +24,9 @@ enum {
 };
 
 static const char *const key_names[MAX_KEYS + 1] = {
-    "",       "store_id", "seq",  "source_key",   "position", "line",
-    "observed_us", "format", "record", "salt", "original_hmac"};
+    "",         "store_id", "seq",          "source_key",
+    "position", "line",     "observed_us",  "format",
+    "record",   "salt",     "original_hmac"};
 
 #define MAJOR_UINT 0
 #define MAJOR_NEGINT 1

@@ -129,9 +129,9 @@ static int rescan_values(ts_store *store, ts_value_classes_fn fn,
      * that redacts keeps only "?" in their place. So classes found then
      * stay, and what the detectors find in the stored text is added. */
     rc = ts_store_prepare(store,
-                              "SELECT seq, statement, parameter FROM events"
-                              " WHERE template_id IS NOT NULL ORDER BY seq",
-                              &read, "reading statements", err);
+                          "SELECT seq, statement, parameter FROM events"
+                          " WHERE template_id IS NOT NULL ORDER BY seq",
+                          &read, "reading statements", err);
     if (rc == 0)
         rc = ts_store_prepare(store,
                               "INSERT OR IGNORE INTO event_value_classes(seq,"

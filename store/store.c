@@ -492,8 +492,8 @@ int ts_store_verifier_key(const ts_store *store, char *buf, size_t size,
     return ts_verifier_format(&store->verifier, buf, size, err);
 }
 
-int ts_store_value_key(const ts_store *store,
-                       uint8_t out[TS_VALUE_KEY_SIZE], ts_error *err)
+int ts_store_value_key(const ts_store *store, uint8_t out[TS_VALUE_KEY_SIZE],
+                       ts_error *err)
 {
     static const char label[] = "trailseal value key v1";
     ts_value_hasher *h = NULL;

@@ -169,8 +169,8 @@ static int walk_blocks(against *a, ts_error *err)
                 rc = compare(a, &e, err);
         }
         if (rc != 0 && rc != TS_ECRYPTO && rc != TS_EIO)
-            ts_error_prefix(err, "block %lld: ",
-                            (long long)sqlite3_column_int64(st, 0));
+            ts_error_prefix(
+                err, "block %lld: ", (long long)sqlite3_column_int64(st, 0));
     }
     if (rc == 0 && step != SQLITE_DONE)
         rc = ts_store_db_error(a->store, "reading blocks", err);

@@ -155,8 +155,8 @@ typedef struct ts_against_report {
     uint64_t differ;          /* records unlike their sealed entry */
     uint64_t missing;         /* sealed entries past the file's end */
     uint64_t unsealed;        /* records after the last sealed one */
-    uint64_t unchecked; /* redacted entries: no key file to check them */
-    uint64_t first_bad_line; /* the first difference's line, 0 if none */
+    uint64_t unchecked;       /* redacted entries: no key file to check them */
+    uint64_t first_bad_line;  /* the first difference's line, 0 if none */
 } ts_against_report;
 
 /* Reads src (opened by ts_store_open_sealed_source) to its end and

@@ -118,9 +118,9 @@ static void check_with_libcbor(const uint8_t *data, size_t len,
     assert_int_equal(res.error.code, CBOR_ERR_NONE);
     assert_int_equal(res.read, len);
     assert_true(cbor_isa_map(item) && cbor_map_is_definite(item));
-    assert_int_equal(cbor_map_size(item), 9);
+    assert_int_equal(cbor_map_size(item), e->original_hmac ? 10 : 9);
     pairs = cbor_map_handle(item);
-    for (size_t i = 0; i < 9; i++) {
+    for (size_t i = 0; i < cbor_map_size(item); i++) {
         assert_true(cbor_isa_uint(pairs[i].key));
         assert_int_equal(cbor_get_int(pairs[i].key), i + 1);
     }
@@ -139,6 +139,12 @@ static void check_with_libcbor(const uint8_t *data, size_t len,
     assert_int_equal(cbor_string_length(pairs[6].value), e->format_len);
     assert_true(cbor_isa_bytestring(pairs[7].value));
     assert_int_equal(cbor_bytestring_length(pairs[7].value), e->record_len);
+    if (e->original_hmac != NULL) {
+        assert_true(cbor_isa_bytestring(pairs[9].value));
+        assert_int_equal(cbor_bytestring_length(pairs[9].value), TS_HASH_SIZE);
+        assert_memory_equal(cbor_bytestring_handle(pairs[9].value),
+                            e->original_hmac, TS_HASH_SIZE);
+    }
     cbor_decref(&item);
 }
 
@@ -304,15 +310,23 @@ static void test_rejects_non_canonical(void **state)
         memcpy(buf, fixed_bytes, 70);
         buf[0] = 0xa8;
         expect_reject_why(buf, 70, "map of 8 without salt",
-                          "not a map of 9 pairs");
+                          "not a map of 9 or 10 pairs");
         memcpy(buf, fixed_bytes, sizeof(fixed_bytes));
         buf[0] = 0xaa;
         buf[88] = 0x0a;
         buf[89] = 0x00;
-        expect_reject_why(buf, 90, "map of 10 with an extra key 10",
-                          "not a map of 9 pairs");
+        expect_reject_why(buf, 90, "key 10 not a byte string",
+                          "key 10 (original_hmac): not a byte string");
+        buf[89] = 0x41;
+        expect_reject_why(buf, 90, "key 10 of 1 byte",
+                          "key 10 (original_hmac): wrong length");
+        buf[88] = 0x0b;
+        expect_reject_why(buf, 90, "key 11 in place of 10",
+                          "key 10 (original_hmac): expected this key");
         buf[88] = 0x0a;
         expect_reject(buf, 89, "truncated extra key");
+        buf[0] = 0xab;
+        expect_reject_why(buf, 88, "map of 11", "not a map of 9 or 10 pairs");
     }
     EDIT(70, 1, "key 10 in place of 9", "key 9 (salt): expected this key",
          0x0a);
@@ -424,6 +438,43 @@ static void test_mutations_are_canonical_or_rejected(void **state)
     ts_buf_release(&re);
 }
 
+/* A redacted entry: key 10 after the salt, the map of 10 pairs. */
+static void test_original_hmac(void **state)
+{
+    uint8_t mac[TS_HASH_SIZE];
+    ts_sealed_entry e, d;
+    ts_buf buf;
+    size_t consumed = 0;
+    ts_error err;
+
+    (void)state;
+    fixed_entry(&e);
+    memset(mac, 0x5a, sizeof(mac));
+    e.original_hmac = mac;
+    ts_buf_init(&buf, 1 << 20);
+    assert_int_equal(ts_entry_encode(&e, &buf, &err), 0);
+    assert_int_equal(buf.len, sizeof(fixed_bytes) + 2 + TS_HASH_SIZE);
+    assert_int_equal(buf.data[0], 0xaa);
+    assert_memory_equal(buf.data + 1, fixed_bytes + 1, sizeof(fixed_bytes) - 1);
+    assert_int_equal(buf.data[88], 0x0a);
+    assert_int_equal(buf.data[89], 0x58);
+    assert_int_equal(buf.data[90], 0x20);
+    assert_memory_equal(buf.data + 91, mac, sizeof(mac));
+    check_with_libcbor(buf.data, buf.len, &e);
+    assert_int_equal(ts_entry_decode(buf.data, buf.len, &d, &consumed, &err),
+                     0);
+    assert_int_equal(consumed, buf.len);
+    assert_entries_equal(&e, &d);
+    assert_non_null(d.original_hmac);
+    assert_memory_equal(d.original_hmac, mac, sizeof(mac));
+    /* a plain entry decodes without one */
+    assert_int_equal(
+        ts_entry_decode(fixed_bytes, sizeof(fixed_bytes), &d, &consumed, &err),
+        0);
+    assert_null(d.original_hmac);
+    ts_buf_release(&buf);
+}
+
 static void test_encode_rejects(void **state)
 {
     ts_sealed_entry e;
@@ -457,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_rejects_non_canonical),
         cmocka_unit_test(test_truncation_and_trailing),
         cmocka_unit_test(test_mutations_are_canonical_or_rejected),
+        cmocka_unit_test(test_original_hmac),
         cmocka_unit_test(test_encode_rejects),
     };
 
