@@ -26,6 +26,50 @@ int ts_redact_sql(ts_buf *out, const char *sql, size_t len,
     return rc == 0 ? ts_buf_terminate(out, err) : rc;
 }
 
+/* The next word of s (letters, digits, _ and .), lowered into w; s after
+ * it and the spaces before the next. */
+static const char *next_word(const char *s, char *w, size_t size)
+{
+    size_t n = 0;
+
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    for (; (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+           (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' || *s == '"';
+         s++)
+        if (n + 1 < size && *s != '"')
+            w[n++] = (char)(*s >= 'A' && *s <= 'Z' ? *s | 0x20 : *s);
+    w[n] = '\0';
+    return s;
+}
+
+int ts_redact_keeps_sql(const char *sql)
+{
+    char w[64];
+    const char *p = next_word(sql, w, sizeof(w));
+
+    if (strcmp(w, "alter") == 0) {
+        p = next_word(p, w, sizeof(w));
+        if (strcmp(w, "system") != 0) {
+            if (strcmp(w, "role") != 0 && strcmp(w, "user") != 0 &&
+                strcmp(w, "database") != 0)
+                return 0;
+            p = next_word(p, w, sizeof(w)); /* its name */
+        }
+        p = next_word(p, w, sizeof(w));
+        if (strcmp(w, "in") == 0) { /* ROLE r IN DATABASE d SET */
+            p = next_word(next_word(p, w, sizeof(w)), w, sizeof(w));
+            p = next_word(p, w, sizeof(w));
+        }
+    }
+    if (strcmp(w, "set") != 0)
+        return 0;
+    p = next_word(p, w, sizeof(w));
+    if (strcmp(w, "session") == 0 || strcmp(w, "local") == 0)
+        next_word(p, w, sizeof(w));
+    return strncmp(w, "pgaudit.", 8) == 0 || strncmp(w, "log_", 4) == 0;
+}
+
 int ts_redact_values(ts_buf *out, const char *list, ts_error *err)
 {
     size_t i = 0, len = strlen(list);

@@ -16,6 +16,11 @@
 int ts_redact_sql(ts_buf *out, const char *sql, size_t len,
                   ts_sql_dialect dialect, ts_error *err);
 
+/* 1 when sql sets an audit or logging parameter (SET, ALTER SYSTEM /
+ * ROLE / DATABASE ... SET of pgaudit.* or log_*): its value is evidence of
+ * what was audited, not personal data, so it is kept. */
+int ts_redact_keeps_sql(const char *sql);
+
 /* A comma-separated list of values (pgAudit's parameter field, CSV) with
  * every value replaced by "?": "?,?,?". Appends to out, NUL-terminated. */
 int ts_redact_values(ts_buf *out, const char *list, ts_error *err);

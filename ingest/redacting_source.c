@@ -290,6 +290,8 @@ static int redacting_next(ts_source *src, ts_entry *out_entry,
     if (rc != 0 || (r->flags & TS_REDACT_KEEP_RAW))
         return rc == 0 ? 1 : rc;
 
+    if (orig[F_STATEMENT] != NULL && ts_redact_keeps_sql(orig[F_STATEMENT]))
+        return 1; /* audit settings: their values are the evidence */
     rc = redact_fields(r, orig, err);
     for (int f = 0; rc == 0 && f < N_FIELDS; f++)
         changed |= orig[f] != NULL &&

@@ -89,7 +89,8 @@ STORE=$T/plain.db
 ts search ssn --principal alice --account alice --json
 check_status "search --principal alice --account alice" 0 "$RC"
 check_eq "one query of alice's reads ssn" 1 "$(wc -l <"$T/out")"
-check_eq "its statement" "SELECT email, ssn FROM public.customers WHERE id = 7" \
+check_eq "its statement, its literal redacted" \
+    "SELECT email, ssn FROM public.customers WHERE id = ?" \
     "$(json_get "$T/out" 'j["statement"]')"
 check_eq "its principal kind" human "$(json_get "$T/out" 'j["principal_kind"]')"
 ts search --principal bot-reporting --json

@@ -49,6 +49,25 @@ static void test_sql(void **state)
     expect_sql("SELECT 'secret", TS_SQL_PG, "SELECT ?");
 }
 
+/* Audit settings keep their values: what was audited is the evidence. */
+static void test_keeps_settings(void **state)
+{
+    (void)state;
+    assert_true(ts_redact_keeps_sql("SET pgaudit.log = 'none'"));
+    assert_true(ts_redact_keeps_sql("set session pgaudit.log to 'ddl'"));
+    assert_true(ts_redact_keeps_sql("ALTER SYSTEM SET log_statement = 'none'"));
+    assert_true(ts_redact_keeps_sql("ALTER ROLE bob SET pgaudit.log = 'none'"));
+    assert_true(ts_redact_keeps_sql(
+        "ALTER ROLE bob IN DATABASE shop SET pgaudit.log_level = 'debug'"));
+    assert_true(ts_redact_keeps_sql(
+        "ALTER DATABASE shop SET log_min_duration_statement = 0"));
+    assert_false(ts_redact_keeps_sql("SET app.user_email = 'a@b.c'"));
+    assert_false(ts_redact_keeps_sql("ALTER ROLE bob PASSWORD 'secret'"));
+    assert_false(ts_redact_keeps_sql("ALTER SYSTEM SET work_mem = '1GB'"));
+    assert_false(ts_redact_keeps_sql("SELECT 'SET pgaudit.log'"));
+    assert_false(ts_redact_keeps_sql(""));
+}
+
 static void test_values_and_details(void **state)
 {
     ts_buf out;
@@ -314,6 +333,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sql),
+        cmocka_unit_test(test_keeps_settings),
         cmocka_unit_test(test_values_and_details),
         cmocka_unit_test(test_spellings),
         cmocka_unit_test(test_formats),
