@@ -81,7 +81,7 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 got = sorted((r["account"], r["statement"]) for r in rows)
 want = [("agent_7", "SELECT id, tax_ref, note FROM public.patients"),
-        ("carol", "SELECT tax_ref FROM patients WHERE id = 1")]
+        ("carol", "SELECT tax_ref FROM patients WHERE id = ?")]
 print(("ok" if got == want else "not ok") +
       " - search --class ssn: exactly the two reads of tax_ref %r" % (got,))
 PY

@@ -97,7 +97,7 @@ echo "# raw log: $lines lines, ${want[records]} records, ${want[audit]} table re
 # --- ingest ----------------------------------------------------------------------
 ts init
 check_status "init" 0 "$RC"
-ts ingest --format mariadb-audit "$LOG"
+ts ingest --format mariadb-audit --raw "$LOG"
 check_status "ingest the audit log" 0 "$RC"
 [ "$RC" -eq 0 ] || bail "nothing more can be checked: $(head -n 1 "$T/err")"
 if grep -q 'unparsed' "$T/err"; then
@@ -194,10 +194,10 @@ ts verify --json
 check_status "verify --json" 0 "$RC"
 check_eq "verify --json verdict" intact "$(json_get "$T/out" 'j["verdict"]')"
 check_eq "verify --json entries" "$entries" "$(json_get "$T/out" 'j["entries"]')"
-ts ingest --format mariadb-audit "$LOG"
+ts ingest --format mariadb-audit --raw "$LOG"
 check_status "ingest the same file again" 0 "$RC"
 RC=0
-"$TRAILSEAL" --store "$STORE" ingest --format mariadb-audit - <"$LOG" \
+"$TRAILSEAL" --store "$STORE" ingest --format mariadb-audit --raw - <"$LOG" \
     >"$T/out" 2>"$T/err" || RC=$?
 check_status "ingest the same content from stdin" 0 "$RC"
 ts stats --json
@@ -218,7 +218,7 @@ check_eq "table records on shop.customers" $((want_reads + want_writes + want_cr
 # --- a local time zone ------------------------------------------------------------------
 STORE=$T/store-tz.db
 ts init
-ts ingest --format mariadb-audit --utc-offset +02:00 "$LOG"
+ts ingest --format mariadb-audit --utc-offset +02:00 --raw "$LOG"
 check_status "ingest --utc-offset +02:00" 0 "$RC"
 first_utc=$(python3 -c '
 import sqlite3, sys

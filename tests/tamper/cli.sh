@@ -80,7 +80,7 @@ python3 - "$T/b0" <<'EOF'
 import sys
 p = sys.argv[1]
 d = bytearray(open(p, "rb").read())
-i = d.find(b"where id = 0 --")
+i = d.find(b"where id = ? --")  # entry 0's record, its literal redacted
 assert i >= 0
 d[i + 11] = ord("7")
 open(p, "wb").write(d)

@@ -384,7 +384,10 @@ static void test_entry_structure_broken(void **state)
     assert_int_equal(verify(store, &r), TS_VERDICT_TAMPERED);
     assert_int_equal(r.first_bad_block, 1);
     assert_int_equal(r.first_bad_entry, 1024);
-    assert_non_null(strstr(r.problem, "block 1: not a block of format 2"));
+    /* format 2 flipped to 3 claims redacted entries it does not hold */
+    assert_non_null(strstr(r.problem, "block 1: "));
+    assert_true(strstr(r.problem, "not a block of format 2 or 3") != NULL ||
+                strstr(r.problem, "bad original-record HMAC column") != NULL);
     ts_store_free(store);
 }
 
