@@ -141,7 +141,7 @@ def entry(data):
             (5, "line", 0, None), (6, "observed_us", 0, None),
             (7, "format", 3, None), (8, "record", 2, None),
             (9, "salt", 2, 16),
-            (10, "original_hmac", 2, 32)][:pairs[1]]:
+            (10, "original_hmac", 2, 16)][:pairs[1]]:
         if head() != (0, key):
             raise Invalid("entry: key %d missing or out of order" % key)
         e[name] = item(want, size)

@@ -161,7 +161,8 @@ static int put_hmacs(ts_buf *body, const ts_sealed_entry *es, uint64_t n,
     }
     for (uint64_t i = 0; rc == 0 && i < n; i++)
         if (es[i].original_hmac != NULL)
-            rc = ts_buf_append(body, es[i].original_hmac, TS_HASH_SIZE, err);
+            rc = ts_buf_append(body, es[i].original_hmac, TS_ORIGINAL_HMAC_SIZE,
+                               err);
     return rc;
 }
 
@@ -398,7 +399,8 @@ int ts_block_unpack(const uint8_t *src, size_t len, ts_buf *out,
         /* a block of format 3 has at least one redacted entry: the same
          * entries have one encoding */
         if (flags == NULL || n_hmacs == 0 ||
-            (hmacs = get_bytes(&h, (size_t)n_hmacs * TS_HASH_SIZE)) == NULL) {
+            (hmacs = get_bytes(&h, (size_t)n_hmacs * TS_ORIGINAL_HMAC_SIZE)) ==
+                NULL) {
             rc = corrupt("bad original-record HMAC column", err);
             goto done;
         }
@@ -435,7 +437,7 @@ int ts_block_unpack(const uint8_t *src, size_t len, ts_buf *out,
             salt_from(&inner, &outer, e.seq, e.salt);
             if (flags != NULL && flags[i]) {
                 e.original_hmac = hmacs;
-                hmacs += TS_HASH_SIZE;
+                hmacs += TS_ORIGINAL_HMAC_SIZE;
             }
             pos = e.position + e.record_len;
             line = e.line;

@@ -9,6 +9,7 @@
 
 #include "common/common.h"
 #include "trailseal/error.h"
+#include "trailseal/source.h"
 
 #define TS_HASH_SIZE 32
 /* Inclusion proofs hold at most 64 hashes; consistency proofs up to
@@ -151,8 +152,9 @@ typedef struct ts_sealed_entry {
     size_t record_len;
     uint8_t salt[TS_SALT_SIZE]; /* ts_block_salt() */
     /* NULL: record is the record as read. Otherwise record is a redacted
-     * copy and this is HMAC-SHA256(value key, the record as read), 32 bytes
-     * (entry key 10); borrowed like record. */
+     * copy and this is HMAC-SHA256(value key, the record as read), its
+     * first TS_ORIGINAL_HMAC_SIZE bytes (entry key 10); borrowed like
+     * record. */
     const uint8_t *original_hmac;
 } ts_sealed_entry;
 

@@ -163,7 +163,7 @@ int ts_entry_encode(const ts_sealed_entry *e, ts_buf *out, ts_error *err)
     put_bytes(&w, 0, e->salt, TS_SALT_SIZE);
     if (e->original_hmac != NULL) {
         put_uint(&w, KEY_ORIGINAL_HMAC);
-        put_bytes(&w, 0, e->original_hmac, TS_HASH_SIZE);
+        put_bytes(&w, 0, e->original_hmac, TS_ORIGINAL_HMAC_SIZE);
     }
     if (!w.ok || w.off > bound)
         return ts_error_set(err, TS_ERR,
@@ -352,8 +352,8 @@ int ts_entry_decode(const uint8_t *data, size_t len, ts_sealed_entry *out,
         rc = read_fixed(&r, KEY_SALT, out->salt, TS_SALT_SIZE, err);
     if (rc == 0 && n_pairs == MAX_KEYS) {
         size_t n = 0;
-        rc = read_string(&r, KEY_ORIGINAL_HMAC, MAJOR_BSTR, TS_HASH_SIZE,
-                         &out->original_hmac, &n, err);
+        rc = read_string(&r, KEY_ORIGINAL_HMAC, MAJOR_BSTR,
+                         TS_ORIGINAL_HMAC_SIZE, &out->original_hmac, &n, err);
     }
     if (rc != 0) {
         memset(out, 0, sizeof(*out));

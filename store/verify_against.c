@@ -134,7 +134,7 @@ static int compare(against *a, const ts_sealed_entry *e, ts_error *err)
     }
     if (ts_value_hmac(a->hasher, rec.record, rec.record_len, mac, err) != 0)
         return TS_ECRYPTO;
-    if (memcmp(mac, e->original_hmac, sizeof(mac)) == 0) {
+    if (memcmp(mac, e->original_hmac, TS_ORIGINAL_HMAC_SIZE) == 0) {
         r->matched++;
         r->matched_by_hmac++;
     } else {

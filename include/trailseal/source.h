@@ -13,6 +13,9 @@ extern "C" {
 #endif
 
 /* One raw record exactly as a source gave it: the evidence that is sealed. */
+/* Bytes of a redacted entry's original-record HMAC (entry key 10). */
+#define TS_ORIGINAL_HMAC_SIZE 16
+
 typedef struct ts_entry {
     const uint8_t *record; /* the record's bytes, borrowed */
     size_t record_len;
@@ -25,8 +28,9 @@ typedef struct ts_entry {
     int64_t observed_us; /* when trailseal read it, µs since the Unix epoch */
     /* Set by a redacting source (ts_source_redacting): the bytes sealed in
      * place of record, a copy with its literals and parameters replaced,
-     * and original_hmac = HMAC-SHA256(value key, record), 32 bytes; both
-     * borrowed like record. NULL: record is sealed as read. */
+     * and original_hmac = HMAC-SHA256(value key, record) truncated to
+     * TS_ORIGINAL_HMAC_SIZE bytes (RFC 2104 §5); both borrowed like record.
+     * NULL: record is sealed as read. */
     const uint8_t *sealed;
     size_t sealed_len;
     const uint8_t *original_hmac;

@@ -141,9 +141,10 @@ static void check_with_libcbor(const uint8_t *data, size_t len,
     assert_int_equal(cbor_bytestring_length(pairs[7].value), e->record_len);
     if (e->original_hmac != NULL) {
         assert_true(cbor_isa_bytestring(pairs[9].value));
-        assert_int_equal(cbor_bytestring_length(pairs[9].value), TS_HASH_SIZE);
+        assert_int_equal(cbor_bytestring_length(pairs[9].value),
+                         TS_ORIGINAL_HMAC_SIZE);
         assert_memory_equal(cbor_bytestring_handle(pairs[9].value),
-                            e->original_hmac, TS_HASH_SIZE);
+                            e->original_hmac, TS_ORIGINAL_HMAC_SIZE);
     }
     cbor_decref(&item);
 }
@@ -441,7 +442,7 @@ static void test_mutations_are_canonical_or_rejected(void **state)
 /* A redacted entry: key 10 after the salt, the map of 10 pairs. */
 static void test_original_hmac(void **state)
 {
-    uint8_t mac[TS_HASH_SIZE];
+    uint8_t mac[TS_ORIGINAL_HMAC_SIZE];
     ts_sealed_entry e, d;
     ts_buf buf;
     size_t consumed = 0;
@@ -453,14 +454,13 @@ static void test_original_hmac(void **state)
     e.original_hmac = mac;
     ts_buf_init(&buf, 1 << 20);
     assert_int_equal(ts_entry_encode(&e, &buf, &err), 0);
-    /* key 10, a 2-byte head (0x58 0x20), the 32 bytes */
-    assert_int_equal(buf.len, sizeof(fixed_bytes) + 3 + TS_HASH_SIZE);
+    /* key 10, a 1-byte head (0x50), the 16 bytes */
+    assert_int_equal(buf.len, sizeof(fixed_bytes) + 2 + TS_ORIGINAL_HMAC_SIZE);
     assert_int_equal(buf.data[0], 0xaa);
     assert_memory_equal(buf.data + 1, fixed_bytes + 1, sizeof(fixed_bytes) - 1);
     assert_int_equal(buf.data[88], 0x0a);
-    assert_int_equal(buf.data[89], 0x58);
-    assert_int_equal(buf.data[90], 0x20);
-    assert_memory_equal(buf.data + 91, mac, sizeof(mac));
+    assert_int_equal(buf.data[89], 0x50);
+    assert_memory_equal(buf.data + 90, mac, sizeof(mac));
     check_with_libcbor(buf.data, buf.len, &e);
     assert_int_equal(ts_entry_decode(buf.data, buf.len, &d, &consumed, &err),
                      0);

@@ -231,7 +231,7 @@ static uint64_t check_file(const char *format, const char *config,
             uint8_t mac[TS_VALUE_HMAC_SIZE];
             assert_int_equal(
                 ts_value_hmac(h, pe.record, pe.record_len, mac, &err), 0);
-            assert_memory_equal(mac, re.original_hmac, sizeof(mac));
+            assert_memory_equal(mac, re.original_hmac, TS_ORIGINAL_HMAC_SIZE);
         }
         if (pev.statement == NULL || pev.kind == TS_EVENT_UNPARSED)
             continue;
