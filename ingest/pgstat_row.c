@@ -56,7 +56,7 @@ const char *ts_pgstat_view_name(ts_pgstat_view view)
 void ts_pgstat_parser_init(ts_pgstat_parser *p, size_t record_limit)
 {
     memset(p, 0, sizeof(*p));
-    ts_buf_init(&p->scratch, record_limit + TS_PGSTAT_MAX_FIELDS + 16);
+    ts_buf_init(&p->scratch, record_limit + TS_PGSTAT_MAX_FIELDS + 64);
 }
 
 void ts_pgstat_parser_release(ts_pgstat_parser *p)
@@ -134,7 +134,7 @@ static const char *get(const ts_pgstat_parser *p, ts_pgstat_col c)
     return p->fields[i];
 }
 
-/* Leaves ev unparsed with a reason "line N: ...". */
+/* Leaves ev unparsed with a one-line reason. */
 static void unparsed(ts_pgstat_parser *p, ts_event *ev, uint64_t line,
                      const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -142,20 +142,13 @@ static void unparsed(ts_pgstat_parser *p, ts_event *ev, uint64_t line,
 static void unparsed(ts_pgstat_parser *p, ts_event *ev, uint64_t line,
                      const char *fmt, ...)
 {
-    char what[sizeof(p->reason) - 32];
     va_list ap;
-    int n;
 
+    (void)line; /* the entry has it: diagnostics print file:line */
     va_start(ap, fmt);
-    n = vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-
-    if (n < 0)
-        what[0] = '\0';
-    n = snprintf(p->reason, sizeof(p->reason), "line %" PRIu64 ": %s", line,
-                 what);
-    if (n < 0)
+    if (vsnprintf(p->reason, sizeof(p->reason), fmt, ap) < 0)
         p->reason[0] = '\0';
+    va_end(ap);
     ev->kind = TS_EVENT_UNPARSED;
     ev->unparsed_reason = p->reason;
 }
