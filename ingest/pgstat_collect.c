@@ -106,8 +106,16 @@ static int copy_out(PGconn *conn, const char *view, const char *query,
     res = PQexec(conn, (const char *)sql.data);
     ts_buf_release(&sql);
     if (PQresultStatus(res) != PGRES_COPY_OUT) {
-        rc = ts_error_set(err, TS_EIO, "%s: reading %s failed: %s", where, view,
-                          first_line(conn, msg, sizeof(msg)));
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        /* 42P01: the extension was never created in this database */
+        int missing = state != NULL && strcmp(state, "42P01") == 0 &&
+                      strcmp(view, "pg_stat_statements") == 0;
+        rc = ts_error_set(err, TS_EIO, "%s: reading %s failed: %s%s", where,
+                          view, first_line(conn, msg, sizeof(msg)),
+                          missing ? " (load it with shared_preload_libraries "
+                                    "and run CREATE EXTENSION "
+                                    "pg_stat_statements in this database)"
+                                  : "");
         PQclear(res);
         return rc;
     }
