@@ -6,8 +6,9 @@
 # the pg_stat_statements deltas per role and statement (calls and rows,
 # a reset taken as the new value), the same events from both paths, the
 # column analysis of the delta events, pg_stat_activity rows joined with
-# pg_stat_ssl and the server log's session, and libpq errors naming the
-# server but never the password.
+# pg_stat_ssl (the sandbox serves TLS with a throwaway certificate) and the
+# server log's session, a pg_stat_ssl export on its own, and libpq errors
+# naming the server but never the password.
 # Usage: pg_stat.sh PATH/TO/trailseal
 set -uo pipefail
 # shellcheck source=tests/e2e/lib.sh disable=SC2034
@@ -15,7 +16,7 @@ set -uo pipefail
 
 TRAILSEAL=${1:?usage: pg_stat.sh TRAILSEAL}
 [ -x "$TRAILSEAL" ] || bail "'$TRAILSEAL' is not an executable"
-need_tools python3 sqlite3 psql
+need_tools python3 sqlite3 psql openssl
 make_tmp
 STORE=$T/live.db
 CSV_STORE=$T/csv.db
@@ -24,8 +25,19 @@ PREFIX='%m [%p] %q%u@%d/%a %r %c %e '
 q() { sqlite3 -readonly "$STORE" "$1" 2>&1; }
 qc() { sqlite3 -readonly "$CSV_STORE" "$1" 2>&1; }
 
+# TLS on TCP with a throwaway certificate, so pg_stat_ssl has something to say
+mkdir -p "$T/tls"
+openssl req -new -x509 -days 2 -nodes -subj /CN=localhost \
+    -keyout "$T/tls/server.key" -out "$T/tls/server.crt" >/dev/null 2>&1 ||
+    bail "openssl could not make a certificate"
+chmod 600 "$T/tls/server.key"
+chmod 755 "$T/tls"
+if [ "$(id -u)" -eq 0 ]; then
+    chown postgres: "$T/tls/server.key" "$T/tls/server.crt"
+fi
 start_sandbox "shared_preload_libraries = 'pgaudit,pg_stat_statements'" \
-    "pg_stat_statements.track = 'top'"
+    "pg_stat_statements.track = 'top'" "ssl = on" \
+    "ssl_cert_file = '$T/tls/server.crt'" "ssl_key_file = '$T/tls/server.key'"
 # shellcheck disable=SC1091
 . "$SANDBOX/sandbox.env"
 admin="host=$PGSANDBOX_SOCKET port=$PGSANDBOX_PORT user=postgres"
@@ -115,7 +127,7 @@ export_csv 3
 psql -X -q "$admin dbname=shop" -c "select pg_stat_statements_reset()" >/dev/null
 alice -c "select email from customers where id = 1"
 # a session that is running while the last snapshot is taken
-APP=sleeper alice -c "select pg_sleep(3)" &
+APP="sleeper sslmode=require" alice -c "select pg_sleep(3)" &
 sleeper=$!
 for ((i = 0; i < 100; i++)); do
     [ "$(psql -X -A -t "$admin dbname=shop" -c "select count(*) from pg_stat_activity where application_name = 'sleeper' and state = 'active'")" = 1 ] && break
@@ -125,6 +137,10 @@ ts collect --dsn "$DSN" --json
 check_status "collect once more" 0 "$RC"
 check_eq "collect --json: format" pg-stat-csv "$(json_get "$T/out" 'j["format"]')"
 export_csv 4
+# pg_stat_ssl exported on its own: TLS per pid
+psql -X -q -v ON_ERROR_STOP=1 "$admin dbname=shop" \
+    -c "\\copy (select now() as snapshot_at, * from pg_stat_ssl) to '$T/ssl.csv' csv header" \
+    >>"$T/export.out" 2>&1 || not_ok "export ssl: $(cat "$T/export.out")"
 wait "$sleeper"
 [ -s "$T/workload.err" ] && not_ok "workload: $(cat "$T/workload.err")"
 
@@ -136,6 +152,10 @@ for n in 1 2 3 4; do
             not_ok "ingest $view-$n.csv: $(cat "$T/ingest.err")"
     done
 done
+"$TRAILSEAL" --store "$CSV_STORE" ingest "$T/ssl.csv" >/dev/null 2>"$T/ingest.err" ||
+    not_ok "ingest ssl.csv: $(cat "$T/ingest.err")"
+check_eq "a pg_stat_ssl export: the TLS session by pid" "1|TLSv1.3" \
+    "$(qc "SELECT count(*), ssl_version FROM v_pgstat_activity WHERE view = 'ssl' AND ssl = 1")"
 check_eq "the exports are recognised as pg-stat-csv" pg-stat-csv \
     "$(qc "SELECT group_concat(DISTINCT format) FROM sources")"
 check_eq "exports: nothing unparsed" 0 \
@@ -182,23 +202,27 @@ check_eq "the statements are analysed: alice read customers.email" \
           WHERE account = 'alice' AND \"column\" = 'public.customers.email'")"
 
 # --- pg_stat_activity and pg_stat_ssl ---------------------------------------------
-row=$(q "SELECT account, application_name, client_addr, state, ssl, query FROM v_pgstat_activity WHERE application_name = 'sleeper'")
-# the sandbox has no TLS: ssl is false, and no protocol is invented
-check_eq "pg_stat_activity: the running session, with pg_stat_ssl's ssl" \
-    "alice|sleeper|127.0.0.1|active|0|select pg_sleep(3)" "$row"
+row=$(q "SELECT account, application_name, client_addr, state, ssl, ssl_version, query FROM v_pgstat_activity WHERE application_name = 'sleeper'")
+check_eq "pg_stat_activity: the running session, with pg_stat_ssl's TLS" \
+    "alice|sleeper|127.0.0.1|active|1|TLSv1.3|select pg_sleep(3)" "$row"
+cipher=$(q "SELECT ssl_cipher FROM v_pgstat_activity WHERE application_name = 'sleeper'")
+[ -n "$cipher" ] && ok "pg_stat_ssl: the cipher ($cipher)" || not_ok "pg_stat_ssl: no cipher"
+check_eq "pg_stat_ssl: the collector's own unix-socket session is not TLS" \
+    "0" \
+    "$(q "SELECT DISTINCT ssl FROM v_pgstat_activity WHERE account = 'postgres' AND client_addr IS NULL AND backend_type = 'client backend'")"
 sid=$(q "SELECT session_id FROM v_pgstat_activity WHERE application_name = 'sleeper'")
-check_eq "sessions: the row's session starts at backend_start, no TLS" \
-    "alice|sleeper|127.0.0.1|1|" \
+check_eq "sessions: the row's session starts at backend_start, with its TLS" \
+    "alice|sleeper|127.0.0.1|1|TLSv1.3|$cipher" \
     "$(q "SELECT s.account, s.application, s.client_host,
-                 s.started_us = a.backend_start_us, coalesce(s.tls_protocol, '')
+                 s.started_us = a.backend_start_us, s.tls_protocol, s.tls_cipher
           FROM sessions s JOIN pgstat_activity a ON a.session_id = s.session_id
           WHERE s.session_id = '$sid'")"
 "$REPO_DIR/scripts/pg-sandbox.sh" stop "$SANDBOX" || bail "could not stop PostgreSQL"
 ts ingest --format pg-stderr --prefix "$PREFIX" "$PGSANDBOX_LOG"
 check_status "ingest the server's log into the same store" 0 "$RC"
-check_eq "the log names the same session (%c): its connection line joins it" \
-    "1" \
-    "$(q "SELECT count(*) FROM events WHERE session_id = '$sid' AND kind = 4")"
+check_eq "the log names the same session (%c): its connection line, same TLS" \
+    "1|TLSv1.3|$cipher" \
+    "$(q "SELECT count(*), tls_protocol, tls_cipher FROM events WHERE session_id = '$sid' AND kind = 4")"
 
 # --- sealed, and errors -------------------------------------------------------------
 ts verify
