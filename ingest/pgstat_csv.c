@@ -97,8 +97,7 @@ static int stat_next(ts_source *base, ts_entry *entry, ts_event *ev,
     }
     if (rc == 1)
         ts_pgstat_parse(&src->parser, ts_rbuf_data(&src->rb),
-                        ts_text_len(ts_rbuf_data(&src->rb), end), src->rb.line,
-                        ev);
+                        ts_text_len(ts_rbuf_data(&src->rb), end), ev);
     else
         ev->unparsed_reason = reason;
     ts_rbuf_emit(&src->rb, end, entry);
@@ -122,7 +121,7 @@ static int stat_seek(ts_source *base, uint64_t position, uint64_t line,
             ts_event ev;
             ts_event_init(&ev);
             ts_pgstat_parse(&src->parser, ts_rbuf_data(&src->rb),
-                            ts_text_len(ts_rbuf_data(&src->rb), end), 1, &ev);
+                            ts_text_len(ts_rbuf_data(&src->rb), end), &ev);
         }
     }
     return ts_rbuf_seek(&src->rb, position, line, err);

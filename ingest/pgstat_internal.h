@@ -67,11 +67,11 @@ void ts_pgstat_parser_release(ts_pgstat_parser *p);
  * newline): a header line (first field snapshot_at) is TS_EVENT_LOG and
  * sets the columns of the rows after it; a row is TS_EVENT_STATEMENT_STATS
  * (pg_stat_statements; the index turns it into a delta) or
- * TS_EVENT_PG_STAT, or TS_EVENT_UNPARSED with a reason naming the line.
+ * TS_EVENT_PG_STAT, or TS_EVENT_UNPARSED with a one-line reason.
  * ev->pgstat points at the parser's record. Strings live until the next
  * call. Never fails: a row too large for memory is unparsed. */
 void ts_pgstat_parse(ts_pgstat_parser *p, const char *s, size_t len,
-                     uint64_t line, ts_event *ev);
+                     ts_event *ev);
 
 /* Whether s[0, len) starts like a line of a pg_stat export: a header
  * ("snapshot_at,") or a row (a time "YYYY-MM-DD HH:MM:SS"). */

@@ -135,16 +135,14 @@ static const char *get(const ts_pgstat_parser *p, ts_pgstat_col c)
 }
 
 /* Leaves ev unparsed with a one-line reason. */
-static void unparsed(ts_pgstat_parser *p, ts_event *ev, uint64_t line,
-                     const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void unparsed(ts_pgstat_parser *p, ts_event *ev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static void unparsed(ts_pgstat_parser *p, ts_event *ev, uint64_t line,
-                     const char *fmt, ...)
+/* The entry has the line: diagnostics print file:line before the reason. */
+static void unparsed(ts_pgstat_parser *p, ts_event *ev, const char *fmt, ...)
 {
     va_list ap;
 
-    (void)line; /* the entry has it: diagnostics print file:line */
     va_start(ap, fmt);
     if (vsnprintf(p->reason, sizeof(p->reason), fmt, ap) < 0)
         p->reason[0] = '\0';
@@ -183,7 +181,7 @@ static int boolean(const char *s)
 
 /* pg_stat_statements: the key and the counters; the index turns them into
  * the activity since the server's previous snapshot. */
-static int statements_row(ts_pgstat_parser *p, ts_event *ev, uint64_t line)
+static int statements_row(ts_pgstat_parser *p, ts_event *ev)
 {
     ts_pgstat_record *r = &p->rec;
     const char *t = get(p, TS_PSC_TOTAL_EXEC_TIME);
@@ -195,15 +193,14 @@ static int statements_row(ts_pgstat_parser *p, ts_event *ev, uint64_t line)
     r->rows = number(get(p, TS_PSC_ROWS), &bad);
     r->queryid = get(p, TS_PSC_QUERYID);
     if (bad || r->userid < 0 || r->dbid < 0 || r->calls < 0 || r->rows < 0) {
-        unparsed(p, ev, line, "userid, dbid, calls and rows must be numbers");
+        unparsed(p, ev, "userid, dbid, calls and rows must be numbers");
         return -1;
     }
     if (r->queryid != NULL) {
         char *end;
         (void)strtoll(r->queryid, &end, 10);
         if (*end != '\0') {
-            unparsed(p, ev, line, "queryid '%.64s' is not a number",
-                     r->queryid);
+            unparsed(p, ev, "queryid '%.64s' is not a number", r->queryid);
             return -1;
         }
     }
@@ -214,7 +211,7 @@ static int statements_row(ts_pgstat_parser *p, ts_event *ev, uint64_t line)
         char *end;
         r->total_exec_ms = strtod(t, &end);
         if (*end != '\0' || r->total_exec_ms < 0) {
-            unparsed(p, ev, line, "total_exec_time '%.64s' is not a number", t);
+            unparsed(p, ev, "total_exec_time '%.64s' is not a number", t);
             return -1;
         }
     }
@@ -228,7 +225,7 @@ static int statements_row(ts_pgstat_parser *p, ts_event *ev, uint64_t line)
 
 /* pg_stat_activity (with pg_stat_ssl's columns when joined) and pg_stat_ssl:
  * a session as the server saw it at the snapshot. */
-static int session_row(ts_pgstat_parser *p, ts_event *ev, uint64_t line)
+static int session_row(ts_pgstat_parser *p, ts_event *ev)
 {
     ts_pgstat_record *r = &p->rec;
     const char *start = get(p, TS_PSC_BACKEND_START);
@@ -238,18 +235,17 @@ static int session_row(ts_pgstat_parser *p, ts_event *ev, uint64_t line)
 
     ev->pid = number(get(p, TS_PSC_PID), &bad);
     if (bad) {
-        unparsed(p, ev, line, "pid '%.32s' is not a number",
-                 get(p, TS_PSC_PID));
+        unparsed(p, ev, "pid '%.32s' is not a number", get(p, TS_PSC_PID));
         return -1;
     }
     r->ssl = boolean(get(p, TS_PSC_SSL));
     if (r->ssl == -2) {
-        unparsed(p, ev, line, "ssl '%.32s' is not t or f", get(p, TS_PSC_SSL));
+        unparsed(p, ev, "ssl '%.32s' is not t or f", get(p, TS_PSC_SSL));
         return -1;
     }
     if (start != NULL &&
         ts_time_parse(start, &r->backend_start_us, NULL) != 0) {
-        unparsed(p, ev, line, "backend_start '%.64s' is not a time", start);
+        unparsed(p, ev, "backend_start '%.64s' is not a time", start);
         return -1;
     }
     if (version == NULL)
@@ -287,7 +283,7 @@ static int session_row(ts_pgstat_parser *p, ts_event *ev, uint64_t line)
 }
 
 void ts_pgstat_parse(ts_pgstat_parser *p, const char *s, size_t len,
-                     uint64_t line, ts_event *ev)
+                     ts_event *ev)
 {
     ts_pgstat_record *r = &p->rec;
     const char *reason = NULL, *snap, *server;
@@ -305,18 +301,18 @@ void ts_pgstat_parse(ts_pgstat_parser *p, const char *s, size_t len,
     if (len == 0)
         return; /* a blank line */
     if (!ts_ref_utf8_valid(s, len)) {
-        unparsed(p, ev, line, "invalid UTF-8");
+        unparsed(p, ev, "invalid UTF-8");
         return;
     }
     p->scratch.len = 0;
     if (ts_size_add(len, TS_PGSTAT_MAX_FIELDS + 16, &need) != 0 ||
         ts_buf_reserve(&p->scratch, need, NULL) != 0) {
-        unparsed(p, ev, line, "row too large to parse in memory");
+        unparsed(p, ev, "row too large to parse in memory");
         return;
     }
     if (ts_ref_csv_split(s, len, (char *)p->scratch.data, p->fields,
                          TS_PGSTAT_MAX_FIELDS, &n, &reason) != 0) {
-        unparsed(p, ev, line, "CSV: %s",
+        unparsed(p, ev, "CSV: %s",
                  strcmp(reason, "more fields than a reference file may have") ==
                          0
                      ? "more fields than a pg_stat export may have"
@@ -329,23 +325,21 @@ void ts_pgstat_parse(ts_pgstat_parser *p, const char *s, size_t len,
         return;
     }
     if (!p->have_header) {
-        unparsed(p, ev, line,
-                 "no header line (snapshot_at,...) before this row");
+        unparsed(p, ev, "no header line (snapshot_at,...) before this row");
         return;
     }
     if (p->header_problem[0] != '\0') {
-        unparsed(p, ev, line, "%s", p->header_problem);
+        unparsed(p, ev, "%s", p->header_problem);
         return;
     }
     if (n != p->n_cols) {
-        unparsed(p, ev, line, "row has %zu fields, the header %zu", n,
-                 p->n_cols);
+        unparsed(p, ev, "row has %zu fields, the header %zu", n, p->n_cols);
         return;
     }
     snap = get(p, TS_PSC_SNAPSHOT_AT);
     if (snap == NULL || ts_time_parse(snap, &r->snapshot_us, NULL) != 0) {
         r->snapshot_us = TS_UNKNOWN_TIME;
-        unparsed(p, ev, line, "snapshot_at '%.64s' is not a time",
+        unparsed(p, ev, "snapshot_at '%.64s' is not a time",
                  snap != NULL ? snap : "");
         return;
     }
@@ -353,9 +347,9 @@ void ts_pgstat_parse(ts_pgstat_parser *p, const char *s, size_t len,
     r->server = server != NULL ? server : "";
     ev->time_us = r->snapshot_us;
     if (p->view == TS_PGSTAT_STATEMENTS) {
-        if (statements_row(p, ev, line) == 0)
+        if (statements_row(p, ev) == 0)
             r->view = p->view;
-    } else if (session_row(p, ev, line) == 0) {
+    } else if (session_row(p, ev) == 0) {
         r->view = p->view;
     }
 }
@@ -377,7 +371,7 @@ int ts_pgstat_detect(const uint8_t *head, size_t len)
     {
         ts_event ev;
         ts_event_init(&ev);
-        ts_pgstat_parse(&p, s, n, 1, &ev);
+        ts_pgstat_parse(&p, s, n, &ev);
     }
     found = p.have_header && p.header_problem[0] == '\0';
     ts_pgstat_parser_release(&p);

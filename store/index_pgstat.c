@@ -97,8 +97,15 @@ int ts_pgstat_writer_new(ts_pgstat_writer **out, ts_store *store, ts_error *err)
 
 static int prep(ts_pgstat_writer *w, int i, sqlite3_stmt **out, ts_error *err)
 {
-    if (w->st[i] == NULL) {
-        int rc = ts_store_prepare(w->store, sql[i], &w->st[i],
+    if (w->st[i] == NULL &&
+        sqlite3_prepare_v2(ts_store_sqlite(w->store), sql[i], -1, &w->st[i],
+                           NULL) != SQLITE_OK) {
+        /* A store made before the pg_stat tables: the schema is all IF
+         * NOT EXISTS, so running it again adds just what is missing. */
+        int rc = ts_store_exec(w->store, ts_index_schema_sql,
+                               "updating the index schema", err);
+        if (rc == 0)
+            rc = ts_store_prepare(w->store, sql[i], &w->st[i],
                                   "indexing pg_stat rows", err);
         if (rc != 0)
             return rc;
