@@ -14,6 +14,8 @@ static const char *const kind_names[TS_EVENT_KIND_COUNT] = {
     [TS_EVENT_ERROR] = "error",
     [TS_EVENT_STATEMENT] = "statement",
     [TS_EVENT_REFERENCE] = "reference",
+    [TS_EVENT_PG_STAT] = "pg_stat",
+    [TS_EVENT_STATEMENT_STATS] = "statement_stats",
 };
 
 void ts_event_init(ts_event *ev)

@@ -120,7 +120,8 @@ static int analyzing_next(ts_source *src, ts_entry *out_entry,
     if (rc <= 0)
         return rc;
     if ((out_event->kind != TS_EVENT_AUDIT &&
-         out_event->kind != TS_EVENT_STATEMENT) ||
+         out_event->kind != TS_EVENT_STATEMENT &&
+         out_event->kind != TS_EVENT_STATEMENT_STATS) ||
         out_event->statement == NULL)
         return rc;
     rc = is_repeat(a, out_event, &repeat, err);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "ingest/ingest_internal.h"
+#include "ingest/pgstat_internal.h"
 #include "trailseal/ingest.h"
 
 /* How much of the (decompressed) input --format auto looks at. */
@@ -119,6 +120,13 @@ static int open_generic(ts_source **out, const char *config, ts_input *in,
     return open_proxy(out, &m, config, in, err);
 }
 
+static int open_pgstat(ts_source **out, const char *config, ts_input *in,
+                       ts_error *err)
+{
+    (void)config;
+    return ts_pgstat_csv_open_input(out, in, TS_PG_RECORD_LIMIT, err);
+}
+
 /* One line per format. */
 static const struct format {
     const char *name;
@@ -136,6 +144,7 @@ static const struct format {
     {"rds-das", open_rds_das},
     {"generic-jsonl", open_generic},
     {"cnpg-json", open_cnpg},
+    {"pg-stat-csv", open_pgstat},
 };
 
 #define N_FORMATS (sizeof(table) / sizeof(table[0]))
@@ -152,13 +161,15 @@ static const char *const formats[] = {"pg-stderr",
                                       "rds-das",
                                       "generic-jsonl",
                                       "cnpg-json",
+                                      "pg-stat-csv",
                                       "auto",
                                       NULL};
 
 #define KNOWN_FORMATS                                                          \
     "auto, pg-stderr, pg-csvlog, pg-jsonlog, mariadb-audit, "                  \
     "mysql-audit-json, percona-audit-json, percona-audit-csv, "                \
-    "teleport-audit, hoop-audit, rds-das, generic-jsonl, cnpg-json"
+    "teleport-audit, hoop-audit, rds-das, generic-jsonl, cnpg-json, "          \
+    "pg-stat-csv"
 
 const char *const *ts_source_formats(void)
 {
@@ -239,6 +250,8 @@ int ts_source_open_file_flags(ts_source **out, const char *format,
         /* proxies first: their keys are their own */
         if (rc == 0)
             name = ts_proxy_format_detect(head, len);
+        if (rc == 0 && name == NULL && ts_pgstat_detect(head, len))
+            name = "pg-stat-csv";
         /* MySQL-family next: their JSON also starts {"timestamp" */
         if (rc == 0 && name == NULL)
             name = ts_my_format_detect(head, len);

@@ -683,3 +683,110 @@ WHERE e.auth_identity IS NOT NULL AND e.session_id IS NOT NULL
   AND e.seq = (SELECT min(f.seq) FROM events f
                WHERE f.session_id = e.session_id
                  AND f.auth_identity IS NOT NULL);
+
+-- ------------------------------------------------------------------
+-- pg_stat snapshots (format pg-stat-csv: CSV exports of
+-- pg_stat_statements, pg_stat_activity and pg_stat_ssl, and
+-- `trailseal collect --dsn`; docs/cli/collect.md). Each row is a sealed
+-- entry; store/index_pgstat.c files it here. A snapshot is the rows of one
+-- view with one snapshot_at from one server (the export's server column:
+-- "address:port", "local:port" over a unix socket; '' when absent).
+-- pg_stat_statements counters are cumulative: each row is compared with
+-- the same statement (userid, dbid, queryid, toplevel) in the server's
+-- previous snapshot (the latest earlier snapshot_at already indexed). A
+-- row whose calls grew is an event of kind 'statement_stats' (account =
+-- the role, database, statement = the query text, analysed like any
+-- statement; rows = the rows delta): an aggregate of that many executions
+-- since the previous snapshot, not one execution. A counter that went
+-- backwards means pg_stat_statements_reset(): the new value is the delta.
+-- A statement new since the previous snapshot counts whole. Rows of a
+-- server's first snapshot, and rows without new calls, are kind 'pg_stat'
+-- with no account (the baseline says nothing about activity).
+-- pg_stat_activity rows are kind 'pg_stat' events of the session
+-- PostgreSQL's log names with %c (hex backend start seconds '.' hex pid),
+-- so sessions gain the application, client and TLS (from pg_stat_ssl's
+-- columns joined in the export) and start at backend_start.
+-- ------------------------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS pgstat_snapshots (
+    id INTEGER PRIMARY KEY,
+    server TEXT NOT NULL,
+    view TEXT NOT NULL,          -- statements | activity | ssl
+    snapshot_us INTEGER NOT NULL,
+    source_id INTEGER NOT NULL,
+    first_seq INTEGER NOT NULL,
+    n_rows INTEGER NOT NULL DEFAULT 0,
+    prev_id INTEGER,             -- statements: the server's snapshot before
+                                 -- this one, NULL for its first
+    UNIQUE (server, view, snapshot_us)
+);
+
+-- One row per pg_stat_statements row; delta_* are NULL when there is no
+-- previous snapshot (or the row repeats one already in this snapshot).
+CREATE TABLE IF NOT EXISTS pgstat_statements (
+    seq INTEGER PRIMARY KEY,     -- the row's entry index
+    snapshot_id INTEGER NOT NULL REFERENCES pgstat_snapshots(id),
+    userid INTEGER NOT NULL,
+    dbid INTEGER NOT NULL,
+    queryid TEXT,
+    toplevel INTEGER,            -- NULL before PostgreSQL 14
+    username TEXT,
+    datname TEXT,
+    calls INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    total_exec_ms REAL,
+    delta_calls INTEGER,
+    delta_rows INTEGER,
+    delta_exec_ms REAL,
+    reset INTEGER                -- 1: a counter went backwards
+);
+CREATE INDEX IF NOT EXISTS pgstat_statements_by_key
+    ON pgstat_statements(snapshot_id, userid, dbid, queryid, toplevel);
+
+-- One row per pg_stat_activity row (ssl columns from pg_stat_ssl when the
+-- export joined it), and per row of a pg_stat_ssl export on its own (pid
+-- and ssl columns only).
+CREATE TABLE IF NOT EXISTS pgstat_activity (
+    seq INTEGER PRIMARY KEY,
+    snapshot_id INTEGER NOT NULL REFERENCES pgstat_snapshots(id),
+    pid INTEGER,
+    usename TEXT,
+    datname TEXT,
+    application_name TEXT,
+    client_addr TEXT,
+    backend_start_us INTEGER,
+    backend_type TEXT,
+    state TEXT,
+    query TEXT,
+    session_id TEXT,             -- %c of client backends, as in the log
+    ssl INTEGER,                 -- 1 TLS, 0 not, NULL not said
+    ssl_version TEXT,
+    ssl_cipher TEXT
+);
+CREATE INDEX IF NOT EXISTS pgstat_activity_by_snapshot
+    ON pgstat_activity(snapshot_id);
+
+-- Per-account, per-statement activity from pg_stat_statements deltas.
+CREATE VIEW IF NOT EXISTS v_statement_stats AS
+SELECT p.seq AS entry_index,
+       strftime('%Y-%m-%dT%H:%M:%fZ', s.snapshot_us / 1e6, 'unixepoch')
+           AS time,
+       s.snapshot_us AS time_us, s.server, prev.snapshot_us AS since_us,
+       p.username AS account, p.datname AS database, p.queryid, p.toplevel,
+       e.statement, p.delta_calls AS calls, p.delta_rows AS rows,
+       p.delta_exec_ms AS exec_ms, p.reset, e.template_id
+FROM pgstat_statements p
+JOIN pgstat_snapshots s ON s.id = p.snapshot_id
+LEFT JOIN pgstat_snapshots prev ON prev.id = s.prev_id
+JOIN events e ON e.seq = p.seq
+WHERE p.delta_calls > 0;
+
+-- Every pg_stat_activity / pg_stat_ssl row with its snapshot.
+CREATE VIEW IF NOT EXISTS v_pgstat_activity AS
+SELECT a.seq AS entry_index, s.server, s.view, s.snapshot_us, a.pid,
+       a.usename AS account, a.datname AS database, a.application_name,
+       a.client_addr, a.backend_start_us, a.backend_type, a.state, a.query,
+       a.session_id, a.ssl, a.ssl_version, a.ssl_cipher
+FROM pgstat_activity a
+JOIN pgstat_snapshots s ON s.id = a.snapshot_id;
+-- end pg_stat --

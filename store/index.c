@@ -19,6 +19,7 @@ struct ts_index_writer {
     ts_completeness *completeness;
     ts_template_writer *templates; /* SQL analysis */
     ts_ref_writer *reference;      /* reference data */
+    ts_pgstat_writer *pgstat;      /* pg_stat snapshots */
     /* The time span of the current bucket's events not yet written. */
     int has_bucket;
     uint64_t bucket;
@@ -119,6 +120,7 @@ void ts_index_writer_free(ts_index_writer *w)
     ts_completeness_free(w->completeness);
     ts_template_writer_free(w->templates);
     ts_ref_writer_free(w->reference);
+    ts_pgstat_writer_free(w->pgstat);
     free(w);
 }
 
@@ -138,6 +140,8 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
         rc = ts_template_writer_new(&w->templates, store, err);
     if (rc == 0)
         rc = ts_ref_writer_new(&w->reference, store, err);
+    if (rc == 0)
+        rc = ts_pgstat_writer_new(&w->pgstat, store, err);
     if (rc == 0)
         rc = ts_store_prepare(store, insert_event_sql, &w->event, "indexing",
                               err);
@@ -282,8 +286,16 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     sqlite3_stmt *st = w->event;
     char table[TS_OBJECT_TABLE_MAX];
     int64_t template_id;
+    ts_event stat;
     int rc;
 
+    /* a pg_stat row first: its meaning depends on the snapshot before */
+    if (ev->pgstat != NULL) {
+        rc = ts_pgstat_writer_add(w->pgstat, seq, source_id, ev, &stat, err);
+        if (rc != 0)
+            return rc;
+        ev = &stat;
+    }
     /* SQL analysis: the template's row first (written once per template) */
     rc = ts_template_writer_id(w->templates, ev, &template_id, err);
     if (rc != 0)

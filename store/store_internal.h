@@ -99,6 +99,22 @@ void ts_ref_writer_free(ts_ref_writer *w);
 int ts_ref_writer_add(ts_ref_writer *w, uint64_t seq, int64_t source_id,
                       const ts_event *ev, ts_error *err);
 
+/* ---- index_pgstat.c: pg_stat snapshot rows and statement deltas ---- */
+
+typedef struct ts_pgstat_writer ts_pgstat_writer;
+
+int ts_pgstat_writer_new(ts_pgstat_writer **out, ts_store *store,
+                         ts_error *err);
+void ts_pgstat_writer_free(ts_pgstat_writer *w);
+/* Files the pg_stat row of `in` (in->pgstat; nothing when NULL), entry seq
+ * of source source_id, and writes into *ev the event to index: `in`, with
+ * a pg_stat_statements row's rows, message and kind made its delta since
+ * the server's previous snapshot (kind pg_stat, no account and no analysis
+ * when there were no new calls). ev's strings may borrow from w until the
+ * next call. */
+int ts_pgstat_writer_add(ts_pgstat_writer *w, uint64_t seq, int64_t source_id,
+                         const ts_event *in, ts_event *ev, ts_error *err);
+
 /* ---- rollup.c: sessions and accounts of a batch, summed in memory ---- */
 
 typedef struct ts_rollup ts_rollup;

@@ -23,7 +23,12 @@ typedef enum ts_event_kind {
     TS_EVENT_ERROR = 7,     /* ERROR (permission denied among them) */
     TS_EVENT_STATEMENT = 8, /* log_statement "statement:" line */
     TS_EVENT_REFERENCE = 9, /* a reference record (trailseal/reference.h) */
-    TS_EVENT_KIND_COUNT = 10
+    TS_EVENT_PG_STAT = 10,  /* a pg_stat snapshot row (trailseal/pgstat.h) */
+    TS_EVENT_STATEMENT_STATS = 11, /* pg_stat_statements: one statement's
+                                      calls by one account since the
+                                      server's previous snapshot (an
+                                      aggregate, not one execution) */
+    TS_EVENT_KIND_COUNT = 12
 } ts_event_kind;
 
 #define TS_UNKNOWN_TIME INT64_MIN
@@ -131,6 +136,9 @@ typedef struct ts_event {
      * what `search --value` finds. Each once; 0 when none. */
     const int64_t *value_hmacs;
     size_t n_value_hmacs;
+    /* pg_stat snapshot rows (TS_EVENT_PG_STAT, TS_EVENT_STATEMENT_STATS,
+     * and unparsed rows of a pg_stat export): NULL otherwise. */
+    const struct ts_pgstat_record *pgstat;
 } ts_event;
 
 /* Resets every field of ev to "unknown". */

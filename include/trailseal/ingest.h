@@ -18,7 +18,8 @@ extern "C" {
  * formats "teleport-audit", "hoop-audit", "rds-das" (config ignored) and
  * "generic-jsonl" (config = the mapping text, schemas/generic-jsonl.md,
  * required), "cnpg-json" (CloudNativePG's JSON lines; config ignored),
- * and "auto",
+ * "pg-stat-csv" (pg_stat view exports, trailseal/pgstat.h; config
+ * ignored), and "auto",
  * which recognises one of them from the first lines (a stderr log only when
  * config gives its prefix, or written with Amazon RDS's prefix; a MariaDB
  * log is then read as UTC). pg-stderr also reads lines wrapped by syslog

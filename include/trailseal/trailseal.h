@@ -9,6 +9,7 @@
 #include "trailseal/ingest.h"
 #include "trailseal/output.h"
 #include "trailseal/pack.h"
+#include "trailseal/pgstat.h"
 #include "trailseal/proof.h"
 #include "trailseal/query.h"
 #include "trailseal/redact.h"

@@ -191,7 +191,7 @@ check_eq "v_roles shows the newest snapshot only" 1 \
 ts collect --catalog --dsn "host=$PGSANDBOX_SOCKET port=$PGSANDBOX_PORT user=postgres dbname=no_such_db"
 check_status "collect from a database that does not exist" 2 "$RC"
 ts collect --dsn "$dsn"
-check_status "collect without a mode" 2 "$RC"
+check_status "collect pg_stat (the default mode) without pg_stat_statements" 2 "$RC"
 "$REPO_DIR/scripts/pg-sandbox.sh" stop "$SANDBOX" || bail "could not stop PostgreSQL"
 
 # --- identities meet the audit log ----------------------------------------------
