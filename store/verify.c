@@ -30,8 +30,9 @@ typedef struct verifier_state {
     size_t n_cps;
     size_t next_cp;       /* next checkpoint to compare, by tree size */
     uint64_t signed_size; /* entries covered by checkpoints checked so far */
-    ts_frontier frontier;
-    kept_row *kept; /* sorted by tree size */
+    ts_frontier frontier; /* the tree before the block being read */
+    ts_frontier block;    /* the block being read's leaves so far */
+    kept_row *kept;       /* sorted by tree size */
     size_t n_kept;
     size_t next_kept;
 } verifier_state;
@@ -243,17 +244,43 @@ static int load_checkpoints(verifier_state *v, ts_error *err)
     return 0;
 }
 
+/* Appends a block's subtrees to the tree before it. The tree's size is a
+ * multiple of the block size, so every subtree of the block lands aligned. */
+static void frontier_merge(ts_frontier *into, const ts_frontier *block)
+{
+    unsigned j = 0;
+
+    for (int bit = 63; bit >= 0; bit--)
+        if (block->size >> bit & 1)
+            (void)ts_frontier_append_subtree(into, (uint64_t)1 << bit,
+                                             block->hashes[j++]);
+}
+
+static uint64_t tree_size(const verifier_state *v)
+{
+    return v->frontier.size + v->block.size;
+}
+
+static void tree_root(const verifier_state *v, uint8_t out[TS_HASH_SIZE])
+{
+    ts_frontier f = v->frontier;
+
+    frontier_merge(&f, &v->block);
+    ts_frontier_root(&f, out);
+}
+
 /* Compares the tree root after each appended leaf with the checkpoints
  * that sign that size. */
 static void check_checkpoints_at(verifier_state *v, int64_t block)
 {
-    while (v->next_cp < v->n_cps &&
-           v->cps[v->next_cp].tree_size <= v->frontier.size) {
+    uint64_t size = tree_size(v);
+
+    while (v->next_cp < v->n_cps && v->cps[v->next_cp].tree_size <= size) {
         checkpoint_row *cp = &v->cps[v->next_cp++];
         uint8_t root[TS_HASH_SIZE];
 
-        ts_frontier_root(&v->frontier, root);
-        if (cp->tree_size != v->frontier.size)
+        tree_root(v, root);
+        if (cp->tree_size != size)
             tampered(v, block, -1, "checkpoint %lld signs an empty tree",
                      (long long)cp->id);
         else if (memcmp(root, cp->root, TS_HASH_SIZE) != 0)
@@ -265,13 +292,12 @@ static void check_checkpoints_at(verifier_state *v, int64_t block)
         v->signed_size = cp->tree_size;
     }
     while (v->next_kept < v->n_kept &&
-           v->kept[v->next_kept].tree_size <= v->frontier.size) {
+           v->kept[v->next_kept].tree_size <= size) {
         kept_row *k = &v->kept[v->next_kept++];
         uint8_t root[TS_HASH_SIZE];
 
-        ts_frontier_root(&v->frontier, root);
-        if (k->tree_size != v->frontier.size ||
-            memcmp(root, k->root, TS_HASH_SIZE) != 0)
+        tree_root(v, root);
+        if (k->tree_size != size || memcmp(root, k->root, TS_HASH_SIZE) != 0)
             disagrees(v, k, TS_VERDICT_FORKED,
                       "'%s' signs a different history of the first %llu "
                       "entries (forked: same key, two histories)",
@@ -283,34 +309,99 @@ static void check_checkpoints_at(verifier_state *v, int64_t block)
     }
 }
 
+/* Recomputes one stored block's leaves, appends them to the tree (checking
+ * the checkpoints they reach) and checks its row. 1 when verification can
+ * go on to the next block, 0 when it stopped at tampering. */
+static int verify_block(verifier_state *v, ts_block_reader *reader,
+                        sqlite3_stmt *st, int64_t block_no, int64_t n,
+                        uint8_t (*leaves)[TS_HASH_SIZE])
+{
+    ts_store *store = v->store;
+    int64_t expect_seq = block_no * (int64_t)store->block_entries;
+    int partial = n < (int64_t)store->block_entries;
+    ts_block_info info;
+    uint64_t m;
+    ts_error e;
+
+    ts_error_clear(&e);
+    if (ts_block_reader_leaves(reader, sqlite3_column_blob(st, 3),
+                               (size_t)sqlite3_column_bytes(st, 3), &info,
+                               leaves, (size_t)store->block_entries, &e) != 0) {
+        tampered(v, block_no, expect_seq, "block %lld: %s", (long long)block_no,
+                 e.msg);
+        return 0;
+    }
+    if (info.first_seq != (uint64_t)expect_seq ||
+        memcmp(info.store_id, store->store_id, TS_STORE_ID_SIZE) != 0) {
+        /* The compact form gives entry i the seq first_seq + i. */
+        tampered(v, block_no, expect_seq,
+                 "block %lld, entry %lld: says it is entry %llu of %s store",
+                 (long long)block_no, (long long)expect_seq,
+                 (unsigned long long)info.first_seq,
+                 memcmp(info.store_id, store->store_id, TS_STORE_ID_SIZE) == 0
+                     ? "this"
+                     : "another");
+        return 0;
+    }
+    m = info.n_entries < (uint64_t)n ? info.n_entries : (uint64_t)n;
+    ts_frontier_init(&v->block);
+    for (uint64_t i = 0; i < m; i++) {
+        ts_frontier_append(&v->block, leaves[i]);
+        check_checkpoints_at(v, block_no);
+        v->report->entries++;
+    }
+    if (info.n_entries != (uint64_t)n)
+        tampered(v, block_no, expect_seq + (int64_t)m,
+                 "block %lld holds %llu entries but its row says %lld",
+                 (long long)block_no, (unsigned long long)info.n_entries,
+                 (long long)n);
+    if (v->report->verdict == TS_VERDICT_TAMPERED)
+        return 0;
+    if (sqlite3_column_type(st, 4) != SQLITE_NULL || !partial) {
+        uint8_t root[TS_HASH_SIZE];
+        /* A full block's leaves fold into one subtree: its root. */
+        ts_frontier_root(&v->block, root);
+        if (partial || sqlite3_column_bytes(st, 4) != TS_HASH_SIZE ||
+            memcmp(root, sqlite3_column_blob(st, 4), TS_HASH_SIZE) != 0) {
+            tampered(
+                v, block_no, expect_seq,
+                "block %lld (entries %lld..%lld): entries do not match the block's root",
+                (long long)block_no, (long long)expect_seq,
+                (long long)(expect_seq + n - 1));
+            return 0;
+        }
+    }
+    frontier_merge(&v->frontier, &v->block);
+    ts_frontier_init(&v->block);
+    return 1;
+}
+
 static int verify_blocks(verifier_state *v, ts_error *err)
 {
     ts_store *store = v->store;
     ts_verify_report *r = v->report;
     uint8_t(*leaves)[TS_HASH_SIZE] = calloc(store->block_entries, TS_HASH_SIZE);
+    ts_block_reader *reader = NULL;
     sqlite3_stmt *st = NULL;
-    ts_buf plain;
     int64_t expect_block = 0;
     int rc = 0, saw_partial = 0;
 
-    ts_buf_init(&plain, TS_MAX_ENTRY_SIZE * 4);
     if (leaves == NULL)
         return ts_error_set(err, TS_ENOMEM, "out of memory");
-    rc = ts_store_prepare(store,
-                          "SELECT block_no, first_seq, n_entries, data, root"
-                          " FROM blocks ORDER BY block_no",
-                          &st, "reading blocks", err);
+    rc = ts_block_reader_new(&reader, TS_MAX_ENTRY_SIZE * 4, err);
+    if (rc == 0)
+        rc = ts_store_prepare(store,
+                              "SELECT block_no, first_seq, n_entries, data, "
+                              "root FROM blocks ORDER BY block_no",
+                              &st, "reading blocks", err);
     while (rc == 0 && r->verdict != TS_VERDICT_TAMPERED &&
            sqlite3_step(st) == SQLITE_ROW) {
         int64_t block_no = sqlite3_column_int64(st, 0);
         int64_t first_seq = sqlite3_column_int64(st, 1);
         int64_t n = sqlite3_column_int64(st, 2);
         int64_t expect_seq = block_no * (int64_t)store->block_entries;
-        ts_error e;
-        size_t off = 0;
 
         r->blocks++;
-        ts_error_clear(&e);
         if (block_no != expect_block) {
             tampered(v, expect_block,
                      expect_block * (int64_t)store->block_entries,
@@ -326,67 +417,12 @@ static int verify_blocks(verifier_state *v, ts_error *err)
             break;
         }
         saw_partial = n < (int64_t)store->block_entries;
-        if (ts_block_unpack(sqlite3_column_blob(st, 3),
-                            (size_t)sqlite3_column_bytes(st, 3), &plain, NULL,
-                            &e) != 0) {
-            tampered(v, block_no, expect_seq, "block %lld: %s",
-                     (long long)block_no, e.msg);
+        if (!verify_block(v, reader, st, block_no, n, leaves))
             break;
-        }
-        for (int64_t i = 0; i < n; i++) {
-            ts_sealed_entry entry;
-            size_t used = 0;
-            int64_t seq = expect_seq + i;
-            if (ts_entry_decode(plain.data + off, plain.len - off, &entry,
-                                &used, &e) != 0) {
-                tampered(v, block_no, seq, "block %lld, entry %lld: %s",
-                         (long long)block_no, (long long)seq, e.msg);
-                break;
-            }
-            if ((int64_t)entry.seq != seq ||
-                memcmp(entry.store_id, store->store_id, TS_STORE_ID_SIZE) !=
-                    0) {
-                tampered(
-                    v, block_no, seq,
-                    "block %lld, entry %lld: says it is entry %llu of %s store",
-                    (long long)block_no, (long long)seq,
-                    (unsigned long long)entry.seq,
-                    memcmp(entry.store_id, store->store_id, TS_STORE_ID_SIZE) ==
-                            0
-                        ? "this"
-                        : "another");
-                break;
-            }
-            ts_merkle_leaf_hash(plain.data + off, used, leaves[i]);
-            ts_frontier_append(&v->frontier, leaves[i]);
-            check_checkpoints_at(v, block_no);
-            off += used;
-            r->entries++;
-        }
-        if (r->verdict == TS_VERDICT_TAMPERED)
-            break;
-        if (off != plain.len) {
-            tampered(v, block_no, expect_seq + n,
-                     "block %lld: %zu bytes after its last entry",
-                     (long long)block_no, plain.len - off);
-            break;
-        }
-        if (sqlite3_column_type(st, 4) != SQLITE_NULL || !saw_partial) {
-            uint8_t root[TS_HASH_SIZE];
-            ts_merkle_root((const uint8_t(*)[TS_HASH_SIZE])leaves, (size_t)n,
-                           root);
-            if (saw_partial || sqlite3_column_bytes(st, 4) != TS_HASH_SIZE ||
-                memcmp(root, sqlite3_column_blob(st, 4), TS_HASH_SIZE) != 0)
-                tampered(
-                    v, block_no, expect_seq,
-                    "block %lld (entries %lld..%lld): entries do not match the block's root",
-                    (long long)block_no, (long long)expect_seq,
-                    (long long)(expect_seq + n - 1));
-        }
         expect_block++;
     }
     sqlite3_finalize(st);
-    ts_buf_release(&plain);
+    ts_block_reader_free(reader);
     free(leaves);
     return rc;
 }
