@@ -3,6 +3,7 @@
  * and a signed checkpoint in one transaction per batch. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -286,10 +287,19 @@ static int begin(sealer *s, ts_error *err)
     return rc;
 }
 
+static int64_t monotonic_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* Stores the open block, frontier, cursor and a signed checkpoint, and
  * commits them with the batch's index rows. */
 static int commit(sealer *s, ts_error *err)
 {
+    int64_t started_us = monotonic_us();
     ts_store *store = s->store;
     uint8_t root[TS_HASH_SIZE], frontier_bytes[8 + 64 * TS_HASH_SIZE];
     uint8_t content[TS_HASH_SIZE];
@@ -373,6 +383,10 @@ static int commit(sealer *s, ts_error *err)
         s->committed_size = s->frontier.size;
         s->stats.commits++;
         s->last_commit_us = ts_time_now();
+        started_us = monotonic_us() - started_us;
+        s->stats.commit_us_total += started_us;
+        if (started_us > s->stats.commit_us_max)
+            s->stats.commit_us_max = started_us;
     }
     return rc;
 }

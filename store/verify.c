@@ -9,8 +9,10 @@
 
 typedef struct checkpoint_row {
     int64_t id;
-    uint64_t tree_size;
+    uint64_t tree_size; /* what its signed note says, once verified */
     uint8_t root[TS_HASH_SIZE];
+    uint64_t row_size; /* what its row says */
+    int row_differs;   /* its row says another size or root than its note */
     char *note;
 } checkpoint_row;
 
@@ -37,26 +39,36 @@ typedef struct verifier_state {
     size_t next_kept;
 } verifier_state;
 
-/* Records the first problem; later ones do not overwrite it. */
-static void tampered(verifier_state *v, int64_t block, int64_t entry,
-                     const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* Records the first problem; later ones do not overwrite it. 1 when this
+ * one was recorded. */
+static int tampered(verifier_state *v, int64_t block, int64_t entry,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void tampered(verifier_state *v, int64_t block, int64_t entry,
-                     const char *fmt, ...)
+static int tampered(verifier_state *v, int64_t block, int64_t entry,
+                    const char *fmt, ...)
 {
     ts_verify_report *r = v->report;
     va_list ap;
 
     if (r->verdict == TS_VERDICT_TAMPERED)
-        return;
+        return 0;
     r->verdict = TS_VERDICT_TAMPERED;
     r->first_bad_block = block;
     r->first_bad_entry = entry;
+
     va_start(ap, fmt);
     if (vsnprintf(r->problem, sizeof(r->problem), fmt, ap) < 0)
         r->problem[0] = '\0';
     va_end(ap);
+    return 1;
+}
+
+/* Names the checkpoint (by its tree size) that the problem just recorded
+ * is measured against. */
+static void blame(verifier_state *v, int recorded, uint64_t checkpoint_size)
+{
+    if (recorded)
+        v->report->checkpoint = (int64_t)checkpoint_size;
 }
 
 /* Records a kept checkpoint's disagreement; tampering outranks it. */
@@ -154,6 +166,15 @@ static int load_kept(verifier_state *v, const ts_verify_options *opts,
     return 0;
 }
 
+static int compare_checkpoints(const void *a, const void *b)
+{
+    const checkpoint_row *x = a, *y = b;
+
+    if (x->tree_size != y->tree_size)
+        return x->tree_size < y->tree_size ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
 static void free_checkpoints(verifier_state *v)
 {
     for (size_t i = 0; i < v->n_cps; i++)
@@ -196,11 +217,18 @@ static int load_checkpoints(verifier_state *v, ts_error *err)
         }
         v->n_cps++;
         memset(cp->root, 0, sizeof(cp->root));
+        cp->row_size = cp->tree_size;
+        cp->row_differs = 0;
         if (sqlite3_column_bytes(st, 2) == TS_HASH_SIZE)
             memcpy(cp->root, sqlite3_column_blob(st, 2), TS_HASH_SIZE);
         else
-            tampered(v, -1, -1, "checkpoint %lld: stored root is not 32 bytes",
-                     (long long)cp->id);
+            blame(v,
+                  tampered(v, -1, -1,
+                           "checkpoint %lld (size %llu): stored root is not "
+                           "32 bytes",
+                           (long long)cp->id,
+                           (unsigned long long)cp->tree_size),
+                  cp->tree_size);
     }
     sqlite3_finalize(st);
     if (rc != 0)
@@ -217,30 +245,43 @@ static int load_checkpoints(verifier_state *v, ts_error *err)
         ts_error_clear(&e);
         if (ts_note_verify(&v->key, cp->note, strlen(cp->note), &body_len,
                            &e) != 0) {
-            tampered(v, -1, -1, "checkpoint %lld (size %llu): signature: %s",
-                     (long long)cp->id, (unsigned long long)cp->tree_size,
-                     e.msg);
+            blame(v,
+                  tampered(v, -1, -1,
+                           "checkpoint %lld (size %llu): signature: %s",
+                           (long long)cp->id, (unsigned long long)cp->tree_size,
+                           e.msg),
+                  cp->tree_size);
             continue;
         }
         if (ts_checkpoint_parse(cp->note, body_len, origin, sizeof(origin),
                                 &size_in_note, root, &e) != 0) {
-            tampered(v, -1, -1, "checkpoint %lld: %s", (long long)cp->id,
-                     e.msg);
+            blame(v,
+                  tampered(v, -1, -1, "checkpoint %lld (size %llu): %s",
+                           (long long)cp->id, (unsigned long long)cp->tree_size,
+                           e.msg),
+                  cp->tree_size);
             continue;
         }
-        if (strcmp(origin, v->store->origin) != 0)
-            tampered(v, -1, -1,
-                     "checkpoint %lld: origin '%s' is not this store's",
-                     (long long)cp->id, origin);
-        else if (size_in_note != cp->tree_size ||
-                 memcmp(root, cp->root, TS_HASH_SIZE) != 0)
-            tampered(
-                v, -1, -1,
-                "checkpoint %lld: signed note (size %llu) differs from its row (size %llu)",
-                (long long)cp->id, (unsigned long long)size_in_note,
-                (unsigned long long)cp->tree_size);
+        if (strcmp(origin, v->store->origin) != 0) {
+            blame(v,
+                  tampered(v, -1, -1,
+                           "checkpoint %lld (size %llu): origin '%s' is not "
+                           "this store's",
+                           (long long)cp->id, (unsigned long long)size_in_note,
+                           origin),
+                  size_in_note);
+        } else if (size_in_note != cp->tree_size ||
+                   memcmp(root, cp->root, TS_HASH_SIZE) != 0) {
+            /* What was signed is the truth: the entries are checked against
+             * the note, and the row's disagreement is reported there, once
+             * it is known whether the entries match the note. */
+            cp->row_differs = 1;
+            cp->tree_size = size_in_note;
+            memcpy(cp->root, root, TS_HASH_SIZE);
+        }
         v->report->checkpoints++;
     }
+    qsort(v->cps, v->n_cps, sizeof(*v->cps), compare_checkpoints);
     return 0;
 }
 
@@ -281,14 +322,34 @@ static void check_checkpoints_at(verifier_state *v, int64_t block)
 
         tree_root(v, root);
         if (cp->tree_size != size)
-            tampered(v, block, -1, "checkpoint %lld signs an empty tree",
-                     (long long)cp->id);
+            blame(v,
+                  tampered(v, block, -1, "checkpoint %lld signs an empty tree",
+                           (long long)cp->id),
+                  cp->tree_size);
         else if (memcmp(root, cp->root, TS_HASH_SIZE) != 0)
-            tampered(v, block, (int64_t)v->signed_size,
-                     "block %lld: entries %llu..%llu do not match the root "
-                     "signed by checkpoint %lld",
-                     (long long)block, (unsigned long long)v->signed_size,
-                     (unsigned long long)cp->tree_size - 1, (long long)cp->id);
+            blame(v,
+                  tampered(v, block, (int64_t)v->signed_size,
+                           "block %lld: entries %llu..%llu do not match the "
+                           "root signed by checkpoint %lld (size %llu)%s",
+                           (long long)block, (unsigned long long)v->signed_size,
+                           (unsigned long long)cp->tree_size - 1,
+                           (long long)cp->id, (unsigned long long)cp->tree_size,
+                           cp->row_differs ? "; its row was rewritten to "
+                                             "match them: the signed note "
+                                             "differs from its row"
+                                           : ""),
+                  cp->tree_size);
+        else if (cp->row_differs)
+            /* The entries are what was signed: only the row is wrong. */
+            blame(v,
+                  tampered(v, -1, -1,
+                           "checkpoint %lld (size %llu): signed note differs "
+                           "from its row (size %llu); entries 0..%llu match "
+                           "the note",
+                           (long long)cp->id, (unsigned long long)cp->tree_size,
+                           (unsigned long long)cp->row_size,
+                           (unsigned long long)cp->tree_size - 1),
+                  cp->tree_size);
         v->signed_size = cp->tree_size;
     }
     while (v->next_kept < v->n_kept &&
@@ -427,34 +488,83 @@ static int verify_blocks(verifier_state *v, ts_error *err)
     return rc;
 }
 
+/* The first entry a stored frontier does not vouch for: the start of its
+ * first subtree that differs from the recomputed one in range or hash. */
+static uint64_t frontier_first_difference(const ts_frontier *stored,
+                                          const ts_frontier *real)
+{
+    uint64_t start = 0;
+    unsigned i = 0;
+
+    for (int bit = 63; bit >= 0; bit--) {
+        int in_stored = stored->size >> bit & 1,
+            in_real = real->size >> bit & 1;
+        if (in_stored != in_real)
+            return start;
+        if (in_stored) {
+            if (memcmp(stored->hashes[i], real->hashes[i], TS_HASH_SIZE) != 0)
+                return start;
+            i++;
+            start += (uint64_t)1 << bit;
+        }
+    }
+    return start;
+}
+
+/* The stored frontier is a cache of the tree's subtrees, not signed: when
+ * it is wrong, the report says from which entry on it disagrees and which
+ * signed checkpoint the entries match (checked before this). */
 static int check_frontier(verifier_state *v, ts_error *err)
 {
     sqlite3_stmt *st = NULL;
     ts_frontier stored;
     ts_error e;
+    char match[96] = "";
+    uint64_t newest = v->n_cps ? v->cps[v->n_cps - 1].tree_size : 0;
     int rc = ts_store_prepare(
         v->store, "SELECT tree_size, data FROM frontier WHERE id = 1", &st,
         "reading the frontier", err);
     if (rc != 0)
         return rc;
+    if (v->n_cps > 0)
+        snprintf(match, sizeof(match),
+                 "; the entries match checkpoint %lld (size %llu)",
+                 (long long)v->cps[v->n_cps - 1].id,
+                 (unsigned long long)newest);
     ts_error_clear(&e);
     if (sqlite3_step(st) != SQLITE_ROW) {
         if (v->frontier.size != 0)
-            tampered(v, -1, -1, "the frontier is missing");
+            blame(v, tampered(v, -1, -1, "the frontier is missing%s", match),
+                  newest);
     } else if (ts_frontier_deserialize(&stored, sqlite3_column_blob(st, 1),
                                        (size_t)sqlite3_column_bytes(st, 1),
                                        &e) != 0) {
-        tampered(v, -1, -1, "frontier: %s", e.msg);
+        blame(v, tampered(v, -1, -1, "frontier: %s%s", e.msg, match), newest);
     } else if (stored.size != v->frontier.size ||
                (uint64_t)sqlite3_column_int64(st, 0) != v->frontier.size ||
                stored.n_hashes != v->frontier.n_hashes ||
                memcmp(stored.hashes, v->frontier.hashes,
                       stored.n_hashes * TS_HASH_SIZE) != 0) {
-        tampered(
-            v, -1, -1,
-            "the stored frontier (size %llu) does not match the %llu entries",
-            (unsigned long long)stored.size,
-            (unsigned long long)v->frontier.size);
+        uint64_t from = frontier_first_difference(&stored, &v->frontier);
+        if (from < v->frontier.size)
+            blame(v,
+                  tampered(v, (int64_t)(from / v->store->block_entries),
+                           (int64_t)from,
+                           "the stored frontier (size %llu) does not match "
+                           "the %llu entries from entry %llu on%s",
+                           (unsigned long long)stored.size,
+                           (unsigned long long)v->frontier.size,
+                           (unsigned long long)from, match),
+                  newest);
+        else
+            blame(v,
+                  tampered(v, -1, -1,
+                           "the stored frontier (size %llu, row says %lld) "
+                           "does not match the %llu entries%s",
+                           (unsigned long long)stored.size,
+                           (long long)sqlite3_column_int64(st, 0),
+                           (unsigned long long)v->frontier.size, match),
+                  newest);
     }
     sqlite3_finalize(st);
     return 0;
@@ -484,6 +594,7 @@ int ts_store_verify(ts_store *store, const ts_verify_options *opts,
     out->verdict = TS_VERDICT_INTACT;
     out->first_bad_block = -1;
     out->first_bad_entry = -1;
+    out->checkpoint = -1;
     memset(&v, 0, sizeof(v));
     v.store = store;
     v.report = out;
@@ -507,23 +618,36 @@ int ts_store_verify(ts_store *store, const ts_verify_options *opts,
         rc = load_checkpoints(&v, err);
         if (rc == 0)
             rc = verify_blocks(&v, err);
-        if (rc == 0 && out->verdict != TS_VERDICT_TAMPERED)
-            rc = check_frontier(&v, err);
+        /* What the signed checkpoints say outranks the unsigned frontier:
+         * they are checked first. */
         if (rc == 0 && out->verdict != TS_VERDICT_TAMPERED) {
             if (v.next_cp < v.n_cps)
-                tampered(&v, -1, (int64_t)v.frontier.size,
-                         "checkpoint %lld signs %llu entries but the store "
-                         "holds %llu",
-                         (long long)v.cps[v.next_cp].id,
-                         (unsigned long long)v.cps[v.next_cp].tree_size,
-                         (unsigned long long)v.frontier.size);
+                blame(&v,
+                      tampered(
+                          &v, (int64_t)(v.frontier.size / store->block_entries),
+                          (int64_t)v.frontier.size,
+                          "checkpoint %lld signs %llu entries but the "
+                          "store holds %llu",
+                          (long long)v.cps[v.next_cp].id,
+                          (unsigned long long)v.cps[v.next_cp].tree_size,
+                          (unsigned long long)v.frontier.size),
+                      v.cps[v.next_cp].tree_size);
             else if (v.frontier.size > 0 &&
                      (v.n_cps == 0 ||
-                      v.cps[v.n_cps - 1].tree_size != v.frontier.size))
-                tampered(&v, -1,
-                         v.n_cps ? (int64_t)v.cps[v.n_cps - 1].tree_size : 0,
-                         "entries after the newest checkpoint are not signed");
+                      v.cps[v.n_cps - 1].tree_size != v.frontier.size)) {
+                uint64_t from = v.n_cps ? v.cps[v.n_cps - 1].tree_size : 0;
+                int recorded = tampered(
+                    &v, (int64_t)(from / store->block_entries), (int64_t)from,
+                    "entries %llu..%llu after the newest checkpoint are not "
+                    "signed",
+                    (unsigned long long)from,
+                    (unsigned long long)v.frontier.size - 1);
+                if (v.n_cps > 0)
+                    blame(&v, recorded, from);
+            }
         }
+        if (rc == 0 && out->verdict != TS_VERDICT_TAMPERED)
+            rc = check_frontier(&v, err);
         if (rc == 0 && out->verdict != TS_VERDICT_TAMPERED)
             check_rolled_back(&v);
         sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);
