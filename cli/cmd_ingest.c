@@ -134,10 +134,14 @@ static int ingest_one(ts_store *store, const ingest_plan *plan,
                ",\"tree_size\":%" PRIu64 ",\"statements_analysed\":%" PRIu64
                ",\"template_hits\":%" PRIu64 ",\"templates\":%" PRIu64
                ",\"held\":%" PRIu64 ",\"redacted\":%" PRIu64
-               ",\"withheld\":%" PRIu64 "}\n",
+               ",\"withheld\":%" PRIu64 ",\"commit_ms_max\":%.3f"
+               ",\"commit_ms_mean\":%.3f}\n",
                st.entries_sealed, st.unparsed, st.entries_skipped, st.commits,
-               st.tree_size, lookups, hits, templates, held, redacted,
-               withheld);
+               st.tree_size, lookups, hits, templates, held, redacted, withheld,
+               (double)st.commit_us_max / 1e3,
+               st.commits
+                   ? (double)st.commit_us_total / 1e3 / (double)st.commits
+                   : 0.0);
     } else {
         printf("%s: sealed %" PRIu64 " entries (%" PRIu64 " unparsed), %" PRIu64
                " already sealed; store holds %" PRIu64 " entries\n",

@@ -90,6 +90,11 @@ static void print_json(const ts_verify_report *r, char **names, ts_store *store)
         printf("null");
     else
         printf("%" PRId64, r->first_bad_block);
+    printf(",\"checkpoint\":");
+    if (r->checkpoint < 0)
+        printf("null");
+    else
+        printf("%" PRId64, r->checkpoint);
     printf(",\"problem\":");
     cli_json_string(stdout,
                     r->verdict == TS_VERDICT_INTACT ? NULL : r->problem);
@@ -227,6 +232,9 @@ static void print_text(const ts_verify_report *r, char **names)
             printf("first bad block: %" PRId64 "\n", r->first_bad_block);
         if (r->first_bad_entry >= 0)
             printf("first bad entry: %" PRId64 "\n", r->first_bad_entry);
+        if (r->checkpoint >= 0)
+            printf("checkpoint: the one of tree size %" PRId64 "\n",
+                   r->checkpoint);
     }
     for (size_t i = 0; i < r->n_kept; i++)
         printf("kept checkpoint '%s' (entries 0..%" PRIu64 "): %s\n", names[i],

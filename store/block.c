@@ -2,11 +2,10 @@
  * rebuilt into their canonical CBOR encodings on read. The per-block secret
  * derives every entry's salt, so salts, store id, seq, source key and
  * format are not stored per entry. */
-#define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_Init: copyable HMAC states */
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 #include <zstd.h>
 
 #include "store/store_internal.h"
@@ -17,48 +16,102 @@
 #define TS_BLOCK_ZSTD_LEVEL 3
 #define TS_BLOCK_MAX_SOURCES 4096
 
-/* ---- salts: HMAC-SHA256(secret, be64(seq))[:16] (RFC 2104) ---- */
+/* ---- salts: HMAC-SHA256(secret, be64(seq))[:16] (RFC 2104) ----
+ *
+ * A block's entries all use one key, so its two padded key blocks are
+ * hashed once into contexts that each salt copies (one SHA-256 compression
+ * each for the inner and the outer hash instead of two). */
 
-static void salt_keys(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
-                      SHA256_CTX *inner, SHA256_CTX *outer)
+#define SHA256_BLOCK 64
+
+static void hmac_pad(const uint8_t secret[TS_BLOCK_SECRET_SIZE], uint8_t fill,
+                     uint8_t pad[SHA256_BLOCK])
 {
-    uint8_t pad[SHA256_CBLOCK];
-
-    memset(pad, 0x36, sizeof(pad));
+    memset(pad, fill, SHA256_BLOCK);
     for (size_t i = 0; i < TS_BLOCK_SECRET_SIZE; i++)
         pad[i] ^= secret[i];
-    SHA256_Init(inner);
-    SHA256_Update(inner, pad, sizeof(pad));
-    memset(pad, 0x5c, sizeof(pad));
-    for (size_t i = 0; i < TS_BLOCK_SECRET_SIZE; i++)
-        pad[i] ^= secret[i];
-    SHA256_Init(outer);
-    SHA256_Update(outer, pad, sizeof(pad));
 }
 
-static void salt_from(const SHA256_CTX *inner, const SHA256_CTX *outer,
-                      uint64_t seq, uint8_t salt[TS_SALT_SIZE])
+static void be64(uint64_t v, uint8_t out[8])
 {
-    SHA256_CTX c = *inner;
-    uint8_t msg[8], mac[SHA256_DIGEST_LENGTH];
-
     for (int i = 0; i < 8; i++)
-        msg[i] = (uint8_t)(seq >> (56 - 8 * i));
-    SHA256_Update(&c, msg, sizeof(msg));
-    SHA256_Final(mac, &c);
-    c = *outer;
-    SHA256_Update(&c, mac, sizeof(mac));
-    SHA256_Final(mac, &c);
-    memcpy(salt, mac, TS_SALT_SIZE);
+        out[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
 void ts_block_salt(const uint8_t secret[TS_BLOCK_SECRET_SIZE], uint64_t seq,
                    uint8_t salt[TS_SALT_SIZE])
 {
-    SHA256_CTX inner, outer;
+    uint8_t pad[SHA256_BLOCK], msg[8], mac[TS_HASH_SIZE];
+    ts_hash_part parts[2] = {{pad, sizeof(pad)}, {msg, sizeof(msg)}};
 
-    salt_keys(secret, &inner, &outer);
-    salt_from(&inner, &outer, seq, salt);
+    hmac_pad(secret, 0x36, pad);
+    be64(seq, msg);
+    ts_sha256_parts(parts, 2, mac);
+    hmac_pad(secret, 0x5c, pad);
+    parts[1] = (ts_hash_part){mac, sizeof(mac)};
+    ts_sha256_parts(parts, 2, mac);
+    memcpy(salt, mac, TS_SALT_SIZE);
+}
+
+typedef struct salt_keys {
+    EVP_MD_CTX *inner, *outer, *work;
+} salt_keys;
+
+static void salt_keys_release(salt_keys *k)
+{
+    EVP_MD_CTX_free(k->inner);
+    EVP_MD_CTX_free(k->outer);
+    EVP_MD_CTX_free(k->work);
+    memset(k, 0, sizeof(*k));
+}
+
+static int salt_keys_init(salt_keys *k, ts_error *err)
+{
+    k->inner = EVP_MD_CTX_new();
+    k->outer = EVP_MD_CTX_new();
+    k->work = EVP_MD_CTX_new();
+    if (k->inner == NULL || k->outer == NULL || k->work == NULL) {
+        salt_keys_release(k);
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/* Keys k with a block's secret. */
+static int salt_keys_set(salt_keys *k,
+                         const uint8_t secret[TS_BLOCK_SECRET_SIZE],
+                         ts_error *err)
+{
+    const EVP_MD *md = ts_sha256_md();
+    uint8_t pad[SHA256_BLOCK];
+
+    hmac_pad(secret, 0x36, pad);
+    if (EVP_DigestInit_ex2(k->inner, md, NULL) != 1 ||
+        EVP_DigestUpdate(k->inner, pad, sizeof(pad)) != 1)
+        return ts_error_set(err, TS_ERR, "SHA-256: cannot start the HMAC");
+    hmac_pad(secret, 0x5c, pad);
+    if (EVP_DigestInit_ex2(k->outer, md, NULL) != 1 ||
+        EVP_DigestUpdate(k->outer, pad, sizeof(pad)) != 1)
+        return ts_error_set(err, TS_ERR, "SHA-256: cannot start the HMAC");
+    return 0;
+}
+
+static int salt_from(salt_keys *k, uint64_t seq, uint8_t salt[TS_SALT_SIZE],
+                     ts_error *err)
+{
+    uint8_t msg[8], mac[TS_HASH_SIZE];
+    unsigned int n = 0;
+
+    be64(seq, msg);
+    if (EVP_MD_CTX_copy_ex(k->work, k->inner) != 1 ||
+        EVP_DigestUpdate(k->work, msg, sizeof(msg)) != 1 ||
+        EVP_DigestFinal_ex(k->work, mac, &n) != 1 ||
+        EVP_MD_CTX_copy_ex(k->work, k->outer) != 1 ||
+        EVP_DigestUpdate(k->work, mac, sizeof(mac)) != 1 ||
+        EVP_DigestFinal_ex(k->work, mac, &n) != 1)
+        return ts_error_set(err, TS_ENOMEM, "SHA-256: cannot copy a context");
+    memcpy(salt, mac, TS_SALT_SIZE);
+    return 0;
 }
 
 /* ---- varints: LEB128; signed deltas zigzag-encoded ---- */
@@ -172,17 +225,21 @@ int ts_block_pack(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
     ts_buf body;
     source_ref *srcs = NULL;
     ts_sealed_entry *es = NULL;
-    SHA256_CTX inner, outer;
+    salt_keys keys;
     uint64_t n = 0, prev = 0, n_hmacs = 0;
     uint8_t salt[TS_SALT_SIZE];
     size_t off, n_srcs = 0, used = 0, cap = 0;
     int rc = 0;
 
     ts_buf_init(&body, (size_t)-1);
+    rc = salt_keys_init(&keys, err);
+    if (rc != 0)
+        return rc;
     srcs = calloc(TS_BLOCK_MAX_SOURCES, sizeof(*srcs));
     if (srcs == NULL)
-        return ts_error_set(err, TS_ENOMEM, "out of memory");
-    salt_keys(secret, &inner, &outer);
+        rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = salt_keys_set(&keys, secret, err);
     /* Decode every entry once and check what the compact form implies. */
     for (off = 0; rc == 0 && off < len; off += used, n++) {
         if (n == cap) {
@@ -198,10 +255,11 @@ int ts_block_pack(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
         rc = ts_entry_decode(cbor + off, len - off, &es[n], &used, err);
         if (rc != 0)
             break;
-        salt_from(&inner, &outer, es[n].seq, salt);
-        if (es[n].seq != es[0].seq + n ||
-            memcmp(es[0].store_id, es[n].store_id, TS_STORE_ID_SIZE) != 0 ||
-            memcmp(salt, es[n].salt, sizeof(salt)) != 0)
+        rc = salt_from(&keys, es[n].seq, salt, err);
+        if (rc == 0 &&
+            (es[n].seq != es[0].seq + n ||
+             memcmp(es[0].store_id, es[n].store_id, TS_STORE_ID_SIZE) != 0 ||
+             memcmp(salt, es[n].salt, sizeof(salt)) != 0))
             rc = ts_error_set(err, TS_EINVAL,
                               "entry %llu: seq, store id or salt is not the "
                               "block's",
@@ -284,6 +342,7 @@ int ts_block_pack(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
     ts_buf_release(&body);
     free(es);
     free(srcs);
+    salt_keys_release(&keys);
     if (rc != 0)
         return ts_error_prefix(err, "packing a block: ");
     return 0;
@@ -291,90 +350,132 @@ int ts_block_pack(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
 
 /* ---- unpacking ---- */
 
+struct ts_block_reader {
+    ZSTD_DCtx *zstd;
+    ts_buf body; /* the decompressed body; its cap bounds blocks */
+    salt_keys keys;
+    source_ref *srcs; /* TS_BLOCK_MAX_SOURCES */
+};
+
+int ts_block_reader_new(ts_block_reader **out, size_t cap, ts_error *err)
+{
+    ts_block_reader *r = calloc(1, sizeof(*r));
+    int rc = 0;
+
+    *out = NULL;
+    if (r == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    ts_buf_init(&r->body, cap);
+    r->zstd = ZSTD_createDCtx();
+    r->srcs = calloc(TS_BLOCK_MAX_SOURCES, sizeof(*r->srcs));
+    if (r->zstd == NULL || r->srcs == NULL)
+        rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = salt_keys_init(&r->keys, err);
+    if (rc != 0) {
+        ts_block_reader_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+void ts_block_reader_free(ts_block_reader *r)
+{
+    if (r == NULL)
+        return;
+    ZSTD_freeDCtx(r->zstd);
+    ts_buf_release(&r->body);
+    salt_keys_release(&r->keys);
+    free(r->srcs);
+    free(r);
+}
+
 static int corrupt(const char *what, ts_error *err)
 {
     return ts_error_set(err, TS_ECORRUPT, "compact block: %s", what);
 }
 
-static int decompress(const uint8_t *src, size_t len, ts_buf *out, size_t cap,
+static int decompress(ts_block_reader *r, const uint8_t *src, size_t len,
                       ts_error *err)
 {
     unsigned long long size = ZSTD_getFrameContentSize(src, len);
     size_t n;
     int rc;
 
-    out->len = 0;
+    r->body.len = 0;
     if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN)
         return ts_error_set(err, TS_ECORRUPT,
                             "not a zstd frame with a declared size");
-    if (size >= cap)
+    if (size >= r->body.cap)
         return ts_error_set(
             err, TS_ECORRUPT,
-            "block declares %llu bytes, more than the %zu allowed", size, cap);
-    rc = ts_buf_reserve(out, (size_t)size, err);
+            "block declares %llu bytes, more than the %zu allowed", size,
+            r->body.cap);
+    rc = ts_buf_reserve(&r->body, (size_t)size, err);
     if (rc != 0)
         return rc;
-    n = ZSTD_decompress(out->data, (size_t)size, src, len);
+    n = ZSTD_decompressDCtx(r->zstd, r->body.data, (size_t)size, src, len);
     if (ZSTD_isError(n))
         return ts_error_set(err, TS_ECORRUPT, "zstd: %s", ZSTD_getErrorName(n));
     if (n != size)
         return ts_error_set(err, TS_ECORRUPT,
                             "block decompressed to %zu bytes, declared %llu", n,
                             size);
-    out->len = n;
+    r->body.len = n;
     return 0;
 }
 
-int ts_block_unpack(const uint8_t *src, size_t len, ts_buf *out,
-                    uint8_t secret_out[TS_BLOCK_SECRET_SIZE], ts_error *err)
+/* Called with each entry of a block in order; e borrows from the reader. */
+typedef int (*entry_fn)(void *ctx, uint64_t i, const ts_sealed_entry *e,
+                        ts_error *err);
+
+/* Decompresses and parses a stored block, rebuilding each entry's fields
+ * (salt included) and handing them to fn: the one parser behind
+ * ts_block_unpack() and ts_block_reader_leaves(), so that what verify
+ * hashes is exactly what proofs and the sealer rebuild. */
+static int scan_block(ts_block_reader *r, const uint8_t *src, size_t len,
+                      ts_block_info *info, entry_fn fn, void *ctx,
+                      ts_error *err)
 {
-    ts_buf body;
     reader h;
-    SHA256_CTX inner, outer;
     ts_sealed_entry e;
-    source_ref *srcs = NULL;
+    source_ref *srcs = r->srcs;
     uint64_t n = 0, first_seq = 0, n_srcs = 0;
     const uint8_t *store_id = NULL;
     const uint8_t *flags = NULL, *hmacs = NULL;
     size_t cols_at[5];
     int rc;
 
-    out->len = 0;
+    memset(info, 0, sizeof(*info));
     if (len < 1 + TS_BLOCK_SECRET_SIZE ||
         (src[0] != TS_BLOCK_FORMAT && src[0] != TS_BLOCK_FORMAT_HMAC))
         return ts_error_set(
             err, TS_ECORRUPT, "not a block of format %d or %d (first byte %d)",
             TS_BLOCK_FORMAT, TS_BLOCK_FORMAT_HMAC, len > 0 ? src[0] : -1);
-    if (secret_out != NULL)
-        memcpy(secret_out, src + 1, TS_BLOCK_SECRET_SIZE);
-    salt_keys(src + 1, &inner, &outer);
-    ts_buf_init(&body, out->cap);
-    rc = decompress(src + 1 + TS_BLOCK_SECRET_SIZE,
-                    len - 1 - TS_BLOCK_SECRET_SIZE, &body, out->cap, err);
+    memcpy(info->secret, src + 1, TS_BLOCK_SECRET_SIZE);
+    rc = salt_keys_set(&r->keys, src + 1, err);
+    if (rc == 0)
+        rc = decompress(r, src + 1 + TS_BLOCK_SECRET_SIZE,
+                        len - 1 - TS_BLOCK_SECRET_SIZE, err);
     if (rc != 0)
-        goto done;
-    h = (reader){body.data, body.len, 0};
-    if (get_varint(&h, &n) != 0 || n == 0 || n > body.len ||
+        return rc;
+    h = (reader){r->body.data, r->body.len, 0};
+    if (get_varint(&h, &n) != 0 || n == 0 || n > r->body.len ||
         (store_id = get_bytes(&h, TS_STORE_ID_SIZE)) == NULL ||
         get_varint(&h, &first_seq) != 0 || get_varint(&h, &n_srcs) != 0 ||
-        n_srcs == 0 || n_srcs > TS_BLOCK_MAX_SOURCES || n_srcs > n) {
-        rc = corrupt("bad header", err);
-        goto done;
-    }
-    srcs = calloc((size_t)n_srcs, sizeof(*srcs));
-    if (srcs == NULL) {
-        rc = ts_error_set(err, TS_ENOMEM, "out of memory");
-        goto done;
-    }
+        n_srcs == 0 || n_srcs > TS_BLOCK_MAX_SOURCES || n_srcs > n)
+        return corrupt("bad header", err);
+    info->n_entries = n;
+    info->first_seq = first_seq;
+    memcpy(info->store_id, store_id, TS_STORE_ID_SIZE);
     for (uint64_t i = 0; i < n_srcs; i++) {
         uint64_t flen = 0;
         srcs[i].key = get_bytes(&h, TS_HASH_SIZE);
         if (srcs[i].key == NULL || get_varint(&h, &flen) != 0 ||
             (srcs[i].format = (const char *)get_bytes(&h, (size_t)flen)) ==
-                NULL) {
-            rc = corrupt("bad source table", err);
-            goto done;
-        }
+                NULL)
+            return corrupt("bad source table", err);
         srcs[i].format_len = (size_t)flen;
     }
     /* Find where each column starts: five columns of n varints. */
@@ -382,10 +483,8 @@ int ts_block_unpack(const uint8_t *src, size_t len, ts_buf *out,
         uint64_t skip;
         cols_at[c] = h.off;
         for (uint64_t i = 0; i < n; i++)
-            if (get_varint(&h, &skip) != 0) {
-                rc = corrupt("columns end early", err);
-                goto done;
-            }
+            if (get_varint(&h, &skip) != 0)
+                return corrupt("columns end early", err);
     }
     if (src[0] == TS_BLOCK_FORMAT_HMAC) {
         uint64_t n_hmacs = 0;
@@ -401,15 +500,16 @@ int ts_block_unpack(const uint8_t *src, size_t len, ts_buf *out,
         if (flags == NULL || n_hmacs == 0 ||
             (hmacs = get_bytes(&h, (size_t)n_hmacs * TS_ORIGINAL_HMAC_SIZE)) ==
                 NULL) {
-            rc = corrupt("bad original-record HMAC column", err);
-            goto done;
+            return corrupt("bad original-record HMAC column", err);
         }
     }
     {
         reader col[5], rec = h;
         uint64_t pos = 0, line = 0, obs = 0;
         for (int c = 0; c < 5; c++)
-            col[c] = (reader){body.data, body.len, cols_at[c]};
+            col[c] = (reader){r->body.data, r->body.len, cols_at[c]};
+        memset(&e, 0, sizeof(e));
+        memcpy(e.store_id, store_id, TS_STORE_ID_SIZE);
         for (uint64_t i = 0; rc == 0 && i < n; i++) {
             uint64_t idx, dpos, dline, dobs, rlen;
             (void)get_varint(&col[0], &idx);
@@ -417,7 +517,6 @@ int ts_block_unpack(const uint8_t *src, size_t len, ts_buf *out,
             (void)get_varint(&col[2], &dline);
             (void)get_varint(&col[3], &dobs);
             (void)get_varint(&col[4], &rlen);
-            memset(&e, 0, sizeof(e));
             if (idx >= n_srcs ||
                 (e.record = get_bytes(&rec, (size_t)rlen)) == NULL) {
                 rc = corrupt(idx >= n_srcs ? "entry names no source"
@@ -425,7 +524,6 @@ int ts_block_unpack(const uint8_t *src, size_t len, ts_buf *out,
                              err);
                 break;
             }
-            memcpy(e.store_id, store_id, TS_STORE_ID_SIZE);
             e.seq = first_seq + i;
             memcpy(e.source_key, srcs[idx].key, TS_HASH_SIZE);
             e.position = pos + unzigzag(dpos);
@@ -434,23 +532,71 @@ int ts_block_unpack(const uint8_t *src, size_t len, ts_buf *out,
             e.format = srcs[idx].format;
             e.format_len = srcs[idx].format_len;
             e.record_len = (size_t)rlen;
-            salt_from(&inner, &outer, e.seq, e.salt);
-            if (flags != NULL && flags[i]) {
+            rc = salt_from(&r->keys, e.seq, e.salt, err);
+            e.original_hmac = NULL;
+            if (rc == 0 && flags != NULL && flags[i]) {
                 e.original_hmac = hmacs;
                 hmacs += TS_ORIGINAL_HMAC_SIZE;
             }
             pos = e.position + e.record_len;
             line = e.line;
             obs = (uint64_t)e.observed_us;
-            rc = ts_entry_encode(&e, out, err);
+            if (rc == 0)
+                rc = fn(ctx, i, &e, err);
             if (rc == TS_EINVAL)
                 rc = TS_ECORRUPT;
         }
         if (rc == 0 && rec.off != rec.len)
             rc = corrupt("bytes after the last record", err);
     }
-done:
-    ts_buf_release(&body);
-    free(srcs);
     return rc;
+}
+
+static int append_encoding(void *ctx, uint64_t i, const ts_sealed_entry *e,
+                           ts_error *err)
+{
+    (void)i;
+    return ts_entry_encode(e, ctx, err);
+}
+
+int ts_block_unpack(const uint8_t *src, size_t len, ts_buf *out,
+                    uint8_t secret_out[TS_BLOCK_SECRET_SIZE], ts_error *err)
+{
+    ts_block_reader *r = NULL;
+    ts_block_info info;
+    int rc = ts_block_reader_new(&r, out->cap, err);
+
+    out->len = 0;
+    if (rc == 0)
+        rc = scan_block(r, src, len, &info, append_encoding, out, err);
+    if (rc == 0 && secret_out != NULL)
+        memcpy(secret_out, info.secret, TS_BLOCK_SECRET_SIZE);
+    ts_block_reader_free(r);
+    return rc;
+}
+
+typedef struct leaf_sink {
+    uint8_t (*leaves)[TS_HASH_SIZE];
+    size_t max;
+} leaf_sink;
+
+static int hash_leaf(void *ctx, uint64_t i, const ts_sealed_entry *e,
+                     ts_error *err)
+{
+    leaf_sink *sink = ctx;
+
+    /* Entries past max are still parsed (and so checked), not hashed: the
+     * caller reports the count against its own. */
+    if (i >= sink->max)
+        return 0;
+    return ts_entry_leaf_hash(e, sink->leaves[i], err);
+}
+
+int ts_block_reader_leaves(ts_block_reader *r, const uint8_t *src, size_t len,
+                           ts_block_info *info, uint8_t (*leaves)[TS_HASH_SIZE],
+                           size_t max_entries, ts_error *err)
+{
+    leaf_sink sink = {leaves, max_entries};
+
+    return scan_block(r, src, len, info, hash_leaf, &sink, err);
 }

@@ -21,6 +21,19 @@
 /* leaf hash = SHA-256(0x00 || data) */
 void ts_merkle_leaf_hash(const uint8_t *data, size_t len,
                          uint8_t out[TS_HASH_SIZE]);
+/* A piece of a message hashed in several parts, borrowed. */
+typedef struct ts_hash_part {
+    const uint8_t *data;
+    size_t len;
+} ts_hash_part;
+
+/* SHA-256(parts[0] || parts[1] || ...) without concatenating them, with
+ * the thread's reused context. */
+void ts_sha256_parts(const ts_hash_part *parts, size_t n_parts,
+                     uint8_t out[TS_HASH_SIZE]);
+/* SHA-256, fetched once for the process; borrowed, never freed. For code
+ * that keeps its own EVP_MD_CTX (HMAC states copied per message). */
+const struct evp_md_st *ts_sha256_md(void);
 /* node hash = SHA-256(0x01 || left || right) */
 void ts_merkle_node_hash(const uint8_t left[TS_HASH_SIZE],
                          const uint8_t right[TS_HASH_SIZE],
@@ -160,6 +173,11 @@ typedef struct ts_sealed_entry {
 
 /* Appends e's canonical CBOR encoding to out. */
 int ts_entry_encode(const ts_sealed_entry *e, ts_buf *out, ts_error *err);
+/* e's leaf hash, SHA-256(0x00 || e's canonical CBOR), without building the
+ * encoding: the same bytes ts_entry_encode() appends are hashed in place.
+ * Fails as ts_entry_encode() does (TS_EINVAL: format not UTF-8 or NUL). */
+int ts_entry_leaf_hash(const ts_sealed_entry *e, uint8_t out[TS_HASH_SIZE],
+                       ts_error *err);
 /* Decodes one entry from the start of data; *out's pointers borrow from
  * data. *out_consumed receives the entry's encoded length. Rejects anything
  * that is not exactly the canonical encoding (TS_ECORRUPT). */

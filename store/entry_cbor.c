@@ -113,30 +113,37 @@ static void put_bytes(writer *w, int text, const void *data, size_t len)
     }
 }
 
-int ts_entry_encode(const ts_sealed_entry *e, ts_buf *out, ts_error *err)
+/* An entry's encoding in five parts, so that it can be hashed without
+ * copying its record: head (map head to the format's string head), the
+ * format's bytes, mid (key 8 and the record's head), the record's bytes,
+ * tail (key 9 and the salt, and key 10 and its HMAC when present). Both
+ * ts_entry_encode() and ts_entry_leaf_hash() build them here, so they cannot
+ * disagree. */
+#define HEAD_MAX                                                               \
+    (1 + (1 + 1 + TS_STORE_ID_SIZE) + (1 + 9) + (1 + 2 + TS_HASH_SIZE) +       \
+     3 * (1 + 9) + (1 + 9))
+#define MID_MAX (1 + 9)
+/* key 9 and the salt, and for a redacted entry key 10 and its HMAC */
+#define TAIL_MAX (1 + 1 + TS_SALT_SIZE + 1 + 1 + TS_ORIGINAL_HMAC_SIZE)
+_Static_assert(TS_ORIGINAL_HMAC_SIZE < 24, "the HMAC's length fits its head");
+
+typedef struct entry_parts {
+    uint8_t head[HEAD_MAX];
+    uint8_t mid[MID_MAX];
+    uint8_t tail[TAIL_MAX];
+    size_t head_len, mid_len, tail_len;
+} entry_parts;
+
+static int entry_parts_build(const ts_sealed_entry *e, entry_parts *p,
+                             ts_error *err)
 {
-    /* map head, 9 one-byte keys, 3 fixed byte strings and their heads,
-     * and at most 9 bytes for each other head and integer */
-    const size_t fixed = 1 + MAX_KEYS + (1 + TS_STORE_ID_SIZE) +
-                         (2 + TS_HASH_SIZE) + (1 + TS_SALT_SIZE) +
-                         (2 + TS_HASH_SIZE) + 6 * 9;
-    size_t bound;
-    writer w;
-    int rc;
+    writer w = {p->head, 0, sizeof(p->head), 1};
 
     if (e->format_len > 0 &&
         !format_valid((const uint8_t *)e->format, e->format_len))
         return ts_error_set(
             err, TS_EINVAL,
             "entry %" PRIu64 ": format is not UTF-8 or holds a NUL", e->seq);
-    if (ts_size_add(fixed, e->format_len, &bound) != 0 ||
-        ts_size_add(bound, e->record_len, &bound) != 0)
-        return ts_error_set(err, TS_ELIMIT, "entry %" PRIu64 ": too large",
-                            e->seq);
-    rc = ts_buf_reserve(out, bound, err);
-    if (rc != 0)
-        return rc;
-    w = (writer){out->data + out->len, 0, out->size - out->len, 1};
     put(&w, cbor_encode_map_start(e->original_hmac ? MAX_KEYS : N_KEYS, w.p,
                                   w.size));
     put_uint(&w, KEY_STORE_ID);
@@ -156,20 +163,99 @@ int ts_entry_encode(const ts_sealed_entry *e, ts_buf *out, ts_error *err)
         put(&w, cbor_encode_negint((uint64_t)(-(e->observed_us + 1)),
                                    w.p + w.off, w.size - w.off));
     put_uint(&w, KEY_FORMAT);
-    put_bytes(&w, 1, e->format, e->format_len);
-    put_uint(&w, KEY_RECORD);
-    put_bytes(&w, 0, e->record, e->record_len);
-    put_uint(&w, KEY_SALT);
-    put_bytes(&w, 0, e->salt, TS_SALT_SIZE);
-    if (e->original_hmac != NULL) {
-        put_uint(&w, KEY_ORIGINAL_HMAC);
-        put_bytes(&w, 0, e->original_hmac, TS_ORIGINAL_HMAC_SIZE);
+    put(&w,
+        cbor_encode_string_start(e->format_len, w.p + w.off, w.size - w.off));
+    p->head_len = w.off;
+    if (w.ok) {
+        w = (writer){p->mid, 0, sizeof(p->mid), 1};
+        put_uint(&w, KEY_RECORD);
+        put(&w, cbor_encode_bytestring_start(e->record_len, w.p + w.off,
+                                             w.size - w.off));
+        p->mid_len = w.off;
     }
-    if (!w.ok || w.off > bound)
+    if (!w.ok)
         return ts_error_set(err, TS_ERR,
                             "entry %" PRIu64 ": encoding overran its bound",
                             e->seq);
-    out->len += w.off;
+    p->tail[0] = KEY_SALT;
+    p->tail[1] = MAJOR_BSTR << 5 | TS_SALT_SIZE;
+    memcpy(p->tail + 2, e->salt, TS_SALT_SIZE);
+    p->tail_len = 2 + TS_SALT_SIZE;
+    if (e->original_hmac != NULL) {
+        p->tail[p->tail_len++] = KEY_ORIGINAL_HMAC;
+        p->tail[p->tail_len++] = MAJOR_BSTR << 5 | TS_ORIGINAL_HMAC_SIZE;
+        memcpy(p->tail + p->tail_len, e->original_hmac, TS_ORIGINAL_HMAC_SIZE);
+        p->tail_len += TS_ORIGINAL_HMAC_SIZE;
+    }
+    return 0;
+}
+
+int ts_entry_encode(const ts_sealed_entry *e, ts_buf *out, ts_error *err)
+{
+    entry_parts p;
+    size_t size;
+    uint8_t *at;
+    int rc = entry_parts_build(e, &p, err);
+
+    if (rc != 0)
+        return rc;
+    if (ts_size_add(p.head_len + p.mid_len + p.tail_len, e->format_len,
+                    &size) != 0 ||
+        ts_size_add(size, e->record_len, &size) != 0)
+        return ts_error_set(err, TS_ELIMIT, "entry %" PRIu64 ": too large",
+                            e->seq);
+    rc = ts_buf_reserve(out, size, err);
+    if (rc != 0)
+        return rc;
+    at = out->data + out->len;
+    memcpy(at, p.head, p.head_len);
+    at += p.head_len;
+    if (e->format_len > 0)
+        memcpy(at, e->format, e->format_len);
+    at += e->format_len;
+    memcpy(at, p.mid, p.mid_len);
+    at += p.mid_len;
+    if (e->record_len > 0)
+        memcpy(at, e->record, e->record_len);
+    at += e->record_len;
+    memcpy(at, p.tail, p.tail_len);
+    out->len += size;
+    return 0;
+}
+
+/* Formats up to this long are hashed with the head, in one update. */
+#define SHORT_FORMAT 64
+
+int ts_entry_leaf_hash(const ts_sealed_entry *e, uint8_t out[TS_HASH_SIZE],
+                       ts_error *err)
+{
+    entry_parts p;
+    uint8_t joined[1 + HEAD_MAX + SHORT_FORMAT + MID_MAX];
+    ts_hash_part parts[5];
+    size_t n = 0;
+    int rc = entry_parts_build(e, &p, err);
+
+    if (rc != 0)
+        return rc;
+    /* 0x00 || head [|| format || mid] as one part: fewer, larger updates
+     * (verify hashes every entry this way). */
+    joined[0] = 0x00;
+    memcpy(joined + 1, p.head, p.head_len);
+    if (e->format_len <= SHORT_FORMAT) {
+        size_t len = 1 + p.head_len;
+        if (e->format_len > 0)
+            memcpy(joined + len, e->format, e->format_len);
+        len += e->format_len;
+        memcpy(joined + len, p.mid, p.mid_len);
+        parts[n++] = (ts_hash_part){joined, len + p.mid_len};
+    } else {
+        parts[n++] = (ts_hash_part){joined, 1 + p.head_len};
+        parts[n++] = (ts_hash_part){(const uint8_t *)e->format, e->format_len};
+        parts[n++] = (ts_hash_part){p.mid, p.mid_len};
+    }
+    parts[n++] = (ts_hash_part){e->record, e->record_len};
+    parts[n++] = (ts_hash_part){p.tail, p.tail_len};
+    ts_sha256_parts(parts, n, out);
     return 0;
 }
 

@@ -76,6 +76,28 @@ void ts_merkle_leaf_hash(const uint8_t *data, size_t len,
     hash_parts(&prefix, 1, data, len, out);
 }
 
+void ts_sha256_parts(const ts_hash_part *parts, size_t n_parts,
+                     uint8_t out[TS_HASH_SIZE])
+{
+    EVP_MD_CTX *ctx = hash_ctx();
+    unsigned int n = 0;
+
+    if (EVP_DigestInit_ex(ctx, hash_md, NULL) != 1)
+        abort();
+    for (size_t i = 0; i < n_parts; i++)
+        if (parts[i].len > 0 &&
+            EVP_DigestUpdate(ctx, parts[i].data, parts[i].len) != 1)
+            abort();
+    if (EVP_DigestFinal_ex(ctx, out, &n) != 1 || n != TS_HASH_SIZE)
+        abort();
+}
+
+const EVP_MD *ts_sha256_md(void)
+{
+    (void)hash_ctx(); /* fetches the digest once */
+    return hash_md;
+}
+
 void ts_merkle_node_hash(const uint8_t left[TS_HASH_SIZE],
                          const uint8_t right[TS_HASH_SIZE],
                          uint8_t out[TS_HASH_SIZE])

@@ -3,6 +3,7 @@
  * and a signed checkpoint in one transaction per batch. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -133,6 +134,73 @@ static int load_tree(sealer *s, ts_error *err)
     }
     sqlite3_finalize(st);
     return rc;
+}
+
+/* The store never signs a checkpoint that does not extend the ones it
+ * signed: before sealing more, the frontier it will extend must be the tree
+ * of the newest signed checkpoint (its note verified with the store's own
+ * key), and the tail block's entries must be the frontier's subtrees below
+ * a block. Otherwise a rewritten frontier or tail block would be signed
+ * into a second history with the real key. O(log n) and one signature
+ * check per ingest call. */
+static int check_extends_signed(sealer *s, ts_error *err)
+{
+    ts_store *store = s->store;
+    sqlite3_stmt *st = NULL;
+    ts_verifier self;
+    ts_frontier tail;
+    uint8_t root[TS_HASH_SIZE], signed_root[TS_HASH_SIZE];
+    uint64_t signed_size = 0;
+    unsigned small;
+    int rc, found = 0;
+
+    ts_signer_verifier(&store->signer, &self);
+    rc = ts_store_prepare(store,
+                          "SELECT note FROM checkpoints ORDER BY tree_size "
+                          "DESC, id DESC LIMIT 1",
+                          &st, "reading the newest checkpoint", err);
+    if (rc != 0)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *note = (const char *)sqlite3_column_text(st, 0);
+        char origin[TS_KEY_NAME_MAX];
+        size_t body_len = 0;
+        found = 1;
+        rc = ts_note_verify(&self, note ? note : "", note ? strlen(note) : 0,
+                            &body_len, err);
+        if (rc == 0)
+            rc = ts_checkpoint_parse(note, body_len, origin, sizeof(origin),
+                                     &signed_size, signed_root, err);
+        if (rc != 0)
+            ts_error_prefix(err, "the newest checkpoint: ");
+    }
+    sqlite3_finalize(st);
+    if (rc != 0)
+        return rc;
+    ts_frontier_root(&s->frontier, root);
+    if (found ? signed_size != s->frontier.size ||
+                    memcmp(root, signed_root, TS_HASH_SIZE) != 0
+              : s->frontier.size != 0)
+        return ts_error_set(
+            err, TS_ECORRUPT,
+            "the stored tree (%llu entries) is not the newest signed "
+            "checkpoint's (%llu entries): sealing more would sign a second "
+            "history; run 'trailseal verify'",
+            (unsigned long long)s->frontier.size,
+            (unsigned long long)signed_size);
+    /* The frontier's subtrees smaller than a block are the tail's. */
+    ts_frontier_init(&tail);
+    for (uint64_t i = 0; i < s->block_n; i++)
+        ts_frontier_append(&tail, s->leaves[i]);
+    small = tail.n_hashes;
+    if (small > s->frontier.n_hashes ||
+        memcmp(tail.hashes, s->frontier.hashes + s->frontier.n_hashes - small,
+               (size_t)small * TS_HASH_SIZE) != 0)
+        return ts_error_set(err, TS_ECORRUPT,
+                            "the tail block's entries are not the stored "
+                            "tree's: sealing more would sign a second "
+                            "history; run 'trailseal verify'");
+    return 0;
 }
 
 /* SHA-256 of the source's bytes so far, without ending the running hash. */
@@ -286,10 +354,19 @@ static int begin(sealer *s, ts_error *err)
     return rc;
 }
 
+static int64_t monotonic_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* Stores the open block, frontier, cursor and a signed checkpoint, and
  * commits them with the batch's index rows. */
 static int commit(sealer *s, ts_error *err)
 {
+    int64_t started_us = monotonic_us();
     ts_store *store = s->store;
     uint8_t root[TS_HASH_SIZE], frontier_bytes[8 + 64 * TS_HASH_SIZE];
     uint8_t content[TS_HASH_SIZE];
@@ -373,6 +450,10 @@ static int commit(sealer *s, ts_error *err)
         s->committed_size = s->frontier.size;
         s->stats.commits++;
         s->last_commit_us = ts_time_now();
+        started_us = monotonic_us() - started_us;
+        s->stats.commit_us_total += started_us;
+        if (started_us > s->stats.commit_us_max)
+            s->stats.commit_us_max = started_us;
     }
     return rc;
 }
@@ -477,6 +558,11 @@ int ts_store_ingest(ts_store *store, ts_source *src,
     rc = begin(s, err);
     if (rc == 0)
         rc = load_tree(s, err);
+    if (rc == 0) {
+        rc = check_extends_signed(s, err);
+        if (rc != 0)
+            ts_error_prefix(err, "'%s': ", store->path);
+    }
     if (rc == 0)
         rc = attach_source(s, err);
     if (rc == 0)

@@ -184,6 +184,31 @@ int ts_block_pack(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
 int ts_block_unpack(const uint8_t *src, size_t len, ts_buf *out,
                     uint8_t secret_out[TS_BLOCK_SECRET_SIZE], ts_error *err);
 
+/* What a stored block says of itself (its compact form's header). */
+typedef struct ts_block_info {
+    uint64_t n_entries;
+    uint64_t first_seq;
+    uint8_t store_id[TS_STORE_ID_SIZE];
+    uint8_t secret[TS_BLOCK_SECRET_SIZE];
+} ts_block_info;
+
+/* Reads blocks one after another with one zstd context, one buffer and one
+ * set of hash contexts, so that a block costs no allocations. */
+typedef struct ts_block_reader ts_block_reader;
+
+/* *out is the caller's, freed with ts_block_reader_free(); cap bounds a
+ * block's decompressed size. */
+int ts_block_reader_new(ts_block_reader **out, size_t cap, ts_error *err);
+void ts_block_reader_free(ts_block_reader *r);
+/* The leaf hash of each of a stored block's first max_entries entries into
+ * leaves[], and its header (info->n_entries: all its entries) into *info:
+ * exactly ts_merkle_leaf_hash() of each entry ts_block_unpack() rebuilds,
+ * without building the encodings. TS_ECORRUPT for everything
+ * ts_block_unpack() refuses. */
+int ts_block_reader_leaves(ts_block_reader *r, const uint8_t *src, size_t len,
+                           ts_block_info *info, uint8_t (*leaves)[TS_HASH_SIZE],
+                           size_t max_entries, ts_error *err);
+
 /* The store's SQLite connection, borrowed until ts_store_free(). query/ and
  * report/ read the index through it; only store/ writes. */
 sqlite3 *ts_store_sqlite(ts_store *store);

@@ -67,6 +67,11 @@ typedef struct ts_ingest_stats {
     uint64_t unparsed;  /* sealed entries whose event is TS_EVENT_UNPARSED */
     uint64_t commits;   /* transactions committed (each signs a checkpoint) */
     uint64_t tree_size; /* entries in the store afterwards */
+    /* Commit latency: from the start of a batch's commit (its last entry
+     * sealed) to its signed checkpoint committed with it, longest and
+     * summed over this call's commits, µs of a monotonic clock. */
+    int64_t commit_us_max;
+    int64_t commit_us_total;
 } ts_ingest_stats;
 
 /* Seals every entry `src` produces after the cursor saved for its key,
@@ -115,7 +120,12 @@ typedef struct ts_verify_report {
     uint64_t checkpoints;    /* stored signed checkpoints checked */
     int64_t first_bad_entry; /* -1 when none or unknown */
     int64_t first_bad_block; /* -1 when none or unknown */
-    char key_id[9];          /* hex key id the signatures were checked with */
+    /* The signed checkpoint a problem is measured against, by the tree size
+     * it signs: one whose signature, row, root or size is wrong, or, when
+     * the stored frontier is wrong, the newest, which the entries match.
+     * -1 when none. */
+    int64_t checkpoint;
+    char key_id[9]; /* hex key id the signatures were checked with */
     char problem[TS_ERROR_MSG_SIZE]; /* the worst problem found, "" when intact
                                       */
     size_t n_kept;

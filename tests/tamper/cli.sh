@@ -127,6 +127,24 @@ copy nocp "$GOOD"
 sqlite3 "$STORE" "delete from checkpoints where tree_size = 10000"
 expect "newest checkpoint deleted" 1 tampered
 check_eq "first bad entry" 9800 "$(field 'j["first_bad_entry"]')"
+check_eq "first bad block" 9 "$(field 'j["first_bad_block"]')"
+check_eq "checkpoint named" 9800 "$(field 'j["checkpoint"]')"
+
+# 3b. A checkpoint row's root rewritten (entries and signed note untouched):
+# the entries match the note, the row is named, no entry is.
+copy cprow "$GOOD"
+sqlite3 "$STORE" "update checkpoints set root = zeroblob(32) where tree_size = 4200"
+expect "a checkpoint row's root rewritten" 1 tampered
+check_eq "checkpoint named (row)" 4200 "$(field 'j["checkpoint"]')"
+check_eq "no entry named (row)" null "$(field 'j["first_bad_entry"]')"
+
+# 3c. The stored frontier's last subtree (entries 9984..9999) zeroed.
+copy frontier "$GOOD"
+sqlite3 "$STORE" "update frontier set data = substr(data, 1, 136) || zeroblob(32)"
+expect "the frontier's last hash zeroed" 1 tampered
+check_eq "first bad entry (frontier)" 9984 "$(field 'j["first_bad_entry"]')"
+check_eq "first bad block (frontier)" 9 "$(field 'j["first_bad_block"]')"
+check_eq "checkpoint named (frontier)" 10000 "$(field 'j["checkpoint"]')"
 
 # 4. An older copy of the store restored.
 copy restored "$T/early.db"

@@ -614,6 +614,20 @@ static void expect_tampered(ts_store *store, int64_t block, int64_t entry,
              &r);
 }
 
+/* The same, and the report names the checkpoint of this tree size (-1:
+ * none). */
+static void expect_tampered_at(ts_store *store, int64_t block, int64_t entry,
+                               int64_t checkpoint, const char *problem)
+{
+    ts_verify_report r;
+
+    expect_v(store, NULL, NULL, 0, TS_VERDICT_TAMPERED, block, entry, problem,
+             &r);
+    if (r.checkpoint != checkpoint)
+        fail_msg("expected checkpoint %lld to be named, got %lld (%s)",
+                 (long long)checkpoint, (long long)r.checkpoint, r.problem);
+}
+
 /* ---- group setup ---- */
 
 static int group_setup(void **state)
@@ -801,9 +815,11 @@ static void test_flip_every_byte_of_a_checkpoint(void **state)
         sqlite3_reset(up);
         if (i == len) /* restored */
             expect_v(store, NULL, NULL, 0, TS_VERDICT_INTACT, -1, -1, NULL, &r);
-        else
+        else {
             expect_v(store, NULL, NULL, 0, TS_VERDICT_TAMPERED, -1, -1, where,
                      &r);
+            assert_int_equal(r.checkpoint, 7000);
+        }
         free(bad);
     }
     sqlite3_finalize(up);
@@ -819,8 +835,25 @@ static void test_record_changed_hashes_recomputed(void **state)
     (void)state;
     change_record(store, 3 * BLOCK + 500); /* entry 3572 */
     reseal(store, 0, NULL);
-    /* The rows' roots no longer match their signed notes. */
-    expect_tampered(store, -1, -1, "differs from its row");
+    /* The rows' roots no longer match their signed notes, and the entries
+     * no longer match the note at 4200: entries 3500..4199 (after the last
+     * checkpoint that still matches) hold the change, in block 4 where the
+     * tree reaches 4200. */
+    expect_tampered_at(store, 4, 3500, EARLY,
+                       "entries 3500..4199 do not match the root signed by "
+                       "checkpoint");
+    expect_tampered_at(store, 4, 3500, EARLY, "differs from its row");
+    ts_store_free(store);
+
+    /* Only a row's root changed (entries and notes untouched): the
+     * entries match the note, the row is what is wrong. */
+    store = work_copy("base.db");
+    exec_sql(store,
+             "UPDATE checkpoints SET root = zeroblob(32) WHERE tree_size = %d",
+             EARLY);
+    expect_tampered_at(store, -1, -1, EARLY,
+                       "(size 4200): signed note differs from its row (size "
+                       "4200); entries 0..4199 match the note");
     ts_store_free(store);
 
     store = work_copy("base.db");
@@ -832,7 +865,7 @@ static void test_record_changed_hashes_recomputed(void **state)
         char where[64];
         snprintf(where, sizeof(where), "checkpoint %lld (size 4200): signature",
                  (long long)checkpoint_id(store, 4200));
-        expect_tampered(store, -1, -1, where);
+        expect_tampered_at(store, -1, -1, EARLY, where);
     }
     ts_store_free(store);
 }
@@ -952,8 +985,10 @@ static void test_last_entry_deleted(void **state)
     read_block(store, 9, NULL, &plain);
     off = entry_offset(&plain, N_ENTRIES - 9 * BLOCK - 1);
     write_block(store, 9, plain.data, off, N_ENTRIES - 9 * BLOCK - 1);
-    /* The frontier no longer matches; the newest checkpoint neither. */
-    expect_tampered(store, -1, -2, NULL);
+    /* The newest checkpoint signs one entry more than the store holds
+     * (the frontier neither matches; the signed checkpoint is reported). */
+    expect_tampered_at(store, 9, N_ENTRIES - 1, N_ENTRIES,
+                       "signs 10000 entries but the store holds 9999");
     ts_buf_release(&plain);
     ts_store_free(store);
 }
@@ -1250,14 +1285,16 @@ static void test_checkpoints_deleted_or_reordered(void **state)
 
     (void)state;
     exec_sql(store, "DELETE FROM checkpoints WHERE tree_size = %d", N_ENTRIES);
-    expect_tampered(store, -1, 9800,
-                    "entries after the newest checkpoint are not signed");
+    expect_tampered_at(
+        store, 9, 9800, 9800,
+        "entries 9800..9999 after the newest checkpoint are not signed");
     ts_store_free(store);
 
     store = work_copy("base.db");
     exec_sql(store, "DELETE FROM checkpoints");
-    expect_tampered(store, -1, 0,
-                    "entries after the newest checkpoint are not signed");
+    expect_tampered_at(
+        store, 0, 0, -1,
+        "entries 0..9999 after the newest checkpoint are not signed");
     ts_store_free(store);
 
     /* An older checkpoint deleted: every later one still commits to its
@@ -1276,7 +1313,11 @@ static void test_checkpoints_deleted_or_reordered(void **state)
              "UPDATE checkpoints SET note = (SELECT note FROM t WHERE"
              " tree_size = 9100 - checkpoints.tree_size)"
              " WHERE tree_size IN (4200, 4900)");
-    expect_tampered(store, -1, -1, "differs from its row");
+    /* Each note still matches the entries: the rows are what is wrong;
+     * the row holding 4200's note is named first. */
+    expect_tampered_at(store, -1, -1, EARLY,
+                       "(size 4200): signed note differs from its row (size "
+                       "4900)");
     ts_store_free(store);
 
     /* Two rows' ids swapped (order of insertion): harmless, checkpoints are
@@ -1297,13 +1338,30 @@ static void test_frontier_tampered(void **state)
 
     (void)state;
     exec_sql(store, "DELETE FROM frontier");
-    expect_tampered(store, -1, -1, "frontier is missing");
+    expect_tampered_at(store, -1, -1, N_ENTRIES,
+                       "frontier is missing; the entries match checkpoint");
     ts_store_free(store);
 
+    /* 10000 = 8192 + 1024 + 512 + 256 + 16: five subtrees. The first
+     * zeroed: wrong from entry 0 on; the last: from 9984 on. */
     store = work_copy("base.db");
     exec_sql(store, "UPDATE frontier SET data = substr(data, 1, 8) ||"
                     " zeroblob(32) || substr(data, 41)");
-    expect_tampered(store, -1, -1, "frontier");
+    expect_tampered_at(store, 0, 0, N_ENTRIES,
+                       "does not match the 10000 entries from entry 0 on; the "
+                       "entries match checkpoint");
+    ts_store_free(store);
+
+    store = work_copy("base.db");
+    exec_sql(store, "UPDATE frontier SET data = substr(data, 1, 136) ||"
+                    " zeroblob(32)");
+    expect_tampered_at(store, 9, 9984, N_ENTRIES, "from entry 9984 on");
+    ts_store_free(store);
+
+    /* Its size claims one entry fewer (9999 = ...256 + 8 + 4 + 2 + 1). */
+    store = work_copy("base.db");
+    exec_sql(store, "UPDATE frontier SET tree_size = 9999");
+    expect_tampered_at(store, -1, -1, N_ENTRIES, "row says 9999");
     ts_store_free(store);
 }
 

@@ -198,6 +198,13 @@ static void test_round_trip(void **state)
         assert_int_equal(consumed, offsets[i + 1] - offsets[i]);
         assert_entries_equal(&es[i], &d);
         check_with_libcbor(buf.data + off, consumed, &es[i]);
+        /* the leaf hash computed in place is that of the bytes */
+        {
+            uint8_t want[TS_HASH_SIZE], got[TS_HASH_SIZE];
+            ts_merkle_leaf_hash(buf.data + off, consumed, want);
+            assert_int_equal(ts_entry_leaf_hash(&es[i], got, &err), 0);
+            assert_memory_equal(got, want, TS_HASH_SIZE);
+        }
         off += consumed;
     }
     assert_int_equal(off, buf.len);
@@ -476,6 +483,51 @@ static void test_original_hmac(void **state)
     ts_buf_release(&buf);
 }
 
+/* ts_entry_leaf_hash() joins short formats to the head and hashes long
+ * ones apart: both are SHA-256(0x00 || ts_entry_encode()'s bytes). */
+static void test_leaf_hash_matches_encoding(void **state)
+{
+    static const size_t format_lens[] = {0, 1, 63, 64, 65, 300};
+    static const uint8_t mac[TS_ORIGINAL_HMAC_SIZE] = {1, 2, 3};
+    char format[301];
+    ts_sealed_entry e;
+    ts_buf buf;
+    ts_error err;
+
+    (void)state;
+    memset(format, 'f', sizeof(format));
+    ts_buf_init(&buf, 1 << 16);
+    for (size_t i = 0; i < sizeof(format_lens) / sizeof(format_lens[0]); i++) {
+        uint8_t want[TS_HASH_SIZE], got[TS_HASH_SIZE];
+        fixed_entry(&e);
+        e.format = format;
+        e.format_len = format_lens[i];
+        e.observed_us = i % 2 ? INT64_MIN : INT64_MAX;
+        e.original_hmac = i % 3 == 0 ? mac : NULL; /* redacted, or not */
+        buf.len = 0;
+        assert_int_equal(ts_entry_encode(&e, &buf, &err), 0);
+        ts_merkle_leaf_hash(buf.data, buf.len, want);
+        assert_int_equal(ts_entry_leaf_hash(&e, got, &err), 0);
+        assert_memory_equal(got, want, TS_HASH_SIZE);
+    }
+    /* the fixed entry's leaf, by its exact bytes */
+    {
+        uint8_t want[TS_HASH_SIZE], got[TS_HASH_SIZE];
+        fixed_entry(&e);
+        ts_merkle_leaf_hash(fixed_bytes, sizeof(fixed_bytes), want);
+        assert_int_equal(ts_entry_leaf_hash(&e, got, &err), 0);
+        assert_memory_equal(got, want, TS_HASH_SIZE);
+    }
+    /* refused as the encoder refuses */
+    e.format = "\xff";
+    e.format_len = 1;
+    {
+        uint8_t got[TS_HASH_SIZE];
+        assert_int_equal(ts_entry_leaf_hash(&e, got, &err), TS_EINVAL);
+    }
+    ts_buf_release(&buf);
+}
+
 static void test_encode_rejects(void **state)
 {
     ts_sealed_entry e;
@@ -511,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_mutations_are_canonical_or_rejected),
         cmocka_unit_test(test_original_hmac),
         cmocka_unit_test(test_encode_rejects),
+        cmocka_unit_test(test_leaf_hash_matches_encoding),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

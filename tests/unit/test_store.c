@@ -404,6 +404,75 @@ static void test_tail_block_flip(void **state)
     ts_store_free(store);
 }
 
+static int64_t count_checkpoints(ts_store *store)
+{
+    sqlite3_stmt *st;
+    int64_t n;
+
+    assert_int_equal(sqlite3_prepare_v2(ts_store_sqlite(store),
+                                        "SELECT count(*) FROM checkpoints", -1,
+                                        &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* The store never signs a checkpoint that does not extend the newest one:
+ * a rewritten frontier or tail block stops ingest before anything is
+ * signed. Also: the commit latency is reported. */
+static void test_never_signs_a_second_history(void **state)
+{
+    fixture *fx = *state;
+    ts_store *store = create_and_fill(fx, 3000, 1000);
+    ts_ingest_options opts = {1000, 0, NULL, NULL};
+    ts_ingest_stats is;
+    ts_source *src;
+    ts_error err;
+
+    /* 3000 = 2048 + 512 + 256 + 128 + 32 + 16 + 8: the smallest subtree
+     * (entries 2992..2999, in the tail block) zeroed in the frontier. */
+    exec_sql(store, "UPDATE frontier SET data = substr(data, 1, 8 + 6 * 32)"
+                    " || zeroblob(32)");
+    src = fake_open(3500);
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_ingest(store, src, &opts, &is, &err),
+                     TS_ECORRUPT);
+    assert_non_null(strstr(err.msg, "not the newest signed checkpoint's"));
+    assert_int_equal(count_checkpoints(store), 3);
+    ts_source_free(src);
+    ts_store_free(store);
+    assert_int_equal(unlink(fx->path), 0);
+    assert_int_equal(unlink(fx->key_path), 0);
+
+    /* A record of the tail block changed (repacked): the frontier still
+     * matches the checkpoint, the tail's entries do not. */
+    store = create_and_fill(fx, 3000, 1000);
+    flip_plain_byte(store, 2, 100, "customers");
+    src = fake_open(3500);
+    assert_int_equal(ts_store_ingest(store, src, &opts, &is, &err),
+                     TS_ECORRUPT);
+    assert_non_null(strstr(err.msg, "tail block's entries"));
+    assert_int_equal(count_checkpoints(store), 3);
+    ts_source_free(src);
+
+    /* Untouched: it goes on, and times its commits. */
+    ts_store_free(store);
+    assert_int_equal(unlink(fx->path), 0);
+    assert_int_equal(unlink(fx->key_path), 0);
+    store = create_and_fill(fx, 3000, 1000);
+    src = fake_open(3500);
+    assert_int_equal(ts_store_ingest(store, src, &opts, &is, &err), 0);
+    assert_int_equal(is.entries_sealed, 500);
+    assert_int_equal(is.commits, 1);
+    assert_true(is.commit_us_max > 0);
+    assert_true(is.commit_us_total == is.commit_us_max);
+    assert_int_equal(count_checkpoints(store), 4);
+    ts_source_free(src);
+    ts_store_free(store);
+}
+
 static void test_block_deleted(void **state)
 {
     fixture *fx = *state;
@@ -647,6 +716,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_tail_block_flip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_block_deleted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_never_signs_a_second_history,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_with_checkpoints, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_note_changed, setup,
