@@ -37,10 +37,13 @@ static void test_salt_is_hmac(void **state)
 }
 
 /* N entries from seq 1024 on, with two sources, negative and large
- * integers and records of 0..~600 bytes, packed into *packed. */
-static void make_block(ts_buf *packed)
+ * integers and records of 0..~600 bytes, packed into *packed; with
+ * `redacted`, every fourth entry carries an original-record HMAC (entry key
+ * 10: a block of format 3). */
+static void make_block(ts_buf *packed, int redacted)
 {
     static char record[700];
+    static uint8_t mac[TS_ORIGINAL_HMAC_SIZE];
     ts_buf plain;
     ts_error err;
 
@@ -63,6 +66,10 @@ static void make_block(ts_buf *packed)
         e.record = (const uint8_t *)record;
         e.record_len = (i * 37) % 601;
         ts_block_salt(g_secret, e.seq, e.salt);
+        if (redacted && i % 4 == 1) {
+            memset(mac, (int)i, sizeof(mac));
+            e.original_hmac = mac;
+        }
         assert_int_equal(ts_entry_encode(&e, &plain, &err), 0);
     }
     assert_int_equal(
@@ -104,7 +111,7 @@ static int both_ways(ts_block_reader *r, const uint8_t *src, size_t len)
     return rc_unpack;
 }
 
-static void test_leaves_match_unpack(void **state)
+static void leaves_match_unpack(int redacted)
 {
     static uint8_t few[10][TS_HASH_SIZE];
     ts_block_reader *r = NULL;
@@ -112,9 +119,9 @@ static void test_leaves_match_unpack(void **state)
     ts_buf packed;
     ts_error err;
 
-    (void)state;
     ts_buf_init(&packed, 1 << 24);
-    make_block(&packed);
+    make_block(&packed, redacted);
+    assert_int_equal(packed.data[0], redacted ? 3 : 2);
     assert_int_equal(ts_block_reader_new(&r, 1 << 24, &err), 0);
     assert_int_equal(both_ways(r, packed.data, packed.len), 0);
     /* room for fewer leaves: those are hashed, all are counted */
@@ -136,11 +143,25 @@ static void test_leaves_match_unpack(void **state)
     ts_buf_release(&packed);
 }
 
+static void test_leaves_match_unpack(void **state)
+{
+    (void)state;
+    leaves_match_unpack(0);
+}
+
+/* The same for a block of format 3 (redacted entries, schemas/block.md). */
+static void test_leaves_match_unpack_redacted(void **state)
+{
+    (void)state;
+    leaves_match_unpack(1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_salt_is_hmac),
         cmocka_unit_test(test_leaves_match_unpack),
+        cmocka_unit_test(test_leaves_match_unpack_redacted),
     };
 
     for (size_t i = 0; i < sizeof(g_secret); i++)
