@@ -149,7 +149,10 @@ static int prepare(const ts_control_env *env, const ts_control *c,
                           env->controls->path, c->id, sqlite3_errmsg(env->db));
         goto out;
     }
-    if (*out == NULL || !only_space(tail) || !sqlite3_stmt_readonly(*out)) {
+    /* SQLite calls ATTACH, DETACH, BEGIN and the like read-only too; they
+     * are the read-only statements that return no columns */
+    if (*out == NULL || !only_space(tail) || !sqlite3_stmt_readonly(*out) ||
+        sqlite3_column_count(*out) == 0) {
         rc = ts_error_set(err, TS_EINVAL,
                           "%s: control %s: population must be one read-only "
                           "SELECT",

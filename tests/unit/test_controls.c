@@ -382,11 +382,12 @@ static void test_population_refused(void **state)
         {"SELECT n FROM items;; DELETE FROM items",
          "must be one read-only SELECT"},
         {"VACUUM", "must be one read-only SELECT"},
-        /* ATTACH and DETACH count as read-only for SQLite
-         * (sqlite3_stmt_readonly); they fail as the wrapper's subquery
-         * (a syntax error, or "no such table: DETACH") */
-        {"ATTACH '/tmp/ts_controls_evil.db' AS evil", "syntax error"},
-        {"DETACH main", "control B"},
+        /* ATTACH, DETACH and BEGIN count as read-only for SQLite
+         * (sqlite3_stmt_readonly): refused as returning no columns */
+        {"ATTACH '/tmp/ts_controls_evil.db' AS evil",
+         "must be one read-only SELECT"},
+        {"DETACH main", "must be one read-only SELECT"},
+        {"BEGIN", "must be one read-only SELECT"},
         {"SELECT n FROM items) AS p; DROP TABLE items; --", "control B"},
     };
     sqlite3 *db = items_db(3);
