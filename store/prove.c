@@ -12,7 +12,12 @@ typedef struct block_slot {
     int64_t block_no;  /* -1: empty */
     uint64_t for_size; /* tree size when loaded: a partial block may grow */
     uint64_t used;     /* last use, for eviction */
+    /* the leaf hashes, then each level of complete nodes above them: level
+     * k (k_off[k] on) holds n_leaves >> k hashes, each the root of 2^k
+     * leaves at an aligned start */
     uint8_t (*leaves)[TS_HASH_SIZE];
+    uint64_t k_off[64];
+    unsigned n_levels;
     uint64_t n_leaves;
     ts_buf plain;    /* the block, decompressed */
     size_t *offsets; /* each entry's start in plain */
@@ -22,6 +27,18 @@ typedef struct block_slot {
  * tree ends inside a block, that last block; with one slot, proofs of
  * neighbouring entries would decompress both blocks each time. */
 #define PROVER_SLOTS 2
+
+/* Hashes of complete subtrees above the blocks, level L covering
+ * block_entries << L entries at an aligned start: they never change, and
+ * every proof would otherwise rehash the block roots under its siblings
+ * (about one hash per block of the tree). */
+#define PROVER_LEVELS 48
+
+typedef struct node_level {
+    uint8_t (*hash)[TS_HASH_SIZE];
+    uint8_t *known;
+    uint64_t n;
+} node_level;
 
 /* Subtree hashes for the tree being proven: full blocks answer from their
  * stored roots, ranges inside one block from its recomputed leaves. The
@@ -34,6 +51,7 @@ struct ts_prover {
     uint64_t clock;
     block_slot slots[PROVER_SLOTS];
     block_slot *cur; /* the slot load_block(..., NULL, ...) filled or found */
+    node_level levels[PROVER_LEVELS]; /* [0] unused: block roots */
 };
 typedef struct ts_prover prover;
 
@@ -50,7 +68,7 @@ static int prover_new(prover **out, ts_store *store, ts_error *err)
         block_slot *s = &p->slots[i];
         s->block_no = -1;
         ts_buf_init(&s->plain, TS_MAX_ENTRY_SIZE * 4);
-        s->leaves = calloc(store->block_entries, TS_HASH_SIZE);
+        s->leaves = calloc(2 * store->block_entries, TS_HASH_SIZE);
         s->offsets = calloc(store->block_entries + 1, sizeof(size_t));
         if (s->leaves == NULL || s->offsets == NULL)
             rc = ts_error_set(err, TS_ENOMEM, "out of memory");
@@ -74,6 +92,10 @@ void ts_store_prover_free(ts_store *store)
         ts_buf_release(&p->slots[i].plain);
         free(p->slots[i].leaves);
         free(p->slots[i].offsets);
+    }
+    for (size_t i = 0; i < PROVER_LEVELS; i++) {
+        free(p->levels[i].hash);
+        free(p->levels[i].known);
     }
     free(p);
     store->prover = NULL;
@@ -123,6 +145,48 @@ static void remember_root(ts_store *store, uint64_t block_no,
     }
     memcpy(store->root_cache[block_no], root, TS_HASH_SIZE);
     store->root_known[block_no] = 1;
+}
+
+/* Hashes the complete nodes above a slot's leaves, level by level. */
+static void build_levels(block_slot *s)
+{
+    uint64_t at = s->n_leaves, width = s->n_leaves;
+    unsigned k = 0;
+
+    s->k_off[0] = 0;
+    while (width >= 2 && k + 1 < 64) {
+        uint64_t below = s->k_off[k];
+        s->k_off[++k] = at;
+        for (uint64_t i = 0; i + 1 < width; i += 2)
+            ts_merkle_node_hash(s->leaves[below + i], s->leaves[below + i + 1],
+                                s->leaves[at++]);
+        width /= 2;
+    }
+    s->n_levels = k + 1;
+}
+
+/* The hash of leaves [lo, hi) of a slot (RFC 9162 MTH), from its levels. */
+static void slot_range(const block_slot *s, uint64_t lo, uint64_t hi,
+                       uint8_t out[TS_HASH_SIZE])
+{
+    uint64_t n = hi - lo, k = 1;
+    unsigned level = 0;
+    uint8_t left[TS_HASH_SIZE], right[TS_HASH_SIZE];
+
+    if ((n & (n - 1)) == 0 && lo % n == 0) {
+        while (((uint64_t)1 << level) < n)
+            level++;
+        if (level < s->n_levels) {
+            memcpy(out, s->leaves[s->k_off[level] + (lo >> level)],
+                   TS_HASH_SIZE);
+            return;
+        }
+    }
+    while (k << 1 < n)
+        k <<= 1;
+    slot_range(s, lo, lo + k, left);
+    slot_range(s, lo + k, hi, right);
+    ts_merkle_node_hash(left, right, out);
 }
 
 /* A slot holding block_no that is still valid for the tree being
@@ -201,6 +265,7 @@ static int load_block(prover *p, uint64_t block_no, uint8_t *root_out,
     if (rc == 0) {
         slot->offsets[n] = off;
         slot->n_leaves = n;
+        build_levels(slot);
         slot->block_no = (int64_t)block_no;
         slot->for_size = p->size;
         slot->used = ++p->clock;
@@ -213,12 +278,61 @@ done:
     return rc;
 }
 
+/* The level of [start, start + n) in p->levels when it is a complete
+ * aligned subtree above one block, else 0. */
+static unsigned node_level_of(const prover *p, uint64_t start, uint64_t n)
+{
+    uint64_t b = p->store->block_entries;
+    unsigned level = 0;
+
+    if (n <= b || (n & (n - 1)) != 0 || start % n != 0)
+        return 0;
+    while ((b << level) < n)
+        level++;
+    return level < PROVER_LEVELS ? level : 0;
+}
+
+/* Remembers a complete subtree's hash; a cache that cannot grow is simply
+ * not used. */
+static void remember_node(prover *p, unsigned level, uint64_t at,
+                          const uint8_t hash[TS_HASH_SIZE])
+{
+    node_level *l = &p->levels[level];
+
+    if (at >= l->n) {
+        uint64_t n = at + 1 > 2 * l->n ? at + 1 : 2 * l->n;
+        uint8_t(*hashes)[TS_HASH_SIZE];
+        uint8_t *known;
+        if (n > ((uint64_t)1 << 32))
+            return;
+        hashes = realloc(l->hash, (size_t)n * TS_HASH_SIZE);
+        if (hashes == NULL)
+            return;
+        l->hash = hashes;
+        known = realloc(l->known, (size_t)n);
+        if (known == NULL)
+            return;
+        memset(known + l->n, 0, (size_t)(n - l->n));
+        l->known = known;
+        l->n = n;
+    }
+    memcpy(l->hash[at], hash, TS_HASH_SIZE);
+    l->known[at] = 1;
+}
+
 static int subtree(void *ctx, uint64_t start, uint64_t end,
                    uint8_t out[TS_HASH_SIZE], ts_error *err)
 {
     prover *p = ctx;
     uint64_t b = p->store->block_entries, n = end - start;
+    unsigned level = node_level_of(p, start, n);
     int rc;
+
+    if (level > 0 && start / n < p->levels[level].n &&
+        p->levels[level].known[start / n]) {
+        memcpy(out, p->levels[level].hash[start / n], TS_HASH_SIZE);
+        return 0;
+    }
 
     if (start % b == 0 && n == b) {
         rc = load_block(p, start / b, out, err);
@@ -233,9 +347,7 @@ static int subtree(void *ctx, uint64_t start, uint64_t end,
             return ts_error_set(err, TS_ECORRUPT,
                                 "block %llu holds fewer entries than the tree",
                                 (unsigned long long)(start / b));
-        ts_merkle_root((const uint8_t(*)[TS_HASH_SIZE])p->cur->leaves +
-                           start % b,
-                       (size_t)n, out);
+        slot_range(p->cur, start % b, start % b + n, out);
         return 0;
     }
     /* RFC 9162: split at the largest power of two smaller than n. */
@@ -248,6 +360,8 @@ static int subtree(void *ctx, uint64_t start, uint64_t end,
         rc = subtree(ctx, start + k, end, right, err);
     if (rc == 0)
         ts_merkle_node_hash(left, right, out);
+    if (rc == 0 && level > 0)
+        remember_node(p, level, start / n, out);
     return rc;
 }
 
