@@ -199,12 +199,53 @@ static json_t *evidence(const char *rel, const char *description)
     return e;
 }
 
+/* The observations stand in the document as this string until they are
+ * spliced in from the spool, already indented for their place. */
+#define OBS_MARKER "@@trailseal-observations@@"
+/* Each observation's indentation in assessment-results.json (JSON_INDENT(2):
+ * document, assessment-results, results, result, observations). */
+#define OBS_INDENT "          "
+
 typedef struct oscal_ctx {
     json_t *results; /* results.json */
     const char *generated;
     char result_uuid[37];
-    json_t *observations, *findings;
+    json_t *findings;
+    /* Observations are written out as they are made (one per exception can
+     * be hundreds of thousands): to an unlinked temporary file, each
+     * preceded by its separator and indentation. */
+    FILE *obs;
+    size_t n_obs;
+    int obs_failed;
 } oscal_ctx;
+
+/* json_dump_callback sink: the text with OBS_INDENT after each newline. */
+static int obs_write(const char *buffer, size_t size, void *data)
+{
+    FILE *f = data;
+
+    for (size_t i = 0; i < size; i++)
+        if (putc(buffer[i], f) == EOF ||
+            (buffer[i] == '\n' && fputs(OBS_INDENT, f) == EOF))
+            return -1;
+    return 0;
+}
+
+/* Appends one observation to the spool; takes obs. */
+static int add_observation(oscal_ctx *c, json_t *obs)
+{
+    int rc = -1;
+
+    if (obs != NULL && c->obs != NULL &&
+        fputs(c->n_obs ? ",\n" OBS_INDENT : "\n" OBS_INDENT, c->obs) != EOF &&
+        json_dump_callback(obs, obs_write, c->obs,
+                           JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0) {
+        c->n_obs++;
+        rc = 0;
+    }
+    json_decref(obs);
+    return rc;
+}
 
 static const char *status_state(const char *status, const char **reason)
 {
@@ -277,10 +318,12 @@ static int add_exceptions(oscal_ctx *c, json_t *control, const char *id,
                         "collected", c->generated);
         free(desc);
         if (obs == NULL || set_nonempty(obs, "relevant-evidence", ev) != 0 ||
-            json_array_append_new(c->observations, obs) != 0 ||
+            add_observation(c, obs) != 0 ||
             json_array_append_new(
                 related, json_pack("{s:s}", "observation-uuid", uuid)) != 0)
-            return ts_error_set(err, TS_ENOMEM, "out of memory");
+            return ts_error_set(err, TS_EIO,
+                                "assessment results: cannot write "
+                                "observations");
     }
     return 0;
 }
@@ -335,10 +378,11 @@ static int add_test(oscal_ctx *c, json_t *control, const char *id,
                     props, "methods", "TEST", "types", "control-objective",
                     "collected", c->generated);
     if (obs == NULL || set_nonempty(obs, "relevant-evidence", ev) != 0 ||
-        json_array_append_new(c->observations, obs) != 0 ||
+        add_observation(c, obs) != 0 ||
         json_array_append_new(
             related, json_pack("{s:s}", "observation-uuid", uuid)) != 0)
-        return ts_error_set(err, TS_ENOMEM, "out of memory");
+        return ts_error_set(err, TS_EIO,
+                            "assessment results: cannot write observations");
     return 0;
 }
 
@@ -516,6 +560,58 @@ static int dump(json_t *doc, const char *dir, const char *rel, ts_error *err)
     return rc;
 }
 
+/* Writes doc as dump() does, with the spooled observations in place of
+ * the OBS_MARKER string. */
+static int dump_with_observations(json_t *doc, oscal_ctx *c, const char *dir,
+                                  const char *rel, ts_error *err)
+{
+    char path[TS_PACK_PATH_MAX], tmp[TS_PACK_PATH_MAX + 8], chunk[65536];
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    const char *mark = text ? strstr(text, "\"" OBS_MARKER "\"") : NULL;
+    FILE *f = NULL;
+    size_t n;
+    int rc, ok;
+
+    if (text == NULL || (mark == NULL && c->n_obs > 0)) {
+        free(text);
+        return ts_error_set(err, TS_ENOMEM, "%s: cannot serialise", rel);
+    }
+    rc = ts_pack_path(path, sizeof(path), dir, rel, err);
+    if (rc == 0) {
+        snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+        f = fopen(tmp, "wb");
+        if (f == NULL)
+            rc = ts_error_set(err, TS_EIO, "'%s': cannot create", tmp);
+    }
+    if (rc != 0) {
+        free(text);
+        return rc;
+    }
+    if (mark == NULL) {
+        ok = fputs(text, f) != EOF;
+    } else {
+        ok = fwrite(text, 1, (size_t)(mark - text), f) ==
+                 (size_t)(mark - text) &&
+             putc('[', f) != EOF && fflush(c->obs) == 0 && !ferror(c->obs) &&
+             fseek(c->obs, 0, SEEK_SET) == 0;
+        while (ok && (n = fread(chunk, 1, sizeof(chunk), c->obs)) > 0)
+            ok = fwrite(chunk, 1, n, f) == n;
+        ok = ok && !ferror(c->obs) && fputs("\n        ]", f) != EOF &&
+             fputs(mark + strlen("\"" OBS_MARKER "\""), f) != EOF;
+    }
+    ok = ok && putc('\n', f) != EOF;
+    if (fclose(f) != 0)
+        ok = 0;
+    if (ok && rename(tmp, path) != 0)
+        ok = 0;
+    if (!ok) {
+        remove(tmp);
+        rc = ts_error_set(err, TS_EIO, "'%s': write failed", path);
+    }
+    free(text);
+    return rc;
+}
+
 static int write_plan(json_t *r, const char *plan_uuid, const char *dir,
                       ts_error *err)
 {
@@ -577,7 +673,8 @@ static int write_results(oscal_ctx *c, const char *ar_uuid, const char *dir,
     if (result != NULL && get_str(period, "end") != NULL)
         json_object_set_new(result, "end", json_string(get_str(period, "end")));
     if (result == NULL ||
-        set_nonempty(result, "observations", json_incref(c->observations)) ||
+        (c->n_obs > 0 && json_object_set_new(result, "observations",
+                                             json_string(OBS_MARKER))) ||
         set_nonempty(result, "findings", json_incref(c->findings)))
         return ts_error_set(err, TS_ENOMEM,
                             "assessment results: out of "
@@ -590,7 +687,8 @@ static int write_results(oscal_ctx *c, const char *ar_uuid, const char *dir,
         return ts_error_set(err, TS_ENOMEM,
                             "assessment results: out of "
                             "memory");
-    rc = dump(doc, dir, "oscal/assessment-results.json", err);
+    rc = dump_with_observations(doc, c, dir, "oscal/assessment-results.json",
+                                err);
     json_decref(doc);
     return rc;
 }
@@ -631,14 +729,26 @@ int ts_pack_write_oscal(const char *dir, ts_error *err)
         rc = child_uuid(subject, "assessment-results", "", ar_uuid, err);
     if (rc == 0)
         rc = child_uuid(ar_uuid, "result", "", c.result_uuid, err);
-    c.observations = json_array();
     c.findings = json_array();
+    if (rc == 0) {
+        /* the spool sits in the pack directory (not a shared /tmp) and is
+         * unlinked at once, so no run leaves it behind */
+        char spool[TS_PACK_PATH_MAX];
+        rc = ts_pack_path(spool, sizeof(spool), dir, ".observations.tmp", err);
+        if (rc == 0 && (c.obs = fopen(spool, "w+b")) == NULL)
+            rc = ts_error_set(err, TS_EIO, "'%s': cannot create", spool);
+        if (rc == 0)
+            remove(spool);
+    }
     json_array_foreach(rc ? NULL : json_object_get(c.results, "controls"), i,
                        control)
     {
         rc = add_finding(&c, control, i, err);
         if (rc != 0)
             break;
+        /* its items are in the spool now: free them as we go */
+        json_array_clear(json_object_get(control, "exceptions"));
+        json_array_clear(json_object_get(control, "sampled"));
     }
     if (rc == 0)
         rc = ts_pack_path(path, sizeof(path), dir, "oscal", err);
@@ -648,7 +758,8 @@ int ts_pack_write_oscal(const char *dir, ts_error *err)
         rc = write_plan(c.results, plan_uuid, dir, err);
     if (rc == 0)
         rc = write_results(&c, ar_uuid, dir, err);
-    json_decref(c.observations);
+    if (c.obs != NULL)
+        fclose(c.obs);
     json_decref(c.findings);
     json_decref(c.results);
     free(text);

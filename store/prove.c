@@ -7,39 +7,115 @@
 #include "store/store_internal.h"
 #include "trailseal/proof.h"
 
+/* One decompressed block: its entries' leaf hashes and offsets. */
+typedef struct block_slot {
+    int64_t block_no;  /* -1: empty */
+    uint64_t for_size; /* tree size when loaded: a partial block may grow */
+    uint64_t used;     /* last use, for eviction */
+    /* the leaf hashes, then each level of complete nodes above them: level
+     * k (k_off[k] on) holds n_leaves >> k hashes, each the root of 2^k
+     * leaves at an aligned start */
+    uint8_t (*leaves)[TS_HASH_SIZE];
+    uint64_t k_off[64];
+    unsigned n_levels;
+    uint64_t n_leaves;
+    ts_buf plain;    /* the block, decompressed */
+    size_t *offsets; /* each entry's start in plain */
+} block_slot;
+
+/* Two slots: an inclusion proof needs the entry's own block and, when the
+ * tree ends inside a block, that last block; with one slot, proofs of
+ * neighbouring entries would decompress both blocks each time. */
+#define PROVER_SLOTS 2
+
+/* Hashes of complete subtrees above the blocks, level L covering
+ * block_entries << L entries at an aligned start: they never change, and
+ * every proof would otherwise rehash the block roots under its siblings
+ * (about one hash per block of the tree). */
+#define PROVER_LEVELS 48
+
+typedef struct node_level {
+    uint8_t (*hash)[TS_HASH_SIZE];
+    uint8_t *known;
+    uint64_t n;
+} node_level;
+
 /* Subtree hashes for the tree being proven: full blocks answer from their
- * stored roots, ranges inside one block from its recomputed leaves. */
-typedef struct prover {
+ * stored roots, ranges inside one block from its recomputed leaves. The
+ * store keeps one prover across proofs (store->prover), so proofs of
+ * entries in the same block decompress it once. */
+struct ts_prover {
     ts_store *store;
     sqlite3_stmt *get_block;
-    int64_t cached_block; /* block whose leaves are loaded, -1 none */
-    uint8_t (*leaves)[TS_HASH_SIZE];
-    uint64_t n_leaves;
-    ts_buf plain;    /* the cached block, decompressed */
-    size_t *offsets; /* each entry's start in plain */
-} prover;
+    uint64_t size; /* the tree size of the proof being made */
+    uint64_t clock;
+    block_slot slots[PROVER_SLOTS];
+    block_slot *cur; /* the slot load_block(..., NULL, ...) filled or found */
+    node_level levels[PROVER_LEVELS]; /* [0] unused: block roots */
+};
+typedef struct ts_prover prover;
 
-static int prover_init(prover *p, ts_store *store, ts_error *err)
+static int prover_new(prover **out, ts_store *store, ts_error *err)
 {
-    memset(p, 0, sizeof(*p));
-    p->store = store;
-    p->cached_block = -1;
-    ts_buf_init(&p->plain, TS_MAX_ENTRY_SIZE * 4);
-    p->leaves = calloc(store->block_entries, TS_HASH_SIZE);
-    p->offsets = calloc(store->block_entries + 1, sizeof(size_t));
-    if (p->leaves == NULL || p->offsets == NULL)
+    prover *p = calloc(1, sizeof(*p));
+    int rc = 0;
+
+    *out = p;
+    if (p == NULL)
         return ts_error_set(err, TS_ENOMEM, "out of memory");
-    return ts_store_prepare(
-        store, "SELECT n_entries, data, root FROM blocks WHERE block_no = ?",
-        &p->get_block, "reading blocks", err);
+    p->store = store;
+    for (size_t i = 0; i < PROVER_SLOTS; i++) {
+        block_slot *s = &p->slots[i];
+        s->block_no = -1;
+        ts_buf_init(&s->plain, TS_MAX_ENTRY_SIZE * 4);
+        s->leaves = calloc(2 * store->block_entries, TS_HASH_SIZE);
+        s->offsets = calloc(store->block_entries + 1, sizeof(size_t));
+        if (s->leaves == NULL || s->offsets == NULL)
+            rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+    }
+    if (rc == 0)
+        rc = ts_store_prepare(
+            store,
+            "SELECT n_entries, data, root FROM blocks WHERE block_no = ?",
+            &p->get_block, "reading blocks", err);
+    return rc;
 }
 
-static void prover_release(prover *p)
+void ts_store_prover_free(ts_store *store)
 {
+    prover *p = store->prover;
+
+    if (p == NULL)
+        return;
     sqlite3_finalize(p->get_block);
-    ts_buf_release(&p->plain);
-    free(p->leaves);
-    free(p->offsets);
+    for (size_t i = 0; i < PROVER_SLOTS; i++) {
+        ts_buf_release(&p->slots[i].plain);
+        free(p->slots[i].leaves);
+        free(p->slots[i].offsets);
+    }
+    for (size_t i = 0; i < PROVER_LEVELS; i++) {
+        free(p->levels[i].hash);
+        free(p->levels[i].known);
+    }
+    free(p);
+    store->prover = NULL;
+}
+
+/* The store's prover, made on first use; size is the tree being proven. */
+static int prover_get(ts_store *store, uint64_t size, prover **out,
+                      ts_error *err)
+{
+    int rc = 0;
+
+    if (store->prover == NULL) {
+        rc = prover_new(&store->prover, store, err);
+        if (rc != 0)
+            ts_store_prover_free(store);
+    }
+    *out = store->prover;
+    if (rc == 0)
+        (*out)->size = size;
+    return rc;
 }
 
 /* Keeps a full block's root for the store's later proofs; a cache that
@@ -71,16 +147,77 @@ static void remember_root(ts_store *store, uint64_t block_no,
     store->root_known[block_no] = 1;
 }
 
-/* Loads block_no's entries; with want_root, only its stored root when the
- * block is full (1 returned), else 0 after loading the leaves. */
+/* Hashes the complete nodes above a slot's leaves, level by level. */
+static void build_levels(block_slot *s)
+{
+    uint64_t at = s->n_leaves, width = s->n_leaves;
+    unsigned k = 0;
+
+    s->k_off[0] = 0;
+    while (width >= 2 && k + 1 < 64) {
+        uint64_t below = s->k_off[k];
+        s->k_off[++k] = at;
+        for (uint64_t i = 0; i + 1 < width; i += 2)
+            ts_merkle_node_hash(s->leaves[below + i], s->leaves[below + i + 1],
+                                s->leaves[at++]);
+        width /= 2;
+    }
+    s->n_levels = k + 1;
+}
+
+/* The hash of leaves [lo, hi) of a slot (RFC 9162 MTH), from its levels. */
+static void slot_range(const block_slot *s, uint64_t lo, uint64_t hi,
+                       uint8_t out[TS_HASH_SIZE])
+{
+    uint64_t n = hi - lo, k = 1;
+    unsigned level = 0;
+    uint8_t left[TS_HASH_SIZE], right[TS_HASH_SIZE];
+
+    if ((n & (n - 1)) == 0 && lo % n == 0) {
+        while (((uint64_t)1 << level) < n)
+            level++;
+        if (level < s->n_levels) {
+            memcpy(out, s->leaves[s->k_off[level] + (lo >> level)],
+                   TS_HASH_SIZE);
+            return;
+        }
+    }
+    while (k << 1 < n)
+        k <<= 1;
+    slot_range(s, lo, lo + k, left);
+    slot_range(s, lo + k, hi, right);
+    ts_merkle_node_hash(left, right, out);
+}
+
+/* A slot holding block_no that is still valid for the tree being
+ * proven: a full block never changes, a partial one only for the same
+ * tree size. NULL when none. */
+static block_slot *find_slot(prover *p, uint64_t block_no)
+{
+    for (size_t i = 0; i < PROVER_SLOTS; i++) {
+        block_slot *s = &p->slots[i];
+        if (s->block_no == (int64_t)block_no &&
+            (s->n_leaves == p->store->block_entries || s->for_size == p->size))
+            return s;
+    }
+    return NULL;
+}
+
+/* Loads block_no's entries into a slot (p->cur); with want_root, only its
+ * stored root when the block is full (1 returned), else 0 after loading
+ * the leaves. */
 static int load_block(prover *p, uint64_t block_no, uint8_t *root_out,
                       ts_error *err)
 {
     sqlite3_stmt *st = p->get_block;
+    block_slot *slot;
     int rc = 0;
 
-    if (root_out == NULL && p->cached_block == (int64_t)block_no)
+    if (root_out == NULL && (slot = find_slot(p, block_no)) != NULL) {
+        slot->used = ++p->clock;
+        p->cur = slot;
         return 0;
+    }
     if (root_out != NULL && block_no < p->store->root_cache_n &&
         p->store->root_known[block_no]) {
         memcpy(root_out, p->store->root_cache[block_no], TS_HASH_SIZE);
@@ -104,26 +241,35 @@ static int load_block(prover *p, uint64_t block_no, uint8_t *root_out,
                           (unsigned long long)block_no);
         goto done;
     }
-    p->cached_block = -1;
+    /* the least recently used slot */
+    slot = &p->slots[0];
+    for (size_t i = 1; i < PROVER_SLOTS; i++)
+        if (p->slots[i].used < slot->used)
+            slot = &p->slots[i];
+    slot->block_no = -1;
     rc = ts_block_unpack(sqlite3_column_blob(st, 1),
-                         (size_t)sqlite3_column_bytes(st, 1), &p->plain, NULL,
-                         err);
+                         (size_t)sqlite3_column_bytes(st, 1), &slot->plain,
+                         NULL, err);
     size_t off = 0;
     for (uint64_t i = 0; rc == 0 && i < n; i++) {
         ts_sealed_entry e;
         size_t used = 0;
-        rc = ts_entry_decode(p->plain.data + off, p->plain.len - off, &e, &used,
-                             err);
+        rc = ts_entry_decode(slot->plain.data + off, slot->plain.len - off, &e,
+                             &used, err);
         if (rc == 0) {
-            p->offsets[i] = off;
-            ts_merkle_leaf_hash(p->plain.data + off, used, p->leaves[i]);
+            slot->offsets[i] = off;
+            ts_merkle_leaf_hash(slot->plain.data + off, used, slot->leaves[i]);
             off += used;
         }
     }
     if (rc == 0) {
-        p->offsets[n] = off;
-        p->n_leaves = n;
-        p->cached_block = (int64_t)block_no;
+        slot->offsets[n] = off;
+        slot->n_leaves = n;
+        build_levels(slot);
+        slot->block_no = (int64_t)block_no;
+        slot->for_size = p->size;
+        slot->used = ++p->clock;
+        p->cur = slot;
     } else {
         ts_error_prefix(err, "block %llu: ", (unsigned long long)block_no);
     }
@@ -132,12 +278,61 @@ done:
     return rc;
 }
 
+/* The level of [start, start + n) in p->levels when it is a complete
+ * aligned subtree above one block, else 0. */
+static unsigned node_level_of(const prover *p, uint64_t start, uint64_t n)
+{
+    uint64_t b = p->store->block_entries;
+    unsigned level = 0;
+
+    if (n <= b || (n & (n - 1)) != 0 || start % n != 0)
+        return 0;
+    while ((b << level) < n)
+        level++;
+    return level < PROVER_LEVELS ? level : 0;
+}
+
+/* Remembers a complete subtree's hash; a cache that cannot grow is simply
+ * not used. */
+static void remember_node(prover *p, unsigned level, uint64_t at,
+                          const uint8_t hash[TS_HASH_SIZE])
+{
+    node_level *l = &p->levels[level];
+
+    if (at >= l->n) {
+        uint64_t n = at + 1 > 2 * l->n ? at + 1 : 2 * l->n;
+        uint8_t(*hashes)[TS_HASH_SIZE];
+        uint8_t *known;
+        if (n > ((uint64_t)1 << 32))
+            return;
+        hashes = realloc(l->hash, (size_t)n * TS_HASH_SIZE);
+        if (hashes == NULL)
+            return;
+        l->hash = hashes;
+        known = realloc(l->known, (size_t)n);
+        if (known == NULL)
+            return;
+        memset(known + l->n, 0, (size_t)(n - l->n));
+        l->known = known;
+        l->n = n;
+    }
+    memcpy(l->hash[at], hash, TS_HASH_SIZE);
+    l->known[at] = 1;
+}
+
 static int subtree(void *ctx, uint64_t start, uint64_t end,
                    uint8_t out[TS_HASH_SIZE], ts_error *err)
 {
     prover *p = ctx;
     uint64_t b = p->store->block_entries, n = end - start;
+    unsigned level = node_level_of(p, start, n);
     int rc;
+
+    if (level > 0 && start / n < p->levels[level].n &&
+        p->levels[level].known[start / n]) {
+        memcpy(out, p->levels[level].hash[start / n], TS_HASH_SIZE);
+        return 0;
+    }
 
     if (start % b == 0 && n == b) {
         rc = load_block(p, start / b, out, err);
@@ -148,12 +343,11 @@ static int subtree(void *ctx, uint64_t start, uint64_t end,
         rc = load_block(p, start / b, NULL, err);
         if (rc != 0)
             return rc;
-        if (end - (start / b) * b > p->n_leaves)
+        if (end - (start / b) * b > p->cur->n_leaves)
             return ts_error_set(err, TS_ECORRUPT,
                                 "block %llu holds fewer entries than the tree",
                                 (unsigned long long)(start / b));
-        ts_merkle_root((const uint8_t(*)[TS_HASH_SIZE])p->leaves + start % b,
-                       (size_t)n, out);
+        slot_range(p->cur, start % b, start % b + n, out);
         return 0;
     }
     /* RFC 9162: split at the largest power of two smaller than n. */
@@ -166,6 +360,8 @@ static int subtree(void *ctx, uint64_t start, uint64_t end,
         rc = subtree(ctx, start + k, end, right, err);
     if (rc == 0)
         ts_merkle_node_hash(left, right, out);
+    if (rc == 0 && level > 0)
+        remember_node(p, level, start / n, out);
     return rc;
 }
 
@@ -234,34 +430,35 @@ int ts_store_prove_inclusion(ts_store *store, uint64_t index, char **out,
     char line[64], *note = NULL, *b64 = NULL;
     uint64_t size = 0;
     size_t n = 0;
-    prover p;
+    prover *p = NULL;
     ts_buf text;
     int rc;
 
     *out = NULL;
     ts_buf_init(&text, TS_MAX_ENTRY_SIZE * 2);
-    rc = prover_init(&p, store, err);
+    rc = newest_checkpoint(store, &note, &size, err);
     if (rc == 0)
-        rc = newest_checkpoint(store, &note, &size, err);
+        rc = prover_get(store, size, &p, err);
     if (rc == 0 && index >= size)
         rc = ts_error_set(err, TS_ENOTFOUND,
                           "entry %llu is not covered by the newest checkpoint "
                           "(%llu entries)",
                           (unsigned long long)index, (unsigned long long)size);
     if (rc == 0)
-        rc = ts_merkle_prove_inclusion(subtree, &p, index, size, hashes, &n,
-                                       err);
+        rc =
+            ts_merkle_prove_inclusion(subtree, p, index, size, hashes, &n, err);
     /* The entry's own bytes, for the extra line. */
     if (rc == 0)
-        rc = load_block(&p, index / store->block_entries, NULL, err);
+        rc = load_block(p, index / store->block_entries, NULL, err);
     if (rc == 0) {
+        const block_slot *slot = p->cur;
         uint64_t i = index % store->block_entries;
-        size_t len = p.offsets[i + 1] - p.offsets[i];
+        size_t len = slot->offsets[i + 1] - slot->offsets[i];
         b64 = malloc(ts_base64_encoded_size(len));
         if (b64 == NULL)
             rc = ts_error_set(err, TS_ENOMEM, "out of memory");
         else
-            ts_base64_encode(p.plain.data + p.offsets[i], len, b64);
+            ts_base64_encode(slot->plain.data + slot->offsets[i], len, b64);
     }
     if (rc == 0)
         rc = ts_buf_append(&text, "c2sp.org/tlog-proof@v1\nextra ", 29, err);
@@ -279,7 +476,6 @@ int ts_store_prove_inclusion(ts_store *store, uint64_t index, char **out,
     free(b64);
     free(note);
     ts_buf_release(&text);
-    prover_release(&p);
     return rc;
 }
 
@@ -290,15 +486,15 @@ int ts_store_prove_consistency(ts_store *store, uint64_t from_size, char **out,
     char line[160], b64[64], *note = NULL;
     uint64_t size = 0;
     size_t n = 0;
-    prover p;
+    prover *p = NULL;
     ts_buf text;
     int rc;
 
     *out = NULL;
     ts_buf_init(&text, 1 << 20);
-    rc = prover_init(&p, store, err);
+    rc = newest_checkpoint(store, &note, &size, err);
     if (rc == 0)
-        rc = newest_checkpoint(store, &note, &size, err);
+        rc = prover_get(store, size, &p, err);
     if (rc == 0 && (from_size == 0 || from_size > size))
         rc = ts_error_set(err, TS_EINVAL,
                           "--from-size %llu: must be between 1 and the newest "
@@ -306,9 +502,9 @@ int ts_store_prove_consistency(ts_store *store, uint64_t from_size, char **out,
                           (unsigned long long)from_size,
                           (unsigned long long)size);
     if (rc == 0)
-        rc = subtree(&p, 0, from_size, old_root, err);
+        rc = subtree(p, 0, from_size, old_root, err);
     if (rc == 0 && from_size < size)
-        rc = ts_merkle_prove_consistency(subtree, &p, from_size, size, hashes,
+        rc = ts_merkle_prove_consistency(subtree, p, from_size, size, hashes,
                                          &n, err);
     if (rc == 0) {
         ts_base64_encode(old_root, TS_HASH_SIZE, b64);
@@ -323,6 +519,5 @@ int ts_store_prove_consistency(ts_store *store, uint64_t from_size, char **out,
         rc = finish(&text, note, out, err);
     free(note);
     ts_buf_release(&text);
-    prover_release(&p);
     return rc;
 }

@@ -477,6 +477,7 @@ void ts_store_free(ts_store *store)
 {
     if (store == NULL)
         return;
+    ts_store_prover_free(store);
     if (store->db)
         sqlite3_close(store->db);
     OPENSSL_cleanse(&store->signer, sizeof(store->signer));

@@ -42,7 +42,14 @@ struct ts_store {
     uint8_t (*root_cache)[TS_HASH_SIZE];
     uint8_t *root_known;
     uint64_t root_cache_n;
+    /* The blocks proofs last decompressed (prove.c), NULL until the first
+     * proof; freed with ts_store_prover_free. */
+    struct ts_prover *prover;
 };
+
+/* Frees the store's proof cache (prove.c); the store closes it before its
+ * connection. */
+void ts_store_prover_free(ts_store *store);
 
 /* Runs one or more SQL statements without results; err gets SQLite's
  * message prefixed by `what`. */

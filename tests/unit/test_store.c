@@ -702,6 +702,53 @@ static void test_kept_checkpoints(void **state)
     ts_store_free(store);
 }
 
+/* Proves a sample of entries (and every one of the tail block) with one
+ * store handle, so the prover's cached blocks and subtree hashes serve
+ * many proofs, and checks each proof with nothing but the verifier key. */
+static void prove_and_check(ts_store *store, uint64_t size, uint64_t step,
+                            uint64_t tail_from)
+{
+    char vkey[256];
+    ts_error err;
+
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_verifier_key(store, vkey, sizeof(vkey), &err), 0);
+    for (uint64_t i = 0; i < size; i += i >= tail_from ? 1 : step) {
+        ts_proof_result r;
+        char *proof = NULL;
+        assert_int_equal(ts_store_prove_inclusion(store, i, &proof, &err), 0);
+        assert_int_equal(ts_proof_verify(vkey, proof, strlen(proof), &r, &err),
+                         0);
+        assert_true(r.valid);
+        assert_int_equal(r.index, i);
+        assert_int_equal(r.tree_size, size);
+        free(proof);
+    }
+}
+
+static void test_proofs_share_cache(void **state)
+{
+    fixture *fx = *state;
+    /* 5 full blocks of 1024 and a tail of 300: subtrees above the blocks
+     * are cached, and the tail block is partial */
+    ts_store *store = create_and_fill(fx, 5420, 1000);
+    ts_ingest_options opts = {1000, 0, NULL, NULL};
+    ts_ingest_stats is;
+    ts_source *src;
+    ts_error err;
+
+    prove_and_check(store, 5420, 37, 5100);
+    /* The tail block grows under the same handle: a cached partial block
+     * must not answer for the bigger tree. */
+    src = fake_open(6000);
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_ingest(store, src, &opts, &is, &err), 0);
+    assert_int_equal(is.tree_size, 6000);
+    ts_source_free(src);
+    prove_and_check(store, 6000, 53, 5100);
+    ts_store_free(store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -728,6 +775,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rewritten_source_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_kept_checkpoints, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_proofs_share_cache, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
