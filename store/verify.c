@@ -162,7 +162,8 @@ static int load_kept(verifier_state *v, const ts_verify_options *opts,
     }
     v->report->n_kept = opts->n_checkpoints;
     v->n_kept = opts->n_checkpoints;
-    qsort(v->kept, v->n_kept, sizeof(*v->kept), compare_kept);
+    if (v->n_kept > 1)
+        qsort(v->kept, v->n_kept, sizeof(*v->kept), compare_kept);
     return 0;
 }
 
@@ -281,7 +282,8 @@ static int load_checkpoints(verifier_state *v, ts_error *err)
         }
         v->report->checkpoints++;
     }
-    qsort(v->cps, v->n_cps, sizeof(*v->cps), compare_checkpoints);
+    if (v->n_cps > 1) /* cps is NULL when the store has none */
+        qsort(v->cps, v->n_cps, sizeof(*v->cps), compare_checkpoints);
     return 0;
 }
 
