@@ -67,9 +67,11 @@ int ts_report_write(ts_store *store, const ts_report_options *opts,
     char *note = NULL;
     uint64_t *entries = NULL;
     size_t n_entries = 0;
+    ts_step_timer timer;
     int rc = 0;
 
     assert(store != NULL && opts != NULL && out != NULL);
+    ts_step_timer_start(&timer, opts->timings);
     if (opts->out_dir == NULL)
         return ts_error_set(err, TS_EINVAL, "no output directory given");
     /* controls.yaml first: a typo there should not wait for verification */
@@ -81,6 +83,8 @@ int ts_report_write(ts_store *store, const ts_report_options *opts,
         rc = clear_previous_pack(opts->out_dir, err);
     if (rc == 0)
         rc = ts_store_verify(store, NULL, &verify, err);
+    if (rc == 0)
+        ts_step_timer_lap(&timer, "verify the store");
     if (rc == 0) {
         rc = ts_store_checkpoint(store, &note, err);
         if (rc == TS_ENOTFOUND) {
@@ -96,16 +100,25 @@ int ts_report_write(ts_store *store, const ts_report_options *opts,
         cover.verify = &verify;
         cover.proof_entries = &entries;
         cover.n_proof_entries = &n_entries;
+        ts_step_timer_start(&timer, opts->timings);
         rc = ts_report_write_index(ts_store_sqlite(store), &cover, controls,
                                    opts, out, err);
     }
+    if (rc == 0)
+        ts_step_timer_start(&timer, opts->timings);
     if (rc == 0 && note != NULL)
         rc =
             ts_pack_write_proofs(store, entries, n_entries, opts->out_dir, err);
     if (rc == 0)
+        ts_step_timer_lap(&timer, "%zu proofs", n_entries);
+    if (rc == 0)
         rc = ts_pack_write_oscal(opts->out_dir, err);
+    if (rc == 0)
+        ts_step_timer_lap(&timer, "OSCAL assessment results");
     if (rc == 0 && opts->sign)
         rc = ts_pack_sign_manifest(store, opts->out_dir, err);
+    if (rc == 0)
+        ts_step_timer_lap(&timer, "manifest");
     free(entries);
     free(note);
     ts_controls_free(controls);

@@ -515,6 +515,19 @@ int ts_report_class_tables(const ts_controls *cs, ts_buf *out, ts_error *err);
  * links and anything else (workbook.c). */
 int ts_report_ensure_dir(const char *dir, ts_error *err);
 
+/* ---- report --timings (step_timer.c) ------------------------------------ */
+
+/* Times the steps of a report: each lap prints what was done since the
+ * previous lap (or the start) to `out`; nothing when `out` is NULL. */
+typedef struct ts_step_timer {
+    FILE *out;
+    double wall, cpu; /* at the previous lap, seconds */
+} ts_step_timer;
+
+void ts_step_timer_start(ts_step_timer *t, FILE *out);
+void ts_step_timer_lap(ts_step_timer *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* ---- results.json (results_json.c) ------------------------------------ */
 
 typedef struct ts_results_facts {

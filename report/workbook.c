@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,6 +357,7 @@ typedef struct write_ctx {
     ts_buf class_tables_json;
     ts_control_result *results;
     size_t n_results;
+    ts_step_timer timer;
 } write_ctx;
 
 static const char *verdict_word(ts_verdict v)
@@ -383,6 +385,9 @@ static int run_controls(write_ctx *w, ts_control_env *env, const char *dir,
         ts_sheet *s = c->sheet ? &w->sheets[sheet++] : NULL;
         w->n_results = i + 1;
         rc = ts_control_run(env, c, s, &w->results[i], err);
+        if (rc == 0)
+            ts_step_timer_lap(&w->timer, "control %s (%" PRIu64 " rows)",
+                              c->id, w->results[i].population);
     }
     return rc;
 }
@@ -450,6 +455,7 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
         rc = ts_report_class_tables(w->controls, &w->class_tables_json, err);
     if (rc == 0)
         rc = open_workbook(&w->x, tmp, dir, w->sheets, w->n_sheets, err);
+    ts_step_timer_lap(&w->timer, "personal tables and classes");
     memset(&env, 0, sizeof(env));
     env.db = w->db;
     env.controls = w->controls;
@@ -470,11 +476,19 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
         rc = ts_report_write_charts(&w->x, &w->sheets[w->n_sheets - 1], &env,
                                     err);
     if (rc == 0)
+        ts_step_timer_lap(&w->timer, "charts");
+    if (rc == 0)
         rc = write_summaries(w, &env, err);
-    for (size_t i = 0; rc == 0 && i < ts_report_n_sheet_defs; i++)
+    if (rc == 0)
+        ts_step_timer_lap(&w->timer, "summary sheets");
+    for (size_t i = 0; rc == 0 && i < ts_report_n_sheet_defs; i++) {
         rc = ts_report_write_sheet(&w->x, &w->sheets[w->first_data + i], w->db,
                                    &ts_report_sheet_defs[i], &scope,
                                    (const char *)w->tables_json.data, err);
+        if (rc == 0)
+            ts_step_timer_lap(&w->timer, "sheet %s",
+                              ts_report_sheet_defs[i].name);
+    }
     facts.cover = w->cover;
     facts.checkpoint = &w->checkpoint;
     facts.controls = w->controls;
@@ -642,6 +656,7 @@ int ts_report_write_index(sqlite3 *db, const ts_report_cover *cover,
     ts_buf_init(&w.class_tables_json, (size_t)64 << 20);
     ts_checkpoint_info_parse(&w.checkpoint, cover->checkpoint);
     w.x.path = path;
+    ts_step_timer_start(&w.timer, opts->timings);
 
     rc = plan_sheets(&w, err);
     if (rc == 0)
@@ -668,6 +683,8 @@ int ts_report_write_index(sqlite3 *db, const ts_report_cover *cover,
     }
     close(fd);
     rc = write_sheets(&w, tmp, dir, err);
+    if (rc == 0)
+        ts_step_timer_lap(&w.timer, "cover, results.json, workbook closed");
     if (rc == 0 && fsync_path(tmp) != 0)
         rc = ts_error_set(err, TS_EIO, "'%s': cannot write: %s", path,
                           strerror(errno));

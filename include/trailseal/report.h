@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "trailseal/error.h"
 #include "trailseal/store.h"
@@ -21,6 +22,8 @@ typedef struct ts_report_options {
     const char *period;        /* label for the cover and sample seeds, e.g.
                                   "2026-Q3"; NULL: made from the bounds */
     int sign; /* sign the pack's manifest (the store must hold its key) */
+    FILE *timings; /* when set: one line per step, with its wall and CPU
+                      seconds ("report: step ..."); NULL: silent */
 } ts_report_options;
 
 #define TS_REPORT_MAX_SHEETS 64

@@ -143,8 +143,17 @@ grep -q 'business_end_hour: 24 ' "$T/controls.yaml" ||
 day=$(date -u +%Y-%m-%d)
 ts report --since "$(date -u -d "$day - 1 day" +%Y-%m-%d)" \
     --until "$(date -u -d "$day + 2 days" +%Y-%m-%d)" --out "$T/pack" \
-    --controls "$T/controls.yaml" --strict
+    --controls "$T/controls.yaml" --strict --timings
 check_status "report --strict exits 1: there are exceptions" 1 "$RC"
+# --timings: a line per step on stderr, every control named once
+n_timed=$(grep -cE '^report: control TS-[A-Z]+-[0-9]+ \([0-9]+ rows\): [0-9.]+ s wall, [0-9.]+ s CPU$' "$T/err" || true)
+n_controls=$(sed -n "s/^controls: \([0-9]*\) tested.*/\1/p" "$T/err")
+if [ -n "$n_controls" ] && [ "$n_timed" -eq "$n_controls" ] && grep -q '^report: verify the store: ' "$T/err" &&
+    grep -q '^report: [0-9]* proofs: ' "$T/err"; then
+    ok "--timings names every control ($n_timed) and the other steps"
+else
+    not_ok "--timings: $n_timed control lines for $n_controls controls"; cat "$T/err" >&2
+fi
 if [ -f "$T/pack/evidence.xlsx" ]; then ok "evidence.xlsx written"; else not_ok "no evidence.xlsx"; fi
 
 py_tally "$T/pack" <<'PY'
