@@ -1,7 +1,8 @@
 /* Testing one control: its population query with the exception rules as
  * extra columns, streamed once into the population CSV (hashed) and its
- * sheet, then — for the sample lane — once more to draw the sample whose
- * seed depends on that hash. Memory stays flat in the population's size. */
+ * sheet; for the sample lane each row's item also goes to a spool file, from
+ * which the sample is drawn once the hash (and so the seed) is known.
+ * Memory stays flat in the population's size. */
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,23 +307,35 @@ static long find_waiver(const ts_controls *cs, const ts_control *c,
     return -1;
 }
 
+static int64_t item_entry(sqlite3_stmt *stmt, const columns *k)
+{
+    return k->entry >= 0 && sqlite3_column_type(stmt, k->entry) == SQLITE_INTEGER
+               ? sqlite3_column_int64(stmt, k->entry)
+               : -1;
+}
+
+static int64_t item_time(sqlite3_stmt *stmt, const columns *k)
+{
+    return k->time >= 0 && sqlite3_column_type(stmt, k->time) == SQLITE_INTEGER
+               ? sqlite3_column_int64(stmt, k->time)
+               : INT64_MIN;
+}
+
+static const char *item_label(sqlite3_stmt *stmt, const columns *k)
+{
+    const unsigned char *label = sqlite3_column_text(stmt, k->item);
+    return label ? (const char *)label : "";
+}
+
 static int fill_item(ts_control_item *it, uint64_t row, sqlite3_stmt *stmt,
                      const columns *k, const char *reasons, ts_error *err)
 {
-    const unsigned char *label = sqlite3_column_text(stmt, k->item);
-
     memset(it, 0, sizeof(*it));
     it->row = row;
     it->waiver = -1;
-    it->entry_index =
-        k->entry >= 0 && sqlite3_column_type(stmt, k->entry) == SQLITE_INTEGER
-            ? sqlite3_column_int64(stmt, k->entry)
-            : -1;
-    it->time_us =
-        k->time >= 0 && sqlite3_column_type(stmt, k->time) == SQLITE_INTEGER
-            ? sqlite3_column_int64(stmt, k->time)
-            : INT64_MIN;
-    it->item = strdup(label ? (const char *)label : "");
+    it->entry_index = item_entry(stmt, k);
+    it->time_us = item_time(stmt, k);
+    it->item = strdup(item_label(stmt, k));
     it->reasons = reasons ? strdup(reasons) : NULL;
     if (it->item == NULL || (reasons != NULL && it->reasons == NULL))
         return ts_error_set(err, TS_ENOMEM, "out of memory");
@@ -360,7 +373,7 @@ static int step_failed(const ts_control_env *env, const ts_control *c,
 /* Pass 1: CSV, sheet and exceptions. */
 static int census(const ts_control_env *env, const ts_control *c,
                   ts_sheet *sheet, sqlite3_stmt *stmt, ts_csv *csv,
-                  ts_control_result *out, ts_error *err)
+                  ts_item_spool *spool, ts_control_result *out, ts_error *err)
 {
     columns k = find_columns(stmt, c);
     size_t cap = 0;
@@ -379,6 +392,10 @@ static int census(const ts_control_env *env, const ts_control *c,
             rc = ts_csv_end_row(csv, err);
         if (rc == 0)
             rc = row_reasons(c, stmt, &k, &reasons, err);
+        if (rc == 0 && spool != NULL)
+            rc = ts_item_spool_add(spool, item_entry(stmt, &k),
+                                   item_time(stmt, &k), item_label(stmt, &k),
+                                   err);
         if (rc != 0)
             break;
         broken = reasons.len > 0;
@@ -422,56 +439,57 @@ static int rank_less(const uint8_t *a, const uint8_t *b)
     return memcmp(a, b, TS_SHA256_SIZE) < 0;
 }
 
-static int by_row(const void *a, const void *b)
+static int by_number(const void *a, const void *b)
 {
-    const ts_control_item *x = a, *y = b;
-    return x->row < y->row ? -1 : x->row > y->row;
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
 }
 
-/* Pass 2: the `size` rows of lowest rank. */
-static int draw_sample(const ts_control_env *env, const ts_control *c,
-                       sqlite3_stmt *stmt, ts_control_result *out,
-                       ts_error *err)
+/* The `size` rows of lowest rank (SHA-256 of seed and row number), read
+ * back from the spool in row order. */
+static int draw_sample(const ts_control *c, ts_item_spool *spool,
+                       ts_control_result *out, ts_error *err)
 {
-    columns k = find_columns(stmt, c);
     size_t cap = (size_t)out->sample_size, n = 0;
     uint8_t seed[TS_SHA256_SIZE], (*ranks)[TS_SHA256_SIZE];
-    uint64_t row = 0;
-    int rc = 0, s = SQLITE_DONE;
+    uint64_t *rows;
+    int rc;
 
     if (ts_hex_decode(out->seed, seed, sizeof(seed)) != 0)
         return ts_error_set(err, TS_EINVAL, "control %s: bad seed", c->id);
-    out->samples = calloc(cap, sizeof(*out->samples));
     ranks = calloc(cap, sizeof(*ranks));
-    if (out->samples == NULL || ranks == NULL) {
+    rows = calloc(cap, sizeof(*rows));
+    if (ranks == NULL || rows == NULL) {
         free(ranks);
+        free(rows);
         return ts_error_set(err, TS_ENOMEM, "out of memory");
     }
-    sqlite3_reset(stmt);
-    while (rc == 0 && (s = sqlite3_step(stmt)) == SQLITE_ROW) {
+    for (uint64_t row = 1; row <= out->population; row++) {
         uint8_t rank[TS_SHA256_SIZE];
         size_t at;
-        ts_sample_rank(seed, ++row, rank);
+        ts_sample_rank(seed, row, rank);
         if (n == cap && !rank_less(rank, ranks[n - 1]))
             continue;
-        if (n == cap) { /* drop the highest */
+        if (n == cap) /* drop the highest */
             n--;
-            free(out->samples[n].item);
-            free(out->samples[n].reasons);
-        }
         for (at = n; at > 0 && rank_less(rank, ranks[at - 1]); at--) {
             memcpy(ranks[at], ranks[at - 1], TS_SHA256_SIZE);
-            out->samples[at] = out->samples[at - 1];
+            rows[at] = rows[at - 1];
         }
         memcpy(ranks[at], rank, TS_SHA256_SIZE);
+        rows[at] = row;
         n++;
-        out->n_samples = n;
-        rc = fill_item(&out->samples[at], row, stmt, &k, NULL, err);
     }
-    if (rc == 0 && s != SQLITE_DONE)
-        rc = step_failed(env, c, err);
     free(ranks);
-    qsort(out->samples, out->n_samples, sizeof(*out->samples), by_row);
+    qsort(rows, n, sizeof(*rows), by_number);
+    out->samples = calloc(n ? n : 1, sizeof(*out->samples));
+    if (out->samples == NULL) {
+        free(rows);
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    }
+    out->n_samples = n;
+    rc = ts_item_spool_read(spool, rows, n, out->samples, err);
+    free(rows);
     return rc;
 }
 
@@ -495,8 +513,9 @@ int ts_control_run(const ts_control_env *env, const ts_control *c,
 {
     char path[4096];
     sqlite3_stmt *stmt = NULL;
+    ts_item_spool spool = {NULL, 0};
     ts_csv csv;
-    int rc;
+    int rc, sample = strcmp(c->lane, "sample") == 0;
 
     memset(out, 0, sizeof(*out));
     out->control = c;
@@ -509,8 +528,11 @@ int ts_control_run(const ts_control_env *env, const ts_control *c,
     if (rc != 0)
         return rc;
     rc = ts_csv_open(&csv, path, err);
+    if (rc == 0 && sample)
+        rc = ts_item_spool_open(&spool, env->out_dir, err);
     if (rc == 0)
-        rc = census(env, c, sheet, stmt, &csv, out, err);
+        rc = census(env, c, sheet, stmt, &csv, sample ? &spool : NULL, out,
+                    err);
     if (rc == 0)
         rc = ts_csv_close(&csv, out->population_sha256, err);
     else
@@ -519,15 +541,16 @@ int ts_control_run(const ts_control_env *env, const ts_control *c,
         out->sheet_rows = sheet->rows;
         rc = ts_sheet_finish(env->x, sheet, err);
     }
-    if (rc == 0 && strcmp(c->lane, "sample") == 0) {
+    if (rc == 0 && sample) {
         ts_sample_seed(env->period, c->id, out->population_sha256, out->seed);
         out->sample_size =
             ts_sample_size(env->controls, c->frequency, out->population);
         if (out->sample_size > TS_CONTROL_MAX_SAMPLE)
             out->sample_size = TS_CONTROL_MAX_SAMPLE;
         if (out->sample_size > 0 && out->population > 0)
-            rc = draw_sample(env, c, stmt, out, err);
+            rc = draw_sample(c, &spool, out, err);
     }
+    ts_item_spool_close(&spool);
     sqlite3_finalize(stmt);
     if (rc == 0)
         out->status = judge(env->controls, c, out);

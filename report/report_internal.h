@@ -432,6 +432,22 @@ typedef struct ts_control_result {
 
 void ts_control_result_release(ts_control_result *r);
 
+/* ---- a sample-lane population's items, spooled (item_spool.c) ---------- */
+
+typedef struct ts_item_spool {
+    FILE *f;       /* unlinked temporary file in the pack directory */
+    uint64_t rows; /* items spooled */
+} ts_item_spool;
+
+int ts_item_spool_open(ts_item_spool *s, const char *dir, ts_error *err);
+int ts_item_spool_add(ts_item_spool *s, int64_t entry_index, int64_t time_us,
+                      const char *item, ts_error *err);
+/* Fills out[i] (reasons NULL, no waiver) with spooled row rows[i]; rows are
+ * 1-based and ascending. The caller frees the items it got on failure. */
+int ts_item_spool_read(ts_item_spool *s, const uint64_t *rows, size_t n,
+                       ts_control_item *out, ts_error *err);
+void ts_item_spool_close(ts_item_spool *s);
+
 /* What every population query can bind, besides the control's own
  * parameters: the period and the checkpoint bound, and JSON built from
  * controls.yaml and the index. */

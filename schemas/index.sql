@@ -482,7 +482,11 @@ SELECT e.session_id, min(e.principal) AS principal,
        min(e.principal_kind) AS principal_kind,
        count(DISTINCT e.principal) AS n_principals,
        s.pid, s.account, s.started_us, s.ended_us
-FROM events e
+-- INDEXED BY: left to itself the planner walks events_by_session for the
+-- GROUP BY and reads every event to test principal (1.2 s at 1M events,
+-- paid by every control that attributes sessions); the partial index holds
+-- only the proxies' events.
+FROM events e INDEXED BY events_by_principal
 JOIN sessions s ON s.session_id = e.session_id
 WHERE e.principal IS NOT NULL AND e.session_id IS NOT NULL
 GROUP BY e.session_id;

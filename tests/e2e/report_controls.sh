@@ -206,6 +206,14 @@ for c in r["controls"]:
         got_rows = [s["row"] for s in c["sampled"]]
         print(("ok - " if got_rows == want_rows else "not ok - ") +
               f"{c['id']}: sample re-derived from its seed ({got_rows})")
+        # each sampled item is its row of the population file
+        head = rows[0]
+        at = lambda row, col: row[head.index(col)] if col in head else None
+        same = all(str(s["entry"]) == at(rows[s["row"]], "entry_index") and
+                   s["item"] == (at(rows[s["row"]], "item") or rows[s["row"]][0])
+                   for s in c["sampled"])
+        print(("ok - " if same and c["sampled"] else "not ok - ") +
+              f"{c['id']}: sampled items are their population rows")
 PY
 
 # The identity behind the agent's read is in the index, as the control says.

@@ -1231,6 +1231,63 @@ static void test_through_store(void **state)
     free(rows);
 }
 
+/* The sample lane's spool gives back exactly the rows asked for, skipping
+ * the others, with empty and long items. */
+static void test_item_spool(void **state)
+{
+    char dir[] = "/tmp/ts-spool-XXXXXX", label[64];
+    static const uint64_t want[] = {1, 2, 500, 999, 1000};
+    ts_control_item got[5];
+    ts_item_spool spool;
+    char *big = malloc(100001);
+    ts_error err;
+
+    (void)state;
+    assert_non_null(big);
+    memset(big, 'x', 100000);
+    big[100000] = '\0';
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(ts_item_spool_open(&spool, dir, &err), 0);
+    for (int i = 1; i <= 1000; i++) {
+        snprintf(label, sizeof(label), "item %d", i);
+        assert_int_equal(ts_item_spool_add(&spool, i == 2 ? -1 : 10 * i,
+                                           i == 2 ? INT64_MIN : 1000 + i,
+                                           i == 500   ? ""
+                                           : i == 999 ? big
+                                                      : label,
+                                           &err),
+                         0);
+    }
+    assert_int_equal(spool.rows, 1000);
+    assert_int_equal(ts_item_spool_read(&spool, want, 5, got, &err), 0);
+    assert_int_equal(got[0].row, 1);
+    assert_int_equal(got[0].entry_index, 10);
+    assert_int_equal(got[0].time_us, 1001);
+    assert_string_equal(got[0].item, "item 1");
+    assert_int_equal(got[1].entry_index, -1);
+    assert_true(got[1].time_us == INT64_MIN);
+    assert_string_equal(got[2].item, "");
+    assert_int_equal(got[2].row, 500);
+    assert_string_equal(got[3].item, big);
+    assert_int_equal(got[4].row, 1000);
+    assert_int_equal(got[4].entry_index, 10000);
+    assert_string_equal(got[4].item, "item 1000");
+    assert_null(got[4].reasons);
+    assert_int_equal(got[4].waiver, -1);
+    for (int i = 0; i < 5; i++)
+        free(got[i].item);
+    /* a row past the end is an error, not a read of garbage */
+    static const uint64_t past[] = {1001};
+    memset(got, 0, sizeof(got));
+    assert_int_not_equal(ts_item_spool_read(&spool, past, 1, got, &err), 0);
+    assert_non_null(strstr(err.msg, "row 1001 missing"));
+    free(got[0].item);
+    ts_item_spool_close(&spool);
+    /* the spool was unlinked as soon as it was open */
+    assert_int_equal(rmdir(dir), 0);
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1247,6 +1304,7 @@ int main(void)
         cmocka_unit_test(test_ddl_columns),
         cmocka_unit_test(test_personal_tables),
         cmocka_unit_test(test_through_store),
+        cmocka_unit_test(test_item_spool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
