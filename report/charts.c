@@ -23,9 +23,10 @@ typedef struct chart_data {
 } chart_data;
 
 static const char per_day_sql[] =
-    "SELECT date(e.time_us / 1000000, 'unixepoch'), s.format, count(*)"
-    "  FROM events e JOIN sources s ON s.id = e.source_id"
-    " WHERE e.time_us >= :since AND e.time_us < :until AND e.seq < :max_seq"
+    "SELECT date(day * 86400, 'unixepoch'), format, sum(events)"
+    "  FROM v_event_days"
+    " WHERE (day + 1) * 86400000000 > :since AND day * 86400000000 < :until"
+    "   AND first_entry_index < :max_seq"
     " GROUP BY 1, 2 ORDER BY 1, 2";
 
 /* Who touched classified columns: the session's identity where the index

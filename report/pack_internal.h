@@ -35,6 +35,13 @@ int ts_pack_read_file(const char *path, size_t cap, char **out, size_t *out_len,
 int ts_pack_write_file(const char *path, const void *data, size_t len,
                        ts_error *err);
 
+/* Writes a file that must not exist yet (O_EXCL, no symlink followed), in
+ * place: for the pack's many small files (proofs), where a temporary name
+ * and a rename per file doubled the system calls. A failure leaves the
+ * pack unsigned, so a partial file is never taken for a complete one. */
+int ts_pack_create_file(const char *path, const void *data, size_t len,
+                        ts_error *err);
+
 /* SHA-256 and size of a regular file, read in pieces; refuses links. */
 int ts_pack_hash_file(const char *path, uint8_t out[TS_SHA256_SIZE],
                       uint64_t *out_size, ts_error *err);

@@ -43,7 +43,7 @@ static int write_one(ts_store *store, uint64_t index, const char *note,
                           "while the pack was written; write it again",
                           (unsigned long long)index);
     if (rc == 0)
-        rc = ts_pack_write_file(path, proof, strlen(proof), err);
+        rc = ts_pack_create_file(path, proof, strlen(proof), err);
     if (rc != 0)
         ts_error_prefix(err, "%s: ", rel);
     free(proof);
