@@ -206,15 +206,24 @@ static int check_files(const char *dir, json_t *files, ts_pack_verdict *v,
     return stop;
 }
 
+/* Whether the manifest lists rel. load_manifest() refused a list not in
+ * strictly ascending strcmp order, so this is a binary search: results.json
+ * names 100k+ entries to look up in a pack of 100k+ files. */
 static int is_listed(json_t *files, const char *rel)
 {
-    size_t i;
-    json_t *item;
+    size_t lo = 0, hi = json_array_size(files);
 
-    json_array_foreach(files, i, item)
-    {
-        if (strcmp(json_string_value(json_object_get(item, "path")), rel) == 0)
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *path =
+            json_string_value(json_object_get(json_array_get(files, mid), "path"));
+        int c = strcmp(path, rel);
+        if (c == 0)
             return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return 0;
 }
