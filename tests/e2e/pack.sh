@@ -115,6 +115,25 @@ else
     not_ok "the pack is not reproducible: $(head -n 5 "$T/diff")"
 fi
 
+# A signed pack whose results.json names an entry it has no proof for:
+# every item is looked up in the manifest (a binary search over its sorted
+# paths), so the proofs before and after the missing one are found and the
+# missing one is named.
+mkdir -p "$T/noproof"
+cp -a "$PACK/populations" "$T/noproof/"
+python3 - "$PACK/results.json" "$T/noproof/results.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["controls"][0]["sampled"].append({"entry": 5, "item": "unproven"})
+json.dump(doc, open(sys.argv[2], "w"), indent=1)
+PY
+"$WRITER" "$STORE" "$T/noproof" 7 3 0 "$last" >/dev/null 2>&1
+"$TRAILSEAL" verify-pack --vkey "$T/vkey" "$T/noproof" >"$T/out" 2>"$T/err"
+check_status "verify-pack: an item without its proof" 1 $?
+grep -qF "proofs/entry-5.proof: missing: control TS-IAM-01 lists entry 5 in sampled" "$T/out" &&
+    ok "the item without a proof is named" ||
+    not_ok "item without a proof: $(cat "$T/out")"
+
 # --- OSCAL against the schema ----------------------------------------------------
 py_tally "$PACK" "$REPO_DIR/tests/data/oscal" <<'EOF'
 import json, sys
