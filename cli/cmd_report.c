@@ -42,8 +42,8 @@ int cmd_report(const ts_cli *cli, int argc, char **argv)
         {"timings", no_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    ts_report_options opts = {INT64_MIN, INT64_MAX, NULL, NULL, NULL, NULL, 1,
-                              NULL};
+    ts_report_options opts = {INT64_MIN, INT64_MAX, NULL, NULL,
+                              NULL,      NULL,      1,    NULL};
     ts_report_result res;
     ts_store *store;
     ts_error err;

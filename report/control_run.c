@@ -309,7 +309,8 @@ static long find_waiver(const ts_controls *cs, const ts_control *c,
 
 static int64_t item_entry(sqlite3_stmt *stmt, const columns *k)
 {
-    return k->entry >= 0 && sqlite3_column_type(stmt, k->entry) == SQLITE_INTEGER
+    return k->entry >= 0 &&
+                   sqlite3_column_type(stmt, k->entry) == SQLITE_INTEGER
                ? sqlite3_column_int64(stmt, k->entry)
                : -1;
 }
@@ -531,8 +532,8 @@ int ts_control_run(const ts_control_env *env, const ts_control *c,
     if (rc == 0 && sample)
         rc = ts_item_spool_open(&spool, env->out_dir, err);
     if (rc == 0)
-        rc = census(env, c, sheet, stmt, &csv, sample ? &spool : NULL, out,
-                    err);
+        rc =
+            census(env, c, sheet, stmt, &csv, sample ? &spool : NULL, out, err);
     if (rc == 0)
         rc = ts_csv_close(&csv, out->population_sha256, err);
     else

@@ -95,8 +95,8 @@ int ts_item_spool_read(ts_item_spool *s, const uint64_t *rows, size_t n,
         if (it->item == NULL)
             return ts_error_set(err, TS_ENOMEM, "out of memory");
         if (h.len > 0 && fread(it->item, 1, h.len, s->f) != h.len)
-            return ts_error_set(err, TS_EIO, "item spool: row %" PRIu64
-                                             " truncated", row);
+            return ts_error_set(err, TS_EIO,
+                                "item spool: row %" PRIu64 " truncated", row);
         it->item[h.len] = '\0';
     }
     return 0;

@@ -128,8 +128,8 @@ int ts_pack_create_file(const char *path, const void *data, size_t len,
                         ts_error *err)
 {
     const char *p = data;
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                  0644);
+    int fd =
+        open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 
     if (fd < 0)
         return ts_error_set(err, TS_EIO, "'%s': cannot create: %s", path,

@@ -215,8 +215,8 @@ static int is_listed(json_t *files, const char *rel)
 
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        const char *path =
-            json_string_value(json_object_get(json_array_get(files, mid), "path"));
+        const char *path = json_string_value(
+            json_object_get(json_array_get(files, mid), "path"));
         int c = strcmp(path, rel);
         if (c == 0)
             return 1;

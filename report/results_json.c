@@ -168,8 +168,7 @@ int ts_report_write_results_json(const ts_results_facts *f, ts_error *err)
     } else {
         if (json_dumpf(root, f_out, JSON_INDENT(1) | JSON_PRESERVE_ORDER) !=
                 0 ||
-            fputc('\n', f_out) == EOF || fflush(f_out) != 0 ||
-            fsync(fd) != 0)
+            fputc('\n', f_out) == EOF || fflush(f_out) != 0 || fsync(fd) != 0)
             rc = ts_error_set(err, TS_EIO, "'%s': cannot write: %s", path,
                               strerror(errno));
         if (fclose(f_out) != 0 && rc == 0)

@@ -386,8 +386,8 @@ static int run_controls(write_ctx *w, ts_control_env *env, const char *dir,
         w->n_results = i + 1;
         rc = ts_control_run(env, c, s, &w->results[i], err);
         if (rc == 0)
-            ts_step_timer_lap(&w->timer, "control %s (%" PRIu64 " rows)",
-                              c->id, w->results[i].population);
+            ts_step_timer_lap(&w->timer, "control %s (%" PRIu64 " rows)", c->id,
+                              w->results[i].population);
     }
     return rc;
 }

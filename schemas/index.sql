@@ -40,7 +40,10 @@ CREATE TABLE IF NOT EXISTS events (
     client_port TEXT,
     severity TEXT,
     sqlstate TEXT,
-    message TEXT,
+    message TEXT,                    -- NULL for a pgAudit record ("AUDIT:
+                                     -- SESSION,..."): its fields are the
+                                     -- audit_type .. parameter columns, the
+                                     -- record itself is in the chain
     detail TEXT,
     query TEXT,
     audit_type TEXT,
@@ -107,9 +110,9 @@ CREATE TABLE IF NOT EXISTS event_spans (
 );
 
 -- Full text over what people search for: statement text, object, message.
--- An audit event's message is its pgAudit record, which repeats the
+-- An audit event's message is its audit record, which repeats the
 -- statement: store/index.c indexes it for every kind of event but audit,
--- halving the full-text index (its content is still in events.message).
+-- halving the full-text index.
 CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
     statement, object_name, message,
     content='events', content_rowid='seq');

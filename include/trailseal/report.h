@@ -21,7 +21,7 @@ typedef struct ts_report_options {
     const char *controls_path; /* controls.yaml; NULL = no data classes */
     const char *period;        /* label for the cover and sample seeds, e.g.
                                   "2026-Q3"; NULL: made from the bounds */
-    int sign; /* sign the pack's manifest (the store must hold its key) */
+    int sign;      /* sign the pack's manifest (the store must hold its key) */
     FILE *timings; /* when set: one line per step, with its wall and CPU
                       seconds ("report: step ..."); NULL: silent */
 } ts_report_options;

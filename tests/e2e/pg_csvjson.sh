@@ -164,7 +164,10 @@ def events(db):
 # in record order within each session; sessions interleave differently in
 # each destination under load (see above)
 def by_content(cols, rows):
-    k = [cols.index(c) for c in ("time_us", "pid", "session_line", "message")]
+    # a pgAudit record's message is NULL (its fields are columns): its
+    # statement and substatement ids and object tell its rows apart
+    k = [cols.index(c) for c in ("time_us", "pid", "session_line", "message",
+                                 "statement_id", "substatement_id", "object_name")]
     return sorted(rows, key=lambda r: tuple(("" if r[i] is None else str(r[i])) for i in k))
 cols, ec = events(db_csv)
 _, ej = events(db_json)
@@ -176,7 +179,9 @@ check(len(ec) == len(ej) and not diff,
 # The stderr log says the same, but what its prefix leaves out: %l (the
 # session line), and %c and %e on lines of processes without a session (%q).
 _, es = events(db_err)
-key = lambda r: (r[cols.index("time_us")], r[cols.index("pid")], r[cols.index("message")])
+key = lambda r: tuple(r[cols.index(c)] for c in ("time_us", "pid", "message",
+                                                 "statement_id", "substatement_id",
+                                                 "object_name"))
 by_key = {key(r): r for r in es}
 sdiff = []
 for r in ec:
