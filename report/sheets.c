@@ -97,7 +97,9 @@ static const char denied_sql[] =
 
 /* The account inventory is all-time (the accounts table); accounts not
  * seen during the period are left out, and the period's own counts are
- * beside the all-time ones. */
+ * beside the all-time ones: events over the UTC days the period touches
+ * (v_event_days; every event when the period is open), failed logins
+ * exactly. */
 static const ts_sheet_col account_cols[] = {
     {"account", 20, TS_COL_TEXT},
     {"first seen", 28, TS_COL_TIME},
@@ -105,15 +107,18 @@ static const ts_sheet_col account_cols[] = {
     {"events (all time)", 16, TS_COL_INT},
     {"statements (all time)", 18, TS_COL_INT},
     {"auth failures (all time)", 20, TS_COL_INT},
-    {"events in period", 16, TS_COL_INT},
+    {"events in period's days", 18, TS_COL_INT},
     {"auth failures in period", 20, TS_COL_INT}};
 
 static const char account_sql[] =
     "SELECT a.name, a.first_seen_us, a.last_seen_us, a.n_events,"
     "       a.n_statements, a.n_auth_failures,"
-    "       (SELECT count(*) FROM v_events AS e"
-    "         WHERE e.account = a.name AND" IN_SCOPE(
-        "e") "),"
+    "       CASE WHEN :open THEN a.n_events ELSE"
+    "       (SELECT coalesce(sum(d.events), 0) FROM v_event_days AS d"
+    "         WHERE d.account = a.name"
+    "           AND (d.day + 1) * 86400000000 > :since"
+    "           AND d.day * 86400000000 < :until"
+    "           AND d.first_entry_index < :max_seq) END,"
              "       (SELECT count(*) FROM v_failed_logins AS e"
              "         WHERE e.account = a.name AND" IN_SCOPE(
                  "e") ")"

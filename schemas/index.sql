@@ -221,17 +221,18 @@ WHERE kind = 'audit'
        OR command IN ('GRANT', 'REVOKE', 'ALTER ROLE', 'CREATE ROLE',
                       'DROP ROLE', 'ALTER SYSTEM', 'TRUNCATE TABLE'));
 
--- Events per source per whole UTC day (day = days since 1970-01-01): log
--- coverage (TS-LOG-01) and the events-per-day chart. `trailseal report`
--- computes it once per report (a temp table of the same name).
+-- Events per source, whole UTC day (day = days since 1970-01-01) and
+-- account (NULL: events of no account): log coverage (TS-LOG-01), the
+-- events-per-day chart, the Accounts sheet. `trailseal report` computes it
+-- once per report (a temp table of the same name).
 CREATE VIEW IF NOT EXISTS v_event_days AS
 SELECT e.source_id, s.format, s.name AS source,
-       e.time_us / 86400000000 AS day, count(*) AS events,
+       e.time_us / 86400000000 AS day, e.account, count(*) AS events,
        min(e.seq) AS first_entry_index,
        min(e.time_us) AS first_time_us, max(e.time_us) AS last_time_us
 FROM events e JOIN sources s ON s.id = e.source_id
 WHERE e.time_us IS NOT NULL
-GROUP BY e.source_id, e.time_us / 86400000000;
+GROUP BY e.source_id, e.time_us / 86400000000, e.account;
 
 CREATE VIEW IF NOT EXISTS v_completeness AS
 SELECT f.kind, f.sequence, f.session_id, s.name AS source, f.seq AS entry_index,

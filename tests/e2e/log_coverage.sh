@@ -43,7 +43,7 @@ check_eq "v_event_days: events per source and day" \
     "a.log|20513|2 a.log|20514|3 a.log|20516|1 b.log|20514|1 b.log|20516|1" \
     "$(sqlite3 -readonly "$STORE" "SELECT replace(source, '$T/', ''), day, events FROM v_event_days ORDER BY 1, 2" | tr '\n' ' ' | sed 's/ $//')"
 check_eq "v_event_days agrees with a GROUP BY over events" "0" \
-    "$(sqlite3 -readonly "$STORE" "SELECT count(*) FROM (SELECT source_id, time_us / 86400000000, count(*), min(seq) FROM events WHERE time_us IS NOT NULL GROUP BY 1, 2 EXCEPT SELECT source_id, day, events, first_entry_index FROM v_event_days)")"
+    "$(sqlite3 -readonly "$STORE" "SELECT count(*) FROM (SELECT source_id, time_us / 86400000000, account, count(*), min(seq) FROM events WHERE time_us IS NOT NULL GROUP BY 1, 2, 3 EXCEPT SELECT source_id, day, account, events, first_entry_index FROM v_event_days)")"
 
 ts report --period 2026-03 --out "$T/pack" --controls "$REPO_DIR/controls.yaml"
 check_status "report --period 2026-03" 0 "$RC"
