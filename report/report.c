@@ -110,7 +110,7 @@ int ts_report_write(ts_store *store, const ts_report_options *opts,
         rc =
             ts_pack_write_proofs(store, entries, n_entries, opts->out_dir, err);
     if (rc == 0)
-        ts_step_timer_lap(&timer, "%zu proofs", n_entries);
+        ts_step_timer_lap(&timer, "proofs of %zu items", n_entries);
     if (rc == 0)
         rc = ts_pack_write_oscal(opts->out_dir, err);
     if (rc == 0)

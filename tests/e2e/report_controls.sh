@@ -149,7 +149,7 @@ check_status "report --strict exits 1: there are exceptions" 1 "$RC"
 n_timed=$(grep -cE '^report: control TS-[A-Z]+-[0-9]+ \([0-9]+ rows\): [0-9.]+ s wall, [0-9.]+ s CPU$' "$T/err" || true)
 n_controls=$(sed -n "s/^controls: \([0-9]*\) tested.*/\1/p" "$T/err")
 if [ -n "$n_controls" ] && [ "$n_timed" -eq "$n_controls" ] && grep -q '^report: verify the store: ' "$T/err" &&
-    grep -q '^report: [0-9]* proofs: ' "$T/err"; then
+    grep -q '^report: proofs of [0-9]* items: ' "$T/err"; then
     ok "--timings names every control ($n_timed) and the other steps"
 else
     not_ok "--timings: $n_timed control lines for $n_controls controls"; cat "$T/err" >&2
