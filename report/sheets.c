@@ -119,12 +119,12 @@ static const char account_sql[] =
     "           AND (d.day + 1) * 86400000000 > :since"
     "           AND d.day * 86400000000 < :until"
     "           AND d.first_entry_index < :max_seq) END,"
-             "       (SELECT count(*) FROM v_failed_logins AS e"
-             "         WHERE e.account = a.name AND" IN_SCOPE(
-                 "e") ")"
-                      "  FROM accounts AS a"
-                      " WHERE :open OR (a.first_seen_us < :until AND a.last_seen_us >= :since)"
-                      " ORDER BY a.name";
+    "       (SELECT count(*) FROM v_failed_logins AS e"
+    "         WHERE e.account = a.name AND" IN_SCOPE(
+        "e") ")"
+             "  FROM accounts AS a"
+             " WHERE :open OR (a.first_seen_us < :until AND a.last_seen_us >= :since)"
+             " ORDER BY a.name";
 
 const ts_sheet_def ts_report_sheet_defs[] = {
     {"Privileged & DDL", privileged_sql, SHEET_COLS(privileged_cols)},
