@@ -54,6 +54,10 @@ int64_t ts_days_from_civil(int64_t y, int64_t m, int64_t d);
 int ts_size_mul(size_t a, size_t b, size_t *out);
 int ts_size_add(size_t a, size_t b, size_t *out);
 
+/* Writes all len bytes to fd, retrying short writes and EINTR: 0, or -1
+ * with errno set (EIO when the descriptor takes no more bytes). */
+int ts_write_all(int fd, const void *data, size_t len);
+
 /* A map from strings to slots of a caller's array of items whose first
  * member is the key (a char * the item owns). Open addressing, FNV-1a.
  * Embedded, zero-initialised; released with ts_strmap_release. The map only

@@ -151,23 +151,16 @@ static int open_snapshot(ts_source **out, const ts_buf *doc, const char *name,
                          ts_error *err)
 {
     ts_input *in;
-    size_t done = 0;
     int fd = memfd_create("trailseal-pg-stat", MFD_CLOEXEC), rc;
 
     if (fd < 0)
         return ts_error_set(err, TS_EIO, "%s: no memory file: %s", name,
                             strerror(errno));
-    while (done < doc->len) {
-        ssize_t w = write(fd, doc->data + done, doc->len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            rc = ts_error_set(err, TS_EIO, "%s: writing the snapshot: %s", name,
-                              strerror(errno));
-            close(fd);
-            return rc;
-        }
-        done += (size_t)w;
+    if (ts_write_all(fd, doc->data, doc->len) != 0) {
+        rc = ts_error_set(err, TS_EIO, "%s: writing the snapshot: %s", name,
+                          strerror(errno));
+        close(fd);
+        return rc;
     }
     if (lseek(fd, 0, SEEK_SET) != 0) {
         rc = ts_error_set(err, TS_EIO, "%s: %s", name, strerror(errno));

@@ -28,19 +28,11 @@ int ts_csv_open(ts_csv *csv, const char *path, ts_error *err)
 
 static int flush(ts_csv *csv, ts_error *err)
 {
-    size_t off = 0;
-
     if (EVP_DigestUpdate(csv->md, csv->buf.data, csv->buf.len) != 1)
         return ts_error_set(err, TS_ECRYPTO, "'%s': SHA-256 failed", csv->path);
-    while (off < csv->buf.len) {
-        ssize_t n = write(csv->fd, csv->buf.data + off, csv->buf.len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return ts_error_set(err, TS_EIO, "'%s': cannot write: %s",
-                                csv->path, strerror(errno));
-        off += (size_t)n;
-    }
+    if (ts_write_all(csv->fd, csv->buf.data, csv->buf.len) != 0)
+        return ts_error_set(err, TS_EIO, "'%s': cannot write: %s", csv->path,
+                            strerror(errno));
     csv->bytes += csv->buf.len;
     csv->buf.len = 0;
     return 0;

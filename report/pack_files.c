@@ -127,26 +127,18 @@ int ts_pack_write_file(const char *path, const void *data, size_t len,
 int ts_pack_create_file(const char *path, const void *data, size_t len,
                         ts_error *err)
 {
-    const char *p = data;
     int fd =
         open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 
     if (fd < 0)
         return ts_error_set(err, TS_EIO, "'%s': cannot create: %s", path,
                             strerror(errno));
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int e = n < 0 ? errno : EIO;
-            close(fd);
-            unlink(path);
-            return ts_error_set(err, TS_EIO, "'%s': cannot write: %s", path,
-                                strerror(e));
-        }
-        p += n;
-        len -= (size_t)n;
+    if (ts_write_all(fd, data, len) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(path);
+        return ts_error_set(err, TS_EIO, "'%s': cannot write: %s", path,
+                            strerror(e));
     }
     if (close(fd) != 0) {
         unlink(path);

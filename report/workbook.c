@@ -455,7 +455,8 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
         rc = ts_report_class_tables(w->controls, &w->class_tables_json, err);
     if (rc == 0)
         rc = open_workbook(&w->x, tmp, dir, w->sheets, w->n_sheets, err);
-    ts_step_timer_lap(&w->timer, "personal tables and classes");
+    ts_step_timer_lap(
+        &w->timer, "sessions and days (temp tables), personal tables, classes");
     memset(&env, 0, sizeof(env));
     env.db = w->db;
     env.controls = w->controls;

@@ -128,7 +128,7 @@ static int key_file_create(const char *path, const ts_signer *signer,
 {
     char text[TS_KEY_FILE_MAX];
     int fd, rc;
-    size_t len, off = 0;
+    size_t len;
 
     rc = ts_signer_format(signer, text, sizeof(text) - 1, err);
     if (rc != 0)
@@ -140,17 +140,9 @@ static int key_file_create(const char *path, const ts_signer *signer,
         return ts_error_set(err, errno == EEXIST ? TS_EEXIST : TS_EIO,
                             "'%s': cannot create key file: %s", path,
                             strerror(errno));
-    while (off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = ts_error_set(err, TS_EIO, "'%s': cannot write key file: %s",
-                              path, strerror(errno));
-            break;
-        }
-        off += (size_t)w;
-    }
+    if (ts_write_all(fd, text, len) != 0)
+        rc = ts_error_set(err, TS_EIO, "'%s': cannot write key file: %s", path,
+                          strerror(errno));
     if (rc == 0 && fsync(fd) != 0)
         rc = ts_error_set(err, TS_EIO, "'%s': cannot sync key file: %s", path,
                           strerror(errno));
