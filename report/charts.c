@@ -30,14 +30,21 @@ static const char per_day_sql[] =
     " GROUP BY 1, 2 ORDER BY 1, 2";
 
 /* Who touched classified columns: the session's identity where the index
- * resolves one, else the account. */
+ * resolves one, else the account. One row per statement and classified
+ * column it reads or writes, as v_column_access counts them; the events are
+ * scanned in entry order and matched against the templates touching a
+ * classified column (controls.yaml, TS-DATA-01, says why). */
 static const char who_sql[] =
-    "SELECT coalesce(i.identity, a.account, '?'), count(*)"
-    "  FROM json_each(:classified_columns) c"
-    "  CROSS JOIN v_column_access a ON a.\"column\" = c.key"
-    "  LEFT JOIN v_session_identity i ON i.session_id = a.session_id"
-    " WHERE a.time_us >= :since AND a.time_us < :until"
-    "   AND a.entry_index < :max_seq"
+    "WITH classified AS MATERIALIZED ("
+    "  SELECT a.template_id FROM json_each(:classified_columns) c"
+    "    JOIN template_access a ON a.object = c.key AND a.level = 'column')"
+    "SELECT coalesce(i.identity, e.account, '?'), count(*)"
+    "  FROM events e NOT INDEXED"
+    "  CROSS JOIN classified t ON t.template_id = e.template_id"
+    "  LEFT JOIN v_session_identity i ON i.session_id = e.session_id"
+    " WHERE e.template_id IS NOT NULL AND e.template_repeat IS NULL"
+    "   AND e.time_us >= :since AND e.time_us < :until"
+    "   AND e.seq >= :min_seq AND e.seq < :max_seq"
     " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 30";
 
 static void bind(sqlite3_stmt *stmt, const ts_control_env *env)
@@ -48,6 +55,8 @@ static void bind(sqlite3_stmt *stmt, const ts_control_env *env)
         sqlite3_bind_int64(stmt, i, env->since_us);
     if ((i = sqlite3_bind_parameter_index(stmt, ":until")) > 0)
         sqlite3_bind_int64(stmt, i, env->until_us);
+    if ((i = sqlite3_bind_parameter_index(stmt, ":min_seq")) > 0)
+        sqlite3_bind_int64(stmt, i, env->min_seq);
     if ((i = sqlite3_bind_parameter_index(stmt, ":max_seq")) > 0)
         sqlite3_bind_int64(stmt, i, env->max_seq);
     if ((i = sqlite3_bind_parameter_index(stmt, ":classified_columns")) > 0)

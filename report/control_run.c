@@ -86,8 +86,9 @@ static int bind_one(const ts_control_env *env, const ts_control *c,
                     sqlite3_stmt *stmt, int i, const char *name, ts_error *err)
 {
     const char *key = name + 1;
-    int64_t builtin_int[] = {env->since_us, env->until_us, env->max_seq};
-    const char *const int_names[] = {"since", "until", "max_seq"};
+    int64_t builtin_int[] = {env->since_us, env->until_us, env->min_seq,
+                             env->max_seq};
+    const char *const int_names[] = {"since", "until", "min_seq", "max_seq"};
     const char *const text_names[] = {"period",          "verdict",
                                       "personal_tables", "classified_columns",
                                       "class_allowed",   "class_tables"};
@@ -100,7 +101,7 @@ static int bind_one(const ts_control_env *env, const ts_control *c,
                             "control %s: population uses parameter '%s': "
                             "write parameters as :name",
                             c->id, name);
-    for (size_t j = 0; j < 3; j++)
+    for (size_t j = 0; j < sizeof(int_names) / sizeof(int_names[0]); j++)
         if (strcmp(key, int_names[j]) == 0)
             return sqlite3_bind_int64(stmt, i, builtin_int[j]) == SQLITE_OK
                        ? 0
@@ -127,7 +128,7 @@ static int bind_one(const ts_control_env *env, const ts_control *c,
     return ts_error_set(
         err, TS_EINVAL,
         "control %s: population uses %s, which is neither "
-        "a built-in parameter (since, until, max_seq, "
+        "a built-in parameter (since, until, min_seq, max_seq, "
         "period, verdict, personal_tables, "
         "classified_columns, class_allowed, class_tables) nor one of its "
         "parameters",

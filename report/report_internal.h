@@ -458,6 +458,7 @@ typedef struct ts_control_env {
     const char *period;          /* label, e.g. 2026-Q3 */
     int64_t since_us;            /* inclusive */
     int64_t until_us;            /* exclusive */
+    int64_t min_seq;             /* no event of the period before it */
     int64_t max_seq;             /* entries the checkpoint covers */
     const char *verdict;         /* intact | tampered | ... */
     const char *personal_tables; /* {"schema.table": "classes"} */
@@ -526,6 +527,11 @@ int ts_report_classified_columns(sqlite3 *db, const ts_controls *cs,
 int ts_report_class_allowed(const ts_controls *cs, ts_buf *out, ts_error *err);
 /* :class_tables, {"class": ["schema.table", ...]}: each class's `tables`. */
 int ts_report_class_tables(const ts_controls *cs, ts_buf *out, ts_error *err);
+
+/* :min_seq, the first entry that can hold an event at or after since_us
+ * (event_spans); 0 when since_us is open or the spans cannot tell. */
+int ts_report_min_seq(sqlite3 *db, int64_t since_us, int64_t *out,
+                      ts_error *err);
 
 /* Creates dir (0755) unless it is already a directory; refuses symbolic
  * links and anything else (workbook.c). */

@@ -179,13 +179,15 @@ int ts_report_write_register(ts_xlsx *x, ts_sheet *s, const ts_control_env *env,
     ts_buf_init(&rules, (size_t)TS_XLSX_CELL_MAX * 8);
     ts_buf_init(&params, (size_t)TS_XLSX_CELL_MAX * 8);
     snprintf(builtin, sizeof(builtin),
-             ":since = %lld (%s)\n:until = %lld (%s)\n:max_seq = %lld\n"
+             ":since = %lld (%s)\n:until = %lld (%s)\n:min_seq = %lld\n"
+             ":max_seq = %lld\n"
              ":period = %s\n:verdict = %s",
              (long long)env->since_us,
              ts_time_format(env->since_us, since, sizeof(since)),
              (long long)env->until_us,
              ts_time_format(env->until_us, until, sizeof(until)),
-             (long long)env->max_seq, env->period, env->verdict);
+             (long long)env->min_seq, (long long)env->max_seq, env->period,
+             env->verdict);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const ts_control *c = r[i].control;
         const char *t[8];

@@ -427,6 +427,7 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
     ts_control_env env;
     cover_facts facts;
     char period[128];
+    int64_t min_seq = 0;
     lxw_error e;
     int rc;
 
@@ -454,6 +455,8 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
     if (rc == 0)
         rc = ts_report_class_tables(w->controls, &w->class_tables_json, err);
     if (rc == 0)
+        rc = ts_report_min_seq(w->db, scope.since_us, &min_seq, err);
+    if (rc == 0)
         rc = open_workbook(&w->x, tmp, dir, w->sheets, w->n_sheets, err);
     ts_step_timer_lap(
         &w->timer, "sessions and days (temp tables), personal tables, classes");
@@ -464,6 +467,7 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
     env.period = period;
     env.since_us = scope.since_us;
     env.until_us = scope.until_us;
+    env.min_seq = min_seq;
     env.max_seq = scope.max_seq;
     env.verdict = verdict_word(w->cover->verify->verdict);
     env.personal_tables = (const char *)w->tables_json.data;

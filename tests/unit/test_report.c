@@ -1288,10 +1288,62 @@ static void test_item_spool(void **state)
     free(big);
 }
 
+/* :min_seq from event_spans: the start of the first run of entries whose
+ * newest time reaches the period, and 0 whenever the spans cannot tell. */
+static void test_min_seq(void **state)
+{
+    sqlite3 *db = NULL;
+    int64_t got = -1;
+    ts_error err;
+
+    (void)state;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "CREATE TABLE events(seq INTEGER PRIMARY KEY);"
+                     "CREATE TABLE event_spans(bucket INTEGER PRIMARY KEY,"
+                     " min_time_us INTEGER, max_time_us INTEGER);",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    /* an empty index */
+    assert_int_equal(ts_report_min_seq(db, 100, &got, &err), 0);
+    assert_int_equal(got, 0);
+    /* three runs of entries: times 0-99, 100-199, 150-299 (the last
+     * overlapping its neighbour, as two sources interleaved do) */
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "INSERT INTO events VALUES (0), (1024), (2500);"
+                     "INSERT INTO event_spans VALUES (0, 0, 99), (1, 100, 199),"
+                     " (2, 150, 299);",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_equal(ts_report_min_seq(db, INT64_MIN, &got, &err), 0);
+    assert_int_equal(got, 0);
+    assert_int_equal(ts_report_min_seq(db, 50, &got, &err), 0);
+    assert_int_equal(got, 0);
+    assert_int_equal(ts_report_min_seq(db, 100, &got, &err), 0);
+    assert_int_equal(got, 1024);
+    assert_int_equal(ts_report_min_seq(db, 199, &got, &err), 0);
+    assert_int_equal(got, 1024);
+    assert_int_equal(ts_report_min_seq(db, 200, &got, &err), 0);
+    assert_int_equal(got, 2048);
+    /* after every event: past the last run, so a scan reads nothing */
+    assert_int_equal(ts_report_min_seq(db, 300, &got, &err), 0);
+    assert_int_equal(got, 3072);
+    /* spans that stop short of the newest entry rule nothing out */
+    assert_int_equal(
+        sqlite3_exec(db, "INSERT INTO events VALUES (5000);", NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_equal(ts_report_min_seq(db, 300, &got, &err), 0);
+    assert_int_equal(got, 0);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_workbook_sheets),
+        cmocka_unit_test(test_min_seq),
         cmocka_unit_test(test_privileged_and_scope),
         cmocka_unit_test(test_personal_data_sheets),
         cmocka_unit_test(test_cover),
