@@ -528,6 +528,10 @@ int ts_report_class_allowed(const ts_controls *cs, ts_buf *out, ts_error *err);
 /* :class_tables, {"class": ["schema.table", ...]}: each class's `tables`. */
 int ts_report_class_tables(const ts_controls *cs, ts_buf *out, ts_error *err);
 
+/* Fills temp.v_event_days with the rows of the index's view v_event_days
+ * (event_days.c), replacing any copy before. */
+int ts_report_event_days(sqlite3 *db, ts_error *err);
+
 /* :min_seq, the first entry that can hold an event at or after since_us
  * (event_spans); 0 when since_us is open or the spans cannot tell. */
 int ts_report_min_seq(sqlite3 *db, int64_t since_us, int64_t *out,
