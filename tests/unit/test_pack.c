@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,87 @@ static void test_manifest(void **state)
     ts_store_free(store);
 }
 
+/* Enough proofs for the second thread: every one is written once (the
+ * duplicates too), against the one checkpoint, and verifies with the public
+ * key alone, on both sides of the split. */
+static void test_proofs_two_threads(void **state)
+{
+    enum { N_ENTRIES = 12000 };
+    fixture *fx = *state;
+    char db[128], log[128], pack[128], vkey[256], rel[256];
+    uint64_t *want = calloc(N_ENTRIES + 3, sizeof(*want));
+    size_t n_want = 0, n_files = 0;
+    ts_store *store = NULL;
+    ts_source *src = NULL;
+    ts_ingest_options io = {0, 0, NULL, NULL};
+    ts_ingest_stats stats;
+    ts_error err;
+    struct dirent *d;
+    DIR *dir;
+    FILE *f;
+
+    assert_non_null(want);
+    snprintf(db, sizeof(db), "%s/store.db", fx->dir);
+    snprintf(log, sizeof(log), "%s/pg.log", fx->dir);
+    snprintf(pack, sizeof(pack), "%s/pack", fx->dir);
+    f = fopen(log, "w");
+    assert_non_null(f);
+    for (int i = 0; i < N_ENTRIES; i++)
+        fprintf(f,
+                "2026-10-01 00:%02d:%02d.%03d UTC [%d] LOG:  statement: "
+                "SELECT %d\n",
+                i / 60000 % 60, i / 1000 % 60, i % 1000, 100 + i % 7, i);
+    assert_int_equal(fclose(f), 0);
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_create(&store, db, &err), 0);
+    assert_int_equal(ts_store_verifier_key(store, vkey, sizeof(vkey), &err), 0);
+    if (ts_source_open_file(&src, "pg-stderr", "%m [%p] ", log, &err) != 0 ||
+        ts_store_ingest(store, src, &io, &stats, &err) != 0)
+        fail_msg("%s", err.msg);
+    ts_source_free(src);
+    assert_int_equal(stats.tree_size, N_ENTRIES);
+    /* three entries in four (9,000: past the two-thread threshold),
+     * backwards, with duplicates */
+    for (uint64_t i = N_ENTRIES; i-- > 0;)
+        if (i % 4 != 1)
+            want[n_want++] = i;
+    want[n_want++] = 0;
+    want[n_want++] = 3;
+    want[n_want++] = N_ENTRIES - 4;
+    assert_int_equal(ts_pack_mkdir(pack, NULL), 0);
+    if (ts_pack_write_proofs(store, want, n_want, pack, &err) != 0)
+        fail_msg("%s", err.msg);
+    snprintf(rel, sizeof(rel), "%s/proofs", pack);
+    dir = opendir(rel);
+    assert_non_null(dir);
+    while ((d = readdir(dir)) != NULL)
+        n_files += d->d_name[0] != '.';
+    closedir(dir);
+    assert_int_equal(n_files, N_ENTRIES / 4 * 3);
+    for (uint64_t i = 0; i < N_ENTRIES; i += 4 * 97) {
+        ts_proof_result r;
+        char *text;
+        snprintf(rel, sizeof(rel), "proofs/entry-%llu.proof",
+                 (unsigned long long)i);
+        text = get(pack, rel);
+        assert_int_equal(ts_proof_verify(vkey, text, strlen(text), &r, &err),
+                         0);
+        assert_true(r.valid);
+        assert_int_equal(r.index, i);
+        free(text);
+    }
+    /* one past the checkpoint is refused by the thread that has it (the
+     * later half), and its error is the call's */
+    want[0] = N_ENTRIES;
+    snprintf(pack, sizeof(pack), "%s/pack2", fx->dir);
+    assert_int_equal(ts_pack_mkdir(pack, NULL), 0);
+    assert_int_equal(ts_pack_write_proofs(store, want, n_want, pack, &err),
+                     TS_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "not covered by the newest checkpoint"));
+    free(want);
+    ts_store_free(store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +331,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test(test_rel_valid),
         cmocka_unit_test_setup_teardown(test_manifest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_proofs_two_threads, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
