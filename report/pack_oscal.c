@@ -224,10 +224,15 @@ static int obs_write(const char *buffer, size_t size, void *data)
 {
     FILE *f = data;
 
-    for (size_t i = 0; i < size; i++)
-        if (putc(buffer[i], f) == EOF ||
-            (buffer[i] == '\n' && fputs(OBS_INDENT, f) == EOF))
+    while (size > 0) {
+        const char *nl = memchr(buffer, '\n', size);
+        size_t run = nl ? (size_t)(nl - buffer) + 1 : size;
+        if (fwrite(buffer, 1, run, f) != run ||
+            (nl != NULL && fputs(OBS_INDENT, f) == EOF))
             return -1;
+        buffer += run;
+        size -= run;
+    }
     return 0;
 }
 
