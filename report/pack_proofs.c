@@ -17,6 +17,11 @@
  * they save. */
 #define PROOFS_PER_THREAD_MIN 4096
 
+/* Creating files in one directory is serialised by the kernel, and two
+ * threads contending for it spin on its lock: they take turns here
+ * instead, sleeping, while the other one hashes. */
+static pthread_mutex_t create_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int compare_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -52,8 +57,11 @@ static int write_one(ts_store *store, uint64_t index, const char *note,
                           "entry %llu: the store signed a newer checkpoint "
                           "while the pack was written; write it again",
                           (unsigned long long)index);
-    if (rc == 0)
+    if (rc == 0) {
+        pthread_mutex_lock(&create_lock);
         rc = ts_pack_create_file(path, proof, strlen(proof), err);
+        pthread_mutex_unlock(&create_lock);
+    }
     if (rc != 0)
         ts_error_prefix(err, "%s: ", rel);
     free(proof);
