@@ -440,6 +440,11 @@ int ts_store_open(ts_store **out, const char *path, unsigned flags,
         rc = load_meta(store, err);
     if (rc == 0 && !(flags & TS_STORE_READONLY))
         rc = check_index_version(store, err);
+    if (rc == 0 && !(flags & TS_STORE_READONLY))
+        rc = ts_store_exec(store,
+                           "CREATE INDEX IF NOT EXISTS checkpoints_by_size"
+                           " ON checkpoints(tree_size, id)",
+                           "adding the checkpoints index", err);
     if (rc == 0 && !(flags & TS_STORE_NO_KEY)) {
         key_path = key_path_for(path);
         if (key_path == NULL) {
@@ -476,6 +481,7 @@ void ts_store_free(ts_store *store)
     if (store == NULL)
         return;
     ts_store_prover_free(store);
+    sqlite3_finalize(store->newest_checkpoint);
     if (store->db)
         sqlite3_close(store->db);
     OPENSSL_cleanse(&store->signer, sizeof(store->signer));
@@ -513,17 +519,21 @@ int ts_store_value_key(const ts_store *store, uint8_t out[TS_VALUE_KEY_SIZE],
 
 int ts_store_checkpoint(ts_store *store, char **out_note, ts_error *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc;
+    sqlite3_stmt *st = store->newest_checkpoint;
+    int rc = 0;
 
     *out_note = NULL;
-    rc = ts_store_prepare(
-        store,
-        "SELECT note FROM checkpoints ORDER BY tree_size DESC, "
-        "id DESC LIMIT 1",
-        &st, "reading checkpoints", err);
+    /* checkpoints_by_size makes it a seek (stores opened read-only since
+     * before the index scan the table) */
+    if (st == NULL)
+        rc = ts_store_prepare(store,
+                              "SELECT note FROM checkpoints"
+                              " ORDER BY tree_size DESC, id DESC LIMIT 1",
+                              &store->newest_checkpoint, "reading checkpoints",
+                              err);
     if (rc != 0)
         return rc;
+    st = store->newest_checkpoint;
     if (sqlite3_step(st) == SQLITE_ROW) {
         const char *note = (const char *)sqlite3_column_text(st, 0);
         *out_note = strdup(note ? note : "");
@@ -534,6 +544,6 @@ int ts_store_checkpoint(ts_store *store, char **out_note, ts_error *err)
                           "'%s': no checkpoint yet: nothing has been sealed",
                           store->path);
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return rc;
 }

@@ -45,6 +45,9 @@ struct ts_store {
     /* The blocks proofs last decompressed (prove.c), NULL until the first
      * proof; freed with ts_store_prover_free. */
     struct ts_prover *prover;
+    /* ts_store_checkpoint's query, prepared on first use: proofs ask for
+     * the newest checkpoint once each (134k times in a pack at 10M). */
+    sqlite3_stmt *newest_checkpoint;
 };
 
 /* Frees the store's proof cache (prove.c); the store closes it before its

@@ -320,6 +320,61 @@ static void test_proofs_two_threads(void **state)
     ts_store_free(store);
 }
 
+static void ingest_lines(ts_store *store, const char *path, int first, int n)
+{
+    ts_ingest_options io = {0, 0, NULL, NULL};
+    ts_ingest_stats stats;
+    ts_source *src = NULL;
+    ts_error err;
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    for (int i = first; i < first + n; i++)
+        fprintf(f,
+                "2026-10-02 00:00:%02d.%03d UTC [7] LOG:  statement: "
+                "SELECT %d\n",
+                i / 1000 % 60, i % 1000, i);
+    assert_int_equal(fclose(f), 0);
+    if (ts_source_open_file(&src, "pg-stderr", "%m [%p] ", path, &err) != 0 ||
+        ts_store_ingest(store, src, &io, &stats, &err) != 0)
+        fail_msg("%s", err.msg);
+    ts_source_free(src);
+}
+
+/* The newest checkpoint is remembered between calls, and a commit by this
+ * handle or by another one is seen at the next call. */
+static void test_checkpoint_follows_commits(void **state)
+{
+    fixture *fx = *state;
+    char db[128], log[128], *a, *b, *c, *again;
+    ts_store *one = NULL, *two = NULL;
+    ts_error err;
+
+    snprintf(db, sizeof(db), "%s/store.db", fx->dir);
+    assert_int_equal(ts_store_create(&one, db, &err), 0);
+    snprintf(log, sizeof(log), "%s/one.log", fx->dir);
+    ingest_lines(one, log, 0, 10);
+    assert_int_equal(ts_store_checkpoint(one, &a, &err), 0);
+    assert_int_equal(ts_store_checkpoint(one, &again, &err), 0);
+    assert_string_equal(a, again);
+    assert_non_null(strstr(a, "\n10\n"));
+    free(again);
+    snprintf(log, sizeof(log), "%s/two.log", fx->dir);
+    ingest_lines(one, log, 10, 5); /* this handle commits */
+    assert_int_equal(ts_store_checkpoint(one, &b, &err), 0);
+    assert_non_null(strstr(b, "\n15\n"));
+    assert_int_equal(ts_store_open(&two, db, 0, &err), 0);
+    snprintf(log, sizeof(log), "%s/three.log", fx->dir);
+    ingest_lines(two, log, 15, 3); /* another handle commits */
+    assert_int_equal(ts_store_checkpoint(one, &c, &err), 0);
+    assert_non_null(strstr(c, "\n18\n"));
+    free(a);
+    free(b);
+    free(c);
+    ts_store_free(two);
+    ts_store_free(one);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +387,8 @@ int main(void)
         cmocka_unit_test(test_rel_valid),
         cmocka_unit_test_setup_teardown(test_manifest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_proofs_two_threads, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint_follows_commits, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
