@@ -15,10 +15,15 @@ static const char ddl_sql[] =
     "                   'ALTER TABLE')"
     "   AND statement IS NOT NULL AND entry_index < :max_seq";
 
-/* The names the audit log gives objects, to resolve names against. */
+/* The names the audit log gives objects, to resolve names against: as
+ * v_audit says, but in one pass over events (NOT INDEXED) rather than
+ * through events_by_kind, which fetches the same rows with an index walk
+ * for each (10M events: 12 -> 7 s). */
 static const char objects_sql[] =
-    "SELECT DISTINCT object_name FROM v_audit"
-    " WHERE object_name IS NOT NULL AND entry_index < :max_seq";
+    "SELECT DISTINCT e.object_name FROM events e NOT INDEXED"
+    " JOIN event_kinds k ON k.kind = e.kind"
+    " WHERE k.name = 'audit' AND e.object_name IS NOT NULL"
+    "   AND e.seq < :max_seq";
 
 typedef struct table_entry {
     ts_personal_table t;
