@@ -62,7 +62,8 @@ int ts_report_write(ts_store *store, const ts_report_options *opts,
                     ts_report_result *out, ts_error *err)
 {
     ts_controls *controls = NULL;
-    ts_verify_report verify;
+    ts_verify_job verify;
+    int verifying = 0;
     ts_report_cover cover;
     char *note = NULL;
     uint64_t *entries = NULL;
@@ -81,10 +82,10 @@ int ts_report_write(ts_store *store, const ts_report_options *opts,
         rc = ts_report_ensure_dir(opts->out_dir, err);
     if (rc == 0)
         rc = clear_previous_pack(opts->out_dir, err);
-    if (rc == 0)
-        rc = ts_store_verify(store, NULL, &verify, err);
-    if (rc == 0)
-        ts_step_timer_lap(&timer, "verify the store");
+    if (rc == 0) {
+        ts_verify_job_start(&verify, store);
+        verifying = 1;
+    }
     if (rc == 0) {
         rc = ts_store_checkpoint(store, &note, err);
         if (rc == TS_ENOTFOUND) {
@@ -97,12 +98,22 @@ int ts_report_write(ts_store *store, const ts_report_options *opts,
             opts->store_path ? opts->store_path : ts_store_path(store);
         cover.origin = ts_store_origin(store);
         cover.checkpoint = note;
-        cover.verify = &verify;
+        cover.verify = &verify.report;
+        cover.verify_job = &verify;
         cover.proof_entries = &entries;
         cover.n_proof_entries = &n_entries;
         ts_step_timer_start(&timer, opts->timings);
         rc = ts_report_write_index(ts_store_sqlite(store), &cover, controls,
                                    opts, out, err);
+    }
+    /* joined on every path; its error unless an earlier one stands */
+    if (verifying) {
+        ts_error verify_err;
+        int verify_rc = ts_verify_job_wait(&verify, NULL, &verify_err);
+        if (rc == 0 && verify_rc != 0) {
+            *err = verify_err;
+            rc = verify_rc;
+        }
     }
     if (rc == 0)
         ts_step_timer_start(&timer, opts->timings);

@@ -4,6 +4,7 @@
 #ifndef TS_REPORT_INTERNAL_H
 #define TS_REPORT_INTERNAL_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -337,11 +338,33 @@ int ts_report_tables_json(const ts_personal_tables *tables,
 /* ---- the workbook (workbook.c) ---------------------------------------- */
 
 /* What the cover says about the store; ts_report_write gathers it. */
+/* The chain's verification, run in a second thread (verify_job.c). */
+typedef struct ts_verify_job {
+    const char *store_path;
+    pthread_t thread;
+    int running; /* started and not yet joined */
+    int rc;
+    ts_error err;
+    ts_verify_report report;
+    double wall_s, cpu_s;
+} ts_verify_job;
+
+/* Starts verifying the chain of `store` (its path, opened again read-only)
+ * in a second thread; without one, verifies at once on `store`. */
+void ts_verify_job_start(ts_verify_job *job, ts_store *store);
+
+/* Waits for the verification (once; later calls return the same), prints
+ * its timing line when `timings` is not NULL, and returns its result, with
+ * its error in *err. */
+int ts_verify_job_wait(ts_verify_job *job, FILE *timings, ts_error *err);
+
 typedef struct ts_report_cover {
-    const char *store_path;         /* may be NULL */
-    const char *origin;             /* may be NULL */
-    const char *checkpoint;         /* newest note; NULL when none */
-    const ts_verify_report *verify; /* the verification just run */
+    const char *store_path; /* may be NULL */
+    const char *origin;     /* may be NULL */
+    const char *checkpoint; /* newest note; NULL when none */
+    /* the verification: read *verify only after ts_verify_job_wait(job) */
+    const ts_verify_report *verify;
+    ts_verify_job *verify_job;
     /* OUT, when not NULL: the entries of every sample and exception, for
      * their proofs (the caller frees *proof_entries) */
     uint64_t **proof_entries;

@@ -468,7 +468,12 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
     env.until_us = scope.until_us;
     env.min_seq = min_seq;
     env.max_seq = scope.max_seq;
-    env.verdict = verdict_word(w->cover->verify->verdict);
+    /* the verdict is a parameter of the populations */
+    if (rc == 0 && w->cover->verify_job != NULL) {
+        rc = ts_verify_job_wait(w->cover->verify_job, w->opts->timings, err);
+        ts_step_timer_start(&w->timer, w->opts->timings);
+    }
+    env.verdict = rc == 0 ? verdict_word(w->cover->verify->verdict) : NULL;
     env.personal_tables = (const char *)w->tables_json.data;
     env.classified_columns = (const char *)w->columns_json.data;
     env.class_allowed = (const char *)w->allowed_json.data;
