@@ -82,6 +82,17 @@ static int only_space(const char *p)
     return 1;
 }
 
+int ts_control_param_integer(const ts_control_param *p, int64_t *out)
+{
+    char *end;
+    long long v = strtoll(p->value, &end, 10);
+
+    if (p->is_list || *end != '\0' || end == p->value)
+        return 0;
+    *out = (int64_t)v;
+    return 1;
+}
+
 static int bind_one(const ts_control_env *env, const ts_control *c,
                     sqlite3_stmt *stmt, int i, const char *name, ts_error *err)
 {
@@ -114,12 +125,10 @@ static int bind_one(const ts_control_env *env, const ts_control *c,
                        : ts_error_set(err, TS_EDB, "control %s: bind", c->id);
     for (size_t j = 0; j < c->n_params; j++) {
         const ts_control_param *p = &c->params[j];
-        char *end;
-        long long v;
+        int64_t v;
         if (strcmp(key, p->name) != 0)
             continue;
-        v = strtoll(p->value, &end, 10);
-        if (!p->is_list && *end == '\0' && end != p->value)
+        if (ts_control_param_integer(p, &v))
             sqlite3_bind_int64(stmt, i, (sqlite3_int64)v);
         else
             sqlite3_bind_text(stmt, i, p->value, -1, SQLITE_STATIC);

@@ -491,6 +491,16 @@ typedef struct ts_control_env {
     ts_xlsx *x;                     /* where sheets go */
 } ts_control_env;
 
+/* 1 and *out when parameter p binds as an integer (not a list, and all
+ * digits), else 0: it binds as text. */
+int ts_control_param_integer(const ts_control_param *p, int64_t *out);
+
+/* Writes <env->out_dir>/populations/parameters.json: every built-in
+ * parameter and every control's own, each exactly as the populations bind
+ * it (integers as numbers, the rest as strings), so a population re-runs
+ * in the sqlite3 shell (parameters_file.c). */
+int ts_report_write_parameters(const ts_control_env *env, ts_error *err);
+
 /* Runs control c's population (and its exception rules) over env->db,
  * writes populations/<id>.csv and, when the control names one, its sheet
  * `sheet` (already added to the workbook), and draws the sample. */

@@ -181,7 +181,8 @@ int ts_report_write_register(ts_xlsx *x, ts_sheet *s, const ts_control_env *env,
     snprintf(builtin, sizeof(builtin),
              ":since = %lld (%s)\n:until = %lld (%s)\n:min_seq = %lld\n"
              ":max_seq = %lld\n"
-             ":period = %s\n:verdict = %s",
+             ":period = %s\n:verdict = %s\n(every parameter, as bound: "
+             "populations/parameters.json)",
              (long long)env->since_us,
              ts_time_format(env->since_us, since, sizeof(since)),
              (long long)env->until_us,

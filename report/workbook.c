@@ -377,6 +377,8 @@ static int run_controls(write_ctx *w, ts_control_env *env, const char *dir,
         return 0;
     snprintf(pop_dir, sizeof(pop_dir), "%s/populations", dir);
     rc = ts_report_ensure_dir(pop_dir, err);
+    if (rc == 0)
+        rc = ts_report_write_parameters(env, err);
     w->results = calloc(w->controls->n_controls, sizeof(*w->results));
     if (rc == 0 && w->results == NULL)
         rc = ts_error_set(err, TS_ENOMEM, "out of memory");

@@ -216,6 +216,28 @@ for c in r["controls"]:
               f"{c['id']}: sampled items are their population rows")
 PY
 
+# An auditor re-derives every population: each control's query from
+# results.json, run against the store's views with the sqlite3 library and
+# the values of populations/parameters.json, gives its CSV, row for row.
+py_tally "$T/pack" "$STORE" <<'PY'
+import csv, json, os, sqlite3, sys
+pack, store = sys.argv[1], sys.argv[2]
+r = json.load(open(os.path.join(pack, "results.json")))
+p = json.load(open(os.path.join(pack, "populations", "parameters.json")))
+db = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+builtin = {k: v for k, v in p.items() if k != "controls"}
+for c in r["controls"]:
+    params = dict(builtin, **p["controls"].get(c["id"], {}))
+    rows = [[("" if v is None else str(v)) for v in row]
+            for row in db.execute(c["query"], params)]
+    with open(os.path.join(pack, c["population_file"]), newline="") as f:
+        want = list(csv.reader(f))[1:]
+    same = len(rows) == c["population"] and rows == want
+    print(("ok - " if same else "not ok - ") +
+          f"{c['id']}: re-run with parameters.json gives its CSV's"
+          f" {len(want)} rows (got {len(rows)}, register {c['population']})")
+PY
+
 # The identity behind the agent's read is in the index, as the control says.
 check_eq "the agent's session resolves to its identity" "agent-7|agent" \
     "$(sqlite3 -readonly "$STORE" "SELECT DISTINCT identity, identity_kind FROM v_session_identity WHERE account = 'agent_ai'")"
