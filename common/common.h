@@ -58,6 +58,20 @@ int ts_size_add(size_t a, size_t b, size_t *out);
  * with errno set (EIO when the descriptor takes no more bytes). */
 int ts_write_all(int fd, const void *data, size_t len);
 
+/* The length (1-4) of the valid UTF-8 sequence at p, looking at no more
+ * than avail bytes; 0 when it is not one (an overlong form, a surrogate,
+ * past U+10FFFF, cut short). A NUL is never a continuation byte, so a
+ * NUL-terminated string may pass avail 4. */
+size_t ts_utf8_seq(const unsigned char *p, size_t avail);
+
+/* 1 when the len bytes of text are valid UTF-8, else 0. */
+int ts_utf8_valid(const char *text, size_t len);
+
+/* Appends the len bytes of text to out (not terminated) with each byte
+ * that starts no valid sequence replaced by U+FFFD. */
+int ts_utf8_append_clean(ts_buf *out, const char *text, size_t len,
+                         ts_error *err);
+
 /* A map from strings to slots of a caller's array of items whose first
  * member is the key (a char * the item owns). Open addressing, FNV-1a.
  * Embedded, zero-initialised; released with ts_strmap_release. The map only

@@ -300,7 +300,7 @@ void ts_pgstat_parse(ts_pgstat_parser *p, const char *s, size_t len,
     ev->kind = TS_EVENT_LOG;
     if (len == 0)
         return; /* a blank line */
-    if (!ts_ref_utf8_valid(s, len)) {
+    if (!ts_utf8_valid(s, len)) {
         unparsed(p, ev, "invalid UTF-8");
         return;
     }

@@ -30,10 +30,6 @@ size_t ts_ref_csv_record_end(const char *s, size_t len, int *open_quote);
 int ts_ref_csv_split(const char *s, size_t len, char *out, char **fields,
                      size_t max, size_t *n_out, const char **reason);
 
-/* Whether s[0, len) is valid UTF-8 (no overlongs, surrogates or values past
- * U+10FFFF). */
-int ts_ref_utf8_valid(const char *s, size_t len);
-
 /* ---- ref_json.c: top-level JSON values ---- */
 
 /* Where the JSON value starting at s[0] (not whitespace) ends. Returns 0

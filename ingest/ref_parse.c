@@ -357,7 +357,7 @@ static int parse_csv(ts_ref_parser *p, const char *s, size_t len, uint64_t line,
         ev->kind = TS_EVENT_LOG; /* blank line or comment */
         return 0;
     }
-    if (!ts_ref_utf8_valid(s, len)) {
+    if (!ts_utf8_valid(s, len)) {
         unparsed(p, ev, "invalid UTF-8");
         return 0;
     }

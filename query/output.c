@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/common.h"
 #include "trailseal/output.h"
 
 struct ts_writer {
@@ -12,34 +13,6 @@ struct ts_writer {
     size_t n_cols;
     int started; /* the header is out */
 };
-
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-    size_t n;
-    unsigned min;
-    unsigned cp;
-
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-        n = 2, cp = s[0] & 0x1Fu, min = 0x80;
-    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-        n = 3, cp = s[0] & 0x0Fu, min = 0x800;
-    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        n = 4, cp = s[0] & 0x07u, min = 0x10000;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
 
 void ts_write_json_string(FILE *out, const char *s)
 {
@@ -73,7 +46,7 @@ void ts_write_json_string(FILE *out, const char *s)
                 fprintf(out, "\\u%04x", *p);
                 break;
             }
-            n = utf8_len(p);
+            n = ts_utf8_seq(p, 4);
             if (n == 0) {
                 fputs("\\ufffd", out);
                 break;

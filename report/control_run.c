@@ -445,54 +445,24 @@ static int census(const ts_control_env *env, const ts_control *c,
     return rc;
 }
 
-static int rank_less(const uint8_t *a, const uint8_t *b)
-{
-    return memcmp(a, b, TS_SHA256_SIZE) < 0;
-}
-
-static int by_number(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* The `size` rows of lowest rank (SHA-256 of seed and row number), read
  * back from the spool in row order. */
 static int draw_sample(const ts_control *c, ts_item_spool *spool,
                        ts_control_result *out, ts_error *err)
 {
     size_t cap = (size_t)out->sample_size, n = 0;
-    uint8_t seed[TS_SHA256_SIZE], (*ranks)[TS_SHA256_SIZE];
+    uint8_t seed[TS_SHA256_SIZE];
     uint64_t *rows;
     int rc;
 
     if (ts_hex_decode(out->seed, seed, sizeof(seed)) != 0)
         return ts_error_set(err, TS_EINVAL, "control %s: bad seed", c->id);
-    ranks = calloc(cap, sizeof(*ranks));
     rows = calloc(cap, sizeof(*rows));
-    if (ranks == NULL || rows == NULL) {
-        free(ranks);
+    if (rows == NULL ||
+        ts_sample_rows(seed, out->population, cap, rows, &n) != 0) {
         free(rows);
         return ts_error_set(err, TS_ENOMEM, "out of memory");
     }
-    for (uint64_t row = 1; row <= out->population; row++) {
-        uint8_t rank[TS_SHA256_SIZE];
-        size_t at;
-        ts_sample_rank(seed, row, rank);
-        if (n == cap && !rank_less(rank, ranks[n - 1]))
-            continue;
-        if (n == cap) /* drop the highest */
-            n--;
-        for (at = n; at > 0 && rank_less(rank, ranks[at - 1]); at--) {
-            memcpy(ranks[at], ranks[at - 1], TS_SHA256_SIZE);
-            rows[at] = rows[at - 1];
-        }
-        memcpy(ranks[at], rank, TS_SHA256_SIZE);
-        rows[at] = row;
-        n++;
-    }
-    free(ranks);
-    qsort(rows, n, sizeof(*rows), by_number);
     out->samples = calloc(n ? n : 1, sizeof(*out->samples));
     if (out->samples == NULL) {
         free(rows);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,67 @@ done:
     free(chunk);
     close(fd);
     return rc;
+}
+
+int ts_pack_csv_records(const char *path, uint64_t *out, ts_error *err)
+{
+    unsigned char *chunk;
+    struct stat st;
+    uint64_t records = 0;
+    int fd, rc = 0, quoted = 0, open_record = 0;
+
+    *out = 0;
+    fd = open_regular(path, &st, err);
+    if (fd < 0)
+        return fd;
+    chunk = malloc(TS_PACK_CHUNK);
+    if (chunk == NULL) {
+        close(fd);
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    }
+    for (;;) {
+        ssize_t n = read(fd, chunk, TS_PACK_CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = ts_error_set(err, TS_EIO, "'%s': read failed: %s", path,
+                              strerror(errno));
+            break;
+        }
+        if (n == 0)
+            break;
+        /* a doubled quote inside a quoted field toggles twice */
+        for (ssize_t i = 0; i < n; i++) {
+            if (chunk[i] == '"')
+                quoted = !quoted;
+            if (chunk[i] == '\n' && !quoted) {
+                records++;
+                open_record = 0;
+            } else {
+                open_record = 1;
+            }
+        }
+    }
+    if (rc == 0 && quoted)
+        rc = ts_error_set(err, TS_EINVAL, "'%s': a quoted field never ends",
+                          path);
+    *out = records + (uint64_t)open_record;
+    free(chunk);
+    close(fd);
+    return rc;
+}
+
+int ts_pack_finding(ts_pack_verdict *v, const char *file, const char *fmt, ...)
+{
+    va_list ap;
+
+    v->ok = 0;
+    snprintf(v->file, sizeof(v->file), "%s", file);
+    va_start(ap, fmt);
+    if (vsnprintf(v->problem, sizeof(v->problem), fmt, ap) < 0)
+        v->problem[0] = '\0';
+    va_end(ap);
+    return 1;
 }
 
 static int name_valid(const char *name)

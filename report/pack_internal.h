@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "common/common.h"
 #include "trailseal/pack.h"
 
@@ -45,6 +47,25 @@ int ts_pack_create_file(const char *path, const void *data, size_t len,
 /* SHA-256 and size of a regular file, read in pieces; refuses links. */
 int ts_pack_hash_file(const char *path, uint8_t out[TS_SHA256_SIZE],
                       uint64_t *out_size, ts_error *err);
+
+/* The records of a CSV file (RFC 4180: a line end inside quotes is part
+ * of its field), the header included; refuses links. */
+int ts_pack_csv_records(const char *path, uint64_t *out, ts_error *err);
+
+/* Records the first problem of a verification: the verdict is negative,
+ * file and problem say where and what. Returns 1, so callers stop. */
+int ts_pack_finding(ts_pack_verdict *v, const char *file, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* results.json's control (an object of its "controls") against the pack
+ * in dir (pack_results_check.c): every exception found is listed, up to
+ * the kept limit; the population file (listed: its manifest entry, NULL
+ * when the manifest has none) has population_sha256 and `population` rows;
+ * and a sampled control's seed and sample are the ones period (the label)
+ * gives. 0 when all hold, else 1 with the finding in v. */
+int ts_pack_check_control(const char *dir, const char *period,
+                          const json_t *control, const json_t *listed,
+                          ts_pack_verdict *v);
 
 /* Every regular file under dir, as sorted relative paths ("a/b.csv"),
  * found without following links. A symlink, a special file or a name

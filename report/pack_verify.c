@@ -2,7 +2,6 @@
  * manifest's signature, every file's hash, no unlisted file, the
  * checkpoint's signature and every proof against that checkpoint. */
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,24 +16,6 @@
 #define MAX_PROOF ((size_t)256 << 20)
 #define MAX_RESULTS ((size_t)256 << 20)
 
-/* Records the first problem: the verdict is negative; returns 1 so
- * callers stop. */
-static int bad(ts_pack_verdict *v, const char *file, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int bad(ts_pack_verdict *v, const char *file, const char *fmt, ...)
-{
-    va_list ap;
-
-    v->ok = 0;
-    snprintf(v->file, sizeof(v->file), "%s", file);
-    va_start(ap, fmt);
-    if (vsnprintf(v->problem, sizeof(v->problem), fmt, ap) < 0)
-        v->problem[0] = '\0';
-    va_end(ap);
-    return 1;
-}
-
 /* Reads a pack file; a missing or unreadable one is a finding, not an
  * error: the pack is what is being judged. */
 static int read_member(const char *dir, const char *rel, size_t cap, char **out,
@@ -46,7 +27,7 @@ static int read_member(const char *dir, const char *rel, size_t cap, char **out,
     ts_error_clear(&e);
     if (ts_pack_path(path, sizeof(path), dir, rel, &e) != 0 ||
         ts_pack_read_file(path, cap, out, len, &e) != 0)
-        return bad(v, rel, "cannot be read: %s", e.msg);
+        return ts_pack_finding(v, rel, "cannot be read: %s", e.msg);
     return 0;
 }
 
@@ -63,19 +44,21 @@ static int check_signature(const char *dir, const ts_verifier *key,
     ts_error_clear(&e);
     stop = read_member(dir, TS_PACK_SIGNATURE, MAX_NOTE, &note, &len, v);
     if (!stop && ts_note_verify(key, note, len, &body_len, &e) != 0)
-        stop =
-            bad(v, TS_PACK_SIGNATURE, "signature does not verify: %s", e.msg);
+        stop = ts_pack_finding(v, TS_PACK_SIGNATURE,
+                               "signature does not verify: %s", e.msg);
     if (!stop) {
         snprintf(want, sizeof(want), "%s%s\n", key->name, TS_PACK_NOTE_SUFFIX);
         nl = memchr(note, '\n', body_len);
         if (strncmp(note, want, strlen(want)) != 0 || nl == NULL)
-            stop = bad(v, TS_PACK_SIGNATURE, "first line is not '%s%s'",
-                       key->name, TS_PACK_NOTE_SUFFIX);
+            stop = ts_pack_finding(v, TS_PACK_SIGNATURE,
+                                   "first line is not '%s%s'", key->name,
+                                   TS_PACK_NOTE_SUFFIX);
         else if (body_len - (size_t)(nl + 1 - note) != 7 + 64 + 1 ||
                  strncmp(nl + 1, "sha256 ", 7) != 0 ||
                  strspn(nl + 8, "0123456789abcdef") != 64)
-            stop = bad(v, TS_PACK_SIGNATURE,
-                       "second line is not 'sha256 <64 hex digits>'");
+            stop =
+                ts_pack_finding(v, TS_PACK_SIGNATURE,
+                                "second line is not 'sha256 <64 hex digits>'");
         else
             memcpy(hex, nl + 8, 64), hex[64] = '\0';
     }
@@ -101,16 +84,18 @@ static int load_manifest(const char *dir, const char *signed_hex, json_t **out,
         ts_sha256(text, len, digest);
         ts_hex_encode(digest, TS_SHA256_SIZE, hex);
         if (strcmp(hex, signed_hex) != 0)
-            stop = bad(v, TS_PACK_MANIFEST,
-                       "SHA-256 %s is not the %s that manifest.sig signs", hex,
-                       signed_hex);
+            stop = ts_pack_finding(
+                v, TS_PACK_MANIFEST,
+                "SHA-256 %s is not the %s that manifest.sig signs", hex,
+                signed_hex);
     }
     if (!stop) {
         doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
         files = doc ? json_object_get(doc, "files") : NULL;
         if (!json_is_array(files))
-            stop = bad(v, TS_PACK_MANIFEST, "not a pack manifest: %s",
-                       doc ? "no \"files\" array" : je.text);
+            stop =
+                ts_pack_finding(v, TS_PACK_MANIFEST, "not a pack manifest: %s",
+                                doc ? "no \"files\" array" : je.text);
     }
     json_array_foreach(stop ? NULL : files, i, *out)
     {
@@ -122,14 +107,16 @@ static int load_manifest(const char *dir, const char *signed_hex, json_t **out,
         if (p == NULL || !json_is_integer(size) ||
             json_integer_value(size) < 0 || json_string_value(sha) == NULL ||
             strlen(json_string_value(sha)) != 64) {
-            stop = bad(v, TS_PACK_MANIFEST, "file %zu: bad entry", i + 1);
+            stop = ts_pack_finding(v, TS_PACK_MANIFEST, "file %zu: bad entry",
+                                   i + 1);
         } else if (!ts_pack_rel_valid(p) || !strcmp(p, TS_PACK_MANIFEST) ||
                    !strcmp(p, TS_PACK_SIGNATURE)) {
-            stop = bad(v, TS_PACK_MANIFEST, "file %zu: path '%s' not allowed",
-                       i + 1, p);
+            stop = ts_pack_finding(v, TS_PACK_MANIFEST,
+                                   "file %zu: path '%s' not allowed", i + 1, p);
         } else if (prev != NULL && strcmp(prev, p) >= 0) {
-            stop = bad(v, TS_PACK_MANIFEST,
-                       "file %zu: '%s' out of order or listed twice", i + 1, p);
+            stop = ts_pack_finding(
+                v, TS_PACK_MANIFEST,
+                "file %zu: '%s' out of order or listed twice", i + 1, p);
         }
         if (stop)
             break;
@@ -158,7 +145,7 @@ static int check_files(const char *dir, json_t *files, ts_pack_verdict *v,
     ts_error_clear(&e);
     rc = ts_pack_list(dir, &found, &n_found, bad_rel, sizeof(bad_rel), &e);
     if (rc == TS_EINVAL && bad_rel[0] != '\0')
-        return bad(v, bad_rel, "%s", e.msg);
+        return ts_pack_finding(v, bad_rel, "%s", e.msg);
     if (rc != 0)
         return ts_error_set(err, rc, "%s", e.msg);
     /* Both lists are sorted: merge them. */
@@ -176,9 +163,10 @@ static int check_files(const char *dir, json_t *files, ts_pack_verdict *v,
         }
         c = have == NULL ? 1 : want == NULL ? -1 : strcmp(have, want);
         if (c < 0)
-            stop = bad(v, have, "not listed in manifest.json");
+            stop = ts_pack_finding(v, have, "not listed in manifest.json");
         else if (c > 0)
-            stop = bad(v, want, "listed in manifest.json but missing");
+            stop =
+                ts_pack_finding(v, want, "listed in manifest.json but missing");
         else
             i++, j++;
     }
@@ -192,15 +180,17 @@ static int check_files(const char *dir, json_t *files, ts_pack_verdict *v,
 
         if (ts_pack_path(path, sizeof(path), dir, rel, &e) != 0 ||
             ts_pack_hash_file(path, digest, &got, &e) != 0) {
-            stop = bad(v, rel, "cannot be read: %s", e.msg);
+            stop = ts_pack_finding(v, rel, "cannot be read: %s", e.msg);
             break;
         }
         ts_hex_encode(digest, TS_SHA256_SIZE, hex);
         if (got != (uint64_t)size)
-            stop = bad(v, rel, "%llu bytes, manifest.json says %lld",
-                       (unsigned long long)got, (long long)size);
+            stop =
+                ts_pack_finding(v, rel, "%llu bytes, manifest.json says %lld",
+                                (unsigned long long)got, (long long)size);
         else if (strcmp(hex, sha) != 0)
-            stop = bad(v, rel, "SHA-256 %s, manifest.json says %s", hex, sha);
+            stop = ts_pack_finding(v, rel, "SHA-256 %s, manifest.json says %s",
+                                   hex, sha);
     }
     ts_pack_list_free(found, n_found);
     return stop;
@@ -209,23 +199,28 @@ static int check_files(const char *dir, json_t *files, ts_pack_verdict *v,
 /* Whether the manifest lists rel. load_manifest() refused a list not in
  * strictly ascending strcmp order, so this is a binary search: results.json
  * names 100k+ entries to look up in a pack of 100k+ files. */
-static int is_listed(json_t *files, const char *rel)
+/* The manifest's entry for rel (files is sorted by path), or NULL. */
+static json_t *listed(json_t *files, const char *rel)
 {
     size_t lo = 0, hi = json_array_size(files);
 
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        const char *path = json_string_value(
-            json_object_get(json_array_get(files, mid), "path"));
-        int c = strcmp(path, rel);
+        json_t *file = json_array_get(files, mid);
+        int c = strcmp(json_string_value(json_object_get(file, "path")), rel);
         if (c == 0)
-            return 1;
+            return file;
         if (c < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return 0;
+    return NULL;
+}
+
+static int is_listed(json_t *files, const char *rel)
+{
+    return listed(files, rel) != NULL;
 }
 
 /* checkpoint.txt: a checkpoint of the key's log, signed by it. *out is
@@ -241,19 +236,21 @@ static int check_checkpoint(const char *dir, json_t *files,
 
     *out = NULL;
     if (!is_listed(files, TS_PACK_CHECKPOINT))
-        return bad(v, TS_PACK_CHECKPOINT, "missing from the pack");
+        return ts_pack_finding(v, TS_PACK_CHECKPOINT, "missing from the pack");
     ts_error_clear(&e);
     stop = read_member(dir, TS_PACK_CHECKPOINT, MAX_NOTE, out, &len, v);
     if (!stop && ts_note_verify(key, *out, len, &body_len, &e) != 0)
-        stop =
-            bad(v, TS_PACK_CHECKPOINT, "signature does not verify: %s", e.msg);
+        stop = ts_pack_finding(v, TS_PACK_CHECKPOINT,
+                               "signature does not verify: %s", e.msg);
     if (!stop &&
         ts_checkpoint_parse(*out, body_len, v->origin, sizeof(v->origin),
                             &v->tree_size, root, &e) != 0)
-        stop = bad(v, TS_PACK_CHECKPOINT, "not a checkpoint: %s", e.msg);
+        stop = ts_pack_finding(v, TS_PACK_CHECKPOINT, "not a checkpoint: %s",
+                               e.msg);
     if (!stop && strcmp(v->origin, key->name) != 0)
-        stop = bad(v, TS_PACK_CHECKPOINT, "origin '%s' is not the key's '%s'",
-                   v->origin, key->name);
+        stop = ts_pack_finding(v, TS_PACK_CHECKPOINT,
+                               "origin '%s' is not the key's '%s'", v->origin,
+                               key->name);
     return stop;
 }
 
@@ -283,22 +280,24 @@ static int check_proofs(const char *dir, json_t *files, const char *vkey,
             (snprintf(tail_name, sizeof(tail_name), "proofs/entry-%llu.proof",
                       index),
              strcmp(tail_name, rel) != 0)) {
-            stop = bad(v, rel, "not named proofs/entry-<index>.proof");
+            stop =
+                ts_pack_finding(v, rel, "not named proofs/entry-<index>.proof");
             break;
         }
         ts_error_clear(&e);
         stop = read_member(dir, rel, MAX_PROOF, &proof, &len, v);
         if (!stop && ts_proof_verify(vkey, proof, len, &r, &e) != 0)
-            stop = bad(v, rel, "cannot be checked: %s", e.msg);
+            stop = ts_pack_finding(v, rel, "cannot be checked: %s", e.msg);
         else if (!stop && !r.valid)
-            stop = bad(v, rel, "proof not valid: %s", r.problem);
+            stop = ts_pack_finding(v, rel, "proof not valid: %s", r.problem);
         else if (!stop && (r.kind != TS_PROOF_INCLUSION || r.index != index))
-            stop = bad(v, rel, "not an inclusion proof of entry %llu", index);
+            stop = ts_pack_finding(
+                v, rel, "not an inclusion proof of entry %llu", index);
         else if (!stop && ((tail = strstr(proof, "\n\n")) == NULL ||
                            strcmp(tail + 2, checkpoint) != 0))
-            stop = bad(v, rel,
-                       "proven against another checkpoint than "
-                       "checkpoint.txt");
+            stop = ts_pack_finding(v, rel,
+                                   "proven against another checkpoint than "
+                                   "checkpoint.txt");
         free(proof);
         if (stop)
             break;
@@ -308,7 +307,8 @@ static int check_proofs(const char *dir, json_t *files, const char *vkey,
 }
 
 /* results.json (when the pack has one): every sampled item and exception
- * has its proof. */
+ * has its proof, and each control's counts, population file and sample
+ * re-derive (ts_pack_check_control). */
 static int check_results(const char *dir, json_t *files, ts_pack_verdict *v)
 {
     static const char *const lists[] = {"sampled", "exceptions"};
@@ -323,22 +323,24 @@ static int check_results(const char *dir, json_t *files, ts_pack_verdict *v)
     doc = stop ? NULL : json_loadb(text, len, 0, NULL);
     free(text);
     if (!stop && doc == NULL)
-        return bad(v, TS_PACK_RESULTS, "not JSON");
+        return ts_pack_finding(v, TS_PACK_RESULTS, "not JSON");
     /* The results must be about the log checkpoint.txt signs, and no
      * larger than it. */
     if (!stop && (json_string_value(json_object_get(doc, "origin")) == NULL ||
                   strcmp(json_string_value(json_object_get(doc, "origin")),
                          v->origin) != 0))
-        stop = bad(v, TS_PACK_RESULTS, "origin is not checkpoint.txt's '%s'",
-                   v->origin);
+        stop =
+            ts_pack_finding(v, TS_PACK_RESULTS,
+                            "origin is not checkpoint.txt's '%s'", v->origin);
     if (!stop && (!json_is_integer(json_object_get(doc, "tree_size")) ||
                   json_integer_value(json_object_get(doc, "tree_size")) < 0 ||
                   (uint64_t)json_integer_value(
                       json_object_get(doc, "tree_size")) > v->tree_size))
-        stop = bad(v, TS_PACK_RESULTS,
-                   "tree_size is missing or larger than checkpoint.txt's "
-                   "%llu",
-                   (unsigned long long)v->tree_size);
+        stop = ts_pack_finding(
+            v, TS_PACK_RESULTS,
+            "tree_size is missing or larger than checkpoint.txt's "
+            "%llu",
+            (unsigned long long)v->tree_size);
     json_array_foreach(stop ? NULL : json_object_get(doc, "controls"), i,
                        control)
     {
@@ -354,13 +356,22 @@ static int check_results(const char *dir, json_t *files, ts_pack_verdict *v)
                 snprintf(rel, sizeof(rel), "proofs/entry-%lld.proof",
                          (long long)json_integer_value(entry));
                 if (!is_listed(files, rel)) {
-                    stop = bad(
+                    stop = ts_pack_finding(
                         v, rel, "missing: control %s lists entry %lld in %s",
                         json_string_value(json_object_get(control, "id")),
                         (long long)json_integer_value(entry), lists[l]);
                     break;
                 }
             }
+        }
+        if (!stop) {
+            const char *file =
+                json_string_value(json_object_get(control, "population_file"));
+            stop = ts_pack_check_control(
+                dir,
+                json_string_value(
+                    json_object_get(json_object_get(doc, "period"), "label")),
+                control, file != NULL ? listed(files, file) : NULL, v);
         }
         if (stop)
             break;

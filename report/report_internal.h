@@ -522,6 +522,12 @@ void ts_sample_seed(const char *period, const char *control_id,
 void ts_sample_rank(const uint8_t seed[TS_SHA256_SIZE], uint64_t row,
                     uint8_t rank[TS_SHA256_SIZE]);
 
+/* The sample of a population of `population` rows: into rows (room for
+ * `size`), the min(size, population) rows of lowest rank in row order,
+ * their number in *out_n. 0, or -1 when out of memory. */
+int ts_sample_rows(const uint8_t seed[TS_SHA256_SIZE], uint64_t population,
+                   size_t size, uint64_t *rows, size_t *out_n);
+
 /* ---- summary sheets (summary_sheets.c): each writes its title row, one
  * row per control / criterion / item, and finishes the sheet. ---------- */
 int ts_report_write_matrix(ts_xlsx *x, ts_sheet *s, const ts_control_result *r,

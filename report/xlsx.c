@@ -16,34 +16,16 @@ static int lxw_failed(const ts_xlsx *x, const ts_sheet *s, lxw_error e,
         "'%s': cannot write sheet '%s': %s", x->path, s->name, lxw_strerror(e));
 }
 
-/* Length of the valid UTF-8 sequence at p, 0 when it is not one (overlong
- * forms, surrogates, past U+10FFFF, and U+FFFE/U+FFFF which XML forbids). */
+/* Length of the valid UTF-8 sequence at p that XML allows, 0 when it is
+ * not one (ts_utf8_seq, and not U+FFFE or U+FFFF). */
 static size_t utf8_seq(const unsigned char *p)
 {
-    unsigned c = p[0];
+    size_t n = ts_utf8_seq(p, 4);
 
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return (p[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
-            return 0;
-        if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0))
-            return 0;
-        if (c == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF))
-            return 0;
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 ||
-            (p[3] & 0xC0) != 0x80)
-            return 0;
-        if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
-            return 0;
-        return 4;
-    }
-    return 0;
+    if (n == 3 && p[0] == 0xEF && p[1] == 0xBF &&
+        (p[2] == 0xBE || p[2] == 0xBF))
+        return 0;
+    return n;
 }
 
 /* text itself when it is valid and short enough, else a cleaned copy in

@@ -166,6 +166,45 @@ check_eq "after the refused writes: user_version 0, nothing attached" "0 no" \
 ts verify
 check_status "the store verifies after the refused writes" 0 "$RC"
 
+# --- names that are not UTF-8 (a log may hold any bytes) ------------------
+# JSON holds no such string: results.json and the OSCAL show U+FFFD, as the
+# workbook does, and list every exception; parameters.json keeps the exact
+# bytes as {"hex": ...} so a re-run binds what the report bound.
+LC_ALL=C sed -e 's/alice/al\xffice/g' -e 's/customers/cust\xffomers/g' \
+    "$LOG" >"$T/latin.log"
+STORE=$T/latin.db
+ts init
+ts ingest --format pg-stderr --prefix "$PREFIX" "$T/latin.log"
+check_status "ingest a log whose names are not UTF-8" 0 "$RC"
+ts key
+cp "$T/out" "$T/latin-vkey.txt"
+ts report --out "$T/latin-pack" --controls "$REPO_DIR/controls.yaml"
+check_status "report over names that are not UTF-8" 0 "$RC"
+ts verify-pack --vkey "$T/latin-vkey.txt" "$T/latin-pack"
+check_status "its pack verifies (every exception found is listed)" 0 "$RC"
+py_tally "$T/latin-pack" <<'EOF'
+import json, sys
+pack = sys.argv[1]
+r = json.load(open(f"{pack}/results.json"))
+items = [i["item"] for c in r["controls"] for l in ("sampled", "exceptions")
+         for i in c[l]]
+shown = [i for i in items if "al\ufffdice" in i]
+print(("ok" if shown else "not ok")
+      + f" - results.json shows al\\xffice as U+FFFD ({len(shown)} items)")
+short = [c["id"] for c in r["controls"]
+         if len(c["exceptions"]) != c["exceptions_found"]]
+print(("ok" if not short else "not ok")
+      + f" - every control lists every exception it found {short}")
+p = json.load(open(f"{pack}/populations/parameters.json"))
+raw = bytes.fromhex(p["personal_tables"]["hex"])
+print(("ok" if b"public.cust\xffomers" in raw else "not ok")
+      + " - parameters.json keeps the table name's exact bytes")
+oscal = open(f"{pack}/oscal/assessment-results.json", "rb").read()
+oscal.decode("utf-8")
+print("ok - the OSCAL is valid UTF-8")
+EOF
+STORE=$T/good.db
+
 # --- a store written by a newer trailseal: refused, clearly ----------------
 cp "$T/good.db" "$T/newer.db"
 cp -p "$T/good.db.key" "$T/newer.db.key"

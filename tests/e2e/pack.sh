@@ -47,8 +47,13 @@ mkdir -p "$PACK/populations"
 printf 'entry,account,database\n3,alice,shop\n7,app_svc,shop\n' >"$PACK/populations/TS-IAM-01.csv"
 printf 'entry,account\n%s,postgres\n' "$last" >"$PACK/populations/TS-PRIV-01 privileged.csv"
 python3 - "$PACK/results.json" "$origin" "$size" "$last" <<'EOF'
-import json, sys
+import hashlib, json, os, sys
 path, origin, size, last = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+pops = os.path.join(os.path.dirname(path), "populations")
+sha = lambda name: hashlib.sha256(open(os.path.join(pops, name), "rb").read()).hexdigest()
+iam_sha = sha("TS-IAM-01.csv")
+# the seed as schemas/controls.schema.md derives it (verify-pack re-derives it)
+seed = hashlib.sha256(f"trailseal-sample-v1\n2026-Q3\nTS-IAM-01\n{iam_sha}\n".encode()).hexdigest()
 doc = {"period": {"start": "2026-07-01T00:00:00Z", "end": "2026-10-01T00:00:00Z",
                   "label": "2026-Q3"},
        "entity": "Example Corp", "store": "trailseal.db", "origin": origin,
@@ -59,10 +64,11 @@ doc = {"period": {"start": "2026-07-01T00:00:00Z", "end": "2026-10-01T00:00:00Z"
             "criteria": ["CC6.1", "CC6.2"], "description": "No shared accounts.",
             "owner": "Security", "frequency": "quarterly", "nature": "detective",
             "key": True, "lane": "sample", "status": "with_exceptions",
-            "severity": "high", "population": 2, "population_sha256": "cd" * 32,
+            "severity": "high", "population": 2, "population_sha256": iam_sha,
             "population_file": "populations/TS-IAM-01.csv",
-            "sampled": [{"entry": 3, "item": "alice@shop"}, {"entry": 0, "item": "first"}],
-            "query": "SELECT ...", "seed": "9f2c", "sample_size": 2,
+            "sampled": [{"entry": 3, "row": 1, "item": "alice@shop"},
+                        {"entry": 0, "row": 2, "item": "first"}],
+            "query": "SELECT ...", "seed": seed, "sample_size": 2,
             "exceptions_found": 2, "exceptions_waived": 1,
             "exceptions": [{"entry": 7, "row": 2, "time": "2026-07-03T10:00:00.000000Z",
                             "item": "app_svc used by two people",
@@ -75,7 +81,8 @@ doc = {"period": {"start": "2026-07-01T00:00:00Z", "end": "2026-10-01T00:00:00Z"
             "criteria": ["CC6.3"], "description": "Superuser use is approved.\nLine two.",
             "owner": "DBA", "frequency": "quarterly", "nature": "preventive",
             "key": False, "lane": "census", "status": "effective",
-            "severity": "medium", "population": 1, "population_sha256": "ef" * 32,
+            "severity": "medium", "population": 1,
+            "population_sha256": sha("TS-PRIV-01 privileged.csv"),
             "population_file": "populations/TS-PRIV-01 privileged.csv",
             "sampled": [{"entry": last, "item": "postgres"}], "exceptions": []},
            {"id": "TS-BG-01", "title": "Break-glass access", "criteria": [],
@@ -133,6 +140,44 @@ check_status "verify-pack: an item without its proof" 1 $?
 grep -qF "proofs/entry-5.proof: missing: control TS-IAM-01 lists entry 5 in sampled" "$T/out" &&
     ok "the item without a proof is named" ||
     not_ok "item without a proof: $(cat "$T/out")"
+
+# Signed packs whose results.json does not add up (the writer signs
+# whatever it is given, as a careless or dishonest report would): the
+# numbers are re-derived from the pack itself.
+# resigned WHAT PYTHON MESSAGE: PYTHON edits `doc` (results.json, whose
+# first control is TS-IAM-01); verify-pack must fail naming MESSAGE.
+resigned() {
+    rm -rf "$T/r" && mkdir -p "$T/r"
+    cp -a "$PACK/populations" "$T/r/"
+    python3 - "$PACK/results.json" "$T/r/results.json" "$2" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+iam = doc["controls"][0]
+exec(sys.argv[3])
+json.dump(doc, open(sys.argv[2], "w"), indent=1)
+PY
+    "$WRITER" "$STORE" "$T/r" 7 3 0 "$last" >/dev/null 2>&1
+    "$TRAILSEAL" verify-pack --vkey "$T/vkey" "$T/r" >"$T/out" 2>"$T/err"
+    check_status "verify-pack: $1" 1 $?
+    grep -qF "TAMPERED: $3" "$T/out" && ok "$1: says so" ||
+        not_ok "$1: expected '$3', got: $(cat "$T/out")"
+}
+resigned "an exception left out of the list" 'iam["exceptions"].pop()' \
+    "results.json: control TS-IAM-01 lists 1 of the 2 exceptions it found"
+resigned "a population count that is not the CSV's" 'iam["population"] = 3' \
+    "results.json: control TS-IAM-01: population 3 but populations/TS-IAM-01.csv holds 2 rows"
+resigned "a population hash that is not the CSV's" \
+    'doc["controls"][1]["population_sha256"] = "ef" * 32' \
+    "results.json: control TS-PRIV-01: population_sha256 is not the SHA-256 of populations/TS-PRIV-01 privileged.csv"
+resigned "a seed of one's choosing" 'iam["seed"] = "9f" * 32' \
+    "results.json: control TS-IAM-01: seed is not the one its period, id and population give"
+resigned "a sampled row swapped for another" 'iam["sampled"][1]["row"] = 5' \
+    "results.json: control TS-IAM-01: the sample is not the one its seed selects (2 rows listed, 2 selected from 2 by sample_size 2; they first differ at position 2)"
+resigned "a sampled item dropped" 'iam["sampled"].pop()' \
+    "results.json: control TS-IAM-01: the sample is not the one its seed selects (1 rows listed, 2 selected"
+resigned "a population file the manifest does not list" \
+    'iam["population_file"] = "populations/elsewhere.csv"' \
+    "populations/elsewhere.csv: missing: control TS-IAM-01 names it as its population"
 
 # --- OSCAL against the schema ----------------------------------------------------
 py_tally "$PACK" "$REPO_DIR/tests/data/oscal" <<'EOF'

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "report/json_text.h"
 #include "report/pack_internal.h"
 #include "trailseal/trailseal.h"
 
@@ -375,6 +376,67 @@ static void test_checkpoint_follows_commits(void **state)
     ts_store_free(one);
 }
 
+/* Population CSVs are counted by record, not by line: a line end inside
+ * a quoted field (a statement's text) is part of the field. */
+static void test_csv_records(void **state)
+{
+    fixture *fx = *state;
+    char path[TS_PACK_PATH_MAX], link[TS_PACK_PATH_MAX];
+    uint64_t n = 99;
+    ts_error err;
+
+    snprintf(path, sizeof(path), "%s/p.csv", fx->dir);
+    put(fx->dir, "p.csv", "");
+    assert_int_equal(ts_pack_csv_records(path, &n, &err), 0);
+    assert_int_equal(n, 0);
+    put(fx->dir, "p.csv",
+        "a,b\n1,\"x\ny\"\n2,\"say \"\"hi\"\"\"\n3,\"\"\"\"\n");
+    assert_int_equal(ts_pack_csv_records(path, &n, &err), 0);
+    assert_int_equal(n, 4);
+    put(fx->dir, "p.csv", "a\n1\n2"); /* no line end after the last */
+    assert_int_equal(ts_pack_csv_records(path, &n, &err), 0);
+    assert_int_equal(n, 3);
+    put(fx->dir, "p.csv", "a\n\"1\n2\n");
+    assert_int_equal(ts_pack_csv_records(path, &n, &err), TS_EINVAL);
+    assert_non_null(strstr(err.msg, "never ends"));
+    snprintf(link, sizeof(link), "%s/l.csv", fx->dir);
+    assert_int_equal(symlink(path, link), 0);
+    assert_int_not_equal(ts_pack_csv_records(link, &n, &err), 0);
+    assert_non_null(strstr(err.msg, "symlink"));
+}
+
+/* Names from a hostile log reach results.json and parameters.json: as
+ * U+FFFD where the text is shown, as its exact bytes where it is bound. */
+static void test_json_text(void **state)
+{
+    json_t *v;
+    char *dumped;
+
+    (void)state;
+    v = ts_json_text("ok \xc3\xa9");
+    assert_string_equal(json_string_value(v), "ok \xc3\xa9");
+    json_decref(v);
+    v = ts_json_text("al\xff"
+                     "ice \xed\xa0\x80!");
+    assert_non_null(v);
+    assert_string_equal(json_string_value(v),
+                        "al\xef\xbf\xbd"
+                        "ice \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd!");
+    json_decref(v);
+    assert_true(json_is_null(ts_json_text(NULL)));
+    v = ts_json_exact_text("{\"t\xfe\":1}");
+    assert_true(json_is_object(v));
+    assert_string_equal(json_string_value(json_object_get(v, "hex")),
+                        "7b2274fe223a317d");
+    dumped = json_dumps(v, 0);
+    assert_non_null(dumped); /* valid JSON out */
+    free(dumped);
+    json_decref(v);
+    v = ts_json_exact_text("{\"t\":1}");
+    assert_string_equal(json_string_value(v), "{\"t\":1}");
+    json_decref(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +452,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_follows_commits, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_csv_records, setup, teardown),
+        cmocka_unit_test(test_json_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

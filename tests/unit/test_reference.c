@@ -203,19 +203,19 @@ static void test_csv_record_end(void **state)
 static void test_utf8(void **state)
 {
     (void)state;
-    assert_true(ts_ref_utf8_valid("plain", 5));
-    assert_true(ts_ref_utf8_valid("Fr\xc3\xa9"
-                                  "d\xc3\xa9ric",
-                                  11));
-    assert_true(ts_ref_utf8_valid("\xe2\x82\xac \xf0\x9f\x98\x80", 8));
-    assert_false(ts_ref_utf8_valid("Fr\xe9"
-                                   "d",
-                                   4));                     /* Latin-1 */
-    assert_false(ts_ref_utf8_valid("\xc0\xaf", 2));         /* overlong */
-    assert_false(ts_ref_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
-    assert_false(ts_ref_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
-    assert_false(ts_ref_utf8_valid("ab\xe2\x82", 4));       /* truncated */
-    assert_false(ts_ref_utf8_valid("\xf5\x80\x80\x80", 4));
+    assert_true(ts_utf8_valid("plain", 5));
+    assert_true(ts_utf8_valid("Fr\xc3\xa9"
+                              "d\xc3\xa9ric",
+                              11));
+    assert_true(ts_utf8_valid("\xe2\x82\xac \xf0\x9f\x98\x80", 8));
+    assert_false(ts_utf8_valid("Fr\xe9"
+                               "d",
+                               4));                     /* Latin-1 */
+    assert_false(ts_utf8_valid("\xc0\xaf", 2));         /* overlong */
+    assert_false(ts_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+    assert_false(ts_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
+    assert_false(ts_utf8_valid("ab\xe2\x82", 4));       /* truncated */
+    assert_false(ts_utf8_valid("\xf5\x80\x80\x80", 4));
 }
 
 static void test_json_value_end(void **state)
