@@ -5,6 +5,14 @@
 #include "common/common.h"
 #include "report/json_text.h"
 
+/* text as a JSON string when it is valid UTF-8 (*len its length), else
+ * NULL. */
+static json_t *valid_string(const char *text, size_t *len)
+{
+    *len = strlen(text);
+    return ts_utf8_valid(text, *len) ? json_stringn(text, *len) : NULL;
+}
+
 json_t *ts_json_text(const char *text)
 {
     size_t len;
@@ -13,13 +21,11 @@ json_t *ts_json_text(const char *text)
 
     if (text == NULL)
         return json_null();
-    len = strlen(text);
-    if (ts_utf8_valid(text, len))
-        return json_stringn(text, len);
+    if ((v = valid_string(text, &len)) != NULL)
+        return v;
     ts_buf_init(&clean, 3 * len + 1);
-    v = ts_utf8_append_clean(&clean, text, len, NULL) == 0
-            ? json_stringn((const char *)clean.data, clean.len)
-            : NULL;
+    if (ts_utf8_append_clean(&clean, text, len, NULL) == 0)
+        v = json_stringn((const char *)clean.data, clean.len);
     ts_buf_release(&clean);
     return v;
 }
@@ -32,9 +38,8 @@ json_t *ts_json_exact_text(const char *text)
 
     if (text == NULL)
         return json_null();
-    len = strlen(text);
-    if (ts_utf8_valid(text, len))
-        return json_stringn(text, len);
+    if ((v = valid_string(text, &len)) != NULL)
+        return v;
     hex = malloc(2 * len + 1);
     if (hex == NULL)
         return NULL;

@@ -149,11 +149,14 @@ int ts_pack_create_file(const char *path, const void *data, size_t len,
     return 0;
 }
 
-int ts_pack_hash_file(const char *path, uint8_t out[TS_SHA256_SIZE],
-                      uint64_t *out_size, ts_error *err)
+/* Reads a regular file (not a link) of at most TS_PACK_MAX_FILE bytes in
+ * pieces, giving each to fn; stops at fn's first error. */
+static int each_piece(const char *path,
+                      int (*fn)(void *ctx, const unsigned char *piece,
+                                size_t len, ts_error *err),
+                      void *ctx, ts_error *err)
 {
-    unsigned char *chunk = NULL;
-    EVP_MD_CTX *ctx = NULL;
+    unsigned char *chunk;
     struct stat st;
     uint64_t total = 0;
     int fd, rc = 0;
@@ -163,91 +166,97 @@ int ts_pack_hash_file(const char *path, uint8_t out[TS_SHA256_SIZE],
         return fd;
     chunk = malloc(TS_PACK_CHUNK);
     if (chunk == NULL) {
-        rc = ts_error_set(err, TS_ENOMEM, "out of memory");
-        goto done;
+        close(fd);
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
     }
-    ctx = EVP_MD_CTX_new();
-    if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-        rc = ts_error_set(err, TS_ECRYPTO, "SHA-256 unavailable");
-        goto done;
-    }
-    for (;;) {
+    while (rc == 0) {
         ssize_t n = read(fd, chunk, TS_PACK_CHUNK);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0) {
+        if (n < 0)
             rc = ts_error_set(err, TS_EIO, "'%s': read failed: %s", path,
                               strerror(errno));
-            goto done;
-        }
-        if (n == 0)
+        if (n <= 0)
             break;
         total += (uint64_t)n;
-        if (total > TS_PACK_MAX_FILE) {
-            rc = ts_error_set(err, TS_ELIMIT, "'%s': larger than %zu bytes",
-                              path, TS_PACK_MAX_FILE);
-            goto done;
-        }
-        if (EVP_DigestUpdate(ctx, chunk, (size_t)n) != 1) {
-            rc = ts_error_set(err, TS_ECRYPTO, "SHA-256 failed");
-            goto done;
-        }
+        rc = total > TS_PACK_MAX_FILE
+                 ? ts_error_set(err, TS_ELIMIT, "'%s': larger than %zu bytes",
+                                path, TS_PACK_MAX_FILE)
+                 : fn(ctx, chunk, (size_t)n, err);
     }
-    if (EVP_DigestFinal_ex(ctx, out, NULL) != 1)
-        rc = ts_error_set(err, TS_ECRYPTO, "SHA-256 failed");
-    *out_size = total;
-done:
-    EVP_MD_CTX_free(ctx);
     free(chunk);
     close(fd);
     return rc;
 }
 
+typedef struct hashing {
+    EVP_MD_CTX *md;
+    uint64_t size;
+} hashing;
+
+static int hash_piece(void *ctx, const unsigned char *piece, size_t len,
+                      ts_error *err)
+{
+    hashing *h = ctx;
+
+    h->size += len;
+    return EVP_DigestUpdate(h->md, piece, len) == 1
+               ? 0
+               : ts_error_set(err, TS_ECRYPTO, "SHA-256 failed");
+}
+
+int ts_pack_hash_file(const char *path, uint8_t out[TS_SHA256_SIZE],
+                      uint64_t *out_size, ts_error *err)
+{
+    hashing h = {EVP_MD_CTX_new(), 0};
+    int rc;
+
+    if (h.md == NULL || EVP_DigestInit_ex(h.md, EVP_sha256(), NULL) != 1)
+        rc = ts_error_set(err, TS_ECRYPTO, "SHA-256 unavailable");
+    else
+        rc = each_piece(path, hash_piece, &h, err);
+    if (rc == 0 && EVP_DigestFinal_ex(h.md, out, NULL) != 1)
+        rc = ts_error_set(err, TS_ECRYPTO, "SHA-256 failed");
+    *out_size = h.size;
+    EVP_MD_CTX_free(h.md);
+    return rc;
+}
+
+typedef struct counting {
+    uint64_t records;
+    int quoted;      /* inside a quoted field */
+    int open_record; /* bytes since the last record's end */
+} counting;
+
+static int count_piece(void *ctx, const unsigned char *piece, size_t len,
+                       ts_error *err)
+{
+    counting *c = ctx;
+
+    (void)err;
+    /* a doubled quote inside a quoted field toggles twice */
+    for (size_t i = 0; i < len; i++) {
+        if (piece[i] == '"')
+            c->quoted = !c->quoted;
+        if (piece[i] == '\n' && !c->quoted) {
+            c->records++;
+            c->open_record = 0;
+        } else {
+            c->open_record = 1;
+        }
+    }
+    return 0;
+}
+
 int ts_pack_csv_records(const char *path, uint64_t *out, ts_error *err)
 {
-    unsigned char *chunk;
-    struct stat st;
-    uint64_t records = 0;
-    int fd, rc = 0, quoted = 0, open_record = 0;
+    counting c = {0, 0, 0};
+    int rc = each_piece(path, count_piece, &c, err);
 
-    *out = 0;
-    fd = open_regular(path, &st, err);
-    if (fd < 0)
-        return fd;
-    chunk = malloc(TS_PACK_CHUNK);
-    if (chunk == NULL) {
-        close(fd);
-        return ts_error_set(err, TS_ENOMEM, "out of memory");
-    }
-    for (;;) {
-        ssize_t n = read(fd, chunk, TS_PACK_CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = ts_error_set(err, TS_EIO, "'%s': read failed: %s", path,
-                              strerror(errno));
-            break;
-        }
-        if (n == 0)
-            break;
-        /* a doubled quote inside a quoted field toggles twice */
-        for (ssize_t i = 0; i < n; i++) {
-            if (chunk[i] == '"')
-                quoted = !quoted;
-            if (chunk[i] == '\n' && !quoted) {
-                records++;
-                open_record = 0;
-            } else {
-                open_record = 1;
-            }
-        }
-    }
-    if (rc == 0 && quoted)
+    if (rc == 0 && c.quoted)
         rc = ts_error_set(err, TS_EINVAL, "'%s': a quoted field never ends",
                           path);
-    *out = records + (uint64_t)open_record;
-    free(chunk);
-    close(fd);
+    *out = c.records + (uint64_t)c.open_record;
     return rc;
 }
 
