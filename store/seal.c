@@ -13,6 +13,10 @@
 
 #define TS_DEFAULT_BATCH 50000
 #define TS_DEFAULT_CHECKPOINT_INTERVAL_US (60 * 1000000LL)
+/* The log starts over only when a write transaction begins with every
+ * frame copied, so every few commits the writer waits for the copier: the
+ * log holds at most this many batches. */
+#define TS_WAL_SETTLE_COMMITS 4
 
 typedef struct sealer {
     ts_store *store;
@@ -41,6 +45,8 @@ typedef struct sealer {
     uint64_t committed_size; /* the tree's size at the last commit */
     int64_t last_commit_us;
     sqlite3_stmt *put_block;
+    ts_wal_copier *copier; /* NULL: SQLite copies the log inside COMMIT */
+    unsigned unsettled;    /* commits since the copier last caught up */
     ts_ingest_stats stats;
 } sealer;
 
@@ -48,6 +54,7 @@ static void sealer_release(sealer *s)
 {
     if (s->in_tx)
         sqlite3_exec(s->store->db, "ROLLBACK", NULL, NULL, NULL);
+    ts_wal_copier_stop(s->copier);
     ts_index_writer_free(s->index);
     EVP_MD_CTX_free(s->content);
     sqlite3_finalize(s->put_block);
@@ -345,10 +352,24 @@ static int write_block(sealer *s, int complete, ts_error *err)
     return rc;
 }
 
+/* A failed copier is stopped: the writer copies the log itself again. */
+static void copier_check(sealer *s, int copier_rc)
+{
+    if (copier_rc != 0) {
+        ts_wal_copier_stop(s->copier);
+        s->copier = NULL;
+    }
+}
+
 static int begin(sealer *s, ts_error *err)
 {
-    int rc =
-        ts_store_exec(s->store, "BEGIN IMMEDIATE", "starting a batch", err);
+    int rc;
+
+    if (s->copier != NULL && ++s->unsettled >= TS_WAL_SETTLE_COMMITS) {
+        s->unsettled = 0;
+        copier_check(s, ts_wal_copier_settle(s->copier));
+    }
+    rc = ts_store_exec(s->store, "BEGIN IMMEDIATE", "starting a batch", err);
 
     s->in_tx = rc == 0;
     return rc;
@@ -454,6 +475,8 @@ static int commit(sealer *s, ts_error *err)
         s->stats.commit_us_total += started_us;
         if (started_us > s->stats.commit_us_max)
             s->stats.commit_us_max = started_us;
+        if (s->copier != NULL)
+            copier_check(s, ts_wal_copier_poke(s->copier));
     }
     return rc;
 }
@@ -555,7 +578,9 @@ int ts_store_ingest(ts_store *store, ts_source *src,
         rc = ts_error_set(err, TS_ENOMEM, "out of memory");
         goto cleanup;
     }
-    rc = begin(s, err);
+    rc = ts_wal_copier_start(store, &s->copier, err);
+    if (rc == 0)
+        rc = begin(s, err);
     if (rc == 0)
         rc = load_tree(s, err);
     if (rc == 0) {

@@ -71,6 +71,29 @@ int ts_store_meta_get(ts_store *store, const char *key, void *buf,
 
 typedef struct ts_index_writer ts_index_writer;
 
+/* Copies the write-ahead log into the store file on a thread with its own
+ * connection while ingest goes on (wal_copier.c), instead of inside each
+ * COMMIT. */
+typedef struct ts_wal_copier ts_wal_copier;
+
+/* Starts the thread and turns the writer's own copying off. *out is NULL
+ * (and 0 returned) when the store keeps no write-ahead log or no thread
+ * could start: the writer then copies, as SQLite does by default. */
+int ts_wal_copier_start(ts_store *store, ts_wal_copier **out, ts_error *err);
+
+/* After a commit: copy what is committed. -1 when a copy has failed (an
+ * I/O error; the committed frames stay in the log): stop the copier, and
+ * the writer copies again itself. */
+int ts_wal_copier_poke(ts_wal_copier *c);
+
+/* Waits until every commit poked is copied (then the writer's next
+ * transaction can start the log over from its beginning). -1 as above. */
+int ts_wal_copier_settle(ts_wal_copier *c);
+
+/* Stops and joins the thread and turns the writer's copying back on;
+ * NULL does nothing. */
+void ts_wal_copier_stop(ts_wal_copier *c);
+
 /* Prepares the statements that index events; *out is the caller's, freed
  * with ts_index_writer_free(). */
 int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err);

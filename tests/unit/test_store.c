@@ -248,6 +248,39 @@ static void query_ints(ts_store *store, const char *sql, int64_t *out, int n)
     sqlite3_finalize(st);
 }
 
+/* The write-ahead log is copied into the store file on a thread beside
+ * ingest (wal_copier.c) and starts over every few commits: a hundred
+ * commits leave a log no longer than a few of them, and afterwards the
+ * writer copies the log itself again, as SQLite does by default. */
+static void test_wal_copied_beside_ingest(void **state)
+{
+    fixture *fx = *state;
+    ts_store *store = create_and_fill(fx, 10, 10); /* one commit */
+    ts_source *src = fake_open(1010);
+    ts_ingest_options opts = {10, 0, NULL, NULL};
+    ts_ingest_stats is;
+    ts_verify_report r;
+    char wal_path[200];
+    struct stat one, after;
+    int64_t autockpt;
+    ts_error err;
+
+    snprintf(wal_path, sizeof(wal_path), "%s-wal", fx->path);
+    assert_int_equal(stat(wal_path, &one), 0);
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_ingest(store, src, &opts, &is, &err), 0);
+    assert_int_equal(is.commits, 100);
+    assert_int_equal(stat(wal_path, &after), 0);
+    /* kept, the log would hold a hundred commits' pages */
+    assert_true(after.st_size <= 12 * one.st_size);
+    query_ints(store, "PRAGMA wal_autocheckpoint", &autockpt, 1);
+    assert_int_equal(autockpt, 1000);
+    assert_int_equal(verify(store, &r), TS_VERDICT_INTACT);
+    assert_int_equal(r.entries, 1010);
+    ts_source_free(src);
+    ts_store_free(store);
+}
+
 /* Sessions and accounts are summed in memory per batch; their totals must
  * equal a count over every event, whatever the batch boundaries. */
 static void test_session_sums_span_batches(void **state)
@@ -755,6 +788,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_seal_verify_resume, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_session_sums_span_batches, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_wal_copied_beside_ingest, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_interval, setup,
                                         teardown),
