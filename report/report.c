@@ -63,15 +63,17 @@ int ts_report_write(ts_store *store, const ts_report_options *opts,
 {
     ts_controls *controls = NULL;
     ts_verify_job verify;
+    ts_workbook_job workbook;
     int verifying = 0;
     ts_report_cover cover;
     char *note = NULL;
     uint64_t *entries = NULL;
     size_t n_entries = 0;
     ts_step_timer timer;
-    int rc = 0;
+    int rc = 0, workbook_rc;
 
     assert(store != NULL && opts != NULL && out != NULL);
+    memset(&workbook, 0, sizeof(workbook));
     ts_step_timer_start(&timer, opts->timings);
     if (opts->out_dir == NULL)
         return ts_error_set(err, TS_EINVAL, "no output directory given");
@@ -102,6 +104,7 @@ int ts_report_write(ts_store *store, const ts_report_options *opts,
         cover.verify_job = &verify;
         cover.proof_entries = &entries;
         cover.n_proof_entries = &n_entries;
+        cover.workbook_job = &workbook;
         ts_step_timer_start(&timer, opts->timings);
         rc = ts_report_write_index(ts_store_sqlite(store), &cover, controls,
                                    opts, out, err);
@@ -126,6 +129,14 @@ int ts_report_write(ts_store *store, const ts_report_options *opts,
         rc = ts_pack_write_oscal(opts->out_dir, err);
     if (rc == 0)
         ts_step_timer_lap(&timer, "OSCAL assessment results");
+    /* joined on every path (a job never started returns 0): the manifest
+     * lists the workbook, and no thread outlives the call */
+    workbook_rc = ts_workbook_job_wait(
+        &workbook, rc == 0 ? opts->timings : NULL, rc == 0 ? err : NULL);
+    if (rc == 0)
+        rc = workbook_rc;
+    if (rc == 0)
+        ts_step_timer_start(&timer, opts->timings);
     if (rc == 0 && opts->sign)
         rc = ts_pack_sign_manifest(store, opts->out_dir, err);
     if (rc == 0)

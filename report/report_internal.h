@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <xlsxwriter.h>
 #include <yaml.h>
 #include <openssl/evp.h>
@@ -358,6 +359,30 @@ void ts_verify_job_start(ts_verify_job *job, ts_store *store);
  * its error in *err. */
 int ts_verify_job_wait(ts_verify_job *job, FILE *timings, ts_error *err);
 
+/* Closing the workbook (libxlsxwriter deflates every sheet into the zip),
+ * run in a thread of its own beside the proofs (workbook_job.c). */
+typedef struct ts_workbook_job {
+    lxw_workbook *wb; /* owned until the job ends */
+    char tmp[4096];   /* written here, */
+    char path[4096];  /* renamed here when complete */
+    pthread_t thread;
+    int running; /* started and not yet joined */
+    int rc;
+    ts_error err;
+    double wall_s, cpu_s;
+} ts_workbook_job;
+
+/* Closes wb into tmp, syncs it and renames it to path, in a second thread
+ * (at once, in line, when none can be started). On failure tmp is removed
+ * and no file is left at path. */
+void ts_workbook_job_start(ts_workbook_job *job, lxw_workbook *wb,
+                           const char *tmp, const char *path);
+
+/* Waits for the close (once; later calls return the same), prints its
+ * timing line when `timings` is not NULL, and returns its result, with its
+ * error in *err. */
+int ts_workbook_job_wait(ts_workbook_job *job, FILE *timings, ts_error *err);
+
 typedef struct ts_report_cover {
     const char *store_path; /* may be NULL */
     const char *origin;     /* may be NULL */
@@ -369,6 +394,9 @@ typedef struct ts_report_cover {
      * their proofs (the caller frees *proof_entries) */
     uint64_t **proof_entries;
     size_t *n_proof_entries;
+    /* when not NULL, the workbook is closed by this job, which the caller
+     * must wait for; when NULL, before ts_report_write_index returns */
+    ts_workbook_job *workbook_job;
 } ts_report_cover;
 
 /* The newest checkpoint, parsed from its note. */
@@ -588,6 +616,9 @@ typedef struct ts_step_timer {
     FILE *out;
     double wall, cpu; /* at the previous lap, seconds */
 } ts_step_timer;
+
+/* clock_gettime(id) in seconds; 0 when the clock cannot be read. */
+double ts_clock_seconds(clockid_t id);
 
 void ts_step_timer_start(ts_step_timer *t, FILE *out);
 void ts_step_timer_lap(ts_step_timer *t, const char *fmt, ...)

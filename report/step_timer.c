@@ -4,7 +4,7 @@
 
 #include "report_internal.h"
 
-static double clock_seconds(clockid_t id)
+double ts_clock_seconds(clockid_t id)
 {
     struct timespec t;
 
@@ -16,8 +16,8 @@ static double clock_seconds(clockid_t id)
 void ts_step_timer_start(ts_step_timer *t, FILE *out)
 {
     t->out = out;
-    t->wall = clock_seconds(CLOCK_MONOTONIC);
-    t->cpu = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    t->wall = ts_clock_seconds(CLOCK_MONOTONIC);
+    t->cpu = ts_clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 void ts_step_timer_lap(ts_step_timer *t, const char *fmt, ...)
@@ -27,8 +27,8 @@ void ts_step_timer_lap(ts_step_timer *t, const char *fmt, ...)
 
     if (t->out == NULL)
         return;
-    wall = clock_seconds(CLOCK_MONOTONIC);
-    cpu = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    wall = ts_clock_seconds(CLOCK_MONOTONIC);
+    cpu = ts_clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
     fputs("report: ", t->out);
     va_start(ap, fmt);
     vfprintf(t->out, fmt, ap);

@@ -5,24 +5,14 @@
  * (:verdict). When no thread can be started it runs at once, in line. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "report/report_internal.h"
 #include "store/store_internal.h"
 
-static double seconds(clockid_t id)
-{
-    struct timespec t;
-
-    if (clock_gettime(id, &t) != 0)
-        return 0;
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void *run(void *arg)
 {
     ts_verify_job *job = arg;
-    double wall = seconds(CLOCK_MONOTONIC);
+    double wall = ts_clock_seconds(CLOCK_MONOTONIC);
     ts_store *store = NULL;
 
     job->rc = ts_store_open(&store, job->store_path,
@@ -30,15 +20,15 @@ static void *run(void *arg)
     if (job->rc == 0)
         job->rc = ts_store_verify(store, NULL, &job->report, &job->err);
     ts_store_free(store);
-    job->cpu_s = seconds(CLOCK_THREAD_CPUTIME_ID);
-    job->wall_s = seconds(CLOCK_MONOTONIC) - wall;
+    job->cpu_s = ts_clock_seconds(CLOCK_THREAD_CPUTIME_ID);
+    job->wall_s = ts_clock_seconds(CLOCK_MONOTONIC) - wall;
     return NULL;
 }
 
 void ts_verify_job_start(ts_verify_job *job, ts_store *store)
 {
-    double wall = seconds(CLOCK_MONOTONIC),
-           cpu = seconds(CLOCK_THREAD_CPUTIME_ID);
+    double wall = ts_clock_seconds(CLOCK_MONOTONIC),
+           cpu = ts_clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 
     memset(job, 0, sizeof(*job));
     job->store_path = ts_store_path(store);
@@ -47,8 +37,8 @@ void ts_verify_job_start(ts_verify_job *job, ts_store *store)
         return;
     }
     job->rc = ts_store_verify(store, NULL, &job->report, &job->err);
-    job->cpu_s = seconds(CLOCK_THREAD_CPUTIME_ID) - cpu;
-    job->wall_s = seconds(CLOCK_MONOTONIC) - wall;
+    job->cpu_s = ts_clock_seconds(CLOCK_THREAD_CPUTIME_ID) - cpu;
+    job->wall_s = ts_clock_seconds(CLOCK_MONOTONIC) - wall;
 }
 
 int ts_verify_job_wait(ts_verify_job *job, FILE *timings, ts_error *err)

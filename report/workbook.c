@@ -71,17 +71,6 @@ int ts_report_ensure_dir(const char *dir, ts_error *err)
     return 0;
 }
 
-static int fsync_path(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
-
-    if (fd < 0)
-        return -1;
-    rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 /* Key / value rows of the cover. */
 static int cover_text(ts_xlsx *x, ts_sheet *s, const char *key,
                       const char *value, ts_error *err)
@@ -430,7 +419,6 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
     cover_facts facts;
     char period[128];
     int64_t min_seq = 0;
-    lxw_error e;
     int rc;
 
     scope.since_us = w->opts->since_us;
@@ -524,17 +512,7 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
                                w->n_results};
         rc = ts_report_write_results_json(&rf, err);
     }
-    if (w->x.wb == NULL)
-        return rc;
-    if (rc != 0) {
-        lxw_workbook_free(w->x.wb);
-        return rc;
-    }
-    e = workbook_close(w->x.wb);
-    if (e != LXW_NO_ERROR)
-        return ts_error_set(err, TS_EIO, "'%s': cannot write: %s", w->x.path,
-                            lxw_strerror(e));
-    return 0;
+    return rc; /* the caller closes or frees the workbook */
 }
 
 /* The entries of every sampled item and exception, for their proofs. */
@@ -742,19 +720,25 @@ int ts_report_write_index(sqlite3 *db, const ts_report_cover *cover,
     close(fd);
     rc = write_sheets(&w, tmp, dir, err);
     if (rc == 0)
-        ts_step_timer_lap(&w.timer, "cover, results.json, workbook closed");
-    if (rc == 0 && fsync_path(tmp) != 0)
-        rc = ts_error_set(err, TS_EIO, "'%s': cannot write: %s", path,
-                          strerror(errno));
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = ts_error_set(err, TS_EIO, "'%s': cannot write: %s", path,
-                          strerror(errno));
-    if (rc != 0)
-        unlink(tmp);
-    else
-        fill_result(&w, path, out);
+        ts_step_timer_lap(&w.timer, "cover, results.json");
     if (rc == 0 && cover->proof_entries != NULL)
         rc = collect_proof_entries(&w, err);
+    if (rc != 0 || w.x.wb == NULL) {
+        if (w.x.wb != NULL)
+            lxw_workbook_free(w.x.wb);
+        unlink(tmp);
+        if (rc == 0) /* write_sheets opens it or fails */
+            rc = ts_error_set(err, TS_EIO, "'%s': no workbook", path);
+    } else if (cover->workbook_job != NULL) {
+        ts_workbook_job_start(cover->workbook_job, w.x.wb, tmp, path);
+    } else {
+        ts_workbook_job job;
+        ts_workbook_job_start(&job, w.x.wb, tmp, path);
+        rc = ts_workbook_job_wait(&job, opts->timings, err);
+    }
+    w.x.wb = NULL;
+    if (rc == 0)
+        fill_result(&w, path, out);
 out:
     sqlite3_exec(db, unmaterialize_sql, NULL, NULL, NULL);
     if (began)

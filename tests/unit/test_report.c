@@ -804,7 +804,7 @@ static void test_out_dir_refused(void **state)
     ts_report_options opts;
     ts_report_result res;
     ts_verify_report vr;
-    ts_report_cover cover = {NULL, NULL, NULL, &vr, NULL, NULL, NULL};
+    ts_report_cover cover = {NULL, NULL, NULL, &vr, NULL, NULL, NULL, NULL};
     struct stat st;
     ts_error err;
     char *text;
