@@ -571,6 +571,51 @@ static void test_older_index_refused(void **state)
     ts_store_free(store);
 }
 
+/* 1 when the plan of sql names `index`. */
+static int plan_uses(sqlite3 *db, const char *sql, const char *index)
+{
+    char explain[512];
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+
+    snprintf(explain, sizeof(explain), "EXPLAIN QUERY PLAN %s", sql);
+    assert_int_equal(sqlite3_prepare_v2(db, explain, -1, &st, NULL), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        if (strstr((const char *)sqlite3_column_text(st, 3), index) != NULL)
+            found = 1;
+    sqlite3_finalize(st);
+    return found;
+}
+
+/* v_privileged is read through events_privileged (the view's term and the
+ * index's WHERE must stay the same), and a store made before the index
+ * gets it when next opened for writing. */
+static void test_privileged_index(void **state)
+{
+    static const char privileged_sql[] =
+        "SELECT entry_index FROM v_privileged"
+        " WHERE time_us >= 0 AND time_us < 1800000000000000"
+        " ORDER BY time_us, entry_index";
+    fixture *fx = *state;
+    ts_store *store = create_and_fill(fx, 10, 0);
+    ts_error err;
+
+    assert_true(plan_uses(ts_store_sqlite(store), privileged_sql,
+                          "INDEX events_privileged ("));
+    assert_int_equal(sqlite3_exec(ts_store_sqlite(store),
+                                  "DROP INDEX events_privileged", NULL, NULL,
+                                  NULL),
+                     SQLITE_OK);
+    assert_false(plan_uses(ts_store_sqlite(store), privileged_sql,
+                           "INDEX events_privileged ("));
+    ts_store_free(store);
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_open(&store, fx->path, 0, &err), 0);
+    assert_true(plan_uses(ts_store_sqlite(store), privileged_sql,
+                          "INDEX events_privileged ("));
+    ts_store_free(store);
+}
+
 static void test_key_file_refused(void **state)
 {
     fixture *fx = *state;
@@ -805,6 +850,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_checkpoint_note_changed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_key_file_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_privileged_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_older_index_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rewritten_source_refused, setup,
