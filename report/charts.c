@@ -1,6 +1,9 @@
 /* The Charts sheet: events per day per source format, and accesses to
  * classified columns per identity (or account when unresolved), each as a
- * small table with its chart beside it. */
+ * small table with its chart beside it. The second is a pass over every
+ * event of the period (5 s at 10M events): it runs in a thread of its own,
+ * with its own read-only connection, while the controls are tested. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +12,7 @@
 
 #define MAX_FORMATS 8
 #define MAX_DAYS 1100 /* three years */
-#define MAX_WHO 30
+#define MAX_WHO TS_CHART_MAX_WHO
 
 typedef struct chart_data {
     char formats[MAX_FORMATS][64];
@@ -113,20 +116,90 @@ static int gather(const ts_control_env *env, chart_data *d, ts_error *err)
     if (s != SQLITE_DONE && s != SQLITE_ROW)
         rc = query_failed(env->db, err);
     sqlite3_finalize(stmt);
-    if (rc != 0)
-        return rc;
-    if (sqlite3_prepare_v2(env->db, who_sql, -1, &stmt, NULL) != SQLITE_OK)
-        return query_failed(env->db, err);
-    bind(stmt, env);
-    while ((s = sqlite3_step(stmt)) == SQLITE_ROW && d->n_who < MAX_WHO) {
+    return rc;
+}
+
+/* The who query on db, into the job. */
+static int gather_who(sqlite3 *db, ts_chart_job *job, ts_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int s, rc = 0;
+
+    if (sqlite3_prepare_v2(db, who_sql, -1, &stmt, NULL) != SQLITE_OK)
+        return query_failed(db, err);
+    bind(stmt, job->env);
+    while ((s = sqlite3_step(stmt)) == SQLITE_ROW && job->n_who < MAX_WHO) {
         const char *who = (const char *)sqlite3_column_text(stmt, 0);
-        snprintf(d->who[d->n_who], sizeof(d->who[0]), "%s", who ? who : "?");
-        d->accesses[d->n_who++] = sqlite3_column_int64(stmt, 1);
+        snprintf(job->who[job->n_who], sizeof(job->who[0]), "%s",
+                 who ? who : "?");
+        job->accesses[job->n_who++] = sqlite3_column_int64(stmt, 1);
     }
     if (s != SQLITE_DONE && s != SQLITE_ROW)
-        rc = query_failed(env->db, err);
+        rc = query_failed(db, err);
     sqlite3_finalize(stmt);
     return rc;
+}
+
+static void *run_who(void *arg)
+{
+    ts_chart_job *job = arg;
+    sqlite3 *db = NULL;
+
+    if (sqlite3_open_v2(job->path, &db,
+                        SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        job->rc =
+            ts_error_set(&job->err, TS_EDB, "sheet 'Charts': '%s': %s",
+                         job->path, db ? sqlite3_errmsg(db) : "cannot open");
+    } else {
+        sqlite3_busy_timeout(db, 10000);
+        job->rc = gather_who(db, job, &job->err);
+    }
+    sqlite3_close(db);
+    return NULL;
+}
+
+void ts_chart_job_start(ts_chart_job *job, const ts_control_env *env)
+{
+    const char *path = sqlite3_db_filename(env->db, "main");
+
+    memset(job, 0, sizeof(*job));
+    job->env = env;
+    /* in memory, or a path too long: it runs at the wait, in line */
+    if (path == NULL || path[0] == '\0' ||
+        snprintf(job->path, sizeof(job->path), "%s", path) >=
+            (int)sizeof(job->path))
+        return;
+    if (pthread_create(&job->thread, NULL, run_who, job) == 0)
+        job->running = 1;
+}
+
+void ts_chart_job_join(ts_chart_job *job)
+{
+    if (job->running) {
+        pthread_join(job->thread, NULL);
+        job->running = 0;
+        job->done = 1;
+    }
+}
+
+/* The job's rows into d: joined, or queried now on env->db when no thread
+ * ran it. */
+static int who_rows(ts_chart_job *job, chart_data *d, ts_error *err)
+{
+    ts_chart_job_join(job);
+    if (!job->done) {
+        job->rc = gather_who(job->env->db, job, &job->err);
+        job->done = 1;
+    }
+    if (job->rc != 0) {
+        *err = job->err;
+        return job->rc;
+    }
+    memcpy(d->who, job->who, sizeof(d->who));
+    memcpy(d->accesses, job->accesses, sizeof(d->accesses));
+    d->n_who = job->n_who;
+    return 0;
 }
 
 /* Table A in columns 0..n_formats, table B in WHO_COL, WHO_COL + 1. */
@@ -212,7 +285,7 @@ static int add_charts(ts_xlsx *x, ts_sheet *s, const chart_data *d,
 }
 
 int ts_report_write_charts(ts_xlsx *x, ts_sheet *s, const ts_control_env *env,
-                           ts_error *err)
+                           ts_chart_job *job, ts_error *err)
 {
     chart_data *d = calloc(1, sizeof(*d));
     int rc;
@@ -225,6 +298,8 @@ int ts_report_write_charts(ts_xlsx *x, ts_sheet *s, const ts_control_env *env,
         rc = ts_error_set(err, TS_ENOMEM, "out of memory");
     else
         rc = gather(env, d, err);
+    if (rc == 0)
+        rc = who_rows(job, d, err);
     if (rc == 0)
         rc = write_tables(x, s, d, err);
     if (rc == 0)

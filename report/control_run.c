@@ -144,8 +144,8 @@ static int bind_one(const ts_control_env *env, const ts_control *c,
         c->id, name);
 }
 
-static int prepare(const ts_control_env *env, const ts_control *c,
-                   sqlite3_stmt **out, ts_error *err)
+int ts_control_prepare(const ts_control_env *env, const ts_control *c,
+                       sqlite3_stmt **out, ts_error *err)
 {
     ts_buf sql;
     const char *tail = NULL;
@@ -210,13 +210,13 @@ typedef struct columns {
     int time;  /* time_us */
 } columns;
 
-static columns find_columns(sqlite3_stmt *stmt, const ts_control *c)
+static columns find_columns(const ts_row_feed *feed, const ts_control *c)
 {
-    columns k = {sqlite3_column_count(stmt) - (int)c->n_assertions, -1, 0, -1};
+    columns k = {ts_row_feed_columns(feed) - (int)c->n_assertions, -1, 0, -1};
     int have_item = 0;
 
     for (int i = 0; i < k.n; i++) {
-        const char *name = sqlite3_column_name(stmt, i);
+        const char *name = ts_row_feed_name(feed, i);
         if (name == NULL)
             continue;
         if (strcmp(name, "entry_index") == 0)
@@ -242,20 +242,21 @@ static int is_time_column(const char *name)
 }
 
 static int write_header(const ts_control_env *env, ts_csv *csv, ts_sheet *sheet,
-                        sqlite3_stmt *stmt, const columns *k, ts_error *err)
+                        const ts_row_feed *feed, const columns *k,
+                        ts_error *err)
 {
     ts_sheet_col cols[SHEET_MAX_COLS + 1];
     int n = k->n < SHEET_MAX_COLS ? k->n : SHEET_MAX_COLS;
     int rc = 0;
 
     for (int i = 0; rc == 0 && i < k->n; i++)
-        rc = ts_csv_field(csv, sqlite3_column_name(stmt, i), err);
+        rc = ts_csv_field(csv, ts_row_feed_name(feed, i), err);
     if (rc == 0)
         rc = ts_csv_end_row(csv, err);
     if (rc != 0 || sheet == NULL)
         return rc;
     for (int i = 0; i < n; i++) {
-        const char *name = sqlite3_column_name(stmt, i);
+        const char *name = ts_row_feed_name(feed, i);
         cols[i].title = name ? name : "";
         cols[i].kind = TS_COL_TEXT;
         cols[i].width =
@@ -271,8 +272,9 @@ static int write_header(const ts_control_env *env, ts_csv *csv, ts_sheet *sheet,
 }
 
 static int write_sheet_row(const ts_control_env *env, ts_sheet *sheet,
-                           sqlite3_stmt *stmt, const columns *k,
-                           const char *reasons, ts_error *err)
+                           const ts_row_feed *feed, const columns *k,
+                           const int *time_cols, const char *reasons,
+                           ts_error *err)
 {
     int n = k->n < SHEET_MAX_COLS ? k->n : SHEET_MAX_COLS;
     char when[40];
@@ -281,22 +283,20 @@ static int write_sheet_row(const ts_control_env *env, ts_sheet *sheet,
     if (!ts_sheet_row(sheet))
         return 0;
     for (int i = 0; rc == 0 && i < n; i++) {
-        int type = sqlite3_column_type(stmt, i);
+        int type = ts_row_feed_type(feed, i);
         if (type == SQLITE_NULL)
             continue;
-        if (type == SQLITE_INTEGER &&
-            is_time_column(sqlite3_column_name(stmt, i)))
-            rc = ts_sheet_text(env->x, sheet, (lxw_col_t)i,
-                               ts_time_format(sqlite3_column_int64(stmt, i),
-                                              when, sizeof(when)),
-                               NULL, err);
+        if (type == SQLITE_INTEGER && time_cols[i])
+            rc = ts_sheet_text(
+                env->x, sheet, (lxw_col_t)i,
+                ts_time_format(ts_row_feed_int64(feed, i), when, sizeof(when)),
+                NULL, err);
         else if (type == SQLITE_INTEGER || type == SQLITE_FLOAT)
             rc = ts_sheet_number(env->x, sheet, (lxw_col_t)i,
-                                 sqlite3_column_double(stmt, i), NULL, err);
+                                 ts_row_feed_double(feed, i), NULL, err);
         else
             rc = ts_sheet_text(env->x, sheet, (lxw_col_t)i,
-                               (const char *)sqlite3_column_text(stmt, i), NULL,
-                               err);
+                               ts_row_feed_text(feed, i), NULL, err);
     }
     if (rc == 0 && reasons != NULL)
         rc = ts_sheet_text(env->x, sheet, (lxw_col_t)n, reasons, NULL, err);
@@ -317,36 +317,35 @@ static long find_waiver(const ts_controls *cs, const ts_control *c,
     return -1;
 }
 
-static int64_t item_entry(sqlite3_stmt *stmt, const columns *k)
+static int64_t item_entry(const ts_row_feed *feed, const columns *k)
 {
-    return k->entry >= 0 &&
-                   sqlite3_column_type(stmt, k->entry) == SQLITE_INTEGER
-               ? sqlite3_column_int64(stmt, k->entry)
+    return k->entry >= 0 && ts_row_feed_type(feed, k->entry) == SQLITE_INTEGER
+               ? ts_row_feed_int64(feed, k->entry)
                : -1;
 }
 
-static int64_t item_time(sqlite3_stmt *stmt, const columns *k)
+static int64_t item_time(const ts_row_feed *feed, const columns *k)
 {
-    return k->time >= 0 && sqlite3_column_type(stmt, k->time) == SQLITE_INTEGER
-               ? sqlite3_column_int64(stmt, k->time)
+    return k->time >= 0 && ts_row_feed_type(feed, k->time) == SQLITE_INTEGER
+               ? ts_row_feed_int64(feed, k->time)
                : INT64_MIN;
 }
 
-static const char *item_label(sqlite3_stmt *stmt, const columns *k)
+static const char *item_label(const ts_row_feed *feed, const columns *k)
 {
-    const unsigned char *label = sqlite3_column_text(stmt, k->item);
-    return label ? (const char *)label : "";
+    const char *label = ts_row_feed_text(feed, k->item);
+    return label ? label : "";
 }
 
-static int fill_item(ts_control_item *it, uint64_t row, sqlite3_stmt *stmt,
+static int fill_item(ts_control_item *it, uint64_t row, const ts_row_feed *feed,
                      const columns *k, const char *reasons, ts_error *err)
 {
     memset(it, 0, sizeof(*it));
     it->row = row;
     it->waiver = -1;
-    it->entry_index = item_entry(stmt, k);
-    it->time_us = item_time(stmt, k);
-    it->item = strdup(item_label(stmt, k));
+    it->entry_index = item_entry(feed, k);
+    it->time_us = item_time(feed, k);
+    it->item = strdup(item_label(feed, k));
     it->reasons = reasons ? strdup(reasons) : NULL;
     if (it->item == NULL || (reasons != NULL && it->reasons == NULL))
         return ts_error_set(err, TS_ENOMEM, "out of memory");
@@ -354,7 +353,7 @@ static int fill_item(ts_control_item *it, uint64_t row, sqlite3_stmt *stmt,
 }
 
 /* The reasons of the rules a row breaks, "; " between; "" none. */
-static int row_reasons(const ts_control *c, sqlite3_stmt *stmt,
+static int row_reasons(const ts_control *c, const ts_row_feed *feed,
                        const columns *k, ts_buf *out, ts_error *err)
 {
     int rc = 0;
@@ -362,7 +361,7 @@ static int row_reasons(const ts_control *c, sqlite3_stmt *stmt,
     out->len = 0;
     for (size_t i = 0; rc == 0 && i < c->n_assertions; i++) {
         const char *reason = c->assertions[i].reason;
-        if (sqlite3_column_int(stmt, k->n + (int)i) == 0)
+        if (ts_row_feed_int64(feed, k->n + (int)i) == 0)
             continue;
         if (out->len > 0)
             rc = ts_buf_append(out, "; ", 2, err);
@@ -374,44 +373,44 @@ static int row_reasons(const ts_control *c, sqlite3_stmt *stmt,
     return rc;
 }
 
-static int step_failed(const ts_control_env *env, const ts_control *c,
-                       ts_error *err)
-{
-    return ts_error_set(err, TS_EDB, "%s: control %s: population: %s",
-                        env->controls->path, c->id, sqlite3_errmsg(env->db));
-}
-
 /* Pass 1: CSV, sheet and exceptions. */
 static int census(const ts_control_env *env, const ts_control *c,
-                  ts_sheet *sheet, sqlite3_stmt *stmt, ts_csv *csv,
+                  ts_sheet *sheet, ts_row_feed *feed, ts_csv *csv,
                   ts_item_spool *spool, ts_control_result *out, ts_error *err)
 {
-    columns k = find_columns(stmt, c);
+    columns k;
     size_t cap = 0;
     ts_buf reasons;
-    int rc, s = SQLITE_DONE;
+    int time_cols[SHEET_MAX_COLS];
+    int rc, has_row = 0;
 
+    rc = ts_row_feed_begin(feed, err);
+    if (rc != 0)
+        return rc;
+    k = find_columns(feed, c);
+    for (int i = 0; i < SHEET_MAX_COLS; i++)
+        time_cols[i] = i < k.n && is_time_column(ts_row_feed_name(feed, i));
     ts_buf_init(&reasons, (size_t)TS_CONTROLS_MAX_LIST * 1100);
-    rc = write_header(env, csv, sheet, stmt, &k, err);
-    while (rc == 0 && (s = sqlite3_step(stmt)) == SQLITE_ROW) {
+    rc = write_header(env, csv, sheet, feed, &k, err);
+    while (rc == 0 && (rc = ts_row_feed_next(feed, &has_row, err)) == 0 &&
+           has_row) {
         int broken;
         out->population++;
         for (int i = 0; rc == 0 && i < k.n; i++)
-            rc = ts_csv_field(csv, (const char *)sqlite3_column_text(stmt, i),
-                              err);
+            rc = ts_csv_field(csv, ts_row_feed_text(feed, i), err);
         if (rc == 0)
             rc = ts_csv_end_row(csv, err);
         if (rc == 0)
-            rc = row_reasons(c, stmt, &k, &reasons, err);
+            rc = row_reasons(c, feed, &k, &reasons, err);
         if (rc == 0 && spool != NULL)
-            rc = ts_item_spool_add(spool, item_entry(stmt, &k),
-                                   item_time(stmt, &k), item_label(stmt, &k),
+            rc = ts_item_spool_add(spool, item_entry(feed, &k),
+                                   item_time(feed, &k), item_label(feed, &k),
                                    err);
         if (rc != 0)
             break;
         broken = reasons.len > 0;
         if (sheet != NULL)
-            rc = write_sheet_row(env, sheet, stmt, &k,
+            rc = write_sheet_row(env, sheet, feed, &k, time_cols,
                                  broken ? (const char *)reasons.data : NULL,
                                  err);
         if (rc != 0 || !broken)
@@ -430,7 +429,7 @@ static int census(const ts_control_env *env, const ts_control *c,
                 out->exceptions = more;
             }
             it = &out->exceptions[out->n_exceptions++];
-            rc = fill_item(it, out->population, stmt, &k,
+            rc = fill_item(it, out->population, feed, &k,
                            (const char *)reasons.data, err);
             if (rc == 0)
                 it->waiver =
@@ -439,8 +438,9 @@ static int census(const ts_control_env *env, const ts_control *c,
                 out->waived++;
         }
     }
-    if (rc == 0 && s != SQLITE_DONE)
-        rc = step_failed(env, c, err);
+    if (rc == TS_EDB)
+        ts_error_prefix(
+            err, "%s: control %s: population: ", env->controls->path, c->id);
     ts_buf_release(&reasons);
     return rc;
 }
@@ -490,10 +490,10 @@ static ts_control_status judge(const ts_controls *cs, const ts_control *c,
 }
 
 int ts_control_run(const ts_control_env *env, const ts_control *c,
-                   ts_sheet *sheet, ts_control_result *out, ts_error *err)
+                   ts_row_feed *feed, ts_sheet *sheet, ts_control_result *out,
+                   ts_error *err)
 {
     char path[4096];
-    sqlite3_stmt *stmt = NULL;
     ts_item_spool spool = {NULL, 0};
     ts_csv csv;
     int rc, sample = strcmp(c->lane, "sample") == 0;
@@ -505,15 +505,12 @@ int ts_control_run(const ts_control_env *env, const ts_control *c,
         (int)sizeof(path))
         return ts_error_set(err, TS_ELIMIT, "'%s': path too long",
                             env->out_dir);
-    rc = prepare(env, c, &stmt, err);
-    if (rc != 0)
-        return rc;
     rc = ts_csv_open(&csv, path, err);
     if (rc == 0 && sample)
         rc = ts_item_spool_open(&spool, env->out_dir, err);
     if (rc == 0)
         rc =
-            census(env, c, sheet, stmt, &csv, sample ? &spool : NULL, out, err);
+            census(env, c, sheet, feed, &csv, sample ? &spool : NULL, out, err);
     if (rc == 0)
         rc = ts_csv_close(&csv, out->population_sha256, err);
     else
@@ -532,7 +529,6 @@ int ts_control_run(const ts_control_env *env, const ts_control *c,
             rc = draw_sample(c, &spool, out, err);
     }
     ts_item_spool_close(&spool);
-    sqlite3_finalize(stmt);
     if (rc == 0)
         out->status = judge(env->controls, c, out);
     return rc;

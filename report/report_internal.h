@@ -418,6 +418,40 @@ int ts_report_write_index(sqlite3 *db, const ts_report_cover *cover,
                           const ts_report_options *opts, ts_report_result *out,
                           ts_error *err);
 
+/* ---- query results stepped ahead in a second thread (row_feed.c) ------- */
+
+typedef struct ts_row_feed ts_row_feed;
+
+/* Starts stepping stmts[0..n) (prepared and bound, all on one connection)
+ * in order in a second thread, or, when none can be started, as they are
+ * read. Until ts_row_feed_stop, nothing else may use that connection or
+ * the statements. stmts must outlive the feed; the caller finalizes them
+ * after ts_row_feed_stop. */
+int ts_row_feed_start(ts_row_feed **out, sqlite3_stmt *const *stmts, size_t n,
+                      ts_error *err);
+
+/* Moves to the next statement: its columns' count and names are known
+ * from here until the next ts_row_feed_begin. */
+int ts_row_feed_begin(ts_row_feed *f, ts_error *err);
+int ts_row_feed_columns(const ts_row_feed *f);
+const char *ts_row_feed_name(const ts_row_feed *f, int i);
+
+/* The statement's next row (*has_row 1), or its end (*has_row 0; then
+ * ts_row_feed_begin for the next one). A failed step is TS_EDB with
+ * SQLite's message. */
+int ts_row_feed_next(ts_row_feed *f, int *has_row, ts_error *err);
+
+/* The row's columns, as sqlite3_column_type/int64/double/text give them:
+ * text (NULL for SQL NULL) is valid until the next ts_row_feed_next. */
+int ts_row_feed_type(const ts_row_feed *f, int i);
+int64_t ts_row_feed_int64(const ts_row_feed *f, int i);
+double ts_row_feed_double(const ts_row_feed *f, int i);
+const char *ts_row_feed_text(const ts_row_feed *f, int i);
+
+/* Stops the producer (interrupting a running query), joins it and frees
+ * the feed; the connection is the caller's again. NULL is ignored. */
+void ts_row_feed_stop(ts_row_feed *f);
+
 /* ---- population CSV files (csv_out.c) --------------------------------- */
 
 typedef struct ts_csv {
@@ -529,11 +563,19 @@ int ts_control_param_integer(const ts_control_param *p, int64_t *out);
  * in the sqlite3 shell (parameters_file.c). */
 int ts_report_write_parameters(const ts_control_env *env, ts_error *err);
 
-/* Runs control c's population (and its exception rules) over env->db,
- * writes populations/<id>.csv and, when the control names one, its sheet
- * `sheet` (already added to the workbook), and draws the sample. */
+/* Prepares control c's population (with its exception rules as extra
+ * columns) on env->db and binds its parameters; a clear message when it
+ * is not one read-only SELECT or names an unknown parameter. */
+int ts_control_prepare(const ts_control_env *env, const ts_control *c,
+                       sqlite3_stmt **out, ts_error *err);
+
+/* Reads control c's population from `feed` (its statement from
+ * ts_control_prepare is the feed's next), writes populations/<id>.csv
+ * and, when the control names one, its sheet `sheet` (already added to
+ * the workbook), and draws the sample. */
 int ts_control_run(const ts_control_env *env, const ts_control *c,
-                   ts_sheet *sheet, ts_control_result *out, ts_error *err);
+                   ts_row_feed *feed, ts_sheet *sheet, ts_control_result *out,
+                   ts_error *err);
 
 /* The sample size the table gives for a population (0: census). */
 int64_t ts_sample_size(const ts_controls *controls, const char *frequency,
@@ -644,7 +686,32 @@ int ts_report_write_results_json(const ts_results_facts *f, ts_error *err);
 
 /* The Charts sheet (charts.c): events per day per source format, and
  * classified-column accesses per identity, each with its chart. */
+/* The who-touched-classified-columns query of the Charts sheet, run in a
+ * second thread with its own read-only connection (charts.c). */
+#define TS_CHART_MAX_WHO 30
+
+typedef struct ts_chart_job {
+    const ts_control_env *env; /* must outlive the job */
+    char path[4096];           /* the store file */
+    pthread_t thread;
+    int running; /* started and not yet joined */
+    int done;    /* the rows below are final */
+    int rc;
+    ts_error err;
+    char who[TS_CHART_MAX_WHO][128];
+    int64_t accesses[TS_CHART_MAX_WHO];
+    size_t n_who;
+} ts_chart_job;
+
+/* Starts the query over env (its database file opened again read-only);
+ * without a thread or a file, it runs in ts_report_write_charts. */
+void ts_chart_job_start(ts_chart_job *job, const ts_control_env *env);
+
+/* Waits for the thread, if one runs (the error paths: no thread outlives
+ * the report). */
+void ts_chart_job_join(ts_chart_job *job);
+
 int ts_report_write_charts(ts_xlsx *x, ts_sheet *s, const ts_control_env *env,
-                           ts_error *err);
+                           ts_chart_job *job, ts_error *err);
 
 #endif

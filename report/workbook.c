@@ -354,12 +354,16 @@ static const char *verdict_word(ts_verdict v)
     return v == TS_VERDICT_INTACT ? "intact" : "tampered";
 }
 
-/* Tests every control, each writing its population file and sheet. */
+/* Tests every control, each writing its population file and sheet. The
+ * populations are prepared here, then stepped in a second thread
+ * (row_feed.c) while this one writes what they return. */
 static int run_controls(write_ctx *w, ts_control_env *env, const char *dir,
                         ts_error *err)
 {
     char pop_dir[4200];
-    size_t sheet = SHEET_CONTROLS;
+    size_t sheet = SHEET_CONTROLS, n = 0;
+    sqlite3_stmt **stmts = NULL;
+    ts_row_feed *feed = NULL;
     int rc = 0;
 
     if (w->controls == NULL || w->controls->n_controls == 0)
@@ -369,17 +373,27 @@ static int run_controls(write_ctx *w, ts_control_env *env, const char *dir,
     if (rc == 0)
         rc = ts_report_write_parameters(env, err);
     w->results = calloc(w->controls->n_controls, sizeof(*w->results));
-    if (rc == 0 && w->results == NULL)
+    stmts = calloc(w->controls->n_controls, sizeof(*stmts));
+    if (rc == 0 && (w->results == NULL || stmts == NULL))
         rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+    for (; rc == 0 && n < w->controls->n_controls; n++)
+        rc = ts_control_prepare(env, &w->controls->controls[n], &stmts[n], err);
+    if (rc == 0)
+        rc = ts_row_feed_start(&feed, stmts, n, err);
     for (size_t i = 0; rc == 0 && i < w->controls->n_controls; i++) {
         const ts_control *c = &w->controls->controls[i];
         ts_sheet *s = c->sheet ? &w->sheets[sheet++] : NULL;
         w->n_results = i + 1;
-        rc = ts_control_run(env, c, s, &w->results[i], err);
+        rc = ts_control_run(env, c, feed, s, &w->results[i], err);
         if (rc == 0)
             ts_step_timer_lap(&w->timer, "control %s (%" PRIu64 " rows)", c->id,
                               w->results[i].population);
     }
+    /* the connection is this thread's again only after the feed stops */
+    ts_row_feed_stop(feed);
+    for (size_t i = 0; stmts != NULL && i < n; i++)
+        sqlite3_finalize(stmts[i]);
+    free(stmts);
     return rc;
 }
 
@@ -419,8 +433,10 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
     cover_facts facts;
     char period[128];
     int64_t min_seq = 0;
+    ts_chart_job chart;
     int rc;
 
+    memset(&chart, 0, sizeof(chart));
     scope.since_us = w->opts->since_us;
     scope.until_us = w->opts->until_us;
     scope.open =
@@ -469,11 +485,15 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
     env.class_allowed = (const char *)w->allowed_json.data;
     env.class_tables = (const char *)w->class_tables_json.data;
     env.x = &w->x;
+    /* its query runs beside the controls; joined before env goes */
+    if (rc == 0)
+        ts_chart_job_start(&chart, &env);
     if (rc == 0)
         rc = run_controls(w, &env, dir, err);
     if (rc == 0)
         rc = ts_report_write_charts(&w->x, &w->sheets[w->n_sheets - 1], &env,
-                                    err);
+                                    &chart, err);
+    ts_chart_job_join(&chart);
     if (rc == 0)
         ts_step_timer_lap(&w->timer, "charts");
     if (rc == 0)
@@ -701,6 +721,14 @@ int ts_report_write_index(sqlite3 *db, const ts_report_cover *cover,
         snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, WORKBOOK_NAME) < 0)
         return ts_error_set(err, TS_EINVAL, "'%s': bad path", dir);
     rc = ts_report_ensure_dir(dir, err);
+    /* 16 MiB of page cache, which SQLite's sorter also takes as its memory
+     * before it spills to temporary files: with the 2 MiB default, sorting
+     * TS-DATA-01's 4.47M rows (10M events) merged hundreds of spilled runs,
+     * 25 s -> 15 s for its query */
+    if (rc == 0 && sqlite3_exec(db, "PRAGMA cache_size=-16384", NULL, NULL,
+                                NULL) != SQLITE_OK)
+        rc = ts_error_set(err, TS_EDB, "reading the index: %s",
+                          sqlite3_errmsg(db));
     if (rc == 0)
         rc = begin_read(db, &began, err);
     if (rc == 0)

@@ -1,0 +1,553 @@
+/* Query results stepped ahead in a second thread. The report's populations
+ * are SQLite work (scanning and joining the index) followed by output work
+ * (the CSV and its hash, the sheet, the sample spool), one row at a time
+ * on one core. Here a producer thread steps the prepared statements in
+ * order and copies each row into chunks; the caller reads the rows back
+ * from them while the next rows are being fetched. Memory stays bounded:
+ * at most FEED_MAX_CHUNKS chunks wait, and the producer sleeps when they
+ * do. The producer alone uses the statements' connection until
+ * ts_row_feed_stop; without a thread the reader steps them itself.
+ *
+ * A chunk holds whole records, each starting with a tag byte:
+ *   'H' u32 ncols, then ncols names         (a statement's columns)
+ *   'R' per column: u8 type, [i64 | f64], [text]    (a row)
+ *   'E' i32 rc, text                        (the statement ended; rc 0 or
+ *                                            TS_EDB with SQLite's message)
+ * where text is u32 length, the bytes and a NUL; INTEGER and FLOAT columns
+ * carry both their value and the text SQLite gives for it, NULL columns
+ * nothing. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report_internal.h"
+
+#define FEED_CHUNK_SIZE ((size_t)1 << 20)
+#define FEED_MAX_CHUNKS 16
+
+typedef struct feed_chunk {
+    struct feed_chunk *next;
+    size_t len, cap;
+    unsigned char data[];
+} feed_chunk;
+
+/* One column of the row being read: text points into the chunk. */
+typedef struct feed_value {
+    int type;
+    int64_t i;
+    double d;
+    const char *text; /* NULL for SQL NULL */
+} feed_value;
+
+struct ts_row_feed {
+    sqlite3_stmt *const *stmts;
+    size_t n_stmts;
+
+    /* producer side: only the producer touches these */
+    size_t produced;     /* statements finished */
+    int in_rows;         /* header of stmts[produced] written */
+    feed_chunk *filling; /* the chunk being written */
+    feed_value *row;     /* a row's columns before they are copied */
+    int *lens;
+
+    /* shared, under lock */
+    pthread_mutex_t lock;
+    pthread_cond_t more, room;
+    feed_chunk *head, *tail; /* filled chunks, oldest first */
+    size_t queued;
+    feed_chunk *spare; /* emptied chunks of the default size */
+    int finished;      /* the producer has pushed its last chunk */
+    int cancelled;     /* the reader stopped early */
+    int threaded;
+    pthread_t thread;
+
+    /* reader side */
+    feed_chunk *reading;
+    size_t at;
+    int n_cols;
+    ts_buf names; /* the columns' names, NUL after each */
+    const char **name;
+    feed_value *value;
+    int name_cap; /* entries of name and value */
+};
+
+static feed_chunk *chunk_new(ts_row_feed *f, size_t need)
+{
+    feed_chunk *c = NULL;
+    size_t cap = need > FEED_CHUNK_SIZE ? need : FEED_CHUNK_SIZE;
+
+    if (cap == FEED_CHUNK_SIZE) {
+        pthread_mutex_lock(&f->lock);
+        if ((c = f->spare) != NULL)
+            f->spare = c->next;
+        pthread_mutex_unlock(&f->lock);
+    }
+    if (c == NULL && (c = malloc(sizeof(*c) + cap)) != NULL)
+        c->cap = cap;
+    if (c != NULL) {
+        c->next = NULL;
+        c->len = 0;
+    }
+    return c;
+}
+
+static void chunk_recycle(ts_row_feed *f, feed_chunk *c)
+{
+    if (c->cap != FEED_CHUNK_SIZE) {
+        free(c);
+        return;
+    }
+    pthread_mutex_lock(&f->lock);
+    c->next = f->spare;
+    f->spare = c;
+    pthread_mutex_unlock(&f->lock);
+}
+
+static void chunks_free(feed_chunk *c)
+{
+    while (c != NULL) {
+        feed_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+}
+
+/* Queues the chunk being filled; with a thread, waits while the queue is
+ * full. 0, or 1 when the reader has stopped. */
+static int push(ts_row_feed *f)
+{
+    feed_chunk *c = f->filling;
+    int cancelled;
+
+    f->filling = NULL;
+    if (c == NULL)
+        return 0;
+    pthread_mutex_lock(&f->lock);
+    while (f->threaded && f->queued >= FEED_MAX_CHUNKS && !f->cancelled)
+        pthread_cond_wait(&f->room, &f->lock);
+    cancelled = f->cancelled;
+    if (!cancelled) {
+        if (f->tail != NULL)
+            f->tail->next = c;
+        else
+            f->head = c;
+        f->tail = c;
+        f->queued++;
+        pthread_cond_signal(&f->more);
+    }
+    pthread_mutex_unlock(&f->lock);
+    if (cancelled)
+        free(c);
+    return cancelled;
+}
+
+/* Room for `need` more bytes in the chunk being filled: the full one is
+ * queued first. NULL when out of memory or the reader has stopped. */
+static unsigned char *reserve(ts_row_feed *f, size_t need)
+{
+    unsigned char *p;
+
+    if (f->filling != NULL && f->filling->len + need > f->filling->cap &&
+        push(f) != 0)
+        return NULL;
+    if (f->filling == NULL && (f->filling = chunk_new(f, need)) == NULL)
+        return NULL;
+    p = f->filling->data + f->filling->len;
+    f->filling->len += need;
+    return p;
+}
+
+static unsigned char *put_text(unsigned char *p, const char *text, size_t len)
+{
+    uint32_t n = (uint32_t)len;
+
+    memcpy(p, &n, sizeof(n));
+    p += sizeof(n);
+    if (len > 0)
+        memcpy(p, text, len);
+    p[len] = '\0';
+    return p + len + 1;
+}
+
+static int put_header(ts_row_feed *f, sqlite3_stmt *st)
+{
+    int n = sqlite3_column_count(st);
+    size_t need = 1 + sizeof(uint32_t);
+    uint32_t u = (uint32_t)n;
+    unsigned char *p;
+
+    for (int i = 0; i < n; i++) {
+        const char *name = sqlite3_column_name(st, i);
+        need += sizeof(uint32_t) + (name ? strlen(name) : 0) + 1;
+    }
+    if ((p = reserve(f, need)) == NULL)
+        return -1;
+    *p++ = 'H';
+    memcpy(p, &u, sizeof(u));
+    p += sizeof(u);
+    for (int i = 0; i < n; i++) {
+        const char *name = sqlite3_column_name(st, i);
+        p = put_text(p, name ? name : "", name ? strlen(name) : 0);
+    }
+    return 0;
+}
+
+static int put_row(ts_row_feed *f, sqlite3_stmt *st)
+{
+    int n = sqlite3_column_count(st);
+    size_t need = 1;
+    unsigned char *p;
+
+    for (int i = 0; i < n; i++) {
+        feed_value *v = &f->row[i];
+        /* the type before any conversion, the text before its length */
+        v->type = sqlite3_column_type(st, i);
+        need += 1;
+        if (v->type == SQLITE_INTEGER) {
+            v->i = sqlite3_column_int64(st, i);
+            need += sizeof(int64_t);
+        } else if (v->type == SQLITE_FLOAT) {
+            v->d = sqlite3_column_double(st, i);
+            need += sizeof(double);
+        }
+        if (v->type == SQLITE_NULL)
+            continue;
+        v->text = (const char *)sqlite3_column_text(st, i);
+        f->lens[i] = v->text ? sqlite3_column_bytes(st, i) : 0;
+        need += sizeof(uint32_t) + (size_t)f->lens[i] + 1;
+    }
+    if ((p = reserve(f, need)) == NULL)
+        return -1;
+    *p++ = 'R';
+    for (int i = 0; i < n; i++) {
+        const feed_value *v = &f->row[i];
+        *p++ = (unsigned char)v->type;
+        if (v->type == SQLITE_INTEGER) {
+            memcpy(p, &v->i, sizeof(int64_t));
+            p += sizeof(int64_t);
+        } else if (v->type == SQLITE_FLOAT) {
+            memcpy(p, &v->d, sizeof(double));
+            p += sizeof(double);
+        }
+        if (v->type != SQLITE_NULL)
+            p = put_text(p, v->text ? v->text : "", (size_t)f->lens[i]);
+    }
+    return 0;
+}
+
+static int put_end(ts_row_feed *f, int rc, const char *message)
+{
+    size_t len = message ? strlen(message) : 0;
+    int32_t code = rc;
+    unsigned char *p =
+        reserve(f, 1 + sizeof(code) + sizeof(uint32_t) + len + 1);
+
+    if (p == NULL)
+        return -1;
+    *p++ = 'E';
+    memcpy(p, &code, sizeof(code));
+    p += sizeof(code);
+    put_text(p, message ? message : "", len);
+    return 0;
+}
+
+/* Produces until a chunk has been queued (or everything is). 0, or -1
+ * when the reader stopped or memory ran out (the reader then sees the
+ * feed end with TS_ENOMEM). */
+static int produce_some(ts_row_feed *f)
+{
+    while (f->produced < f->n_stmts) {
+        sqlite3_stmt *st = f->stmts[f->produced];
+        int s;
+        if (!f->in_rows) {
+            if (put_header(f, st) != 0)
+                return -1;
+            f->in_rows = 1;
+        }
+        while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+            feed_chunk *before = f->filling;
+            if (put_row(f, st) != 0)
+                return -1;
+            if (f->filling != before && before != NULL)
+                return 0; /* a full chunk went out */
+        }
+        if (put_end(f, s == SQLITE_DONE ? 0 : TS_EDB,
+                    s == SQLITE_DONE
+                        ? NULL
+                        : sqlite3_errmsg(sqlite3_db_handle(st))) != 0)
+            return -1;
+        f->produced++;
+        f->in_rows = 0;
+        /* a statement's end goes out at once: the reader finishes it while
+         * the next query starts */
+        return push(f) != 0 ? -1 : 0;
+    }
+    return 0;
+}
+
+static void finish(ts_row_feed *f)
+{
+    pthread_mutex_lock(&f->lock);
+    f->finished = 1;
+    pthread_cond_broadcast(&f->more);
+    pthread_mutex_unlock(&f->lock);
+}
+
+static void *run(void *arg)
+{
+    ts_row_feed *f = arg;
+
+    while (f->produced < f->n_stmts && produce_some(f) == 0)
+        ;
+    free(f->filling);
+    f->filling = NULL;
+    finish(f);
+    return NULL;
+}
+
+int ts_row_feed_start(ts_row_feed **out, sqlite3_stmt *const *stmts, size_t n,
+                      ts_error *err)
+{
+    ts_row_feed *f = calloc(1, sizeof(*f));
+    int max_cols = 1;
+
+    *out = NULL;
+    if (f == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if (sqlite3_column_count(stmts[i]) > max_cols)
+            max_cols = sqlite3_column_count(stmts[i]);
+    f->stmts = stmts;
+    f->n_stmts = n;
+    f->row = calloc((size_t)max_cols, sizeof(*f->row));
+    f->lens = calloc((size_t)max_cols, sizeof(*f->lens));
+    ts_buf_init(&f->names, (size_t)1 << 24);
+    if (f->row == NULL || f->lens == NULL) {
+        free(f->row);
+        free(f->lens);
+        free(f);
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    }
+    pthread_mutex_init(&f->lock, NULL);
+    pthread_cond_init(&f->more, NULL);
+    pthread_cond_init(&f->room, NULL);
+    f->threaded = 1;
+    if (pthread_create(&f->thread, NULL, run, f) != 0)
+        f->threaded = 0; /* the reader steps them itself */
+    *out = f;
+    return 0;
+}
+
+void ts_row_feed_stop(ts_row_feed *f)
+{
+    int busy;
+
+    if (f == NULL)
+        return;
+    pthread_mutex_lock(&f->lock);
+    f->cancelled = 1;
+    busy = f->threaded && !f->finished;
+    pthread_cond_broadcast(&f->room);
+    pthread_mutex_unlock(&f->lock);
+    /* a query still running (a sort before its first row) is cut short;
+     * the flag clears once its statements are reset or finalized */
+    if (busy && f->n_stmts > 0)
+        sqlite3_interrupt(sqlite3_db_handle(f->stmts[0]));
+    if (f->threaded)
+        pthread_join(f->thread, NULL);
+    free(f->filling);
+    if (f->reading != NULL)
+        free(f->reading);
+    chunks_free(f->head);
+    chunks_free(f->spare);
+    pthread_cond_destroy(&f->room);
+    pthread_cond_destroy(&f->more);
+    pthread_mutex_destroy(&f->lock);
+    ts_buf_release(&f->names);
+    free(f->name);
+    free(f->value);
+    free(f->row);
+    free(f->lens);
+    free(f);
+}
+
+/* The next record's first byte, moving to the next chunk when this one is
+ * read; NULL when the producer ended early (out of memory). */
+static const unsigned char *next_record(ts_row_feed *f)
+{
+    feed_chunk *c;
+
+    if (f->reading != NULL && f->at < f->reading->len)
+        return f->reading->data + f->at;
+    if (f->reading != NULL) {
+        chunk_recycle(f, f->reading);
+        f->reading = NULL;
+    }
+    if (!f->threaded && f->head == NULL && f->produced < f->n_stmts &&
+        produce_some(f) != 0)
+        return NULL;
+    pthread_mutex_lock(&f->lock);
+    while (f->head == NULL && f->threaded && !f->finished)
+        pthread_cond_wait(&f->more, &f->lock);
+    c = f->head;
+    if (c != NULL) {
+        f->head = c->next;
+        if (f->head == NULL)
+            f->tail = NULL;
+        f->queued--;
+        pthread_cond_signal(&f->room);
+    }
+    pthread_mutex_unlock(&f->lock);
+    if (c == NULL)
+        return NULL;
+    f->reading = c;
+    f->at = 0;
+    return c->data;
+}
+
+static const char *get_text(const unsigned char **p, size_t *len)
+{
+    uint32_t n;
+    const char *text;
+
+    memcpy(&n, *p, sizeof(n));
+    text = (const char *)*p + sizeof(n);
+    *p += sizeof(n) + n + 1;
+    if (len != NULL)
+        *len = n;
+    return text;
+}
+
+static int ended_early(ts_error *err)
+{
+    return ts_error_set(err, TS_ENOMEM,
+                        "out of memory while reading the index ahead");
+}
+
+int ts_row_feed_begin(ts_row_feed *f, ts_error *err)
+{
+    const unsigned char *p = next_record(f);
+    uint32_t n;
+    size_t off = 0;
+
+    if (p == NULL || *p != 'H')
+        return ended_early(err);
+    memcpy(&n, p + 1, sizeof(n));
+    p += 1 + sizeof(n);
+    if ((int)n > f->name_cap) {
+        const char **name = realloc(f->name, n * sizeof(*name));
+        feed_value *value = name ? realloc(f->value, n * sizeof(*value)) : NULL;
+        if (name != NULL)
+            f->name = name;
+        if (value == NULL)
+            return ts_error_set(err, TS_ENOMEM, "out of memory");
+        f->value = value;
+        f->name_cap = (int)n;
+    }
+    f->names.len = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        size_t len;
+        const char *name = get_text(&p, &len);
+        int rc = ts_buf_append(&f->names, name, len + 1, err);
+        if (rc != 0)
+            return rc;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        f->name[i] = (const char *)f->names.data + off;
+        off += strlen(f->name[i]) + 1;
+    }
+    f->n_cols = (int)n;
+    f->at = (size_t)(p - f->reading->data);
+    return 0;
+}
+
+int ts_row_feed_next(ts_row_feed *f, int *has_row, ts_error *err)
+{
+    const unsigned char *p = next_record(f);
+
+    *has_row = 0;
+    if (p == NULL)
+        return ended_early(err);
+    if (*p == 'E') {
+        int32_t code;
+        const char *message;
+        memcpy(&code, p + 1, sizeof(code));
+        p += 1 + sizeof(code);
+        message = get_text(&p, NULL);
+        f->at = (size_t)(p - f->reading->data);
+        return code == 0 ? 0 : ts_error_set(err, code, "%s", message);
+    }
+    if (*p != 'R')
+        return ended_early(err);
+    p++;
+    for (int i = 0; i < f->n_cols; i++) {
+        feed_value *v = &f->value[i];
+        v->type = *p++;
+        v->i = 0;
+        v->d = 0;
+        v->text = NULL;
+        if (v->type == SQLITE_INTEGER) {
+            memcpy(&v->i, p, sizeof(v->i));
+            p += sizeof(v->i);
+        } else if (v->type == SQLITE_FLOAT) {
+            memcpy(&v->d, p, sizeof(v->d));
+            p += sizeof(v->d);
+        }
+        if (v->type != SQLITE_NULL)
+            v->text = get_text(&p, NULL);
+    }
+    f->at = (size_t)(p - f->reading->data);
+    *has_row = 1;
+    return 0;
+}
+
+int ts_row_feed_columns(const ts_row_feed *f)
+{
+    return f->n_cols;
+}
+
+const char *ts_row_feed_name(const ts_row_feed *f, int i)
+{
+    return i >= 0 && i < f->n_cols ? f->name[i] : NULL;
+}
+
+int ts_row_feed_type(const ts_row_feed *f, int i)
+{
+    return i >= 0 && i < f->n_cols ? f->value[i].type : SQLITE_NULL;
+}
+
+/* As SQLite converts: a real is truncated toward zero and saturates, text
+ * gives its leading number, NULL 0. */
+int64_t ts_row_feed_int64(const ts_row_feed *f, int i)
+{
+    const feed_value *v = i >= 0 && i < f->n_cols ? &f->value[i] : NULL;
+
+    if (v == NULL || v->type == SQLITE_NULL)
+        return 0;
+    if (v->type == SQLITE_INTEGER)
+        return v->i;
+    if (v->type == SQLITE_FLOAT)
+        return v->d >= 9223372036854775807.0    ? INT64_MAX
+               : v->d <= -9223372036854775808.0 ? INT64_MIN
+               : v->d == v->d                   ? (int64_t)v->d
+                                                : 0;
+    return (int64_t)strtoll(v->text, NULL, 10);
+}
+
+double ts_row_feed_double(const ts_row_feed *f, int i)
+{
+    const feed_value *v = i >= 0 && i < f->n_cols ? &f->value[i] : NULL;
+
+    if (v == NULL || v->type == SQLITE_NULL)
+        return 0;
+    if (v->type == SQLITE_FLOAT)
+        return v->d;
+    if (v->type == SQLITE_INTEGER)
+        return (double)v->i;
+    return strtod(v->text, NULL);
+}
+
+const char *ts_row_feed_text(const ts_row_feed *f, int i)
+{
+    return i >= 0 && i < f->n_cols ? f->value[i].text : NULL;
+}
