@@ -448,7 +448,7 @@ int64_t ts_row_feed_int64(const ts_row_feed *f, int i);
 double ts_row_feed_double(const ts_row_feed *f, int i);
 const char *ts_row_feed_text(const ts_row_feed *f, int i);
 
-/* Stops the producer (interrupting a running query), joins it and frees
+/* Stops the producer (cutting a running query short), joins it and frees
  * the feed; the connection is the caller's again. NULL is ignored. */
 void ts_row_feed_stop(ts_row_feed *f);
 

@@ -57,7 +57,8 @@ struct ts_row_feed {
     size_t queued;
     feed_chunk *spare; /* emptied chunks of the default size */
     int finished;      /* the producer has pushed its last chunk */
-    int cancelled;     /* the reader stopped early */
+    int cancelled;     /* the reader stopped early (read without the lock
+                        * by on_progress: atomic) */
     int threaded;
     pthread_t thread;
 
@@ -293,12 +294,27 @@ static void finish(ts_row_feed *f)
     pthread_mutex_unlock(&f->lock);
 }
 
-static void *run(void *arg)
+/* SQLite calls this every few thousand instructions of a step: a query
+ * still running when the reader stops (a sort before its first row) is
+ * cut short with SQLITE_INTERRUPT. */
+static int on_progress(void *arg)
 {
     ts_row_feed *f = arg;
 
+    return __atomic_load_n(&f->cancelled, __ATOMIC_RELAXED);
+}
+
+static void *run(void *arg)
+{
+    ts_row_feed *f = arg;
+    sqlite3 *db = f->n_stmts > 0 ? sqlite3_db_handle(f->stmts[0]) : NULL;
+
+    if (db != NULL)
+        sqlite3_progress_handler(db, 1000, on_progress, f);
     while (f->produced < f->n_stmts && produce_some(f) == 0)
         ;
+    if (db != NULL)
+        sqlite3_progress_handler(db, 0, NULL, NULL);
     free(f->filling);
     f->filling = NULL;
     finish(f);
@@ -340,19 +356,12 @@ int ts_row_feed_start(ts_row_feed **out, sqlite3_stmt *const *stmts, size_t n,
 
 void ts_row_feed_stop(ts_row_feed *f)
 {
-    int busy;
-
     if (f == NULL)
         return;
     pthread_mutex_lock(&f->lock);
-    f->cancelled = 1;
-    busy = f->threaded && !f->finished;
+    __atomic_store_n(&f->cancelled, 1, __ATOMIC_RELAXED);
     pthread_cond_broadcast(&f->room);
     pthread_mutex_unlock(&f->lock);
-    /* a query still running (a sort before its first row) is cut short;
-     * the flag clears once its statements are reset or finalized */
-    if (busy && f->n_stmts > 0)
-        sqlite3_interrupt(sqlite3_db_handle(f->stmts[0]));
     if (f->threaded)
         pthread_join(f->thread, NULL);
     free(f->filling);

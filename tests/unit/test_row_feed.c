@@ -1,0 +1,204 @@
+/* The row feed: statements stepped in a second thread and read back in
+ * order, every value as SQLite gives it, rows larger than a chunk and
+ * thousands of chunks through the bounded queue, a failing statement, and
+ * a reader that stops half way. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report_internal.h"
+
+static sqlite3 *open_db(void)
+{
+    sqlite3 *db = NULL;
+
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    return db;
+}
+
+static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    return st;
+}
+
+static int next_row(ts_row_feed *f)
+{
+    ts_error err;
+    int has_row = 0;
+
+    if (ts_row_feed_next(f, &has_row, &err) != 0)
+        fail_msg("%s", err.msg);
+    return has_row;
+}
+
+static void test_values_as_sqlite_gives_them(void **state)
+{
+    sqlite3 *db = open_db();
+    sqlite3_stmt *st[2] = {
+        prepare(db, "SELECT 42 AS i, 2.5 AS r, 'tëxt' AS t, NULL AS n,"
+                    " x'610062' AS b, -9223372036854775807 - 1 AS lo"),
+        prepare(db, "SELECT 1 AS one WHERE 0")};
+    ts_row_feed *f = NULL;
+    ts_error err;
+
+    (void)state;
+    assert_int_equal(ts_row_feed_start(&f, st, 2, &err), 0);
+    assert_int_equal(ts_row_feed_begin(f, &err), 0);
+    assert_int_equal(ts_row_feed_columns(f), 6);
+    assert_string_equal(ts_row_feed_name(f, 0), "i");
+    assert_string_equal(ts_row_feed_name(f, 5), "lo");
+    assert_null(ts_row_feed_name(f, 6));
+    assert_true(next_row(f));
+    assert_int_equal(ts_row_feed_type(f, 0), SQLITE_INTEGER);
+    assert_int_equal(ts_row_feed_int64(f, 0), 42);
+    assert_string_equal(ts_row_feed_text(f, 0), "42");
+    assert_int_equal(ts_row_feed_type(f, 1), SQLITE_FLOAT);
+    assert_true(ts_row_feed_double(f, 1) == 2.5);
+    assert_int_equal(ts_row_feed_int64(f, 1), 2);
+    assert_string_equal(ts_row_feed_text(f, 1), "2.5");
+    assert_int_equal(ts_row_feed_type(f, 2), SQLITE_TEXT);
+    assert_string_equal(ts_row_feed_text(f, 2), "tëxt");
+    assert_int_equal(ts_row_feed_type(f, 3), SQLITE_NULL);
+    assert_null(ts_row_feed_text(f, 3));
+    assert_int_equal(ts_row_feed_int64(f, 3), 0);
+    /* a blob's text is its bytes, NUL-terminated, as sqlite3_column_text */
+    assert_int_equal(ts_row_feed_type(f, 4), SQLITE_BLOB);
+    assert_memory_equal(ts_row_feed_text(f, 4), "a\0b", 4);
+    assert_true(ts_row_feed_int64(f, 5) == INT64_MIN);
+    assert_false(next_row(f));
+    /* the second statement: its columns, no rows */
+    assert_int_equal(ts_row_feed_begin(f, &err), 0);
+    assert_int_equal(ts_row_feed_columns(f), 1);
+    assert_string_equal(ts_row_feed_name(f, 0), "one");
+    assert_false(next_row(f));
+    ts_row_feed_stop(f);
+    sqlite3_finalize(st[0]);
+    sqlite3_finalize(st[1]);
+    sqlite3_close(db);
+}
+
+/* 300k rows (about 40 chunks) and rows of 3 MB (each larger than a
+ * chunk), in order and intact. */
+static void test_many_chunks_and_large_rows(void **state)
+{
+    sqlite3 *db = open_db();
+    sqlite3_stmt *st[2] = {
+        prepare(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+                    " FROM n WHERE i < 300000)"
+                    " SELECT i, printf('row %d of many', i) FROM n"),
+        prepare(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+                    " FROM n WHERE i < 5)"
+                    " SELECT i, printf('%.*c', 3000000, char(97 + i)) FROM n")};
+    ts_row_feed *f = NULL;
+    ts_error err;
+    int64_t expect = 1;
+    char text[64];
+
+    (void)state;
+    assert_int_equal(ts_row_feed_start(&f, st, 2, &err), 0);
+    assert_int_equal(ts_row_feed_begin(f, &err), 0);
+    while (next_row(f)) {
+        assert_true(ts_row_feed_int64(f, 0) == expect);
+        snprintf(text, sizeof(text), "row %lld of many", (long long)expect);
+        assert_string_equal(ts_row_feed_text(f, 1), text);
+        expect++;
+    }
+    assert_true(expect == 300001);
+    assert_int_equal(ts_row_feed_begin(f, &err), 0);
+    for (int64_t i = 1; i <= 5; i++) {
+        const char *big;
+        assert_true(next_row(f));
+        assert_true(ts_row_feed_int64(f, 0) == i);
+        big = ts_row_feed_text(f, 1);
+        assert_int_equal(strlen(big), 3000000);
+        assert_int_equal(big[0], 'a' + i);
+        assert_int_equal(big[2999999], 'a' + i);
+    }
+    assert_false(next_row(f));
+    ts_row_feed_stop(f);
+    sqlite3_finalize(st[0]);
+    sqlite3_finalize(st[1]);
+    sqlite3_close(db);
+}
+
+/* A step that fails ends its statement with SQLite's message; the rows
+ * before it were read. */
+static void test_failing_statement(void **state)
+{
+    sqlite3 *db = open_db();
+    sqlite3_stmt *st[1] = {prepare(
+        db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+            " FROM n WHERE i < 3)"
+            " SELECT CASE WHEN i < 3 THEN i ELSE abs(-9223372036854775807 - 1)"
+            " END FROM n")};
+    ts_row_feed *f = NULL;
+    ts_error err;
+    int has_row = 0, rows = 0, rc;
+
+    (void)state;
+    assert_int_equal(ts_row_feed_start(&f, st, 1, &err), 0);
+    assert_int_equal(ts_row_feed_begin(f, &err), 0);
+    while ((rc = ts_row_feed_next(f, &has_row, &err)) == 0 && has_row)
+        rows++;
+    assert_int_equal(rows, 2);
+    assert_int_equal(rc, TS_EDB);
+    assert_non_null(strstr(err.msg, "integer overflow"));
+    ts_row_feed_stop(f);
+    sqlite3_finalize(st[0]);
+    sqlite3_close(db);
+}
+
+/* A reader that stops after a few rows of a long statement (the producer
+ * waiting on a full queue) and one that stops at once (the producer still
+ * in a slow first step) both return, and the connection works after. */
+static void test_stop_early(void **state)
+{
+    sqlite3 *db = open_db();
+    const char *sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
+                      " SELECT i + 1 FROM n WHERE i < 100000000)"
+                      " SELECT i, printf('%.*c', 1000, 'x') FROM n";
+    sqlite3_stmt *st[1] = {prepare(db, sql)};
+    sqlite3_stmt *sorted[1] = {
+        prepare(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
+                    " SELECT i + 1 FROM n WHERE i < 100000000)"
+                    " SELECT i FROM n ORDER BY i DESC")};
+    sqlite3_stmt *after;
+    ts_row_feed *f = NULL;
+    ts_error err;
+
+    (void)state;
+    assert_int_equal(ts_row_feed_start(&f, st, 1, &err), 0);
+    assert_int_equal(ts_row_feed_begin(f, &err), 0);
+    for (int i = 0; i < 10; i++)
+        assert_true(next_row(f));
+    ts_row_feed_stop(f);
+    sqlite3_finalize(st[0]);
+    assert_int_equal(ts_row_feed_start(&f, sorted, 1, &err), 0);
+    ts_row_feed_stop(f);
+    sqlite3_finalize(sorted[0]);
+    after = prepare(db, "SELECT 7");
+    assert_int_equal(sqlite3_step(after), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(after, 0), 7);
+    sqlite3_finalize(after);
+    sqlite3_close(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_values_as_sqlite_gives_them),
+        cmocka_unit_test(test_many_chunks_and_large_rows),
+        cmocka_unit_test(test_failing_statement),
+        cmocka_unit_test(test_stop_early),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
