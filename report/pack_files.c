@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,6 +221,50 @@ int ts_pack_hash_file(const char *path, uint8_t out[TS_SHA256_SIZE],
     *out_size = h.size;
     EVP_MD_CTX_free(h.md);
     return rc;
+}
+
+typedef struct hash_work {
+    const char *dir;
+    const char *const *rels;
+    size_t n;
+    ts_pack_digest *out;
+    size_t next; /* the next file to take, shared by the threads */
+} hash_work;
+
+static void *hash_worker(void *arg)
+{
+    hash_work *w = arg;
+    char path[TS_PACK_PATH_MAX];
+    ts_error e;
+
+    for (;;) {
+        size_t i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
+        ts_pack_digest *d;
+        if (i >= w->n)
+            break;
+        d = &w->out[i];
+        d->size = 0;
+        d->rc = ts_pack_path(path, sizeof(path), w->dir, w->rels[i], &e);
+        if (d->rc == 0)
+            d->rc = ts_pack_hash_file(path, d->sha256, &d->size, &e);
+    }
+    return NULL;
+}
+
+/* Below this many files a second thread costs more than it saves. */
+#define HASH_FILES_PER_THREAD_MIN 64
+
+void ts_pack_hash_files(const char *dir, const char *const *rels, size_t n,
+                        ts_pack_digest *out)
+{
+    hash_work w = {dir, rels, n, out, 0};
+    pthread_t thread;
+    int threaded = n >= 2 * HASH_FILES_PER_THREAD_MIN &&
+                   pthread_create(&thread, NULL, hash_worker, &w) == 0;
+
+    hash_worker(&w);
+    if (threaded)
+        pthread_join(thread, NULL);
 }
 
 typedef struct counting {

@@ -18,11 +18,17 @@ static int build_manifest(const char *dir, char **out, ts_error *err)
     char path[TS_PACK_PATH_MAX], hex[2 * TS_SHA256_SIZE + 1];
     char **files = NULL;
     size_t n_files = 0;
+    ts_pack_digest *digests = NULL;
     json_t *doc = NULL, *list = NULL;
     int rc;
 
     *out = NULL;
     rc = ts_pack_list(dir, &files, &n_files, NULL, 0, err);
+    if (rc == 0 &&
+        (digests = calloc(n_files ? n_files : 1, sizeof(*digests))) == NULL)
+        rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+    if (rc == 0)
+        ts_pack_hash_files(dir, (const char *const *)files, n_files, digests);
     if (rc == 0) {
         doc = json_object();
         list = json_array();
@@ -41,14 +47,18 @@ static int build_manifest(const char *dir, char **out, ts_error *err)
         if (strcmp(files[i], TS_PACK_MANIFEST) == 0 ||
             strcmp(files[i], TS_PACK_SIGNATURE) == 0)
             continue;
-        rc = ts_pack_path(path, sizeof(path), dir, files[i], err);
-        if (rc == 0)
-            rc = ts_pack_hash_file(path, digest, &size, err);
-        if (rc != 0)
+        if (digests[i].rc != 0) { /* again, alone, for its message */
+            rc = ts_pack_path(path, sizeof(path), dir, files[i], err);
+            if (rc == 0)
+                rc = ts_pack_hash_file(path, digest, &size, err);
+            if (rc == 0)
+                rc = ts_error_set(err, TS_EIO, "'%s': changed while hashed",
+                                  files[i]);
             break;
-        ts_hex_encode(digest, TS_SHA256_SIZE, hex);
+        }
+        ts_hex_encode(digests[i].sha256, TS_SHA256_SIZE, hex);
         item = json_pack("{s:s, s:I, s:s}", "path", files[i], "size",
-                         (json_int_t)size, "sha256", hex);
+                         (json_int_t)digests[i].size, "sha256", hex);
         if (item == NULL || json_array_append_new(list, item) != 0)
             rc = ts_error_set(err, TS_EINVAL, "'%s': cannot list (not UTF-8?)",
                               files[i]);
@@ -67,6 +77,7 @@ static int build_manifest(const char *dir, char **out, ts_error *err)
     }
     json_decref(list);
     json_decref(doc);
+    free(digests);
     ts_pack_list_free(files, n_files);
     return rc;
 }

@@ -138,6 +138,8 @@ static int check_files(const char *dir, json_t *files, ts_pack_verdict *v,
 {
     char path[TS_PACK_PATH_MAX], hex[2 * TS_SHA256_SIZE + 1], bad_rel[512];
     char **found = NULL;
+    const char **rels = NULL;
+    ts_pack_digest *digests = NULL;
     size_t n_found = 0, i = 0, j = 0, n_listed = json_array_size(files);
     ts_error e;
     int stop = 0, rc;
@@ -170,20 +172,37 @@ static int check_files(const char *dir, json_t *files, ts_pack_verdict *v,
         else
             i++, j++;
     }
+    if (!stop) {
+        rels = calloc(n_listed ? n_listed : 1, sizeof(*rels));
+        digests = calloc(n_listed ? n_listed : 1, sizeof(*digests));
+        if (rels == NULL || digests == NULL)
+            stop = ts_error_set(err, TS_ENOMEM, "out of memory");
+    }
+    for (j = 0; !stop && j < n_listed; j++)
+        rels[j] = json_string_value(
+            json_object_get(json_array_get(files, j), "path"));
+    if (!stop)
+        ts_pack_hash_files(dir, rels, n_listed, digests);
     for (j = 0; !stop && j < n_listed; j++) {
         json_t *item = json_array_get(files, j);
-        const char *rel = json_string_value(json_object_get(item, "path"));
+        const char *rel = rels[j];
         json_int_t size = json_integer_value(json_object_get(item, "size"));
         const char *sha = json_string_value(json_object_get(item, "sha256"));
         uint8_t digest[TS_SHA256_SIZE];
-        uint64_t got = 0;
+        uint64_t got = digests[j].size;
 
-        if (ts_pack_path(path, sizeof(path), dir, rel, &e) != 0 ||
-            ts_pack_hash_file(path, digest, &got, &e) != 0) {
+        /* a file that could not be read: again, alone, for the message */
+        if (digests[j].rc != 0 &&
+            (ts_pack_path(path, sizeof(path), dir, rel, &e) != 0 ||
+             ts_pack_hash_file(path, digest, &got, &e) != 0)) {
             stop = ts_pack_finding(v, rel, "cannot be read: %s", e.msg);
             break;
         }
-        ts_hex_encode(digest, TS_SHA256_SIZE, hex);
+        if (digests[j].rc != 0) {
+            stop = ts_pack_finding(v, rel, "changed while it was read");
+            break;
+        }
+        ts_hex_encode(digests[j].sha256, TS_SHA256_SIZE, hex);
         if (got != (uint64_t)size)
             stop =
                 ts_pack_finding(v, rel, "%llu bytes, manifest.json says %lld",
@@ -192,6 +211,8 @@ static int check_files(const char *dir, json_t *files, ts_pack_verdict *v,
             stop = ts_pack_finding(v, rel, "SHA-256 %s, manifest.json says %s",
                                    hex, sha);
     }
+    free(rels);
+    free(digests);
     ts_pack_list_free(found, n_found);
     return stop;
 }
