@@ -210,13 +210,13 @@ typedef struct columns {
     int time;  /* time_us */
 } columns;
 
-static columns find_columns(const ts_row_feed *feed, const ts_control *c)
+static columns find_columns(const ts_row_reader *rows, const ts_control *c)
 {
-    columns k = {ts_row_feed_columns(feed) - (int)c->n_assertions, -1, 0, -1};
+    columns k = {ts_row_reader_columns(rows) - (int)c->n_assertions, -1, 0, -1};
     int have_item = 0;
 
     for (int i = 0; i < k.n; i++) {
-        const char *name = ts_row_feed_name(feed, i);
+        const char *name = ts_row_reader_name(rows, i);
         if (name == NULL)
             continue;
         if (strcmp(name, "entry_index") == 0)
@@ -241,22 +241,34 @@ static int is_time_column(const char *name)
     return len > 3 && strcmp(name + len - 3, "_us") == 0;
 }
 
+static int sheet_header(const ts_control_env *env, ts_sheet *sheet,
+                        const ts_row_reader *rows, const columns *k,
+                        ts_error *err);
+
 static int write_header(const ts_control_env *env, ts_csv *csv, ts_sheet *sheet,
-                        const ts_row_feed *feed, const columns *k,
+                        const ts_row_reader *rows, const columns *k,
                         ts_error *err)
 {
-    ts_sheet_col cols[SHEET_MAX_COLS + 1];
-    int n = k->n < SHEET_MAX_COLS ? k->n : SHEET_MAX_COLS;
     int rc = 0;
 
     for (int i = 0; rc == 0 && i < k->n; i++)
-        rc = ts_csv_field(csv, ts_row_feed_name(feed, i), err);
+        rc = ts_csv_field(csv, ts_row_reader_name(rows, i), err);
     if (rc == 0)
         rc = ts_csv_end_row(csv, err);
     if (rc != 0 || sheet == NULL)
         return rc;
+    return sheet_header(env, sheet, rows, k, err);
+}
+
+static int sheet_header(const ts_control_env *env, ts_sheet *sheet,
+                        const ts_row_reader *rows, const columns *k,
+                        ts_error *err)
+{
+    ts_sheet_col cols[SHEET_MAX_COLS + 1];
+    int n = k->n < SHEET_MAX_COLS ? k->n : SHEET_MAX_COLS;
+
     for (int i = 0; i < n; i++) {
-        const char *name = ts_row_feed_name(feed, i);
+        const char *name = ts_row_reader_name(rows, i);
         cols[i].title = name ? name : "";
         cols[i].kind = TS_COL_TEXT;
         cols[i].width =
@@ -272,7 +284,7 @@ static int write_header(const ts_control_env *env, ts_csv *csv, ts_sheet *sheet,
 }
 
 static int write_sheet_row(const ts_control_env *env, ts_sheet *sheet,
-                           const ts_row_feed *feed, const columns *k,
+                           const ts_row_reader *rows, const columns *k,
                            const int *time_cols, const char *reasons,
                            ts_error *err)
 {
@@ -283,20 +295,20 @@ static int write_sheet_row(const ts_control_env *env, ts_sheet *sheet,
     if (!ts_sheet_row(sheet))
         return 0;
     for (int i = 0; rc == 0 && i < n; i++) {
-        int type = ts_row_feed_type(feed, i);
+        int type = ts_row_reader_type(rows, i);
         if (type == SQLITE_NULL)
             continue;
         if (type == SQLITE_INTEGER && time_cols[i])
-            rc = ts_sheet_text(
-                env->x, sheet, (lxw_col_t)i,
-                ts_time_format(ts_row_feed_int64(feed, i), when, sizeof(when)),
-                NULL, err);
+            rc = ts_sheet_text(env->x, sheet, (lxw_col_t)i,
+                               ts_time_format(ts_row_reader_int64(rows, i),
+                                              when, sizeof(when)),
+                               NULL, err);
         else if (type == SQLITE_INTEGER || type == SQLITE_FLOAT)
             rc = ts_sheet_number(env->x, sheet, (lxw_col_t)i,
-                                 ts_row_feed_double(feed, i), NULL, err);
+                                 ts_row_reader_double(rows, i), NULL, err);
         else
             rc = ts_sheet_text(env->x, sheet, (lxw_col_t)i,
-                               ts_row_feed_text(feed, i), NULL, err);
+                               ts_row_reader_text(rows, i), NULL, err);
     }
     if (rc == 0 && reasons != NULL)
         rc = ts_sheet_text(env->x, sheet, (lxw_col_t)n, reasons, NULL, err);
@@ -317,35 +329,36 @@ static long find_waiver(const ts_controls *cs, const ts_control *c,
     return -1;
 }
 
-static int64_t item_entry(const ts_row_feed *feed, const columns *k)
+static int64_t item_entry(const ts_row_reader *rows, const columns *k)
 {
-    return k->entry >= 0 && ts_row_feed_type(feed, k->entry) == SQLITE_INTEGER
-               ? ts_row_feed_int64(feed, k->entry)
+    return k->entry >= 0 && ts_row_reader_type(rows, k->entry) == SQLITE_INTEGER
+               ? ts_row_reader_int64(rows, k->entry)
                : -1;
 }
 
-static int64_t item_time(const ts_row_feed *feed, const columns *k)
+static int64_t item_time(const ts_row_reader *rows, const columns *k)
 {
-    return k->time >= 0 && ts_row_feed_type(feed, k->time) == SQLITE_INTEGER
-               ? ts_row_feed_int64(feed, k->time)
+    return k->time >= 0 && ts_row_reader_type(rows, k->time) == SQLITE_INTEGER
+               ? ts_row_reader_int64(rows, k->time)
                : INT64_MIN;
 }
 
-static const char *item_label(const ts_row_feed *feed, const columns *k)
+static const char *item_label(const ts_row_reader *rows, const columns *k)
 {
-    const char *label = ts_row_feed_text(feed, k->item);
+    const char *label = ts_row_reader_text(rows, k->item);
     return label ? label : "";
 }
 
-static int fill_item(ts_control_item *it, uint64_t row, const ts_row_feed *feed,
-                     const columns *k, const char *reasons, ts_error *err)
+static int fill_item(ts_control_item *it, uint64_t row,
+                     const ts_row_reader *rows, const columns *k,
+                     const char *reasons, ts_error *err)
 {
     memset(it, 0, sizeof(*it));
     it->row = row;
     it->waiver = -1;
-    it->entry_index = item_entry(feed, k);
-    it->time_us = item_time(feed, k);
-    it->item = strdup(item_label(feed, k));
+    it->entry_index = item_entry(rows, k);
+    it->time_us = item_time(rows, k);
+    it->item = strdup(item_label(rows, k));
     it->reasons = reasons ? strdup(reasons) : NULL;
     if (it->item == NULL || (reasons != NULL && it->reasons == NULL))
         return ts_error_set(err, TS_ENOMEM, "out of memory");
@@ -353,7 +366,7 @@ static int fill_item(ts_control_item *it, uint64_t row, const ts_row_feed *feed,
 }
 
 /* The reasons of the rules a row breaks, "; " between; "" none. */
-static int row_reasons(const ts_control *c, const ts_row_feed *feed,
+static int row_reasons(const ts_control *c, const ts_row_reader *rows,
                        const columns *k, ts_buf *out, ts_error *err)
 {
     int rc = 0;
@@ -361,7 +374,7 @@ static int row_reasons(const ts_control *c, const ts_row_feed *feed,
     out->len = 0;
     for (size_t i = 0; rc == 0 && i < c->n_assertions; i++) {
         const char *reason = c->assertions[i].reason;
-        if (ts_row_feed_int64(feed, k->n + (int)i) == 0)
+        if (ts_row_reader_int64(rows, k->n + (int)i) == 0)
             continue;
         if (out->len > 0)
             rc = ts_buf_append(out, "; ", 2, err);
@@ -373,9 +386,17 @@ static int row_reasons(const ts_control *c, const ts_row_feed *feed,
     return rc;
 }
 
+/* Which of the sheet's columns hold a time (*_us): written as text. */
+static void find_time_columns(const ts_row_reader *rows, const columns *k,
+                              int time_cols[SHEET_MAX_COLS])
+{
+    for (int i = 0; i < SHEET_MAX_COLS; i++)
+        time_cols[i] = i < k->n && is_time_column(ts_row_reader_name(rows, i));
+}
+
 /* Pass 1: CSV, sheet and exceptions. */
 static int census(const ts_control_env *env, const ts_control *c,
-                  ts_sheet *sheet, ts_row_feed *feed, ts_csv *csv,
+                  ts_sheet *sheet, ts_row_reader *rows, ts_csv *csv,
                   ts_item_spool *spool, ts_control_result *out, ts_error *err)
 {
     columns k;
@@ -384,33 +405,32 @@ static int census(const ts_control_env *env, const ts_control *c,
     int time_cols[SHEET_MAX_COLS];
     int rc, has_row = 0;
 
-    rc = ts_row_feed_begin(feed, err);
+    rc = ts_row_reader_begin(rows, err);
     if (rc != 0)
         return rc;
-    k = find_columns(feed, c);
-    for (int i = 0; i < SHEET_MAX_COLS; i++)
-        time_cols[i] = i < k.n && is_time_column(ts_row_feed_name(feed, i));
+    k = find_columns(rows, c);
+    find_time_columns(rows, &k, time_cols);
     ts_buf_init(&reasons, (size_t)TS_CONTROLS_MAX_LIST * 1100);
-    rc = write_header(env, csv, sheet, feed, &k, err);
-    while (rc == 0 && (rc = ts_row_feed_next(feed, &has_row, err)) == 0 &&
+    rc = write_header(env, csv, sheet, rows, &k, err);
+    while (rc == 0 && (rc = ts_row_reader_next(rows, &has_row, err)) == 0 &&
            has_row) {
         int broken;
         out->population++;
         for (int i = 0; rc == 0 && i < k.n; i++)
-            rc = ts_csv_field(csv, ts_row_feed_text(feed, i), err);
+            rc = ts_csv_field(csv, ts_row_reader_text(rows, i), err);
         if (rc == 0)
             rc = ts_csv_end_row(csv, err);
         if (rc == 0)
-            rc = row_reasons(c, feed, &k, &reasons, err);
+            rc = row_reasons(c, rows, &k, &reasons, err);
         if (rc == 0 && spool != NULL)
-            rc = ts_item_spool_add(spool, item_entry(feed, &k),
-                                   item_time(feed, &k), item_label(feed, &k),
+            rc = ts_item_spool_add(spool, item_entry(rows, &k),
+                                   item_time(rows, &k), item_label(rows, &k),
                                    err);
         if (rc != 0)
             break;
         broken = reasons.len > 0;
         if (sheet != NULL)
-            rc = write_sheet_row(env, sheet, feed, &k, time_cols,
+            rc = write_sheet_row(env, sheet, rows, &k, time_cols,
                                  broken ? (const char *)reasons.data : NULL,
                                  err);
         if (rc != 0 || !broken)
@@ -429,7 +449,7 @@ static int census(const ts_control_env *env, const ts_control *c,
                 out->exceptions = more;
             }
             it = &out->exceptions[out->n_exceptions++];
-            rc = fill_item(it, out->population, feed, &k,
+            rc = fill_item(it, out->population, rows, &k,
                            (const char *)reasons.data, err);
             if (rc == 0)
                 it->waiver =
@@ -438,6 +458,41 @@ static int census(const ts_control_env *env, const ts_control *c,
                 out->waived++;
         }
     }
+    if (rc == TS_EDB)
+        ts_error_prefix(
+            err, "%s: control %s: population: ", env->controls->path, c->id);
+    ts_buf_release(&reasons);
+    return rc;
+}
+
+int ts_control_write_sheet(const ts_control_env *env, const ts_control *c,
+                           ts_row_reader *rows, ts_sheet *sheet, ts_error *err)
+{
+    int time_cols[SHEET_MAX_COLS];
+    columns k;
+    ts_buf reasons;
+    int rc, has_row = 0;
+
+    rc = ts_row_reader_begin(rows, err);
+    if (rc != 0)
+        return rc;
+    k = find_columns(rows, c);
+    find_time_columns(rows, &k, time_cols);
+    ts_buf_init(&reasons, (size_t)TS_CONTROLS_MAX_LIST * 1100);
+    if (sheet != NULL)
+        rc = sheet_header(env, sheet, rows, &k, err);
+    while (rc == 0 && (rc = ts_row_reader_next(rows, &has_row, err)) == 0 &&
+           has_row) {
+        if (sheet == NULL)
+            continue; /* read past, so the next control's rows come next */
+        rc = row_reasons(c, rows, &k, &reasons, err);
+        if (rc == 0)
+            rc = write_sheet_row(
+                env, sheet, rows, &k, time_cols,
+                reasons.len > 0 ? (const char *)reasons.data : NULL, err);
+    }
+    if (rc == 0 && sheet != NULL)
+        rc = ts_sheet_finish(env->x, sheet, err);
     if (rc == TS_EDB)
         ts_error_prefix(
             err, "%s: control %s: population: ", env->controls->path, c->id);
@@ -490,7 +545,7 @@ static ts_control_status judge(const ts_controls *cs, const ts_control *c,
 }
 
 int ts_control_run(const ts_control_env *env, const ts_control *c,
-                   ts_row_feed *feed, ts_sheet *sheet, ts_control_result *out,
+                   ts_row_reader *rows, ts_sheet *sheet, ts_control_result *out,
                    ts_error *err)
 {
     char path[4096];
@@ -510,7 +565,7 @@ int ts_control_run(const ts_control_env *env, const ts_control *c,
         rc = ts_item_spool_open(&spool, env->out_dir, err);
     if (rc == 0)
         rc =
-            census(env, c, sheet, feed, &csv, sample ? &spool : NULL, out, err);
+            census(env, c, sheet, rows, &csv, sample ? &spool : NULL, out, err);
     if (rc == 0)
         rc = ts_csv_close(&csv, out->population_sha256, err);
     else

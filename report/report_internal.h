@@ -421,35 +421,53 @@ int ts_report_write_index(sqlite3 *db, const ts_report_cover *cover,
 /* ---- query results stepped ahead in a second thread (row_feed.c) ------- */
 
 typedef struct ts_row_feed ts_row_feed;
+typedef struct ts_row_reader ts_row_reader;
+
+#define TS_ROW_FEED_MAX_READERS 2
 
 /* Starts stepping stmts[0..n) (prepared and bound, all on one connection)
- * in order in a second thread, or, when none can be started, as they are
- * read. Until ts_row_feed_stop, nothing else may use that connection or
- * the statements. stmts must outlive the feed; the caller finalizes them
- * after ts_row_feed_stop. */
+ * in order in a second thread, for `readers` readers (1 or 2), each
+ * reading every row; when no thread can be started, the statements are
+ * stepped as the one reader reads (ts_row_feed_readers then says 1).
+ * Until ts_row_feed_stop, nothing else may use that connection or the
+ * statements. stmts must outlive the feed; the caller finalizes them after
+ * ts_row_feed_stop. */
 int ts_row_feed_start(ts_row_feed **out, sqlite3_stmt *const *stmts, size_t n,
-                      ts_error *err);
+                      int readers, ts_error *err);
+int ts_row_feed_readers(const ts_row_feed *f);
+
+/* Reader i (0 or 1), owned by the feed; a reader is used by one thread. */
+ts_row_reader *ts_row_feed_reader(ts_row_feed *f, int i);
 
 /* Moves to the next statement: its columns' count and names are known
- * from here until the next ts_row_feed_begin. */
-int ts_row_feed_begin(ts_row_feed *f, ts_error *err);
-int ts_row_feed_columns(const ts_row_feed *f);
-const char *ts_row_feed_name(const ts_row_feed *f, int i);
+ * from here until the next ts_row_reader_begin. */
+int ts_row_reader_begin(ts_row_reader *r, ts_error *err);
+int ts_row_reader_columns(const ts_row_reader *r);
+const char *ts_row_reader_name(const ts_row_reader *r, int i);
 
 /* The statement's next row (*has_row 1), or its end (*has_row 0; then
- * ts_row_feed_begin for the next one). A failed step is TS_EDB with
- * SQLite's message. */
-int ts_row_feed_next(ts_row_feed *f, int *has_row, ts_error *err);
+ * ts_row_reader_begin for the next one). A failed step is TS_EDB with
+ * SQLite's message; a feed cancelled or out of memory, TS_ENOMEM. */
+int ts_row_reader_next(ts_row_reader *r, int *has_row, ts_error *err);
 
 /* The row's columns, as sqlite3_column_type/int64/double/text give them:
- * text (NULL for SQL NULL) is valid until the next ts_row_feed_next. */
-int ts_row_feed_type(const ts_row_feed *f, int i);
-int64_t ts_row_feed_int64(const ts_row_feed *f, int i);
-double ts_row_feed_double(const ts_row_feed *f, int i);
-const char *ts_row_feed_text(const ts_row_feed *f, int i);
+ * text (NULL for SQL NULL) is valid until the next ts_row_reader_next. */
+int ts_row_reader_type(const ts_row_reader *r, int i);
+int64_t ts_row_reader_int64(const ts_row_reader *r, int i);
+double ts_row_reader_double(const ts_row_reader *r, int i);
+const char *ts_row_reader_text(const ts_row_reader *r, int i);
 
-/* Stops the producer (cutting a running query short), joins it and frees
- * the feed; the connection is the caller's again. NULL is ignored. */
+/* The reader reads no more (it failed, or it never started): the others
+ * go on without waiting for it. */
+void ts_row_reader_close(ts_row_reader *r);
+
+/* Makes the producer stop (a running query cut short) and every waiting
+ * reader return; the feed stays allocated until ts_row_feed_stop. */
+void ts_row_feed_cancel(ts_row_feed *f);
+
+/* Cancels, joins the producer and frees the feed and its readers (join
+ * any thread reading first); the connection is the caller's again. NULL
+ * is ignored. */
 void ts_row_feed_stop(ts_row_feed *f);
 
 /* ---- population CSV files (csv_out.c) --------------------------------- */
@@ -569,13 +587,19 @@ int ts_report_write_parameters(const ts_control_env *env, ts_error *err);
 int ts_control_prepare(const ts_control_env *env, const ts_control *c,
                        sqlite3_stmt **out, ts_error *err);
 
-/* Reads control c's population from `feed` (its statement from
- * ts_control_prepare is the feed's next), writes populations/<id>.csv
- * and, when the control names one, its sheet `sheet` (already added to
- * the workbook), and draws the sample. */
+/* Reads control c's population from `rows` (its statement from
+ * ts_control_prepare is the reader's next), writes populations/<id>.csv
+ * and, when `sheet` is not NULL, that sheet (already added to the
+ * workbook), and draws the sample. */
 int ts_control_run(const ts_control_env *env, const ts_control *c,
-                   ts_row_feed *feed, ts_sheet *sheet, ts_control_result *out,
+                   ts_row_reader *rows, ts_sheet *sheet, ts_control_result *out,
                    ts_error *err);
+
+/* Reads control c's population from a second reader of the same feed and
+ * writes `sheet` (its rows with the exception column) and finishes it; with
+ * sheet NULL, reads past it. */
+int ts_control_write_sheet(const ts_control_env *env, const ts_control *c,
+                           ts_row_reader *rows, ts_sheet *sheet, ts_error *err);
 
 /* The sample size the table gives for a population (0: census). */
 int64_t ts_sample_size(const ts_controls *controls, const char *frequency,

@@ -3,10 +3,13 @@
  * (the CSV and its hash, the sheet, the sample spool), one row at a time
  * on one core. Here a producer thread steps the prepared statements in
  * order and copies each row into chunks; the caller reads the rows back
- * from them while the next rows are being fetched. Memory stays bounded:
- * at most FEED_MAX_CHUNKS chunks wait, and the producer sleeps when they
- * do. The producer alone uses the statements' connection until
- * ts_row_feed_stop; without a thread the reader steps them itself.
+ * from them while the next rows are being fetched. A second reader, in a
+ * thread of its own, may read the same rows (the report writes the sheets
+ * there): each chunk is kept until every reader has passed it. Memory
+ * stays bounded: at most FEED_MAX_CHUNKS chunks wait, and the producer
+ * sleeps when they do. The producer alone uses the statements' connection
+ * until ts_row_feed_stop; without a thread the one reader steps them
+ * itself.
  *
  * A chunk holds whole records, each starting with a tag byte:
  *   'H' u32 ncols, then ncols names         (a statement's columns)
@@ -28,6 +31,7 @@
 typedef struct feed_chunk {
     struct feed_chunk *next;
     size_t len, cap;
+    int refs; /* readers yet to pass it */
     unsigned char data[];
 } feed_chunk;
 
@@ -38,6 +42,18 @@ typedef struct feed_value {
     double d;
     const char *text; /* NULL for SQL NULL */
 } feed_value;
+
+struct ts_row_reader {
+    ts_row_feed *feed;
+    feed_chunk *reading; /* in the feed's list until every reader passed */
+    size_t at;
+    int closed;
+    int n_cols;
+    ts_buf names; /* the columns' names, NUL after each */
+    const char **name;
+    feed_value *value;
+    int name_cap; /* entries of name and value */
+};
 
 struct ts_row_feed {
     sqlite3_stmt *const *stmts;
@@ -53,23 +69,18 @@ struct ts_row_feed {
     /* shared, under lock */
     pthread_mutex_t lock;
     pthread_cond_t more, room;
-    feed_chunk *head, *tail; /* filled chunks, oldest first */
-    size_t queued;
-    feed_chunk *spare; /* emptied chunks of the default size */
-    int finished;      /* the producer has pushed its last chunk */
-    int cancelled;     /* the reader stopped early (read without the lock
-                        * by on_progress: atomic) */
+    feed_chunk *head, *tail; /* chunks some reader has yet to pass */
+    size_t queued;           /* chunks in that list */
+    int readers;             /* open readers: each pushed chunk's refs */
+    feed_chunk *spare;       /* emptied chunks of the default size */
+    int finished;            /* the producer has pushed its last chunk */
+    int cancelled;           /* the feed was stopped (read without the lock by
+                              * on_progress: atomic) */
     int threaded;
     pthread_t thread;
 
-    /* reader side */
-    feed_chunk *reading;
-    size_t at;
-    int n_cols;
-    ts_buf names; /* the columns' names, NUL after each */
-    const char **name;
-    feed_value *value;
-    int name_cap; /* entries of name and value */
+    ts_row_reader reader[TS_ROW_FEED_MAX_READERS];
+    int n_readers;
 };
 
 static feed_chunk *chunk_new(ts_row_feed *f, size_t need)
@@ -88,20 +99,9 @@ static feed_chunk *chunk_new(ts_row_feed *f, size_t need)
     if (c != NULL) {
         c->next = NULL;
         c->len = 0;
+        c->refs = 0;
     }
     return c;
-}
-
-static void chunk_recycle(ts_row_feed *f, feed_chunk *c)
-{
-    if (c->cap != FEED_CHUNK_SIZE) {
-        free(c);
-        return;
-    }
-    pthread_mutex_lock(&f->lock);
-    c->next = f->spare;
-    f->spare = c;
-    pthread_mutex_unlock(&f->lock);
 }
 
 static void chunks_free(feed_chunk *c)
@@ -124,17 +124,19 @@ static int push(ts_row_feed *f)
     if (c == NULL)
         return 0;
     pthread_mutex_lock(&f->lock);
-    while (f->threaded && f->queued >= FEED_MAX_CHUNKS && !f->cancelled)
+    while (f->threaded && f->queued >= FEED_MAX_CHUNKS && !f->cancelled &&
+           f->readers > 0)
         pthread_cond_wait(&f->room, &f->lock);
-    cancelled = f->cancelled;
+    cancelled = f->cancelled || f->readers == 0;
     if (!cancelled) {
+        c->refs = f->readers;
         if (f->tail != NULL)
             f->tail->next = c;
         else
             f->head = c;
         f->tail = c;
         f->queued++;
-        pthread_cond_signal(&f->more);
+        pthread_cond_broadcast(&f->more);
     }
     pthread_mutex_unlock(&f->lock);
     if (cancelled)
@@ -322,7 +324,7 @@ static void *run(void *arg)
 }
 
 int ts_row_feed_start(ts_row_feed **out, sqlite3_stmt *const *stmts, size_t n,
-                      ts_error *err)
+                      int readers, ts_error *err)
 {
     ts_row_feed *f = calloc(1, sizeof(*f));
     int max_cols = 1;
@@ -337,81 +339,154 @@ int ts_row_feed_start(ts_row_feed **out, sqlite3_stmt *const *stmts, size_t n,
     f->n_stmts = n;
     f->row = calloc((size_t)max_cols, sizeof(*f->row));
     f->lens = calloc((size_t)max_cols, sizeof(*f->lens));
-    ts_buf_init(&f->names, (size_t)1 << 24);
     if (f->row == NULL || f->lens == NULL) {
         free(f->row);
         free(f->lens);
         free(f);
         return ts_error_set(err, TS_ENOMEM, "out of memory");
     }
+    f->n_readers = readers < 1                         ? 1
+                   : readers > TS_ROW_FEED_MAX_READERS ? TS_ROW_FEED_MAX_READERS
+                                                       : readers;
+    for (int i = 0; i < TS_ROW_FEED_MAX_READERS; i++) {
+        f->reader[i].feed = f;
+        ts_buf_init(&f->reader[i].names, (size_t)1 << 24);
+    }
     pthread_mutex_init(&f->lock, NULL);
     pthread_cond_init(&f->more, NULL);
     pthread_cond_init(&f->room, NULL);
+    f->readers = f->n_readers;
     f->threaded = 1;
-    if (pthread_create(&f->thread, NULL, run, f) != 0)
-        f->threaded = 0; /* the reader steps them itself */
+    if (pthread_create(&f->thread, NULL, run, f) != 0) {
+        /* the one reader steps them itself */
+        f->threaded = 0;
+        f->n_readers = f->readers = 1;
+    }
     *out = f;
     return 0;
 }
 
-void ts_row_feed_stop(ts_row_feed *f)
+int ts_row_feed_readers(const ts_row_feed *f)
+{
+    return f->n_readers;
+}
+
+ts_row_reader *ts_row_feed_reader(ts_row_feed *f, int i)
+{
+    return i >= 0 && i < f->n_readers ? &f->reader[i] : NULL;
+}
+
+/* One reader is done with c (under the lock): the last one frees it, and
+ * then c is the list's oldest, since every older chunk was passed by every
+ * reader first. */
+static void pass_locked(ts_row_feed *f, feed_chunk *c)
+{
+    if (--c->refs > 0)
+        return;
+    f->head = c->next;
+    if (f->head == NULL)
+        f->tail = NULL;
+    f->queued--;
+    pthread_cond_signal(&f->room);
+    if (c->cap == FEED_CHUNK_SIZE) {
+        c->next = f->spare;
+        f->spare = c;
+    } else {
+        free(c);
+    }
+}
+
+void ts_row_reader_close(ts_row_reader *r)
+{
+    ts_row_feed *f = r->feed;
+    feed_chunk *c;
+
+    pthread_mutex_lock(&f->lock);
+    if (!r->closed) {
+        r->closed = 1;
+        f->readers--;
+        c = r->reading != NULL ? r->reading : f->head;
+        while (c != NULL) {
+            feed_chunk *next = c->next;
+            pass_locked(f, c);
+            c = next;
+        }
+        r->reading = NULL;
+        pthread_cond_broadcast(&f->room);
+    }
+    pthread_mutex_unlock(&f->lock);
+}
+
+void ts_row_feed_cancel(ts_row_feed *f)
 {
     if (f == NULL)
         return;
     pthread_mutex_lock(&f->lock);
     __atomic_store_n(&f->cancelled, 1, __ATOMIC_RELAXED);
     pthread_cond_broadcast(&f->room);
+    pthread_cond_broadcast(&f->more);
     pthread_mutex_unlock(&f->lock);
+}
+
+void ts_row_feed_stop(ts_row_feed *f)
+{
+    if (f == NULL)
+        return;
+    ts_row_feed_cancel(f);
     if (f->threaded)
         pthread_join(f->thread, NULL);
     free(f->filling);
-    if (f->reading != NULL)
-        free(f->reading);
-    chunks_free(f->head);
+    chunks_free(f->head); /* the chunks readers were in are in this list */
     chunks_free(f->spare);
     pthread_cond_destroy(&f->room);
     pthread_cond_destroy(&f->more);
     pthread_mutex_destroy(&f->lock);
-    ts_buf_release(&f->names);
-    free(f->name);
-    free(f->value);
+    for (int i = 0; i < TS_ROW_FEED_MAX_READERS; i++) {
+        ts_buf_release(&f->reader[i].names);
+        free(f->reader[i].name);
+        free(f->reader[i].value);
+    }
     free(f->row);
     free(f->lens);
     free(f);
 }
 
-/* The next record's first byte, moving to the next chunk when this one is
- * read; NULL when the producer ended early (out of memory). */
-static const unsigned char *next_record(ts_row_feed *f)
+/* The reader's next record's first byte, moving on to the next chunk when
+ * this one is read; NULL when the feed ended early (out of memory, or it
+ * was stopped). */
+static const unsigned char *next_record(ts_row_reader *r)
 {
+    ts_row_feed *f = r->feed;
     feed_chunk *c;
 
-    if (f->reading != NULL && f->at < f->reading->len)
-        return f->reading->data + f->at;
-    if (f->reading != NULL) {
-        chunk_recycle(f, f->reading);
-        f->reading = NULL;
-    }
-    if (!f->threaded && f->head == NULL && f->produced < f->n_stmts &&
-        produce_some(f) != 0)
+    if (r->reading != NULL && r->at < r->reading->len)
+        return r->reading->data + r->at;
+    if (r->closed)
+        return NULL;
+    if (!f->threaded && (r->reading == NULL || r->reading->next == NULL) &&
+        f->produced < f->n_stmts && produce_some(f) != 0)
         return NULL;
     pthread_mutex_lock(&f->lock);
-    while (f->head == NULL && f->threaded && !f->finished)
-        pthread_cond_wait(&f->more, &f->lock);
-    c = f->head;
+    if (r->reading == NULL) { /* the first chunk, which no reader passed */
+        while (f->head == NULL && f->threaded && !f->finished && !f->cancelled)
+            pthread_cond_wait(&f->more, &f->lock);
+        c = f->head;
+    } else {
+        while (r->reading->next == NULL && f->threaded && !f->finished &&
+               !f->cancelled)
+            pthread_cond_wait(&f->more, &f->lock);
+        c = r->reading->next;
+        if (c != NULL) {
+            pass_locked(f, r->reading);
+            r->reading = NULL;
+        }
+    }
     if (c != NULL) {
-        f->head = c->next;
-        if (f->head == NULL)
-            f->tail = NULL;
-        f->queued--;
-        pthread_cond_signal(&f->room);
+        r->reading = c;
+        r->at = 0;
     }
     pthread_mutex_unlock(&f->lock);
-    if (c == NULL)
-        return NULL;
-    f->reading = c;
-    f->at = 0;
-    return c->data;
+    return c != NULL ? c->data : NULL;
 }
 
 static const char *get_text(const unsigned char **p, size_t *len)
@@ -433,9 +508,9 @@ static int ended_early(ts_error *err)
                         "out of memory while reading the index ahead");
 }
 
-int ts_row_feed_begin(ts_row_feed *f, ts_error *err)
+int ts_row_reader_begin(ts_row_reader *r, ts_error *err)
 {
-    const unsigned char *p = next_record(f);
+    const unsigned char *p = next_record(r);
     uint32_t n;
     size_t off = 0;
 
@@ -443,36 +518,36 @@ int ts_row_feed_begin(ts_row_feed *f, ts_error *err)
         return ended_early(err);
     memcpy(&n, p + 1, sizeof(n));
     p += 1 + sizeof(n);
-    if ((int)n > f->name_cap) {
-        const char **name = realloc(f->name, n * sizeof(*name));
-        feed_value *value = name ? realloc(f->value, n * sizeof(*value)) : NULL;
+    if ((int)n > r->name_cap) {
+        const char **name = realloc(r->name, n * sizeof(*name));
+        feed_value *value = name ? realloc(r->value, n * sizeof(*value)) : NULL;
         if (name != NULL)
-            f->name = name;
+            r->name = name;
         if (value == NULL)
             return ts_error_set(err, TS_ENOMEM, "out of memory");
-        f->value = value;
-        f->name_cap = (int)n;
+        r->value = value;
+        r->name_cap = (int)n;
     }
-    f->names.len = 0;
+    r->names.len = 0;
     for (uint32_t i = 0; i < n; i++) {
         size_t len;
         const char *name = get_text(&p, &len);
-        int rc = ts_buf_append(&f->names, name, len + 1, err);
+        int rc = ts_buf_append(&r->names, name, len + 1, err);
         if (rc != 0)
             return rc;
     }
     for (uint32_t i = 0; i < n; i++) {
-        f->name[i] = (const char *)f->names.data + off;
-        off += strlen(f->name[i]) + 1;
+        r->name[i] = (const char *)r->names.data + off;
+        off += strlen(r->name[i]) + 1;
     }
-    f->n_cols = (int)n;
-    f->at = (size_t)(p - f->reading->data);
+    r->n_cols = (int)n;
+    r->at = (size_t)(p - r->reading->data);
     return 0;
 }
 
-int ts_row_feed_next(ts_row_feed *f, int *has_row, ts_error *err)
+int ts_row_reader_next(ts_row_reader *r, int *has_row, ts_error *err)
 {
-    const unsigned char *p = next_record(f);
+    const unsigned char *p = next_record(r);
 
     *has_row = 0;
     if (p == NULL)
@@ -483,14 +558,14 @@ int ts_row_feed_next(ts_row_feed *f, int *has_row, ts_error *err)
         memcpy(&code, p + 1, sizeof(code));
         p += 1 + sizeof(code);
         message = get_text(&p, NULL);
-        f->at = (size_t)(p - f->reading->data);
+        r->at = (size_t)(p - r->reading->data);
         return code == 0 ? 0 : ts_error_set(err, code, "%s", message);
     }
     if (*p != 'R')
         return ended_early(err);
     p++;
-    for (int i = 0; i < f->n_cols; i++) {
-        feed_value *v = &f->value[i];
+    for (int i = 0; i < r->n_cols; i++) {
+        feed_value *v = &r->value[i];
         v->type = *p++;
         v->i = 0;
         v->d = 0;
@@ -505,31 +580,31 @@ int ts_row_feed_next(ts_row_feed *f, int *has_row, ts_error *err)
         if (v->type != SQLITE_NULL)
             v->text = get_text(&p, NULL);
     }
-    f->at = (size_t)(p - f->reading->data);
+    r->at = (size_t)(p - r->reading->data);
     *has_row = 1;
     return 0;
 }
 
-int ts_row_feed_columns(const ts_row_feed *f)
+int ts_row_reader_columns(const ts_row_reader *r)
 {
-    return f->n_cols;
+    return r->n_cols;
 }
 
-const char *ts_row_feed_name(const ts_row_feed *f, int i)
+const char *ts_row_reader_name(const ts_row_reader *r, int i)
 {
-    return i >= 0 && i < f->n_cols ? f->name[i] : NULL;
+    return i >= 0 && i < r->n_cols ? r->name[i] : NULL;
 }
 
-int ts_row_feed_type(const ts_row_feed *f, int i)
+int ts_row_reader_type(const ts_row_reader *r, int i)
 {
-    return i >= 0 && i < f->n_cols ? f->value[i].type : SQLITE_NULL;
+    return i >= 0 && i < r->n_cols ? r->value[i].type : SQLITE_NULL;
 }
 
 /* As SQLite converts: a real is truncated toward zero and saturates, text
  * gives its leading number, NULL 0. */
-int64_t ts_row_feed_int64(const ts_row_feed *f, int i)
+int64_t ts_row_reader_int64(const ts_row_reader *r, int i)
 {
-    const feed_value *v = i >= 0 && i < f->n_cols ? &f->value[i] : NULL;
+    const feed_value *v = i >= 0 && i < r->n_cols ? &r->value[i] : NULL;
 
     if (v == NULL || v->type == SQLITE_NULL)
         return 0;
@@ -543,9 +618,9 @@ int64_t ts_row_feed_int64(const ts_row_feed *f, int i)
     return (int64_t)strtoll(v->text, NULL, 10);
 }
 
-double ts_row_feed_double(const ts_row_feed *f, int i)
+double ts_row_reader_double(const ts_row_reader *r, int i)
 {
-    const feed_value *v = i >= 0 && i < f->n_cols ? &f->value[i] : NULL;
+    const feed_value *v = i >= 0 && i < r->n_cols ? &r->value[i] : NULL;
 
     if (v == NULL || v->type == SQLITE_NULL)
         return 0;
@@ -556,7 +631,7 @@ double ts_row_feed_double(const ts_row_feed *f, int i)
     return strtod(v->text, NULL);
 }
 
-const char *ts_row_feed_text(const ts_row_feed *f, int i)
+const char *ts_row_reader_text(const ts_row_reader *r, int i)
 {
-    return i >= 0 && i < f->n_cols ? f->value[i].text : NULL;
+    return i >= 0 && i < r->n_cols ? r->value[i].text : NULL;
 }

@@ -354,9 +354,38 @@ static const char *verdict_word(ts_verdict v)
     return v == TS_VERDICT_INTACT ? "intact" : "tampered";
 }
 
+/* The control sheets, written in a thread of their own from a second
+ * reader of the populations' feed: libxlsxwriter writing a million-row
+ * sheet costs more than the CSV, its hash and the spool together. */
+typedef struct sheet_job {
+    write_ctx *w;
+    const ts_control_env *env;
+    ts_row_reader *rows;
+    pthread_t thread;
+    int rc;
+    ts_error err;
+} sheet_job;
+
+static void *write_control_sheets(void *arg)
+{
+    sheet_job *job = arg;
+    const ts_controls *cs = job->w->controls;
+    size_t sheet = SHEET_CONTROLS;
+
+    for (size_t i = 0; job->rc == 0 && i < cs->n_controls; i++) {
+        const ts_control *c = &cs->controls[i];
+        ts_sheet *s = c->sheet ? &job->w->sheets[sheet++] : NULL;
+        job->rc = ts_control_write_sheet(job->env, c, job->rows, s, &job->err);
+    }
+    if (job->rc != 0) /* the populations go on without this reader */
+        ts_row_reader_close(job->rows);
+    return NULL;
+}
+
 /* Tests every control, each writing its population file and sheet. The
  * populations are prepared here, then stepped in a second thread
- * (row_feed.c) while this one writes what they return. */
+ * (row_feed.c) while this one writes their CSV files and a third their
+ * sheets. */
 static int run_controls(write_ctx *w, ts_control_env *env, const char *dir,
                         ts_error *err)
 {
@@ -364,10 +393,12 @@ static int run_controls(write_ctx *w, ts_control_env *env, const char *dir,
     size_t sheet = SHEET_CONTROLS, n = 0;
     sqlite3_stmt **stmts = NULL;
     ts_row_feed *feed = NULL;
-    int rc = 0;
+    sheet_job job;
+    int rc = 0, sheets_beside = 0;
 
     if (w->controls == NULL || w->controls->n_controls == 0)
         return 0;
+    memset(&job, 0, sizeof(job));
     snprintf(pop_dir, sizeof(pop_dir), "%s/populations", dir);
     rc = ts_report_ensure_dir(pop_dir, err);
     if (rc == 0)
@@ -379,15 +410,40 @@ static int run_controls(write_ctx *w, ts_control_env *env, const char *dir,
     for (; rc == 0 && n < w->controls->n_controls; n++)
         rc = ts_control_prepare(env, &w->controls->controls[n], &stmts[n], err);
     if (rc == 0)
-        rc = ts_row_feed_start(&feed, stmts, n, err);
+        rc = ts_row_feed_start(&feed, stmts, n, 2, err);
+    if (rc == 0 && ts_row_feed_readers(feed) == 2) {
+        job.w = w;
+        job.env = env;
+        job.rows = ts_row_feed_reader(feed, 1);
+        sheets_beside =
+            pthread_create(&job.thread, NULL, write_control_sheets, &job) == 0;
+        if (!sheets_beside) /* this thread writes them, from one reader */
+            ts_row_reader_close(job.rows);
+    }
     for (size_t i = 0; rc == 0 && i < w->controls->n_controls; i++) {
         const ts_control *c = &w->controls->controls[i];
         ts_sheet *s = c->sheet ? &w->sheets[sheet++] : NULL;
         w->n_results = i + 1;
-        rc = ts_control_run(env, c, feed, s, &w->results[i], err);
+        rc = ts_control_run(env, c, ts_row_feed_reader(feed, 0),
+                            sheets_beside ? NULL : s, &w->results[i], err);
         if (rc == 0)
             ts_step_timer_lap(&w->timer, "control %s (%" PRIu64 " rows)", c->id,
                               w->results[i].population);
+    }
+    if (rc != 0) /* the sheets' thread stops reading too */
+        ts_row_feed_cancel(feed);
+    if (sheets_beside) {
+        pthread_join(job.thread, NULL);
+        if (rc == 0 && job.rc != 0) {
+            *err = job.err;
+            rc = job.rc;
+        }
+        sheet = SHEET_CONTROLS;
+        for (size_t i = 0; rc == 0 && i < w->controls->n_controls; i++)
+            if (w->controls->controls[i].sheet != NULL)
+                w->results[i].sheet_rows = w->sheets[sheet++].rows;
+        if (rc == 0)
+            ts_step_timer_lap(&w->timer, "control sheets (written beside)");
     }
     /* the connection is this thread's again only after the feed stops */
     ts_row_feed_stop(feed);

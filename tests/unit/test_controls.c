@@ -170,9 +170,9 @@ static int control_run(const ts_control_env *env, const ts_control *c,
     memset(r, 0, sizeof(*r));
     rc = ts_control_prepare(env, c, &stmt, err);
     if (rc == 0)
-        rc = ts_row_feed_start(&feed, &stmt, 1, err);
+        rc = ts_row_feed_start(&feed, &stmt, 1, 1, err);
     if (rc == 0)
-        rc = ts_control_run(env, c, feed, NULL, r, err);
+        rc = ts_control_run(env, c, ts_row_feed_reader(feed, 0), NULL, r, err);
     ts_row_feed_stop(feed);
     sqlite3_finalize(stmt);
     return rc;

@@ -1,13 +1,14 @@
 /* The row feed: statements stepped in a second thread and read back in
  * order, every value as SQLite gives it, rows larger than a chunk and
- * thousands of chunks through the bounded queue, a failing statement, and
- * a reader that stops half way. */
+ * thousands of chunks through the bounded queue, a failing statement, a
+ * reader that stops half way, and two readers of the same rows. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +31,12 @@ static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
     return st;
 }
 
-static int next_row(ts_row_feed *f)
+static int next_row(ts_row_reader *r)
 {
     ts_error err;
     int has_row = 0;
 
-    if (ts_row_feed_next(f, &has_row, &err) != 0)
+    if (ts_row_reader_next(r, &has_row, &err) != 0)
         fail_msg("%s", err.msg);
     return has_row;
 }
@@ -48,38 +49,40 @@ static void test_values_as_sqlite_gives_them(void **state)
                     " x'610062' AS b, -9223372036854775807 - 1 AS lo"),
         prepare(db, "SELECT 1 AS one WHERE 0")};
     ts_row_feed *f = NULL;
+    ts_row_reader *r;
     ts_error err;
 
     (void)state;
-    assert_int_equal(ts_row_feed_start(&f, st, 2, &err), 0);
-    assert_int_equal(ts_row_feed_begin(f, &err), 0);
-    assert_int_equal(ts_row_feed_columns(f), 6);
-    assert_string_equal(ts_row_feed_name(f, 0), "i");
-    assert_string_equal(ts_row_feed_name(f, 5), "lo");
-    assert_null(ts_row_feed_name(f, 6));
-    assert_true(next_row(f));
-    assert_int_equal(ts_row_feed_type(f, 0), SQLITE_INTEGER);
-    assert_int_equal(ts_row_feed_int64(f, 0), 42);
-    assert_string_equal(ts_row_feed_text(f, 0), "42");
-    assert_int_equal(ts_row_feed_type(f, 1), SQLITE_FLOAT);
-    assert_true(ts_row_feed_double(f, 1) == 2.5);
-    assert_int_equal(ts_row_feed_int64(f, 1), 2);
-    assert_string_equal(ts_row_feed_text(f, 1), "2.5");
-    assert_int_equal(ts_row_feed_type(f, 2), SQLITE_TEXT);
-    assert_string_equal(ts_row_feed_text(f, 2), "tëxt");
-    assert_int_equal(ts_row_feed_type(f, 3), SQLITE_NULL);
-    assert_null(ts_row_feed_text(f, 3));
-    assert_int_equal(ts_row_feed_int64(f, 3), 0);
+    assert_int_equal(ts_row_feed_start(&f, st, 2, 1, &err), 0);
+    r = ts_row_feed_reader(f, 0);
+    assert_int_equal(ts_row_reader_begin(r, &err), 0);
+    assert_int_equal(ts_row_reader_columns(r), 6);
+    assert_string_equal(ts_row_reader_name(r, 0), "i");
+    assert_string_equal(ts_row_reader_name(r, 5), "lo");
+    assert_null(ts_row_reader_name(r, 6));
+    assert_true(next_row(r));
+    assert_int_equal(ts_row_reader_type(r, 0), SQLITE_INTEGER);
+    assert_int_equal(ts_row_reader_int64(r, 0), 42);
+    assert_string_equal(ts_row_reader_text(r, 0), "42");
+    assert_int_equal(ts_row_reader_type(r, 1), SQLITE_FLOAT);
+    assert_true(ts_row_reader_double(r, 1) == 2.5);
+    assert_int_equal(ts_row_reader_int64(r, 1), 2);
+    assert_string_equal(ts_row_reader_text(r, 1), "2.5");
+    assert_int_equal(ts_row_reader_type(r, 2), SQLITE_TEXT);
+    assert_string_equal(ts_row_reader_text(r, 2), "tëxt");
+    assert_int_equal(ts_row_reader_type(r, 3), SQLITE_NULL);
+    assert_null(ts_row_reader_text(r, 3));
+    assert_int_equal(ts_row_reader_int64(r, 3), 0);
     /* a blob's text is its bytes, NUL-terminated, as sqlite3_column_text */
-    assert_int_equal(ts_row_feed_type(f, 4), SQLITE_BLOB);
-    assert_memory_equal(ts_row_feed_text(f, 4), "a\0b", 4);
-    assert_true(ts_row_feed_int64(f, 5) == INT64_MIN);
-    assert_false(next_row(f));
+    assert_int_equal(ts_row_reader_type(r, 4), SQLITE_BLOB);
+    assert_memory_equal(ts_row_reader_text(r, 4), "a\0b", 4);
+    assert_true(ts_row_reader_int64(r, 5) == INT64_MIN);
+    assert_false(next_row(r));
     /* the second statement: its columns, no rows */
-    assert_int_equal(ts_row_feed_begin(f, &err), 0);
-    assert_int_equal(ts_row_feed_columns(f), 1);
-    assert_string_equal(ts_row_feed_name(f, 0), "one");
-    assert_false(next_row(f));
+    assert_int_equal(ts_row_reader_begin(r, &err), 0);
+    assert_int_equal(ts_row_reader_columns(r), 1);
+    assert_string_equal(ts_row_reader_name(r, 0), "one");
+    assert_false(next_row(r));
     ts_row_feed_stop(f);
     sqlite3_finalize(st[0]);
     sqlite3_finalize(st[1]);
@@ -99,31 +102,33 @@ static void test_many_chunks_and_large_rows(void **state)
                     " FROM n WHERE i < 5)"
                     " SELECT i, printf('%.*c', 3000000, char(97 + i)) FROM n")};
     ts_row_feed *f = NULL;
+    ts_row_reader *r;
     ts_error err;
     int64_t expect = 1;
     char text[64];
 
     (void)state;
-    assert_int_equal(ts_row_feed_start(&f, st, 2, &err), 0);
-    assert_int_equal(ts_row_feed_begin(f, &err), 0);
-    while (next_row(f)) {
-        assert_true(ts_row_feed_int64(f, 0) == expect);
+    assert_int_equal(ts_row_feed_start(&f, st, 2, 1, &err), 0);
+    r = ts_row_feed_reader(f, 0);
+    assert_int_equal(ts_row_reader_begin(r, &err), 0);
+    while (next_row(r)) {
+        assert_true(ts_row_reader_int64(r, 0) == expect);
         snprintf(text, sizeof(text), "row %lld of many", (long long)expect);
-        assert_string_equal(ts_row_feed_text(f, 1), text);
+        assert_string_equal(ts_row_reader_text(r, 1), text);
         expect++;
     }
     assert_true(expect == 300001);
-    assert_int_equal(ts_row_feed_begin(f, &err), 0);
+    assert_int_equal(ts_row_reader_begin(r, &err), 0);
     for (int64_t i = 1; i <= 5; i++) {
         const char *big;
-        assert_true(next_row(f));
-        assert_true(ts_row_feed_int64(f, 0) == i);
-        big = ts_row_feed_text(f, 1);
+        assert_true(next_row(r));
+        assert_true(ts_row_reader_int64(r, 0) == i);
+        big = ts_row_reader_text(r, 1);
         assert_int_equal(strlen(big), 3000000);
         assert_int_equal(big[0], 'a' + i);
         assert_int_equal(big[2999999], 'a' + i);
     }
-    assert_false(next_row(f));
+    assert_false(next_row(r));
     ts_row_feed_stop(f);
     sqlite3_finalize(st[0]);
     sqlite3_finalize(st[1]);
@@ -141,13 +146,15 @@ static void test_failing_statement(void **state)
             " SELECT CASE WHEN i < 3 THEN i ELSE abs(-9223372036854775807 - 1)"
             " END FROM n")};
     ts_row_feed *f = NULL;
+    ts_row_reader *r;
     ts_error err;
     int has_row = 0, rows = 0, rc;
 
     (void)state;
-    assert_int_equal(ts_row_feed_start(&f, st, 1, &err), 0);
-    assert_int_equal(ts_row_feed_begin(f, &err), 0);
-    while ((rc = ts_row_feed_next(f, &has_row, &err)) == 0 && has_row)
+    assert_int_equal(ts_row_feed_start(&f, st, 1, 1, &err), 0);
+    r = ts_row_feed_reader(f, 0);
+    assert_int_equal(ts_row_reader_begin(r, &err), 0);
+    while ((rc = ts_row_reader_next(r, &has_row, &err)) == 0 && has_row)
         rows++;
     assert_int_equal(rows, 2);
     assert_int_equal(rc, TS_EDB);
@@ -173,22 +180,133 @@ static void test_stop_early(void **state)
                     " SELECT i FROM n ORDER BY i DESC")};
     sqlite3_stmt *after;
     ts_row_feed *f = NULL;
+    ts_row_reader *r;
     ts_error err;
 
     (void)state;
-    assert_int_equal(ts_row_feed_start(&f, st, 1, &err), 0);
-    assert_int_equal(ts_row_feed_begin(f, &err), 0);
+    assert_int_equal(ts_row_feed_start(&f, st, 1, 1, &err), 0);
+    r = ts_row_feed_reader(f, 0);
+    assert_int_equal(ts_row_reader_begin(r, &err), 0);
     for (int i = 0; i < 10; i++)
-        assert_true(next_row(f));
+        assert_true(next_row(r));
     ts_row_feed_stop(f);
     sqlite3_finalize(st[0]);
-    assert_int_equal(ts_row_feed_start(&f, sorted, 1, &err), 0);
+    assert_int_equal(ts_row_feed_start(&f, sorted, 1, 1, &err), 0);
+    r = ts_row_feed_reader(f, 0);
     ts_row_feed_stop(f);
     sqlite3_finalize(sorted[0]);
     after = prepare(db, "SELECT 7");
     assert_int_equal(sqlite3_step(after), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(after, 0), 7);
     sqlite3_finalize(after);
+    sqlite3_close(db);
+}
+
+/* A second reader in its own thread: reads every row of every statement
+ * (or stops after `stop_after` rows and closes). */
+typedef struct second_reader {
+    ts_row_reader *r;
+    long stop_after; /* -1: read everything */
+    long rows;
+    int64_t sum;
+} second_reader;
+
+static void *read_all(void *arg)
+{
+    second_reader *s = arg;
+    ts_error err;
+    int has_row = 0;
+
+    for (int stmt = 0; stmt < 2; stmt++) {
+        if (ts_row_reader_begin(s->r, &err) != 0)
+            return NULL;
+        while (ts_row_reader_next(s->r, &has_row, &err) == 0 && has_row) {
+            s->sum += ts_row_reader_int64(s->r, 0);
+            if (++s->rows == s->stop_after) {
+                ts_row_reader_close(s->r);
+                return NULL;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Two readers see the same rows; one that closes half way does not hold
+ * the other back (the queue would otherwise stay full of chunks it never
+ * passes). */
+static void test_two_readers(void **state)
+{
+    static const char sql[] =
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+        " FROM n WHERE i < 200000)"
+        " SELECT i, printf('%.*c', 100, 'y') FROM n";
+    const long stops[] = {-1, 1000};
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(stops) / sizeof(stops[0]); k++) {
+        sqlite3 *db = open_db();
+        sqlite3_stmt *st[2] = {prepare(db, sql), prepare(db, sql)};
+        second_reader second = {NULL, stops[k], 0, 0};
+        ts_row_feed *f = NULL;
+        ts_row_reader *r;
+        pthread_t thread;
+        ts_error err;
+        int64_t sum = 0;
+        long rows = 0;
+
+        assert_int_equal(ts_row_feed_start(&f, st, 2, 2, &err), 0);
+        assert_int_equal(ts_row_feed_readers(f), 2);
+        r = ts_row_feed_reader(f, 0);
+        second.r = ts_row_feed_reader(f, 1);
+        assert_int_equal(pthread_create(&thread, NULL, read_all, &second), 0);
+        for (int stmt = 0; stmt < 2; stmt++) {
+            assert_int_equal(ts_row_reader_begin(r, &err), 0);
+            while (next_row(r)) {
+                sum += ts_row_reader_int64(r, 0);
+                rows++;
+            }
+        }
+        pthread_join(thread, NULL);
+        assert_int_equal(rows, 400000);
+        assert_true(sum == 2 * (int64_t)200000 * 200001 / 2);
+        if (stops[k] < 0) {
+            assert_int_equal(second.rows, 400000);
+            assert_true(second.sum == sum);
+        } else {
+            assert_int_equal(second.rows, stops[k]);
+        }
+        ts_row_feed_stop(f);
+        sqlite3_finalize(st[0]);
+        sqlite3_finalize(st[1]);
+        sqlite3_close(db);
+    }
+}
+
+/* The first reader fails and cancels: a second reader waiting for rows
+ * returns, and the feed stops. */
+static void test_cancel_wakes_second_reader(void **state)
+{
+    sqlite3 *db = open_db();
+    sqlite3_stmt *st[2] = {
+        prepare(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+                    " FROM n WHERE i < 100000000) SELECT i FROM n"),
+        prepare(db, "SELECT 1")};
+    second_reader second = {NULL, -1, 0, 0};
+    ts_row_feed *f = NULL;
+    pthread_t thread;
+    ts_error err;
+
+    (void)state;
+    assert_int_equal(ts_row_feed_start(&f, st, 2, 2, &err), 0);
+    second.r = ts_row_feed_reader(f, 1);
+    assert_int_equal(pthread_create(&thread, NULL, read_all, &second), 0);
+    assert_int_equal(ts_row_reader_begin(ts_row_feed_reader(f, 0), &err), 0);
+    ts_row_feed_cancel(f);
+    pthread_join(thread, NULL);
+    assert_true(second.rows < 100000000);
+    ts_row_feed_stop(f);
+    sqlite3_finalize(st[0]);
+    sqlite3_finalize(st[1]);
     sqlite3_close(db);
 }
 
@@ -199,6 +317,8 @@ int main(void)
         cmocka_unit_test(test_many_chunks_and_large_rows),
         cmocka_unit_test(test_failing_statement),
         cmocka_unit_test(test_stop_early),
+        cmocka_unit_test(test_two_readers),
+        cmocka_unit_test(test_cancel_wakes_second_reader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
