@@ -229,27 +229,42 @@ static int scan_ddl(sqlite3 *db, const ts_controls *controls, int64_t max_seq,
 
 /* Replaces names from controls.yaml and DDL text by the object names the
  * log uses for them; a name no object matches stays as it is. */
-static int resolve(sqlite3 *db, int64_t max_seq, table_list *list,
-                   ts_error *err)
+/* Resolves the unresolved names of list against one object name. */
+static int resolve_object(const char *object, table_list *list, size_t n,
+                          unsigned char *matched, ts_error *err)
+{
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && object != NULL && i < n; i++) {
+        if (!list->items[i].unresolved ||
+            !names_object(list->items[i].t.name, object))
+            continue;
+        matched[i] = 1;
+        rc = add_table(list, object, list->items[i].t.classes, 0, err);
+    }
+    return rc;
+}
+
+static int resolve(sqlite3 *db, int64_t max_seq, const ts_name_set *objects,
+                   table_list *list, ts_error *err)
 {
     sqlite3_stmt *stmt = NULL;
     size_t n = list->n, kept = 0;
     unsigned char *matched;
-    int rc, step = SQLITE_DONE;
+    int rc = 0, step = SQLITE_DONE;
 
     matched = calloc(n ? n : 1, 1);
     if (matched == NULL)
         return ts_error_set(err, TS_ENOMEM, "out of memory listing tables");
-    rc = prepare(db, objects_sql, max_seq, &stmt, err);
-    while (rc == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *object = (const char *)sqlite3_column_text(stmt, 0);
-        for (size_t i = 0; rc == 0 && object != NULL && i < n; i++) {
-            if (!list->items[i].unresolved ||
-                !names_object(list->items[i].t.name, object))
-                continue;
-            matched[i] = 1;
-            rc = add_table(list, object, list->items[i].t.classes, 0, err);
-        }
+    if (objects != NULL) {
+        for (size_t i = 0; rc == 0 && i < objects->map.n; i++)
+            rc = resolve_object(objects->items[i].name, list, n, matched, err);
+        step = SQLITE_DONE;
+    } else {
+        rc = prepare(db, objects_sql, max_seq, &stmt, err);
+        while (rc == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW)
+            rc = resolve_object((const char *)sqlite3_column_text(stmt, 0),
+                                list, n, matched, err);
     }
     if (rc == 0 && step != SQLITE_DONE)
         rc = ts_error_set(err, TS_EDB,
@@ -271,8 +286,8 @@ static int resolve(sqlite3 *db, int64_t max_seq, table_list *list,
 }
 
 int ts_personal_tables_find(sqlite3 *db, const ts_controls *controls,
-                            int64_t max_seq, ts_personal_tables *out,
-                            ts_error *err)
+                            int64_t max_seq, const ts_name_set *audit_objects,
+                            ts_personal_tables *out, ts_error *err)
 {
     table_list list = {NULL, 0, 0, 0};
     unsigned char *flags = NULL;
@@ -297,7 +312,7 @@ int ts_personal_tables_find(sqlite3 *db, const ts_controls *controls,
         rc = scan_ddl(db, controls, max_seq, &list, flags, err);
     merge(&list);
     if (rc == 0)
-        rc = resolve(db, max_seq, &list, err);
+        rc = resolve(db, max_seq, audit_objects, &list, err);
     merge(&list);
     free(flags);
     out->n_classes = list.n_classes;

@@ -221,6 +221,20 @@ typedef struct ts_personal_tables {
 
 #define TS_PERSONAL_MAX_TABLES 100000
 
+/* Distinct names (ts_strmap over items whose first member is the
+ * name): the audit log's object names, gathered by ts_report_event_days. */
+typedef struct ts_name_item {
+    char *name;
+} ts_name_item;
+
+typedef struct ts_name_set {
+    ts_strmap map;
+    ts_name_item *items; /* map.n in use */
+    size_t size;
+} ts_name_set;
+
+void ts_name_set_release(ts_name_set *set);
+
 /* The seam for column-level analysis: which tables hold personal data and
  * of which classes. Today: the tables controls.yaml lists, plus tables whose
  * CREATE TABLE / ALTER TABLE in v_audit (entries below max_seq) declares a
@@ -228,11 +242,12 @@ typedef struct ts_personal_tables {
  * for objects: a name from controls.yaml or from DDL text (pgAudit leaves
  * object_name empty on SESSION DDL rows) is resolved against v_audit's
  * object names, case-insensitively, an unqualified one matching that table
- * in any schema. `controls` may be NULL (no tables). Release *out with
- * ts_personal_tables_release(). */
+ * in any schema; audit_objects, when not NULL, holds those names already
+ * (ts_report_event_days), else they are read here. `controls` may be NULL
+ * (no tables). Release *out with ts_personal_tables_release(). */
 int ts_personal_tables_find(sqlite3 *db, const ts_controls *controls,
-                            int64_t max_seq, ts_personal_tables *out,
-                            ts_error *err);
+                            int64_t max_seq, const ts_name_set *audit_objects,
+                            ts_personal_tables *out, ts_error *err);
 
 void ts_personal_tables_release(ts_personal_tables *tables);
 
@@ -662,8 +677,11 @@ int ts_report_class_allowed(const ts_controls *cs, ts_buf *out, ts_error *err);
 int ts_report_class_tables(const ts_controls *cs, ts_buf *out, ts_error *err);
 
 /* Fills temp.v_event_days with the rows of the index's view v_event_days
- * (event_days.c), replacing any copy before. */
-int ts_report_event_days(sqlite3 *db, ts_error *err);
+ * (event_days.c), replacing any copy before; when audit_objects is not
+ * NULL, the same pass fills it with the object names of the audit events
+ * below max_seq (release it with ts_name_set_release). */
+int ts_report_event_days(sqlite3 *db, int64_t max_seq,
+                         ts_name_set *audit_objects, ts_error *err);
 
 /* :min_seq, the first entry that can hold an event at or after since_us
  * (event_spans); 0 when since_us is open or the spans cannot tell. */

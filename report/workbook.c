@@ -339,6 +339,7 @@ typedef struct write_ctx {
     size_t n_sheets;
     size_t first_data; /* index of the first data sheet */
     ts_personal_tables tables;
+    ts_name_set audit_objects; /* the audit log's object names */
     ts_checkpoint_info checkpoint;
     ts_buf tables_json;
     ts_buf columns_json;
@@ -481,6 +482,14 @@ static int write_summaries(write_ctx *w, const ts_control_env *env,
     return rc;
 }
 
+/* The entries the checkpoint covers: every one below this. */
+static int64_t checkpoint_max_seq(const ts_checkpoint_info *checkpoint)
+{
+    return checkpoint->ok && checkpoint->tree_size < INT64_MAX
+               ? (int64_t)checkpoint->tree_size
+               : INT64_MAX;
+}
+
 static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
                         ts_error *err)
 {
@@ -497,15 +506,13 @@ static int write_sheets(write_ctx *w, const char *tmp, const char *dir,
     scope.until_us = w->opts->until_us;
     scope.open =
         w->opts->since_us == INT64_MIN && w->opts->until_us == INT64_MAX;
-    scope.max_seq = w->checkpoint.ok && w->checkpoint.tree_size < INT64_MAX
-                        ? (int64_t)w->checkpoint.tree_size
-                        : INT64_MAX;
+    scope.max_seq = checkpoint_max_seq(&w->checkpoint);
     if (w->opts->period != NULL)
         snprintf(period, sizeof(period), "%s", w->opts->period);
     else
         format_period(w->opts, period, sizeof(period));
-    rc = ts_personal_tables_find(w->db, w->controls, scope.max_seq, &w->tables,
-                                 err);
+    rc = ts_personal_tables_find(w->db, w->controls, scope.max_seq,
+                                 &w->audit_objects, &w->tables, err);
     if (rc == 0)
         rc = ts_report_tables_json(&w->tables, w->controls, &w->tables_json,
                                    err);
@@ -720,7 +727,8 @@ static const char unmaterialize_sql[] =
     "DROP TABLE IF EXISTS temp.v_session_identity;"
     "DROP TABLE IF EXISTS temp.v_event_days;";
 
-static int materialize_views(sqlite3 *db, ts_error *err)
+static int materialize_views(sqlite3 *db, int64_t max_seq,
+                             ts_name_set *audit_objects, ts_error *err)
 {
     sqlite3_stmt *st = NULL;
     int found = 0;
@@ -739,7 +747,7 @@ static int materialize_views(sqlite3 *db, ts_error *err)
     if (sqlite3_exec(db, materialize_sql, NULL, NULL, NULL) != SQLITE_OK)
         return ts_error_set(err, TS_EDB, "reading sessions: %s",
                             sqlite3_errmsg(db));
-    return ts_report_event_days(db, err);
+    return ts_report_event_days(db, max_seq, audit_objects, err);
 }
 
 int ts_report_write_index(sqlite3 *db, const ts_report_cover *cover,
@@ -788,7 +796,8 @@ int ts_report_write_index(sqlite3 *db, const ts_report_cover *cover,
     if (rc == 0)
         rc = begin_read(db, &began, err);
     if (rc == 0)
-        rc = materialize_views(db, err);
+        rc = materialize_views(db, checkpoint_max_seq(&w.checkpoint),
+                               &w.audit_objects, err);
     if (rc != 0)
         goto out;
     ts_step_timer_lap(&w.timer, "sessions and days (temp tables)");
@@ -828,6 +837,7 @@ out:
     if (began)
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     ts_personal_tables_release(&w.tables);
+    ts_name_set_release(&w.audit_objects);
     for (size_t i = 0; i < w.n_results; i++)
         ts_control_result_release(&w.results[i]);
     free(w.results);
