@@ -354,19 +354,40 @@ int ts_report_tables_json(const ts_personal_tables *tables,
 /* ---- the workbook (workbook.c) ---------------------------------------- */
 
 /* What the cover says about the store; ts_report_write gathers it. */
+/* A step run in a thread of its own (bg_job.c): fn(arg, err), its result
+ * and its timing kept for ts_bg_job_wait. */
+typedef int (*ts_bg_fn)(void *arg, ts_error *err);
+
+typedef struct ts_bg_job {
+    ts_bg_fn fn;
+    void *arg;
+    const char *label; /* for --timings */
+    pthread_t thread;
+    int started; /* ts_bg_job_start was called */
+    int running; /* a thread runs it and was not joined yet */
+    int rc;
+    ts_error err;
+    double wall_s, cpu_s;
+} ts_bg_job;
+
+/* Starts fn(arg) in a second thread; without one, runs it at once. */
+void ts_bg_job_start(ts_bg_job *job, const char *label, ts_bg_fn fn, void *arg);
+
+/* Waits for the job (once; later calls return the same; a zeroed job never
+ * started returns 0), prints its timing line when `timings` is not NULL
+ * and it ran in a thread, and returns its result, with its error in *err
+ * (when err is not NULL). */
+int ts_bg_job_wait(ts_bg_job *job, FILE *timings, ts_error *err);
+
 /* The chain's verification, run in a second thread (verify_job.c). */
 typedef struct ts_verify_job {
     const char *store_path;
-    pthread_t thread;
-    int running; /* started and not yet joined */
-    int rc;
-    ts_error err;
     ts_verify_report report;
-    double wall_s, cpu_s;
+    ts_bg_job bg;
 } ts_verify_job;
 
 /* Starts verifying the chain of `store` (its path, opened again read-only)
- * in a second thread; without one, verifies at once on `store`. */
+ * in a second thread; without one, verifies at once. */
 void ts_verify_job_start(ts_verify_job *job, ts_store *store);
 
 /* Waits for the verification (once; later calls return the same), prints
@@ -380,11 +401,7 @@ typedef struct ts_workbook_job {
     lxw_workbook *wb; /* owned until the job ends */
     char tmp[4096];   /* written here, */
     char path[4096];  /* renamed here when complete */
-    pthread_t thread;
-    int running; /* started and not yet joined */
-    int rc;
-    ts_error err;
-    double wall_s, cpu_s;
+    ts_bg_job bg;
 } ts_workbook_job;
 
 /* Closes wb into tmp, syncs it and renames it to path, in a second thread
