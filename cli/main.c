@@ -1,5 +1,6 @@
 /* trailseal: the command table and global options. */
 #include <getopt.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,11 @@ int main(int argc, char **argv)
     ts_cli cli;
     int c;
 
+    /* SQLite keeps memory statistics under a process-wide mutex that every
+     * one of its allocations takes; trailseal reads none of them, and its
+     * threads (report, ingest's WAL copier) each use a connection of their
+     * own. Before SQLite is first used. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     cli.argv0 = argv[0];
     cli.store_path = getenv("TRAILSEAL_STORE");
     if (cli.store_path == NULL || *cli.store_path == '\0')

@@ -13,12 +13,14 @@
  *
  * A chunk holds whole records, each starting with a tag byte:
  *   'H' u32 ncols, then ncols names         (a statement's columns)
- *   'R' per column: u8 type, [i64 | f64], [text]    (a row)
+ *   'R' per column: u8 type, then i64 | f64 text | text | nothing  (a row)
  *   'E' i32 rc, text                        (the statement ended; rc 0 or
  *                                            TS_EDB with SQLite's message)
- * where text is u32 length, the bytes and a NUL; INTEGER and FLOAT columns
- * carry both their value and the text SQLite gives for it, NULL columns
- * nothing. */
+ * where text is u32 length, the bytes and a NUL: an INTEGER column holds
+ * its value (its text, "%lld" as SQLite writes it, is made by the reader:
+ * asking SQLite for it allocates, under its memory mutex, for every
+ * cell), a FLOAT both its value and SQLite's text for it, TEXT and BLOB
+ * their bytes, NULL nothing. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,7 @@ typedef struct feed_value {
     int64_t i;
     double d;
     const char *text; /* NULL for SQL NULL */
+    char digits[24];  /* an INTEGER's text */
 } feed_value;
 
 struct ts_row_reader {
@@ -209,7 +212,9 @@ static int put_row(ts_row_feed *f, sqlite3_stmt *st)
         if (v->type == SQLITE_INTEGER) {
             v->i = sqlite3_column_int64(st, i);
             need += sizeof(int64_t);
-        } else if (v->type == SQLITE_FLOAT) {
+            continue;
+        }
+        if (v->type == SQLITE_FLOAT) {
             v->d = sqlite3_column_double(st, i);
             need += sizeof(double);
         }
@@ -228,7 +233,9 @@ static int put_row(ts_row_feed *f, sqlite3_stmt *st)
         if (v->type == SQLITE_INTEGER) {
             memcpy(p, &v->i, sizeof(int64_t));
             p += sizeof(int64_t);
-        } else if (v->type == SQLITE_FLOAT) {
+            continue;
+        }
+        if (v->type == SQLITE_FLOAT) {
             memcpy(p, &v->d, sizeof(double));
             p += sizeof(double);
         }
@@ -502,6 +509,22 @@ static const char *get_text(const unsigned char **p, size_t *len)
     return text;
 }
 
+/* v in decimal, as SQLite's "%lld", into buf (room for 21 bytes). */
+static const char *int64_text(int64_t v, char buf[24])
+{
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    char *p = buf + 23;
+
+    *p = '\0';
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        *--p = '-';
+    return p;
+}
+
 static int ended_early(ts_error *err)
 {
     return ts_error_set(err, TS_ENOMEM,
@@ -573,7 +596,10 @@ int ts_row_reader_next(ts_row_reader *r, int *has_row, ts_error *err)
         if (v->type == SQLITE_INTEGER) {
             memcpy(&v->i, p, sizeof(v->i));
             p += sizeof(v->i);
-        } else if (v->type == SQLITE_FLOAT) {
+            v->text = int64_text(v->i, v->digits);
+            continue;
+        }
+        if (v->type == SQLITE_FLOAT) {
             memcpy(&v->d, p, sizeof(v->d));
             p += sizeof(v->d);
         }

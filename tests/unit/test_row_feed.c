@@ -46,7 +46,8 @@ static void test_values_as_sqlite_gives_them(void **state)
     sqlite3 *db = open_db();
     sqlite3_stmt *st[2] = {
         prepare(db, "SELECT 42 AS i, 2.5 AS r, 'tëxt' AS t, NULL AS n,"
-                    " x'610062' AS b, -9223372036854775807 - 1 AS lo"),
+                    " x'610062' AS b, -9223372036854775807 - 1 AS lo,"
+                    " 0 AS zero"),
         prepare(db, "SELECT 1 AS one WHERE 0")};
     ts_row_feed *f = NULL;
     ts_row_reader *r;
@@ -56,10 +57,10 @@ static void test_values_as_sqlite_gives_them(void **state)
     assert_int_equal(ts_row_feed_start(&f, st, 2, 1, &err), 0);
     r = ts_row_feed_reader(f, 0);
     assert_int_equal(ts_row_reader_begin(r, &err), 0);
-    assert_int_equal(ts_row_reader_columns(r), 6);
+    assert_int_equal(ts_row_reader_columns(r), 7);
     assert_string_equal(ts_row_reader_name(r, 0), "i");
     assert_string_equal(ts_row_reader_name(r, 5), "lo");
-    assert_null(ts_row_reader_name(r, 6));
+    assert_null(ts_row_reader_name(r, 7));
     assert_true(next_row(r));
     assert_int_equal(ts_row_reader_type(r, 0), SQLITE_INTEGER);
     assert_int_equal(ts_row_reader_int64(r, 0), 42);
@@ -77,6 +78,8 @@ static void test_values_as_sqlite_gives_them(void **state)
     assert_int_equal(ts_row_reader_type(r, 4), SQLITE_BLOB);
     assert_memory_equal(ts_row_reader_text(r, 4), "a\0b", 4);
     assert_true(ts_row_reader_int64(r, 5) == INT64_MIN);
+    assert_string_equal(ts_row_reader_text(r, 5), "-9223372036854775808");
+    assert_string_equal(ts_row_reader_text(r, 6), "0");
     assert_false(next_row(r));
     /* the second statement: its columns, no rows */
     assert_int_equal(ts_row_reader_begin(r, &err), 0);
