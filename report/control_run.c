@@ -394,6 +394,21 @@ static void find_time_columns(const ts_row_reader *rows, const columns *k,
         time_cols[i] = i < k->n && is_time_column(ts_row_reader_name(rows, i));
 }
 
+/* Moves rows to control c's population: its special columns and the
+ * sheet's time columns. */
+static int begin_population(ts_row_reader *rows, const ts_control *c,
+                            columns *k, int time_cols[SHEET_MAX_COLS],
+                            ts_error *err)
+{
+    int rc = ts_row_reader_begin(rows, err);
+
+    if (rc != 0)
+        return rc;
+    *k = find_columns(rows, c);
+    find_time_columns(rows, k, time_cols);
+    return 0;
+}
+
 /* Pass 1: CSV, sheet and exceptions. */
 static int census(const ts_control_env *env, const ts_control *c,
                   ts_sheet *sheet, ts_row_reader *rows, ts_csv *csv,
@@ -405,11 +420,9 @@ static int census(const ts_control_env *env, const ts_control *c,
     int time_cols[SHEET_MAX_COLS];
     int rc, has_row = 0;
 
-    rc = ts_row_reader_begin(rows, err);
+    rc = begin_population(rows, c, &k, time_cols, err);
     if (rc != 0)
         return rc;
-    k = find_columns(rows, c);
-    find_time_columns(rows, &k, time_cols);
     ts_buf_init(&reasons, (size_t)TS_CONTROLS_MAX_LIST * 1100);
     rc = write_header(env, csv, sheet, rows, &k, err);
     while (rc == 0 && (rc = ts_row_reader_next(rows, &has_row, err)) == 0 &&
@@ -473,11 +486,9 @@ int ts_control_write_sheet(const ts_control_env *env, const ts_control *c,
     ts_buf reasons;
     int rc, has_row = 0;
 
-    rc = ts_row_reader_begin(rows, err);
+    rc = begin_population(rows, c, &k, time_cols, err);
     if (rc != 0)
         return rc;
-    k = find_columns(rows, c);
-    find_time_columns(rows, &k, time_cols);
     ts_buf_init(&reasons, (size_t)TS_CONTROLS_MAX_LIST * 1100);
     if (sheet != NULL)
         rc = sheet_header(env, sheet, rows, &k, err);
