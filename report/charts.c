@@ -140,9 +140,32 @@ static int gather_who(sqlite3 *db, ts_chart_job *job, ts_error *err)
     return rc;
 }
 
+/* What a concurrent ingest or load changes: the newest entry indexed and
+ * the newest reference snapshot. The chart thread's connection reads its
+ * own snapshot of the store; when this differs from the report's, its
+ * rows are dropped and the query runs again on the report's connection. */
+static const char state_sql[] =
+    "SELECT coalesce((SELECT max(seq) FROM events), -1) || ':' ||"
+    "       coalesce((SELECT max(id) FROM ref_snapshots), -1)";
+
+static int read_state(sqlite3 *db, char *out, size_t size)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(db, state_sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
+        snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
+        rc = 0;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static void *run_who(void *arg)
 {
     ts_chart_job *job = arg;
+    char state[sizeof(job->state)];
     sqlite3 *db = NULL;
 
     if (sqlite3_open_v2(job->path, &db,
@@ -153,7 +176,14 @@ static void *run_who(void *arg)
                          job->path, db ? sqlite3_errmsg(db) : "cannot open");
     } else {
         sqlite3_busy_timeout(db, 10000);
-        job->rc = gather_who(db, job, &job->err);
+        /* one read transaction: the state checked is the one queried */
+        if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+            read_state(db, state, sizeof(state)) != 0 ||
+            strcmp(state, job->state) != 0)
+            job->stale = 1;
+        else
+            job->rc = gather_who(db, job, &job->err);
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     }
     sqlite3_close(db);
     return NULL;
@@ -165,10 +195,12 @@ void ts_chart_job_start(ts_chart_job *job, const ts_control_env *env)
 
     memset(job, 0, sizeof(*job));
     job->env = env;
-    /* in memory, or a path too long: it runs at the wait, in line */
-    if (path == NULL || path[0] == '\0' ||
+    /* in memory, a path too long, no checkpoint bounding the entries, or
+     * no state to compare: it runs at the wait, in line */
+    if (path == NULL || path[0] == '\0' || env->max_seq == INT64_MAX ||
         snprintf(job->path, sizeof(job->path), "%s", path) >=
-            (int)sizeof(job->path))
+            (int)sizeof(job->path) ||
+        read_state(env->db, job->state, sizeof(job->state)) != 0)
         return;
     if (pthread_create(&job->thread, NULL, run_who, job) == 0)
         job->running = 1;
@@ -188,6 +220,11 @@ void ts_chart_job_join(ts_chart_job *job)
 static int who_rows(ts_chart_job *job, chart_data *d, ts_error *err)
 {
     ts_chart_job_join(job);
+    if (job->stale) { /* read another snapshot: again, on the report's */
+        job->n_who = 0;
+        job->rc = 0;
+        job->done = 0;
+    }
     if (!job->done) {
         job->rc = gather_who(job->env->db, job, &job->err);
         job->done = 1;

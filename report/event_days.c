@@ -122,27 +122,34 @@ void ts_name_set_release(ts_name_set *set)
     memset(set, 0, sizeof(*set));
 }
 
-/* The kind number of audit events; -1 when the index has none. */
-static int64_t audit_kind(sqlite3 *db)
+/* The kind number of audit events into *kind; -1 when the index has
+ * none. */
+static int audit_kind(sqlite3 *db, int64_t *kind, ts_error *err)
 {
     sqlite3_stmt *st = NULL;
-    int64_t kind = -1;
+    int s = SQLITE_ERROR;
 
+    *kind = -1;
     if (sqlite3_prepare_v2(db, audit_kind_sql, -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        kind = sqlite3_column_int64(st, 0);
+        (s = sqlite3_step(st)) == SQLITE_ROW)
+        *kind = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    return kind;
+    if (s != SQLITE_ROW && s != SQLITE_DONE)
+        return ts_error_set(err, TS_EDB, "reading the event kinds: %s",
+                            sqlite3_errmsg(db));
+    return 0;
 }
 
 static int scan(sqlite3 *db, day_sums *d, int64_t max_seq, ts_name_set *objects,
                 ts_error *err)
 {
     sqlite3_stmt *st = NULL;
-    int64_t audit = objects != NULL ? audit_kind(db) : -1;
+    int64_t audit = -1;
     ts_buf key;
     int rc = 0, s = SQLITE_DONE;
 
+    if (objects != NULL && (rc = audit_kind(db, &audit, err)) != 0)
+        return rc;
     ts_buf_init(&key, (size_t)1 << 20);
     if (sqlite3_prepare_v2(db, scan_sql, -1, &st, NULL) != SQLITE_OK)
         rc = ts_error_set(err, TS_EDB, "counting events per day: %s",
@@ -155,9 +162,11 @@ static int scan(sqlite3 *db, day_sums *d, int64_t max_seq, ts_name_set *objects,
                            (const char *)sqlite3_column_text(st, 3), &key, err);
         if (rc == 0 && audit >= 0 && seq < max_seq &&
             sqlite3_column_type(st, 5) != SQLITE_NULL &&
-            sqlite3_column_int64(st, 4) == audit)
-            rc = add_name(objects, (const char *)sqlite3_column_text(st, 5),
-                          err);
+            sqlite3_column_int64(st, 4) == audit) {
+            const char *name = (const char *)sqlite3_column_text(st, 5);
+            rc = name != NULL ? add_name(objects, name, err)
+                              : ts_error_set(err, TS_ENOMEM, "out of memory");
+        }
     }
     if (rc == 0 && s != SQLITE_DONE)
         rc = ts_error_set(err, TS_EDB, "counting events per day: %s",

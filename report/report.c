@@ -133,9 +133,11 @@ int ts_report_write(ts_store *store, const ts_report_options *opts,
     if (rc == 0)
         ts_step_timer_lap(&timer, "OSCAL assessment results");
     /* joined on every path (a job never started returns 0): the manifest
-     * lists the workbook, and no thread outlives the call */
-    workbook_rc = ts_workbook_job_wait(
-        &workbook, rc == 0 ? opts->timings : NULL, rc == 0 ? err : NULL);
+     * lists the workbook, no thread outlives the call, and the workbook
+     * takes its name only when the proofs and the OSCAL were written */
+    workbook_rc = ts_workbook_job_finish(&workbook, rc == 0,
+                                         rc == 0 ? opts->timings : NULL,
+                                         rc == 0 ? err : NULL);
     if (rc == 0)
         rc = workbook_rc;
     if (rc == 0)

@@ -404,16 +404,18 @@ typedef struct ts_workbook_job {
     ts_bg_job bg;
 } ts_workbook_job;
 
-/* Closes wb into tmp, syncs it and renames it to path, in a second thread
- * (at once, in line, when none can be started). On failure tmp is removed
- * and no file is left at path. */
+/* Closes wb into tmp and syncs it, in a second thread (at once, in line,
+ * when none can be started). */
 void ts_workbook_job_start(ts_workbook_job *job, lxw_workbook *wb,
                            const char *tmp, const char *path);
 
-/* Waits for the close (once; later calls return the same), prints its
- * timing line when `timings` is not NULL, and returns its result, with its
- * error in *err. */
-int ts_workbook_job_wait(ts_workbook_job *job, FILE *timings, ts_error *err);
+/* Waits for the close (a zeroed job never started returns 0), prints its
+ * timing line when `timings` is not NULL, then renames tmp to path when
+ * `keep` and the close succeeded, else removes tmp: no file is left at
+ * path unless the pack was written. Its error in *err when err is not
+ * NULL. */
+int ts_workbook_job_finish(ts_workbook_job *job, int keep, FILE *timings,
+                           ts_error *err);
 
 typedef struct ts_report_cover {
     const char *store_path; /* may be NULL */
@@ -753,8 +755,11 @@ typedef struct ts_chart_job {
     const ts_control_env *env; /* must outlive the job */
     char path[4096];           /* the store file */
     pthread_t thread;
-    int running; /* started and not yet joined */
-    int done;    /* the rows below are final */
+    int running;    /* started and not yet joined */
+    int done;       /* the rows below are final */
+    int stale;      /* its snapshot was not the report's: run again in line */
+    char state[64]; /* newest entry and reference snapshot, as the report
+                     * read them */
     int rc;
     ts_error err;
     char who[TS_CHART_MAX_WHO][128];

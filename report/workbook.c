@@ -395,7 +395,7 @@ static int run_controls(write_ctx *w, ts_control_env *env, const char *dir,
     sqlite3_stmt **stmts = NULL;
     ts_row_feed *feed = NULL;
     sheet_job job;
-    int rc = 0, sheets_beside = 0;
+    int rc = 0, sheets_beside = 0, readers = 1;
 
     if (w->controls == NULL || w->controls->n_controls == 0)
         return 0;
@@ -410,8 +410,11 @@ static int run_controls(write_ctx *w, ts_control_env *env, const char *dir,
         rc = ts_error_set(err, TS_ENOMEM, "out of memory");
     for (; rc == 0 && n < w->controls->n_controls; n++)
         rc = ts_control_prepare(env, &w->controls->controls[n], &stmts[n], err);
+    for (size_t i = 0; i < w->controls->n_controls; i++)
+        if (w->controls->controls[i].sheet != NULL)
+            readers = 2; /* a second for the sheets */
     if (rc == 0)
-        rc = ts_row_feed_start(&feed, stmts, n, 2, err);
+        rc = ts_row_feed_start(&feed, stmts, n, readers, err);
     if (rc == 0 && ts_row_feed_readers(feed) == 2) {
         job.w = w;
         job.env = env;
@@ -827,7 +830,7 @@ int ts_report_write_index(sqlite3 *db, const ts_report_cover *cover,
     } else {
         ts_workbook_job job;
         ts_workbook_job_start(&job, w.x.wb, tmp, path);
-        rc = ts_workbook_job_wait(&job, opts->timings, err);
+        rc = ts_workbook_job_finish(&job, 1, opts->timings, err);
     }
     w.x.wb = NULL;
     if (rc == 0)

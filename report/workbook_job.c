@@ -3,7 +3,8 @@
  * of it the population sheet of a million rows); nothing after it reads
  * the workbook until the manifest hashes it, so the proofs and the OSCAL
  * are written meanwhile. The file appears under its final name only when
- * complete: closed into a temporary name, synced, then renamed. */
+ * the whole pack is: closed into a temporary name and synced here, renamed
+ * by ts_workbook_job_finish once the proofs and the OSCAL are written. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -33,11 +34,9 @@ static int close_workbook(void *arg, ts_error *err)
     if (e != LXW_NO_ERROR)
         rc = ts_error_set(err, TS_EIO, "'%s': cannot write: %s", job->path,
                           lxw_strerror(e));
-    else if (fsync_path(job->tmp) != 0 || rename(job->tmp, job->path) != 0)
+    else if (fsync_path(job->tmp) != 0)
         rc = ts_error_set(err, TS_EIO, "'%s': cannot write: %s", job->path,
                           strerror(errno));
-    if (rc != 0)
-        unlink(job->tmp);
     return rc;
 }
 
@@ -51,7 +50,22 @@ void ts_workbook_job_start(ts_workbook_job *job, lxw_workbook *wb,
     ts_bg_job_start(&job->bg, "workbook closed", close_workbook, job);
 }
 
-int ts_workbook_job_wait(ts_workbook_job *job, FILE *timings, ts_error *err)
+int ts_workbook_job_finish(ts_workbook_job *job, int keep, FILE *timings,
+                           ts_error *err)
 {
-    return ts_bg_job_wait(&job->bg, timings, err);
+    int rc;
+
+    if (!job->bg.started)
+        return 0;
+    rc = ts_bg_job_wait(&job->bg, timings, err);
+    if (rc == 0 && keep && rename(job->tmp, job->path) != 0) {
+        rc = errno;
+        if (err != NULL)
+            ts_error_set(err, TS_EIO, "'%s': cannot write: %s", job->path,
+                         strerror(rc));
+        rc = TS_EIO;
+    }
+    if (rc != 0 || !keep)
+        unlink(job->tmp);
+    return rc;
 }
