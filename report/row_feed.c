@@ -43,6 +43,7 @@ typedef struct feed_value {
     int64_t i;
     double d;
     const char *text; /* NULL for SQL NULL */
+    size_t len;       /* the text's bytes (the producer's copy) */
     char digits[24];  /* an INTEGER's text */
 } feed_value;
 
@@ -67,7 +68,6 @@ struct ts_row_feed {
     int in_rows;         /* header of stmts[produced] written */
     feed_chunk *filling; /* the chunk being written */
     feed_value *row;     /* a row's columns before they are copied */
-    int *lens;
 
     /* shared, under lock */
     pthread_mutex_t lock;
@@ -221,8 +221,8 @@ static int put_row(ts_row_feed *f, sqlite3_stmt *st)
         if (v->type == SQLITE_NULL)
             continue;
         v->text = (const char *)sqlite3_column_text(st, i);
-        f->lens[i] = v->text ? sqlite3_column_bytes(st, i) : 0;
-        need += sizeof(uint32_t) + (size_t)f->lens[i] + 1;
+        v->len = v->text ? (size_t)sqlite3_column_bytes(st, i) : 0;
+        need += sizeof(uint32_t) + v->len + 1;
     }
     if ((p = reserve(f, need)) == NULL)
         return -1;
@@ -240,7 +240,7 @@ static int put_row(ts_row_feed *f, sqlite3_stmt *st)
             p += sizeof(double);
         }
         if (v->type != SQLITE_NULL)
-            p = put_text(p, v->text ? v->text : "", (size_t)f->lens[i]);
+            p = put_text(p, v->text ? v->text : "", v->len);
     }
     return 0;
 }
@@ -345,10 +345,7 @@ int ts_row_feed_start(ts_row_feed **out, sqlite3_stmt *const *stmts, size_t n,
     f->stmts = stmts;
     f->n_stmts = n;
     f->row = calloc((size_t)max_cols, sizeof(*f->row));
-    f->lens = calloc((size_t)max_cols, sizeof(*f->lens));
-    if (f->row == NULL || f->lens == NULL) {
-        free(f->row);
-        free(f->lens);
+    if (f->row == NULL) {
         free(f);
         return ts_error_set(err, TS_ENOMEM, "out of memory");
     }
@@ -454,7 +451,6 @@ void ts_row_feed_stop(ts_row_feed *f)
         free(f->reader[i].value);
     }
     free(f->row);
-    free(f->lens);
     free(f);
 }
 
@@ -621,16 +617,24 @@ const char *ts_row_reader_name(const ts_row_reader *r, int i)
     return i >= 0 && i < r->n_cols ? r->name[i] : NULL;
 }
 
+/* Column i of the row read, NULL when there is none. */
+static const feed_value *value_at(const ts_row_reader *r, int i)
+{
+    return i >= 0 && i < r->n_cols ? &r->value[i] : NULL;
+}
+
 int ts_row_reader_type(const ts_row_reader *r, int i)
 {
-    return i >= 0 && i < r->n_cols ? r->value[i].type : SQLITE_NULL;
+    const feed_value *v = value_at(r, i);
+
+    return v != NULL ? v->type : SQLITE_NULL;
 }
 
 /* As SQLite converts: a real is truncated toward zero and saturates, text
  * gives its leading number, NULL 0. */
 int64_t ts_row_reader_int64(const ts_row_reader *r, int i)
 {
-    const feed_value *v = i >= 0 && i < r->n_cols ? &r->value[i] : NULL;
+    const feed_value *v = value_at(r, i);
 
     if (v == NULL || v->type == SQLITE_NULL)
         return 0;
@@ -646,7 +650,7 @@ int64_t ts_row_reader_int64(const ts_row_reader *r, int i)
 
 double ts_row_reader_double(const ts_row_reader *r, int i)
 {
-    const feed_value *v = i >= 0 && i < r->n_cols ? &r->value[i] : NULL;
+    const feed_value *v = value_at(r, i);
 
     if (v == NULL || v->type == SQLITE_NULL)
         return 0;
@@ -659,5 +663,7 @@ double ts_row_reader_double(const ts_row_reader *r, int i)
 
 const char *ts_row_reader_text(const ts_row_reader *r, int i)
 {
-    return i >= 0 && i < r->n_cols ? r->value[i].text : NULL;
+    const feed_value *v = value_at(r, i);
+
+    return v != NULL ? v->text : NULL;
 }
