@@ -251,6 +251,20 @@ static void *hash_worker(void *arg)
     return NULL;
 }
 
+int ts_pack_hash_failure(const char *dir, const char *rel, ts_error *err)
+{
+    char path[TS_PACK_PATH_MAX];
+    uint8_t digest[TS_SHA256_SIZE];
+    uint64_t size = 0;
+    int rc = ts_pack_path(path, sizeof(path), dir, rel, err);
+
+    if (rc == 0)
+        rc = ts_pack_hash_file(path, digest, &size, err);
+    if (rc == 0)
+        rc = ts_error_set(err, TS_EIO, "'%s': changed while it was read", rel);
+    return rc;
+}
+
 /* Below this many files a second thread costs more than it saves. */
 #define HASH_FILES_PER_THREAD_MIN 64
 

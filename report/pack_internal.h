@@ -61,6 +61,11 @@ typedef struct ts_pack_digest {
 void ts_pack_hash_files(const char *dir, const char *const *rels, size_t n,
                         ts_pack_digest *out);
 
+/* Why dir/rel failed in ts_pack_hash_files (which keeps only the code): it
+ * is hashed again, alone, for the message; when it now can be, it changed
+ * while it was read. Always returns an error. */
+int ts_pack_hash_failure(const char *dir, const char *rel, ts_error *err);
+
 /* The records of a CSV file (RFC 4180: a line end inside quotes is part
  * of its field), the header included; refuses links. */
 int ts_pack_csv_records(const char *path, uint64_t *out, ts_error *err);

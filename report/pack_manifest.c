@@ -15,7 +15,7 @@
  * newline. *out is the caller's, released with free(). */
 static int build_manifest(const char *dir, char **out, ts_error *err)
 {
-    char path[TS_PACK_PATH_MAX], hex[2 * TS_SHA256_SIZE + 1];
+    char hex[2 * TS_SHA256_SIZE + 1];
     char **files = NULL;
     size_t n_files = 0;
     ts_pack_digest *digests = NULL;
@@ -40,20 +40,13 @@ static int build_manifest(const char *dir, char **out, ts_error *err)
             rc = ts_error_set(err, TS_ENOMEM, "out of memory");
     }
     for (size_t i = 0; rc == 0 && i < n_files; i++) {
-        uint8_t digest[TS_SHA256_SIZE];
-        uint64_t size = 0;
         json_t *item;
 
         if (strcmp(files[i], TS_PACK_MANIFEST) == 0 ||
             strcmp(files[i], TS_PACK_SIGNATURE) == 0)
             continue;
-        if (digests[i].rc != 0) { /* again, alone, for its message */
-            rc = ts_pack_path(path, sizeof(path), dir, files[i], err);
-            if (rc == 0)
-                rc = ts_pack_hash_file(path, digest, &size, err);
-            if (rc == 0)
-                rc = ts_error_set(err, TS_EIO, "'%s': changed while hashed",
-                                  files[i]);
+        if (digests[i].rc != 0) {
+            rc = ts_pack_hash_failure(dir, files[i], err);
             break;
         }
         ts_hex_encode(digests[i].sha256, TS_SHA256_SIZE, hex);
