@@ -20,9 +20,7 @@ typedef struct chart_data {
     char (*days)[16];
     int64_t (*counts)[MAX_FORMATS];
     size_t n_days;
-    char who[MAX_WHO][128];
-    int64_t accesses[MAX_WHO];
-    size_t n_who;
+    const ts_chart_job *who; /* its rows: who touched classified columns */
 } chart_data;
 
 static const char per_day_sql[] =
@@ -215,7 +213,7 @@ void ts_chart_job_join(ts_chart_job *job)
     }
 }
 
-/* The job's rows into d: joined, or queried now on env->db when no thread
+/* The job's rows for d: joined, or queried now on env->db when no thread
  * ran it. */
 static int who_rows(ts_chart_job *job, chart_data *d, ts_error *err)
 {
@@ -233,9 +231,7 @@ static int who_rows(ts_chart_job *job, chart_data *d, ts_error *err)
         *err = job->err;
         return job->rc;
     }
-    memcpy(d->who, job->who, sizeof(d->who));
-    memcpy(d->accesses, job->accesses, sizeof(d->accesses));
-    d->n_who = job->n_who;
+    d->who = job;
     return 0;
 }
 
@@ -246,7 +242,7 @@ static int write_tables(ts_xlsx *x, ts_sheet *s, const chart_data *d,
                         ts_error *err)
 {
     ts_sheet_col cols[WHO_COL + 2];
-    size_t rows = d->n_days > d->n_who ? d->n_days : d->n_who;
+    size_t rows = d->n_days > d->who->n_who ? d->n_days : d->who->n_who;
     int rc;
 
     for (size_t i = 0; i < WHO_COL + 2; i++) {
@@ -270,11 +266,11 @@ static int write_tables(ts_xlsx *x, ts_sheet *s, const chart_data *d,
                 rc = ts_sheet_number(x, s, (lxw_col_t)(1 + f),
                                      (double)d->counts[r][f], NULL, err);
         }
-        if (rc == 0 && r < d->n_who) {
-            rc = ts_sheet_text(x, s, WHO_COL, d->who[r], NULL, err);
+        if (rc == 0 && r < d->who->n_who) {
+            rc = ts_sheet_text(x, s, WHO_COL, d->who->who[r], NULL, err);
             if (rc == 0)
-                rc = ts_sheet_number(x, s, WHO_COL + 1, (double)d->accesses[r],
-                                     NULL, err);
+                rc = ts_sheet_number(x, s, WHO_COL + 1,
+                                     (double)d->who->accesses[r], NULL, err);
         }
     }
     return rc;
@@ -302,7 +298,7 @@ static int add_charts(ts_xlsx *x, ts_sheet *s, const chart_data *d,
         chart_title_set_name(chart, "Events per day per source");
         worksheet_insert_chart(s->ws, 1, WHO_COL + 3, chart);
     }
-    if (d->n_who > 0) {
+    if (d->who->n_who > 0) {
         lxw_chart_series *series;
         chart = workbook_add_chart(x->wb, LXW_CHART_BAR);
         if (chart == NULL)
@@ -311,9 +307,9 @@ static int add_charts(ts_xlsx *x, ts_sheet *s, const chart_data *d,
         if (series == NULL)
             return ts_error_set(err, TS_ENOMEM, "out of memory");
         chart_series_set_categories(series, s->name, 1, WHO_COL,
-                                    (lxw_row_t)d->n_who, WHO_COL);
+                                    (lxw_row_t)d->who->n_who, WHO_COL);
         chart_series_set_values(series, s->name, 1, WHO_COL + 1,
-                                (lxw_row_t)d->n_who, WHO_COL + 1);
+                                (lxw_row_t)d->who->n_who, WHO_COL + 1);
         chart_title_set_name(chart, "Accesses to classified columns");
         chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
         worksheet_insert_chart(s->ws, 17, WHO_COL + 3, chart);
