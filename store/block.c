@@ -600,3 +600,45 @@ int ts_block_reader_leaves(ts_block_reader *r, const uint8_t *src, size_t len,
 
     return scan_block(r, src, len, info, hash_leaf, &sink, err);
 }
+
+typedef struct entry_sink {
+    ts_block_entries *out;
+    size_t max;
+} entry_sink;
+
+/* Encodes the entry and hashes the encoding: the bytes a proof quotes are
+ * the bytes its leaf hash covers. */
+static int encode_and_hash(void *ctx, uint64_t i, const ts_sealed_entry *e,
+                           ts_error *err)
+{
+    entry_sink *sink = ctx;
+    ts_buf *plain = &sink->out->plain;
+    size_t start = plain->len;
+    int rc;
+
+    if (i >= sink->max)
+        return 0;
+    rc = ts_entry_encode(e, plain, err);
+    if (rc == 0) {
+        sink->out->offsets[i] = start;
+        ts_merkle_leaf_hash(plain->data + start, plain->len - start,
+                            sink->out->leaves[i]);
+    }
+    return rc;
+}
+
+int ts_block_reader_entries(ts_block_reader *r, const uint8_t *src, size_t len,
+                            ts_block_info *info, ts_block_entries *out,
+                            size_t max_entries, ts_error *err)
+{
+    entry_sink sink = {out, max_entries};
+    int rc;
+
+    out->plain.len = 0;
+    rc = scan_block(r, src, len, info, encode_and_hash, &sink, err);
+    if (rc == 0)
+        out->offsets[info->n_entries < max_entries ? info->n_entries
+                                                   : max_entries] =
+            out->plain.len;
+    return rc;
+}

@@ -12,15 +12,14 @@ typedef struct block_slot {
     int64_t block_no;  /* -1: empty */
     uint64_t for_size; /* tree size when loaded: a partial block may grow */
     uint64_t used;     /* last use, for eviction */
-    /* the leaf hashes, then each level of complete nodes above them: level
-     * k (k_off[k] on) holds n_leaves >> k hashes, each the root of 2^k
-     * leaves at an aligned start */
-    uint8_t (*leaves)[TS_HASH_SIZE];
+    /* the entries' encodings and offsets, and in e.leaves the leaf hashes,
+     * then each level of complete nodes above them: level k (k_off[k] on)
+     * holds n_leaves >> k hashes, each the root of 2^k leaves at an
+     * aligned start */
+    ts_block_entries e;
     uint64_t k_off[64];
     unsigned n_levels;
     uint64_t n_leaves;
-    ts_buf plain;    /* the block, decompressed */
-    size_t *offsets; /* each entry's start in plain */
 } block_slot;
 
 /* Two slots: an inclusion proof needs the entry's own block and, when the
@@ -47,7 +46,8 @@ typedef struct node_level {
 struct ts_prover {
     ts_store *store;
     sqlite3_stmt *get_block;
-    uint64_t size; /* the tree size of the proof being made */
+    ts_block_reader *reader; /* one zstd context and buffer for every block */
+    uint64_t size;           /* the tree size of the proof being made */
     uint64_t clock;
     block_slot slots[PROVER_SLOTS];
     block_slot *cur; /* the slot load_block(..., NULL, ...) filled or found */
@@ -67,12 +67,14 @@ static int prover_new(prover **out, ts_store *store, ts_error *err)
     for (size_t i = 0; i < PROVER_SLOTS; i++) {
         block_slot *s = &p->slots[i];
         s->block_no = -1;
-        ts_buf_init(&s->plain, TS_MAX_ENTRY_SIZE * 4);
-        s->leaves = calloc(2 * store->block_entries, TS_HASH_SIZE);
-        s->offsets = calloc(store->block_entries + 1, sizeof(size_t));
-        if (s->leaves == NULL || s->offsets == NULL)
+        ts_buf_init(&s->e.plain, TS_MAX_ENTRY_SIZE * 4);
+        s->e.leaves = calloc(2 * store->block_entries, TS_HASH_SIZE);
+        s->e.offsets = calloc(store->block_entries + 1, sizeof(size_t));
+        if (s->e.leaves == NULL || s->e.offsets == NULL)
             rc = ts_error_set(err, TS_ENOMEM, "out of memory");
     }
+    if (rc == 0)
+        rc = ts_block_reader_new(&p->reader, TS_MAX_ENTRY_SIZE * 4, err);
     if (rc == 0)
         rc = ts_store_prepare(
             store,
@@ -88,10 +90,11 @@ void ts_store_prover_free(ts_store *store)
     if (p == NULL)
         return;
     sqlite3_finalize(p->get_block);
+    ts_block_reader_free(p->reader);
     for (size_t i = 0; i < PROVER_SLOTS; i++) {
-        ts_buf_release(&p->slots[i].plain);
-        free(p->slots[i].leaves);
-        free(p->slots[i].offsets);
+        ts_buf_release(&p->slots[i].e.plain);
+        free(p->slots[i].e.leaves);
+        free(p->slots[i].e.offsets);
     }
     for (size_t i = 0; i < PROVER_LEVELS; i++) {
         free(p->levels[i].hash);
@@ -158,8 +161,8 @@ static void build_levels(block_slot *s)
         uint64_t below = s->k_off[k];
         s->k_off[++k] = at;
         for (uint64_t i = 0; i + 1 < width; i += 2)
-            ts_merkle_node_hash(s->leaves[below + i], s->leaves[below + i + 1],
-                                s->leaves[at++]);
+            ts_merkle_node_hash(s->e.leaves[below + i],
+                                s->e.leaves[below + i + 1], s->e.leaves[at++]);
         width /= 2;
     }
     s->n_levels = k + 1;
@@ -177,7 +180,7 @@ static void slot_range(const block_slot *s, uint64_t lo, uint64_t hi,
         while (((uint64_t)1 << level) < n)
             level++;
         if (level < s->n_levels) {
-            memcpy(out, s->leaves[s->k_off[level] + (lo >> level)],
+            memcpy(out, s->e.leaves[s->k_off[level] + (lo >> level)],
                    TS_HASH_SIZE);
             return;
         }
@@ -211,6 +214,7 @@ static int load_block(prover *p, uint64_t block_no, uint8_t *root_out,
 {
     sqlite3_stmt *st = p->get_block;
     block_slot *slot;
+    ts_block_info info;
     int rc = 0;
 
     if (root_out == NULL && (slot = find_slot(p, block_no)) != NULL) {
@@ -247,23 +251,14 @@ static int load_block(prover *p, uint64_t block_no, uint8_t *root_out,
         if (p->slots[i].used < slot->used)
             slot = &p->slots[i];
     slot->block_no = -1;
-    rc = ts_block_unpack(sqlite3_column_blob(st, 1),
-                         (size_t)sqlite3_column_bytes(st, 1), &slot->plain,
-                         NULL, err);
-    size_t off = 0;
-    for (uint64_t i = 0; rc == 0 && i < n; i++) {
-        ts_sealed_entry e;
-        size_t used = 0;
-        rc = ts_entry_decode(slot->plain.data + off, slot->plain.len - off, &e,
-                             &used, err);
-        if (rc == 0) {
-            slot->offsets[i] = off;
-            ts_merkle_leaf_hash(slot->plain.data + off, used, slot->leaves[i]);
-            off += used;
-        }
-    }
+    rc = ts_block_reader_entries(p->reader, sqlite3_column_blob(st, 1),
+                                 (size_t)sqlite3_column_bytes(st, 1), &info,
+                                 &slot->e, (size_t)n, err);
+    if (rc == 0 && info.n_entries != n)
+        rc = ts_error_set(
+            err, TS_ECORRUPT, "holds %llu entries where its row says %llu",
+            (unsigned long long)info.n_entries, (unsigned long long)n);
     if (rc == 0) {
-        slot->offsets[n] = off;
         slot->n_leaves = n;
         build_levels(slot);
         slot->block_no = (int64_t)block_no;
@@ -453,12 +448,12 @@ int ts_store_prove_inclusion(ts_store *store, uint64_t index, char **out,
     if (rc == 0) {
         const block_slot *slot = p->cur;
         uint64_t i = index % store->block_entries;
-        size_t len = slot->offsets[i + 1] - slot->offsets[i];
+        size_t len = slot->e.offsets[i + 1] - slot->e.offsets[i];
         b64 = malloc(ts_base64_encoded_size(len));
         if (b64 == NULL)
             rc = ts_error_set(err, TS_ENOMEM, "out of memory");
         else
-            ts_base64_encode(slot->plain.data + slot->offsets[i], len, b64);
+            ts_base64_encode(slot->e.plain.data + slot->e.offsets[i], len, b64);
     }
     if (rc == 0)
         rc = ts_buf_append(&text, "c2sp.org/tlog-proof@v1\nextra ", 29, err);

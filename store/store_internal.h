@@ -242,6 +242,24 @@ int ts_block_reader_leaves(ts_block_reader *r, const uint8_t *src, size_t len,
                            ts_block_info *info, uint8_t (*leaves)[TS_HASH_SIZE],
                            size_t max_entries, ts_error *err);
 
+/* A block's entries as a prover wants them: each one's canonical encoding
+ * (plain, back to back; offsets[i] where entry i starts, offsets[n] the
+ * end) and leaf hash (leaves[i]). All three are the caller's; offsets
+ * holds max_entries + 1 and leaves max_entries. */
+typedef struct ts_block_entries {
+    ts_buf plain;
+    size_t *offsets;
+    uint8_t (*leaves)[TS_HASH_SIZE];
+} ts_block_entries;
+
+/* Fills *out with a stored block's first max_entries entries, and *info
+ * with its header: what ts_block_unpack() rebuilds and
+ * ts_block_reader_leaves() hashes, in one pass and with the reader's
+ * contexts. TS_ECORRUPT for everything ts_block_unpack() refuses. */
+int ts_block_reader_entries(ts_block_reader *r, const uint8_t *src, size_t len,
+                            ts_block_info *info, ts_block_entries *out,
+                            size_t max_entries, ts_error *err);
+
 /* The store's SQLite connection, borrowed until ts_store_free(). query/ and
  * report/ read the index through it; only store/ writes. */
 sqlite3 *ts_store_sqlite(ts_store *store);

@@ -1,6 +1,7 @@
 /* Tests for store/block.c: salts are HMAC-SHA256, and the leaves verify
- * hashes straight from a stored block are those of the entries
- * ts_block_unpack() rebuilds, also for damaged blocks. */
+ * hashes straight from a stored block, and the entries and leaves a prover
+ * reads, are those of the entries ts_block_unpack() rebuilds, also for
+ * damaged blocks. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -77,7 +78,43 @@ static void make_block(ts_buf *packed, int redacted)
     ts_buf_release(&plain);
 }
 
-/* Unpacks src both ways: they must agree on success, and on every leaf. */
+/* The prover's way (ts_block_reader_entries) must give exactly what
+ * unpacking gives (plain, its entries' starts) and the leaves verify
+ * hashes. */
+static void entries_agree(ts_block_reader *r, const uint8_t *src, size_t len,
+                          int rc_unpack, const ts_buf *plain,
+                          uint8_t (*leaves)[TS_HASH_SIZE])
+{
+    static uint8_t hashes[N + 8][TS_HASH_SIZE];
+    static size_t offsets[N + 9];
+    ts_block_entries got = {{0}, offsets, hashes};
+    ts_block_info info;
+    ts_error err;
+    int rc;
+
+    ts_buf_init(&got.plain, 1 << 24);
+    rc = ts_block_reader_entries(r, src, len, &info, &got, N + 8, &err);
+    assert_int_equal(rc == 0, rc_unpack == 0);
+    if (rc == 0) {
+        size_t off = 0;
+        assert_true(got.plain.len == plain->len);
+        assert_memory_equal(got.plain.data, plain->data, plain->len);
+        assert_true(offsets[info.n_entries] == plain->len);
+        for (uint64_t i = 0; i < info.n_entries; i++) {
+            ts_sealed_entry e;
+            size_t used = 0;
+            assert_true(offsets[i] == off);
+            assert_int_equal(ts_entry_decode(plain->data + off,
+                                             plain->len - off, &e, &used, &err),
+                             0);
+            off += used;
+            assert_memory_equal(hashes[i], leaves[i], TS_HASH_SIZE);
+        }
+    }
+    ts_buf_release(&got.plain);
+}
+
+/* Unpacks src three ways: they must agree on success, and on every leaf. */
 static int both_ways(ts_block_reader *r, const uint8_t *src, size_t len)
 {
     static uint8_t leaves[N + 8][TS_HASH_SIZE];
@@ -91,6 +128,7 @@ static int both_ways(ts_block_reader *r, const uint8_t *src, size_t len)
     rc_unpack = ts_block_unpack(src, len, &plain, NULL, &err);
     rc_leaves = ts_block_reader_leaves(r, src, len, &info, leaves, N + 8, &err);
     assert_int_equal(rc_unpack == 0, rc_leaves == 0);
+    entries_agree(r, src, len, rc_unpack, &plain, leaves);
     for (uint64_t i = 0; rc_unpack == 0 && off < plain.len; i++) {
         ts_sealed_entry e;
         size_t used = 0;
