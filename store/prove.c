@@ -360,25 +360,30 @@ static int subtree(void *ctx, uint64_t start, uint64_t end,
     return rc;
 }
 
+/* The tree size a checkpoint note signs. */
+static int note_size(const ts_store *store, const char *note, uint64_t *size,
+                     ts_error *err)
+{
+    char origin[TS_KEY_NAME_MAX];
+    uint8_t root[TS_HASH_SIZE];
+    /* The body ends at the blank line before the signatures. */
+    const char *blank = strstr(note, "\n\n");
+
+    if (blank == NULL)
+        return ts_error_set(err, TS_ECORRUPT,
+                            "'%s': checkpoint has no signature", store->path);
+    return ts_checkpoint_parse(note, (size_t)(blank - note) + 1, origin,
+                               sizeof(origin), size, root, err);
+}
+
 /* The newest checkpoint's note and size. */
 static int newest_checkpoint(ts_store *store, char **note, uint64_t *size,
                              ts_error *err)
 {
     int rc = ts_store_checkpoint(store, note, err);
-    char origin[TS_KEY_NAME_MAX];
-    uint8_t root[TS_HASH_SIZE];
 
-    if (rc == 0) {
-        /* The body ends at the blank line before the signatures. */
-        const char *blank = strstr(*note, "\n\n");
-        if (blank == NULL)
-            rc = ts_error_set(err, TS_ECORRUPT,
-                              "'%s': newest checkpoint has no signature",
-                              store->path);
-        else
-            rc = ts_checkpoint_parse(*note, (size_t)(blank - *note) + 1, origin,
-                                     sizeof(origin), size, root, err);
-    }
+    if (rc == 0)
+        rc = note_size(store, *note, size, err);
     if (rc != 0) {
         free(*note);
         *note = NULL;
@@ -418,27 +423,25 @@ static int finish(ts_buf *out, const char *note, char **result, ts_error *err)
     return rc;
 }
 
-int ts_store_prove_inclusion(ts_store *store, uint64_t index, char **out,
-                             ts_error *err)
+/* The proof of entry `index` against `note`, a checkpoint of `size`
+ * entries; `which` names the checkpoint in an error. */
+static int prove_inclusion(ts_store *store, uint64_t index, const char *note,
+                           uint64_t size, const char *which, char **out,
+                           ts_error *err)
 {
     uint8_t hashes[TS_MERKLE_MAX_PROOF][TS_HASH_SIZE];
-    char line[64], *note = NULL, *b64 = NULL;
-    uint64_t size = 0;
+    char line[64], *b64 = NULL;
     size_t n = 0;
     prover *p = NULL;
     ts_buf text;
     int rc;
 
-    *out = NULL;
     ts_buf_init(&text, TS_MAX_ENTRY_SIZE * 2);
-    rc = newest_checkpoint(store, &note, &size, err);
-    if (rc == 0)
-        rc = prover_get(store, size, &p, err);
+    rc = prover_get(store, size, &p, err);
     if (rc == 0 && index >= size)
-        rc = ts_error_set(err, TS_ENOTFOUND,
-                          "entry %llu is not covered by the newest checkpoint "
-                          "(%llu entries)",
-                          (unsigned long long)index, (unsigned long long)size);
+        rc = ts_error_set(
+            err, TS_ENOTFOUND, "entry %llu is not covered by %s (%llu entries)",
+            (unsigned long long)index, which, (unsigned long long)size);
     if (rc == 0)
         rc =
             ts_merkle_prove_inclusion(subtree, p, index, size, hashes, &n, err);
@@ -469,8 +472,35 @@ int ts_store_prove_inclusion(ts_store *store, uint64_t index, char **out,
     if (rc == 0)
         rc = finish(&text, note, out, err);
     free(b64);
-    free(note);
     ts_buf_release(&text);
+    return rc;
+}
+
+int ts_store_prove_inclusion(ts_store *store, uint64_t index, char **out,
+                             ts_error *err)
+{
+    char *note = NULL;
+    uint64_t size = 0;
+    int rc = newest_checkpoint(store, &note, &size, err);
+
+    *out = NULL;
+    if (rc == 0)
+        rc = prove_inclusion(store, index, note, size, "the newest checkpoint",
+                             out, err);
+    free(note);
+    return rc;
+}
+
+int ts_store_prove_inclusion_in(ts_store *store, uint64_t index,
+                                const char *note, char **out, ts_error *err)
+{
+    uint64_t size = 0;
+    int rc = note_size(store, note, &size, err);
+
+    *out = NULL;
+    if (rc == 0)
+        rc = prove_inclusion(store, index, note, size, "the checkpoint", out,
+                             err);
     return rc;
 }
 

@@ -23,9 +23,9 @@ extern "C" {
  * for each distinct index of `indexes` (duplicates are written once),
  * <dir>/proofs/entry-<index>.proof: the c2sp.org/tlog-proof@v1 text that
  * `trailseal prove --index N` prints, every one against that same
- * checkpoint. `dir` must exist; proofs/ is created. TS_ENOTFOUND when an
- * index is past the checkpoint; TS_ECORRUPT when the store gained a newer
- * checkpoint while the proofs were written (write the pack again). */
+ * checkpoint, even when the store signs newer ones meanwhile. `dir` must
+ * exist; proofs/ is created. TS_ENOTFOUND when an index is past the
+ * checkpoint. */
 int ts_pack_write_proofs(ts_store *store, const uint64_t *indexes, size_t n,
                          const char *dir, ts_error *err);
 

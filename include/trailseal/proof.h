@@ -20,6 +20,14 @@ extern "C" {
 int ts_store_prove_inclusion(ts_store *store, uint64_t index, char **out,
                              ts_error *err);
 
+/* As ts_store_prove_inclusion(), against `note`, a checkpoint this store
+ * signed (as ts_store_checkpoint() gives it), rather than the newest: the
+ * proofs of one evidence pack all end with the pack's checkpoint, however
+ * many the store signs while they are written. TS_ECORRUPT when note is
+ * not a signed checkpoint. */
+int ts_store_prove_inclusion_in(ts_store *store, uint64_t index,
+                                const char *note, char **out, ts_error *err);
+
 /* A consistency proof (schemas/consistency-proof.md) from the tree of
  * `from_size` entries to the newest checkpoint. *out is the caller's,
  * released with free(). */

@@ -804,6 +804,45 @@ static void prove_and_check(ts_store *store, uint64_t size, uint64_t step,
     }
 }
 
+/* Proofs against a kept older checkpoint (`old_note`, `old_size`) and the
+ * newest, alternately, with one handle: a block the tree ended inside
+ * then and has grown since must answer each tree for its own size. */
+static void prove_old_and_new(ts_store *store, const char *old_note,
+                              uint64_t old_size, uint64_t new_size)
+{
+    char vkey[256], *proof = NULL;
+    ts_proof_result r;
+    ts_error err;
+
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_verifier_key(store, vkey, sizeof(vkey), &err), 0);
+    for (uint64_t i = 0; i < old_size; i += i >= old_size - 400 ? 7 : 211) {
+        assert_int_equal(
+            ts_store_prove_inclusion_in(store, i, old_note, &proof, &err), 0);
+        assert_int_equal(ts_proof_verify(vkey, proof, strlen(proof), &r, &err),
+                         0);
+        assert_true(r.valid);
+        assert_int_equal(r.index, i);
+        assert_int_equal(r.tree_size, old_size);
+        assert_non_null(strstr(proof, old_note));
+        free(proof);
+        assert_int_equal(ts_store_prove_inclusion(store, i, &proof, &err), 0);
+        assert_int_equal(ts_proof_verify(vkey, proof, strlen(proof), &r, &err),
+                         0);
+        assert_true(r.valid);
+        assert_int_equal(r.tree_size, new_size);
+        free(proof);
+    }
+    assert_int_equal(
+        ts_store_prove_inclusion_in(store, old_size, old_note, &proof, &err),
+        TS_ENOTFOUND);
+    assert_null(proof);
+    assert_int_equal(
+        ts_store_prove_inclusion_in(store, 0, "no note", &proof, &err),
+        TS_ECORRUPT);
+    assert_null(proof);
+}
+
 static void test_proofs_share_cache(void **state)
 {
     fixture *fx = *state;
@@ -814,8 +853,10 @@ static void test_proofs_share_cache(void **state)
     ts_ingest_stats is;
     ts_source *src;
     ts_error err;
+    char *old_note = NULL;
 
     prove_and_check(store, 5420, 37, 5100);
+    assert_int_equal(ts_store_checkpoint(store, &old_note, &err), 0);
     /* The tail block grows under the same handle: a cached partial block
      * must not answer for the bigger tree. */
     src = fake_open(6000);
@@ -824,6 +865,8 @@ static void test_proofs_share_cache(void **state)
     assert_int_equal(is.tree_size, 6000);
     ts_source_free(src);
     prove_and_check(store, 6000, 53, 5100);
+    prove_old_and_new(store, old_note, 5420, 6000);
+    free(old_note);
     ts_store_free(store);
 }
 
