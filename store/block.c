@@ -2,10 +2,13 @@
  * rebuilt into their canonical CBOR encodings on read. The per-block secret
  * derives every entry's salt, so salts, store id, seq, source key and
  * format are not stored per entry. */
+/* SHA256_Init and friends, as store/merkle.c uses them */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <zstd.h>
 
 #include "store/store_internal.h"
@@ -54,64 +57,36 @@ void ts_block_salt(const uint8_t secret[TS_BLOCK_SECRET_SIZE], uint64_t seq,
 }
 
 typedef struct salt_keys {
-    EVP_MD_CTX *inner, *outer, *work;
+    SHA256_CTX inner, outer; /* after the padded key blocks */
 } salt_keys;
 
-static void salt_keys_release(salt_keys *k)
-{
-    EVP_MD_CTX_free(k->inner);
-    EVP_MD_CTX_free(k->outer);
-    EVP_MD_CTX_free(k->work);
-    memset(k, 0, sizeof(*k));
-}
-
-static int salt_keys_init(salt_keys *k, ts_error *err)
-{
-    k->inner = EVP_MD_CTX_new();
-    k->outer = EVP_MD_CTX_new();
-    k->work = EVP_MD_CTX_new();
-    if (k->inner == NULL || k->outer == NULL || k->work == NULL) {
-        salt_keys_release(k);
-        return ts_error_set(err, TS_ENOMEM, "out of memory");
-    }
-    return 0;
-}
-
 /* Keys k with a block's secret. */
-static int salt_keys_set(salt_keys *k,
-                         const uint8_t secret[TS_BLOCK_SECRET_SIZE],
-                         ts_error *err)
+static void salt_keys_set(salt_keys *k,
+                          const uint8_t secret[TS_BLOCK_SECRET_SIZE])
 {
-    const EVP_MD *md = ts_sha256_md();
     uint8_t pad[SHA256_BLOCK];
 
     hmac_pad(secret, 0x36, pad);
-    if (EVP_DigestInit_ex2(k->inner, md, NULL) != 1 ||
-        EVP_DigestUpdate(k->inner, pad, sizeof(pad)) != 1)
-        return ts_error_set(err, TS_ERR, "SHA-256: cannot start the HMAC");
+    SHA256_Init(&k->inner);
+    SHA256_Update(&k->inner, pad, sizeof(pad));
     hmac_pad(secret, 0x5c, pad);
-    if (EVP_DigestInit_ex2(k->outer, md, NULL) != 1 ||
-        EVP_DigestUpdate(k->outer, pad, sizeof(pad)) != 1)
-        return ts_error_set(err, TS_ERR, "SHA-256: cannot start the HMAC");
-    return 0;
+    SHA256_Init(&k->outer);
+    SHA256_Update(&k->outer, pad, sizeof(pad));
 }
 
-static int salt_from(salt_keys *k, uint64_t seq, uint8_t salt[TS_SALT_SIZE],
-                     ts_error *err)
+static void salt_from(const salt_keys *k, uint64_t seq,
+                      uint8_t salt[TS_SALT_SIZE])
 {
     uint8_t msg[8], mac[TS_HASH_SIZE];
-    unsigned int n = 0;
+    SHA256_CTX work = k->inner;
 
     be64(seq, msg);
-    if (EVP_MD_CTX_copy_ex(k->work, k->inner) != 1 ||
-        EVP_DigestUpdate(k->work, msg, sizeof(msg)) != 1 ||
-        EVP_DigestFinal_ex(k->work, mac, &n) != 1 ||
-        EVP_MD_CTX_copy_ex(k->work, k->outer) != 1 ||
-        EVP_DigestUpdate(k->work, mac, sizeof(mac)) != 1 ||
-        EVP_DigestFinal_ex(k->work, mac, &n) != 1)
-        return ts_error_set(err, TS_ENOMEM, "SHA-256: cannot copy a context");
+    SHA256_Update(&work, msg, sizeof(msg));
+    SHA256_Final(mac, &work);
+    work = k->outer;
+    SHA256_Update(&work, mac, sizeof(mac));
+    SHA256_Final(mac, &work);
     memcpy(salt, mac, TS_SALT_SIZE);
-    return 0;
 }
 
 /* ---- varints: LEB128; signed deltas zigzag-encoded ---- */
@@ -232,14 +207,10 @@ int ts_block_pack(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
     int rc = 0;
 
     ts_buf_init(&body, (size_t)-1);
-    rc = salt_keys_init(&keys, err);
-    if (rc != 0)
-        return rc;
+    salt_keys_set(&keys, secret);
     srcs = calloc(TS_BLOCK_MAX_SOURCES, sizeof(*srcs));
     if (srcs == NULL)
         rc = ts_error_set(err, TS_ENOMEM, "out of memory");
-    if (rc == 0)
-        rc = salt_keys_set(&keys, secret, err);
     /* Decode every entry once and check what the compact form implies. */
     for (off = 0; rc == 0 && off < len; off += used, n++) {
         if (n == cap) {
@@ -255,11 +226,10 @@ int ts_block_pack(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
         rc = ts_entry_decode(cbor + off, len - off, &es[n], &used, err);
         if (rc != 0)
             break;
-        rc = salt_from(&keys, es[n].seq, salt, err);
-        if (rc == 0 &&
-            (es[n].seq != es[0].seq + n ||
-             memcmp(es[0].store_id, es[n].store_id, TS_STORE_ID_SIZE) != 0 ||
-             memcmp(salt, es[n].salt, sizeof(salt)) != 0))
+        salt_from(&keys, es[n].seq, salt);
+        if (es[n].seq != es[0].seq + n ||
+            memcmp(es[0].store_id, es[n].store_id, TS_STORE_ID_SIZE) != 0 ||
+            memcmp(salt, es[n].salt, sizeof(salt)) != 0)
             rc = ts_error_set(err, TS_EINVAL,
                               "entry %llu: seq, store id or salt is not the "
                               "block's",
@@ -342,7 +312,6 @@ int ts_block_pack(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
     ts_buf_release(&body);
     free(es);
     free(srcs);
-    salt_keys_release(&keys);
     if (rc != 0)
         return ts_error_prefix(err, "packing a block: ");
     return 0;
@@ -370,8 +339,6 @@ int ts_block_reader_new(ts_block_reader **out, size_t cap, ts_error *err)
     r->srcs = calloc(TS_BLOCK_MAX_SOURCES, sizeof(*r->srcs));
     if (r->zstd == NULL || r->srcs == NULL)
         rc = ts_error_set(err, TS_ENOMEM, "out of memory");
-    if (rc == 0)
-        rc = salt_keys_init(&r->keys, err);
     if (rc != 0) {
         ts_block_reader_free(r);
         return rc;
@@ -386,7 +353,6 @@ void ts_block_reader_free(ts_block_reader *r)
         return;
     ZSTD_freeDCtx(r->zstd);
     ts_buf_release(&r->body);
-    salt_keys_release(&r->keys);
     free(r->srcs);
     free(r);
 }
@@ -454,10 +420,9 @@ static int scan_block(ts_block_reader *r, const uint8_t *src, size_t len,
             err, TS_ECORRUPT, "not a block of format %d or %d (first byte %d)",
             TS_BLOCK_FORMAT, TS_BLOCK_FORMAT_HMAC, len > 0 ? src[0] : -1);
     memcpy(info->secret, src + 1, TS_BLOCK_SECRET_SIZE);
-    rc = salt_keys_set(&r->keys, src + 1, err);
-    if (rc == 0)
-        rc = decompress(r, src + 1 + TS_BLOCK_SECRET_SIZE,
-                        len - 1 - TS_BLOCK_SECRET_SIZE, err);
+    salt_keys_set(&r->keys, src + 1);
+    rc = decompress(r, src + 1 + TS_BLOCK_SECRET_SIZE,
+                    len - 1 - TS_BLOCK_SECRET_SIZE, err);
     if (rc != 0)
         return rc;
     h = (reader){r->body.data, r->body.len, 0};
@@ -511,7 +476,8 @@ static int scan_block(ts_block_reader *r, const uint8_t *src, size_t len,
         memset(&e, 0, sizeof(e));
         memcpy(e.store_id, store_id, TS_STORE_ID_SIZE);
         for (uint64_t i = 0; rc == 0 && i < n; i++) {
-            uint64_t idx, dpos, dline, dobs, rlen;
+            /* each column was read through once above: these cannot fail */
+            uint64_t idx = 0, dpos = 0, dline = 0, dobs = 0, rlen = 0;
             (void)get_varint(&col[0], &idx);
             (void)get_varint(&col[1], &dpos);
             (void)get_varint(&col[2], &dline);
@@ -532,17 +498,16 @@ static int scan_block(ts_block_reader *r, const uint8_t *src, size_t len,
             e.format = srcs[idx].format;
             e.format_len = srcs[idx].format_len;
             e.record_len = (size_t)rlen;
-            rc = salt_from(&r->keys, e.seq, e.salt, err);
+            salt_from(&r->keys, e.seq, e.salt);
             e.original_hmac = NULL;
-            if (rc == 0 && flags != NULL && flags[i]) {
+            if (flags != NULL && flags[i]) {
                 e.original_hmac = hmacs;
                 hmacs += TS_ORIGINAL_HMAC_SIZE;
             }
             pos = e.position + e.record_len;
             line = e.line;
             obs = (uint64_t)e.observed_us;
-            if (rc == 0)
-                rc = fn(ctx, i, &e, err);
+            rc = fn(ctx, i, &e, err);
             if (rc == TS_EINVAL)
                 rc = TS_ECORRUPT;
         }

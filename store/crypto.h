@@ -27,13 +27,9 @@ typedef struct ts_hash_part {
     size_t len;
 } ts_hash_part;
 
-/* SHA-256(parts[0] || parts[1] || ...) without concatenating them, with
- * the thread's reused context. */
+/* SHA-256(parts[0] || parts[1] || ...) without concatenating them. */
 void ts_sha256_parts(const ts_hash_part *parts, size_t n_parts,
                      uint8_t out[TS_HASH_SIZE]);
-/* SHA-256, fetched once for the process; borrowed, never freed. For code
- * that keeps its own EVP_MD_CTX (HMAC states copied per message). */
-const struct evp_md_st *ts_sha256_md(void);
 /* node hash = SHA-256(0x01 || left || right) */
 void ts_merkle_node_hash(const uint8_t left[TS_HASH_SIZE],
                          const uint8_t right[TS_HASH_SIZE],
