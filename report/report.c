@@ -16,13 +16,16 @@
 #include "trailseal/pack.h"
 
 /* Removes what an earlier report wrote into dir (the files of its proofs/,
- * populations/ and oscal/ and its top-level pack files), so the manifest
- * lists only this pack. Symbolic links are removed, never followed. */
+ * populations/ and oscal/ and its top-level pack files, the workbook
+ * included), so the manifest lists only this pack and a report that fails
+ * half way leaves no earlier workbook beside its own files. Symbolic links
+ * are removed, never followed. */
 static int clear_previous_pack(const char *dir, ts_error *err)
 {
     static const char *const subdirs[] = {"proofs", "populations", "oscal"};
     static const char *const files[] = {"results.json", "checkpoint.txt",
-                                        "manifest.json", "manifest.sig"};
+                                        "manifest.json", "manifest.sig",
+                                        "evidence.xlsx"};
     char path[4096];
     int rc = 0;
 

@@ -1186,7 +1186,7 @@ static void test_through_store(void **state)
     ts_report_options opts;
     ts_report_result res;
     ts_store *store = NULL;
-    char dir[256], path[300], out[300], controls[300];
+    char dir[256], path[300], out[300], controls[300], file[400];
     sheet_rows *rows = malloc(sizeof(*rows));
     ts_error err;
     size_t r = 0;
@@ -1242,6 +1242,21 @@ static void test_through_store(void **state)
     assert_string_equal(rows->cell[r][2], "ssn");
     assert_string_equal(rows->cell[r][3], "2");
     free(xml);
+
+    /* a report into the same directory that fails half way (a population
+     * that is not SQL) leaves none of the earlier pack behind */
+    snprintf(out, sizeof(out), "%s/report", dir);
+    write_text(controls, "version: 1\n"
+                         "controls:\n"
+                         "  - id: X-1\n"
+                         "    title: broken\n"
+                         "    criteria: [CC7.2]\n"
+                         "    population: SELECT FROM nowhere at all\n");
+    assert_int_not_equal(ts_report_write(store, &opts, &res, &err), 0);
+    snprintf(file, sizeof(file), "%s/evidence.xlsx", out);
+    assert_int_not_equal(access(file, F_OK), 0);
+    snprintf(file, sizeof(file), "%s/results.json", out);
+    assert_int_not_equal(access(file, F_OK), 0);
 
     /* a malformed controls.yaml is refused before anything is written */
     write_text(controls, "version: 1\ndata_classes: [\n");
