@@ -398,8 +398,9 @@ typedef int (*entry_fn)(void *ctx, uint64_t i, const ts_sealed_entry *e,
 
 /* Decompresses and parses a stored block, rebuilding each entry's fields
  * (salt included) and handing them to fn: the one parser behind
- * ts_block_unpack() and ts_block_reader_leaves(), so that what verify
- * hashes is exactly what proofs and the sealer rebuild. */
+ * ts_block_unpack(), ts_block_reader_leaves() and
+ * ts_block_reader_entries(), so that what verify hashes is exactly what
+ * proofs and the sealer rebuild. */
 static int scan_block(ts_block_reader *r, const uint8_t *src, size_t len,
                       ts_block_info *info, entry_fn fn, void *ctx,
                       ts_error *err)

@@ -266,7 +266,8 @@ static int load_block(prover *p, uint64_t block_no, uint8_t *root_out,
         slot->used = ++p->clock;
         p->cur = slot;
     } else {
-        ts_error_prefix(err, "block %llu: ", (unsigned long long)block_no);
+        ts_error_prefix(err, "'%s': block %llu: ", p->store->path,
+                        (unsigned long long)block_no);
     }
 done:
     sqlite3_reset(st);
@@ -360,30 +361,40 @@ static int subtree(void *ctx, uint64_t start, uint64_t end,
     return rc;
 }
 
-/* The tree size a checkpoint note signs. */
-static int note_size(const ts_store *store, const char *note, uint64_t *size,
-                     ts_error *err)
+/* The tree a checkpoint note signs. */
+typedef struct note_tree {
+    uint64_t size;
+    uint8_t root[TS_HASH_SIZE];
+} note_tree;
+
+/* Reads the tree out of a checkpoint note (its signature is not checked:
+ * a proof made against it is, see prove_inclusion). */
+static int read_note_tree(const ts_store *store, const char *note,
+                          note_tree *tree, ts_error *err)
 {
     char origin[TS_KEY_NAME_MAX];
-    uint8_t root[TS_HASH_SIZE];
     /* The body ends at the blank line before the signatures. */
     const char *blank = strstr(note, "\n\n");
+    int rc;
 
     if (blank == NULL)
         return ts_error_set(err, TS_ECORRUPT,
                             "'%s': checkpoint has no signature", store->path);
-    return ts_checkpoint_parse(note, (size_t)(blank - note) + 1, origin,
-                               sizeof(origin), size, root, err);
+    rc = ts_checkpoint_parse(note, (size_t)(blank - note) + 1, origin,
+                             sizeof(origin), &tree->size, tree->root, err);
+    if (rc != 0)
+        ts_error_prefix(err, "'%s': checkpoint: ", store->path);
+    return rc;
 }
 
-/* The newest checkpoint's note and size. */
-static int newest_checkpoint(ts_store *store, char **note, uint64_t *size,
+/* The newest checkpoint's note and tree. */
+static int newest_checkpoint(ts_store *store, char **note, note_tree *tree,
                              ts_error *err)
 {
     int rc = ts_store_checkpoint(store, note, err);
 
     if (rc == 0)
-        rc = note_size(store, *note, size, err);
+        rc = read_note_tree(store, *note, tree, err);
     if (rc != 0) {
         free(*note);
         *note = NULL;
@@ -423,10 +434,13 @@ static int finish(ts_buf *out, const char *note, char **result, ts_error *err)
     return rc;
 }
 
-/* The proof of entry `index` against `note`, a checkpoint of `size`
- * entries; `which` names the checkpoint in an error. */
+/* The proof of entry `index` against `note`, a checkpoint of `tree`;
+ * `which` names the checkpoint in an error. The proof is checked against
+ * the note's root before it is given out: a note that is not of this
+ * store's tree (another store's, or from before the store was rolled back
+ * or altered) gives TS_ECORRUPT, never a proof that cannot verify. */
 static int prove_inclusion(ts_store *store, uint64_t index, const char *note,
-                           uint64_t size, const char *which, char **out,
+                           const note_tree *tree, const char *which, char **out,
                            ts_error *err)
 {
     uint8_t hashes[TS_MERKLE_MAX_PROOF][TS_HASH_SIZE];
@@ -437,17 +451,31 @@ static int prove_inclusion(ts_store *store, uint64_t index, const char *note,
     int rc;
 
     ts_buf_init(&text, TS_MAX_ENTRY_SIZE * 2);
-    rc = prover_get(store, size, &p, err);
-    if (rc == 0 && index >= size)
+    rc = prover_get(store, tree->size, &p, err);
+    if (rc == 0 && index >= tree->size)
         rc = ts_error_set(
             err, TS_ENOTFOUND, "entry %llu is not covered by %s (%llu entries)",
-            (unsigned long long)index, which, (unsigned long long)size);
+            (unsigned long long)index, which, (unsigned long long)tree->size);
     if (rc == 0)
-        rc =
-            ts_merkle_prove_inclusion(subtree, p, index, size, hashes, &n, err);
+        rc = ts_merkle_prove_inclusion(subtree, p, index, tree->size, hashes,
+                                       &n, err);
     /* The entry's own bytes, for the extra line. */
     if (rc == 0)
         rc = load_block(p, index / store->block_entries, NULL, err);
+    if (rc == 0 && index % store->block_entries >= p->cur->n_leaves)
+        rc = ts_error_set(err, TS_ECORRUPT,
+                          "'%s': entry %llu: its block holds fewer entries "
+                          "than %s covers",
+                          store->path, (unsigned long long)index, which);
+    if (rc == 0 &&
+        ts_merkle_verify_inclusion(
+            index, tree->size, p->cur->e.leaves[index % store->block_entries],
+            (const uint8_t(*)[TS_HASH_SIZE])hashes, n, tree->root, err) != 0)
+        rc = ts_error_set(err, TS_ECORRUPT,
+                          "'%s': entry %llu: the store's tree does not give "
+                          "the root %s signs (a checkpoint of another store, "
+                          "or of this one before it was changed)",
+                          store->path, (unsigned long long)index, which);
     if (rc == 0) {
         const block_slot *slot = p->cur;
         uint64_t i = index % store->block_entries;
@@ -480,12 +508,12 @@ int ts_store_prove_inclusion(ts_store *store, uint64_t index, char **out,
                              ts_error *err)
 {
     char *note = NULL;
-    uint64_t size = 0;
-    int rc = newest_checkpoint(store, &note, &size, err);
+    note_tree tree;
+    int rc = newest_checkpoint(store, &note, &tree, err);
 
     *out = NULL;
     if (rc == 0)
-        rc = prove_inclusion(store, index, note, size, "the newest checkpoint",
+        rc = prove_inclusion(store, index, note, &tree, "the newest checkpoint",
                              out, err);
     free(note);
     return rc;
@@ -494,12 +522,12 @@ int ts_store_prove_inclusion(ts_store *store, uint64_t index, char **out,
 int ts_store_prove_inclusion_in(ts_store *store, uint64_t index,
                                 const char *note, char **out, ts_error *err)
 {
-    uint64_t size = 0;
-    int rc = note_size(store, note, &size, err);
+    note_tree tree;
+    int rc = read_note_tree(store, note, &tree, err);
 
     *out = NULL;
     if (rc == 0)
-        rc = prove_inclusion(store, index, note, size, "the checkpoint", out,
+        rc = prove_inclusion(store, index, note, &tree, "the checkpoint", out,
                              err);
     return rc;
 }
@@ -509,6 +537,7 @@ int ts_store_prove_consistency(ts_store *store, uint64_t from_size, char **out,
 {
     uint8_t hashes[TS_MERKLE_MAX_PROOF][TS_HASH_SIZE], old_root[TS_HASH_SIZE];
     char line[160], b64[64], *note = NULL;
+    note_tree tree;
     uint64_t size = 0;
     size_t n = 0;
     prover *p = NULL;
@@ -517,9 +546,11 @@ int ts_store_prove_consistency(ts_store *store, uint64_t from_size, char **out,
 
     *out = NULL;
     ts_buf_init(&text, 1 << 20);
-    rc = newest_checkpoint(store, &note, &size, err);
-    if (rc == 0)
+    rc = newest_checkpoint(store, &note, &tree, err);
+    if (rc == 0) {
+        size = tree.size;
         rc = prover_get(store, size, &p, err);
+    }
     if (rc == 0 && (from_size == 0 || from_size > size))
         rc = ts_error_set(err, TS_EINVAL,
                           "--from-size %llu: must be between 1 and the newest "

@@ -243,9 +243,10 @@ int ts_block_reader_leaves(ts_block_reader *r, const uint8_t *src, size_t len,
                            size_t max_entries, ts_error *err);
 
 /* A block's entries as a prover wants them: each one's canonical encoding
- * (plain, back to back; offsets[i] where entry i starts, offsets[n] the
- * end) and leaf hash (leaves[i]). All three are the caller's; offsets
- * holds max_entries + 1 and leaves max_entries. */
+ * (plain, back to back; offsets[i] where entry i starts, offsets[m] the
+ * end, m the entries filled: the block's, at most max_entries) and leaf
+ * hash (leaves[i]). All three are the caller's; offsets holds
+ * max_entries + 1 and leaves max_entries. */
 typedef struct ts_block_entries {
     ts_buf plain;
     size_t *offsets;

@@ -23,8 +23,11 @@ int ts_store_prove_inclusion(ts_store *store, uint64_t index, char **out,
 /* As ts_store_prove_inclusion(), against `note`, a checkpoint this store
  * signed (as ts_store_checkpoint() gives it), rather than the newest: the
  * proofs of one evidence pack all end with the pack's checkpoint, however
- * many the store signs while they are written. TS_ECORRUPT when note is
- * not a signed checkpoint. */
+ * many the store signs while they are written. The note's signature is not
+ * checked here (verifying the proof does that), but every proof is checked
+ * against the note's root before it is given out: TS_ECORRUPT when the
+ * note is not a checkpoint, or not of this store's tree (another store's,
+ * or this one's before it was rolled back or changed). */
 int ts_store_prove_inclusion_in(ts_store *store, uint64_t index,
                                 const char *note, char **out, ts_error *err);
 

@@ -843,6 +843,47 @@ static void prove_old_and_new(ts_store *store, const char *old_note,
     assert_null(proof);
 }
 
+/* `note` with its size line `from` replaced by `to` (a note whose
+ * signature no longer matches, as a caller might still pass one). */
+static char *with_size(const char *note, const char *from, const char *to)
+{
+    const char *at = strstr(note, from);
+    size_t head, len = strlen(note) + strlen(to) + 1;
+    char *out = malloc(len);
+
+    assert_non_null(at);
+    assert_non_null(out);
+    head = (size_t)(at - note);
+    memcpy(out, note, head);
+    snprintf(out + head, len - head, "%s%s", to, at + strlen(from));
+    return out;
+}
+
+/* A note that is not of the store's tree never gives a proof: one that
+ * claims an entry more than the store holds, and one whose root is of
+ * another tree of the same size. */
+static void prove_against_foreign_notes(ts_store *store, const char *old_note)
+{
+    char *newest = NULL, *note, *proof = NULL;
+    ts_error err;
+
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_checkpoint(store, &newest, &err), 0);
+    note = with_size(newest, "\n6000\n", "\n6001\n");
+    assert_int_equal(
+        ts_store_prove_inclusion_in(store, 6000, note, &proof, &err),
+        TS_ECORRUPT);
+    assert_null(proof);
+    free(note);
+    note = with_size(old_note, "\n5420\n", "\n6000\n");
+    assert_int_equal(ts_store_prove_inclusion_in(store, 0, note, &proof, &err),
+                     TS_ECORRUPT);
+    assert_null(proof);
+    assert_non_null(strstr(err.msg, "does not give the root"));
+    free(note);
+    free(newest);
+}
+
 static void test_proofs_share_cache(void **state)
 {
     fixture *fx = *state;
@@ -866,6 +907,7 @@ static void test_proofs_share_cache(void **state)
     ts_source_free(src);
     prove_and_check(store, 6000, 53, 5100);
     prove_old_and_new(store, old_note, 5420, 6000);
+    prove_against_foreign_notes(store, old_note);
     free(old_note);
     ts_store_free(store);
 }
