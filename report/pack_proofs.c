@@ -155,6 +155,13 @@ static int write_all(ts_store *store, const uint64_t *indexes, size_t n,
 int ts_pack_write_proofs(ts_store *store, const uint64_t *indexes, size_t n,
                          const char *dir, ts_error *err)
 {
+    return ts_pack_write_proofs_at(store, NULL, indexes, n, dir, err);
+}
+
+int ts_pack_write_proofs_at(ts_store *store, const char *checkpoint,
+                            const uint64_t *indexes, size_t n, const char *dir,
+                            ts_error *err)
+{
     char path[TS_PACK_PATH_MAX], *note = NULL;
     uint64_t *sorted = NULL;
     size_t bytes, n_distinct = 0;
@@ -171,7 +178,12 @@ int ts_pack_write_proofs(ts_store *store, const uint64_t *indexes, size_t n,
     for (size_t i = 0; i < n; i++)
         if (i == 0 || sorted[i] != sorted[n_distinct - 1])
             sorted[n_distinct++] = sorted[i];
-    rc = ts_store_checkpoint(store, &note, err);
+    if (checkpoint == NULL)
+        rc = ts_store_checkpoint(store, &note, err);
+    else if ((note = strdup(checkpoint)) == NULL)
+        rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+    else
+        rc = 0;
     if (rc == 0)
         rc = ts_pack_path(path, sizeof(path), dir, TS_PACK_CHECKPOINT, err);
     if (rc == 0)

@@ -123,9 +123,11 @@ int ts_report_write(ts_store *store, const ts_report_options *opts,
     }
     if (rc == 0)
         ts_step_timer_start(&timer, opts->timings);
+    /* against the checkpoint the populations were read at (the cover's),
+     * not a newer one an ingest may have signed since */
     if (rc == 0 && note != NULL)
-        rc =
-            ts_pack_write_proofs(store, entries, n_entries, opts->out_dir, err);
+        rc = ts_pack_write_proofs_at(store, note, entries, n_entries,
+                                     opts->out_dir, err);
     if (rc == 0)
         ts_step_timer_lap(&timer, "proofs of %zu items", n_entries);
     /* After the proofs, not beside them: the two together held 544 MB at

@@ -28,6 +28,14 @@ extern "C" {
  * checkpoint. */
 int ts_pack_write_proofs(ts_store *store, const uint64_t *indexes, size_t n,
                          const char *dir, ts_error *err);
+/* As ts_pack_write_proofs(), against `checkpoint`, a checkpoint note this
+ * store signed (NULL: the newest), written as checkpoint.txt: the report
+ * passes the one its populations were read at, so the pack has one
+ * checkpoint even when an ingest signs newer ones meanwhile. TS_ECORRUPT
+ * when the note is not of this store's tree. */
+int ts_pack_write_proofs_at(ts_store *store, const char *checkpoint,
+                            const uint64_t *indexes, size_t n, const char *dir,
+                            ts_error *err);
 
 /* Reads <dir>/results.json (the report's machine-readable results, shape in
  * schemas/pack.md) and writes <dir>/oscal/assessment-results.json

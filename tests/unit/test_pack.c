@@ -342,6 +342,43 @@ static void ingest_lines(ts_store *store, const char *path, int first, int n)
     ts_source_free(src);
 }
 
+/* Proofs written against `note`, a checkpoint of 10 entries the store has
+ * since grown past: checkpoint.txt is that note, every proof ends with it
+ * and verifies, and an entry past it is refused. */
+static void proofs_at_older(const fixture *fx, ts_store *store,
+                            const char *note)
+{
+    uint64_t want[3] = {9, 0, 4};
+    char pack[256], vkey[256], rel[64], *text;
+    ts_proof_result r;
+    ts_error err;
+
+    snprintf(pack, sizeof(pack), "%s/older", fx->dir);
+    assert_int_equal(ts_pack_mkdir(pack, NULL), 0);
+    assert_int_equal(ts_store_verifier_key(store, vkey, sizeof(vkey), &err), 0);
+    if (ts_pack_write_proofs_at(store, note, want, 3, pack, &err) != 0)
+        fail_msg("%s", err.msg);
+    text = get(pack, TS_PACK_CHECKPOINT);
+    assert_string_equal(text, note);
+    free(text);
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(rel, sizeof(rel), "proofs/entry-%llu.proof",
+                 (unsigned long long)want[i]);
+        text = get(pack, rel);
+        assert_int_equal(ts_proof_verify(vkey, text, strlen(text), &r, &err),
+                         0);
+        assert_true(r.valid);
+        assert_int_equal(r.tree_size, 10);
+        assert_non_null(strstr(text, note));
+        free(text);
+    }
+    want[0] = 12;
+    snprintf(pack, sizeof(pack), "%s/older2", fx->dir);
+    assert_int_equal(ts_pack_mkdir(pack, NULL), 0);
+    assert_int_equal(ts_pack_write_proofs_at(store, note, want, 1, pack, &err),
+                     TS_ENOTFOUND);
+}
+
 /* The newest checkpoint is remembered between calls, and a commit by this
  * handle or by another one is seen at the next call. */
 static void test_checkpoint_follows_commits(void **state)
@@ -369,6 +406,7 @@ static void test_checkpoint_follows_commits(void **state)
     ingest_lines(two, log, 15, 3); /* another handle commits */
     assert_int_equal(ts_store_checkpoint(one, &c, &err), 0);
     assert_non_null(strstr(c, "\n18\n"));
+    proofs_at_older(fx, one, a);
     free(a);
     free(b);
     free(c);
