@@ -41,21 +41,6 @@ static void be64(uint64_t v, uint8_t out[8])
         out[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
-void ts_block_salt(const uint8_t secret[TS_BLOCK_SECRET_SIZE], uint64_t seq,
-                   uint8_t salt[TS_SALT_SIZE])
-{
-    uint8_t pad[SHA256_BLOCK], msg[8], mac[TS_HASH_SIZE];
-    ts_hash_part parts[2] = {{pad, sizeof(pad)}, {msg, sizeof(msg)}};
-
-    hmac_pad(secret, 0x36, pad);
-    be64(seq, msg);
-    ts_sha256_parts(parts, 2, mac);
-    hmac_pad(secret, 0x5c, pad);
-    parts[1] = (ts_hash_part){mac, sizeof(mac)};
-    ts_sha256_parts(parts, 2, mac);
-    memcpy(salt, mac, TS_SALT_SIZE);
-}
-
 typedef struct salt_keys {
     SHA256_CTX inner, outer; /* after the padded key blocks */
 } salt_keys;
@@ -87,6 +72,15 @@ static void salt_from(const salt_keys *k, uint64_t seq,
     SHA256_Update(&work, mac, sizeof(mac));
     SHA256_Final(mac, &work);
     memcpy(salt, mac, TS_SALT_SIZE);
+}
+
+void ts_block_salt(const uint8_t secret[TS_BLOCK_SECRET_SIZE], uint64_t seq,
+                   uint8_t salt[TS_SALT_SIZE])
+{
+    salt_keys k;
+
+    salt_keys_set(&k, secret);
+    salt_from(&k, seq, salt);
 }
 
 /* ---- varints: LEB128; signed deltas zigzag-encoded ---- */
