@@ -38,8 +38,7 @@ int ts_pack_mkdir(const char *path, ts_error *err)
                         strerror(errno));
 }
 
-/* Opens a regular file for reading without following a final link. */
-static int open_regular(const char *path, struct stat *st, ts_error *err)
+int ts_pack_open_regular(const char *path, struct stat *st, ts_error *err)
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
@@ -65,7 +64,7 @@ int ts_pack_read_file(const char *path, size_t cap, char **out, size_t *out_len,
 
     *out = NULL;
     *out_len = 0;
-    fd = open_regular(path, &st, err);
+    fd = ts_pack_open_regular(path, &st, err);
     if (fd < 0)
         return fd;
     if ((uint64_t)st.st_size > cap) {
@@ -162,7 +161,7 @@ static int each_piece(const char *path,
     uint64_t total = 0;
     int fd, rc = 0;
 
-    fd = open_regular(path, &st, err);
+    fd = ts_pack_open_regular(path, &st, err);
     if (fd < 0)
         return fd;
     chunk = malloc(TS_PACK_CHUNK);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <sys/stat.h>
 
 #include "common/common.h"
 #include "trailseal/pack.h"
@@ -26,6 +27,10 @@ int ts_pack_path(char *buf, size_t size, const char *dir, const char *rel,
 
 /* Creates directory `path` (mode 0755) unless it exists as a directory. */
 int ts_pack_mkdir(const char *path, ts_error *err);
+
+/* Opens a regular file for reading without following a final link: the
+ * descriptor (the caller closes it), or an error code (< 0) with err set. */
+int ts_pack_open_regular(const char *path, struct stat *st, ts_error *err);
 
 /* Reads a whole regular file (not a link) of at most `cap` bytes,
  * NUL-terminated; *out is the caller's, released with free(). */

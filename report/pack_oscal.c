@@ -8,13 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "report/json_in.h"
+#include "report/json_out.h"
 #include "report/pack_internal.h"
 
 #define OSCAL_VERSION "1.0.4"
 /* Namespace of trailseal's own property names. */
 #define OSCAL_NS "urn:trailseal:oscal"
-#define MAX_RESULTS ((size_t)256 << 20)
 #define MAX_TOKEN 256
 
 /* The UUID namespace of every UUID in a pack's OSCAL (itself a version 5
@@ -199,57 +202,32 @@ static json_t *evidence(const char *rel, const char *description)
     return e;
 }
 
-/* The observations stand in the document as this string until they are
- * spliced in from the spool, already indented for their place. */
-#define OBS_MARKER "@@trailseal-observations@@"
-/* Each observation's indentation in assessment-results.json (JSON_INDENT(2):
- * document, assessment-results, results, result, observations). */
-#define OBS_INDENT "          "
+/* Observations and findings sit this deep in assessment-results.json
+ * (document, assessment-results, results, result, their array). */
+#define ITEM_DEPTH 5
 
 typedef struct oscal_ctx {
-    json_t *results; /* results.json */
+    json_t *results; /* results.json's members but its controls */
     const char *generated;
     char result_uuid[37];
-    json_t *findings;
-    /* Observations are written out as they are made (one per exception can
-     * be hundreds of thousands): to an unlinked temporary file, each
-     * preceded by its separator and indentation. */
-    FILE *obs;
-    size_t n_obs;
-    int obs_failed;
+    ts_json_in in; /* results.json, read a control and an item at a time */
+    json_t *ids;   /* every control's id, in order */
+    /* Observations and findings are written out as they are made (an
+     * observation and a link to it per exception: hundreds of thousands)
+     * to unlinked temporary files, spliced into the document at the end. */
+    FILE *obs_file, *findings_file;
+    ts_json_out obs, findings;
+    size_t n_obs, n_findings;
 } oscal_ctx;
 
-/* json_dump_callback sink: the text with OBS_INDENT after each newline. */
-static int obs_write(const char *buffer, size_t size, void *data)
+/* Appends one observation, and the open finding's link to it; takes obs. */
+static int add_observation(oscal_ctx *c, json_t *obs, const char *uuid)
 {
-    FILE *f = data;
-
-    while (size > 0) {
-        const char *nl = memchr(buffer, '\n', size);
-        size_t run = nl ? (size_t)(nl - buffer) + 1 : size;
-        if (fwrite(buffer, 1, run, f) != run ||
-            (nl != NULL && fputs(OBS_INDENT, f) == EOF))
-            return -1;
-        buffer += run;
-        size -= run;
-    }
-    return 0;
-}
-
-/* Appends one observation to the spool; takes obs. */
-static int add_observation(oscal_ctx *c, json_t *obs)
-{
-    int rc = -1;
-
-    if (obs != NULL && c->obs != NULL &&
-        fputs(c->n_obs ? ",\n" OBS_INDENT : "\n" OBS_INDENT, c->obs) != EOF &&
-        json_dump_callback(obs, obs_write, c->obs,
-                           JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0) {
-        c->n_obs++;
-        rc = 0;
-    }
-    json_decref(obs);
-    return rc;
+    ts_json_out_value(&c->obs, NULL, obs);
+    ts_json_out_value(&c->findings, NULL,
+                      json_pack("{s:s}", "observation-uuid", uuid));
+    c->n_obs++;
+    return c->obs.failed || c->findings.failed ? -1 : 0;
 }
 
 static const char *status_state(const char *status, const char **reason)
@@ -272,35 +250,84 @@ static const char *status_state(const char *status, const char **reason)
     return NULL;
 }
 
-/* One observation per exception, linked to its proof. */
-static int add_exceptions(oscal_ctx *c, json_t *control, const char *id,
-                          const char *finding_uuid, json_t *related,
-                          ts_error *err)
-{
-    json_t *item;
-    size_t i;
+/* Where a control's "sampled" and "exceptions" arrays are in
+ * results.json: passed over while its other members are read, and read
+ * an item at a time afterwards. */
+typedef struct item_lists {
+    int has_sampled, has_exceptions;
+    ts_json_in_mark sampled, exceptions;
+} item_lists;
 
-    json_array_foreach(json_object_get(control, "exceptions"), i, item)
-    {
-        json_t *entry = json_object_get(item, "entry"), *obs, *props, *ev;
-        const char *reason = get_str(item, "reason");
-        const char *what = get_str(item, "item");
+/* Steps into the array at `at` (absent: an empty one). 1 when there is
+ * an array to step through, 0 when absent, else an error. */
+static int open_items(oscal_ctx *c, int present, const ts_json_in_mark *at,
+                      const char *id, const char *what, ts_error *err)
+{
+    ts_error why;
+
+    if (!present)
+        return 0;
+    ts_json_in_restore(&c->in, at);
+    if (ts_json_in_open(&c->in, '[', &why) != 0)
+        return ts_error_set(err, why.code, "%s (control %s: %s)", why.msg, id,
+                            what);
+    return 1;
+}
+
+static int count_items(oscal_ctx *c, int present, const ts_json_in_mark *at,
+                       const char *id, const char *what, size_t *n,
+                       ts_error *err)
+{
+    int rc = open_items(c, present, at, id, what, err);
+
+    *n = 0;
+    if (rc <= 0)
+        return rc;
+    while ((rc = ts_json_in_next(&c->in, NULL, err)) == 1) {
+        (*n)++;
+        if ((rc = ts_json_in_skip(&c->in, err)) != 0)
+            return rc;
+    }
+    return rc;
+}
+
+/* One observation per exception, linked to its proof. */
+static int add_exceptions(oscal_ctx *c, const item_lists *lists, const char *id,
+                          const char *finding_uuid, ts_error *err)
+{
+    int rc = open_items(c, lists->has_exceptions, &lists->exceptions, id,
+                        "exceptions", err);
+
+    for (size_t i = 0; rc == 1; i++) {
+        json_t *item, *entry, *obs, *props, *ev;
+        const char *reason, *what;
         char uuid[37], key[64], rel[64], *desc;
         size_t len;
+        int has_entry;
 
-        int has_entry =
-            json_is_integer(entry) && json_integer_value(entry) >= 0;
-
+        rc = ts_json_in_next(&c->in, NULL, err);
+        if (rc != 1)
+            break;
+        if ((item = ts_json_in_value(&c->in, err)) == NULL)
+            return err ? err->code : TS_EINVAL;
+        entry = json_object_get(item, "entry");
+        reason = get_str(item, "reason");
+        what = get_str(item, "item");
+        has_entry = json_is_integer(entry) && json_integer_value(entry) >= 0;
         snprintf(key, sizeof(key), "%zu", i);
-        if (child_uuid(finding_uuid, "exception", key, uuid, err) != 0)
+        if (child_uuid(finding_uuid, "exception", key, uuid, err) != 0) {
+            json_decref(item);
             return err ? err->code : TS_ERR;
+        }
         snprintf(rel, sizeof(rel), "proofs/entry-%lld.proof",
                  (long long)json_integer_value(entry));
         len = strlen(id) + (reason ? strlen(reason) : 0) +
               (what ? strlen(what) : 0) + 64;
         desc = malloc(len);
-        if (desc == NULL)
+        if (desc == NULL) {
+            json_decref(item);
             return ts_error_set(err, TS_ENOMEM, "out of memory");
+        }
         snprintf(desc, len, "%s exception: %s%s%s", id,
                  reason ? reason : "assertion failed", what ? ": " : "",
                  what ? what : "");
@@ -310,6 +337,7 @@ static int add_exceptions(oscal_ctx *c, json_t *control, const char *id,
         add_prop(props, "waived",
                  json_is_true(json_object_get(item, "waived")) ? "true"
                                                                : "false");
+        json_decref(item);
         /* An item with no entry (a fact derived from several) has no
          * proof to point at. */
         ev = json_array();
@@ -323,31 +351,43 @@ static int add_exceptions(oscal_ctx *c, json_t *control, const char *id,
                         "collected", c->generated);
         free(desc);
         if (obs == NULL || set_nonempty(obs, "relevant-evidence", ev) != 0 ||
-            add_observation(c, obs) != 0 ||
-            json_array_append_new(
-                related, json_pack("{s:s}", "observation-uuid", uuid)) != 0)
+            add_observation(c, obs, uuid) != 0)
             return ts_error_set(err, TS_EIO,
                                 "assessment results: cannot write "
                                 "observations");
     }
-    return 0;
+    return rc;
 }
 
 /* The control's test: its population and sample, with their evidence. */
-static int add_test(oscal_ctx *c, json_t *control, const char *id,
-                    const char *finding_uuid, json_t *related, ts_error *err)
+static int add_test(oscal_ctx *c, json_t *control, const item_lists *lists,
+                    const char *id, const char *finding_uuid, ts_error *err)
 {
     json_t *ev = json_array(), *props = json_array(), *item, *obs;
-    json_t *sampled = json_object_get(control, "sampled");
+    json_t *sampled = NULL;
     const char *file = get_str(control, "population_file");
     const char *sha = get_str(control, "population_sha256");
     char uuid[37], rel[64], desc[512];
-    size_t i;
+    size_t i, n_exceptions = 0;
+    int rc;
 
-    if (child_uuid(finding_uuid, "test", "", uuid, err) != 0) {
+    /* the sample is small: read whole */
+    rc = open_items(c, lists->has_sampled, &lists->sampled, id, "sampled", err);
+    if (rc == 1) {
+        ts_json_in_restore(&c->in, &lists->sampled);
+        sampled = ts_json_in_value(&c->in, err);
+        rc = sampled ? 0 : err ? err->code : TS_EINVAL;
+    }
+    if (rc == 0)
+        rc = count_items(c, lists->has_exceptions, &lists->exceptions, id,
+                         "exceptions", &n_exceptions, err);
+    if (rc == 0)
+        rc = child_uuid(finding_uuid, "test", "", uuid, err);
+    if (rc != 0) {
+        json_decref(sampled);
         json_decref(ev);
         json_decref(props);
-        return err ? err->code : TS_ERR;
+        return rc;
     }
     snprintf(
         desc, sizeof(desc),
@@ -356,8 +396,7 @@ static int add_test(oscal_ctx *c, json_t *control, const char *id,
         id,
         (long long)json_integer_value(json_object_get(control, "population")),
         get_str(control, "lane") ? get_str(control, "lane") : "census",
-        json_array_size(sampled),
-        json_array_size(json_object_get(control, "exceptions")));
+        json_array_size(sampled), n_exceptions);
     add_prop(props, "control-id", id);
     add_prop_int(props, "population", json_object_get(control, "population"));
     add_prop(props, "population-sha256", sha);
@@ -378,26 +417,28 @@ static int add_test(oscal_ctx *c, json_t *control, const char *id,
                                                 "inclusion proof of a sampled "
                                                 "item"));
     }
+    json_decref(sampled);
     obs = json_pack("{s:s, s:s, s:s, s:o, s:[s], s:[s], s:s}", "uuid", uuid,
                     "title", "Control test", "description", desc, "props",
                     props, "methods", "TEST", "types", "control-objective",
                     "collected", c->generated);
     if (obs == NULL || set_nonempty(obs, "relevant-evidence", ev) != 0 ||
-        add_observation(c, obs) != 0 ||
-        json_array_append_new(
-            related, json_pack("{s:s}", "observation-uuid", uuid)) != 0)
+        add_observation(c, obs, uuid) != 0)
         return ts_error_set(err, TS_EIO,
                             "assessment results: cannot write observations");
     return 0;
 }
 
-static int add_finding(oscal_ctx *c, json_t *control, size_t n, ts_error *err)
+/* The control's finding, written as it is made: its head, then a link to
+ * each observation as the observation is written. */
+static int add_finding(oscal_ctx *c, json_t *control, const item_lists *lists,
+                       size_t n, ts_error *err)
 {
     const char *id = get_str(control, "id"), *title = get_str(control, "title");
     const char *status = get_str(control, "status"), *reason = NULL, *state;
     const char *description = get_str(control, "description");
     char uuid[37], token[MAX_TOKEN], *ftitle;
-    json_t *props, *related, *target, *finding, *crit;
+    json_t *props, *target, *crit;
     size_t i, len;
     int rc;
 
@@ -411,18 +452,12 @@ static int add_finding(oscal_ctx *c, json_t *control, size_t n, ts_error *err)
         return ts_error_set(err, TS_EINVAL,
                             "results.json: control %s: unknown status '%s'", id,
                             status);
+    if (json_array_append_new(c->ids, json_string(id)) != 0)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
     rc = child_uuid(c->result_uuid, "finding", id, uuid, err);
     if (rc != 0)
         return rc;
     to_token(id, token);
-    related = json_array();
-    rc = add_test(c, control, id, uuid, related, err);
-    if (rc == 0)
-        rc = add_exceptions(c, control, id, uuid, related, err);
-    if (rc != 0) {
-        json_decref(related);
-        return rc;
-    }
     props = json_array();
     add_prop(props, "status", status);
     add_prop(props, "severity", get_str(control, "severity"));
@@ -451,31 +486,43 @@ static int add_finding(oscal_ctx *c, json_t *control, size_t n, ts_error *err)
     ftitle = malloc(len);
     if (ftitle != NULL)
         snprintf(ftitle, len, "%s: %s", id, title);
-    finding = target && ftitle ? json_pack("{s:s, s:s, s:s, s:O, s:o}", "uuid",
-                                           uuid, "title", ftitle, "description",
-                                           description ? description : title,
-                                           "props", props, "target", target)
-                               : NULL;
+    ts_json_out_begin(&c->findings, NULL, '{');
+    ts_json_out_value(&c->findings, "uuid", json_string(uuid));
+    ts_json_out_value(&c->findings, "title",
+                      ftitle ? json_string(ftitle) : NULL);
+    ts_json_out_value(&c->findings, "description",
+                      json_string(description ? description : title));
+    ts_json_out_value(&c->findings, "props", props);
+    ts_json_out_value(&c->findings, "target", target);
+    ts_json_out_begin(&c->findings, "related-observations", '[');
     free(ftitle);
-    json_decref(props);
-    if (finding == NULL ||
-        set_nonempty(finding, "related-observations", related) != 0 ||
-        json_array_append_new(c->findings, finding) != 0)
-        return ts_error_set(err, TS_ENOMEM, "out of memory");
-    return 0;
+    if (c->findings.failed)
+        return ts_error_set(err, TS_EIO,
+                            "assessment results: cannot write findings");
+    rc = add_test(c, control, lists, id, uuid, err);
+    if (rc == 0)
+        rc = add_exceptions(c, lists, id, uuid, err);
+    ts_json_out_end(&c->findings);
+    ts_json_out_end(&c->findings);
+    c->n_findings++;
+    if (rc == 0 && c->findings.failed)
+        rc = ts_error_set(err, TS_EIO,
+                          "assessment results: cannot write findings");
+    return rc;
 }
 
-/* reviewed-controls: every control, as a control and as an objective. */
-static json_t *reviewed_controls(json_t *controls, const char *description)
+/* reviewed-controls: every control (ids, their strings), as a control and
+ * as an objective. */
+static json_t *reviewed_controls(json_t *ids_in, const char *description)
 {
-    json_t *ids = json_array(), *objectives = json_array(), *control;
+    json_t *ids = json_array(), *objectives = json_array(), *id;
     json_t *rc = json_pack("{s:s}", "description", description);
     char token[MAX_TOKEN];
     size_t i;
 
-    json_array_foreach(controls, i, control)
+    json_array_foreach(ids_in, i, id)
     {
-        to_token(get_str(control, "id"), token);
+        to_token(json_string_value(id), token);
         json_array_append_new(ids, json_pack("{s:s}", "control-id", token));
         json_array_append_new(objectives,
                               json_pack("{s:s}", "objective-id", token));
@@ -540,9 +587,6 @@ static int check_results(json_t *r, ts_error *err)
         return ts_error_set(err, TS_EINVAL,
                             "results.json: needs entity, origin, tree_size "
                             "and generated (RFC 3339)");
-    if (!json_is_array(json_object_get(r, "controls")))
-        return ts_error_set(err, TS_EINVAL,
-                            "results.json: needs a controls array");
     json_object_set_new(r, "label_", json_string(label));
     return 0;
 }
@@ -565,60 +609,8 @@ static int dump(json_t *doc, const char *dir, const char *rel, ts_error *err)
     return rc;
 }
 
-/* Writes doc as dump() does, with the spooled observations in place of
- * the OBS_MARKER string. */
-static int dump_with_observations(json_t *doc, oscal_ctx *c, const char *dir,
-                                  const char *rel, ts_error *err)
-{
-    char path[TS_PACK_PATH_MAX], tmp[TS_PACK_PATH_MAX + 8], chunk[65536];
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    const char *mark = text ? strstr(text, "\"" OBS_MARKER "\"") : NULL;
-    FILE *f = NULL;
-    size_t n;
-    int rc, ok;
-
-    if (text == NULL || (mark == NULL && c->n_obs > 0)) {
-        free(text);
-        return ts_error_set(err, TS_ENOMEM, "%s: cannot serialise", rel);
-    }
-    rc = ts_pack_path(path, sizeof(path), dir, rel, err);
-    if (rc == 0) {
-        snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-        f = fopen(tmp, "wb");
-        if (f == NULL)
-            rc = ts_error_set(err, TS_EIO, "'%s': cannot create", tmp);
-    }
-    if (rc != 0) {
-        free(text);
-        return rc;
-    }
-    if (mark == NULL) {
-        ok = fputs(text, f) != EOF;
-    } else {
-        ok = fwrite(text, 1, (size_t)(mark - text), f) ==
-                 (size_t)(mark - text) &&
-             putc('[', f) != EOF && fflush(c->obs) == 0 && !ferror(c->obs) &&
-             fseek(c->obs, 0, SEEK_SET) == 0;
-        while (ok && (n = fread(chunk, 1, sizeof(chunk), c->obs)) > 0)
-            ok = fwrite(chunk, 1, n, f) == n;
-        ok = ok && !ferror(c->obs) && fputs("\n        ]", f) != EOF &&
-             fputs(mark + strlen("\"" OBS_MARKER "\""), f) != EOF;
-    }
-    ok = ok && putc('\n', f) != EOF;
-    if (fclose(f) != 0)
-        ok = 0;
-    if (ok && rename(tmp, path) != 0)
-        ok = 0;
-    if (!ok) {
-        remove(tmp);
-        rc = ts_error_set(err, TS_EIO, "'%s': write failed", path);
-    }
-    free(text);
-    return rc;
-}
-
-static int write_plan(json_t *r, const char *plan_uuid, const char *dir,
-                      ts_error *err)
+static int write_plan(json_t *r, json_t *ids, const char *plan_uuid,
+                      const char *dir, ts_error *err)
 {
     char resource[37], href[40], title[512], desc[1024];
     json_t *plan;
@@ -634,14 +626,14 @@ static int write_plan(json_t *r, const char *plan_uuid, const char *dir,
              "The database activity of %s sealed in the trailseal log '%s'. "
              "No system security plan exists: this resource stands for it.",
              get_str(r, "entity"), get_str(r, "origin"));
-    plan = json_pack("{s:{s:s, s:o, s:{s:s}, s:o, s:{s:[{s:s, s:s, s:s}]}}}",
-                     "assessment-plan", "uuid", plan_uuid, "metadata",
-                     metadata(r, title, get_str(r, "generated")), "import-ssp",
-                     "href", href, "reviewed-controls",
-                     reviewed_controls(json_object_get(r, "controls"),
-                                       "SOC 2 controls from controls.yaml"),
-                     "back-matter", "resources", "uuid", resource, "title",
-                     "System under assessment", "description", desc);
+    plan =
+        json_pack("{s:{s:s, s:o, s:{s:s}, s:o, s:{s:[{s:s, s:s, s:s}]}}}",
+                  "assessment-plan", "uuid", plan_uuid, "metadata",
+                  metadata(r, title, get_str(r, "generated")), "import-ssp",
+                  "href", href, "reviewed-controls",
+                  reviewed_controls(ids, "SOC 2 controls from controls.yaml"),
+                  "back-matter", "resources", "uuid", resource, "title",
+                  "System under assessment", "description", desc);
     if (plan == NULL)
         return ts_error_set(err, TS_ENOMEM, "assessment plan: out of memory");
     rc = dump(plan, dir, "oscal/assessment-plan.json", err);
@@ -649,13 +641,13 @@ static int write_plan(json_t *r, const char *plan_uuid, const char *dir,
     return rc;
 }
 
-static int write_results(oscal_ctx *c, const char *ar_uuid, const char *dir,
-                         ts_error *err)
+/* The document, around the spooled observations and findings. */
+static int write_document(oscal_ctx *c, const char *ar_uuid, FILE *f)
 {
     json_t *r = c->results, *period = json_object_get(r, "period");
-    json_t *doc, *result, *props = json_array();
+    json_t *props = json_array();
     char title[512], desc[1024];
-    int rc;
+    ts_json_out o;
 
     snprintf(title, sizeof(title), "SOC 2 assessment results: %s, %s",
              get_str(r, "entity"), get_str(r, "label_"));
@@ -669,56 +661,185 @@ static int write_results(oscal_ctx *c, const char *ar_uuid, const char *dir,
              (long long)json_integer_value(json_object_get(r, "tree_size")),
              get_str(r, "verdict") ? get_str(r, "verdict") : "unknown");
     add_prop(props, "period", get_str(r, "label_"));
-    result =
-        json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "uuid", c->result_uuid,
-                  "title", title, "description", desc, "start",
-                  get_str(period, "start"), "props", props, "reviewed-controls",
-                  reviewed_controls(json_object_get(r, "controls"),
-                                    "SOC 2 controls from controls.yaml"));
-    if (result != NULL && get_str(period, "end") != NULL)
-        json_object_set_new(result, "end", json_string(get_str(period, "end")));
-    if (result == NULL ||
-        (c->n_obs > 0 && json_object_set_new(result, "observations",
-                                             json_string(OBS_MARKER))) ||
-        set_nonempty(result, "findings", json_incref(c->findings)))
-        return ts_error_set(err, TS_ENOMEM,
-                            "assessment results: out of "
-                            "memory");
-    doc = json_pack("{s:{s:s, s:o, s:{s:s}, s:[o]}}", "assessment-results",
-                    "uuid", ar_uuid, "metadata",
-                    metadata(r, title, c->generated), "import-ap", "href",
-                    "assessment-plan.json", "results", result);
-    if (doc == NULL)
-        return ts_error_set(err, TS_ENOMEM,
-                            "assessment results: out of "
-                            "memory");
-    rc = dump_with_observations(doc, c, dir, "oscal/assessment-results.json",
-                                err);
-    json_decref(doc);
+    ts_json_out_init(&o, f, 2, 0);
+    ts_json_out_begin(&o, NULL, '{');
+    ts_json_out_begin(&o, "assessment-results", '{');
+    ts_json_out_value(&o, "uuid", json_string(ar_uuid));
+    ts_json_out_value(&o, "metadata", metadata(r, title, c->generated));
+    ts_json_out_value(&o, "import-ap",
+                      json_pack("{s:s}", "href", "assessment-plan.json"));
+    ts_json_out_begin(&o, "results", '[');
+    ts_json_out_begin(&o, NULL, '{');
+    ts_json_out_value(&o, "uuid", json_string(c->result_uuid));
+    ts_json_out_value(&o, "title", json_string(title));
+    ts_json_out_value(&o, "description", json_string(desc));
+    ts_json_out_value(&o, "start", json_string(get_str(period, "start")));
+    ts_json_out_value(&o, "props", props);
+    ts_json_out_value(
+        &o, "reviewed-controls",
+        reviewed_controls(c->ids, "SOC 2 controls from controls.yaml"));
+    if (get_str(period, "end") != NULL)
+        ts_json_out_value(&o, "end", json_string(get_str(period, "end")));
+    /* OSCAL arrays have at least one item: empty ones are left out */
+    if (c->n_obs > 0) {
+        ts_json_out_begin(&o, "observations", '[');
+        ts_json_out_splice(&o, c->obs_file, c->n_obs);
+        ts_json_out_end(&o);
+    }
+    if (c->n_findings > 0) {
+        ts_json_out_begin(&o, "findings", '[');
+        ts_json_out_splice(&o, c->findings_file, c->n_findings);
+        ts_json_out_end(&o);
+    }
+    ts_json_out_end(&o);
+    ts_json_out_end(&o);
+    ts_json_out_end(&o);
+    ts_json_out_end(&o);
+    if (!o.failed && putc('\n', f) == EOF)
+        o.failed = 1;
+    return ts_json_out_finish(&o);
+}
+
+static int write_results(oscal_ctx *c, const char *ar_uuid, const char *dir,
+                         ts_error *err)
+{
+    char path[TS_PACK_PATH_MAX], tmp[TS_PACK_PATH_MAX + 8];
+    const char *rel = "oscal/assessment-results.json";
+    FILE *f;
+    int rc = ts_pack_path(path, sizeof(path), dir, rel, err);
+
+    if (rc != 0)
+        return rc;
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    if ((f = fopen(tmp, "wb")) == NULL)
+        return ts_error_set(err, TS_EIO, "'%s': cannot create", tmp);
+    if (write_document(c, ar_uuid, f) != 0)
+        rc = ts_error_set(err, TS_EIO, "'%s': write failed", path);
+    if (fclose(f) != 0 && rc == 0)
+        rc = ts_error_set(err, TS_EIO, "'%s': write failed", path);
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = ts_error_set(err, TS_EIO, "'%s': write failed", path);
+    if (rc != 0)
+        remove(tmp);
+    return rc;
+}
+
+/* Reads results.json's members into c->results, but its controls, which
+ * are passed over (*controls marks them, *found says they were there). */
+static int read_top(oscal_ctx *c, ts_json_in_mark *controls, int *found,
+                    ts_error *err)
+{
+    char key[TS_JSON_IN_MAX_KEY];
+    int rc;
+
+    *found = 0;
+    c->results = json_object();
+    if (c->results == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    rc = ts_json_in_open(&c->in, '{', err);
+    while (rc == 0 && (rc = ts_json_in_next(&c->in, key, err)) == 1) {
+        json_t *v;
+        rc = 0;
+        if (strcmp(key, "controls") == 0 && !*found) {
+            ts_json_in_save(&c->in, controls);
+            *found = 1;
+            rc = ts_json_in_skip(&c->in, err);
+        } else if (strcmp(key, "controls") == 0 ||
+                   json_object_get(c->results, key) != NULL) {
+            rc = ts_error_set(err, TS_EINVAL, "results.json: duplicate '%s'",
+                              key);
+        } else if ((v = ts_json_in_value(&c->in, err)) == NULL) {
+            rc = err ? err->code : TS_EINVAL;
+        } else if (json_object_set_new(c->results, key, v) != 0) {
+            rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+        }
+    }
+    if (rc == 0)
+        rc = ts_json_in_end(&c->in, err);
+    return rc;
+}
+
+/* Reads the control at the cursor (its members but its items, which are
+ * passed over and marked) and writes its finding and observations; the
+ * walk of the controls goes on after it. */
+static int read_control(oscal_ctx *c, size_t n, ts_error *err)
+{
+    char key[TS_JSON_IN_MAX_KEY];
+    json_t *control = json_object();
+    item_lists lists = {0};
+    ts_json_in_mark after;
+    int rc;
+
+    if (control == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    rc = ts_json_in_open(&c->in, '{', err);
+    while (rc == 0 && (rc = ts_json_in_next(&c->in, key, err)) == 1) {
+        int sampled = strcmp(key, "sampled") == 0;
+        int exceptions = strcmp(key, "exceptions") == 0;
+        json_t *v;
+        rc = 0;
+        if ((sampled && lists.has_sampled) ||
+            (exceptions && lists.has_exceptions) ||
+            json_object_get(control, key) != NULL) {
+            rc = ts_error_set(err, TS_EINVAL,
+                              "results.json: control %zu: duplicate '%s'",
+                              n + 1, key);
+        } else if (sampled || exceptions) {
+            ts_json_in_save(&c->in,
+                            sampled ? &lists.sampled : &lists.exceptions);
+            *(sampled ? &lists.has_sampled : &lists.has_exceptions) = 1;
+            rc = ts_json_in_skip(&c->in, err);
+        } else if ((v = ts_json_in_value(&c->in, err)) == NULL) {
+            rc = err ? err->code : TS_EINVAL;
+        } else if (json_object_set_new(control, key, v) != 0) {
+            rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+        }
+    }
+    if (rc == 0) {
+        ts_json_in_save(&c->in, &after);
+        rc = add_finding(c, control, &lists, n, err);
+        ts_json_in_restore(&c->in, &after);
+    }
+    json_decref(control);
+    return rc;
+}
+
+/* An unlinked temporary file in the pack directory (not a shared /tmp),
+ * so no run leaves it behind. */
+static int open_spool(const char *dir, const char *name, FILE **out,
+                      ts_error *err)
+{
+    char spool[TS_PACK_PATH_MAX];
+    int rc = ts_pack_path(spool, sizeof(spool), dir, name, err);
+
+    if (rc == 0 && (*out = fopen(spool, "w+b")) == NULL)
+        rc = ts_error_set(err, TS_EIO, "'%s': cannot create", spool);
+    if (rc == 0)
+        remove(spool);
     return rc;
 }
 
 int ts_pack_write_oscal(const char *dir, ts_error *err)
 {
     char path[TS_PACK_PATH_MAX], subject[1024], plan_uuid[37], ar_uuid[37];
-    oscal_ctx c = {0};
-    json_t *control;
-    json_error_t je;
-    char *text = NULL;
-    size_t len = 0, i;
-    int rc;
+    oscal_ctx c;
+    ts_json_in_mark controls;
+    struct stat st;
+    int rc, fd = -1, found;
 
+    memset(&c, 0, sizeof(c));
     rc = ts_pack_path(path, sizeof(path), dir, TS_PACK_RESULTS, err);
+    if (rc == 0 && (fd = ts_pack_open_regular(path, &st, err)) < 0)
+        rc = fd;
     if (rc == 0)
-        rc = ts_pack_read_file(path, MAX_RESULTS, &text, &len, err);
-    if (rc == 0) {
-        c.results = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-        if (c.results == NULL)
-            rc = ts_error_set(err, TS_EINVAL, "results.json:%d: %s", je.line,
-                              je.text);
-    }
+        rc = ts_json_in_init(&c.in, fd, TS_PACK_RESULTS, err);
+    if (rc == 0)
+        rc = read_top(&c, &controls, &found, err);
     if (rc == 0)
         rc = check_results(c.results, err);
+    if (rc == 0 && !found)
+        rc = ts_error_set(err, TS_EINVAL,
+                          "results.json: needs a controls array");
     if (rc == 0) {
         json_t *period = json_object_get(c.results, "period");
         c.generated = get_str(c.results, "generated");
@@ -734,39 +855,47 @@ int ts_pack_write_oscal(const char *dir, ts_error *err)
         rc = child_uuid(subject, "assessment-results", "", ar_uuid, err);
     if (rc == 0)
         rc = child_uuid(ar_uuid, "result", "", c.result_uuid, err);
-    c.findings = json_array();
+    if (rc == 0 && (c.ids = json_array()) == NULL)
+        rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = open_spool(dir, ".observations.tmp", &c.obs_file, err);
+    if (rc == 0)
+        rc = open_spool(dir, ".findings.tmp", &c.findings_file, err);
     if (rc == 0) {
-        /* the spool sits in the pack directory (not a shared /tmp) and is
-         * unlinked at once, so no run leaves it behind */
-        char spool[TS_PACK_PATH_MAX];
-        rc = ts_pack_path(spool, sizeof(spool), dir, ".observations.tmp", err);
-        if (rc == 0 && (c.obs = fopen(spool, "w+b")) == NULL)
-            rc = ts_error_set(err, TS_EIO, "'%s': cannot create", spool);
-        if (rc == 0)
-            remove(spool);
-    }
-    json_array_foreach(rc ? NULL : json_object_get(c.results, "controls"), i,
-                       control)
-    {
-        rc = add_finding(&c, control, i, err);
+        ts_json_out_init(&c.obs, c.obs_file, 2, ITEM_DEPTH);
+        ts_json_out_init(&c.findings, c.findings_file, 2, ITEM_DEPTH);
+        ts_error why;
+        ts_json_in_restore(&c.in, &controls);
+        rc = ts_json_in_open(&c.in, '[', &why);
         if (rc != 0)
-            break;
-        /* its items are in the spool now: free them as we go */
-        json_array_clear(json_object_get(control, "exceptions"));
-        json_array_clear(json_object_get(control, "sampled"));
+            rc = ts_error_set(err, rc, "%s (controls)", why.msg);
     }
+    for (size_t n = 0; rc == 0; n++) {
+        rc = ts_json_in_next(&c.in, NULL, err);
+        if (rc != 1)
+            break;
+        rc = read_control(&c, n, err);
+    }
+    if (rc == 0 && (ts_json_out_finish(&c.obs) != 0 ||
+                    ts_json_out_finish(&c.findings) != 0))
+        rc = ts_error_set(err, TS_EIO,
+                          "assessment results: cannot write observations");
     if (rc == 0)
         rc = ts_pack_path(path, sizeof(path), dir, "oscal", err);
     if (rc == 0)
         rc = ts_pack_mkdir(path, err);
     if (rc == 0)
-        rc = write_plan(c.results, plan_uuid, dir, err);
+        rc = write_plan(c.results, c.ids, plan_uuid, dir, err);
     if (rc == 0)
         rc = write_results(&c, ar_uuid, dir, err);
-    if (c.obs != NULL)
-        fclose(c.obs);
-    json_decref(c.findings);
+    if (c.obs_file != NULL)
+        fclose(c.obs_file);
+    if (c.findings_file != NULL)
+        fclose(c.findings_file);
+    ts_json_in_release(&c.in);
+    if (fd >= 0)
+        close(fd);
+    json_decref(c.ids);
     json_decref(c.results);
-    free(text);
     return rc;
 }

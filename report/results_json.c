@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "report/json_out.h"
 #include "report/json_text.h"
 #include "report/report_internal.h"
 #include "trailseal/time.h"
@@ -41,6 +42,18 @@ static json_t *entry_or_null(int64_t entry)
     return entry < 0 ? json_null() : json_integer(entry);
 }
 
+static json_t *strings(char *const *list, size_t n)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a != NULL && i < n; i++)
+        if (json_array_append_new(a, ts_json_text(list[i])) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
 /* Adds v to o as key; a missing v (out of memory) marks *failed, so a
  * member is never silently left out. */
 static void set(json_t *o, const char *key, json_t *v, int *failed)
@@ -49,140 +62,138 @@ static void set(json_t *o, const char *key, json_t *v, int *failed)
         *failed = 1;
 }
 
-static void append(json_t *a, json_t *v, int *failed)
+/* One item of "sampled" or "exceptions", made and written at once: a
+ * capped control keeps 100,000 of them. */
+static void write_items(ts_json_out *o, const char *key,
+                        const ts_control_item *it, size_t n,
+                        const ts_controls *cs, int exceptions)
 {
-    if (v == NULL || json_array_append_new(a, v) != 0)
-        *failed = 1;
-}
-
-static json_t *strings(char *const *list, size_t n, int *failed)
-{
-    json_t *a = json_array();
-
-    for (size_t i = 0; a != NULL && i < n; i++)
-        append(a, ts_json_text(list[i]), failed);
-    return a;
-}
-
-static json_t *items(const ts_control_item *it, size_t n, const ts_controls *cs,
-                     int exceptions, int *failed)
-{
-    json_t *a = json_array();
-
-    for (size_t i = 0; a != NULL && i < n; i++) {
-        json_t *o = json_object();
-        set(o, "entry", entry_or_null(it[i].entry_index), failed);
-        set(o, "row", json_integer((json_int_t)it[i].row), failed);
-        set(o, "item", ts_json_text(it[i].item), failed);
-        set(o, "time", time_or_null(it[i].time_us), failed);
+    ts_json_out_begin(o, key, '[');
+    for (size_t i = 0; i < n && !o->failed; i++) {
+        json_t *item = json_object();
+        int failed = item == NULL;
+        set(item, "entry", entry_or_null(it[i].entry_index), &failed);
+        set(item, "row", json_integer((json_int_t)it[i].row), &failed);
+        set(item, "item", ts_json_text(it[i].item), &failed);
+        set(item, "time", time_or_null(it[i].time_us), &failed);
         if (exceptions) {
             const ts_waiver *w =
                 it[i].waiver >= 0 ? &cs->waivers[it[i].waiver] : NULL;
-            set(o, "reason", ts_json_text(it[i].reasons), failed);
-            set(o, "waived", json_boolean(w != NULL), failed);
+            set(item, "reason", ts_json_text(it[i].reasons), &failed);
+            set(item, "waived", json_boolean(w != NULL), &failed);
             if (w != NULL)
-                set(o, "waiver",
+                set(item, "waiver",
                     json_pack("{s:o, s:o}", "approver",
                               ts_json_text(w->approver), "justification",
                               ts_json_text(w->justification)),
-                    failed);
+                    &failed);
         }
-        append(a, o, failed);
+        if (failed) {
+            json_decref(item);
+            item = NULL;
+        }
+        ts_json_out_value(o, NULL, item);
     }
-    return a;
+    ts_json_out_end(o);
 }
 
-static json_t *control_json(const ts_controls *cs, const ts_control_result *r,
-                            int *failed)
+static void write_control(ts_json_out *o, const ts_controls *cs,
+                          const ts_control_result *r)
 {
     const ts_control *c = r->control;
-    json_t *o = json_object();
 
-    set(o, "id", ts_json_text(c->id), failed);
-    set(o, "title", ts_json_text(c->title), failed);
-    set(o, "criteria", strings(c->criteria, c->n_criteria, failed), failed);
-    set(o, "description", ts_json_text(c->description), failed);
-    set(o, "owner", ts_json_text(c->owner), failed);
-    set(o, "frequency", ts_json_text(c->frequency), failed);
-    set(o, "nature", ts_json_text(c->nature), failed);
-    set(o, "key", json_boolean(c->key), failed);
-    set(o, "lane", ts_json_text(c->lane), failed);
-    set(o, "severity", ts_json_text(c->severity), failed);
-    set(o, "status", json_string(status_key(r->status)), failed);
-    set(o, "population", json_integer((json_int_t)r->population), failed);
-    set(o, "population_sha256", ts_json_text(r->population_sha256), failed);
-    set(o, "population_file", ts_json_text(r->csv_name), failed);
-    set(o, "query", ts_json_text(c->population), failed);
-    set(o, "exceptions_found", json_integer((json_int_t)r->exceptions_all),
-        failed);
-    set(o, "exceptions_waived", json_integer((json_int_t)r->waived), failed);
+    ts_json_out_begin(o, NULL, '{');
+    ts_json_out_value(o, "id", ts_json_text(c->id));
+    ts_json_out_value(o, "title", ts_json_text(c->title));
+    ts_json_out_value(o, "criteria", strings(c->criteria, c->n_criteria));
+    ts_json_out_value(o, "description", ts_json_text(c->description));
+    ts_json_out_value(o, "owner", ts_json_text(c->owner));
+    ts_json_out_value(o, "frequency", ts_json_text(c->frequency));
+    ts_json_out_value(o, "nature", ts_json_text(c->nature));
+    ts_json_out_value(o, "key", json_boolean(c->key));
+    ts_json_out_value(o, "lane", ts_json_text(c->lane));
+    ts_json_out_value(o, "severity", ts_json_text(c->severity));
+    ts_json_out_value(o, "status", json_string(status_key(r->status)));
+    ts_json_out_value(o, "population", json_integer((json_int_t)r->population));
+    ts_json_out_value(o, "population_sha256",
+                      ts_json_text(r->population_sha256));
+    ts_json_out_value(o, "population_file", ts_json_text(r->csv_name));
+    ts_json_out_value(o, "query", ts_json_text(c->population));
+    ts_json_out_value(o, "exceptions_found",
+                      json_integer((json_int_t)r->exceptions_all));
+    ts_json_out_value(o, "exceptions_waived",
+                      json_integer((json_int_t)r->waived));
     if (r->seed[0] != '\0') {
-        set(o, "seed", json_string(r->seed), failed);
-        set(o, "sample_size", json_integer((json_int_t)r->sample_size), failed);
+        ts_json_out_value(o, "seed", json_string(r->seed));
+        ts_json_out_value(o, "sample_size",
+                          json_integer((json_int_t)r->sample_size));
     }
-    set(o, "sampled", items(r->samples, r->n_samples, cs, 0, failed), failed);
-    set(o, "exceptions", items(r->exceptions, r->n_exceptions, cs, 1, failed),
-        failed);
-    return o;
+    write_items(o, "sampled", r->samples, r->n_samples, cs, 0);
+    write_items(o, "exceptions", r->exceptions, r->n_exceptions, cs, 1);
+    ts_json_out_end(o);
+}
+
+/* The document, written as it is made (never one tree: 177,000 items at
+ * 10M events made a 170 MB one). */
+static int write_document(FILE *f, const ts_results_facts *fx)
+{
+    char hex[2 * TS_SHA256_SIZE + 1];
+    ts_json_out o;
+
+    ts_json_out_init(&o, f, 1, 0);
+    ts_json_out_begin(&o, NULL, '{');
+    ts_json_out_value(&o, "period",
+                      json_pack("{s:o, s:o, s:o}", "start",
+                                time_or_null(fx->since_us), "end",
+                                time_or_null(fx->until_us), "label",
+                                ts_json_text(fx->period)));
+    ts_json_out_value(&o, "entity",
+                      ts_json_text(fx->controls ? fx->controls->entity : ""));
+    ts_json_out_value(&o, "store",
+                      ts_json_text(fx->store_path ? fx->store_path : ""));
+    ts_json_out_value(&o, "origin", ts_json_text(fx->origin ? fx->origin : ""));
+    ts_json_out_value(&o, "tree_size", json_integer((json_int_t)fx->tree_size));
+    ts_json_out_value(&o, "verdict", ts_json_text(fx->verdict));
+    ts_json_out_value(&o, "tool_version", json_string(TRAILSEAL_VERSION));
+    if (fx->controls != NULL) {
+        ts_hex_encode(fx->controls->sha256, TS_SHA256_SIZE, hex);
+        ts_json_out_value(&o, "controls_sha256", json_string(hex));
+    }
+    ts_json_out_value(&o, "generated", time_or_null(ts_time_now()));
+    ts_json_out_begin(&o, "controls", '[');
+    for (size_t i = 0; i < fx->n_results; i++)
+        write_control(&o, fx->controls, &fx->results[i]);
+    ts_json_out_end(&o);
+    ts_json_out_end(&o);
+    if (!o.failed && putc('\n', f) == EOF)
+        o.failed = 1;
+    return ts_json_out_finish(&o);
 }
 
 int ts_report_write_results_json(const ts_results_facts *f, ts_error *err)
 {
-    char path[4200], tmp[4300], hex[2 * TS_SHA256_SIZE + 1];
-    json_t *root, *controls;
+    char path[4200], tmp[4300];
     FILE *f_out;
-    int rc = 0, fd, failed = 0;
-
-    root = json_object();
-    controls = json_array();
-    set(root, "period",
-        json_pack("{s:o, s:o, s:o}", "start", time_or_null(f->since_us), "end",
-                  time_or_null(f->until_us), "label", ts_json_text(f->period)),
-        &failed);
-    set(root, "entity", ts_json_text(f->controls ? f->controls->entity : ""),
-        &failed);
-    set(root, "store", ts_json_text(f->store_path ? f->store_path : ""),
-        &failed);
-    set(root, "origin", ts_json_text(f->origin ? f->origin : ""), &failed);
-    set(root, "tree_size", json_integer((json_int_t)f->tree_size), &failed);
-    set(root, "verdict", ts_json_text(f->verdict), &failed);
-    set(root, "tool_version", json_string(TRAILSEAL_VERSION), &failed);
-    if (f->controls != NULL) {
-        ts_hex_encode(f->controls->sha256, TS_SHA256_SIZE, hex);
-        set(root, "controls_sha256", json_string(hex), &failed);
-    }
-    set(root, "generated", time_or_null(ts_time_now()), &failed);
-    for (size_t i = 0; controls != NULL && i < f->n_results; i++)
-        append(controls, control_json(f->controls, &f->results[i], &failed),
-               &failed);
-    set(root, "controls", controls, &failed);
-    if (root == NULL || failed) {
-        json_decref(root);
-        return ts_error_set(err, TS_ENOMEM, "'%s/results.json': out of memory",
-                            f->dir);
-    }
+    int rc = 0, fd;
 
     snprintf(path, sizeof(path), "%s/results.json", f->dir);
     snprintf(tmp, sizeof(tmp), "%s/.results.json.XXXXXX", f->dir);
     fd = mkstemp(tmp);
-    if (fd < 0) {
-        json_decref(root);
+    if (fd < 0)
         return ts_error_set(err, TS_EIO, "'%s': cannot create: %s", tmp,
                             strerror(errno));
-    }
-    /* through stdio: json_dumpfd writes every token with its own write(),
-     * 6.8 million system calls for the 100k exceptions of a 1M report */
     f_out = fdopen(fd, "w");
     if (f_out == NULL) {
         close(fd);
         rc = ts_error_set(err, TS_EIO, "'%s': cannot write: %s", path,
                           strerror(errno));
     } else {
-        if (json_dumpf(root, f_out, JSON_INDENT(1) | JSON_PRESERVE_ORDER) !=
-                0 ||
-            fputc('\n', f_out) == EOF || fflush(f_out) != 0 || fsync(fd) != 0)
-            rc = ts_error_set(err, TS_EIO, "'%s': cannot write: %s", path,
-                              strerror(errno));
+        /* errno 0 first: a failure without one was out of memory */
+        errno = 0;
+        if (write_document(f_out, f) != 0 || fsync(fd) != 0)
+            rc = ts_error_set(err, errno ? TS_EIO : TS_ENOMEM,
+                              "'%s': cannot write: %s", path,
+                              errno ? strerror(errno) : "out of memory");
         if (fclose(f_out) != 0 && rc == 0)
             rc = ts_error_set(err, TS_EIO, "'%s': cannot write: %s", path,
                               strerror(errno));
@@ -192,6 +203,5 @@ int ts_report_write_results_json(const ts_results_facts *f, ts_error *err)
                           strerror(errno));
     if (rc != 0)
         unlink(tmp);
-    json_decref(root);
     return rc;
 }

@@ -138,6 +138,89 @@ static void test_oscal_rejects_bad_results(void **state)
     assert_int_equal(ts_pack_write_oscal(fx->dir, &err), TS_EINVAL);
 }
 
+/* results.json is read a control and an item at a time: its members may
+ * come in any order (the controls before the period, a control's
+ * exceptions before its other members) and the OSCAL is the same. */
+static void test_oscal_any_member_order(void **state)
+{
+    static const char reordered[] =
+        "{ \"controls\" : [ {\"exceptions\":[{\"waived\":false,"
+        "\"reason\":\"shared account\",\"item\":\"app_svc\","
+        "\"entry\":77}],\n\"sampled\":[{\"item\":\"x\",\"entry\":12}],"
+        "\"population_file\":\"populations/TS-IAM-01.csv\","
+        "\"population_sha256\":\"ab\",\"population\":42,"
+        "\"severity\":\"high\",\"status\":\"with_exceptions\","
+        "\"lane\":\"census\",\"key\":true,\"nature\":\"detective\","
+        "\"frequency\":\"quarterly\",\"owner\":\"Security\","
+        "\"description\":\"No shared\",\"criteria\":[\"CC6.1\",\"CC6.2\"],"
+        "\"title\":\"Unique identities\",\"id\":\"TS-IAM-01\"} ],\n"
+        "\"generated\":\"2026-10-02T08:00:00Z\",\"controls_sha256\":\"00\","
+        "\"tool_version\":\"0.1.0\",\"verdict\":\"intact\","
+        "\"tree_size\":123,\"origin\":\"trailseal.local/abc\","
+        "\"store\":\"trailseal.db\",\"entity\":\"Example Corp\","
+        "\"period\":{\"start\":\"2026-07-01T00:00:00Z\",\"end\":"
+        "\"2026-10-01T00:00:00Z\",\"label\":\"2026-Q3\"}}\n";
+    fixture *fx = *state;
+    char a[128], b[128], *x, *y;
+    ts_error err;
+
+    snprintf(a, sizeof(a), "%s/a", fx->dir);
+    snprintf(b, sizeof(b), "%s/b", fx->dir);
+    assert_int_equal(ts_pack_mkdir(a, NULL), 0);
+    assert_int_equal(ts_pack_mkdir(b, NULL), 0);
+    put(a, "results.json", results_json);
+    put(b, "results.json", reordered);
+    ts_error_clear(&err);
+    assert_int_equal(ts_pack_write_oscal(a, &err), 0);
+    if (ts_pack_write_oscal(b, &err) != 0)
+        fail_msg("%s", err.msg);
+    x = get(a, "oscal/assessment-results.json");
+    y = get(b, "oscal/assessment-results.json");
+    assert_string_equal(x, y);
+    assert_non_null(strstr(x, "1 sampled, 1 exception(s)"));
+    free(x);
+    free(y);
+}
+
+/* Shapes the piecewise reader must refuse, each with where and what. */
+static void test_oscal_refuses_bad_shapes(void **state)
+{
+    static const struct {
+        const char *from, *to, *message;
+    } cases[] = {
+        {"\"exceptions\":[{", "\"exceptions\":5,\"x\":[{",
+         "results.json:1: an array expected (control TS-IAM-01: exceptions)"},
+        {"\"sampled\":[{", "\"sampled\":{\"a\":1},\"x\":[{",
+         "results.json:1: an array expected (control TS-IAM-01: sampled)"},
+        {"\"sampled\":[{", "\"exceptions\":[],\"sampled\":[{",
+         "control 1: duplicate 'exceptions'"},
+        {"\"controls\":[{", "\"controls\":\"x\",\"a\":[{",
+         "results.json:1: an array expected (controls)"},
+        {"\"controls\":[{", "\"controls\":[],\"controls\":[{",
+         "duplicate 'controls'"},
+        {"\"waived\":false}]}]}", "\"waived\":false}]}]", "the file ended"},
+        {"\"waived\":false}", "\"waived\":fals}", "results.json:1: "},
+    };
+    fixture *fx = *state;
+    ts_error err;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        const char *at = strstr(results_json, cases[i].from);
+        size_t len = strlen(results_json) + strlen(cases[i].to) + 1;
+        char *bad = malloc(len);
+        assert_non_null(at);
+        assert_non_null(bad);
+        snprintf(bad, len, "%.*s%s%s", (int)(at - results_json), results_json,
+                 cases[i].to, at + strlen(cases[i].from));
+        put(fx->dir, "results.json", bad);
+        ts_error_clear(&err);
+        assert_int_equal(ts_pack_write_oscal(fx->dir, &err), TS_EINVAL);
+        if (strstr(err.msg, cases[i].message) == NULL)
+            fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, cases[i].message);
+        free(bad);
+    }
+}
+
 /* What `trailseal report` writes: open periods, items without an entry,
  * extra members. */
 static void test_oscal_open_period(void **state)
@@ -481,6 +564,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_oscal_deterministic, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_oscal_rejects_bad_results, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_oscal_any_member_order, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_oscal_refuses_bad_shapes, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_oscal_open_period, setup,
                                         teardown),
