@@ -1,11 +1,14 @@
 /* JSON written as it is made (json_out.h). */
+#include <stddef.h>
 #include <string.h>
 
 #include "report/json_out.h"
 
+static const char spaces[] = "                                ";
+
 void ts_json_out_init(ts_json_out *o, FILE *f, int indent, unsigned depth)
 {
-    memset(o, 0, sizeof(*o));
+    memset(o, 0, offsetof(ts_json_out, buf));
     o->f = f;
     o->indent = indent;
     o->base = o->depth = depth;
@@ -13,13 +16,40 @@ void ts_json_out_init(ts_json_out *o, FILE *f, int indent, unsigned depth)
         o->failed = 1;
 }
 
+static void flush(ts_json_out *o)
+{
+    if (o->used > 0 && fwrite(o->buf, 1, o->used, o->f) != o->used)
+        o->failed = 1;
+    o->used = 0;
+}
+
+static void emit(ts_json_out *o, const char *data, size_t len)
+{
+    if (len > sizeof(o->buf) - o->used) {
+        flush(o);
+        if (len > sizeof(o->buf)) {
+            if (fwrite(data, 1, len, o->f) != len)
+                o->failed = 1;
+            return;
+        }
+    }
+    memcpy(o->buf + o->used, data, len);
+    o->used += len;
+}
+
+static void emit_spaces(ts_json_out *o, unsigned n)
+{
+    while (n > 0) {
+        unsigned k = n < sizeof(spaces) - 1 ? n : (unsigned)sizeof(spaces) - 1;
+        emit(o, spaces, k);
+        n -= k;
+    }
+}
+
 static void newline(ts_json_out *o, unsigned depth)
 {
-    if (putc('\n', o->f) == EOF)
-        o->failed = 1;
-    for (unsigned i = 0; i < depth * (unsigned)o->indent; i++)
-        if (putc(' ', o->f) == EOF)
-            o->failed = 1;
+    emit(o, "\n", 1);
+    emit_spaces(o, depth * (unsigned)o->indent);
 }
 
 /* The separator, indentation and key before a new member or item. */
@@ -30,13 +60,16 @@ static void before(ts_json_out *o, const char *key)
         return;
     }
     if (o->depth > 0) {
-        if (o->items[o->depth] && putc(',', o->f) == EOF)
-            o->failed = 1;
+        if (o->items[o->depth])
+            emit(o, ",", 1);
         newline(o, o->depth);
     }
     o->items[o->depth] = 1;
-    if (key != NULL && fprintf(o->f, "\"%s\": ", key) < 0)
-        o->failed = 1;
+    if (key != NULL) {
+        emit(o, "\"", 1);
+        emit(o, key, strlen(key));
+        emit(o, "\": ", 3);
+    }
 }
 
 void ts_json_out_begin(ts_json_out *o, const char *key, char bracket)
@@ -49,8 +82,7 @@ void ts_json_out_begin(ts_json_out *o, const char *key, char bracket)
         return;
     }
     before(o, key);
-    if (putc(bracket, o->f) == EOF)
-        o->failed = 1;
+    emit(o, &bracket, 1);
     o->depth++;
     o->close[o->depth] = bracket == '{' ? '}' : ']';
     o->items[o->depth] = 0;
@@ -66,8 +98,7 @@ void ts_json_out_end(ts_json_out *o)
     }
     if (o->items[o->depth])
         newline(o, o->depth - 1);
-    if (putc(o->close[o->depth], o->f) == EOF)
-        o->failed = 1;
+    emit(o, &o->close[o->depth], 1);
     o->close[o->depth] = 0;
     o->depth--;
 }
@@ -81,15 +112,13 @@ static int indented(const char *buffer, size_t size, void *data)
     while (size > 0) {
         const char *nl = memchr(buffer, '\n', size);
         size_t run = nl ? (size_t)(nl - buffer) + 1 : size;
-        if (fwrite(buffer, 1, run, o->f) != run)
-            return -1;
-        for (unsigned i = 0; nl && i < o->depth * (unsigned)o->indent; i++)
-            if (putc(' ', o->f) == EOF)
-                return -1;
+        emit(o, buffer, run);
+        if (nl != NULL)
+            emit_spaces(o, o->depth * (unsigned)o->indent);
         buffer += run;
         size -= run;
     }
-    return 0;
+    return o->failed ? -1 : 0;
 }
 
 void ts_json_out_value(ts_json_out *o, const char *key, json_t *v)
@@ -113,6 +142,7 @@ void ts_json_out_splice(ts_json_out *o, FILE *from, size_t items)
 
     if (o->failed)
         return;
+    flush(o);
     if (o->depth == 0 || o->items[o->depth] || fflush(from) != 0 ||
         ferror(from) || fseek(from, 0, SEEK_SET) != 0) {
         o->failed = 1;
@@ -130,6 +160,9 @@ void ts_json_out_splice(ts_json_out *o, FILE *from, size_t items)
 
 int ts_json_out_finish(ts_json_out *o)
 {
+    if (o->base == 0 && o->depth == 0)
+        emit(o, "\n", 1); /* a document ends its last line */
+    flush(o);
     if (o->depth != o->base || fflush(o->f) != 0 || ferror(o->f))
         o->failed = 1;
     return o->failed ? -1 : 0;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #define TS_JSON_OUT_MAX_DEPTH 16
+#define TS_JSON_OUT_BUFFER 16384
 
 typedef struct ts_json_out {
     FILE *f; /* the caller's */
@@ -21,6 +22,10 @@ typedef struct ts_json_out {
     char close[TS_JSON_OUT_MAX_DEPTH];          /* '}' or ']' per open level */
     unsigned char items[TS_JSON_OUT_MAX_DEPTH]; /* level has a member */
     int failed; /* a write failed, a value was NULL, or nesting was wrong */
+    /* jansson hands over a token at a time: gathered here, written to f
+     * in runs (a stdio call per token was a fifth of the OSCAL's time) */
+    size_t used;
+    char buf[TS_JSON_OUT_BUFFER];
 } ts_json_out;
 
 /* Writes to f, `indent` spaces per level, starting `depth` levels deep
@@ -44,7 +49,8 @@ void ts_json_out_value(ts_json_out *o, const char *key, json_t *v);
  * fragment's depth and have no items yet. */
 void ts_json_out_splice(ts_json_out *o, FILE *from, size_t items);
 
-/* 0 when everything was written, every container closed and the stream
+/* Writes what is left (a whole document with its final newline), then 0
+ * when everything was written, every container closed and the stream
  * flushed, else -1. */
 int ts_json_out_finish(ts_json_out *o);
 

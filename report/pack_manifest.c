@@ -65,7 +65,7 @@ static int write_manifest(const char *dir, const char *path, ts_error *err)
     }
     ts_json_out_end(&o);
     ts_json_out_end(&o);
-    if (rc == 0 && (putc('\n', f) == EOF || ts_json_out_finish(&o) != 0))
+    if (rc == 0 && ts_json_out_finish(&o) != 0)
         rc = ts_error_set(err, TS_EIO, "'%s': write failed", path);
     if (fclose(f) != 0 && rc == 0)
         rc = ts_error_set(err, TS_EIO, "'%s': write failed: %s", path,

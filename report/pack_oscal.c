@@ -695,8 +695,6 @@ static int write_document(oscal_ctx *c, const char *ar_uuid, FILE *f)
     ts_json_out_end(&o);
     ts_json_out_end(&o);
     ts_json_out_end(&o);
-    if (!o.failed && putc('\n', f) == EOF)
-        o.failed = 1;
     return ts_json_out_finish(&o);
 }
 

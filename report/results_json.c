@@ -165,8 +165,6 @@ static int write_document(FILE *f, const ts_results_facts *fx)
         write_control(&o, fx->controls, &fx->results[i]);
     ts_json_out_end(&o);
     ts_json_out_end(&o);
-    if (!o.failed && putc('\n', f) == EOF)
-        o.failed = 1;
     return ts_json_out_finish(&o);
 }
 

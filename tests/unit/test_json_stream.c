@@ -69,6 +69,8 @@ static void test_writer_matches_jansson(void **state)
         ts_json_out_end(&o);
         assert_int_equal(ts_json_out_finish(&o), 0);
         got = contents(f);
+        assert_int_equal(got[strlen(want)], '\n'); /* a document's end */
+        got[strlen(want)] = '\0';
         assert_string_equal(got, want);
         free(got);
         free(want);
@@ -109,6 +111,8 @@ static void test_writer_splice(void **state)
     ts_json_out_end(&o);
     assert_int_equal(ts_json_out_finish(&o), 0);
     got = contents(f);
+    assert_int_equal(got[strlen(want)], '\n');
+    got[strlen(want)] = '\0';
     assert_string_equal(got, want);
     free(got);
     free(want);
