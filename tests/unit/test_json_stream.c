@@ -38,6 +38,17 @@ static char *contents(FILE *f)
     return text;
 }
 
+/* f holds want and the newline that ends a document. */
+static void assert_document(FILE *f, const char *want)
+{
+    char *got = contents(f);
+
+    assert_int_equal(got[strlen(want)], '\n');
+    got[strlen(want)] = '\0';
+    assert_string_equal(got, want);
+    free(got);
+}
+
 /* {"a": 1, "list": [{"x": "é\"\n"}, [], {}, null], "empty": [], "o": {"k":
  * true}} written by the writer against jansson's dump, at two indents. */
 static void test_writer_matches_jansson(void **state)
@@ -50,7 +61,6 @@ static void test_writer_matches_jansson(void **state)
         char *want = json_dumps(doc, JSON_INDENT(indent) | JSON_PRESERVE_ORDER);
         FILE *f = tmpfile();
         ts_json_out o;
-        char *got;
 
         assert_non_null(want);
         assert_non_null(f);
@@ -68,11 +78,7 @@ static void test_writer_matches_jansson(void **state)
         ts_json_out_value(&o, "o", json_pack("{s:b}", "k", 1));
         ts_json_out_end(&o);
         assert_int_equal(ts_json_out_finish(&o), 0);
-        got = contents(f);
-        assert_int_equal(got[strlen(want)], '\n'); /* a document's end */
-        got[strlen(want)] = '\0';
-        assert_string_equal(got, want);
-        free(got);
+        assert_document(f, want);
         free(want);
         json_decref(doc);
         fclose(f);
@@ -88,7 +94,6 @@ static void test_writer_splice(void **state)
     char *want = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     FILE *f = tmpfile(), *spool = tmpfile(), *empty = tmpfile();
     ts_json_out o, s;
-    char *got;
 
     (void)state;
     ts_json_out_init(&s, spool, 2, 3);
@@ -110,11 +115,7 @@ static void test_writer_splice(void **state)
     ts_json_out_end(&o);
     ts_json_out_end(&o);
     assert_int_equal(ts_json_out_finish(&o), 0);
-    got = contents(f);
-    assert_int_equal(got[strlen(want)], '\n');
-    got[strlen(want)] = '\0';
-    assert_string_equal(got, want);
-    free(got);
+    assert_document(f, want);
     free(want);
     json_decref(doc);
     fclose(f);

@@ -79,22 +79,31 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The OSCAL of two packs under fx->dir (a/ and b/) made from results
+ * texts ra and rb; a and b are their directories. */
+static void two_packs(const fixture *fx, const char *ra, const char *rb,
+                      char a[128], char b[128])
+{
+    ts_error err;
+
+    snprintf(a, 128, "%s/a", fx->dir);
+    snprintf(b, 128, "%s/b", fx->dir);
+    assert_int_equal(ts_pack_mkdir(a, NULL), 0);
+    assert_int_equal(ts_pack_mkdir(b, NULL), 0);
+    put(a, "results.json", ra);
+    put(b, "results.json", rb);
+    ts_error_clear(&err);
+    if (ts_pack_write_oscal(a, &err) != 0 || ts_pack_write_oscal(b, &err) != 0)
+        fail_msg("%s", err.msg);
+}
+
 /* Two packs from the same results.json: byte-identical OSCAL. */
 static void test_oscal_deterministic(void **state)
 {
     fixture *fx = *state;
     char a[128], b[128], *x, *y;
-    ts_error err;
 
-    snprintf(a, sizeof(a), "%s/a", fx->dir);
-    snprintf(b, sizeof(b), "%s/b", fx->dir);
-    assert_int_equal(ts_pack_mkdir(a, NULL), 0);
-    assert_int_equal(ts_pack_mkdir(b, NULL), 0);
-    put(a, "results.json", results_json);
-    put(b, "results.json", results_json);
-    ts_error_clear(&err);
-    assert_int_equal(ts_pack_write_oscal(a, &err), 0);
-    assert_int_equal(ts_pack_write_oscal(b, &err), 0);
+    two_packs(fx, results_json, results_json, a, b);
     x = get(a, "oscal/assessment-results.json");
     y = get(b, "oscal/assessment-results.json");
     assert_string_equal(x, y);
@@ -162,18 +171,8 @@ static void test_oscal_any_member_order(void **state)
         "\"2026-10-01T00:00:00Z\",\"label\":\"2026-Q3\"}}\n";
     fixture *fx = *state;
     char a[128], b[128], *x, *y;
-    ts_error err;
 
-    snprintf(a, sizeof(a), "%s/a", fx->dir);
-    snprintf(b, sizeof(b), "%s/b", fx->dir);
-    assert_int_equal(ts_pack_mkdir(a, NULL), 0);
-    assert_int_equal(ts_pack_mkdir(b, NULL), 0);
-    put(a, "results.json", results_json);
-    put(b, "results.json", reordered);
-    ts_error_clear(&err);
-    assert_int_equal(ts_pack_write_oscal(a, &err), 0);
-    if (ts_pack_write_oscal(b, &err) != 0)
-        fail_msg("%s", err.msg);
+    two_packs(fx, results_json, reordered, a, b);
     x = get(a, "oscal/assessment-results.json");
     y = get(b, "oscal/assessment-results.json");
     assert_string_equal(x, y);
