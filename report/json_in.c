@@ -18,13 +18,28 @@ int ts_json_in_init(ts_json_in *in, int fd, const char *name, ts_error *err)
     if (in->buf == NULL)
         return ts_error_set(err, TS_ENOMEM, "out of memory");
     in->cap = FIRST_WINDOW;
+    in->view = in->buf;
     return 0;
+}
+
+void ts_json_in_init_text(ts_json_in *in, const char *text, size_t len,
+                          const char *name)
+{
+    memset(in, 0, sizeof(*in));
+    in->fd = -1;
+    in->name = name;
+    /* the whole text is the window, and the end of the file: nothing is
+     * ever read into or moved within it */
+    in->view = text;
+    in->cap = in->len = len;
+    in->eof = 1;
 }
 
 void ts_json_in_release(ts_json_in *in)
 {
     free(in->buf);
     in->buf = NULL;
+    in->view = NULL;
 }
 
 /* The line of byte offset pos, counted again from the file's start: only
@@ -34,6 +49,11 @@ static uint64_t line_of(const ts_json_in *in, uint64_t pos)
     char chunk[65536];
     uint64_t line = 1, at = 0;
 
+    if (in->fd < 0) {
+        for (; at < pos && at < in->len; at++)
+            line += in->view[at] == '\n';
+        return line;
+    }
     while (at < pos) {
         size_t want =
             pos - at < sizeof(chunk) ? (size_t)(pos - at) : sizeof(chunk);
@@ -71,6 +91,7 @@ static int fill(ts_json_in *in, uint64_t pos, size_t want, ts_error *err)
         if (more == NULL)
             return ts_error_set(err, TS_ENOMEM, "out of memory");
         in->buf = more;
+        in->view = more;
         in->cap = cap;
     }
     if (pos >= in->base && pos < in->base + in->len) {
@@ -111,7 +132,7 @@ static int byte_at(ts_json_in *in, uint64_t pos, ts_error *err)
         if (in->len == 0)
             return END;
     }
-    return (unsigned char)in->buf[pos - in->base];
+    return (unsigned char)in->view[pos - in->base];
 }
 
 /* The first byte at or after the cursor that is not white space (the
@@ -148,7 +169,7 @@ static json_t *parse(ts_json_in *in, ts_error *err)
                 return NULL;
             avail = in->len;
         }
-        v = json_loadb(in->buf + (in->pos - in->base), avail,
+        v = json_loadb(in->view + (in->pos - in->base), avail,
                        JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK |
                            JSON_REJECT_DUPLICATES,
                        &je);
@@ -318,6 +339,53 @@ void ts_json_in_restore(ts_json_in *in, const ts_json_in_mark *mark)
     in->depth = mark->depth;
     memcpy(in->close, mark->close, sizeof(in->close));
     memcpy(in->started, mark->started, sizeof(in->started));
+}
+
+int ts_json_in_object(ts_json_in *in, const char *const *deferred, size_t n,
+                      ts_json_in_mark *marks, int *present, json_t **out,
+                      ts_error *err)
+{
+    char key[TS_JSON_IN_MAX_KEY];
+    json_t *o = json_object();
+    int rc;
+
+    *out = NULL;
+    for (size_t k = 0; k < n; k++)
+        present[k] = 0;
+    if (o == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    if (n > 8)
+        rc = ts_error_set(err, TS_EINVAL, "%s: too many deferred members",
+                          in->name);
+    else
+        rc = ts_json_in_open(in, '{', err);
+    while (rc == 0 && (rc = ts_json_in_next(in, key, err)) == 1) {
+        uint64_t at = in->pos;
+        size_t k = 0;
+        json_t *v;
+        while (k < n && strcmp(key, deferred[k]) != 0)
+            k++;
+        rc = 0;
+        if (k < n ? present[k] : json_object_get(o, key) != NULL) {
+            char problem[TS_JSON_IN_MAX_KEY + 32];
+            snprintf(problem, sizeof(problem), "duplicate key '%s'", key);
+            rc = fail(in, at, problem, err);
+        } else if (k < n) {
+            ts_json_in_save(in, &marks[k]);
+            present[k] = 1;
+            rc = ts_json_in_skip(in, err);
+        } else if ((v = parse(in, err)) == NULL) {
+            rc = err ? err->code : TS_EINVAL;
+        } else if (json_object_set_new(o, key, v) != 0) {
+            rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+        }
+    }
+    if (rc != 0) {
+        json_decref(o);
+        return rc;
+    }
+    *out = o;
+    return 0;
 }
 
 int ts_json_in_end(ts_json_in *in, ts_error *err)

@@ -20,9 +20,10 @@
 #define TS_JSON_IN_MAX_VALUE ((size_t)64 << 20)
 
 typedef struct ts_json_in {
-    int fd;           /* the caller's, read with pread */
+    int fd;           /* the caller's, read with pread; -1: text in memory */
     const char *name; /* messages say "name:LINE: problem" */
-    char *buf;        /* the window: bytes [base, base + len) of the file */
+    const char *view; /* the window: bytes [base, base + len) of the file */
+    char *buf;        /* the view when read from fd (NULL for text) */
     size_t cap;
     size_t len;
     uint64_t base;
@@ -35,6 +36,12 @@ typedef struct ts_json_in {
 
 /* Reads fd (kept open by the caller) from its start. */
 int ts_json_in_init(ts_json_in *in, int fd, const char *name, ts_error *err);
+
+/* Reads len bytes of text in memory (the caller's, kept while in is used):
+ * for a file that must be parsed exactly as it was hashed. */
+void ts_json_in_init_text(ts_json_in *in, const char *text, size_t len,
+                          const char *name);
+
 void ts_json_in_release(ts_json_in *in);
 
 /* Enters the object ('{') or array ('[') that starts at the cursor. */
@@ -67,6 +74,14 @@ typedef struct ts_json_in_mark {
 
 void ts_json_in_save(const ts_json_in *in, ts_json_in_mark *mark);
 void ts_json_in_restore(ts_json_in *in, const ts_json_in_mark *mark);
+
+/* Reads the object at the cursor: its members into *out (new, the
+ * caller's), a key given twice refused, except those named in
+ * deferred[0..n) (at most 8), which are passed over: present[k] says
+ * whether deferred[k] was there and marks[k] where its value is. */
+int ts_json_in_object(ts_json_in *in, const char *const *deferred, size_t n,
+                      ts_json_in_mark *marks, int *present, json_t **out,
+                      ts_error *err);
 
 /* 0 when nothing but white space follows the document. */
 int ts_json_in_end(ts_json_in *in, ts_error *err);

@@ -727,31 +727,10 @@ static int write_results(oscal_ctx *c, const char *ar_uuid, const char *dir,
 static int read_top(oscal_ctx *c, ts_json_in_mark *controls, int *found,
                     ts_error *err)
 {
-    char key[TS_JSON_IN_MAX_KEY];
-    int rc;
+    static const char *const deferred[] = {"controls"};
+    int rc = ts_json_in_object(&c->in, deferred, 1, controls, found,
+                               &c->results, err);
 
-    *found = 0;
-    c->results = json_object();
-    if (c->results == NULL)
-        return ts_error_set(err, TS_ENOMEM, "out of memory");
-    rc = ts_json_in_open(&c->in, '{', err);
-    while (rc == 0 && (rc = ts_json_in_next(&c->in, key, err)) == 1) {
-        json_t *v;
-        rc = 0;
-        if (strcmp(key, "controls") == 0 && !*found) {
-            ts_json_in_save(&c->in, controls);
-            *found = 1;
-            rc = ts_json_in_skip(&c->in, err);
-        } else if (strcmp(key, "controls") == 0 ||
-                   json_object_get(c->results, key) != NULL) {
-            rc = ts_error_set(err, TS_EINVAL, "results.json: duplicate '%s'",
-                              key);
-        } else if ((v = ts_json_in_value(&c->in, err)) == NULL) {
-            rc = err ? err->code : TS_EINVAL;
-        } else if (json_object_set_new(c->results, key, v) != 0) {
-            rc = ts_error_set(err, TS_ENOMEM, "out of memory");
-        }
-    }
     if (rc == 0)
         rc = ts_json_in_end(&c->in, err);
     return rc;
@@ -762,38 +741,19 @@ static int read_top(oscal_ctx *c, ts_json_in_mark *controls, int *found,
  * walk of the controls goes on after it. */
 static int read_control(oscal_ctx *c, size_t n, ts_error *err)
 {
-    char key[TS_JSON_IN_MAX_KEY];
-    json_t *control = json_object();
-    item_lists lists = {0};
-    ts_json_in_mark after;
-    int rc;
+    static const char *const deferred[] = {"sampled", "exceptions"};
+    ts_json_in_mark marks[2], after;
+    int present[2];
+    item_lists lists;
+    json_t *control = NULL;
+    int rc =
+        ts_json_in_object(&c->in, deferred, 2, marks, present, &control, err);
 
-    if (control == NULL)
-        return ts_error_set(err, TS_ENOMEM, "out of memory");
-    rc = ts_json_in_open(&c->in, '{', err);
-    while (rc == 0 && (rc = ts_json_in_next(&c->in, key, err)) == 1) {
-        int sampled = strcmp(key, "sampled") == 0;
-        int exceptions = strcmp(key, "exceptions") == 0;
-        json_t *v;
-        rc = 0;
-        if ((sampled && lists.has_sampled) ||
-            (exceptions && lists.has_exceptions) ||
-            json_object_get(control, key) != NULL) {
-            rc = ts_error_set(err, TS_EINVAL,
-                              "results.json: control %zu: duplicate '%s'",
-                              n + 1, key);
-        } else if (sampled || exceptions) {
-            ts_json_in_save(&c->in,
-                            sampled ? &lists.sampled : &lists.exceptions);
-            *(sampled ? &lists.has_sampled : &lists.has_exceptions) = 1;
-            rc = ts_json_in_skip(&c->in, err);
-        } else if ((v = ts_json_in_value(&c->in, err)) == NULL) {
-            rc = err ? err->code : TS_EINVAL;
-        } else if (json_object_set_new(control, key, v) != 0) {
-            rc = ts_error_set(err, TS_ENOMEM, "out of memory");
-        }
-    }
     if (rc == 0) {
+        lists.has_sampled = present[0];
+        lists.sampled = marks[0];
+        lists.has_exceptions = present[1];
+        lists.exceptions = marks[1];
         ts_json_in_save(&c->in, &after);
         rc = add_finding(c, control, &lists, n, err);
         ts_json_in_restore(&c->in, &after);

@@ -86,8 +86,8 @@ static int check_sample(const char *id, const json_t *control,
 }
 
 int ts_pack_check_control(const char *dir, const char *period,
-                          const json_t *control, const json_t *listed,
-                          ts_pack_verdict *v)
+                          const json_t *control, size_t n_exceptions,
+                          const ts_pack_listed *listed, ts_pack_verdict *v)
 {
     const char *id = text_of(control, "id");
     const char *file = text_of(control, "population_file");
@@ -95,7 +95,7 @@ int ts_pack_check_control(const char *dir, const char *period,
     const char *seed = text_of(control, "seed");
     json_int_t found = count_of(control, "exceptions_found");
     json_int_t population = count_of(control, "population");
-    size_t n_listed = json_array_size(json_object_get(control, "exceptions"));
+    size_t n_listed = n_exceptions;
     char path[TS_PACK_PATH_MAX], want_seed[2 * TS_SHA256_SIZE + 1];
     uint64_t records = 0;
     ts_error e;
@@ -118,7 +118,7 @@ int ts_pack_check_control(const char *dir, const char *period,
                                "missing: control %s names it as its "
                                "population",
                                id);
-    if (sha == NULL || strcmp(sha, text_of(listed, "sha256")) != 0)
+    if (sha == NULL || strcmp(sha, listed->sha256) != 0)
         return ts_pack_finding(v, TS_PACK_RESULTS,
                                "control %s: population_sha256 is not the "
                                "SHA-256 of %s",

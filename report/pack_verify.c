@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "report/json_in.h"
 #include "report/pack_internal.h"
 #include "store/store_internal.h"
 #include "trailseal/proof.h"
@@ -14,7 +16,6 @@
 #define MAX_NOTE ((size_t)64 << 10)
 #define MAX_MANIFEST ((size_t)256 << 20)
 #define MAX_PROOF ((size_t)256 << 20)
-#define MAX_RESULTS ((size_t)256 << 20)
 
 /* Reads a pack file; a missing or unreadable one is a finding, not an
  * error: the pack is what is being judged. */
@@ -66,19 +67,76 @@ static int check_signature(const char *dir, const ts_verifier *key,
     return stop;
 }
 
-/* Parses and checks manifest.json's shape; *out is its file array. */
-static int load_manifest(const char *dir, const char *signed_hex, json_t **out,
+/* The files manifest.json lists, sorted by path (load_manifest refuses
+ * any other order): compact, not a jansson tree, for the 100k+ files of a
+ * large pack. */
+typedef struct manifest {
+    ts_pack_listed *files;
+    size_t n, cap;
+} manifest;
+
+static void manifest_free(manifest *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        free(m->files[i].path);
+    free(m->files);
+    memset(m, 0, sizeof(*m));
+}
+
+/* Checks one entry of "files" (the i-th) and adds it to m. */
+static int add_listed(manifest *m, const json_t *item, size_t i,
+                      ts_pack_verdict *v)
+{
+    const char *p = json_string_value(json_object_get(item, "path"));
+    const json_t *size = json_object_get(item, "size");
+    const char *sha = json_string_value(json_object_get(item, "sha256"));
+    ts_pack_listed *f;
+
+    if (p == NULL || !json_is_integer(size) || json_integer_value(size) < 0 ||
+        sha == NULL || strlen(sha) != 2 * TS_SHA256_SIZE)
+        return ts_pack_finding(v, TS_PACK_MANIFEST, "file %zu: bad entry",
+                               i + 1);
+    if (!ts_pack_rel_valid(p) || !strcmp(p, TS_PACK_MANIFEST) ||
+        !strcmp(p, TS_PACK_SIGNATURE))
+        return ts_pack_finding(v, TS_PACK_MANIFEST,
+                               "file %zu: path '%s' not allowed", i + 1, p);
+    if (m->n > 0 && strcmp(m->files[m->n - 1].path, p) >= 0)
+        return ts_pack_finding(v, TS_PACK_MANIFEST,
+                               "file %zu: '%s' out of order or listed twice",
+                               i + 1, p);
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 1024;
+        ts_pack_listed *more = realloc(m->files, cap * sizeof(*more));
+        if (more == NULL)
+            return ts_pack_finding(v, TS_PACK_MANIFEST, "out of memory");
+        m->files = more;
+        m->cap = cap;
+    }
+    f = &m->files[m->n];
+    if ((f->path = strdup(p)) == NULL)
+        return ts_pack_finding(v, TS_PACK_MANIFEST, "out of memory");
+    f->size = (uint64_t)json_integer_value(size);
+    memcpy(f->sha256, sha, sizeof(f->sha256));
+    m->n++;
+    return 0;
+}
+
+/* Reads manifest.json, checks it is the one manifest.sig signs and walks
+ * it, from those same bytes, a file entry at a time into m. */
+static int load_manifest(const char *dir, const char *signed_hex, manifest *m,
                          ts_pack_verdict *v)
 {
+    static const char *const deferred[] = {"files"};
     char *text = NULL, hex[2 * TS_SHA256_SIZE + 1];
     uint8_t digest[TS_SHA256_SIZE];
-    const char *prev = NULL;
-    json_t *doc = NULL, *files = NULL;
-    json_error_t je;
-    size_t len = 0, i;
-    int stop;
+    ts_json_in in;
+    ts_json_in_mark files;
+    json_t *doc = NULL;
+    size_t len = 0;
+    ts_error e;
+    int stop, has_files = 0, rc;
 
-    *out = NULL;
+    memset(m, 0, sizeof(*m));
     stop = read_member(dir, TS_PACK_MANIFEST, MAX_MANIFEST, &text, &len, v);
     if (!stop) {
         ts_sha256(text, len, digest);
@@ -89,58 +147,56 @@ static int load_manifest(const char *dir, const char *signed_hex, json_t **out,
                 "SHA-256 %s is not the %s that manifest.sig signs", hex,
                 signed_hex);
     }
-    if (!stop) {
-        doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-        files = doc ? json_object_get(doc, "files") : NULL;
-        if (!json_is_array(files))
-            stop =
-                ts_pack_finding(v, TS_PACK_MANIFEST, "not a pack manifest: %s",
-                                doc ? "no \"files\" array" : je.text);
+    if (stop) {
+        free(text);
+        return stop;
     }
-    json_array_foreach(stop ? NULL : files, i, *out)
-    {
-        json_t *path = json_object_get(*out, "path");
-        json_t *size = json_object_get(*out, "size");
-        json_t *sha = json_object_get(*out, "sha256");
-        const char *p = json_string_value(path);
-
-        if (p == NULL || !json_is_integer(size) ||
-            json_integer_value(size) < 0 || json_string_value(sha) == NULL ||
-            strlen(json_string_value(sha)) != 64) {
-            stop = ts_pack_finding(v, TS_PACK_MANIFEST, "file %zu: bad entry",
-                                   i + 1);
-        } else if (!ts_pack_rel_valid(p) || !strcmp(p, TS_PACK_MANIFEST) ||
-                   !strcmp(p, TS_PACK_SIGNATURE)) {
-            stop = ts_pack_finding(v, TS_PACK_MANIFEST,
-                                   "file %zu: path '%s' not allowed", i + 1, p);
-        } else if (prev != NULL && strcmp(prev, p) >= 0) {
-            stop = ts_pack_finding(
-                v, TS_PACK_MANIFEST,
-                "file %zu: '%s' out of order or listed twice", i + 1, p);
-        }
-        if (stop)
+    ts_error_clear(&e);
+    ts_json_in_init_text(&in, text, len, TS_PACK_MANIFEST);
+    rc = ts_json_in_object(&in, deferred, 1, &files, &has_files, &doc, &e);
+    if (rc == 0)
+        rc = ts_json_in_end(&in, &e);
+    if (rc == 0 && !has_files)
+        stop = ts_pack_finding(v, TS_PACK_MANIFEST,
+                               "not a pack manifest: no \"files\" array");
+    if (rc == 0 && !stop) {
+        ts_json_in_restore(&in, &files);
+        rc = ts_json_in_open(&in, '[', &e);
+    }
+    for (size_t i = 0; rc == 0 && !stop; i++) {
+        json_t *item;
+        rc = ts_json_in_next(&in, NULL, &e);
+        if (rc != 1)
             break;
-        prev = p;
+        rc = 0;
+        if ((item = ts_json_in_value(&in, &e)) == NULL)
+            rc = e.code ? e.code : TS_EINVAL;
+        else
+            stop = add_listed(m, item, i, v);
+        json_decref(item);
     }
-    *out = NULL;
-    if (!stop) {
-        *out = json_incref(json_object_get(doc, "files"));
-        v->n_files = json_array_size(*out);
-    }
+    if (rc != 0 && !stop)
+        stop = ts_pack_finding(v, TS_PACK_MANIFEST, "not a pack manifest: %s",
+                               e.msg);
+    if (stop)
+        manifest_free(m);
+    else
+        v->n_files = m->n;
+    ts_json_in_release(&in);
     json_decref(doc);
     free(text);
     return stop;
 }
 
 /* The listed files against the directory, then each file's size and hash. */
-static int check_files(const char *dir, json_t *files, ts_pack_verdict *v,
+static int check_files(const char *dir, const manifest *m, ts_pack_verdict *v,
                        ts_error *err)
 {
     char hex[2 * TS_SHA256_SIZE + 1], bad_rel[512];
     char **found = NULL;
     const char **rels = NULL;
     ts_pack_digest *digests = NULL;
-    size_t n_found = 0, i = 0, j = 0, n_listed = json_array_size(files);
+    size_t n_found = 0, i = 0, j = 0, n_listed = m->n;
     ts_error e;
     int stop = 0, rc;
 
@@ -153,9 +209,7 @@ static int check_files(const char *dir, json_t *files, ts_pack_verdict *v,
     /* Both lists are sorted: merge them. */
     while (!stop && (i < n_found || j < n_listed)) {
         const char *have = i < n_found ? found[i] : NULL;
-        const char *want = j < n_listed ? json_string_value(json_object_get(
-                                              json_array_get(files, j), "path"))
-                                        : NULL;
+        const char *want = j < n_listed ? m->files[j].path : NULL;
         int c;
 
         if (have != NULL && (!strcmp(have, TS_PACK_MANIFEST) ||
@@ -179,15 +233,13 @@ static int check_files(const char *dir, json_t *files, ts_pack_verdict *v,
             stop = ts_error_set(err, TS_ENOMEM, "out of memory");
     }
     for (j = 0; !stop && j < n_listed; j++)
-        rels[j] = json_string_value(
-            json_object_get(json_array_get(files, j), "path"));
+        rels[j] = m->files[j].path;
     if (!stop)
         ts_pack_hash_files(dir, rels, n_listed, digests);
     for (j = 0; !stop && j < n_listed; j++) {
-        json_t *item = json_array_get(files, j);
         const char *rel = rels[j];
-        json_int_t size = json_integer_value(json_object_get(item, "size"));
-        const char *sha = json_string_value(json_object_get(item, "sha256"));
+        uint64_t size = m->files[j].size;
+        const char *sha = m->files[j].sha256;
         uint64_t got = digests[j].size;
 
         if (digests[j].rc != 0) {
@@ -196,10 +248,10 @@ static int check_files(const char *dir, json_t *files, ts_pack_verdict *v,
             break;
         }
         ts_hex_encode(digests[j].sha256, TS_SHA256_SIZE, hex);
-        if (got != (uint64_t)size)
-            stop =
-                ts_pack_finding(v, rel, "%llu bytes, manifest.json says %lld",
-                                (unsigned long long)got, (long long)size);
+        if (got != size)
+            stop = ts_pack_finding(
+                v, rel, "%llu bytes, manifest.json says %llu",
+                (unsigned long long)got, (unsigned long long)size);
         else if (strcmp(hex, sha) != 0)
             stop = ts_pack_finding(v, rel, "SHA-256 %s, manifest.json says %s",
                                    hex, sha);
@@ -210,20 +262,18 @@ static int check_files(const char *dir, json_t *files, ts_pack_verdict *v,
     return stop;
 }
 
-/* Whether the manifest lists rel. load_manifest() refused a list not in
- * strictly ascending strcmp order, so this is a binary search: results.json
- * names 100k+ entries to look up in a pack of 100k+ files. */
-/* The manifest's entry for rel (files is sorted by path), or NULL. */
-static json_t *listed(json_t *files, const char *rel)
+/* The manifest's entry for rel, or NULL. load_manifest() refused a list
+ * not in strictly ascending strcmp order, so this is a binary search:
+ * results.json names 100k+ entries to look up in a pack of 100k+ files. */
+static const ts_pack_listed *listed(const manifest *m, const char *rel)
 {
-    size_t lo = 0, hi = json_array_size(files);
+    size_t lo = 0, hi = m->n;
 
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        json_t *file = json_array_get(files, mid);
-        int c = strcmp(json_string_value(json_object_get(file, "path")), rel);
+        int c = strcmp(m->files[mid].path, rel);
         if (c == 0)
-            return file;
+            return &m->files[mid];
         if (c < 0)
             lo = mid + 1;
         else
@@ -232,14 +282,9 @@ static json_t *listed(json_t *files, const char *rel)
     return NULL;
 }
 
-static int is_listed(json_t *files, const char *rel)
-{
-    return listed(files, rel) != NULL;
-}
-
 /* checkpoint.txt: a checkpoint of the key's log, signed by it. *out is
  * its text. */
-static int check_checkpoint(const char *dir, json_t *files,
+static int check_checkpoint(const char *dir, const manifest *m,
                             const ts_verifier *key, char **out,
                             ts_pack_verdict *v)
 {
@@ -249,7 +294,7 @@ static int check_checkpoint(const char *dir, json_t *files,
     int stop;
 
     *out = NULL;
-    if (!is_listed(files, TS_PACK_CHECKPOINT))
+    if (listed(m, TS_PACK_CHECKPOINT) == NULL)
         return ts_pack_finding(v, TS_PACK_CHECKPOINT, "missing from the pack");
     ts_error_clear(&e);
     stop = read_member(dir, TS_PACK_CHECKPOINT, MAX_NOTE, out, &len, v);
@@ -270,16 +315,14 @@ static int check_checkpoint(const char *dir, json_t *files,
 
 /* Every proofs/ file: a valid inclusion proof of the entry its name says,
  * ending in exactly checkpoint.txt. */
-static int check_proofs(const char *dir, json_t *files, const char *vkey,
+static int check_proofs(const char *dir, const manifest *m, const char *vkey,
                         const char *checkpoint, ts_pack_verdict *v)
 {
     size_t i, len;
-    json_t *item;
     int stop = 0;
 
-    json_array_foreach(files, i, item)
-    {
-        const char *rel = json_string_value(json_object_get(item, "path"));
+    for (i = 0; i < m->n; i++) {
+        const char *rel = m->files[i].path;
         char *proof = NULL, tail_name[64];
         unsigned long long index;
         const char *tail;
@@ -320,29 +363,129 @@ static int check_proofs(const char *dir, json_t *files, const char *vkey,
     return stop;
 }
 
-/* results.json (when the pack has one): every sampled item and exception
- * has its proof, and each control's counts, population file and sample
- * re-derive (ts_pack_check_control). */
-static int check_results(const char *dir, json_t *files, ts_pack_verdict *v)
+/* An item of a control's sampled or exceptions list that names an entry
+ * has its proof in the pack. */
+static int check_item_proof(const manifest *m, const char *id,
+                            const json_t *item, const char *list,
+                            ts_pack_verdict *v)
+{
+    const json_t *entry = json_object_get(item, "entry");
+    char rel[64];
+
+    if (!json_is_integer(entry) || json_integer_value(entry) < 0)
+        return 0;
+    snprintf(rel, sizeof(rel), "proofs/entry-%lld.proof",
+             (long long)json_integer_value(entry));
+    if (listed(m, rel) != NULL)
+        return 0;
+    return ts_pack_finding(v, rel, "missing: control %s lists entry %lld in %s",
+                           id ? id : "(no id)",
+                           (long long)json_integer_value(entry), list);
+}
+
+/* Walks one control of results.json (the cursor at it): its sampled items
+ * are read whole into it (a sample is small), its exceptions one at a
+ * time; then ts_pack_check_control. */
+static int check_one_control(const char *dir, const manifest *m, ts_json_in *in,
+                             const char *label, ts_pack_verdict *v)
 {
     static const char *const lists[] = {"sampled", "exceptions"};
-    char *text = NULL, rel[64];
-    json_t *doc, *control;
-    size_t len = 0, i;
-    int stop;
+    ts_json_in_mark marks[2], after;
+    int present[2], stop = 0, rc;
+    json_t *control = NULL, *sampled = NULL, *item;
+    const char *id, *file;
+    size_t n_exceptions = 0, i;
+    ts_error e;
 
-    if (!is_listed(files, TS_PACK_RESULTS))
+    ts_error_clear(&e);
+    rc = ts_json_in_object(in, lists, 2, marks, present, &control, &e);
+    if (rc != 0)
+        return ts_pack_finding(v, TS_PACK_RESULTS, "not JSON: %s", e.msg);
+    ts_json_in_save(in, &after);
+    id = json_string_value(json_object_get(control, "id"));
+    if (present[0]) {
+        ts_json_in_restore(in, &marks[0]);
+        sampled = ts_json_in_value(in, &e);
+        if (sampled == NULL) {
+            stop = ts_pack_finding(v, TS_PACK_RESULTS, "not JSON: %s", e.msg);
+        } else if (!json_is_array(sampled)) {
+            json_decref(sampled);
+            sampled = NULL;
+            stop = ts_pack_finding(v, TS_PACK_RESULTS,
+                                   "control %s: sampled is not an array",
+                                   id ? id : "(no id)");
+        } else if (json_object_set_new(control, "sampled", sampled) != 0) {
+            sampled = NULL;
+            stop = ts_pack_finding(v, TS_PACK_RESULTS, "out of memory");
+        }
+    }
+    json_array_foreach(stop ? NULL : sampled, i, item)
+    {
+        if ((stop = check_item_proof(m, id, item, "sampled", v)) != 0)
+            break;
+    }
+    if (!stop && present[1]) {
+        ts_json_in_restore(in, &marks[1]);
+        rc = ts_json_in_open(in, '[', &e);
+        while (rc == 0 && !stop && (rc = ts_json_in_next(in, NULL, &e)) == 1) {
+            rc = 0;
+            if ((item = ts_json_in_value(in, &e)) == NULL) {
+                rc = e.code ? e.code : TS_EINVAL;
+                break;
+            }
+            n_exceptions++;
+            stop = check_item_proof(m, id, item, "exceptions", v);
+            json_decref(item);
+        }
+        if (rc != 0 && !stop)
+            stop = ts_pack_finding(v, TS_PACK_RESULTS,
+                                   "control %s: exceptions: %s",
+                                   id ? id : "(no id)", e.msg);
+    }
+    ts_json_in_restore(in, &after);
+    if (!stop) {
+        file = json_string_value(json_object_get(control, "population_file"));
+        stop = ts_pack_check_control(dir, label, control, n_exceptions,
+                                     file != NULL ? listed(m, file) : NULL, v);
+    }
+    json_decref(control);
+    return stop;
+}
+
+/* results.json (when the pack has one), read a control and an item at a
+ * time: every sampled item and exception has its proof, and each
+ * control's counts, population file and sample re-derive
+ * (ts_pack_check_control). */
+static int check_results(const char *dir, const manifest *m, ts_pack_verdict *v)
+{
+    static const char *const deferred[] = {"controls"};
+    char path[TS_PACK_PATH_MAX];
+    ts_json_in in;
+    ts_json_in_mark controls;
+    json_t *doc = NULL;
+    const char *origin, *label;
+    struct stat st;
+    ts_error e;
+    int fd, stop = 0, has_controls = 0, rc;
+
+    if (listed(m, TS_PACK_RESULTS) == NULL)
         return 0;
-    stop = read_member(dir, TS_PACK_RESULTS, MAX_RESULTS, &text, &len, v);
-    doc = stop ? NULL : json_loadb(text, len, 0, NULL);
-    free(text);
-    if (!stop && doc == NULL)
-        return ts_pack_finding(v, TS_PACK_RESULTS, "not JSON");
+    ts_error_clear(&e);
+    if (ts_pack_path(path, sizeof(path), dir, TS_PACK_RESULTS, &e) != 0 ||
+        (fd = ts_pack_open_regular(path, &st, &e)) < 0)
+        return ts_pack_finding(v, TS_PACK_RESULTS, "cannot be read: %s", e.msg);
+    rc = ts_json_in_init(&in, fd, TS_PACK_RESULTS, &e);
+    if (rc == 0)
+        rc = ts_json_in_object(&in, deferred, 1, &controls, &has_controls, &doc,
+                               &e);
+    if (rc == 0)
+        rc = ts_json_in_end(&in, &e);
+    if (rc != 0)
+        stop = ts_pack_finding(v, TS_PACK_RESULTS, "not JSON: %s", e.msg);
     /* The results must be about the log checkpoint.txt signs, and no
      * larger than it. */
-    if (!stop && (json_string_value(json_object_get(doc, "origin")) == NULL ||
-                  strcmp(json_string_value(json_object_get(doc, "origin")),
-                         v->origin) != 0))
+    origin = json_string_value(json_object_get(doc, "origin"));
+    if (!stop && (origin == NULL || strcmp(origin, v->origin) != 0))
         stop =
             ts_pack_finding(v, TS_PACK_RESULTS,
                             "origin is not checkpoint.txt's '%s'", v->origin);
@@ -355,41 +498,25 @@ static int check_results(const char *dir, json_t *files, ts_pack_verdict *v)
             "tree_size is missing or larger than checkpoint.txt's "
             "%llu",
             (unsigned long long)v->tree_size);
-    json_array_foreach(stop ? NULL : json_object_get(doc, "controls"), i,
-                       control)
-    {
-        for (size_t l = 0; !stop && l < 2; l++) {
-            size_t k;
-            json_t *item;
-
-            json_array_foreach(json_object_get(control, lists[l]), k, item)
-            {
-                json_t *entry = json_object_get(item, "entry");
-                if (!json_is_integer(entry) || json_integer_value(entry) < 0)
-                    continue;
-                snprintf(rel, sizeof(rel), "proofs/entry-%lld.proof",
-                         (long long)json_integer_value(entry));
-                if (!is_listed(files, rel)) {
-                    stop = ts_pack_finding(
-                        v, rel, "missing: control %s lists entry %lld in %s",
-                        json_string_value(json_object_get(control, "id")),
-                        (long long)json_integer_value(entry), lists[l]);
-                    break;
-                }
-            }
-        }
-        if (!stop) {
-            const char *file =
-                json_string_value(json_object_get(control, "population_file"));
-            stop = ts_pack_check_control(
-                dir,
-                json_string_value(
-                    json_object_get(json_object_get(doc, "period"), "label")),
-                control, file != NULL ? listed(files, file) : NULL, v);
-        }
-        if (stop)
-            break;
+    label = json_string_value(
+        json_object_get(json_object_get(doc, "period"), "label"));
+    if (!stop && has_controls) {
+        ts_json_in_restore(&in, &controls);
+        if (ts_json_in_open(&in, '[', &e) != 0)
+            stop = ts_pack_finding(v, TS_PACK_RESULTS,
+                                   "controls is not an array: %s", e.msg);
     }
+    while (!stop && has_controls) {
+        rc = ts_json_in_next(&in, NULL, &e);
+        if (rc == 0)
+            break;
+        if (rc != 1)
+            stop = ts_pack_finding(v, TS_PACK_RESULTS, "not JSON: %s", e.msg);
+        else
+            stop = check_one_control(dir, m, &in, label, v);
+    }
+    ts_json_in_release(&in);
+    close(fd);
     json_decref(doc);
     return stop;
 }
@@ -398,7 +525,7 @@ int ts_pack_verify(const char *dir, const char *vkey, ts_pack_verdict *out,
                    ts_error *err)
 {
     char hex[2 * TS_SHA256_SIZE + 1], *checkpoint = NULL;
-    json_t *files = NULL;
+    manifest m = {0};
     ts_verifier key;
     struct stat st;
     int rc;
@@ -411,19 +538,19 @@ int ts_pack_verify(const char *dir, const char *vkey, ts_pack_verdict *out,
         return ts_error_set(err, TS_EIO, "'%s': not a readable directory", dir);
     out->ok = 1;
     if (check_signature(dir, &key, hex, out) ||
-        load_manifest(dir, hex, &files, out))
+        load_manifest(dir, hex, &m, out))
         goto done;
-    rc = check_files(dir, files, out, err);
+    rc = check_files(dir, &m, out, err);
     if (rc != 0)
         goto done;
-    if (check_checkpoint(dir, files, &key, &checkpoint, out) ||
-        check_proofs(dir, files, vkey, checkpoint, out) ||
-        check_results(dir, files, out))
+    if (check_checkpoint(dir, &m, &key, &checkpoint, out) ||
+        check_proofs(dir, &m, vkey, checkpoint, out) ||
+        check_results(dir, &m, out))
         goto done;
 done:
     if (rc < 0)
         out->ok = 0;
-    json_decref(files);
+    manifest_free(&m);
     free(checkpoint);
     return rc < 0 ? rc : 0;
 }

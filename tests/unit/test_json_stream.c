@@ -270,14 +270,19 @@ static void test_reader_walks_large_file(void **state)
     free(text);
 }
 
-/* Walks text (an object of arrays of values) to its end; the first error. */
-static int walk(const char *text, ts_error *err)
+/* Walks text (an object of arrays of values) to its end, from a file or
+ * from memory; the first error. */
+static int walk_in(const char *text, int in_memory, ts_error *err)
 {
     char key[TS_JSON_IN_MAX_KEY];
     reader r;
     int rc;
 
     open_text(&r, text, strlen(text));
+    if (in_memory) {
+        ts_json_in_release(&r.in);
+        ts_json_in_init_text(&r.in, text, strlen(text), "doc.json");
+    }
     rc = ts_json_in_open(&r.in, '{', err);
     while (rc == 0 && (rc = ts_json_in_next(&r.in, key, err)) == 1) {
         rc = ts_json_in_open(&r.in, '[', err);
@@ -290,6 +295,18 @@ static int walk(const char *text, ts_error *err)
     if (rc == 0)
         rc = ts_json_in_end(&r.in, err);
     close_text(&r);
+    return rc;
+}
+
+/* The same walk from a file and from memory: the same result. */
+static int walk(const char *text, ts_error *err)
+{
+    ts_error again;
+    int rc = walk_in(text, 0, err);
+
+    ts_error_clear(&again);
+    assert_int_equal(walk_in(text, 1, &again), rc);
+    assert_string_equal(again.msg, err->msg);
     return rc;
 }
 
@@ -310,6 +327,7 @@ static void test_reader_errors(void **state)
     ts_error err;
 
     (void)state;
+    ts_error_clear(&err);
     assert_int_equal(walk("{\"a\": [1, {\"b\": 2}],\n \"c\": []}\n", &err), 0);
     assert_int_equal(walk(" { } ", &err), 0);
     expect_error("{\"a\": [1,\n 2 3]}", "doc.json:2:", "',' or ']' expected");

@@ -192,11 +192,11 @@ static void test_oscal_refuses_bad_shapes(void **state)
         {"\"sampled\":[{", "\"sampled\":{\"a\":1},\"x\":[{",
          "results.json:1: an array expected (control TS-IAM-01: sampled)"},
         {"\"sampled\":[{", "\"exceptions\":[],\"sampled\":[{",
-         "control 1: duplicate 'exceptions'"},
+         "results.json:1: duplicate key 'exceptions'"},
         {"\"controls\":[{", "\"controls\":\"x\",\"a\":[{",
          "results.json:1: an array expected (controls)"},
         {"\"controls\":[{", "\"controls\":[],\"controls\":[{",
-         "duplicate 'controls'"},
+         "results.json:1: duplicate key 'controls'"},
         {"\"waived\":false}]}]}", "\"waived\":false}]}]", "the file ended"},
         {"\"waived\":false}", "\"waived\":fals}", "results.json:1: "},
     };
