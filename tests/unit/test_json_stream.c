@@ -180,8 +180,9 @@ static void close_text(reader *r)
 }
 
 /* {"head": 7, "items": [ ...200,000 items... ], "big": "<3 MiB>",
- * "tail": [1, 2]}: the items (numbers, strings with escapes, objects) fall
- * across many 1 MiB windows, the big string is larger than the window. */
+ * "tail": [1, 2]}: the items (numbers, strings with escapes, objects,
+ * literals) fall across many 1 MiB windows, the big string is larger than
+ * the window. */
 static void test_reader_walks_large_file(void **state)
 {
     const size_t n = 200000, big = (size_t)3 << 20;
@@ -198,13 +199,16 @@ static void test_reader_walks_large_file(void **state)
     len += (size_t)sprintf(text + len, "{\"head\": 7,\n \"items\": [");
     for (i = 0; i < n; i++) {
         const char *sep = i ? ",\n  " : "\n  ";
-        if (i % 3 == 0)
+        if (i % 4 == 0)
             len += (size_t)sprintf(text + len, "%s%zu", sep, i * 1000003);
-        else if (i % 3 == 1)
+        else if (i % 4 == 1)
             len += (size_t)sprintf(text + len, "%s\"s\\\"%zu\\n\"", sep, i);
-        else
+        else if (i % 4 == 2)
             len += (size_t)sprintf(text + len, "%s{\"i\": %zu, \"t\": [\"]\"]}",
                                    sep, i);
+        else
+            len += (size_t)sprintf(text + len, "%s%s", sep,
+                                   i % 8 == 3 ? "true" : "null");
     }
     len += (size_t)sprintf(text + len, "],\n \"big\": \"");
     memset(text + len, 'b', big);
@@ -237,13 +241,15 @@ static void test_reader_walks_large_file(void **state)
         char want[64];
         v = ts_json_in_value(&r.in, &err);
         assert_non_null(v);
-        if (i % 3 == 0) {
+        if (i % 4 == 0) {
             assert_int_equal(json_integer_value(v), i * 1000003);
-        } else if (i % 3 == 1) {
+        } else if (i % 4 == 1) {
             snprintf(want, sizeof(want), "s\"%zu\n", i);
             assert_string_equal(json_string_value(v), want);
-        } else {
+        } else if (i % 4 == 2) {
             assert_int_equal(json_integer_value(json_object_get(v, "i")), i);
+        } else {
+            assert_true(i % 8 == 3 ? json_is_true(v) : json_is_null(v));
         }
         json_decref(v);
     }
