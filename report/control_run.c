@@ -37,9 +37,9 @@ static void items_free(ts_control_item *items, size_t n)
 
 void ts_control_result_release(ts_control_result *r)
 {
-    items_free(r->exceptions, r->n_exceptions);
+    ts_exception_spool_close(&r->exceptions);
     items_free(r->samples, r->n_samples);
-    r->exceptions = r->samples = NULL;
+    r->samples = NULL;
     r->n_exceptions = r->n_samples = 0;
 }
 
@@ -415,7 +415,6 @@ static int census(const ts_control_env *env, const ts_control *c,
                   ts_item_spool *spool, ts_control_result *out, ts_error *err)
 {
     columns k;
-    size_t cap = 0;
     ts_buf reasons;
     int time_cols[SHEET_MAX_COLS];
     int rc, has_row = 0;
@@ -450,27 +449,24 @@ static int census(const ts_control_env *env, const ts_control *c,
             continue;
         out->exceptions_all++;
         if (out->n_exceptions < TS_CONTROL_MAX_EXCEPTIONS) {
-            ts_control_item *it;
-            if (out->n_exceptions == cap) {
-                ts_control_item *more;
-                cap = cap ? cap * 2 : 16;
-                more = realloc(out->exceptions, cap * sizeof(*more));
-                if (more == NULL) {
-                    rc = ts_error_set(err, TS_ENOMEM, "out of memory");
-                    break;
-                }
-                out->exceptions = more;
-            }
-            it = &out->exceptions[out->n_exceptions++];
-            rc = fill_item(it, out->population, rows, &k,
+            ts_control_item it;
+            rc = fill_item(&it, out->population, rows, &k,
                            (const char *)reasons.data, err);
             if (rc == 0)
-                it->waiver =
-                    find_waiver(env->controls, c, it->item, env->until_us);
-            if (rc == 0 && it->waiver >= 0)
-                out->waived++;
+                it.waiver =
+                    find_waiver(env->controls, c, it.item, env->until_us);
+            if (rc == 0)
+                rc = ts_exception_spool_add(&out->exceptions, &it, err);
+            if (rc == 0) {
+                out->n_exceptions++;
+                out->waived += it.waiver >= 0;
+            }
+            free(it.item);
+            free(it.reasons);
         }
     }
+    if (rc == 0)
+        rc = ts_exception_spool_flush(&out->exceptions, err);
     if (rc == TS_EDB)
         ts_error_prefix(
             err, "%s: control %s: population: ", env->controls->path, c->id);
@@ -566,6 +562,7 @@ int ts_control_run(const ts_control_env *env, const ts_control *c,
 
     memset(out, 0, sizeof(*out));
     out->control = c;
+    ts_exception_spool_init(&out->exceptions, env->out_dir);
     snprintf(out->csv_name, sizeof(out->csv_name), "populations/%s.csv", c->id);
     if (snprintf(path, sizeof(path), "%s/%s", env->out_dir, out->csv_name) >=
         (int)sizeof(path))

@@ -550,14 +550,48 @@ typedef struct ts_control_item {
 #define TS_CONTROL_MAX_EXCEPTIONS 100000 /* kept per control; more counted */
 #define TS_CONTROL_MAX_SAMPLE 100000
 
+/* ---- a control's kept exceptions, spooled (exception_spool.c) --------- */
+
+typedef struct ts_exception_spool {
+    const char *dir; /* where the file goes (the pack directory) */
+    FILE *f;         /* unlinked temporary file, opened at the first add */
+    uint64_t n;      /* records */
+} ts_exception_spool;
+
+void ts_exception_spool_init(ts_exception_spool *s, const char *dir);
+int ts_exception_spool_add(ts_exception_spool *s, const ts_control_item *it,
+                           ts_error *err);
+/* Before the first reader: what was added reaches the file. */
+int ts_exception_spool_flush(ts_exception_spool *s, ts_error *err);
+void ts_exception_spool_close(ts_exception_spool *s);
+
+/* Reads a flushed spool from its start, with pread: any number of readers
+ * at once, on any thread. */
+typedef struct ts_exception_reader {
+    int fd;
+    uint64_t off;  /* of the file, read so far */
+    uint64_t left; /* records */
+    char *buf;     /* read ahead: [at, len) not yet taken */
+    size_t cap, len, at;
+    char *text; /* the current record's item and reasons */
+    size_t text_cap;
+    ts_control_item item; /* the current record; strings valid until next */
+} ts_exception_reader;
+
+void ts_exception_reader_open(ts_exception_reader *r,
+                              const ts_exception_spool *s);
+/* 1 with the next record in r->item, 0 after the last, else an error. */
+int ts_exception_reader_next(ts_exception_reader *r, ts_error *err);
+void ts_exception_reader_close(ts_exception_reader *r);
+
 typedef struct ts_control_result {
     const ts_control *control;
     uint64_t population;
     char population_sha256[2 * TS_SHA256_SIZE + 1];
     char csv_name[128]; /* "populations/<id>.csv", relative to the pack */
-    ts_control_item *exceptions;
-    size_t n_exceptions;     /* kept */
-    uint64_t exceptions_all; /* found, kept or not */
+    ts_exception_spool exceptions; /* the kept ones, in row order */
+    size_t n_exceptions;           /* kept */
+    uint64_t exceptions_all;       /* found, kept or not */
     uint64_t waived;
     char seed[2 * TS_SHA256_SIZE + 1]; /* sample lane only, else "" */
     int64_t sample_size;               /* the table's size; 0 census */

@@ -64,36 +64,49 @@ static void set(json_t *o, const char *key, json_t *v, int *failed)
 
 /* One item of "sampled" or "exceptions", made and written at once: a
  * capped control keeps 100,000 of them. */
-static void write_items(ts_json_out *o, const char *key,
-                        const ts_control_item *it, size_t n,
-                        const ts_controls *cs, int exceptions)
+static void write_item(ts_json_out *o, const ts_control_item *it,
+                       const ts_controls *cs, int exception)
 {
-    ts_json_out_begin(o, key, '[');
-    for (size_t i = 0; i < n && !o->failed; i++) {
-        json_t *item = json_object();
-        int failed = item == NULL;
-        set(item, "entry", entry_or_null(it[i].entry_index), &failed);
-        set(item, "row", json_integer((json_int_t)it[i].row), &failed);
-        set(item, "item", ts_json_text(it[i].item), &failed);
-        set(item, "time", time_or_null(it[i].time_us), &failed);
-        if (exceptions) {
-            const ts_waiver *w =
-                it[i].waiver >= 0 ? &cs->waivers[it[i].waiver] : NULL;
-            set(item, "reason", ts_json_text(it[i].reasons), &failed);
-            set(item, "waived", json_boolean(w != NULL), &failed);
-            if (w != NULL)
-                set(item, "waiver",
-                    json_pack("{s:o, s:o}", "approver",
-                              ts_json_text(w->approver), "justification",
-                              ts_json_text(w->justification)),
-                    &failed);
-        }
-        if (failed) {
-            json_decref(item);
-            item = NULL;
-        }
-        ts_json_out_value(o, NULL, item);
+    json_t *item = json_object();
+    int failed = item == NULL;
+
+    set(item, "entry", entry_or_null(it->entry_index), &failed);
+    set(item, "row", json_integer((json_int_t)it->row), &failed);
+    set(item, "item", ts_json_text(it->item), &failed);
+    set(item, "time", time_or_null(it->time_us), &failed);
+    if (exception) {
+        const ts_waiver *w = it->waiver >= 0 ? &cs->waivers[it->waiver] : NULL;
+        set(item, "reason", ts_json_text(it->reasons), &failed);
+        set(item, "waived", json_boolean(w != NULL), &failed);
+        if (w != NULL)
+            set(item, "waiver",
+                json_pack("{s:o, s:o}", "approver", ts_json_text(w->approver),
+                          "justification", ts_json_text(w->justification)),
+                &failed);
     }
+    if (failed) {
+        json_decref(item);
+        item = NULL;
+    }
+    ts_json_out_value(o, NULL, item);
+}
+
+/* The kept exceptions, read back from their spool; a read failure fails
+ * the writer. */
+static void write_exceptions(ts_json_out *o, const ts_control_result *r,
+                             const ts_controls *cs)
+{
+    ts_exception_reader rd;
+    ts_error err;
+    int rc = 0;
+
+    ts_json_out_begin(o, "exceptions", '[');
+    ts_exception_reader_open(&rd, &r->exceptions);
+    while (!o->failed && (rc = ts_exception_reader_next(&rd, &err)) == 1)
+        write_item(o, &rd.item, cs, 1);
+    if (rc < 0)
+        o->failed = 1;
+    ts_exception_reader_close(&rd);
     ts_json_out_end(o);
 }
 
@@ -128,8 +141,11 @@ static void write_control(ts_json_out *o, const ts_controls *cs,
         ts_json_out_value(o, "sample_size",
                           json_integer((json_int_t)r->sample_size));
     }
-    write_items(o, "sampled", r->samples, r->n_samples, cs, 0);
-    write_items(o, "exceptions", r->exceptions, r->n_exceptions, cs, 1);
+    ts_json_out_begin(o, "sampled", '[');
+    for (size_t i = 0; i < r->n_samples; i++)
+        write_item(o, &r->samples[i], cs, 0);
+    ts_json_out_end(o);
+    write_exceptions(o, r, cs);
     ts_json_out_end(o);
 }
 

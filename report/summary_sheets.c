@@ -347,8 +347,10 @@ int ts_report_write_exceptions(ts_xlsx *x, ts_sheet *s, const ts_controls *cs,
     int rc = ts_sheet_header(x, s, SUMMARY_COLS(exceptions_cols), err);
 
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        for (size_t j = 0; rc == 0 && j < r[i].n_exceptions; j++) {
-            const ts_control_item *it = &r[i].exceptions[j];
+        ts_exception_reader rd;
+        ts_exception_reader_open(&rd, &r[i].exceptions);
+        while (rc == 0 && (rc = ts_exception_reader_next(&rd, err)) == 1) {
+            const ts_control_item *it = &rd.item;
             char when[40] = "", proof[64], waiver[1200] = "";
             const char *t[9] = {r[i].control->id,
                                 r[i].control->severity,
@@ -370,6 +372,7 @@ int ts_report_write_exceptions(ts_xlsx *x, ts_sheet *s, const ts_controls *cs,
             proof_name(it->entry_index, proof, sizeof(proof));
             rc = put_row(x, s, t, v, 9, err);
         }
+        ts_exception_reader_close(&rd);
         if (rc == 0 && r[i].exceptions_all > r[i].n_exceptions) {
             char more[128];
             const char *t[9] = {r[i].control->id,
@@ -402,20 +405,40 @@ static const ts_sheet_col waivers_cols[] = {
     {"in force at period end", 12, TS_COL_TEXT},
     {"exceptions waived", 10, TS_COL_INT}};
 
+/* How many kept exceptions each waiver waived: *used (one count per
+ * waiver) is the caller's to free. */
+static int count_waived(const ts_controls *cs, const ts_control_result *r,
+                        size_t n, uint64_t **used, ts_error *err)
+{
+    int rc = 0;
+
+    *used = calloc(cs->n_waivers, sizeof(**used));
+    if (*used == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+        ts_exception_reader rd;
+        ts_exception_reader_open(&rd, &r[k].exceptions);
+        while ((rc = ts_exception_reader_next(&rd, err)) == 1)
+            if (rd.item.waiver >= 0 && (size_t)rd.item.waiver < cs->n_waivers)
+                (*used)[rd.item.waiver]++;
+        ts_exception_reader_close(&rd);
+    }
+    return rc;
+}
+
 int ts_report_write_waivers(ts_xlsx *x, ts_sheet *s, const ts_controls *cs,
                             const ts_control_result *r, size_t n,
                             int64_t until_us, ts_error *err)
 {
     int64_t at = until_us == INT64_MAX ? ts_time_now() : until_us;
     int rc = ts_sheet_header(x, s, SUMMARY_COLS(waivers_cols), err);
+    uint64_t *used = NULL;
 
+    if (rc == 0 && cs != NULL && cs->n_waivers > 0)
+        rc = count_waived(cs, r, n, &used, err);
     for (size_t i = 0; rc == 0 && cs != NULL && i < cs->n_waivers; i++) {
         const ts_waiver *w = &cs->waivers[i];
         char expires[40];
-        uint64_t used = 0;
-        for (size_t k = 0; k < n; k++)
-            for (size_t j = 0; j < r[k].n_exceptions; j++)
-                used += r[k].exceptions[j].waiver == (long)i;
         const char *t[7] = {
             w->control,
             w->item,
@@ -424,9 +447,10 @@ int ts_report_write_waivers(ts_xlsx *x, ts_sheet *s, const ts_controls *cs,
             ts_time_format(w->expires_us, expires, sizeof(expires)),
             w->expires_us >= at ? "yes" : "no (expired)",
             NULL};
-        double v[7] = {-1, -1, -1, -1, -1, -1, (double)used};
+        double v[7] = {-1, -1, -1, -1, -1, -1, (double)used[i]};
         rc = put_row(x, s, t, v, 7, err);
     }
+    free(used);
     if (rc == 0)
         rc = ts_sheet_finish(x, s, err);
     return rc;

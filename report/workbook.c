@@ -614,12 +614,20 @@ static int collect_proof_entries(const write_ctx *w, ts_error *err)
         return ts_error_set(err, TS_ENOMEM, "out of memory");
     for (size_t i = 0; i < w->n_results; i++) {
         const ts_control_result *r = &w->results[i];
+        ts_exception_reader rd;
+        int rc;
         for (size_t j = 0; j < r->n_samples; j++)
             if (r->samples[j].entry_index >= 0)
                 list[n++] = (uint64_t)r->samples[j].entry_index;
-        for (size_t j = 0; j < r->n_exceptions; j++)
-            if (r->exceptions[j].entry_index >= 0)
-                list[n++] = (uint64_t)r->exceptions[j].entry_index;
+        ts_exception_reader_open(&rd, &r->exceptions);
+        while ((rc = ts_exception_reader_next(&rd, err)) == 1)
+            if (rd.item.entry_index >= 0 && n < cap)
+                list[n++] = (uint64_t)rd.item.entry_index;
+        ts_exception_reader_close(&rd);
+        if (rc != 0) {
+            free(list);
+            return rc;
+        }
     }
     *w->cover->proof_entries = list;
     *w->cover->n_proof_entries = n;
