@@ -30,28 +30,6 @@ void ts_exception_spool_init(ts_exception_spool *s, const char *dir)
     s->dir = dir;
 }
 
-static int spool_open(ts_exception_spool *s, ts_error *err)
-{
-    char path[4200];
-    int fd;
-
-    if (snprintf(path, sizeof(path), "%s/.exceptions.XXXXXX", s->dir) >=
-        (int)sizeof(path))
-        return ts_error_set(err, TS_ELIMIT, "'%s': path too long", s->dir);
-    fd = mkstemp(path);
-    if (fd < 0)
-        return ts_error_set(err, TS_EIO, "'%s': cannot create: %s", path,
-                            strerror(errno));
-    unlink(path);
-    s->f = fdopen(fd, "w+b");
-    if (s->f == NULL) {
-        close(fd);
-        return ts_error_set(err, TS_EIO, "'%s': cannot open: %s", path,
-                            strerror(errno));
-    }
-    return 0;
-}
-
 int ts_exception_spool_add(ts_exception_spool *s, const ts_control_item *it,
                            ts_error *err)
 {
@@ -59,7 +37,7 @@ int ts_exception_spool_add(ts_exception_spool *s, const ts_control_item *it,
     size_t item_len = it->item ? strlen(it->item) : 0;
     size_t reasons_len = it->reasons ? strlen(it->reasons) : 0;
 
-    if (s->f == NULL && spool_open(s, err) != 0)
+    if (s->f == NULL && ts_report_temp_file(s->dir, "exceptions", &s->f, err))
         return err ? err->code : TS_EIO;
     memset(&h, 0, sizeof(h));
     h.row = it->row;

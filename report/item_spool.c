@@ -22,25 +22,12 @@ typedef struct spool_head {
 
 int ts_item_spool_open(ts_item_spool *s, const char *dir, ts_error *err)
 {
-    char path[4200];
-    int fd;
+    int rc;
 
     memset(s, 0, sizeof(*s));
-    /* in the pack directory, not a shared /tmp that may be small or RAM */
-    if (snprintf(path, sizeof(path), "%s/.items.XXXXXX", dir) >=
-        (int)sizeof(path))
-        return ts_error_set(err, TS_ELIMIT, "'%s': path too long", dir);
-    fd = mkstemp(path);
-    if (fd < 0)
-        return ts_error_set(err, TS_EIO, "'%s': cannot create: %s", path,
-                            strerror(errno));
-    unlink(path);
-    s->f = fdopen(fd, "w+b");
-    if (s->f == NULL) {
-        close(fd);
-        return ts_error_set(err, TS_EIO, "'%s': cannot open: %s", path,
-                            strerror(errno));
-    }
+    rc = ts_report_temp_file(dir, "items", &s->f, err);
+    if (rc != 0)
+        return rc;
     /* millions of small records: fewer, larger system calls */
     setvbuf(s->f, NULL, _IOFBF, (size_t)1 << 20);
     return 0;

@@ -14,6 +14,7 @@
 #include "report/json_in.h"
 #include "report/json_out.h"
 #include "report/pack_internal.h"
+#include "report/report_internal.h"
 
 #define OSCAL_VERSION "1.0.4"
 /* Namespace of trailseal's own property names. */
@@ -762,21 +763,6 @@ static int read_control(oscal_ctx *c, size_t n, ts_error *err)
     return rc;
 }
 
-/* An unlinked temporary file in the pack directory (not a shared /tmp),
- * so no run leaves it behind. */
-static int open_spool(const char *dir, const char *name, FILE **out,
-                      ts_error *err)
-{
-    char spool[TS_PACK_PATH_MAX];
-    int rc = ts_pack_path(spool, sizeof(spool), dir, name, err);
-
-    if (rc == 0 && (*out = fopen(spool, "w+b")) == NULL)
-        rc = ts_error_set(err, TS_EIO, "'%s': cannot create", spool);
-    if (rc == 0)
-        remove(spool);
-    return rc;
-}
-
 int ts_pack_write_oscal(const char *dir, ts_error *err)
 {
     char path[TS_PACK_PATH_MAX], subject[1024], plan_uuid[37], ar_uuid[37];
@@ -816,9 +802,9 @@ int ts_pack_write_oscal(const char *dir, ts_error *err)
     if (rc == 0 && (c.ids = json_array()) == NULL)
         rc = ts_error_set(err, TS_ENOMEM, "out of memory");
     if (rc == 0)
-        rc = open_spool(dir, ".observations.tmp", &c.obs_file, err);
+        rc = ts_report_temp_file(dir, "observations", &c.obs_file, err);
     if (rc == 0)
-        rc = open_spool(dir, ".findings.tmp", &c.findings_file, err);
+        rc = ts_report_temp_file(dir, "findings", &c.findings_file, err);
     if (rc == 0) {
         ts_json_out_init(&c.obs, c.obs_file, 2, ITEM_DEPTH);
         ts_json_out_init(&c.findings, c.findings_file, 2, ITEM_DEPTH);

@@ -550,6 +550,14 @@ typedef struct ts_control_item {
 #define TS_CONTROL_MAX_EXCEPTIONS 100000 /* kept per control; more counted */
 #define TS_CONTROL_MAX_SAMPLE 100000
 
+/* ---- scratch files (temp_file.c) --------------------------------------- */
+
+/* A new file "<dir>/.<name>.XXXXXX", unlinked at once (so no run leaves it
+ * behind), open for writing and reading back: in the pack directory, not
+ * a shared /tmp that may be small or RAM. *out is the caller's. */
+int ts_report_temp_file(const char *dir, const char *name, FILE **out,
+                        ts_error *err);
+
 /* ---- a control's kept exceptions, spooled (exception_spool.c) --------- */
 
 typedef struct ts_exception_spool {
