@@ -72,6 +72,24 @@ typedef struct ts_proof_result {
 int ts_proof_verify(const char *vkey, const char *proof, size_t len,
                     ts_proof_result *out, ts_error *err);
 
+/* A verifier for many proofs under one key: the key is parsed once, and a
+ * checkpoint note whose signature verified is remembered by its exact
+ * bytes, so proofs ending in the same checkpoint (a pack's) verify its
+ * signature once. One thread at a time. */
+typedef struct ts_proof_verifier ts_proof_verifier;
+
+/* TS_EINVAL when the key (C2SP verifier key text) is unusable. *out is
+ * the caller's: ts_proof_verifier_free(). */
+int ts_proof_verifier_new(const char *vkey, ts_proof_verifier **out,
+                          ts_error *err);
+
+/* As ts_proof_verify with the verifier's key; the verdict is out->valid. */
+void ts_proof_verifier_check(ts_proof_verifier *pv, const char *proof,
+                             size_t len, ts_proof_result *out);
+
+/* Accepts NULL. */
+void ts_proof_verifier_free(ts_proof_verifier *pv);
+
 /* As ts_proof_verify, and for a consistency proof also checks that its
  * older tree is the one `kept` (a checkpoint the auditor kept, signed by
  * the same key) signs: same size, same root. Without that, the proof only

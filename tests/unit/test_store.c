@@ -783,16 +783,36 @@ static void test_kept_checkpoints(void **state)
 /* Proves a sample of entries (and every one of the tail block) with one
  * store handle, so the prover's cached blocks and subtree hashes serve
  * many proofs, and checks each proof with nothing but the verifier key. */
+/* A proof whose checkpoint note has one byte flipped at `from_end` bytes
+ * before its end (a signature byte, or the note's body) is refused by a
+ * verifier that has just accepted the intact one. */
+static void refused_when_note_changes(ts_proof_verifier *pv, const char *proof,
+                                      size_t from_end)
+{
+    char *bad = strdup(proof);
+    ts_proof_result r;
+
+    assert_non_null(bad);
+    bad[strlen(bad) - from_end] ^= 1;
+    ts_proof_verifier_check(pv, bad, strlen(bad), &r);
+    assert_false(r.valid);
+    ts_proof_verifier_check(pv, proof, strlen(proof), &r);
+    assert_true(r.valid);
+    free(bad);
+}
+
 static void prove_and_check(ts_store *store, uint64_t size, uint64_t step,
                             uint64_t tail_from)
 {
-    char vkey[256];
+    char vkey[256], *last = NULL, *note;
+    ts_proof_verifier *pv = NULL;
     ts_error err;
 
     ts_error_clear(&err);
     assert_int_equal(ts_store_verifier_key(store, vkey, sizeof(vkey), &err), 0);
+    assert_int_equal(ts_proof_verifier_new(vkey, &pv, &err), 0);
     for (uint64_t i = 0; i < size; i += i >= tail_from ? 1 : step) {
-        ts_proof_result r;
+        ts_proof_result r, again;
         char *proof = NULL;
         assert_int_equal(ts_store_prove_inclusion(store, i, &proof, &err), 0);
         assert_int_equal(ts_proof_verify(vkey, proof, strlen(proof), &r, &err),
@@ -800,8 +820,26 @@ static void prove_and_check(ts_store *store, uint64_t size, uint64_t step,
         assert_true(r.valid);
         assert_int_equal(r.index, i);
         assert_int_equal(r.tree_size, size);
-        free(proof);
+        /* the verifier that remembers the checkpoint says the same */
+        ts_proof_verifier_check(pv, proof, strlen(proof), &again);
+        assert_true(again.valid);
+        assert_int_equal(again.index, i);
+        assert_int_equal(again.tree_size, size);
+        assert_string_equal(again.root, r.root);
+        assert_string_equal(again.origin, r.origin);
+        free(last);
+        last = proof;
     }
+    assert_non_null(last);
+    note = strstr(last, "\n\n");
+    assert_non_null(note);
+    refused_when_note_changes(pv, last, 3); /* in the signature */
+    /* in the body: the note's first line, its origin */
+    refused_when_note_changes(pv, last, strlen(note + 2) - 2);
+    ts_proof_verifier_free(pv);
+    assert_int_equal(ts_proof_verifier_new("not a key", &pv, &err), TS_EINVAL);
+    assert_null(pv);
+    free(last);
 }
 
 /* Proofs against a kept older checkpoint (`old_note`, `old_size`) and the
