@@ -88,7 +88,8 @@ static int read_ahead(ts_exception_reader *r, size_t want, ts_error *err)
 {
     if (r->len - r->at >= want)
         return 0;
-    memmove(r->buf, r->buf + r->at, r->len - r->at);
+    if (r->at > 0)
+        memmove(r->buf, r->buf + r->at, r->len - r->at);
     r->len -= r->at;
     r->at = 0;
     if (want < READ_AHEAD)

@@ -174,8 +174,10 @@ static json_t *parse(ts_json_in *in, ts_error *err)
                            JSON_REJECT_DUPLICATES,
                        &je);
         /* A value that runs to the window's end may go on past it (a
-         * number cut short still parses): read more and parse again. */
-        if (!in->eof && (size_t)je.position + 1 >= avail) {
+         * number cut short still parses; a UTF-8 character cut short is
+         * refused at its first byte, up to 3 bytes before the end): read
+         * more and parse again. */
+        if (!in->eof && (size_t)je.position + 4 >= avail) {
             json_decref(v);
             want = avail < FIRST_WINDOW ? FIRST_WINDOW : 2 * avail;
             continue;

@@ -87,15 +87,17 @@ typedef struct ts_pack_listed {
     char sha256[2 * TS_SHA256_SIZE + 1]; /* lowercase hex */
 } ts_pack_listed;
 
-/* results.json's control (an object of its "controls", its exceptions
- * counted, n_exceptions, and not held) against the pack in dir
+/* results.json's control (an object of its "controls" but its item
+ * lists: the rows of its sampled items, 0 for one without, and the count
+ * of its listed exceptions stand for them) against the pack in dir
  * (pack_results_check.c): every exception found is listed, up to the kept
  * limit; the population file (listed: its manifest entry, NULL when the
  * manifest has none) has population_sha256 and `population` rows; and a
  * sampled control's seed and sample are the ones period (the label)
  * gives. 0 when all hold, else 1 with the finding in v. */
 int ts_pack_check_control(const char *dir, const char *period,
-                          const json_t *control, size_t n_exceptions,
+                          const json_t *control, const uint64_t *sampled_rows,
+                          size_t n_sampled, size_t n_exceptions,
                           const ts_pack_listed *listed, ts_pack_verdict *v);
 
 /* Every regular file under dir, as sorted relative paths ("a/b.csv"),

@@ -364,20 +364,36 @@ static int add_exceptions(oscal_ctx *c, const item_lists *lists, const char *id,
 static int add_test(oscal_ctx *c, json_t *control, const item_lists *lists,
                     const char *id, const char *finding_uuid, ts_error *err)
 {
-    json_t *ev = json_array(), *props = json_array(), *item, *obs;
-    json_t *sampled = NULL;
+    json_t *ev = json_array(), *props = json_array(), *obs;
     const char *file = get_str(control, "population_file");
     const char *sha = get_str(control, "population_sha256");
     char uuid[37], rel[64], desc[512];
-    size_t i, n_exceptions = 0;
+    size_t n_sampled = 0, n_exceptions = 0;
     int rc;
 
-    /* the sample is small: read whole */
+    if (file != NULL && ts_pack_rel_valid(file))
+        json_array_append_new(ev, evidence(file, "the population as exported "
+                                                 "(SHA-256 in the population-"
+                                                 "sha256 property)"));
+    /* the sampled items one at a time too: 100,000 of them with long
+     * labels would not fit one value's window */
     rc = open_items(c, lists->has_sampled, &lists->sampled, id, "sampled", err);
-    if (rc == 1) {
-        ts_json_in_restore(&c->in, &lists->sampled);
-        sampled = ts_json_in_value(&c->in, err);
-        rc = sampled ? 0 : err ? err->code : TS_EINVAL;
+    while (rc == 1 && (rc = ts_json_in_next(&c->in, NULL, err)) == 1) {
+        json_t *item = ts_json_in_value(&c->in, err), *entry;
+        if (item == NULL) {
+            rc = err ? err->code : TS_EINVAL;
+            break;
+        }
+        n_sampled++;
+        entry = json_object_get(item, "entry");
+        if (json_is_integer(entry) && json_integer_value(entry) >= 0) {
+            snprintf(rel, sizeof(rel), "proofs/entry-%lld.proof",
+                     (long long)json_integer_value(entry));
+            json_array_append_new(ev, evidence(rel, "c2sp.org/tlog-proof@v1 "
+                                                    "inclusion proof of a "
+                                                    "sampled item"));
+        }
+        json_decref(item);
     }
     if (rc == 0)
         rc = count_items(c, lists->has_exceptions, &lists->exceptions, id,
@@ -385,7 +401,6 @@ static int add_test(oscal_ctx *c, json_t *control, const item_lists *lists,
     if (rc == 0)
         rc = child_uuid(finding_uuid, "test", "", uuid, err);
     if (rc != 0) {
-        json_decref(sampled);
         json_decref(ev);
         json_decref(props);
         return rc;
@@ -397,28 +412,12 @@ static int add_test(oscal_ctx *c, json_t *control, const item_lists *lists,
         id,
         (long long)json_integer_value(json_object_get(control, "population")),
         get_str(control, "lane") ? get_str(control, "lane") : "census",
-        json_array_size(sampled), n_exceptions);
+        n_sampled, n_exceptions);
     add_prop(props, "control-id", id);
     add_prop_int(props, "population", json_object_get(control, "population"));
     add_prop(props, "population-sha256", sha);
     add_prop(props, "sample-seed", get_str(control, "seed"));
     add_prop_int(props, "sample-size", json_object_get(control, "sample_size"));
-    if (file != NULL && ts_pack_rel_valid(file))
-        json_array_append_new(ev, evidence(file, "the population as exported "
-                                                 "(SHA-256 in the population-"
-                                                 "sha256 property)"));
-    json_array_foreach(sampled, i, item)
-    {
-        json_t *entry = json_object_get(item, "entry");
-        if (!json_is_integer(entry) || json_integer_value(entry) < 0)
-            continue;
-        snprintf(rel, sizeof(rel), "proofs/entry-%lld.proof",
-                 (long long)json_integer_value(entry));
-        json_array_append_new(ev, evidence(rel, "c2sp.org/tlog-proof@v1 "
-                                                "inclusion proof of a sampled "
-                                                "item"));
-    }
-    json_decref(sampled);
     obs = json_pack("{s:s, s:s, s:s, s:o, s:[s], s:[s], s:s}", "uuid", uuid,
                     "title", "Control test", "description", desc, "props",
                     props, "methods", "TEST", "types", "control-objective",

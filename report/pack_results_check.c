@@ -32,16 +32,16 @@ static int by_number(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The sampled items' rows are the sample the seed selects. */
+/* The sampled items' rows (0: an item without one) are the sample the
+ * seed selects. */
 static int check_sample(const char *id, const json_t *control,
+                        const uint64_t *rows, size_t n_got,
                         json_int_t population, ts_pack_verdict *v)
 {
-    const json_t *sampled = json_object_get(control, "sampled");
     json_int_t size = count_of(control, "sample_size");
     uint8_t seed[TS_SHA256_SIZE];
     uint64_t *want, *got;
-    size_t n_want = 0, n_got = json_array_size(sampled), i;
-    const json_t *item;
+    size_t n_want = 0, i;
     int stop = 0;
 
     if (size < 0 || size > TS_CONTROL_MAX_SAMPLE)
@@ -49,6 +49,11 @@ static int check_sample(const char *id, const json_t *control,
                                "control %s: sample_size is not a count up "
                                "to %d",
                                id, TS_CONTROL_MAX_SAMPLE);
+    for (i = 0; i < n_got; i++)
+        if (rows[i] < 1)
+            return ts_pack_finding(v, TS_PACK_RESULTS,
+                                   "control %s: sampled item %zu has no row",
+                                   id, i + 1);
     ts_hex_decode(text_of(control, "seed"), seed, sizeof(seed));
     want = calloc((size_t)size + 1, sizeof(*want));
     got = calloc(n_got + 1, sizeof(*got));
@@ -59,21 +64,12 @@ static int check_sample(const char *id, const json_t *control,
         free(got);
         return ts_pack_finding(v, TS_PACK_RESULTS, "out of memory");
     }
-    json_array_foreach(sampled, i, item)
-    {
-        json_int_t row = count_of(item, "row");
-        if (row < 1) {
-            stop = ts_pack_finding(v, TS_PACK_RESULTS,
-                                   "control %s: sampled item %zu has no row",
-                                   id, i + 1);
-            break;
-        }
-        got[i] = (uint64_t)row;
-    }
+    if (n_got > 0)
+        memcpy(got, rows, n_got * sizeof(*got));
     qsort(got, n_got, sizeof(*got), by_number);
-    for (i = 0; !stop && i < n_want && i < n_got && got[i] == want[i]; i++)
+    for (i = 0; i < n_want && i < n_got && got[i] == want[i]; i++)
         ;
-    if (!stop && (n_got != n_want || i < n_want))
+    if (n_got != n_want || i < n_want)
         stop = ts_pack_finding(
             v, TS_PACK_RESULTS,
             "control %s: the sample is not the one its seed selects (%zu "
@@ -86,7 +82,8 @@ static int check_sample(const char *id, const json_t *control,
 }
 
 int ts_pack_check_control(const char *dir, const char *period,
-                          const json_t *control, size_t n_exceptions,
+                          const json_t *control, const uint64_t *sampled_rows,
+                          size_t n_sampled, size_t n_exceptions,
                           const ts_pack_listed *listed, ts_pack_verdict *v)
 {
     const char *id = text_of(control, "id");
@@ -142,5 +139,5 @@ int ts_pack_check_control(const char *dir, const char *period,
                                "control %s: seed is not the one its period, "
                                "id and population give (%s)",
                                id, want_seed);
-    return check_sample(id, control, population, v);
+    return check_sample(id, control, sampled_rows, n_sampled, population, v);
 }

@@ -390,18 +390,68 @@ static int check_item_proof(const manifest *m, const char *id,
                            (long long)json_integer_value(entry), list);
 }
 
-/* Walks one control of results.json (the cursor at it): its sampled items
- * are read whole into it (a sample is small), its exceptions one at a
- * time; then ts_pack_check_control. */
+/* Walks one of a control's item lists (list: "sampled" or "exceptions")
+ * at `at`, an item at a time: each item that names an entry has its
+ * proof; *n counts them and, when rows is not NULL, (*rows)[i] is item
+ * i's row (0 without one; the array is the caller's to free). */
+static int walk_items(const manifest *m, ts_json_in *in,
+                      const ts_json_in_mark *at, const char *id,
+                      const char *list, size_t *n, uint64_t **rows,
+                      ts_pack_verdict *v)
+{
+    size_t cap = 0;
+    ts_error e;
+    int rc, stop = 0;
+
+    ts_error_clear(&e);
+    ts_json_in_restore(in, at);
+    rc = ts_json_in_open(in, '[', &e);
+    while (rc == 0 && !stop && (rc = ts_json_in_next(in, NULL, &e)) == 1) {
+        json_t *item, *row;
+        rc = 0;
+        if ((item = ts_json_in_value(in, &e)) == NULL) {
+            rc = e.code ? e.code : TS_EINVAL;
+            break;
+        }
+        if (rows != NULL && *n == cap) {
+            uint64_t *more;
+            cap = cap ? 2 * cap : 64;
+            more = realloc(*rows, cap * sizeof(*more));
+            if (more == NULL) {
+                json_decref(item);
+                return ts_pack_finding(v, TS_PACK_RESULTS, "out of memory");
+            }
+            *rows = more;
+        }
+        if (rows != NULL) {
+            row = json_object_get(item, "row");
+            (*rows)[*n] = json_is_integer(row) && json_integer_value(row) > 0
+                              ? (uint64_t)json_integer_value(row)
+                              : 0;
+        }
+        (*n)++;
+        stop = check_item_proof(m, id, item, list, v);
+        json_decref(item);
+    }
+    if (rc != 0 && !stop)
+        stop = ts_pack_finding(v, TS_PACK_RESULTS, "control %s: %s: %s",
+                               id ? id : "(no id)", list, e.msg);
+    return stop;
+}
+
+/* Walks one control of results.json (the cursor at it): its members, then
+ * its sampled items and its exceptions one at a time; then
+ * ts_pack_check_control. */
 static int check_one_control(const char *dir, const manifest *m, ts_json_in *in,
                              const char *label, ts_pack_verdict *v)
 {
     static const char *const lists[] = {"sampled", "exceptions"};
     ts_json_in_mark marks[2], after;
     int present[2], stop = 0, rc;
-    json_t *control = NULL, *sampled = NULL, *item;
+    json_t *control = NULL;
+    uint64_t *rows = NULL;
     const char *id, *file;
-    size_t n_exceptions = 0, i;
+    size_t n_sampled = 0, n_exceptions = 0;
     ts_error e;
 
     ts_error_clear(&e);
@@ -410,51 +460,20 @@ static int check_one_control(const char *dir, const manifest *m, ts_json_in *in,
         return ts_pack_finding(v, TS_PACK_RESULTS, "not JSON: %s", e.msg);
     ts_json_in_save(in, &after);
     id = json_string_value(json_object_get(control, "id"));
-    if (present[0]) {
-        ts_json_in_restore(in, &marks[0]);
-        sampled = ts_json_in_value(in, &e);
-        if (sampled == NULL) {
-            stop = ts_pack_finding(v, TS_PACK_RESULTS, "not JSON: %s", e.msg);
-        } else if (!json_is_array(sampled)) {
-            json_decref(sampled);
-            sampled = NULL;
-            stop = ts_pack_finding(v, TS_PACK_RESULTS,
-                                   "control %s: sampled is not an array",
-                                   id ? id : "(no id)");
-        } else if (json_object_set_new(control, "sampled", sampled) != 0) {
-            sampled = NULL;
-            stop = ts_pack_finding(v, TS_PACK_RESULTS, "out of memory");
-        }
-    }
-    json_array_foreach(stop ? NULL : sampled, i, item)
-    {
-        if ((stop = check_item_proof(m, id, item, "sampled", v)) != 0)
-            break;
-    }
-    if (!stop && present[1]) {
-        ts_json_in_restore(in, &marks[1]);
-        rc = ts_json_in_open(in, '[', &e);
-        while (rc == 0 && !stop && (rc = ts_json_in_next(in, NULL, &e)) == 1) {
-            rc = 0;
-            if ((item = ts_json_in_value(in, &e)) == NULL) {
-                rc = e.code ? e.code : TS_EINVAL;
-                break;
-            }
-            n_exceptions++;
-            stop = check_item_proof(m, id, item, "exceptions", v);
-            json_decref(item);
-        }
-        if (rc != 0 && !stop)
-            stop = ts_pack_finding(v, TS_PACK_RESULTS,
-                                   "control %s: exceptions: %s",
-                                   id ? id : "(no id)", e.msg);
-    }
+    if (present[0])
+        stop =
+            walk_items(m, in, &marks[0], id, "sampled", &n_sampled, &rows, v);
+    if (!stop && present[1])
+        stop = walk_items(m, in, &marks[1], id, "exceptions", &n_exceptions,
+                          NULL, v);
     ts_json_in_restore(in, &after);
     if (!stop) {
         file = json_string_value(json_object_get(control, "population_file"));
-        stop = ts_pack_check_control(dir, label, control, n_exceptions,
+        stop = ts_pack_check_control(dir, label, control, rows, n_sampled,
+                                     n_exceptions,
                                      file != NULL ? listed(m, file) : NULL, v);
     }
+    free(rows);
     json_decref(control);
     return stop;
 }
@@ -481,6 +500,12 @@ static int check_results(const char *dir, const manifest *m, ts_pack_verdict *v)
     if (ts_pack_path(path, sizeof(path), dir, TS_PACK_RESULTS, &e) != 0 ||
         (fd = ts_pack_open_regular(path, &st, &e)) < 0)
         return ts_pack_finding(v, TS_PACK_RESULTS, "cannot be read: %s", e.msg);
+    /* read again after check_files hashed it: at least the same size */
+    if ((uint64_t)st.st_size != listed(m, TS_PACK_RESULTS)->size) {
+        close(fd);
+        return ts_pack_finding(v, TS_PACK_RESULTS,
+                               "changed while the pack was being verified");
+    }
     rc = ts_json_in_init(&in, fd, TS_PACK_RESULTS, &e);
     if (rc == 0)
         rc = ts_json_in_object(&in, deferred, 1, &controls, &has_controls, &doc,

@@ -92,26 +92,28 @@ static void write_item(ts_json_out *o, const ts_control_item *it,
 }
 
 /* The kept exceptions, read back from their spool; a read failure fails
- * the writer. */
+ * the writer and is said in *err (which control, what). */
 static void write_exceptions(ts_json_out *o, const ts_control_result *r,
-                             const ts_controls *cs)
+                             const ts_controls *cs, ts_error *err)
 {
     ts_exception_reader rd;
-    ts_error err;
+    ts_error why;
     int rc = 0;
 
     ts_json_out_begin(o, "exceptions", '[');
     ts_exception_reader_open(&rd, &r->exceptions);
-    while (!o->failed && (rc = ts_exception_reader_next(&rd, &err)) == 1)
+    while (!o->failed && (rc = ts_exception_reader_next(&rd, &why)) == 1)
         write_item(o, &rd.item, cs, 1);
-    if (rc < 0)
+    if (rc < 0) {
         o->failed = 1;
+        ts_error_set(err, rc, "control %s: %s", r->control->id, why.msg);
+    }
     ts_exception_reader_close(&rd);
     ts_json_out_end(o);
 }
 
 static void write_control(ts_json_out *o, const ts_controls *cs,
-                          const ts_control_result *r)
+                          const ts_control_result *r, ts_error *err)
 {
     const ts_control *c = r->control;
 
@@ -145,13 +147,13 @@ static void write_control(ts_json_out *o, const ts_controls *cs,
     for (size_t i = 0; i < r->n_samples; i++)
         write_item(o, &r->samples[i], cs, 0);
     ts_json_out_end(o);
-    write_exceptions(o, r, cs);
+    write_exceptions(o, r, cs, err);
     ts_json_out_end(o);
 }
 
 /* The document, written as it is made (never one tree: 177,000 items at
  * 10M events made a 170 MB one). */
-static int write_document(FILE *f, const ts_results_facts *fx)
+static int write_document(FILE *f, const ts_results_facts *fx, ts_error *err)
 {
     char hex[2 * TS_SHA256_SIZE + 1];
     ts_json_out o;
@@ -178,7 +180,7 @@ static int write_document(FILE *f, const ts_results_facts *fx)
     ts_json_out_value(&o, "generated", time_or_null(ts_time_now()));
     ts_json_out_begin(&o, "controls", '[');
     for (size_t i = 0; i < fx->n_results; i++)
-        write_control(&o, fx->controls, &fx->results[i]);
+        write_control(&o, fx->controls, &fx->results[i], err);
     ts_json_out_end(&o);
     ts_json_out_end(&o);
     return ts_json_out_finish(&o);
@@ -203,11 +205,16 @@ int ts_report_write_results_json(const ts_results_facts *f, ts_error *err)
                           strerror(errno));
     } else {
         /* errno 0 first: a failure without one was out of memory */
+        ts_error spool;
+        ts_error_clear(&spool);
         errno = 0;
-        if (write_document(f_out, f) != 0 || fsync(fd) != 0)
-            rc = ts_error_set(err, errno ? TS_EIO : TS_ENOMEM,
-                              "'%s': cannot write: %s", path,
-                              errno ? strerror(errno) : "out of memory");
+        if (write_document(f_out, f, &spool) != 0 || fsync(fd) != 0)
+            rc =
+                spool.code != 0
+                    ? ts_error_set(err, spool.code, "'%s': %s", path, spool.msg)
+                    : ts_error_set(err, errno ? TS_EIO : TS_ENOMEM,
+                                   "'%s': cannot write: %s", path,
+                                   errno ? strerror(errno) : "out of memory");
         if (fclose(f_out) != 0 && rc == 0)
             rc = ts_error_set(err, TS_EIO, "'%s': cannot write: %s", path,
                               strerror(errno));

@@ -373,6 +373,8 @@ int ts_report_write_exceptions(ts_xlsx *x, ts_sheet *s, const ts_controls *cs,
             rc = put_row(x, s, t, v, 9, err);
         }
         ts_exception_reader_close(&rd);
+        if (rc < 0)
+            ts_error_prefix(err, "control %s: ", r[i].control->id);
         if (rc == 0 && r[i].exceptions_all > r[i].n_exceptions) {
             char more[128];
             const char *t[9] = {r[i].control->id,
@@ -422,6 +424,8 @@ static int count_waived(const ts_controls *cs, const ts_control_result *r,
             if (rd.item.waiver >= 0 && (size_t)rd.item.waiver < cs->n_waivers)
                 (*used)[rd.item.waiver]++;
         ts_exception_reader_close(&rd);
+        if (rc < 0)
+            ts_error_prefix(err, "control %s: ", r[k].control->id);
     }
     return rc;
 }

@@ -626,7 +626,7 @@ static int collect_proof_entries(const write_ctx *w, ts_error *err)
         ts_exception_reader_close(&rd);
         if (rc != 0) {
             free(list);
-            return rc;
+            return ts_error_prefix(err, "control %s: ", r->control->id);
         }
     }
     *w->cover->proof_entries = list;

@@ -276,6 +276,46 @@ static void test_reader_walks_large_file(void **state)
     free(text);
 }
 
+/* A multi-byte character cut by the window's edge (the first window is
+ * 1 MiB): the string is read whole, never refused at its first byte. */
+static void test_reader_utf8_at_window_edge(void **state)
+{
+    static const char *const chars[] = {"\xe2\x82\xac", "\xf0\x9f\x98\x80"};
+    const size_t window = (size_t)1 << 20;
+
+    (void)state;
+    for (size_t c = 0; c < 2; c++) {
+        for (size_t k = 1; k <= 4; k++) {
+            size_t at = window - k, n = strlen(chars[c]);
+            size_t len = at + n + 2;
+            char *text = malloc(len + 1);
+            reader r;
+            ts_error err;
+            json_t *v;
+
+            assert_non_null(text);
+            /* ["aaa...<char>"]: the string's quote at 1, the char at `at` */
+            memcpy(text, "[\"", 2);
+            memset(text + 2, 'a', at - 2);
+            memcpy(text + at, chars[c], n);
+            memcpy(text + at + n, "\"]", 3);
+            open_text(&r, text, len);
+            assert_int_equal(ts_json_in_open(&r.in, '[', &err), 0);
+            assert_int_equal(ts_json_in_next(&r.in, NULL, &err), 1);
+            v = ts_json_in_value(&r.in, &err);
+            if (v == NULL)
+                fail_msg("char %zu at window - %zu: %s", c, k, err.msg);
+            assert_int_equal(json_string_length(v), at - 2 + n);
+            assert_memory_equal(json_string_value(v) + at - 2, chars[c], n);
+            json_decref(v);
+            assert_int_equal(ts_json_in_next(&r.in, NULL, &err), 0);
+            assert_int_equal(ts_json_in_end(&r.in, &err), 0);
+            close_text(&r);
+            free(text);
+        }
+    }
+}
+
 /* Walks text (an object of arrays of values) to its end, from a file or
  * from memory; the first error. */
 static int walk_in(const char *text, int in_memory, ts_error *err)
@@ -386,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_writer_splice),
         cmocka_unit_test(test_writer_failures),
         cmocka_unit_test(test_reader_walks_large_file),
+        cmocka_unit_test(test_reader_utf8_at_window_edge),
         cmocka_unit_test(test_reader_errors),
         cmocka_unit_test(test_reader_skip),
     };
