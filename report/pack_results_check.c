@@ -92,21 +92,20 @@ int ts_pack_check_control(const char *dir, const char *period,
     const char *seed = text_of(control, "seed");
     json_int_t found = count_of(control, "exceptions_found");
     json_int_t population = count_of(control, "population");
-    size_t n_listed = n_exceptions;
     char path[TS_PACK_PATH_MAX], want_seed[2 * TS_SHA256_SIZE + 1];
     uint64_t records = 0;
     ts_error e;
 
     if (id == NULL)
         return ts_pack_finding(v, TS_PACK_RESULTS, "a control has no id");
-    if (found >= 0 && n_listed != (size_t)(found < TS_CONTROL_MAX_EXCEPTIONS
-                                               ? found
-                                               : TS_CONTROL_MAX_EXCEPTIONS))
+    if (found >= 0 && n_exceptions != (size_t)(found < TS_CONTROL_MAX_EXCEPTIONS
+                                                   ? found
+                                                   : TS_CONTROL_MAX_EXCEPTIONS))
         return ts_pack_finding(v, TS_PACK_RESULTS,
                                "control %s lists %zu of the %" PRId64
                                " exceptions it found (it must list them all, "
                                "up to %d)",
-                               id, n_listed, (int64_t)found,
+                               id, n_exceptions, (int64_t)found,
                                TS_CONTROL_MAX_EXCEPTIONS);
     if (file == NULL)
         return 0; /* no population file: nothing more to re-derive */
