@@ -12,7 +12,7 @@ static const char usage[] =
     "usage: trailseal [--store PATH] ingest [--format FORMAT] [--prefix PREFIX]\n"
     "                 [--utc-offset OFFSET] [--catalog FILE | --catalog-dsn DSN]\n"
     "                 [--mapping FILE] [--complete] [--raw] [--json]\n"
-    "                 [--max-diagnostics N] FILE...\n\n"
+    "                 [--max-diagnostics N] [--batch N] [--threads N] FILE...\n\n"
     "Seals every record of each FILE ('-' reads standard input) into the\n"
     "store and indexes what it means. Records already sealed (same content,\n"
     "up to the saved cursor) are skipped. Records that cannot be parsed are\n"
@@ -41,6 +41,8 @@ static const char usage[] =
     "  --max-diagnostics N    report at most N unparsed records per file\n"
     "                         (default 100; all are counted)\n"
     "  --batch N              entries per commit (default 50000)\n"
+    "  --threads N            1: read, seal and index on one thread; 2: read\n"
+    "                         and seal on a second (default: 2 with 2+ CPUs)\n"
     "  --raw                  seal records as read, literals included\n"
     "  --complete             the files are written to the end: seal an\n"
     "                         unterminated last line too (by default it is\n"
@@ -66,6 +68,7 @@ typedef struct ingest_plan {
     const char *format, *prefix;
     const ts_catalog_timeline *catalogs;
     size_t batch;
+    int threads; /* ts_ingest_options.threads */
     unsigned long max_diag;
     int json;
     unsigned open_flags;   /* ts_source_open_file_flags */
@@ -79,6 +82,7 @@ static int ingest_one(ts_store *store, const ingest_plan *plan,
     const char *format = plan->format, *prefix = plan->prefix;
     const ts_catalog_timeline *catalogs = plan->catalogs;
     size_t batch = plan->batch;
+    int threads = plan->threads;
     unsigned long max_diag = plan->max_diag;
     int json = plan->json;
     unsigned flags = plan->open_flags;
@@ -106,6 +110,7 @@ static int ingest_one(ts_store *store, const ingest_plan *plan,
     }
     memset(&opts, 0, sizeof(opts));
     opts.batch_entries = batch;
+    opts.threads = threads;
     opts.diag = print_diag;
     opts.diag_ctx = &diag;
     rc = ts_store_ingest(store, src, &opts, &st, &err);
@@ -214,6 +219,7 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"max-diagnostics", required_argument, NULL, 'm'},
         {"batch", required_argument, NULL, 'b'},
+        {"threads", required_argument, NULL, 't'},
         {"catalog", required_argument, NULL, 'c'},
         {"catalog-dsn", required_argument, NULL, 'd'},
         {"mapping", required_argument, NULL, 'M'},
@@ -230,6 +236,7 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
     ts_error err;
     unsigned long max_diag = 100;
     size_t batch = 0;
+    int threads = 0;
     ts_store *store;
     char *end;
     int c, json = 0, status = TS_EXIT_OK;
@@ -261,6 +268,12 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
             if (*optarg == '\0' || *end != '\0' || batch == 0)
                 return cli_usage_error(
                     usage, "--batch: '%s' is not a positive number", optarg);
+            break;
+        case 't':
+            if (strcmp(optarg, "1") != 0 && strcmp(optarg, "2") != 0)
+                return cli_usage_error(usage, "--threads: '%s' is not 1 or 2",
+                                       optarg);
+            threads = optarg[0] - '0';
             break;
         case 'c':
             catalog_file = optarg;
@@ -324,8 +337,8 @@ int cmd_ingest(const ts_cli *cli, int argc, char **argv)
         free(mapping_text);
         return TS_EXIT_USAGE;
     }
-    plan = (ingest_plan){format, prefix, &timeline,    batch, max_diag,
-                         json,   flags,  redact_flags, {0}};
+    plan = (ingest_plan){format,   prefix, &timeline, batch,        threads,
+                         max_diag, json,   flags,     redact_flags, {0}};
     /* without a catalog given, the store's own snapshots, each in force
      * from when it was taken */
     if (ts_store_value_key(store, plan.value_key, &err) != 0) {

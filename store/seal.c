@@ -1,13 +1,24 @@
 /* Sealing: entries from a source become CBOR leaves of the Merkle log, packed
  * into zstd blocks and committed with their index rows, the source's cursor
- * and a signed checkpoint in one transaction per batch. */
+ * and a signed checkpoint in one transaction per batch.
+ *
+ * Two halves, on two threads when the machine has two CPUs: the sealing
+ * half reads the source (parsing, analysis, redaction), seals each entry
+ * into the tree and packs blocks; the indexing half, on the caller's
+ * thread, writes blocks, index rows and commits through the store's
+ * connection. Chunks of work pass between them in order (seal_pipe.c);
+ * each batch's commit carries the tree and cursor as the sealing half left
+ * them at its last entry, so what is committed is the same either way. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "store/seal_pipe.h"
 #include "store/store_internal.h"
 #include "trailseal/time.h"
 
@@ -17,19 +28,24 @@
  * frame copied, so every few commits the writer waits for the copier: the
  * log holds at most this many batches. */
 #define TS_WAL_SETTLE_COMMITS 4
+/* Chunks queued between the halves: enough to ride out a commit, few
+ * enough that a checkpoint is not held back (each is ~1024 entries). */
+#define TS_SEAL_PIPE_DEPTH 4
 
 typedef struct sealer {
     ts_store *store;
     ts_source *src;
     const ts_ingest_options *opts;
-    ts_index_writer *index;
+    int64_t source_id;
+    size_t batch;     /* entries per commit */
+    int64_t interval; /* longest time between commits, µs */
+
+    /* ---- the sealing half ---- */
     ts_frontier frontier;
     ts_buf block;                         /* CBOR of the open block's entries */
-    ts_buf packed;                        /* compressed block */
     uint8_t (*leaves)[TS_HASH_SIZE];      /* leaf hashes of the open block */
     uint64_t block_n;                     /* entries in the open block */
     uint8_t secret[TS_BLOCK_SECRET_SIZE]; /* the open block's (block.c) */
-    int64_t source_id;
     uint8_t source_key[TS_HASH_SIZE];
     uint64_t cursor_position, cursor_line, source_entries;
     /* A known source is read again from its start up to its cursor and the
@@ -40,10 +56,16 @@ typedef struct sealer {
     uint64_t replayed; /* bytes of the sealed part read again */
     uint8_t sealed_sha256[TS_HASH_SIZE];
     char sealed_name[256];
+    uint64_t pending;       /* entries since the last commit decided */
+    int64_t last_commit_us; /* when it was decided (wall clock) */
+    ts_seal_chunk *chunk;   /* being filled */
+    ts_seal_pipe *pipe;     /* NULL: the halves take turns on one thread */
+    ts_error seal_err;      /* two threads: the sealing half's failure */
+
+    /* ---- the indexing half ---- */
+    ts_index_writer *index;
     int in_tx;
-    uint64_t pending;        /* entries since the last commit */
     uint64_t committed_size; /* the tree's size at the last commit */
-    int64_t last_commit_us;
     sqlite3_stmt *put_block;
     ts_wal_copier *copier; /* NULL: SQLite copies the log inside COMMIT */
     unsigned unsettled;    /* commits since the copier last caught up */
@@ -59,8 +81,9 @@ static void sealer_release(sealer *s)
     EVP_MD_CTX_free(s->content);
     sqlite3_finalize(s->put_block);
     ts_buf_release(&s->block);
-    ts_buf_release(&s->packed);
     free(s->leaves);
+    ts_seal_chunk_free(s->chunk);
+    ts_seal_pipe_free(s->pipe);
 }
 
 /* Loads the frontier and, when the tail block is incomplete, its entries
@@ -321,37 +344,6 @@ static int replay(sealer *s, const ts_entry *entry, ts_error *err)
     return rc;
 }
 
-static int write_block(sealer *s, int complete, ts_error *err)
-{
-    uint64_t block_no = s->frontier.size / s->store->block_entries;
-    uint8_t root[TS_HASH_SIZE];
-    sqlite3_stmt *st = s->put_block;
-    int rc;
-
-    if (complete)
-        block_no--; /* the frontier already counts the block's last entry */
-    rc = ts_block_pack(s->secret, s->block.data, s->block.len, &s->packed, err);
-    if (rc != 0)
-        return rc;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)block_no);
-    sqlite3_bind_int64(st, 2,
-                       (sqlite3_int64)(block_no * s->store->block_entries));
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)s->block_n);
-    sqlite3_bind_blob(st, 4, s->packed.data, (int)s->packed.len, SQLITE_STATIC);
-    if (complete) {
-        ts_merkle_root((const uint8_t(*)[TS_HASH_SIZE])s->leaves, s->block_n,
-                       root);
-        sqlite3_bind_blob(st, 5, root, sizeof(root), SQLITE_STATIC);
-    } else {
-        sqlite3_bind_null(st, 5);
-    }
-    if (sqlite3_step(st) != SQLITE_DONE)
-        rc = ts_store_db_error(s->store, "writing a block", err);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc;
-}
-
 /* A failed copier is stopped: the writer copies the log itself again. */
 static void copier_check(sealer *s, int copier_rc)
 {
@@ -383,34 +375,49 @@ static int64_t monotonic_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Stores the open block, frontier, cursor and a signed checkpoint, and
- * commits them with the batch's index rows. */
-static int commit(sealer *s, ts_error *err)
+/* ---- the indexing half ---- */
+
+static int store_block(sealer *s, const ts_seal_chunk *c, ts_error *err)
 {
-    int64_t started_us = monotonic_us();
+    sqlite3_stmt *st = s->put_block;
+    int rc = 0;
+
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)c->block_no);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)c->block_first_seq);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)c->block_n);
+    sqlite3_bind_blob(st, 4, c->packed.data, (int)c->packed.len, SQLITE_STATIC);
+    if (c->block_complete)
+        sqlite3_bind_blob(st, 5, c->block_root, TS_HASH_SIZE, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 5);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = ts_store_db_error(s->store, "writing a block", err);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+/* Stores the frontier, cursor and a signed checkpoint as the sealing half
+ * left them, and commits them with the batch's blocks and index rows. */
+static int commit(sealer *s, const ts_seal_commit *k, ts_error *err)
+{
     ts_store *store = s->store;
-    uint8_t root[TS_HASH_SIZE], frontier_bytes[8 + 64 * TS_HASH_SIZE];
-    uint8_t content[TS_HASH_SIZE];
     char body[TS_KEY_NAME_MAX + 128];
     char *note = NULL;
     sqlite3_stmt *st = NULL;
+    int64_t took_us;
     int rc = 0;
 
     rc = ts_index_writer_flush(s->index, err);
-    if (rc == 0 && s->block_n > 0 && s->block_n < store->block_entries)
-        rc = write_block(s, 0, err);
-    if (rc == 0) {
-        ts_frontier_serialize(&s->frontier, frontier_bytes);
+    if (rc == 0)
         rc = ts_store_prepare(
             store,
             "INSERT OR REPLACE INTO frontier(id, tree_size, data)"
             " VALUES(1, ?, ?)",
             &st, "writing the frontier", err);
-    }
     if (rc == 0) {
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)s->frontier.size);
-        sqlite3_bind_blob(st, 2, frontier_bytes,
-                          (int)ts_frontier_serialized_size(&s->frontier),
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)k->tree_size);
+        sqlite3_bind_blob(st, 2, k->frontier, (int)k->frontier_len,
                           SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = ts_store_db_error(store, "writing the frontier", err);
@@ -429,22 +436,20 @@ static int commit(sealer *s, ts_error *err)
     if (rc == 0) {
         sqlite3_bind_int64(st, 1, s->source_id);
         sqlite3_bind_text(st, 2, s->src->name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)s->cursor_position);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)s->cursor_line);
-        sqlite3_bind_int64(st, 5, (sqlite3_int64)s->source_entries);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)k->cursor_position);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)k->cursor_line);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)k->source_entries);
         sqlite3_bind_int64(st, 6, ts_time_now());
-        rc = content_digest(s, content, err);
-        sqlite3_bind_blob(st, 7, content, sizeof(content), SQLITE_STATIC);
-        if (rc == 0 && sqlite3_step(st) != SQLITE_DONE)
+        sqlite3_bind_blob(st, 7, k->content_sha256, TS_HASH_SIZE,
+                          SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
             rc = ts_store_db_error(store, "saving the cursor", err);
         sqlite3_finalize(st);
         st = NULL;
     }
-    if (rc == 0) {
-        ts_frontier_root(&s->frontier, root);
-        rc = ts_checkpoint_format(store->origin, s->frontier.size, root, body,
+    if (rc == 0)
+        rc = ts_checkpoint_format(store->origin, k->tree_size, k->root, body,
                                   sizeof(body), err);
-    }
     if (rc == 0)
         rc = ts_note_sign(&store->signer, body, strlen(body), &note, err);
     if (rc == 0)
@@ -454,8 +459,8 @@ static int commit(sealer *s, ts_error *err)
             " VALUES(?, ?, ?, ?)",
             &st, "writing a checkpoint", err);
     if (rc == 0) {
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)s->frontier.size);
-        sqlite3_bind_blob(st, 2, root, sizeof(root), SQLITE_STATIC);
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)k->tree_size);
+        sqlite3_bind_blob(st, 2, k->root, TS_HASH_SIZE, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, note, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, ts_time_now());
         if (sqlite3_step(st) != SQLITE_DONE)
@@ -467,18 +472,136 @@ static int commit(sealer *s, ts_error *err)
         rc = ts_store_exec(store, "COMMIT", "committing a batch", err);
     if (rc == 0) {
         s->in_tx = 0;
-        s->pending = 0;
-        s->committed_size = s->frontier.size;
+        s->committed_size = k->tree_size;
         s->stats.commits++;
-        s->last_commit_us = ts_time_now();
-        started_us = monotonic_us() - started_us;
-        s->stats.commit_us_total += started_us;
-        if (started_us > s->stats.commit_us_max)
-            s->stats.commit_us_max = started_us;
+        took_us = monotonic_us() - k->decided_us;
+        s->stats.commit_us_total += took_us;
+        if (took_us > s->stats.commit_us_max)
+            s->stats.commit_us_max = took_us;
         if (s->copier != NULL)
             copier_check(s, ts_wal_copier_poke(s->copier));
     }
     return rc;
+}
+
+/* Writes what one chunk holds: its events' index rows, its block, and
+ * the commit that ends its batch (the next batch's transaction begun). */
+static int index_chunk(sealer *s, const ts_seal_chunk *c, ts_error *err)
+{
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < c->n_events; i++) {
+        const ts_event *ev = &c->events[i];
+        rc = ts_index_writer_add(s->index, c->seqs[i], s->source_id,
+                                 c->lines[i], ev, err);
+        if (rc != 0)
+            break;
+        s->stats.entries_sealed++;
+        if (ev->kind != TS_EVENT_UNPARSED)
+            continue;
+        s->stats.unparsed++;
+        if (s->opts->diag) {
+            char msg[TS_ERROR_MSG_SIZE];
+            snprintf(msg, sizeof(msg), "unparsed: %s",
+                     ev->unparsed_reason ? ev->unparsed_reason
+                                         : "unknown reason");
+            s->opts->diag(s->opts->diag_ctx, s->src->name, c->lines[i], msg);
+        }
+    }
+    if (rc == 0 && c->has_block)
+        rc = store_block(s, c, err);
+    if (rc == 0 && c->has_commit) {
+        rc = commit(s, &c->commit, err);
+        if (rc == 0)
+            rc = begin(s, err);
+    }
+    return rc;
+}
+
+/* ---- the sealing half ---- */
+
+/* The indexing half has stopped (its own error says why). */
+#define SEAL_STOPPED 1
+
+/* Hands the filled chunk to the indexing half. */
+static int deliver(sealer *s, ts_error *err)
+{
+    ts_seal_chunk *c = s->chunk;
+    int rc;
+
+    if (c == NULL)
+        return 0;
+    if (s->pipe == NULL) {
+        /* one thread: index it now, and fill the same chunk again */
+        rc = index_chunk(s, c, err);
+        ts_seal_chunk_reset(c);
+        return rc;
+    }
+    s->chunk = NULL;
+    return ts_seal_pipe_push(s->pipe, c) == 0 ? 0 : SEAL_STOPPED;
+}
+
+static int chunk_ready(sealer *s, ts_error *err)
+{
+    if (s->chunk != NULL)
+        return 0;
+    if (s->pipe == NULL)
+        return ts_seal_chunk_new(&s->chunk, err);
+    s->chunk = ts_seal_pipe_take_empty(s->pipe);
+    return s->chunk != NULL ? 0 : ts_error_set(err, TS_ENOMEM, "out of memory");
+}
+
+/* Packs the open block into the chunk: complete (with its root), or the
+ * tail stored at a commit. */
+static int pack_block(sealer *s, int complete, ts_error *err)
+{
+    ts_seal_chunk *c = s->chunk;
+    uint64_t block_no = s->frontier.size / s->store->block_entries;
+    int rc;
+
+    if (complete)
+        block_no--; /* the frontier already counts the block's last entry */
+    rc = ts_block_pack(s->secret, s->block.data, s->block.len, &c->packed, err);
+    if (rc != 0)
+        return rc;
+    c->has_block = 1;
+    c->block_complete = complete;
+    c->block_no = block_no;
+    c->block_first_seq = block_no * s->store->block_entries;
+    c->block_n = s->block_n;
+    if (complete)
+        ts_merkle_root((const uint8_t(*)[TS_HASH_SIZE])s->leaves, s->block_n,
+                       c->block_root);
+    return 0;
+}
+
+/* Ends the batch: its tail block, the tree and the cursor go with the
+ * chunk, and the indexing half commits them. */
+static int decide_commit(sealer *s, ts_error *err)
+{
+    ts_seal_commit *k;
+    int rc = chunk_ready(s, err);
+
+    if (rc == 0 && s->block_n > 0 && s->block_n < s->store->block_entries)
+        rc = pack_block(s, 0, err);
+    if (rc != 0)
+        return rc;
+    k = &s->chunk->commit;
+    s->chunk->has_commit = 1;
+    k->decided_us = monotonic_us();
+    k->tree_size = s->frontier.size;
+    ts_frontier_root(&s->frontier, k->root);
+    ts_frontier_serialize(&s->frontier, k->frontier);
+    k->frontier_len = ts_frontier_serialized_size(&s->frontier);
+    k->cursor_position = s->cursor_position;
+    k->cursor_line = s->cursor_line;
+    k->source_entries = s->source_entries;
+    rc = content_digest(s, k->content_sha256, err);
+    if (rc != 0)
+        return rc;
+    s->pending = 0;
+    s->last_commit_us = ts_time_now();
+    return deliver(s, err);
 }
 
 static int seal_one(sealer *s, const ts_entry *entry, const ts_event *ev,
@@ -486,6 +609,7 @@ static int seal_one(sealer *s, const ts_entry *entry, const ts_event *ev,
 {
     ts_store *store = s->store;
     ts_sealed_entry e;
+    ts_seal_chunk *c;
     size_t start = s->block.len;
     int rc;
 
@@ -511,47 +635,121 @@ static int seal_one(sealer *s, const ts_entry *entry, const ts_event *ev,
     if (rc != 0)
         return ts_error_prefix(err, "%s:%llu: sealing: ", s->src->name,
                                (unsigned long long)entry->line);
+    rc = chunk_ready(s, err);
+    if (rc != 0)
+        return rc;
+    c = s->chunk;
+    rc = ts_event_copy(&c->events[c->n_events], ev, &c->arena, err);
+    if (rc != 0)
+        return rc;
+    c->seqs[c->n_events] = e.seq;
+    c->lines[c->n_events] = entry->line;
+    c->n_events++;
+    if (ts_event_borrows_records(ev))
+        c->borrows = 1;
+
     ts_merkle_leaf_hash(s->block.data + start, s->block.len - start,
                         s->leaves[s->block_n]);
     ts_frontier_append(&s->frontier, s->leaves[s->block_n]);
     s->block_n++;
-
-    rc = ts_index_writer_add(s->index, e.seq, s->source_id, entry->line, ev,
-                             err);
-    if (rc != 0)
-        return rc;
-    if (ev->kind == TS_EVENT_UNPARSED) {
-        s->stats.unparsed++;
-        if (s->opts->diag) {
-            char msg[TS_ERROR_MSG_SIZE];
-            snprintf(msg, sizeof(msg), "unparsed: %s",
-                     ev->unparsed_reason ? ev->unparsed_reason
-                                         : "unknown reason");
-            s->opts->diag(s->opts->diag_ctx, s->src->name, entry->line, msg);
-        }
-    }
     s->cursor_position = entry->end_position;
     s->cursor_line = entry->end_line;
     s->source_entries++;
-    s->stats.entries_sealed++;
     s->pending++;
 
     if (s->block_n == store->block_entries) {
-        rc = write_block(s, 1, err);
+        rc = pack_block(s, 1, err);
         s->block.len = 0;
         s->block_n = 0;
+        if (rc != 0)
+            return rc;
     }
+    /* Every entry looks at the clock (a vDSO call, ~20 ns), so a slow
+     * source still gets a checkpoint within the interval of an entry. */
+    if (s->pending >= s->batch ||
+        ts_time_now() - s->last_commit_us >= s->interval)
+        return decide_commit(s, err);
+    if (c->has_block || c->borrows || c->n_events == TS_SEAL_CHUNK_EVENTS)
+        return deliver(s, err);
+    return 0;
+}
+
+/* Reads the source to its end, sealing every entry after the cursor.
+ * Returns the sealing half's failure; with one thread also the indexing
+ * half's, and SEAL_STOPPED when the other thread's indexing has stopped. */
+static int seal_all(sealer *s, ts_error *err)
+{
+    int rc = 0;
+
+    while (rc == 0) {
+        ts_entry entry;
+        ts_event ev;
+        int got = ts_source_next(s->src, &entry, &ev, err);
+        if (got < 0) {
+            rc = got;
+            break;
+        }
+        if (got == 0)
+            break;
+        if (s->replaying)
+            rc = replay(s, &entry, err);
+        else
+            rc = seal_one(s, &entry, &ev, err);
+    }
+    if (rc == 0 && s->replaying)
+        rc = differs(s, err); /* shorter than what was sealed from it */
+    if (rc == 0 && s->pending > 0)
+        rc = decide_commit(s, err);
     return rc;
+}
+
+static void *sealing_thread(void *arg)
+{
+    sealer *s = arg;
+    int rc;
+
+    ts_error_clear(&s->seal_err);
+    rc = seal_all(s, &s->seal_err);
+    /* an empty chunk, or entries after an error: never committed */
+    ts_seal_pipe_finish(s->pipe, rc == SEAL_STOPPED ? 0 : rc, &s->seal_err);
+    return NULL;
+}
+
+/* Both halves on two threads: the caller's indexes. */
+static int run_two_threads(sealer *s, pthread_t thread, ts_error *err)
+{
+    ts_seal_chunk *c;
+    int rc = 0;
+
+    while ((c = ts_seal_pipe_pop(s->pipe)) != NULL) {
+        rc = index_chunk(s, c, err);
+        ts_seal_pipe_done(s->pipe, c);
+        if (rc != 0) {
+            ts_seal_pipe_stop(s->pipe);
+            break;
+        }
+    }
+    pthread_join(thread, NULL);
+    if (rc == 0)
+        rc = ts_seal_pipe_result(s->pipe, err);
+    return rc;
+}
+
+/* Two threads when there are two CPUs and the options allow, else one. */
+static int use_threads(const ts_ingest_options *opts)
+{
+    if (opts->threads == 1)
+        return 0;
+    return opts->threads >= 2 || sysconf(_SC_NPROCESSORS_ONLN) > 1;
 }
 
 int ts_store_ingest(ts_store *store, ts_source *src,
                     const ts_ingest_options *opts, ts_ingest_stats *out,
                     ts_error *err)
 {
-    static const ts_ingest_options defaults = {0, 0, NULL, NULL};
+    static const ts_ingest_options defaults = {0, 0, NULL, NULL, 0};
     sealer *s = NULL;
-    size_t batch;
-    int64_t interval;
+    pthread_t thread;
     int rc = 0;
 
     if (out)
@@ -562,17 +760,17 @@ int ts_store_ingest(ts_store *store, ts_source *src,
                             store->path);
     if (opts == NULL)
         opts = &defaults;
-    batch = opts->batch_entries ? opts->batch_entries : TS_DEFAULT_BATCH;
-    interval = opts->checkpoint_interval_us ? opts->checkpoint_interval_us
-                                            : TS_DEFAULT_CHECKPOINT_INTERVAL_US;
     s = calloc(1, sizeof(*s));
     if (s == NULL)
         return ts_error_set(err, TS_ENOMEM, "out of memory");
     s->store = store;
     s->src = src;
     s->opts = opts;
+    s->batch = opts->batch_entries ? opts->batch_entries : TS_DEFAULT_BATCH;
+    s->interval = opts->checkpoint_interval_us
+                      ? opts->checkpoint_interval_us
+                      : TS_DEFAULT_CHECKPOINT_INTERVAL_US;
     ts_buf_init(&s->block, TS_MAX_ENTRY_SIZE * 4);
-    ts_buf_init(&s->packed, TS_MAX_ENTRY_SIZE * 5);
     s->leaves = calloc(store->block_entries, TS_HASH_SIZE);
     if (s->leaves == NULL) {
         rc = ts_error_set(err, TS_ENOMEM, "out of memory");
@@ -599,41 +797,25 @@ int ts_store_ingest(ts_store *store, ts_source *src,
             " n_entries, data, root) VALUES(?, ?, ?, ?, ?)",
             &s->put_block, "writing blocks", err);
     s->last_commit_us = ts_time_now();
-    while (rc == 0) {
-        ts_entry entry;
-        ts_event ev;
-        int got = ts_source_next(src, &entry, &ev, err);
-        if (got < 0) {
-            rc = got;
-            break;
-        }
-        if (got == 0)
-            break;
-        if (s->replaying) {
-            rc = replay(s, &entry, err);
-            continue;
-        }
-        rc = seal_one(s, &entry, &ev, err);
-        /* Every entry looks at the clock (a vDSO call, ~20 ns), so a slow
-         * source still gets a checkpoint within the interval of an entry. */
-        if (rc == 0 && (s->pending >= batch ||
-                        ts_time_now() - s->last_commit_us >= interval)) {
-            rc = commit(s, err);
-            if (rc == 0)
-                rc = begin(s, err);
+    if (rc == 0 && use_threads(opts)) {
+        ts_error ignored; /* without a second thread, take turns on this */
+        if (ts_seal_pipe_new(&s->pipe, TS_SEAL_PIPE_DEPTH, &ignored) == 0 &&
+            pthread_create(&thread, NULL, sealing_thread, s) != 0) {
+            ts_seal_pipe_free(s->pipe);
+            s->pipe = NULL;
         }
     }
-    if (rc == 0 && s->replaying)
-        rc = differs(s, err); /* shorter than what was sealed from it */
-    if (rc == 0 && s->pending > 0)
-        rc = commit(s, err);
+    if (rc == 0 && s->pipe != NULL)
+        rc = run_two_threads(s, thread, err);
+    else if (rc == 0)
+        rc = seal_all(s, err);
     if (rc == 0 && s->in_tx) {
         rc = ts_store_exec(store, "COMMIT", "finishing", err);
         s->in_tx = rc != 0;
     }
     /* after a failure the open batch was rolled back: what stays sealed
      * is the tree of the last commit */
-    s->stats.tree_size = rc == 0 ? s->frontier.size : s->committed_size;
+    s->stats.tree_size = s->committed_size;
     if (out)
         *out = s->stats;
 

@@ -67,6 +67,32 @@ int ts_store_db_error(ts_store *store, const char *what, ts_error *err);
 int ts_store_meta_get(ts_store *store, const char *key, void *buf,
                       size_t buf_size, size_t *out_len, ts_error *err);
 
+/* ---- event_copy.c: events that outlive their source's buffers ---- */
+
+/* sizeof(ts_event) when event_copy.c last learnt its fields (x86-64). */
+#define TS_EVENT_COPY_KNOWN_SIZE 464
+
+/* Bump allocation in 64 KiB slabs, all freed at once. Embedded,
+ * zero-initialised; released with ts_copy_arena_release. */
+typedef struct ts_copy_slab ts_copy_slab;
+typedef struct ts_copy_arena {
+    ts_copy_slab *slabs;
+} ts_copy_arena;
+
+/* Forgets every copy made, keeping one slab for the next ones. */
+void ts_copy_arena_reset(ts_copy_arena *a);
+void ts_copy_arena_release(ts_copy_arena *a);
+
+/* *dst = *src with every string and array copied into a: dst then outlives
+ * the source's next call. src->reference and src->pgstat are not copied
+ * (dst borrows them; see ts_event_borrows_records). TS_ENOMEM. */
+int ts_event_copy(ts_event *dst, const ts_event *src, ts_copy_arena *a,
+                  ts_error *err);
+
+/* 1 when ev points at records ts_event_copy leaves borrowed: such an event
+ * must be indexed before its source is called again. */
+int ts_event_borrows_records(const ts_event *ev);
+
 /* ---- index.c: writing events into the index ---- */
 
 typedef struct ts_index_writer ts_index_writer;

@@ -59,6 +59,10 @@ typedef struct ts_ingest_options {
     int64_t checkpoint_interval_us; /* longest time between commits; 0 = 60 s */
     ts_diag_fn diag;                /* may be NULL */
     void *diag_ctx;
+    /* 1: read, seal and index on the caller's thread; 0: a second thread
+     * reads and seals while the caller's indexes, when there are two CPUs
+     * (2: even on one). Either way the store ends the same. */
+    int threads;
 } ts_ingest_options;
 
 typedef struct ts_ingest_stats {

@@ -127,7 +127,7 @@ static void ingest(ts_store *store, uint64_t n, char key_char, const char *who,
                    size_t batch)
 {
     ts_source *src = fake_open(n, key_char, who);
-    ts_ingest_options opts = {batch, 0, NULL, NULL};
+    ts_ingest_options opts = {batch, 0, NULL, NULL, 0};
     ts_ingest_stats st;
     ts_error err;
 

@@ -28,7 +28,7 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *fx = calloc(1, sizeof(*fx));
-    ts_ingest_options opts = {0, 0, NULL, NULL};
+    ts_ingest_options opts = {0, 0, NULL, NULL, 0};
     ts_ingest_stats st;
     ts_source *src = NULL;
     ts_error err;

@@ -97,7 +97,7 @@ static int teardown(void **state)
 
 static void ingest(fixture *fx, const char *path, const ts_catalog *catalog)
 {
-    ts_ingest_options opts = {0, 0, NULL, NULL};
+    ts_ingest_options opts = {0, 0, NULL, NULL, 0};
     ts_ingest_stats st;
     ts_source *src = NULL;
     ts_error err;

@@ -334,7 +334,7 @@ static void test_proofs_two_threads(void **state)
     size_t n_want = 0, n_files = 0;
     ts_store *store = NULL;
     ts_source *src = NULL;
-    ts_ingest_options io = {0, 0, NULL, NULL};
+    ts_ingest_options io = {0, 0, NULL, NULL, 0};
     ts_ingest_stats stats;
     ts_error err;
     struct dirent *d;
@@ -405,7 +405,7 @@ static void test_proofs_two_threads(void **state)
 
 static void ingest_lines(ts_store *store, const char *path, int first, int n)
 {
-    ts_ingest_options io = {0, 0, NULL, NULL};
+    ts_ingest_options io = {0, 0, NULL, NULL, 0};
     ts_ingest_stats stats;
     ts_source *src = NULL;
     ts_error err;

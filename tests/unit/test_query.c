@@ -124,7 +124,7 @@ static void write_file(const char *path, const char *text, size_t len)
 
 static void ingest(ts_store *store, const char *path)
 {
-    ts_ingest_options opts = {0, 0, NULL, NULL};
+    ts_ingest_options opts = {0, 0, NULL, NULL, 0};
     ts_ingest_stats st;
     ts_source *src = NULL;
     ts_error err;

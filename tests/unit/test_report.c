@@ -1181,7 +1181,7 @@ static void test_through_store(void **state)
 {
     static const ts_source_ops ops = {list_next, list_seek, list_free};
     list_source src;
-    ts_ingest_options io = {0, 0, NULL, NULL};
+    ts_ingest_options io = {0, 0, NULL, NULL, 0};
     ts_ingest_stats stats;
     ts_report_options opts;
     ts_report_result res;

@@ -139,7 +139,7 @@ static ts_store *create_and_fill(fixture *fx, uint64_t n, size_t batch)
 {
     ts_store *store = NULL;
     ts_source *src = fake_open(n);
-    ts_ingest_options opts = {batch, 0, NULL, NULL};
+    ts_ingest_options opts = {batch, 0, NULL, NULL, 0};
     ts_ingest_stats st;
     ts_error err;
 
@@ -165,7 +165,7 @@ static void test_seal_verify_resume(void **state)
 {
     fixture *fx = *state;
     ts_store *store = create_and_fill(fx, 5000, 700);
-    ts_ingest_options opts = {700, 0, NULL, NULL};
+    ts_ingest_options opts = {700, 0, NULL, NULL, 0};
     ts_verify_report r;
     ts_store_stats st;
     ts_ingest_stats is;
@@ -218,7 +218,7 @@ static void test_checkpoint_interval(void **state)
     fixture *fx = *state;
     ts_store *store = NULL;
     ts_source *src = fake_open(40);
-    ts_ingest_options opts = {1000000, 1, NULL, NULL};
+    ts_ingest_options opts = {1000000, 1, NULL, NULL, 0};
     ts_ingest_stats st;
     ts_verify_report r;
     ts_error err;
@@ -257,7 +257,7 @@ static void test_wal_copied_beside_ingest(void **state)
     fixture *fx = *state;
     ts_store *store = create_and_fill(fx, 10, 10); /* one commit */
     ts_source *src = fake_open(1010);
-    ts_ingest_options opts = {10, 0, NULL, NULL};
+    ts_ingest_options opts = {10, 0, NULL, NULL, 0};
     ts_ingest_stats is;
     ts_verify_report r;
     char wal_path[200];
@@ -459,7 +459,7 @@ static void test_never_signs_a_second_history(void **state)
 {
     fixture *fx = *state;
     ts_store *store = create_and_fill(fx, 3000, 1000);
-    ts_ingest_options opts = {1000, 0, NULL, NULL};
+    ts_ingest_options opts = {1000, 0, NULL, NULL, 0};
     ts_ingest_stats is;
     ts_source *src;
     ts_error err;
@@ -653,7 +653,7 @@ static void test_rewritten_source_refused(void **state)
 {
     fixture *fx = *state;
     ts_store *store = create_and_fill(fx, 2000, 500);
-    ts_ingest_options opts = {500, 0, NULL, NULL};
+    ts_ingest_options opts = {500, 0, NULL, NULL, 0};
     ts_ingest_stats is;
     ts_verify_report r;
     ts_store_stats st;
@@ -709,7 +709,7 @@ static ts_verdict verify_kept(ts_store *store, const char *note,
 
 static void grow(ts_store *store, uint64_t n, uint64_t rewritten_from)
 {
-    ts_ingest_options opts = {700, 0, NULL, NULL};
+    ts_ingest_options opts = {700, 0, NULL, NULL, 0};
     ts_source *src = fake_open(n);
     ts_ingest_stats is;
     ts_error err;
@@ -928,7 +928,7 @@ static void test_proofs_share_cache(void **state)
     /* 5 full blocks of 1024 and a tail of 300: subtrees above the blocks
      * are cached, and the tail block is partial */
     ts_store *store = create_and_fill(fx, 5420, 1000);
-    ts_ingest_options opts = {1000, 0, NULL, NULL};
+    ts_ingest_options opts = {1000, 0, NULL, NULL, 0};
     ts_ingest_stats is;
     ts_source *src;
     ts_error err;
