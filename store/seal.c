@@ -383,7 +383,8 @@ static int store_block(sealer *s, const ts_seal_chunk *c, ts_error *err)
     int rc = 0;
 
     sqlite3_bind_int64(st, 1, (sqlite3_int64)c->block_no);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)c->block_first_seq);
+    sqlite3_bind_int64(st, 2,
+                       (sqlite3_int64)(c->block_no * s->store->block_entries));
     sqlite3_bind_int64(st, 3, (sqlite3_int64)c->block_n);
     sqlite3_bind_blob(st, 4, c->packed.data, (int)c->packed.len, SQLITE_STATIC);
     if (c->block_complete)
@@ -567,7 +568,6 @@ static int pack_block(sealer *s, int complete, ts_error *err)
     c->has_block = 1;
     c->block_complete = complete;
     c->block_no = block_no;
-    c->block_first_seq = block_no * s->store->block_entries;
     c->block_n = s->block_n;
     if (complete)
         ts_merkle_root((const uint8_t(*)[TS_HASH_SIZE])s->leaves, s->block_n,

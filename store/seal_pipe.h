@@ -37,7 +37,7 @@ typedef struct ts_seal_chunk {
     /* a packed block: complete (with its root), or the open tail block
      * stored at a commit */
     int has_block, block_complete;
-    uint64_t block_no, block_first_seq, block_n;
+    uint64_t block_no, block_n;
     uint8_t block_root[TS_HASH_SIZE];
     ts_buf packed;
     int has_commit;
