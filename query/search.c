@@ -145,7 +145,8 @@ static void bind_filters(sqlite3_stmt *st, const ts_search_query *q,
  * common but they are rarer together. */
 typedef struct search_plan {
     int driver;
-    unsigned merged; /* bit (1 << BY_x) per merged index; 0 = none */
+    unsigned merged;   /* bit (1 << BY_x) per merged index; 0 = none */
+    int index_version; /* the store's index layout (event_value_hmacs) */
 } search_plan;
 
 /* Reads the first TS_SEARCH_PROBE entries of filter `by`'s index in walk
@@ -259,10 +260,27 @@ static void add_equality(char *sql, int by, int driver)
     add_sql(sql, by_sql[by]);
 }
 
-/* Appends the conditions of q but its outcome to sql (after a WHERE). */
+/* An event holding the value (:vhmac). Layout 3 keeps event_value_hmacs
+ * by bucket (schemas/index.sql): one seek per bucket from :lo's to that of
+ * :hi or the newest entry. */
+#define TS_SEARCH_VALUE_SQL                                                                         \
+    " AND e.seq IN (WITH RECURSIVE bucket(n) AS (SELECT " TS_VALUE_HMAC_BUCKET_SQL(                 \
+        ":lo") " UNION ALL SELECT n + 1 FROM bucket"                                                \
+               " WHERE n < (SELECT " TS_VALUE_HMAC_BUCKET_SQL(                                      \
+                   "min(:hi, max(seq))") " FROM events))"                                           \
+                                         " SELECT v.seq FROM bucket CROSS JOIN event_value_hmacs v" \
+                                         " ON v.bucket = bucket.n AND v.hmac = :vhmac)"
+/* The same in a layout 2 store opened read-only (keyed by hmac, seq). */
+#define TS_SEARCH_VALUE_LAYOUT2_SQL                                            \
+    " AND e.seq IN (SELECT seq FROM event_value_hmacs WHERE hmac = :vhmac)"
+
+/* Appends the conditions of q but its outcome to sql (after a WHERE), with
+ * the equality of plan's driver walking its index. */
 static void add_conditions(char *sql, const ts_search_query *q, int has_text,
-                           int driver)
+                           const search_plan *plan)
 {
+    int driver = plan->driver;
+
     add_sql(sql, has_text ? " events_fts.rowid BETWEEN :lo AND :hi"
                           : " e.seq BETWEEN :lo AND :hi");
     for (int by = 0; by < BY_COUNT; by++)
@@ -288,8 +306,8 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
     if (q->data_class)
         add_sql(sql, " AND " TS_QUERY_CLASS_EVENTS);
     if (q->value)
-        add_sql(sql, " AND e.seq IN (SELECT seq FROM event_value_hmacs"
-                     " WHERE hmac = :vhmac)");
+        add_sql(sql, plan->index_version >= 3 ? TS_SEARCH_VALUE_SQL
+                                              : TS_SEARCH_VALUE_LAYOUT2_SQL);
 }
 
 /* Builds the statement for q. With text, the full-text index drives the
@@ -299,7 +317,7 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
  * event: two walks of the kind index, merged in order (UNION ALL with an
  * ORDER BY streams), rather than every such event gathered and sorted. */
 static void build_sql(char *sql, const ts_search_query *q, int has_text,
-                      int driver)
+                      const search_plan *plan)
 {
     const char *order =
         q->oldest_first ? " LIMIT :limit" : " DESC LIMIT :limit";
@@ -309,10 +327,10 @@ static void build_sql(char *sql, const ts_search_query *q, int has_text,
         add_sql(sql, "events_fts CROSS JOIN events e"
                      " ON e.seq = events_fts.rowid"
                      " WHERE events_fts MATCH :text AND");
-        add_conditions(sql, q, has_text, driver);
+        add_conditions(sql, q, has_text, plan);
     } else {
         add_sql(sql, "events e WHERE");
-        add_conditions(sql, q, has_text, driver);
+        add_conditions(sql, q, has_text, plan);
     }
     if (q->outcome == TS_OUTCOME_OK)
         add_sql(sql, " AND " TS_QUERY_OK);
@@ -323,7 +341,7 @@ static void build_sql(char *sql, const ts_search_query *q, int has_text,
     if (q->outcome == TS_OUTCOME_DENIED && !has_text) {
         add_sql(sql, " AND e.kind = 6 UNION ALL SELECT " TS_QUERY_ROW_COLUMNS
                      " FROM events e WHERE");
-        add_conditions(sql, q, has_text, driver);
+        add_conditions(sql, q, has_text, plan);
         add_sql(sql, " AND " TS_QUERY_DENIED_ERROR " ORDER BY 1");
     } else {
         add_sql(sql, " ORDER BY ");
@@ -333,12 +351,16 @@ static void build_sql(char *sql, const ts_search_query *q, int has_text,
 }
 
 /* Checks one entry, found by the merged walk, against all of q. */
-static void build_row_sql(char *sql, const ts_search_query *q)
+static void build_row_sql(char *sql, const ts_search_query *q,
+                          const search_plan *plan)
 {
+    search_plan any = *plan;
+
+    any.driver = BY_ANY;
     snprintf(sql, TS_SEARCH_SQL_MAX,
              "SELECT %s FROM events e WHERE e.seq = :seq AND",
              TS_QUERY_ROW_COLUMNS);
-    add_conditions(sql, q, 0, BY_ANY);
+    add_conditions(sql, q, 0, &any);
     if (q->outcome == TS_OUTCOME_OK)
         add_sql(sql, " AND " TS_QUERY_OK);
     else if (q->outcome == TS_OUTCOME_ERROR)
@@ -409,7 +431,7 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     size_t n = 0;
     size_t limit = q->limit ? q->limit : TS_SEARCH_DEFAULT_LIMIT;
     sqlite3_stmt *seqs = NULL;
-    search_plan plan = {BY_ANY, 0};
+    search_plan plan = {BY_ANY, 0, store->index_version};
     int64_t vhmac = 0;
     int rc = 0, step = SQLITE_DONE;
 
@@ -465,9 +487,9 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     if (plan.merged) {
         build_merge_sql(sql, q, plan.merged);
         rc = ts_store_prepare(store, sql, &seqs, "searching", err);
-        build_row_sql(sql, q);
+        build_row_sql(sql, q, &plan);
     } else {
-        build_sql(sql, q, has_text, plan.driver);
+        build_sql(sql, q, has_text, &plan);
     }
     if (rc == 0)
         rc = ts_store_prepare(store, sql, &st, "searching", err);

@@ -55,7 +55,8 @@ static const char insert_value_sql[] =
     "INSERT OR IGNORE INTO event_value_classes(seq, class) VALUES(?1, ?2)";
 
 static const char insert_hmac_sql[] =
-    "INSERT OR IGNORE INTO event_value_hmacs(hmac, seq) VALUES(?1, ?2)";
+    "INSERT OR IGNORE INTO event_value_hmacs(bucket, hmac, seq)"
+    " VALUES(" TS_VALUE_HMAC_BUCKET_SQL("?2") ", ?1, ?2)";
 
 static const char insert_fts_sql[] =
     "INSERT INTO events_fts(rowid, statement, object_name, message)"

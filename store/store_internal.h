@@ -17,8 +17,11 @@ extern const char ts_chain_schema_sql[];
 /* The index's layout (schemas/index.sql), in meta "index_version" (absent:
  * 1). Bumped when a table gains or changes columns, which CREATE ... IF NOT
  * EXISTS cannot do to an existing store. */
-#define TS_INDEX_VERSION 2
-#define TS_INDEX_VERSION_TEXT "2"
+#define TS_INDEX_VERSION 3
+#define TS_INDEX_VERSION_TEXT "3"
+/* SQL for event_value_hmacs.bucket of the entry index `seq` (layout 3;
+ * schemas/index.sql says why): a bucket holds 65536 entries' values. */
+#define TS_VALUE_HMAC_BUCKET_SQL(seq) "(" seq " >> 16)"
 /* Entries per block: a power of two, so a full block is a complete subtree. */
 #define TS_BLOCK_ENTRIES 1024
 /* event_spans buckets hold 2^TS_SPAN_BITS entries (schemas/index.sql). */
@@ -36,6 +39,7 @@ struct ts_store {
     uint8_t store_id[TS_STORE_ID_SIZE];
     char origin[TS_KEY_NAME_MAX];
     uint64_t block_entries;
+    int index_version; /* meta index_version: the index's layout */
     /* Roots of full blocks, read once each by proofs (a root sits after its
      * block's data in the row, so reading it walks the whole blob); full
      * blocks never change. root_known[i]: roots[i] holds block i's root. */

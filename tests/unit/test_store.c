@@ -571,6 +571,164 @@ static void test_older_index_refused(void **state)
     ts_store_free(store);
 }
 
+/* The entry indexes a search found, in order. */
+typedef struct found_seqs {
+    uint64_t seq[8];
+    size_t n;
+} found_seqs;
+
+static int collect_seq(void *ctx, const ts_search_row *row)
+{
+    found_seqs *f = ctx;
+
+    if (f->n < 8)
+        f->seq[f->n] = row->entry_index;
+    f->n++;
+    return 0;
+}
+
+/* Searches for value, oldest first after entry `after` (-1: all) or, when
+ * newest_first, newest first before it. */
+static size_t search_value(ts_store *store, const char *value, int64_t after,
+                           int newest_first, found_seqs *f)
+{
+    ts_search_query q;
+    ts_error err;
+
+    ts_search_query_init(&q);
+    q.value = value;
+    q.after = after;
+    q.oldest_first = !newest_first;
+    memset(f, 0, sizeof(*f));
+    ts_error_clear(&err);
+    assert_int_equal(ts_search(store, &q, collect_seq, f, NULL, &err), 0);
+    return f->n;
+}
+
+static void value_hmac(ts_store *store, const char *value, int64_t *out)
+{
+    uint8_t key[TS_VALUE_KEY_SIZE];
+    ts_value_hasher *h = NULL;
+    ts_error err;
+
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_value_key(store, key, &err), 0);
+    assert_int_equal(ts_value_hasher_new(&h, key, &err), 0);
+    assert_int_equal(ts_value_hmac64(h, value, strlen(value), out, &err), 0);
+    ts_value_hasher_free(h);
+}
+
+/* Checks that value is found at entries 20, 65541 and 140000 (buckets 0,
+ * 1 and 2 of event_value_hmacs), also from either end of a range. */
+static void expect_value_found(ts_store *store, const char *value)
+{
+    found_seqs f;
+
+    assert_int_equal(search_value(store, value, -1, 0, &f), 3);
+    assert_int_equal(f.seq[0], 20);
+    assert_int_equal(f.seq[1], 65541);
+    assert_int_equal(f.seq[2], 140000);
+    assert_int_equal(search_value(store, value, 20, 0, &f), 2);
+    assert_int_equal(f.seq[0], 65541);
+    assert_int_equal(f.seq[1], 140000);
+    assert_int_equal(search_value(store, value, 140000, 1, &f), 2);
+    assert_int_equal(f.seq[0], 65541);
+    assert_int_equal(f.seq[1], 20);
+    assert_int_equal(search_value(store, value, 65541, 1, &f), 1);
+    assert_int_equal(f.seq[0], 20);
+}
+
+/* event_value_hmacs is kept by bucket (layout 3): a value is found in
+ * every bucket and within the range asked for. A layout 2 store (keyed by
+ * hmac, seq) answers read-only, and is rebuilt when opened for writing. */
+static void test_value_hmacs_by_bucket(void **state)
+{
+    static const uint64_t seqs[] = {20, 65541, 140000};
+    fixture *fx = *state;
+    ts_store *store = create_and_fill(fx, 10, 0);
+    ts_index_writer *w = NULL;
+    int64_t hmacs[2], n[2];
+    found_seqs f;
+    ts_error err;
+
+    value_hmac(store, "4111111111111111", &hmacs[0]);
+    value_hmac(store, "ada@example.com", &hmacs[1]);
+    ts_error_clear(&err);
+    exec_sql(store, "BEGIN");
+    assert_int_equal(ts_index_writer_new(&w, store, &err), 0);
+    for (size_t i = 0; i < 3; i++) {
+        ts_event ev;
+        ts_event_init(&ev);
+        ev.kind = TS_EVENT_AUDIT;
+        ev.account = "alice";
+        ev.value_hmacs = hmacs;
+        ev.n_value_hmacs = i == 1 ? 2 : 1; /* the email once, at 65541 */
+        assert_int_equal(ts_index_writer_add(w, seqs[i], 1, 100 + i, &ev, &err),
+                         0);
+    }
+    assert_int_equal(ts_index_writer_flush(w, &err), 0);
+    ts_index_writer_free(w);
+    exec_sql(store, "COMMIT");
+
+    query_ints(
+        store,
+        "SELECT count(*), sum(bucket = seq >> 16) FROM event_value_hmacs", n,
+        2);
+    assert_int_equal(n[0], 4);
+    assert_int_equal(n[1], 4);
+    expect_value_found(store, "4111111111111111");
+    assert_int_equal(search_value(store, "ada@example.com", -1, 0, &f), 1);
+    assert_int_equal(f.seq[0], 65541);
+    assert_int_equal(search_value(store, "4111111111111112", -1, 0, &f), 0);
+
+    /* The same rows as layout 2 kept them. */
+    exec_sql(store,
+             "CREATE TABLE saved AS SELECT hmac, seq FROM event_value_hmacs;"
+             "DROP TABLE event_value_hmacs;"
+             "CREATE TABLE event_value_hmacs (hmac INTEGER NOT NULL,"
+             " seq INTEGER NOT NULL, PRIMARY KEY (hmac, seq)) WITHOUT ROWID;"
+             "INSERT INTO event_value_hmacs SELECT hmac, seq FROM saved;"
+             "DROP TABLE saved;"
+             "UPDATE meta SET value = '2' WHERE key = 'index_version'");
+    ts_store_free(store);
+
+    assert_int_equal(ts_store_open(&store, fx->path, TS_STORE_READONLY, &err),
+                     0);
+    expect_value_found(store, "4111111111111111");
+    query_ints(store,
+               "SELECT count(*) FROM pragma_table_info('event_value_hmacs')", n,
+               1);
+    assert_int_equal(n[0], 2); /* read-only: left as it was */
+    ts_store_free(store);
+
+    assert_int_equal(ts_store_open(&store, fx->path, 0, &err), 0);
+    query_ints(
+        store,
+        "SELECT count(*), sum(bucket = seq >> 16) FROM event_value_hmacs", n,
+        2);
+    assert_int_equal(n[0], 4);
+    assert_int_equal(n[1], 4);
+    query_ints(store,
+               "SELECT CAST(value AS INTEGER) FROM meta"
+               " WHERE key = 'index_version'",
+               n, 1);
+    assert_int_equal(n[0], 3);
+    query_ints(store,
+               "SELECT count(*) FROM sqlite_schema"
+               " WHERE name = 'event_value_hmacs_layout2'",
+               n, 1);
+    assert_int_equal(n[0], 0);
+    expect_value_found(store, "4111111111111111");
+    assert_int_equal(search_value(store, "ada@example.com", -1, 0, &f), 1);
+    assert_int_equal(f.seq[0], 65541);
+    ts_store_free(store);
+
+    /* Upgraded once: opening it again changes nothing. */
+    assert_int_equal(ts_store_open(&store, fx->path, 0, &err), 0);
+    expect_value_found(store, "4111111111111111");
+    ts_store_free(store);
+}
+
 /* 1 when the plan of sql names `index`. */
 static int plan_uses(sqlite3 *db, const char *sql, const char *index)
 {
@@ -974,6 +1132,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_key_file_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_privileged_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_value_hmacs_by_bucket, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_older_index_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rewritten_source_refused, setup,
