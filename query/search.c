@@ -263,16 +263,16 @@ static void add_equality(char *sql, int by, int driver)
 /* An event holding the value (:vhmac). Layout 3 keeps event_value_hmacs
  * by bucket (schemas/index.sql): one seek per bucket from :lo's to that of
  * :hi or the newest entry. */
-#define TS_SEARCH_VALUE_SQL                                                                         \
-    " AND e.seq IN (WITH RECURSIVE bucket(n) AS (SELECT " TS_VALUE_HMAC_BUCKET_SQL(                 \
-        ":lo") " UNION ALL SELECT n + 1 FROM bucket"                                                \
-               " WHERE n < (SELECT " TS_VALUE_HMAC_BUCKET_SQL(                                      \
-                   "min(:hi, max(seq))") " FROM events))"                                           \
-                                         " SELECT v.seq FROM bucket CROSS JOIN event_value_hmacs v" \
-                                         " ON v.bucket = bucket.n AND v.hmac = :vhmac)"
+static const char value_sql[] =
+    " AND e.seq IN (WITH RECURSIVE bucket(n) AS"
+    " (SELECT :lo >> " TS_VALUE_HMAC_BUCKET_BITS_SQL
+    " UNION ALL SELECT n + 1 FROM bucket WHERE n < (SELECT min(:hi, max(seq))"
+    " >> " TS_VALUE_HMAC_BUCKET_BITS_SQL " FROM events))"
+    " SELECT v.seq FROM bucket CROSS JOIN event_value_hmacs v"
+    " ON v.bucket = bucket.n AND v.hmac = :vhmac)";
 /* The same in a layout 2 store opened read-only (keyed by hmac, seq). */
-#define TS_SEARCH_VALUE_LAYOUT2_SQL                                            \
-    " AND e.seq IN (SELECT seq FROM event_value_hmacs WHERE hmac = :vhmac)"
+static const char value_layout2_sql[] =
+    " AND e.seq IN (SELECT seq FROM event_value_hmacs WHERE hmac = :vhmac)";
 
 /* Appends the conditions of q but its outcome to sql (after a WHERE), with
  * the equality of plan's driver walking its index. */
@@ -306,8 +306,7 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
     if (q->data_class)
         add_sql(sql, " AND " TS_QUERY_CLASS_EVENTS);
     if (q->value)
-        add_sql(sql, plan->index_version >= 3 ? TS_SEARCH_VALUE_SQL
-                                              : TS_SEARCH_VALUE_LAYOUT2_SQL);
+        add_sql(sql, plan->index_version >= 3 ? value_sql : value_layout2_sql);
 }
 
 /* Builds the statement for q. With text, the full-text index drives the

@@ -56,7 +56,7 @@ static const char insert_value_sql[] =
 
 static const char insert_hmac_sql[] =
     "INSERT OR IGNORE INTO event_value_hmacs(bucket, hmac, seq)"
-    " VALUES(" TS_VALUE_HMAC_BUCKET_SQL("?2") ", ?1, ?2)";
+    " VALUES(?2 >> " TS_VALUE_HMAC_BUCKET_BITS_SQL ", ?1, ?2)";
 
 static const char insert_fts_sql[] =
     "INSERT INTO events_fts(rowid, statement, object_name, message)"

@@ -322,14 +322,13 @@ static int upgrade_index_2_to_3(ts_store *store, ts_error *err)
         rc = ts_store_exec(store, ts_index_schema_sql,
                            "upgrading the index to layout 3", err);
     if (rc == 0 && old_table)
-        rc = ts_store_exec(
-            store,
-            "INSERT INTO event_value_hmacs(bucket, hmac, seq)"
-            " SELECT " TS_VALUE_HMAC_BUCKET_SQL(
-                "seq") ", hmac, seq"
-                       " FROM event_value_hmacs_layout2;"
-                       "DROP TABLE event_value_hmacs_layout2",
-            "upgrading the index to layout 3", err);
+        rc = ts_store_exec(store,
+                           "INSERT INTO event_value_hmacs(bucket, hmac, seq)"
+                           " SELECT seq >> " TS_VALUE_HMAC_BUCKET_BITS_SQL
+                           ", hmac, seq"
+                           " FROM event_value_hmacs_layout2;"
+                           "DROP TABLE event_value_hmacs_layout2",
+                           "upgrading the index to layout 3", err);
     if (rc == 0)
         rc = meta_put(store, "index_version", "3", 1, err);
     if (rc == 0)

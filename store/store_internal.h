@@ -19,9 +19,10 @@ extern const char ts_chain_schema_sql[];
  * EXISTS cannot do to an existing store. */
 #define TS_INDEX_VERSION 3
 #define TS_INDEX_VERSION_TEXT "3"
-/* SQL for event_value_hmacs.bucket of the entry index `seq` (layout 3;
- * schemas/index.sql says why): a bucket holds 65536 entries' values. */
-#define TS_VALUE_HMAC_BUCKET_SQL(seq) "(" seq " >> 16)"
+/* event_value_hmacs.bucket is an entry index shifted right by this many
+ * bits (layout 3; schemas/index.sql says why): 65536 entries a bucket. As
+ * SQL text, for the statements that write and read it. */
+#define TS_VALUE_HMAC_BUCKET_BITS_SQL "16"
 /* Entries per block: a power of two, so a full block is a complete subtree. */
 #define TS_BLOCK_ENTRIES 1024
 /* event_spans buckets hold 2^TS_SPAN_BITS entries (schemas/index.sql). */
