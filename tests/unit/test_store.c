@@ -618,10 +618,12 @@ static void value_hmac(ts_store *store, const char *value, int64_t *out)
     ts_value_hasher_free(h);
 }
 
-/* Checks that value is found at entries 20, 65541 and 140000 (buckets 0,
- * 1 and 2 of event_value_hmacs), also from either end of a range. */
-static void expect_value_found(ts_store *store, const char *value)
+/* Checks that the card number is found at entries 20, 65541 and 140000
+ * (buckets 0, 1 and 2 of event_value_hmacs), also from either end of a
+ * range, and the email at 65541 alone. */
+static void expect_values_found(ts_store *store)
 {
+    const char *value = "4111111111111111";
     found_seqs f;
 
     assert_int_equal(search_value(store, value, -1, 0, &f), 3);
@@ -636,6 +638,22 @@ static void expect_value_found(ts_store *store, const char *value)
     assert_int_equal(f.seq[1], 20);
     assert_int_equal(search_value(store, value, 65541, 1, &f), 1);
     assert_int_equal(f.seq[0], 20);
+    assert_int_equal(search_value(store, "ada@example.com", -1, 0, &f), 1);
+    assert_int_equal(f.seq[0], 65541);
+}
+
+/* Checks that event_value_hmacs holds the test's 4 rows, each in the
+ * bucket of its entry. */
+static void expect_rows_by_bucket(ts_store *store)
+{
+    int64_t n[2];
+
+    query_ints(
+        store,
+        "SELECT count(*), sum(bucket = seq >> 16) FROM event_value_hmacs", n,
+        2);
+    assert_int_equal(n[0], 4);
+    assert_int_equal(n[1], 4);
 }
 
 /* event_value_hmacs is kept by bucket (layout 3): a value is found in
@@ -670,15 +688,8 @@ static void test_value_hmacs_by_bucket(void **state)
     ts_index_writer_free(w);
     exec_sql(store, "COMMIT");
 
-    query_ints(
-        store,
-        "SELECT count(*), sum(bucket = seq >> 16) FROM event_value_hmacs", n,
-        2);
-    assert_int_equal(n[0], 4);
-    assert_int_equal(n[1], 4);
-    expect_value_found(store, "4111111111111111");
-    assert_int_equal(search_value(store, "ada@example.com", -1, 0, &f), 1);
-    assert_int_equal(f.seq[0], 65541);
+    expect_rows_by_bucket(store);
+    expect_values_found(store);
     assert_int_equal(search_value(store, "4111111111111112", -1, 0, &f), 0);
 
     /* The same rows as layout 2 kept them. */
@@ -694,7 +705,7 @@ static void test_value_hmacs_by_bucket(void **state)
 
     assert_int_equal(ts_store_open(&store, fx->path, TS_STORE_READONLY, &err),
                      0);
-    expect_value_found(store, "4111111111111111");
+    expect_values_found(store);
     query_ints(store,
                "SELECT count(*) FROM pragma_table_info('event_value_hmacs')", n,
                1);
@@ -702,12 +713,7 @@ static void test_value_hmacs_by_bucket(void **state)
     ts_store_free(store);
 
     assert_int_equal(ts_store_open(&store, fx->path, 0, &err), 0);
-    query_ints(
-        store,
-        "SELECT count(*), sum(bucket = seq >> 16) FROM event_value_hmacs", n,
-        2);
-    assert_int_equal(n[0], 4);
-    assert_int_equal(n[1], 4);
+    expect_rows_by_bucket(store);
     query_ints(store,
                "SELECT CAST(value AS INTEGER) FROM meta"
                " WHERE key = 'index_version'",
@@ -718,14 +724,12 @@ static void test_value_hmacs_by_bucket(void **state)
                " WHERE name = 'event_value_hmacs_layout2'",
                n, 1);
     assert_int_equal(n[0], 0);
-    expect_value_found(store, "4111111111111111");
-    assert_int_equal(search_value(store, "ada@example.com", -1, 0, &f), 1);
-    assert_int_equal(f.seq[0], 65541);
+    expect_values_found(store);
     ts_store_free(store);
 
     /* Upgraded once: opening it again changes nothing. */
     assert_int_equal(ts_store_open(&store, fx->path, 0, &err), 0);
-    expect_value_found(store, "4111111111111111");
+    expect_values_found(store);
     ts_store_free(store);
 }
 
