@@ -157,26 +157,14 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
     if (rc == 0)
         rc =
             ts_store_prepare(store, upsert_span_sql, &w->span, "indexing", err);
-    if (rc == 0 &&
-        (sqlite3_prepare_v2(ts_store_sqlite(store), insert_value_sql, -1,
-                            &w->value_class, NULL) != SQLITE_OK ||
-         sqlite3_prepare_v2(ts_store_sqlite(store), insert_hmac_sql, -1,
-                            &w->value_hmac, NULL) != SQLITE_OK)) {
-        /* A store made before the data-class or value-HMAC tables: the
-         * schema is all IF NOT EXISTS, so running it again adds just what
-         * is missing. */
-        sqlite3_finalize(w->value_class);
-        sqlite3_finalize(w->value_hmac);
-        w->value_class = w->value_hmac = NULL;
-        rc = ts_store_exec(store, ts_index_schema_sql,
-                           "updating the index schema", err);
-        if (rc == 0)
-            rc = ts_store_prepare(store, insert_value_sql, &w->value_class,
-                                  "indexing", err);
-        if (rc == 0)
-            rc = ts_store_prepare(store, insert_hmac_sql, &w->value_hmac,
-                                  "indexing", err);
-    }
+    /* Every store opened for writing has the whole schema: made with it,
+     * or given what it lacked when upgraded from layout 2 (store.c). */
+    if (rc == 0)
+        rc = ts_store_prepare(store, insert_value_sql, &w->value_class,
+                              "indexing", err);
+    if (rc == 0)
+        rc = ts_store_prepare(store, insert_hmac_sql, &w->value_hmac,
+                              "indexing", err);
     if (rc != 0) {
         ts_index_writer_free(w);
         return rc;

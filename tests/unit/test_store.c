@@ -733,6 +733,36 @@ static void test_value_hmacs_by_bucket(void **state)
     ts_store_free(store);
 }
 
+/* A layout 2 store made before the data-class and value-HMAC tables gets
+ * them when upgraded, and ingest goes on into it. */
+static void test_layout2_without_value_tables(void **state)
+{
+    fixture *fx = *state;
+    ts_store *store = create_and_fill(fx, 10, 0);
+    ts_ingest_options opts = {0, 0, NULL, NULL, 0};
+    ts_ingest_stats is;
+    ts_source *src;
+    ts_error err;
+    int64_t n;
+
+    exec_sql(store, "DROP TABLE event_value_hmacs;"
+                    "DROP TABLE event_value_classes;"
+                    "UPDATE meta SET value = '2' WHERE key = 'index_version'");
+    ts_store_free(store);
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_open(&store, fx->path, 0, &err), 0);
+    query_ints(store,
+               "SELECT count(*) FROM sqlite_schema WHERE name IN"
+               " ('event_value_hmacs', 'event_value_classes')",
+               &n, 1);
+    assert_int_equal(n, 2);
+    src = fake_open(25);
+    assert_int_equal(ts_store_ingest(store, src, &opts, &is, &err), 0);
+    assert_int_equal(is.entries_sealed, 15);
+    ts_source_free(src);
+    ts_store_free(store);
+}
+
 /* 1 when the plan of sql names `index`. */
 static int plan_uses(sqlite3 *db, const char *sql, const char *index)
 {
@@ -1138,6 +1168,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_privileged_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_value_hmacs_by_bucket, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_layout2_without_value_tables,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_older_index_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rewritten_source_refused, setup,
