@@ -279,10 +279,12 @@ static int load_meta(ts_store *store, ts_error *err)
     if (rc == 0) {
         store->block_entries = strtoull(text, NULL, 10);
         if (store->block_entries == 0 ||
+            store->block_entries > TS_BLOCK_ENTRIES_MAX ||
             (store->block_entries & (store->block_entries - 1)) != 0)
             rc = ts_error_set(err, TS_ECORRUPT,
-                              "'%s': block_entries '%s' is not a power of two",
-                              store->path, text);
+                              "'%s': block_entries '%s' is not a power of two"
+                              " from 1 to %d",
+                              store->path, text, TS_BLOCK_ENTRIES_MAX);
     }
     return rc;
 }
@@ -389,6 +391,14 @@ static ts_store *store_alloc(const char *path, unsigned flags)
 
 int ts_store_create(ts_store **out, const char *path, ts_error *err)
 {
+    return ts_store_create_with(out, path, NULL, err);
+}
+
+int ts_store_create_with(ts_store **out, const char *path,
+                         const ts_store_create_options *opts, ts_error *err)
+{
+    uint32_t block_entries =
+        opts && opts->block_entries ? opts->block_entries : TS_BLOCK_ENTRIES;
     ts_store *store = NULL;
     char *key_path = NULL;
     char store_id_hex[2 * TS_STORE_ID_SIZE + 1], text[512];
@@ -396,6 +406,12 @@ int ts_store_create(ts_store **out, const char *path, ts_error *err)
     int rc = 0, key_written = 0, db_created = 0;
 
     *out = NULL;
+    if (block_entries > TS_BLOCK_ENTRIES_MAX ||
+        (block_entries & (block_entries - 1)) != 0)
+        return ts_error_set(err, TS_EINVAL,
+                            "%u entries per block: not a power of two from 1"
+                            " to %d",
+                            block_entries, TS_BLOCK_ENTRIES_MAX);
     store = store_alloc(path, 0);
     key_path = key_path_for(path);
     if (store == NULL || key_path == NULL) {
@@ -457,9 +473,9 @@ int ts_store_create(ts_store **out, const char *path, ts_error *err)
     if (rc == 0)
         rc = meta_put(store, "verifier_key", text, strlen(text), err);
     if (rc == 0) {
-        snprintf(text, sizeof(text), "%d", TS_BLOCK_ENTRIES);
+        snprintf(text, sizeof(text), "%u", block_entries);
         rc = meta_put(store, "block_entries", text, strlen(text), err);
-        store->block_entries = TS_BLOCK_ENTRIES;
+        store->block_entries = block_entries;
         store->index_version = TS_INDEX_VERSION;
     }
     if (rc == 0) {

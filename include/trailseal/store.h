@@ -21,6 +21,18 @@ typedef struct ts_store ts_store;
  * released with ts_store_free(). */
 int ts_store_create(ts_store **out, const char *path, ts_error *err);
 
+typedef struct ts_store_create_options {
+    /* Entries per block, fixed for the store's life: a power of two from 1
+     * to 65536; 0 = the default, 4096. Bigger blocks compress better; a
+     * proof or a sample unpacks a whole block. */
+    uint32_t block_entries;
+} ts_store_create_options;
+
+/* ts_store_create with options (NULL = defaults). TS_EINVAL for a bad
+ * block size. */
+int ts_store_create_with(ts_store **out, const char *path,
+                         const ts_store_create_options *opts, ts_error *err);
+
 enum {
     TS_STORE_READONLY = 1 << 0, /* open without write access */
     TS_STORE_NO_KEY = 1 << 1 /* do not load the private key (read-only use) */

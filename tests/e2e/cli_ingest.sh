@@ -35,6 +35,12 @@ EOF
 ts ingest --format pg-stderr --prefix "$PREFIX" "$GARBAGE"
 check_status "ingest without a store" 2 "$RC"
 
+for bad in 1000 0 131072 -4 x; do
+    ts init --block-entries "$bad"
+    check_status "init --block-entries $bad" 2 "$RC"
+done
+[ ! -e "$STORE" ] && ok "no store made by a refused init" ||
+    not_ok "a refused init left $STORE"
 ts init
 check_status "init" 0 "$RC"
 

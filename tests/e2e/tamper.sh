@@ -18,7 +18,7 @@ for _ in $(seq 30); do cat "$E2E_DIR/data/pg15-pgaudit.log"; done >"$LOG"
 GOOD=$T/good.db
 
 STORE=$GOOD
-ts init
+ts init --block-entries 1024
 check_status "init" 0 "$RC"
 ts ingest --format pg-stderr --prefix "$PREFIX" "$LOG"
 check_status "ingest the fixture log, 30 times over" 0 "$RC"

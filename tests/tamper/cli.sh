@@ -44,7 +44,7 @@ log "$T/full.log" 10000 alice
 log "$T/fork.log" 3000 mallory
 GOOD=$T/good.db
 STORE=$GOOD
-ts init
+ts init --block-entries 1024
 check_status "init" 0 "$RC"
 ts ingest --format pg-stderr --prefix "$PREFIX" --batch 700 "$T/early.log"
 check_status "ingest 4200 lines" 0 "$RC"
@@ -170,7 +170,7 @@ check_eq "anchored" True "$(field 'j["anchored"]')"
 
 # 6. Another store's key as the trusted key.
 STORE=$T/other.db
-ts init
+ts init --block-entries 1024
 ts key
 cp "$T/out" "$T/other.vkey"
 STORE=$GOOD
@@ -195,7 +195,7 @@ expect "meta verifier_key replaced, --vkey of the real key" 0 intact \
 # opens the store with TS_STORE_NO_KEY, so it trusts the forger's key
 # recorded in the store and says intact (exit 0).
 STORE=$T/forged.db
-ts init
+ts init --block-entries 1024
 sed 's/id = 5 --/id = 6 --/' "$T/full.log" >"$T/forged.log"
 ts ingest --format pg-stderr --prefix "$PREFIX" --batch 700 "$T/forged.log"
 check_status "ingest the forged log" 0 "$RC"

@@ -40,6 +40,8 @@
 #define EARLY 4200
 #define FORK_EXTRA 3000
 #define BLOCK 1024
+/* The suite's stores keep 1024-entry blocks, whatever the default. */
+static const ts_store_create_options g_block_opts = {BLOCK};
 
 /* ---- a synthetic source, as in tests/unit/test_store.c ---- */
 
@@ -643,7 +645,7 @@ static int group_setup(void **state)
     ts_error_clear(&err);
 
     path_of(p, sizeof(p), "base.db");
-    if (ts_store_create(&store, p, &err) != 0)
+    if (ts_store_create_with(&store, p, &g_block_opts, &err) != 0)
         return -1;
     ingest(store, EARLY, 'a', "alice", BATCH);
     ts_store_free(store);
@@ -664,7 +666,7 @@ static int group_setup(void **state)
     ts_store_free(store);
 
     path_of(p, sizeof(p), "other.db");
-    if (ts_store_create(&store, p, &err) != 0)
+    if (ts_store_create_with(&store, p, &g_block_opts, &err) != 0)
         return -1;
     ingest(store, 2 * BLOCK, 'a', "alice", 2 * BLOCK);
     g_other_newest = checkpoint_note(store, 2 * BLOCK);

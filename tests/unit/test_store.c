@@ -135,8 +135,12 @@ static int teardown(void **state)
     return 0;
 }
 
+/* A store of n fake entries committed `batch` at a time, in 1024-entry
+ * blocks (not the default 4096: the cases below are written against that
+ * layout; test_default_blocks covers the default). */
 static ts_store *create_and_fill(fixture *fx, uint64_t n, size_t batch)
 {
+    static const ts_store_create_options blocks_of_1024 = {1024};
     ts_store *store = NULL;
     ts_source *src = fake_open(n);
     ts_ingest_options opts = {batch, 0, NULL, NULL, 0};
@@ -144,7 +148,8 @@ static ts_store *create_and_fill(fixture *fx, uint64_t n, size_t batch)
     ts_error err;
 
     ts_error_clear(&err);
-    assert_int_equal(ts_store_create(&store, fx->path, &err), 0);
+    assert_int_equal(
+        ts_store_create_with(&store, fx->path, &blocks_of_1024, &err), 0);
     assert_int_equal(ts_store_ingest(store, src, &opts, &st, &err), 0);
     assert_int_equal(st.entries_sealed, n);
     assert_int_equal(st.tree_size, n);
@@ -378,20 +383,30 @@ static void exec_sql(ts_store *store, const char *sql)
         sqlite3_exec(ts_store_sqlite(store), sql, NULL, NULL, NULL), SQLITE_OK);
 }
 
+/* Flips a letter of "customers" in one of block 1's records, and expects
+ * verify to find it: block 1, first bad entry `first_bad`, `problem` in
+ * its message. */
+static void flip_record_in_block_1(ts_store *store, int64_t first_bad,
+                                   const char *problem)
+{
+    ts_verify_report r;
+
+    flip_plain_byte(store, 1, 5000, "customers");
+    assert_int_equal(verify(store, &r), TS_VERDICT_TAMPERED);
+    assert_int_equal(r.first_bad_block, 1);
+    assert_int_equal(r.first_bad_entry, first_bad);
+    assert_non_null(strstr(r.problem, problem));
+}
+
 static void test_record_byte_flip(void **state)
 {
     fixture *fx = *state;
     ts_store *store = create_and_fill(fx, 3000, 1000);
-    ts_verify_report r;
 
     /* One letter of a table name in a record of block 1: the entry still
      * decodes, only its hash changes; the checkpoint at 2000 (inside block
      * 1) is the first to disagree. */
-    flip_plain_byte(store, 1, 5000, "customers");
-    assert_int_equal(verify(store, &r), TS_VERDICT_TAMPERED);
-    assert_int_equal(r.first_bad_block, 1);
-    assert_int_equal(r.first_bad_entry, 1000);
-    assert_non_null(strstr(r.problem, "block 1: entries 1000..1999"));
+    flip_record_in_block_1(store, 1000, "block 1: entries 1000..1999");
     ts_store_free(store);
 }
 
@@ -1142,6 +1157,57 @@ static void test_proofs_share_cache(void **state)
     ts_store_free(store);
 }
 
+/* A store made with the defaults packs 4096 entries a block, recorded in
+ * its meta: 10,000 entries committed 700 at a time (so tail blocks are
+ * stored and continued across commits) make blocks of 4096, 4096 and
+ * 1808, which verify, prove and locate a changed record by block. A block
+ * size that is not a power of two up to 65536 is refused, before any file
+ * is made. */
+static void test_default_blocks(void **state)
+{
+    fixture *fx = *state;
+    ts_store *store = NULL;
+    ts_store_create_options odd = {1000}, huge = {131072};
+    ts_source *src = fake_open(10000);
+    ts_ingest_options opts = {700, 0, NULL, NULL, 0};
+    ts_ingest_stats is;
+    ts_verify_report r;
+    struct stat st;
+    int64_t v[3];
+    ts_error err;
+
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_create_with(&store, fx->path, &odd, &err),
+                     TS_EINVAL);
+    assert_int_equal(ts_store_create_with(&store, fx->path, &huge, &err),
+                     TS_EINVAL);
+    assert_null(store);
+    assert_int_not_equal(stat(fx->path, &st), 0);
+    assert_int_equal(ts_store_create(&store, fx->path, &err), 0);
+    assert_int_equal(ts_store_ingest(store, src, &opts, &is, &err), 0);
+    ts_source_free(src);
+    query_ints(store,
+               "SELECT CAST(value AS INTEGER) FROM meta"
+               " WHERE key = 'block_entries'",
+               v, 1);
+    assert_int_equal(v[0], 4096);
+    query_ints(store,
+               "SELECT count(*), min(n_entries), max(first_seq) FROM blocks", v,
+               3);
+    assert_int_equal(v[0], 3);
+    assert_int_equal(v[1], 10000 - 2 * 4096);
+    assert_int_equal(v[2], 2 * 4096);
+    assert_int_equal(verify(store, &r), TS_VERDICT_INTACT);
+    assert_int_equal(r.entries, 10000);
+    assert_int_equal(r.blocks, 3);
+    prove_and_check(store, 10000, 97, 9990);
+
+    /* one of block 1's first records (4096 on): the checkpoint at 4200 is
+     * the first to disagree, over the batch that began at 3500 */
+    flip_record_in_block_1(store, 3500, "block 1: entries 3500..4199");
+    ts_store_free(store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1175,6 +1241,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rewritten_source_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_kept_checkpoints, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_default_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_proofs_share_cache, setup,
                                         teardown),
     };
