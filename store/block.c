@@ -192,6 +192,13 @@ static int put_hmacs(ts_buf *body, const ts_sealed_entry *es, uint64_t n,
 int ts_block_pack(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
                   const uint8_t *cbor, size_t len, ts_buf *out, ts_error *err)
 {
+    return ts_block_pack_in(NULL, secret, cbor, len, out, err);
+}
+
+int ts_block_pack_in(ZSTD_CCtx *zc, const uint8_t secret[TS_BLOCK_SECRET_SIZE],
+                     const uint8_t *cbor, size_t len, ts_buf *out,
+                     ts_error *err)
+{
     ts_buf body;
     source_ref *srcs = NULL;
     ts_sealed_entry *es = NULL;
@@ -295,8 +302,11 @@ int ts_block_pack(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
         if (rc == 0) {
             out->data[0] = n_hmacs > 0 ? TS_BLOCK_FORMAT_HMAC : TS_BLOCK_FORMAT;
             memcpy(out->data + 1, secret, TS_BLOCK_SECRET_SIZE);
-            z = ZSTD_compress(out->data + 1 + TS_BLOCK_SECRET_SIZE, bound,
-                              body.data, body.len, TS_BLOCK_ZSTD_LEVEL);
+            uint8_t *dst = out->data + 1 + TS_BLOCK_SECRET_SIZE;
+            z = zc ? ZSTD_compressCCtx(zc, dst, bound, body.data, body.len,
+                                       TS_BLOCK_ZSTD_LEVEL)
+                   : ZSTD_compress(dst, bound, body.data, body.len,
+                                   TS_BLOCK_ZSTD_LEVEL);
             if (ZSTD_isError(z))
                 rc =
                     ts_error_set(err, TS_ERR, "zstd: %s", ZSTD_getErrorName(z));

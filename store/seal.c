@@ -17,6 +17,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <zstd.h>
 
 #include "store/seal_pipe.h"
 #include "store/store_internal.h"
@@ -46,6 +47,7 @@ typedef struct sealer {
     uint8_t (*leaves)[TS_HASH_SIZE];      /* leaf hashes of the open block */
     uint64_t block_n;                     /* entries in the open block */
     uint8_t secret[TS_BLOCK_SECRET_SIZE]; /* the open block's (block.c) */
+    ZSTD_CCtx *zstd; /* packs every block: its tables are allocated once */
     uint8_t source_key[TS_HASH_SIZE];
     uint64_t cursor_position, cursor_line, source_entries;
     /* A known source is read again from its start up to its cursor and the
@@ -82,6 +84,7 @@ static void sealer_release(sealer *s)
     sqlite3_finalize(s->put_block);
     ts_buf_release(&s->block);
     free(s->leaves);
+    ZSTD_freeCCtx(s->zstd);
     ts_seal_chunk_free(s->chunk);
     ts_seal_pipe_free(s->pipe);
 }
@@ -562,7 +565,8 @@ static int pack_block(sealer *s, int complete, ts_error *err)
 
     if (complete)
         block_no--; /* the frontier already counts the block's last entry */
-    rc = ts_block_pack(s->secret, s->block.data, s->block.len, &c->packed, err);
+    rc = ts_block_pack_in(s->zstd, s->secret, s->block.data, s->block.len,
+                          &c->packed, err);
     if (rc != 0)
         return rc;
     c->has_block = 1;
@@ -772,7 +776,8 @@ int ts_store_ingest(ts_store *store, ts_source *src,
                       : TS_DEFAULT_CHECKPOINT_INTERVAL_US;
     ts_buf_init(&s->block, TS_MAX_ENTRY_SIZE * 4);
     s->leaves = calloc(store->block_entries, TS_HASH_SIZE);
-    if (s->leaves == NULL) {
+    s->zstd = ZSTD_createCCtx();
+    if (s->leaves == NULL || s->zstd == NULL) {
         rc = ts_error_set(err, TS_ENOMEM, "out of memory");
         goto cleanup;
     }

@@ -4,6 +4,7 @@
 #define TS_STORE_INTERNAL_H
 
 #include <sqlite3.h>
+#include <zstd.h>
 
 #include "store/crypto.h"
 #include "trailseal/store.h"
@@ -245,6 +246,12 @@ void ts_block_salt(const uint8_t secret[TS_BLOCK_SECRET_SIZE], uint64_t seq,
  * fit the form. */
 int ts_block_pack(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
                   const uint8_t *cbor, size_t len, ts_buf *out, ts_error *err);
+/* ts_block_pack compressing with zc, which keeps its tables from one block
+ * to the next (ZSTD_compressCCtx); zc is the caller's, NULL = a context
+ * made and freed for this block. */
+int ts_block_pack_in(ZSTD_CCtx *zc, const uint8_t secret[TS_BLOCK_SECRET_SIZE],
+                     const uint8_t *cbor, size_t len, ts_buf *out,
+                     ts_error *err);
 /* Rebuilds a stored block's entries as their canonical CBOR encodings,
  * back to back, into out (replacing its contents; out's cap bounds the
  * size); secret_out (may be NULL) receives the block's secret. Refuses
