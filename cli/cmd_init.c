@@ -39,11 +39,11 @@ int cmd_init(const ts_cli *cli, int argc, char **argv)
             errno = 0;
             n = strtoul(optarg, &end, 10);
             if (errno != 0 || end == optarg || *end != '\0' || n == 0 ||
-                n > 65536 || (n & (n - 1)) != 0)
+                n > TS_STORE_MAX_BLOCK_ENTRIES || (n & (n - 1)) != 0)
                 return cli_usage_error(usage,
                                        "--block-entries: '%s' is not a power"
-                                       " of two from 1 to 65536",
-                                       optarg);
+                                       " of two from 1 to %d",
+                                       optarg, TS_STORE_MAX_BLOCK_ENTRIES);
             opts.block_entries = (uint32_t)n;
             continue;
         }

@@ -30,7 +30,7 @@ extern const char ts_chain_schema_sql[];
  * (docs/PERFORMANCE.md, "Chain: 4096-entry blocks at zstd level 9"); a
  * proof unpacks one block. */
 #define TS_BLOCK_ENTRIES 4096
-#define TS_BLOCK_ENTRIES_MAX 65536
+#define TS_BLOCK_ENTRIES_MAX TS_STORE_MAX_BLOCK_ENTRIES
 /* event_spans buckets hold 2^TS_SPAN_BITS entries (schemas/index.sql). */
 #define TS_SPAN_BITS 10
 /* Largest record sealed as one entry; readers cut longer ones. */

@@ -21,10 +21,13 @@ typedef struct ts_store ts_store;
  * released with ts_store_free(). */
 int ts_store_create(ts_store **out, const char *path, ts_error *err);
 
+/* The most entries a block may hold. */
+#define TS_STORE_MAX_BLOCK_ENTRIES 65536
+
 typedef struct ts_store_create_options {
     /* Entries per block, fixed for the store's life: a power of two from 1
-     * to 65536; 0 = the default, 4096. Bigger blocks compress better; a
-     * proof or a sample unpacks a whole block. */
+     * to TS_STORE_MAX_BLOCK_ENTRIES; 0 = the default, 4096. Bigger blocks
+     * compress better; a proof or a sample unpacks a whole block. */
     uint32_t block_entries;
 } ts_store_create_options;
 
