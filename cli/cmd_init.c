@@ -12,7 +12,7 @@ static const char usage[] =
     "then prints the verifier key that auditors use to check checkpoints.\n"
     "Refuses when the store or the key file exists.\n\n"
     "  --block-entries N  entries per compressed block, fixed for the store's\n"
-    "                     life: a power of two from 1 to 65536 (default 4096).\n"
+    "                     life: a power of two from 1 to 16384 (default 4096).\n"
     "                     Bigger blocks make a smaller chain; a proof unpacks\n"
     "                     one whole block.\n";
 

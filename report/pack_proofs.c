@@ -89,7 +89,7 @@ static void *run_job(void *arg)
 
 /* A proof's cost, in microseconds at 10M entries: its file and text, and
  * for the first proof in a block that block's leaf hashes (it is
- * decompressed and its 1,024 entries hashed). */
+ * decompressed and its entries hashed: BLOCK_COST per 1,024 of them). */
 #define PROOF_COST UINT64_C(40)
 #define BLOCK_COST UINT64_C(1500)
 
@@ -99,7 +99,8 @@ static uint64_t proof_cost(const uint64_t *indexes, size_t i,
     int first_in_block =
         i == 0 || indexes[i] / block_entries != indexes[i - 1] / block_entries;
 
-    return PROOF_COST + (first_in_block ? BLOCK_COST : 0);
+    return PROOF_COST +
+           (first_in_block ? BLOCK_COST * block_entries / 1024 : 0);
 }
 
 /* Where the later half starts: where half the cost is spent, moved on to

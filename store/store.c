@@ -277,8 +277,9 @@ static int load_meta(ts_store *store, ts_error *err)
         rc = ts_store_meta_get(store, "block_entries", text, sizeof(text), NULL,
                                err);
     if (rc == 0) {
-        store->block_entries = strtoull(text, NULL, 10);
-        if (store->block_entries == 0 ||
+        char *end;
+        store->block_entries = strtoull(text, &end, 10);
+        if (end == text || *end != '\0' || store->block_entries == 0 ||
             store->block_entries > TS_BLOCK_ENTRIES_MAX ||
             (store->block_entries & (store->block_entries - 1)) != 0)
             rc = ts_error_set(err, TS_ECORRUPT,

@@ -21,8 +21,10 @@ typedef struct ts_store ts_store;
  * released with ts_store_free(). */
 int ts_store_create(ts_store **out, const char *path, ts_error *err);
 
-/* The most entries a block may hold. */
-#define TS_STORE_MAX_BLOCK_ENTRIES 65536
+/* The most entries a block may hold. A block's entries are gathered in one
+ * buffer of at most 320 MB (4 of the largest entries), so 16384 leaves ~20
+ * KB an entry on average. */
+#define TS_STORE_MAX_BLOCK_ENTRIES 16384
 
 typedef struct ts_store_create_options {
     /* Entries per block, fixed for the store's life: a power of two from 1

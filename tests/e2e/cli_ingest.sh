@@ -35,7 +35,7 @@ EOF
 ts ingest --format pg-stderr --prefix "$PREFIX" "$GARBAGE"
 check_status "ingest without a store" 2 "$RC"
 
-for bad in 1000 0 131072 -4 x; do
+for bad in 1000 0 32768 -4 x; do
     ts init --block-entries "$bad"
     check_status "init --block-entries $bad" 2 "$RC"
 done

@@ -1157,17 +1157,42 @@ static void test_proofs_share_cache(void **state)
     ts_store_free(store);
 }
 
+/* Sets the store's meta block_entries to `text` (through SQLite: the store
+ * may already be refused) and expects every open to refuse the store as
+ * corrupt. */
+static void refused_block_entries(fixture *fx, const char *text)
+{
+    ts_store *store = NULL;
+    sqlite3 *db = NULL;
+    char sql[128];
+    ts_error err;
+
+    snprintf(sql, sizeof(sql),
+             "UPDATE meta SET value = '%s' WHERE key = 'block_entries'", text);
+    assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_open(&store, fx->path, 0, &err), TS_ECORRUPT);
+    assert_null(store);
+    assert_non_null(strstr(err.msg, "block_entries"));
+    assert_int_equal(ts_store_open(&store, fx->path,
+                                   TS_STORE_READONLY | TS_STORE_NO_KEY, &err),
+                     TS_ECORRUPT);
+}
+
 /* A store made with the defaults packs 4096 entries a block, recorded in
  * its meta: 10,000 entries committed 700 at a time (so tail blocks are
  * stored and continued across commits) make blocks of 4096, 4096 and
  * 1808, which verify, prove and locate a changed record by block. A block
- * size that is not a power of two up to 65536 is refused, before any file
- * is made. */
+ * size that is not a power of two up to 16384 is refused, before any file
+ * is made, and a store whose meta says so is refused as corrupt. */
 static void test_default_blocks(void **state)
 {
     fixture *fx = *state;
     ts_store *store = NULL;
-    ts_store_create_options odd = {1000}, huge = {131072};
+    ts_store_create_options odd = {1000}, huge = {32768};
     ts_source *src = fake_open(10000);
     ts_ingest_options opts = {700, 0, NULL, NULL, 0};
     ts_ingest_stats is;
@@ -1206,6 +1231,10 @@ static void test_default_blocks(void **state)
      * the first to disagree, over the batch that began at 3500 */
     flip_record_in_block_1(store, 3500, "block 1: entries 3500..4199");
     ts_store_free(store);
+
+    refused_block_entries(fx, "32768");
+    refused_block_entries(fx, "4096x");
+    refused_block_entries(fx, "0");
 }
 
 int main(void)
