@@ -163,14 +163,19 @@ static int teardown(void **state)
     return 0;
 }
 
+/* A store of 1024-entry blocks, not the default 4096: the 5,000 entries
+ * below then cross four block ends, each one a chunk's end on two
+ * threads. */
 static ts_store *create(fixture *fx, const char *name)
 {
+    static const ts_store_create_options blocks_of_1024 = {1024};
     ts_store *store = NULL;
     ts_error err;
 
     snprintf(fx->path, sizeof(fx->path), "%s/%s.db", fx->dir, name);
     ts_error_clear(&err);
-    assert_int_equal(ts_store_create(&store, fx->path, &err), 0);
+    assert_int_equal(
+        ts_store_create_with(&store, fx->path, &blocks_of_1024, &err), 0);
     return store;
 }
 
