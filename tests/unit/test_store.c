@@ -135,12 +135,12 @@ static int teardown(void **state)
     return 0;
 }
 
-/* A store of n fake entries committed `batch` at a time, in 1024-entry
- * blocks (not the default 4096: the cases below are written against that
- * layout; test_default_blocks covers the default). */
-static ts_store *create_and_fill(fixture *fx, uint64_t n, size_t batch)
+/* A store made with `create` (NULL: the defaults) holding n fake entries
+ * committed `batch` at a time. */
+static ts_store *create_with_and_fill(fixture *fx,
+                                      const ts_store_create_options *create,
+                                      uint64_t n, size_t batch)
 {
-    static const ts_store_create_options blocks_of_1024 = {1024};
     ts_store *store = NULL;
     ts_source *src = fake_open(n);
     ts_ingest_options opts = {batch, 0, NULL, NULL, 0};
@@ -148,13 +148,22 @@ static ts_store *create_and_fill(fixture *fx, uint64_t n, size_t batch)
     ts_error err;
 
     ts_error_clear(&err);
-    assert_int_equal(
-        ts_store_create_with(&store, fx->path, &blocks_of_1024, &err), 0);
+    assert_int_equal(ts_store_create_with(&store, fx->path, create, &err), 0);
     assert_int_equal(ts_store_ingest(store, src, &opts, &st, &err), 0);
     assert_int_equal(st.entries_sealed, n);
     assert_int_equal(st.tree_size, n);
     ts_source_free(src);
     return store;
+}
+
+/* As create_with_and_fill, in 1024-entry blocks (not the default 4096: the
+ * cases below are written against that layout; test_default_blocks covers
+ * the default). */
+static ts_store *create_and_fill(fixture *fx, uint64_t n, size_t batch)
+{
+    static const ts_store_create_options blocks_of_1024 = {1024};
+
+    return create_with_and_fill(fx, &blocks_of_1024, n, batch);
 }
 
 static ts_verdict verify(ts_store *store, ts_verify_report *r)
@@ -1193,9 +1202,6 @@ static void test_default_blocks(void **state)
     fixture *fx = *state;
     ts_store *store = NULL;
     ts_store_create_options odd = {1000}, huge = {32768};
-    ts_source *src = fake_open(10000);
-    ts_ingest_options opts = {700, 0, NULL, NULL, 0};
-    ts_ingest_stats is;
     ts_verify_report r;
     struct stat st;
     int64_t v[3];
@@ -1208,9 +1214,7 @@ static void test_default_blocks(void **state)
                      TS_EINVAL);
     assert_null(store);
     assert_int_not_equal(stat(fx->path, &st), 0);
-    assert_int_equal(ts_store_create(&store, fx->path, &err), 0);
-    assert_int_equal(ts_store_ingest(store, src, &opts, &is, &err), 0);
-    ts_source_free(src);
+    store = create_with_and_fill(fx, NULL, 10000, 700);
     query_ints(store,
                "SELECT CAST(value AS INTEGER) FROM meta"
                " WHERE key = 'block_entries'",
