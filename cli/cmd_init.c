@@ -1,8 +1,7 @@
 /* trailseal init: create a store and its signing key. */
-#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "cli.h"
 
@@ -34,16 +33,14 @@ int cmd_init(const ts_cli *cli, int argc, char **argv)
             return TS_EXIT_OK;
         }
         if (c == 'b') {
-            char *end;
-            unsigned long n;
-            errno = 0;
-            n = strtoul(optarg, &end, 10);
-            if (errno != 0 || end == optarg || *end != '\0' || n == 0 ||
-                n > TS_STORE_MAX_BLOCK_ENTRIES || (n & (n - 1)) != 0)
+            /* a power of two: checked by ts_store_create_with */
+            uint64_t n;
+            if (cli_parse_count("--block-entries", optarg,
+                                TS_STORE_MAX_BLOCK_ENTRIES, &n) != 0)
+                return TS_EXIT_USAGE;
+            if (n == 0) /* the library's "default" */
                 return cli_usage_error(usage,
-                                       "--block-entries: '%s' is not a power"
-                                       " of two from 1 to %d",
-                                       optarg, TS_STORE_MAX_BLOCK_ENTRIES);
+                                       "--block-entries must be 1 or more");
             opts.block_entries = (uint32_t)n;
             continue;
         }
