@@ -244,6 +244,13 @@ static int open_db(ts_store *store, int create, ts_error *err)
                          "setting up the connection", err);
 }
 
+/* 1 when n is a block size a store may have: a power of two from 1 to
+ * TS_BLOCK_ENTRIES_MAX. */
+static int block_entries_valid(uint64_t n)
+{
+    return n != 0 && n <= TS_BLOCK_ENTRIES_MAX && (n & (n - 1)) == 0;
+}
+
 static int load_meta(ts_store *store, ts_error *err)
 {
     char text[512];
@@ -279,9 +286,8 @@ static int load_meta(ts_store *store, ts_error *err)
     if (rc == 0) {
         char *end;
         store->block_entries = strtoull(text, &end, 10);
-        if (end == text || *end != '\0' || store->block_entries == 0 ||
-            store->block_entries > TS_BLOCK_ENTRIES_MAX ||
-            (store->block_entries & (store->block_entries - 1)) != 0)
+        if (end == text || *end != '\0' ||
+            !block_entries_valid(store->block_entries))
             rc = ts_error_set(err, TS_ECORRUPT,
                               "'%s': block_entries '%s' is not a power of two"
                               " from 1 to %d",
@@ -407,8 +413,7 @@ int ts_store_create_with(ts_store **out, const char *path,
     int rc = 0, key_written = 0, db_created = 0;
 
     *out = NULL;
-    if (block_entries > TS_BLOCK_ENTRIES_MAX ||
-        (block_entries & (block_entries - 1)) != 0)
+    if (!block_entries_valid(block_entries))
         return ts_error_set(err, TS_EINVAL,
                             "%u entries per block: not a power of two from 1"
                             " to %d",
