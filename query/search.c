@@ -147,7 +147,22 @@ typedef struct search_plan {
     int driver;
     unsigned merged;   /* bit (1 << BY_x) per merged index; 0 = none */
     int index_version; /* the store's index layout (event_value_hmacs) */
+    /* Layout 4, with text: the texts matched hold so many events that
+     * their events are found by reading the table in entry order, not by
+     * walking events_by_text and sorting. */
+    int text_dense;
 } search_plan;
+
+/* Layout 4 keeps the full text of pgAudit records once per distinct text
+ * (schemas/index.sql, "Full text"): the events a text query matches are
+ * those of events_fts and those whose text_id event_texts_fts matches. */
+#define TEXT_IDS_SQL                                                           \
+    "(SELECT rowid FROM event_texts_fts WHERE event_texts_fts MATCH :text)"
+
+/* Dictionary events in range that a probe counts at most: more, and the
+ * walk reads the table in entry order (dense); fewer cost a sort of at
+ * most this many entry indexes. */
+#define TS_SEARCH_TEXT_PROBE 10000
 
 /* Reads the first TS_SEARCH_PROBE entries of filter `by`'s index in walk
  * order: how many there are and how far apart the first and last lie. */
@@ -198,8 +213,11 @@ static int choose_plan(ts_store *store, const ts_search_query *q, int has_text,
     out->merged = 0;
     for (int by = 0; by < BY_COUNT; by++)
         n += has_filter(q, by);
-    if (n + has_text < 2)
+    if (n + has_text < 2) {
+        if (has_text && out->index_version >= 4)
+            out->merged = 1u << BY_TEXT;
         return 0;
+    }
     for (int by = 0; rc == 0 && by < BY_COUNT; by++) {
         if (!has_filter(q, by))
             continue;
@@ -218,12 +236,18 @@ static int choose_plan(ts_store *store, const ts_search_query *q, int has_text,
     }
     if (rc != 0)
         return rc;
-    if (has_text) {
+    if (has_text && out->index_version >= 4 && best_count < TS_SEARCH_PROBE) {
+        /* Layout 4: a filter with few entries is walked alone and each of
+         * them checked for the text (a seek in each full-text index). */
+        out->merged = 1u << out->driver;
+        out->driver = BY_ANY;
+    } else if (has_text) {
         /* Every candidate the full-text walk yields would cost a table
          * lookup to check; merged with the sparse filters' indexes, only
-         * the rows that pass them all do. */
+         * the rows that pass them all do. Layout 4 always walks this way
+         * (add_text_walk). */
         out->driver = BY_ANY;
-        if (sparse != 0)
+        if (sparse != 0 || out->index_version >= 4)
             out->merged = sparse | 1u << BY_TEXT;
     } else if (best_count >= TS_SEARCH_PROBE && (sparse & (sparse - 1)) != 0) {
         out->driver = BY_ANY;
@@ -232,15 +256,61 @@ static int choose_plan(ts_store *store, const ts_search_query *q, int has_text,
     return 0;
 }
 
+/* The events the text matches, in range: events_fts's, and in layout 4
+ * those of the matching texts, by events_by_text (then sorted) or, when
+ * dense, by reading the table in entry order. */
+static void add_text_walk(char *sql, const search_plan *plan)
+{
+    add_sql(sql, "SELECT rowid FROM events_fts WHERE events_fts MATCH"
+                 " :text AND rowid BETWEEN :lo AND :hi");
+    if (plan->index_version < 4)
+        return;
+    add_sql(sql, plan->text_dense ? " UNION ALL SELECT e.seq FROM events e"
+                                    " WHERE +e.text_id IN " TEXT_IDS_SQL
+                                  : " UNION ALL SELECT e.seq FROM events e"
+                                    " INDEXED BY events_by_text"
+                                    " WHERE e.text_id IN " TEXT_IDS_SQL);
+    add_sql(sql, " AND e.seq BETWEEN :lo AND :hi");
+}
+
+/* How many events in range the texts matched hold, up to
+ * TS_SEARCH_TEXT_PROBE: at that many the walk reads the table instead. */
+static int probe_text(ts_store *store, const ts_buf *fts, int64_t lo,
+                      int64_t hi, search_plan *plan, ts_error *err)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM (SELECT 1 FROM events e"
+        " INDEXED BY events_by_text WHERE e.text_id IN " TEXT_IDS_SQL
+        " AND e.seq BETWEEN :lo AND :hi LIMIT :n)";
+    sqlite3_stmt *st = NULL;
+    int rc = ts_store_prepare(store, sql, &st, "searching", err);
+
+    if (rc != 0)
+        return rc;
+    ts_query_bind_text(st, ":text", (const char *)fts->data);
+    ts_query_bind_int64(st, ":lo", lo);
+    ts_query_bind_int64(st, ":hi", hi);
+    ts_query_bind_int64(st, ":n", TS_SEARCH_TEXT_PROBE);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        plan->text_dense = sqlite3_column_int64(st, 0) >= TS_SEARCH_TEXT_PROBE;
+    else
+        rc = ts_store_db_error(store, "searching", err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* The ordered INTERSECT of the merged indexes' walks: entry indexes only,
  * read from the indexes alone. */
 static void build_merge_sql(char *sql, const ts_search_query *q,
-                            unsigned merged)
+                            const search_plan *plan)
 {
+    unsigned merged = plan->merged;
+
     sql[0] = '\0';
-    if (merged & (1u << BY_TEXT))
-        add_sql(sql, "SELECT rowid FROM events_fts WHERE events_fts MATCH"
-                     " :text AND rowid BETWEEN :lo AND :hi INTERSECT ");
+    if (merged & (1u << BY_TEXT)) {
+        add_text_walk(sql, plan);
+        add_sql(sql, " INTERSECT ");
+    }
     for (int by = 0; by < BY_COUNT; by++) {
         if (!(merged & (1u << by)))
             continue;
@@ -349,8 +419,9 @@ static void build_sql(char *sql, const ts_search_query *q, int has_text,
     add_sql(sql, order);
 }
 
-/* Checks one entry, found by the merged walk, against all of q. */
-static void build_row_sql(char *sql, const ts_search_query *q,
+/* Checks one entry, found by the merged walk, against all of q: the text
+ * too when the walk did not follow it. */
+static void build_row_sql(char *sql, const ts_search_query *q, int has_text,
                           const search_plan *plan)
 {
     search_plan any = *plan;
@@ -360,6 +431,14 @@ static void build_row_sql(char *sql, const ts_search_query *q,
              "SELECT %s FROM events e WHERE e.seq = :seq AND",
              TS_QUERY_ROW_COLUMNS);
     add_conditions(sql, q, 0, &any);
+    if (has_text && plan->index_version >= 4 &&
+        !(plan->merged & (1u << BY_TEXT)))
+        add_sql(sql, " AND (EXISTS (SELECT 1 FROM event_texts_fts"
+                     " WHERE event_texts_fts MATCH :text"
+                     " AND event_texts_fts.rowid = e.text_id)"
+                     " OR EXISTS (SELECT 1 FROM events_fts"
+                     " WHERE events_fts MATCH :text"
+                     " AND events_fts.rowid = e.seq))");
     if (q->outcome == TS_OUTCOME_OK)
         add_sql(sql, " AND " TS_QUERY_OK);
     else if (q->outcome == TS_OUTCOME_ERROR)
@@ -430,7 +509,7 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     size_t n = 0;
     size_t limit = q->limit ? q->limit : TS_SEARCH_DEFAULT_LIMIT;
     sqlite3_stmt *seqs = NULL;
-    search_plan plan = {BY_ANY, 0, store->index_version};
+    search_plan plan = {BY_ANY, 0, store->index_version, 0};
     int64_t vhmac = 0;
     int rc = 0, step = SQLITE_DONE;
 
@@ -483,10 +562,14 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     rc = choose_plan(store, q, has_text, &object, command, lo, hi, &plan, err);
     if (rc != 0)
         goto cleanup;
+    if (plan.merged & (1u << BY_TEXT) && plan.index_version >= 4)
+        rc = probe_text(store, &fts, lo, hi, &plan, err);
+    if (rc != 0)
+        goto cleanup;
     if (plan.merged) {
-        build_merge_sql(sql, q, plan.merged);
+        build_merge_sql(sql, q, &plan);
         rc = ts_store_prepare(store, sql, &seqs, "searching", err);
-        build_row_sql(sql, q, &plan);
+        build_row_sql(sql, q, has_text, &plan);
     } else {
         build_sql(sql, q, has_text, &plan);
     }

@@ -18,6 +18,7 @@ struct ts_index_writer {
     ts_rollup *rollup;         /* sessions and accounts not yet written */
     ts_completeness *completeness;
     ts_template_writer *templates; /* SQL analysis */
+    ts_text_writer *texts;         /* pgAudit records' full text */
     ts_ref_writer *reference;      /* reference data */
     ts_pgstat_writer *pgstat;      /* pg_stat snapshots */
     /* The time span of the current bucket's events not yet written. */
@@ -40,16 +41,17 @@ static const char insert_event_sql[] =
     " substatement_id, audit_class, command, object_type, object_name,"
     " statement, parameter, tls_protocol, tls_cipher, session_duration_us,"
     " unparsed_reason, object_table,"
-    " template_id, template_repeat,"    /* SQL analysis: ?40.. */
-    " principal, principal_kind,"       /* proxies: ?50.. */
-    " rows, auth_identity, auth_method" /* collectors: ?60.. */
+    " template_id, template_repeat,"     /* SQL analysis: ?40.. */
+    " principal, principal_kind,"        /* proxies: ?50.. */
+    " rows, auth_identity, auth_method," /* collectors: ?60.. */
+    " text_id"                           /* ?70 */
     ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
     " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
     " ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32,"
-    " ?40, ?41,"     /* SQL analysis */
-    " ?50, ?51,"     /* proxies */
-    " ?60, ?61, ?62" /* collectors */
-    ")";
+    " ?40, ?41,"      /* SQL analysis */
+    " ?50, ?51,"      /* proxies */
+    " ?60, ?61, ?62," /* collectors */
+    " ?70)";
 
 static const char insert_value_sql[] =
     "INSERT OR IGNORE INTO event_value_classes(seq, class) VALUES(?1, ?2)";
@@ -120,6 +122,7 @@ void ts_index_writer_free(ts_index_writer *w)
     ts_rollup_free(w->rollup);
     ts_completeness_free(w->completeness);
     ts_template_writer_free(w->templates);
+    ts_text_writer_free(w->texts);
     ts_ref_writer_free(w->reference);
     ts_pgstat_writer_free(w->pgstat);
     free(w);
@@ -139,6 +142,8 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
         rc = ts_completeness_new(&w->completeness, store, err);
     if (rc == 0)
         rc = ts_template_writer_new(&w->templates, store, err);
+    if (rc == 0)
+        rc = ts_text_writer_new(&w->texts, store, err);
     if (rc == 0)
         rc = ts_ref_writer_new(&w->reference, store, err);
     if (rc == 0)
@@ -279,6 +284,13 @@ static const char *stored_message(const ts_event *ev)
     return ev->message;
 }
 
+/* A pgAudit record's full text is its statement and object, which repeat
+ * across events: indexed once in event_texts, not per event. */
+static int has_shared_text(const ts_event *ev)
+{
+    return ev->kind == TS_EVENT_AUDIT && ev->statement != NULL;
+}
+
 static int is_statement(const ts_event *ev)
 {
     return ev->kind == TS_EVENT_AUDIT || ev->kind == TS_EVENT_STATEMENT;
@@ -289,7 +301,7 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
 {
     sqlite3_stmt *st = w->event;
     char table[TS_OBJECT_TABLE_MAX];
-    int64_t template_id;
+    int64_t template_id, text_id = 0;
     ts_event stat;
     int rc;
 
@@ -306,6 +318,13 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
         return rc;
     bind_int(st, 40, template_id, 0);
     bind_int(st, 41, ev->sql_repeat && template_id != 0 ? 1 : 0, 0);
+    if (has_shared_text(ev)) {
+        rc = ts_text_writer_id(w->texts, ev->statement, ev->object_name,
+                               &text_id, err);
+        if (rc != 0)
+            return rc;
+    }
+    bind_int(st, 70, text_id, 0);
 
     sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
     sqlite3_bind_int64(st, 2, source_id);
@@ -346,7 +365,7 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     bind_text(st, 62, ev->auth_method);
     rc = step_reset(w, st, "indexing an event", err);
 
-    if (rc == 0 &&
+    if (rc == 0 && text_id == 0 &&
         (ev->statement || ev->object_name || ev->message || ev->query)) {
         st = w->fts;
         sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);

@@ -296,40 +296,104 @@ static int load_meta(ts_store *store, ts_error *err)
     return rc;
 }
 
-/* Layout 2 to 3: event_value_hmacs gains its bucket (schemas/index.sql).
- * One transaction. The rows are copied in the old table's order (hmac,
- * seq), which within each bucket is the new order: every bucket takes its
- * rows in order, with no sort (3M events: 4.4 s and 167 MB peak RSS, where
- * ORDER BY took 5.6 s and 280 MB). A layout 2 store made before value
- * HMACs gets the new table empty. */
-static int upgrade_index_2_to_3(ts_store *store, ts_error *err)
+/* SQL's ts_text_key_hash(statement, object_name), for the upgrade. */
+static void key_hash_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    static const char has_old_table_sql[] =
-        "SELECT count(*) FROM pragma_table_info('event_value_hmacs')";
-    sqlite3_stmt *st = NULL;
-    int rc = ts_store_exec(store, "BEGIN IMMEDIATE",
-                           "upgrading the index to layout 3", err);
-    int old_table = 0;
+    const char *statement = (const char *)sqlite3_value_text(argv[0]);
+    const char *object_name = (const char *)sqlite3_value_text(argv[1]);
 
-    if (rc == 0)
-        rc = ts_store_prepare(store, has_old_table_sql, &st,
-                              "upgrading the index to layout 3", err);
+    (void)argc;
+    if (statement == NULL)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_int64(ctx, ts_text_key_hash(statement, object_name));
+}
+
+/* Layout 3 to 4, the data: each pgAudit record's (statement, object_name)
+ * goes to event_texts, the event points at it, and events_fts is rebuilt
+ * without those events' rows (schemas/index.sql, "Full text"). */
+_Static_assert(TS_EVENT_AUDIT == 2, "TS_EVENT_AUDIT_SQL");
+static const char move_audit_texts_sql[] =
+    "INSERT INTO event_texts(key_hash, statement, object_name)"
+    " SELECT ts_text_key_hash(statement, object_name), statement, object_name"
+    " FROM events WHERE kind = " TS_EVENT_AUDIT_SQL
+    " AND statement IS NOT NULL GROUP BY statement, object_name;"
+    "UPDATE events SET text_id = (SELECT t.id FROM event_texts t"
+    " WHERE t.key_hash = ts_text_key_hash(events.statement,"
+    " events.object_name) AND t.statement = events.statement"
+    " AND t.object_name IS events.object_name)"
+    " WHERE kind = " TS_EVENT_AUDIT_SQL " AND statement IS NOT NULL;"
+    "INSERT INTO events_fts(events_fts) VALUES('delete-all');"
+    "INSERT INTO events_fts(rowid, statement, object_name, message)"
+    " SELECT seq, coalesce(statement, query), object_name,"
+    " CASE WHEN kind = " TS_EVENT_AUDIT_SQL " THEN NULL ELSE message END"
+    " FROM events WHERE text_id IS NULL AND (statement IS NOT NULL"
+    " OR object_name IS NOT NULL OR message IS NOT NULL"
+    " OR query IS NOT NULL);"
+    "INSERT INTO event_texts_fts(rowid, statement, object_name)"
+    " SELECT id, statement, object_name FROM event_texts;";
+
+/* Upgrades an index of layout 2 or 3 to TS_INDEX_VERSION, in one
+ * transaction.
+ * - Layout 2 to 3: event_value_hmacs gains its bucket. The rows are copied
+ *   in the old table's order (hmac, seq), which within each bucket is the
+ *   new order: every bucket takes its rows in order, with no sort (3M
+ *   events: 4.4 s and 167 MB peak RSS, where ORDER BY took 5.6 s and 280
+ *   MB). A layout 2 store made before value HMACs gets the new table empty.
+ * - Layout 3 to 4: events gains text_id and the text dictionary
+ *   (move_audit_texts_sql); events_privileged and v_privileged are made
+ *   again with equalities in place of IN lists. */
+/* The one integer sql returns, into *out. */
+static int query_int(ts_store *store, const char *sql, const char *what,
+                     int *out, ts_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = ts_store_prepare(store, sql, &st, what, err);
+
     if (rc == 0) {
         if (sqlite3_step(st) == SQLITE_ROW)
-            old_table = sqlite3_column_int(st, 0) > 0;
+            *out = sqlite3_column_int(st, 0);
         else
-            rc = ts_store_db_error(store, "upgrading the index to layout 3",
-                                   err);
+            rc = ts_store_db_error(store, what, err);
     }
     sqlite3_finalize(st);
+    return rc;
+}
+
+static int upgrade_index(ts_store *store, int from, ts_error *err)
+{
+    static const char what[] = "upgrading the index to layout 4";
+    int rc = ts_store_exec(store, "BEGIN IMMEDIATE", what, err);
+    int old_table = 0, has_text_id = 0;
+
+    _Static_assert(TS_INDEX_VERSION == 4, "upgrade_index");
+    if (rc == 0 && from == 2)
+        rc = query_int(store,
+                       "SELECT count(*) FROM pragma_table_info"
+                       "('event_value_hmacs')",
+                       what, &old_table, err);
     if (rc == 0 && old_table)
         rc = ts_store_exec(store,
                            "ALTER TABLE event_value_hmacs"
                            " RENAME TO event_value_hmacs_layout2",
-                           "upgrading the index to layout 3", err);
+                           what, err);
     if (rc == 0)
-        rc = ts_store_exec(store, ts_index_schema_sql,
-                           "upgrading the index to layout 3", err);
+        rc = query_int(store,
+                       "SELECT count(*) FROM pragma_table_info('events')"
+                       " WHERE name = 'text_id'",
+                       what, &has_text_id, err);
+    if (rc == 0 && !has_text_id)
+        rc = ts_store_exec(
+            store, "ALTER TABLE events ADD COLUMN text_id INTEGER", what, err);
+    /* events_privileged and v_privileged: their term written anew
+     * (schemas/index.sql) */
+    if (rc == 0)
+        rc = ts_store_exec(store,
+                           "DROP INDEX IF EXISTS events_privileged;"
+                           "DROP VIEW IF EXISTS v_privileged",
+                           what, err);
+    if (rc == 0)
+        rc = ts_store_exec(store, ts_index_schema_sql, what, err);
     if (rc == 0 && old_table)
         rc = ts_store_exec(store,
                            "INSERT INTO event_value_hmacs(bucket, hmac, seq)"
@@ -337,38 +401,44 @@ static int upgrade_index_2_to_3(ts_store *store, ts_error *err)
                            ", hmac, seq"
                            " FROM event_value_hmacs_layout2;"
                            "DROP TABLE event_value_hmacs_layout2",
-                           "upgrading the index to layout 3", err);
+                           what, err);
+    if (rc == 0 &&
+        sqlite3_create_function(store->db, "ts_text_key_hash", 2,
+                                SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                key_hash_sql, NULL, NULL) != SQLITE_OK)
+        rc = ts_store_db_error(store, what, err);
     if (rc == 0)
-        rc = meta_put(store, "index_version", "3", 1, err);
+        rc = ts_store_exec(store, move_audit_texts_sql, what, err);
     if (rc == 0)
-        rc = ts_store_exec(store, "COMMIT", "upgrading the index to layout 3",
-                           err);
+        rc = meta_put(store, "index_version", TS_INDEX_VERSION_TEXT,
+                      strlen(TS_INDEX_VERSION_TEXT), err);
+    if (rc == 0)
+        rc = ts_store_exec(store, "COMMIT", what, err);
     if (rc != 0)
         sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
 
 /* Reads the index's layout. A store whose layout is older can still be
- * verified and read; one of layout 2 is upgraded when opened for writing,
- * older ones are refused: writing would fail on a missing column half
- * way. */
+ * verified and read; one of layout 2 or 3 is upgraded when opened for
+ * writing, older ones are refused: writing would fail on a missing column
+ * half way. */
 static int check_index_version(ts_store *store, ts_error *err)
 {
     char text[32];
     ts_error ignored;
     int rc = 0;
 
-    _Static_assert(TS_INDEX_VERSION == 3, "upgrade_index_2_to_3 below");
     if (ts_store_meta_get(store, "index_version", text, sizeof(text), NULL,
                           &ignored) != 0)
         snprintf(text, sizeof(text), "1");
     store->index_version = (int)strtol(text, NULL, 10);
     if (store->flags & TS_STORE_READONLY)
         return 0;
-    if (store->index_version == 2) {
-        rc = upgrade_index_2_to_3(store, err);
+    if (store->index_version == 2 || store->index_version == 3) {
+        rc = upgrade_index(store, store->index_version, err);
         if (rc == 0)
-            store->index_version = 3;
+            store->index_version = TS_INDEX_VERSION;
         return rc;
     }
     if (store->index_version == TS_INDEX_VERSION)
@@ -538,17 +608,15 @@ int ts_store_open(ts_store **out, const char *path, unsigned flags,
         rc = load_meta(store, err);
     if (rc == 0)
         rc = check_index_version(store, err);
-    /* indexes added since index layout 2 (schemas/chain.sql, index.sql) */
+    /* What the schemas gained since the store was made (an index such as
+     * checkpoints_by_size or events_privileged): every statement of both
+     * is CREATE ... IF NOT EXISTS. */
     if (rc == 0 && !(flags & TS_STORE_READONLY))
-        rc = ts_store_exec(
-            store,
-            "CREATE INDEX IF NOT EXISTS checkpoints_by_size"
-            " ON checkpoints(tree_size, id);"
-            "CREATE INDEX IF NOT EXISTS events_privileged ON events(kind, time_us)"
-            " WHERE audit_class IN ('DDL', 'ROLE')"
-            " OR command IN ('GRANT', 'REVOKE', 'ALTER ROLE', 'CREATE ROLE',"
-            " 'DROP ROLE', 'ALTER SYSTEM', 'TRUNCATE TABLE');",
-            "adding the checkpoints and privileged-events indexes", err);
+        rc = ts_store_exec(store, ts_chain_schema_sql,
+                           "adding what the chain schema gained", err);
+    if (rc == 0 && !(flags & TS_STORE_READONLY))
+        rc = ts_store_exec(store, ts_index_schema_sql,
+                           "adding what the index schema gained", err);
     if (rc == 0 && !(flags & TS_STORE_NO_KEY)) {
         key_path = key_path_for(path);
         if (key_path == NULL) {

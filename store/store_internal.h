@@ -17,12 +17,14 @@ extern const char ts_chain_schema_sql[];
 /* The index's layout (schemas/index.sql), in meta "index_version" (absent:
  * 1). Bumped when a table gains or changes columns, which CREATE ... IF NOT
  * EXISTS cannot do to an existing store. */
-#define TS_INDEX_VERSION 3
-#define TS_INDEX_VERSION_TEXT "3"
+#define TS_INDEX_VERSION 4
+#define TS_INDEX_VERSION_TEXT "4"
 /* event_value_hmacs.bucket is an entry index shifted right by this many
  * bits (layout 3; schemas/index.sql says why): 65536 entries a bucket. As
  * SQL text, for the statements that write and read it. */
 #define TS_VALUE_HMAC_BUCKET_BITS_SQL "16"
+/* TS_EVENT_AUDIT in SQL text. */
+#define TS_EVENT_AUDIT_SQL "2"
 /* Entries per block of a new store (meta block_entries, fixed at
  * creation): a power of two, so a full block is a complete subtree, and at
  * most TS_BLOCK_ENTRIES_MAX. At zstd level 9, 4096 gives a chain 9% smaller
@@ -157,6 +159,20 @@ int ts_template_writer_id(ts_template_writer *t, const ts_event *ev,
                           int64_t *out_id, ts_error *err);
 /* Distinct templates this writer added to the index. */
 uint64_t ts_template_writer_added(const ts_template_writer *t);
+
+/* ---- index_texts.c: the text dictionary of pgAudit records ---- */
+
+typedef struct ts_text_writer ts_text_writer;
+
+int ts_text_writer_new(ts_text_writer **out, ts_store *store, ts_error *err);
+void ts_text_writer_free(ts_text_writer *w);
+/* The event_texts id of (statement, object_name; NULL for none), writing
+ * the pair and its full-text row the first time. A pair this writer has
+ * seen costs one hash lookup. */
+int ts_text_writer_id(ts_text_writer *w, const char *statement,
+                      const char *object_name, int64_t *out_id, ts_error *err);
+/* event_texts.key_hash of a pair. */
+int64_t ts_text_key_hash(const char *statement, const char *object_name);
 
 /* ---- index_reference.c: identities, approvals, catalog snapshots ---- */
 

@@ -19,7 +19,7 @@
 
 #define PREFIX "%m [%p] %q%u@%d/%a %r %c %e "
 #define REAL_LOG TS_TEST_DATA_DIR "/../e2e/data/pg15-pgaudit.log"
-#define MAX_ROWS 8192
+#define MAX_ROWS 16384
 
 /* A crafted log: Q3 and Q4 times, another database and a second
  * "customers" table, CSV quoting and a continuation line, a permission
@@ -150,6 +150,8 @@ static int run(fixture *fx, const ts_search_query *q)
     return rc;
 }
 
+/* generated: 0 for the real and crafted logs, else that many generated
+ * audit records. */
 static int setup_common(void **state, int generated)
 {
     fixture *fx = calloc(1, sizeof(*fx));
@@ -164,13 +166,13 @@ static int setup_common(void **state, int generated)
     ts_error_clear(&err);
     assert_int_equal(ts_store_create(&fx->store, fx->path, &err), 0);
     if (generated) {
-        /* 6000 audit records one second apart, accounts and tables in
-         * turn: several span buckets, and indexes long enough for the
-         * search planner's probes to matter. */
-        size_t size = 6000 * 256, len = 0;
+        /* Audit records one second apart, accounts and tables in turn:
+         * several span buckets, and indexes long enough for the search
+         * planner's probes to matter. */
+        size_t size = (size_t)generated * 256, len = 0;
         char *text = malloc(size);
         assert_non_null(text);
-        for (int i = 0; i < 6000; i++) {
+        for (int i = 0; i < generated; i++) {
             int n = snprintf(
                 text + len, size - len,
                 "2026-08-01 %02d:%02d:%02d.000 UTC [%d] u%d@db/app 1.2.3.4(9)"
@@ -209,7 +211,14 @@ static int setup_logs(void **state)
 
 static int setup_generated(void **state)
 {
-    return setup_common(state, 1);
+    return setup_common(state, 6000);
+}
+
+/* More pgAudit records of one text than search probes for
+ * (TS_SEARCH_TEXT_PROBE, 10000): "x" is in every one. */
+static int setup_generated_dense(void **state)
+{
+    return setup_common(state, 12000);
 }
 
 static int teardown(void **state)
@@ -861,7 +870,11 @@ static void test_plans(void **state)
             assert_int_equal(ps.fullscan_steps, 0);
         }
     }
-    /* Full text with a filter and a period: no sort either. */
+    /* Full text with a filter and a period: the text's 1200 pgAudit
+     * events, fewer than search probes for, are found by events_by_text
+     * and sorted once. No table is scanned: the only steps SQLite counts
+     * as a scan's are event_texts_fts's matches (one text, a step in each
+     * statement that asks). */
     memset(&ps, 0, sizeof(ps));
     sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, watch, &ps);
     ts_search_query_init(&q);
@@ -872,7 +885,8 @@ static void test_plans(void **state)
     assert_int_equal(run(fx, &q), 0);
     sqlite3_trace_v2(db, 0, NULL, NULL);
     assert_int_equal(fx->got.n, 20);
-    assert_int_equal(ps.sorts, 0);
+    assert_int_equal(ps.sorts, 1);
+    assert_true(ps.fullscan_steps <= 5);
 
     /* The counters do count: a timeline sorts (a page of rows). */
     {
@@ -889,6 +903,148 @@ static void test_plans(void **state)
         sqlite3_trace_v2(db, 0, NULL, NULL);
         assert_true(ps.sorts > 0);
     }
+}
+
+/* A text search with an account and a period (0: none). */
+typedef struct text_filter {
+    const char *text, *account;
+    int64_t since, until;
+} text_filter;
+
+static int by_text_filter(const ts_search_row *r, const void *arg)
+{
+    const text_filter *f = arg;
+
+    return text_has(r, f->text) &&
+           (!f->account || eq(r->account, f->account)) &&
+           (!f->since || r->time_us >= f->since) &&
+           (!f->until || r->time_us < f->until);
+}
+
+/* Runs f as a search, newest and oldest first, against a scan: the count. */
+static size_t expect_text(fixture *fx, const text_filter *f)
+{
+    size_t n = 0;
+
+    for (int order = 0; order < 2; order++) {
+        ts_search_query q;
+        ts_search_query_init(&q);
+        q.oldest_first = order;
+        q.text = f->text;
+        q.account = f->account;
+        if (f->since)
+            q.since_us = f->since;
+        if (f->until)
+            q.until_us = f->until;
+        n = expect_rows(fx, &q, by_text_filter, f);
+    }
+    return n;
+}
+
+static int64_t count_sql(fixture *fx, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t n;
+
+    assert_int_equal(
+        sqlite3_prepare_v2(ts_store_sqlite(fx->store), sql, -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* Each way a layout 4 store finds the text of pgAudit records (schemas/
+ * index.sql, "Full text") agrees with a scan: a text in more events than
+ * the probe reads (the table read in entry order), one in fewer (its
+ * events sorted), either merged with an account's walk, and a rare filter
+ * walked alone with the text checked per event. */
+static void expect_text_walks(fixture *fx)
+{
+    const text_filter dense = {"x", NULL, 0, 0}, sparse = {"t3", NULL, 0, 0},
+                      dense_u1 = {"x", "u1", 0, 0},
+                      sparse_u1 = {"t3", "u1", 0, 0},
+                      rare_u1 = {"t3", "u1", at("2026-08-01 00:10:00"),
+                                 at("2026-08-01 00:40:00")},
+                      none = {"nosuchword", NULL, 0, 0};
+    ts_search_query q;
+    plan_stats ps;
+
+    assert_int_equal(expect_text(fx, &dense), 12000);
+    assert_int_equal(expect_text(fx, &sparse), 2400);
+    assert_int_equal(expect_text(fx, &dense_u1), 4000);
+    assert_int_equal(expect_text(fx, &sparse_u1), 800);
+    assert_int_equal(expect_text(fx, &rare_u1), 120); /* 1800 s: 1 in 15 */
+    assert_int_equal(expect_text(fx, &none), 0);
+
+    /* Dense: the walk reads the table in entry order, no sort, and LIMIT
+     * stops it. */
+    memset(&ps, 0, sizeof(ps));
+    sqlite3_trace_v2(ts_store_sqlite(fx->store), SQLITE_TRACE_PROFILE, watch,
+                     &ps);
+    ts_search_query_init(&q);
+    q.text = "x";
+    q.limit = 20;
+    assert_int_equal(run(fx, &q), 0);
+    sqlite3_trace_v2(ts_store_sqlite(fx->store), 0, NULL, NULL);
+    assert_int_equal(fx->got.n, 20);
+    assert_int_equal(fx->got.v[0].r.entry_index,
+                     fx->all.v[11999].r.entry_index);
+    assert_int_equal(ps.sorts, 0);
+}
+
+static void test_text_walks(void **state)
+{
+    fixture *fx = *state;
+    ts_error err;
+
+    /* One text per table: five rows, no full-text row of their own. */
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_texts"), 5);
+    assert_int_equal(
+        count_sql(fx, "SELECT count(*) FROM events WHERE text_id IS NULL"), 0);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM events_fts"
+                                   " WHERE events_fts MATCH 'x'"),
+                     0);
+    expect_text_walks(fx);
+
+    /* The same store as layout 3 made it: no texts, a full-text row per
+     * pgAudit record, events_privileged with an IN list. Opened for
+     * writing, it is upgraded and answers the same. */
+    assert_int_equal(
+        sqlite3_exec(ts_store_sqlite(fx->store),
+                     "UPDATE events SET text_id = NULL;"
+                     "DELETE FROM event_texts;"
+                     "INSERT INTO event_texts_fts(event_texts_fts)"
+                     " VALUES('delete-all');"
+                     "INSERT INTO events_fts(events_fts) VALUES('rebuild');"
+                     "DROP INDEX events_privileged;"
+                     "CREATE INDEX events_privileged ON events(kind, time_us)"
+                     " WHERE command IN ('GRANT', 'REVOKE', 'ALTER ROLE');"
+                     "UPDATE meta SET value = '3'"
+                     " WHERE key = 'index_version'",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM events_fts"
+                                   " WHERE events_fts MATCH 'x'"),
+                     12000);
+    ts_store_free(fx->store);
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_open(&fx->store, fx->path, 0, &err), 0);
+    assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
+                                   " WHERE key = 'index_version'"),
+                     4);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_texts"), 5);
+    assert_int_equal(
+        count_sql(fx, "SELECT count(*) FROM events WHERE text_id IS NULL"), 0);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM events_fts"
+                                   " WHERE events_fts MATCH 'x'"),
+                     0);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM sqlite_schema"
+                                   " WHERE name = 'events_privileged'"
+                                   " AND sql LIKE '% IN (%'"),
+                     0);
+    expect_text_walks(fx);
 }
 
 /* Time ranges over several span buckets agree with a scan. */
@@ -1139,6 +1295,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeline_paging, setup_generated,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_plans, setup_generated, teardown),
+        cmocka_unit_test_setup_teardown(test_text_walks, setup_generated_dense,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_merged_walk, setup_generated,
                                         teardown),
         cmocka_unit_test(test_time_periods),
