@@ -14,12 +14,16 @@
 /* Longest object name a query takes. */
 #define TS_QUERY_OBJECT_MAX 256
 
-/* The columns ts_query_read_row() reads, from `events e`, in its order. */
+/* The columns ts_query_read_row() reads, from `events e`, in its order. A
+ * pgAudit record's statement is in event_texts (index layout 4): v_events,
+ * which every layout has, reads it. */
 #define TS_QUERY_ROW_COLUMNS                                                   \
     "e.seq, e.time_us, e.kind,"                                                \
     " (SELECT name FROM sources WHERE id = e.source_id), e.line,"              \
     " e.session_id, e.account, e.database, e.application, e.client_host,"      \
-    " e.command, e.object_name, coalesce(e.statement, e.query), e.message,"    \
+    " e.command, e.object_name,"                                               \
+    " coalesce(e.statement, (SELECT v.statement FROM v_events v"               \
+    " WHERE v.entry_index = e.seq), e.query), e.message,"                      \
     " e.sqlstate, e.unparsed_reason, e.principal, e.principal_kind"
 
 /* An event's outcome as SQL conditions over `events e`. */

@@ -54,7 +54,9 @@ CREATE TABLE IF NOT EXISTS events (
     object_type TEXT,
     object_name TEXT,
     object_table TEXT,               -- object_name after its schema, lowercased
-    statement TEXT,
+    statement TEXT,                  -- NULL for a pgAudit record: its
+                                     -- statement is in event_texts
+                                     -- (text_id); v_events has it
     parameter TEXT,
     tls_protocol TEXT,
     tls_cipher TEXT,
@@ -133,11 +135,13 @@ CREATE TABLE IF NOT EXISTS event_spans (
 -- insert less per event).
 --
 -- A pgAudit record (kind audit with a statement) has no row here: its
--- (statement, object_name) pair is indexed once, in event_texts_fts, and
--- the event points at it (events.text_id). Redacted statements repeat:
--- 1M generated events hold 4,206 distinct ones, so the full text of audit
--- events shrinks from 46.6 MB to well under 1 MB. Search unions the two:
--- events_fts's rowids, and the events whose text_id matches.
+-- (statement, object_name) pair is kept and indexed once, in event_texts
+-- and event_texts_fts, and the event points at it (events.text_id; its
+-- statement column is NULL, v_events reads the text). Redacted statements
+-- repeat: 1M generated events hold 4,477 distinct pairs, so the full text
+-- of audit events shrinks from 46.6 MB to well under 1 MB, and `events`
+-- loses the 84 MB of their statements. Search unions the two: events_fts's
+-- rowids, and the events whose text_id matches.
 CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
     statement, object_name, message,
     content='events', content_rowid='seq', columnsize=0);
@@ -240,7 +244,10 @@ SELECT e.seq AS entry_index,
        e.session_id, e.pid, e.account, e.database, e.application,
        e.client_host, e.severity, e.sqlstate, e.message, e.detail, e.query,
        e.audit_type, e.statement_id, e.substatement_id, e.audit_class,
-       e.command, e.object_type, e.object_name, e.statement, e.parameter,
+       e.command, e.object_type, e.object_name,
+       coalesce(e.statement, (SELECT t.statement FROM event_texts t
+                              WHERE t.id = e.text_id)) AS statement,
+       e.parameter,
        e.tls_protocol, e.tls_cipher, e.session_duration_us, e.unparsed_reason,
        e.principal, e.principal_kind
 FROM events e

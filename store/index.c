@@ -351,7 +351,7 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     bind_text(st, 23, ev->command);
     bind_text(st, 24, ev->object_type);
     bind_text(st, 25, ev->object_name);
-    bind_text(st, 26, ev->statement);
+    bind_text(st, 26, text_id != 0 ? NULL : ev->statement); /* in event_texts */
     bind_text(st, 27, ev->parameter);
     bind_text(st, 28, ev->tls_protocol);
     bind_text(st, 29, ev->tls_cipher);

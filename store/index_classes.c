@@ -129,8 +129,10 @@ static int rescan_values(ts_store *store, ts_value_classes_fn fn,
      * that redacts keeps only "?" in their place. So classes found then
      * stay, and what the detectors find in the stored text is added. */
     rc = ts_store_prepare(store,
-                          "SELECT seq, statement, parameter FROM events"
-                          " WHERE template_id IS NOT NULL ORDER BY seq",
+                          "SELECT e.seq, coalesce(e.statement, t.statement),"
+                          " e.parameter FROM events e"
+                          " LEFT JOIN event_texts t ON t.id = e.text_id"
+                          " WHERE e.template_id IS NOT NULL ORDER BY e.seq",
                           &read, "reading statements", err);
     if (rc == 0)
         rc = ts_store_prepare(store,

@@ -310,7 +310,8 @@ static void key_hash_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* Layout 3 to 4, the data: each pgAudit record's (statement, object_name)
- * goes to event_texts, the event points at it, and events_fts is rebuilt
+ * goes to event_texts, the event points at it instead of holding its
+ * statement (the SET reads the row as it was), and events_fts is rebuilt
  * without those events' rows (schemas/index.sql, "Full text"). */
 _Static_assert(TS_EVENT_AUDIT == 2, "TS_EVENT_AUDIT_SQL");
 static const char move_audit_texts_sql[] =
@@ -321,7 +322,7 @@ static const char move_audit_texts_sql[] =
     "UPDATE events SET text_id = (SELECT t.id FROM event_texts t"
     " WHERE t.key_hash = ts_text_key_hash(events.statement,"
     " events.object_name) AND t.statement = events.statement"
-    " AND t.object_name IS events.object_name)"
+    " AND t.object_name IS events.object_name), statement = NULL"
     " WHERE kind = " TS_EVENT_AUDIT_SQL " AND statement IS NOT NULL;"
     "INSERT INTO events_fts(events_fts) VALUES('delete-all');"
     "INSERT INTO events_fts(rowid, statement, object_name, message)"
@@ -342,7 +343,8 @@ static const char move_audit_texts_sql[] =
  *   MB). A layout 2 store made before value HMACs gets the new table empty.
  * - Layout 3 to 4: events gains text_id and the text dictionary
  *   (move_audit_texts_sql); events_privileged and v_privileged are made
- *   again with equalities in place of IN lists. */
+ *   again with equalities in place of IN lists, v_events to read the
+ *   statements from event_texts. */
 /* The one integer sql returns, into *out. */
 static int query_int(ts_store *store, const char *sql, const char *what,
                      int *out, ts_error *err)
@@ -385,12 +387,13 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
     if (rc == 0 && !has_text_id)
         rc = ts_store_exec(
             store, "ALTER TABLE events ADD COLUMN text_id INTEGER", what, err);
-    /* events_privileged and v_privileged: their term written anew
-     * (schemas/index.sql) */
+    /* events_privileged and v_privileged: their term written anew;
+     * v_events: the statement from event_texts (schemas/index.sql) */
     if (rc == 0)
         rc = ts_store_exec(store,
                            "DROP INDEX IF EXISTS events_privileged;"
-                           "DROP VIEW IF EXISTS v_privileged",
+                           "DROP VIEW IF EXISTS v_privileged;"
+                           "DROP VIEW IF EXISTS v_events",
                            what, err);
     if (rc == 0)
         rc = ts_store_exec(store, ts_index_schema_sql, what, err);

@@ -18,7 +18,8 @@ DATA=$REPO_DIR/tests/data
 # entries and their records, in order, as one text to compare stores by
 records() {
     sqlite3 "$1" "SELECT e.kind || '|' || e.line || '|' || coalesce(e.statement, '')
-                  || '|' || coalesce(e.message, '') FROM events e ORDER BY e.seq"
+                  || '|' || coalesce(e.message, '') FROM v_events e
+                  ORDER BY e.entry_index"
 }
 
 for case in "pg-stderr $DATA/pg-stderr/pgaudit-m.log" \

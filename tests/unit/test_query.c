@@ -1003,17 +1003,24 @@ static void test_text_walks(void **state)
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_texts"), 5);
     assert_int_equal(
         count_sql(fx, "SELECT count(*) FROM events WHERE text_id IS NULL"), 0);
+    /* their statements are read through v_events */
+    assert_int_equal(count_sql(fx, "SELECT count(statement) FROM events"), 0);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM v_events WHERE"
+                                   " statement = 'SELECT x FROM public.t3;'"),
+                     2400);
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM events_fts"
                                    " WHERE events_fts MATCH 'x'"),
                      0);
     expect_text_walks(fx);
 
-    /* The same store as layout 3 made it: no texts, a full-text row per
-     * pgAudit record, events_privileged with an IN list. Opened for
-     * writing, it is upgraded and answers the same. */
+    /* The same store as layout 3 made it: statements in events, no texts,
+     * a full-text row per pgAudit record, events_privileged with an IN
+     * list. Opened for writing, it is upgraded and answers the same. */
     assert_int_equal(
         sqlite3_exec(ts_store_sqlite(fx->store),
-                     "UPDATE events SET text_id = NULL;"
+                     "UPDATE events SET statement = (SELECT t.statement"
+                     " FROM event_texts t WHERE t.id = text_id),"
+                     " text_id = NULL WHERE text_id IS NOT NULL;"
                      "DELETE FROM event_texts;"
                      "INSERT INTO event_texts_fts(event_texts_fts)"
                      " VALUES('delete-all');"
@@ -1028,6 +1035,8 @@ static void test_text_walks(void **state)
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM events_fts"
                                    " WHERE events_fts MATCH 'x'"),
                      12000);
+    assert_int_equal(count_sql(fx, "SELECT count(statement) FROM events"),
+                     12000);
     ts_store_free(fx->store);
     ts_error_clear(&err);
     assert_int_equal(ts_store_open(&fx->store, fx->path, 0, &err), 0);
@@ -1037,6 +1046,11 @@ static void test_text_walks(void **state)
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_texts"), 5);
     assert_int_equal(
         count_sql(fx, "SELECT count(*) FROM events WHERE text_id IS NULL"), 0);
+    /* their statements are read through v_events */
+    assert_int_equal(count_sql(fx, "SELECT count(statement) FROM events"), 0);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM v_events WHERE"
+                                   " statement = 'SELECT x FROM public.t3;'"),
+                     2400);
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM events_fts"
                                    " WHERE events_fts MATCH 'x'"),
                      0);
