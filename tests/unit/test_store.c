@@ -787,37 +787,34 @@ static void test_layout2_without_value_tables(void **state)
     ts_store_free(store);
 }
 
-/* 1 when the plan of sql names `index`. */
-static int plan_uses(sqlite3 *db, const char *sql, const char *index)
+/* 1 when a row of `explain` sql (EXPLAIN or EXPLAIN QUERY PLAN) holds
+ * `text` in column `col`. */
+static int explain_has(sqlite3 *db, const char *explain, const char *sql,
+                       int col, const char *text)
 {
-    char explain[512];
+    char full[512];
     sqlite3_stmt *st = NULL;
     int found = 0;
 
-    snprintf(explain, sizeof(explain), "EXPLAIN QUERY PLAN %s", sql);
-    assert_int_equal(sqlite3_prepare_v2(db, explain, -1, &st, NULL), SQLITE_OK);
+    snprintf(full, sizeof(full), "%s %s", explain, sql);
+    assert_int_equal(sqlite3_prepare_v2(db, full, -1, &st, NULL), SQLITE_OK);
     while (sqlite3_step(st) == SQLITE_ROW)
-        if (strstr((const char *)sqlite3_column_text(st, 3), index) != NULL)
+        if (strstr((const char *)sqlite3_column_text(st, col), text) != NULL)
             found = 1;
     sqlite3_finalize(st);
     return found;
 }
 
+/* 1 when the plan of sql names `index`. */
+static int plan_uses(sqlite3 *db, const char *sql, const char *index)
+{
+    return explain_has(db, "EXPLAIN QUERY PLAN", sql, 3, index);
+}
+
 /* 1 when the program of sql holds an OpenEphemeral (a temporary B-tree). */
 static int program_has_ephemeral(sqlite3 *db, const char *sql)
 {
-    char explain[512];
-    sqlite3_stmt *st = NULL;
-    int found = 0;
-
-    snprintf(explain, sizeof(explain), "EXPLAIN %s", sql);
-    assert_int_equal(sqlite3_prepare_v2(db, explain, -1, &st, NULL), SQLITE_OK);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        if (strcmp((const char *)sqlite3_column_text(st, 1), "OpenEphemeral") ==
-            0)
-            found = 1;
-    sqlite3_finalize(st);
-    return found;
+    return explain_has(db, "EXPLAIN", sql, 1, "OpenEphemeral");
 }
 
 /* v_privileged is read through events_privileged (the view's term and the
