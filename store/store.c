@@ -334,17 +334,6 @@ static const char move_audit_texts_sql[] =
     "INSERT INTO event_texts_fts(rowid, statement, object_name)"
     " SELECT id, statement, object_name FROM event_texts;";
 
-/* Upgrades an index of layout 2 or 3 to TS_INDEX_VERSION, in one
- * transaction.
- * - Layout 2 to 3: event_value_hmacs gains its bucket. The rows are copied
- *   in the old table's order (hmac, seq), which within each bucket is the
- *   new order: every bucket takes its rows in order, with no sort (3M
- *   events: 4.4 s and 167 MB peak RSS, where ORDER BY took 5.6 s and 280
- *   MB). A layout 2 store made before value HMACs gets the new table empty.
- * - Layout 3 to 4: events gains text_id and the text dictionary
- *   (move_audit_texts_sql); events_privileged and v_privileged are made
- *   again with equalities in place of IN lists, v_events to read the
- *   statements from event_texts. */
 /* The one integer sql returns, into *out. */
 static int query_int(ts_store *store, const char *sql, const char *what,
                      int *out, ts_error *err)
@@ -362,6 +351,17 @@ static int query_int(ts_store *store, const char *sql, const char *what,
     return rc;
 }
 
+/* Upgrades an index of layout 2 or 3 to TS_INDEX_VERSION, in one
+ * transaction.
+ * - Layout 2 to 3: event_value_hmacs gains its bucket. The rows are copied
+ *   in the old table's order (hmac, seq), which within each bucket is the
+ *   new order: every bucket takes its rows in order, with no sort (3M
+ *   events: 4.4 s and 167 MB peak RSS, where ORDER BY took 5.6 s and 280
+ *   MB). A layout 2 store made before value HMACs gets the new table empty.
+ * - Layout 3 to 4: events gains text_id and the text dictionary
+ *   (move_audit_texts_sql); events_privileged and v_privileged are made
+ *   again with equalities in place of IN lists, v_events to read the
+ *   statements from event_texts. */
 static int upgrade_index(ts_store *store, int from, ts_error *err)
 {
     static const char what[] = "upgrading the index to layout 4";
