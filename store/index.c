@@ -195,18 +195,6 @@ static void bind_int(sqlite3_stmt *st, int col, int64_t v, int64_t unknown)
         sqlite3_bind_int64(st, col, v);
 }
 
-static int step_reset(ts_index_writer *w, sqlite3_stmt *st, const char *what,
-                      ts_error *err)
-{
-    int rc = 0;
-
-    if (sqlite3_step(st) != SQLITE_DONE)
-        rc = ts_store_db_error(w->store, what, err);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc;
-}
-
 /* Writes the current bucket's span, if any. */
 static int flush_span(ts_index_writer *w, ts_error *err)
 {
@@ -218,7 +206,7 @@ static int flush_span(ts_index_writer *w, ts_error *err)
     sqlite3_bind_int64(st, 1, (sqlite3_int64)w->bucket);
     bind_int(st, 2, w->span_min, TS_UNKNOWN_TIME);
     bind_int(st, 3, w->span_max, TS_UNKNOWN_TIME);
-    return step_reset(w, st, "indexing a time span", err);
+    return ts_store_step_done(w->store, st, "indexing a time span", err);
 }
 
 /* Widens the span of seq's bucket by t, writing the previous bucket's span
@@ -363,7 +351,7 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     bind_int(st, 60, ev->rows, -1);
     bind_text(st, 61, ev->auth_identity);
     bind_text(st, 62, ev->auth_method);
-    rc = step_reset(w, st, "indexing an event", err);
+    rc = ts_store_step_done(w->store, st, "indexing an event", err);
 
     if (rc == 0 && text_id == 0 &&
         (ev->statement || ev->object_name || ev->message || ev->query)) {
@@ -373,17 +361,19 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
         bind_text(st, 3, ev->object_name);
         /* A pgAudit record repeats the statement indexed beside it. */
         bind_text(st, 4, ev->kind == TS_EVENT_AUDIT ? NULL : ev->message);
-        rc = step_reset(w, st, "indexing full text", err);
+        rc = ts_store_step_done(w->store, st, "indexing full text", err);
     }
     for (size_t i = 0; rc == 0 && i < ev->n_value_classes; i++) {
         sqlite3_bind_int64(w->value_class, 1, (sqlite3_int64)seq);
         bind_text(w->value_class, 2, ev->value_classes[i]);
-        rc = step_reset(w, w->value_class, "indexing value classes", err);
+        rc = ts_store_step_done(w->store, w->value_class,
+                                "indexing value classes", err);
     }
     for (size_t i = 0; rc == 0 && i < ev->n_value_hmacs; i++) {
         sqlite3_bind_int64(w->value_hmac, 1, ev->value_hmacs[i]);
         sqlite3_bind_int64(w->value_hmac, 2, (sqlite3_int64)seq);
-        rc = step_reset(w, w->value_hmac, "indexing value HMACs", err);
+        rc = ts_store_step_done(w->store, w->value_hmac, "indexing value HMACs",
+                                err);
     }
     if (rc == 0 && ev->reference != NULL) {
         w->catalog_changed = 1;

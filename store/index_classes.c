@@ -78,20 +78,6 @@ int ts_index_classes_refresh(ts_store *store, ts_error *err)
                              "main.class_rules", err);
 }
 
-static int count_rows(ts_store *store, const char *sql, uint64_t *out,
-                      ts_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = ts_store_prepare(store, sql, &st, "counting", err);
-
-    if (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
-        *out = (uint64_t)sqlite3_column_int64(st, 0);
-    else if (rc == 0)
-        rc = ts_store_db_error(store, "counting", err);
-    sqlite3_finalize(st);
-    return rc;
-}
-
 static int store_rules(ts_store *store, const ts_class_rule *rules, size_t n,
                        ts_error *err)
 {
@@ -182,18 +168,18 @@ int ts_store_reindex(ts_store *store, const ts_class_rule *rules,
     if (rc == 0 && value_classes != NULL)
         rc = rescan_values(store, value_classes, &stats, err);
     if (rc == 0)
-        rc = count_rows(store, "SELECT count(*) FROM class_rules",
-                        &stats.n_rules, err);
+        rc = ts_store_count(store, "SELECT count(*) FROM class_rules",
+                            "counting", &stats.n_rules, err);
     if (rc == 0)
-        rc = count_rows(store, "SELECT count(*) FROM column_classes",
-                        &stats.n_column_classes, err);
+        rc = ts_store_count(store, "SELECT count(*) FROM column_classes",
+                            "counting", &stats.n_column_classes, err);
     if (rc == 0)
-        rc = count_rows(
+        rc = ts_store_count(
             store, "SELECT count(DISTINCT column_name) FROM column_classes",
-            &stats.n_columns, err);
+            "counting", &stats.n_columns, err);
     if (rc == 0)
-        rc = count_rows(store, "SELECT count(*) FROM event_value_classes",
-                        &stats.n_value_classes, err);
+        rc = ts_store_count(store, "SELECT count(*) FROM event_value_classes",
+                            "counting", &stats.n_value_classes, err);
     if (rc == 0)
         rc = ts_store_exec(store, "COMMIT", "reindexing", err);
     else

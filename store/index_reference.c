@@ -111,17 +111,6 @@ static int start(ts_ref_writer *w, int i, uint64_t seq, int64_t snapshot,
     return 0;
 }
 
-static int step(ts_ref_writer *w, sqlite3_stmt *st, ts_error *err)
-{
-    int rc = 0;
-
-    if (sqlite3_step(st) != SQLITE_DONE)
-        rc = ts_store_db_error(w->store, "indexing reference data", err);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc;
-}
-
 static int add_identity(ts_ref_writer *w, uint64_t seq, int64_t snap,
                         const ts_ref_record *r, ts_error *err)
 {
@@ -135,7 +124,7 @@ static int add_identity(ts_ref_writer *w, uint64_t seq, int64_t snap,
     text(st, 5, r->owner);
     text(st, 6, r->status);
     time_us(st, 7, r->terminated_us);
-    rc = step(w, st, err);
+    rc = ts_store_step_done(w->store, st, "indexing reference data", err);
     for (size_t i = 0; rc == 0 && i < r->n_accounts; i++) {
         rc = start(w, ST_ACCOUNT, seq, snap, &st, err);
         if (rc != 0)
@@ -143,7 +132,7 @@ static int add_identity(ts_ref_writer *w, uint64_t seq, int64_t snap,
         text(st, 3, r->name);
         text(st, 4, r->accounts[i].system);
         text(st, 5, r->accounts[i].account);
-        rc = step(w, st, err);
+        rc = ts_store_step_done(w->store, st, "indexing reference data", err);
     }
     return rc;
 }
@@ -230,7 +219,9 @@ static int add_record(ts_ref_writer *w, uint64_t seq, int64_t snap,
     default:
         return 0; /* a header, blank line or punctuation */
     }
-    return rc == 0 ? step(w, st, err) : rc;
+    return rc == 0 ? ts_store_step_done(w->store, st, "indexing reference data",
+                                        err)
+                   : rc;
 }
 
 int ts_ref_writer_add(ts_ref_writer *w, uint64_t seq, int64_t source_id,
@@ -252,7 +243,7 @@ int ts_ref_writer_add(ts_ref_writer *w, uint64_t seq, int64_t source_id,
     sqlite3_bind_int(st, 5,
                      ev->kind == TS_EVENT_REFERENCE && r->type != TS_REF_NONE);
     sqlite3_bind_int(st, 6, ev->kind == TS_EVENT_UNPARSED);
-    rc = step(w, st, err);
+    rc = ts_store_step_done(w->store, st, "indexing reference data", err);
     if (rc == 0 && ev->kind == TS_EVENT_REFERENCE)
         rc = add_record(w, seq, source_id, r, err);
     return rc;

@@ -125,18 +125,6 @@ static int remember(ts_template_writer *t, uint64_t fp, int64_t catalog,
     return 0;
 }
 
-static int step_reset(ts_template_writer *t, sqlite3_stmt *st, const char *what,
-                      ts_error *err)
-{
-    int rc = sqlite3_step(st) == SQLITE_DONE
-                 ? 0
-                 : ts_store_db_error(t->store, what, err);
-
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc;
-}
-
 static int add_access(ts_template_writer *t, int64_t id,
                       const char *const *names, size_t n, const char *level,
                       const char *access, ts_error *err)
@@ -146,7 +134,8 @@ static int add_access(ts_template_writer *t, int64_t id,
         sqlite3_bind_text(t->access, 2, names[i], -1, SQLITE_STATIC);
         sqlite3_bind_text(t->access, 3, level, -1, SQLITE_STATIC);
         sqlite3_bind_text(t->access, 4, access, -1, SQLITE_STATIC);
-        int rc = step_reset(t, t->access, "indexing a template's access", err);
+        int rc = ts_store_step_done(t->store, t->access,
+                                    "indexing a template's access", err);
         if (rc != 0)
             return rc;
     }
@@ -165,7 +154,8 @@ static int add_flows(ts_template_writer *t, int64_t id,
         sqlite3_bind_text(t->flow, 2, flows[i], (int)(sep - flows[i]),
                           SQLITE_STATIC);
         sqlite3_bind_text(t->flow, 3, sep + 1, -1, SQLITE_STATIC);
-        int rc = step_reset(t, t->flow, "indexing a template's flows", err);
+        int rc = ts_store_step_done(t->store, t->flow,
+                                    "indexing a template's flows", err);
         if (rc != 0)
             return rc;
     }
@@ -205,7 +195,7 @@ static int find_or_insert(ts_template_writer *t, const ts_event *ev,
     else
         sqlite3_bind_null(t->insert, 4);
     sqlite3_bind_int64(t->insert, 5, ev->sql_catalog);
-    rc = step_reset(t, t->insert, "indexing a template", err);
+    rc = ts_store_step_done(t->store, t->insert, "indexing a template", err);
     if (rc != 0)
         return rc;
     *id = sqlite3_last_insert_rowid(ts_store_sqlite(t->store));

@@ -133,17 +133,6 @@ static void bind_pair(sqlite3_stmt *st, int64_t hash, const char *statement,
         sqlite3_bind_null(st, 3);
 }
 
-static int step_done(ts_text_writer *w, sqlite3_stmt *st, ts_error *err)
-{
-    int rc = 0;
-
-    if (sqlite3_step(st) != SQLITE_DONE)
-        rc = ts_store_db_error(w->store, "indexing texts", err);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc;
-}
-
 /* The pair's id from the index, writing it (and its full-text row) when
  * it is new. */
 static int find_or_insert(ts_text_writer *w, const char *statement,
@@ -163,12 +152,12 @@ static int find_or_insert(ts_text_writer *w, const char *statement,
     if (rc != 0 || step == SQLITE_ROW)
         return rc;
     bind_pair(w->insert, hash, statement, object_name);
-    rc = step_done(w, w->insert, err);
+    rc = ts_store_step_done(w->store, w->insert, "indexing texts", err);
     if (rc != 0)
         return rc;
     *id = sqlite3_last_insert_rowid(ts_store_sqlite(w->store));
     bind_pair(w->fts, *id, statement, object_name);
-    return step_done(w, w->fts, err);
+    return ts_store_step_done(w->store, w->fts, "indexing texts", err);
 }
 
 int ts_text_writer_id(ts_text_writer *w, const char *statement,

@@ -37,6 +37,34 @@ int ts_store_db_error(ts_store *store, const char *what, ts_error *err)
                         sqlite3_errmsg(store->db));
 }
 
+int ts_store_step_done(ts_store *store, sqlite3_stmt *st, const char *what,
+                       ts_error *err)
+{
+    int rc = sqlite3_step(st) == SQLITE_DONE
+                 ? 0
+                 : ts_store_db_error(store, what, err);
+
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+int ts_store_count(ts_store *store, const char *sql, const char *what,
+                   uint64_t *out, ts_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = ts_store_prepare(store, sql, &st, what, err);
+
+    if (rc != 0)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = (uint64_t)sqlite3_column_int64(st, 0);
+    else
+        rc = ts_store_db_error(store, what, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int ts_store_exec(ts_store *store, const char *sql, const char *what,
                   ts_error *err)
 {
@@ -334,23 +362,6 @@ static const char move_audit_texts_sql[] =
     "INSERT INTO event_texts_fts(rowid, statement, object_name)"
     " SELECT id, statement, object_name FROM event_texts;";
 
-/* The one integer sql returns, into *out. */
-static int query_int(ts_store *store, const char *sql, const char *what,
-                     int *out, ts_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = ts_store_prepare(store, sql, &st, what, err);
-
-    if (rc == 0) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            *out = sqlite3_column_int(st, 0);
-        else
-            rc = ts_store_db_error(store, what, err);
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
 /* Upgrades an index of layout 2 or 3 to TS_INDEX_VERSION, in one
  * transaction.
  * - Layout 2 to 3: event_value_hmacs gains its bucket. The rows are copied
@@ -366,24 +377,24 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
 {
     static const char what[] = "upgrading the index to layout 4";
     int rc = ts_store_exec(store, "BEGIN IMMEDIATE", what, err);
-    int old_table = 0, has_text_id = 0;
+    uint64_t old_table = 0, has_text_id = 0;
 
     _Static_assert(TS_INDEX_VERSION == 4, "upgrade_index");
     if (rc == 0 && from == 2)
-        rc = query_int(store,
-                       "SELECT count(*) FROM pragma_table_info"
-                       "('event_value_hmacs')",
-                       what, &old_table, err);
+        rc = ts_store_count(store,
+                            "SELECT count(*) FROM pragma_table_info"
+                            "('event_value_hmacs')",
+                            what, &old_table, err);
     if (rc == 0 && old_table)
         rc = ts_store_exec(store,
                            "ALTER TABLE event_value_hmacs"
                            " RENAME TO event_value_hmacs_layout2",
                            what, err);
     if (rc == 0)
-        rc = query_int(store,
-                       "SELECT count(*) FROM pragma_table_info('events')"
-                       " WHERE name = 'text_id'",
-                       what, &has_text_id, err);
+        rc = ts_store_count(store,
+                            "SELECT count(*) FROM pragma_table_info('events')"
+                            " WHERE name = 'text_id'",
+                            what, &has_text_id, err);
     if (rc == 0 && !has_text_id)
         rc = ts_store_exec(
             store, "ALTER TABLE events ADD COLUMN text_id INTEGER", what, err);

@@ -75,6 +75,16 @@ int ts_store_exec(ts_store *store, const char *sql, const char *what,
 /* Fills err from SQLite's last error on the store's connection. */
 int ts_store_db_error(ts_store *store, const char *what, ts_error *err);
 
+/* Steps st, which returns no rows, then resets it and clears its bindings
+ * for the next use; err as ts_store_exec. */
+int ts_store_step_done(ts_store *store, sqlite3_stmt *st, const char *what,
+                       ts_error *err);
+
+/* Runs sql, which returns one non-negative integer (a count), into *out;
+ * err as ts_store_exec. */
+int ts_store_count(ts_store *store, const char *sql, const char *what,
+                   uint64_t *out, ts_error *err);
+
 /* Reads meta `key` as a blob of exactly `size` bytes (size 0: any length up
  * to buf_size, NUL-terminated as text). */
 int ts_store_meta_get(ts_store *store, const char *key, void *buf,
