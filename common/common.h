@@ -95,4 +95,31 @@ int ts_strmap_reindex(ts_strmap *m, const void *items, size_t n,
                       size_t item_size, ts_error *err);
 void ts_strmap_release(ts_strmap *m);
 
+/* A map from strings to integers that forgets everything when it would
+ * hold more than max_items keys or max_bytes of them: a cache in front of
+ * a lookup that costs more. Embedded; ts_strcache_init() first, released
+ * with ts_strcache_release(). */
+typedef struct ts_strcache_item {
+    char *key; /* owned */
+    int64_t value;
+} ts_strcache_item;
+
+typedef struct ts_strcache {
+    ts_strmap map;
+    ts_strcache_item *items;
+    size_t items_size;
+    size_t key_bytes; /* held by items' keys, NULs included */
+    size_t max_items, max_bytes;
+} ts_strcache;
+
+void ts_strcache_init(ts_strcache *c, size_t max_items, size_t max_bytes);
+/* Points *value at key's value, adding key with value 0 when missing
+ * (*created says which; the cache may have forgotten everything first).
+ * *value is valid until the next call. On failure nothing is added. */
+int ts_strcache_get(ts_strcache *c, const char *key, int64_t **value,
+                    int *created, ts_error *err);
+/* Forgets every key. */
+void ts_strcache_clear(ts_strcache *c);
+void ts_strcache_release(ts_strcache *c);
+
 #endif

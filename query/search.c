@@ -95,8 +95,38 @@ static const char *const by_sql[BY_COUNT] = {
     "e.kind = :kind",          "e.database = :database",
     "e.principal = :principal"};
 
+/* The value each filter's equality binds. */
+static const char *const by_value[BY_COUNT] = {
+    ":account", ":otail",    ":session",  ":command",
+    ":kind",    ":database", ":principal"};
+
 /* Index entries a probe reads per filter. */
 #define TS_SEARCH_PROBE 1000
+/* A filter kept as a bucket map drives the walk when in fewer buckets
+ * than this and no filter with an index is rare: reading that many buckets
+ * whole costs about what TS_SEARCH_PROBE lookups do. */
+#define TS_SEARCH_BUCKET_FEW 32
+/* With text that matches many events, the same in fewer than this many
+ * buckets (each event read then costs a seek in the full-text indexes
+ * only when it has the value); also the most a probe counts. */
+#define TS_SEARCH_BUCKET_PROBE 256
+
+/* The bucket map of a filter a layout 5 store keeps as one instead of an
+ * index (schemas/index.sql, "Bucket maps"); -1 for the others, and in
+ * older layouts. */
+static int bucket_field(int by, int index_version)
+{
+    if (index_version < 5)
+        return -1;
+    switch (by) {
+    case BY_COMMAND:
+        return TS_BUCKET_COMMAND;
+    case BY_DATABASE:
+        return TS_BUCKET_DATABASE;
+    default:
+        return -1;
+    }
+}
 
 static int has_filter(const ts_search_query *q, int by)
 {
@@ -146,6 +176,7 @@ static void bind_filters(sqlite3_stmt *st, const ts_search_query *q,
 typedef struct search_plan {
     int driver;
     unsigned merged;   /* bit (1 << BY_x) per merged index; 0 = none */
+    int bucket_by;     /* BY_x: walk that filter's bucket map; BY_ANY: none */
     int index_version; /* the store's index layout (event_value_hmacs) */
     /* Layout 4, with text: the texts matched hold so many events that
      * their events are found by reading the table in entry order, not by
@@ -165,20 +196,31 @@ typedef struct search_plan {
 #define TS_SEARCH_TEXT_PROBE 10000
 
 /* Reads the first TS_SEARCH_PROBE entries of filter `by`'s index in walk
- * order: how many there are and how far apart the first and last lie. */
+ * order: how many there are and how far apart the first and last lie. For
+ * a filter kept as a bucket map: how many buckets in range hold its value,
+ * up to TS_SEARCH_BUCKET_PROBE (*reach 0). */
 static int probe(ts_store *store, const ts_search_query *q, int by,
                  const ts_query_object *object, const char *command, int64_t lo,
                  int64_t hi, int64_t *count, int64_t *reach, ts_error *err)
 {
+    int field = bucket_field(by, store->index_version);
     char sql[512];
     sqlite3_stmt *st = NULL;
     int rc;
 
-    snprintf(sql, sizeof(sql),
-             "SELECT count(*), max(seq) - min(seq) FROM (SELECT e.seq"
-             " FROM events e WHERE %s AND e.seq BETWEEN :lo AND :hi"
-             " ORDER BY e.seq %s LIMIT %d)",
-             by_sql[by], q->oldest_first ? "ASC" : "DESC", TS_SEARCH_PROBE);
+    if (field >= 0)
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*), 0 FROM (SELECT 1 FROM event_buckets"
+                 " WHERE field = '%s' AND value = %s"
+                 " AND bucket BETWEEN :lo >> %d AND :hi >> %d LIMIT %d)",
+                 ts_bucket_field_name((ts_bucket_field)field), by_value[by],
+                 TS_SPAN_BITS, TS_SPAN_BITS, TS_SEARCH_BUCKET_PROBE);
+    else
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*), max(seq) - min(seq) FROM (SELECT e.seq"
+                 " FROM events e WHERE %s AND e.seq BETWEEN :lo AND :hi"
+                 " ORDER BY e.seq %s LIMIT %d)",
+                 by_sql[by], q->oldest_first ? "ASC" : "DESC", TS_SEARCH_PROBE);
     rc = ts_store_prepare(store, sql, &st, "searching", err);
     if (rc != 0)
         return rc;
@@ -195,27 +237,70 @@ static int probe(ts_store *store, const ts_search_query *q, int by,
     return rc;
 }
 
+/* How many events in range the texts matched hold, up to
+ * TS_SEARCH_TEXT_PROBE: at that many the walk reads the table instead. */
+static int probe_text(ts_store *store, const ts_buf *fts, int64_t lo,
+                      int64_t hi, search_plan *plan, ts_error *err)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM (SELECT 1 FROM events e"
+        " INDEXED BY events_by_text WHERE e.text_id IN " TEXT_IDS_SQL
+        " AND e.seq BETWEEN :lo AND :hi LIMIT :n)";
+    sqlite3_stmt *st = NULL;
+    int rc = ts_store_prepare(store, sql, &st, "searching", err);
+
+    if (rc != 0)
+        return rc;
+    ts_query_bind_text(st, ":text", (const char *)fts->data);
+    ts_query_bind_int64(st, ":lo", lo);
+    ts_query_bind_int64(st, ":hi", hi);
+    ts_query_bind_int64(st, ":n", TS_SEARCH_TEXT_PROBE);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        plan->text_dense = sqlite3_column_int64(st, 0) >= TS_SEARCH_TEXT_PROBE;
+    else
+        rc = ts_store_db_error(store, "searching", err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* Without statistics SQLite cannot tell which of two equalities is rarer
  * ("bob" or "public.customers"), and walking the common one to find the
  * rare rows looks up much of the table. So probe each filter's index: a
  * filter with fewer than TS_SEARCH_PROBE entries in all drives; else the
  * sparse ones (less than one entry in two) are merged, with the full-text
- * index when there is text; else the sparsest drives. */
+ * index when there is text; else the sparsest drives.
+ * Filters kept as bucket maps (layout 5) are probed by their buckets: the
+ * one in fewest walks its buckets when no filter with an index is rare and
+ * it is in fewer than TS_SEARCH_BUCKET_FEW (TS_SEARCH_BUCKET_PROBE with a
+ * dense text, probed before: plan->text_dense), or when there is nothing
+ * else to walk; otherwise each event the walk finds is checked. The
+ * "denied" walk (two kinds merged, without text) never walks buckets. */
 static int choose_plan(ts_store *store, const ts_search_query *q, int has_text,
                        const ts_query_object *object, const char *command,
                        int64_t lo, int64_t hi, search_plan *out, ts_error *err)
 {
     int64_t count = 0, reach = 0, best_reach = -1, best_count = INT64_MAX;
+    int64_t best_buckets = INT64_MAX;
+    int best_bucket_by = BY_ANY;
+    int may_walk_buckets = q->outcome != TS_OUTCOME_DENIED || has_text;
     unsigned sparse = 0;
-    int n = 0, rc = 0;
+    int n = 0, n_indexed = 0, rc = 0;
 
     out->driver = BY_ANY;
     out->merged = 0;
-    for (int by = 0; by < BY_COUNT; by++)
+    out->bucket_by = BY_ANY;
+    for (int by = 0; by < BY_COUNT; by++) {
         n += has_filter(q, by);
+        n_indexed +=
+            has_filter(q, by) && bucket_field(by, out->index_version) < 0;
+    }
     if (n + has_text < 2) {
         if (has_text && out->index_version >= 4)
             out->merged = 1u << BY_TEXT;
+        for (int by = 0; by < BY_COUNT; by++)
+            if (has_filter(q, by) &&
+                bucket_field(by, out->index_version) >= 0 && may_walk_buckets)
+                out->bucket_by = by;
         return 0;
     }
     for (int by = 0; rc == 0 && by < BY_COUNT; by++) {
@@ -224,6 +309,13 @@ static int choose_plan(ts_store *store, const ts_search_query *q, int has_text,
         rc = probe(store, q, by, object, command, lo, hi, &count, &reach, err);
         if (rc != 0)
             break;
+        if (bucket_field(by, out->index_version) >= 0) {
+            if (count < best_buckets) {
+                best_buckets = count;
+                best_bucket_by = by;
+            }
+            continue;
+        }
         if (count < TS_SEARCH_PROBE || reach > 2 * count)
             sparse |= 1u << by;
         if (count < best_count ||
@@ -236,6 +328,15 @@ static int choose_plan(ts_store *store, const ts_search_query *q, int has_text,
     }
     if (rc != 0)
         return rc;
+    if (best_bucket_by != BY_ANY && may_walk_buckets &&
+        (has_text ? out->text_dense && best_count >= TS_SEARCH_PROBE &&
+                        best_buckets < TS_SEARCH_BUCKET_PROBE
+         : best_buckets < TS_SEARCH_BUCKET_FEW ? best_count >= TS_SEARCH_PROBE
+                                               : n_indexed == 0)) {
+        out->driver = BY_ANY;
+        out->bucket_by = best_bucket_by;
+        return 0;
+    }
     if (has_text && out->index_version >= 4 && best_count < TS_SEARCH_PROBE) {
         /* Layout 4: a filter with few entries is walked alone and each of
          * them checked for the text (a seek in each full-text index). */
@@ -273,40 +374,49 @@ static void add_text_walk(char *sql, const search_plan *plan)
     add_sql(sql, " AND e.seq BETWEEN :lo AND :hi");
 }
 
-/* How many events in range the texts matched hold, up to
- * TS_SEARCH_TEXT_PROBE: at that many the walk reads the table instead. */
-static int probe_text(ts_store *store, const ts_buf *fts, int64_t lo,
-                      int64_t hi, search_plan *plan, ts_error *err)
+/* The walk of plan's bucket map, after a FROM: the buckets of
+ * event_buckets holding the filter's value in :lo .. :hi, in entry order,
+ * joined as `b` to their entries in events `e`. The seq range comes from
+ * the bucket alone, so SQLite reads no more than it (the caller's terms on
+ * e.seq take a unary +); ordered by b.bucket, e.seq, the walk is in entry
+ * order without a sort. Ends in "AND". */
+static void add_bucket_walk(char *sql, const search_plan *plan)
 {
-    static const char sql[] =
-        "SELECT count(*) FROM (SELECT 1 FROM events e"
-        " INDEXED BY events_by_text WHERE e.text_id IN " TEXT_IDS_SQL
-        " AND e.seq BETWEEN :lo AND :hi LIMIT :n)";
-    sqlite3_stmt *st = NULL;
-    int rc = ts_store_prepare(store, sql, &st, "searching", err);
+    char walk[512];
+    int n = snprintf(walk, sizeof(walk),
+                     "event_buckets b CROSS JOIN events e"
+                     " ON e.seq BETWEEN max(b.bucket << %d, :lo)"
+                     " AND min((b.bucket << %d) + %d, :hi)"
+                     " WHERE b.field = '%s' AND b.value = %s"
+                     " AND b.bucket BETWEEN :lo >> %d AND :hi >> %d AND",
+                     TS_SPAN_BITS, TS_SPAN_BITS, (1 << TS_SPAN_BITS) - 1,
+                     ts_bucket_field_name((ts_bucket_field)bucket_field(
+                         plan->bucket_by, plan->index_version)),
+                     by_value[plan->bucket_by], TS_SPAN_BITS, TS_SPAN_BITS);
 
-    if (rc != 0)
-        return rc;
-    ts_query_bind_text(st, ":text", (const char *)fts->data);
-    ts_query_bind_int64(st, ":lo", lo);
-    ts_query_bind_int64(st, ":hi", hi);
-    ts_query_bind_int64(st, ":n", TS_SEARCH_TEXT_PROBE);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        plan->text_dense = sqlite3_column_int64(st, 0) >= TS_SEARCH_TEXT_PROBE;
-    else
-        rc = ts_store_db_error(store, "searching", err);
-    sqlite3_finalize(st);
-    return rc;
+    assert(n > 0 && (size_t)n < sizeof(walk));
+    (void)n;
+    add_sql(sql, walk);
 }
 
 /* The ordered INTERSECT of the merged indexes' walks: entry indexes only,
- * read from the indexes alone. */
+ * read from the indexes alone. Or, walking a bucket map, its entries that
+ * hold the value. */
 static void build_merge_sql(char *sql, const ts_search_query *q,
                             const search_plan *plan)
 {
     unsigned merged = plan->merged;
 
     sql[0] = '\0';
+    if (plan->bucket_by != BY_ANY) {
+        add_sql(sql, "SELECT e.seq FROM ");
+        add_bucket_walk(sql, plan);
+        add_sql(sql, " ");
+        add_sql(sql, by_sql[plan->bucket_by]);
+        add_sql(sql, q->oldest_first ? " ORDER BY b.bucket, e.seq"
+                                     : " ORDER BY b.bucket DESC, e.seq DESC");
+        return;
+    }
     if (merged & (1u << BY_TEXT)) {
         add_text_walk(sql, plan);
         add_sql(sql, " INTERSECT ");
@@ -351,8 +461,10 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
 {
     int driver = plan->driver;
 
+    /* A bucket walk has its range in the join already. */
     add_sql(sql, has_text ? " events_fts.rowid BETWEEN :lo AND :hi"
-                          : " e.seq BETWEEN :lo AND :hi");
+                 : plan->bucket_by != BY_ANY ? " +e.seq BETWEEN :lo AND :hi"
+                                             : " e.seq BETWEEN :lo AND :hi");
     for (int by = 0; by < BY_COUNT; by++)
         if (has_filter(q, by))
             add_equality(sql, by, driver);
@@ -397,6 +509,12 @@ static void build_sql(char *sql, const ts_search_query *q, int has_text,
                      " ON e.seq = events_fts.rowid"
                      " WHERE events_fts MATCH :text AND");
         add_conditions(sql, q, has_text, plan);
+    } else if (plan->bucket_by != BY_ANY) {
+        /* every other equality with a unary +: the bucket walk drives */
+        search_plan walk = *plan;
+        walk.driver = plan->bucket_by;
+        add_bucket_walk(sql, plan);
+        add_conditions(sql, q, has_text, &walk);
     } else {
         add_sql(sql, "events e WHERE");
         add_conditions(sql, q, has_text, plan);
@@ -412,6 +530,9 @@ static void build_sql(char *sql, const ts_search_query *q, int has_text,
                      " FROM events e WHERE");
         add_conditions(sql, q, has_text, plan);
         add_sql(sql, " AND " TS_QUERY_DENIED_ERROR " ORDER BY 1");
+    } else if (plan->bucket_by != BY_ANY && !has_text) {
+        add_sql(sql, q->oldest_first ? " ORDER BY b.bucket, e.seq"
+                                     : " ORDER BY b.bucket DESC, e.seq");
     } else {
         add_sql(sql, " ORDER BY ");
         add_sql(sql, has_text ? "events_fts.rowid" : "e.seq");
@@ -509,9 +630,9 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     size_t n = 0;
     size_t limit = q->limit ? q->limit : TS_SEARCH_DEFAULT_LIMIT;
     sqlite3_stmt *seqs = NULL;
-    search_plan plan = {BY_ANY, 0, store->index_version, 0};
+    search_plan plan = {BY_ANY, 0, BY_ANY, store->index_version, 0};
     int64_t vhmac = 0;
-    int rc = 0, step = SQLITE_DONE;
+    int text_probed, rc = 0, step = SQLITE_DONE;
 
     if (out_n)
         *out_n = 0;
@@ -559,14 +680,24 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     if (rc != 0 || lo > hi)
         goto cleanup;
 
-    rc = choose_plan(store, q, has_text, &object, command, lo, hi, &plan, err);
+    /* Whether a bucket map walks depends on how many events the text
+     * matches (choose_plan); else only a walk of the text needs that. */
+    text_probed = has_text &&
+                  (has_filter(q, BY_COMMAND) || has_filter(q, BY_DATABASE)) &&
+                  plan.index_version >= 5;
+    if (text_probed)
+        rc = probe_text(store, &fts, lo, hi, &plan, err);
+    if (rc == 0)
+        rc = choose_plan(store, q, has_text, &object, command, lo, hi, &plan,
+                         err);
     if (rc != 0)
         goto cleanup;
-    if (plan.merged & (1u << BY_TEXT) && plan.index_version >= 4)
+    if (!text_probed && plan.merged & (1u << BY_TEXT) &&
+        plan.index_version >= 4)
         rc = probe_text(store, &fts, lo, hi, &plan, err);
     if (rc != 0)
         goto cleanup;
-    if (plan.merged) {
+    if (plan.merged || (plan.bucket_by != BY_ANY && has_text)) {
         build_merge_sql(sql, q, &plan);
         rc = ts_store_prepare(store, sql, &seqs, "searching", err);
         build_row_sql(sql, q, has_text, &plan);

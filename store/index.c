@@ -1,5 +1,5 @@
-/* Writing events into the index: events, full text, time spans, sessions
- * and accounts. */
+/* Writing events into the index: events, full text, time spans, bucket
+ * maps, sessions and accounts. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +19,7 @@ struct ts_index_writer {
     ts_completeness *completeness;
     ts_template_writer *templates; /* SQL analysis */
     ts_text_writer *texts;         /* pgAudit records' full text */
+    ts_bucket_writer *buckets;     /* command, database */
     ts_ref_writer *reference;      /* reference data */
     ts_pgstat_writer *pgstat;      /* pg_stat snapshots */
     /* The time span of the current bucket's events not yet written. */
@@ -123,6 +124,7 @@ void ts_index_writer_free(ts_index_writer *w)
     ts_completeness_free(w->completeness);
     ts_template_writer_free(w->templates);
     ts_text_writer_free(w->texts);
+    ts_bucket_writer_free(w->buckets);
     ts_ref_writer_free(w->reference);
     ts_pgstat_writer_free(w->pgstat);
     free(w);
@@ -144,6 +146,8 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
         rc = ts_template_writer_new(&w->templates, store, err);
     if (rc == 0)
         rc = ts_text_writer_new(&w->texts, store, err);
+    if (rc == 0)
+        rc = ts_bucket_writer_new(&w->buckets, store, err);
     if (rc == 0)
         rc = ts_ref_writer_new(&w->reference, store, err);
     if (rc == 0)
@@ -352,6 +356,12 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     bind_text(st, 61, ev->auth_identity);
     bind_text(st, 62, ev->auth_method);
     rc = ts_store_step_done(w->store, st, "indexing an event", err);
+    if (rc == 0)
+        rc = ts_bucket_writer_add(w->buckets, TS_BUCKET_COMMAND, ev->command,
+                                  seq, err);
+    if (rc == 0)
+        rc = ts_bucket_writer_add(w->buckets, TS_BUCKET_DATABASE, ev->database,
+                                  seq, err);
 
     if (rc == 0 && text_id == 0 &&
         (ev->statement || ev->object_name || ev->message || ev->query)) {

@@ -14,21 +14,13 @@
 #define TS_TEXT_CACHE_ITEMS 65536
 #define TS_TEXT_CACHE_BYTES (16u << 20)
 
-typedef struct text_item {
-    char *key; /* text_key(): owned */
-    int64_t id;
-} text_item;
-
 struct ts_text_writer {
     ts_store *store;
     sqlite3_stmt *find;
     sqlite3_stmt *insert;
     sqlite3_stmt *fts;
-    ts_strmap map;
-    text_item *items;
-    size_t items_size;
-    size_t key_bytes; /* held by items' keys */
-    ts_buf key;       /* scratch */
+    ts_strcache ids; /* text_key() -> id */
+    ts_buf key;      /* scratch */
 };
 
 static const char find_sql[] =
@@ -56,14 +48,6 @@ int64_t ts_text_key_hash(const char *statement, const char *object_name)
     return (int64_t)h;
 }
 
-static void forget_all(ts_text_writer *w)
-{
-    for (size_t i = 0; i < w->map.n; i++)
-        free(w->items[i].key);
-    ts_strmap_release(&w->map);
-    w->key_bytes = 0;
-}
-
 void ts_text_writer_free(ts_text_writer *w)
 {
     if (w == NULL)
@@ -71,8 +55,7 @@ void ts_text_writer_free(ts_text_writer *w)
     sqlite3_finalize(w->find);
     sqlite3_finalize(w->insert);
     sqlite3_finalize(w->fts);
-    forget_all(w);
-    free(w->items);
+    ts_strcache_release(&w->ids);
     ts_buf_release(&w->key);
     free(w);
 }
@@ -86,6 +69,7 @@ int ts_text_writer_new(ts_text_writer **out, ts_store *store, ts_error *err)
     if (w == NULL)
         return ts_error_set(err, TS_ENOMEM, "out of memory");
     w->store = store;
+    ts_strcache_init(&w->ids, TS_TEXT_CACHE_ITEMS, TS_TEXT_CACHE_BYTES);
     ts_buf_init(&w->key, SIZE_MAX);
     rc = ts_store_prepare(store, find_sql, &w->find, "indexing texts", err);
     if (rc == 0)
@@ -163,31 +147,23 @@ static int find_or_insert(ts_text_writer *w, const char *statement,
 int ts_text_writer_id(ts_text_writer *w, const char *statement,
                       const char *object_name, int64_t *out_id, ts_error *err)
 {
-    size_t slot;
-    int created, rc;
+    int64_t *id;
+    int created;
+    int rc = text_key(&w->key, statement, object_name, err);
 
-    rc = text_key(&w->key, statement, object_name, err);
+    if (rc == 0)
+        rc = ts_strcache_get(&w->ids, (const char *)w->key.data, &id, &created,
+                             err);
     if (rc != 0)
         return rc;
-    if (w->map.n >= TS_TEXT_CACHE_ITEMS ||
-        w->key_bytes + w->key.len > TS_TEXT_CACHE_BYTES)
-        forget_all(w);
-    rc =
-        ts_strmap_slot(&w->map, (const char *)w->key.data, (void **)&w->items,
-                       &w->items_size, sizeof(*w->items), &slot, &created, err);
-    if (rc != 0)
-        return rc;
-    if (!created) {
-        *out_id = w->items[slot].id;
-        return 0;
+    if (created) {
+        rc = find_or_insert(w, statement, object_name, id, err);
+        if (rc != 0) {
+            /* not remembered: the cache starts over without it */
+            ts_strcache_clear(&w->ids);
+            return rc;
+        }
     }
-    w->key_bytes += w->key.len;
-    rc = find_or_insert(w, statement, object_name, &w->items[slot].id, err);
-    if (rc != 0) {
-        /* not remembered: the map starts over without it */
-        forget_all(w);
-        return rc;
-    }
-    *out_id = w->items[slot].id;
+    *out_id = *id;
     return 0;
 }

@@ -362,7 +362,21 @@ static const char move_audit_texts_sql[] =
     "INSERT INTO event_texts_fts(rowid, statement, object_name)"
     " SELECT id, statement, object_name FROM event_texts;";
 
-/* Upgrades an index of layout 2 or 3 to TS_INDEX_VERSION, in one
+/* Layout 4 to 5, the data: the bucket maps from the events, read through
+ * the indexes they replace (in their order, so the rows go in in the
+ * table's order), which then go. */
+static const char fill_buckets_sql[] =
+    "INSERT OR IGNORE INTO event_buckets(field, value, bucket)"
+    " SELECT 'command', command, seq >> 10 FROM events"
+    " WHERE command IS NOT NULL;"
+    "INSERT OR IGNORE INTO event_buckets(field, value, bucket)"
+    " SELECT 'database', database, seq >> 10 FROM events"
+    " WHERE database IS NOT NULL;"
+    "DROP INDEX IF EXISTS events_by_command;"
+    "DROP INDEX IF EXISTS events_by_database";
+_Static_assert(TS_SPAN_BITS == 10, "fill_buckets_sql");
+
+/* Upgrades an index of layout 2, 3 or 4 to TS_INDEX_VERSION, in one
  * transaction.
  * - Layout 2 to 3: event_value_hmacs gains its bucket. The rows are copied
  *   in the old table's order (hmac, seq), which within each bucket is the
@@ -372,14 +386,16 @@ static const char move_audit_texts_sql[] =
  * - Layout 3 to 4: events gains text_id and the text dictionary
  *   (move_audit_texts_sql); events_privileged and v_privileged are made
  *   again with equalities in place of IN lists, v_events to read the
- *   statements from event_texts. */
+ *   statements from event_texts.
+ * - Layout 4 to 5: event_buckets replaces the indexes on command and
+ *   database (fill_buckets_sql). */
 static int upgrade_index(ts_store *store, int from, ts_error *err)
 {
-    static const char what[] = "upgrading the index to layout 4";
+    static const char what[] = "upgrading the index to layout 5";
     int rc = ts_store_exec(store, "BEGIN IMMEDIATE", what, err);
     uint64_t old_table = 0, has_text_id = 0;
 
-    _Static_assert(TS_INDEX_VERSION == 4, "upgrade_index");
+    _Static_assert(TS_INDEX_VERSION == 5, "upgrade_index");
     if (rc == 0 && from == 2)
         rc = ts_store_count(store,
                             "SELECT count(*) FROM pragma_table_info"
@@ -400,7 +416,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
             store, "ALTER TABLE events ADD COLUMN text_id INTEGER", what, err);
     /* events_privileged and v_privileged: their term written anew;
      * v_events: the statement from event_texts (schemas/index.sql) */
-    if (rc == 0)
+    if (rc == 0 && from < 4)
         rc = ts_store_exec(store,
                            "DROP INDEX IF EXISTS events_privileged;"
                            "DROP VIEW IF EXISTS v_privileged;"
@@ -416,13 +432,15 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
                            " FROM event_value_hmacs_layout2;"
                            "DROP TABLE event_value_hmacs_layout2",
                            what, err);
-    if (rc == 0 &&
+    if (rc == 0 && from < 4 &&
         sqlite3_create_function(store->db, "ts_text_key_hash", 2,
                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                                 key_hash_sql, NULL, NULL) != SQLITE_OK)
         rc = ts_store_db_error(store, what, err);
-    if (rc == 0)
+    if (rc == 0 && from < 4)
         rc = ts_store_exec(store, move_audit_texts_sql, what, err);
+    if (rc == 0)
+        rc = ts_store_exec(store, fill_buckets_sql, what, err);
     if (rc == 0)
         rc = meta_put(store, "index_version", TS_INDEX_VERSION_TEXT,
                       strlen(TS_INDEX_VERSION_TEXT), err);
@@ -434,7 +452,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
 }
 
 /* Reads the index's layout. A store whose layout is older can still be
- * verified and read; one of layout 2 or 3 is upgraded when opened for
+ * verified and read; one of layout 2 to 4 is upgraded when opened for
  * writing, older ones are refused: writing would fail on a missing column
  * half way. */
 static int check_index_version(ts_store *store, ts_error *err)
@@ -449,7 +467,7 @@ static int check_index_version(ts_store *store, ts_error *err)
     store->index_version = (int)strtol(text, NULL, 10);
     if (store->flags & TS_STORE_READONLY)
         return 0;
-    if (store->index_version == 2 || store->index_version == 3) {
+    if (store->index_version >= 2 && store->index_version < TS_INDEX_VERSION) {
         rc = upgrade_index(store, store->index_version, err);
         if (rc == 0)
             store->index_version = TS_INDEX_VERSION;

@@ -17,8 +17,8 @@ extern const char ts_chain_schema_sql[];
 /* The index's layout (schemas/index.sql), in meta "index_version" (absent:
  * 1). Bumped when a table gains or changes columns, which CREATE ... IF NOT
  * EXISTS cannot do to an existing store. */
-#define TS_INDEX_VERSION 4
-#define TS_INDEX_VERSION_TEXT "4"
+#define TS_INDEX_VERSION 5
+#define TS_INDEX_VERSION_TEXT "5"
 /* event_value_hmacs.bucket is an entry index shifted right by this many
  * bits (layout 3; schemas/index.sql says why): 65536 entries a bucket. As
  * SQL text, for the statements that write and read it. */
@@ -183,6 +183,28 @@ int ts_text_writer_id(ts_text_writer *w, const char *statement,
                       const char *object_name, int64_t *out_id, ts_error *err);
 /* event_texts.key_hash of a pair. */
 int64_t ts_text_key_hash(const char *statement, const char *object_name);
+
+/* ---- index_buckets.c: bucket maps (schemas/index.sql) ---- */
+
+/* The fields kept as bucket maps instead of indexes on events (layout 5):
+ * event_buckets.field is ts_bucket_field_name() of one. */
+typedef enum ts_bucket_field {
+    TS_BUCKET_COMMAND,  /* events.command */
+    TS_BUCKET_DATABASE, /* events.database */
+    TS_BUCKET_FIELDS
+} ts_bucket_field;
+
+typedef struct ts_bucket_writer ts_bucket_writer;
+
+int ts_bucket_writer_new(ts_bucket_writer **out, ts_store *store,
+                         ts_error *err);
+void ts_bucket_writer_free(ts_bucket_writer *w);
+/* Notes that entry seq has value (NULL: nothing to note) in field: a row
+ * for its bucket the first time. */
+int ts_bucket_writer_add(ts_bucket_writer *w, ts_bucket_field field,
+                         const char *value, uint64_t seq, ts_error *err);
+/* event_buckets.field of a field: "command" or "database". */
+const char *ts_bucket_field_name(ts_bucket_field field);
 
 /* ---- index_reference.c: identities, approvals, catalog snapshots ---- */
 

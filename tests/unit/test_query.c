@@ -150,9 +150,19 @@ static int run(fixture *fx, const ts_search_query *q)
     return rc;
 }
 
+/* The command of generated record i (mixed: see setup_generated_mixed). */
+static const char *generated_command(int i, int mixed)
+{
+    if (mixed && i % 997 == 0)
+        return "GRANT";
+    if (mixed && i >= 4000 && i < 4300)
+        return "DELETE";
+    return "SELECT";
+}
+
 /* generated: 0 for the real and crafted logs, else that many generated
- * audit records. */
-static int setup_common(void **state, int generated)
+ * audit records; mixed: some of them other commands and databases. */
+static int setup_common(void **state, int generated, int mixed)
 {
     fixture *fx = calloc(1, sizeof(*fx));
     char log[160];
@@ -173,13 +183,15 @@ static int setup_common(void **state, int generated)
         char *text = malloc(size);
         assert_non_null(text);
         for (int i = 0; i < generated; i++) {
+            const char *command = generated_command(i, mixed);
             int n = snprintf(
                 text + len, size - len,
-                "2026-08-01 %02d:%02d:%02d.000 UTC [%d] u%d@db/app 1.2.3.4(9)"
-                " 6a000000.%x 00000 LOG:  AUDIT: SESSION,%d,1,READ,SELECT,TABLE,"
-                "public.t%d,SELECT x FROM public.t%d;,<none>\n",
-                i / 3600, i / 60 % 60, i % 60, 200 + i % 7, i % 3, i % 7, i + 1,
-                i % 5, i % 5);
+                "2026-08-01 %02d:%02d:%02d.000 UTC [%d] u%d@%s/app 1.2.3.4(9)"
+                " 6a000000.%x 00000 LOG:  AUDIT: SESSION,%d,1,READ,%s,TABLE,"
+                "public.t%d,%s x FROM public.t%d;,<none>\n",
+                i / 3600, i / 60 % 60, i % 60, 200 + i % 7, i % 3,
+                mixed && i >= 6000 && i < 6100 ? "hr" : "db", i % 7, i + 1,
+                command, i % 5, command, i % 5);
             assert_true(n > 0 && (size_t)n < size - len);
             len += (size_t)n;
         }
@@ -206,19 +218,27 @@ static int setup_common(void **state, int generated)
 
 static int setup_logs(void **state)
 {
-    return setup_common(state, 0);
+    return setup_common(state, 0, 0);
 }
 
 static int setup_generated(void **state)
 {
-    return setup_common(state, 6000);
+    return setup_common(state, 6000, 0);
 }
 
 /* More pgAudit records of one text than search probes for
  * (TS_SEARCH_TEXT_PROBE, 10000): "x" is in every one. */
 static int setup_generated_dense(void **state)
 {
-    return setup_common(state, 12000);
+    return setup_common(state, 12000, 0);
+}
+
+/* 12,000 generated records over 12 buckets: 13 GRANTs spread over all of
+ * them, 300 DELETEs together (records 4000-4299), 100 of database "hr"
+ * (6000-6099), the rest SELECT on "db". */
+static int setup_generated_mixed(void **state)
+{
+    return setup_common(state, 12000, 1);
 }
 
 static int teardown(void **state)
@@ -1049,13 +1069,158 @@ static void test_text_walks(void **state)
     assert_int_equal(ts_store_open(&fx->store, fx->path, 0, &err), 0);
     assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
                                    " WHERE key = 'index_version'"),
-                     4);
+                     5); /* through 4, to the layout of today */
     expect_texts(fx);
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM sqlite_schema"
                                    " WHERE name = 'events_privileged'"
                                    " AND sql LIKE '% IN (%'"),
                      0);
     expect_text_walks(fx);
+}
+
+/* A search on command and database, kept as bucket maps in layout 5
+ * (schemas/index.sql, "Bucket maps"), with text and an account. */
+typedef struct bucket_filter {
+    const char *text, *account, *command, *database;
+} bucket_filter;
+
+static int by_bucket_filter(const ts_search_row *r, const void *arg)
+{
+    const bucket_filter *f = arg;
+
+    return (!f->text || text_has(r, f->text)) &&
+           (!f->account || eq(r->account, f->account)) &&
+           (!f->command || eq(r->command, f->command)) &&
+           (!f->database || eq(r->database, f->database));
+}
+
+/* Runs f as a search, newest and oldest first, against a scan: the count. */
+static size_t expect_bucket_filter(fixture *fx, const bucket_filter *f)
+{
+    size_t n = 0;
+
+    for (int order = 0; order < 2; order++) {
+        ts_search_query q;
+        ts_search_query_init(&q);
+        q.oldest_first = order;
+        q.text = f->text;
+        q.account = f->account;
+        q.command = f->command;
+        q.database = f->database;
+        n = expect_rows(fx, &q, by_bucket_filter, f);
+    }
+    return n;
+}
+
+/* Each way a search finds commands and databases agrees with a scan: a
+ * value spread thinly over every bucket (GRANT), one packed in a few
+ * (DELETE, "hr"), either with an account's index walk, with another
+ * bucket map, with a text that matches every event (the buckets walked,
+ * the text checked per event) or few (the text walked). */
+static void expect_bucket_walks(fixture *fx)
+{
+    static const bucket_filter grant = {NULL, NULL, "GRANT", NULL},
+                               delete = {NULL, NULL, "DELETE", NULL},
+                               hr = {NULL, NULL, NULL, "hr"},
+                               grant_u1 = {NULL, "u1", "GRANT", NULL},
+                               select_hr = {NULL, NULL, "SELECT", "hr"},
+                               u1_hr = {NULL, "u1", NULL, "hr"},
+                               x_grant = {"x", NULL, "GRANT", NULL},
+                               x_delete = {"x", NULL, "DELETE", NULL},
+                               t3_grant = {"t3", NULL, "GRANT", NULL},
+                               none = {NULL, NULL, "VACUUM", NULL};
+
+    assert_int_equal(expect_bucket_filter(fx, &grant), 13);
+    assert_int_equal(expect_bucket_filter(fx, &delete), 300);
+    assert_int_equal(expect_bucket_filter(fx, &hr), 100);
+    assert_int_equal(expect_bucket_filter(fx, &grant_u1), 4);
+    assert_int_equal(expect_bucket_filter(fx, &select_hr), 100);
+    assert_int_equal(expect_bucket_filter(fx, &u1_hr), 33);
+    assert_int_equal(expect_bucket_filter(fx, &x_grant), 13);
+    assert_int_equal(expect_bucket_filter(fx, &x_delete), 300);
+    assert_int_equal(expect_bucket_filter(fx, &t3_grant), 2);
+    assert_int_equal(expect_bucket_filter(fx, &none), 0);
+}
+
+/* The distinct (field, value, bucket) of the events. */
+#define EVENT_BUCKETS_SQL                                                      \
+    "SELECT 'command', command, seq >> 10 FROM events"                         \
+    " WHERE command IS NOT NULL UNION SELECT 'database', database,"            \
+    " seq >> 10 FROM events WHERE database IS NOT NULL"
+
+/* event_buckets holds exactly the buckets of each command and database,
+ * and they have no index on events. */
+static void expect_bucket_maps(fixture *fx)
+{
+    int64_t n = count_sql(fx, "SELECT count(*) FROM (" EVENT_BUCKETS_SQL ")");
+
+    assert_true(n >= 30); /* SELECT, "db": 12 buckets each, GRANT 12 */
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_buckets"), n);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM (SELECT field, value,"
+                                   " bucket FROM event_buckets EXCEPT"
+                                   " SELECT * FROM (" EVENT_BUCKETS_SQL "))"),
+                     0);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_buckets"
+                                   " WHERE field = 'database'"
+                                   " AND value = 'hr'"),
+                     1);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM sqlite_schema WHERE"
+                                   " name IN ('events_by_command',"
+                                   " 'events_by_database')"),
+                     0);
+}
+
+static void test_bucket_walks(void **state)
+{
+    fixture *fx = *state;
+    sqlite3 *db = ts_store_sqlite(fx->store);
+    ts_search_query q;
+    plan_stats ps;
+    ts_error err;
+
+    expect_bucket_maps(fx);
+    expect_bucket_walks(fx);
+
+    /* A thin value alone: its buckets in entry order, no sort, no scan,
+     * and LIMIT stops the walk at the newest. */
+    memset(&ps, 0, sizeof(ps));
+    sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, watch, &ps);
+    ts_search_query_init(&q);
+    q.command = "grant";
+    q.limit = 5;
+    assert_int_equal(run(fx, &q), 0);
+    sqlite3_trace_v2(db, 0, NULL, NULL);
+    assert_int_equal(fx->got.n, 5);
+    assert_int_equal(ps.sorts, 0);
+    assert_int_equal(ps.fullscan_steps, 0);
+
+    /* The same store as layout 4 made it: indexes on command and
+     * database, no bucket maps. Read-only, it is searched through the
+     * indexes; opened for writing, it is upgraded and answers the same. */
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "DELETE FROM event_buckets;"
+                     "CREATE INDEX events_by_command ON events(command)"
+                     " WHERE command IS NOT NULL;"
+                     "CREATE INDEX events_by_database ON events(database)"
+                     " WHERE database IS NOT NULL;"
+                     "UPDATE meta SET value = '4'"
+                     " WHERE key = 'index_version'",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    ts_store_free(fx->store);
+    ts_error_clear(&err);
+    assert_int_equal(
+        ts_store_open(&fx->store, fx->path, TS_STORE_READONLY, &err), 0);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_buckets"), 0);
+    expect_bucket_walks(fx);
+    ts_store_free(fx->store);
+    assert_int_equal(ts_store_open(&fx->store, fx->path, 0, &err), 0);
+    assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
+                                   " WHERE key = 'index_version'"),
+                     5);
+    expect_bucket_maps(fx);
+    expect_bucket_walks(fx);
 }
 
 /* Time ranges over several span buckets agree with a scan. */
@@ -1306,6 +1471,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeline_paging, setup_generated,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_plans, setup_generated, teardown),
+        cmocka_unit_test_setup_teardown(test_bucket_walks,
+                                        setup_generated_mixed, teardown),
         cmocka_unit_test_setup_teardown(test_text_walks, setup_generated_dense,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_merged_walk, setup_generated,
