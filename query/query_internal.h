@@ -15,12 +15,17 @@
 #define TS_QUERY_OBJECT_MAX 256
 
 /* The columns ts_query_read_row() reads, from `events e`, in its order. A
- * pgAudit record's statement is in event_texts (index layout 4): v_events,
- * which every layout has, reads it. */
+ * pgAudit record's statement is in event_texts (index layout 4), an
+ * event's application and client host in event_origins (layout 6):
+ * v_events, which every layout has, reads them. */
 #define TS_QUERY_ROW_COLUMNS                                                   \
     "e.seq, e.time_us, e.kind,"                                                \
     " (SELECT name FROM sources WHERE id = e.source_id), e.line,"              \
-    " e.session_id, e.account, e.database, e.application, e.client_host,"      \
+    " e.session_id, e.account, e.database,"                                    \
+    " coalesce(e.application, (SELECT v.application FROM v_events v"           \
+    " WHERE v.entry_index = e.seq)),"                                          \
+    " coalesce(e.client_host, (SELECT v.client_host FROM v_events v"           \
+    " WHERE v.entry_index = e.seq)),"                                          \
     " e.command, e.object_name,"                                               \
     " coalesce(e.statement, (SELECT v.statement FROM v_events v"               \
     " WHERE v.entry_index = e.seq), e.query), e.message,"                      \

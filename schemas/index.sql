@@ -35,9 +35,9 @@ CREATE TABLE IF NOT EXISTS events (
     session_line INTEGER,
     account TEXT,
     database TEXT,
-    application TEXT,
-    client_host TEXT,
-    client_port TEXT,
+    application TEXT,                -- these three are NULL when origin_id
+    client_host TEXT,                -- says them (layout 6); v_events has
+    client_port TEXT,                -- them either way
     severity TEXT,
     sqlstate TEXT,
     message TEXT,                    -- NULL for a pgAudit record ("AUDIT:
@@ -82,9 +82,11 @@ CREATE TABLE IF NOT EXISTS events (
                           -- certificate DN, the role for passwords)
     auth_method TEXT,     -- its method: md5, scram-sha-256, gss, cert, ...
     -- end collectors --
-    text_id INTEGER       -- a pgAudit record's (statement, object_name) in
+    text_id INTEGER,      -- a pgAudit record's (statement, object_name) in
                           -- event_texts, where full text finds it (layout
                           -- 4); NULL: the event has its own events_fts row
+    origin_id INTEGER     -- its (application, client_host, client_port) in
+                          -- event_origins (layout 6); NULL: none of them
 );
 -- Every index ends with seq (SQLite appends the rowid), so an equality on
 -- its column plus a seq range walks it in entry order and can stop at LIMIT.
@@ -185,6 +187,20 @@ CREATE VIRTUAL TABLE IF NOT EXISTS event_texts_fts USING fts5(
 CREATE INDEX IF NOT EXISTS events_by_text ON events(text_id)
     WHERE text_id IS NOT NULL;
 
+-- Where connections came from: each distinct (application, client_host,
+-- client_port) once, events pointing at it by origin_id instead of
+-- repeating about 30 bytes each (1M generated events: 14,874 rows).
+-- key_hash (store/index_dict.c, ts_dict_key_hash) finds a tuple without
+-- indexing its text; the texts themselves are compared.
+CREATE TABLE IF NOT EXISTS event_origins (
+    id INTEGER PRIMARY KEY,
+    key_hash INTEGER NOT NULL,
+    application TEXT,
+    client_host TEXT,
+    client_port TEXT
+);
+CREATE INDEX IF NOT EXISTS event_origins_by_hash ON event_origins(key_hash);
+
 -- One row per database session (PostgreSQL %c session id).
 CREATE TABLE IF NOT EXISTS sessions (
     session_id TEXT PRIMARY KEY,
@@ -260,8 +276,10 @@ CREATE VIEW IF NOT EXISTS v_events AS
 SELECT e.seq AS entry_index,
        strftime('%Y-%m-%dT%H:%M:%fZ', e.time_us / 1e6, 'unixepoch') AS time,
        e.time_us, k.name AS kind, s.name AS source, e.line,
-       e.session_id, e.pid, e.account, e.database, e.application,
-       e.client_host, e.severity, e.sqlstate, e.message, e.detail, e.query,
+       e.session_id, e.pid, e.account, e.database,
+       coalesce(e.application, o.application) AS application,
+       coalesce(e.client_host, o.client_host) AS client_host,
+       e.severity, e.sqlstate, e.message, e.detail, e.query,
        e.audit_type, e.statement_id, e.substatement_id, e.audit_class,
        e.command, e.object_type, e.object_name,
        coalesce(e.statement, (SELECT t.statement FROM event_texts t
@@ -271,7 +289,8 @@ SELECT e.seq AS entry_index,
        e.principal, e.principal_kind
 FROM events e
 JOIN event_kinds k ON k.kind = e.kind
-JOIN sources s ON s.id = e.source_id;
+JOIN sources s ON s.id = e.source_id
+LEFT JOIN event_origins o ON o.id = e.origin_id;
 
 CREATE VIEW IF NOT EXISTS v_audit AS
 SELECT * FROM v_events WHERE kind = 'audit';
@@ -373,7 +392,10 @@ CREATE INDEX IF NOT EXISTS template_flows_by_source
 CREATE VIEW IF NOT EXISTS v_flows AS
 SELECT e.seq AS entry_index,
        strftime('%Y-%m-%dT%H:%M:%fZ', e.time_us / 1e6, 'unixepoch') AS time,
-       e.account, e.session_id, e.application, f.source, f.target,
+       e.account, e.session_id,
+       coalesce(e.application, (SELECT o.application FROM event_origins o
+                                 WHERE o.id = e.origin_id)) AS application,
+       f.source, f.target,
        CASE WHEN f.target LIKE 'copy:%' THEN NULL
             ELSE rtrim(rtrim(f.target, replace(f.target, '.', '')), '.')
        END AS target_table, -- schema.table; NULL for copy:...
@@ -388,8 +410,10 @@ WHERE e.template_id IS NOT NULL AND e.template_repeat IS NULL;
 CREATE VIEW IF NOT EXISTS v_column_access AS
 SELECT e.seq AS entry_index,
        strftime('%Y-%m-%dT%H:%M:%fZ', e.time_us / 1e6, 'unixepoch') AS time,
-       e.account, e.session_id, e.application, a.object AS "column", a.access,
-       e.time_us
+       e.account, e.session_id,
+       coalesce(e.application, (SELECT o.application FROM event_origins o
+                                 WHERE o.id = e.origin_id)) AS application,
+       a.object AS "column", a.access, e.time_us
 FROM events e
 JOIN template_access a ON a.template_id = e.template_id AND a.level = 'column'
 WHERE e.template_id IS NOT NULL AND e.template_repeat IS NULL;
@@ -398,8 +422,10 @@ WHERE e.template_id IS NOT NULL AND e.template_repeat IS NULL;
 CREATE VIEW IF NOT EXISTS v_table_access AS
 SELECT e.seq AS entry_index,
        strftime('%Y-%m-%dT%H:%M:%fZ', e.time_us / 1e6, 'unixepoch') AS time,
-       e.account, e.session_id, e.application, a.object AS "table", a.access,
-       e.time_us
+       e.account, e.session_id,
+       coalesce(e.application, (SELECT o.application FROM event_origins o
+                                 WHERE o.id = e.origin_id)) AS application,
+       a.object AS "table", a.access, e.time_us
 FROM events e
 JOIN template_access a ON a.template_id = e.template_id AND a.level = 'table'
 WHERE e.template_id IS NOT NULL AND e.template_repeat IS NULL;
@@ -758,8 +784,11 @@ CREATE TABLE IF NOT EXISTS event_value_hmacs (
 CREATE VIEW IF NOT EXISTS v_event_column_classes AS
 SELECT e.seq AS entry_index,
        strftime('%Y-%m-%dT%H:%M:%fZ', e.time_us / 1e6, 'unixepoch') AS time,
-       e.account, e.session_id, e.application, a.object AS "column",
-       a.access, c.class, group_concat(c.rule, ' ') AS rules, e.time_us
+       e.account, e.session_id,
+       coalesce(e.application, (SELECT o.application FROM event_origins o
+                                 WHERE o.id = e.origin_id)) AS application,
+       a.object AS "column", a.access, c.class,
+       group_concat(c.rule, ' ') AS rules, e.time_us
 FROM events e
 JOIN template_access a ON a.template_id = e.template_id AND a.level = 'column'
 JOIN column_classes c ON c.column_name = a.object
@@ -770,7 +799,10 @@ GROUP BY e.seq, a.object, a.access, c.class;
 CREATE VIEW IF NOT EXISTS v_event_value_classes AS
 SELECT e.seq AS entry_index,
        strftime('%Y-%m-%dT%H:%M:%fZ', e.time_us / 1e6, 'unixepoch') AS time,
-       e.account, e.session_id, e.application, v.class, e.time_us
+       e.account, e.session_id,
+       coalesce(e.application, (SELECT o.application FROM event_origins o
+                                 WHERE o.id = e.origin_id)) AS application,
+       v.class, e.time_us
 FROM event_value_classes v
 JOIN events e ON e.seq = v.seq;
 -- end data classes --

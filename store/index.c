@@ -20,6 +20,7 @@ struct ts_index_writer {
     ts_template_writer *templates; /* SQL analysis */
     ts_text_writer *texts;         /* pgAudit records' full text */
     ts_bucket_writer *buckets;     /* command, database */
+    ts_dict_writer *origins;       /* application, client host and port */
     ts_ref_writer *reference;      /* reference data */
     ts_pgstat_writer *pgstat;      /* pg_stat snapshots */
     /* The time span of the current bucket's events not yet written. */
@@ -45,14 +46,14 @@ static const char insert_event_sql[] =
     " template_id, template_repeat,"     /* SQL analysis: ?40.. */
     " principal, principal_kind,"        /* proxies: ?50.. */
     " rows, auth_identity, auth_method," /* collectors: ?60.. */
-    " text_id"                           /* ?70 */
+    " text_id, origin_id"                /* ?70.. */
     ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
     " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
     " ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32,"
     " ?40, ?41,"      /* SQL analysis */
     " ?50, ?51,"      /* proxies */
     " ?60, ?61, ?62," /* collectors */
-    " ?70)";
+    " ?70, ?71)";
 
 static const char insert_value_sql[] =
     "INSERT OR IGNORE INTO event_value_classes(seq, class) VALUES(?1, ?2)";
@@ -109,6 +110,22 @@ static const char upsert_account_sql[] =
     " n_statements = n_statements + excluded.n_statements,"
     " n_auth_failures = n_auth_failures + excluded.n_auth_failures";
 
+/* Where connections came from, once per distinct tuple (schemas/
+ * index.sql, event_origins): a few per session. */
+static int64_t origin_hash(const char *const *values)
+{
+    return ts_dict_key_hash(values, 3);
+}
+
+static const ts_dict_spec origin_spec = {
+    "event_origins",
+    {"application", "client_host", "client_port"},
+    3,
+    origin_hash,
+    "indexing origins",
+    65536,
+    8u << 20};
+
 void ts_index_writer_free(ts_index_writer *w)
 {
     if (w == NULL)
@@ -125,6 +142,7 @@ void ts_index_writer_free(ts_index_writer *w)
     ts_template_writer_free(w->templates);
     ts_text_writer_free(w->texts);
     ts_bucket_writer_free(w->buckets);
+    ts_dict_writer_free(w->origins);
     ts_ref_writer_free(w->reference);
     ts_pgstat_writer_free(w->pgstat);
     free(w);
@@ -148,6 +166,8 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
         rc = ts_text_writer_new(&w->texts, store, err);
     if (rc == 0)
         rc = ts_bucket_writer_new(&w->buckets, store, err);
+    if (rc == 0)
+        rc = ts_dict_writer_new(&w->origins, store, &origin_spec, err);
     if (rc == 0)
         rc = ts_ref_writer_new(&w->reference, store, err);
     if (rc == 0)
@@ -276,6 +296,19 @@ static const char *stored_message(const ts_event *ev)
     return ev->message;
 }
 
+/* ev's origin_id (0: no application, client host or port). */
+static int origin_id(ts_index_writer *w, const ts_event *ev, int64_t *id,
+                     ts_error *err)
+{
+    const char *values[3] = {ev->application, ev->client_host, ev->client_port};
+    int inserted;
+
+    *id = 0;
+    if (!values[0] && !values[1] && !values[2])
+        return 0;
+    return ts_dict_writer_id(w->origins, values, id, &inserted, err);
+}
+
 /* A pgAudit record's full text is its statement and object, which repeat
  * across events: indexed once in event_texts, not per event. */
 static int has_shared_text(const ts_event *ev)
@@ -293,7 +326,7 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
 {
     sqlite3_stmt *st = w->event;
     char table[TS_OBJECT_TABLE_MAX];
-    int64_t template_id, text_id = 0;
+    int64_t template_id, text_id = 0, origin = 0;
     ts_event stat;
     int rc;
 
@@ -317,6 +350,10 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
             return rc;
     }
     bind_int(st, 70, text_id, 0);
+    rc = origin_id(w, ev, &origin, err);
+    if (rc != 0)
+        return rc;
+    bind_int(st, 71, origin, 0);
 
     sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
     sqlite3_bind_int64(st, 2, source_id);
@@ -328,9 +365,9 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     bind_int(st, 8, ev->session_line, -1);
     bind_text(st, 9, ev->account);
     bind_text(st, 10, ev->database);
-    bind_text(st, 11, ev->application);
-    bind_text(st, 12, ev->client_host);
-    bind_text(st, 13, ev->client_port);
+    bind_text(st, 11, origin != 0 ? NULL : ev->application); /* in */
+    bind_text(st, 12, origin != 0 ? NULL : ev->client_host); /* event_ */
+    bind_text(st, 13, origin != 0 ? NULL : ev->client_port); /* origins */
     bind_text(st, 14, ev->severity);
     bind_text(st, 15, ev->sqlstate);
     bind_text(st, 16, stored_message(ev));

@@ -16,19 +16,10 @@
 
 struct ts_text_writer {
     ts_store *store;
-    sqlite3_stmt *find;
-    sqlite3_stmt *insert;
+    ts_dict_writer *dict;
     sqlite3_stmt *fts;
-    ts_strcache ids; /* text_key() -> id */
-    ts_buf key;      /* scratch */
 };
 
-static const char find_sql[] =
-    "SELECT id FROM event_texts"
-    " WHERE key_hash = ?1 AND statement = ?2 AND object_name IS ?3";
-static const char insert_sql[] =
-    "INSERT INTO event_texts(key_hash, statement, object_name)"
-    " VALUES(?1, ?2, ?3)";
 static const char fts_sql[] =
     "INSERT INTO event_texts_fts(rowid, statement, object_name)"
     " VALUES(?1, ?2, ?3)";
@@ -38,7 +29,8 @@ int64_t ts_text_key_hash(const char *statement, const char *object_name)
     uint64_t h = 1469598103934665603ULL;
 
     /* FNV-1a over "1" object_name NUL statement, or "0" NUL statement:
-     * neither text holds a NUL, so distinct pairs hash distinct strings. */
+     * neither text holds a NUL, so distinct pairs hash distinct strings.
+     * (Older than ts_dict_key_hash, and kept: stores hold it.) */
     h = (h ^ (object_name ? '1' : '0')) * 1099511628211ULL;
     for (const char *s = object_name ? object_name : ""; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ULL;
@@ -48,15 +40,26 @@ int64_t ts_text_key_hash(const char *statement, const char *object_name)
     return (int64_t)h;
 }
 
+/* values: statement, object_name */
+static int64_t text_hash(const char *const *values)
+{
+    return ts_text_key_hash(values[0], values[1]);
+}
+
+static const ts_dict_spec text_spec = {"event_texts",
+                                       {"statement", "object_name"},
+                                       2,
+                                       text_hash,
+                                       "indexing texts",
+                                       TS_TEXT_CACHE_ITEMS,
+                                       TS_TEXT_CACHE_BYTES};
+
 void ts_text_writer_free(ts_text_writer *w)
 {
     if (w == NULL)
         return;
-    sqlite3_finalize(w->find);
-    sqlite3_finalize(w->insert);
+    ts_dict_writer_free(w->dict);
     sqlite3_finalize(w->fts);
-    ts_strcache_release(&w->ids);
-    ts_buf_release(&w->key);
     free(w);
 }
 
@@ -69,12 +72,7 @@ int ts_text_writer_new(ts_text_writer **out, ts_store *store, ts_error *err)
     if (w == NULL)
         return ts_error_set(err, TS_ENOMEM, "out of memory");
     w->store = store;
-    ts_strcache_init(&w->ids, TS_TEXT_CACHE_ITEMS, TS_TEXT_CACHE_BYTES);
-    ts_buf_init(&w->key, SIZE_MAX);
-    rc = ts_store_prepare(store, find_sql, &w->find, "indexing texts", err);
-    if (rc == 0)
-        rc = ts_store_prepare(store, insert_sql, &w->insert, "indexing texts",
-                              err);
+    rc = ts_dict_writer_new(&w->dict, store, &text_spec, err);
     if (rc == 0)
         rc = ts_store_prepare(store, fts_sql, &w->fts, "indexing texts", err);
     if (rc != 0) {
@@ -85,85 +83,20 @@ int ts_text_writer_new(ts_text_writer **out, ts_store *store, ts_error *err)
     return 0;
 }
 
-/* The pair as one string, exact: "<length of object_name>:" (or "-:" for
- * none), object_name, statement. */
-static int text_key(ts_buf *key, const char *statement, const char *object_name,
-                    ts_error *err)
-{
-    char len[32];
-    int rc;
-
-    key->len = 0;
-    if (object_name)
-        snprintf(len, sizeof(len), "%zu:", strlen(object_name));
-    else
-        snprintf(len, sizeof(len), "-:");
-    rc = ts_buf_append(key, len, strlen(len), err);
-    if (rc == 0 && object_name)
-        rc = ts_buf_append(key, object_name, strlen(object_name), err);
-    if (rc == 0)
-        rc = ts_buf_append(key, statement, strlen(statement) + 1, err);
-    return rc;
-}
-
-static void bind_pair(sqlite3_stmt *st, int64_t hash, const char *statement,
-                      const char *object_name)
-{
-    sqlite3_bind_int64(st, 1, hash);
-    sqlite3_bind_text(st, 2, statement, -1, SQLITE_STATIC);
-    if (object_name)
-        sqlite3_bind_text(st, 3, object_name, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 3);
-}
-
-/* The pair's id from the index, writing it (and its full-text row) when
- * it is new. */
-static int find_or_insert(ts_text_writer *w, const char *statement,
-                          const char *object_name, int64_t *id, ts_error *err)
-{
-    int64_t hash = ts_text_key_hash(statement, object_name);
-    int step, rc = 0;
-
-    bind_pair(w->find, hash, statement, object_name);
-    step = sqlite3_step(w->find);
-    if (step == SQLITE_ROW)
-        *id = sqlite3_column_int64(w->find, 0);
-    else if (step != SQLITE_DONE)
-        rc = ts_store_db_error(w->store, "indexing texts", err);
-    sqlite3_reset(w->find);
-    sqlite3_clear_bindings(w->find);
-    if (rc != 0 || step == SQLITE_ROW)
-        return rc;
-    bind_pair(w->insert, hash, statement, object_name);
-    rc = ts_store_step_done(w->store, w->insert, "indexing texts", err);
-    if (rc != 0)
-        return rc;
-    *id = sqlite3_last_insert_rowid(ts_store_sqlite(w->store));
-    bind_pair(w->fts, *id, statement, object_name);
-    return ts_store_step_done(w->store, w->fts, "indexing texts", err);
-}
-
 int ts_text_writer_id(ts_text_writer *w, const char *statement,
                       const char *object_name, int64_t *out_id, ts_error *err)
 {
-    int64_t *id;
-    int created;
-    int rc = text_key(&w->key, statement, object_name, err);
+    const char *values[2] = {statement, object_name};
+    int inserted;
+    int rc = ts_dict_writer_id(w->dict, values, out_id, &inserted, err);
 
-    if (rc == 0)
-        rc = ts_strcache_get(&w->ids, (const char *)w->key.data, &id, &created,
-                             err);
-    if (rc != 0)
+    if (rc != 0 || !inserted)
         return rc;
-    if (created) {
-        rc = find_or_insert(w, statement, object_name, id, err);
-        if (rc != 0) {
-            /* not remembered: the cache starts over without it */
-            ts_strcache_clear(&w->ids);
-            return rc;
-        }
-    }
-    *out_id = *id;
-    return 0;
+    sqlite3_bind_int64(w->fts, 1, *out_id);
+    sqlite3_bind_text(w->fts, 2, statement, -1, SQLITE_STATIC);
+    if (object_name)
+        sqlite3_bind_text(w->fts, 3, object_name, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(w->fts, 3);
+    return ts_store_step_done(w->store, w->fts, "indexing texts", err);
 }

@@ -376,7 +376,67 @@ static const char fill_buckets_sql[] =
     "DROP INDEX IF EXISTS events_by_database";
 _Static_assert(TS_SPAN_BITS == 10, "fill_buckets_sql");
 
-/* Upgrades an index of layout 2, 3 or 4 to TS_INDEX_VERSION, in one
+/* SQL's ts_dict_key_hash(application, client_host, client_port), for the
+ * upgrade. */
+static void origin_hash_sql(sqlite3_context *ctx, int argc,
+                            sqlite3_value **argv)
+{
+    const char *values[3];
+
+    for (int i = 0; i < 3 && i < argc; i++)
+        values[i] = (const char *)sqlite3_value_text(argv[i]);
+    sqlite3_result_int64(ctx, ts_dict_key_hash(values, 3));
+}
+
+/* Layout 5 to 6, the data: each distinct (application, client_host,
+ * client_port) goes to event_origins and the events point at it instead
+ * of holding it (the rule of store/index.c's origin_id: any of the three
+ * given). The views that read events.application are made again. */
+static const char origin_views_sql[] =
+    "DROP VIEW IF EXISTS v_events;"
+    "DROP VIEW IF EXISTS v_flows;"
+    "DROP VIEW IF EXISTS v_column_access;"
+    "DROP VIEW IF EXISTS v_table_access;"
+    "DROP VIEW IF EXISTS v_event_column_classes;"
+    "DROP VIEW IF EXISTS v_event_value_classes";
+#define HAS_ORIGIN_SQL                                                         \
+    " origin_id IS NULL AND (application IS NOT NULL"                          \
+    " OR client_host IS NOT NULL OR client_port IS NOT NULL)"
+static const char move_origins_sql[] =
+    "INSERT INTO event_origins(key_hash, application, client_host,"
+    " client_port) SELECT ts_origin_key_hash(application, client_host,"
+    " client_port), application, client_host, client_port FROM events"
+    " WHERE" HAS_ORIGIN_SQL " GROUP BY application, client_host, client_port;"
+    "UPDATE events SET origin_id = (SELECT o.id FROM event_origins o"
+    " WHERE o.key_hash = ts_origin_key_hash(events.application,"
+    " events.client_host, events.client_port)"
+    " AND o.application IS events.application"
+    " AND o.client_host IS events.client_host"
+    " AND o.client_port IS events.client_port),"
+    " application = NULL, client_host = NULL, client_port = NULL"
+    " WHERE" HAS_ORIGIN_SQL;
+
+/* Adds column `name` (INTEGER) to events unless it has it. */
+static int add_events_column(ts_store *store, const char *name,
+                             const char *what, ts_error *err)
+{
+    char sql[128];
+    uint64_t has = 0;
+    int rc;
+
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM pragma_table_info('events')"
+             " WHERE name = '%s'",
+             name);
+    rc = ts_store_count(store, sql, what, &has, err);
+    if (rc != 0 || has)
+        return rc;
+    snprintf(sql, sizeof(sql), "ALTER TABLE events ADD COLUMN %s INTEGER",
+             name);
+    return ts_store_exec(store, sql, what, err);
+}
+
+/* Upgrades an index of layout 2 to 5 to TS_INDEX_VERSION, in one
  * transaction.
  * - Layout 2 to 3: event_value_hmacs gains its bucket. The rows are copied
  *   in the old table's order (hmac, seq), which within each bucket is the
@@ -388,14 +448,16 @@ _Static_assert(TS_SPAN_BITS == 10, "fill_buckets_sql");
  *   again with equalities in place of IN lists, v_events to read the
  *   statements from event_texts.
  * - Layout 4 to 5: event_buckets replaces the indexes on command and
- *   database (fill_buckets_sql). */
+ *   database (fill_buckets_sql).
+ * - Layout 5 to 6: events gains origin_id and event_origins takes the
+ *   application, client host and port (move_origins_sql). */
 static int upgrade_index(ts_store *store, int from, ts_error *err)
 {
-    static const char what[] = "upgrading the index to layout 5";
+    static const char what[] = "upgrading the index to layout 6";
     int rc = ts_store_exec(store, "BEGIN IMMEDIATE", what, err);
-    uint64_t old_table = 0, has_text_id = 0;
+    uint64_t old_table = 0;
 
-    _Static_assert(TS_INDEX_VERSION == 5, "upgrade_index");
+    _Static_assert(TS_INDEX_VERSION == 6, "upgrade_index");
     if (rc == 0 && from == 2)
         rc = ts_store_count(store,
                             "SELECT count(*) FROM pragma_table_info"
@@ -407,13 +469,9 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
                            " RENAME TO event_value_hmacs_layout2",
                            what, err);
     if (rc == 0)
-        rc = ts_store_count(store,
-                            "SELECT count(*) FROM pragma_table_info('events')"
-                            " WHERE name = 'text_id'",
-                            what, &has_text_id, err);
-    if (rc == 0 && !has_text_id)
-        rc = ts_store_exec(
-            store, "ALTER TABLE events ADD COLUMN text_id INTEGER", what, err);
+        rc = add_events_column(store, "text_id", what, err);
+    if (rc == 0)
+        rc = add_events_column(store, "origin_id", what, err);
     /* events_privileged and v_privileged: their term written anew;
      * v_events: the statement from event_texts (schemas/index.sql) */
     if (rc == 0 && from < 4)
@@ -422,6 +480,8 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
                            "DROP VIEW IF EXISTS v_privileged;"
                            "DROP VIEW IF EXISTS v_events",
                            what, err);
+    if (rc == 0 && from < 6)
+        rc = ts_store_exec(store, origin_views_sql, what, err);
     if (rc == 0)
         rc = ts_store_exec(store, ts_index_schema_sql, what, err);
     if (rc == 0 && old_table)
@@ -439,8 +499,15 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
         rc = ts_store_db_error(store, what, err);
     if (rc == 0 && from < 4)
         rc = ts_store_exec(store, move_audit_texts_sql, what, err);
-    if (rc == 0)
+    if (rc == 0 && from < 5)
         rc = ts_store_exec(store, fill_buckets_sql, what, err);
+    if (rc == 0 && from < 6 &&
+        sqlite3_create_function(store->db, "ts_origin_key_hash", 3,
+                                SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                origin_hash_sql, NULL, NULL) != SQLITE_OK)
+        rc = ts_store_db_error(store, what, err);
+    if (rc == 0 && from < 6)
+        rc = ts_store_exec(store, move_origins_sql, what, err);
     if (rc == 0)
         rc = meta_put(store, "index_version", TS_INDEX_VERSION_TEXT,
                       strlen(TS_INDEX_VERSION_TEXT), err);
@@ -452,7 +519,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
 }
 
 /* Reads the index's layout. A store whose layout is older can still be
- * verified and read; one of layout 2 to 4 is upgraded when opened for
+ * verified and read; one of layout 2 to 5 is upgraded when opened for
  * writing, older ones are refused: writing would fail on a missing column
  * half way. */
 static int check_index_version(ts_store *store, ts_error *err)

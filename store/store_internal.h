@@ -17,8 +17,8 @@ extern const char ts_chain_schema_sql[];
 /* The index's layout (schemas/index.sql), in meta "index_version" (absent:
  * 1). Bumped when a table gains or changes columns, which CREATE ... IF NOT
  * EXISTS cannot do to an existing store. */
-#define TS_INDEX_VERSION 5
-#define TS_INDEX_VERSION_TEXT "5"
+#define TS_INDEX_VERSION 6
+#define TS_INDEX_VERSION_TEXT "6"
 /* event_value_hmacs.bucket is an entry index shifted right by this many
  * bits (layout 3; schemas/index.sql says why): 65536 entries a bucket. As
  * SQL text, for the statements that write and read it. */
@@ -169,6 +169,36 @@ int ts_template_writer_id(ts_template_writer *t, const ts_event *ev,
                           int64_t *out_id, ts_error *err);
 /* Distinct templates this writer added to the index. */
 uint64_t ts_template_writer_added(const ts_template_writer *t);
+
+/* ---- index_dict.c: dictionaries (event_texts, event_origins) ---- */
+
+#define TS_DICT_COLS_MAX 3
+
+/* A tuple's key_hash: of its n_cols texts, each possibly NULL. */
+typedef int64_t (*ts_dict_hash_fn)(const char *const *values);
+
+typedef struct ts_dict_spec {
+    const char *table; /* (id INTEGER PRIMARY KEY, key_hash, cols...) */
+    const char *cols[TS_DICT_COLS_MAX];
+    size_t n_cols;
+    ts_dict_hash_fn hash;
+    const char *what;                /* for messages, e.g. "indexing texts" */
+    size_t cache_items, cache_bytes; /* what memory holds at most */
+} ts_dict_spec;
+
+typedef struct ts_dict_writer ts_dict_writer;
+
+/* spec's strings must outlive the writer. */
+int ts_dict_writer_new(ts_dict_writer **out, ts_store *store,
+                       const ts_dict_spec *spec, ts_error *err);
+void ts_dict_writer_free(ts_dict_writer *w);
+/* The id of the tuple values[0 .. n_cols-1], writing its row the first
+ * time (*inserted 1: a new row, which a caller may index further). A
+ * tuple this writer has seen costs one hash lookup. */
+int ts_dict_writer_id(ts_dict_writer *w, const char *const *values,
+                      int64_t *out_id, int *inserted, ts_error *err);
+/* FNV-1a of n texts (NULL: none), each as a flag, the text and a NUL. */
+int64_t ts_dict_key_hash(const char *const *values, size_t n);
 
 /* ---- index_texts.c: the text dictionary of pgAudit records ---- */
 

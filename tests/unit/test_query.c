@@ -1032,17 +1032,54 @@ static void expect_texts(fixture *fx)
                      0);
 }
 
+/* Every generated event comes from ("app", 1.2.3.4, port 9): one row of
+ * event_origins, the events point at it and keep none of the three, and
+ * v_events and search read them back. */
+static void expect_origins(fixture *fx)
+{
+    ts_search_query q;
+
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_origins"), 1);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_origins WHERE"
+                                   " application = 'app' AND client_host ="
+                                   " '1.2.3.4' AND client_port = '9'"),
+                     1);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM events"
+                                   " WHERE origin_id IS NULL"
+                                   " OR application IS NOT NULL"
+                                   " OR client_host IS NOT NULL"
+                                   " OR client_port IS NOT NULL"),
+                     0);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM v_events WHERE"
+                                   " application = 'app'"
+                                   " AND client_host = '1.2.3.4'"),
+                     12000);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM v_column_access"
+                                   " WHERE application IS NOT 'app'"),
+                     0);
+    ts_search_query_init(&q);
+    q.limit = 3;
+    assert_int_equal(run(fx, &q), 0);
+    assert_int_equal(fx->got.n, 3);
+    for (size_t i = 0; i < fx->got.n; i++) {
+        assert_string_equal(fx->got.v[i].r.application, "app");
+        assert_string_equal(fx->got.v[i].r.client_host, "1.2.3.4");
+    }
+}
+
 static void test_text_walks(void **state)
 {
     fixture *fx = *state;
     ts_error err;
 
     expect_texts(fx);
+    expect_origins(fx);
     expect_text_walks(fx);
 
     /* The same store as layout 3 made it: statements in events, no texts,
      * a full-text row per pgAudit record, events_privileged with an IN
-     * list. Opened for writing, it is upgraded and answers the same. */
+     * list, each event's application, client host and port in its row.
+     * Opened for writing, it is upgraded and answers the same. */
     assert_int_equal(
         sqlite3_exec(ts_store_sqlite(fx->store),
                      "UPDATE events SET statement = (SELECT t.statement"
@@ -1055,6 +1092,11 @@ static void test_text_walks(void **state)
                      "DROP INDEX events_privileged;"
                      "CREATE INDEX events_privileged ON events(kind, time_us)"
                      " WHERE command IN ('GRANT', 'REVOKE', 'ALTER ROLE');"
+                     "UPDATE events SET (application, client_host,"
+                     " client_port) = (SELECT o.application, o.client_host,"
+                     " o.client_port FROM event_origins o"
+                     " WHERE o.id = origin_id), origin_id = NULL;"
+                     "DELETE FROM event_origins;"
                      "UPDATE meta SET value = '3'"
                      " WHERE key = 'index_version'",
                      NULL, NULL, NULL),
@@ -1069,8 +1111,9 @@ static void test_text_walks(void **state)
     assert_int_equal(ts_store_open(&fx->store, fx->path, 0, &err), 0);
     assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
                                    " WHERE key = 'index_version'"),
-                     5); /* through 4, to the layout of today */
+                     6); /* through 4 and 5, to the layout of today */
     expect_texts(fx);
+    expect_origins(fx);
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM sqlite_schema"
                                    " WHERE name = 'events_privileged'"
                                    " AND sql LIKE '% IN (%'"),
@@ -1218,7 +1261,7 @@ static void test_bucket_walks(void **state)
     assert_int_equal(ts_store_open(&fx->store, fx->path, 0, &err), 0);
     assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
                                    " WHERE key = 'index_version'"),
-                     5);
+                     6);
     expect_bucket_maps(fx);
     expect_bucket_walks(fx);
 }
