@@ -111,7 +111,11 @@ static const char upsert_account_sql[] =
     " n_auth_failures = n_auth_failures + excluded.n_auth_failures";
 
 /* Where connections came from, once per distinct tuple (schemas/
- * index.sql, event_origins): a few per session. */
+ * index.sql, event_origins): a few per session. The memory remembers at
+ * most this many, and this many bytes of their keys. */
+#define TS_ORIGIN_CACHE_ITEMS 65536
+#define TS_ORIGIN_CACHE_BYTES (8u << 20)
+
 static int64_t origin_hash(const char *const *values)
 {
     return ts_dict_key_hash(values, 3);
@@ -123,8 +127,8 @@ static const ts_dict_spec origin_spec = {
     3,
     origin_hash,
     "indexing origins",
-    65536,
-    8u << 20};
+    TS_ORIGIN_CACHE_ITEMS,
+    TS_ORIGIN_CACHE_BYTES};
 
 void ts_index_writer_free(ts_index_writer *w)
 {

@@ -381,10 +381,11 @@ _Static_assert(TS_SPAN_BITS == 10, "fill_buckets_sql");
 static void origin_hash_sql(sqlite3_context *ctx, int argc,
                             sqlite3_value **argv)
 {
-    const char *values[3];
+    const char *values[3] = {(const char *)sqlite3_value_text(argv[0]),
+                             (const char *)sqlite3_value_text(argv[1]),
+                             (const char *)sqlite3_value_text(argv[2])};
 
-    for (int i = 0; i < 3 && i < argc; i++)
-        values[i] = (const char *)sqlite3_value_text(argv[i]);
+    (void)argc; /* registered with three */
     sqlite3_result_int64(ctx, ts_dict_key_hash(values, 3));
 }
 
