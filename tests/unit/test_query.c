@@ -279,6 +279,20 @@ static size_t expect_rows(fixture *fx, ts_search_query *q, pred_fn pred,
     return n_want;
 }
 
+/* expect_rows() for q newest first, then oldest first: how many. */
+static size_t expect_both_orders(fixture *fx, const ts_search_query *q,
+                                 pred_fn pred, const void *arg)
+{
+    size_t n = 0;
+
+    for (int order = 0; order < 2; order++) {
+        ts_search_query each = *q;
+        each.oldest_first = order;
+        n = expect_rows(fx, &each, pred, arg);
+    }
+    return n;
+}
+
 static int eq(const char *a, const char *b)
 {
     return a != NULL && b != NULL && strcmp(a, b) == 0;
@@ -944,21 +958,16 @@ static int by_text_filter(const ts_search_row *r, const void *arg)
 /* Runs f as a search, newest and oldest first, against a scan: the count. */
 static size_t expect_text(fixture *fx, const text_filter *f)
 {
-    size_t n = 0;
+    ts_search_query q;
 
-    for (int order = 0; order < 2; order++) {
-        ts_search_query q;
-        ts_search_query_init(&q);
-        q.oldest_first = order;
-        q.text = f->text;
-        q.account = f->account;
-        if (f->since)
-            q.since_us = f->since;
-        if (f->until)
-            q.until_us = f->until;
-        n = expect_rows(fx, &q, by_text_filter, f);
-    }
-    return n;
+    ts_search_query_init(&q);
+    q.text = f->text;
+    q.account = f->account;
+    if (f->since)
+        q.since_us = f->since;
+    if (f->until)
+        q.until_us = f->until;
+    return expect_both_orders(fx, &q, by_text_filter, f);
 }
 
 static int64_t count_sql(fixture *fx, const char *sql)
@@ -1140,19 +1149,14 @@ static int by_bucket_filter(const ts_search_row *r, const void *arg)
 /* Runs f as a search, newest and oldest first, against a scan: the count. */
 static size_t expect_bucket_filter(fixture *fx, const bucket_filter *f)
 {
-    size_t n = 0;
+    ts_search_query q;
 
-    for (int order = 0; order < 2; order++) {
-        ts_search_query q;
-        ts_search_query_init(&q);
-        q.oldest_first = order;
-        q.text = f->text;
-        q.account = f->account;
-        q.command = f->command;
-        q.database = f->database;
-        n = expect_rows(fx, &q, by_bucket_filter, f);
-    }
-    return n;
+    ts_search_query_init(&q);
+    q.text = f->text;
+    q.account = f->account;
+    q.command = f->command;
+    q.database = f->database;
+    return expect_both_orders(fx, &q, by_bucket_filter, f);
 }
 
 /* Each way a search finds commands and databases agrees with a scan: a
