@@ -682,9 +682,10 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
 
     /* Whether a bucket map walks depends on how many events the text
      * matches (choose_plan); else only a walk of the text needs that. */
-    text_probed = has_text &&
-                  (has_filter(q, BY_COMMAND) || has_filter(q, BY_DATABASE)) &&
-                  plan.index_version >= 5;
+    text_probed = 0;
+    for (int by = 0; has_text && by < BY_COUNT; by++)
+        if (has_filter(q, by) && bucket_field(by, plan.index_version) >= 0)
+            text_probed = 1;
     if (text_probed)
         rc = probe_text(store, &fts, lo, hi, &plan, err);
     if (rc == 0)
