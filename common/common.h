@@ -29,6 +29,15 @@ int ts_buf_append_byte(ts_buf *buf, uint8_t byte, ts_error *err);
  */
 int ts_buf_terminate(ts_buf *buf, ts_error *err);
 
+/* Most bytes a varint (LEB128, common/varint.c) of 64 bits takes. */
+#define TS_VARINT_MAX 10
+/* Appends v as a varint. */
+int ts_varint_append(ts_buf *b, uint64_t v, ts_error *err);
+/* Reads the varint at p[*off] (p holds len bytes) into *out and moves *off
+ * past it; -1, *off unchanged, when it is cut short, longer than 64 bits
+ * or not in its shortest form. */
+int ts_varint_read(const uint8_t *p, size_t len, size_t *off, uint64_t *out);
+
 /* SHA-256 of data into out (32 bytes). Returns 0 or TS_ECRYPTO. */
 int ts_sha256(const void *data, size_t len, uint8_t out[TS_SHA256_SIZE]);
 

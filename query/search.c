@@ -180,7 +180,8 @@ typedef struct search_plan {
     int index_version; /* the store's index layout (event_value_hmacs) */
     /* Layout 4, with text: the texts matched hold so many events that
      * their events are found by reading the table in entry order, not by
-     * walking events_by_text and sorting. */
+     * reading their posting lists (events_by_text before layout 7) and
+     * sorting. */
     int text_dense;
 } search_plan;
 
@@ -189,6 +190,15 @@ typedef struct search_plan {
  * those of events_fts and those whose text_id event_texts_fts matches. */
 #define TEXT_IDS_SQL                                                           \
     "(SELECT rowid FROM event_texts_fts WHERE event_texts_fts MATCH :text)"
+/* Their events in range, one text after another: from their posting lists
+ * (layout 7), or from the index those replaced (layouts 4 to 6, which
+ * read-only commands read as they are). */
+#define TEXT_EVENTS_SQL                                                        \
+    "SELECT p.seq FROM ts_postings p WHERE p.field = 'text'"                   \
+    " AND p.value IN " TEXT_IDS_SQL " AND p.seq BETWEEN :lo AND :hi"
+#define TEXT_EVENTS_LAYOUT6_SQL                                                \
+    "SELECT e.seq FROM events e INDEXED BY events_by_text"                     \
+    " WHERE e.text_id IN " TEXT_IDS_SQL " AND e.seq BETWEEN :lo AND :hi"
 
 /* Dictionary events in range that a probe counts at most: more, and the
  * walk reads the table in entry order (dense); fewer cost a sort of at
@@ -242,10 +252,10 @@ static int probe(ts_store *store, const ts_search_query *q, int by,
 static int probe_text(ts_store *store, const ts_buf *fts, int64_t lo,
                       int64_t hi, search_plan *plan, ts_error *err)
 {
-    static const char sql[] =
-        "SELECT count(*) FROM (SELECT 1 FROM events e"
-        " INDEXED BY events_by_text WHERE e.text_id IN " TEXT_IDS_SQL
-        " AND e.seq BETWEEN :lo AND :hi LIMIT :n)";
+    const char *sql =
+        plan->index_version >= 7
+            ? "SELECT count(*) FROM (" TEXT_EVENTS_SQL " LIMIT :n)"
+            : "SELECT count(*) FROM (" TEXT_EVENTS_LAYOUT6_SQL " LIMIT :n)";
     sqlite3_stmt *st = NULL;
     int rc = ts_store_prepare(store, sql, &st, "searching", err);
 
@@ -358,20 +368,20 @@ static int choose_plan(ts_store *store, const ts_search_query *q, int has_text,
 }
 
 /* The events the text matches, in range: events_fts's, and in layout 4
- * those of the matching texts, by events_by_text (then sorted) or, when
- * dense, by reading the table in entry order. */
+ * those of the matching texts, by their posting lists (then sorted) or,
+ * when dense, by reading the table in entry order. */
 static void add_text_walk(char *sql, const search_plan *plan)
 {
     add_sql(sql, "SELECT rowid FROM events_fts WHERE events_fts MATCH"
                  " :text AND rowid BETWEEN :lo AND :hi");
     if (plan->index_version < 4)
         return;
-    add_sql(sql, plan->text_dense ? " UNION ALL SELECT e.seq FROM events e"
+    add_sql(sql, " UNION ALL ");
+    add_sql(sql, plan->text_dense ? "SELECT e.seq FROM events e"
                                     " WHERE +e.text_id IN " TEXT_IDS_SQL
-                                  : " UNION ALL SELECT e.seq FROM events e"
-                                    " INDEXED BY events_by_text"
-                                    " WHERE e.text_id IN " TEXT_IDS_SQL);
-    add_sql(sql, " AND e.seq BETWEEN :lo AND :hi");
+                                    " AND e.seq BETWEEN :lo AND :hi"
+                 : plan->index_version >= 7 ? TEXT_EVENTS_SQL
+                                            : TEXT_EVENTS_LAYOUT6_SQL);
 }
 
 /* The walk of plan's bucket map, after a FROM: the buckets of

@@ -182,10 +182,28 @@ CREATE INDEX IF NOT EXISTS event_texts_by_hash ON event_texts(key_hash);
 -- filters ("message: ...") mean the same here as in events_fts.
 CREATE VIRTUAL TABLE IF NOT EXISTS event_texts_fts USING fts5(
     statement, object_name, message, content='', columnsize=0);
--- The events of a text, in entry order: search walks it for the texts a
--- query matches when they are few.
-CREATE INDEX IF NOT EXISTS events_by_text ON events(text_id)
-    WHERE text_id IS NOT NULL;
+-- The events of a text are in event_postings below (field 'text'):
+-- search reads them for the texts a query matches when they are few.
+
+-- Posting lists (layout 7): the entries holding a value of a field, one
+-- row per value and block of 65,536 entries (block = seq >> 16), instead
+-- of an index entry per event. seqs is the block's entries in order, as
+-- varints: the first one's offset from the block's first entry (block <<
+-- 16), then the gap to each next one (store/postings.c). A value in most
+-- entries costs about a byte each, one in few a row of a few bytes a
+-- block. The table-valued function ts_postings(field, value), registered
+-- on every connection trailseal opens, returns them in entry order:
+--   SELECT e.* FROM ts_postings('text', 42) p CROSS JOIN events e
+--       ON e.seq = p.seq WHERE p.seq BETWEEN :lo AND :hi ORDER BY p.seq;
+-- Fields: 'text' (events.text_id; was the index events_by_text, 11.4 MB
+-- at 1M generated events).
+CREATE TABLE IF NOT EXISTS event_postings (
+    field TEXT NOT NULL,     -- 'text'
+    value NOT NULL,          -- as in the field's column (text: text_id)
+    block INTEGER NOT NULL,  -- seq >> 16
+    seqs BLOB NOT NULL,
+    PRIMARY KEY (field, value, block)
+) WITHOUT ROWID;
 
 -- Where connections came from: each distinct (application, client_host,
 -- client_port) once, events pointing at it by origin_id instead of

@@ -84,19 +84,7 @@ void ts_block_salt(const uint8_t secret[TS_BLOCK_SECRET_SIZE], uint64_t seq,
     salt_from(&k, seq, salt);
 }
 
-/* ---- varints: LEB128; signed deltas zigzag-encoded ---- */
-
-static int put_varint(ts_buf *b, uint64_t v, ts_error *err)
-{
-    uint8_t tmp[10];
-    size_t n = 0;
-
-    do {
-        tmp[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-        v >>= 7;
-    } while (v != 0);
-    return ts_buf_append(b, tmp, n, err);
-}
+/* ---- varints (common/varint.c); signed deltas zigzag-encoded ---- */
 
 static uint64_t zigzag(uint64_t delta)
 {
@@ -115,23 +103,7 @@ typedef struct reader {
 
 static int get_varint(reader *r, uint64_t *out)
 {
-    uint64_t v = 0;
-
-    for (unsigned shift = 0; shift < 64; shift += 7) {
-        if (r->off >= r->len)
-            return -1;
-        uint8_t byte = r->p[r->off++];
-        if (shift == 63 && byte > 1)
-            return -1;
-        v |= (uint64_t)(byte & 0x7f) << shift;
-        if ((byte & 0x80) == 0) {
-            if (byte == 0 && shift > 0)
-                return -1; /* not the shortest form */
-            *out = v;
-            return 0;
-        }
-    }
-    return -1;
+    return ts_varint_read(r->p, r->len, &r->off, out);
 }
 
 static const uint8_t *get_bytes(reader *r, size_t n)
@@ -241,22 +213,22 @@ int ts_block_pack_in(ZSTD_CCtx *zc, const uint8_t secret[TS_BLOCK_SECRET_SIZE],
         rc = ts_error_set(err, TS_EINVAL, "an empty block");
     /* Header, sources, then one column per field, then the records. */
     if (rc == 0)
-        rc = put_varint(&body, n, err);
+        rc = ts_varint_append(&body, n, err);
     if (rc == 0)
         rc = ts_buf_append(&body, es[0].store_id, TS_STORE_ID_SIZE, err);
     if (rc == 0)
-        rc = put_varint(&body, es[0].seq, err);
+        rc = ts_varint_append(&body, es[0].seq, err);
     for (uint64_t i = 0; rc == 0 && i < n; i++) {
         uint64_t idx = 0;
         rc = source_index(srcs, &n_srcs, &es[i], &idx, err);
         es[i].seq = idx; /* seq is implied: reuse the field for the index */
     }
     if (rc == 0)
-        rc = put_varint(&body, n_srcs, err);
+        rc = ts_varint_append(&body, n_srcs, err);
     for (size_t i = 0; rc == 0 && i < n_srcs; i++) {
         rc = ts_buf_append(&body, srcs[i].key, TS_HASH_SIZE, err);
         if (rc == 0)
-            rc = put_varint(&body, srcs[i].format_len, err);
+            rc = ts_varint_append(&body, srcs[i].format_len, err);
         if (rc == 0)
             rc = ts_buf_append(&body, srcs[i].format, srcs[i].format_len, err);
     }
@@ -292,7 +264,7 @@ int ts_block_pack_in(ZSTD_CCtx *zc, const uint8_t secret[TS_BLOCK_SECRET_SIZE],
                 rc = ts_buf_append(&body, e->record, e->record_len, err);
                 continue;
             }
-            rc = put_varint(&body, v, err);
+            rc = ts_varint_append(&body, v, err);
         }
     }
     if (rc == 0) {

@@ -1,5 +1,5 @@
 /* Writing events into the index: events, full text, time spans, bucket
- * maps, sessions and accounts. */
+ * maps, posting lists, sessions and accounts. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +20,7 @@ struct ts_index_writer {
     ts_template_writer *templates; /* SQL analysis */
     ts_text_writer *texts;         /* pgAudit records' full text */
     ts_bucket_writer *buckets;     /* command, database */
+    ts_postings_writer *postings;  /* text_id */
     ts_dict_writer *origins;       /* application, client host and port */
     ts_ref_writer *reference;      /* reference data */
     ts_pgstat_writer *pgstat;      /* pg_stat snapshots */
@@ -146,6 +147,7 @@ void ts_index_writer_free(ts_index_writer *w)
     ts_template_writer_free(w->templates);
     ts_text_writer_free(w->texts);
     ts_bucket_writer_free(w->buckets);
+    ts_postings_writer_free(w->postings);
     ts_dict_writer_free(w->origins);
     ts_ref_writer_free(w->reference);
     ts_pgstat_writer_free(w->pgstat);
@@ -170,6 +172,8 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
         rc = ts_text_writer_new(&w->texts, store, err);
     if (rc == 0)
         rc = ts_bucket_writer_new(&w->buckets, store, err);
+    if (rc == 0)
+        rc = ts_postings_writer_new(&w->postings, store, err);
     if (rc == 0)
         rc = ts_dict_writer_new(&w->origins, store, &origin_spec, err);
     if (rc == 0)
@@ -403,6 +407,9 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     if (rc == 0)
         rc = ts_bucket_writer_add(w->buckets, TS_BUCKET_DATABASE, ev->database,
                                   seq, err);
+    if (rc == 0 && text_id != 0)
+        rc = ts_postings_writer_add(w->postings, TS_POSTING_TEXT, text_id, seq,
+                                    err);
 
     if (rc == 0 && text_id == 0 &&
         (ev->statement || ev->object_name || ev->message || ev->query)) {
@@ -445,6 +452,8 @@ int ts_index_writer_flush(ts_index_writer *w, ts_error *err)
 {
     int rc = flush_span(w, err);
 
+    if (rc == 0)
+        rc = ts_postings_writer_flush(w->postings, err);
     if (rc == 0)
         rc = ts_rollup_flush(w->rollup, w->store, w->session, w->account, err);
     if (rc == 0)

@@ -245,6 +245,8 @@ static int open_db(ts_store *store, int create, ts_error *err)
                                       : sqlite3_errstr(rc));
     sqlite3_busy_timeout(store->db, 10000);
     sqlite3_extended_result_codes(store->db, 1);
+    if (ts_postings_register(store->db) != SQLITE_OK)
+        return ts_store_db_error(store, "setting up the connection", err);
     if (store->flags & TS_STORE_READONLY)
         return 0;
     /* Foreign keys stay declared (schemas/index.sql documents the
@@ -417,6 +419,39 @@ static const char move_origins_sql[] =
     " application = NULL, client_host = NULL, client_port = NULL"
     " WHERE" HAS_ORIGIN_SQL;
 
+/* Layout 6 to 7, the data: the text posting lists made anew from the
+ * events, in entry order (the table's), through the writer ingest uses;
+ * then the index they replace goes. */
+static int fill_text_postings(ts_store *store, const char *what, ts_error *err)
+{
+    ts_postings_writer *w = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = ts_store_exec(store, "DELETE FROM event_postings", what, err);
+    int step = SQLITE_DONE;
+
+    if (rc == 0)
+        rc = ts_postings_writer_new(&w, store, err);
+    if (rc == 0)
+        rc = ts_store_prepare(store,
+                              "SELECT seq, text_id FROM events"
+                              " WHERE text_id IS NOT NULL ORDER BY seq",
+                              &st, what, err);
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+        rc = ts_postings_writer_add(w, TS_POSTING_TEXT,
+                                    sqlite3_column_int64(st, 1),
+                                    (uint64_t)sqlite3_column_int64(st, 0), err);
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = ts_store_db_error(store, what, err);
+    if (rc == 0)
+        rc = ts_postings_writer_flush(w, err);
+    sqlite3_finalize(st);
+    ts_postings_writer_free(w);
+    if (rc == 0)
+        rc = ts_store_exec(store, "DROP INDEX IF EXISTS events_by_text", what,
+                           err);
+    return rc;
+}
+
 /* Adds column `name` (INTEGER) to events unless it has it. */
 static int add_events_column(ts_store *store, const char *name,
                              const char *what, ts_error *err)
@@ -437,7 +472,7 @@ static int add_events_column(ts_store *store, const char *name,
     return ts_store_exec(store, sql, what, err);
 }
 
-/* Upgrades an index of layout 2 to 5 to TS_INDEX_VERSION, in one
+/* Upgrades an index of layout 2 to 6 to TS_INDEX_VERSION, in one
  * transaction.
  * - Layout 2 to 3: event_value_hmacs gains its bucket. The rows are copied
  *   in the old table's order (hmac, seq), which within each bucket is the
@@ -451,14 +486,16 @@ static int add_events_column(ts_store *store, const char *name,
  * - Layout 4 to 5: event_buckets replaces the indexes on command and
  *   database (fill_buckets_sql).
  * - Layout 5 to 6: events gains origin_id and event_origins takes the
- *   application, client host and port (move_origins_sql). */
+ *   application, client host and port (move_origins_sql).
+ * - Layout 6 to 7: event_postings replaces the index on text_id
+ *   (fill_text_postings). */
 static int upgrade_index(ts_store *store, int from, ts_error *err)
 {
-    static const char what[] = "upgrading the index to layout 6";
+    static const char what[] = "upgrading the index to layout 7";
     int rc = ts_store_exec(store, "BEGIN IMMEDIATE", what, err);
     uint64_t old_table = 0;
 
-    _Static_assert(TS_INDEX_VERSION == 6, "upgrade_index");
+    _Static_assert(TS_INDEX_VERSION == 7, "upgrade_index");
     if (rc == 0 && from == 2)
         rc = ts_store_count(store,
                             "SELECT count(*) FROM pragma_table_info"
@@ -509,6 +546,8 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
         rc = ts_store_db_error(store, what, err);
     if (rc == 0 && from < 6)
         rc = ts_store_exec(store, move_origins_sql, what, err);
+    if (rc == 0 && from < 7)
+        rc = fill_text_postings(store, what, err);
     if (rc == 0)
         rc = meta_put(store, "index_version", TS_INDEX_VERSION_TEXT,
                       strlen(TS_INDEX_VERSION_TEXT), err);
@@ -520,7 +559,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
 }
 
 /* Reads the index's layout. A store whose layout is older can still be
- * verified and read; one of layout 2 to 5 is upgraded when opened for
+ * verified and read; one of layout 2 to 6 is upgraded when opened for
  * writing, older ones are refused: writing would fail on a missing column
  * half way. */
 static int check_index_version(ts_store *store, ts_error *err)

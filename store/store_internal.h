@@ -17,8 +17,8 @@ extern const char ts_chain_schema_sql[];
 /* The index's layout (schemas/index.sql), in meta "index_version" (absent:
  * 1). Bumped when a table gains or changes columns, which CREATE ... IF NOT
  * EXISTS cannot do to an existing store. */
-#define TS_INDEX_VERSION 6
-#define TS_INDEX_VERSION_TEXT "6"
+#define TS_INDEX_VERSION 7
+#define TS_INDEX_VERSION_TEXT "7"
 /* event_value_hmacs.bucket is an entry index shifted right by this many
  * bits (layout 3; schemas/index.sql says why): 65536 entries a bucket. As
  * SQL text, for the statements that write and read it. */
@@ -235,6 +235,42 @@ int ts_bucket_writer_add(ts_bucket_writer *w, ts_bucket_field field,
                          const char *value, uint64_t seq, ts_error *err);
 /* event_buckets.field of a field: "command" or "database". */
 const char *ts_bucket_field_name(ts_bucket_field field);
+
+/* ---- postings.c, index_postings.c: posting lists (event_postings) ---- */
+
+/* A posting list covers a block of 2^TS_POSTING_BITS entries (block =
+ * seq >> TS_POSTING_BITS; schemas/index.sql, "Posting lists"). */
+#define TS_POSTING_BITS 16
+
+/* Called with each entry of a list, in order; non-zero stops the walk. */
+typedef int (*ts_postings_fn)(void *ctx, uint64_t seq);
+/* Calls fn with each entry of block `block`'s list (len bytes). 0; -1 when
+ * the list is corrupt; 1 when fn stopped it. */
+int ts_postings_decode(const uint8_t *list, size_t len, uint64_t block,
+                       ts_postings_fn fn, void *ctx);
+/* Registers SQL's ts_postings_append() and the table-valued function
+ * ts_postings() on db (postings.c says what they do); an SQLite code. */
+int ts_postings_register(sqlite3 *db);
+
+/* The fields kept as posting lists; event_postings.field is
+ * ts_posting_field_name() of one. */
+typedef enum ts_posting_field {
+    TS_POSTING_TEXT, /* events.text_id */
+    TS_POSTING_FIELDS
+} ts_posting_field;
+
+typedef struct ts_postings_writer ts_postings_writer;
+
+int ts_postings_writer_new(ts_postings_writer **out, ts_store *store,
+                           ts_error *err);
+void ts_postings_writer_free(ts_postings_writer *w);
+/* Adds entry seq to value's list; seq grows from one call to the next. A
+ * new block writes the lists of the one before. */
+int ts_postings_writer_add(ts_postings_writer *w, ts_posting_field field,
+                           int64_t value, uint64_t seq, ts_error *err);
+/* Writes the lists held (the current block's so far): before a commit. */
+int ts_postings_writer_flush(ts_postings_writer *w, ts_error *err);
+const char *ts_posting_field_name(ts_posting_field field);
 
 /* ---- index_reference.c: identities, approvals, catalog snapshots ---- */
 

@@ -905,7 +905,7 @@ static void test_plans(void **state)
         }
     }
     /* Full text with a filter and a period: the text's 1200 pgAudit
-     * events, fewer than search probes for, are found by events_by_text
+     * events, fewer than search probes for, are found by its posting list
      * and sorted once. No table is scanned: the only steps SQLite counts
      * as a scan's are event_texts_fts's matches (one text, a step in each
      * statement that asks). */
@@ -1041,6 +1041,26 @@ static void expect_texts(fixture *fx)
                      0);
 }
 
+/* The texts' posting lists (layout 7) hold exactly the events of each
+ * text, and events_by_text, which they replace, is gone. */
+static void expect_text_postings(fixture *fx)
+{
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_postings"
+                                   " WHERE field = 'text'"),
+                     5); /* five texts, 12,000 entries: one block */
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_texts t"
+                                   " CROSS JOIN ts_postings('text', t.id) p"),
+                     12000);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_texts t"
+                                   " CROSS JOIN ts_postings('text', t.id) p"
+                                   " CROSS JOIN events e ON e.seq = p.seq"
+                                   " WHERE e.text_id = t.id"),
+                     12000);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM sqlite_schema"
+                                   " WHERE name = 'events_by_text'"),
+                     0);
+}
+
 /* Every generated event comes from ("app", 1.2.3.4, port 9): one row of
  * event_origins, the events point at it and keep none of the three, and
  * v_events and search read them back. */
@@ -1082,7 +1102,30 @@ static void test_text_walks(void **state)
     ts_error err;
 
     expect_texts(fx);
+    expect_text_postings(fx);
     expect_origins(fx);
+    expect_text_walks(fx);
+
+    /* The same store as layout 6 made it: events_by_text, no posting
+     * lists. Read-only, it is searched through the index; opened for
+     * writing, it is upgraded and answers the same. */
+    assert_int_equal(
+        sqlite3_exec(ts_store_sqlite(fx->store),
+                     "DELETE FROM event_postings;"
+                     "CREATE INDEX events_by_text ON events(text_id)"
+                     " WHERE text_id IS NOT NULL;"
+                     "UPDATE meta SET value = '6'"
+                     " WHERE key = 'index_version'",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    ts_store_free(fx->store);
+    ts_error_clear(&err);
+    assert_int_equal(
+        ts_store_open(&fx->store, fx->path, TS_STORE_READONLY, &err), 0);
+    expect_text_walks(fx);
+    ts_store_free(fx->store);
+    assert_int_equal(ts_store_open(&fx->store, fx->path, 0, &err), 0);
+    expect_text_postings(fx);
     expect_text_walks(fx);
 
     /* The same store as layout 3 made it: statements in events, no texts,
@@ -1120,8 +1163,9 @@ static void test_text_walks(void **state)
     assert_int_equal(ts_store_open(&fx->store, fx->path, 0, &err), 0);
     assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
                                    " WHERE key = 'index_version'"),
-                     6); /* through 4 and 5, to the layout of today */
+                     7); /* through 4 to 6, to the layout of today */
     expect_texts(fx);
+    expect_text_postings(fx);
     expect_origins(fx);
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM sqlite_schema"
                                    " WHERE name = 'events_privileged'"
@@ -1265,7 +1309,7 @@ static void test_bucket_walks(void **state)
     assert_int_equal(ts_store_open(&fx->store, fx->path, 0, &err), 0);
     assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
                                    " WHERE key = 'index_version'"),
-                     6);
+                     7);
     expect_bucket_maps(fx);
     expect_bucket_walks(fx);
 }

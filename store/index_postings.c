@@ -1,0 +1,200 @@
+/* Writing posting lists (schemas/index.sql, "Posting lists"): each
+ * value's entries of the current block are gathered in memory, and
+ * written as one row per value when the block ends or the batch commits,
+ * instead of an index entry per event. A block that a commit left part
+ * written gets the rest appended to its row (ts_postings_append(),
+ * postings.c). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_internal.h"
+
+/* One value's list in the current block. */
+typedef struct posting {
+    int used;
+    ts_posting_field field;
+    int64_t value;
+    uint64_t last; /* its last entry */
+    ts_buf list;   /* the first entry's offset in the block, then gaps */
+} posting;
+
+struct ts_postings_writer {
+    ts_store *store;
+    sqlite3_stmt *upsert;
+    int has_block;
+    uint64_t block;
+    posting *slots; /* open addressing on (field, value) */
+    size_t n_slots; /* a power of two, or 0 */
+    size_t n_used;
+    posting **order; /* scratch for a flush: the used slots, sorted */
+};
+
+static const char upsert_sql[] =
+    "INSERT INTO event_postings(field, value, block, seqs)"
+    " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(field, value, block)"
+    " DO UPDATE SET seqs = ts_postings_append(seqs, excluded.seqs)";
+
+static const char *const field_names[TS_POSTING_FIELDS] = {"text"};
+
+const char *ts_posting_field_name(ts_posting_field field)
+{
+    return field_names[field];
+}
+
+static void release_slots(ts_postings_writer *w)
+{
+    for (size_t i = 0; i < w->n_slots; i++)
+        ts_buf_release(&w->slots[i].list);
+    free(w->slots);
+    free(w->order);
+    w->slots = NULL;
+    w->order = NULL;
+    w->n_slots = w->n_used = 0;
+}
+
+void ts_postings_writer_free(ts_postings_writer *w)
+{
+    if (w == NULL)
+        return;
+    sqlite3_finalize(w->upsert);
+    release_slots(w);
+    free(w);
+}
+
+int ts_postings_writer_new(ts_postings_writer **out, ts_store *store,
+                           ts_error *err)
+{
+    ts_postings_writer *w = calloc(1, sizeof(*w));
+    int rc;
+
+    *out = NULL;
+    if (w == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    w->store = store;
+    rc = ts_store_prepare(store, upsert_sql, &w->upsert, "indexing postings",
+                          err);
+    if (rc != 0) {
+        ts_postings_writer_free(w);
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+static size_t slot_of(const ts_postings_writer *w, ts_posting_field field,
+                      int64_t value)
+{
+    uint64_t h = (uint64_t)value * 0x9e3779b97f4a7c15ull ^ (uint64_t)field;
+
+    h ^= h >> 29;
+    for (size_t i = (size_t)h & (w->n_slots - 1);;
+         i = (i + 1) & (w->n_slots - 1))
+        if (!w->slots[i].used ||
+            (w->slots[i].field == field && w->slots[i].value == value))
+            return i;
+}
+
+/* Doubles the table (or makes its first), moving the lists over. */
+static int grow(ts_postings_writer *w, ts_error *err)
+{
+    ts_postings_writer bigger = *w;
+    size_t n = w->n_slots ? 2 * w->n_slots : 1024;
+
+    bigger.slots = calloc(n, sizeof(*bigger.slots));
+    bigger.order = calloc(n / 2, sizeof(*bigger.order));
+    if (bigger.slots == NULL || bigger.order == NULL) {
+        free(bigger.slots);
+        free(bigger.order);
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    }
+    bigger.n_slots = n;
+    for (size_t i = 0; i < w->n_slots; i++)
+        if (w->slots[i].used)
+            bigger
+                .slots[slot_of(&bigger, w->slots[i].field, w->slots[i].value)] =
+                w->slots[i];
+    free(w->slots);
+    free(w->order);
+    w->slots = bigger.slots;
+    w->order = bigger.order;
+    w->n_slots = n;
+    return 0;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    const posting *x = *(posting *const *)a, *y = *(posting *const *)b;
+
+    if (x->field != y->field)
+        return x->field < y->field ? -1 : 1;
+    return (x->value > y->value) - (x->value < y->value);
+}
+
+/* Writes every list held, in key order (the table's), and forgets them. */
+int ts_postings_writer_flush(ts_postings_writer *w, ts_error *err)
+{
+    size_t n = 0;
+    int rc = 0;
+
+    if (w->n_used == 0)
+        return 0;
+    for (size_t i = 0; i < w->n_slots; i++)
+        if (w->slots[i].used)
+            w->order[n++] = &w->slots[i];
+    qsort(w->order, n, sizeof(*w->order), by_key);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const posting *p = w->order[i];
+        sqlite3_bind_text(w->upsert, 1, field_names[p->field], -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_int64(w->upsert, 2, p->value);
+        sqlite3_bind_int64(w->upsert, 3, (sqlite3_int64)w->block);
+        sqlite3_bind_blob(w->upsert, 4, p->list.data, (int)p->list.len,
+                          SQLITE_STATIC);
+        rc = ts_store_step_done(w->store, w->upsert, "indexing postings", err);
+    }
+    /* Written or not (a failed batch rolls back), they are forgotten: the
+     * lists start over from the block's first entry. */
+    for (size_t i = 0; i < w->n_slots; i++) {
+        ts_buf_release(&w->slots[i].list);
+        w->slots[i].used = 0;
+    }
+    w->n_used = 0;
+    return rc;
+}
+
+int ts_postings_writer_add(ts_postings_writer *w, ts_posting_field field,
+                           int64_t value, uint64_t seq, ts_error *err)
+{
+    uint64_t block = seq >> TS_POSTING_BITS;
+    posting *p;
+    int rc = 0;
+
+    if (w->has_block && block != w->block)
+        rc = ts_postings_writer_flush(w, err);
+    if (rc != 0)
+        return rc;
+    w->has_block = 1;
+    w->block = block;
+    if (2 * (w->n_used + 1) > w->n_slots) {
+        rc = grow(w, err);
+        if (rc != 0)
+            return rc;
+    }
+    p = &w->slots[slot_of(w, field, value)];
+    if (!p->used) {
+        p->used = 1;
+        p->field = field;
+        p->value = value;
+        ts_buf_init(&p->list, SIZE_MAX);
+        w->n_used++;
+        rc = ts_varint_append(&p->list, seq - (block << TS_POSTING_BITS), err);
+    } else if (seq <= p->last) {
+        return ts_error_set(
+            err, TS_EINVAL, "indexing postings: entry %llu after entry %llu",
+            (unsigned long long)seq, (unsigned long long)p->last);
+    } else {
+        rc = ts_varint_append(&p->list, seq - p->last, err);
+    }
+    p->last = seq;
+    return rc;
+}

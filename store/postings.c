@@ -1,0 +1,398 @@
+/* Posting lists (schemas/index.sql, "Posting lists"): the entries of a
+ * field's value within one block of 2^TS_POSTING_BITS entries, as varints
+ * (common/varint.c): the first entry's offset from the block's first
+ * entry, then the gap to each next one. This file reads them: SQL's
+ * ts_postings_append(), which joins a later batch's list to a block's row,
+ * and the table-valued function ts_postings(field, value), which returns
+ * a value's entries in entry order:
+ *
+ *   SELECT p.seq FROM ts_postings('text', 42) p
+ *    WHERE p.seq BETWEEN :lo AND :hi ORDER BY p.seq DESC;
+ *
+ * index_postings.c writes them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_internal.h"
+
+int ts_postings_decode(const uint8_t *list, size_t len, uint64_t block,
+                       ts_postings_fn fn, void *ctx)
+{
+    uint64_t base = block << TS_POSTING_BITS, at = 0, v;
+    size_t off = 0;
+
+    for (int first = 1; off < len; first = 0) {
+        if (ts_varint_read(list, len, &off, &v) != 0 || (!first && v == 0) ||
+            v >= (1u << TS_POSTING_BITS) - at)
+            return -1;
+        at += v;
+        if (fn(ctx, base + at) != 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- ts_postings_append(old, new) ---- */
+
+static int keep_last(void *ctx, uint64_t seq)
+{
+    *(uint64_t *)ctx = seq;
+    return 0;
+}
+
+/* old's list followed by new's, whose first offset is from the block's
+ * start: rewritten as the gap from old's last entry. */
+static void append_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const uint8_t *old = sqlite3_value_blob(argv[0]);
+    int old_len = sqlite3_value_bytes(argv[0]);
+    const uint8_t *add = sqlite3_value_blob(argv[1]);
+    int add_len = sqlite3_value_bytes(argv[1]);
+    uint64_t last = 0, first = 0;
+    size_t off = 0;
+    ts_buf out;
+    ts_error err;
+
+    (void)argc; /* registered with two */
+    if (old == NULL || old_len == 0) {
+        sqlite3_result_value(ctx, argv[1]);
+        return;
+    }
+    if (ts_postings_decode(old, (size_t)old_len, 0, keep_last, &last) != 0 ||
+        add == NULL ||
+        ts_varint_read(add, (size_t)add_len, &off, &first) != 0) {
+        sqlite3_result_error(ctx, "ts_postings_append: a list is corrupt", -1);
+        return;
+    }
+    if (first <= last) {
+        sqlite3_result_error(ctx,
+                             "ts_postings_append: the entries added do not"
+                             " come after the block's last one",
+                             -1);
+        return;
+    }
+    ts_buf_init(&out, SIZE_MAX);
+    if (ts_buf_append(&out, old, (size_t)old_len, &err) != 0 ||
+        ts_varint_append(&out, first - last, &err) != 0 ||
+        ts_buf_append(&out, add + off, (size_t)add_len - off, &err) != 0) {
+        ts_buf_release(&out);
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_blob(ctx, out.data, (int)out.len, free);
+    /* out.data now belongs to SQLite */
+}
+
+/* ---- ts_postings(field, value): a table-valued function ---- */
+
+enum { COL_SEQ, COL_FIELD, COL_VALUE };
+
+/* idxNum: which arguments xFilter gets after field and value, in this
+ * order, and the order of the rows. */
+enum {
+    PLAN_GE = 1,
+    PLAN_GT = 2,
+    PLAN_LE = 4,
+    PLAN_LT = 8,
+    PLAN_DESC = 16,
+};
+
+typedef struct postings_vtab {
+    sqlite3_vtab base;
+    sqlite3 *db;
+} postings_vtab;
+
+typedef struct postings_cursor {
+    sqlite3_vtab_cursor base;
+    sqlite3_stmt *blocks; /* block, list of the value's rows in range */
+    int desc;
+    int64_t lo, hi; /* the entries asked for, inclusive */
+    int64_t *seqs;  /* the current block's entries in range, ascending */
+    size_t n, size; /* held, allocated */
+    size_t i;       /* rows returned from seqs */
+    int eof;
+} postings_cursor;
+
+static int postings_connect(sqlite3 *db, void *aux, int argc,
+                            const char *const *argv, sqlite3_vtab **out,
+                            char **errmsg)
+{
+    postings_vtab *vt;
+    int rc;
+
+    (void)aux;
+    (void)argc;
+    (void)argv;
+    (void)errmsg;
+    rc = sqlite3_declare_vtab(
+        db, "CREATE TABLE x(seq INTEGER, field HIDDEN, value HIDDEN)");
+    if (rc != SQLITE_OK)
+        return rc;
+    vt = sqlite3_malloc(sizeof(*vt));
+    if (vt == NULL)
+        return SQLITE_NOMEM;
+    memset(vt, 0, sizeof(*vt));
+    vt->db = db;
+    *out = &vt->base;
+    return SQLITE_OK;
+}
+
+static int postings_disconnect(sqlite3_vtab *vt)
+{
+    sqlite3_free(vt);
+    return SQLITE_OK;
+}
+
+/* field and value must be equalities; bounds on seq narrow the blocks
+ * read. The rows come in entry order, so an ORDER BY seq is consumed. */
+static int postings_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
+{
+    static const struct {
+        int op, plan;
+    } bounds[] = {{SQLITE_INDEX_CONSTRAINT_GE, PLAN_GE},
+                  {SQLITE_INDEX_CONSTRAINT_GT, PLAN_GT},
+                  {SQLITE_INDEX_CONSTRAINT_LE, PLAN_LE},
+                  {SQLITE_INDEX_CONSTRAINT_LT, PLAN_LT}};
+    int field = -1, value = -1, bound[4] = {-1, -1, -1, -1}, argv_index = 1;
+
+    (void)vt;
+    for (int i = 0; i < info->nConstraint; i++) {
+        const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+        if (!c->usable)
+            continue;
+        if (c->op == SQLITE_INDEX_CONSTRAINT_EQ && c->iColumn == COL_FIELD)
+            field = i;
+        else if (c->op == SQLITE_INDEX_CONSTRAINT_EQ && c->iColumn == COL_VALUE)
+            value = i;
+        else if (c->iColumn == COL_SEQ)
+            for (int b = 0; b < 4; b++)
+                if (c->op == bounds[b].op && bound[b] < 0)
+                    bound[b] = i;
+    }
+    if (field < 0 || value < 0)
+        return SQLITE_CONSTRAINT; /* not a plan: both are needed */
+    info->aConstraintUsage[field].argvIndex = argv_index++;
+    info->aConstraintUsage[field].omit = 1;
+    info->aConstraintUsage[value].argvIndex = argv_index++;
+    info->aConstraintUsage[value].omit = 1;
+    info->idxNum = 0;
+    for (int b = 0; b < 4; b++) {
+        if (bound[b] < 0)
+            continue;
+        info->aConstraintUsage[bound[b]].argvIndex = argv_index++;
+        info->aConstraintUsage[bound[b]].omit = 1;
+        info->idxNum |= bounds[b].plan;
+    }
+    /* With value IN (...), SQLite calls xFilter once per value and takes
+     * orderByConsumed back itself. */
+    if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == COL_SEQ) {
+        info->orderByConsumed = 1;
+        if (info->aOrderBy[0].desc)
+            info->idxNum |= PLAN_DESC;
+    }
+    info->estimatedCost =
+        info->idxNum & (PLAN_GE | PLAN_GT | PLAN_LE | PLAN_LT) ? 100.0 : 1000.0;
+    info->estimatedRows = 1000;
+    return SQLITE_OK;
+}
+
+static int postings_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
+{
+    postings_cursor *c = sqlite3_malloc(sizeof(*c));
+
+    (void)vt;
+    if (c == NULL)
+        return SQLITE_NOMEM;
+    memset(c, 0, sizeof(*c));
+    c->eof = 1;
+    *out = &c->base;
+    return SQLITE_OK;
+}
+
+static int postings_close(sqlite3_vtab_cursor *cur)
+{
+    postings_cursor *c = (postings_cursor *)cur;
+
+    sqlite3_finalize(c->blocks);
+    free(c->seqs);
+    sqlite3_free(c);
+    return SQLITE_OK;
+}
+
+static int keep_in_range(void *ctx, uint64_t seq)
+{
+    postings_cursor *c = ctx;
+
+    if ((int64_t)seq < c->lo || (int64_t)seq > c->hi)
+        return 0;
+    if (c->n == c->size) {
+        size_t size = c->size ? 2 * c->size : 256;
+        int64_t *seqs = realloc(c->seqs, size * sizeof(*seqs));
+        if (seqs == NULL)
+            return -1;
+        c->seqs = seqs;
+        c->size = size;
+    }
+    c->seqs[c->n++] = (int64_t)seq;
+    return 0;
+}
+
+/* Reads blocks until one holds an entry in range, or none is left. */
+static int next_block(postings_cursor *c)
+{
+    sqlite3_vtab *vt = c->base.pVtab;
+
+    c->n = c->i = 0;
+    while (c->n == 0) {
+        int rc = sqlite3_step(c->blocks);
+        if (rc == SQLITE_DONE) {
+            c->eof = 1;
+            return SQLITE_OK;
+        }
+        if (rc != SQLITE_ROW) {
+            sqlite3_free(vt->zErrMsg);
+            vt->zErrMsg = sqlite3_mprintf(
+                "%s", sqlite3_errmsg(((postings_vtab *)vt)->db));
+            return rc;
+        }
+        rc = ts_postings_decode(sqlite3_column_blob(c->blocks, 1),
+                                (size_t)sqlite3_column_bytes(c->blocks, 1),
+                                (uint64_t)sqlite3_column_int64(c->blocks, 0),
+                                keep_in_range, c);
+        if (rc != 0) {
+            sqlite3_free(vt->zErrMsg);
+            vt->zErrMsg = sqlite3_mprintf(
+                rc < 0 ? "event_postings: block %lld's list is corrupt"
+                       : "out of memory reading block %lld's list",
+                (long long)sqlite3_column_int64(c->blocks, 0));
+            return rc < 0 ? SQLITE_CORRUPT : SQLITE_NOMEM;
+        }
+    }
+    return SQLITE_OK;
+}
+
+static int postings_filter(sqlite3_vtab_cursor *cur, int idx_num,
+                           const char *idx_str, int argc, sqlite3_value **argv)
+{
+    postings_cursor *c = (postings_cursor *)cur;
+    postings_vtab *vt = (postings_vtab *)cur->pVtab;
+    int a = 2, rc;
+
+    (void)idx_str;
+    (void)argc;
+    c->desc = (idx_num & PLAN_DESC) != 0;
+    c->lo = 0;
+    c->hi = INT64_MAX;
+    if (idx_num & PLAN_GE)
+        c->lo = sqlite3_value_int64(argv[a++]);
+    if (idx_num & PLAN_GT) {
+        int64_t gt = sqlite3_value_int64(argv[a++]);
+        if (gt == INT64_MAX) {
+            c->eof = 1;
+            return SQLITE_OK;
+        }
+        if (gt + 1 > c->lo)
+            c->lo = gt + 1;
+    }
+    if (idx_num & PLAN_LE) {
+        int64_t le = sqlite3_value_int64(argv[a++]);
+        if (le < c->hi)
+            c->hi = le;
+    }
+    if (idx_num & PLAN_LT) {
+        int64_t lt = sqlite3_value_int64(argv[a++]);
+        if (lt - 1 < c->hi)
+            c->hi = lt == INT64_MIN ? -1 : lt - 1;
+    }
+    if (c->lo < 0)
+        c->lo = 0;
+    c->eof = 0;
+    sqlite3_finalize(c->blocks);
+    c->blocks = NULL;
+    rc = sqlite3_prepare_v2(
+        vt->db,
+        c->desc ? "SELECT block, seqs FROM event_postings"
+                  " WHERE field = ?1 AND value = ?2"
+                  " AND block BETWEEN ?3 AND ?4 ORDER BY block DESC"
+                : "SELECT block, seqs FROM event_postings"
+                  " WHERE field = ?1 AND value = ?2"
+                  " AND block BETWEEN ?3 AND ?4 ORDER BY block",
+        -1, &c->blocks, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_free(vt->base.zErrMsg);
+        vt->base.zErrMsg = sqlite3_mprintf("%s", sqlite3_errmsg(vt->db));
+        return rc;
+    }
+    sqlite3_bind_value(c->blocks, 1, argv[0]);
+    sqlite3_bind_value(c->blocks, 2, argv[1]);
+    sqlite3_bind_int64(c->blocks, 3, c->lo >> TS_POSTING_BITS);
+    sqlite3_bind_int64(c->blocks, 4, c->hi >> TS_POSTING_BITS);
+    if (c->lo > c->hi) {
+        c->eof = 1;
+        return SQLITE_OK;
+    }
+    return next_block(c);
+}
+
+static int postings_next(sqlite3_vtab_cursor *cur)
+{
+    postings_cursor *c = (postings_cursor *)cur;
+
+    if (++c->i < c->n)
+        return SQLITE_OK;
+    return next_block(c);
+}
+
+static int postings_eof(sqlite3_vtab_cursor *cur)
+{
+    return ((postings_cursor *)cur)->eof;
+}
+
+/* The i-th row of the block in the order asked for. */
+static int64_t current_seq(const postings_cursor *c)
+{
+    return c->seqs[c->desc ? c->n - 1 - c->i : c->i];
+}
+
+static int postings_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
+                           int col)
+{
+    postings_cursor *c = (postings_cursor *)cur;
+
+    if (col == COL_SEQ)
+        sqlite3_result_int64(ctx, current_seq(c));
+    else
+        sqlite3_result_null(ctx); /* field and value are the arguments */
+    return SQLITE_OK;
+}
+
+static int postings_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid)
+{
+    *rowid = current_seq((postings_cursor *)cur);
+    return SQLITE_OK;
+}
+
+static const sqlite3_module postings_module = {
+    .iVersion = 0,
+    .xConnect = postings_connect, /* eponymous only: no xCreate */
+    .xBestIndex = postings_best_index,
+    .xDisconnect = postings_disconnect,
+    .xOpen = postings_open,
+    .xClose = postings_close,
+    .xFilter = postings_filter,
+    .xNext = postings_next,
+    .xEof = postings_eof,
+    .xColumn = postings_column,
+    .xRowid = postings_rowid,
+};
+
+int ts_postings_register(sqlite3 *db)
+{
+    int rc = sqlite3_create_function(db, "ts_postings_append", 2,
+                                     SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                     append_sql, NULL, NULL);
+
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_module(db, "ts_postings", &postings_module, NULL);
+    return rc;
+}

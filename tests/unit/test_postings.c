@@ -1,0 +1,349 @@
+/* Posting lists (store/postings.c, store/index_postings.c): the varint
+ * codec, lists written across blocks, batches and writers, and
+ * ts_postings() reading them back in either order, with bounds and IN
+ * lists; corrupt lists are reported, not read. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/common.h"
+#include "store/store_internal.h"
+
+typedef struct fixture {
+    char dir[64];
+    char path[128];
+    ts_store *store;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof(*fx));
+    ts_error err;
+
+    strcpy(fx->dir, "/tmp/ts-test-postings-XXXXXX");
+    if (mkdtemp(fx->dir) == NULL)
+        return -1;
+    snprintf(fx->path, sizeof(fx->path), "%s/t.db", fx->dir);
+    if (ts_store_create(&fx->store, fx->path, &err) != 0)
+        return -1;
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    char cmd[128];
+
+    ts_store_free(fx->store);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(fx);
+    return 0;
+}
+
+static void exec_sql(fixture *fx, const char *sql)
+{
+    assert_int_equal(
+        sqlite3_exec(ts_store_sqlite(fx->store), sql, NULL, NULL, NULL),
+        SQLITE_OK);
+}
+
+/* The first column of sql's rows into out (at most max); how many. */
+static size_t query_ints(fixture *fx, const char *sql, int64_t *out, size_t max)
+{
+    sqlite3_stmt *st = NULL;
+    size_t n = 0;
+    int rc;
+
+    assert_int_equal(
+        sqlite3_prepare_v2(ts_store_sqlite(fx->store), sql, -1, &st, NULL),
+        SQLITE_OK);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        assert_true(n < max);
+        out[n++] = sqlite3_column_int64(st, 0);
+    }
+    assert_int_equal(rc, SQLITE_DONE);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* The SQLite code of sql's first step, and its message into msg. */
+static int step_code(fixture *fx, const char *sql, char *msg, size_t size)
+{
+    sqlite3 *db = ts_store_sqlite(fx->store);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+    }
+    snprintf(msg, size, "%s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static void test_varints(void **state)
+{
+    static const uint64_t values[] = {0,     1,     127,      128,
+                                      16383, 16384, 1u << 31, UINT64_MAX};
+    static const uint8_t not_shortest[] = {0x80, 0x00};
+    static const uint8_t cut_short[] = {0x80, 0x80};
+    ts_buf b;
+    ts_error err;
+    size_t off = 0;
+    uint64_t v;
+
+    (void)state;
+    ts_buf_init(&b, SIZE_MAX);
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+        assert_int_equal(ts_varint_append(&b, values[i], &err), 0);
+    assert_int_equal(b.len, 1 + 1 + 1 + 2 + 2 + 3 + 5 + TS_VARINT_MAX);
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        assert_int_equal(ts_varint_read(b.data, b.len, &off, &v), 0);
+        assert_true(v == values[i]);
+    }
+    assert_int_equal(off, b.len);
+    assert_int_equal(ts_varint_read(b.data, b.len, &off, &v), -1);
+    ts_buf_release(&b);
+    off = 0;
+    assert_int_equal(ts_varint_read(not_shortest, 2, &off, &v), -1);
+    assert_int_equal(ts_varint_read(cut_short, 2, &off, &v), -1);
+    assert_int_equal(off, 0);
+}
+
+/* Value 7's entries: in blocks 0, 1 and 3 of 65,536 entries, at both ends
+ * of block 0. */
+static const int64_t sevens[] = {0, 5, 300, 65535, 65536, 65600, 65700, 200000};
+#define N_SEVENS (sizeof(sevens) / sizeof(sevens[0]))
+
+/* Writes value 7's entries and three of value 8, flushing (as a commit
+ * does) part way through block 0 and block 1, and the last of block 1's
+ * with a second writer, as a later ingest would. */
+static void write_lists(fixture *fx)
+{
+    ts_postings_writer *w = NULL;
+    ts_error err;
+
+    exec_sql(fx, "BEGIN");
+    assert_int_equal(ts_postings_writer_new(&w, fx->store, &err), 0);
+    for (size_t i = 0; i < N_SEVENS - 2; i++) {
+        assert_int_equal(ts_postings_writer_add(w, TS_POSTING_TEXT, 7,
+                                                (uint64_t)sevens[i], &err),
+                         0);
+        if (sevens[i] == 5 || sevens[i] == 65600)
+            assert_int_equal(ts_postings_writer_flush(w, &err), 0);
+        if (sevens[i] == 5 || sevens[i] == 65536)
+            assert_int_equal(ts_postings_writer_add(w, TS_POSTING_TEXT, 8,
+                                                    (uint64_t)sevens[i] + 1,
+                                                    &err),
+                             0);
+    }
+    /* an entry that does not come after the value's last is refused */
+    assert_int_equal(ts_postings_writer_add(w, TS_POSTING_TEXT, 9, 65610, &err),
+                     0);
+    assert_int_equal(ts_postings_writer_add(w, TS_POSTING_TEXT, 9, 65605, &err),
+                     TS_EINVAL);
+    assert_non_null(strstr(err.msg, "entry 65605 after entry 65610"));
+    assert_int_equal(ts_postings_writer_flush(w, &err), 0);
+    ts_postings_writer_free(w);
+
+    assert_int_equal(ts_postings_writer_new(&w, fx->store, &err), 0);
+    assert_int_equal(ts_postings_writer_add(w, TS_POSTING_TEXT, 7, 65700, &err),
+                     0);
+    assert_int_equal(ts_postings_writer_add(w, TS_POSTING_TEXT, 8, 65701, &err),
+                     0);
+    assert_int_equal(
+        ts_postings_writer_add(w, TS_POSTING_TEXT, 7, 200000, &err), 0);
+    assert_int_equal(ts_postings_writer_flush(w, &err), 0);
+    ts_postings_writer_free(w);
+    exec_sql(fx, "COMMIT");
+}
+
+static void test_lists(void **state)
+{
+    fixture *fx = *state;
+    int64_t got[64];
+    size_t n;
+
+    write_lists(fx);
+    /* one row per value and block, whatever the flushes */
+    n = query_ints(fx,
+                   "SELECT block FROM event_postings WHERE field = 'text'"
+                   " AND value = 7 ORDER BY block",
+                   got, 64);
+    assert_int_equal(n, 3);
+    assert_int_equal(got[0], 0);
+    assert_int_equal(got[1], 1);
+    assert_int_equal(got[2], 3);
+
+    n = query_ints(fx, "SELECT seq FROM ts_postings('text', 7)", got, 64);
+    assert_int_equal(n, N_SEVENS);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(got[i], sevens[i]);
+    n = query_ints(fx,
+                   "SELECT seq FROM ts_postings('text', 7) ORDER BY seq DESC",
+                   got, 64);
+    assert_int_equal(n, N_SEVENS);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(got[i], sevens[N_SEVENS - 1 - i]);
+
+    /* bounds of each kind, within and across blocks */
+    n = query_ints(fx,
+                   "SELECT seq FROM ts_postings('text', 7)"
+                   " WHERE seq BETWEEN 300 AND 65600",
+                   got, 64);
+    assert_int_equal(n, 4);
+    assert_int_equal(got[0], 300);
+    assert_int_equal(got[3], 65600);
+    n = query_ints(fx,
+                   "SELECT seq FROM ts_postings('text', 7)"
+                   " WHERE seq > 300 AND seq < 65600 ORDER BY seq DESC",
+                   got, 64);
+    assert_int_equal(n, 2);
+    assert_int_equal(got[0], 65536);
+    assert_int_equal(got[1], 65535);
+    n = query_ints(fx,
+                   "SELECT seq FROM ts_postings('text', 7)"
+                   " WHERE seq >= 65701",
+                   got, 64);
+    assert_int_equal(n, 1);
+    assert_int_equal(got[0], 200000);
+    n = query_ints(fx,
+                   "SELECT seq FROM ts_postings('text', 7)"
+                   " WHERE seq > 9223372036854775807",
+                   got, 64);
+    assert_int_equal(n, 0);
+
+    /* value 8, an IN list of both, another field, a value with none */
+    n = query_ints(fx, "SELECT seq FROM ts_postings('text', 8)", got, 64);
+    assert_int_equal(n, 3);
+    assert_int_equal(got[0], 6);
+    assert_int_equal(got[1], 65537);
+    assert_int_equal(got[2], 65701);
+    n = query_ints(fx,
+                   "SELECT seq FROM ts_postings p WHERE p.field = 'text'"
+                   " AND p.value IN (8, 7, 9, 10) ORDER BY seq",
+                   got, 64);
+    assert_int_equal(n, N_SEVENS + 3 + 1);
+    for (size_t i = 1; i < n; i++)
+        assert_true(got[i - 1] < got[i]);
+    assert_int_equal(
+        query_ints(fx, "SELECT seq FROM ts_postings('account', 7)", got, 64),
+        0);
+    assert_int_equal(
+        query_ints(fx, "SELECT seq FROM ts_postings('text', 10)", got, 64), 0);
+}
+
+/* An ORDER BY seq in either direction is the walk's own: no sort. */
+static void test_no_sort(void **state)
+{
+    fixture *fx = *state;
+    static const char *const orders[] = {"", " DESC"};
+    sqlite3 *db = ts_store_sqlite(fx->store);
+    char sql[256];
+
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st = NULL;
+        int sorts = 0;
+        snprintf(sql, sizeof(sql),
+                 "EXPLAIN QUERY PLAN SELECT e.seq FROM ts_postings('text', 7) p"
+                 " CROSS JOIN events e ON e.seq = p.seq ORDER BY p.seq%s",
+                 orders[i]);
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW)
+            sorts += strstr((const char *)sqlite3_column_text(st, 3),
+                            "TEMP B-TREE") != NULL;
+        sqlite3_finalize(st);
+        assert_int_equal(sorts, 0);
+    }
+    /* ... and the check can fail: sorting by another column does sort */
+    {
+        sqlite3_stmt *st = NULL;
+        int sorts = 0;
+        assert_int_equal(
+            sqlite3_prepare_v2(db,
+                               "EXPLAIN QUERY PLAN SELECT seq FROM"
+                               " ts_postings('text', 7) ORDER BY -seq",
+                               -1, &st, NULL),
+            SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW)
+            sorts += strstr((const char *)sqlite3_column_text(st, 3),
+                            "TEMP B-TREE") != NULL;
+        sqlite3_finalize(st);
+        assert_int_equal(sorts, 1);
+    }
+}
+
+static void test_errors(void **state)
+{
+    fixture *fx = *state;
+    char msg[256];
+
+    write_lists(fx);
+    /* field and value are both needed */
+    assert_int_not_equal(
+        step_code(fx, "SELECT seq FROM ts_postings WHERE field = 'text'", msg,
+                  sizeof(msg)),
+        SQLITE_OK);
+    /* a list added before the last entry, or corrupt, is refused */
+    assert_int_not_equal(step_code(fx,
+                                   "SELECT ts_postings_append(x'05', x'03')",
+                                   msg, sizeof(msg)),
+                         SQLITE_OK);
+    assert_non_null(strstr(msg, "do not come after the block's last one"));
+    assert_int_not_equal(step_code(fx,
+                                   "SELECT ts_postings_append(x'80', x'03')",
+                                   msg, sizeof(msg)),
+                         SQLITE_OK);
+    assert_non_null(strstr(msg, "corrupt"));
+    /* a later writer's entry that does not come after the row's last */
+    {
+        ts_postings_writer *w = NULL;
+        ts_error err;
+        exec_sql(fx, "BEGIN");
+        assert_int_equal(ts_postings_writer_new(&w, fx->store, &err), 0);
+        assert_int_equal(
+            ts_postings_writer_add(w, TS_POSTING_TEXT, 7, 65650, &err), 0);
+        assert_int_not_equal(ts_postings_writer_flush(w, &err), 0);
+        assert_non_null(strstr(err.msg, "do not come after"));
+        ts_postings_writer_free(w);
+        exec_sql(fx, "ROLLBACK");
+    }
+    /* a corrupt row: the read fails and says which block */
+    exec_sql(fx, "UPDATE event_postings SET seqs = x'0500'"
+                 " WHERE field = 'text' AND value = 7 AND block = 1");
+    assert_int_equal(step_code(fx,
+                               "SELECT count(*) FROM ts_postings('text', 7)",
+                               msg, sizeof(msg)),
+                     SQLITE_CORRUPT);
+    assert_non_null(strstr(msg, "block 1's list is corrupt"));
+    /* a gap past the block's end is corrupt too */
+    exec_sql(fx, "UPDATE event_postings SET seqs = x'808004'"
+                 " WHERE field = 'text' AND value = 7 AND block = 1");
+    assert_int_equal(step_code(fx,
+                               "SELECT count(*) FROM ts_postings('text', 7)",
+                               msg, sizeof(msg)),
+                     SQLITE_CORRUPT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_varints),
+        cmocka_unit_test_setup_teardown(test_lists, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_sort, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
