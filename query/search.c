@@ -128,6 +128,16 @@ static int bucket_field(int by, int index_version)
     }
 }
 
+/* The posting lists of a filter a layout 7 store keeps as lists instead
+ * of an index (schemas/index.sql, "Posting lists"), as ts_postings()
+ * arguments: the field and the value bound; NULL for the others, and in
+ * older layouts. Walked through ts_postings(), they behave as the index
+ * did: exact, in entry order, stopping at LIMIT. */
+static const char *postings_args(int by, int index_version)
+{
+    return by == BY_OBJECT && index_version >= 7 ? "'object', :otail" : NULL;
+}
+
 static int has_filter(const ts_search_query *q, int by)
 {
     switch (by) {
@@ -218,6 +228,8 @@ static int probe(ts_store *store, const ts_search_query *q, int by,
     sqlite3_stmt *st = NULL;
     int rc;
 
+    const char *postings = postings_args(by, store->index_version);
+
     if (field >= 0)
         snprintf(sql, sizeof(sql),
                  "SELECT count(*), 0 FROM (SELECT 1 FROM event_buckets"
@@ -225,6 +237,12 @@ static int probe(ts_store *store, const ts_search_query *q, int by,
                  " AND bucket BETWEEN :lo >> %d AND :hi >> %d LIMIT %d)",
                  ts_bucket_field_name((ts_bucket_field)field), by_value[by],
                  TS_SPAN_BITS, TS_SPAN_BITS, TS_SEARCH_BUCKET_PROBE);
+    else if (postings != NULL)
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*), max(seq) - min(seq) FROM (SELECT p.seq"
+                 " FROM ts_postings(%s) p WHERE p.seq BETWEEN :lo AND :hi"
+                 " ORDER BY p.seq %s LIMIT %d)",
+                 postings, q->oldest_first ? "ASC" : "DESC", TS_SEARCH_PROBE);
     else
         snprintf(sql, sizeof(sql),
                  "SELECT count(*), max(seq) - min(seq) FROM (SELECT e.seq"
@@ -307,10 +325,14 @@ static int choose_plan(ts_store *store, const ts_search_query *q, int has_text,
     if (n + has_text < 2) {
         if (has_text && out->index_version >= 4)
             out->merged = 1u << BY_TEXT;
-        for (int by = 0; by < BY_COUNT; by++)
+        for (int by = 0; by < BY_COUNT; by++) {
             if (has_filter(q, by) &&
                 bucket_field(by, out->index_version) >= 0 && may_walk_buckets)
                 out->bucket_by = by;
+            /* SQLite cannot pick posting lists itself */
+            if (has_filter(q, by) && postings_args(by, out->index_version))
+                out->driver = by;
+        }
         return 0;
     }
     for (int by = 0; rc == 0 && by < BY_COUNT; by++) {
@@ -432,8 +454,15 @@ static void build_merge_sql(char *sql, const ts_search_query *q,
         add_sql(sql, " INTERSECT ");
     }
     for (int by = 0; by < BY_COUNT; by++) {
+        const char *postings = postings_args(by, plan->index_version);
         if (!(merged & (1u << by)))
             continue;
+        if (postings != NULL) {
+            add_sql(sql, "SELECT p.seq FROM ts_postings(");
+            add_sql(sql, postings);
+            add_sql(sql, ") p WHERE p.seq BETWEEN :lo AND :hi INTERSECT ");
+            continue;
+        }
         add_sql(sql, "SELECT e.seq FROM events e WHERE ");
         add_sql(sql, by_sql[by]);
         add_sql(sql, " AND e.seq BETWEEN :lo AND :hi INTERSECT ");
@@ -471,10 +500,13 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
 {
     int driver = plan->driver;
 
-    /* A bucket walk has its range in the join already. */
+    /* A bucket or posting-list walk has its range in the join already. */
     add_sql(sql, has_text ? " events_fts.rowid BETWEEN :lo AND :hi"
-                 : plan->bucket_by != BY_ANY ? " +e.seq BETWEEN :lo AND :hi"
-                                             : " e.seq BETWEEN :lo AND :hi");
+                 : plan->bucket_by != BY_ANY ||
+                         (driver != BY_ANY &&
+                          postings_args(driver, plan->index_version))
+                     ? " +e.seq BETWEEN :lo AND :hi"
+                     : " e.seq BETWEEN :lo AND :hi");
     for (int by = 0; by < BY_COUNT; by++)
         if (has_filter(q, by))
             add_equality(sql, by, driver);
@@ -499,6 +531,28 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
         add_sql(sql, " AND " TS_QUERY_CLASS_EVENTS);
     if (q->value)
         add_sql(sql, plan->index_version >= 3 ? value_sql : value_layout2_sql);
+}
+
+/* 1 when plan's driver is a filter kept as posting lists. */
+static int walks_postings(const search_plan *plan)
+{
+    return plan->driver != BY_ANY &&
+           postings_args(plan->driver, plan->index_version) != NULL;
+}
+
+/* The events, after a FROM and up to the conditions: walked in entry
+ * order by the driver's posting lists as `p` joined to `e`, or `e` alone
+ * (an index SQLite picks, or the table). Ends in WHERE or AND. */
+static void add_events_walk(char *sql, const search_plan *plan)
+{
+    if (!walks_postings(plan)) {
+        add_sql(sql, "events e WHERE");
+        return;
+    }
+    add_sql(sql, "ts_postings(");
+    add_sql(sql, postings_args(plan->driver, plan->index_version));
+    add_sql(sql, ") p CROSS JOIN events e ON e.seq = p.seq"
+                 " WHERE p.seq BETWEEN :lo AND :hi AND");
 }
 
 /* Builds the statement for q. With text, the full-text index drives the
@@ -526,7 +580,7 @@ static void build_sql(char *sql, const ts_search_query *q, int has_text,
         add_bucket_walk(sql, plan);
         add_conditions(sql, q, has_text, &walk);
     } else {
-        add_sql(sql, "events e WHERE");
+        add_events_walk(sql, plan);
         add_conditions(sql, q, has_text, plan);
     }
     if (q->outcome == TS_OUTCOME_OK)
@@ -537,7 +591,8 @@ static void build_sql(char *sql, const ts_search_query *q, int has_text,
         add_sql(sql, " AND " TS_QUERY_DENIED);
     if (q->outcome == TS_OUTCOME_DENIED && !has_text) {
         add_sql(sql, " AND e.kind = 6 UNION ALL SELECT " TS_QUERY_ROW_COLUMNS
-                     " FROM events e WHERE");
+                     " FROM ");
+        add_events_walk(sql, plan);
         add_conditions(sql, q, has_text, plan);
         add_sql(sql, " AND " TS_QUERY_DENIED_ERROR " ORDER BY 1");
     } else if (plan->bucket_by != BY_ANY && !has_text) {
@@ -545,7 +600,9 @@ static void build_sql(char *sql, const ts_search_query *q, int has_text,
                                      : " ORDER BY b.bucket DESC, e.seq");
     } else {
         add_sql(sql, " ORDER BY ");
-        add_sql(sql, has_text ? "events_fts.rowid" : "e.seq");
+        add_sql(sql, has_text               ? "events_fts.rowid"
+                     : walks_postings(plan) ? "p.seq"
+                                            : "e.seq");
     }
     add_sql(sql, order);
 }

@@ -96,10 +96,9 @@ CREATE INDEX IF NOT EXISTS events_by_kind ON events(kind);
 -- command and database have no index: event_buckets below finds their
 -- events (layout 5).
 -- Objects by their unqualified, lowercased name ("public.Customers" ->
--- "customers"): serves both `--object customers` and, with a check on the
--- whole name, `--object public.customers`.
-CREATE INDEX IF NOT EXISTS events_by_object ON events(object_table)
-    WHERE object_table IS NOT NULL;
+-- "customers"), object_table, serve both `--object customers` and, with a
+-- check on the whole name, `--object public.customers`: their events are
+-- in event_postings below (field 'object').
 -- Proxy events by the person or agent behind them (`search --principal`).
 CREATE INDEX IF NOT EXISTS events_by_principal ON events(principal)
     WHERE principal IS NOT NULL;
@@ -140,7 +139,7 @@ CREATE TABLE IF NOT EXISTS event_spans (
 --    ORDER BY b.bucket, e.seq;
 -- A value with one event in every bucket is thus read as a scan: fine for
 -- these columns, which search combines with others, not for objects,
--- which `who --object` reads in full; they keep events_by_object.
+-- which `who --object` reads in full; they have posting lists.
 CREATE TABLE IF NOT EXISTS event_buckets (
     field TEXT NOT NULL,     -- 'command' or 'database'
     value TEXT NOT NULL,     -- as in events.command, events.database
@@ -195,11 +194,12 @@ CREATE VIRTUAL TABLE IF NOT EXISTS event_texts_fts USING fts5(
 -- on every connection trailseal opens, returns them in entry order:
 --   SELECT e.* FROM ts_postings('text', 42) p CROSS JOIN events e
 --       ON e.seq = p.seq WHERE p.seq BETWEEN :lo AND :hi ORDER BY p.seq;
--- Fields: 'text' (events.text_id; was the index events_by_text, 11.4 MB
--- at 1M generated events).
+-- Fields, and the index each replaces (its size at 1M generated events):
+--   'text'    events.text_id       events_by_text    11.4 MB
+--   'object'  events.object_table  events_by_object  18.9 MB
 CREATE TABLE IF NOT EXISTS event_postings (
-    field TEXT NOT NULL,     -- 'text'
-    value NOT NULL,          -- as in the field's column (text: text_id)
+    field TEXT NOT NULL,     -- 'text', 'object'
+    value NOT NULL,          -- as in the field's column
     block INTEGER NOT NULL,  -- seq >> 16
     seqs BLOB NOT NULL,
     PRIMARY KEY (field, value, block)

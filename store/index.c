@@ -20,7 +20,7 @@ struct ts_index_writer {
     ts_template_writer *templates; /* SQL analysis */
     ts_text_writer *texts;         /* pgAudit records' full text */
     ts_bucket_writer *buckets;     /* command, database */
-    ts_postings_writer *postings;  /* text_id */
+    ts_postings_writer *postings;  /* text_id, object_table */
     ts_dict_writer *origins;       /* application, client host and port */
     ts_ref_writer *reference;      /* reference data */
     ts_pgstat_writer *pgstat;      /* pg_stat snapshots */
@@ -334,6 +334,7 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
 {
     sqlite3_stmt *st = w->event;
     char table[TS_OBJECT_TABLE_MAX];
+    const char *otable;
     int64_t template_id, text_id = 0, origin = 0;
     ts_event stat;
     int rc;
@@ -394,7 +395,8 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     bind_text(st, 29, ev->tls_cipher);
     bind_int(st, 30, ev->session_duration_us, -1);
     bind_text(st, 31, ev->unparsed_reason);
-    bind_text(st, 32, object_table(ev->object_name, table, sizeof(table)));
+    otable = object_table(ev->object_name, table, sizeof(table));
+    bind_text(st, 32, otable);
     bind_text(st, 50, ev->principal);
     bind_text(st, 51, ev->principal_kind);
     bind_int(st, 60, ev->rows, -1);
@@ -410,6 +412,9 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     if (rc == 0 && text_id != 0)
         rc = ts_postings_writer_add(w->postings, TS_POSTING_TEXT, text_id, seq,
                                     err);
+    if (rc == 0 && otable != NULL)
+        rc = ts_postings_writer_add_text(w->postings, TS_POSTING_OBJECT, otable,
+                                         seq, err);
 
     if (rc == 0 && text_id == 0 &&
         (ev->statement || ev->object_name || ev->message || ev->query)) {

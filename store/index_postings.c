@@ -13,7 +13,8 @@
 typedef struct posting {
     int used;
     ts_posting_field field;
-    int64_t value;
+    int64_t value; /* an integer value, */
+    char *text;    /* or a text one (owned) */
     uint64_t last; /* its last entry */
     ts_buf list;   /* the first entry's offset in the block, then gaps */
 } posting;
@@ -34,7 +35,7 @@ static const char upsert_sql[] =
     " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(field, value, block)"
     " DO UPDATE SET seqs = ts_postings_append(seqs, excluded.seqs)";
 
-static const char *const field_names[TS_POSTING_FIELDS] = {"text"};
+static const char *const field_names[TS_POSTING_FIELDS] = {"text", "object"};
 
 const char *ts_posting_field_name(ts_posting_field field)
 {
@@ -43,8 +44,10 @@ const char *ts_posting_field_name(ts_posting_field field)
 
 static void release_slots(ts_postings_writer *w)
 {
-    for (size_t i = 0; i < w->n_slots; i++)
+    for (size_t i = 0; i < w->n_slots; i++) {
         ts_buf_release(&w->slots[i].list);
+        free(w->slots[i].text);
+    }
     free(w->slots);
     free(w->order);
     w->slots = NULL;
@@ -81,16 +84,31 @@ int ts_postings_writer_new(ts_postings_writer **out, ts_store *store,
     return 0;
 }
 
-static size_t slot_of(const ts_postings_writer *w, ts_posting_field field,
-                      int64_t value)
+static int same_key(const posting *p, ts_posting_field field, int64_t value,
+                    const char *text)
 {
-    uint64_t h = (uint64_t)value * 0x9e3779b97f4a7c15ull ^ (uint64_t)field;
+    return p->field == field &&
+           (text != NULL ? p->text != NULL && strcmp(p->text, text) == 0
+                         : p->text == NULL && p->value == value);
+}
 
+/* The slot of the key (field, value or text): its own, or the empty one
+ * where it would go. */
+static size_t slot_of(const ts_postings_writer *w, ts_posting_field field,
+                      int64_t value, const char *text)
+{
+    uint64_t h = 14695981039346656037ull; /* FNV-1a */
+
+    if (text != NULL)
+        for (const char *c = text; *c != '\0'; c++)
+            h = (h ^ (uint8_t)*c) * 1099511628211ull;
+    else
+        h = (uint64_t)value * 0x9e3779b97f4a7c15ull;
+    h ^= (uint64_t)field;
     h ^= h >> 29;
     for (size_t i = (size_t)h & (w->n_slots - 1);;
          i = (i + 1) & (w->n_slots - 1))
-        if (!w->slots[i].used ||
-            (w->slots[i].field == field && w->slots[i].value == value))
+        if (!w->slots[i].used || same_key(&w->slots[i], field, value, text))
             return i;
 }
 
@@ -108,11 +126,11 @@ static int grow(ts_postings_writer *w, ts_error *err)
         return ts_error_set(err, TS_ENOMEM, "out of memory");
     }
     bigger.n_slots = n;
-    for (size_t i = 0; i < w->n_slots; i++)
-        if (w->slots[i].used)
-            bigger
-                .slots[slot_of(&bigger, w->slots[i].field, w->slots[i].value)] =
-                w->slots[i];
+    for (size_t i = 0; i < w->n_slots; i++) {
+        const posting *p = &w->slots[i];
+        if (p->used)
+            bigger.slots[slot_of(&bigger, p->field, p->value, p->text)] = *p;
+    }
     free(w->slots);
     free(w->order);
     w->slots = bigger.slots;
@@ -127,6 +145,10 @@ static int by_key(const void *a, const void *b)
 
     if (x->field != y->field)
         return x->field < y->field ? -1 : 1;
+    if (x->text != NULL && y->text != NULL)
+        return strcmp(x->text, y->text);
+    if (x->text != NULL || y->text != NULL) /* SQLite: integers first */
+        return x->text != NULL ? 1 : -1;
     return (x->value > y->value) - (x->value < y->value);
 }
 
@@ -146,7 +168,10 @@ int ts_postings_writer_flush(ts_postings_writer *w, ts_error *err)
         const posting *p = w->order[i];
         sqlite3_bind_text(w->upsert, 1, field_names[p->field], -1,
                           SQLITE_STATIC);
-        sqlite3_bind_int64(w->upsert, 2, p->value);
+        if (p->text != NULL)
+            sqlite3_bind_text(w->upsert, 2, p->text, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_int64(w->upsert, 2, p->value);
         sqlite3_bind_int64(w->upsert, 3, (sqlite3_int64)w->block);
         sqlite3_bind_blob(w->upsert, 4, p->list.data, (int)p->list.len,
                           SQLITE_STATIC);
@@ -156,14 +181,18 @@ int ts_postings_writer_flush(ts_postings_writer *w, ts_error *err)
      * lists start over from the block's first entry. */
     for (size_t i = 0; i < w->n_slots; i++) {
         ts_buf_release(&w->slots[i].list);
+        free(w->slots[i].text);
+        w->slots[i].text = NULL;
         w->slots[i].used = 0;
     }
     w->n_used = 0;
     return rc;
 }
 
-int ts_postings_writer_add(ts_postings_writer *w, ts_posting_field field,
-                           int64_t value, uint64_t seq, ts_error *err)
+/* Adds seq to the list of (field, value) or, when text is not NULL,
+ * (field, text). */
+static int add(ts_postings_writer *w, ts_posting_field field, int64_t value,
+               const char *text, uint64_t seq, ts_error *err)
 {
     uint64_t block = seq >> TS_POSTING_BITS;
     posting *p;
@@ -180,8 +209,11 @@ int ts_postings_writer_add(ts_postings_writer *w, ts_posting_field field,
         if (rc != 0)
             return rc;
     }
-    p = &w->slots[slot_of(w, field, value)];
+    p = &w->slots[slot_of(w, field, value, text)];
     if (!p->used) {
+        p->text = text != NULL ? strdup(text) : NULL;
+        if (text != NULL && p->text == NULL)
+            return ts_error_set(err, TS_ENOMEM, "out of memory");
         p->used = 1;
         p->field = field;
         p->value = value;
@@ -197,4 +229,16 @@ int ts_postings_writer_add(ts_postings_writer *w, ts_posting_field field,
     }
     p->last = seq;
     return rc;
+}
+
+int ts_postings_writer_add(ts_postings_writer *w, ts_posting_field field,
+                           int64_t value, uint64_t seq, ts_error *err)
+{
+    return add(w, field, value, NULL, seq, err);
+}
+
+int ts_postings_writer_add_text(ts_postings_writer *w, ts_posting_field field,
+                                const char *value, uint64_t seq, ts_error *err)
+{
+    return add(w, field, 0, value, seq, err);
 }

@@ -105,6 +105,7 @@ typedef struct postings_vtab {
 typedef struct postings_cursor {
     sqlite3_vtab_cursor base;
     sqlite3_stmt *blocks; /* block, list of the value's rows in range */
+    int blocks_desc;      /* blocks's order */
     int desc;
     int64_t lo, hi; /* the entries asked for, inclusive */
     int64_t *seqs;  /* the current block's entries in range, ascending */
@@ -307,21 +308,30 @@ static int postings_filter(sqlite3_vtab_cursor *cur, int idx_num,
     if (c->lo < 0)
         c->lo = 0;
     c->eof = 0;
-    sqlite3_finalize(c->blocks);
-    c->blocks = NULL;
-    rc = sqlite3_prepare_v2(
-        vt->db,
-        c->desc ? "SELECT block, seqs FROM event_postings"
-                  " WHERE field = ?1 AND value = ?2"
-                  " AND block BETWEEN ?3 AND ?4 ORDER BY block DESC"
-                : "SELECT block, seqs FROM event_postings"
-                  " WHERE field = ?1 AND value = ?2"
-                  " AND block BETWEEN ?3 AND ?4 ORDER BY block",
-        -1, &c->blocks, NULL);
-    if (rc != SQLITE_OK) {
-        sqlite3_free(vt->base.zErrMsg);
-        vt->base.zErrMsg = sqlite3_mprintf("%s", sqlite3_errmsg(vt->db));
-        return rc;
+    /* With value IN (...), SQLite filters once per value: the statement
+     * is prepared once. */
+    if (c->blocks != NULL && c->blocks_desc != c->desc) {
+        sqlite3_finalize(c->blocks);
+        c->blocks = NULL;
+    }
+    if (c->blocks != NULL) {
+        sqlite3_reset(c->blocks);
+    } else {
+        c->blocks_desc = c->desc;
+        rc = sqlite3_prepare_v2(
+            vt->db,
+            c->desc ? "SELECT block, seqs FROM event_postings"
+                      " WHERE field = ?1 AND value = ?2"
+                      " AND block BETWEEN ?3 AND ?4 ORDER BY block DESC"
+                    : "SELECT block, seqs FROM event_postings"
+                      " WHERE field = ?1 AND value = ?2"
+                      " AND block BETWEEN ?3 AND ?4 ORDER BY block",
+            -1, &c->blocks, NULL);
+        if (rc != SQLITE_OK) {
+            sqlite3_free(vt->base.zErrMsg);
+            vt->base.zErrMsg = sqlite3_mprintf("%s", sqlite3_errmsg(vt->db));
+            return rc;
+        }
     }
     sqlite3_bind_value(c->blocks, 1, argv[0]);
     sqlite3_bind_value(c->blocks, 2, argv[1]);

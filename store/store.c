@@ -419,10 +419,10 @@ static const char move_origins_sql[] =
     " application = NULL, client_host = NULL, client_port = NULL"
     " WHERE" HAS_ORIGIN_SQL;
 
-/* Layout 6 to 7, the data: the text posting lists made anew from the
- * events, in entry order (the table's), through the writer ingest uses;
- * then the index they replace goes. */
-static int fill_text_postings(ts_store *store, const char *what, ts_error *err)
+/* Layout 6 to 7, the data: the posting lists of texts and objects made
+ * anew from the events, in entry order (the table's), through the writer
+ * ingest uses; then the indexes they replace go. */
+static int fill_postings(ts_store *store, const char *what, ts_error *err)
 {
     ts_postings_writer *w = NULL;
     sqlite3_stmt *st = NULL;
@@ -433,13 +433,20 @@ static int fill_text_postings(ts_store *store, const char *what, ts_error *err)
         rc = ts_postings_writer_new(&w, store, err);
     if (rc == 0)
         rc = ts_store_prepare(store,
-                              "SELECT seq, text_id FROM events"
-                              " WHERE text_id IS NOT NULL ORDER BY seq",
+                              "SELECT seq, text_id, object_table FROM events"
+                              " WHERE text_id IS NOT NULL"
+                              " OR object_table IS NOT NULL ORDER BY seq",
                               &st, what, err);
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
-        rc = ts_postings_writer_add(w, TS_POSTING_TEXT,
-                                    sqlite3_column_int64(st, 1),
-                                    (uint64_t)sqlite3_column_int64(st, 0), err);
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
+        const char *otable = (const char *)sqlite3_column_text(st, 2);
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+            rc = ts_postings_writer_add(w, TS_POSTING_TEXT,
+                                        sqlite3_column_int64(st, 1), seq, err);
+        if (rc == 0 && otable != NULL)
+            rc = ts_postings_writer_add_text(w, TS_POSTING_OBJECT, otable, seq,
+                                             err);
+    }
     if (rc == 0 && step != SQLITE_DONE)
         rc = ts_store_db_error(store, what, err);
     if (rc == 0)
@@ -447,8 +454,10 @@ static int fill_text_postings(ts_store *store, const char *what, ts_error *err)
     sqlite3_finalize(st);
     ts_postings_writer_free(w);
     if (rc == 0)
-        rc = ts_store_exec(store, "DROP INDEX IF EXISTS events_by_text", what,
-                           err);
+        rc = ts_store_exec(store,
+                           "DROP INDEX IF EXISTS events_by_text;"
+                           "DROP INDEX IF EXISTS events_by_object",
+                           what, err);
     return rc;
 }
 
@@ -487,8 +496,8 @@ static int add_events_column(ts_store *store, const char *name,
  *   database (fill_buckets_sql).
  * - Layout 5 to 6: events gains origin_id and event_origins takes the
  *   application, client host and port (move_origins_sql).
- * - Layout 6 to 7: event_postings replaces the index on text_id
- *   (fill_text_postings). */
+ * - Layout 6 to 7: event_postings replaces the indexes on text_id and
+ *   object_table (fill_postings). */
 static int upgrade_index(ts_store *store, int from, ts_error *err)
 {
     static const char what[] = "upgrading the index to layout 7";
@@ -547,7 +556,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
     if (rc == 0 && from < 6)
         rc = ts_store_exec(store, move_origins_sql, what, err);
     if (rc == 0 && from < 7)
-        rc = fill_text_postings(store, what, err);
+        rc = fill_postings(store, what, err);
     if (rc == 0)
         rc = meta_put(store, "index_version", TS_INDEX_VERSION_TEXT,
                       strlen(TS_INDEX_VERSION_TEXT), err);

@@ -255,7 +255,8 @@ int ts_postings_register(sqlite3 *db);
 /* The fields kept as posting lists; event_postings.field is
  * ts_posting_field_name() of one. */
 typedef enum ts_posting_field {
-    TS_POSTING_TEXT, /* events.text_id */
+    TS_POSTING_TEXT,   /* events.text_id */
+    TS_POSTING_OBJECT, /* events.object_table */
     TS_POSTING_FIELDS
 } ts_posting_field;
 
@@ -268,6 +269,9 @@ void ts_postings_writer_free(ts_postings_writer *w);
  * new block writes the lists of the one before. */
 int ts_postings_writer_add(ts_postings_writer *w, ts_posting_field field,
                            int64_t value, uint64_t seq, ts_error *err);
+/* The same for a text value (copied). */
+int ts_postings_writer_add_text(ts_postings_writer *w, ts_posting_field field,
+                                const char *value, uint64_t seq, ts_error *err);
 /* Writes the lists held (the current block's so far): before a commit. */
 int ts_postings_writer_flush(ts_postings_writer *w, ts_error *err);
 const char *ts_posting_field_name(ts_posting_field field);

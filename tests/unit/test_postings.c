@@ -1,7 +1,7 @@
 /* Posting lists (store/postings.c, store/index_postings.c): the varint
- * codec, lists written across blocks, batches and writers, and
- * ts_postings() reading them back in either order, with bounds and IN
- * lists; corrupt lists are reported, not read. */
+ * codec, lists of integer and text values written across blocks, batches
+ * and writers, and ts_postings() reading them back in either order, with
+ * bounds and IN lists; corrupt lists are reported, not read. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -245,6 +245,60 @@ static void test_lists(void **state)
         query_ints(fx, "SELECT seq FROM ts_postings('text', 10)", got, 64), 0);
 }
 
+/* Text values (objects) are kept apart from each other, from integers and
+ * from other fields, across a block and a flush. */
+static void test_text_values(void **state)
+{
+    fixture *fx = *state;
+    ts_postings_writer *w = NULL;
+    ts_error err;
+    int64_t got[8];
+    size_t n;
+
+    exec_sql(fx, "BEGIN");
+    assert_int_equal(ts_postings_writer_new(&w, fx->store, &err), 0);
+    assert_int_equal(
+        ts_postings_writer_add_text(w, TS_POSTING_OBJECT, "customers", 3, &err),
+        0);
+    assert_int_equal(
+        ts_postings_writer_add_text(w, TS_POSTING_OBJECT, "orders", 4, &err),
+        0);
+    assert_int_equal(ts_postings_writer_add(w, TS_POSTING_OBJECT, 7, 5, &err),
+                     0);
+    assert_int_equal(ts_postings_writer_add(w, TS_POSTING_TEXT, 7, 6, &err), 0);
+    assert_int_equal(ts_postings_writer_flush(w, &err), 0);
+    assert_int_equal(
+        ts_postings_writer_add_text(w, TS_POSTING_OBJECT, "customers", 9, &err),
+        0);
+    assert_int_equal(ts_postings_writer_add_text(w, TS_POSTING_OBJECT,
+                                                 "customers", 70000, &err),
+                     0);
+    assert_int_equal(ts_postings_writer_flush(w, &err), 0);
+    ts_postings_writer_free(w);
+    exec_sql(fx, "COMMIT");
+
+    n = query_ints(fx, "SELECT seq FROM ts_postings('object', 'customers')",
+                   got, 8);
+    assert_int_equal(n, 3);
+    assert_int_equal(got[0], 3);
+    assert_int_equal(got[1], 9);
+    assert_int_equal(got[2], 70000);
+    n = query_ints(fx, "SELECT seq FROM ts_postings('object', 'orders')", got,
+                   8);
+    assert_int_equal(n, 1);
+    assert_int_equal(got[0], 4);
+    n = query_ints(fx, "SELECT seq FROM ts_postings('object', 7)", got, 8);
+    assert_int_equal(n, 1);
+    assert_int_equal(got[0], 5);
+    n = query_ints(fx, "SELECT seq FROM ts_postings('text', 7)", got, 8);
+    assert_int_equal(n, 1);
+    assert_int_equal(got[0], 6);
+    assert_int_equal(
+        query_ints(fx, "SELECT seq FROM ts_postings('object', 'Customers')",
+                   got, 8),
+        0);
+}
+
 /* An ORDER BY seq in either direction is the walk's own: no sort. */
 static void test_no_sort(void **state)
 {
@@ -342,6 +396,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_varints),
         cmocka_unit_test_setup_teardown(test_lists, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_text_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_sort, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
     };

@@ -1061,6 +1061,52 @@ static void expect_text_postings(fixture *fx)
                      0);
 }
 
+/* Each object's posting lists (layout 7) hold exactly its events, and
+ * events_by_object, which they replace, is gone. */
+static void expect_object_postings(fixture *fx)
+{
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_postings"
+                                   " WHERE field = 'object'"),
+                     5); /* t0 .. t4 */
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM (SELECT DISTINCT"
+                                   " object_table FROM events) o"
+                                   " CROSS JOIN ts_postings('object',"
+                                   " o.object_table) p"
+                                   " CROSS JOIN events e ON e.seq = p.seq"
+                                   " WHERE e.object_table = o.object_table"),
+                     12000);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM sqlite_schema"
+                                   " WHERE name = 'events_by_object'"),
+                     0);
+}
+
+static int sum_who_events(void *ctx, const ts_who_row *row)
+{
+    *(uint64_t *)ctx += row->n_events;
+    return 0;
+}
+
+/* --object, alone and with an account, agrees with a scan in both orders;
+ * `who --object` counts every event of the object. */
+static void expect_object_walks(fixture *fx)
+{
+    ts_search_query q;
+    ts_who_query w;
+    uint64_t n = 0;
+    ts_error err;
+
+    ts_search_query_init(&q);
+    q.object = "t3";
+    assert_int_equal(expect_both_orders(fx, &q, by_object, "t3"), 2400);
+    q.object = "public.t3";
+    q.account = "u1";
+    assert_int_equal(expect_both_orders(fx, &q, by_u1_t3, NULL), 800);
+    ts_who_query_init(&w);
+    w.object = "public.t3";
+    assert_int_equal(ts_who(fx->store, &w, sum_who_events, &n, NULL, &err), 0);
+    assert_int_equal(n, 2400);
+}
+
 /* Every generated event comes from ("app", 1.2.3.4, port 9): one row of
  * event_origins, the events point at it and keep none of the three, and
  * v_events and search read them back. */
@@ -1103,17 +1149,22 @@ static void test_text_walks(void **state)
 
     expect_texts(fx);
     expect_text_postings(fx);
+    expect_object_postings(fx);
     expect_origins(fx);
     expect_text_walks(fx);
+    expect_object_walks(fx);
 
-    /* The same store as layout 6 made it: events_by_text, no posting
-     * lists. Read-only, it is searched through the index; opened for
-     * writing, it is upgraded and answers the same. */
+    /* The same store as layout 6 made it: events_by_text and
+     * events_by_object, no posting lists. Read-only, it is searched
+     * through the indexes; opened for writing, it is upgraded and answers
+     * the same. */
     assert_int_equal(
         sqlite3_exec(ts_store_sqlite(fx->store),
                      "DELETE FROM event_postings;"
                      "CREATE INDEX events_by_text ON events(text_id)"
                      " WHERE text_id IS NOT NULL;"
+                     "CREATE INDEX events_by_object ON events(object_table)"
+                     " WHERE object_table IS NOT NULL;"
                      "UPDATE meta SET value = '6'"
                      " WHERE key = 'index_version'",
                      NULL, NULL, NULL),
@@ -1122,11 +1173,15 @@ static void test_text_walks(void **state)
     ts_error_clear(&err);
     assert_int_equal(
         ts_store_open(&fx->store, fx->path, TS_STORE_READONLY, &err), 0);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_postings"), 0);
     expect_text_walks(fx);
+    expect_object_walks(fx);
     ts_store_free(fx->store);
     assert_int_equal(ts_store_open(&fx->store, fx->path, 0, &err), 0);
     expect_text_postings(fx);
+    expect_object_postings(fx);
     expect_text_walks(fx);
+    expect_object_walks(fx);
 
     /* The same store as layout 3 made it: statements in events, no texts,
      * a full-text row per pgAudit record, events_privileged with an IN
@@ -1166,6 +1221,7 @@ static void test_text_walks(void **state)
                      7); /* through 4 to 6, to the layout of today */
     expect_texts(fx);
     expect_text_postings(fx);
+    expect_object_postings(fx);
     expect_origins(fx);
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM sqlite_schema"
                                    " WHERE name = 'events_privileged'"
