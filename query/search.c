@@ -215,20 +215,19 @@ typedef struct search_plan {
  * most this many entry indexes. */
 #define TS_SEARCH_TEXT_PROBE 10000
 
-/* Reads the first TS_SEARCH_PROBE entries of filter `by`'s index in walk
- * order: how many there are and how far apart the first and last lie. For
- * a filter kept as a bucket map: how many buckets in range hold its value,
- * up to TS_SEARCH_BUCKET_PROBE (*reach 0). */
+/* Reads the first TS_SEARCH_PROBE entries of filter `by`'s index (or
+ * posting lists) in walk order: how many there are and how far apart the
+ * first and last lie. For a filter kept as a bucket map: how many buckets
+ * in range hold its value, up to TS_SEARCH_BUCKET_PROBE (*reach 0). */
 static int probe(ts_store *store, const ts_search_query *q, int by,
                  const ts_query_object *object, const char *command, int64_t lo,
                  int64_t hi, int64_t *count, int64_t *reach, ts_error *err)
 {
     int field = bucket_field(by, store->index_version);
     char sql[512];
+    const char *postings = postings_args(by, store->index_version);
     sqlite3_stmt *st = NULL;
     int rc;
-
-    const char *postings = postings_args(by, store->index_version);
 
     if (field >= 0)
         snprintf(sql, sizeof(sql),
