@@ -128,14 +128,15 @@ static int bucket_field(int by, int index_version)
     }
 }
 
-/* The posting lists of a filter a layout 7 store keeps as lists instead
- * of an index (schemas/index.sql, "Posting lists"), as ts_postings()
- * arguments: the field and the value bound; NULL for the others, and in
- * older layouts. Walked through ts_postings(), they behave as the index
- * did: exact, in entry order, stopping at LIMIT. */
-static const char *postings_args(int by, int index_version)
+/* The posting lists of a filter kept as lists instead of an index
+ * (schemas/index.sql, "Posting lists"), as ts_postings() arguments: the
+ * field and the value bound; NULL for the others. Walked through
+ * ts_postings(), they behave as an index: exact, in entry order, stopping
+ * at LIMIT (in a store of a layout before 7, ts_postings() walks the
+ * index that layout has). */
+static const char *postings_args(int by)
 {
-    return by == BY_OBJECT && index_version >= 7 ? "'object', :otail" : NULL;
+    return by == BY_OBJECT ? "'object', :otail" : NULL;
 }
 
 static int has_filter(const ts_search_query *q, int by)
@@ -200,15 +201,11 @@ typedef struct search_plan {
  * those of events_fts and those whose text_id event_texts_fts matches. */
 #define TEXT_IDS_SQL                                                           \
     "(SELECT rowid FROM event_texts_fts WHERE event_texts_fts MATCH :text)"
-/* Their events in range, one text after another: from their posting lists
- * (layout 7), or from the index those replaced (layouts 4 to 6, which
- * read-only commands read as they are). */
+/* Their events in range, one text after another, from their posting
+ * lists. */
 #define TEXT_EVENTS_SQL                                                        \
     "SELECT p.seq FROM ts_postings p WHERE p.field = 'text'"                   \
     " AND p.value IN " TEXT_IDS_SQL " AND p.seq BETWEEN :lo AND :hi"
-#define TEXT_EVENTS_LAYOUT6_SQL                                                \
-    "SELECT e.seq FROM events e INDEXED BY events_by_text"                     \
-    " WHERE e.text_id IN " TEXT_IDS_SQL " AND e.seq BETWEEN :lo AND :hi"
 
 /* Dictionary events in range that a probe counts at most: more, and the
  * walk reads the table in entry order (dense); fewer cost a sort of at
@@ -225,7 +222,7 @@ static int probe(ts_store *store, const ts_search_query *q, int by,
 {
     int field = bucket_field(by, store->index_version);
     char sql[512];
-    const char *postings = postings_args(by, store->index_version);
+    const char *postings = postings_args(by);
     sqlite3_stmt *st = NULL;
     int rc;
 
@@ -269,10 +266,8 @@ static int probe(ts_store *store, const ts_search_query *q, int by,
 static int probe_text(ts_store *store, const ts_buf *fts, int64_t lo,
                       int64_t hi, search_plan *plan, ts_error *err)
 {
-    const char *sql =
-        plan->index_version >= 7
-            ? "SELECT count(*) FROM (" TEXT_EVENTS_SQL " LIMIT :n)"
-            : "SELECT count(*) FROM (" TEXT_EVENTS_LAYOUT6_SQL " LIMIT :n)";
+    static const char sql[] =
+        "SELECT count(*) FROM (" TEXT_EVENTS_SQL " LIMIT :n)";
     sqlite3_stmt *st = NULL;
     int rc = ts_store_prepare(store, sql, &st, "searching", err);
 
@@ -329,7 +324,7 @@ static int choose_plan(ts_store *store, const ts_search_query *q, int has_text,
                 bucket_field(by, out->index_version) >= 0 && may_walk_buckets)
                 out->bucket_by = by;
             /* SQLite cannot pick posting lists itself */
-            if (has_filter(q, by) && postings_args(by, out->index_version))
+            if (has_filter(q, by) && postings_args(by))
                 out->driver = by;
         }
         return 0;
@@ -401,8 +396,7 @@ static void add_text_walk(char *sql, const search_plan *plan)
     add_sql(sql, plan->text_dense ? "SELECT e.seq FROM events e"
                                     " WHERE +e.text_id IN " TEXT_IDS_SQL
                                     " AND e.seq BETWEEN :lo AND :hi"
-                 : plan->index_version >= 7 ? TEXT_EVENTS_SQL
-                                            : TEXT_EVENTS_LAYOUT6_SQL);
+                                  : TEXT_EVENTS_SQL);
 }
 
 /* The walk of plan's bucket map, after a FROM: the buckets of
@@ -453,7 +447,7 @@ static void build_merge_sql(char *sql, const ts_search_query *q,
         add_sql(sql, " INTERSECT ");
     }
     for (int by = 0; by < BY_COUNT; by++) {
-        const char *postings = postings_args(by, plan->index_version);
+        const char *postings = postings_args(by);
         if (!(merged & (1u << by)))
             continue;
         if (postings != NULL) {
@@ -502,8 +496,7 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
     /* A bucket or posting-list walk has its range in the join already. */
     add_sql(sql, has_text ? " events_fts.rowid BETWEEN :lo AND :hi"
                  : plan->bucket_by != BY_ANY ||
-                         (driver != BY_ANY &&
-                          postings_args(driver, plan->index_version))
+                         (driver != BY_ANY && postings_args(driver))
                      ? " +e.seq BETWEEN :lo AND :hi"
                      : " e.seq BETWEEN :lo AND :hi");
     for (int by = 0; by < BY_COUNT; by++)
@@ -535,8 +528,7 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
 /* 1 when plan's driver is a filter kept as posting lists. */
 static int walks_postings(const search_plan *plan)
 {
-    return plan->driver != BY_ANY &&
-           postings_args(plan->driver, plan->index_version) != NULL;
+    return plan->driver != BY_ANY && postings_args(plan->driver) != NULL;
 }
 
 /* The events, after a FROM and up to the conditions: walked in entry
@@ -549,7 +541,7 @@ static void add_events_walk(char *sql, const search_plan *plan)
         return;
     }
     add_sql(sql, "ts_postings(");
-    add_sql(sql, postings_args(plan->driver, plan->index_version));
+    add_sql(sql, postings_args(plan->driver));
     add_sql(sql, ") p CROSS JOIN events e ON e.seq = p.seq"
                  " WHERE p.seq BETWEEN :lo AND :hi AND");
 }

@@ -67,24 +67,21 @@ static int build_access_sql(char *sql, size_t size, const ts_who_query *q)
     return n > 0 && (size_t)n < size;
 }
 
-/* An object's events: from its posting lists (index layout 7; schemas/
- * index.sql, "Posting lists"), or through events_by_object before. */
+/* An object's events, from its posting lists (schemas/index.sql,
+ * "Posting lists"). */
 static int build_object_sql(char *sql, size_t size, const ts_who_query *q,
-                            const ts_query_object *object, int index_version)
+                            const ts_query_object *object)
 {
     int n = snprintf(
         sql, size,
         "SELECT e.account, e.object_name, count(*),"
         " sum(e.audit_class = 'READ'), sum(e.audit_class = 'WRITE'),"
         " count(DISTINCT e.session_id), min(e.time_us), max(e.time_us),"
-        " max(e.seq), NULL FROM %s%s%s"
-        " AND e.seq BETWEEN :lo AND :hi%s%s"
+        " max(e.seq), NULL FROM ts_postings('object', :otail) p"
+        " CROSS JOIN events e ON e.seq = p.seq"
+        " WHERE p.seq BETWEEN :lo AND :hi%s%s%s%s"
         " GROUP BY e.account, e.object_name"
         " ORDER BY count(*) DESC, e.account, e.object_name",
-        index_version >= 7
-            ? "ts_postings('object', :otail) p CROSS JOIN events e"
-              " ON e.seq = p.seq WHERE p.seq BETWEEN :lo AND :hi"
-            : "events e WHERE e.object_table = :otail",
         object->full[0] ? " AND lower(e.object_name) = :ofull" : "",
         q->who ? " AND " TS_QUERY_WHO_MATCH("e.") : "",
         q->since_us != INT64_MIN ? " AND e.time_us >= :since" : "",
@@ -129,8 +126,7 @@ int ts_who(ts_store *store, const ts_who_query *q, ts_who_fn fn, void *ctx,
                                      err);
     if (rc != 0 || lo > hi)
         return rc;
-    if (!(q->object ? build_object_sql(sql, sizeof(sql), q, &object,
-                                       store->index_version)
+    if (!(q->object ? build_object_sql(sql, sizeof(sql), q, &object)
                     : build_access_sql(sql, sizeof(sql), q)))
         return ts_error_set(err, TS_ELIMIT, "who: query too long");
     rc = ts_store_prepare(store, sql, &st, "finding who accessed", err);

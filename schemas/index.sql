@@ -194,6 +194,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS event_texts_fts USING fts5(
 -- on every connection trailseal opens, returns them in entry order:
 --   SELECT e.* FROM ts_postings('text', 42) p CROSS JOIN events e
 --       ON e.seq = p.seq WHERE p.seq BETWEEN :lo AND :hi ORDER BY p.seq;
+-- On a store of an older layout, opened read-only, it reads the field's
+-- column of events instead (through the index that layout has), so SQL
+-- that names it runs on every store.
 -- Fields, and the index each replaces (its size at 1M generated events):
 --   'text'    events.text_id       events_by_text    11.4 MB
 --   'object'  events.object_table  events_by_object  18.9 MB

@@ -35,13 +35,6 @@ static const char upsert_sql[] =
     " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(field, value, block)"
     " DO UPDATE SET seqs = ts_postings_append(seqs, excluded.seqs)";
 
-static const char *const field_names[TS_POSTING_FIELDS] = {"text", "object"};
-
-const char *ts_posting_field_name(ts_posting_field field)
-{
-    return field_names[field];
-}
-
 static void release_slots(ts_postings_writer *w)
 {
     for (size_t i = 0; i < w->n_slots; i++) {
@@ -166,7 +159,7 @@ int ts_postings_writer_flush(ts_postings_writer *w, ts_error *err)
     qsort(w->order, n, sizeof(*w->order), by_key);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const posting *p = w->order[i];
-        sqlite3_bind_text(w->upsert, 1, field_names[p->field], -1,
+        sqlite3_bind_text(w->upsert, 1, ts_posting_field_name(p->field), -1,
                           SQLITE_STATIC);
         if (p->text != NULL)
             sqlite3_bind_text(w->upsert, 2, p->text, -1, SQLITE_STATIC);

@@ -10,6 +10,7 @@
  *    WHERE p.seq BETWEEN :lo AND :hi ORDER BY p.seq DESC;
  *
  * index_postings.c writes them. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,12 +101,30 @@ enum {
 typedef struct postings_vtab {
     sqlite3_vtab base;
     sqlite3 *db;
+    const ts_store *store; /* its layout says where the entries are */
 } postings_vtab;
+
+/* Each field and the column of events it lists. A store of a layout
+ * before TS_POSTINGS_LAYOUT has no lists: ts_postings() reads the column
+ * instead (through the index it had on it), so SQL that names
+ * ts_postings() runs on every store. */
+#define TS_POSTINGS_LAYOUT 7
+static const struct {
+    const char *name, *column;
+} fields[TS_POSTING_FIELDS] = {{"text", "text_id"}, {"object", "object_table"}};
+
+const char *ts_posting_field_name(ts_posting_field field)
+{
+    return fields[field].name;
+}
 
 typedef struct postings_cursor {
     sqlite3_vtab_cursor base;
-    sqlite3_stmt *blocks; /* block, list of the value's rows in range */
-    int blocks_desc;      /* blocks's order */
+    /* block, list of the value's rows in range; or, in an older layout,
+     * the rows' seq (fallback) */
+    sqlite3_stmt *blocks;
+    int blocks_plan; /* what blocks was prepared for (plan_of) */
+    int fallback;
     int desc;
     int64_t lo, hi; /* the entries asked for, inclusive */
     int64_t *seqs;  /* the current block's entries in range, ascending */
@@ -121,7 +140,6 @@ static int postings_connect(sqlite3 *db, void *aux, int argc,
     postings_vtab *vt;
     int rc;
 
-    (void)aux;
     (void)argc;
     (void)argv;
     (void)errmsg;
@@ -134,6 +152,7 @@ static int postings_connect(sqlite3 *db, void *aux, int argc,
         return SQLITE_NOMEM;
     memset(vt, 0, sizeof(*vt));
     vt->db = db;
+    vt->store = aux;
     *out = &vt->base;
     return SQLITE_OK;
 }
@@ -238,12 +257,28 @@ static int keep_in_range(void *ctx, uint64_t seq)
     return 0;
 }
 
-/* Reads blocks until one holds an entry in range, or none is left. */
+/* Reads blocks until one holds an entry in range, or none is left. In an
+ * older layout, reads the next row. */
 static int next_block(postings_cursor *c)
 {
     sqlite3_vtab *vt = c->base.pVtab;
 
     c->n = c->i = 0;
+    if (c->fallback) {
+        int rc = sqlite3_step(c->blocks);
+        if (rc == SQLITE_ROW)
+            return keep_in_range(
+                       c, (uint64_t)sqlite3_column_int64(c->blocks, 0)) == 0
+                       ? SQLITE_OK
+                       : SQLITE_NOMEM;
+        c->eof = 1;
+        if (rc == SQLITE_DONE)
+            return SQLITE_OK;
+        sqlite3_free(vt->zErrMsg);
+        vt->zErrMsg =
+            sqlite3_mprintf("%s", sqlite3_errmsg(((postings_vtab *)vt)->db));
+        return rc;
+    }
     while (c->n == 0) {
         int rc = sqlite3_step(c->blocks);
         if (rc == SQLITE_DONE) {
@@ -272,12 +307,59 @@ static int next_block(postings_cursor *c)
     return SQLITE_OK;
 }
 
+/* The index in fields of the field named by v; -1 for none. */
+static int field_of(sqlite3_value *v)
+{
+    const char *name = (const char *)sqlite3_value_text(v);
+
+    for (int f = 0; name != NULL && f < TS_POSTING_FIELDS; f++)
+        if (strcmp(name, fields[f].name) == 0)
+            return f;
+    return -1;
+}
+
+/* c->blocks for the field, order and layout asked: reset when it was
+ * prepared for them (with value IN (...), SQLite filters once per value),
+ * else prepared. */
+static int prepare_blocks(postings_cursor *c, postings_vtab *vt, int field)
+{
+    int plan = field << 2 | c->fallback << 1 | c->desc;
+    char sql[256];
+    int rc;
+
+    if (c->blocks != NULL && c->blocks_plan == plan) {
+        sqlite3_reset(c->blocks);
+        return SQLITE_OK;
+    }
+    sqlite3_finalize(c->blocks);
+    c->blocks = NULL;
+    if (c->fallback)
+        snprintf(sql, sizeof(sql),
+                 "SELECT seq FROM events WHERE %s = ?2"
+                 " AND seq BETWEEN ?3 AND ?4 ORDER BY seq%s",
+                 fields[field].column, c->desc ? " DESC" : "");
+    else
+        snprintf(sql, sizeof(sql),
+                 "SELECT block, seqs FROM event_postings"
+                 " WHERE field = ?1 AND value = ?2"
+                 " AND block BETWEEN ?3 AND ?4 ORDER BY block%s",
+                 c->desc ? " DESC" : "");
+    rc = sqlite3_prepare_v2(vt->db, sql, -1, &c->blocks, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_free(vt->base.zErrMsg);
+        vt->base.zErrMsg = sqlite3_mprintf("%s", sqlite3_errmsg(vt->db));
+        return rc;
+    }
+    c->blocks_plan = plan;
+    return SQLITE_OK;
+}
+
 static int postings_filter(sqlite3_vtab_cursor *cur, int idx_num,
                            const char *idx_str, int argc, sqlite3_value **argv)
 {
     postings_cursor *c = (postings_cursor *)cur;
     postings_vtab *vt = (postings_vtab *)cur->pVtab;
-    int a = 2, rc;
+    int a = 2, field, rc;
 
     (void)idx_str;
     (void)argc;
@@ -308,35 +390,26 @@ static int postings_filter(sqlite3_vtab_cursor *cur, int idx_num,
     if (c->lo < 0)
         c->lo = 0;
     c->eof = 0;
-    /* With value IN (...), SQLite filters once per value: the statement
-     * is prepared once. */
-    if (c->blocks != NULL && c->blocks_desc != c->desc) {
-        sqlite3_finalize(c->blocks);
-        c->blocks = NULL;
+    field = field_of(argv[0]);
+    if (field < 0) {
+        sqlite3_free(vt->base.zErrMsg);
+        vt->base.zErrMsg =
+            sqlite3_mprintf("ts_postings: no field '%s' (text, object)",
+                            sqlite3_value_text(argv[0])
+                                ? (const char *)sqlite3_value_text(argv[0])
+                                : "NULL");
+        return SQLITE_ERROR;
     }
-    if (c->blocks != NULL) {
-        sqlite3_reset(c->blocks);
-    } else {
-        c->blocks_desc = c->desc;
-        rc = sqlite3_prepare_v2(
-            vt->db,
-            c->desc ? "SELECT block, seqs FROM event_postings"
-                      " WHERE field = ?1 AND value = ?2"
-                      " AND block BETWEEN ?3 AND ?4 ORDER BY block DESC"
-                    : "SELECT block, seqs FROM event_postings"
-                      " WHERE field = ?1 AND value = ?2"
-                      " AND block BETWEEN ?3 AND ?4 ORDER BY block",
-            -1, &c->blocks, NULL);
-        if (rc != SQLITE_OK) {
-            sqlite3_free(vt->base.zErrMsg);
-            vt->base.zErrMsg = sqlite3_mprintf("%s", sqlite3_errmsg(vt->db));
-            return rc;
-        }
-    }
+    c->fallback = vt->store->index_version < TS_POSTINGS_LAYOUT;
+    rc = prepare_blocks(c, vt, field);
+    if (rc != SQLITE_OK)
+        return rc;
     sqlite3_bind_value(c->blocks, 1, argv[0]);
     sqlite3_bind_value(c->blocks, 2, argv[1]);
-    sqlite3_bind_int64(c->blocks, 3, c->lo >> TS_POSTING_BITS);
-    sqlite3_bind_int64(c->blocks, 4, c->hi >> TS_POSTING_BITS);
+    sqlite3_bind_int64(c->blocks, 3,
+                       c->fallback ? c->lo : c->lo >> TS_POSTING_BITS);
+    sqlite3_bind_int64(c->blocks, 4,
+                       c->fallback ? c->hi : c->hi >> TS_POSTING_BITS);
     if (c->lo > c->hi) {
         c->eof = 1;
         return SQLITE_OK;
@@ -396,13 +469,13 @@ static const sqlite3_module postings_module = {
     .xRowid = postings_rowid,
 };
 
-int ts_postings_register(sqlite3 *db)
+int ts_postings_register(sqlite3 *db, ts_store *store)
 {
     int rc = sqlite3_create_function(db, "ts_postings_append", 2,
                                      SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                                      append_sql, NULL, NULL);
 
     if (rc == SQLITE_OK)
-        rc = sqlite3_create_module(db, "ts_postings", &postings_module, NULL);
+        rc = sqlite3_create_module(db, "ts_postings", &postings_module, store);
     return rc;
 }

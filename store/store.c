@@ -245,7 +245,7 @@ static int open_db(ts_store *store, int create, ts_error *err)
                                       : sqlite3_errstr(rc));
     sqlite3_busy_timeout(store->db, 10000);
     sqlite3_extended_result_codes(store->db, 1);
-    if (ts_postings_register(store->db) != SQLITE_OK)
+    if (ts_postings_register(store->db, store) != SQLITE_OK)
         return ts_store_db_error(store, "setting up the connection", err);
     if (store->flags & TS_STORE_READONLY)
         return 0;

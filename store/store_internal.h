@@ -249,8 +249,9 @@ typedef int (*ts_postings_fn)(void *ctx, uint64_t seq);
 int ts_postings_decode(const uint8_t *list, size_t len, uint64_t block,
                        ts_postings_fn fn, void *ctx);
 /* Registers SQL's ts_postings_append() and the table-valued function
- * ts_postings() on db (postings.c says what they do); an SQLite code. */
-int ts_postings_register(sqlite3 *db);
+ * ts_postings() on db, store's connection (postings.c says what they do;
+ * ts_postings() reads store->index_version); an SQLite code. */
+int ts_postings_register(sqlite3 *db, ts_store *store);
 
 /* The fields kept as posting lists; event_postings.field is
  * ts_posting_field_name() of one. */

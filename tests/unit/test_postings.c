@@ -170,6 +170,38 @@ static void write_lists(fixture *fx)
     exec_sql(fx, "COMMIT");
 }
 
+/* sql's rows are exactly want[0 .. n-1], in that order. */
+static void expect_seqs(fixture *fx, const char *sql, const int64_t *want,
+                        size_t n)
+{
+    int64_t got[64];
+
+    assert_int_equal(query_ints(fx, sql, got, 64), n);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(got[i], want[i]);
+}
+
+/* Value 7's entries within bounds of each kind, within and across
+ * blocks. */
+static const struct {
+    const char *sql;
+    size_t n;
+    int64_t want[4];
+} bounded[] = {
+    {"SELECT seq FROM ts_postings('text', 7) WHERE seq BETWEEN 300 AND 65600",
+     4,
+     {300, 65535, 65536, 65600}},
+    {"SELECT seq FROM ts_postings('text', 7)"
+     " WHERE seq > 300 AND seq < 65600 ORDER BY seq DESC",
+     2,
+     {65536, 65535}},
+    {"SELECT seq FROM ts_postings('text', 7) WHERE seq >= 65701", 1, {200000}},
+    {"SELECT seq FROM ts_postings('text', 7)"
+     " WHERE seq > 9223372036854775807",
+     0,
+     {0}},
+};
+
 static void test_lists(void **state)
 {
     fixture *fx = *state;
@@ -178,59 +210,28 @@ static void test_lists(void **state)
 
     write_lists(fx);
     /* one row per value and block, whatever the flushes */
-    n = query_ints(fx,
-                   "SELECT block FROM event_postings WHERE field = 'text'"
-                   " AND value = 7 ORDER BY block",
-                   got, 64);
-    assert_int_equal(n, 3);
-    assert_int_equal(got[0], 0);
-    assert_int_equal(got[1], 1);
-    assert_int_equal(got[2], 3);
+    expect_seqs(fx,
+                "SELECT block FROM event_postings WHERE field = 'text'"
+                " AND value = 7 ORDER BY block",
+                (const int64_t[]){0, 1, 3}, 3);
 
-    n = query_ints(fx, "SELECT seq FROM ts_postings('text', 7)", got, 64);
-    assert_int_equal(n, N_SEVENS);
-    for (size_t i = 0; i < n; i++)
-        assert_int_equal(got[i], sevens[i]);
-    n = query_ints(fx,
-                   "SELECT seq FROM ts_postings('text', 7) ORDER BY seq DESC",
-                   got, 64);
-    assert_int_equal(n, N_SEVENS);
-    for (size_t i = 0; i < n; i++)
-        assert_int_equal(got[i], sevens[N_SEVENS - 1 - i]);
-
+    expect_seqs(fx, "SELECT seq FROM ts_postings('text', 7)", sevens, N_SEVENS);
+    {
+        int64_t newest_first[N_SEVENS];
+        for (size_t i = 0; i < N_SEVENS; i++)
+            newest_first[i] = sevens[N_SEVENS - 1 - i];
+        expect_seqs(fx,
+                    "SELECT seq FROM ts_postings('text', 7)"
+                    " ORDER BY seq DESC",
+                    newest_first, N_SEVENS);
+    }
     /* bounds of each kind, within and across blocks */
-    n = query_ints(fx,
-                   "SELECT seq FROM ts_postings('text', 7)"
-                   " WHERE seq BETWEEN 300 AND 65600",
-                   got, 64);
-    assert_int_equal(n, 4);
-    assert_int_equal(got[0], 300);
-    assert_int_equal(got[3], 65600);
-    n = query_ints(fx,
-                   "SELECT seq FROM ts_postings('text', 7)"
-                   " WHERE seq > 300 AND seq < 65600 ORDER BY seq DESC",
-                   got, 64);
-    assert_int_equal(n, 2);
-    assert_int_equal(got[0], 65536);
-    assert_int_equal(got[1], 65535);
-    n = query_ints(fx,
-                   "SELECT seq FROM ts_postings('text', 7)"
-                   " WHERE seq >= 65701",
-                   got, 64);
-    assert_int_equal(n, 1);
-    assert_int_equal(got[0], 200000);
-    n = query_ints(fx,
-                   "SELECT seq FROM ts_postings('text', 7)"
-                   " WHERE seq > 9223372036854775807",
-                   got, 64);
-    assert_int_equal(n, 0);
+    for (size_t i = 0; i < sizeof(bounded) / sizeof(bounded[0]); i++)
+        expect_seqs(fx, bounded[i].sql, bounded[i].want, bounded[i].n);
 
-    /* value 8, an IN list of both, another field, a value with none */
-    n = query_ints(fx, "SELECT seq FROM ts_postings('text', 8)", got, 64);
-    assert_int_equal(n, 3);
-    assert_int_equal(got[0], 6);
-    assert_int_equal(got[1], 65537);
-    assert_int_equal(got[2], 65701);
+    /* value 8, an IN list of both, a value with none */
+    expect_seqs(fx, "SELECT seq FROM ts_postings('text', 8)",
+                (const int64_t[]){6, 65537, 65701}, 3);
     n = query_ints(fx,
                    "SELECT seq FROM ts_postings p WHERE p.field = 'text'"
                    " AND p.value IN (8, 7, 9, 10) ORDER BY seq",
@@ -238,9 +239,6 @@ static void test_lists(void **state)
     assert_int_equal(n, N_SEVENS + 3 + 1);
     for (size_t i = 1; i < n; i++)
         assert_true(got[i - 1] < got[i]);
-    assert_int_equal(
-        query_ints(fx, "SELECT seq FROM ts_postings('account', 7)", got, 64),
-        0);
     assert_int_equal(
         query_ints(fx, "SELECT seq FROM ts_postings('text', 10)", got, 64), 0);
 }
@@ -252,8 +250,6 @@ static void test_text_values(void **state)
     fixture *fx = *state;
     ts_postings_writer *w = NULL;
     ts_error err;
-    int64_t got[8];
-    size_t n;
 
     exec_sql(fx, "BEGIN");
     assert_int_equal(ts_postings_writer_new(&w, fx->store, &err), 0);
@@ -277,26 +273,16 @@ static void test_text_values(void **state)
     ts_postings_writer_free(w);
     exec_sql(fx, "COMMIT");
 
-    n = query_ints(fx, "SELECT seq FROM ts_postings('object', 'customers')",
-                   got, 8);
-    assert_int_equal(n, 3);
-    assert_int_equal(got[0], 3);
-    assert_int_equal(got[1], 9);
-    assert_int_equal(got[2], 70000);
-    n = query_ints(fx, "SELECT seq FROM ts_postings('object', 'orders')", got,
-                   8);
-    assert_int_equal(n, 1);
-    assert_int_equal(got[0], 4);
-    n = query_ints(fx, "SELECT seq FROM ts_postings('object', 7)", got, 8);
-    assert_int_equal(n, 1);
-    assert_int_equal(got[0], 5);
-    n = query_ints(fx, "SELECT seq FROM ts_postings('text', 7)", got, 8);
-    assert_int_equal(n, 1);
-    assert_int_equal(got[0], 6);
-    assert_int_equal(
-        query_ints(fx, "SELECT seq FROM ts_postings('object', 'Customers')",
-                   got, 8),
-        0);
+    expect_seqs(fx, "SELECT seq FROM ts_postings('object', 'customers')",
+                (const int64_t[]){3, 9, 70000}, 3);
+    expect_seqs(fx, "SELECT seq FROM ts_postings('object', 'orders')",
+                (const int64_t[]){4}, 1);
+    expect_seqs(fx, "SELECT seq FROM ts_postings('object', 7)",
+                (const int64_t[]){5}, 1);
+    expect_seqs(fx, "SELECT seq FROM ts_postings('text', 7)",
+                (const int64_t[]){6}, 1);
+    expect_seqs(fx, "SELECT seq FROM ts_postings('object', 'Customers')", NULL,
+                0);
 }
 
 /* An ORDER BY seq in either direction is the walk's own: no sort. */
@@ -350,6 +336,11 @@ static void test_errors(void **state)
         step_code(fx, "SELECT seq FROM ts_postings WHERE field = 'text'", msg,
                   sizeof(msg)),
         SQLITE_OK);
+    /* a field without lists */
+    assert_int_equal(step_code(fx, "SELECT seq FROM ts_postings('account', 7)",
+                               msg, sizeof(msg)),
+                     SQLITE_ERROR);
+    assert_non_null(strstr(msg, "no field 'account'"));
     /* a list added before the last entry, or corrupt, is refused */
     assert_int_not_equal(step_code(fx,
                                    "SELECT ts_postings_append(x'05', x'03')",

@@ -970,6 +970,17 @@ static size_t expect_text(fixture *fx, const text_filter *f)
     return expect_both_orders(fx, &q, by_text_filter, f);
 }
 
+/* Closes the store and opens it again with flags (0: for writing, which
+ * upgrades an older layout). */
+static void reopen(fixture *fx, unsigned flags)
+{
+    ts_error err;
+
+    ts_store_free(fx->store);
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_open(&fx->store, fx->path, flags, &err), 0);
+}
+
 static int64_t count_sql(fixture *fx, const char *sql)
 {
     sqlite3_stmt *st = NULL;
@@ -1145,7 +1156,6 @@ static void expect_origins(fixture *fx)
 static void test_text_walks(void **state)
 {
     fixture *fx = *state;
-    ts_error err;
 
     expect_texts(fx);
     expect_text_postings(fx);
@@ -1169,15 +1179,11 @@ static void test_text_walks(void **state)
                      " WHERE key = 'index_version'",
                      NULL, NULL, NULL),
         SQLITE_OK);
-    ts_store_free(fx->store);
-    ts_error_clear(&err);
-    assert_int_equal(
-        ts_store_open(&fx->store, fx->path, TS_STORE_READONLY, &err), 0);
+    reopen(fx, TS_STORE_READONLY);
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_postings"), 0);
     expect_text_walks(fx);
     expect_object_walks(fx);
-    ts_store_free(fx->store);
-    assert_int_equal(ts_store_open(&fx->store, fx->path, 0, &err), 0);
+    reopen(fx, 0);
     expect_text_postings(fx);
     expect_object_postings(fx);
     expect_text_walks(fx);
@@ -1213,9 +1219,7 @@ static void test_text_walks(void **state)
                      12000);
     assert_int_equal(count_sql(fx, "SELECT count(statement) FROM events"),
                      12000);
-    ts_store_free(fx->store);
-    ts_error_clear(&err);
-    assert_int_equal(ts_store_open(&fx->store, fx->path, 0, &err), 0);
+    reopen(fx, 0);
     assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
                                    " WHERE key = 'index_version'"),
                      7); /* through 4 to 6, to the layout of today */
@@ -1323,7 +1327,6 @@ static void test_bucket_walks(void **state)
     sqlite3 *db = ts_store_sqlite(fx->store);
     ts_search_query q;
     plan_stats ps;
-    ts_error err;
 
     expect_bucket_maps(fx);
     expect_bucket_walks(fx);
@@ -1355,14 +1358,10 @@ static void test_bucket_walks(void **state)
                      " WHERE key = 'index_version'",
                      NULL, NULL, NULL),
         SQLITE_OK);
-    ts_store_free(fx->store);
-    ts_error_clear(&err);
-    assert_int_equal(
-        ts_store_open(&fx->store, fx->path, TS_STORE_READONLY, &err), 0);
+    reopen(fx, TS_STORE_READONLY);
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_buckets"), 0);
     expect_bucket_walks(fx);
-    ts_store_free(fx->store);
-    assert_int_equal(ts_store_open(&fx->store, fx->path, 0, &err), 0);
+    reopen(fx, 0);
     assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
                                    " WHERE key = 'index_version'"),
                      7);
