@@ -486,6 +486,12 @@ static const char value_sql[] =
 static const char value_layout2_sql[] =
     " AND e.seq IN (SELECT seq FROM event_value_hmacs WHERE hmac = :vhmac)";
 
+/* 1 when plan's driver is a filter kept as posting lists. */
+static int walks_postings(const search_plan *plan)
+{
+    return plan->driver != BY_ANY && postings_args(plan->driver) != NULL;
+}
+
 /* Appends the conditions of q but its outcome to sql (after a WHERE), with
  * the equality of plan's driver walking its index. */
 static void add_conditions(char *sql, const ts_search_query *q, int has_text,
@@ -495,8 +501,7 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
 
     /* A bucket or posting-list walk has its range in the join already. */
     add_sql(sql, has_text ? " events_fts.rowid BETWEEN :lo AND :hi"
-                 : plan->bucket_by != BY_ANY ||
-                         (driver != BY_ANY && postings_args(driver))
+                 : plan->bucket_by != BY_ANY || walks_postings(plan)
                      ? " +e.seq BETWEEN :lo AND :hi"
                      : " e.seq BETWEEN :lo AND :hi");
     for (int by = 0; by < BY_COUNT; by++)
@@ -523,12 +528,6 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
         add_sql(sql, " AND " TS_QUERY_CLASS_EVENTS);
     if (q->value)
         add_sql(sql, plan->index_version >= 3 ? value_sql : value_layout2_sql);
-}
-
-/* 1 when plan's driver is a filter kept as posting lists. */
-static int walks_postings(const search_plan *plan)
-{
-    return plan->driver != BY_ANY && postings_args(plan->driver) != NULL;
 }
 
 /* The events, after a FROM and up to the conditions: walked in entry

@@ -35,12 +35,19 @@ static const char upsert_sql[] =
     " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(field, value, block)"
     " DO UPDATE SET seqs = ts_postings_append(seqs, excluded.seqs)";
 
+/* Frees a slot's list and value; it is unused after. */
+static void forget(posting *p)
+{
+    ts_buf_release(&p->list);
+    free(p->text);
+    p->text = NULL;
+    p->used = 0;
+}
+
 static void release_slots(ts_postings_writer *w)
 {
-    for (size_t i = 0; i < w->n_slots; i++) {
-        ts_buf_release(&w->slots[i].list);
-        free(w->slots[i].text);
-    }
+    for (size_t i = 0; i < w->n_slots; i++)
+        forget(&w->slots[i]);
     free(w->slots);
     free(w->order);
     w->slots = NULL;
@@ -172,12 +179,8 @@ int ts_postings_writer_flush(ts_postings_writer *w, ts_error *err)
     }
     /* Written or not (a failed batch rolls back), they are forgotten: the
      * lists start over from the block's first entry. */
-    for (size_t i = 0; i < w->n_slots; i++) {
-        ts_buf_release(&w->slots[i].list);
-        free(w->slots[i].text);
-        w->slots[i].text = NULL;
-        w->slots[i].used = 0;
-    }
+    for (size_t i = 0; i < w->n_slots; i++)
+        forget(&w->slots[i]);
     w->n_used = 0;
     return rc;
 }

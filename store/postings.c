@@ -9,6 +9,9 @@
  *   SELECT p.seq FROM ts_postings('text', 42) p
  *    WHERE p.seq BETWEEN :lo AND :hi ORDER BY p.seq DESC;
  *
+ * On a store of a layout before the lists, it reads the field's column of
+ * events instead.
+ *
  * index_postings.c writes them. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,7 +126,7 @@ typedef struct postings_cursor {
     /* block, list of the value's rows in range; or, in an older layout,
      * the rows' seq (fallback) */
     sqlite3_stmt *blocks;
-    int blocks_plan; /* what blocks was prepared for (plan_of) */
+    int blocks_plan; /* what blocks was prepared for (prepare_blocks) */
     int fallback;
     int desc;
     int64_t lo, hi; /* the entries asked for, inclusive */
@@ -257,6 +260,16 @@ static int keep_in_range(void *ctx, uint64_t seq)
     return 0;
 }
 
+/* Sets vt's message to that of SQLite's last error on its connection;
+ * returns rc. */
+static int db_error(sqlite3_vtab *vt, int rc)
+{
+    sqlite3_free(vt->zErrMsg);
+    vt->zErrMsg =
+        sqlite3_mprintf("%s", sqlite3_errmsg(((postings_vtab *)vt)->db));
+    return rc;
+}
+
 /* Reads blocks until one holds an entry in range, or none is left. In an
  * older layout, reads the next row. */
 static int next_block(postings_cursor *c)
@@ -272,12 +285,7 @@ static int next_block(postings_cursor *c)
                        ? SQLITE_OK
                        : SQLITE_NOMEM;
         c->eof = 1;
-        if (rc == SQLITE_DONE)
-            return SQLITE_OK;
-        sqlite3_free(vt->zErrMsg);
-        vt->zErrMsg =
-            sqlite3_mprintf("%s", sqlite3_errmsg(((postings_vtab *)vt)->db));
-        return rc;
+        return rc == SQLITE_DONE ? SQLITE_OK : db_error(vt, rc);
     }
     while (c->n == 0) {
         int rc = sqlite3_step(c->blocks);
@@ -285,12 +293,8 @@ static int next_block(postings_cursor *c)
             c->eof = 1;
             return SQLITE_OK;
         }
-        if (rc != SQLITE_ROW) {
-            sqlite3_free(vt->zErrMsg);
-            vt->zErrMsg = sqlite3_mprintf(
-                "%s", sqlite3_errmsg(((postings_vtab *)vt)->db));
-            return rc;
-        }
+        if (rc != SQLITE_ROW)
+            return db_error(vt, rc);
         rc = ts_postings_decode(sqlite3_column_blob(c->blocks, 1),
                                 (size_t)sqlite3_column_bytes(c->blocks, 1),
                                 (uint64_t)sqlite3_column_int64(c->blocks, 0),
@@ -345,11 +349,8 @@ static int prepare_blocks(postings_cursor *c, postings_vtab *vt, int field)
                  " AND block BETWEEN ?3 AND ?4 ORDER BY block%s",
                  c->desc ? " DESC" : "");
     rc = sqlite3_prepare_v2(vt->db, sql, -1, &c->blocks, NULL);
-    if (rc != SQLITE_OK) {
-        sqlite3_free(vt->base.zErrMsg);
-        vt->base.zErrMsg = sqlite3_mprintf("%s", sqlite3_errmsg(vt->db));
-        return rc;
-    }
+    if (rc != SQLITE_OK)
+        return db_error(&vt->base, rc);
     c->blocks_plan = plan;
     return SQLITE_OK;
 }
