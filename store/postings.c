@@ -19,8 +19,13 @@
 
 #include "store/store_internal.h"
 
-int ts_postings_decode(const uint8_t *list, size_t len, uint64_t block,
-                       ts_postings_fn fn, void *ctx)
+/* Called with each entry of a list, in order; non-zero stops the walk. */
+typedef int (*postings_fn)(void *ctx, uint64_t seq);
+
+/* Calls fn with each entry of block `block`'s list (len bytes). 0; -1 when
+ * the list is corrupt; 1 when fn stopped it. */
+static int decode(const uint8_t *list, size_t len, uint64_t block,
+                  postings_fn fn, void *ctx)
 {
     uint64_t base = block << TS_POSTING_BITS, at = 0, v;
     size_t off = 0;
@@ -62,8 +67,7 @@ static void append_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_value(ctx, argv[1]);
         return;
     }
-    if (ts_postings_decode(old, (size_t)old_len, 0, keep_last, &last) != 0 ||
-        add == NULL ||
+    if (decode(old, (size_t)old_len, 0, keep_last, &last) != 0 || add == NULL ||
         ts_varint_read(add, (size_t)add_len, &off, &first) != 0) {
         sqlite3_result_error(ctx, "ts_postings_append: a list is corrupt", -1);
         return;
@@ -119,6 +123,11 @@ static const struct {
 const char *ts_posting_field_name(ts_posting_field field)
 {
     return fields[field].name;
+}
+
+const char *ts_posting_field_column(ts_posting_field field)
+{
+    return fields[field].column;
 }
 
 typedef struct postings_cursor {
@@ -295,10 +304,10 @@ static int next_block(postings_cursor *c)
         }
         if (rc != SQLITE_ROW)
             return db_error(vt, rc);
-        rc = ts_postings_decode(sqlite3_column_blob(c->blocks, 1),
-                                (size_t)sqlite3_column_bytes(c->blocks, 1),
-                                (uint64_t)sqlite3_column_int64(c->blocks, 0),
-                                keep_in_range, c);
+        rc = decode(sqlite3_column_blob(c->blocks, 1),
+                    (size_t)sqlite3_column_bytes(c->blocks, 1),
+                    (uint64_t)sqlite3_column_int64(c->blocks, 0), keep_in_range,
+                    c);
         if (rc != 0) {
             sqlite3_free(vt->zErrMsg);
             vt->zErrMsg = sqlite3_mprintf(
@@ -355,6 +364,22 @@ static int prepare_blocks(postings_cursor *c, postings_vtab *vt, int field)
     return SQLITE_OK;
 }
 
+/* Says that v names no field, and which do. */
+static int no_field(sqlite3_vtab *vt, sqlite3_value *v)
+{
+    sqlite3_str *msg = sqlite3_str_new(NULL);
+    const char *name = (const char *)sqlite3_value_text(v);
+
+    sqlite3_str_appendf(msg, "ts_postings: no field '%s' (",
+                        name ? name : "NULL");
+    for (int f = 0; f < TS_POSTING_FIELDS; f++)
+        sqlite3_str_appendf(msg, f ? ", %s" : "%s", fields[f].name);
+    sqlite3_str_appendall(msg, ")");
+    sqlite3_free(vt->zErrMsg);
+    vt->zErrMsg = sqlite3_str_finish(msg);
+    return SQLITE_ERROR;
+}
+
 static int postings_filter(sqlite3_vtab_cursor *cur, int idx_num,
                            const char *idx_str, int argc, sqlite3_value **argv)
 {
@@ -392,15 +417,8 @@ static int postings_filter(sqlite3_vtab_cursor *cur, int idx_num,
         c->lo = 0;
     c->eof = 0;
     field = field_of(argv[0]);
-    if (field < 0) {
-        sqlite3_free(vt->base.zErrMsg);
-        vt->base.zErrMsg =
-            sqlite3_mprintf("ts_postings: no field '%s' (text, object)",
-                            sqlite3_value_text(argv[0])
-                                ? (const char *)sqlite3_value_text(argv[0])
-                                : "NULL");
-        return SQLITE_ERROR;
-    }
+    if (field < 0)
+        return no_field(&vt->base, argv[0]);
     c->fallback = vt->store->index_version < TS_POSTINGS_LAYOUT;
     rc = prepare_blocks(c, vt, field);
     if (rc != SQLITE_OK)

@@ -419,33 +419,56 @@ static const char move_origins_sql[] =
     " application = NULL, client_host = NULL, client_port = NULL"
     " WHERE" HAS_ORIGIN_SQL;
 
-/* Layout 6 to 7, the data: the posting lists of texts and objects made
- * anew from the events, in entry order (the table's), through the writer
- * ingest uses; then the indexes they replace go. */
+/* Adds the value in column col of row st (NULL: none) to field's list. */
+static int add_posting(ts_postings_writer *w, ts_posting_field field,
+                       sqlite3_stmt *st, int col, uint64_t seq, ts_error *err)
+{
+    switch (sqlite3_column_type(st, col)) {
+    case SQLITE_NULL:
+        return 0;
+    case SQLITE_INTEGER:
+        return ts_postings_writer_add(w, field, sqlite3_column_int64(st, col),
+                                      seq, err);
+    default:
+        return ts_postings_writer_add_text(
+            w, field, (const char *)sqlite3_column_text(st, col), seq, err);
+    }
+}
+
+/* Layout 6 to 7, the data: every field's posting lists made anew from its
+ * column of events (ts_posting_field_column), in entry order (the
+ * table's), through the writer ingest uses; then the indexes they replace
+ * go. */
 static int fill_postings(ts_store *store, const char *what, ts_error *err)
 {
     ts_postings_writer *w = NULL;
     sqlite3_stmt *st = NULL;
+    sqlite3_str *sql = sqlite3_str_new(store->db);
     int rc = ts_store_exec(store, "DELETE FROM event_postings", what, err);
     int step = SQLITE_DONE;
+    char *text;
 
+    sqlite3_str_appendall(sql, "SELECT seq");
+    for (int f = 0; f < TS_POSTING_FIELDS; f++)
+        sqlite3_str_appendf(sql, ", %s",
+                            ts_posting_field_column((ts_posting_field)f));
+    sqlite3_str_appendall(sql, " FROM events WHERE 0");
+    for (int f = 0; f < TS_POSTING_FIELDS; f++)
+        sqlite3_str_appendf(sql, " OR %s IS NOT NULL",
+                            ts_posting_field_column((ts_posting_field)f));
+    sqlite3_str_appendall(sql, " ORDER BY seq");
+    text = sqlite3_str_finish(sql);
+    if (rc == 0 && text == NULL)
+        rc = ts_error_set(err, TS_ENOMEM, "out of memory");
     if (rc == 0)
         rc = ts_postings_writer_new(&w, store, err);
     if (rc == 0)
-        rc = ts_store_prepare(store,
-                              "SELECT seq, text_id, object_table FROM events"
-                              " WHERE text_id IS NOT NULL"
-                              " OR object_table IS NOT NULL ORDER BY seq",
-                              &st, what, err);
+        rc = ts_store_prepare(store, text, &st, what, err);
+    sqlite3_free(text);
     while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
         uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
-        const char *otable = (const char *)sqlite3_column_text(st, 2);
-        if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-            rc = ts_postings_writer_add(w, TS_POSTING_TEXT,
-                                        sqlite3_column_int64(st, 1), seq, err);
-        if (rc == 0 && otable != NULL)
-            rc = ts_postings_writer_add_text(w, TS_POSTING_OBJECT, otable, seq,
-                                             err);
+        for (int f = 0; rc == 0 && f < TS_POSTING_FIELDS; f++)
+            rc = add_posting(w, (ts_posting_field)f, st, f + 1, seq, err);
     }
     if (rc == 0 && step != SQLITE_DONE)
         rc = ts_store_db_error(store, what, err);

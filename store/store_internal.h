@@ -242,12 +242,6 @@ const char *ts_bucket_field_name(ts_bucket_field field);
  * seq >> TS_POSTING_BITS; schemas/index.sql, "Posting lists"). */
 #define TS_POSTING_BITS 16
 
-/* Called with each entry of a list, in order; non-zero stops the walk. */
-typedef int (*ts_postings_fn)(void *ctx, uint64_t seq);
-/* Calls fn with each entry of block `block`'s list (len bytes). 0; -1 when
- * the list is corrupt; 1 when fn stopped it. */
-int ts_postings_decode(const uint8_t *list, size_t len, uint64_t block,
-                       ts_postings_fn fn, void *ctx);
 /* Registers SQL's ts_postings_append() and the table-valued function
  * ts_postings() on db, store's connection (postings.c says what they do;
  * ts_postings() reads store->index_version); an SQLite code. */
@@ -276,6 +270,8 @@ int ts_postings_writer_add_text(ts_postings_writer *w, ts_posting_field field,
 /* Writes the lists held (the current block's so far): before a commit. */
 int ts_postings_writer_flush(ts_postings_writer *w, ts_error *err);
 const char *ts_posting_field_name(ts_posting_field field);
+/* The column of events a field lists (e.g. "text_id"). */
+const char *ts_posting_field_column(ts_posting_field field);
 
 /* ---- index_reference.c: identities, approvals, catalog snapshots ---- */
 
