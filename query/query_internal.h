@@ -45,31 +45,48 @@
  * the newest identities snapshot (schemas/index.sql, reference data). */
 #define TS_QUERY_WHO_ACCOUNTS                                                  \
     "(SELECT account FROM v_identity_accounts WHERE identity = :who)"
-/* The events or sessions (table alias T, e.g. "e.") of the identity :who:
- * the sessions a proxy attributes to it (v_session_principal, its
- * principal being its name or one of its accounts), and the rest of its
- * accounts' activity, leaving out sessions a proxy attributes to someone
- * (a bot on Alice's account is the bot's, not Alice's). */
-#define TS_QUERY_WHO_MATCH(T)                                                  \
-    "(" T "session_id IN (SELECT sp.session_id FROM v_session_principal sp"    \
-    " WHERE sp.principal = :who OR sp.principal IN " TS_QUERY_WHO_ACCOUNTS     \
-    ") OR (" T "account IN " TS_QUERY_WHO_ACCOUNTS " AND (" T                  \
+/* The events or sessions (table alias T, e.g. "e.") in sessions SESSIONS
+ * (a subquery), or of an account ACCOUNT_TERM holds in no such session. */
+#define TS_QUERY_PROXY_OR_ACCOUNT(T, SESSIONS, ACCOUNT_TERM)                   \
+    "(" T "session_id IN " SESSIONS " OR (" ACCOUNT_TERM " AND (" T            \
     "session_id IS NULL OR " T "session_id NOT IN"                             \
     " (SELECT session_id FROM v_session_principal))))"
+/* The events `e` of the accounts ACCOUNTS (a subquery), from their posting
+ * lists: events has no index on account (layout 8). */
+#define TS_QUERY_ACCOUNTS_EVENTS(ACCOUNTS)                                     \
+    "e.seq IN (SELECT p.seq FROM ts_postings p WHERE p.field = 'account'"      \
+    " AND p.value IN " ACCOUNTS ")"
+/* The sessions a proxy attributes to the identity :who (its principal
+ * being its name or one of its accounts). */
+#define TS_QUERY_WHO_SESSIONS                                                  \
+    "(SELECT sp.session_id FROM v_session_principal sp"                        \
+    " WHERE sp.principal = :who OR sp.principal IN " TS_QUERY_WHO_ACCOUNTS ")"
+/* The sessions (T "s.") of the identity :who: those a proxy attributes to
+ * it, and the rest of its accounts' sessions, leaving out sessions a proxy
+ * attributes to someone (a bot on Alice's account is the bot's, not
+ * Alice's). */
+#define TS_QUERY_WHO_MATCH(T)                                                  \
+    TS_QUERY_PROXY_OR_ACCOUNT(T, TS_QUERY_WHO_SESSIONS,                        \
+                              T "account IN " TS_QUERY_WHO_ACCOUNTS)
+/* The same for the events `e`. */
+#define TS_QUERY_WHO_EVENTS                                                    \
+    TS_QUERY_PROXY_OR_ACCOUNT("e.", TS_QUERY_WHO_SESSIONS,                     \
+                              TS_QUERY_ACCOUNTS_EVENTS(TS_QUERY_WHO_ACCOUNTS))
 #define TS_QUERY_KIND_ACCOUNTS                                                 \
     "(SELECT a.account FROM v_identity_accounts a JOIN v_identities i"         \
     " ON i.name = a.identity WHERE i.kind = :ikind)"
-/* The same for the identities of kind :ikind: the sessions a proxy
+/* The events `e` of the identities of kind :ikind: the sessions a proxy
  * attributes to one (the registered identity's kind, else what the proxy
  * said), and the rest of such identities' accounts' activity. */
-#define TS_QUERY_KIND_MATCH(T)                                                 \
-    "(" T "session_id IN (SELECT sp.session_id FROM v_session_principal sp"    \
-    " LEFT JOIN v_identities i ON i.name = coalesce((SELECT min(a.identity)"   \
-    " FROM v_identity_accounts a WHERE a.account = sp.principal),"             \
-    " sp.principal) WHERE coalesce(i.kind, sp.principal_kind) = :ikind)"       \
-    " OR (" T "account IN " TS_QUERY_KIND_ACCOUNTS " AND (" T                  \
-    "session_id IS NULL OR " T "session_id NOT IN"                             \
-    " (SELECT session_id FROM v_session_principal))))"
+#define TS_QUERY_KIND_EVENTS                                                   \
+    TS_QUERY_PROXY_OR_ACCOUNT(                                                 \
+        "e.",                                                                  \
+        "(SELECT sp.session_id FROM v_session_principal sp"                    \
+        " LEFT JOIN v_identities i ON i.name = coalesce((SELECT"               \
+        " min(a.identity) FROM v_identity_accounts a"                          \
+        " WHERE a.account = sp.principal), sp.principal)"                      \
+        " WHERE coalesce(i.kind, sp.principal_kind) = :ikind)",                \
+        TS_QUERY_ACCOUNTS_EVENTS(TS_QUERY_KIND_ACCOUNTS))
 
 /* Statements (one row per pgAudit statement) that read or wrote column
  * :column, or a column of data class :class, or whose values matched

@@ -132,11 +132,18 @@ static int bucket_field(int by, int index_version)
  * (schemas/index.sql, "Posting lists"), as ts_postings() arguments: the
  * field and the value bound; NULL for the others. Walked through
  * ts_postings(), they behave as an index: exact, in entry order, stopping
- * at LIMIT (in a store of a layout before 7, ts_postings() walks the
- * index that layout has). */
+ * at LIMIT (in a store of a layout before the field's lists, ts_postings()
+ * walks the index that layout has). */
 static const char *postings_args(int by)
 {
-    return by == BY_OBJECT ? "'object', :otail" : NULL;
+    switch (by) {
+    case BY_ACCOUNT:
+        return "'account', :account";
+    case BY_OBJECT:
+        return "'object', :otail";
+    default:
+        return NULL;
+    }
 }
 
 static int has_filter(const ts_search_query *q, int by)
@@ -194,6 +201,10 @@ typedef struct search_plan {
      * reading their posting lists (events_by_text before layout 7) and
      * sorting. */
     int text_dense;
+    /* "Denied" without text: the walk merges the kind index's entries of
+     * the two kinds a denial can be (auth failures, errors), intersected
+     * with the merged filters; each entry is then checked whole. */
+    int denied_kinds;
 } search_plan;
 
 /* Layout 4 keeps the full text of pgAudit records once per distinct text
@@ -383,6 +394,26 @@ static int choose_plan(ts_store *store, const ts_search_query *q, int has_text,
     return 0;
 }
 
+/* Denied without text (plan->denied_kinds): when nothing or posting lists
+ * would drive, the two kinds' walks of the kind index merged, and the
+ * driver's lists (if any) intersected with them, find the entries; only
+ * those are read. Reading them through the lists alone would fetch each
+ * of their events to check the kind, and sort each kind's arm (the vtab
+ * orders p.seq, not e.seq). */
+static void plan_denied_walk(const ts_search_query *q, int has_text,
+                             search_plan *plan)
+{
+    if (q->outcome != TS_OUTCOME_DENIED || has_text || plan->merged != 0 ||
+        plan->bucket_by != BY_ANY)
+        return;
+    if (plan->driver != BY_ANY && postings_args(plan->driver) == NULL)
+        return;
+    plan->denied_kinds = 1;
+    if (plan->driver != BY_ANY)
+        plan->merged = 1u << plan->driver;
+    plan->driver = BY_ANY;
+}
+
 /* The events the text matches, in range: events_fts's, and in layout 4
  * those of the matching texts, by their posting lists (then sorted) or,
  * when dense, by reading the table in entry order. */
@@ -446,6 +477,11 @@ static void build_merge_sql(char *sql, const ts_search_query *q,
         add_text_walk(sql, plan);
         add_sql(sql, " INTERSECT ");
     }
+    if (plan->denied_kinds) /* the kinds of TS_QUERY_DENIED */
+        add_sql(sql, "SELECT e.seq FROM events e WHERE e.kind = 6"
+                     " AND e.seq BETWEEN :lo AND :hi UNION ALL"
+                     " SELECT e.seq FROM events e WHERE e.kind = 7"
+                     " AND e.seq BETWEEN :lo AND :hi INTERSECT ");
     for (int by = 0; by < BY_COUNT; by++) {
         const char *postings = postings_args(by);
         if (!(merged & (1u << by)))
@@ -519,9 +555,9 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
     if (q->until_us != INT64_MAX)
         add_sql(sql, " AND e.time_us < :until");
     if (q->who)
-        add_sql(sql, " AND " TS_QUERY_WHO_MATCH("e."));
+        add_sql(sql, " AND " TS_QUERY_WHO_EVENTS);
     if (q->identity_kind)
-        add_sql(sql, " AND " TS_QUERY_KIND_MATCH("e."));
+        add_sql(sql, " AND " TS_QUERY_KIND_EVENTS);
     if (q->column)
         add_sql(sql, " AND " TS_QUERY_COLUMN_EVENTS);
     if (q->data_class)
@@ -549,8 +585,10 @@ static void add_events_walk(char *sql, const search_plan *plan)
  * walk (rowid order) and each candidate is checked against the filters;
  * without, the driver's index (or SQLite's pick) does, and as every index
  * ends in seq the walk is already in order. "Denied" is two kinds of
- * event: two walks of the kind index, merged in order (UNION ALL with an
- * ORDER BY streams), rather than every such event gathered and sorted. */
+ * event: two walks of the driver's index, one per kind, merged in order
+ * (UNION ALL with an ORDER BY streams). Without a driver, or with posting
+ * lists driving, the merged walk reads the kind index instead
+ * (plan_denied_walk). */
 static void build_sql(char *sql, const ts_search_query *q, int has_text,
                       const search_plan *plan)
 {
@@ -687,7 +725,7 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     size_t n = 0;
     size_t limit = q->limit ? q->limit : TS_SEARCH_DEFAULT_LIMIT;
     sqlite3_stmt *seqs = NULL;
-    search_plan plan = {BY_ANY, 0, BY_ANY, store->index_version, 0};
+    search_plan plan = {BY_ANY, 0, BY_ANY, store->index_version, 0, 0};
     int64_t vhmac = 0;
     int text_probed, rc = 0, step = SQLITE_DONE;
 
@@ -755,7 +793,9 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
         rc = probe_text(store, &fts, lo, hi, &plan, err);
     if (rc != 0)
         goto cleanup;
-    if (plan.merged || (plan.bucket_by != BY_ANY && has_text)) {
+    plan_denied_walk(q, has_text, &plan);
+    if (plan.merged || plan.denied_kinds ||
+        (plan.bucket_by != BY_ANY && has_text)) {
         build_merge_sql(sql, q, &plan);
         rc = ts_store_prepare(store, sql, &seqs, "searching", err);
         build_row_sql(sql, q, has_text, &plan);

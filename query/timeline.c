@@ -48,13 +48,29 @@ static int after_time(ts_store *store, int64_t after, int64_t *out,
     return rc;
 }
 
-/* The conditions of q and p over `events e`, values bound by bind(). */
+/* The events q may hold, after a FROM: one account's from its posting
+ * lists as `p` joined to `e` (walked in entry order by p.seq), or
+ * `events e`, for an identity's. */
+static const char *events_from(const ts_timeline_query *q)
+{
+    return q->account ? "ts_postings('account', :account) p"
+                        " CROSS JOIN events e ON e.seq = p.seq"
+                      : "events e";
+}
+
+/* The column that orders events_from() in entry order. */
+static const char *entry_order(const ts_timeline_query *q)
+{
+    return q->account ? "p.seq" : "e.seq";
+}
+
+/* The conditions of q and p over events_from(), values bound by bind(). */
 static void conditions(char *sql, size_t size, const ts_timeline_query *q,
                        const page *p)
 {
     int n =
-        snprintf(sql, size, " AND %s AND e.seq BETWEEN :lo AND :hi%s%s%s%s",
-                 q->account ? "e.account = :account" : TS_QUERY_WHO_MATCH("e."),
+        snprintf(sql, size, " AND %s BETWEEN :lo AND :hi%s%s%s%s%s",
+                 entry_order(q), q->account ? "" : " AND " TS_QUERY_WHO_EVENTS,
                  q->since_us != INT64_MIN ? " AND e.time_us >= :since" : "",
                  q->until_us != INT64_MAX ? " AND e.time_us < :until" : "",
                  p->t_max != INT64_MAX ? " AND e.time_us <= :tmax" : "",
@@ -95,9 +111,9 @@ static int bound_page(ts_store *store, const ts_timeline_query *q, page *p,
     conditions(cond, sizeof(cond), q, p);
     rc = snprintf(sql, sizeof(sql),
                   "SELECT count(*), max(t) FROM (SELECT e.time_us AS t"
-                  " FROM events e WHERE e.time_us IS NOT NULL%s"
-                  " ORDER BY e.seq LIMIT :limit)",
-                  cond);
+                  " FROM %s WHERE e.time_us IS NOT NULL%s"
+                  " ORDER BY %s LIMIT :limit)",
+                  events_from(q), cond, entry_order(q));
     if (rc < 0 || (size_t)rc >= sizeof(sql))
         return ts_error_set(err, TS_ELIMIT, "timeline: query too long");
     rc = ts_store_prepare(store, sql, &st, "reading the timeline", err);
@@ -157,9 +173,9 @@ int ts_timeline(ts_store *store, const ts_timeline_query *q, ts_search_fn fn,
         return rc;
     conditions(cond, sizeof(cond), q, &p);
     rc = snprintf(sql, sizeof(sql),
-                  "SELECT %s FROM events e WHERE 1%s"
+                  "SELECT %s FROM %s WHERE 1%s"
                   " ORDER BY coalesce(e.time_us, :tnull), e.seq LIMIT :limit",
-                  TS_QUERY_ROW_COLUMNS, cond);
+                  TS_QUERY_ROW_COLUMNS, events_from(q), cond);
     if (rc < 0 || (size_t)rc >= sizeof(sql))
         return ts_error_set(err, TS_ELIMIT, "timeline: query too long");
     rc = ts_store_prepare(store, sql, &st, "reading the timeline", err);

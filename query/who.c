@@ -24,7 +24,7 @@ static int build_access_sql(char *sql, size_t size, const ts_who_query *q)
                    ? " AND e.time_us >= :since AND e.time_us < :until"
                    : " AND e.time_us >= :since")
             : (q->until_us != INT64_MAX ? " AND e.time_us < :until" : "");
-    const char *who_cond = q->who ? " AND " TS_QUERY_WHO_MATCH("e.") : "";
+    const char *who_cond = q->who ? " AND " TS_QUERY_WHO_EVENTS : "";
     char values[1024] = "";
     int n;
 
@@ -83,7 +83,7 @@ static int build_object_sql(char *sql, size_t size, const ts_who_query *q,
         " GROUP BY e.account, e.object_name"
         " ORDER BY count(*) DESC, e.account, e.object_name",
         object->full[0] ? " AND lower(e.object_name) = :ofull" : "",
-        q->who ? " AND " TS_QUERY_WHO_MATCH("e.") : "",
+        q->who ? " AND " TS_QUERY_WHO_EVENTS : "",
         q->since_us != INT64_MIN ? " AND e.time_us >= :since" : "",
         q->until_us != INT64_MAX ? " AND e.time_us < :until" : "");
     return n > 0 && (size_t)n < size;

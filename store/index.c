@@ -415,6 +415,9 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     if (rc == 0 && otable != NULL)
         rc = ts_postings_writer_add_text(w->postings, TS_POSTING_OBJECT, otable,
                                          seq, err);
+    if (rc == 0 && ev->account != NULL)
+        rc = ts_postings_writer_add_text(w->postings, TS_POSTING_ACCOUNT,
+                                         ev->account, seq, err);
 
     if (rc == 0 && text_id == 0 &&
         (ev->statement || ev->object_name || ev->message || ev->query)) {

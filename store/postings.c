@@ -111,14 +111,18 @@ typedef struct postings_vtab {
     const ts_store *store; /* its layout says where the entries are */
 } postings_vtab;
 
-/* Each field and the column of events it lists. A store of a layout
- * before TS_POSTINGS_LAYOUT has no lists: ts_postings() reads the column
- * instead (through the index it had on it), so SQL that names
- * ts_postings() runs on every store. */
-#define TS_POSTINGS_LAYOUT 7
+/* Each field, the column of events it lists and the first layout that
+ * lists it. A store of an older layout has no lists for the field:
+ * ts_postings() reads the column instead (through the index that layout
+ * has on it), so SQL that names ts_postings() runs on every store. */
 static const struct {
     const char *name, *column;
-} fields[TS_POSTING_FIELDS] = {{"text", "text_id"}, {"object", "object_table"}};
+    int layout;
+} fields[TS_POSTING_FIELDS] = {
+    [TS_POSTING_TEXT] = {"text", "text_id", 7},
+    [TS_POSTING_OBJECT] = {"object", "object_table", 7},
+    [TS_POSTING_ACCOUNT] = {"account", "account", 8},
+};
 
 const char *ts_posting_field_name(ts_posting_field field)
 {
@@ -419,7 +423,7 @@ static int postings_filter(sqlite3_vtab_cursor *cur, int idx_num,
     field = field_of(argv[0]);
     if (field < 0)
         return no_field(&vt->base, argv[0]);
-    c->fallback = vt->store->index_version < TS_POSTINGS_LAYOUT;
+    c->fallback = vt->store->index_version < fields[field].layout;
     rc = prepare_blocks(c, vt, field);
     if (rc != SQLITE_OK)
         return rc;

@@ -7,7 +7,7 @@
 int ts_store_get_stats(ts_store *store, ts_store_stats *out, ts_error *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc;
+    int rc, step = SQLITE_DONE;
 
     memset(out, 0, sizeof(*out));
     rc = ts_store_count(store,
@@ -32,11 +32,13 @@ int ts_store_get_stats(ts_store *store, ts_store_stats *out, ts_error *err)
         rc = ts_store_prepare(store,
                               "SELECT kind, count(*) FROM events GROUP BY kind",
                               &st, "counting events", err);
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
         int kind = sqlite3_column_int(st, 0);
         if (kind >= 0 && kind < TS_EVENT_KIND_COUNT)
             out->events_by_kind[kind] = (uint64_t)sqlite3_column_int64(st, 1);
     }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = ts_store_db_error(store, "counting events", err);
     sqlite3_finalize(st);
     out->unparsed = out->events_by_kind[TS_EVENT_UNPARSED];
     return rc;

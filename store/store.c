@@ -435,7 +435,7 @@ static int add_posting(ts_postings_writer *w, ts_posting_field field,
     }
 }
 
-/* Layout 6 to 7, the data: every field's posting lists made anew from its
+/* Layout 6 or 7 to 8, the data: every field's posting lists made anew from its
  * column of events (ts_posting_field_column), in entry order (the
  * table's), through the writer ingest uses; then the indexes they replace
  * go. */
@@ -476,11 +476,13 @@ static int fill_postings(ts_store *store, const char *what, ts_error *err)
         rc = ts_postings_writer_flush(w, err);
     sqlite3_finalize(st);
     ts_postings_writer_free(w);
-    if (rc == 0)
-        rc = ts_store_exec(store,
-                           "DROP INDEX IF EXISTS events_by_text;"
-                           "DROP INDEX IF EXISTS events_by_object",
-                           what, err);
+    /* the index each field replaces: events_by_ and its name */
+    for (int f = 0; rc == 0 && f < TS_POSTING_FIELDS; f++) {
+        char drop[128];
+        snprintf(drop, sizeof(drop), "DROP INDEX IF EXISTS events_by_%s",
+                 ts_posting_field_name((ts_posting_field)f));
+        rc = ts_store_exec(store, drop, what, err);
+    }
     return rc;
 }
 
@@ -504,7 +506,7 @@ static int add_events_column(ts_store *store, const char *name,
     return ts_store_exec(store, sql, what, err);
 }
 
-/* Upgrades an index of layout 2 to 6 to TS_INDEX_VERSION, in one
+/* Upgrades an index of layout 2 to 7 to TS_INDEX_VERSION, in one
  * transaction.
  * - Layout 2 to 3: event_value_hmacs gains its bucket. The rows are copied
  *   in the old table's order (hmac, seq), which within each bucket is the
@@ -520,14 +522,15 @@ static int add_events_column(ts_store *store, const char *name,
  * - Layout 5 to 6: events gains origin_id and event_origins takes the
  *   application, client host and port (move_origins_sql).
  * - Layout 6 to 7: event_postings replaces the indexes on text_id and
- *   object_table (fill_postings). */
+ *   object_table (fill_postings).
+ * - Layout 7 to 8: the same for account (all lists are made again). */
 static int upgrade_index(ts_store *store, int from, ts_error *err)
 {
-    static const char what[] = "upgrading the index to layout 7";
+    static const char what[] = "upgrading the index to layout 8";
     int rc = ts_store_exec(store, "BEGIN IMMEDIATE", what, err);
     uint64_t old_table = 0;
 
-    _Static_assert(TS_INDEX_VERSION == 7, "upgrade_index");
+    _Static_assert(TS_INDEX_VERSION == 8, "upgrade_index");
     if (rc == 0 && from == 2)
         rc = ts_store_count(store,
                             "SELECT count(*) FROM pragma_table_info"
@@ -578,7 +581,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
         rc = ts_store_db_error(store, what, err);
     if (rc == 0 && from < 6)
         rc = ts_store_exec(store, move_origins_sql, what, err);
-    if (rc == 0 && from < 7)
+    if (rc == 0 && from < 8)
         rc = fill_postings(store, what, err);
     if (rc == 0)
         rc = meta_put(store, "index_version", TS_INDEX_VERSION_TEXT,
@@ -591,7 +594,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
 }
 
 /* Reads the index's layout. A store whose layout is older can still be
- * verified and read; one of layout 2 to 6 is upgraded when opened for
+ * verified and read; one of layout 2 to 7 is upgraded when opened for
  * writing, older ones are refused: writing would fail on a missing column
  * half way. */
 static int check_index_version(ts_store *store, ts_error *err)

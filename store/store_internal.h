@@ -17,8 +17,8 @@ extern const char ts_chain_schema_sql[];
 /* The index's layout (schemas/index.sql), in meta "index_version" (absent:
  * 1). Bumped when a table gains or changes columns, which CREATE ... IF NOT
  * EXISTS cannot do to an existing store. */
-#define TS_INDEX_VERSION 7
-#define TS_INDEX_VERSION_TEXT "7"
+#define TS_INDEX_VERSION 8
+#define TS_INDEX_VERSION_TEXT "8"
 /* event_value_hmacs.bucket is an entry index shifted right by this many
  * bits (layout 3; schemas/index.sql says why): 65536 entries a bucket. As
  * SQL text, for the statements that write and read it. */
@@ -250,8 +250,9 @@ int ts_postings_register(sqlite3 *db, ts_store *store);
 /* The fields kept as posting lists; event_postings.field is
  * ts_posting_field_name() of one. */
 typedef enum ts_posting_field {
-    TS_POSTING_TEXT,   /* events.text_id */
-    TS_POSTING_OBJECT, /* events.object_table */
+    TS_POSTING_TEXT,    /* events.text_id */
+    TS_POSTING_OBJECT,  /* events.object_table */
+    TS_POSTING_ACCOUNT, /* events.account (layout 8) */
     TS_POSTING_FIELDS
 } ts_posting_field;
 

@@ -1052,43 +1052,50 @@ static void expect_texts(fixture *fx)
                      0);
 }
 
-/* The texts' posting lists (layout 7) hold exactly the events of each
- * text, and events_by_text, which they replace, is gone. */
-static void expect_text_postings(fixture *fx)
-{
-    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_postings"
-                                   " WHERE field = 'text'"),
-                     5); /* five texts, 12,000 entries: one block */
-    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_texts t"
-                                   " CROSS JOIN ts_postings('text', t.id) p"),
-                     12000);
-    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_texts t"
-                                   " CROSS JOIN ts_postings('text', t.id) p"
-                                   " CROSS JOIN events e ON e.seq = p.seq"
-                                   " WHERE e.text_id = t.id"),
-                     12000);
-    assert_int_equal(count_sql(fx, "SELECT count(*) FROM sqlite_schema"
-                                   " WHERE name = 'events_by_text'"),
-                     0);
-}
+/* Each field kept as posting lists and the column of events it lists
+ * (store/postings.c). */
+static const struct {
+    const char *field, *column;
+} posting_fields[] = {
+    {"text", "text_id"}, {"object", "object_table"}, {"account", "account"}};
 
-/* Each object's posting lists (layout 7) hold exactly its events, and
- * events_by_object, which they replace, is gone. */
-static void expect_object_postings(fixture *fx)
+/* Each field's posting lists hold exactly the events of each value of its
+ * column, in event_postings (not read through the column), and the index
+ * they replace, events_by_<field>, is gone. */
+static void expect_postings(fixture *fx)
 {
-    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_postings"
-                                   " WHERE field = 'object'"),
-                     5); /* t0 .. t4 */
-    assert_int_equal(count_sql(fx, "SELECT count(*) FROM (SELECT DISTINCT"
-                                   " object_table FROM events) o"
-                                   " CROSS JOIN ts_postings('object',"
-                                   " o.object_table) p"
-                                   " CROSS JOIN events e ON e.seq = p.seq"
-                                   " WHERE e.object_table = o.object_table"),
-                     12000);
-    assert_int_equal(count_sql(fx, "SELECT count(*) FROM sqlite_schema"
-                                   " WHERE name = 'events_by_object'"),
-                     0);
+    for (size_t f = 0; f < sizeof(posting_fields) / sizeof(posting_fields[0]);
+         f++) {
+        const char *field = posting_fields[f].field;
+        const char *column = posting_fields[f].column;
+        char sql[512];
+        int64_t n;
+
+        snprintf(sql, sizeof(sql), "SELECT count(%s) FROM events", column);
+        n = count_sql(fx, sql);
+        assert_true(n > 0);
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*) FROM event_postings WHERE field = '%s'",
+                 field);
+        assert_true(count_sql(fx, sql) > 0);
+        /* every entry listed, and each under its own value */
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*) FROM (SELECT DISTINCT %s AS v FROM events"
+                 " WHERE %s IS NOT NULL) o CROSS JOIN ts_postings('%s', o.v) p",
+                 column, column, field);
+        assert_int_equal(count_sql(fx, sql), n);
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*) FROM (SELECT DISTINCT %s AS v FROM events"
+                 " WHERE %s IS NOT NULL) o CROSS JOIN ts_postings('%s', o.v) p"
+                 " CROSS JOIN events e ON e.seq = p.seq WHERE e.%s = o.v",
+                 column, column, field, column);
+        assert_int_equal(count_sql(fx, sql), n);
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*) FROM sqlite_schema"
+                 " WHERE name = 'events_by_%s'",
+                 field);
+        assert_int_equal(count_sql(fx, sql), 0);
+    }
 }
 
 static int sum_who_events(void *ctx, const ts_who_row *row)
@@ -1158,16 +1165,18 @@ static void test_text_walks(void **state)
     fixture *fx = *state;
 
     expect_texts(fx);
-    expect_text_postings(fx);
-    expect_object_postings(fx);
+    expect_postings(fx);
+    /* five texts and five objects, 12,000 entries: one block each */
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_postings"
+                                   " WHERE field IN ('text', 'object')"),
+                     10);
     expect_origins(fx);
     expect_text_walks(fx);
     expect_object_walks(fx);
 
-    /* The same store as layout 6 made it: events_by_text and
-     * events_by_object, no posting lists. Read-only, it is searched
-     * through the indexes; opened for writing, it is upgraded and answers
-     * the same. */
+    /* The same store as layout 6 made it: an index on each field, no
+     * posting lists. Read-only, it is searched through the indexes; opened
+     * for writing, it is upgraded and answers the same. */
     assert_int_equal(
         sqlite3_exec(ts_store_sqlite(fx->store),
                      "DELETE FROM event_postings;"
@@ -1175,6 +1184,7 @@ static void test_text_walks(void **state)
                      " WHERE text_id IS NOT NULL;"
                      "CREATE INDEX events_by_object ON events(object_table)"
                      " WHERE object_table IS NOT NULL;"
+                     "CREATE INDEX events_by_account ON events(account);"
                      "UPDATE meta SET value = '6'"
                      " WHERE key = 'index_version'",
                      NULL, NULL, NULL),
@@ -1184,8 +1194,7 @@ static void test_text_walks(void **state)
     expect_text_walks(fx);
     expect_object_walks(fx);
     reopen(fx, 0);
-    expect_text_postings(fx);
-    expect_object_postings(fx);
+    expect_postings(fx);
     expect_text_walks(fx);
     expect_object_walks(fx);
 
@@ -1222,10 +1231,9 @@ static void test_text_walks(void **state)
     reopen(fx, 0);
     assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
                                    " WHERE key = 'index_version'"),
-                     7); /* through 4 to 6, to the layout of today */
+                     8); /* through 4 to 7, to the layout of today */
     expect_texts(fx);
-    expect_text_postings(fx);
-    expect_object_postings(fx);
+    expect_postings(fx);
     expect_origins(fx);
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM sqlite_schema"
                                    " WHERE name = 'events_privileged'"
@@ -1364,7 +1372,7 @@ static void test_bucket_walks(void **state)
     reopen(fx, 0);
     assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
                                    " WHERE key = 'index_version'"),
-                     7);
+                     8);
     expect_bucket_maps(fx);
     expect_bucket_walks(fx);
 }
@@ -1490,6 +1498,94 @@ static void test_timeline(void **state)
     assert_int_equal(fx->got.v[0].r.kind, TS_EVENT_CONNECTION_AUTHORIZED);
 }
 
+static int by_denied_of_bob(const ts_search_row *r, const void *arg)
+{
+    (void)arg;
+    return eq(r->account, "bob") && r->outcome == TS_OUTCOME_DENIED;
+}
+
+/* Counts one SQL statement's sorts (a temp B-tree for ORDER BY). */
+static int count_sorts(fixture *fx, const ts_search_query *q)
+{
+    plan_stats ps;
+
+    memset(&ps, 0, sizeof(ps));
+    sqlite3_trace_v2(ts_store_sqlite(fx->store), SQLITE_TRACE_PROFILE, watch,
+                     &ps);
+    assert_int_equal(run(fx, q), 0);
+    sqlite3_trace_v2(ts_store_sqlite(fx->store), 0, NULL, NULL);
+    return ps.sorts;
+}
+
+/* Search by account, alone, with a kind, and "denied" with or without
+ * an account (the kind index's two walks merged, intersected with the
+ * account's lists: no sort); an account's timeline; `who` for an
+ * identity's accounts: all agree with a scan of events. */
+static void expect_account_walks(fixture *fx)
+{
+    ts_search_query q;
+    ts_timeline_query t;
+    ts_error err;
+    int v;
+
+    ts_search_query_init(&q);
+    q.account = "alice";
+    assert_true(expect_both_orders(fx, &q, by_account, "alice") > 10);
+    ts_search_query_init(&q);
+    v = TS_EVENT_ERROR;
+    q.kind = v;
+    q.account = "bob";
+    assert_int_equal(expect_both_orders(fx, &q, by_kind_of_bob, &v), 1);
+    ts_search_query_init(&q);
+    v = TS_OUTCOME_DENIED;
+    q.outcome = TS_OUTCOME_DENIED;
+    assert_int_equal(expect_both_orders(fx, &q, by_outcome, &v), 3);
+    assert_int_equal(count_sorts(fx, &q), 0);
+    q.account = "bob";
+    assert_int_equal(expect_both_orders(fx, &q, by_denied_of_bob, NULL), 2);
+    assert_int_equal(count_sorts(fx, &q), 0);
+
+    ts_timeline_query_init(&t);
+    t.account = "bob";
+    rows_clear(&fx->got);
+    assert_int_equal(ts_timeline(fx->store, &t, collect, &fx->got, NULL, &err),
+                     0);
+    assert_int_equal(fx->got.n, 6);
+    for (size_t i = 0; i < fx->got.n; i++)
+        assert_string_equal(fx->got.v[i].r.account, "bob");
+}
+
+/* Accounts, kept as posting lists from layout 8: as above on a new store;
+ * then on the same store as layout 7 made it (events_by_account, no
+ * account lists) read-only, through the index; then upgraded, when opened
+ * for writing. */
+static void test_account_lists(void **state)
+{
+    fixture *fx = *state;
+
+    expect_postings(fx);
+    expect_account_walks(fx);
+    assert_int_equal(
+        sqlite3_exec(ts_store_sqlite(fx->store),
+                     "DELETE FROM event_postings WHERE field = 'account';"
+                     "CREATE INDEX events_by_account ON events(account);"
+                     "UPDATE meta SET value = '7'"
+                     " WHERE key = 'index_version'",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    reopen(fx, TS_STORE_READONLY);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_postings"
+                                   " WHERE field = 'account'"),
+                     0);
+    expect_account_walks(fx);
+    reopen(fx, 0);
+    assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
+                                   " WHERE key = 'index_version'"),
+                     8);
+    expect_postings(fx);
+    expect_account_walks(fx);
+}
+
 typedef struct who_seen {
     size_t n;
     char who[8][64];
@@ -1612,6 +1708,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sessions, setup_logs, teardown),
         cmocka_unit_test_setup_teardown(test_timeline, setup_logs, teardown),
         cmocka_unit_test_setup_teardown(test_who, setup_logs, teardown),
+        cmocka_unit_test_setup_teardown(test_account_lists, setup_logs,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_paging, setup_generated, teardown),
         cmocka_unit_test_setup_teardown(test_spans, setup_generated, teardown),
         cmocka_unit_test_setup_teardown(test_timeline_paging, setup_generated,
