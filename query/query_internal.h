@@ -52,7 +52,9 @@
     "session_id IS NULL OR " T "session_id NOT IN"                             \
     " (SELECT session_id FROM v_session_principal))))"
 /* The events `e` of the accounts ACCOUNTS (a subquery), from their posting
- * lists: events has no index on account (layout 8). */
+ * lists: events has no index on account (layout 8). Materialized once per
+ * run of the statement: for SQL that walks them, not for a per-row check
+ * run once per row (which reads e.account). */
 #define TS_QUERY_ACCOUNTS_EVENTS(ACCOUNTS)                                     \
     "e.seq IN (SELECT p.seq FROM ts_postings p WHERE p.field = 'account'"      \
     " AND p.value IN " ACCOUNTS ")"
@@ -61,31 +63,37 @@
 #define TS_QUERY_WHO_SESSIONS                                                  \
     "(SELECT sp.session_id FROM v_session_principal sp"                        \
     " WHERE sp.principal = :who OR sp.principal IN " TS_QUERY_WHO_ACCOUNTS ")"
-/* The sessions (T "s.") of the identity :who: those a proxy attributes to
- * it, and the rest of its accounts' sessions, leaving out sessions a proxy
- * attributes to someone (a bot on Alice's account is the bot's, not
- * Alice's). */
+/* The events or sessions (table alias T, e.g. "e.", or "+e." to keep
+ * SQLite from walking an index for them) of the identity :who: the
+ * sessions a proxy attributes to it, and the rest of its accounts'
+ * activity, leaving out sessions a proxy attributes to someone (a bot on
+ * Alice's account is the bot's, not Alice's). */
 #define TS_QUERY_WHO_MATCH(T)                                                  \
     TS_QUERY_PROXY_OR_ACCOUNT(T, TS_QUERY_WHO_SESSIONS,                        \
                               T "account IN " TS_QUERY_WHO_ACCOUNTS)
-/* The same for the events `e`. */
+/* The same for events `e`, for SQL that walks them: the accounts' events
+ * from their posting lists. */
 #define TS_QUERY_WHO_EVENTS                                                    \
     TS_QUERY_PROXY_OR_ACCOUNT("e.", TS_QUERY_WHO_SESSIONS,                     \
                               TS_QUERY_ACCOUNTS_EVENTS(TS_QUERY_WHO_ACCOUNTS))
 #define TS_QUERY_KIND_ACCOUNTS                                                 \
     "(SELECT a.account FROM v_identity_accounts a JOIN v_identities i"         \
     " ON i.name = a.identity WHERE i.kind = :ikind)"
-/* The events `e` of the identities of kind :ikind: the sessions a proxy
- * attributes to one (the registered identity's kind, else what the proxy
- * said), and the rest of such identities' accounts' activity. */
+/* The sessions a proxy attributes to an identity of kind :ikind (the
+ * registered identity's kind, else what the proxy said). */
+#define TS_QUERY_KIND_SESSIONS                                                 \
+    "(SELECT sp.session_id FROM v_session_principal sp"                        \
+    " LEFT JOIN v_identities i ON i.name = coalesce((SELECT min(a.identity)"   \
+    " FROM v_identity_accounts a WHERE a.account = sp.principal),"             \
+    " sp.principal) WHERE coalesce(i.kind, sp.principal_kind) = :ikind)"
+/* TS_QUERY_WHO_MATCH and TS_QUERY_WHO_EVENTS for the identities of kind
+ * :ikind. */
+#define TS_QUERY_KIND_MATCH(T)                                                 \
+    TS_QUERY_PROXY_OR_ACCOUNT(T, TS_QUERY_KIND_SESSIONS,                       \
+                              T "account IN " TS_QUERY_KIND_ACCOUNTS)
 #define TS_QUERY_KIND_EVENTS                                                   \
     TS_QUERY_PROXY_OR_ACCOUNT(                                                 \
-        "e.",                                                                  \
-        "(SELECT sp.session_id FROM v_session_principal sp"                    \
-        " LEFT JOIN v_identities i ON i.name = coalesce((SELECT"               \
-        " min(a.identity) FROM v_identity_accounts a"                          \
-        " WHERE a.account = sp.principal), sp.principal)"                      \
-        " WHERE coalesce(i.kind, sp.principal_kind) = :ikind)",                \
+        "e.", TS_QUERY_KIND_SESSIONS,                                          \
         TS_QUERY_ACCOUNTS_EVENTS(TS_QUERY_KIND_ACCOUNTS))
 
 /* Statements (one row per pgAudit statement) that read or wrote column

@@ -195,7 +195,7 @@ typedef struct search_plan {
     int driver;
     unsigned merged;   /* bit (1 << BY_x) per merged index; 0 = none */
     int bucket_by;     /* BY_x: walk that filter's bucket map; BY_ANY: none */
-    int index_version; /* the store's index layout (event_value_hmacs) */
+    int index_version; /* the store's index layout */
     /* Layout 4, with text: the texts matched hold so many events that
      * their events are found by reading the table in entry order, not by
      * reading their posting lists (events_by_text before layout 7) and
@@ -508,19 +508,16 @@ static void add_equality(char *sql, int by, int driver)
     add_sql(sql, by_sql[by]);
 }
 
-/* An event holding the value (:vhmac). Layout 3 keeps event_value_hmacs
- * by bucket (schemas/index.sql): one seek per bucket from :lo's to that of
- * :hi or the newest entry. */
-static const char value_sql[] =
-    " AND e.seq IN (WITH RECURSIVE bucket(n) AS"
-    " (SELECT :lo >> " TS_VALUE_HMAC_BUCKET_BITS_SQL
-    " UNION ALL SELECT n + 1 FROM bucket WHERE n < (SELECT min(:hi, max(seq))"
-    " >> " TS_VALUE_HMAC_BUCKET_BITS_SQL " FROM events))"
-    " SELECT v.seq FROM bucket CROSS JOIN event_value_hmacs v"
-    " ON v.bucket = bucket.n AND v.hmac = :vhmac)";
-/* The same in a layout 2 store opened read-only (keyed by hmac, seq). */
-static const char value_layout2_sql[] =
-    " AND e.seq IN (SELECT seq FROM event_value_hmacs WHERE hmac = :vhmac)";
+/* An event holding the value (:vhmac), from the value's posting lists
+ * (before layout 9, ts_postings() reads event_value_hmacs): all of them
+ * in range, for SQLite to walk; or, to check an event another walk found,
+ * the list of its block alone. */
+static const char value_walk_sql[] =
+    " AND e.seq IN (SELECT p.seq FROM ts_postings('value', :vhmac) p"
+    " WHERE p.seq BETWEEN :lo AND :hi)";
+static const char value_check_sql[] =
+    " AND EXISTS (SELECT 1 FROM ts_postings('value', :vhmac) p"
+    " WHERE p.seq BETWEEN e.seq AND e.seq)";
 
 /* 1 when plan's driver is a filter kept as posting lists. */
 static int walks_postings(const search_plan *plan)
@@ -529,11 +526,15 @@ static int walks_postings(const search_plan *plan)
 }
 
 /* Appends the conditions of q but its outcome to sql (after a WHERE), with
- * the equality of plan's driver walking its index. */
+ * the equality of plan's driver walking its index. checks_rows: each row
+ * is found by entry index (build_row_sql), the statement run once per
+ * row. */
 static void add_conditions(char *sql, const ts_search_query *q, int has_text,
-                           const search_plan *plan)
+                           const search_plan *plan, int checks_rows)
 {
     int driver = plan->driver;
+    int others_drive = checks_rows || has_text || plan->bucket_by != BY_ANY ||
+                       driver != BY_ANY;
 
     /* A bucket or posting-list walk has its range in the join already. */
     add_sql(sql, has_text ? " events_fts.rowid BETWEEN :lo AND :hi"
@@ -554,16 +555,21 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
         add_sql(sql, " AND e.time_us >= :since");
     if (q->until_us != INT64_MAX)
         add_sql(sql, " AND e.time_us < :until");
+    /* With something else driving, each row is checked, and SQLite kept
+     * from walking the identities' sessions and accounts' lists (it
+     * would, for each bucket of a bucket walk); else they may drive. */
     if (q->who)
-        add_sql(sql, " AND " TS_QUERY_WHO_EVENTS);
+        add_sql(sql, others_drive ? " AND " TS_QUERY_WHO_MATCH("+e.")
+                                  : " AND " TS_QUERY_WHO_EVENTS);
     if (q->identity_kind)
-        add_sql(sql, " AND " TS_QUERY_KIND_EVENTS);
+        add_sql(sql, others_drive ? " AND " TS_QUERY_KIND_MATCH("+e.")
+                                  : " AND " TS_QUERY_KIND_EVENTS);
     if (q->column)
         add_sql(sql, " AND " TS_QUERY_COLUMN_EVENTS);
     if (q->data_class)
         add_sql(sql, " AND " TS_QUERY_CLASS_EVENTS);
     if (q->value)
-        add_sql(sql, plan->index_version >= 3 ? value_sql : value_layout2_sql);
+        add_sql(sql, others_drive ? value_check_sql : value_walk_sql);
 }
 
 /* The events, after a FROM and up to the conditions: walked in entry
@@ -600,16 +606,16 @@ static void build_sql(char *sql, const ts_search_query *q, int has_text,
         add_sql(sql, "events_fts CROSS JOIN events e"
                      " ON e.seq = events_fts.rowid"
                      " WHERE events_fts MATCH :text AND");
-        add_conditions(sql, q, has_text, plan);
+        add_conditions(sql, q, has_text, plan, 0);
     } else if (plan->bucket_by != BY_ANY) {
         /* every other equality with a unary +: the bucket walk drives */
         search_plan walk = *plan;
         walk.driver = plan->bucket_by;
         add_bucket_walk(sql, plan);
-        add_conditions(sql, q, has_text, &walk);
+        add_conditions(sql, q, has_text, &walk, 0);
     } else {
         add_events_walk(sql, plan);
-        add_conditions(sql, q, has_text, plan);
+        add_conditions(sql, q, has_text, plan, 0);
     }
     if (q->outcome == TS_OUTCOME_OK)
         add_sql(sql, " AND " TS_QUERY_OK);
@@ -621,7 +627,7 @@ static void build_sql(char *sql, const ts_search_query *q, int has_text,
         add_sql(sql, " AND e.kind = 6 UNION ALL SELECT " TS_QUERY_ROW_COLUMNS
                      " FROM ");
         add_events_walk(sql, plan);
-        add_conditions(sql, q, has_text, plan);
+        add_conditions(sql, q, has_text, plan, 0);
         add_sql(sql, " AND " TS_QUERY_DENIED_ERROR " ORDER BY 1");
     } else if (plan->bucket_by != BY_ANY && !has_text) {
         add_sql(sql, q->oldest_first ? " ORDER BY b.bucket, e.seq"
@@ -646,7 +652,7 @@ static void build_row_sql(char *sql, const ts_search_query *q, int has_text,
     snprintf(sql, TS_SEARCH_SQL_MAX,
              "SELECT %s FROM events e WHERE e.seq = :seq AND",
              TS_QUERY_ROW_COLUMNS);
-    add_conditions(sql, q, 0, &any);
+    add_conditions(sql, q, 0, &any, 1);
     if (has_text && plan->index_version >= 4 &&
         !(plan->merged & (1u << BY_TEXT)))
         add_sql(sql, " AND (EXISTS (SELECT 1 FROM event_texts_fts"

@@ -201,10 +201,21 @@ CREATE VIRTUAL TABLE IF NOT EXISTS event_texts_fts USING fts5(
 --   'text'     events.text_id       events_by_text     11.4 MB  layout 7
 --   'object'   events.object_table  events_by_object   18.9 MB  layout 7
 --   'account'  events.account       events_by_account  22.3 MB  layout 8
+--   'value'    (below)              event_value_hmacs  34.9 MB  layout 9
+-- 'value' lists the events whose statement literals and bind parameters
+-- held a value, by its HMAC (DESIGN.md, "Sensitive data in the store"):
+-- the first 8 bytes of HMAC-SHA256(value key, the value as the statement
+-- means it: quotes and escapes undone), big-endian, as a signed integer.
+-- The value key is derived from the store's private key, so only its
+-- holder can look a value up (`trailseal search --value`); the values
+-- themselves are not in the store when it redacts. Before layout 9 they
+-- were rows of event_value_hmacs(bucket, hmac, seq) (layout 2: (hmac,
+-- seq)), one per value and event: 1.7M rows at 1M events for 225,129
+-- (value, block) lists.
 -- The views stay plain SQL, which any SQLite reads (sqlite3, Python): none
 -- of them names ts_postings(), and none needs an index these replaced.
 CREATE TABLE IF NOT EXISTS event_postings (
-    field TEXT NOT NULL,     -- 'text', 'object', 'account'
+    field TEXT NOT NULL,     -- 'text', 'object', 'account', 'value'
     value NOT NULL,          -- as in the field's column
     block INTEGER NOT NULL,  -- seq >> 16
     seqs BLOB NOT NULL,
@@ -781,27 +792,8 @@ CREATE TABLE IF NOT EXISTS event_value_classes (
 CREATE INDEX IF NOT EXISTS event_value_classes_by_class
     ON event_value_classes(class, seq);
 
--- The values in each event's statement literals and bind parameters, by
--- their HMAC (DESIGN.md, "Sensitive data in the store"): the first 8 bytes
--- of HMAC-SHA256(value key, the value as the statement means it: quotes and
--- escapes undone), big-endian, as a signed integer. The value key is
--- derived from the store's private key, so only its holder can look a
--- value up (`trailseal search --value`); the values themselves are not in
--- the store when it redacts.
---
--- Rows are kept by bucket (seq >> 16: 65536 entries) first. HMACs are
--- random, so a B-tree keyed by HMAC alone (layout 2) took each batch's
--- ~60,000 rows at pages all over it (330 MB at 10M events), and ingest
--- without these rows took 23% less time at 3M events. Within its bucket a
--- batch's rows fall on a few hundred pages. A lookup seeks once per
--- bucket (153 at 10M events). A layout 2 store, PRIMARY KEY (hmac, seq),
--- is rebuilt when next opened for writing (store/store.c).
-CREATE TABLE IF NOT EXISTS event_value_hmacs (
-    bucket INTEGER NOT NULL,     -- seq >> 16
-    hmac INTEGER NOT NULL,
-    seq INTEGER NOT NULL,        -- the event's entry index
-    PRIMARY KEY (bucket, hmac, seq)
-) WITHOUT ROWID;
+-- The values in each event's statement literals and bind parameters are
+-- found by their HMAC in event_postings above (field 'value', layout 9).
 
 -- Each statement's classified columns read or written, one row per
 -- statement, column and class (pgAudit's repeated rows counted once).

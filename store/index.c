@@ -14,7 +14,6 @@ struct ts_index_writer {
     sqlite3_stmt *account;
     sqlite3_stmt *span;
     sqlite3_stmt *value_class; /* event_value_classes */
-    sqlite3_stmt *value_hmac;  /* event_value_hmacs */
     ts_rollup *rollup;         /* sessions and accounts not yet written */
     ts_completeness *completeness;
     ts_template_writer *templates; /* SQL analysis */
@@ -58,10 +57,6 @@ static const char insert_event_sql[] =
 
 static const char insert_value_sql[] =
     "INSERT OR IGNORE INTO event_value_classes(seq, class) VALUES(?1, ?2)";
-
-static const char insert_hmac_sql[] =
-    "INSERT OR IGNORE INTO event_value_hmacs(bucket, hmac, seq)"
-    " VALUES(?2 >> " TS_VALUE_HMAC_BUCKET_BITS_SQL ", ?1, ?2)";
 
 static const char insert_fts_sql[] =
     "INSERT INTO events_fts(rowid, statement, object_name, message)"
@@ -141,7 +136,6 @@ void ts_index_writer_free(ts_index_writer *w)
     sqlite3_finalize(w->account);
     sqlite3_finalize(w->span);
     sqlite3_finalize(w->value_class);
-    sqlite3_finalize(w->value_hmac);
     ts_rollup_free(w->rollup);
     ts_completeness_free(w->completeness);
     ts_template_writer_free(w->templates);
@@ -198,9 +192,6 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
      * or given what it lacked when upgraded from layout 2 (store.c). */
     if (rc == 0)
         rc = ts_store_prepare(store, insert_value_sql, &w->value_class,
-                              "indexing", err);
-    if (rc == 0)
-        rc = ts_store_prepare(store, insert_hmac_sql, &w->value_hmac,
                               "indexing", err);
     if (rc != 0) {
         ts_index_writer_free(w);
@@ -435,12 +426,9 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
         rc = ts_store_step_done(w->store, w->value_class,
                                 "indexing value classes", err);
     }
-    for (size_t i = 0; rc == 0 && i < ev->n_value_hmacs; i++) {
-        sqlite3_bind_int64(w->value_hmac, 1, ev->value_hmacs[i]);
-        sqlite3_bind_int64(w->value_hmac, 2, (sqlite3_int64)seq);
-        rc = ts_store_step_done(w->store, w->value_hmac, "indexing value HMACs",
-                                err);
-    }
+    for (size_t i = 0; rc == 0 && i < ev->n_value_hmacs; i++)
+        rc = ts_postings_writer_add(w->postings, TS_POSTING_VALUE,
+                                    ev->value_hmacs[i], seq, err);
     if (rc == 0 && ev->reference != NULL) {
         w->catalog_changed = 1;
         rc = ts_ref_writer_add(w->reference, seq, source_id, ev, err);

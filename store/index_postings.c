@@ -216,7 +216,9 @@ static int add(ts_postings_writer *w, ts_posting_field field, int64_t value,
         ts_buf_init(&p->list, SIZE_MAX);
         w->n_used++;
         rc = ts_varint_append(&p->list, seq - (block << TS_POSTING_BITS), err);
-    } else if (seq <= p->last) {
+    } else if (seq == p->last) {
+        return 0; /* an entry holds the value twice: listed once */
+    } else if (seq < p->last) {
         return ts_error_set(
             err, TS_EINVAL, "indexing postings: entry %llu after entry %llu",
             (unsigned long long)seq, (unsigned long long)p->last);

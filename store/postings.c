@@ -111,10 +111,11 @@ typedef struct postings_vtab {
     const ts_store *store; /* its layout says where the entries are */
 } postings_vtab;
 
-/* Each field, the column of events it lists and the first layout that
- * lists it. A store of an older layout has no lists for the field:
- * ts_postings() reads the column instead (through the index that layout
- * has on it), so SQL that names ts_postings() runs on every store. */
+/* Each field, the column of events it lists (NULL: none, see
+ * fallback_sql()) and the first layout that lists it. A store of an older
+ * layout has no lists for the field: ts_postings() reads the column
+ * instead (through the index that layout has on it), so SQL that names
+ * ts_postings() runs on every store. */
 static const struct {
     const char *name, *column;
     int layout;
@@ -122,6 +123,7 @@ static const struct {
     [TS_POSTING_TEXT] = {"text", "text_id", 7},
     [TS_POSTING_OBJECT] = {"object", "object_table", 7},
     [TS_POSTING_ACCOUNT] = {"account", "account", 8},
+    [TS_POSTING_VALUE] = {"value", NULL, 9},
 };
 
 const char *ts_posting_field_name(ts_posting_field field)
@@ -283,6 +285,38 @@ static int db_error(sqlite3_vtab *vt, int rc)
     return rc;
 }
 
+/* What a store of a layout before field's lists reads instead: seq of
+ * the rows whose value is ?2 in ?3 .. ?4, in entry order (desc: newest
+ * first). For 'value', event_value_hmacs: in layouts 3 to 8 keyed by
+ * bucket (seq >> 16) first, so one seek per bucket from ?3's to that of
+ * ?4 or the newest entry; in layout 2 by (hmac, seq). */
+static void fallback_sql(int field, int layout, int desc, char *sql,
+                         size_t size)
+{
+    const char *order = desc ? " DESC" : "";
+
+    if (fields[field].column != NULL)
+        snprintf(sql, size,
+                 "SELECT seq FROM events WHERE %s = ?2"
+                 " AND seq BETWEEN ?3 AND ?4 ORDER BY seq%s",
+                 fields[field].column, order);
+    else if (layout <= 2)
+        snprintf(sql, size,
+                 "SELECT seq FROM event_value_hmacs WHERE hmac = ?2"
+                 " AND seq BETWEEN ?3 AND ?4 ORDER BY seq%s",
+                 order);
+    else
+        snprintf(sql, size,
+                 "WITH RECURSIVE b(n) AS (SELECT ?3 >> %s UNION ALL"
+                 " SELECT n + 1 FROM b WHERE n < (SELECT min(?4, max(seq))"
+                 " >> %s FROM events)) SELECT v.seq FROM b"
+                 " CROSS JOIN event_value_hmacs v ON v.bucket = b.n"
+                 " AND v.hmac = ?2 AND v.seq BETWEEN ?3 AND ?4"
+                 " ORDER BY v.seq%s",
+                 TS_VALUE_HMAC_BUCKET_BITS_SQL, TS_VALUE_HMAC_BUCKET_BITS_SQL,
+                 order);
+}
+
 /* Reads blocks until one holds an entry in range, or none is left. In an
  * older layout, reads the next row. */
 static int next_block(postings_cursor *c)
@@ -341,7 +375,7 @@ static int field_of(sqlite3_value *v)
 static int prepare_blocks(postings_cursor *c, postings_vtab *vt, int field)
 {
     int plan = field << 2 | c->fallback << 1 | c->desc;
-    char sql[256];
+    char sql[512];
     int rc;
 
     if (c->blocks != NULL && c->blocks_plan == plan) {
@@ -351,10 +385,8 @@ static int prepare_blocks(postings_cursor *c, postings_vtab *vt, int field)
     sqlite3_finalize(c->blocks);
     c->blocks = NULL;
     if (c->fallback)
-        snprintf(sql, sizeof(sql),
-                 "SELECT seq FROM events WHERE %s = ?2"
-                 " AND seq BETWEEN ?3 AND ?4 ORDER BY seq%s",
-                 fields[field].column, c->desc ? " DESC" : "");
+        fallback_sql(field, vt->store->index_version, c->desc, sql,
+                     sizeof(sql));
     else
         snprintf(sql, sizeof(sql),
                  "SELECT block, seqs FROM event_postings"

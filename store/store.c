@@ -435,10 +435,56 @@ static int add_posting(ts_postings_writer *w, ts_posting_field field,
     }
 }
 
-/* Layout 6 or 7 to 8, the data: every field's posting lists made anew from its
- * column of events (ts_posting_field_column), in entry order (the
+static const char *column_of(int field)
+{
+    return ts_posting_field_column((ts_posting_field)field);
+}
+
+/* Layout 2 to 8 to 9: event_value_hmacs, if any, becomes the 'value'
+ * lists and goes. Read in its own key's order (layout 2: hmac, seq; then
+ * bucket, hmac, seq), so no sort: each value's entries come in order, and
+ * the writer writes a list whenever the block changes. */
+static int fill_value_postings(ts_store *store, const char *what, ts_error *err)
+{
+    ts_postings_writer *w = NULL;
+    sqlite3_stmt *st = NULL;
+    uint64_t columns = 0;
+    int rc = ts_store_count(store,
+                            "SELECT count(*) FROM pragma_table_info"
+                            "('event_value_hmacs')",
+                            what, &columns, err);
+    int step = SQLITE_DONE;
+
+    if (rc != 0 || columns == 0)
+        return rc;
+    rc = ts_postings_writer_new(&w, store, err);
+    if (rc == 0)
+        rc = ts_store_prepare(store,
+                              columns == 2
+                                  ? "SELECT seq, hmac FROM event_value_hmacs"
+                                    " ORDER BY hmac, seq"
+                                  : "SELECT seq, hmac FROM event_value_hmacs"
+                                    " ORDER BY bucket, hmac, seq",
+                              &st, what, err);
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+        rc = ts_postings_writer_add(w, TS_POSTING_VALUE,
+                                    sqlite3_column_int64(st, 1),
+                                    (uint64_t)sqlite3_column_int64(st, 0), err);
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = ts_store_db_error(store, what, err);
+    if (rc == 0)
+        rc = ts_postings_writer_flush(w, err);
+    sqlite3_finalize(st);
+    ts_postings_writer_free(w);
+    if (rc == 0)
+        rc = ts_store_exec(store, "DROP TABLE event_value_hmacs", what, err);
+    return rc;
+}
+
+/* Layout 2 to 8 to 9, the data: every field's posting lists made anew
+ * from its column of events (ts_posting_field_column), in entry order (the
  * table's), through the writer ingest uses; then the indexes they replace
- * go. */
+ * go. The values' lists come from event_value_hmacs. */
 static int fill_postings(ts_store *store, const char *what, ts_error *err)
 {
     ts_postings_writer *w = NULL;
@@ -450,12 +496,12 @@ static int fill_postings(ts_store *store, const char *what, ts_error *err)
 
     sqlite3_str_appendall(sql, "SELECT seq");
     for (int f = 0; f < TS_POSTING_FIELDS; f++)
-        sqlite3_str_appendf(sql, ", %s",
-                            ts_posting_field_column((ts_posting_field)f));
+        if (column_of(f) != NULL)
+            sqlite3_str_appendf(sql, ", %s", column_of(f));
     sqlite3_str_appendall(sql, " FROM events WHERE 0");
     for (int f = 0; f < TS_POSTING_FIELDS; f++)
-        sqlite3_str_appendf(sql, " OR %s IS NOT NULL",
-                            ts_posting_field_column((ts_posting_field)f));
+        if (column_of(f) != NULL)
+            sqlite3_str_appendf(sql, " OR %s IS NOT NULL", column_of(f));
     sqlite3_str_appendall(sql, " ORDER BY seq");
     text = sqlite3_str_finish(sql);
     if (rc == 0 && text == NULL)
@@ -467,8 +513,10 @@ static int fill_postings(ts_store *store, const char *what, ts_error *err)
     sqlite3_free(text);
     while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
         uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
+        int col = 1;
         for (int f = 0; rc == 0 && f < TS_POSTING_FIELDS; f++)
-            rc = add_posting(w, (ts_posting_field)f, st, f + 1, seq, err);
+            if (column_of(f) != NULL)
+                rc = add_posting(w, (ts_posting_field)f, st, col++, seq, err);
     }
     if (rc == 0 && step != SQLITE_DONE)
         rc = ts_store_db_error(store, what, err);
@@ -476,13 +524,17 @@ static int fill_postings(ts_store *store, const char *what, ts_error *err)
         rc = ts_postings_writer_flush(w, err);
     sqlite3_finalize(st);
     ts_postings_writer_free(w);
-    /* the index each field replaces: events_by_ and its name */
+    /* the index each column's field replaces: events_by_ and its name */
     for (int f = 0; rc == 0 && f < TS_POSTING_FIELDS; f++) {
         char drop[128];
+        if (column_of(f) == NULL)
+            continue;
         snprintf(drop, sizeof(drop), "DROP INDEX IF EXISTS events_by_%s",
                  ts_posting_field_name((ts_posting_field)f));
         rc = ts_store_exec(store, drop, what, err);
     }
+    if (rc == 0)
+        rc = fill_value_postings(store, what, err);
     return rc;
 }
 
@@ -506,13 +558,11 @@ static int add_events_column(ts_store *store, const char *name,
     return ts_store_exec(store, sql, what, err);
 }
 
-/* Upgrades an index of layout 2 to 7 to TS_INDEX_VERSION, in one
+/* Upgrades an index of layout 2 to 8 to TS_INDEX_VERSION, in one
  * transaction.
- * - Layout 2 to 3: event_value_hmacs gains its bucket. The rows are copied
- *   in the old table's order (hmac, seq), which within each bucket is the
- *   new order: every bucket takes its rows in order, with no sort (3M
- *   events: 4.4 s and 167 MB peak RSS, where ORDER BY took 5.6 s and 280
- *   MB). A layout 2 store made before value HMACs gets the new table empty.
+ * - Layout 2: event_value_hmacs, keyed by (hmac, seq), goes to the value
+ *   lists below like layout 3's (a layout 2 store made before value HMACs
+ *   has none).
  * - Layout 3 to 4: events gains text_id and the text dictionary
  *   (move_audit_texts_sql); events_privileged and v_privileged are made
  *   again with equalities in place of IN lists, v_events to read the
@@ -523,24 +573,15 @@ static int add_events_column(ts_store *store, const char *name,
  *   application, client host and port (move_origins_sql).
  * - Layout 6 to 7: event_postings replaces the indexes on text_id and
  *   object_table (fill_postings).
- * - Layout 7 to 8: the same for account (all lists are made again). */
+ * - Layout 7 to 8: the same for account (all lists are made again).
+ * - Layout 8 to 9: the same for the values' HMACs, from
+ *   event_value_hmacs, which goes (fill_value_postings). */
 static int upgrade_index(ts_store *store, int from, ts_error *err)
 {
-    static const char what[] = "upgrading the index to layout 8";
+    static const char what[] = "upgrading the index to layout 9";
     int rc = ts_store_exec(store, "BEGIN IMMEDIATE", what, err);
-    uint64_t old_table = 0;
 
-    _Static_assert(TS_INDEX_VERSION == 8, "upgrade_index");
-    if (rc == 0 && from == 2)
-        rc = ts_store_count(store,
-                            "SELECT count(*) FROM pragma_table_info"
-                            "('event_value_hmacs')",
-                            what, &old_table, err);
-    if (rc == 0 && old_table)
-        rc = ts_store_exec(store,
-                           "ALTER TABLE event_value_hmacs"
-                           " RENAME TO event_value_hmacs_layout2",
-                           what, err);
+    _Static_assert(TS_INDEX_VERSION == 9, "upgrade_index");
     if (rc == 0)
         rc = add_events_column(store, "text_id", what, err);
     if (rc == 0)
@@ -557,14 +598,6 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
         rc = ts_store_exec(store, origin_views_sql, what, err);
     if (rc == 0)
         rc = ts_store_exec(store, ts_index_schema_sql, what, err);
-    if (rc == 0 && old_table)
-        rc = ts_store_exec(store,
-                           "INSERT INTO event_value_hmacs(bucket, hmac, seq)"
-                           " SELECT seq >> " TS_VALUE_HMAC_BUCKET_BITS_SQL
-                           ", hmac, seq"
-                           " FROM event_value_hmacs_layout2;"
-                           "DROP TABLE event_value_hmacs_layout2",
-                           what, err);
     if (rc == 0 && from < 4 &&
         sqlite3_create_function(store->db, "ts_text_key_hash", 2,
                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
@@ -581,7 +614,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
         rc = ts_store_db_error(store, what, err);
     if (rc == 0 && from < 6)
         rc = ts_store_exec(store, move_origins_sql, what, err);
-    if (rc == 0 && from < 8)
+    if (rc == 0 && from < 9)
         rc = fill_postings(store, what, err);
     if (rc == 0)
         rc = meta_put(store, "index_version", TS_INDEX_VERSION_TEXT,
@@ -594,7 +627,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
 }
 
 /* Reads the index's layout. A store whose layout is older can still be
- * verified and read; one of layout 2 to 7 is upgraded when opened for
+ * verified and read; one of layout 2 to 8 is upgraded when opened for
  * writing, older ones are refused: writing would fail on a missing column
  * half way. */
 static int check_index_version(ts_store *store, ts_error *err)

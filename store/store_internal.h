@@ -17,8 +17,8 @@ extern const char ts_chain_schema_sql[];
 /* The index's layout (schemas/index.sql), in meta "index_version" (absent:
  * 1). Bumped when a table gains or changes columns, which CREATE ... IF NOT
  * EXISTS cannot do to an existing store. */
-#define TS_INDEX_VERSION 8
-#define TS_INDEX_VERSION_TEXT "8"
+#define TS_INDEX_VERSION 9
+#define TS_INDEX_VERSION_TEXT "9"
 /* event_value_hmacs.bucket is an entry index shifted right by this many
  * bits (layout 3; schemas/index.sql says why): 65536 entries a bucket. As
  * SQL text, for the statements that write and read it. */
@@ -253,6 +253,8 @@ typedef enum ts_posting_field {
     TS_POSTING_TEXT,    /* events.text_id */
     TS_POSTING_OBJECT,  /* events.object_table */
     TS_POSTING_ACCOUNT, /* events.account (layout 8) */
+    TS_POSTING_VALUE,   /* the values' HMACs (ts_event.value_hmacs; layout
+                           9, before it event_value_hmacs) */
     TS_POSTING_FIELDS
 } ts_posting_field;
 
@@ -271,7 +273,7 @@ int ts_postings_writer_add_text(ts_postings_writer *w, ts_posting_field field,
 /* Writes the lists held (the current block's so far): before a commit. */
 int ts_postings_writer_flush(ts_postings_writer *w, ts_error *err);
 const char *ts_posting_field_name(ts_posting_field field);
-/* The column of events a field lists (e.g. "text_id"). */
+/* The column of events a field lists (e.g. "text_id"); NULL for 'value'. */
 const char *ts_posting_field_column(ts_posting_field field);
 
 /* ---- index_reference.c: identities, approvals, catalog snapshots ---- */

@@ -257,7 +257,7 @@ static const char *const index_queries[] = {
     "SELECT * FROM event_spans ORDER BY bucket",
     "SELECT rowid, * FROM events_fts WHERE events_fts MATCH 'ssn' ORDER BY "
     "rowid",
-    "SELECT seq, hmac FROM event_value_hmacs ORDER BY seq, hmac",
+    "SELECT * FROM event_postings ORDER BY field, value, block",
     /* roots differ: each block's salts come from its own random secret */
     "SELECT tree_size FROM checkpoints ORDER BY tree_size",
     "SELECT block_no, first_seq, n_entries, length(data) > 0, root IS NULL"

@@ -1231,7 +1231,7 @@ static void test_text_walks(void **state)
     reopen(fx, 0);
     assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
                                    " WHERE key = 'index_version'"),
-                     8); /* through 4 to 7, to the layout of today */
+                     9); /* through 4 to 8, to the layout of today */
     expect_texts(fx);
     expect_postings(fx);
     expect_origins(fx);
@@ -1372,7 +1372,7 @@ static void test_bucket_walks(void **state)
     reopen(fx, 0);
     assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
                                    " WHERE key = 'index_version'"),
-                     8);
+                     9);
     expect_bucket_maps(fx);
     expect_bucket_walks(fx);
 }
@@ -1581,7 +1581,7 @@ static void test_account_lists(void **state)
     reopen(fx, 0);
     assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
                                    " WHERE key = 'index_version'"),
-                     8);
+                     9);
     expect_postings(fx);
     expect_account_walks(fx);
 }

@@ -611,22 +611,31 @@ static int collect_seq(void *ctx, const ts_search_row *row)
     return 0;
 }
 
-/* Searches for value, oldest first after entry `after` (-1: all) or, when
- * newest_first, newest first before it. */
-static size_t search_value(ts_store *store, const char *value, int64_t after,
-                           int newest_first, found_seqs *f)
+/* Searches for value (and account's events, unless NULL), oldest first
+ * after entry `after` (-1: all) or, when newest_first, newest first before
+ * it. */
+static size_t search_value_of(ts_store *store, const char *value,
+                              const char *account, int64_t after,
+                              int newest_first, found_seqs *f)
 {
     ts_search_query q;
     ts_error err;
 
     ts_search_query_init(&q);
     q.value = value;
+    q.account = account;
     q.after = after;
     q.oldest_first = !newest_first;
     memset(f, 0, sizeof(*f));
     ts_error_clear(&err);
     assert_int_equal(ts_search(store, &q, collect_seq, f, NULL, &err), 0);
     return f->n;
+}
+
+static size_t search_value(ts_store *store, const char *value, int64_t after,
+                           int newest_first, found_seqs *f)
+{
+    return search_value_of(store, value, NULL, after, newest_first, f);
 }
 
 static void value_hmac(ts_store *store, const char *value, int64_t *out)
@@ -643,7 +652,7 @@ static void value_hmac(ts_store *store, const char *value, int64_t *out)
 }
 
 /* Checks that the card number is found at entries 20, 65541 and 140000
- * (buckets 0, 1 and 2 of event_value_hmacs), also from either end of a
+ * (blocks 0, 1 and 2 of its posting lists), also from either end of a
  * range, and the email at 65541 alone. */
 static void expect_values_found(ts_store *store)
 {
@@ -664,26 +673,64 @@ static void expect_values_found(ts_store *store)
     assert_int_equal(f.seq[0], 20);
     assert_int_equal(search_value(store, "ada@example.com", -1, 0, &f), 1);
     assert_int_equal(f.seq[0], 65541);
+    /* the account's events walked, the value checked on each */
+    assert_int_equal(search_value_of(store, value, "alice", 65541, 1, &f), 1);
+    assert_int_equal(f.seq[0], 20);
+    assert_int_equal(search_value_of(store, value, "bob", -1, 0, &f), 0);
 }
 
-/* Checks that event_value_hmacs holds the test's 4 rows, each in the
- * bucket of its entry. */
-static void expect_rows_by_bucket(ts_store *store)
+/* Checks that the values' posting lists (layout 9) hold the test's 4
+ * entries, one list per value and block, and event_value_hmacs is gone. */
+static void expect_value_lists(ts_store *store)
 {
-    int64_t n[2];
+    int64_t n[3];
 
-    query_ints(
-        store,
-        "SELECT count(*), sum(bucket = seq >> 16) FROM event_value_hmacs", n,
-        2);
+    query_ints(store,
+               "SELECT count(*), sum(length(seqs)),"
+               " (SELECT count(*) FROM sqlite_schema"
+               "  WHERE name LIKE 'event_value_hmacs%')"
+               " FROM event_postings WHERE field = 'value'",
+               n, 3);
     assert_int_equal(n[0], 4);
-    assert_int_equal(n[1], 4);
+    assert_int_equal(n[1], 5); /* one entry each: 140000 takes two bytes */
+    assert_int_equal(n[2], 0);
+    query_ints(store,
+               "SELECT count(*) FROM (SELECT DISTINCT value FROM event_postings"
+               " WHERE field = 'value') v CROSS JOIN ts_postings('value',"
+               " v.value) p",
+               n, 1);
+    assert_int_equal(n[0], 4);
 }
 
-/* event_value_hmacs is kept by bucket (layout 3): a value is found in
- * every bucket and within the range asked for. A layout 2 store (keyed by
- * hmac, seq) answers read-only, and is rebuilt when opened for writing. */
-static void test_value_hmacs_by_bucket(void **state)
+/* The values' HMACs as event_value_hmacs kept them before layout 9, in
+ * the table `columns` names (layout 2: "hmac, seq"; then "bucket, hmac,
+ * seq"), and the lists gone. */
+static void make_value_table(ts_store *store, const char *columns,
+                             const char *layout)
+{
+    char sql[1024];
+
+    int bucketed = strncmp(columns, "bucket", 6) == 0;
+
+    snprintf(sql, sizeof(sql),
+             "CREATE TABLE event_value_hmacs (%s hmac INTEGER NOT NULL,"
+             " seq INTEGER NOT NULL, PRIMARY KEY (%s)) WITHOUT ROWID;"
+             "INSERT INTO event_value_hmacs(%s) SELECT %s v.value, p.seq"
+             " FROM (SELECT DISTINCT value FROM event_postings"
+             " WHERE field = 'value') v"
+             " CROSS JOIN ts_postings('value', v.value) p;"
+             "DELETE FROM event_postings WHERE field = 'value';"
+             "UPDATE meta SET value = '%s' WHERE key = 'index_version'",
+             bucketed ? "bucket INTEGER NOT NULL," : "", columns, columns,
+             bucketed ? "p.seq >> 16," : "", layout);
+    exec_sql(store, sql);
+}
+
+/* The values' HMACs are posting lists (layout 9): a value is found in
+ * every block and within the range asked for. Stores of layout 8 (the
+ * table keyed by bucket, hmac, seq) and layout 2 (by hmac, seq) answer
+ * read-only, and get the lists when opened for writing. */
+static void test_value_lists(void **state)
 {
     static const uint64_t seqs[] = {20, 65541, 140000};
     fixture *fx = *state;
@@ -712,53 +759,42 @@ static void test_value_hmacs_by_bucket(void **state)
     ts_index_writer_free(w);
     exec_sql(store, "COMMIT");
 
-    expect_rows_by_bucket(store);
+    expect_value_lists(store);
     expect_values_found(store);
     assert_int_equal(search_value(store, "4111111111111112", -1, 0, &f), 0);
 
-    /* The same rows as layout 2 kept them. */
-    exec_sql(store,
-             "CREATE TABLE saved AS SELECT hmac, seq FROM event_value_hmacs;"
-             "DROP TABLE event_value_hmacs;"
-             "CREATE TABLE event_value_hmacs (hmac INTEGER NOT NULL,"
-             " seq INTEGER NOT NULL, PRIMARY KEY (hmac, seq)) WITHOUT ROWID;"
-             "INSERT INTO event_value_hmacs SELECT hmac, seq FROM saved;"
-             "DROP TABLE saved;"
-             "UPDATE meta SET value = '2' WHERE key = 'index_version'");
-    ts_store_free(store);
+    for (int old = 0; old < 2; old++) {
+        /* layout 8, then layout 2 */
+        make_value_table(store, old == 0 ? "bucket, hmac, seq" : "hmac, seq",
+                         old == 0 ? "8" : "2");
+        ts_store_free(store);
+        assert_int_equal(
+            ts_store_open(&store, fx->path, TS_STORE_READONLY, &err), 0);
+        expect_values_found(store);
+        query_ints(store, "SELECT count(*) FROM event_value_hmacs", n, 1);
+        assert_int_equal(n[0], 4); /* read-only: left as it was */
+        ts_store_free(store);
 
-    assert_int_equal(ts_store_open(&store, fx->path, TS_STORE_READONLY, &err),
-                     0);
-    expect_values_found(store);
-    query_ints(store,
-               "SELECT count(*) FROM pragma_table_info('event_value_hmacs')", n,
-               1);
-    assert_int_equal(n[0], 2); /* read-only: left as it was */
-    ts_store_free(store);
-
-    assert_int_equal(ts_store_open(&store, fx->path, 0, &err), 0);
-    expect_rows_by_bucket(store);
-    query_ints(store,
-               "SELECT CAST(value AS INTEGER) FROM meta"
-               " WHERE key = 'index_version'",
-               n, 1);
-    assert_int_equal(n[0], 8); /* through 3 to 7, to the layout of today */
-    query_ints(store,
-               "SELECT count(*) FROM sqlite_schema"
-               " WHERE name = 'event_value_hmacs_layout2'",
-               n, 1);
-    assert_int_equal(n[0], 0);
-    expect_values_found(store);
+        assert_int_equal(ts_store_open(&store, fx->path, 0, &err), 0);
+        expect_value_lists(store);
+        query_ints(store,
+                   "SELECT CAST(value AS INTEGER) FROM meta"
+                   " WHERE key = 'index_version'",
+                   n, 1);
+        assert_int_equal(n[0], 9); /* to the layout of today */
+        expect_values_found(store);
+    }
     ts_store_free(store);
 
     /* Upgraded once: opening it again changes nothing. */
     assert_int_equal(ts_store_open(&store, fx->path, 0, &err), 0);
+    expect_value_lists(store);
     expect_values_found(store);
     ts_store_free(store);
 }
 
 /* A layout 2 store made before the data-class and value-HMAC tables gets
- * them when upgraded, and ingest goes on into it. */
+ * the one and the value lists when upgraded, and ingest goes on into it. */
 static void test_layout2_without_value_tables(void **state)
 {
     fixture *fx = *state;
@@ -769,8 +805,7 @@ static void test_layout2_without_value_tables(void **state)
     ts_error err;
     int64_t n;
 
-    exec_sql(store, "DROP TABLE event_value_hmacs;"
-                    "DROP TABLE event_value_classes;"
+    exec_sql(store, "DROP TABLE event_value_classes;"
                     "UPDATE meta SET value = '2' WHERE key = 'index_version'");
     ts_store_free(store);
     ts_error_clear(&err);
@@ -779,7 +814,7 @@ static void test_layout2_without_value_tables(void **state)
                "SELECT count(*) FROM sqlite_schema WHERE name IN"
                " ('event_value_hmacs', 'event_value_classes')",
                &n, 1);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 1); /* the values' HMACs are lists (layout 9) */
     src = fake_open(25);
     assert_int_equal(ts_store_ingest(store, src, &opts, &is, &err), 0);
     assert_int_equal(is.entries_sealed, 15);
@@ -1292,8 +1327,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_key_file_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_privileged_index, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_value_hmacs_by_bucket, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_value_lists, setup, teardown),
         cmocka_unit_test_setup_teardown(test_layout2_without_value_tables,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_older_index_refused, setup,
