@@ -84,21 +84,24 @@ enum {
     BY_KIND,
     BY_DATABASE,
     BY_PRINCIPAL,
+    BY_VALUE,
     BY_COUNT,
     BY_TEXT = BY_COUNT,
     BY_ANY = -1
 };
 
 static const char *const by_sql[BY_COUNT] = {
-    "e.account = :account",    "e.object_table = :otail",
-    "e.session_id = :session", "e.command = :command",
-    "e.kind = :kind",          "e.database = :database",
-    "e.principal = :principal"};
+    "e.account = :account", "e.object_table = :otail",
+    "e.session_id = :session", "e.command = :command", "e.kind = :kind",
+    "e.database = :database", "e.principal = :principal",
+    /* the value's list of the entry's block (its HMAC: bind_filters) */
+    "EXISTS (SELECT 1 FROM ts_postings('value', :vhmac) p"
+    " WHERE p.seq BETWEEN e.seq AND e.seq)"};
 
 /* The value each filter's equality binds. */
 static const char *const by_value[BY_COUNT] = {
-    ":account", ":otail",    ":session",  ":command",
-    ":kind",    ":database", ":principal"};
+    ":account", ":otail",    ":session",   ":command",
+    ":kind",    ":database", ":principal", ":vhmac"};
 
 /* Index entries a probe reads per filter. */
 #define TS_SEARCH_PROBE 1000
@@ -141,6 +144,8 @@ static const char *postings_args(int by)
         return "'account', :account";
     case BY_OBJECT:
         return "'object', :otail";
+    case BY_VALUE:
+        return "'value', :vhmac";
     default:
         return NULL;
     }
@@ -161,14 +166,26 @@ static int has_filter(const ts_search_query *q, int by)
         return q->database != NULL;
     case BY_PRINCIPAL:
         return q->principal != NULL;
+    case BY_VALUE:
+        return q->value != NULL;
     default:
         return q->kind >= 0;
     }
 }
 
+/* What the filters bind besides q's own strings: --object parsed,
+ * --command uppercased, the HMAC of --value. */
+typedef struct search_values {
+    const ts_query_object *object;
+    const char *command;
+    int64_t vhmac;
+} search_values;
+
 static void bind_filters(sqlite3_stmt *st, const ts_search_query *q,
-                         const ts_query_object *object, const char *command)
+                         const search_values *v)
 {
+    const ts_query_object *object = v->object;
+
     ts_query_bind_text(st, ":account", q->account);
     if (q->object) {
         ts_query_bind_text(st, ":otail", object->tail);
@@ -179,7 +196,9 @@ static void bind_filters(sqlite3_stmt *st, const ts_search_query *q,
     ts_query_bind_text(st, ":session", q->session_id);
     ts_query_bind_text(st, ":source", q->source);
     if (q->command)
-        ts_query_bind_text(st, ":command", command);
+        ts_query_bind_text(st, ":command", v->command);
+    if (q->value)
+        ts_query_bind_int64(st, ":vhmac", v->vhmac);
     ts_query_bind_int64(st, ":kind", q->kind);
     ts_query_bind_text(st, ":who", q->who);
     ts_query_bind_text(st, ":ikind", q->identity_kind);
@@ -228,8 +247,8 @@ typedef struct search_plan {
  * first and last lie. For a filter kept as a bucket map: how many buckets
  * in range hold its value, up to TS_SEARCH_BUCKET_PROBE (*reach 0). */
 static int probe(ts_store *store, const ts_search_query *q, int by,
-                 const ts_query_object *object, const char *command, int64_t lo,
-                 int64_t hi, int64_t *count, int64_t *reach, ts_error *err)
+                 const search_values *v, int64_t lo, int64_t hi, int64_t *count,
+                 int64_t *reach, ts_error *err)
 {
     int field = bucket_field(by, store->index_version);
     char sql[512];
@@ -259,7 +278,7 @@ static int probe(ts_store *store, const ts_search_query *q, int by,
     rc = ts_store_prepare(store, sql, &st, "searching", err);
     if (rc != 0)
         return rc;
-    bind_filters(st, q, object, command);
+    bind_filters(st, q, v);
     ts_query_bind_int64(st, ":lo", lo);
     ts_query_bind_int64(st, ":hi", hi);
     if (sqlite3_step(st) == SQLITE_ROW) {
@@ -309,8 +328,8 @@ static int probe_text(ts_store *store, const ts_buf *fts, int64_t lo,
  * else to walk; otherwise each event the walk finds is checked. The
  * "denied" walk (two kinds merged, without text) never walks buckets. */
 static int choose_plan(ts_store *store, const ts_search_query *q, int has_text,
-                       const ts_query_object *object, const char *command,
-                       int64_t lo, int64_t hi, search_plan *out, ts_error *err)
+                       const search_values *v, int64_t lo, int64_t hi,
+                       search_plan *out, ts_error *err)
 {
     int64_t count = 0, reach = 0, best_reach = -1, best_count = INT64_MAX;
     int64_t best_buckets = INT64_MAX;
@@ -343,7 +362,7 @@ static int choose_plan(ts_store *store, const ts_search_query *q, int has_text,
     for (int by = 0; rc == 0 && by < BY_COUNT; by++) {
         if (!has_filter(q, by))
             continue;
-        rc = probe(store, q, by, object, command, lo, hi, &count, &reach, err);
+        rc = probe(store, q, by, v, lo, hi, &count, &reach, err);
         if (rc != 0)
             break;
         if (bucket_field(by, out->index_version) >= 0) {
@@ -508,17 +527,6 @@ static void add_equality(char *sql, int by, int driver)
     add_sql(sql, by_sql[by]);
 }
 
-/* An event holding the value (:vhmac), from the value's posting lists
- * (before layout 9, ts_postings() reads event_value_hmacs): all of them
- * in range, for SQLite to walk; or, to check an event another walk found,
- * the list of its block alone. */
-static const char value_walk_sql[] =
-    " AND e.seq IN (SELECT p.seq FROM ts_postings('value', :vhmac) p"
-    " WHERE p.seq BETWEEN :lo AND :hi)";
-static const char value_check_sql[] =
-    " AND EXISTS (SELECT 1 FROM ts_postings('value', :vhmac) p"
-    " WHERE p.seq BETWEEN e.seq AND e.seq)";
-
 /* 1 when plan's driver is a filter kept as posting lists. */
 static int walks_postings(const search_plan *plan)
 {
@@ -568,8 +576,6 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
         add_sql(sql, " AND " TS_QUERY_COLUMN_EVENTS);
     if (q->data_class)
         add_sql(sql, " AND " TS_QUERY_CLASS_EVENTS);
-    if (q->value)
-        add_sql(sql, others_drive ? value_check_sql : value_walk_sql);
 }
 
 /* The events, after a FROM and up to the conditions: walked in entry
@@ -670,14 +676,14 @@ static void build_row_sql(char *sql, const ts_search_query *q, int has_text,
 }
 
 static void bind_all(sqlite3_stmt *st, const ts_search_query *q,
-                     const ts_query_object *object, const char *command,
-                     const ts_buf *fts, int64_t lo, int64_t hi)
+                     const search_values *v, const ts_buf *fts, int64_t lo,
+                     int64_t hi)
 {
     if (fts->len > 0)
         ts_query_bind_text(st, ":text", (const char *)fts->data);
     ts_query_bind_int64(st, ":lo", lo);
     ts_query_bind_int64(st, ":hi", hi);
-    bind_filters(st, q, object, command);
+    bind_filters(st, q, v);
     ts_query_bind_int64(st, ":since", q->since_us);
     ts_query_bind_int64(st, ":until", q->until_us);
     ts_query_bind_int64(st, ":limit",
@@ -732,7 +738,7 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     size_t limit = q->limit ? q->limit : TS_SEARCH_DEFAULT_LIMIT;
     sqlite3_stmt *seqs = NULL;
     search_plan plan = {BY_ANY, 0, BY_ANY, store->index_version, 0, 0};
-    int64_t vhmac = 0;
+    search_values values = {&object, command, 0};
     int text_probed, rc = 0, step = SQLITE_DONE;
 
     if (out_n)
@@ -757,7 +763,7 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     if (rc == 0 && q->data_class)
         rc = ts_query_class_check(store, q->data_class, err);
     if (rc == 0 && q->value)
-        rc = value_hmac(store, q->value, &vhmac, err);
+        rc = value_hmac(store, q->value, &values.vhmac, err);
     if (rc == 0 && has_text && strlen(q->text) > TS_SEARCH_INPUT_MAX)
         rc = ts_error_set(err, TS_EINVAL, "search text is longer than %d bytes",
                           TS_SEARCH_INPUT_MAX);
@@ -790,8 +796,7 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     if (text_probed)
         rc = probe_text(store, &fts, lo, hi, &plan, err);
     if (rc == 0)
-        rc = choose_plan(store, q, has_text, &object, command, lo, hi, &plan,
-                         err);
+        rc = choose_plan(store, q, has_text, &values, lo, hi, &plan, err);
     if (rc != 0)
         goto cleanup;
     if (!text_probed && plan.merged & (1u << BY_TEXT) &&
@@ -812,11 +817,9 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
         rc = ts_store_prepare(store, sql, &st, "searching", err);
     if (rc != 0)
         goto cleanup;
-    bind_all(st, q, &object, command, &fts, lo, hi);
-    ts_query_bind_int64(st, ":vhmac", vhmac);
+    bind_all(st, q, &values, &fts, lo, hi);
     if (seqs != NULL) {
-        bind_all(seqs, q, &object, command, &fts, lo, hi);
-        ts_query_bind_int64(seqs, ":vhmac", vhmac);
+        bind_all(seqs, q, &values, &fts, lo, hi);
     }
 
     for (;;) {
