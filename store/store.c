@@ -440,42 +440,54 @@ static const char *column_of(int field)
     return ts_posting_field_column((ts_posting_field)field);
 }
 
-/* Layout 2 to 8 to 9: event_value_hmacs, if any, becomes the 'value'
- * lists and goes. Read in its own key's order (layout 2: hmac, seq; then
- * bucket, hmac, seq), so no sort: each value's entries come in order, and
- * the writer writes a list whenever the block changes. */
-static int fill_value_postings(ts_store *store, const char *what, ts_error *err)
+/* Writes the lists of the rows of sql: each row an entry's seq, then the
+ * values of fields[0 .. n-1] (NULL: none), each field's entries in order
+ * (ts_postings_writer_add). */
+static int fill_from(ts_store *store, const char *sql,
+                     const ts_posting_field *fields, int n, const char *what,
+                     ts_error *err)
 {
     ts_postings_writer *w = NULL;
     sqlite3_stmt *st = NULL;
-    uint64_t columns = 0;
-    int rc = ts_store_count(store,
-                            "SELECT count(*) FROM pragma_table_info"
-                            "('event_value_hmacs')",
-                            what, &columns, err);
-    int step = SQLITE_DONE;
+    int rc = ts_postings_writer_new(&w, store, err), step = SQLITE_DONE;
 
-    if (rc != 0 || columns == 0)
-        return rc;
-    rc = ts_postings_writer_new(&w, store, err);
     if (rc == 0)
-        rc = ts_store_prepare(store,
-                              columns == 2
-                                  ? "SELECT seq, hmac FROM event_value_hmacs"
-                                    " ORDER BY hmac, seq"
-                                  : "SELECT seq, hmac FROM event_value_hmacs"
-                                    " ORDER BY bucket, hmac, seq",
-                              &st, what, err);
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
-        rc = ts_postings_writer_add(w, TS_POSTING_VALUE,
-                                    sqlite3_column_int64(st, 1),
-                                    (uint64_t)sqlite3_column_int64(st, 0), err);
+        rc = ts_store_prepare(store, sql, &st, what, err);
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
+        for (int f = 0; rc == 0 && f < n; f++)
+            rc = add_posting(w, fields[f], st, f + 1, seq, err);
+    }
     if (rc == 0 && step != SQLITE_DONE)
         rc = ts_store_db_error(store, what, err);
     if (rc == 0)
         rc = ts_postings_writer_flush(w, err);
     sqlite3_finalize(st);
     ts_postings_writer_free(w);
+    return rc;
+}
+
+/* Layout 2 to 8 to 9: event_value_hmacs, if any, becomes the 'value'
+ * lists and goes. Read in its own key's order (layout 2: hmac, seq; then
+ * bucket, hmac, seq), so no sort: each value's entries come in order, and
+ * the writer writes a list whenever the block changes. */
+static int fill_value_postings(ts_store *store, const char *what, ts_error *err)
+{
+    static const ts_posting_field value = TS_POSTING_VALUE;
+    uint64_t columns = 0;
+    int rc = ts_store_count(store,
+                            "SELECT count(*) FROM pragma_table_info"
+                            "('event_value_hmacs')",
+                            what, &columns, err);
+
+    if (rc != 0 || columns == 0)
+        return rc;
+    rc = fill_from(store,
+                   columns == 2 ? "SELECT seq, hmac FROM event_value_hmacs"
+                                  " ORDER BY hmac, seq"
+                                : "SELECT seq, hmac FROM event_value_hmacs"
+                                  " ORDER BY bucket, hmac, seq",
+                   &value, 1, what, err);
     if (rc == 0)
         rc = ts_store_exec(store, "DROP TABLE event_value_hmacs", what, err);
     return rc;
@@ -487,50 +499,33 @@ static int fill_value_postings(ts_store *store, const char *what, ts_error *err)
  * go. The values' lists come from event_value_hmacs. */
 static int fill_postings(ts_store *store, const char *what, ts_error *err)
 {
-    ts_postings_writer *w = NULL;
-    sqlite3_stmt *st = NULL;
+    ts_posting_field listed[TS_POSTING_FIELDS];
     sqlite3_str *sql = sqlite3_str_new(store->db);
     int rc = ts_store_exec(store, "DELETE FROM event_postings", what, err);
-    int step = SQLITE_DONE;
+    int n = 0;
     char *text;
 
     sqlite3_str_appendall(sql, "SELECT seq");
     for (int f = 0; f < TS_POSTING_FIELDS; f++)
-        if (column_of(f) != NULL)
+        if (column_of(f) != NULL) {
+            listed[n++] = (ts_posting_field)f;
             sqlite3_str_appendf(sql, ", %s", column_of(f));
+        }
     sqlite3_str_appendall(sql, " FROM events WHERE 0");
-    for (int f = 0; f < TS_POSTING_FIELDS; f++)
-        if (column_of(f) != NULL)
-            sqlite3_str_appendf(sql, " OR %s IS NOT NULL", column_of(f));
+    for (int f = 0; f < n; f++)
+        sqlite3_str_appendf(sql, " OR %s IS NOT NULL", column_of(listed[f]));
     sqlite3_str_appendall(sql, " ORDER BY seq");
     text = sqlite3_str_finish(sql);
     if (rc == 0 && text == NULL)
         rc = ts_error_set(err, TS_ENOMEM, "out of memory");
     if (rc == 0)
-        rc = ts_postings_writer_new(&w, store, err);
-    if (rc == 0)
-        rc = ts_store_prepare(store, text, &st, what, err);
+        rc = fill_from(store, text, listed, n, what, err);
     sqlite3_free(text);
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
-        int col = 1;
-        for (int f = 0; rc == 0 && f < TS_POSTING_FIELDS; f++)
-            if (column_of(f) != NULL)
-                rc = add_posting(w, (ts_posting_field)f, st, col++, seq, err);
-    }
-    if (rc == 0 && step != SQLITE_DONE)
-        rc = ts_store_db_error(store, what, err);
-    if (rc == 0)
-        rc = ts_postings_writer_flush(w, err);
-    sqlite3_finalize(st);
-    ts_postings_writer_free(w);
     /* the index each column's field replaces: events_by_ and its name */
-    for (int f = 0; rc == 0 && f < TS_POSTING_FIELDS; f++) {
+    for (int f = 0; rc == 0 && f < n; f++) {
         char drop[128];
-        if (column_of(f) == NULL)
-            continue;
         snprintf(drop, sizeof(drop), "DROP INDEX IF EXISTS events_by_%s",
-                 ts_posting_field_name((ts_posting_field)f));
+                 ts_posting_field_name(listed[f]));
         rc = ts_store_exec(store, drop, what, err);
     }
     if (rc == 0)
