@@ -45,8 +45,9 @@
  * the newest identities snapshot (schemas/index.sql, reference data). */
 #define TS_QUERY_WHO_ACCOUNTS                                                  \
     "(SELECT account FROM v_identity_accounts WHERE identity = :who)"
-/* The events or sessions (table alias T, e.g. "e.") in sessions SESSIONS
- * (a subquery), or of an account ACCOUNT_TERM holds in no such session. */
+/* The events or sessions (table alias T, e.g. "e.") of the sessions
+ * SESSIONS (a subquery), and those ACCOUNT_TERM holds (an account's) that
+ * are in no session a proxy attributes to someone. */
 #define TS_QUERY_PROXY_OR_ACCOUNT(T, SESSIONS, ACCOUNT_TERM)                   \
     "(" T "session_id IN " SESSIONS " OR (" ACCOUNT_TERM " AND (" T            \
     "session_id IS NULL OR " T "session_id NOT IN"                             \

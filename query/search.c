@@ -74,8 +74,9 @@ static int narrow_by_session(ts_store *store, const char *session_id,
     return rc;
 }
 
-/* The filters an index serves, each an equality on one index's leading
- * column, and the full-text index (BY_TEXT, only ever merged). */
+/* The filters an index, posting lists or a bucket map serve, each an
+ * equality on one column of events (BY_VALUE: a value's lists, by its
+ * HMAC), and the full-text index (BY_TEXT, only ever merged). */
 enum {
     BY_ACCOUNT,
     BY_OBJECT,

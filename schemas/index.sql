@@ -184,7 +184,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS event_texts_fts USING fts5(
 -- The events of a text are in event_postings below (field 'text'):
 -- search reads them for the texts a query matches when they are few.
 
--- Posting lists (layouts 7 and 8): the entries holding a value of a field, one
+-- Posting lists (layouts 7 to 9): the entries holding a value of a field, one
 -- row per value and block of 65,536 entries (block = seq >> 16), instead
 -- of an index entry per event. seqs is the block's entries in order, as
 -- varints: the first one's offset from the block's first entry (block <<

@@ -9,8 +9,9 @@
  *   SELECT p.seq FROM ts_postings('text', 42) p
  *    WHERE p.seq BETWEEN :lo AND :hi ORDER BY p.seq DESC;
  *
- * On a store of a layout before the lists, it reads the field's column of
- * events instead.
+ * On a store of a layout before the field's lists, it reads what that
+ * layout kept instead: the field's column of events, or for 'value' the
+ * table event_value_hmacs (fallback_sql()).
  *
  * index_postings.c writes them. */
 #include <stdio.h>
