@@ -1504,7 +1504,8 @@ static int by_denied_of_bob(const ts_search_row *r, const void *arg)
     return eq(r->account, "bob") && r->outcome == TS_OUTCOME_DENIED;
 }
 
-/* Counts one SQL statement's sorts (a temp B-tree for ORDER BY). */
+/* Runs q and counts the sorts (temp B-trees for ORDER BY) of every
+ * statement it ran. */
 static int count_sorts(fixture *fx, const ts_search_query *q)
 {
     plan_stats ps;
@@ -1517,10 +1518,10 @@ static int count_sorts(fixture *fx, const ts_search_query *q)
     return ps.sorts;
 }
 
-/* Search by account, alone, with a kind, and "denied" with or without
+/* Search by account, alone and with a kind, and "denied" with or without
  * an account (the kind index's two walks merged, intersected with the
- * account's lists: no sort); an account's timeline; `who` for an
- * identity's accounts: all agree with a scan of events. */
+ * account's lists: no sort) agree with a scan of events; an account's
+ * timeline holds its six events, all of that account. */
 static void expect_account_walks(fixture *fx)
 {
     ts_search_query q;

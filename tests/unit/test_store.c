@@ -708,9 +708,8 @@ static void expect_value_lists(ts_store *store)
 static void make_value_table(ts_store *store, const char *columns,
                              const char *layout)
 {
-    char sql[1024];
-
     int bucketed = strncmp(columns, "bucket", 6) == 0;
+    char sql[1024];
 
     snprintf(sql, sizeof(sql),
              "CREATE TABLE event_value_hmacs (%s hmac INTEGER NOT NULL,"
