@@ -64,9 +64,12 @@ while read -r name value; do
 done < <(awk -f "$E2E_DIR/pg_log_counts.awk" "$LOG")
 echo "# raw log: ${want[lines]} lines, ${want[entries]} records, ${want[audit]} audit, ${want[sessions]} sessions"
 # The workload guarantees these (7 sessions, plus the catalog query's); a
-# smaller log means the sandbox is broken.
+# smaller log means the sandbox is broken. A client may add a session of
+# one "connection received" line and nothing after it (seen once under
+# ASan: a TCP connection dropped before authentication); the checks below
+# compare with the log's own counts, so they hold either way.
 [ "${want[audit]}" -ge 30 ] && [ "${want[auth_failure]}" -eq 1 ] &&
-    [ "${want[error]}" -eq 1 ] && [ "${want[sessions]}" -eq 8 ] ||
+    [ "${want[error]}" -eq 1 ] && [ "${want[sessions]}" -ge 8 ] ||
     bail "the server log is not what the workload produces: $(declare -p want)"
 
 # --- init and the key ------------------------------------------------------------
