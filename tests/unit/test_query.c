@@ -150,6 +150,18 @@ static int run(fixture *fx, const ts_search_query *q)
     return rc;
 }
 
+/* Runs timeline query q into fx->got, which must succeed: how many rows. */
+static size_t run_timeline(fixture *fx, const ts_timeline_query *q)
+{
+    ts_error err;
+
+    rows_clear(&fx->got);
+    ts_error_clear(&err);
+    assert_int_equal(ts_timeline(fx->store, q, collect, &fx->got, NULL, &err),
+                     0);
+    return fx->got.n;
+}
+
 /* The command of generated record i (mixed: see setup_generated_mixed). */
 static const char *generated_command(int i, int mixed)
 {
@@ -835,9 +847,7 @@ static void test_timeline_paging(void **state)
                 ;
         }
         for (;;) {
-            rows_clear(&fx->got);
-            assert_int_equal(
-                ts_timeline(fx->store, &q, collect, &fx->got, NULL, &err), 0);
+            run_timeline(fx, &q);
             for (size_t i = 0; i < fx->got.n; i++, seen++)
                 assert_int_equal(fx->got.v[i].r.entry_index,
                                  want.v[first + seen].r.entry_index);
@@ -925,15 +935,12 @@ static void test_plans(void **state)
     /* The counters do count: a timeline sorts (a page of rows). */
     {
         ts_timeline_query t;
-        ts_error err;
         memset(&ps, 0, sizeof(ps));
         sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, watch, &ps);
         ts_timeline_query_init(&t);
         t.account = "u0";
         t.limit = 20;
-        rows_clear(&fx->got);
-        assert_int_equal(
-            ts_timeline(fx->store, &t, collect, &fx->got, NULL, &err), 0);
+        run_timeline(fx, &t);
         sqlite3_trace_v2(db, 0, NULL, NULL);
         assert_true(ps.sorts > 0);
     }
@@ -1466,14 +1473,10 @@ static void test_timeline(void **state)
 {
     fixture *fx = *state;
     ts_timeline_query q;
-    ts_error err;
 
     ts_timeline_query_init(&q);
     q.account = "bob";
-    rows_clear(&fx->got);
-    assert_int_equal(ts_timeline(fx->store, &q, collect, &fx->got, NULL, &err),
-                     0);
-    assert_int_equal(fx->got.n, 6);
+    assert_int_equal(run_timeline(fx, &q), 6);
     for (size_t i = 1; i < fx->got.n; i++)
         assert_true(fx->got.v[i].r.time_us >= fx->got.v[i - 1].r.time_us);
     assert_int_equal(fx->got.v[fx->got.n - 1].r.kind, TS_EVENT_AUTH_FAILURE);
@@ -1481,20 +1484,14 @@ static void test_timeline(void **state)
     /* Paging after the third event gives the last three. */
     q.after = (int64_t)fx->got.v[2].r.entry_index;
     uint64_t fourth = fx->got.v[3].r.entry_index;
-    rows_clear(&fx->got);
-    assert_int_equal(ts_timeline(fx->store, &q, collect, &fx->got, NULL, &err),
-                     0);
-    assert_int_equal(fx->got.n, 3);
+    assert_int_equal(run_timeline(fx, &q), 3);
     assert_int_equal(fx->got.v[0].r.entry_index, fourth);
 
     /* carol's crafted session: in time order though sealed after bob's. */
     ts_timeline_query_init(&q);
     q.account = "carol";
     q.until_us = at("2026-10-01");
-    rows_clear(&fx->got);
-    assert_int_equal(ts_timeline(fx->store, &q, collect, &fx->got, NULL, &err),
-                     0);
-    assert_int_equal(fx->got.n, 3);
+    assert_int_equal(run_timeline(fx, &q), 3);
     assert_int_equal(fx->got.v[0].r.kind, TS_EVENT_CONNECTION_AUTHORIZED);
 }
 
@@ -1526,7 +1523,6 @@ static void expect_account_walks(fixture *fx)
 {
     ts_search_query q;
     ts_timeline_query t;
-    ts_error err;
     int v;
 
     ts_search_query_init(&q);
@@ -1548,10 +1544,7 @@ static void expect_account_walks(fixture *fx)
 
     ts_timeline_query_init(&t);
     t.account = "bob";
-    rows_clear(&fx->got);
-    assert_int_equal(ts_timeline(fx->store, &t, collect, &fx->got, NULL, &err),
-                     0);
-    assert_int_equal(fx->got.n, 6);
+    assert_int_equal(run_timeline(fx, &t), 6);
     for (size_t i = 0; i < fx->got.n; i++)
         assert_string_equal(fx->got.v[i].r.account, "bob");
 }
