@@ -74,8 +74,8 @@ static int narrow_by_session(ts_store *store, const char *session_id,
     return rc;
 }
 
-/* The filters an index, posting lists or a bucket map serve, each an
- * equality on one column of events (BY_VALUE: a value's lists, by its
+/* The filters an index or posting lists serve, each an equality on one
+ * column of events (BY_VALUE: a value's lists, by its
  * HMAC), and the full-text index (BY_TEXT, only ever merged). */
 enum {
     BY_ACCOUNT,
@@ -99,39 +99,8 @@ static const char *const by_sql[BY_COUNT] = {
     "EXISTS (SELECT 1 FROM ts_postings('value', :vhmac) p"
     " WHERE p.seq BETWEEN e.seq AND e.seq)"};
 
-/* The value each filter's equality binds. */
-static const char *const by_value[BY_COUNT] = {
-    ":account", ":otail",    ":session",   ":command",
-    ":kind",    ":database", ":principal", ":vhmac"};
-
 /* Index entries a probe reads per filter. */
 #define TS_SEARCH_PROBE 1000
-/* A filter kept as a bucket map drives the walk when in fewer buckets
- * than this and no filter with an index is rare: reading that many buckets
- * whole costs about what TS_SEARCH_PROBE lookups do. */
-#define TS_SEARCH_BUCKET_FEW 32
-/* With text that matches many events, the same in fewer than this many
- * buckets (each event read then costs a seek in the full-text indexes
- * only when it has the value); also the most a probe counts. */
-#define TS_SEARCH_BUCKET_PROBE 256
-
-/* The bucket map of a filter a layout 5 store keeps as one instead of an
- * index (schemas/index.sql, "Bucket maps"); -1 for the others, and in
- * older layouts. */
-static int bucket_field(int by, int index_version)
-{
-    if (index_version < 5)
-        return -1;
-    switch (by) {
-    case BY_COMMAND:
-        return TS_BUCKET_COMMAND;
-    case BY_DATABASE:
-        return TS_BUCKET_DATABASE;
-    default:
-        return -1;
-    }
-}
-
 /* The posting lists of a filter kept as lists instead of an index
  * (schemas/index.sql, "Posting lists"), as ts_postings() arguments: the
  * field and the value bound; NULL for the others. Walked through
@@ -147,6 +116,10 @@ static const char *postings_args(int by)
         return "'object', :otail";
     case BY_VALUE:
         return "'value', :vhmac";
+    case BY_COMMAND:
+        return "'command', :command";
+    case BY_DATABASE:
+        return "'database', :database";
     default:
         return NULL;
     }
@@ -214,7 +187,6 @@ static void bind_filters(sqlite3_stmt *st, const ts_search_query *q,
 typedef struct search_plan {
     int driver;
     unsigned merged;   /* bit (1 << BY_x) per merged index; 0 = none */
-    int bucket_by;     /* BY_x: walk that filter's bucket map; BY_ANY: none */
     int index_version; /* the store's index layout */
     /* Layout 4, with text: the texts matched hold so many events that
      * their events are found by reading the table in entry order, not by
@@ -245,26 +217,17 @@ typedef struct search_plan {
 
 /* Reads the first TS_SEARCH_PROBE entries of filter `by`'s index (or
  * posting lists) in walk order: how many there are and how far apart the
- * first and last lie. For a filter kept as a bucket map: how many buckets
- * in range hold its value, up to TS_SEARCH_BUCKET_PROBE (*reach 0). */
+ * first and last lie. */
 static int probe(ts_store *store, const ts_search_query *q, int by,
                  const search_values *v, int64_t lo, int64_t hi, int64_t *count,
                  int64_t *reach, ts_error *err)
 {
-    int field = bucket_field(by, store->index_version);
     char sql[512];
     const char *postings = postings_args(by);
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (field >= 0)
-        snprintf(sql, sizeof(sql),
-                 "SELECT count(*), 0 FROM (SELECT 1 FROM event_buckets"
-                 " WHERE field = '%s' AND value = %s"
-                 " AND bucket BETWEEN :lo >> %d AND :hi >> %d LIMIT %d)",
-                 ts_bucket_field_name((ts_bucket_field)field), by_value[by],
-                 TS_SPAN_BITS, TS_SPAN_BITS, TS_SEARCH_BUCKET_PROBE);
-    else if (postings != NULL)
+    if (postings != NULL)
         snprintf(sql, sizeof(sql),
                  "SELECT count(*), max(seq) - min(seq) FROM (SELECT p.seq"
                  " FROM ts_postings(%s) p WHERE p.seq BETWEEN :lo AND :hi"
@@ -321,43 +284,26 @@ static int probe_text(ts_store *store, const ts_buf *fts, int64_t lo,
  * rare rows looks up much of the table. So probe each filter's index: a
  * filter with fewer than TS_SEARCH_PROBE entries in all drives; else the
  * sparse ones (less than one entry in two) are merged, with the full-text
- * index when there is text; else the sparsest drives.
- * Filters kept as bucket maps (layout 5) are probed by their buckets: the
- * one in fewest walks its buckets when no filter with an index is rare and
- * it is in fewer than TS_SEARCH_BUCKET_FEW (TS_SEARCH_BUCKET_PROBE with a
- * dense text, probed before: plan->text_dense), or when there is nothing
- * else to walk; otherwise each event the walk finds is checked. The
- * "denied" walk (two kinds merged, without text) never walks buckets. */
+ * index when there is text; else the sparsest drives. */
 static int choose_plan(ts_store *store, const ts_search_query *q, int has_text,
                        const search_values *v, int64_t lo, int64_t hi,
                        search_plan *out, ts_error *err)
 {
     int64_t count = 0, reach = 0, best_reach = -1, best_count = INT64_MAX;
-    int64_t best_buckets = INT64_MAX;
-    int best_bucket_by = BY_ANY;
-    int may_walk_buckets = q->outcome != TS_OUTCOME_DENIED || has_text;
     unsigned sparse = 0;
-    int n = 0, n_indexed = 0, rc = 0;
+    int n = 0, rc = 0;
 
     out->driver = BY_ANY;
     out->merged = 0;
-    out->bucket_by = BY_ANY;
-    for (int by = 0; by < BY_COUNT; by++) {
+    for (int by = 0; by < BY_COUNT; by++)
         n += has_filter(q, by);
-        n_indexed +=
-            has_filter(q, by) && bucket_field(by, out->index_version) < 0;
-    }
     if (n + has_text < 2) {
         if (has_text && out->index_version >= 4)
             out->merged = 1u << BY_TEXT;
-        for (int by = 0; by < BY_COUNT; by++) {
-            if (has_filter(q, by) &&
-                bucket_field(by, out->index_version) >= 0 && may_walk_buckets)
-                out->bucket_by = by;
-            /* SQLite cannot pick posting lists itself */
+        /* SQLite cannot pick posting lists itself */
+        for (int by = 0; by < BY_COUNT; by++)
             if (has_filter(q, by) && postings_args(by))
                 out->driver = by;
-        }
         return 0;
     }
     for (int by = 0; rc == 0 && by < BY_COUNT; by++) {
@@ -366,13 +312,6 @@ static int choose_plan(ts_store *store, const ts_search_query *q, int has_text,
         rc = probe(store, q, by, v, lo, hi, &count, &reach, err);
         if (rc != 0)
             break;
-        if (bucket_field(by, out->index_version) >= 0) {
-            if (count < best_buckets) {
-                best_buckets = count;
-                best_bucket_by = by;
-            }
-            continue;
-        }
         if (count < TS_SEARCH_PROBE || reach > 2 * count)
             sparse |= 1u << by;
         if (count < best_count ||
@@ -385,15 +324,6 @@ static int choose_plan(ts_store *store, const ts_search_query *q, int has_text,
     }
     if (rc != 0)
         return rc;
-    if (best_bucket_by != BY_ANY && may_walk_buckets &&
-        (has_text ? out->text_dense && best_count >= TS_SEARCH_PROBE &&
-                        best_buckets < TS_SEARCH_BUCKET_PROBE
-         : best_buckets < TS_SEARCH_BUCKET_FEW ? best_count >= TS_SEARCH_PROBE
-                                               : n_indexed == 0)) {
-        out->driver = BY_ANY;
-        out->bucket_by = best_bucket_by;
-        return 0;
-    }
     if (has_text && out->index_version >= 4 && best_count < TS_SEARCH_PROBE) {
         /* Layout 4: a filter with few entries is walked alone and each of
          * them checked for the text (a seek in each full-text index). */
@@ -423,8 +353,7 @@ static int choose_plan(ts_store *store, const ts_search_query *q, int has_text,
 static void plan_denied_walk(const ts_search_query *q, int has_text,
                              search_plan *plan)
 {
-    if (q->outcome != TS_OUTCOME_DENIED || has_text || plan->merged != 0 ||
-        plan->bucket_by != BY_ANY)
+    if (q->outcome != TS_OUTCOME_DENIED || has_text || plan->merged != 0)
         return;
     if (plan->driver != BY_ANY && postings_args(plan->driver) == NULL)
         return;
@@ -450,49 +379,14 @@ static void add_text_walk(char *sql, const search_plan *plan)
                                   : TEXT_EVENTS_SQL);
 }
 
-/* The walk of plan's bucket map, after a FROM: the buckets of
- * event_buckets holding the filter's value in :lo .. :hi, in entry order,
- * joined as `b` to their entries in events `e`. The seq range comes from
- * the bucket alone, so SQLite reads no more than it (the caller's terms on
- * e.seq take a unary +); ordered by b.bucket, e.seq, the walk is in entry
- * order without a sort. Ends in "AND". */
-static void add_bucket_walk(char *sql, const search_plan *plan)
-{
-    char walk[512];
-    int n = snprintf(walk, sizeof(walk),
-                     "event_buckets b CROSS JOIN events e"
-                     " ON e.seq BETWEEN max(b.bucket << %d, :lo)"
-                     " AND min((b.bucket << %d) + %d, :hi)"
-                     " WHERE b.field = '%s' AND b.value = %s"
-                     " AND b.bucket BETWEEN :lo >> %d AND :hi >> %d AND",
-                     TS_SPAN_BITS, TS_SPAN_BITS, (1 << TS_SPAN_BITS) - 1,
-                     ts_bucket_field_name((ts_bucket_field)bucket_field(
-                         plan->bucket_by, plan->index_version)),
-                     by_value[plan->bucket_by], TS_SPAN_BITS, TS_SPAN_BITS);
-
-    assert(n > 0 && (size_t)n < sizeof(walk));
-    (void)n;
-    add_sql(sql, walk);
-}
-
 /* The ordered INTERSECT of the merged indexes' walks: entry indexes only,
- * read from the indexes alone. Or, walking a bucket map, its entries that
- * hold the value. */
+ * read from the indexes alone. */
 static void build_merge_sql(char *sql, const ts_search_query *q,
                             const search_plan *plan)
 {
     unsigned merged = plan->merged;
 
     sql[0] = '\0';
-    if (plan->bucket_by != BY_ANY) {
-        add_sql(sql, "SELECT e.seq FROM ");
-        add_bucket_walk(sql, plan);
-        add_sql(sql, " ");
-        add_sql(sql, by_sql[plan->bucket_by]);
-        add_sql(sql, q->oldest_first ? " ORDER BY b.bucket, e.seq"
-                                     : " ORDER BY b.bucket DESC, e.seq DESC");
-        return;
-    }
     if (merged & (1u << BY_TEXT)) {
         add_text_walk(sql, plan);
         add_sql(sql, " INTERSECT ");
@@ -542,14 +436,12 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
                            const search_plan *plan, int checks_rows)
 {
     int driver = plan->driver;
-    int others_drive = checks_rows || has_text || plan->bucket_by != BY_ANY ||
-                       driver != BY_ANY;
+    int others_drive = checks_rows || has_text || driver != BY_ANY;
 
-    /* A bucket or posting-list walk has its range in the join already. */
+    /* A posting-list walk has its range in the join already. */
     add_sql(sql, has_text ? " events_fts.rowid BETWEEN :lo AND :hi"
-                 : plan->bucket_by != BY_ANY || walks_postings(plan)
-                     ? " +e.seq BETWEEN :lo AND :hi"
-                     : " e.seq BETWEEN :lo AND :hi");
+                 : walks_postings(plan) ? " +e.seq BETWEEN :lo AND :hi"
+                                        : " e.seq BETWEEN :lo AND :hi");
     for (int by = 0; by < BY_COUNT; by++)
         if (has_filter(q, by))
             add_equality(sql, by, driver);
@@ -565,8 +457,8 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
     if (q->until_us != INT64_MAX)
         add_sql(sql, " AND e.time_us < :until");
     /* With something else driving, each row is checked, and SQLite kept
-     * from walking the identities' sessions and accounts' lists (it
-     * would, for each bucket of a bucket walk); else they may drive. */
+     * from walking the identities' sessions and accounts' lists; else they
+     * may drive. */
     if (q->who)
         add_sql(sql, others_drive ? " AND " TS_QUERY_WHO_MATCH("+e.")
                                   : " AND " TS_QUERY_WHO_EVENTS);
@@ -614,12 +506,6 @@ static void build_sql(char *sql, const ts_search_query *q, int has_text,
                      " ON e.seq = events_fts.rowid"
                      " WHERE events_fts MATCH :text AND");
         add_conditions(sql, q, has_text, plan, 0);
-    } else if (plan->bucket_by != BY_ANY) {
-        /* every other equality with a unary +: the bucket walk drives */
-        search_plan walk = *plan;
-        walk.driver = plan->bucket_by;
-        add_bucket_walk(sql, plan);
-        add_conditions(sql, q, has_text, &walk, 0);
     } else {
         add_events_walk(sql, plan);
         add_conditions(sql, q, has_text, plan, 0);
@@ -636,9 +522,6 @@ static void build_sql(char *sql, const ts_search_query *q, int has_text,
         add_events_walk(sql, plan);
         add_conditions(sql, q, has_text, plan, 0);
         add_sql(sql, " AND " TS_QUERY_DENIED_ERROR " ORDER BY 1");
-    } else if (plan->bucket_by != BY_ANY && !has_text) {
-        add_sql(sql, q->oldest_first ? " ORDER BY b.bucket, e.seq"
-                                     : " ORDER BY b.bucket DESC, e.seq");
     } else {
         add_sql(sql, " ORDER BY ");
         add_sql(sql, has_text               ? "events_fts.rowid"
@@ -738,9 +621,9 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     size_t n = 0;
     size_t limit = q->limit ? q->limit : TS_SEARCH_DEFAULT_LIMIT;
     sqlite3_stmt *seqs = NULL;
-    search_plan plan = {BY_ANY, 0, BY_ANY, store->index_version, 0, 0};
+    search_plan plan = {BY_ANY, 0, store->index_version, 0, 0};
     search_values values = {&object, command, 0};
-    int text_probed, rc = 0, step = SQLITE_DONE;
+    int rc = 0, step = SQLITE_DONE;
 
     if (out_n)
         *out_n = 0;
@@ -788,26 +671,16 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     if (rc != 0 || lo > hi)
         goto cleanup;
 
-    /* Whether a bucket map walks depends on how many events the text
-     * matches (choose_plan); else only a walk of the text needs that. */
-    text_probed = 0;
-    for (int by = 0; has_text && by < BY_COUNT; by++)
-        if (has_filter(q, by) && bucket_field(by, plan.index_version) >= 0)
-            text_probed = 1;
-    if (text_probed)
-        rc = probe_text(store, &fts, lo, hi, &plan, err);
-    if (rc == 0)
-        rc = choose_plan(store, q, has_text, &values, lo, hi, &plan, err);
+    /* Only a walk of the text needs how many events it matches. */
+    rc = choose_plan(store, q, has_text, &values, lo, hi, &plan, err);
     if (rc != 0)
         goto cleanup;
-    if (!text_probed && plan.merged & (1u << BY_TEXT) &&
-        plan.index_version >= 4)
+    if (plan.merged & (1u << BY_TEXT) && plan.index_version >= 4)
         rc = probe_text(store, &fts, lo, hi, &plan, err);
     if (rc != 0)
         goto cleanup;
     plan_denied_walk(q, has_text, &plan);
-    if (plan.merged || plan.denied_kinds ||
-        (plan.bucket_by != BY_ANY && has_text)) {
+    if (plan.merged || plan.denied_kinds) {
         build_merge_sql(sql, q, &plan);
         rc = ts_store_prepare(store, sql, &seqs, "searching", err);
         build_row_sql(sql, q, has_text, &plan);

@@ -93,8 +93,8 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_by_session ON events(session_id);
 CREATE INDEX IF NOT EXISTS events_by_kind ON events(kind);
 -- account has no index: its events are in event_postings below (layout 8).
--- command and database have no index: event_buckets below finds their
--- events (layout 5).
+-- command and database have no index: their events are in event_postings
+-- below (layout 10).
 -- Objects by their unqualified, lowercased name ("public.Customers" ->
 -- "customers"), object_table, serve both `--object customers` and, with a
 -- check on the whole name, `--object public.customers`: their events are
@@ -125,27 +125,6 @@ CREATE TABLE IF NOT EXISTS event_spans (
     min_time_us INTEGER,
     max_time_us INTEGER
 );
-
--- Bucket maps: which buckets (seq >> 10, as event_spans) hold an event
--- of a given command or database (layout 5). One row per value and
--- bucket instead of an index entry per event: an index on each of these
--- columns cost about 7% of an ingest's instructions and 15 bytes per
--- event, for a handful of values that recur in every bucket (1M generated
--- events: 3 databases and 15 commands, in 8,280 rows). Reading a value's
--- events reads its buckets whole, in entry order:
---   SELECT e.* FROM event_buckets b CROSS JOIN events e
---       ON e.seq BETWEEN b.bucket << 10 AND (b.bucket << 10) + 1023
---    WHERE b.field = 'command' AND b.value = 'GRANT' AND e.command = 'GRANT'
---    ORDER BY b.bucket, e.seq;
--- A value with one event in every bucket is thus read as a scan: fine for
--- these columns, which search combines with others, not for objects,
--- which `who --object` reads in full; they have posting lists.
-CREATE TABLE IF NOT EXISTS event_buckets (
-    field TEXT NOT NULL,     -- 'command' or 'database'
-    value TEXT NOT NULL,     -- as in events.command, events.database
-    bucket INTEGER NOT NULL, -- seq >> 10
-    PRIMARY KEY (field, value, bucket)
-) WITHOUT ROWID;
 
 -- Full text over what people search for: statement text, object, message.
 -- An audit event's message is its audit record, which repeats the
@@ -202,6 +181,14 @@ CREATE VIRTUAL TABLE IF NOT EXISTS event_texts_fts USING fts5(
 --   'object'   events.object_table  events_by_object   18.9 MB  layout 7
 --   'account'  events.account       events_by_account  22.3 MB  layout 8
 --   'value'    (below)              event_value_hmacs  34.9 MB  layout 9
+--   'command'  events.command       event_buckets       0.2 MB  layout 10
+--   'database' events.database      (the same table)
+-- Layouts 5 to 9 kept command and database as bucket maps instead: which
+-- runs of 1024 entries (seq >> 10) held a value, read whole, in
+-- event_buckets(field, value, bucket); layouts before 5 had an index on
+-- each. Lists find a rare combination ("hr" and DELETE: 499 of 1M
+-- events, in 125 of the 977 buckets holding a DELETE) without reading
+-- any event that lacks it.
 -- 'value' lists the events whose statement literals and bind parameters
 -- held a value, by its HMAC (DESIGN.md, "Sensitive data in the store"):
 -- the first 8 bytes of HMAC-SHA256(value key, the value as the statement
@@ -215,7 +202,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS event_texts_fts USING fts5(
 -- The views stay plain SQL, which any SQLite reads (sqlite3, Python): none
 -- of them names ts_postings(), and none needs an index these replaced.
 CREATE TABLE IF NOT EXISTS event_postings (
-    field TEXT NOT NULL,     -- 'text', 'object', 'account', 'value'
+    field TEXT NOT NULL,     -- 'text', 'object', 'account', 'value',
+                             -- 'command', 'database'
     value NOT NULL,          -- as in the field's column
     block INTEGER NOT NULL,  -- seq >> 16
     seqs BLOB NOT NULL,

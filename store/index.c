@@ -1,5 +1,5 @@
-/* Writing events into the index: events, full text, time spans, bucket
- * maps, posting lists, sessions and accounts. */
+/* Writing events into the index: events, full text, time spans, posting
+ * lists, sessions and accounts. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +18,7 @@ struct ts_index_writer {
     ts_completeness *completeness;
     ts_template_writer *templates; /* SQL analysis */
     ts_text_writer *texts;         /* pgAudit records' full text */
-    ts_bucket_writer *buckets;     /* command, database */
-    ts_postings_writer *postings;  /* text_id, object_table */
+    ts_postings_writer *postings;  /* ts_posting_field's fields */
     ts_dict_writer *origins;       /* application, client host and port */
     ts_ref_writer *reference;      /* reference data */
     ts_pgstat_writer *pgstat;      /* pg_stat snapshots */
@@ -140,7 +139,6 @@ void ts_index_writer_free(ts_index_writer *w)
     ts_completeness_free(w->completeness);
     ts_template_writer_free(w->templates);
     ts_text_writer_free(w->texts);
-    ts_bucket_writer_free(w->buckets);
     ts_postings_writer_free(w->postings);
     ts_dict_writer_free(w->origins);
     ts_ref_writer_free(w->reference);
@@ -164,8 +162,6 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
         rc = ts_template_writer_new(&w->templates, store, err);
     if (rc == 0)
         rc = ts_text_writer_new(&w->texts, store, err);
-    if (rc == 0)
-        rc = ts_bucket_writer_new(&w->buckets, store, err);
     if (rc == 0)
         rc = ts_postings_writer_new(&w->postings, store, err);
     if (rc == 0)
@@ -394,12 +390,6 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     bind_text(st, 61, ev->auth_identity);
     bind_text(st, 62, ev->auth_method);
     rc = ts_store_step_done(w->store, st, "indexing an event", err);
-    if (rc == 0)
-        rc = ts_bucket_writer_add(w->buckets, TS_BUCKET_COMMAND, ev->command,
-                                  seq, err);
-    if (rc == 0)
-        rc = ts_bucket_writer_add(w->buckets, TS_BUCKET_DATABASE, ev->database,
-                                  seq, err);
     if (rc == 0 && text_id != 0)
         rc = ts_postings_writer_add(w->postings, TS_POSTING_TEXT, text_id, seq,
                                     err);
@@ -409,6 +399,12 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     if (rc == 0 && ev->account != NULL)
         rc = ts_postings_writer_add_text(w->postings, TS_POSTING_ACCOUNT,
                                          ev->account, seq, err);
+    if (rc == 0 && ev->command != NULL)
+        rc = ts_postings_writer_add_text(w->postings, TS_POSTING_COMMAND,
+                                         ev->command, seq, err);
+    if (rc == 0 && ev->database != NULL)
+        rc = ts_postings_writer_add_text(w->postings, TS_POSTING_DATABASE,
+                                         ev->database, seq, err);
 
     if (rc == 0 && text_id == 0 &&
         (ev->statement || ev->object_name || ev->message || ev->query)) {

@@ -10,8 +10,10 @@
  *    WHERE p.seq BETWEEN :lo AND :hi ORDER BY p.seq DESC;
  *
  * On a store of a layout before the field's lists, it reads what that
- * layout kept instead: the field's column of events, or for 'value' the
- * table event_value_hmacs (fallback_sql()).
+ * layout kept instead: the field's column of events (through its index,
+ * or for command and database in layouts 5 to 9 through the bucket maps
+ * of event_buckets), or for 'value' the table event_value_hmacs
+ * (fallback_sql()).
  *
  * index_postings.c writes them. */
 #include <stdio.h>
@@ -125,6 +127,8 @@ static const struct {
     [TS_POSTING_OBJECT] = {"object", "object_table", 7},
     [TS_POSTING_ACCOUNT] = {"account", "account", 8},
     [TS_POSTING_VALUE] = {"value", NULL, 9},
+    [TS_POSTING_COMMAND] = {"command", "command", 10},
+    [TS_POSTING_DATABASE] = {"database", "database", 10},
 };
 
 const char *ts_posting_field_name(ts_posting_field field)
@@ -288,7 +292,9 @@ static int db_error(sqlite3_vtab *vt, int rc)
 
 /* What a store of a layout before field's lists reads instead: seq of
  * the rows whose value is ?2 in ?3 .. ?4, in entry order (desc: newest
- * first). For 'value', event_value_hmacs: in layouts 3 to 8 keyed by
+ * first). Command and database in layouts 5 to 9: the buckets of
+ * event_buckets (seq >> 10) that hold the value, in range, each read
+ * whole. For 'value', event_value_hmacs: in layouts 3 to 8 keyed by
  * bucket (seq >> 16) first, so one seek per bucket from ?3's to that of
  * ?4 or the newest entry; in layout 2 by (hmac, seq). */
 static void fallback_sql(int field, int layout, int desc, char *sql,
@@ -296,7 +302,17 @@ static void fallback_sql(int field, int layout, int desc, char *sql,
 {
     const char *order = desc ? " DESC" : "";
 
-    if (fields[field].column != NULL)
+    if ((field == TS_POSTING_COMMAND || field == TS_POSTING_DATABASE) &&
+        layout >= 5)
+        snprintf(sql, size,
+                 "SELECT e.seq FROM event_buckets b CROSS JOIN events e"
+                 " ON e.seq BETWEEN max(b.bucket << 10, ?3)"
+                 " AND min((b.bucket << 10) + 1023, ?4)"
+                 " WHERE b.field = ?1 AND b.value = ?2"
+                 " AND b.bucket BETWEEN ?3 >> 10 AND ?4 >> 10"
+                 " AND e.%s = ?2 ORDER BY b.bucket%s, e.seq%s",
+                 fields[field].column, order, order);
+    else if (fields[field].column != NULL)
         snprintf(sql, size,
                  "SELECT seq FROM events WHERE %s = ?2"
                  " AND seq BETWEEN ?3 AND ?4 ORDER BY seq%s",

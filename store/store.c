@@ -364,20 +364,6 @@ static const char move_audit_texts_sql[] =
     "INSERT INTO event_texts_fts(rowid, statement, object_name)"
     " SELECT id, statement, object_name FROM event_texts;";
 
-/* Layout 4 to 5, the data: the bucket maps from the events, read through
- * the indexes they replace (in their order, so the rows go in in the
- * table's order), which then go. */
-static const char fill_buckets_sql[] =
-    "INSERT OR IGNORE INTO event_buckets(field, value, bucket)"
-    " SELECT 'command', command, seq >> 10 FROM events"
-    " WHERE command IS NOT NULL;"
-    "INSERT OR IGNORE INTO event_buckets(field, value, bucket)"
-    " SELECT 'database', database, seq >> 10 FROM events"
-    " WHERE database IS NOT NULL;"
-    "DROP INDEX IF EXISTS events_by_command;"
-    "DROP INDEX IF EXISTS events_by_database";
-_Static_assert(TS_SPAN_BITS == 10, "fill_buckets_sql");
-
 /* SQL's ts_dict_key_hash(application, client_host, client_port), for the
  * upgrade. */
 static void origin_hash_sql(sqlite3_context *ctx, int argc,
@@ -467,7 +453,7 @@ static int fill_from(ts_store *store, const char *sql,
     return rc;
 }
 
-/* Layout 2 to 8 to 9: event_value_hmacs, if any, becomes the 'value'
+/* Layout 2 to 8 to 9 and on: event_value_hmacs, if any, becomes the 'value'
  * lists and goes. Read in its own key's order (layout 2: hmac, seq; then
  * bucket, hmac, seq), so no sort: each value's entries come in order, and
  * the writer writes a list whenever the block changes. */
@@ -493,10 +479,11 @@ static int fill_value_postings(ts_store *store, const char *what, ts_error *err)
     return rc;
 }
 
-/* Layout 2 to 8 to 9, the data: every field's posting lists made anew
+/* Layout 2 to 9 to 10, the data: every field's posting lists made anew
  * from its column of events (ts_posting_field_column), in entry order (the
- * table's), through the writer ingest uses; then the indexes they replace
- * go. The values' lists come from event_value_hmacs. */
+ * table's), through the writer ingest uses; then the indexes and the
+ * bucket maps they replace go. The values' lists come from
+ * event_value_hmacs. */
 static int fill_postings(ts_store *store, const char *what, ts_error *err)
 {
     ts_posting_field listed[TS_POSTING_FIELDS];
@@ -529,6 +516,9 @@ static int fill_postings(ts_store *store, const char *what, ts_error *err)
         rc = ts_store_exec(store, drop, what, err);
     }
     if (rc == 0)
+        rc = ts_store_exec(store, "DROP TABLE IF EXISTS event_buckets", what,
+                           err);
+    if (rc == 0)
         rc = fill_value_postings(store, what, err);
     return rc;
 }
@@ -553,7 +543,7 @@ static int add_events_column(ts_store *store, const char *name,
     return ts_store_exec(store, sql, what, err);
 }
 
-/* Upgrades an index of layout 2 to 8 to TS_INDEX_VERSION, in one
+/* Upgrades an index of layout 2 to 9 to TS_INDEX_VERSION, in one
  * transaction.
  * - Layout 2: event_value_hmacs, keyed by (hmac, seq), goes to the value
  *   lists below like layout 3's (a layout 2 store made before value HMACs
@@ -562,21 +552,23 @@ static int add_events_column(ts_store *store, const char *name,
  *   (move_audit_texts_sql); events_privileged and v_privileged are made
  *   again with equalities in place of IN lists, v_events to read the
  *   statements from event_texts.
- * - Layout 4 to 5: event_buckets replaces the indexes on command and
- *   database (fill_buckets_sql).
+ * - Layout 4 to 5: event_buckets replaced the indexes on command and
+ *   database (now both go, for the lists of layout 10).
  * - Layout 5 to 6: events gains origin_id and event_origins takes the
  *   application, client host and port (move_origins_sql).
  * - Layout 6 to 7: event_postings replaces the indexes on text_id and
  *   object_table (fill_postings).
  * - Layout 7 to 8: the same for account (all lists are made again).
  * - Layout 8 to 9: the same for the values' HMACs, from
- *   event_value_hmacs, which goes (fill_value_postings). */
+ *   event_value_hmacs, which goes (fill_value_postings).
+ * - Layout 9 to 10: the same for command and database; event_buckets
+ *   goes. */
 static int upgrade_index(ts_store *store, int from, ts_error *err)
 {
-    static const char what[] = "upgrading the index to layout 9";
+    static const char what[] = "upgrading the index to layout 10";
     int rc = ts_store_exec(store, "BEGIN IMMEDIATE", what, err);
 
-    _Static_assert(TS_INDEX_VERSION == 9, "upgrade_index");
+    _Static_assert(TS_INDEX_VERSION == 10, "upgrade_index");
     if (rc == 0)
         rc = add_events_column(store, "text_id", what, err);
     if (rc == 0)
@@ -600,8 +592,6 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
         rc = ts_store_db_error(store, what, err);
     if (rc == 0 && from < 4)
         rc = ts_store_exec(store, move_audit_texts_sql, what, err);
-    if (rc == 0 && from < 5)
-        rc = ts_store_exec(store, fill_buckets_sql, what, err);
     if (rc == 0 && from < 6 &&
         sqlite3_create_function(store->db, "ts_origin_key_hash", 3,
                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
@@ -609,7 +599,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
         rc = ts_store_db_error(store, what, err);
     if (rc == 0 && from < 6)
         rc = ts_store_exec(store, move_origins_sql, what, err);
-    if (rc == 0 && from < 9)
+    if (rc == 0 && from < 10)
         rc = fill_postings(store, what, err);
     if (rc == 0)
         rc = meta_put(store, "index_version", TS_INDEX_VERSION_TEXT,

@@ -17,8 +17,8 @@ extern const char ts_chain_schema_sql[];
 /* The index's layout (schemas/index.sql), in meta "index_version" (absent:
  * 1). Bumped when a table gains or changes columns, which CREATE ... IF NOT
  * EXISTS cannot do to an existing store. */
-#define TS_INDEX_VERSION 9
-#define TS_INDEX_VERSION_TEXT "9"
+#define TS_INDEX_VERSION 10
+#define TS_INDEX_VERSION_TEXT "10"
 /* event_value_hmacs.bucket is an entry index shifted right by this many
  * bits (layout 3; schemas/index.sql says why): 65536 entries a bucket. As
  * SQL text, for the statements that write and read it. */
@@ -214,28 +214,6 @@ int ts_text_writer_id(ts_text_writer *w, const char *statement,
 /* event_texts.key_hash of a pair. */
 int64_t ts_text_key_hash(const char *statement, const char *object_name);
 
-/* ---- index_buckets.c: bucket maps (schemas/index.sql) ---- */
-
-/* The fields kept as bucket maps instead of indexes on events (layout 5):
- * event_buckets.field is ts_bucket_field_name() of one. */
-typedef enum ts_bucket_field {
-    TS_BUCKET_COMMAND,  /* events.command */
-    TS_BUCKET_DATABASE, /* events.database */
-    TS_BUCKET_FIELDS
-} ts_bucket_field;
-
-typedef struct ts_bucket_writer ts_bucket_writer;
-
-int ts_bucket_writer_new(ts_bucket_writer **out, ts_store *store,
-                         ts_error *err);
-void ts_bucket_writer_free(ts_bucket_writer *w);
-/* Notes that entry seq has value (NULL: nothing to note) in field: a row
- * for its bucket the first time. */
-int ts_bucket_writer_add(ts_bucket_writer *w, ts_bucket_field field,
-                         const char *value, uint64_t seq, ts_error *err);
-/* event_buckets.field of a field: "command" or "database". */
-const char *ts_bucket_field_name(ts_bucket_field field);
-
 /* ---- postings.c, index_postings.c: posting lists (event_postings) ---- */
 
 /* A posting list covers a block of 2^TS_POSTING_BITS entries (block =
@@ -250,11 +228,14 @@ int ts_postings_register(sqlite3 *db, ts_store *store);
 /* The fields kept as posting lists; event_postings.field is
  * ts_posting_field_name() of one. */
 typedef enum ts_posting_field {
-    TS_POSTING_TEXT,    /* events.text_id */
-    TS_POSTING_OBJECT,  /* events.object_table */
-    TS_POSTING_ACCOUNT, /* events.account (layout 8) */
-    TS_POSTING_VALUE,   /* the values' HMACs (ts_event.value_hmacs; layout
-                           9, before it event_value_hmacs) */
+    TS_POSTING_TEXT,     /* events.text_id */
+    TS_POSTING_OBJECT,   /* events.object_table */
+    TS_POSTING_ACCOUNT,  /* events.account (layout 8) */
+    TS_POSTING_VALUE,    /* the values' HMACs (ts_event.value_hmacs; layout
+                            9, before it event_value_hmacs) */
+    TS_POSTING_COMMAND,  /* events.command (layout 10, before it the bucket
+                            maps of event_buckets) */
+    TS_POSTING_DATABASE, /* events.database (the same) */
     TS_POSTING_FIELDS
 } ts_posting_field;
 

@@ -167,7 +167,7 @@ static const char *generated_command(int i, int mixed)
 {
     if (mixed && i % 997 == 0)
         return "GRANT";
-    if (mixed && i >= 4000 && i < 4300)
+    if (mixed && ((i >= 4000 && i < 4300) || (i >= 6050 && i < 6060)))
         return "DELETE";
     return "SELECT";
 }
@@ -246,8 +246,8 @@ static int setup_generated_dense(void **state)
 }
 
 /* 12,000 generated records over 12 buckets: 13 GRANTs spread over all of
- * them, 300 DELETEs together (records 4000-4299), 100 of database "hr"
- * (6000-6099), the rest SELECT on "db". */
+ * them, 310 DELETEs (records 4000-4299 and 6050-6059), 100 of database
+ * "hr" (6000-6099, ten of them DELETEs), the rest SELECT on "db". */
 static int setup_generated_mixed(void **state)
 {
     return setup_common(state, 12000, 1);
@@ -1063,8 +1063,11 @@ static void expect_texts(fixture *fx)
  * (store/postings.c). */
 static const struct {
     const char *field, *column;
-} posting_fields[] = {
-    {"text", "text_id"}, {"object", "object_table"}, {"account", "account"}};
+} posting_fields[] = {{"text", "text_id"},
+                      {"object", "object_table"},
+                      {"account", "account"},
+                      {"command", "command"},
+                      {"database", "database"}};
 
 /* Each field's posting lists hold exactly the events of each value of its
  * column, in event_postings (not read through the column), and the index
@@ -1104,6 +1107,18 @@ static void expect_postings(fixture *fx)
         assert_int_equal(count_sql(fx, sql), 0);
     }
 }
+
+/* The store as layouts 5 to 9 kept command and database: bucket maps
+ * (which runs of 1024 entries hold a value) in event_buckets, no lists. */
+#define AS_BUCKET_MAPS_SQL                                                     \
+    "CREATE TABLE event_buckets (field TEXT NOT NULL, value TEXT NOT NULL,"    \
+    " bucket INTEGER NOT NULL, PRIMARY KEY (field, value, bucket))"            \
+    " WITHOUT ROWID;"                                                          \
+    "INSERT INTO event_buckets SELECT DISTINCT 'command', command, seq >> 10"  \
+    " FROM events WHERE command IS NOT NULL;"                                  \
+    "INSERT INTO event_buckets SELECT DISTINCT 'database', database,"          \
+    " seq >> 10 FROM events WHERE database IS NOT NULL;"                       \
+    "DELETE FROM event_postings WHERE field IN ('command', 'database');"
 
 static int sum_who_events(void *ctx, const ts_who_row *row)
 {
@@ -1181,11 +1196,12 @@ static void test_text_walks(void **state)
     expect_text_walks(fx);
     expect_object_walks(fx);
 
-    /* The same store as layout 6 made it: an index on each field, no
-     * posting lists. Read-only, it is searched through the indexes; opened
-     * for writing, it is upgraded and answers the same. */
+    /* The same store as layout 6 made it: an index on each field or bucket
+     * maps, no posting lists. Read-only, it is searched through the indexes;
+     * opened for writing, it is upgraded and answers the same. */
     assert_int_equal(
         sqlite3_exec(ts_store_sqlite(fx->store),
+                     AS_BUCKET_MAPS_SQL
                      "DELETE FROM event_postings;"
                      "CREATE INDEX events_by_text ON events(text_id)"
                      " WHERE text_id IS NOT NULL;"
@@ -1238,7 +1254,7 @@ static void test_text_walks(void **state)
     reopen(fx, 0);
     assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
                                    " WHERE key = 'index_version'"),
-                     9); /* through 4 to 8, to the layout of today */
+                     10); /* through 4 to 9, to the layout of today */
     expect_texts(fx);
     expect_postings(fx);
     expect_origins(fx);
@@ -1249,15 +1265,15 @@ static void test_text_walks(void **state)
     expect_text_walks(fx);
 }
 
-/* A search on command and database, kept as bucket maps in layout 5
- * (schemas/index.sql, "Bucket maps"), with text and an account. */
-typedef struct bucket_filter {
+/* A search on command and database, kept as posting lists since layout
+ * 10 (schemas/index.sql, "Posting lists"), with text and an account. */
+typedef struct command_filter {
     const char *text, *account, *command, *database;
-} bucket_filter;
+} command_filter;
 
-static int by_bucket_filter(const ts_search_row *r, const void *arg)
+static int by_command_filter(const ts_search_row *r, const void *arg)
 {
-    const bucket_filter *f = arg;
+    const command_filter *f = arg;
 
     return (!f->text || text_has(r, f->text)) &&
            (!f->account || eq(r->account, f->account)) &&
@@ -1266,7 +1282,7 @@ static int by_bucket_filter(const ts_search_row *r, const void *arg)
 }
 
 /* Runs f as a search, newest and oldest first, against a scan: the count. */
-static size_t expect_bucket_filter(fixture *fx, const bucket_filter *f)
+static size_t expect_command_filter(fixture *fx, const command_filter *f)
 {
     ts_search_query q;
 
@@ -1275,96 +1291,113 @@ static size_t expect_bucket_filter(fixture *fx, const bucket_filter *f)
     q.account = f->account;
     q.command = f->command;
     q.database = f->database;
-    return expect_both_orders(fx, &q, by_bucket_filter, f);
+    return expect_both_orders(fx, &q, by_command_filter, f);
 }
 
 /* Each way a search finds commands and databases agrees with a scan: a
- * value spread thinly over every bucket (GRANT), one packed in a few
- * (DELETE, "hr"), either with an account's index walk, with another
- * bucket map, with a text that matches every event (the buckets walked,
- * the text checked per event) or few (the text walked). */
-static void expect_bucket_walks(fixture *fx)
+ * value spread thinly over the whole store (GRANT), one packed in a few
+ * places (DELETE, "hr"), the two together (a few DELETEs on "hr"), either
+ * with an account's lists, with the other field's lists, with a text
+ * that matches every event or few. */
+static void expect_command_walks(fixture *fx)
 {
-    static const bucket_filter grant = {NULL, NULL, "GRANT", NULL},
-                               delete = {NULL, NULL, "DELETE", NULL},
-                               hr = {NULL, NULL, NULL, "hr"},
-                               grant_u1 = {NULL, "u1", "GRANT", NULL},
-                               select_hr = {NULL, NULL, "SELECT", "hr"},
-                               u1_hr = {NULL, "u1", NULL, "hr"},
-                               x_grant = {"x", NULL, "GRANT", NULL},
-                               x_delete = {"x", NULL, "DELETE", NULL},
-                               t3_grant = {"t3", NULL, "GRANT", NULL},
-                               none = {NULL, NULL, "VACUUM", NULL};
+    static const command_filter grant = {NULL, NULL, "GRANT", NULL},
+                                delete = {NULL, NULL, "DELETE", NULL},
+                                hr = {NULL, NULL, NULL, "hr"},
+                                delete_hr = {NULL, NULL, "DELETE", "hr"},
+                                grant_u1 = {NULL, "u1", "GRANT", NULL},
+                                select_hr = {NULL, NULL, "SELECT", "hr"},
+                                u1_hr = {NULL, "u1", NULL, "hr"},
+                                x_grant = {"x", NULL, "GRANT", NULL},
+                                x_delete = {"x", NULL, "DELETE", NULL},
+                                t3_grant = {"t3", NULL, "GRANT", NULL},
+                                none = {NULL, NULL, "VACUUM", NULL};
 
-    assert_int_equal(expect_bucket_filter(fx, &grant), 13);
-    assert_int_equal(expect_bucket_filter(fx, &delete), 300);
-    assert_int_equal(expect_bucket_filter(fx, &hr), 100);
-    assert_int_equal(expect_bucket_filter(fx, &grant_u1), 4);
-    assert_int_equal(expect_bucket_filter(fx, &select_hr), 100);
-    assert_int_equal(expect_bucket_filter(fx, &u1_hr), 33);
-    assert_int_equal(expect_bucket_filter(fx, &x_grant), 13);
-    assert_int_equal(expect_bucket_filter(fx, &x_delete), 300);
-    assert_int_equal(expect_bucket_filter(fx, &t3_grant), 2);
-    assert_int_equal(expect_bucket_filter(fx, &none), 0);
+    assert_int_equal(expect_command_filter(fx, &grant), 13);
+    assert_int_equal(expect_command_filter(fx, &delete), 310);
+    assert_int_equal(expect_command_filter(fx, &hr), 100);
+    assert_int_equal(expect_command_filter(fx, &delete_hr), 10);
+    assert_int_equal(expect_command_filter(fx, &grant_u1), 4);
+    assert_int_equal(expect_command_filter(fx, &select_hr), 90);
+    assert_int_equal(expect_command_filter(fx, &u1_hr), 33);
+    assert_int_equal(expect_command_filter(fx, &x_grant), 13);
+    assert_int_equal(expect_command_filter(fx, &x_delete), 310);
+    assert_int_equal(expect_command_filter(fx, &t3_grant), 2);
+    assert_int_equal(expect_command_filter(fx, &none), 0);
 }
 
-/* The distinct (field, value, bucket) of the events. */
-#define EVENT_BUCKETS_SQL                                                      \
-    "SELECT 'command', command, seq >> 10 FROM events"                         \
-    " WHERE command IS NOT NULL UNION SELECT 'database', database,"            \
-    " seq >> 10 FROM events WHERE database IS NOT NULL"
-
-/* event_buckets holds exactly the buckets of each command and database,
- * and they have no index on events. */
-static void expect_bucket_maps(fixture *fx)
+/* Lists of command and database, and neither the bucket maps nor the
+ * indexes they replace. */
+static void expect_command_lists(fixture *fx)
 {
-    int64_t n = count_sql(fx, "SELECT count(*) FROM (" EVENT_BUCKETS_SQL ")");
-
-    assert_true(n >= 30); /* SELECT, "db": 12 buckets each, GRANT 12 */
-    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_buckets"), n);
-    assert_int_equal(count_sql(fx, "SELECT count(*) FROM (SELECT field, value,"
-                                   " bucket FROM event_buckets EXCEPT"
-                                   " SELECT * FROM (" EVENT_BUCKETS_SQL "))"),
-                     0);
-    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_buckets"
+    expect_postings(fx);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_postings"
                                    " WHERE field = 'database'"
                                    " AND value = 'hr'"),
                      1);
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM sqlite_schema WHERE"
-                                   " name IN ('events_by_command',"
-                                   " 'events_by_database')"),
+                                   " name = 'event_buckets'"),
                      0);
 }
 
-static void test_bucket_walks(void **state)
+static int64_t index_version(fixture *fx)
+{
+    return count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
+                         " WHERE key = 'index_version'");
+}
+
+static void test_command_lists(void **state)
 {
     fixture *fx = *state;
     sqlite3 *db = ts_store_sqlite(fx->store);
     ts_search_query q;
     plan_stats ps;
 
-    expect_bucket_maps(fx);
-    expect_bucket_walks(fx);
+    expect_command_lists(fx);
+    expect_command_walks(fx);
 
-    /* A thin value alone: its buckets in entry order, no sort, no scan,
-     * and LIMIT stops the walk at the newest. */
-    memset(&ps, 0, sizeof(ps));
-    sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, watch, &ps);
-    ts_search_query_init(&q);
-    q.command = "grant";
-    q.limit = 5;
-    assert_int_equal(run(fx, &q), 0);
-    sqlite3_trace_v2(db, 0, NULL, NULL);
-    assert_int_equal(fx->got.n, 5);
-    assert_int_equal(ps.sorts, 0);
-    assert_int_equal(ps.fullscan_steps, 0);
+    /* A thin value alone, and the rare pair: their lists in entry order,
+     * no sort, no scan, and LIMIT stops the walk at the newest. */
+    for (int pair = 0; pair < 2; pair++) {
+        memset(&ps, 0, sizeof(ps));
+        sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, watch, &ps);
+        ts_search_query_init(&q);
+        q.command = pair ? "delete" : "grant";
+        q.database = pair ? "hr" : NULL;
+        q.limit = 5;
+        assert_int_equal(run(fx, &q), 0);
+        sqlite3_trace_v2(db, 0, NULL, NULL);
+        assert_int_equal(fx->got.n, 5);
+        assert_int_equal(ps.sorts, 0);
+        assert_int_equal(ps.fullscan_steps, 0);
+        assert_string_equal(fx->got.v[0].r.command, pair ? "DELETE" : "GRANT");
+    }
 
-    /* The same store as layout 4 made it: indexes on command and
-     * database, no bucket maps. Read-only, it is searched through the
-     * indexes; opened for writing, it is upgraded and answers the same. */
+    /* The same store as layout 9 made it: bucket maps, no lists. Read-only,
+     * it is searched through the bucket maps; opened for writing, it is
+     * upgraded and answers the same. */
+    assert_int_equal(sqlite3_exec(db,
+                                  AS_BUCKET_MAPS_SQL
+                                  "UPDATE meta SET value = '9'"
+                                  " WHERE key = 'index_version'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    reopen(fx, TS_STORE_READONLY);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_postings"
+                                   " WHERE field = 'command'"),
+                     0);
+    assert_true(count_sql(fx, "SELECT count(*) FROM event_buckets") >= 30);
+    expect_command_walks(fx);
+    reopen(fx, 0);
+    assert_int_equal(index_version(fx), 10);
+    expect_command_lists(fx);
+    expect_command_walks(fx);
+
+    /* As layout 4 made it: indexes on command and database. The same. */
     assert_int_equal(
-        sqlite3_exec(db,
-                     "DELETE FROM event_buckets;"
+        sqlite3_exec(ts_store_sqlite(fx->store),
+                     "DELETE FROM event_postings WHERE field IN"
+                     " ('command', 'database');"
                      "CREATE INDEX events_by_command ON events(command)"
                      " WHERE command IS NOT NULL;"
                      "CREATE INDEX events_by_database ON events(database)"
@@ -1374,14 +1407,11 @@ static void test_bucket_walks(void **state)
                      NULL, NULL, NULL),
         SQLITE_OK);
     reopen(fx, TS_STORE_READONLY);
-    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_buckets"), 0);
-    expect_bucket_walks(fx);
+    expect_command_walks(fx);
     reopen(fx, 0);
-    assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
-                                   " WHERE key = 'index_version'"),
-                     9);
-    expect_bucket_maps(fx);
-    expect_bucket_walks(fx);
+    assert_int_equal(index_version(fx), 10);
+    expect_command_lists(fx);
+    expect_command_walks(fx);
 }
 
 /* Time ranges over several span buckets agree with a scan. */
@@ -1561,6 +1591,7 @@ static void test_account_lists(void **state)
     expect_account_walks(fx);
     assert_int_equal(
         sqlite3_exec(ts_store_sqlite(fx->store),
+                     AS_BUCKET_MAPS_SQL
                      "DELETE FROM event_postings WHERE field = 'account';"
                      "CREATE INDEX events_by_account ON events(account);"
                      "UPDATE meta SET value = '7'"
@@ -1575,7 +1606,7 @@ static void test_account_lists(void **state)
     reopen(fx, 0);
     assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
                                    " WHERE key = 'index_version'"),
-                     9);
+                     10);
     expect_postings(fx);
     expect_account_walks(fx);
 }
@@ -1709,7 +1740,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeline_paging, setup_generated,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_plans, setup_generated, teardown),
-        cmocka_unit_test_setup_teardown(test_bucket_walks,
+        cmocka_unit_test_setup_teardown(test_command_lists,
                                         setup_generated_mixed, teardown),
         cmocka_unit_test_setup_teardown(test_text_walks, setup_generated_dense,
                                         teardown),

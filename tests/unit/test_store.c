@@ -780,7 +780,7 @@ static void test_value_lists(void **state)
                    "SELECT CAST(value AS INTEGER) FROM meta"
                    " WHERE key = 'index_version'",
                    n, 1);
-        assert_int_equal(n[0], 9); /* to the layout of today */
+        assert_int_equal(n[0], 10); /* to the layout of today */
         expect_values_found(store);
     }
     ts_store_free(store);
