@@ -612,7 +612,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
 }
 
 /* Reads the index's layout. A store whose layout is older can still be
- * verified and read; one of layout 2 to 8 is upgraded when opened for
+ * verified and read; one of layout 2 to 9 is upgraded when opened for
  * writing, older ones are refused: writing would fail on a missing column
  * half way. */
 static int check_index_version(ts_store *store, ts_error *err)
