@@ -479,25 +479,36 @@ static int fill_value_postings(ts_store *store, const char *what, ts_error *err)
     return rc;
 }
 
-/* Layout 2 to 9 to 10, the data: every field's posting lists made anew
- * from its column of events (ts_posting_field_column), in entry order (the
- * table's), through the writer ingest uses; then the indexes and the
- * bucket maps they replace go. The values' lists come from
- * event_value_hmacs. */
+/* Layout 2 to 9 to 10, the data: the posting lists of each field kept in
+ * a column of events (ts_posting_field_column) made anew from it, in
+ * entry order (the table's), through the writer ingest uses; then the
+ * indexes and the bucket maps they replace go. The values' lists come
+ * from event_value_hmacs before layout 9, and are kept from layout 9. */
 static int fill_postings(ts_store *store, const char *what, ts_error *err)
 {
     ts_posting_field listed[TS_POSTING_FIELDS];
     sqlite3_str *sql = sqlite3_str_new(store->db);
-    int rc = ts_store_exec(store, "DELETE FROM event_postings", what, err);
-    int n = 0;
+    int rc, n = 0;
     char *text;
 
-    sqlite3_str_appendall(sql, "SELECT seq");
+    /* The lists made again: those of the columns. The values' lists of a
+     * layout 9 store stay; no column holds what they list. */
+    sqlite3_str_appendall(sql, "DELETE FROM event_postings WHERE field IN (");
     for (int f = 0; f < TS_POSTING_FIELDS; f++)
         if (column_of(f) != NULL) {
-            listed[n++] = (ts_posting_field)f;
-            sqlite3_str_appendf(sql, ", %s", column_of(f));
+            listed[n] = (ts_posting_field)f;
+            sqlite3_str_appendf(sql, n++ ? ", '%s'" : "'%s'",
+                                ts_posting_field_name((ts_posting_field)f));
         }
+    sqlite3_str_appendall(sql, ")");
+    text = sqlite3_str_finish(sql);
+    rc = text == NULL ? ts_error_set(err, TS_ENOMEM, "out of memory")
+                      : ts_store_exec(store, text, what, err);
+    sqlite3_free(text);
+    sql = sqlite3_str_new(store->db);
+    sqlite3_str_appendall(sql, "SELECT seq");
+    for (int f = 0; f < n; f++)
+        sqlite3_str_appendf(sql, ", %s", column_of(listed[f]));
     sqlite3_str_appendall(sql, " FROM events WHERE 0");
     for (int f = 0; f < n; f++)
         sqlite3_str_appendf(sql, " OR %s IS NOT NULL", column_of(listed[f]));

@@ -762,6 +762,28 @@ static void test_value_lists(void **state)
     expect_values_found(store);
     assert_int_equal(search_value(store, "4111111111111112", -1, 0, &f), 0);
 
+    /* Layout 9: the values' lists stay as they are when the store is
+     * upgraded (nothing else holds the HMACs: they are not made again),
+     * and the bucket maps of command and database go. */
+    exec_sql(store, "CREATE TABLE event_buckets (field TEXT NOT NULL,"
+                    " value TEXT NOT NULL, bucket INTEGER NOT NULL,"
+                    " PRIMARY KEY (field, value, bucket)) WITHOUT ROWID;"
+                    "UPDATE meta SET value = '9' WHERE key = 'index_version'");
+    ts_store_free(store);
+    assert_int_equal(ts_store_open(&store, fx->path, 0, &err), 0);
+    expect_value_lists(store);
+    expect_values_found(store);
+    query_ints(store,
+               "SELECT CAST(value AS INTEGER) FROM meta"
+               " WHERE key = 'index_version'",
+               n, 1);
+    assert_int_equal(n[0], 10);
+    query_ints(store,
+               "SELECT count(*) FROM sqlite_schema"
+               " WHERE name = 'event_buckets'",
+               n, 1);
+    assert_int_equal(n[0], 0);
+
     for (int old = 0; old < 2; old++) {
         /* layout 8, then layout 2 */
         make_value_table(store, old == 0 ? "bucket, hmac, seq" : "hmac, seq",
