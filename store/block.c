@@ -42,13 +42,8 @@ static void be64(uint64_t v, uint8_t out[8])
         out[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
-typedef struct salt_keys {
-    SHA256_CTX inner, outer; /* after the padded key blocks */
-} salt_keys;
-
-/* Keys k with a block's secret. */
-static void salt_keys_set(salt_keys *k,
-                          const uint8_t secret[TS_BLOCK_SECRET_SIZE])
+void ts_salt_keys_set(ts_salt_keys *k,
+                      const uint8_t secret[TS_BLOCK_SECRET_SIZE])
 {
     uint8_t pad[SHA256_BLOCK];
 
@@ -60,8 +55,7 @@ static void salt_keys_set(salt_keys *k,
     SHA256_Update(&k->outer, pad, sizeof(pad));
 }
 
-static void salt_from(const salt_keys *k, uint64_t seq,
-                      uint8_t salt[TS_SALT_SIZE])
+void ts_salt_of(const ts_salt_keys *k, uint64_t seq, uint8_t salt[TS_SALT_SIZE])
 {
     uint8_t msg[8], mac[TS_HASH_SIZE];
     SHA256_CTX work = k->inner;
@@ -78,10 +72,10 @@ static void salt_from(const salt_keys *k, uint64_t seq,
 void ts_block_salt(const uint8_t secret[TS_BLOCK_SECRET_SIZE], uint64_t seq,
                    uint8_t salt[TS_SALT_SIZE])
 {
-    salt_keys k;
+    ts_salt_keys k;
 
-    salt_keys_set(&k, secret);
-    salt_from(&k, seq, salt);
+    ts_salt_keys_set(&k, secret);
+    ts_salt_of(&k, seq, salt);
 }
 
 /* ---- varints (common/varint.c); signed deltas zigzag-encoded ---- */
@@ -174,14 +168,14 @@ int ts_block_pack_in(ZSTD_CCtx *zc, const uint8_t secret[TS_BLOCK_SECRET_SIZE],
     ts_buf body;
     source_ref *srcs = NULL;
     ts_sealed_entry *es = NULL;
-    salt_keys keys;
+    ts_salt_keys keys;
     uint64_t n = 0, prev = 0, n_hmacs = 0;
     uint8_t salt[TS_SALT_SIZE];
     size_t off, n_srcs = 0, used = 0, cap = 0;
     int rc = 0;
 
     ts_buf_init(&body, (size_t)-1);
-    salt_keys_set(&keys, secret);
+    ts_salt_keys_set(&keys, secret);
     srcs = calloc(TS_BLOCK_MAX_SOURCES, sizeof(*srcs));
     if (srcs == NULL)
         rc = ts_error_set(err, TS_ENOMEM, "out of memory");
@@ -200,7 +194,7 @@ int ts_block_pack_in(ZSTD_CCtx *zc, const uint8_t secret[TS_BLOCK_SECRET_SIZE],
         rc = ts_entry_decode(cbor + off, len - off, &es[n], &used, err);
         if (rc != 0)
             break;
-        salt_from(&keys, es[n].seq, salt);
+        ts_salt_of(&keys, es[n].seq, salt);
         if (es[n].seq != es[0].seq + n ||
             memcmp(es[0].store_id, es[n].store_id, TS_STORE_ID_SIZE) != 0 ||
             memcmp(salt, es[n].salt, sizeof(salt)) != 0)
@@ -299,7 +293,7 @@ int ts_block_pack_in(ZSTD_CCtx *zc, const uint8_t secret[TS_BLOCK_SECRET_SIZE],
 struct ts_block_reader {
     ZSTD_DCtx *zstd;
     ts_buf body; /* the decompressed body; its cap bounds blocks */
-    salt_keys keys;
+    ts_salt_keys keys;
     source_ref *srcs; /* TS_BLOCK_MAX_SOURCES */
 };
 
@@ -398,7 +392,7 @@ static int scan_block(ts_block_reader *r, const uint8_t *src, size_t len,
             err, TS_ECORRUPT, "not a block of format %d or %d (first byte %d)",
             TS_BLOCK_FORMAT, TS_BLOCK_FORMAT_HMAC, len > 0 ? src[0] : -1);
     memcpy(info->secret, src + 1, TS_BLOCK_SECRET_SIZE);
-    salt_keys_set(&r->keys, src + 1);
+    ts_salt_keys_set(&r->keys, src + 1);
     rc = decompress(r, src + 1 + TS_BLOCK_SECRET_SIZE,
                     len - 1 - TS_BLOCK_SECRET_SIZE, err);
     if (rc != 0)
@@ -476,7 +470,7 @@ static int scan_block(ts_block_reader *r, const uint8_t *src, size_t len,
             e.format = srcs[idx].format;
             e.format_len = srcs[idx].format_len;
             e.record_len = (size_t)rlen;
-            salt_from(&r->keys, e.seq, e.salt);
+            ts_salt_of(&r->keys, e.seq, e.salt);
             e.original_hmac = NULL;
             if (flags != NULL && flags[i]) {
                 e.original_hmac = hmacs;

@@ -47,6 +47,7 @@ typedef struct sealer {
     uint8_t (*leaves)[TS_HASH_SIZE];      /* leaf hashes of the open block */
     uint64_t block_n;                     /* entries in the open block */
     uint8_t secret[TS_BLOCK_SECRET_SIZE]; /* the open block's (block.c) */
+    ts_salt_keys salt_keys;               /* secret keyed, for its salts */
     ZSTD_CCtx *zstd; /* packs every block: its tables are allocated once */
     uint8_t source_key[TS_HASH_SIZE];
     uint64_t cursor_position, cursor_line, source_entries;
@@ -159,6 +160,7 @@ static int load_tree(sealer *s, ts_error *err)
         if (rc == 0) {
             rc = ts_buf_append(&s->block, plain.data, plain.len, err);
             s->block_n = n;
+            ts_salt_keys_set(&s->salt_keys, s->secret); /* the tail's */
         }
         ts_buf_release(&plain);
         if (rc != 0)
@@ -617,8 +619,11 @@ static int seal_one(sealer *s, const ts_entry *entry, const ts_event *ev,
     size_t start = s->block.len;
     int rc;
 
-    if (s->block_n == 0 && RAND_bytes(s->secret, sizeof(s->secret)) != 1)
-        return ts_error_set(err, TS_ECRYPTO, "cannot draw a block secret");
+    if (s->block_n == 0) {
+        if (RAND_bytes(s->secret, sizeof(s->secret)) != 1)
+            return ts_error_set(err, TS_ECRYPTO, "cannot draw a block secret");
+        ts_salt_keys_set(&s->salt_keys, s->secret);
+    }
     memset(&e, 0, sizeof(e));
     memcpy(e.store_id, store->store_id, sizeof(e.store_id));
     e.seq = s->frontier.size;
@@ -631,7 +636,7 @@ static int seal_one(sealer *s, const ts_entry *entry, const ts_event *ev,
     e.record = entry->sealed ? entry->sealed : entry->record;
     e.record_len = entry->sealed ? entry->sealed_len : entry->record_len;
     e.original_hmac = entry->sealed ? entry->original_hmac : NULL;
-    ts_block_salt(s->secret, e.seq, e.salt);
+    ts_salt_of(&s->salt_keys, e.seq, e.salt);
 
     if (EVP_DigestUpdate(s->content, entry->record, entry->record_len) != 1)
         return ts_error_set(err, TS_ECRYPTO, "hashing the source failed");

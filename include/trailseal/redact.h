@@ -27,7 +27,7 @@ int ts_value_hasher_new(ts_value_hasher **out,
                         const uint8_t key[TS_VALUE_KEY_SIZE], ts_error *err);
 void ts_value_hasher_free(ts_value_hasher *h);
 
-/* HMAC-SHA256(key, data). Returns 0, or TS_ECRYPTO. */
+/* HMAC-SHA256(key, data). Returns 0: nothing in it can fail. */
 int ts_value_hmac(ts_value_hasher *h, const void *data, size_t len,
                   uint8_t out[TS_VALUE_HMAC_SIZE], ts_error *err);
 
