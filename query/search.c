@@ -96,8 +96,8 @@ static const char *const by_sql[BY_COUNT] = {
     "e.session_id = :session", "e.command = :command", "e.kind = :kind",
     "e.database = :database", "e.principal = :principal",
     /* the value's list of the entry's block (its HMAC: bind_filters) */
-    "EXISTS (SELECT 1 FROM ts_postings('value', :vhmac) p"
-    " WHERE p.seq BETWEEN e.seq AND e.seq)"};
+    ("EXISTS (SELECT 1 FROM ts_postings('value', :vhmac) p"
+     " WHERE p.seq BETWEEN e.seq AND e.seq)")};
 
 /* Index entries a probe reads per filter. */
 #define TS_SEARCH_PROBE 1000

@@ -421,9 +421,9 @@ static int add_posting(ts_postings_writer *w, ts_posting_field field,
     }
 }
 
-static const char *column_of(int field)
+static const char *column_of(ts_posting_field field)
 {
-    return ts_posting_field_column((ts_posting_field)field);
+    return ts_posting_field_column(field);
 }
 
 /* Writes the lists of the rows of sql: each row an entry's seq, then the
@@ -495,7 +495,7 @@ static int fill_postings(ts_store *store, const char *what, ts_error *err)
      * layout 9 store stay; no column holds what they list. */
     sqlite3_str_appendall(sql, "DELETE FROM event_postings WHERE field IN (");
     for (int f = 0; f < TS_POSTING_FIELDS; f++)
-        if (column_of(f) != NULL) {
+        if (column_of((ts_posting_field)f) != NULL) {
             listed[n] = (ts_posting_field)f;
             sqlite3_str_appendf(sql, n++ ? ", '%s'" : "'%s'",
                                 ts_posting_field_name((ts_posting_field)f));
