@@ -5,25 +5,49 @@
 #include "ingest/redact_text.h"
 #include "ingest/sql_internal.h"
 
-int ts_redact_sql(ts_buf *out, const char *sql, size_t len,
-                  ts_sql_dialect dialect, ts_error *err)
+int ts_redact_sql_values(ts_buf *out, const char *sql, size_t len,
+                         ts_sql_dialect dialect, ts_redact_value_fn fn,
+                         void *ctx, ts_error *err)
 {
     ts_sql_lexer lx;
     ts_sql_tok tok;
+    ts_buf value;
+    size_t kept = 0; /* sql before it is in out */
     int rc = 0;
 
+    ts_buf_init(&value, (size_t)-1);
     ts_sql_lexer_init(&lx, sql, len, dialect);
     for (ts_sql_lexer_next(&lx, &tok); rc == 0 && tok.kind != TS_SQL_TOK_END;
          ts_sql_lexer_next(&lx, &tok)) {
-        if (tok.kind == TS_SQL_TOK_VALUE &&
-            (tok.value_kind == TS_SQL_VALUE_STRING ||
-             tok.value_kind == TS_SQL_VALUE_BITS ||
-             tok.value_kind == TS_SQL_VALUE_NUMBER))
+        if (tok.kind != TS_SQL_TOK_VALUE ||
+            (tok.value_kind != TS_SQL_VALUE_STRING &&
+             tok.value_kind != TS_SQL_VALUE_BITS &&
+             tok.value_kind != TS_SQL_VALUE_NUMBER))
+            continue;
+        if (fn != NULL) {
+            rc = ts_sql_token_value(&value, sql, &tok, err);
+            if (rc == 0)
+                rc = fn(ctx, (const char *)value.data, value.len, err);
+        }
+        /* the text since the last literal, whole, then "?" */
+        if (rc == 0 && out != NULL)
+            rc = ts_buf_append(out, sql + kept, tok.start - kept, err);
+        if (rc == 0 && out != NULL)
             rc = ts_buf_append_byte(out, '?', err);
-        else
-            rc = ts_buf_append(out, sql + tok.start, tok.end - tok.start, err);
+        kept = tok.end;
     }
-    return rc == 0 ? ts_buf_terminate(out, err) : rc;
+    if (rc == 0 && out != NULL)
+        rc = ts_buf_append(out, sql + kept, len - kept, err);
+    if (rc == 0 && out != NULL)
+        rc = ts_buf_terminate(out, err);
+    ts_buf_release(&value);
+    return rc;
+}
+
+int ts_redact_sql(ts_buf *out, const char *sql, size_t len,
+                  ts_sql_dialect dialect, ts_error *err)
+{
+    return ts_redact_sql_values(out, sql, len, dialect, NULL, NULL, err);
 }
 
 /* The next word of s (letters, digits, _ and .), lowered into w; s after

@@ -16,6 +16,18 @@
 int ts_redact_sql(ts_buf *out, const char *sql, size_t len,
                   ts_sql_dialect dialect, ts_error *err);
 
+/* Called with the value of each literal ts_redact_sql() replaces, quotes
+ * and escapes undone (as ts_sql_values_extract() gives it); the text is
+ * valid during the call. Non-zero stops the walk and is returned. */
+typedef int (*ts_redact_value_fn)(void *ctx, const char *value, size_t len,
+                                  ts_error *err);
+
+/* ts_redact_sql() into out (NULL: nothing written) that also hands each
+ * literal's value to fn (NULL: none), in one reading of sql. */
+int ts_redact_sql_values(ts_buf *out, const char *sql, size_t len,
+                         ts_sql_dialect dialect, ts_redact_value_fn fn,
+                         void *ctx, ts_error *err);
+
 /* 1 when sql sets an audit or logging parameter (SET, ALTER SYSTEM /
  * ROLE / DATABASE ... SET of pgaudit.* or log_*): its value is evidence of
  * what was audited, not personal data, so it is kept. */

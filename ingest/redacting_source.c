@@ -57,23 +57,23 @@ static int add_hmac(redacting_source *r, const char *value, size_t len,
     return 0;
 }
 
-static int statement_hmacs(redacting_source *r, const char *sql, ts_error *err)
+static int value_hmac(void *ctx, const char *value, size_t len, ts_error *err)
 {
-    ts_sql_values *values = NULL;
-    int rc = ts_sql_values_extract(&values, sql, strlen(sql), r->dialect, err);
+    return add_hmac(ctx, value, len, err);
+}
 
-    if (rc == TS_ELIMIT) { /* too long to look at: no values indexed */
-        ts_error_clear(err);
-        return 0;
-    }
-    for (size_t i = 0; rc == 0 && i < values->n_items; i++) {
-        const ts_sql_value *v = &values->items[i];
-        if (v->kind == TS_SQL_VALUE_STRING || v->kind == TS_SQL_VALUE_BITS ||
-            v->kind == TS_SQL_VALUE_NUMBER)
-            rc = add_hmac(r, v->text, strlen(v->text), err);
-    }
-    ts_sql_values_free(values);
-    return rc;
+/* The statement's literals: their HMACs noted, and when `redact` each
+ * replaced by "?" into r->field[F_STATEMENT], in one reading of it. A
+ * statement longer than SQL analysis accepts (TS_SQL_MAX_LEN) has no
+ * values indexed, as ts_sql_values_extract() refuses it. */
+static int statement_pass(redacting_source *r, const char *sql, int redact,
+                          ts_error *err)
+{
+    size_t len = strlen(sql);
+
+    return ts_redact_sql_values(
+        redact ? &r->field[F_STATEMENT] : NULL, sql, len, r->dialect,
+        len <= TS_SQL_MAX_LEN ? value_hmac : NULL, r, err);
 }
 
 /* The values of a parameter list (CSV: "..." with "" inside, or bare). */
@@ -225,17 +225,13 @@ static int redact_record(redacting_source *r, const ts_entry *entry,
 
 /* ---- the event ---- */
 
+/* The fields but the statement (statement_pass() redacted it). */
 static int redact_fields(redacting_source *r, const char *const orig[N_FIELDS],
                          ts_error *err)
 {
     int rc = 0;
 
-    for (int f = 0; f < N_FIELDS; f++)
-        r->field[f].len = 0;
-    if (orig[F_STATEMENT] != NULL)
-        rc = ts_redact_sql(&r->field[F_STATEMENT], orig[F_STATEMENT],
-                           strlen(orig[F_STATEMENT]), r->dialect, err);
-    if (rc == 0 && orig[F_PARAMETER] != NULL)
+    if (orig[F_PARAMETER] != NULL)
         rc = ts_redact_values(&r->field[F_PARAMETER], orig[F_PARAMETER], err);
     if (rc == 0 && orig[F_QUERY] != NULL)
         rc = ts_redact_sql(&r->field[F_QUERY], orig[F_QUERY],
@@ -270,7 +266,7 @@ static int redacting_next(ts_source *src, ts_entry *out_entry,
 {
     redacting_source *r = (redacting_source *)src;
     const char *orig[N_FIELDS];
-    int rc, changed = 0, withheld = 0;
+    int rc, redact, changed = 0, withheld = 0;
 
     rc = ts_source_next(r->inner, out_entry, out_event, err);
     if (rc <= 0 || out_event->kind == TS_EVENT_UNPARSED)
@@ -281,18 +277,22 @@ static int redacting_next(ts_source *src, ts_entry *out_entry,
     orig[F_DETAIL] = out_event->detail;
     orig[F_MESSAGE] = out_event->message;
     r->n_hmacs = 0;
+    for (int f = 0; f < N_FIELDS; f++)
+        r->field[f].len = 0;
+    /* audit settings are kept: their values are the evidence */
+    redact =
+        !(r->flags & TS_REDACT_KEEP_RAW) &&
+        !(orig[F_STATEMENT] != NULL && ts_redact_keeps_sql(orig[F_STATEMENT]));
     rc = 0;
     if (orig[F_STATEMENT] != NULL)
-        rc = statement_hmacs(r, orig[F_STATEMENT], err);
+        rc = statement_pass(r, orig[F_STATEMENT], redact, err);
     if (rc == 0 && orig[F_PARAMETER] != NULL)
         rc = parameter_hmacs(r, orig[F_PARAMETER], err);
     out_event->value_hmacs = r->n_hmacs > 0 ? r->hmacs : NULL;
     out_event->n_value_hmacs = r->n_hmacs;
-    if (rc != 0 || (r->flags & TS_REDACT_KEEP_RAW))
+    if (rc != 0 || !redact)
         return rc == 0 ? 1 : rc;
 
-    if (orig[F_STATEMENT] != NULL && ts_redact_keeps_sql(orig[F_STATEMENT]))
-        return 1; /* audit settings: their values are the evidence */
     rc = redact_fields(r, orig, err);
     for (int f = 0; rc == 0 && f < N_FIELDS; f++)
         changed |= orig[f] != NULL &&

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/common.h"
 #include "trailseal/analyze.h"
 
 /* ------------------------------------------------------------------ */
@@ -44,6 +45,11 @@ void ts_sql_lexer_init(ts_sql_lexer *lx, const char *sql, size_t len,
                        ts_sql_dialect dialect);
 /* The next token; TS_SQL_TOK_END at the end. Never reads past len. */
 void ts_sql_lexer_next(ts_sql_lexer *lx, ts_sql_tok *out);
+/* A value token's value as ts_sql_values_extract gives it (quotes and
+ * escapes undone) into out, replacing its contents; NUL-terminated, and
+ * out->len excludes the NUL (sql_template.c). */
+int ts_sql_token_value(ts_buf *out, const char *sql, const ts_sql_tok *tok,
+                       ts_error *err);
 
 /* A MySQL template in PostgreSQL syntax where that is a matter of
  * spelling (sql_mysql.c). malloc'd; NULL with err set on failure. */

@@ -159,19 +159,16 @@ static size_t unescape_one(const char *s, size_t i, size_t end, char *o)
     }
 }
 
-/* The value of a token, quotes and escapes undone; malloc'd. */
-static char *token_text(const char *sql, const ts_sql_tok *tok)
+/* The value of a token, quotes and escapes undone, into text (room for
+ * tok's length plus one): its length. NUL-terminated. */
+static size_t unquote(const char *sql, const ts_sql_tok *tok, char *text)
 {
     size_t start = tok->start, end = tok->end, i, k = 0;
-    char *text;
 
     if (tok->quote != 0 || tok->dollar) {
         start = tok->body_start;
         end = tok->body_end;
     }
-    text = malloc(end - start + 1);
-    if (text == NULL)
-        return NULL;
     for (i = start; i < end;) {
         char c = sql[i];
         if (tok->dollar || tok->quote == 0) {
@@ -194,7 +191,29 @@ static char *token_text(const char *sql, const ts_sql_tok *tok)
         }
     }
     text[k] = '\0';
+    return k;
+}
+
+/* The same, malloc'd. */
+static char *token_text(const char *sql, const ts_sql_tok *tok)
+{
+    char *text = malloc(tok->end - tok->start + 1);
+
+    if (text != NULL)
+        unquote(sql, tok, text);
     return text;
+}
+
+int ts_sql_token_value(ts_buf *out, const char *sql, const ts_sql_tok *tok,
+                       ts_error *err)
+{
+    int rc;
+
+    out->len = 0;
+    rc = ts_buf_reserve(out, tok->end - tok->start + 1, err);
+    if (rc == 0)
+        out->len = unquote(sql, tok, (char *)out->data);
+    return rc;
 }
 
 void ts_sql_values_free(ts_sql_values *values)
