@@ -212,7 +212,13 @@ static uint64_t check_file(const char *format, const char *config,
     ts_source *plain = open_analysed(format, config, path);
     ts_source *red = open_analysed(format, config, path);
     ts_value_hasher *h = NULL;
-    uint64_t redacted = 0, withheld = 0, n_literal = 0;
+    uint64_t redacted = 0, withheld = 0, n_literal = 0, n_indexed = 0;
+    /* as the redacting source reads each format's SQL */
+    ts_sql_dialect dialect = strncmp(format, "mariadb", 7) == 0 ||
+                                     strncmp(format, "mysql", 5) == 0 ||
+                                     strncmp(format, "percona", 7) == 0
+                                 ? TS_SQL_MYSQL
+                                 : TS_SQL_PG;
     ts_error err;
 
     assert_int_equal(ts_source_redacting(&red, red, key, 0, &err), 0);
@@ -238,7 +244,7 @@ static uint64_t check_file(const char *format, const char *config,
         if (pev.statement == NULL || pev.kind == TS_EVENT_UNPARSED)
             continue;
         assert_int_equal(ts_sql_values_extract(&values, pev.statement,
-                                               strlen(pev.statement), TS_SQL_PG,
+                                               strlen(pev.statement), dialect,
                                                &err),
                          0);
         for (size_t i = 0; i < values->n_items; i++) {
@@ -246,6 +252,22 @@ static uint64_t check_file(const char *format, const char *config,
             const uint8_t *sealed = re.sealed ? re.sealed : re.record;
             size_t len = re.sealed ? re.sealed_len : re.record_len;
             char core[256];
+            if (v->kind == TS_SQL_VALUE_STRING ||
+                v->kind == TS_SQL_VALUE_BITS ||
+                v->kind == TS_SQL_VALUE_NUMBER) {
+                /* its value, as extraction unquotes it, is indexed */
+                int64_t want = 0;
+                size_t k = 0;
+                assert_int_equal(
+                    ts_value_hmac64(h, v->text, strlen(v->text), &want, &err),
+                    0);
+                while (k < rev.n_value_hmacs && rev.value_hmacs[k] != want)
+                    k++;
+                if (k == rev.n_value_hmacs)
+                    fail_msg("%s:%llu: value '%s' not indexed", path,
+                             (unsigned long long)pe.line, v->text);
+                n_indexed++;
+            }
             if (v->kind != TS_SQL_VALUE_STRING)
                 continue;
             core_of(v->text, core, sizeof(core));
@@ -267,7 +289,7 @@ static uint64_t check_file(const char *format, const char *config,
         fail_msg("%s: %llu records withheld", path,
                  (unsigned long long)withheld);
     if (n_literal > 0)
-        assert_true(redacted > 0);
+        assert_true(redacted > 0 && n_indexed >= n_literal);
     ts_value_hasher_free(h);
     ts_source_free(plain);
     ts_source_free(red);
