@@ -298,17 +298,18 @@ static int spell(ts_buf *out, const char *s, enum spelling how, ts_error *err)
     return rc;
 }
 
-/* The first occurrence of needle in hay (memmem, which C11 lacks). */
-static const uint8_t *find(const uint8_t *hay, size_t n, const ts_buf *needle)
+/* The first occurrence of needle (len bytes) in hay (memmem, which C11
+ * lacks); NULL for an empty needle. */
+static const uint8_t *find(const uint8_t *hay, size_t n, const void *needle,
+                           size_t len)
 {
-    const uint8_t *p = hay, *end = hay + n;
+    const uint8_t *p = hay, *end = hay + n, *first = needle;
 
-    if (needle->len == 0)
+    if (len == 0)
         return NULL;
-    while ((size_t)(end - p) >= needle->len &&
-           (p = memchr(p, needle->data[0],
-                       (size_t)(end - p) - needle->len + 1)) != NULL) {
-        if (memcmp(p, needle->data, needle->len) == 0)
+    while ((size_t)(end - p) >= len &&
+           (p = memchr(p, first[0], (size_t)(end - p) - len + 1)) != NULL) {
+        if (memcmp(p, needle, len) == 0)
             return p;
         p++;
     }
@@ -328,15 +329,27 @@ int ts_redact_replace(ts_buf *out, const uint8_t *text, size_t len,
     ts_buf_init(&to, (size_t)-1);
     for (int how = AS_IS; rc == 0 && !*found && how < N_SPELLINGS; how++) {
         const uint8_t *at, *p = text, *end = text + len;
-        rc = spell(&from, orig, (enum spelling)how, err);
-        if (rc != 0 || find(text, len, &from) == NULL)
+        /* as is, the strings themselves: no copy */
+        const void *needle = orig, *with = redacted;
+        size_t needle_len = strlen(orig), with_len = strlen(redacted);
+        if (how != AS_IS) {
+            rc = spell(&from, orig, (enum spelling)how, err);
+            needle = from.data;
+            needle_len = from.len;
+        }
+        if (rc != 0 || find(text, len, needle, needle_len) == NULL)
             continue;
-        rc = spell(&to, redacted, (enum spelling)how, err);
-        while (rc == 0 && (at = find(p, (size_t)(end - p), &from)) != NULL) {
+        if (how != AS_IS) {
+            rc = spell(&to, redacted, (enum spelling)how, err);
+            with = to.data;
+            with_len = to.len;
+        }
+        while (rc == 0 &&
+               (at = find(p, (size_t)(end - p), needle, needle_len)) != NULL) {
             rc = ts_buf_append(out, p, (size_t)(at - p), err);
             if (rc == 0)
-                rc = ts_buf_append(out, to.data, to.len, err);
-            p = at + from.len;
+                rc = ts_buf_append(out, with, with_len, err);
+            p = at + needle_len;
         }
         if (rc == 0)
             rc = ts_buf_append(out, p, (size_t)(end - p), err);
@@ -363,7 +376,7 @@ int ts_redact_sql_tail(ts_buf *out, const uint8_t *text, size_t len,
     if (prefix_len >= TS_REDACT_MIN_PREFIX)
         rc = ts_buf_append(&needle, prefix, prefix_len, err);
     if (rc == 0 && prefix_len >= TS_REDACT_MIN_PREFIX)
-        at = find(text, len, &needle);
+        at = find(text, len, needle.data, needle.len);
     ts_buf_release(&needle);
     if (rc != 0 || at == NULL)
         return rc != 0 ? rc : ts_buf_append(out, text, len, err);

@@ -244,8 +244,9 @@ static int redact_fields(redacting_source *r, const char *const orig[N_FIELDS],
         rc = ts_buf_append(&r->field[F_MESSAGE], msg, strlen(msg), err);
         for (int f = F_STATEMENT; rc == 0 && f <= F_PARAMETER; f++) {
             int found = 0;
-            if (orig[f] == NULL)
-                continue;
+            if (orig[f] == NULL ||
+                strcmp(orig[f], (const char *)r->field[f].data) == 0)
+                continue; /* nothing in it redacted */
             rc = ts_redact_replace(&r->scratch, r->field[F_MESSAGE].data,
                                    r->field[F_MESSAGE].len, orig[f],
                                    (const char *)r->field[f].data, &found, err);
