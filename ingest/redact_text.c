@@ -298,6 +298,35 @@ static int spell(ts_buf *out, const char *s, enum spelling how, ts_error *err)
     return rc;
 }
 
+/* 1 when spelling s as `how` changes it (escape_* above: the bytes each
+ * escapes); 0 when the spelling is s itself. */
+static int spelling_changes(const char *s, enum spelling how)
+{
+    switch (how) {
+    case AS_IS:
+        return 0;
+    case CSV:
+    case CSV_CSV:
+        return strchr(s, '"') != NULL;
+    case TAB:
+        return strchr(s, '\n') != NULL;
+    case CSV_TAB:
+        return strpbrk(s, "\"\n") != NULL;
+    case MARIADB:
+        return strpbrk(s, "\n\r\t\\'") != NULL;
+    case JSON:
+    case CSV_JSON:
+    case JSON_GO:
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+            if (*p == '"' || *p == '\\' || *p < 0x20 ||
+                (how == JSON_GO && (*p == '<' || *p == '>' || *p == '&')))
+                return 1;
+        return 0;
+    default: /* BASE64 */
+        return 1;
+    }
+}
+
 /* The first occurrence of needle (len bytes) in hay (memmem, which C11
  * lacks); NULL for an empty needle. */
 static const uint8_t *find(const uint8_t *hay, size_t n, const void *needle,
@@ -332,6 +361,9 @@ int ts_redact_replace(ts_buf *out, const uint8_t *text, size_t len,
         /* as is, the strings themselves: no copy */
         const void *needle = orig, *with = redacted;
         size_t needle_len = strlen(orig), with_len = strlen(redacted);
+        /* a spelling that leaves orig as it is was tried as is */
+        if (how != AS_IS && !spelling_changes(orig, (enum spelling)how))
+            continue;
         if (how != AS_IS) {
             rc = spell(&from, orig, (enum spelling)how, err);
             needle = from.data;
