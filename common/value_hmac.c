@@ -2,11 +2,11 @@
  * once and their states copied for every value.
  *
  * OpenSSL's SHA256_Init/Update/Final on contexts held by value, as
- * store/merkle.c hashes: a copy is a struct assignment. Through EVP each
- * copy of a context went through the provider (EVP_MD_CTX_copy_ex) and the
- * value HMACs cost 5.8% of an ingest's instructions (docs/PERFORMANCE.md,
- * "Sealing: HMACs without EVP"). OpenSSL 3 deprecates these functions in
- * favour of EVP but ships them; nothing here can fail. */
+ * store/merkle.c hashes: a copy is a struct assignment, where through EVP
+ * each of the two copies per value went through the provider
+ * (EVP_MD_CTX_copy_ex; docs/PERFORMANCE.md, "Sealing: fewer passes over
+ * each record"). OpenSSL 3 deprecates these functions in favour of EVP
+ * but ships them; nothing here can fail. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 
 #include <stdlib.h>
