@@ -453,8 +453,8 @@ static int fill_from(ts_store *store, const char *sql,
     return rc;
 }
 
-/* Layout 2 to 8 to 9 and on: event_value_hmacs, if any, becomes the 'value'
- * lists and goes. Read in its own key's order (layout 2: hmac, seq; then
+/* Layouts 2 to 8: event_value_hmacs, if any, becomes the 'value' lists
+ * and goes. Read in its own key's order (layout 2: hmac, seq; then
  * bucket, hmac, seq), so no sort: each value's entries come in order, and
  * the writer writes a list whenever the block changes. */
 static int fill_value_postings(ts_store *store, const char *what, ts_error *err)
