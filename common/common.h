@@ -43,6 +43,10 @@ int ts_sha256(const void *data, size_t len, uint8_t out[TS_SHA256_SIZE]);
 
 /* Lowercase hex of len bytes into out (2*len+1 bytes with NUL). */
 void ts_hex_encode(const uint8_t *data, size_t len, char *out);
+/* n in decimal into out (room for TS_DECIMAL_MAX bytes; no NUL): how many
+ * bytes. For hot paths where snprintf's cost shows. */
+#define TS_DECIMAL_MAX 20
+size_t ts_decimal_encode(uint64_t n, char *out);
 /* Decodes exactly 2*len hex digits; -1 on a bad digit or length. */
 int ts_hex_decode(const char *text, uint8_t *out, size_t len);
 

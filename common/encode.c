@@ -1,4 +1,4 @@
-/* Hex and base64 encodings, and SHA-256 through OpenSSL. */
+/* Decimal, hex and base64 encodings, and SHA-256 through OpenSSL. */
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -13,6 +13,20 @@ int ts_sha256(const void *data, size_t len, uint8_t out[TS_SHA256_SIZE])
         n != TS_SHA256_SIZE)
         return TS_ECRYPTO;
     return 0;
+}
+
+size_t ts_decimal_encode(uint64_t n, char *out)
+{
+    char digits[TS_DECIMAL_MAX];
+    size_t k = 0, len = 0;
+
+    do {
+        digits[k++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n > 0);
+    while (k > 0)
+        out[len++] = digits[--k];
+    return len;
 }
 
 void ts_hex_encode(const uint8_t *data, size_t len, char *out)

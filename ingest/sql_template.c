@@ -1,7 +1,6 @@
 /* Statement templates (literals and parameters replaced by $n, comments
  * dropped, whitespace collapsed), their fingerprints, and the values a
  * template replaced. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,7 +44,7 @@ int ts_sql_template(char **out, uint64_t *out_fingerprint, const char *sql,
     ts_buf buf;
     size_t n_values = 0, keep_len = 0;
     int pending_space = 0, rc;
-    char num[24];
+    char num[1 + TS_DECIMAL_MAX];
 
     *out = NULL;
     rc = check_len(len, err);
@@ -68,10 +67,9 @@ int ts_sql_template(char **out, uint64_t *out_fingerprint, const char *sql,
             pending_space = 0;
         }
         if (tok.kind == TS_SQL_TOK_VALUE) {
-            int n = snprintf(num, sizeof(num), "$%zu", ++n_values);
-            if (n < 0 || (size_t)n >= sizeof(num))
-                n = 0;
-            rc = ts_buf_append(&buf, num, (size_t)n, err);
+            num[0] = '$';
+            rc = ts_buf_append(&buf, num,
+                               1 + ts_decimal_encode(++n_values, num + 1), err);
         } else {
             rc = ts_buf_append(&buf, sql + tok.start, tok.end - tok.start, err);
         }

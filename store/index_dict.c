@@ -102,14 +102,20 @@ static int dict_key(ts_buf *key, const char *const *values, size_t n,
 
     key->len = 0;
     for (size_t c = 0; rc == 0 && c < n; c++) {
-        char len[32];
-        if (values[c])
-            snprintf(len, sizeof(len), "%zu:", strlen(values[c]));
-        else
-            snprintf(len, sizeof(len), "-:");
-        rc = ts_buf_append(key, len, strlen(len), err);
+        size_t text_len = values[c] ? strlen(values[c]) : 0;
+        char prefix[TS_DECIMAL_MAX + 1];
+        size_t prefix_len = 2;
+        /* by hand: snprintf, five times per event, cost 1.8% of an
+         * ingest's instructions */
+        if (values[c]) {
+            prefix_len = ts_decimal_encode(text_len, prefix);
+            prefix[prefix_len++] = ':';
+        } else {
+            memcpy(prefix, "-:", 2);
+        }
+        rc = ts_buf_append(key, prefix, prefix_len, err);
         if (rc == 0 && values[c])
-            rc = ts_buf_append(key, values[c], strlen(values[c]), err);
+            rc = ts_buf_append(key, values[c], text_len, err);
     }
     if (rc == 0)
         rc = ts_buf_append(key, "", 1, err);
