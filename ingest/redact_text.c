@@ -217,12 +217,18 @@ static int escape_json(ts_buf *out, const char *s, size_t len, int go,
 static int escape_once(ts_buf *out, const char *s, size_t len, char what,
                        ts_error *err)
 {
+    const char *p = s, *end = s + len;
     int rc = 0;
 
-    for (size_t i = 0; rc == 0 && i < len; i++) {
-        rc = ts_buf_append_byte(out, (uint8_t)s[i], err);
-        if (rc == 0 && s[i] == what)
+    /* each run through the next `what`, then what escapes it: a second
+     * quote, or a TAB after a newline */
+    while (rc == 0 && p < end) {
+        const char *at = memchr(p, what, (size_t)(end - p));
+        const char *stop = at != NULL ? at + 1 : end;
+        rc = ts_buf_append(out, p, (size_t)(stop - p), err);
+        if (rc == 0 && at != NULL)
             rc = ts_buf_append_byte(out, what == '\n' ? '\t' : '"', err);
+        p = stop;
     }
     return rc;
 }
