@@ -1,24 +1,17 @@
-/* HMAC-SHA256 (RFC 2104) under the value key, with the keyed pads hashed
- * once and their states copied for every value.
- *
- * OpenSSL's SHA256_Init/Update/Final on contexts held by value, as
- * store/merkle.c hashes: a copy is a struct assignment, where through EVP
- * each of the two copies per value went through the provider
- * (EVP_MD_CTX_copy_ex; docs/PERFORMANCE.md, "Sealing: fewer passes over
- * each record"). OpenSSL 3 deprecates these functions in favour of EVP
- * but ships them; nothing here can fail. */
-#define OPENSSL_SUPPRESS_DEPRECATED
-
+/* HMAC-SHA256 (RFC 2104) under the value key (common/hmac.h). */
 #include <stdlib.h>
-#include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 
+#include "common/hmac.h"
 #include "trailseal/redact.h"
 
+_Static_assert(TS_VALUE_KEY_SIZE == TS_HMAC_KEY_SIZE &&
+                   TS_VALUE_HMAC_SIZE == TS_HMAC_SIZE,
+               "the value key is an HMAC-SHA256 key");
+
 struct ts_value_hasher {
-    SHA256_CTX inner, outer; /* after the ipad / opad block */
+    ts_hmac_keys keys;
 };
 
 void ts_value_hasher_free(ts_value_hasher *h)
@@ -29,19 +22,6 @@ void ts_value_hasher_free(ts_value_hasher *h)
     free(h);
 }
 
-static void keyed(SHA256_CTX *ctx, const uint8_t key[TS_VALUE_KEY_SIZE],
-                  uint8_t pad_byte)
-{
-    uint8_t pad[SHA256_CBLOCK];
-
-    memset(pad, pad_byte, sizeof(pad));
-    for (size_t i = 0; i < TS_VALUE_KEY_SIZE; i++)
-        pad[i] ^= key[i];
-    SHA256_Init(ctx);
-    SHA256_Update(ctx, pad, sizeof(pad));
-    OPENSSL_cleanse(pad, sizeof(pad));
-}
-
 int ts_value_hasher_new(ts_value_hasher **out,
                         const uint8_t key[TS_VALUE_KEY_SIZE], ts_error *err)
 {
@@ -50,8 +30,7 @@ int ts_value_hasher_new(ts_value_hasher **out,
     *out = NULL;
     if (h == NULL)
         return ts_error_set(err, TS_ENOMEM, "out of memory");
-    keyed(&h->inner, key, 0x36);
-    keyed(&h->outer, key, 0x5c);
+    ts_hmac_keys_set(&h->keys, key);
     *out = h;
     return 0;
 }
@@ -59,15 +38,8 @@ int ts_value_hasher_new(ts_value_hasher **out,
 int ts_value_hmac(ts_value_hasher *h, const void *data, size_t len,
                   uint8_t out[TS_VALUE_HMAC_SIZE], ts_error *err)
 {
-    uint8_t inner[TS_VALUE_HMAC_SIZE];
-    SHA256_CTX work = h->inner;
-
     (void)err; /* nothing can fail */
-    SHA256_Update(&work, data, len);
-    SHA256_Final(inner, &work);
-    work = h->outer;
-    SHA256_Update(&work, inner, sizeof(inner));
-    SHA256_Final(out, &work);
+    ts_hmac_sha256(&h->keys, data, len, out);
     return 0;
 }
 

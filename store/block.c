@@ -2,13 +2,9 @@
  * rebuilt into their canonical CBOR encodings on read. The per-block secret
  * derives every entry's salt, so salts, store id, seq, source key and
  * format are not stored per entry. */
-/* SHA256_Init and friends, as store/merkle.c uses them */
-#define OPENSSL_SUPPRESS_DEPRECATED
-
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/sha.h>
 #include <zstd.h>
 
 #include "store/store_internal.h"
@@ -22,19 +18,11 @@
 
 /* ---- salts: HMAC-SHA256(secret, be64(seq))[:16] (RFC 2104) ----
  *
- * A block's entries all use one key, so its two padded key blocks are
- * hashed once into contexts that each salt copies (one SHA-256 compression
- * each for the inner and the outer hash instead of two). */
+ * A block's entries all use one key, hashed once into ts_hmac_keys
+ * (common/hmac.h). */
 
-#define SHA256_BLOCK 64
-
-static void hmac_pad(const uint8_t secret[TS_BLOCK_SECRET_SIZE], uint8_t fill,
-                     uint8_t pad[SHA256_BLOCK])
-{
-    memset(pad, fill, SHA256_BLOCK);
-    for (size_t i = 0; i < TS_BLOCK_SECRET_SIZE; i++)
-        pad[i] ^= secret[i];
-}
+_Static_assert(TS_BLOCK_SECRET_SIZE == TS_HMAC_KEY_SIZE,
+               "a block secret is an HMAC-SHA256 key");
 
 static void be64(uint64_t v, uint8_t out[8])
 {
@@ -42,39 +30,21 @@ static void be64(uint64_t v, uint8_t out[8])
         out[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
-void ts_salt_keys_set(ts_salt_keys *k,
-                      const uint8_t secret[TS_BLOCK_SECRET_SIZE])
+void ts_salt_of(const ts_hmac_keys *k, uint64_t seq, uint8_t salt[TS_SALT_SIZE])
 {
-    uint8_t pad[SHA256_BLOCK];
-
-    hmac_pad(secret, 0x36, pad);
-    SHA256_Init(&k->inner);
-    SHA256_Update(&k->inner, pad, sizeof(pad));
-    hmac_pad(secret, 0x5c, pad);
-    SHA256_Init(&k->outer);
-    SHA256_Update(&k->outer, pad, sizeof(pad));
-}
-
-void ts_salt_of(const ts_salt_keys *k, uint64_t seq, uint8_t salt[TS_SALT_SIZE])
-{
-    uint8_t msg[8], mac[TS_HASH_SIZE];
-    SHA256_CTX work = k->inner;
+    uint8_t msg[8], mac[TS_HMAC_SIZE];
 
     be64(seq, msg);
-    SHA256_Update(&work, msg, sizeof(msg));
-    SHA256_Final(mac, &work);
-    work = k->outer;
-    SHA256_Update(&work, mac, sizeof(mac));
-    SHA256_Final(mac, &work);
+    ts_hmac_sha256(k, msg, sizeof(msg), mac);
     memcpy(salt, mac, TS_SALT_SIZE);
 }
 
 void ts_block_salt(const uint8_t secret[TS_BLOCK_SECRET_SIZE], uint64_t seq,
                    uint8_t salt[TS_SALT_SIZE])
 {
-    ts_salt_keys k;
+    ts_hmac_keys k;
 
-    ts_salt_keys_set(&k, secret);
+    ts_hmac_keys_set(&k, secret);
     ts_salt_of(&k, seq, salt);
 }
 
@@ -168,14 +138,14 @@ int ts_block_pack_in(ZSTD_CCtx *zc, const uint8_t secret[TS_BLOCK_SECRET_SIZE],
     ts_buf body;
     source_ref *srcs = NULL;
     ts_sealed_entry *es = NULL;
-    ts_salt_keys keys;
+    ts_hmac_keys keys;
     uint64_t n = 0, prev = 0, n_hmacs = 0;
     uint8_t salt[TS_SALT_SIZE];
     size_t off, n_srcs = 0, used = 0, cap = 0;
     int rc = 0;
 
     ts_buf_init(&body, (size_t)-1);
-    ts_salt_keys_set(&keys, secret);
+    ts_hmac_keys_set(&keys, secret);
     srcs = calloc(TS_BLOCK_MAX_SOURCES, sizeof(*srcs));
     if (srcs == NULL)
         rc = ts_error_set(err, TS_ENOMEM, "out of memory");
@@ -293,7 +263,7 @@ int ts_block_pack_in(ZSTD_CCtx *zc, const uint8_t secret[TS_BLOCK_SECRET_SIZE],
 struct ts_block_reader {
     ZSTD_DCtx *zstd;
     ts_buf body; /* the decompressed body; its cap bounds blocks */
-    ts_salt_keys keys;
+    ts_hmac_keys keys;
     source_ref *srcs; /* TS_BLOCK_MAX_SOURCES */
 };
 
@@ -392,7 +362,7 @@ static int scan_block(ts_block_reader *r, const uint8_t *src, size_t len,
             err, TS_ECORRUPT, "not a block of format %d or %d (first byte %d)",
             TS_BLOCK_FORMAT, TS_BLOCK_FORMAT_HMAC, len > 0 ? src[0] : -1);
     memcpy(info->secret, src + 1, TS_BLOCK_SECRET_SIZE);
-    ts_salt_keys_set(&r->keys, src + 1);
+    ts_hmac_keys_set(&r->keys, src + 1);
     rc = decompress(r, src + 1 + TS_BLOCK_SECRET_SIZE,
                     len - 1 - TS_BLOCK_SECRET_SIZE, err);
     if (rc != 0)

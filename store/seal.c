@@ -47,7 +47,7 @@ typedef struct sealer {
     uint8_t (*leaves)[TS_HASH_SIZE];      /* leaf hashes of the open block */
     uint64_t block_n;                     /* entries in the open block */
     uint8_t secret[TS_BLOCK_SECRET_SIZE]; /* the open block's (block.c) */
-    ts_salt_keys salt_keys;               /* secret keyed, for its salts */
+    ts_hmac_keys salt_keys;               /* secret keyed, for its salts */
     ZSTD_CCtx *zstd; /* packs every block: its tables are allocated once */
     uint8_t source_key[TS_HASH_SIZE];
     uint64_t cursor_position, cursor_line, source_entries;
@@ -160,7 +160,7 @@ static int load_tree(sealer *s, ts_error *err)
         if (rc == 0) {
             rc = ts_buf_append(&s->block, plain.data, plain.len, err);
             s->block_n = n;
-            ts_salt_keys_set(&s->salt_keys, s->secret); /* the tail's */
+            ts_hmac_keys_set(&s->salt_keys, s->secret); /* the tail's */
         }
         ts_buf_release(&plain);
         if (rc != 0)
@@ -622,7 +622,7 @@ static int seal_one(sealer *s, const ts_entry *entry, const ts_event *ev,
     if (s->block_n == 0) {
         if (RAND_bytes(s->secret, sizeof(s->secret)) != 1)
             return ts_error_set(err, TS_ECRYPTO, "cannot draw a block secret");
-        ts_salt_keys_set(&s->salt_keys, s->secret);
+        ts_hmac_keys_set(&s->salt_keys, s->secret);
     }
     memset(&e, 0, sizeof(e));
     memcpy(e.store_id, store->store_id, sizeof(e.store_id));

@@ -3,9 +3,9 @@
 #ifndef TS_STORE_INTERNAL_H
 #define TS_STORE_INTERNAL_H
 
-#include <openssl/sha.h>
 #include <sqlite3.h>
 
+#include "common/hmac.h"
 #include "store/crypto.h"
 #include "trailseal/store.h"
 
@@ -340,15 +340,9 @@ int ts_index_classify(sqlite3 *db, const char *out_table,
  * HMAC-SHA256(secret, 8-byte big-endian seq), first 16 bytes. */
 void ts_block_salt(const uint8_t secret[TS_BLOCK_SECRET_SIZE], uint64_t seq,
                    uint8_t salt[TS_SALT_SIZE]);
-/* A block's secret keyed once (its two HMAC pads hashed), for the salts
- * of all its entries: what the sealer keeps while a block is open. */
-typedef struct ts_salt_keys {
-    SHA256_CTX inner, outer;
-} ts_salt_keys;
-void ts_salt_keys_set(ts_salt_keys *k,
-                      const uint8_t secret[TS_BLOCK_SECRET_SIZE]);
-/* ts_block_salt() of entry seq under k's secret. */
-void ts_salt_of(const ts_salt_keys *k, uint64_t seq,
+/* ts_block_salt() of entry seq under k, a block's secret keyed once
+ * (ts_hmac_keys_set): what the sealer keeps while a block is open. */
+void ts_salt_of(const ts_hmac_keys *k, uint64_t seq,
                 uint8_t salt[TS_SALT_SIZE]);
 /* Stores cbor (entries' canonical encodings, back to back, consecutive
  * seqs of one store, salts derived from secret) into out (replacing its
