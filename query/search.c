@@ -671,10 +671,10 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     if (rc != 0 || lo > hi)
         goto cleanup;
 
-    /* Only a walk of the text needs how many events it matches. */
     rc = choose_plan(store, q, has_text, &values, lo, hi, &plan, err);
     if (rc != 0)
         goto cleanup;
+    /* Only a walk of the text needs how many events it matches. */
     if (plan.merged & (1u << BY_TEXT) && plan.index_version >= 4)
         rc = probe_text(store, &fts, lo, hi, &plan, err);
     if (rc != 0)

@@ -114,11 +114,11 @@ typedef struct postings_vtab {
     const ts_store *store; /* its layout says where the entries are */
 } postings_vtab;
 
-/* Each field, the column of events it lists (NULL: none, see
- * fallback_sql()) and the first layout that lists it. A store of an older
- * layout has no lists for the field: ts_postings() reads the column
- * instead (through the index that layout has on it), so SQL that names
- * ts_postings() runs on every store. */
+/* Each field, the column of events it lists (NULL: none) and the first
+ * layout that lists it. A store of an older layout has no lists for the
+ * field: ts_postings() reads what that layout kept instead (the index or
+ * bucket maps on the column, or event_value_hmacs: fallback_sql()), so
+ * SQL that names ts_postings() runs on every store. */
 static const struct {
     const char *name, *column;
     int layout;

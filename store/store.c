@@ -421,11 +421,6 @@ static int add_posting(ts_postings_writer *w, ts_posting_field field,
     }
 }
 
-static const char *column_of(ts_posting_field field)
-{
-    return ts_posting_field_column(field);
-}
-
 /* Writes the lists of the rows of sql: each row an entry's seq, then the
  * values of fields[0 .. n-1] (NULL: none), each field's entries in order
  * (ts_postings_writer_add). */
@@ -495,7 +490,7 @@ static int fill_postings(ts_store *store, const char *what, ts_error *err)
      * layout 9 store stay; no column holds what they list. */
     sqlite3_str_appendall(sql, "DELETE FROM event_postings WHERE field IN (");
     for (int f = 0; f < TS_POSTING_FIELDS; f++)
-        if (column_of((ts_posting_field)f) != NULL) {
+        if (ts_posting_field_column((ts_posting_field)f) != NULL) {
             listed[n] = (ts_posting_field)f;
             sqlite3_str_appendf(sql, n++ ? ", '%s'" : "'%s'",
                                 ts_posting_field_name((ts_posting_field)f));
@@ -508,10 +503,11 @@ static int fill_postings(ts_store *store, const char *what, ts_error *err)
     sql = sqlite3_str_new(store->db);
     sqlite3_str_appendall(sql, "SELECT seq");
     for (int f = 0; f < n; f++)
-        sqlite3_str_appendf(sql, ", %s", column_of(listed[f]));
+        sqlite3_str_appendf(sql, ", %s", ts_posting_field_column(listed[f]));
     sqlite3_str_appendall(sql, " FROM events WHERE 0");
     for (int f = 0; f < n; f++)
-        sqlite3_str_appendf(sql, " OR %s IS NOT NULL", column_of(listed[f]));
+        sqlite3_str_appendf(sql, " OR %s IS NOT NULL",
+                            ts_posting_field_column(listed[f]));
     sqlite3_str_appendall(sql, " ORDER BY seq");
     text = sqlite3_str_finish(sql);
     if (rc == 0 && text == NULL)
