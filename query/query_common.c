@@ -106,6 +106,23 @@ int ts_query_object_parse(ts_query_object *out, const char *object,
     return 0;
 }
 
+/* Layout 11 moved them to event_texts (schemas/index.sql); coalesce reads
+ * the text only for an event that lacks them. */
+const char *ts_query_object_name_sql(int index_version)
+{
+    return index_version >= 11 ? "coalesce(e.object_name, (SELECT t.object_name"
+                                 " FROM event_texts t WHERE t.id = e.text_id))"
+                               : "e.object_name";
+}
+
+const char *ts_query_object_table_sql(int index_version)
+{
+    return index_version >= 11
+               ? "coalesce(e.object_table, (SELECT t.object_table"
+                 " FROM event_texts t WHERE t.id = e.text_id))"
+               : "e.object_table";
+}
+
 int ts_query_narrow_by_time(ts_store *store, int64_t since, int64_t until,
                             int64_t *lo, int64_t *hi, ts_error *err)
 {

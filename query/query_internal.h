@@ -15,9 +15,10 @@
 #define TS_QUERY_OBJECT_MAX 256
 
 /* The columns ts_query_read_row() reads, from `events e`, in its order. A
- * pgAudit record's statement is in event_texts (index layout 4), an
- * event's application and client host in event_origins (layout 6):
- * v_events, which every layout has, reads them. */
+ * pgAudit record's statement is in event_texts (index layout 4), its
+ * object name too (layout 11), an event's application and client host in
+ * event_origins (layout 6): v_events, which every layout has, reads
+ * them. */
 #define TS_QUERY_ROW_COLUMNS                                                   \
     "e.seq, e.time_us, e.kind,"                                                \
     " (SELECT name FROM sources WHERE id = e.source_id), e.line,"              \
@@ -26,10 +27,17 @@
     " WHERE v.entry_index = e.seq)),"                                          \
     " coalesce(e.client_host, (SELECT v.client_host FROM v_events v"           \
     " WHERE v.entry_index = e.seq)),"                                          \
-    " e.command, e.object_name,"                                               \
+    " e.command, coalesce(e.object_name, (SELECT v.object_name FROM v_events"  \
+    " v WHERE v.entry_index = e.seq)),"                                        \
     " coalesce(e.statement, (SELECT v.statement FROM v_events v"               \
     " WHERE v.entry_index = e.seq), e.query), e.message,"                      \
     " e.sqlstate, e.unparsed_reason, e.principal, e.principal_kind"
+
+/* An event's object name and its table part (events.object_table) as SQL
+ * over `events e`, for a store of index layout `index_version`: from layout
+ * 11 an event of a text (text_id) leaves both to event_texts. */
+const char *ts_query_object_name_sql(int index_version);
+const char *ts_query_object_table_sql(int index_version);
 
 /* An event's outcome as SQL conditions over `events e`. */
 #define TS_QUERY_DENIED_ERROR                                                  \

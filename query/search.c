@@ -415,11 +415,18 @@ static void build_merge_sql(char *sql, const ts_search_query *q,
 }
 
 /* Appends the equality for `by`; a unary + keeps SQLite from walking its
- * index when another filter drives. */
-static void add_equality(char *sql, int by, int driver)
+ * index when another filter drives. The object's table part is in
+ * event_texts for an event of a text from layout 11. */
+static void add_equality(char *sql, int by, const search_plan *plan)
 {
+    int driver = plan->driver;
+
     add_sql(sql, driver != BY_ANY && driver != by ? " AND +" : " AND ");
-    add_sql(sql, by_sql[by]);
+    if (by == BY_OBJECT && plan->index_version >= 11) {
+        add_sql(sql, ts_query_object_table_sql(plan->index_version));
+        add_sql(sql, " = :otail");
+    } else
+        add_sql(sql, by_sql[by]);
 }
 
 /* 1 when plan's driver is a filter kept as posting lists. */
@@ -444,9 +451,12 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
                                         : " e.seq BETWEEN :lo AND :hi");
     for (int by = 0; by < BY_COUNT; by++)
         if (has_filter(q, by))
-            add_equality(sql, by, driver);
-    if (q->object && strchr(q->object, '.'))
-        add_sql(sql, " AND lower(e.object_name) = :ofull");
+            add_equality(sql, by, plan);
+    if (q->object && strchr(q->object, '.')) {
+        add_sql(sql, " AND lower(");
+        add_sql(sql, ts_query_object_name_sql(plan->index_version));
+        add_sql(sql, ") = :ofull");
+    }
     if (q->source)
         add_sql(sql,
                 " AND e.source_id IN (SELECT id FROM sources"

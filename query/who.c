@@ -68,21 +68,22 @@ static int build_access_sql(char *sql, size_t size, const ts_who_query *q)
 }
 
 /* An object's events, from its posting lists (schemas/index.sql,
- * "Posting lists"). */
+ * "Posting lists"); the object name as the store's layout keeps it. */
 static int build_object_sql(char *sql, size_t size, const ts_who_query *q,
-                            const ts_query_object *object)
+                            const ts_query_object *object, int index_version)
 {
+    const char *name = ts_query_object_name_sql(index_version);
     int n = snprintf(
         sql, size,
-        "SELECT e.account, e.object_name, count(*),"
+        "SELECT e.account, %s AS name, count(*),"
         " sum(e.audit_class = 'READ'), sum(e.audit_class = 'WRITE'),"
         " count(DISTINCT e.session_id), min(e.time_us), max(e.time_us),"
         " max(e.seq), NULL FROM ts_postings('object', :otail) p"
         " CROSS JOIN events e ON e.seq = p.seq"
         " WHERE p.seq BETWEEN :lo AND :hi%s%s%s%s"
-        " GROUP BY e.account, e.object_name"
-        " ORDER BY count(*) DESC, e.account, e.object_name",
-        object->full[0] ? " AND lower(e.object_name) = :ofull" : "",
+        " GROUP BY e.account, name"
+        " ORDER BY count(*) DESC, e.account, name",
+        name, object->full[0] ? " AND lower(name) = :ofull" : "",
         q->who ? " AND " TS_QUERY_WHO_EVENTS : "",
         q->since_us != INT64_MIN ? " AND e.time_us >= :since" : "",
         q->until_us != INT64_MAX ? " AND e.time_us < :until" : "");
@@ -126,7 +127,8 @@ int ts_who(ts_store *store, const ts_who_query *q, ts_who_fn fn, void *ctx,
                                      err);
     if (rc != 0 || lo > hi)
         return rc;
-    if (!(q->object ? build_object_sql(sql, sizeof(sql), q, &object)
+    if (!(q->object ? build_object_sql(sql, sizeof(sql), q, &object,
+                                       store->index_version)
                     : build_access_sql(sql, sizeof(sql), q)))
         return ts_error_set(err, TS_ELIMIT, "who: query too long");
     rc = ts_store_prepare(store, sql, &st, "finding who accessed", err);

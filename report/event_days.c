@@ -6,6 +6,7 @@
  * (10M events: 14 s); the groups are few (sources x days x accounts), so
  * summing them as the events stream by takes a scan (about 4 s). The rows
  * are those of the view, in its GROUP BY order. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +36,25 @@ static const char create_sql[] =
     " last_time_us INTEGER);";
 
 /* every event: those of no time count in no day, but an audit event's
- * object name is gathered whatever its time */
+ * object name is gathered whatever its time; from index layout 11 an event
+ * of a text (text_id) leaves its name to the text (texts_sql) */
 static const char scan_sql[] =
     "SELECT seq, source_id, time_us, account, kind, object_name"
     "  FROM events NOT INDEXED";
+static const char scan_texts_sql[] =
+    "SELECT seq, source_id, time_us, account, kind, object_name, text_id"
+    "  FROM events NOT INDEXED";
+static const char has_text_objects_sql[] =
+    "SELECT count(*) FROM pragma_table_info('event_texts')"
+    " WHERE name = 'object_table'";
+static const char texts_sql[] =
+    "SELECT id, object_name FROM event_texts WHERE object_name IS NOT NULL";
+
+/* The texts whose audit events a scan met: seen[id] is 1. */
+typedef struct text_marks {
+    unsigned char *seen;
+    size_t size;
+} text_marks;
 
 static const char audit_kind_sql[] =
     "SELECT kind FROM event_kinds WHERE name = 'audit'";
@@ -140,18 +156,82 @@ static int audit_kind(sqlite3 *db, int64_t *kind, ts_error *err)
     return 0;
 }
 
+/* 1 when the index keeps object names in event_texts (layout 11). */
+static int has_text_objects(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int has = 0;
+
+    if (sqlite3_prepare_v2(db, has_text_objects_sql, -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        has = sqlite3_column_int(st, 0) > 0;
+    sqlite3_finalize(st);
+    return has;
+}
+
+static int mark_text(text_marks *m, int64_t id, ts_error *err)
+{
+    if (id < 0)
+        return 0;
+    if ((uint64_t)id >= m->size) {
+        size_t size = m->size ? m->size : 4096;
+        unsigned char *seen;
+        while ((uint64_t)id >= size)
+            size *= 2;
+        seen = realloc(m->seen, size);
+        if (seen == NULL)
+            return ts_error_set(err, TS_ENOMEM, "out of memory");
+        memset(seen + m->size, 0, size - m->size);
+        m->seen = seen;
+        m->size = size;
+    }
+    m->seen[id] = 1;
+    return 0;
+}
+
+/* The object names of the texts marked. */
+static int add_text_names(sqlite3 *db, const text_marks *m,
+                          ts_name_set *objects, ts_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0, s = SQLITE_DONE;
+
+    if (m->size == 0)
+        return 0;
+    if (sqlite3_prepare_v2(db, texts_sql, -1, &st, NULL) != SQLITE_OK)
+        rc = ts_error_set(err, TS_EDB, "reading the audit texts: %s",
+                          sqlite3_errmsg(db));
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        if (id < 0 || (uint64_t)id >= m->size || !m->seen[id])
+            continue;
+        rc = name != NULL ? add_name(objects, name, err)
+                          : ts_error_set(err, TS_ENOMEM, "out of memory");
+    }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = ts_error_set(err, TS_EDB, "reading the audit texts: %s",
+                          sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int scan(sqlite3 *db, day_sums *d, int64_t max_seq, ts_name_set *objects,
                 ts_error *err)
 {
     sqlite3_stmt *st = NULL;
     int64_t audit = -1;
+    int texts = objects != NULL && has_text_objects(db);
+    text_marks marks = {NULL, 0};
     ts_buf key;
     int rc = 0, s = SQLITE_DONE;
 
     if (objects != NULL && (rc = audit_kind(db, &audit, err)) != 0)
         return rc;
     ts_buf_init(&key, (size_t)1 << 20);
-    if (sqlite3_prepare_v2(db, scan_sql, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, texts ? scan_texts_sql : scan_sql, -1, &st,
+                           NULL) != SQLITE_OK)
         rc = ts_error_set(err, TS_EDB, "counting events per day: %s",
                           sqlite3_errmsg(db));
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -160,18 +240,23 @@ static int scan(sqlite3 *db, day_sums *d, int64_t max_seq, ts_name_set *objects,
             rc = add_event(d, seq, sqlite3_column_int64(st, 1),
                            sqlite3_column_int64(st, 2),
                            (const char *)sqlite3_column_text(st, 3), &key, err);
-        if (rc == 0 && audit >= 0 && seq < max_seq &&
-            sqlite3_column_type(st, 5) != SQLITE_NULL &&
-            sqlite3_column_int64(st, 4) == audit) {
+        if (rc != 0 || audit < 0 || seq >= max_seq ||
+            sqlite3_column_int64(st, 4) != audit)
+            continue;
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
             const char *name = (const char *)sqlite3_column_text(st, 5);
             rc = name != NULL ? add_name(objects, name, err)
                               : ts_error_set(err, TS_ENOMEM, "out of memory");
-        }
+        } else if (texts && sqlite3_column_type(st, 6) != SQLITE_NULL)
+            rc = mark_text(&marks, sqlite3_column_int64(st, 6), err);
     }
     if (rc == 0 && s != SQLITE_DONE)
         rc = ts_error_set(err, TS_EDB, "counting events per day: %s",
                           sqlite3_errmsg(db));
     sqlite3_finalize(st);
+    if (rc == 0)
+        rc = add_text_names(db, &marks, objects, err);
+    free(marks.seen);
     ts_buf_release(&key);
     return rc;
 }

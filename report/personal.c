@@ -18,12 +18,15 @@ static const char ddl_sql[] =
 /* The names the audit log gives objects, to resolve names against: as
  * v_audit says, but in one pass over events (NOT INDEXED) rather than
  * through events_by_kind, which fetches the same rows with an index walk
- * for each (10M events: 12 -> 7 s). */
+ * for each (10M events: 12 -> 7 s). An event of a text leaves its name to
+ * the text (index layout 11), which v_events reads on every layout. The
+ * report gathers them in its pass over events instead (event_days.c):
+ * this is for a caller without that pass. */
 static const char objects_sql[] =
-    "SELECT DISTINCT e.object_name FROM events e NOT INDEXED"
-    " JOIN event_kinds k ON k.kind = e.kind"
-    " WHERE k.name = 'audit' AND e.object_name IS NOT NULL"
-    "   AND e.seq < :max_seq";
+    "SELECT DISTINCT coalesce(e.object_name, (SELECT v.object_name"
+    "   FROM v_events v WHERE v.entry_index = e.seq)) AS name"
+    " FROM events e NOT INDEXED JOIN event_kinds k ON k.kind = e.kind"
+    " WHERE k.name = 'audit' AND name IS NOT NULL AND e.seq < :max_seq";
 
 typedef struct table_entry {
     ts_personal_table t;

@@ -1,6 +1,5 @@
 /* Writing events into the index: events, full text, time spans, posting
  * lists, sessions and accounts. */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,29 +252,6 @@ static int add_span(ts_index_writer *w, uint64_t seq, int64_t t, ts_error *err)
     return 0;
 }
 
-/* Longest object name whose table part is indexed for --object. */
-#define TS_OBJECT_TABLE_MAX 512
-
-/* object_table: the name after the first '.', lowercased (ASCII), into
- * buf; NULL when there is no name or it is longer than the buffer. */
-static const char *object_table(const char *name, char *buf, size_t size)
-{
-    const char *dot;
-    size_t len;
-
-    if (name == NULL)
-        return NULL;
-    dot = strchr(name, '.');
-    if (dot != NULL)
-        name = dot + 1;
-    len = strlen(name);
-    if (len >= size)
-        return NULL;
-    for (size_t i = 0; i <= len; i++)
-        buf[i] = (char)tolower((unsigned char)name[i]);
-    return buf;
-}
-
 /* events.message, NULL for a pgAudit record: every field of "AUDIT:
  * SESSION,1,1,READ,SELECT,TABLE,public.t,<statement>,<parameter>" is in a
  * column of its own (audit_type .. parameter) and the record as read is in
@@ -339,8 +315,9 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
         return rc;
     bind_int(st, 40, template_id, 0);
     bind_int(st, 41, ev->sql_repeat && template_id != 0 ? 1 : 0, 0);
+    otable = ts_object_table(ev->object_name, table, sizeof(table));
     if (has_shared_text(ev)) {
-        rc = ts_text_writer_id(w->texts, ev->statement, ev->object_name,
+        rc = ts_text_writer_id(w->texts, ev->statement, ev->object_name, otable,
                                &text_id, err);
         if (rc != 0)
             return rc;
@@ -375,15 +352,15 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     bind_text(st, 22, ev->audit_class);
     bind_text(st, 23, ev->command);
     bind_text(st, 24, ev->object_type);
-    bind_text(st, 25, ev->object_name);
-    bind_text(st, 26, text_id != 0 ? NULL : ev->statement); /* in event_texts */
+    /* in event_texts: */
+    bind_text(st, 25, text_id != 0 ? NULL : ev->object_name);
+    bind_text(st, 26, text_id != 0 ? NULL : ev->statement);
     bind_text(st, 27, ev->parameter);
     bind_text(st, 28, ev->tls_protocol);
     bind_text(st, 29, ev->tls_cipher);
     bind_int(st, 30, ev->session_duration_us, -1);
     bind_text(st, 31, ev->unparsed_reason);
-    otable = object_table(ev->object_name, table, sizeof(table));
-    bind_text(st, 32, otable);
+    bind_text(st, 32, text_id != 0 ? NULL : otable);
     bind_text(st, 50, ev->principal);
     bind_text(st, 51, ev->principal_kind);
     bind_int(st, 60, ev->rows, -1);

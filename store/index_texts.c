@@ -1,7 +1,9 @@
 /* The text dictionary of pgAudit records: each distinct (statement,
- * object_name) once in event_texts with its full-text row, so an audit
- * event costs an id instead of a full-text row of its own (schemas/
- * index.sql, "Full text"). Pairs already seen are remembered in memory. */
+ * object_name) once in event_texts with its full-text row and the
+ * object's table name, so an audit event costs an id instead of a
+ * full-text row and object names of its own (schemas/index.sql, "Full
+ * text"). Pairs already seen are remembered in memory. */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,19 +42,39 @@ int64_t ts_text_key_hash(const char *statement, const char *object_name)
     return (int64_t)h;
 }
 
-/* values: statement, object_name */
+const char *ts_object_table(const char *name, char *buf, size_t size)
+{
+    const char *dot;
+    size_t len;
+
+    if (name == NULL)
+        return NULL;
+    dot = strchr(name, '.');
+    if (dot != NULL)
+        name = dot + 1;
+    len = strlen(name);
+    if (len >= size)
+        return NULL;
+    for (size_t i = 0; i <= len; i++)
+        buf[i] = (char)tolower((unsigned char)name[i]);
+    return buf;
+}
+
+/* values: statement, object_name, object_table; the last follows from
+ * object_name, so the pair's hash is the key's */
 static int64_t text_hash(const char *const *values)
 {
     return ts_text_key_hash(values[0], values[1]);
 }
 
-static const ts_dict_spec text_spec = {"event_texts",
-                                       {"statement", "object_name"},
-                                       2,
-                                       text_hash,
-                                       "indexing texts",
-                                       TS_TEXT_CACHE_ITEMS,
-                                       TS_TEXT_CACHE_BYTES};
+static const ts_dict_spec text_spec = {
+    "event_texts",
+    {"statement", "object_name", "object_table"},
+    3,
+    text_hash,
+    "indexing texts",
+    TS_TEXT_CACHE_ITEMS,
+    TS_TEXT_CACHE_BYTES};
 
 void ts_text_writer_free(ts_text_writer *w)
 {
@@ -84,9 +106,10 @@ int ts_text_writer_new(ts_text_writer **out, ts_store *store, ts_error *err)
 }
 
 int ts_text_writer_id(ts_text_writer *w, const char *statement,
-                      const char *object_name, int64_t *out_id, ts_error *err)
+                      const char *object_name, const char *object_table,
+                      int64_t *out_id, ts_error *err)
 {
-    const char *values[2] = {statement, object_name};
+    const char *values[3] = {statement, object_name, object_table};
     int inserted;
     int rc = ts_dict_writer_id(w->dict, values, out_id, &inserted, err);
 

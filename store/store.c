@@ -530,27 +530,62 @@ static int fill_postings(ts_store *store, const char *what, ts_error *err)
     return rc;
 }
 
-/* Adds column `name` (INTEGER) to events unless it has it. */
-static int add_events_column(ts_store *store, const char *name,
-                             const char *what, ts_error *err)
+/* Adds column `name` of `type` to table unless it has it. */
+static int add_column(ts_store *store, const char *table, const char *name,
+                      const char *type, const char *what, ts_error *err)
 {
-    char sql[128];
+    char sql[160];
     uint64_t has = 0;
     int rc;
 
     snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM pragma_table_info('events')"
-             " WHERE name = '%s'",
-             name);
+             "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'",
+             table, name);
     rc = ts_store_count(store, sql, what, &has, err);
     if (rc != 0 || has)
         return rc;
-    snprintf(sql, sizeof(sql), "ALTER TABLE events ADD COLUMN %s INTEGER",
-             name);
+    snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", table, name,
+             type);
     return ts_store_exec(store, sql, what, err);
 }
 
-/* Upgrades an index of layout 2 to 9 to TS_INDEX_VERSION, in one
+/* SQL's ts_object_table(object_name), for the upgrade. */
+static void object_table_sql(sqlite3_context *ctx, int argc,
+                             sqlite3_value **argv)
+{
+    char buf[TS_OBJECT_TABLE_MAX];
+    const char *table = ts_object_table(
+        (const char *)sqlite3_value_text(argv[0]), buf, sizeof(buf));
+
+    (void)argc; /* registered with one */
+    if (table == NULL)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_text(ctx, table, -1, SQLITE_TRANSIENT);
+}
+
+/* Layout 10 to 11: each text's object_table, which the events of a text
+ * indexed from now on leave to it. Events indexed before keep theirs. */
+static int fill_text_tables(ts_store *store, const char *what, ts_error *err)
+{
+    int rc =
+        add_column(store, "event_texts", "object_table", "TEXT", what, err);
+
+    if (rc == 0 &&
+        sqlite3_create_function(store->db, "ts_object_table", 1,
+                                SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                object_table_sql, NULL, NULL) != SQLITE_OK)
+        rc = ts_store_db_error(store, what, err);
+    if (rc == 0)
+        rc = ts_store_exec(store,
+                           "UPDATE event_texts SET object_table ="
+                           " ts_object_table(object_name)"
+                           " WHERE object_name IS NOT NULL",
+                           what, err);
+    return rc;
+}
+
+/* Upgrades an index of layout 2 to 10 to TS_INDEX_VERSION, in one
  * transaction.
  * - Layout 2: event_value_hmacs, keyed by (hmac, seq), goes to the value
  *   lists below like layout 3's (a layout 2 store made before value HMACs
@@ -569,17 +604,19 @@ static int add_events_column(ts_store *store, const char *name,
  * - Layout 8 to 9: the same for the values' HMACs, from
  *   event_value_hmacs, which goes (fill_value_postings).
  * - Layout 9 to 10: the same for command and database; event_buckets
- *   goes. */
+ *   goes.
+ * - Layout 10 to 11: event_texts gains object_table (fill_text_tables),
+ *   v_events reads the object name from it. */
 static int upgrade_index(ts_store *store, int from, ts_error *err)
 {
-    static const char what[] = "upgrading the index to layout 10";
+    static const char what[] = "upgrading the index to layout 11";
     int rc = ts_store_exec(store, "BEGIN IMMEDIATE", what, err);
 
-    _Static_assert(TS_INDEX_VERSION == 10, "upgrade_index");
+    _Static_assert(TS_INDEX_VERSION == 11, "upgrade_index");
     if (rc == 0)
-        rc = add_events_column(store, "text_id", what, err);
+        rc = add_column(store, "events", "text_id", "INTEGER", what, err);
     if (rc == 0)
-        rc = add_events_column(store, "origin_id", what, err);
+        rc = add_column(store, "events", "origin_id", "INTEGER", what, err);
     /* events_privileged and v_privileged: their term written anew;
      * v_events: the statement from event_texts (schemas/index.sql) */
     if (rc == 0 && from < 4)
@@ -590,6 +627,8 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
                            what, err);
     if (rc == 0 && from < 6)
         rc = ts_store_exec(store, origin_views_sql, what, err);
+    if (rc == 0 && from < 11)
+        rc = ts_store_exec(store, "DROP VIEW IF EXISTS v_events", what, err);
     if (rc == 0)
         rc = ts_store_exec(store, ts_index_schema_sql, what, err);
     if (rc == 0 && from < 4 &&
@@ -608,6 +647,8 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
         rc = ts_store_exec(store, move_origins_sql, what, err);
     if (rc == 0 && from < 10)
         rc = fill_postings(store, what, err);
+    if (rc == 0 && from < 11)
+        rc = fill_text_tables(store, what, err);
     if (rc == 0)
         rc = meta_put(store, "index_version", TS_INDEX_VERSION_TEXT,
                       strlen(TS_INDEX_VERSION_TEXT), err);
@@ -619,7 +660,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
 }
 
 /* Reads the index's layout. A store whose layout is older can still be
- * verified and read; one of layout 2 to 9 is upgraded when opened for
+ * verified and read; one of layout 2 to 10 is upgraded when opened for
  * writing, older ones are refused: writing would fail on a missing column
  * half way. */
 static int check_index_version(ts_store *store, ts_error *err)

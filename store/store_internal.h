@@ -18,8 +18,8 @@ extern const char ts_chain_schema_sql[];
 /* The index's layout (schemas/index.sql), in meta "index_version" (absent:
  * 1). Bumped when a table gains or changes columns, which CREATE ... IF NOT
  * EXISTS cannot do to an existing store. */
-#define TS_INDEX_VERSION 10
-#define TS_INDEX_VERSION_TEXT "10"
+#define TS_INDEX_VERSION 11
+#define TS_INDEX_VERSION_TEXT "11"
 /* event_value_hmacs.bucket is an entry index shifted right by this many
  * bits (layout 3; schemas/index.sql says why): 65536 entries a bucket. As
  * SQL text, for the statements that write and read it. */
@@ -208,10 +208,18 @@ typedef struct ts_text_writer ts_text_writer;
 int ts_text_writer_new(ts_text_writer **out, ts_store *store, ts_error *err);
 void ts_text_writer_free(ts_text_writer *w);
 /* The event_texts id of (statement, object_name; NULL for none), writing
- * the pair and its full-text row the first time. A pair this writer has
- * seen costs one hash lookup. */
+ * the pair, its object_table (ts_object_table of object_name) and its
+ * full-text row the first time. A pair this writer has seen costs one hash
+ * lookup. */
 int ts_text_writer_id(ts_text_writer *w, const char *statement,
-                      const char *object_name, int64_t *out_id, ts_error *err);
+                      const char *object_name, const char *object_table,
+                      int64_t *out_id, ts_error *err);
+/* Longest object name whose table part is indexed for --object. */
+#define TS_OBJECT_TABLE_MAX 512
+/* events.object_table and event_texts.object_table of an object name: the
+ * name after the first '.', lowercased (ASCII), into buf; NULL when there
+ * is no name or it does not fit in buf (size: TS_OBJECT_TABLE_MAX). */
+const char *ts_object_table(const char *name, char *buf, size_t size);
 /* event_texts.key_hash of a pair. */
 int64_t ts_text_key_hash(const char *statement, const char *object_name);
 

@@ -156,9 +156,16 @@ def events(db):
     con = sqlite3.connect(db)
     cols = [r[1] for r in con.execute("PRAGMA table_info(events)")
             if r[1] not in ("seq", "source_id", "line")]
-    # a template's id depends on which store met it first: compare its text
-    sel = ["(SELECT template FROM templates t WHERE t.id = template_id)"
-           if c == "template_id" else c for c in cols]
+    # a template's id depends on which store met it first: compare its text;
+    # an event of a text leaves its object to the text (index layout 11)
+    def column(c):
+        if c == "template_id":
+            return "(SELECT template FROM templates t WHERE t.id = template_id)"
+        if c in ("object_name", "object_table"):
+            return ("coalesce(%s, (SELECT t.%s FROM event_texts t"
+                    " WHERE t.id = text_id))" % (c, c))
+        return c
+    sel = [column(c) for c in cols]
     rows = con.execute("SELECT %s FROM events ORDER BY seq" % ", ".join(sel)).fetchall()
     return cols, rows
 # in record order within each session; sessions interleave differently in

@@ -1059,6 +1059,28 @@ static void expect_texts(fixture *fx)
                      0);
 }
 
+/* Layout 11: the texts hold their objects' names, which events of a text
+ * indexed since leave to them (those indexed before keep theirs:
+ * events_hold says how many events hold one), and v_events reads either. */
+static void expect_text_objects(fixture *fx, int64_t events_hold)
+{
+    assert_int_equal(count_sql(fx, "SELECT count(object_name) FROM events"),
+                     events_hold);
+    assert_int_equal(count_sql(fx, "SELECT count(object_table) FROM events"),
+                     events_hold);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_texts"
+                                   " WHERE object_name IS NOT NULL"
+                                   " AND object_table IS NOT NULL"),
+                     5);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_texts"
+                                   " WHERE object_name = 'public.t3'"
+                                   " AND object_table = 't3'"),
+                     1);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM v_events WHERE"
+                                   " object_name = 'public.t3'"),
+                     2400);
+}
+
 /* Each field kept as posting lists and the column of events it lists
  * (store/postings.c). */
 static const struct {
@@ -1068,6 +1090,13 @@ static const struct {
                       {"account", "account"},
                       {"command", "command"},
                       {"database", "database"}};
+
+/* The events' columns, an event of a text's object from the text (index
+ * layout 11; events indexed before hold theirs). */
+#define EVENTS_CTE                                                             \
+    "WITH ev AS (SELECT e.seq, e.text_id, e.account, e.command, e.database,"   \
+    " coalesce(e.object_table, t.object_table) AS object_table"                \
+    " FROM events e LEFT JOIN event_texts t ON t.id = e.text_id) "
 
 /* Each field's posting lists hold exactly the events of each value of its
  * column, in event_postings (not read through the column), and the index
@@ -1081,7 +1110,8 @@ static void expect_postings(fixture *fx)
         char sql[512];
         int64_t n;
 
-        snprintf(sql, sizeof(sql), "SELECT count(%s) FROM events", column);
+        snprintf(sql, sizeof(sql), EVENTS_CTE "SELECT count(%s) FROM ev",
+                 column);
         n = count_sql(fx, sql);
         assert_true(n > 0);
         snprintf(sql, sizeof(sql),
@@ -1090,14 +1120,17 @@ static void expect_postings(fixture *fx)
         assert_true(count_sql(fx, sql) > 0);
         /* every entry listed, and each under its own value */
         snprintf(sql, sizeof(sql),
-                 "SELECT count(*) FROM (SELECT DISTINCT %s AS v FROM events"
-                 " WHERE %s IS NOT NULL) o CROSS JOIN ts_postings('%s', o.v) p",
+                 EVENTS_CTE "SELECT count(*) FROM (SELECT DISTINCT %s AS v"
+                            " FROM ev WHERE %s IS NOT NULL) o"
+                            " CROSS JOIN ts_postings('%s', o.v) p",
                  column, column, field);
         assert_int_equal(count_sql(fx, sql), n);
         snprintf(sql, sizeof(sql),
-                 "SELECT count(*) FROM (SELECT DISTINCT %s AS v FROM events"
-                 " WHERE %s IS NOT NULL) o CROSS JOIN ts_postings('%s', o.v) p"
-                 " CROSS JOIN events e ON e.seq = p.seq WHERE e.%s = o.v",
+                 EVENTS_CTE
+                 "SELECT count(*) FROM (SELECT DISTINCT %s AS v"
+                 " FROM ev WHERE %s IS NOT NULL) o"
+                 " CROSS JOIN ts_postings('%s', o.v) p"
+                 " CROSS JOIN ev e ON e.seq = p.seq WHERE e.%s = o.v",
                  column, column, field, column);
         assert_int_equal(count_sql(fx, sql), n);
         snprintf(sql, sizeof(sql),
@@ -1108,9 +1141,17 @@ static void expect_postings(fixture *fx)
     }
 }
 
+/* A store before layout 11: each event holds its object's names, the
+ * texts do not. */
+#define AS_OBJECTS_IN_EVENTS_SQL                                               \
+    "UPDATE events SET (object_name, object_table) = (SELECT t.object_name,"   \
+    " t.object_table FROM event_texts t WHERE t.id = text_id)"                 \
+    " WHERE text_id IS NOT NULL;"                                              \
+    "ALTER TABLE event_texts DROP COLUMN object_table;"
 /* The store as layouts 5 to 9 kept command and database: bucket maps
  * (which runs of 1024 entries hold a value) in event_buckets, no lists. */
 #define AS_BUCKET_MAPS_SQL                                                     \
+    AS_OBJECTS_IN_EVENTS_SQL                                                   \
     "CREATE TABLE event_buckets (field TEXT NOT NULL, value TEXT NOT NULL,"    \
     " bucket INTEGER NOT NULL, PRIMARY KEY (field, value, bucket))"            \
     " WITHOUT ROWID;"                                                          \
@@ -1187,6 +1228,7 @@ static void test_text_walks(void **state)
     fixture *fx = *state;
 
     expect_texts(fx);
+    expect_text_objects(fx, 0);
     expect_postings(fx);
     /* five texts and five objects, 12,000 entries: one block each */
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_postings"
@@ -1217,6 +1259,7 @@ static void test_text_walks(void **state)
     expect_text_walks(fx);
     expect_object_walks(fx);
     reopen(fx, 0);
+    expect_text_objects(fx, 12000);
     expect_postings(fx);
     expect_text_walks(fx);
     expect_object_walks(fx);
@@ -1227,6 +1270,7 @@ static void test_text_walks(void **state)
      * Opened for writing, it is upgraded and answers the same. */
     assert_int_equal(
         sqlite3_exec(ts_store_sqlite(fx->store),
+                     AS_OBJECTS_IN_EVENTS_SQL
                      "UPDATE events SET statement = (SELECT t.statement"
                      " FROM event_texts t WHERE t.id = text_id),"
                      " text_id = NULL WHERE text_id IS NOT NULL;"
@@ -1254,8 +1298,9 @@ static void test_text_walks(void **state)
     reopen(fx, 0);
     assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
                                    " WHERE key = 'index_version'"),
-                     10); /* through 4 to 9, to the layout of today */
+                     11); /* through 4 to 10, to the layout of today */
     expect_texts(fx);
+    expect_text_objects(fx, 12000); /* the texts' object_table filled */
     expect_postings(fx);
     expect_origins(fx);
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM sqlite_schema"
@@ -1389,13 +1434,14 @@ static void test_command_lists(void **state)
     assert_true(count_sql(fx, "SELECT count(*) FROM event_buckets") >= 30);
     expect_command_walks(fx);
     reopen(fx, 0);
-    assert_int_equal(index_version(fx), 10);
+    assert_int_equal(index_version(fx), 11);
     expect_command_lists(fx);
     expect_command_walks(fx);
 
     /* As layout 4 made it: indexes on command and database. The same. */
     assert_int_equal(
         sqlite3_exec(ts_store_sqlite(fx->store),
+                     AS_OBJECTS_IN_EVENTS_SQL
                      "DELETE FROM event_postings WHERE field IN"
                      " ('command', 'database');"
                      "CREATE INDEX events_by_command ON events(command)"
@@ -1409,7 +1455,7 @@ static void test_command_lists(void **state)
     reopen(fx, TS_STORE_READONLY);
     expect_command_walks(fx);
     reopen(fx, 0);
-    assert_int_equal(index_version(fx), 10);
+    assert_int_equal(index_version(fx), 11);
     expect_command_lists(fx);
     expect_command_walks(fx);
 }
@@ -1606,7 +1652,7 @@ static void test_account_lists(void **state)
     reopen(fx, 0);
     assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
                                    " WHERE key = 'index_version'"),
-                     10);
+                     11);
     expect_postings(fx);
     expect_account_walks(fx);
 }
