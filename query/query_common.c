@@ -123,6 +123,19 @@ const char *ts_query_object_table_sql(int index_version)
                : "e.object_table";
 }
 
+const char *ts_query_texts_join_sql(int index_version)
+{
+    return index_version >= 11
+               ? " LEFT JOIN event_texts et ON et.id = e.text_id"
+               : "";
+}
+
+const char *ts_query_joined_object_name_sql(int index_version)
+{
+    return index_version >= 11 ? "coalesce(e.object_name, et.object_name)"
+                               : "e.object_name";
+}
+
 int ts_query_narrow_by_time(ts_store *store, int64_t since, int64_t until,
                             int64_t *lo, int64_t *hi, ts_error *err)
 {

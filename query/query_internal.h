@@ -38,6 +38,11 @@
  * 11 an event of a text (text_id) leaves both to event_texts. */
 const char *ts_query_object_name_sql(int index_version);
 const char *ts_query_object_table_sql(int index_version);
+/* The same name for SQL that reads many events: it joins the texts once
+ * (ts_query_texts_join_sql after `events e`, as `et`) instead of a
+ * subquery for each use. */
+const char *ts_query_texts_join_sql(int index_version);
+const char *ts_query_joined_object_name_sql(int index_version);
 
 /* An event's outcome as SQL conditions over `events e`. */
 #define TS_QUERY_DENIED_ERROR                                                  \

@@ -72,18 +72,19 @@ static int build_access_sql(char *sql, size_t size, const ts_who_query *q)
 static int build_object_sql(char *sql, size_t size, const ts_who_query *q,
                             const ts_query_object *object, int index_version)
 {
-    const char *name = ts_query_object_name_sql(index_version);
     int n = snprintf(
         sql, size,
         "SELECT e.account, %s AS name, count(*),"
         " sum(e.audit_class = 'READ'), sum(e.audit_class = 'WRITE'),"
         " count(DISTINCT e.session_id), min(e.time_us), max(e.time_us),"
         " max(e.seq), NULL FROM ts_postings('object', :otail) p"
-        " CROSS JOIN events e ON e.seq = p.seq"
+        " CROSS JOIN events e ON e.seq = p.seq%s"
         " WHERE p.seq BETWEEN :lo AND :hi%s%s%s%s"
         " GROUP BY e.account, name"
         " ORDER BY count(*) DESC, e.account, name",
-        name, object->full[0] ? " AND lower(name) = :ofull" : "",
+        ts_query_joined_object_name_sql(index_version),
+        ts_query_texts_join_sql(index_version),
+        object->full[0] ? " AND lower(name) = :ofull" : "",
         q->who ? " AND " TS_QUERY_WHO_EVENTS : "",
         q->since_us != INT64_MIN ? " AND e.time_us >= :since" : "",
         q->until_us != INT64_MAX ? " AND e.time_us < :until" : "");
