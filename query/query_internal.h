@@ -16,8 +16,8 @@
 
 /* The columns ts_query_read_row() reads, from `events e`, in its order. A
  * pgAudit record's statement is in event_texts (index layout 4), its
- * object name too (layout 11), an event's application and client host in
- * event_origins (layout 6): v_events, which every layout has, reads
+ * object name and SQLSTATE too (layout 11), an event's application and client
+ * host in event_origins (layout 6): v_events, which every layout has, reads
  * them. */
 #define TS_QUERY_ROW_COLUMNS                                                   \
     "e.seq, e.time_us, e.kind,"                                                \
@@ -31,7 +31,9 @@
     " v WHERE v.entry_index = e.seq)),"                                        \
     " coalesce(e.statement, (SELECT v.statement FROM v_events v"               \
     " WHERE v.entry_index = e.seq), e.query), e.message,"                      \
-    " e.sqlstate, e.unparsed_reason, e.principal, e.principal_kind"
+    " coalesce(e.sqlstate, (SELECT v.sqlstate FROM v_events v"                 \
+    " WHERE v.entry_index = e.seq)),"                                          \
+    " e.unparsed_reason, e.principal, e.principal_kind"
 
 /* An event's object name and its table part (events.object_table) as SQL
  * over `events e`, for a store of index layout `index_version`: from layout

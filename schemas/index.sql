@@ -38,8 +38,11 @@ CREATE TABLE IF NOT EXISTS events (
     application TEXT,                -- these three are NULL when origin_id
     client_host TEXT,                -- says them (layout 6); v_events has
     client_port TEXT,                -- them either way
-    severity TEXT,
-    sqlstate TEXT,
+    severity TEXT,                   -- NULL, as are audit_type,
+    sqlstate TEXT,                   -- object_type, object_name and
+                                     -- object_table, when text_id says
+                                     -- them (layout 11); v_events has
+                                     -- them either way
     message TEXT,                    -- NULL for a pgAudit record ("AUDIT:
                                      -- SESSION,..."): its fields are the
                                      -- audit_type .. parameter columns, the
@@ -52,10 +55,8 @@ CREATE TABLE IF NOT EXISTS events (
     audit_class TEXT,
     command TEXT,
     object_type TEXT,
-    object_name TEXT,                -- these two are NULL when text_id says
-    object_table TEXT,               -- them (layout 11); v_events has
-                                     -- object_name either way. object_table:
-                                     -- object_name after its schema,
+    object_name TEXT,
+    object_table TEXT,               -- object_name after its schema,
                                      -- lowercased
     statement TEXT,                  -- NULL for a pgAudit record: its
                                      -- statement is in event_texts
@@ -148,18 +149,25 @@ CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
     statement, object_name, message,
     content='events', content_rowid='seq', columnsize=0);
 
--- Each distinct (statement, object_name) of pgAudit records, once.
--- key_hash (store/index_texts.c) finds a pair without indexing its text;
--- the text itself is compared. Since layout 11 an event of a text holds
--- neither object_name nor object_table (26 bytes an audit event at 1M
--- generated events, 8.5% of the store): they are here, once per text.
--- Events indexed before keep theirs (v_events reads either).
+-- Each distinct text of pgAudit records, once: its statement and object,
+-- and (layout 11) what else repeats with them: the object's table name,
+-- the record's severity, SQLSTATE, audit type and object type. key_hash
+-- (store/index_texts.c) finds a text without indexing it; the values
+-- themselves are compared. From layout 11 an event of a text holds none of
+-- severity, sqlstate, audit_type, object_type, object_name, object_table
+-- (about 50 bytes an audit event: TODO% of the store at 1M generated
+-- events); events indexed before keep theirs, and their texts (indexed
+-- before too) have NULL in the four columns after object_table.
 CREATE TABLE IF NOT EXISTS event_texts (
     id INTEGER PRIMARY KEY,
     key_hash INTEGER NOT NULL,
     statement TEXT NOT NULL,
     object_name TEXT,
-    object_table TEXT    -- as events.object_table (layout 11)
+    object_table TEXT,   -- from here: layout 11, as the events' columns
+    severity TEXT,
+    sqlstate TEXT,
+    audit_type TEXT,
+    object_type TEXT
 );
 CREATE INDEX IF NOT EXISTS event_texts_by_hash ON event_texts(key_hash);
 -- Its full text, rowid = event_texts.id. Contentless: the texts are in
@@ -309,9 +317,12 @@ SELECT e.seq AS entry_index,
        e.session_id, e.pid, e.account, e.database,
        coalesce(e.application, o.application) AS application,
        coalesce(e.client_host, o.client_host) AS client_host,
-       e.severity, e.sqlstate, e.message, e.detail, e.query,
-       e.audit_type, e.statement_id, e.substatement_id, e.audit_class,
-       e.command, e.object_type,
+       coalesce(e.severity, t.severity) AS severity,
+       coalesce(e.sqlstate, t.sqlstate) AS sqlstate,
+       e.message, e.detail, e.query,
+       coalesce(e.audit_type, t.audit_type) AS audit_type,
+       e.statement_id, e.substatement_id, e.audit_class,
+       e.command, coalesce(e.object_type, t.object_type) AS object_type,
        coalesce(e.object_name, t.object_name) AS object_name,
        coalesce(e.statement, t.statement) AS statement,
        e.parameter,

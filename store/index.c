@@ -317,8 +317,10 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     bind_int(st, 41, ev->sql_repeat && template_id != 0 ? 1 : 0, 0);
     otable = ts_object_table(ev->object_name, table, sizeof(table));
     if (has_shared_text(ev)) {
-        rc = ts_text_writer_id(w->texts, ev->statement, ev->object_name, otable,
-                               &text_id, err);
+        ts_text_key key = {ev->statement,  ev->object_name, otable,
+                           ev->severity,   ev->sqlstate,    ev->audit_type,
+                           ev->object_type};
+        rc = ts_text_writer_id(w->texts, &key, &text_id, err);
         if (rc != 0)
             return rc;
     }
@@ -341,18 +343,18 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     bind_text(st, 11, origin != 0 ? NULL : ev->application); /* in */
     bind_text(st, 12, origin != 0 ? NULL : ev->client_host); /* event_ */
     bind_text(st, 13, origin != 0 ? NULL : ev->client_port); /* origins */
-    bind_text(st, 14, ev->severity);
-    bind_text(st, 15, ev->sqlstate);
+    /* text_id != 0: these are in event_texts (schemas/index.sql) */
+    bind_text(st, 14, text_id != 0 ? NULL : ev->severity);
+    bind_text(st, 15, text_id != 0 ? NULL : ev->sqlstate);
     bind_text(st, 16, stored_message(ev));
     bind_text(st, 17, ev->detail);
     bind_text(st, 18, ev->query);
-    bind_text(st, 19, ev->audit_type);
+    bind_text(st, 19, text_id != 0 ? NULL : ev->audit_type);
     bind_int(st, 20, ev->statement_id, -1);
     bind_int(st, 21, ev->substatement_id, -1);
     bind_text(st, 22, ev->audit_class);
     bind_text(st, 23, ev->command);
-    bind_text(st, 24, ev->object_type);
-    /* in event_texts: */
+    bind_text(st, 24, text_id != 0 ? NULL : ev->object_type);
     bind_text(st, 25, text_id != 0 ? NULL : ev->object_name);
     bind_text(st, 26, text_id != 0 ? NULL : ev->statement);
     bind_text(st, 27, ev->parameter);

@@ -60,21 +60,27 @@ const char *ts_object_table(const char *name, char *buf, size_t size)
     return buf;
 }
 
-/* values: statement, object_name, object_table; the last follows from
- * object_name, so the pair's hash is the key's */
+/* values: as text_spec's columns. object_table follows from object_name;
+ * a text with none of the fields after it (as layouts before 11 wrote
+ * them) hashes as its pair. */
 static int64_t text_hash(const char *const *values)
 {
-    return ts_text_key_hash(values[0], values[1]);
+    uint64_t h = (uint64_t)ts_text_key_hash(values[0], values[1]);
+
+    if (values[3] || values[4] || values[5] || values[6])
+        h = (h * 1099511628211ULL) ^ (uint64_t)ts_dict_key_hash(values + 3, 4);
+    return (int64_t)h;
 }
 
-static const ts_dict_spec text_spec = {
-    "event_texts",
-    {"statement", "object_name", "object_table"},
-    3,
-    text_hash,
-    "indexing texts",
-    TS_TEXT_CACHE_ITEMS,
-    TS_TEXT_CACHE_BYTES};
+static const ts_dict_spec text_spec = {"event_texts",
+                                       {"statement", "object_name",
+                                        "object_table", "severity", "sqlstate",
+                                        "audit_type", "object_type"},
+                                       7,
+                                       text_hash,
+                                       "indexing texts",
+                                       TS_TEXT_CACHE_ITEMS,
+                                       TS_TEXT_CACHE_BYTES};
 
 void ts_text_writer_free(ts_text_writer *w)
 {
@@ -105,20 +111,21 @@ int ts_text_writer_new(ts_text_writer **out, ts_store *store, ts_error *err)
     return 0;
 }
 
-int ts_text_writer_id(ts_text_writer *w, const char *statement,
-                      const char *object_name, const char *object_table,
+int ts_text_writer_id(ts_text_writer *w, const ts_text_key *key,
                       int64_t *out_id, ts_error *err)
 {
-    const char *values[3] = {statement, object_name, object_table};
+    const char *values[7] = {
+        key->statement, key->object_name, key->object_table, key->severity,
+        key->sqlstate,  key->audit_type,  key->object_type};
     int inserted;
     int rc = ts_dict_writer_id(w->dict, values, out_id, &inserted, err);
 
     if (rc != 0 || !inserted)
         return rc;
     sqlite3_bind_int64(w->fts, 1, *out_id);
-    sqlite3_bind_text(w->fts, 2, statement, -1, SQLITE_STATIC);
-    if (object_name)
-        sqlite3_bind_text(w->fts, 3, object_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(w->fts, 2, key->statement, -1, SQLITE_STATIC);
+    if (key->object_name)
+        sqlite3_bind_text(w->fts, 3, key->object_name, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(w->fts, 3);
     return ts_store_step_done(w->store, w->fts, "indexing texts", err);

@@ -564,15 +564,33 @@ static void object_table_sql(sqlite3_context *ctx, int argc,
         sqlite3_result_text(ctx, table, -1, SQLITE_TRANSIENT);
 }
 
-/* Layout 10 to 11: each text's object_table, which the events of a text
- * indexed from now on leave to it. Events indexed before keep theirs. */
+/* Layout 4..10 to 11, before the views are made again: event_texts gains
+ * the columns of what the events of a text indexed from now on leave to
+ * it (a store without the table, before layout 4, gets it with them). */
+static int add_text_columns(ts_store *store, const char *what, ts_error *err)
+{
+    static const char *const added[] = {"object_table", "severity", "sqlstate",
+                                        "audit_type", "object_type"};
+    uint64_t has = 0;
+    int rc = ts_store_count(store,
+                            "SELECT count(*) FROM sqlite_schema"
+                            " WHERE type = 'table' AND name = 'event_texts'",
+                            what, &has, err);
+
+    for (size_t i = 0; rc == 0 && has && i < sizeof(added) / sizeof(added[0]);
+         i++)
+        rc = add_column(store, "event_texts", added[i], "TEXT", what, err);
+    return rc;
+}
+
+/* Layout 10 to 11, the data: each text's object_table. Events indexed
+ * before keep theirs, and their texts' other new columns stay NULL: a text
+ * of any of them is another text (store/index_texts.c). */
 static int fill_text_tables(ts_store *store, const char *what, ts_error *err)
 {
-    int rc =
-        add_column(store, "event_texts", "object_table", "TEXT", what, err);
+    int rc = 0;
 
-    if (rc == 0 &&
-        sqlite3_create_function(store->db, "ts_object_table", 1,
+    if (sqlite3_create_function(store->db, "ts_object_table", 1,
                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                                 object_table_sql, NULL, NULL) != SQLITE_OK)
         rc = ts_store_db_error(store, what, err);
@@ -605,8 +623,9 @@ static int fill_text_tables(ts_store *store, const char *what, ts_error *err)
  *   event_value_hmacs, which goes (fill_value_postings).
  * - Layout 9 to 10: the same for command and database; event_buckets
  *   goes.
- * - Layout 10 to 11: event_texts gains object_table (fill_text_tables),
- *   v_events reads the object name from it. */
+ * - Layout 10 to 11: event_texts gains object_table, severity, sqlstate,
+ *   audit_type and object_type (add_text_columns, fill_text_tables);
+ *   v_events reads them from it. */
 static int upgrade_index(ts_store *store, int from, ts_error *err)
 {
     static const char what[] = "upgrading the index to layout 11";
@@ -629,6 +648,8 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
         rc = ts_store_exec(store, origin_views_sql, what, err);
     if (rc == 0 && from < 11)
         rc = ts_store_exec(store, "DROP VIEW IF EXISTS v_events", what, err);
+    if (rc == 0 && from < 11)
+        rc = add_text_columns(store, what, err);
     if (rc == 0)
         rc = ts_store_exec(store, ts_index_schema_sql, what, err);
     if (rc == 0 && from < 4 &&

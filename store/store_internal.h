@@ -173,7 +173,7 @@ uint64_t ts_template_writer_added(const ts_template_writer *t);
 
 /* ---- index_dict.c: dictionaries (event_texts, event_origins) ---- */
 
-#define TS_DICT_COLS_MAX 3
+#define TS_DICT_COLS_MAX 7
 
 /* A tuple's key_hash: of its n_cols texts, each possibly NULL. */
 typedef int64_t (*ts_dict_hash_fn)(const char *const *values);
@@ -207,12 +207,17 @@ typedef struct ts_text_writer ts_text_writer;
 
 int ts_text_writer_new(ts_text_writer **out, ts_store *store, ts_error *err);
 void ts_text_writer_free(ts_text_writer *w);
-/* The event_texts id of (statement, object_name; NULL for none), writing
- * the pair, its object_table (ts_object_table of object_name) and its
- * full-text row the first time. A pair this writer has seen costs one hash
- * lookup. */
-int ts_text_writer_id(ts_text_writer *w, const char *statement,
-                      const char *object_name, const char *object_table,
+/* The event_texts id of a pgAudit record's text: its statement, and what
+ * else its record says that repeats with it: object_name (NULL for none),
+ * object_table (ts_object_table of object_name), severity, sqlstate,
+ * audit_type and object_type (schemas/index.sql, event_texts). Writes the
+ * text and its full-text row the first time; one this writer has seen
+ * costs one hash lookup. */
+typedef struct ts_text_key {
+    const char *statement, *object_name, *object_table;
+    const char *severity, *sqlstate, *audit_type, *object_type;
+} ts_text_key;
+int ts_text_writer_id(ts_text_writer *w, const ts_text_key *key,
                       int64_t *out_id, ts_error *err);
 /* Longest object name whose table part is indexed for --object. */
 #define TS_OBJECT_TABLE_MAX 512

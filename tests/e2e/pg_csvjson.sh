@@ -157,11 +157,12 @@ def events(db):
     cols = [r[1] for r in con.execute("PRAGMA table_info(events)")
             if r[1] not in ("seq", "source_id", "line")]
     # a template's id depends on which store met it first: compare its text;
-    # an event of a text leaves its object to the text (index layout 11)
+    # an event of a text leaves these to the text (index layout 11)
     def column(c):
         if c == "template_id":
             return "(SELECT template FROM templates t WHERE t.id = template_id)"
-        if c in ("object_name", "object_table"):
+        if c in ("object_name", "object_table", "severity", "sqlstate",
+                 "audit_type", "object_type"):
             return ("coalesce(%s, (SELECT t.%s FROM event_texts t"
                     " WHERE t.id = text_id))" % (c, c))
         return c

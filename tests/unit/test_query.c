@@ -145,6 +145,8 @@ static int run(fixture *fx, const ts_search_query *q)
     rows_clear(&fx->got);
     ts_error_clear(&err);
     rc = ts_search(fx->store, q, collect, &fx->got, &n, &err);
+    if (rc != 0)
+        print_message("search: %s\n", err.msg);
     if (rc == 0)
         assert_int_equal(n, fx->got.n);
     return rc;
@@ -985,7 +987,8 @@ static void reopen(fixture *fx, unsigned flags)
 
     ts_store_free(fx->store);
     ts_error_clear(&err);
-    assert_int_equal(ts_store_open(&fx->store, fx->path, flags, &err), 0);
+    if (ts_store_open(&fx->store, fx->path, flags, &err) != 0)
+        fail_msg("%s", err.msg);
 }
 
 static int64_t count_sql(fixture *fx, const char *sql)
@@ -1059,25 +1062,36 @@ static void expect_texts(fixture *fx)
                      0);
 }
 
-/* Layout 11: the texts hold their objects' names, which events of a text
- * indexed since leave to them (those indexed before keep theirs:
- * events_hold says how many events hold one), and v_events reads either. */
-static void expect_text_objects(fixture *fx, int64_t events_hold)
+/* Layout 11: the texts hold what repeats with them (object name and table,
+ * severity, SQLSTATE, audit and object type), which events of a text
+ * indexed since leave to them; v_events reads either. upgraded: the store
+ * was indexed before, so its 12,000 events keep theirs, and the texts hold
+ * only the object's names (the table's filled by the upgrade). */
+static void expect_text_fields(fixture *fx, int upgraded)
 {
-    assert_int_equal(count_sql(fx, "SELECT count(object_name) FROM events"),
-                     events_hold);
-    assert_int_equal(count_sql(fx, "SELECT count(object_table) FROM events"),
-                     events_hold);
-    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_texts"
-                                   " WHERE object_name IS NOT NULL"
-                                   " AND object_table IS NOT NULL"),
-                     5);
+    static const char *const fields[] = {"object_name", "object_table",
+                                         "severity",    "sqlstate",
+                                         "audit_type",  "object_type"};
+
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        char sql[128];
+        snprintf(sql, sizeof(sql), "SELECT count(%s) FROM events", fields[i]);
+        if (count_sql(fx, sql) != (upgraded ? 12000 : 0))
+            fail_msg("%s: %lld", sql, (long long)count_sql(fx, sql));
+        snprintf(sql, sizeof(sql), "SELECT count(%s) FROM event_texts",
+                 fields[i]);
+        assert_int_equal(count_sql(fx, sql), upgraded && i >= 2 ? 0 : 5);
+    }
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_texts"
                                    " WHERE object_name = 'public.t3'"
                                    " AND object_table = 't3'"),
                      1);
-    assert_int_equal(count_sql(fx, "SELECT count(*) FROM v_events WHERE"
-                                   " object_name = 'public.t3'"),
+    assert_int_equal(count_sql(fx,
+                               "SELECT count(*) FROM v_events WHERE"
+                               " object_name = 'public.t3'"
+                               " AND severity = 'LOG' AND sqlstate = '00000'"
+                               " AND audit_type = 'SESSION'"
+                               " AND object_type = 'TABLE'"),
                      2400);
 }
 
@@ -1141,17 +1155,45 @@ static void expect_postings(fixture *fx)
     }
 }
 
-/* A store before layout 11: each event holds its object's names, the
- * texts do not. */
-#define AS_OBJECTS_IN_EVENTS_SQL                                               \
-    "UPDATE events SET (object_name, object_table) = (SELECT t.object_name,"   \
-    " t.object_table FROM event_texts t WHERE t.id = text_id)"                 \
-    " WHERE text_id IS NOT NULL;"                                              \
-    "ALTER TABLE event_texts DROP COLUMN object_table;"
+/* A store before layout 11: each event holds what its text holds, the
+ * texts only their statements and objects, and v_events reads only the
+ * statement from them (as layout 10 made it). */
+#define AS_TEXT_FIELDS_IN_EVENTS_SQL                                           \
+    "UPDATE events SET (object_name, object_table, severity, sqlstate,"        \
+    " audit_type, object_type) = (SELECT"                                      \
+    " coalesce(events.object_name, t.object_name),"                            \
+    " coalesce(events.object_table, t.object_table),"                          \
+    " coalesce(events.severity, t.severity),"                                  \
+    " coalesce(events.sqlstate, t.sqlstate),"                                  \
+    " coalesce(events.audit_type, t.audit_type),"                              \
+    " coalesce(events.object_type, t.object_type)"                             \
+    " FROM event_texts t WHERE t.id = text_id) WHERE text_id IS NOT NULL;"     \
+    "DROP VIEW v_events;"                                                      \
+    "CREATE VIEW v_events AS SELECT e.seq AS entry_index,"                     \
+    " strftime('%Y-%m-%dT%H:%M:%fZ', e.time_us / 1e6, 'unixepoch') AS time,"   \
+    " e.time_us, k.name AS kind, s.name AS source, e.line,"                    \
+    " e.session_id, e.pid, e.account, e.database,"                             \
+    " coalesce(e.application, o.application) AS application,"                  \
+    " coalesce(e.client_host, o.client_host) AS client_host,"                  \
+    " e.severity, e.sqlstate, e.message, e.detail, e.query,"                   \
+    " e.audit_type, e.statement_id, e.substatement_id, e.audit_class,"         \
+    " e.command, e.object_type, e.object_name,"                                \
+    " coalesce(e.statement, (SELECT t.statement FROM event_texts t"            \
+    " WHERE t.id = e.text_id)) AS statement, e.parameter,"                     \
+    " e.tls_protocol, e.tls_cipher, e.session_duration_us,"                    \
+    " e.unparsed_reason, e.principal, e.principal_kind"                        \
+    " FROM events e JOIN event_kinds k ON k.kind = e.kind"                     \
+    " JOIN sources s ON s.id = e.source_id"                                    \
+    " LEFT JOIN event_origins o ON o.id = e.origin_id;"                        \
+    "ALTER TABLE event_texts DROP COLUMN object_table;"                        \
+    "ALTER TABLE event_texts DROP COLUMN severity;"                            \
+    "ALTER TABLE event_texts DROP COLUMN sqlstate;"                            \
+    "ALTER TABLE event_texts DROP COLUMN audit_type;"                          \
+    "ALTER TABLE event_texts DROP COLUMN object_type;"
 /* The store as layouts 5 to 9 kept command and database: bucket maps
  * (which runs of 1024 entries hold a value) in event_buckets, no lists. */
 #define AS_BUCKET_MAPS_SQL                                                     \
-    AS_OBJECTS_IN_EVENTS_SQL                                                   \
+    AS_TEXT_FIELDS_IN_EVENTS_SQL                                               \
     "CREATE TABLE event_buckets (field TEXT NOT NULL, value TEXT NOT NULL,"    \
     " bucket INTEGER NOT NULL, PRIMARY KEY (field, value, bucket))"            \
     " WITHOUT ROWID;"                                                          \
@@ -1228,7 +1270,7 @@ static void test_text_walks(void **state)
     fixture *fx = *state;
 
     expect_texts(fx);
-    expect_text_objects(fx, 0);
+    expect_text_fields(fx, 0);
     expect_postings(fx);
     /* five texts and five objects, 12,000 entries: one block each */
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_postings"
@@ -1259,7 +1301,7 @@ static void test_text_walks(void **state)
     expect_text_walks(fx);
     expect_object_walks(fx);
     reopen(fx, 0);
-    expect_text_objects(fx, 12000);
+    expect_text_fields(fx, 1);
     expect_postings(fx);
     expect_text_walks(fx);
     expect_object_walks(fx);
@@ -1270,7 +1312,7 @@ static void test_text_walks(void **state)
      * Opened for writing, it is upgraded and answers the same. */
     assert_int_equal(
         sqlite3_exec(ts_store_sqlite(fx->store),
-                     AS_OBJECTS_IN_EVENTS_SQL
+                     AS_TEXT_FIELDS_IN_EVENTS_SQL
                      "UPDATE events SET statement = (SELECT t.statement"
                      " FROM event_texts t WHERE t.id = text_id),"
                      " text_id = NULL WHERE text_id IS NOT NULL;"
@@ -1300,7 +1342,7 @@ static void test_text_walks(void **state)
                                    " WHERE key = 'index_version'"),
                      11); /* through 4 to 10, to the layout of today */
     expect_texts(fx);
-    expect_text_objects(fx, 12000); /* the texts' object_table filled */
+    expect_text_fields(fx, 1);
     expect_postings(fx);
     expect_origins(fx);
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM sqlite_schema"
@@ -1441,7 +1483,7 @@ static void test_command_lists(void **state)
     /* As layout 4 made it: indexes on command and database. The same. */
     assert_int_equal(
         sqlite3_exec(ts_store_sqlite(fx->store),
-                     AS_OBJECTS_IN_EVENTS_SQL
+                     AS_TEXT_FIELDS_IN_EVENTS_SQL
                      "DELETE FROM event_postings WHERE field IN"
                      " ('command', 'database');"
                      "CREATE INDEX events_by_command ON events(command)"
