@@ -1,8 +1,9 @@
-/* The text dictionary of pgAudit records: each distinct (statement,
- * object_name) once in event_texts with its full-text row and the
- * object's table name, so an audit event costs an id instead of a
- * full-text row and object names of its own (schemas/index.sql, "Full
- * text"). Pairs already seen are remembered in memory. */
+/* The text dictionary of pgAudit records: each distinct text once in
+ * event_texts, with its full-text row: the statement and object name, and
+ * what repeats with them (the object's table name, severity, SQLSTATE,
+ * audit and object type). An audit event costs an id instead of a
+ * full-text row and those fields of its own (schemas/index.sql, "Full
+ * text" and event_texts). Texts already seen are remembered in memory. */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
