@@ -1350,6 +1350,47 @@ static void test_text_walks(void **state)
                                    " AND sql LIKE '% IN (%'"),
                      0);
     expect_text_walks(fx);
+
+    /* Records of a text met before the upgrade, sealed after it: another
+     * text, which holds their fields (the old one has none to give), and
+     * they hold none; search and v_events see them as the others. */
+    {
+        static const char more[] =
+            "2026-08-02 00:00:0%d.000 UTC [300] u1@db/app 1.2.3.4(9)"
+            " 6b000000.1 00000 LOG:  AUDIT: SESSION,%d,1,READ,SELECT,TABLE,"
+            "public.t3,SELECT x FROM public.t3;,<none>\n";
+        char text[4096], log[160];
+        size_t len = 0;
+        ts_search_query q;
+
+        for (int i = 0; i < 4; i++)
+            len += (size_t)snprintf(text + len, sizeof(text) - len, more, i,
+                                    i + 1);
+        snprintf(log, sizeof(log), "%s/more.log", fx->dir);
+        write_file(log, text, len);
+        ingest(fx->store, log);
+        assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_texts"), 6);
+        assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_texts"
+                                       " WHERE statement = 'SELECT x FROM"
+                                       " public.t3;' AND severity = 'LOG'"
+                                       " AND object_table = 't3'"),
+                         1);
+        assert_int_equal(count_sql(fx, "SELECT count(severity) FROM events"),
+                         12000);
+        assert_int_equal(count_sql(fx, "SELECT count(*) FROM v_events WHERE"
+                                       " object_name = 'public.t3'"
+                                       " AND severity = 'LOG'"
+                                       " AND audit_type = 'SESSION'"),
+                         2404);
+        ts_search_query_init(&q);
+        q.object = "public.t3";
+        q.limit = 10;
+        assert_int_equal(run(fx, &q), 0);
+        assert_int_equal(fx->got.n, 10);
+        assert_string_equal(fx->got.v[0].r.object_name, "public.t3");
+        assert_string_equal(fx->got.v[0].r.sqlstate, "00000");
+        assert_true(fx->got.v[0].r.entry_index >= 12000);
+    }
 }
 
 /* A search on command and database, kept as posting lists since layout
