@@ -91,6 +91,8 @@ enum {
     BY_ANY = -1
 };
 
+/* The equality of each filter on `events e`. The object's is that of
+ * layouts before 11; add_equality() writes it for the store's layout. */
 static const char *const by_sql[BY_COUNT] = {
     "e.account = :account", "e.object_table = :otail",
     "e.session_id = :session", "e.command = :command", "e.kind = :kind",
