@@ -60,13 +60,14 @@ const char *ts_query_joined_object_name_sql(int index_version);
  * the newest identities snapshot (schemas/index.sql, reference data). */
 #define TS_QUERY_WHO_ACCOUNTS                                                  \
     "(SELECT account FROM v_identity_accounts WHERE identity = :who)"
-/* The events or sessions (table alias T, e.g. "e.") of the sessions
- * SESSIONS (a subquery), and those ACCOUNT_TERM holds (an account's) that
- * are in no session a proxy attributes to someone. */
-#define TS_QUERY_PROXY_OR_ACCOUNT(T, SESSIONS, ACCOUNT_TERM)                   \
-    "(" T "session_id IN " SESSIONS " OR (" ACCOUNT_TERM " AND (" T            \
-    "session_id IS NULL OR " T "session_id NOT IN"                             \
-    " (SELECT session_id FROM v_session_principal))))"
+/* The events or sessions (table alias T, e.g. "e.") that SESSION_TERM
+ * holds (those of the sessions a proxy attributes to someone), and those
+ * ACCOUNT_TERM holds (an account's) that are in no session a proxy
+ * attributes to someone. */
+#define TS_QUERY_PROXY_OR_ACCOUNT(T, SESSION_TERM, ACCOUNT_TERM)               \
+    "(" SESSION_TERM " OR (" ACCOUNT_TERM " AND (" T                           \
+    "session_id IS NULL OR " T                                                 \
+    "session_id NOT IN (SELECT session_id FROM v_session_principal))))"
 /* The events `e` of the accounts ACCOUNTS (a subquery), from their posting
  * lists: events has no index on account (layout 8). Materialized once per
  * run of the statement: for SQL that walks them, not for a per-row check
@@ -74,6 +75,11 @@ const char *ts_query_joined_object_name_sql(int index_version);
 #define TS_QUERY_ACCOUNTS_EVENTS(ACCOUNTS)                                     \
     "e.seq IN (SELECT p.seq FROM ts_postings p WHERE p.field = 'account'"      \
     " AND p.value IN " ACCOUNTS ")"
+/* The same for the sessions SESSIONS: events has no index on session_id
+ * (layout 12). */
+#define TS_QUERY_SESSIONS_EVENTS(SESSIONS)                                     \
+    "e.seq IN (SELECT p.seq FROM ts_postings p WHERE p.field = 'session'"      \
+    " AND p.value IN " SESSIONS ")"
 /* The sessions a proxy attributes to the identity :who (its principal
  * being its name or one of its accounts). */
 #define TS_QUERY_WHO_SESSIONS                                                  \
@@ -85,12 +91,13 @@ const char *ts_query_joined_object_name_sql(int index_version);
  * activity, leaving out sessions a proxy attributes to someone (a bot on
  * Alice's account is the bot's, not Alice's). */
 #define TS_QUERY_WHO_MATCH(T)                                                  \
-    TS_QUERY_PROXY_OR_ACCOUNT(T, TS_QUERY_WHO_SESSIONS,                        \
+    TS_QUERY_PROXY_OR_ACCOUNT(T, T "session_id IN " TS_QUERY_WHO_SESSIONS,     \
                               T "account IN " TS_QUERY_WHO_ACCOUNTS)
-/* The same for events `e`, for SQL that walks them: the accounts' events
- * from their posting lists. */
+/* The same for events `e`, for SQL that walks them: the sessions' and
+ * accounts' events from their posting lists. */
 #define TS_QUERY_WHO_EVENTS                                                    \
-    TS_QUERY_PROXY_OR_ACCOUNT("e.", TS_QUERY_WHO_SESSIONS,                     \
+    TS_QUERY_PROXY_OR_ACCOUNT("e.",                                            \
+                              TS_QUERY_SESSIONS_EVENTS(TS_QUERY_WHO_SESSIONS), \
                               TS_QUERY_ACCOUNTS_EVENTS(TS_QUERY_WHO_ACCOUNTS))
 #define TS_QUERY_KIND_ACCOUNTS                                                 \
     "(SELECT a.account FROM v_identity_accounts a JOIN v_identities i"         \
@@ -105,11 +112,11 @@ const char *ts_query_joined_object_name_sql(int index_version);
 /* TS_QUERY_WHO_MATCH and TS_QUERY_WHO_EVENTS for the identities of kind
  * :ikind. */
 #define TS_QUERY_KIND_MATCH(T)                                                 \
-    TS_QUERY_PROXY_OR_ACCOUNT(T, TS_QUERY_KIND_SESSIONS,                       \
+    TS_QUERY_PROXY_OR_ACCOUNT(T, T "session_id IN " TS_QUERY_KIND_SESSIONS,    \
                               T "account IN " TS_QUERY_KIND_ACCOUNTS)
 #define TS_QUERY_KIND_EVENTS                                                   \
     TS_QUERY_PROXY_OR_ACCOUNT(                                                 \
-        "e.", TS_QUERY_KIND_SESSIONS,                                          \
+        "e.", TS_QUERY_SESSIONS_EVENTS(TS_QUERY_KIND_SESSIONS),                \
         TS_QUERY_ACCOUNTS_EVENTS(TS_QUERY_KIND_ACCOUNTS))
 
 /* Statements (one row per pgAudit statement) that read or wrote column

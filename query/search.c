@@ -38,14 +38,15 @@ static void add_sql(char *sql, const char *piece)
     (void)n;
 }
 
-/* The first and last entry of a session: a full-text search within one
- * session then reads only that stretch of each doclist. */
+/* The first and last entry of a session, from its posting lists: a
+ * full-text search within one session then reads only that stretch of
+ * each doclist. */
 static int narrow_by_session(ts_store *store, const char *session_id,
                              int64_t *lo, int64_t *hi, ts_error *err)
 {
     static const char *const sql[2] = {
-        "SELECT seq FROM events WHERE session_id = ?1 ORDER BY seq LIMIT 1",
-        "SELECT seq FROM events WHERE session_id = ?1"
+        "SELECT seq FROM ts_postings('session', ?1) ORDER BY seq LIMIT 1",
+        "SELECT seq FROM ts_postings('session', ?1)"
         " ORDER BY seq DESC LIMIT 1"};
     int rc = 0;
 
@@ -122,6 +123,8 @@ static const char *postings_args(int by)
         return "'command', :command";
     case BY_DATABASE:
         return "'database', :database";
+    case BY_SESSION:
+        return "'session', :session";
     default:
         return NULL;
     }

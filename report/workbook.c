@@ -734,9 +734,22 @@ static const char materialize_sql[] =
     "CREATE INDEX temp.v_session_identity_by_session"
     " ON v_session_identity(session_id);";
 
+/* A store of a layout before 12, read as it is, has no sessions.first_seq
+ * (TS-IAM-07 and -08 read it): the sessions with it, each looked up
+ * through that layout's events_by_session, in a temp table of the same
+ * name. */
+static const char first_seqs_sql[] =
+    "DROP TABLE IF EXISTS temp.sessions;"
+    "CREATE TEMP TABLE sessions AS SELECT s.*, (SELECT min(e.seq)"
+    " FROM events e WHERE e.session_id = s.session_id) AS first_seq"
+    " FROM main.sessions s;"
+    "CREATE UNIQUE INDEX temp.sessions_by_id ON sessions(session_id);"
+    "CREATE INDEX temp.sessions_by_start ON sessions(started_us);";
+
 static const char unmaterialize_sql[] =
     "DROP TABLE IF EXISTS temp.v_session_identity;"
-    "DROP TABLE IF EXISTS temp.v_event_days;";
+    "DROP TABLE IF EXISTS temp.v_event_days;"
+    "DROP TABLE IF EXISTS temp.sessions;";
 
 static int materialize_views(sqlite3 *db, int64_t max_seq,
                              ts_name_set *audit_objects, ts_error *err)
@@ -756,6 +769,17 @@ static int materialize_views(sqlite3 *db, int64_t max_seq,
                             "by an older trailseal): run 'trailseal reindex' "
                             "once to add it");
     if (sqlite3_exec(db, materialize_sql, NULL, NULL, NULL) != SQLITE_OK)
+        return ts_error_set(err, TS_EDB, "reading sessions: %s",
+                            sqlite3_errmsg(db));
+    found = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT 1 FROM pragma_table_info('sessions', 'main')"
+                           " WHERE name = 'first_seq'",
+                           -1, &st, NULL) == SQLITE_OK)
+        found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    if (!found &&
+        sqlite3_exec(db, first_seqs_sql, NULL, NULL, NULL) != SQLITE_OK)
         return ts_error_set(err, TS_EDB, "reading sessions: %s",
                             sqlite3_errmsg(db));
     return ts_report_event_days(db, max_seq, audit_objects, err);

@@ -94,8 +94,9 @@ CREATE TABLE IF NOT EXISTS events (
 );
 -- Every index ends with seq (SQLite appends the rowid), so an equality on
 -- its column plus a seq range walks it in entry order and can stop at LIMIT.
-CREATE INDEX IF NOT EXISTS events_by_session ON events(session_id);
 CREATE INDEX IF NOT EXISTS events_by_kind ON events(kind);
+-- session_id has no index: its events are in event_postings below (layout
+-- 12).
 -- account has no index: its events are in event_postings below (layout 8).
 -- command and database have no index: their events are in event_postings
 -- below (layout 10).
@@ -179,7 +180,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS event_texts_fts USING fts5(
 -- The events of a text are in event_postings below (field 'text'):
 -- search reads them for the texts a query matches when they are few.
 
--- Posting lists (layouts 7 to 9): the entries holding a value of a field, one
+-- Posting lists (layouts 7 to 12): the entries holding a value of a field, one
 -- row per value and block of 65,536 entries (block = seq >> 16), instead
 -- of an index entry per event. seqs is the block's entries in order, as
 -- varints: the first one's offset from the block's first entry (block <<
@@ -199,6 +200,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS event_texts_fts USING fts5(
 --   'value'    (below)              event_value_hmacs  34.9 MB  layout 9
 --   'command'  events.command       event_buckets       0.2 MB  layout 10
 --   'database' events.database      (the same table)
+--   'session'  events.session_id    events_by_session  24.5 MB  layout 12
 -- Layouts 5 to 9 kept command and database as bucket maps instead: which
 -- runs of 1024 entries (seq >> 10) held a value, read whole, in
 -- event_buckets(field, value, bucket); layouts before 5 had an index on
@@ -219,7 +221,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS event_texts_fts USING fts5(
 -- of them names ts_postings(), and none needs an index these replaced.
 CREATE TABLE IF NOT EXISTS event_postings (
     field TEXT NOT NULL,     -- 'text', 'object', 'account', 'value',
-                             -- 'command', 'database'
+                             -- 'command', 'database', 'session'
     value NOT NULL,          -- as in the field's column
     block INTEGER NOT NULL,  -- seq >> 16
     seqs BLOB NOT NULL,
@@ -255,7 +257,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     ended_us INTEGER,
     n_events INTEGER NOT NULL DEFAULT 0,
     n_statements INTEGER NOT NULL DEFAULT 0,
-    auth_failed INTEGER NOT NULL DEFAULT 0
+    auth_failed INTEGER NOT NULL DEFAULT 0,
+    first_seq INTEGER   -- entry index of its first event (layout 12; a
+                        -- layout before had events_by_session instead)
 );
 CREATE INDEX IF NOT EXISTS sessions_by_start ON sessions(started_us);
 CREATE INDEX IF NOT EXISTS sessions_by_account
@@ -640,10 +644,10 @@ SELECT e.session_id, min(e.principal) AS principal,
        min(e.principal_kind) AS principal_kind,
        count(DISTINCT e.principal) AS n_principals,
        s.pid, s.account, s.started_us, s.ended_us
--- INDEXED BY: left to itself the planner walks events_by_session for the
--- GROUP BY and reads every event to test principal (1.2 s at 1M events,
--- paid by every control that attributes sessions); the partial index holds
--- only the proxies' events.
+-- INDEXED BY: left to itself the planner walked events_by_session (before
+-- layout 12) for the GROUP BY and read every event to test principal (1.2
+-- s at 1M events, paid by every control that attributes sessions); the
+-- partial index holds only the proxies' events.
 FROM events e INDEXED BY events_by_principal
 JOIN sessions s ON s.session_id = e.session_id
 WHERE e.principal IS NOT NULL AND e.session_id IS NOT NULL
@@ -834,13 +838,16 @@ JOIN events e ON e.seq = v.seq;
 -- "connection authenticated" line (PostgreSQL 14+, log_connections): the
 -- Kerberos principal or certificate DN behind the role. A session without
 -- such a line has no row.
+-- The first such line of a session: min(seq) picks the row the other
+-- columns come from (SQLite's bare columns of a min() aggregate). Layouts
+-- before 12 looked it up per line through events_by_session.
 CREATE VIEW IF NOT EXISTS v_session_auth AS
-SELECT e.session_id, e.account, e.auth_identity, e.auth_method, e.time_us
-FROM events e
-WHERE e.auth_identity IS NOT NULL AND e.session_id IS NOT NULL
-  AND e.seq = (SELECT min(f.seq) FROM events f
-               WHERE f.session_id = e.session_id
-                 AND f.auth_identity IS NOT NULL);
+SELECT session_id, account, auth_identity, auth_method, time_us
+FROM (SELECT e.session_id, e.account, e.auth_identity, e.auth_method,
+             e.time_us, min(e.seq)
+      FROM events e
+      WHERE e.auth_identity IS NOT NULL AND e.session_id IS NOT NULL
+      GROUP BY e.session_id);
 
 -- ------------------------------------------------------------------
 -- pg_stat snapshots (format pg-stat-csv: CSV exports of

@@ -65,8 +65,9 @@ static const char insert_fts_sql[] =
 static const char upsert_session_sql[] =
     "INSERT INTO sessions(session_id, source_id, pid, account, database,"
     " application, client_host, tls_protocol, tls_cipher, started_us,"
-    " ended_us, n_events, n_statements, auth_failed)"
-    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+    " ended_us, n_events, n_statements, auth_failed, first_seq)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+    " ?15)"
     " ON CONFLICT(session_id) DO UPDATE SET"
     " pid = coalesce(pid, excluded.pid),"
     " account = coalesce(account, excluded.account),"
@@ -81,7 +82,8 @@ static const char upsert_session_sql[] =
     "                coalesce(excluded.ended_us, ended_us)),"
     " n_events = n_events + excluded.n_events,"
     " n_statements = n_statements + excluded.n_statements,"
-    " auth_failed = max(auth_failed, excluded.auth_failed)";
+    " auth_failed = max(auth_failed, excluded.auth_failed),"
+    " first_seq = coalesce(first_seq, excluded.first_seq)";
 
 /* A bucket's span widens when a later batch adds entries to it. */
 static const char upsert_span_sql[] =
@@ -384,6 +386,9 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     if (rc == 0 && ev->database != NULL)
         rc = ts_postings_writer_add_text(w->postings, TS_POSTING_DATABASE,
                                          ev->database, seq, err);
+    if (rc == 0 && ev->session_id != NULL)
+        rc = ts_postings_writer_add_text(w->postings, TS_POSTING_SESSION,
+                                         ev->session_id, seq, err);
 
     if (rc == 0 && text_id == 0 &&
         (ev->statement || ev->object_name || ev->message || ev->query)) {
@@ -411,7 +416,8 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     if (rc == 0)
         rc = add_span(w, seq, ev->time_us, err);
     if (rc == 0)
-        rc = ts_rollup_add(w->rollup, source_id, ev, is_statement(ev), err);
+        rc =
+            ts_rollup_add(w->rollup, seq, source_id, ev, is_statement(ev), err);
     if (rc == 0)
         rc = ts_completeness_add(w->completeness, seq, source_id, ev, err);
     if (rc == 0 && ts_rollup_count(w->rollup) >= TS_ROLLUP_MAX)

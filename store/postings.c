@@ -129,6 +129,7 @@ static const struct {
     [TS_POSTING_VALUE] = {"value", NULL, 9},
     [TS_POSTING_COMMAND] = {"command", "command", 10},
     [TS_POSTING_DATABASE] = {"database", "database", 10},
+    [TS_POSTING_SESSION] = {"session", "session_id", 12},
 };
 
 const char *ts_posting_field_name(ts_posting_field field)
@@ -139,6 +140,11 @@ const char *ts_posting_field_name(ts_posting_field field)
 const char *ts_posting_field_column(ts_posting_field field)
 {
     return fields[field].column;
+}
+
+int ts_posting_field_layout(ts_posting_field field)
+{
+    return fields[field].layout;
 }
 
 typedef struct postings_cursor {

@@ -14,6 +14,7 @@ typedef struct session_sum {
     int64_t started_us, ended_us; /* TS_UNKNOWN_TIME when no event said */
     int64_t n_events, n_statements;
     int auth_failed;
+    uint64_t first_seq; /* its first event in the batch */
 } session_sum;
 
 typedef struct account_sum {
@@ -95,8 +96,8 @@ static void widen(int64_t *lo, int64_t *hi, int64_t t)
         *hi = t;
 }
 
-int ts_rollup_add(ts_rollup *r, int64_t source_id, const ts_event *ev,
-                  int is_statement, ts_error *err)
+int ts_rollup_add(ts_rollup *r, uint64_t seq, int64_t source_id,
+                  const ts_event *ev, int is_statement, ts_error *err)
 {
     size_t slot = 0;
     int created, rc = 0;
@@ -112,6 +113,7 @@ int ts_rollup_add(ts_rollup *r, int64_t source_id, const ts_event *ev,
             s->source_id = source_id;
             s->pid = -1;
             s->started_us = s->ended_us = TS_UNKNOWN_TIME;
+            s->first_seq = seq;
         }
         if (s->pid < 0)
             s->pid = ev->pid;
@@ -200,6 +202,7 @@ int ts_rollup_flush(ts_rollup *r, ts_store *store, sqlite3_stmt *session,
         sqlite3_bind_int64(session, 12, s->n_events);
         sqlite3_bind_int64(session, 13, s->n_statements);
         sqlite3_bind_int(session, 14, s->auth_failed);
+        sqlite3_bind_int64(session, 15, (sqlite3_int64)s->first_seq);
         rc = step(store, session, "indexing a session", err);
     }
     for (size_t i = 0; rc == 0 && i < r->account_map.n; i++) {

@@ -474,12 +474,15 @@ static int fill_value_postings(ts_store *store, const char *what, ts_error *err)
     return rc;
 }
 
-/* Layout 2 to 9 to 10, the data: the posting lists of each field kept in
+/* Layout 2 to 11 to 12, the data: the posting lists of each field kept in
  * a column of events (ts_posting_field_column) made anew from it, in
  * entry order (the table's), through the writer ingest uses; then the
- * indexes and the bucket maps they replace go. The values' lists come
- * from event_value_hmacs before layout 9, and are kept from layout 9. */
-static int fill_postings(ts_store *store, const char *what, ts_error *err)
+ * indexes and the bucket maps they replace go. From a layout before 10
+ * all of them are made again; from 10 or 11, those of the fields listed
+ * since (session). The values' lists come from event_value_hmacs before
+ * layout 9, and are kept from layout 9. */
+static int fill_postings(ts_store *store, int from, const char *what,
+                         ts_error *err)
 {
     ts_posting_field listed[TS_POSTING_FIELDS];
     sqlite3_str *sql = sqlite3_str_new(store->db);
@@ -490,7 +493,9 @@ static int fill_postings(ts_store *store, const char *what, ts_error *err)
      * layout 9 store stay; no column holds what they list. */
     sqlite3_str_appendall(sql, "DELETE FROM event_postings WHERE field IN (");
     for (int f = 0; f < TS_POSTING_FIELDS; f++)
-        if (ts_posting_field_column((ts_posting_field)f) != NULL) {
+        if (ts_posting_field_column((ts_posting_field)f) != NULL &&
+            (from < 10 ||
+             ts_posting_field_layout((ts_posting_field)f) > from)) {
             listed[n] = (ts_posting_field)f;
             sqlite3_str_appendf(sql, n++ ? ", '%s'" : "'%s'",
                                 ts_posting_field_name((ts_posting_field)f));
@@ -603,7 +608,22 @@ static int fill_text_tables(ts_store *store, const char *what, ts_error *err)
     return rc;
 }
 
-/* Upgrades an index of layout 2 to 10 to TS_INDEX_VERSION, in one
+/* Layout 2..11 to 12: each session's first entry, through
+ * events_by_session before fill_postings() drops it. */
+static int fill_first_seqs(ts_store *store, const char *what, ts_error *err)
+{
+    int rc = add_column(store, "sessions", "first_seq", "INTEGER", what, err);
+
+    if (rc == 0)
+        rc = ts_store_exec(store,
+                           "UPDATE sessions SET first_seq = (SELECT min(e.seq)"
+                           " FROM events e"
+                           " WHERE e.session_id = sessions.session_id)",
+                           what, err);
+    return rc;
+}
+
+/* Upgrades an index of layout 2 to 11 to TS_INDEX_VERSION, in one
  * transaction.
  * - Layout 2: event_value_hmacs, keyed by (hmac, seq), goes to the value
  *   lists below like layout 3's (a layout 2 store made before value HMACs
@@ -625,13 +645,16 @@ static int fill_text_tables(ts_store *store, const char *what, ts_error *err)
  *   goes.
  * - Layout 10 to 11: event_texts gains object_table, severity, sqlstate,
  *   audit_type and object_type (add_text_columns, fill_text_tables);
- *   v_events reads them from it. */
+ *   v_events reads them from it.
+ * - Layout 11 to 12: the session lists replace events_by_session
+ *   (fill_postings), sessions gains first_seq (fill_first_seqs);
+ *   v_session_auth is written without the index. */
 static int upgrade_index(ts_store *store, int from, ts_error *err)
 {
-    static const char what[] = "upgrading the index to layout 11";
+    static const char what[] = "upgrading the index to layout 12";
     int rc = ts_store_exec(store, "BEGIN IMMEDIATE", what, err);
 
-    _Static_assert(TS_INDEX_VERSION == 11, "upgrade_index");
+    _Static_assert(TS_INDEX_VERSION == 12, "upgrade_index");
     if (rc == 0)
         rc = add_column(store, "events", "text_id", "INTEGER", what, err);
     if (rc == 0)
@@ -648,6 +671,9 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
         rc = ts_store_exec(store, origin_views_sql, what, err);
     if (rc == 0 && from < 11)
         rc = ts_store_exec(store, "DROP VIEW IF EXISTS v_events", what, err);
+    if (rc == 0 && from < 12)
+        rc = ts_store_exec(store, "DROP VIEW IF EXISTS v_session_auth", what,
+                           err);
     if (rc == 0 && from < 11)
         rc = add_text_columns(store, what, err);
     if (rc == 0)
@@ -666,8 +692,10 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
         rc = ts_store_db_error(store, what, err);
     if (rc == 0 && from < 6)
         rc = ts_store_exec(store, move_origins_sql, what, err);
-    if (rc == 0 && from < 10)
-        rc = fill_postings(store, what, err);
+    if (rc == 0 && from < 12)
+        rc = fill_first_seqs(store, what, err);
+    if (rc == 0 && from < 12)
+        rc = fill_postings(store, from, what, err);
     if (rc == 0 && from < 11)
         rc = fill_text_tables(store, what, err);
     if (rc == 0)
@@ -681,7 +709,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
 }
 
 /* Reads the index's layout. A store whose layout is older can still be
- * verified and read; one of layout 2 to 10 is upgraded when opened for
+ * verified and read; one of layout 2 to 11 is upgraded when opened for
  * writing, older ones are refused: writing would fail on a missing column
  * half way. */
 static int check_index_version(ts_store *store, ts_error *err)

@@ -18,8 +18,8 @@ extern const char ts_chain_schema_sql[];
 /* The index's layout (schemas/index.sql), in meta "index_version" (absent:
  * 1). Bumped when a table gains or changes columns, which CREATE ... IF NOT
  * EXISTS cannot do to an existing store. */
-#define TS_INDEX_VERSION 11
-#define TS_INDEX_VERSION_TEXT "11"
+#define TS_INDEX_VERSION 12
+#define TS_INDEX_VERSION_TEXT "12"
 /* event_value_hmacs.bucket is an entry index shifted right by this many
  * bits (layout 3; schemas/index.sql says why): 65536 entries a bucket. As
  * SQL text, for the statements that write and read it. */
@@ -250,6 +250,8 @@ typedef enum ts_posting_field {
     TS_POSTING_COMMAND,  /* events.command (layout 10, before it the bucket
                             maps of event_buckets) */
     TS_POSTING_DATABASE, /* events.database (the same) */
+    TS_POSTING_SESSION,  /* events.session_id (layout 12, before it the
+                            index events_by_session) */
     TS_POSTING_FIELDS
 } ts_posting_field;
 
@@ -270,6 +272,8 @@ int ts_postings_writer_flush(ts_postings_writer *w, ts_error *err);
 const char *ts_posting_field_name(ts_posting_field field);
 /* The column of events a field lists (e.g. "text_id"); NULL for 'value'. */
 const char *ts_posting_field_column(ts_posting_field field);
+/* The first index layout that keeps the field as posting lists. */
+int ts_posting_field_layout(ts_posting_field field);
 
 /* ---- index_reference.c: identities, approvals, catalog snapshots ---- */
 
@@ -304,9 +308,10 @@ typedef struct ts_rollup ts_rollup;
 
 int ts_rollup_new(ts_rollup **out, ts_error *err);
 void ts_rollup_free(ts_rollup *r);
-/* Adds an event to its session's and account's sums (when it names them). */
-int ts_rollup_add(ts_rollup *r, int64_t source_id, const ts_event *ev,
-                  int is_statement, ts_error *err);
+/* Adds event seq to its session's and account's sums (when it names
+ * them); seq grows from one call to the next. */
+int ts_rollup_add(ts_rollup *r, uint64_t seq, int64_t source_id,
+                  const ts_event *ev, int is_statement, ts_error *err);
 /* Distinct sessions plus accounts held. */
 size_t ts_rollup_count(const ts_rollup *r);
 /* Upserts every sum with the given prepared statements (schemas: sessions

@@ -1099,17 +1099,15 @@ static void expect_text_fields(fixture *fx, int upgraded)
  * (store/postings.c). */
 static const struct {
     const char *field, *column;
-} posting_fields[] = {{"text", "text_id"},
-                      {"object", "object_table"},
-                      {"account", "account"},
-                      {"command", "command"},
-                      {"database", "database"}};
+} posting_fields[] = {{"text", "text_id"},      {"object", "object_table"},
+                      {"account", "account"},   {"command", "command"},
+                      {"database", "database"}, {"session", "session_id"}};
 
 /* The events' columns, an event of a text's object from the text (index
  * layout 11; events indexed before hold theirs). */
 #define EVENTS_CTE                                                             \
     "WITH ev AS (SELECT e.seq, e.text_id, e.account, e.command, e.database,"   \
-    " coalesce(e.object_table, t.object_table) AS object_table"                \
+    " e.session_id, coalesce(e.object_table, t.object_table) AS object_table"  \
     " FROM events e LEFT JOIN event_texts t ON t.id = e.text_id) "
 
 /* Each field's posting lists hold exactly the events of each value of its
@@ -1155,10 +1153,16 @@ static void expect_postings(fixture *fx)
     }
 }
 
+/* A store before layout 12: an index on session_id, no session lists. */
+#define AS_SESSION_INDEX_SQL                                                   \
+    "DELETE FROM event_postings WHERE field = 'session';"                      \
+    "CREATE INDEX events_by_session ON events(session_id);"
+
 /* A store before layout 11: each event holds what its text holds, the
  * texts only their statements and objects, and v_events reads only the
  * statement from them (as layout 10 made it). */
 #define AS_TEXT_FIELDS_IN_EVENTS_SQL                                           \
+    AS_SESSION_INDEX_SQL                                                       \
     "UPDATE events SET (object_name, object_table, severity, sqlstate,"        \
     " audit_type, object_type) = (SELECT"                                      \
     " coalesce(events.object_name, t.object_name),"                            \
@@ -1338,9 +1342,10 @@ static void test_text_walks(void **state)
     assert_int_equal(count_sql(fx, "SELECT count(statement) FROM events"),
                      12000);
     reopen(fx, 0);
-    assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
-                                   " WHERE key = 'index_version'"),
-                     11); /* through 4 to 10, to the layout of today */
+    assert_int_equal(
+        count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
+                      " WHERE key = 'index_version'"),
+        TS_INDEX_VERSION); /* through 4 to 11, to the layout of today */
     expect_texts(fx);
     expect_text_fields(fx, 1);
     expect_postings(fx);
@@ -1517,7 +1522,7 @@ static void test_command_lists(void **state)
     assert_true(count_sql(fx, "SELECT count(*) FROM event_buckets") >= 30);
     expect_command_walks(fx);
     reopen(fx, 0);
-    assert_int_equal(index_version(fx), 11);
+    assert_int_equal(index_version(fx), TS_INDEX_VERSION);
     expect_command_lists(fx);
     expect_command_walks(fx);
 
@@ -1538,7 +1543,7 @@ static void test_command_lists(void **state)
     reopen(fx, TS_STORE_READONLY);
     expect_command_walks(fx);
     reopen(fx, 0);
-    assert_int_equal(index_version(fx), 11);
+    assert_int_equal(index_version(fx), TS_INDEX_VERSION);
     expect_command_lists(fx);
     expect_command_walks(fx);
 }
@@ -1735,9 +1740,82 @@ static void test_account_lists(void **state)
     reopen(fx, 0);
     assert_int_equal(count_sql(fx, "SELECT CAST(value AS INTEGER) FROM meta"
                                    " WHERE key = 'index_version'"),
-                     11);
+                     TS_INDEX_VERSION);
     expect_postings(fx);
     expect_account_walks(fx);
+}
+
+static int by_session_and_text(const ts_search_row *r, const void *arg)
+{
+    return by_session(r, arg) && r->statement != NULL &&
+           strstr(r->statement, "customers") != NULL;
+}
+
+static int by_account_in_session(const ts_search_row *r, const void *arg)
+{
+    return by_session(r, "6b02701d.1a48") && by_account(r, arg);
+}
+
+/* A session's events, alone and with text, agree with a scan in both
+ * orders; an unknown session has none. */
+static void expect_session_walks(fixture *fx)
+{
+    const char *account = NULL;
+    ts_search_query q;
+
+    ts_search_query_init(&q);
+    q.session_id = "6b02701d.1a48";
+    assert_int_equal(expect_both_orders(fx, &q, by_session, "6b02701d.1a48"),
+                     6);
+    ts_search_query_init(&q);
+    q.session_id = "6b000001.64";
+    q.text = "customers";
+    assert_int_equal(
+        expect_both_orders(fx, &q, by_session_and_text, "6b000001.64"), 1);
+    /* with the account of the session's events, and another */
+    for (size_t i = 0; i < fx->all.n; i++)
+        if (by_session(&fx->all.v[i].r, "6b02701d.1a48") &&
+            fx->all.v[i].r.account != NULL)
+            account = fx->all.v[i].r.account;
+    assert_non_null(account);
+    ts_search_query_init(&q);
+    q.session_id = "6b02701d.1a48";
+    q.account = account;
+    assert_true(expect_both_orders(fx, &q, by_account_in_session, account) > 0);
+    q.account = strcmp(account, "nobody") != 0 ? "nobody" : "somebody";
+    assert_int_equal(run(fx, &q), 0);
+    assert_int_equal(fx->got.n, 0);
+    ts_search_query_init(&q);
+    q.session_id = "no-such-session";
+    assert_int_equal(run(fx, &q), 0);
+    assert_int_equal(fx->got.n, 0);
+}
+
+/* Sessions, kept as posting lists from layout 12: as above on a new
+ * store; then as layout 11 made it (events_by_session, no session lists)
+ * read-only, through the index; then upgraded, when opened for writing:
+ * the lists are made and the index goes. */
+static void test_session_lists(void **state)
+{
+    fixture *fx = *state;
+
+    expect_postings(fx);
+    expect_session_walks(fx);
+    assert_int_equal(sqlite3_exec(ts_store_sqlite(fx->store),
+                                  AS_SESSION_INDEX_SQL
+                                  "UPDATE meta SET value = '11'"
+                                  " WHERE key = 'index_version'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    reopen(fx, TS_STORE_READONLY);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_postings"
+                                   " WHERE field = 'session'"),
+                     0);
+    expect_session_walks(fx);
+    reopen(fx, 0);
+    assert_int_equal(index_version(fx), TS_INDEX_VERSION);
+    expect_postings(fx);
+    expect_session_walks(fx);
 }
 
 typedef struct who_seen {
@@ -1862,6 +1940,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sessions, setup_logs, teardown),
         cmocka_unit_test_setup_teardown(test_timeline, setup_logs, teardown),
         cmocka_unit_test_setup_teardown(test_who, setup_logs, teardown),
+        cmocka_unit_test_setup_teardown(test_session_lists, setup_logs,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_account_lists, setup_logs,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_paging, setup_generated, teardown),

@@ -777,7 +777,7 @@ static void test_value_lists(void **state)
                "SELECT CAST(value AS INTEGER) FROM meta"
                " WHERE key = 'index_version'",
                n, 1);
-    assert_int_equal(n[0], 11);
+    assert_int_equal(n[0], TS_INDEX_VERSION);
     query_ints(store,
                "SELECT count(*) FROM sqlite_schema"
                " WHERE name = 'event_buckets'",
@@ -802,7 +802,7 @@ static void test_value_lists(void **state)
                    "SELECT CAST(value AS INTEGER) FROM meta"
                    " WHERE key = 'index_version'",
                    n, 1);
-        assert_int_equal(n[0], 11); /* to the layout of today */
+        assert_int_equal(n[0], TS_INDEX_VERSION); /* to the layout of today */
         expect_values_found(store);
     }
     ts_store_free(store);
