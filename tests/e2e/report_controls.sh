@@ -238,6 +238,41 @@ for c in r["controls"]:
           f" {len(want)} rows (got {len(rows)}, register {c['population']})")
 PY
 
+# A store of index layout 11, read as it is (a report never upgrades):
+# sessions has no first_seq, events_by_session is there and the session
+# lists are not. The report reads each session's first entry through the
+# index and writes the same populations.
+cp "$STORE" "$T/layout11.db"
+cp "$STORE.key" "$T/layout11.db.key"
+sqlite3 "$T/layout11.db" "ALTER TABLE sessions DROP COLUMN first_seq;
+    CREATE INDEX events_by_session ON events(session_id);
+    DELETE FROM event_postings WHERE field = 'session';
+    UPDATE meta SET value = '11' WHERE key = 'index_version'" ||
+    bail "could not make the layout 11 store"
+STORE=$T/layout11.db ts report --since "$(date -u -d "$day - 1 day" +%Y-%m-%d)" \
+    --until "$(date -u -d "$day + 2 days" +%Y-%m-%d)" --out "$T/pack11" \
+    --controls "$T/controls.yaml"
+check_status "report on the layout 11 store" 0 "$RC"
+check_eq "the layout 11 store is left as it was" "11|0" \
+    "$(sqlite3 -readonly "$T/layout11.db" "SELECT value, (SELECT count(*) FROM pragma_table_info('sessions') WHERE name = 'first_seq') FROM meta WHERE key = 'index_version'")"
+differ=""
+for f in "$T"/pack/populations/*.csv; do
+    cmp -s "$f" "$T/pack11/populations/${f##*/}" || differ="$differ ${f##*/}"
+done
+check_eq "the layout 11 store's populations are the same" "" "$differ"
+agent_rows=$(python3 - "$T/pack11/populations/TS-IAM-07.csv" <<'PY'
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1], newline=""))
+        if r["subject"] == "agent session"]
+print(len(rows), sum(r["entry_index"].isdigit() for r in rows))
+PY
+)
+case "$agent_rows" in
+"0 "* | "") not_ok "TS-IAM-07 has no agent session on the layout 11 store" ;;
+*) check_eq "TS-IAM-07's agent sessions name their first entries" \
+    "${agent_rows% *} ${agent_rows% *}" "$agent_rows" ;;
+esac
+
 # The identity behind the agent's read is in the index, as the control says.
 check_eq "the agent's session resolves to its identity" "agent-7|agent" \
     "$(sqlite3 -readonly "$STORE" "SELECT DISTINCT identity, identity_kind FROM v_session_identity WHERE account = 'agent_ai'")"
