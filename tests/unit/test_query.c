@@ -1153,10 +1153,12 @@ static void expect_postings(fixture *fx)
     }
 }
 
-/* A store before layout 12: an index on session_id, no session lists. */
+/* A store before layout 12: an index on session_id, no session lists,
+ * no sessions.first_seq. */
 #define AS_SESSION_INDEX_SQL                                                   \
     "DELETE FROM event_postings WHERE field = 'session';"                      \
-    "CREATE INDEX events_by_session ON events(session_id);"
+    "CREATE INDEX events_by_session ON events(session_id);"                    \
+    "ALTER TABLE sessions DROP COLUMN first_seq;"
 
 /* A store before layout 11: each event holds what its text holds, the
  * texts only their statements and objects, and v_events reads only the
@@ -1791,6 +1793,17 @@ static void expect_session_walks(fixture *fx)
     assert_int_equal(fx->got.n, 0);
 }
 
+/* Each session's first_seq is the entry index of its first event. */
+static void expect_first_seqs(fixture *fx)
+{
+    assert_true(count_sql(fx, "SELECT count(first_seq) FROM sessions") > 0);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM sessions s"
+                                   " WHERE first_seq IS NOT (SELECT min(seq)"
+                                   " FROM events e"
+                                   " WHERE e.session_id = s.session_id)"),
+                     0);
+}
+
 /* Sessions, kept as posting lists from layout 12: as above on a new
  * store; then as layout 11 made it (events_by_session, no session lists)
  * read-only, through the index; then upgraded, when opened for writing:
@@ -1801,6 +1814,7 @@ static void test_session_lists(void **state)
 
     expect_postings(fx);
     expect_session_walks(fx);
+    expect_first_seqs(fx);
     assert_int_equal(sqlite3_exec(ts_store_sqlite(fx->store),
                                   AS_SESSION_INDEX_SQL
                                   "UPDATE meta SET value = '11'"
@@ -1816,6 +1830,7 @@ static void test_session_lists(void **state)
     assert_int_equal(index_version(fx), TS_INDEX_VERSION);
     expect_postings(fx);
     expect_session_walks(fx);
+    expect_first_seqs(fx);
 }
 
 typedef struct who_seen {
