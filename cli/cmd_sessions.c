@@ -40,7 +40,8 @@ static const ts_column data_columns[] = {
     {"started", NULL, 0, 0},      {"ended", NULL, 0, 0},
     {"duration_s", NULL, 0, 1},   {"events", NULL, 0, 1},
     {"statements", NULL, 0, 1},   {"auth_failed", NULL, 0, 1},
-    {"pid", NULL, 0, 1},          {"source", NULL, 0, 0}};
+    {"pid", NULL, 0, 1},          {"source", NULL, 0, 0},
+    {"entry_index", NULL, 0, 1}};
 
 typedef struct print_ctx {
     ts_writer *w;
@@ -51,6 +52,7 @@ static int print_row(void *ctx, const ts_session_row *row)
 {
     const print_ctx *p = ctx;
     char started[40], ended[40], duration[32], events[24], stmts[24], pid[24];
+    char entry[24];
     const char *dur = NULL;
     int64_t d;
 
@@ -70,6 +72,7 @@ static int print_row(void *ctx, const ts_session_row *row)
     snprintf(events, sizeof(events), "%" PRIu64, row->n_events);
     snprintf(stmts, sizeof(stmts), "%" PRIu64, row->n_statements);
     snprintf(pid, sizeof(pid), "%" PRId64, row->pid);
+    snprintf(entry, sizeof(entry), "%" PRId64, row->first_entry);
     if (p->table) {
         const char *v[] = {row->session_id,
                            cli_time_text(row->started_us, 1, started),
@@ -98,7 +101,8 @@ static int print_row(void *ctx, const ts_session_row *row)
                            stmts,
                            row->auth_failed ? "1" : "0",
                            row->pid < 0 ? NULL : pid,
-                           row->source};
+                           row->source,
+                           row->first_entry < 0 ? NULL : entry};
         ts_writer_row(p->w, v);
     }
     return 0;

@@ -22,6 +22,16 @@ static int64_t column_time(sqlite3_stmt *st, int col)
                : sqlite3_column_int64(st, col);
 }
 
+/* A session's first entry: sessions.first_seq from layout 12; before,
+ * the first of its events (ts_postings() walks events_by_session). */
+static const char *first_entry_sql(int index_version)
+{
+    return index_version >= 12
+               ? "s.first_seq"
+               : "(SELECT p.seq FROM ts_postings('session', s.session_id) p"
+                 " ORDER BY p.seq LIMIT 1)";
+}
+
 int ts_sessions(ts_store *store, const ts_sessions_query *q, ts_session_fn fn,
                 void *ctx, size_t *out_n, ts_error *err)
 {
@@ -39,9 +49,10 @@ int ts_sessions(ts_store *store, const ts_sessions_query *q, ts_session_fn fn,
                   " s.client_host, s.tls_protocol, s.tls_cipher, s.started_us,"
                   " s.ended_us, s.n_events, s.n_statements, s.auth_failed,"
                   " (SELECT identity FROM v_session_identity i"
-                  "  WHERE i.session_id = s.session_id)"
+                  "  WHERE i.session_id = s.session_id), %s"
                   " FROM sessions s WHERE 1%s%s%s%s"
                   " ORDER BY s.started_us %s, s.rowid %s LIMIT :limit",
+                  first_entry_sql(store->index_version),
                   q->account ? " AND s.account = :account" : "",
                   q->who ? " AND " TS_QUERY_WHO_MATCH("s.") : "",
                   q->until_us != INT64_MAX ? " AND s.started_us < :until" : "",
@@ -80,6 +91,9 @@ int ts_sessions(ts_store *store, const ts_sessions_query *q, ts_session_fn fn,
         row.n_statements = (uint64_t)sqlite3_column_int64(st, 12);
         row.auth_failed = sqlite3_column_int(st, 13);
         row.identity = (const char *)sqlite3_column_text(st, 14);
+        row.first_entry = sqlite3_column_type(st, 15) == SQLITE_NULL
+                              ? -1
+                              : sqlite3_column_int64(st, 15);
         n++;
         if (fn(ctx, &row) != 0) {
             step = SQLITE_DONE;

@@ -140,6 +140,7 @@ typedef struct ts_session_row {
     int auth_failed;
     const char *identity; /* the identity owning the account (newest
                              identities snapshot), NULL when none */
+    int64_t first_entry;  /* entry index of its first event; -1 none */
 } ts_session_row;
 
 typedef int (*ts_session_fn)(void *ctx, const ts_session_row *row);

@@ -113,6 +113,19 @@ check_status "verify-proof of that row's proof" 0 "$RC"
 want_sessions=$(awk -f "$E2E_DIR/pg_log_counts.awk" "$LOG" | awk '$1 == "sessions" { print $2 }')
 ts sessions --json
 check_eq "sessions = the log's sessions" "$want_sessions" "$(grep -c . "$T/out")"
+# each names its first entry: the first of the session's events
+py_tally "$T/out" "$STORE" <<'PY'
+import json, sqlite3, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+db = sqlite3.connect(f"file:{sys.argv[2]}?mode=ro", uri=True)
+bad = [r["session_id"] for r in rows
+       if r.get("entry_index") != db.execute(
+           "SELECT min(seq) FROM events WHERE session_id = ?",
+           (r["session_id"],)).fetchone()[0]]
+print(("ok" if rows and not bad else "not ok")
+      + " - sessions name their first entry (%d sessions, wrong: %s)"
+      % (len(rows), bad[:3]))
+PY
 ts sessions --account alice --csv
 check_eq "alice's sessions (CSV rows)" 2 "$(tail -n +2 "$T/out" | grep -c .)"
 ts timeline bob --json

@@ -1587,6 +1587,7 @@ typedef struct sessions_seen {
     char ids[16][32];
     char tls[32];
     int64_t started[16];
+    int64_t first_entry[16];
 } sessions_seen;
 
 static int collect_session(void *ctx, const ts_session_row *row)
@@ -1596,10 +1597,23 @@ static int collect_session(void *ctx, const ts_session_row *row)
     assert_true(s->n < 16);
     snprintf(s->ids[s->n], sizeof(s->ids[0]), "%s", row->session_id);
     s->started[s->n] = row->started_us;
+    s->first_entry[s->n] = row->first_entry;
     if (row->tls_protocol)
         snprintf(s->tls, sizeof(s->tls), "%s", row->tls_protocol);
     s->n++;
     return 0;
+}
+
+/* Each session listed names the entry index of its first event. */
+static void expect_first_entries(fixture *fx, const sessions_seen *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        char sql[160];
+        snprintf(sql, sizeof(sql),
+                 "SELECT min(seq) FROM events WHERE session_id = '%s'",
+                 s->ids[i]);
+        assert_int_equal(s->first_entry[i], count_sql(fx, sql));
+    }
 }
 
 static void test_sessions(void **state)
@@ -1618,6 +1632,7 @@ static void test_sessions(void **state)
     for (size_t i = 1; i < s.n; i++) /* latest start first */
         assert_true(s.started[i] <= s.started[i - 1]);
     assert_string_equal(s.ids[s.n - 1], "6b000001.64");
+    expect_first_entries(fx, &s);
 
     memset(&s, 0, sizeof(s));
     q.account = "alice";
@@ -1804,6 +1819,21 @@ static void expect_first_seqs(fixture *fx)
                      0);
 }
 
+/* `sessions` lists every session with its first entry. */
+static void expect_sessions_listed(fixture *fx)
+{
+    ts_sessions_query q;
+    sessions_seen s;
+    ts_error err;
+
+    memset(&s, 0, sizeof(s));
+    ts_sessions_query_init(&q);
+    assert_int_equal(
+        ts_sessions(fx->store, &q, collect_session, &s, NULL, &err), 0);
+    assert_int_equal(s.n, 8);
+    expect_first_entries(fx, &s);
+}
+
 /* Sessions, kept as posting lists from layout 12: as above on a new
  * store; then as layout 11 made it (events_by_session, no session lists)
  * read-only, through the index; then upgraded, when opened for writing:
@@ -1826,11 +1856,13 @@ static void test_session_lists(void **state)
                                    " WHERE field = 'session'"),
                      0);
     expect_session_walks(fx);
+    expect_sessions_listed(fx);
     reopen(fx, 0);
     assert_int_equal(index_version(fx), TS_INDEX_VERSION);
     expect_postings(fx);
     expect_session_walks(fx);
     expect_first_seqs(fx);
+    expect_sessions_listed(fx);
 }
 
 typedef struct who_seen {
