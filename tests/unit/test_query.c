@@ -1616,6 +1616,21 @@ static void expect_first_entries(fixture *fx, const sessions_seen *s)
     }
 }
 
+/* `sessions` lists every session of the logs (8), each with its first
+ * entry, into s. */
+static void expect_sessions_listed(fixture *fx, sessions_seen *s)
+{
+    ts_sessions_query q;
+    ts_error err;
+
+    memset(s, 0, sizeof(*s));
+    ts_sessions_query_init(&q);
+    assert_int_equal(ts_sessions(fx->store, &q, collect_session, s, NULL, &err),
+                     0);
+    assert_int_equal(s->n, 8);
+    expect_first_entries(fx, s);
+}
+
 static void test_sessions(void **state)
 {
     fixture *fx = *state;
@@ -1623,18 +1638,14 @@ static void test_sessions(void **state)
     sessions_seen s;
     ts_error err;
 
-    memset(&s, 0, sizeof(s));
-    ts_sessions_query_init(&q);
-    assert_int_equal(
-        ts_sessions(fx->store, &q, collect_session, &s, NULL, &err), 0);
-    assert_int_equal(s.n, 8);
+    expect_sessions_listed(fx, &s);
     assert_string_equal(s.tls, "TLSv1.3");
     for (size_t i = 1; i < s.n; i++) /* latest start first */
         assert_true(s.started[i] <= s.started[i - 1]);
     assert_string_equal(s.ids[s.n - 1], "6b000001.64");
-    expect_first_entries(fx, &s);
 
     memset(&s, 0, sizeof(s));
+    ts_sessions_query_init(&q);
     q.account = "alice";
     assert_int_equal(
         ts_sessions(fx->store, &q, collect_session, &s, NULL, &err), 0);
@@ -1819,21 +1830,6 @@ static void expect_first_seqs(fixture *fx)
                      0);
 }
 
-/* `sessions` lists every session with its first entry. */
-static void expect_sessions_listed(fixture *fx)
-{
-    ts_sessions_query q;
-    sessions_seen s;
-    ts_error err;
-
-    memset(&s, 0, sizeof(s));
-    ts_sessions_query_init(&q);
-    assert_int_equal(
-        ts_sessions(fx->store, &q, collect_session, &s, NULL, &err), 0);
-    assert_int_equal(s.n, 8);
-    expect_first_entries(fx, &s);
-}
-
 /* Sessions, kept as posting lists from layout 12: as above on a new
  * store; then as layout 11 made it (events_by_session, no session lists)
  * read-only, through the index; then upgraded, when opened for writing:
@@ -1841,6 +1837,7 @@ static void expect_sessions_listed(fixture *fx)
 static void test_session_lists(void **state)
 {
     fixture *fx = *state;
+    sessions_seen s;
 
     expect_postings(fx);
     expect_session_walks(fx);
@@ -1856,13 +1853,13 @@ static void test_session_lists(void **state)
                                    " WHERE field = 'session'"),
                      0);
     expect_session_walks(fx);
-    expect_sessions_listed(fx);
+    expect_sessions_listed(fx, &s);
     reopen(fx, 0);
     assert_int_equal(index_version(fx), TS_INDEX_VERSION);
     expect_postings(fx);
     expect_session_walks(fx);
     expect_first_seqs(fx);
-    expect_sessions_listed(fx);
+    expect_sessions_listed(fx, &s);
 }
 
 typedef struct who_seen {
