@@ -45,7 +45,7 @@ static const char scan_texts_sql[] =
     "SELECT seq, source_id, time_us, account, kind, object_name, text_id"
     "  FROM events NOT INDEXED";
 static const char has_text_objects_sql[] =
-    "SELECT count(*) FROM pragma_table_info('event_texts')"
+    "SELECT 1 FROM pragma_table_info('event_texts')"
     " WHERE name = 'object_table'";
 static const char texts_sql[] =
     "SELECT id, object_name FROM event_texts WHERE object_name IS NOT NULL";
@@ -156,20 +156,6 @@ static int audit_kind(sqlite3 *db, int64_t *kind, ts_error *err)
     return 0;
 }
 
-/* 1 when the index keeps object names in event_texts (layout 11). */
-static int has_text_objects(sqlite3 *db)
-{
-    sqlite3_stmt *st = NULL;
-    int has = 0;
-
-    if (sqlite3_prepare_v2(db, has_text_objects_sql, -1, &st, NULL) ==
-            SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        has = sqlite3_column_int(st, 0) > 0;
-    sqlite3_finalize(st);
-    return has;
-}
-
 static int mark_text(text_marks *m, int64_t id, ts_error *err)
 {
     if (id < 0)
@@ -222,7 +208,9 @@ static int scan(sqlite3 *db, day_sums *d, int64_t max_seq, ts_name_set *objects,
 {
     sqlite3_stmt *st = NULL;
     int64_t audit = -1;
-    int texts = objects != NULL && has_text_objects(db);
+    /* the index keeps object names in event_texts (layout 11) */
+    int texts =
+        objects != NULL && ts_report_schema_has(db, has_text_objects_sql);
     text_marks marks = {NULL, 0};
     ts_buf key;
     int rc = 0, s = SQLITE_DONE;

@@ -744,6 +744,10 @@ int ts_report_class_tables(const ts_controls *cs, ts_buf *out, ts_error *err);
 int ts_report_event_days(sqlite3 *db, int64_t max_seq,
                          ts_name_set *audit_objects, ts_error *err);
 
+/* 1 when sql, a query of the schema (sqlite_master, pragma_table_info),
+ * yields a row; 0 when not, or when it fails (schema_probe.c). */
+int ts_report_schema_has(sqlite3 *db, const char *sql);
+
 /* :min_seq, the first entry that can hold an event at or after since_us
  * (event_spans); 0 when since_us is open or the spans cannot tell. */
 int ts_report_min_seq(sqlite3 *db, int64_t since_us, int64_t *out,

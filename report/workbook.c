@@ -751,24 +751,12 @@ static const char unmaterialize_sql[] =
     "DROP TABLE IF EXISTS temp.v_event_days;"
     "DROP TABLE IF EXISTS temp.sessions;";
 
-/* 1 when sql, which reads the schema, yields a row; 0 when not, or it
- * fails. */
-static int has_row(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int found = 0;
-
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK)
-        found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return found;
-}
-
 static int materialize_views(sqlite3 *db, int64_t max_seq,
                              ts_name_set *audit_objects, ts_error *err)
 {
-    if (!has_row(db, "SELECT 1 FROM main.sqlite_master WHERE type = 'view'"
-                     " AND name = 'v_event_days'"))
+    if (!ts_report_schema_has(
+            db, "SELECT 1 FROM main.sqlite_master WHERE type = 'view'"
+                " AND name = 'v_event_days'"))
         return ts_error_set(err, TS_EINVAL,
                             "the index has no view v_event_days (a store made "
                             "by an older trailseal): run 'trailseal reindex' "
@@ -776,8 +764,9 @@ static int materialize_views(sqlite3 *db, int64_t max_seq,
     if (sqlite3_exec(db, materialize_sql, NULL, NULL, NULL) != SQLITE_OK)
         return ts_error_set(err, TS_EDB, "reading sessions: %s",
                             sqlite3_errmsg(db));
-    if (!has_row(db, "SELECT 1 FROM pragma_table_info('sessions', 'main')"
-                     " WHERE name = 'first_seq'") &&
+    if (!ts_report_schema_has(
+            db, "SELECT 1 FROM pragma_table_info('sessions', 'main')"
+                " WHERE name = 'first_seq'") &&
         sqlite3_exec(db, first_seqs_sql, NULL, NULL, NULL) != SQLITE_OK)
         return ts_error_set(err, TS_EDB, "reading sessions: %s",
                             sqlite3_errmsg(db));
