@@ -122,17 +122,35 @@ const char *ts_query_joined_object_name_sql(int index_version);
 /* Statements (one row per pgAudit statement) that read or wrote column
  * :column, or a column of data class :class, or whose values matched
  * :class (schemas/index.sql: template_access, column_classes,
- * event_value_classes), as conditions over `events e`. */
+ * event_value_classes), as conditions over `events e`: _MATCH checks
+ * each row's template, _EVENTS finds the rows from the templates' posting
+ * lists (index layout 13: no index on events.template_id), for when no
+ * other filter walks. */
+#define TS_QUERY_COLUMN_TEMPLATES                                              \
+    "(SELECT template_id FROM template_access"                                 \
+    " WHERE object IN (:column, lower(:column)) AND level = 'column')"
+#define TS_QUERY_CLASS_TEMPLATES                                               \
+    "(SELECT a.template_id FROM column_classes c JOIN template_access a"       \
+    " ON a.object = c.column_name AND a.level = 'column'"                      \
+    " WHERE c.class = :class)"
+#define TS_QUERY_TEMPLATES_EVENTS(TEMPLATES)                                   \
+    "e.seq IN (SELECT p.seq FROM ts_postings p WHERE p.field = 'template'"     \
+    " AND p.value IN " TEMPLATES " AND p.seq BETWEEN :lo AND :hi)"
+#define TS_QUERY_VALUE_CLASS_EVENTS                                            \
+    "e.seq IN (SELECT seq FROM event_value_classes WHERE class = :class)"
+#define TS_QUERY_COLUMN_MATCH                                                  \
+    "(e.template_repeat IS NULL"                                               \
+    " AND e.template_id IN " TS_QUERY_COLUMN_TEMPLATES ")"
 #define TS_QUERY_COLUMN_EVENTS                                                 \
-    "(e.template_repeat IS NULL AND e.template_id IN (SELECT template_id"      \
-    " FROM template_access WHERE object IN (:column, lower(:column))"          \
-    " AND level = 'column'))"
+    "(e.template_repeat IS NULL"                                               \
+    " AND " TS_QUERY_TEMPLATES_EVENTS(TS_QUERY_COLUMN_TEMPLATES) ")"
+#define TS_QUERY_CLASS_MATCH                                                     \
+    "(e.template_repeat IS NULL AND (e.template_id IN " TS_QUERY_CLASS_TEMPLATES \
+    " OR " TS_QUERY_VALUE_CLASS_EVENTS "))"
 #define TS_QUERY_CLASS_EVENTS                                                  \
-    "(e.template_repeat IS NULL AND (e.template_id IN (SELECT a.template_id"   \
-    " FROM column_classes c JOIN template_access a ON a.object ="              \
-    " c.column_name AND a.level = 'column' WHERE c.class = :class)"            \
-    " OR e.seq IN (SELECT seq FROM event_value_classes"                        \
-    " WHERE class = :class)))"
+    "(e.template_repeat IS NULL"                                               \
+    " AND (" TS_QUERY_TEMPLATES_EVENTS(                                        \
+        TS_QUERY_CLASS_TEMPLATES) " OR " TS_QUERY_VALUE_CLASS_EVENTS "))"
 
 /* Checks a --column value (schema.table.column): TS_EINVAL otherwise. */
 int ts_query_column_check(const char *column, ts_error *err);

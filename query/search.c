@@ -202,6 +202,11 @@ typedef struct search_plan {
      * the two kinds a denial can be (auth failures, errors), intersected
      * with the merged filters; each entry is then checked whole. */
     int denied_kinds;
+    /* --column, --class with nothing else to walk: their statements are
+     * few enough (probe_templates) to be found from the templates' posting
+     * lists and sorted, rather than by reading the table in entry order
+     * until the limit. */
+    int column_sparse, class_sparse;
 } search_plan;
 
 /* Layout 4 keeps the full text of pgAudit records once per distinct text
@@ -278,6 +283,48 @@ static int probe_text(ts_store *store, const ts_buf *fts, int64_t lo,
     ts_query_bind_int64(st, ":n", TS_SEARCH_TEXT_PROBE);
     if (sqlite3_step(st) == SQLITE_ROW)
         plan->text_dense = sqlite3_column_int64(st, 0) >= TS_SEARCH_TEXT_PROBE;
+    else
+        rc = ts_store_db_error(store, "searching", err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Statements of a column or class in range that a probe counts at most:
+ * fewer, and they are found from their templates' posting lists and
+ * sorted; more, and reading the table in entry order finds the limit's
+ * worth soon. */
+#define TS_SEARCH_TEMPLATE_PROBE 10000
+
+/* Counts, up to TS_SEARCH_TEMPLATE_PROBE, the events in range of
+ * `templates` (TS_QUERY_COLUMN_TEMPLATES or _CLASS_TEMPLATES), plus with
+ * `values` those whose values were of the class; *sparse: fewer. */
+static int probe_templates(ts_store *store, const ts_search_query *q,
+                           const search_values *v, const char *templates,
+                           int values, int64_t lo, int64_t hi, int *sparse,
+                           ts_error *err)
+{
+    char sql[1024];
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    snprintf(sql, sizeof(sql),
+             "SELECT (SELECT count(*) FROM (SELECT p.seq FROM ts_postings p"
+             " WHERE p.field = 'template' AND p.value IN %s"
+             " AND p.seq BETWEEN :lo AND :hi LIMIT :n))%s",
+             templates,
+             values ? " + (SELECT count(*) FROM (SELECT seq"
+                      " FROM event_value_classes WHERE class = :class"
+                      " AND seq BETWEEN :lo AND :hi LIMIT :n))"
+                    : "");
+    rc = ts_store_prepare(store, sql, &st, "searching", err);
+    if (rc != 0)
+        return rc;
+    bind_filters(st, q, v);
+    ts_query_bind_int64(st, ":lo", lo);
+    ts_query_bind_int64(st, ":hi", hi);
+    ts_query_bind_int64(st, ":n", TS_SEARCH_TEMPLATE_PROBE);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *sparse = sqlite3_column_int64(st, 0) < TS_SEARCH_TEMPLATE_PROBE;
     else
         rc = ts_store_db_error(store, "searching", err);
     sqlite3_finalize(st);
@@ -481,9 +528,13 @@ static void add_conditions(char *sql, const ts_search_query *q, int has_text,
         add_sql(sql, others_drive ? " AND " TS_QUERY_KIND_MATCH("+e.")
                                   : " AND " TS_QUERY_KIND_EVENTS);
     if (q->column)
-        add_sql(sql, " AND " TS_QUERY_COLUMN_EVENTS);
+        add_sql(sql, plan->column_sparse && !others_drive
+                         ? " AND " TS_QUERY_COLUMN_EVENTS
+                         : " AND " TS_QUERY_COLUMN_MATCH);
     if (q->data_class)
-        add_sql(sql, " AND " TS_QUERY_CLASS_EVENTS);
+        add_sql(sql, plan->class_sparse && !others_drive
+                         ? " AND " TS_QUERY_CLASS_EVENTS
+                         : " AND " TS_QUERY_CLASS_MATCH);
 }
 
 /* The events, after a FROM and up to the conditions: walked in entry
@@ -636,7 +687,7 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     size_t n = 0;
     size_t limit = q->limit ? q->limit : TS_SEARCH_DEFAULT_LIMIT;
     sqlite3_stmt *seqs = NULL;
-    search_plan plan = {BY_ANY, 0, store->index_version, 0, 0};
+    search_plan plan = {BY_ANY, 0, store->index_version, 0, 0, 0, 0};
     search_values values = {&object, command, 0};
     int rc = 0, step = SQLITE_DONE;
 
@@ -695,6 +746,17 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     if (rc != 0)
         goto cleanup;
     plan_denied_walk(q, has_text, &plan);
+    /* Nothing else walks: how many statements the column or class has. */
+    if (!has_text && plan.driver == BY_ANY && !plan.merged &&
+        !plan.denied_kinds && q->column)
+        rc = probe_templates(store, q, &values, TS_QUERY_COLUMN_TEMPLATES, 0,
+                             lo, hi, &plan.column_sparse, err);
+    if (rc == 0 && !has_text && plan.driver == BY_ANY && !plan.merged &&
+        !plan.denied_kinds && q->data_class)
+        rc = probe_templates(store, q, &values, TS_QUERY_CLASS_TEMPLATES, 1, lo,
+                             hi, &plan.class_sparse, err);
+    if (rc != 0)
+        goto cleanup;
     if (plan.merged || plan.denied_kinds) {
         build_merge_sql(sql, q, &plan);
         rc = ts_store_prepare(store, sql, &seqs, "searching", err);

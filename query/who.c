@@ -15,7 +15,10 @@ void ts_who_query_init(ts_who_query *q)
 
 /* Column and class questions: one row per identity, account and column,
  * counting statements once (pgAudit's repeated rows skipped); for a class,
- * also the statements whose values were of it, as a row without column. */
+ * also the statements whose values were of it, as a row without column.
+ * The statements of each template touching the column are walked from its
+ * posting lists (index layout 13; ts_postings() reads events_by_template
+ * on an older store). */
 static int build_access_sql(char *sql, size_t size, const ts_who_query *q)
 {
     const char *time_cond =
@@ -51,11 +54,12 @@ static int build_access_sql(char *sql, size_t size, const ts_who_query *q)
         " count(DISTINCT CASE WHEN a.access = 'write' THEN e.seq END),"
         " count(DISTINCT e.session_id), min(e.time_us), max(e.time_us),"
         " max(e.seq), coalesce(si.identity, e.principal) AS ident"
-        " FROM events e JOIN template_access a"
-        " ON a.template_id = e.template_id AND a.level = 'column'%s"
+        " FROM template_access a%s"
+        " CROSS JOIN ts_postings('template', a.template_id) p"
+        " CROSS JOIN events e ON e.seq = p.seq"
         " LEFT JOIN v_session_identity si ON si.session_id = e.session_id"
-        " WHERE e.template_repeat IS NULL AND e.template_id IS NOT NULL%s"
-        " AND e.seq BETWEEN :lo AND :hi%s%s"
+        " WHERE a.level = 'column'%s AND p.seq BETWEEN :lo AND :hi"
+        " AND e.template_repeat IS NULL%s%s"
         " GROUP BY ident, e.account, a.object%s"
         " ORDER BY 3 DESC, ident, 1, 2",
         q->data_class ? " JOIN (SELECT DISTINCT column_name FROM"

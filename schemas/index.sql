@@ -201,6 +201,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS event_texts_fts USING fts5(
 --   'command'  events.command       event_buckets       0.2 MB  layout 10
 --   'database' events.database      (the same table)
 --   'session'  events.session_id    events_by_session  24.5 MB  layout 12
+--   'template' events.template_id   events_by_template 11.5 MB  layout 13
 -- Layouts 5 to 9 kept command and database as bucket maps instead: which
 -- runs of 1024 entries (seq >> 10) held a value, read whole, in
 -- event_buckets(field, value, bucket); layouts before 5 had an index on
@@ -416,8 +417,11 @@ CREATE TABLE IF NOT EXISTS template_access (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS template_access_by_object
     ON template_access(object, access);
-CREATE INDEX IF NOT EXISTS events_by_template ON events(template_id)
-    WHERE template_id IS NOT NULL;
+-- template_id has no index: its events are in event_postings above (layout
+-- 13). The views below scan events in entry order and look each
+-- statement's template up; trailseal's own readers (`who --column`,
+-- `who --class`) walk the templates' lists, and the report's controls
+-- scan the period's events once against the few templates they need.
 
 -- Lineage: the data of a base column that a template writes somewhere
 -- else: into a column (INSERT ... SELECT, CREATE TABLE AS, SELECT INTO,

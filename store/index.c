@@ -389,6 +389,9 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     if (rc == 0 && ev->session_id != NULL)
         rc = ts_postings_writer_add_text(w->postings, TS_POSTING_SESSION,
                                          ev->session_id, seq, err);
+    if (rc == 0 && template_id != 0)
+        rc = ts_postings_writer_add(w->postings, TS_POSTING_TEMPLATE,
+                                    template_id, seq, err);
 
     if (rc == 0 && text_id == 0 &&
         (ev->statement || ev->object_name || ev->message || ev->query)) {

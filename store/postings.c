@@ -130,6 +130,7 @@ static const struct {
     [TS_POSTING_COMMAND] = {"command", "command", 10},
     [TS_POSTING_DATABASE] = {"database", "database", 10},
     [TS_POSTING_SESSION] = {"session", "session_id", 12},
+    [TS_POSTING_TEMPLATE] = {"template", "template_id", 13},
 };
 
 const char *ts_posting_field_name(ts_posting_field field)

@@ -474,13 +474,13 @@ static int fill_value_postings(ts_store *store, const char *what, ts_error *err)
     return rc;
 }
 
-/* Layout 2 to 11 to 12, the data: the posting lists of each field kept in
+/* Layout 2 to 12 to 13, the data: the posting lists of each field kept in
  * a column of events (ts_posting_field_column) made anew from it, in
  * entry order (the table's), through the writer ingest uses; then the
  * indexes and the bucket maps they replace go. From a layout before 10
- * all of them are made again; from 10 or 11, those of the fields listed
- * since (session). The values' lists come from event_value_hmacs before
- * layout 9, and are kept from layout 9. */
+ * all of them are made again; from 10 to 12, those of the fields listed
+ * since (session, template). The values' lists come from event_value_hmacs
+ * before layout 9, and are kept from layout 9. */
 static int fill_postings(ts_store *store, int from, const char *what,
                          ts_error *err)
 {
@@ -623,7 +623,7 @@ static int fill_first_seqs(ts_store *store, const char *what, ts_error *err)
     return rc;
 }
 
-/* Upgrades an index of layout 2 to 11 to TS_INDEX_VERSION, in one
+/* Upgrades an index of layout 2 to 12 to TS_INDEX_VERSION, in one
  * transaction.
  * - Layout 2: event_value_hmacs, keyed by (hmac, seq), goes to the value
  *   lists below like layout 3's (a layout 2 store made before value HMACs
@@ -648,13 +648,15 @@ static int fill_first_seqs(ts_store *store, const char *what, ts_error *err)
  *   v_events reads them from it.
  * - Layout 11 to 12: the session lists replace events_by_session
  *   (fill_postings), sessions gains first_seq (fill_first_seqs);
- *   v_session_auth is written without the index. */
+ *   v_session_auth is written without the index.
+ * - Layout 12 to 13: the template lists replace events_by_template
+ *   (fill_postings). */
 static int upgrade_index(ts_store *store, int from, ts_error *err)
 {
-    static const char what[] = "upgrading the index to layout 12";
+    static const char what[] = "upgrading the index to layout 13";
     int rc = ts_store_exec(store, "BEGIN IMMEDIATE", what, err);
 
-    _Static_assert(TS_INDEX_VERSION == 12, "upgrade_index");
+    _Static_assert(TS_INDEX_VERSION == 13, "upgrade_index");
     if (rc == 0)
         rc = add_column(store, "events", "text_id", "INTEGER", what, err);
     if (rc == 0)
@@ -694,7 +696,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
         rc = ts_store_exec(store, move_origins_sql, what, err);
     if (rc == 0 && from < 12)
         rc = fill_first_seqs(store, what, err);
-    if (rc == 0 && from < 12)
+    if (rc == 0 && from < 13)
         rc = fill_postings(store, from, what, err);
     if (rc == 0 && from < 11)
         rc = fill_text_tables(store, what, err);
@@ -709,7 +711,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
 }
 
 /* Reads the index's layout. A store whose layout is older can still be
- * verified and read; one of layout 2 to 11 is upgraded when opened for
+ * verified and read; one of layout 2 to 12 is upgraded when opened for
  * writing, older ones are refused: writing would fail on a missing column
  * half way. */
 static int check_index_version(ts_store *store, ts_error *err)

@@ -18,8 +18,8 @@ extern const char ts_chain_schema_sql[];
 /* The index's layout (schemas/index.sql), in meta "index_version" (absent:
  * 1). Bumped when a table gains or changes columns, which CREATE ... IF NOT
  * EXISTS cannot do to an existing store. */
-#define TS_INDEX_VERSION 12
-#define TS_INDEX_VERSION_TEXT "12"
+#define TS_INDEX_VERSION 13
+#define TS_INDEX_VERSION_TEXT "13"
 /* event_value_hmacs.bucket is an entry index shifted right by this many
  * bits (layout 3; schemas/index.sql says why): 65536 entries a bucket. As
  * SQL text, for the statements that write and read it. */
@@ -252,6 +252,8 @@ typedef enum ts_posting_field {
     TS_POSTING_DATABASE, /* events.database (the same) */
     TS_POSTING_SESSION,  /* events.session_id (layout 12, before it the
                             index events_by_session) */
+    TS_POSTING_TEMPLATE, /* events.template_id (layout 13, before it the
+                            index events_by_template) */
     TS_POSTING_FIELDS
 } ts_posting_field;
 

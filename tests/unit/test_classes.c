@@ -216,13 +216,9 @@ static void search_seqs(fixture *fx, const char *column, const char *cls,
     assert_string_equal(got, want);
 }
 
-static void test_search(void **state)
+/* The statements of columns and classes, found by search. */
+static void expect_column_searches(fixture *fx)
 {
-    fixture *fx = *state;
-    ts_search_query q;
-    ts_error err;
-
-    reindex_with(fx, controls_yaml);
     search_seqs(fx, "public.customers.ssn", NULL, "22 46 64 ");
     search_seqs(fx, "PUBLIC.customers.ssn", NULL, "22 46 64 ");
     search_seqs(fx, NULL, "ssn", "22 46 64 ");
@@ -233,7 +229,16 @@ static void test_search(void **state)
     search_seqs(fx, "public.no_such.column", NULL, "");
     /* a value class no statement had is known, and finds nothing */
     search_seqs(fx, NULL, "iban", "");
+}
 
+static void test_search(void **state)
+{
+    fixture *fx = *state;
+    ts_search_query q;
+    ts_error err;
+
+    reindex_with(fx, controls_yaml);
+    expect_column_searches(fx);
     ts_search_query_init(&q);
     q.data_class = "no_such_class";
     ts_error_clear(&err);
@@ -263,14 +268,13 @@ static int collect_who(void *ctx, const ts_who_row *row)
     return 0;
 }
 
-static void test_who(void **state)
+/* Who read or wrote the columns of a class, or a column. */
+static void expect_column_who(fixture *fx)
 {
-    fixture *fx = *state;
     char got[1024] = "";
     ts_who_query q;
     ts_error err;
 
-    reindex_with(fx, controls_yaml);
     ts_who_query_init(&q);
     q.data_class = "ssn";
     ts_error_clear(&err);
@@ -287,13 +291,194 @@ static void test_who(void **state)
     q.column = "ml.training_rows.ssn";
     assert_int_equal(ts_who(fx->store, &q, collect_who, got, NULL, &err), 0);
     assert_string_equal(got, "agent_langchain|ml.training_rows.ssn|1|0|1\n");
+}
 
+static void test_who(void **state)
+{
+    fixture *fx = *state;
+    char got[1024] = "";
+    ts_who_query q;
+    ts_error err;
+
+    reindex_with(fx, controls_yaml);
+    expect_column_who(fx);
+    ts_who_query_init(&q);
+    q.column = "ml.training_rows.ssn";
     q.object = "public.customers"; /* two questions at once */
     assert_int_equal(ts_who(fx->store, &q, collect_who, got, NULL, &err),
                      TS_EINVAL);
     ts_who_query_init(&q); /* none */
     assert_int_equal(ts_who(fx->store, &q, collect_who, got, NULL, &err),
                      TS_EINVAL);
+}
+
+static void reopen(fixture *fx, unsigned flags)
+{
+    ts_error err;
+
+    ts_store_free(fx->store);
+    ts_error_clear(&err);
+    if (ts_store_open(&fx->store, fx->path, flags, &err) != 0)
+        fail_msg("%s", err.msg);
+}
+
+/* Each template's posting lists hold exactly its statements, and the index
+ * they replace is gone (index layout 13). */
+static void expect_template_lists(fixture *fx)
+{
+    expect_dump(fx->store,
+                "WITH t AS (SELECT DISTINCT template_id AS id FROM events"
+                " WHERE template_id IS NOT NULL)"
+                " SELECT (SELECT count(*) FROM events"
+                "          WHERE template_id IS NOT NULL) > 0,"
+                " (SELECT count(*) FROM t CROSS JOIN ts_postings('template',"
+                " t.id) p) = (SELECT count(template_id) FROM events),"
+                " (SELECT count(*) FROM t CROSS JOIN ts_postings('template',"
+                " t.id) p CROSS JOIN events e ON e.seq = p.seq"
+                " WHERE e.template_id = t.id)"
+                " = (SELECT count(template_id) FROM events),"
+                " (SELECT count(*) FROM sqlite_schema"
+                "   WHERE name = 'events_by_template')",
+                "1|1|1|0\n");
+}
+
+/* The store as layout 12 kept templates: an index on events.template_id,
+ * no template lists. */
+static const char as_template_index_sql[] =
+    "DELETE FROM event_postings WHERE field = 'template';"
+    "CREATE INDEX events_by_template ON events(template_id)"
+    " WHERE template_id IS NOT NULL;"
+    "UPDATE meta SET value = '12' WHERE key = 'index_version'";
+
+/* Templates as posting lists (layout 13): search and who by column and
+ * class walk them; on a store as layout 12 left it, read as it is,
+ * through its index; and it is upgraded when opened for writing: the
+ * lists made, the index gone, the same answers. */
+static void test_template_lists(void **state)
+{
+    fixture *fx = *state;
+
+    reindex_with(fx, controls_yaml);
+    expect_template_lists(fx);
+    assert_int_equal(sqlite3_exec(ts_store_sqlite(fx->store),
+                                  as_template_index_sql, NULL, NULL, NULL),
+                     SQLITE_OK);
+    reopen(fx, TS_STORE_READONLY);
+    expect_dump(fx->store,
+                "SELECT count(*) FROM event_postings WHERE field = 'template'",
+                "0\n");
+    expect_column_searches(fx);
+    expect_column_who(fx);
+    reopen(fx, 0);
+    expect_dump(fx->store,
+                "SELECT CAST(value AS INTEGER) FROM meta"
+                " WHERE key = 'index_version'",
+                TS_INDEX_VERSION_TEXT "\n");
+    expect_template_lists(fx);
+    expect_column_searches(fx);
+    expect_column_who(fx);
+}
+
+/* Appends a search row's entry index to a string. */
+static int collect_line(void *ctx, const ts_search_row *row)
+{
+    char *out = ctx;
+    size_t len = strlen(out);
+
+    snprintf(out + len, 4096 - len, "%llu\n",
+             (unsigned long long)row->entry_index);
+    return 0;
+}
+
+/* Search by column, newest or oldest first, up to limit, against the
+ * statements that the templates' columns say. */
+static void expect_column_rows(fixture *fx, const char *column, int oldest,
+                               int limit)
+{
+    char got[4096] = "", sql[512];
+    ts_search_query q;
+    ts_error err;
+
+    ts_search_query_init(&q);
+    q.column = column;
+    q.oldest_first = oldest;
+    q.limit = (size_t)limit;
+    ts_error_clear(&err);
+    assert_int_equal(ts_search(fx->store, &q, collect_line, got, NULL, &err),
+                     0);
+    snprintf(sql, sizeof(sql),
+             "SELECT DISTINCT e.seq FROM events e JOIN template_access a"
+             " ON a.template_id = e.template_id AND a.level = 'column'"
+             " WHERE a.object = '%s' AND e.template_repeat IS NULL"
+             " ORDER BY e.seq %s LIMIT %d",
+             column, oldest ? "ASC" : "DESC", limit);
+    expect_dump(fx->store, sql, got);
+}
+
+/* Many statements of one column, more than search probes for
+ * (TS_SEARCH_TEMPLATE_PROBE, 10000): search reads the table in entry
+ * order until its limit; a rare column's few are found from its
+ * template's lists. Both agree with the templates' columns, and who
+ * counts them all. */
+static void test_dense_column(void **state)
+{
+    fixture *fx = *state;
+    size_t size = 12000 * 200, len = 0;
+    char *text = malloc(size), log[160], got[1024] = "";
+    ts_ingest_options opts = {0, 0, NULL, NULL, 0};
+    ts_ingest_stats st;
+    ts_source *src = NULL;
+    ts_who_query wq;
+    ts_error err;
+
+    assert_non_null(text);
+    reindex_with(fx, controls_yaml);
+    for (int i = 0; i < 10500; i++) {
+        int rare = i % 500 == 0;
+        int n = snprintf(
+            text + len, size - len,
+            "2026-08-02 %02d:%02d:%02d.000 UTC [%d] bulk@shop/app 1.2.3.4(9)"
+            " 6b000000.%x 00000 LOG:  AUDIT: SESSION,%d,1,READ,SELECT,TABLE,"
+            "%s,SELECT %s FROM %s WHERE id = %d;,<none>\n",
+            i / 3600, i / 60 % 60, i % 60, 300 + i % 7, i % 7, i + 1,
+            rare ? "public.rare_notes" : "public.customers",
+            rare ? "note" : "ssn",
+            rare ? "public.rare_notes" : "public.customers", i);
+        assert_true(n > 0 && (size_t)n < size - len);
+        len += (size_t)n;
+    }
+    snprintf(log, sizeof(log), "%s/bulk.log", fx->dir);
+    {
+        FILE *f = fopen(log, "w");
+        assert_non_null(f);
+        assert_int_equal(fwrite(text, 1, len, f), len);
+        assert_int_equal(fclose(f), 0);
+    }
+    free(text);
+    ts_error_clear(&err);
+    assert_int_equal(ts_source_open_file(&src, "pg-stderr", PREFIX, log, &err),
+                     0);
+    assert_int_equal(ts_source_analyzing(&src, src, NULL, &err), 0);
+    assert_int_equal(ts_store_ingest(fx->store, src, &opts, &st, &err), 0);
+    ts_source_free(src);
+    unlink(log);
+
+    expect_dump(fx->store,
+                "SELECT count(DISTINCT e.seq) FROM events e"
+                " JOIN template_access a ON a.template_id = e.template_id"
+                " WHERE a.object = 'public.customers.ssn'"
+                " AND a.level = 'column' AND e.template_repeat IS NULL",
+                "10482\n"); /* 10,479 generated and the real log's 3 */
+    for (int oldest = 0; oldest < 2; oldest++) {
+        expect_column_rows(fx, "public.customers.ssn", oldest, 30);
+        expect_column_rows(fx, "public.rare_notes.note", oldest, 100);
+    }
+    ts_who_query_init(&wq);
+    wq.column = "public.customers.ssn";
+    assert_int_equal(ts_who(fx->store, &wq, collect_who, got, NULL, &err), 0);
+    assert_string_equal(got, "bulk|public.customers.ssn|10479|10479|0\n"
+                             "alice|public.customers.ssn|2|1|1\n"
+                             "agent_langchain|public.customers.ssn|1|1|0\n");
 }
 
 static void test_bad_controls(void **state)
@@ -323,6 +508,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_who, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_template_lists, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dense_column, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_controls, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -341,7 +341,7 @@ static void test_errors(void **state)
                                msg, sizeof(msg)),
                      SQLITE_ERROR);
     assert_non_null(strstr(msg, "no field 'kind' (text, object, account, value,"
-                                " command, database, session)"));
+                                " command, database, session, template)"));
     /* a list added before the last entry, or corrupt, is refused */
     assert_int_not_equal(step_code(fx,
                                    "SELECT ts_postings_append(x'05', x'03')",
