@@ -418,10 +418,17 @@ CREATE TABLE IF NOT EXISTS template_access (
 CREATE INDEX IF NOT EXISTS template_access_by_object
     ON template_access(object, access);
 -- template_id has no index: its events are in event_postings above (layout
--- 13). The views below scan events in entry order and look each
--- statement's template up; trailseal's own readers (`who --column`,
--- `who --class`) walk the templates' lists, and the report's controls
--- scan the period's events once against the few templates they need.
+-- 13). The views below read events in entry order (CROSS JOIN: events
+-- first) and look each statement's template up, one pass whatever the
+-- question; joined from the templates' side, SQLite would read every
+-- event once per template (1M events, v_table_access of one table: 46 s
+-- against 0.6 s through layout 12's index; this way, one pass, 0.6 s).
+-- Their object, source and target columns are `+a.object` and the like,
+-- so a question about one of them looks each event's template up by its
+-- key instead of going through template_access_by_object (17 s). Asked
+-- about one column, `who --column` and `search --column` walk the
+-- templates' lists instead, and the report's controls scan the period's
+-- events once against the few templates they need.
 
 -- Lineage: the data of a base column that a template writes somewhere
 -- else: into a column (INSERT ... SELECT, CREATE TABLE AS, SELECT INTO,
@@ -446,13 +453,13 @@ SELECT e.seq AS entry_index,
        e.account, e.session_id,
        coalesce(e.application, (SELECT o.application FROM event_origins o
                                  WHERE o.id = e.origin_id)) AS application,
-       f.source, f.target,
+       +f.source AS source, +f.target AS target,
        CASE WHEN f.target LIKE 'copy:%' THEN NULL
             ELSE rtrim(rtrim(f.target, replace(f.target, '.', '')), '.')
        END AS target_table, -- schema.table; NULL for copy:...
        e.time_us
 FROM events e
-JOIN template_flows f ON f.template_id = e.template_id
+CROSS JOIN template_flows f ON f.template_id = e.template_id
 WHERE e.template_id IS NOT NULL AND e.template_repeat IS NULL;
 
 -- Which account read or wrote which column, one row per statement and
@@ -464,9 +471,10 @@ SELECT e.seq AS entry_index,
        e.account, e.session_id,
        coalesce(e.application, (SELECT o.application FROM event_origins o
                                  WHERE o.id = e.origin_id)) AS application,
-       a.object AS "column", a.access, e.time_us
+       +a.object AS "column", a.access, e.time_us
 FROM events e
-JOIN template_access a ON a.template_id = e.template_id AND a.level = 'column'
+CROSS JOIN template_access a
+        ON a.template_id = e.template_id AND a.level = 'column'
 WHERE e.template_id IS NOT NULL AND e.template_repeat IS NULL;
 
 -- The same at table level.
@@ -476,9 +484,10 @@ SELECT e.seq AS entry_index,
        e.account, e.session_id,
        coalesce(e.application, (SELECT o.application FROM event_origins o
                                  WHERE o.id = e.origin_id)) AS application,
-       a.object AS "table", a.access, e.time_us
+       +a.object AS "table", a.access, e.time_us
 FROM events e
-JOIN template_access a ON a.template_id = e.template_id AND a.level = 'table'
+CROSS JOIN template_access a
+        ON a.template_id = e.template_id AND a.level = 'table'
 WHERE e.template_id IS NOT NULL AND e.template_repeat IS NULL;
 -- end SQL analysis --
 
@@ -819,10 +828,11 @@ SELECT e.seq AS entry_index,
        e.account, e.session_id,
        coalesce(e.application, (SELECT o.application FROM event_origins o
                                  WHERE o.id = e.origin_id)) AS application,
-       a.object AS "column", a.access, c.class,
+       +a.object AS "column", a.access, c.class,
        group_concat(c.rule, ' ') AS rules, e.time_us
 FROM events e
-JOIN template_access a ON a.template_id = e.template_id AND a.level = 'column'
+CROSS JOIN template_access a
+        ON a.template_id = e.template_id AND a.level = 'column'
 JOIN column_classes c ON c.column_name = a.object
 WHERE e.template_id IS NOT NULL AND e.template_repeat IS NULL
 GROUP BY e.seq, a.object, a.access, c.class;

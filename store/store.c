@@ -405,6 +405,15 @@ static const char move_origins_sql[] =
     " application = NULL, client_host = NULL, client_port = NULL"
     " WHERE" HAS_ORIGIN_SQL;
 
+/* Layout 12 to 13: the views over the SQL analysis read events first
+ * (CROSS JOIN), having no index on template_id to come from the
+ * templates' side. */
+static const char template_views_sql[] =
+    "DROP VIEW IF EXISTS v_flows;"
+    "DROP VIEW IF EXISTS v_column_access;"
+    "DROP VIEW IF EXISTS v_table_access;"
+    "DROP VIEW IF EXISTS v_event_column_classes";
+
 /* Adds the value in column col of row st (NULL: none) to field's list. */
 static int add_posting(ts_postings_writer *w, ts_posting_field field,
                        sqlite3_stmt *st, int col, uint64_t seq, ts_error *err)
@@ -650,7 +659,8 @@ static int fill_first_seqs(ts_store *store, const char *what, ts_error *err)
  *   (fill_postings), sessions gains first_seq (fill_first_seqs);
  *   v_session_auth is written without the index.
  * - Layout 12 to 13: the template lists replace events_by_template
- *   (fill_postings). */
+ *   (fill_postings); the views over the SQL analysis are made again to
+ *   read events first (template_views_sql). */
 static int upgrade_index(ts_store *store, int from, ts_error *err)
 {
     static const char what[] = "upgrading the index to layout 13";
@@ -676,6 +686,8 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
     if (rc == 0 && from < 12)
         rc = ts_store_exec(store, "DROP VIEW IF EXISTS v_session_auth", what,
                            err);
+    if (rc == 0 && from < 13)
+        rc = ts_store_exec(store, template_views_sql, what, err);
     if (rc == 0 && from < 11)
         rc = add_text_columns(store, what, err);
     if (rc == 0)

@@ -343,12 +343,29 @@ static void expect_template_lists(fixture *fx)
 }
 
 /* The store as layout 12 kept templates: an index on events.template_id,
- * no template lists. */
+ * no template lists, v_column_access joined either way. */
 static const char as_template_index_sql[] =
     "DELETE FROM event_postings WHERE field = 'template';"
     "CREATE INDEX events_by_template ON events(template_id)"
     " WHERE template_id IS NOT NULL;"
+    "DROP VIEW v_column_access;"
+    "CREATE VIEW v_column_access AS SELECT e.seq AS entry_index,"
+    " e.account, e.session_id, a.object AS \"column\", a.access, e.time_us"
+    " FROM events e JOIN template_access a ON a.template_id = e.template_id"
+    " AND a.level = 'column'"
+    " WHERE e.template_id IS NOT NULL AND e.template_repeat IS NULL;"
     "UPDATE meta SET value = '12' WHERE key = 'index_version'";
+
+/* The views over the SQL analysis read events first (layout 13). */
+static void expect_template_views(fixture *fx)
+{
+    expect_dump(fx->store,
+                "SELECT name FROM sqlite_schema WHERE type = 'view'"
+                " AND sql LIKE '%FROM events e%CROSS JOIN template_%'"
+                " ORDER BY 1",
+                "v_column_access\nv_event_column_classes\nv_flows\n"
+                "v_table_access\n");
+}
 
 /* Templates as posting lists (layout 13): search and who by column and
  * class walk them; on a store as layout 12 left it, read as it is,
@@ -360,6 +377,7 @@ static void test_template_lists(void **state)
 
     reindex_with(fx, controls_yaml);
     expect_template_lists(fx);
+    expect_template_views(fx);
     assert_int_equal(sqlite3_exec(ts_store_sqlite(fx->store),
                                   as_template_index_sql, NULL, NULL, NULL),
                      SQLITE_OK);
@@ -375,6 +393,7 @@ static void test_template_lists(void **state)
                 " WHERE key = 'index_version'",
                 TS_INDEX_VERSION_TEXT "\n");
     expect_template_lists(fx);
+    expect_template_views(fx);
     expect_column_searches(fx);
     expect_column_who(fx);
 }
