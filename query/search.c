@@ -225,6 +225,32 @@ typedef struct search_plan {
  * most this many entry indexes. */
 #define TS_SEARCH_TEXT_PROBE 10000
 
+/* Runs a probe: sql, over q's filters (bound as the search binds them),
+ * the entries in :lo .. :hi and at most :n of them; the first two columns
+ * of its row into out[0] and out[1] (0 when it has one column). */
+static int run_probe(ts_store *store, const char *sql, const ts_search_query *q,
+                     const search_values *v, int64_t lo, int64_t hi, int64_t n,
+                     int64_t out[2], ts_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = ts_store_prepare(store, sql, &st, "searching", err);
+
+    if (rc != 0)
+        return rc;
+    bind_filters(st, q, v);
+    ts_query_bind_int64(st, ":lo", lo);
+    ts_query_bind_int64(st, ":hi", hi);
+    ts_query_bind_int64(st, ":n", n);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        out[0] = sqlite3_column_int64(st, 0);
+        out[1] = sqlite3_column_count(st) > 1 ? sqlite3_column_int64(st, 1) : 0;
+    } else {
+        rc = ts_store_db_error(store, "searching", err);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* Reads the first TS_SEARCH_PROBE entries of filter `by`'s index (or
  * posting lists) in walk order: how many there are and how far apart the
  * first and last lie. */
@@ -234,34 +260,24 @@ static int probe(ts_store *store, const ts_search_query *q, int by,
 {
     char sql[512];
     const char *postings = postings_args(by);
-    sqlite3_stmt *st = NULL;
+    int64_t out[2];
     int rc;
 
     if (postings != NULL)
         snprintf(sql, sizeof(sql),
                  "SELECT count(*), max(seq) - min(seq) FROM (SELECT p.seq"
                  " FROM ts_postings(%s) p WHERE p.seq BETWEEN :lo AND :hi"
-                 " ORDER BY p.seq %s LIMIT %d)",
-                 postings, q->oldest_first ? "ASC" : "DESC", TS_SEARCH_PROBE);
+                 " ORDER BY p.seq %s LIMIT :n)",
+                 postings, q->oldest_first ? "ASC" : "DESC");
     else
         snprintf(sql, sizeof(sql),
                  "SELECT count(*), max(seq) - min(seq) FROM (SELECT e.seq"
                  " FROM events e WHERE %s AND e.seq BETWEEN :lo AND :hi"
-                 " ORDER BY e.seq %s LIMIT %d)",
-                 by_sql[by], q->oldest_first ? "ASC" : "DESC", TS_SEARCH_PROBE);
-    rc = ts_store_prepare(store, sql, &st, "searching", err);
-    if (rc != 0)
-        return rc;
-    bind_filters(st, q, v);
-    ts_query_bind_int64(st, ":lo", lo);
-    ts_query_bind_int64(st, ":hi", hi);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *count = sqlite3_column_int64(st, 0);
-        *reach = sqlite3_column_int64(st, 1);
-    } else {
-        rc = ts_store_db_error(store, "searching", err);
-    }
-    sqlite3_finalize(st);
+                 " ORDER BY e.seq %s LIMIT :n)",
+                 by_sql[by], q->oldest_first ? "ASC" : "DESC");
+    rc = run_probe(store, sql, q, v, lo, hi, TS_SEARCH_PROBE, out, err);
+    *count = out[0];
+    *reach = out[1];
     return rc;
 }
 
@@ -304,7 +320,7 @@ static int probe_templates(ts_store *store, const ts_search_query *q,
                            ts_error *err)
 {
     char sql[1024];
-    sqlite3_stmt *st = NULL;
+    int64_t out[2];
     int rc;
 
     snprintf(sql, sizeof(sql),
@@ -316,18 +332,9 @@ static int probe_templates(ts_store *store, const ts_search_query *q,
                       " FROM event_value_classes WHERE class = :class"
                       " AND seq BETWEEN :lo AND :hi LIMIT :n))"
                     : "");
-    rc = ts_store_prepare(store, sql, &st, "searching", err);
-    if (rc != 0)
-        return rc;
-    bind_filters(st, q, v);
-    ts_query_bind_int64(st, ":lo", lo);
-    ts_query_bind_int64(st, ":hi", hi);
-    ts_query_bind_int64(st, ":n", TS_SEARCH_TEMPLATE_PROBE);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *sparse = sqlite3_column_int64(st, 0) < TS_SEARCH_TEMPLATE_PROBE;
-    else
-        rc = ts_store_db_error(store, "searching", err);
-    sqlite3_finalize(st);
+    rc =
+        run_probe(store, sql, q, v, lo, hi, TS_SEARCH_TEMPLATE_PROBE, out, err);
+    *sparse = rc == 0 && out[0] < TS_SEARCH_TEMPLATE_PROBE;
     return rc;
 }
 

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "store/store_internal.h" /* the connection, to read the tables */
+#include "test_files.h"
+#include "test_stores.h"
 #include "trailseal/trailseal.h"
 
 #define PREFIX "%m [%p] %q%u@%d/%a %r %c %e "
@@ -312,16 +314,6 @@ static void test_who(void **state)
                      TS_EINVAL);
 }
 
-static void reopen(fixture *fx, unsigned flags)
-{
-    ts_error err;
-
-    ts_store_free(fx->store);
-    ts_error_clear(&err);
-    if (ts_store_open(&fx->store, fx->path, flags, &err) != 0)
-        fail_msg("%s", err.msg);
-}
-
 /* Each template's posting lists hold exactly its statements, and the index
  * they replace is gone (index layout 13). */
 static void expect_template_lists(fixture *fx)
@@ -381,13 +373,13 @@ static void test_template_lists(void **state)
     assert_int_equal(sqlite3_exec(ts_store_sqlite(fx->store),
                                   as_template_index_sql, NULL, NULL, NULL),
                      SQLITE_OK);
-    reopen(fx, TS_STORE_READONLY);
+    reopen_store(&fx->store, fx->path, TS_STORE_READONLY);
     expect_dump(fx->store,
                 "SELECT count(*) FROM event_postings WHERE field = 'template'",
                 "0\n");
     expect_column_searches(fx);
     expect_column_who(fx);
-    reopen(fx, 0);
+    reopen_store(&fx->store, fx->path, 0);
     expect_dump(fx->store,
                 "SELECT CAST(value AS INTEGER) FROM meta"
                 " WHERE key = 'index_version'",
@@ -398,23 +390,12 @@ static void test_template_lists(void **state)
     expect_column_who(fx);
 }
 
-/* Appends a search row's entry index to a string. */
-static int collect_line(void *ctx, const ts_search_row *row)
-{
-    char *out = ctx;
-    size_t len = strlen(out);
-
-    snprintf(out + len, 4096 - len, "%llu\n",
-             (unsigned long long)row->entry_index);
-    return 0;
-}
-
 /* Search by column, newest or oldest first, up to limit, against the
  * statements that the templates' columns say. */
 static void expect_column_rows(fixture *fx, const char *column, int oldest,
                                int limit)
 {
-    char got[4096] = "", sql[512];
+    char got[512] = "", sql[512];
     ts_search_query q;
     ts_error err;
 
@@ -423,13 +404,14 @@ static void expect_column_rows(fixture *fx, const char *column, int oldest,
     q.oldest_first = oldest;
     q.limit = (size_t)limit;
     ts_error_clear(&err);
-    assert_int_equal(ts_search(fx->store, &q, collect_line, got, NULL, &err),
-                     0);
+    assert_int_equal(ts_search(fx->store, &q, collect_seq, got, NULL, &err), 0);
+    strcat(got, "\n");
     snprintf(sql, sizeof(sql),
-             "SELECT DISTINCT e.seq FROM events e JOIN template_access a"
+             "SELECT group_concat(seq, ' ') || ' ' FROM (SELECT DISTINCT e.seq"
+             " FROM events e JOIN template_access a"
              " ON a.template_id = e.template_id AND a.level = 'column'"
              " WHERE a.object = '%s' AND e.template_repeat IS NULL"
-             " ORDER BY e.seq %s LIMIT %d",
+             " ORDER BY e.seq %s LIMIT %d)",
              column, oldest ? "ASC" : "DESC", limit);
     expect_dump(fx->store, sql, got);
 }
@@ -443,7 +425,7 @@ static void test_dense_column(void **state)
 {
     fixture *fx = *state;
     size_t size = 12000 * 200, len = 0;
-    char *text = malloc(size), log[160], got[1024] = "";
+    char *text = malloc(size), *log, got[1024] = "";
     ts_ingest_options opts = {0, 0, NULL, NULL, 0};
     ts_ingest_stats st;
     ts_source *src = NULL;
@@ -466,13 +448,7 @@ static void test_dense_column(void **state)
         assert_true(n > 0 && (size_t)n < size - len);
         len += (size_t)n;
     }
-    snprintf(log, sizeof(log), "%s/bulk.log", fx->dir);
-    {
-        FILE *f = fopen(log, "w");
-        assert_non_null(f);
-        assert_int_equal(fwrite(text, 1, len, f), len);
-        assert_int_equal(fclose(f), 0);
-    }
+    log = write_temp(text, len);
     free(text);
     ts_error_clear(&err);
     assert_int_equal(ts_source_open_file(&src, "pg-stderr", PREFIX, log, &err),
@@ -481,6 +457,7 @@ static void test_dense_column(void **state)
     assert_int_equal(ts_store_ingest(fx->store, src, &opts, &st, &err), 0);
     ts_source_free(src);
     unlink(log);
+    free(log);
 
     expect_dump(fx->store,
                 "SELECT count(DISTINCT e.seq) FROM events e"

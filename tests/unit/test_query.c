@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "store/store_internal.h" /* the connection, to watch plans */
+#include "test_stores.h"
 #include "trailseal/trailseal.h"
 
 #define PREFIX "%m [%p] %q%u@%d/%a %r %c %e "
@@ -983,12 +984,7 @@ static size_t expect_text(fixture *fx, const text_filter *f)
  * upgrades an older layout). */
 static void reopen(fixture *fx, unsigned flags)
 {
-    ts_error err;
-
-    ts_store_free(fx->store);
-    ts_error_clear(&err);
-    if (ts_store_open(&fx->store, fx->path, flags, &err) != 0)
-        fail_msg("%s", err.msg);
+    reopen_store(&fx->store, fx->path, flags);
 }
 
 static int64_t count_sql(fixture *fx, const char *sql)
