@@ -13,20 +13,30 @@ void ts_who_query_init(ts_who_query *q)
     q->until_us = INT64_MAX;
 }
 
-/* The identity behind an event's session (v_session_identity), else the
- * proxy's principal, looked up by session for each row. Joined instead,
- * the view was materialised and scanned whole for each row (1M events,
- * `who --class us_ssn`: 12.8 s). */
+/* The identity behind a session (v_session_identity), else the proxy's
+ * principal, for the rows of `s`, the statements summed per session
+ * first: one lookup per session. Joined to each statement instead, the
+ * view was materialised and scanned whole for each row (1M events, `who
+ * --class us_ssn`: 12.8 s). */
 #define WHO_IDENT_SQL                                                          \
     "coalesce((SELECT si.identity FROM v_session_identity si"                  \
-    " WHERE si.session_id = e.session_id), e.principal) AS ident"
+    " WHERE si.session_id = s.session_id), s.principal) AS ident"
+/* The sums per session of a subquery `s` grouped by session, account and
+ * principal, per identity and account. */
+#define WHO_SUMS_SQL                                                           \
+    " count(DISTINCT s.session_id), min(s.first_us), max(s.last_us),"          \
+    " max(s.last_seq), " WHO_IDENT_SQL
+#define WHO_SESSION_SQL                                                        \
+    "e.session_id, e.account, e.principal, min(e.time_us) AS first_us,"        \
+    " max(e.time_us) AS last_us, max(e.seq) AS last_seq"
 
 /* Column and class questions: one row per identity, account and column,
  * counting statements once (pgAudit's repeated rows skipped); for a class,
  * also the statements whose values were of it, as a row without column.
  * The statements of each template touching the column are walked from its
  * posting lists (index layout 13; ts_postings() reads events_by_template
- * on an older store). */
+ * on an older store). A statement is of one session, so its counts per
+ * session add up. */
 static int build_access_sql(char *sql, size_t size, const ts_who_query *q)
 {
     const char *time_cond =
@@ -36,35 +46,40 @@ static int build_access_sql(char *sql, size_t size, const ts_who_query *q)
                    : " AND e.time_us >= :since")
             : (q->until_us != INT64_MAX ? " AND e.time_us < :until" : "");
     const char *who_cond = q->who ? " AND " TS_QUERY_WHO_EVENTS : "";
-    char values[1024] = "";
+    char values[4096] = "";
     int n;
 
     if (q->data_class != NULL) {
-        n = snprintf(values, sizeof(values),
-                     " UNION ALL SELECT e.account, NULL, count(*), 0, 0,"
-                     " count(DISTINCT e.session_id), min(e.time_us),"
-                     " max(e.time_us), max(e.seq), " WHO_IDENT_SQL
-                     " FROM event_value_classes v JOIN events e"
-                     " ON e.seq = v.seq"
-                     " WHERE v.class = :class AND e.template_repeat IS NULL"
-                     " AND e.seq BETWEEN :lo AND :hi%s%s"
-                     " GROUP BY ident, e.account",
-                     time_cond, who_cond);
+        n = snprintf(
+            values, sizeof(values),
+            " UNION ALL SELECT s.account, NULL, sum(s.n), 0, 0," WHO_SUMS_SQL
+            " FROM (SELECT " WHO_SESSION_SQL ", count(*) AS n"
+            " FROM event_value_classes v JOIN events e"
+            " ON e.seq = v.seq"
+            " WHERE v.class = :class AND e.template_repeat IS NULL"
+            " AND e.seq BETWEEN :lo AND :hi%s%s"
+            " GROUP BY e.session_id, e.account, e.principal) s"
+            " GROUP BY ident, s.account",
+            time_cond, who_cond);
         if (n < 0 || (size_t)n >= sizeof(values))
             return 0;
     }
     n = snprintf(
         sql, size,
-        "SELECT e.account, a.object, count(DISTINCT e.seq),"
-        " count(DISTINCT CASE WHEN a.access = 'read' THEN e.seq END),"
-        " count(DISTINCT CASE WHEN a.access = 'write' THEN e.seq END),"
-        " count(DISTINCT e.session_id), min(e.time_us), max(e.time_us),"
-        " max(e.seq), " WHO_IDENT_SQL " FROM template_access a%s"
+        "SELECT s.account, s.object, sum(s.n), sum(s.n_read), sum(s.n_write)," WHO_SUMS_SQL
+        " FROM (SELECT " WHO_SESSION_SQL ", a.object,"
+        " count(DISTINCT e.seq) AS n,"
+        " count(DISTINCT CASE WHEN a.access = 'read' THEN e.seq END)"
+        " AS n_read,"
+        " count(DISTINCT CASE WHEN a.access = 'write' THEN e.seq END)"
+        " AS n_write"
+        " FROM template_access a%s"
         " CROSS JOIN ts_postings('template', a.template_id) p"
         " CROSS JOIN events e ON e.seq = p.seq"
         " WHERE a.level = 'column'%s AND p.seq BETWEEN :lo AND :hi"
         " AND e.template_repeat IS NULL%s%s"
-        " GROUP BY ident, e.account, a.object%s"
+        " GROUP BY e.session_id, e.account, e.principal, a.object) s"
+        " GROUP BY ident, s.account, s.object%s"
         " ORDER BY 3 DESC, ident, 1, 2",
         q->data_class ? " JOIN (SELECT DISTINCT column_name FROM"
                         " column_classes WHERE class = :class) c"
@@ -118,7 +133,7 @@ static int check_query(ts_store *store, const ts_who_query *q,
 int ts_who(ts_store *store, const ts_who_query *q, ts_who_fn fn, void *ctx,
            size_t *out_n, ts_error *err)
 {
-    char sql[4096];
+    char sql[8192];
     int64_t lo = 0, hi = INT64_MAX;
     sqlite3_stmt *st = NULL;
     ts_query_object object;

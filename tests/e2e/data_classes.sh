@@ -116,6 +116,20 @@ got = [(r["identity"], r["column"], r["events"]) for r in rows]
 print(("ok" if got == [("Dave Roe", None, 1)] else "not ok") +
       " - who --class us_ssn: Dave, for a value, no column %r" % (got,))
 PY
+# --who narrows both halves: the columns' statements and the values'
+ts who --class ssn --who "Carol Diaz" --csv
+check_status "who --class ssn --who" 0 "$RC"
+check_eq "who --class ssn --who 'Carol Diaz': her read alone" \
+    "identity,account,column,events
+Carol Diaz,carol,public.patients.tax_ref,1" "$(cut -d, -f1-4 "$T/out")"
+ts who --class us_ssn --who "Dave Roe" --csv
+check_status "who --class us_ssn --who" 0 "$RC"
+check_eq "who --class us_ssn --who 'Dave Roe': his value, no column" \
+    "identity,account,column,events
+Dave Roe,dave,,1" "$(cut -d, -f1-4 "$T/out")"
+ts who --class us_ssn --who "Carol Diaz" --csv
+check_eq "who --class us_ssn --who 'Carol Diaz': none" \
+    "identity,account,column,events" "$(cut -d, -f1-4 "$T/out")"
 
 # --- errors: one line, exit 2 --------------------------------------------------------
 ts search --class no_such_class
