@@ -696,7 +696,7 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
     sqlite3_stmt *seqs = NULL;
     search_plan plan = {BY_ANY, 0, store->index_version, 0, 0, 0, 0};
     search_values values = {&object, command, 0};
-    int rc = 0, step = SQLITE_DONE;
+    int rc = 0, step = SQLITE_DONE, alone;
 
     if (out_n)
         *out_n = 0;
@@ -754,12 +754,12 @@ int ts_search(ts_store *store, const ts_search_query *q, ts_search_fn fn,
         goto cleanup;
     plan_denied_walk(q, has_text, &plan);
     /* Nothing else walks: how many statements the column or class has. */
-    if (!has_text && plan.driver == BY_ANY && !plan.merged &&
-        !plan.denied_kinds && q->column)
+    alone = !has_text && plan.driver == BY_ANY && !plan.merged &&
+            !plan.denied_kinds;
+    if (alone && q->column)
         rc = probe_templates(store, q, &values, TS_QUERY_COLUMN_TEMPLATES, 0,
                              lo, hi, &plan.column_sparse, err);
-    if (rc == 0 && !has_text && plan.driver == BY_ANY && !plan.merged &&
-        !plan.denied_kinds && q->data_class)
+    if (rc == 0 && alone && q->data_class)
         rc = probe_templates(store, q, &values, TS_QUERY_CLASS_TEMPLATES, 1, lo,
                              hi, &plan.class_sparse, err);
     if (rc != 0)

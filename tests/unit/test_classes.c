@@ -30,9 +30,6 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *fx = calloc(1, sizeof(*fx));
-    ts_ingest_options opts = {0, 0, NULL, NULL, 0};
-    ts_ingest_stats st;
-    ts_source *src = NULL;
     ts_error err;
 
     assert_non_null(fx);
@@ -41,11 +38,7 @@ static int setup(void **state)
     snprintf(fx->path, sizeof(fx->path), "%s/c.db", fx->dir);
     ts_error_clear(&err);
     assert_int_equal(ts_store_create(&fx->store, fx->path, &err), 0);
-    assert_int_equal(
-        ts_source_open_file(&src, "pg-stderr", PREFIX, REAL_LOG, &err), 0);
-    assert_int_equal(ts_source_analyzing(&src, src, NULL, &err), 0);
-    assert_int_equal(ts_store_ingest(fx->store, src, &opts, &st, &err), 0);
-    ts_source_free(src);
+    ingest_analyzed(fx->store, PREFIX, REAL_LOG, NULL);
     *state = fx;
     return 0;
 }
@@ -426,9 +419,6 @@ static void test_dense_column(void **state)
     fixture *fx = *state;
     size_t size = 12000 * 200, len = 0;
     char *text = malloc(size), *log, got[1024] = "";
-    ts_ingest_options opts = {0, 0, NULL, NULL, 0};
-    ts_ingest_stats st;
-    ts_source *src = NULL;
     ts_who_query wq;
     ts_error err;
 
@@ -450,12 +440,7 @@ static void test_dense_column(void **state)
     }
     log = write_temp(text, len);
     free(text);
-    ts_error_clear(&err);
-    assert_int_equal(ts_source_open_file(&src, "pg-stderr", PREFIX, log, &err),
-                     0);
-    assert_int_equal(ts_source_analyzing(&src, src, NULL, &err), 0);
-    assert_int_equal(ts_store_ingest(fx->store, src, &opts, &st, &err), 0);
-    ts_source_free(src);
+    ingest_analyzed(fx->store, PREFIX, log, NULL);
     unlink(log);
     free(log);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "store/store_internal.h"
+#include "test_stores.h"
 #include "trailseal/trailseal.h"
 
 #define PREFIX "%m [%p] %q%u@%d/%a %r %c %e "
@@ -97,17 +98,7 @@ static int teardown(void **state)
 
 static void ingest(fixture *fx, const char *path, const ts_catalog *catalog)
 {
-    ts_ingest_options opts = {0, 0, NULL, NULL, 0};
-    ts_ingest_stats st;
-    ts_source *src = NULL;
-    ts_error err;
-
-    ts_error_clear(&err);
-    assert_int_equal(ts_source_open_file(&src, "pg-stderr", PREFIX, path, &err),
-                     0);
-    assert_int_equal(ts_source_analyzing(&src, src, catalog, &err), 0);
-    assert_int_equal(ts_store_ingest(fx->store, src, &opts, &st, &err), 0);
-    ts_source_free(src);
+    ingest_analyzed(fx->store, PREFIX, path, catalog);
 }
 
 /* The rows of sql joined as "a|b|c\n". */
