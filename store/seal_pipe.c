@@ -26,6 +26,7 @@ int ts_seal_chunk_new(ts_seal_chunk **out, ts_error *err)
     if (c == NULL)
         return ts_error_set(err, TS_ENOMEM, "out of memory");
     ts_buf_init(&c->packed, TS_MAX_ENTRY_SIZE * 5);
+    ts_buf_init(&c->plain, TS_MAX_ENTRY_SIZE * 4);
     *out = c;
     return 0;
 }
@@ -37,7 +38,11 @@ void ts_seal_chunk_reset(ts_seal_chunk *c)
     c->borrows = 0;
     c->has_block = 0;
     c->block_complete = 0;
-    c->packed.len = 0;
+    /* a block is ~1 MB of CBOR and its packed buffer ~2 MB, and one
+     * chunk in four carries one: kept, they would hold ~3 MB per chunk */
+    c->pack_later = 0;
+    ts_buf_release(&c->plain);
+    ts_buf_release(&c->packed);
     c->has_commit = 0;
     c->next = NULL;
 }
@@ -48,6 +53,7 @@ void ts_seal_chunk_free(ts_seal_chunk *c)
         return;
     ts_copy_arena_release(&c->arena);
     ts_buf_release(&c->packed);
+    ts_buf_release(&c->plain);
     free(c);
 }
 
@@ -107,6 +113,16 @@ ts_seal_chunk *ts_seal_pipe_take_empty(ts_seal_pipe *p)
         return c;
     }
     return ts_seal_chunk_new(&c, &ignored) == 0 ? c : NULL;
+}
+
+size_t ts_seal_pipe_queued(ts_seal_pipe *p)
+{
+    size_t n;
+
+    pthread_mutex_lock(&p->lock);
+    n = p->queued;
+    pthread_mutex_unlock(&p->lock);
+    return n;
 }
 
 int ts_seal_pipe_push(ts_seal_pipe *p, ts_seal_chunk *c)

@@ -40,6 +40,12 @@ typedef struct ts_seal_chunk {
     uint64_t block_no, block_n;
     uint8_t block_root[TS_HASH_SIZE];
     ts_buf packed;
+    /* 1: the block is still its entries' CBOR (plain) and secret, and the
+     * indexing half packs it into packed (the sealing half found it
+     * keeping up; see pack_block in seal.c) */
+    int pack_later;
+    ts_buf plain;
+    uint8_t secret[TS_BLOCK_SECRET_SIZE];
     int has_commit;
     ts_seal_commit commit;
     struct ts_seal_chunk *next;
@@ -63,6 +69,8 @@ void ts_seal_pipe_free(ts_seal_pipe *p);
 /* The sealing half: an empty chunk (reused, or new); NULL when out of
  * memory. */
 ts_seal_chunk *ts_seal_pipe_take_empty(ts_seal_pipe *p);
+/* The sealing half: how many chunks wait for the indexing half now. */
+size_t ts_seal_pipe_queued(ts_seal_pipe *p);
 /* The sealing half: queues c, waiting while the queue is full, and when
  * c->borrows until c is indexed. The pipe owns c from here. -1 when the
  * indexing half has stopped (ts_seal_pipe_stop): nothing more is wanted. */

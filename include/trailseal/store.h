@@ -93,6 +93,12 @@ typedef struct ts_ingest_stats {
      * summed over this call's commits, µs of a monotonic clock. */
     int64_t commit_us_max;
     int64_t commit_us_total;
+    /* Block rows written (complete blocks, and the open tail block at each
+     * commit), and how many of them the indexing thread packed: on two
+     * threads the sealing one leaves it a block's packing while it keeps
+     * up, and packs blocks itself when it falls behind. */
+    uint64_t blocks_written;
+    uint64_t blocks_packed_by_indexer;
 } ts_ingest_stats;
 
 /* Seals every entry `src` produces after the cursor saved for its key,

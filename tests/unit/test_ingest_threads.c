@@ -275,6 +275,7 @@ static void test_two_threads_index_as_one(void **state)
     fixture *fx = *state;
     char digests[2][N_QUERIES][65];
     unsigned long diags[2];
+    uint64_t blocks[2];
 
     for (int t = 0; t < 2; t++) {
         ts_store *store = create(fx, t == 0 ? "one" : "two");
@@ -293,6 +294,16 @@ static void test_two_threads_index_as_one(void **state)
         assert_int_equal(st.unparsed, d.n);
         assert_int_equal(d.out_of_order, 0);
         diags[t] = d.n;
+        blocks[t] = st.blocks_written;
+        /* On two threads the first commit's tail block (700 entries) and
+         * the first complete block (at 1024) are decided with at most one
+         * chunk queued, so the indexing thread packs both: a tail copied,
+         * a complete block's buffer handed over. verify() below unpacks
+         * and hashes every block. */
+        if (t == 0)
+            assert_int_equal(st.blocks_packed_by_indexer, 0);
+        else
+            assert_true(st.blocks_packed_by_indexer >= 2);
         assert_int_equal(verify(store, &entries), TS_VERDICT_INTACT);
         assert_int_equal(entries, 5000);
         /* what the events say is what the source said at their entry */
@@ -317,6 +328,9 @@ static void test_two_threads_index_as_one(void **state)
     }
     assert_int_equal(diags[0], diags[1]);
     assert_true(diags[0] > 500);
+    /* 4 complete blocks and 8 commits' tails, one of them at 5000 */
+    assert_int_equal(blocks[0], 4 + 8);
+    assert_int_equal(blocks[1], blocks[0]);
     for (size_t q = 0; q < N_QUERIES; q++)
         assert_string_equal(digests[0][q], digests[1][q]);
 }
