@@ -40,7 +40,7 @@ static const char usage[] =
     "  --json                 print one JSON summary object per file\n"
     "  --max-diagnostics N    report at most N unparsed records per file\n"
     "                         (default 100; all are counted)\n"
-    "  --batch N              entries per commit (default 50000)\n"
+    "  --batch N              entries per commit (default 200000)\n"
     "  --threads N            1: read, seal and index on one thread; 2: read\n"
     "                         and seal on a second (default: 2 with 2+ CPUs)\n"
     "  --raw                  seal records as read, literals included\n"

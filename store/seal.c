@@ -25,7 +25,13 @@
 #include "store/store_internal.h"
 #include "trailseal/time.h"
 
-#define TS_DEFAULT_BATCH 50000
+/* Each commit rewrites every page its rows touched, and the posting
+ * lists' rows of a batch land all over event_postings (keyed by value):
+ * at 10M events a 50,000-entry commit wrote ~100 MB of pages, mostly the
+ * same ones again. 200,000 wrote a third as much to the log and took a
+ * quarter less time at 10M (docs/PERFORMANCE.md, "Ingest: the indexing
+ * thread packs blocks too"); the longest commit was no longer. */
+#define TS_DEFAULT_BATCH 200000
 #define TS_DEFAULT_CHECKPOINT_INTERVAL_US (60 * 1000000LL)
 /* The log starts over only when a write transaction begins with every
  * frame copied, so every few commits the writer waits for the copier: the
