@@ -180,7 +180,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS event_texts_fts USING fts5(
 -- The events of a text are in event_postings below (field 'text'):
 -- search reads them for the texts a query matches when they are few.
 
--- Posting lists (layouts 7 to 12): the entries holding a value of a field, one
+-- Posting lists (layouts 7 on): the entries holding a value of a field, one
 -- row per value and block of 65,536 entries (block = seq >> 16), instead
 -- of an index entry per event. seqs is the block's entries in order, as
 -- varints: the first one's offset from the block's first entry (block <<
@@ -220,13 +220,22 @@ CREATE VIRTUAL TABLE IF NOT EXISTS event_texts_fts USING fts5(
 -- (value, block) lists.
 -- The views stay plain SQL, which any SQLite reads (sqlite3, Python): none
 -- of them names ts_postings(), and none needs an index these replaced.
+-- Keyed by epoch (block >> 4: 2^20 entries) before value, from layout 14:
+-- the rows a commit writes (at 10M events, ~22,000 per block, most of
+-- them values, texts and templates) then land in the newest epoch's part
+-- of the table. Keyed by (field, value, block), layouts 7 to 13, they
+-- landed all over it, and at 10M events each commit rewrote about half of
+-- its pages (docs/PERFORMANCE.md, "Index layout 14"). A value's lists
+-- are read with one seek per epoch (ts_postings() does it).
 CREATE TABLE IF NOT EXISTS event_postings (
     field TEXT NOT NULL,     -- 'text', 'object', 'account', 'value',
-                             -- 'command', 'database', 'session'
+                             -- 'command', 'database', 'session',
+                             -- 'template'
+    epoch INTEGER NOT NULL,  -- block >> 4
     value NOT NULL,          -- as in the field's column
     block INTEGER NOT NULL,  -- seq >> 16
     seqs BLOB NOT NULL,
-    PRIMARY KEY (field, value, block)
+    PRIMARY KEY (field, epoch, value, block)
 ) WITHOUT ROWID;
 
 -- Where connections came from: each distinct (application, client_host,

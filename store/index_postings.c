@@ -31,8 +31,8 @@ struct ts_postings_writer {
 };
 
 static const char upsert_sql[] =
-    "INSERT INTO event_postings(field, value, block, seqs)"
-    " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(field, value, block)"
+    "INSERT INTO event_postings(field, epoch, value, block, seqs)"
+    " VALUES(?1, ?5, ?2, ?3, ?4) ON CONFLICT(field, epoch, value, block)"
     " DO UPDATE SET seqs = ts_postings_append(seqs, excluded.seqs)";
 
 /* Frees a slot's list and value; it is unused after. */
@@ -175,6 +175,8 @@ int ts_postings_writer_flush(ts_postings_writer *w, ts_error *err)
         sqlite3_bind_int64(w->upsert, 3, (sqlite3_int64)w->block);
         sqlite3_bind_blob(w->upsert, 4, p->list.data, (int)p->list.len,
                           SQLITE_STATIC);
+        sqlite3_bind_int64(w->upsert, 5,
+                           (sqlite3_int64)(w->block >> TS_POSTING_EPOCH_BITS));
         rc = ts_store_step_done(w->store, w->upsert, "indexing postings", err);
     }
     /* Written or not (a failed batch rolls back), they are forgotten: the

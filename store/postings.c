@@ -9,10 +9,12 @@
  *   SELECT p.seq FROM ts_postings('text', 42) p
  *    WHERE p.seq BETWEEN :lo AND :hi ORDER BY p.seq DESC;
  *
- * On a store of a layout before the field's lists, it reads what that
- * layout kept instead: the field's column of events (through its index,
- * or for command and database in layouts 5 to 9 through the bucket maps
- * of event_buckets), or for 'value' the table event_value_hmacs
+ * From layout 14 the lists are keyed by epoch (2^20 entries) before value,
+ * so a value's lists are read with one seek per epoch in range, newest
+ * first when asked. On a store of a layout before the field's lists, it
+ * reads what that layout kept instead: the field's column of events (through
+ * its index, or for command and database in layouts 5 to 9 through the bucket
+ * maps of event_buckets), or for 'value' the table event_value_hmacs
  * (fallback_sql()).
  *
  * index_postings.c writes them. */
@@ -155,6 +157,9 @@ typedef struct postings_cursor {
     sqlite3_stmt *blocks;
     int blocks_plan; /* what blocks was prepared for (prepare_blocks) */
     int fallback;
+    int by_epoch; /* layout 14 on: blocks reads one epoch (?5) at a time */
+    int64_t epoch, last_epoch;  /* the one read now, the last to read */
+    sqlite3_stmt *newest_epoch; /* the field's newest epoch */
     int desc;
     int64_t lo, hi; /* the entries asked for, inclusive */
     int64_t *seqs;  /* the current block's entries in range, ascending */
@@ -264,6 +269,7 @@ static int postings_close(sqlite3_vtab_cursor *cur)
     postings_cursor *c = (postings_cursor *)cur;
 
     sqlite3_finalize(c->blocks);
+    sqlite3_finalize(c->newest_epoch);
     free(c->seqs);
     sqlite3_free(c);
     return SQLITE_OK;
@@ -341,8 +347,47 @@ static void fallback_sql(int field, int layout, int desc, char *sql,
                  order);
 }
 
-/* Reads blocks until one holds an entry in range, or none is left. In an
- * older layout, reads the next row. */
+/* Sets the epochs to read, for blocks lo .. hi: from the first epoch in
+ * range to the field's newest (the other way when desc), and binds the
+ * first; *any is 0 when there is none. An SQLite code. */
+static int first_epoch(postings_cursor *c, sqlite3_value *field, int64_t lo,
+                       int64_t hi, int *any)
+{
+    postings_vtab *vt = (postings_vtab *)c->base.pVtab;
+    int rc;
+
+    *any = 0;
+    if (c->newest_epoch == NULL) {
+        rc = sqlite3_prepare_v2(vt->db,
+                                "SELECT max(epoch) FROM event_postings"
+                                " WHERE field = ?1",
+                                -1, &c->newest_epoch, NULL);
+        if (rc != SQLITE_OK)
+            return db_error(&vt->base, rc);
+    }
+    sqlite3_bind_value(c->newest_epoch, 1, field);
+    rc = sqlite3_step(c->newest_epoch);
+    if (rc == SQLITE_ROW &&
+        sqlite3_column_type(c->newest_epoch, 0) != SQLITE_NULL) {
+        int64_t newest = sqlite3_column_int64(c->newest_epoch, 0);
+        int64_t from = lo >> TS_POSTING_EPOCH_BITS;
+        int64_t to = hi >> TS_POSTING_EPOCH_BITS;
+        if (to > newest)
+            to = newest;
+        if (from <= to) {
+            *any = 1;
+            c->epoch = c->desc ? to : from;
+            c->last_epoch = c->desc ? from : to;
+            sqlite3_bind_int64(c->blocks, 5, c->epoch);
+        }
+    }
+    sqlite3_reset(c->newest_epoch);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK
+                                                 : db_error(&vt->base, rc);
+}
+
+/* Reads blocks until one holds an entry in range, or none is left: from
+ * layout 14, epoch after epoch. In an older layout, reads the next row. */
 static int next_block(postings_cursor *c)
 {
     sqlite3_vtab *vt = c->base.pVtab;
@@ -360,6 +405,12 @@ static int next_block(postings_cursor *c)
     }
     while (c->n == 0) {
         int rc = sqlite3_step(c->blocks);
+        if (rc == SQLITE_DONE && c->by_epoch && c->epoch != c->last_epoch) {
+            c->epoch += c->desc ? -1 : 1;
+            sqlite3_reset(c->blocks);
+            sqlite3_bind_int64(c->blocks, 5, c->epoch);
+            continue;
+        }
         if (rc == SQLITE_DONE) {
             c->eof = 1;
             return SQLITE_OK;
@@ -398,7 +449,7 @@ static int field_of(sqlite3_value *v)
  * else prepared. */
 static int prepare_blocks(postings_cursor *c, postings_vtab *vt, int field)
 {
-    int plan = field << 2 | c->fallback << 1 | c->desc;
+    int plan = field << 3 | c->by_epoch << 2 | c->fallback << 1 | c->desc;
     char sql[512];
     int rc;
 
@@ -414,9 +465,9 @@ static int prepare_blocks(postings_cursor *c, postings_vtab *vt, int field)
     else
         snprintf(sql, sizeof(sql),
                  "SELECT block, seqs FROM event_postings"
-                 " WHERE field = ?1 AND value = ?2"
+                 " WHERE field = ?1%s AND value = ?2"
                  " AND block BETWEEN ?3 AND ?4 ORDER BY block%s",
-                 c->desc ? " DESC" : "");
+                 c->by_epoch ? " AND epoch = ?5" : "", c->desc ? " DESC" : "");
     rc = sqlite3_prepare_v2(vt->db, sql, -1, &c->blocks, NULL);
     if (rc != SQLITE_OK)
         return db_error(&vt->base, rc);
@@ -480,6 +531,8 @@ static int postings_filter(sqlite3_vtab_cursor *cur, int idx_num,
     if (field < 0)
         return no_field(&vt->base, argv[0]);
     c->fallback = vt->store->index_version < fields[field].layout;
+    c->by_epoch =
+        !c->fallback && vt->store->index_version >= TS_POSTING_EPOCH_LAYOUT;
     rc = prepare_blocks(c, vt, field);
     if (rc != SQLITE_OK)
         return rc;
@@ -492,6 +545,17 @@ static int postings_filter(sqlite3_vtab_cursor *cur, int idx_num,
     if (c->lo > c->hi) {
         c->eof = 1;
         return SQLITE_OK;
+    }
+    if (c->by_epoch) {
+        int any;
+        rc = first_epoch(c, argv[0], c->lo >> TS_POSTING_BITS,
+                         c->hi >> TS_POSTING_BITS, &any);
+        if (rc != SQLITE_OK)
+            return rc;
+        if (!any) {
+            c->eof = 1;
+            return SQLITE_OK;
+        }
     }
     return next_block(c);
 }

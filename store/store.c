@@ -632,7 +632,16 @@ static int fill_first_seqs(ts_store *store, const char *what, ts_error *err)
     return rc;
 }
 
-/* Upgrades an index of layout 2 to 12 to TS_INDEX_VERSION, in one
+/* Layout 7..13 to 14: the lists, renamed before the schema made the new
+ * table, copied into it in its key order. */
+static const char rekey_postings_sql[] =
+    "INSERT INTO event_postings(field, epoch, value, block, seqs)"
+    " SELECT field, block >> " TS_POSTING_EPOCH_BITS_SQL ", value, block, seqs"
+    " FROM event_postings_by_value"
+    " ORDER BY field, block >> " TS_POSTING_EPOCH_BITS_SQL ", value, block;"
+    "DROP TABLE event_postings_by_value";
+
+/* Upgrades an index of layout 2 to 13 to TS_INDEX_VERSION, in one
  * transaction.
  * - Layout 2: event_value_hmacs, keyed by (hmac, seq), goes to the value
  *   lists below like layout 3's (a layout 2 store made before value HMACs
@@ -660,13 +669,22 @@ static int fill_first_seqs(ts_store *store, const char *what, ts_error *err)
  *   v_session_auth is written without the index.
  * - Layout 12 to 13: the template lists replace events_by_template
  *   (fill_postings); the views over the SQL analysis are made again to
- *   read events first (template_views_sql). */
+ *   read events first (template_views_sql).
+ * - Layout 13 to 14: event_postings is keyed by epoch before value
+ *   (rekey_postings). */
 static int upgrade_index(ts_store *store, int from, ts_error *err)
 {
-    static const char what[] = "upgrading the index to layout 13";
+    static const char what[] = "upgrading the index to layout 14";
     int rc = ts_store_exec(store, "BEGIN IMMEDIATE", what, err);
 
-    _Static_assert(TS_INDEX_VERSION == 13, "upgrade_index");
+    _Static_assert(TS_INDEX_VERSION == 14, "upgrade_index");
+    /* first, while every view still reads what it names: a rename checks
+     * them all */
+    if (rc == 0 && from >= 7 && from < TS_POSTING_EPOCH_LAYOUT)
+        rc = ts_store_exec(store,
+                           "ALTER TABLE event_postings"
+                           " RENAME TO event_postings_by_value",
+                           what, err);
     if (rc == 0)
         rc = add_column(store, "events", "text_id", "INTEGER", what, err);
     if (rc == 0)
@@ -692,6 +710,8 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
         rc = add_text_columns(store, what, err);
     if (rc == 0)
         rc = ts_store_exec(store, ts_index_schema_sql, what, err);
+    if (rc == 0 && from >= 7 && from < TS_POSTING_EPOCH_LAYOUT)
+        rc = ts_store_exec(store, rekey_postings_sql, what, err);
     if (rc == 0 && from < 4 &&
         sqlite3_create_function(store->db, "ts_text_key_hash", 2,
                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
@@ -723,7 +743,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
 }
 
 /* Reads the index's layout. A store whose layout is older can still be
- * verified and read; one of layout 2 to 12 is upgraded when opened for
+ * verified and read; one of layout 2 to 13 is upgraded when opened for
  * writing, older ones are refused: writing would fail on a missing column
  * half way. */
 static int check_index_version(ts_store *store, ts_error *err)

@@ -18,8 +18,8 @@ extern const char ts_chain_schema_sql[];
 /* The index's layout (schemas/index.sql), in meta "index_version" (absent:
  * 1). Bumped when a table gains or changes columns, which CREATE ... IF NOT
  * EXISTS cannot do to an existing store. */
-#define TS_INDEX_VERSION 13
-#define TS_INDEX_VERSION_TEXT "13"
+#define TS_INDEX_VERSION 14
+#define TS_INDEX_VERSION_TEXT "14"
 /* event_value_hmacs.bucket is an entry index shifted right by this many
  * bits (layout 3; schemas/index.sql says why): 65536 entries a bucket. As
  * SQL text, for the statements that write and read it. */
@@ -233,6 +233,12 @@ int64_t ts_text_key_hash(const char *statement, const char *object_name);
 /* A posting list covers a block of 2^TS_POSTING_BITS entries (block =
  * seq >> TS_POSTING_BITS; schemas/index.sql, "Posting lists"). */
 #define TS_POSTING_BITS 16
+/* From layout 14, event_postings is keyed by (field, epoch, value, block),
+ * epoch = block >> TS_POSTING_EPOCH_BITS (2^20 entries): a commit's rows
+ * land in the newest epoch's part of the table, not all over it. */
+#define TS_POSTING_EPOCH_BITS 4
+#define TS_POSTING_EPOCH_BITS_SQL "4"
+#define TS_POSTING_EPOCH_LAYOUT 14
 
 /* Registers SQL's ts_postings_append() and the table-valued function
  * ts_postings() on db, store's connection (postings.c says what they do;

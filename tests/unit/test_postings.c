@@ -383,6 +383,149 @@ static void test_errors(void **state)
                      SQLITE_CORRUPT);
 }
 
+/* Value 11's entries in epochs 0, 1 and 3 of 2^20 entries (none in 2),
+ * value 12's in epoch 2 only. */
+static const int64_t elevens[] = {3,       1048580, 1048581,
+                                  1114200, 3145828, 3200000};
+#define N_ELEVENS (sizeof(elevens) / sizeof(elevens[0]))
+
+static void write_epochs(fixture *fx)
+{
+    ts_postings_writer *w = NULL;
+    ts_error err;
+
+    exec_sql(fx, "BEGIN");
+    assert_int_equal(ts_postings_writer_new(&w, fx->store, &err), 0);
+    for (size_t i = 0; i < N_ELEVENS; i++) {
+        if (elevens[i] == 3145828)
+            assert_int_equal(
+                ts_postings_writer_add(w, TS_POSTING_TEXT, 12, 2200000, &err),
+                0);
+        assert_int_equal(ts_postings_writer_add(w, TS_POSTING_TEXT, 11,
+                                                (uint64_t)elevens[i], &err),
+                         0);
+    }
+    assert_int_equal(ts_postings_writer_flush(w, &err), 0);
+    ts_postings_writer_free(w);
+    exec_sql(fx, "COMMIT");
+}
+
+/* Value 11 and 12 read back across epochs: in either order, within
+ * bounds that start, end or fall between epochs, newest first with a
+ * limit, and together. */
+static void expect_epochs(fixture *fx)
+{
+    int64_t newest_first[N_ELEVENS], got[64];
+    size_t n;
+
+    expect_seqs(fx, "SELECT seq FROM ts_postings('text', 11)", elevens,
+                N_ELEVENS);
+    for (size_t i = 0; i < N_ELEVENS; i++)
+        newest_first[i] = elevens[N_ELEVENS - 1 - i];
+    expect_seqs(fx, "SELECT seq FROM ts_postings('text', 11) ORDER BY seq DESC",
+                newest_first, N_ELEVENS);
+    expect_seqs(fx,
+                "SELECT seq FROM ts_postings('text', 11)"
+                " WHERE seq BETWEEN 1048581 AND 3145828",
+                (const int64_t[]){1048581, 1114200, 3145828}, 3);
+    expect_seqs(fx,
+                "SELECT seq FROM ts_postings('text', 11)"
+                " WHERE seq > 1114200 AND seq < 3145828",
+                NULL, 0);
+    expect_seqs(fx,
+                "SELECT seq FROM ts_postings('text', 11)"
+                " WHERE seq < 1048581 ORDER BY seq DESC",
+                (const int64_t[]){1048580, 3}, 2);
+    expect_seqs(fx,
+                "SELECT seq FROM ts_postings('text', 11)"
+                " WHERE seq >= 2097152 ORDER BY seq DESC LIMIT 1",
+                (const int64_t[]){3200000}, 1);
+    expect_seqs(fx,
+                "SELECT seq FROM ts_postings('text', 11) WHERE seq > 5000000",
+                NULL, 0);
+    expect_seqs(fx, "SELECT seq FROM ts_postings('text', 12)",
+                (const int64_t[]){2200000}, 1);
+    n = query_ints(fx,
+                   "SELECT seq FROM ts_postings p WHERE p.field = 'text'"
+                   " AND p.value IN (12, 11) ORDER BY seq DESC",
+                   got, 64);
+    assert_int_equal(n, N_ELEVENS + 1);
+    for (size_t i = 1; i < n; i++)
+        assert_true(got[i - 1] > got[i]);
+}
+
+/* From layout 14 the lists are keyed by epoch (block >> 4) before value:
+ * rows of one epoch are together, and a value is read epoch by epoch. */
+static void test_epochs(void **state)
+{
+    fixture *fx = *state;
+
+    write_epochs(fx);
+    expect_seqs(fx,
+                "SELECT epoch FROM event_postings WHERE field = 'text'"
+                " AND value = 11 ORDER BY block",
+                (const int64_t[]){0, 1, 1, 3}, 4); /* blocks 0, 16, 17, 48 */
+    expect_seqs(fx,
+                "SELECT count(*) FROM event_postings"
+                " WHERE epoch != block >> 4",
+                (const int64_t[]){0}, 1);
+    expect_epochs(fx);
+}
+
+/* A store of layout 13 (lists keyed by field, value, block; no epoch)
+ * answers read-only through its own key, and opened for writing is
+ * upgraded: the same rows, rekeyed, the same answers. */
+static void test_layout13_upgrade(void **state)
+{
+    fixture *fx = *state;
+    int64_t n[1];
+    ts_error err;
+
+    write_epochs(fx);
+    write_lists(fx);
+    exec_sql(fx, "CREATE TABLE old_postings (field TEXT NOT NULL,"
+                 " value NOT NULL, block INTEGER NOT NULL, seqs BLOB NOT NULL,"
+                 " PRIMARY KEY (field, value, block)) WITHOUT ROWID;"
+                 "INSERT INTO old_postings SELECT field, value, block, seqs"
+                 " FROM event_postings;"
+                 "DROP TABLE event_postings;"
+                 "ALTER TABLE old_postings RENAME TO event_postings;"
+                 "UPDATE meta SET value = '13' WHERE key = 'index_version'");
+    ts_store_free(fx->store);
+    fx->store = NULL;
+    assert_int_equal(
+        ts_store_open(&fx->store, fx->path, TS_STORE_READONLY, &err), 0);
+    expect_epochs(fx);
+    expect_seqs(fx, "SELECT seq FROM ts_postings('text', 7)", sevens, N_SEVENS);
+    ts_store_free(fx->store);
+    fx->store = NULL;
+
+    assert_int_equal(ts_store_open(&fx->store, fx->path, 0, &err), 0);
+    assert_int_equal(query_ints(fx,
+                                "SELECT CAST(value AS INTEGER) FROM meta"
+                                " WHERE key = 'index_version'",
+                                n, 1),
+                     1);
+    assert_int_equal(n[0], 14);
+    expect_seqs(fx,
+                "SELECT pk FROM pragma_table_info('event_postings')"
+                " WHERE name IN ('field', 'epoch', 'value', 'block')"
+                " ORDER BY cid",
+                (const int64_t[]){1, 2, 3, 4}, 4);
+    expect_seqs(fx,
+                "SELECT count(*) FROM event_postings"
+                " WHERE epoch != block >> 4",
+                (const int64_t[]){0}, 1);
+    expect_seqs(fx,
+                "SELECT count(*) FROM sqlite_schema"
+                " WHERE name = 'event_postings_by_value'",
+                (const int64_t[]){0}, 1);
+    expect_epochs(fx);
+    expect_seqs(fx, "SELECT seq FROM ts_postings('text', 7)", sevens, N_SEVENS);
+    expect_seqs(fx, "SELECT seq FROM ts_postings('text', 8)",
+                (const int64_t[]){6, 65537, 65701}, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +534,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_text_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_sort, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_epochs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_layout13_upgrade, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
