@@ -15,6 +15,7 @@
 
 #include "common/common.h"
 #include "store/store_internal.h"
+#include "test_stores.h"
 
 typedef struct fixture {
     char dir[64];
@@ -479,7 +480,6 @@ static void test_layout13_upgrade(void **state)
 {
     fixture *fx = *state;
     int64_t n[1];
-    ts_error err;
 
     write_epochs(fx);
     write_lists(fx);
@@ -491,16 +491,11 @@ static void test_layout13_upgrade(void **state)
                  "DROP TABLE event_postings;"
                  "ALTER TABLE old_postings RENAME TO event_postings;"
                  "UPDATE meta SET value = '13' WHERE key = 'index_version'");
-    ts_store_free(fx->store);
-    fx->store = NULL;
-    assert_int_equal(
-        ts_store_open(&fx->store, fx->path, TS_STORE_READONLY, &err), 0);
+    reopen_store(&fx->store, fx->path, TS_STORE_READONLY);
     expect_epochs(fx);
     expect_seqs(fx, "SELECT seq FROM ts_postings('text', 7)", sevens, N_SEVENS);
-    ts_store_free(fx->store);
-    fx->store = NULL;
 
-    assert_int_equal(ts_store_open(&fx->store, fx->path, 0, &err), 0);
+    reopen_store(&fx->store, fx->path, 0);
     assert_int_equal(query_ints(fx,
                                 "SELECT CAST(value AS INTEGER) FROM meta"
                                 " WHERE key = 'index_version'",
