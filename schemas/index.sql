@@ -24,7 +24,16 @@ CREATE TABLE IF NOT EXISTS event_kinds (
     name TEXT NOT NULL UNIQUE
 );
 
-CREATE TABLE IF NOT EXISTS events (
+-- Every event, in two tables (layout 15): event_rows holds the columns most
+-- events have, event_details the rest, only for an event that has any of
+-- them (connections, errors, proxies' and MariaDB's records: at 1M
+-- generated pgAudit events, 34 thousand). SQLite writes a byte of header
+-- for each column of a row, NULL or not, so the 41 columns of one table
+-- (layouts before 15) cost a pgAudit event ~24 bytes of NULLs alone, and
+-- the table 112 MB at 1M events. The view `events` below joins the two
+-- with the columns, names and order of that table: read it, and write it
+-- (its triggers) when speed does not matter; ingest writes the tables.
+CREATE TABLE IF NOT EXISTS event_rows (
     seq INTEGER PRIMARY KEY,         -- entry index in the chain
     source_id INTEGER NOT NULL REFERENCES sources(id),
     line INTEGER NOT NULL,           -- first line of the entry in its source
@@ -35,6 +44,30 @@ CREATE TABLE IF NOT EXISTS events (
     session_line INTEGER,
     account TEXT,
     database TEXT,
+    statement_id INTEGER,
+    substatement_id INTEGER,
+    audit_class TEXT,
+    command TEXT,
+    parameter TEXT,       -- pgAudit's parameters, redacted ("?,?"): in a
+                          -- fifth of the generated records, so here
+    -- SQL analysis (see "SQL analysis" below) --
+    template_id INTEGER REFERENCES templates(id), -- NULL: no statement analysed
+    template_repeat INTEGER, -- 1: a further pgAudit row of a statement already
+                             -- counted (same session, statement id and
+                             -- text: one row per object, or per part of a
+                             -- CREATE TABLE AS / COPY (query)); NULL otherwise
+    -- end SQL analysis --
+    rows INTEGER,         -- pgAudit's rows (pgaudit.log_rows): rows returned
+                          -- or affected; NULL when not logged
+    text_id INTEGER,      -- a pgAudit record's (statement, object_name) in
+                          -- event_texts, where full text finds it (layout
+                          -- 4); NULL: the event has its own events_fts row
+    origin_id INTEGER     -- its (application, client_host, client_port) in
+                          -- event_origins (layout 6); NULL: none of them
+);
+
+CREATE TABLE IF NOT EXISTS event_details (
+    seq INTEGER PRIMARY KEY,         -- event_rows.seq
     application TEXT,                -- these three are NULL when origin_id
     client_host TEXT,                -- says them (layout 6); v_events has
     client_port TEXT,                -- them either way
@@ -50,10 +83,6 @@ CREATE TABLE IF NOT EXISTS events (
     detail TEXT,
     query TEXT,
     audit_type TEXT,
-    statement_id INTEGER,
-    substatement_id INTEGER,
-    audit_class TEXT,
-    command TEXT,
     object_type TEXT,
     object_name TEXT,
     object_table TEXT,               -- object_name after its schema,
@@ -61,40 +90,107 @@ CREATE TABLE IF NOT EXISTS events (
     statement TEXT,                  -- NULL for a pgAudit record: its
                                      -- statement is in event_texts
                                      -- (text_id); v_events has it
-    parameter TEXT,
     tls_protocol TEXT,
     tls_cipher TEXT,
     session_duration_us INTEGER,
     unparsed_reason TEXT,
-    -- SQL analysis (see "SQL analysis" below) --
-    template_id INTEGER REFERENCES templates(id), -- NULL: no statement analysed
-    template_repeat INTEGER, -- 1: a further pgAudit row of a statement already
-                             -- counted (same session, statement id and
-                             -- text: one row per object, or per part of a
-                             -- CREATE TABLE AS / COPY (query)); NULL otherwise
-    -- end SQL analysis --
     -- proxies (Teleport, hoop.dev, generic JSON lines): who is behind the
     -- proxy, apart from the database account it used --
     principal TEXT,       -- the proxy's user: a person's login, a bot's name
     principal_kind TEXT,  -- human | agent | service; NULL when not said
-    -- end proxies --
     -- collectors --
-    rows INTEGER,         -- pgAudit's rows (pgaudit.log_rows): rows returned
-                          -- or affected; NULL when not logged
     auth_identity TEXT,   -- "connection authenticated: identity=..." (PG 14+):
                           -- what authentication proved (Kerberos principal,
                           -- certificate DN, the role for passwords)
-    auth_method TEXT,     -- its method: md5, scram-sha-256, gss, cert, ...
-    -- end collectors --
-    text_id INTEGER,      -- a pgAudit record's (statement, object_name) in
-                          -- event_texts, where full text finds it (layout
-                          -- 4); NULL: the event has its own events_fts row
-    origin_id INTEGER     -- its (application, client_host, client_port) in
-                          -- event_origins (layout 6); NULL: none of them
+    auth_method TEXT      -- its method: md5, scram-sha-256, gss, cert, ...
 );
+
+CREATE VIEW IF NOT EXISTS events AS
+SELECT r.seq, r.source_id, r.line, r.kind, r.time_us, r.pid, r.session_id,
+       r.session_line, r.account, r.database, d.application, d.client_host,
+       d.client_port, d.severity, d.sqlstate, d.message, d.detail, d.query,
+       d.audit_type, r.statement_id, r.substatement_id, r.audit_class,
+       r.command, d.object_type, d.object_name, d.object_table, d.statement,
+       r.parameter, d.tls_protocol, d.tls_cipher, d.session_duration_us,
+       d.unparsed_reason, r.template_id, r.template_repeat, d.principal,
+       d.principal_kind, r.rows, d.auth_identity, d.auth_method, r.text_id,
+       r.origin_id
+FROM event_rows r LEFT JOIN event_details d ON d.seq = r.seq;
+
+-- Writing the view: a row of event_details only when the event has a
+-- value for one of its columns, as ingest writes them.
+CREATE TRIGGER IF NOT EXISTS events_insert INSTEAD OF INSERT ON events
+BEGIN
+    INSERT INTO event_rows(seq, source_id, line, kind, time_us, pid,
+        session_id, session_line, account, database, statement_id,
+        substatement_id, audit_class, command, parameter, template_id,
+        template_repeat, rows, text_id, origin_id)
+    VALUES(NEW.seq, NEW.source_id, NEW.line, NEW.kind, NEW.time_us, NEW.pid,
+        NEW.session_id, NEW.session_line, NEW.account, NEW.database,
+        NEW.statement_id, NEW.substatement_id, NEW.audit_class, NEW.command,
+        NEW.parameter, NEW.template_id, NEW.template_repeat, NEW.rows,
+        NEW.text_id, NEW.origin_id);
+    INSERT INTO event_details(seq, application, client_host, client_port,
+        severity, sqlstate, message, detail, query, audit_type, object_type,
+        object_name, object_table, statement, tls_protocol,
+        tls_cipher, session_duration_us, unparsed_reason, principal,
+        principal_kind, auth_identity, auth_method)
+    SELECT last_insert_rowid(), NEW.application, NEW.client_host,
+        NEW.client_port, NEW.severity, NEW.sqlstate, NEW.message, NEW.detail,
+        NEW.query, NEW.audit_type, NEW.object_type, NEW.object_name,
+        NEW.object_table, NEW.statement, NEW.tls_protocol,
+        NEW.tls_cipher, NEW.session_duration_us, NEW.unparsed_reason,
+        NEW.principal, NEW.principal_kind, NEW.auth_identity, NEW.auth_method
+    WHERE coalesce(NEW.application, NEW.client_host, NEW.client_port,
+        NEW.severity, NEW.sqlstate, NEW.message, NEW.detail, NEW.query,
+        NEW.audit_type, NEW.object_type, NEW.object_name, NEW.object_table,
+        NEW.statement, NEW.tls_protocol, NEW.tls_cipher,
+        NEW.session_duration_us, NEW.unparsed_reason, NEW.principal,
+        NEW.principal_kind, NEW.auth_identity, NEW.auth_method) IS NOT NULL;
+END;
+
+CREATE TRIGGER IF NOT EXISTS events_update INSTEAD OF UPDATE ON events
+BEGIN
+    UPDATE event_rows SET seq = NEW.seq, source_id = NEW.source_id,
+        line = NEW.line, kind = NEW.kind, time_us = NEW.time_us,
+        pid = NEW.pid, session_id = NEW.session_id,
+        session_line = NEW.session_line, account = NEW.account,
+        database = NEW.database, statement_id = NEW.statement_id,
+        substatement_id = NEW.substatement_id, audit_class = NEW.audit_class,
+        command = NEW.command, parameter = NEW.parameter,
+        template_id = NEW.template_id,
+        template_repeat = NEW.template_repeat, rows = NEW.rows,
+        text_id = NEW.text_id, origin_id = NEW.origin_id
+    WHERE seq = OLD.seq;
+    DELETE FROM event_details WHERE seq = OLD.seq;
+    INSERT INTO event_details(seq, application, client_host, client_port,
+        severity, sqlstate, message, detail, query, audit_type, object_type,
+        object_name, object_table, statement, tls_protocol,
+        tls_cipher, session_duration_us, unparsed_reason, principal,
+        principal_kind, auth_identity, auth_method)
+    SELECT NEW.seq, NEW.application, NEW.client_host, NEW.client_port,
+        NEW.severity, NEW.sqlstate, NEW.message, NEW.detail, NEW.query,
+        NEW.audit_type, NEW.object_type, NEW.object_name, NEW.object_table,
+        NEW.statement, NEW.tls_protocol, NEW.tls_cipher,
+        NEW.session_duration_us, NEW.unparsed_reason, NEW.principal,
+        NEW.principal_kind, NEW.auth_identity, NEW.auth_method
+    WHERE coalesce(NEW.application, NEW.client_host, NEW.client_port,
+        NEW.severity, NEW.sqlstate, NEW.message, NEW.detail, NEW.query,
+        NEW.audit_type, NEW.object_type, NEW.object_name, NEW.object_table,
+        NEW.statement, NEW.tls_protocol, NEW.tls_cipher,
+        NEW.session_duration_us, NEW.unparsed_reason, NEW.principal,
+        NEW.principal_kind, NEW.auth_identity, NEW.auth_method) IS NOT NULL;
+END;
+
+CREATE TRIGGER IF NOT EXISTS events_delete INSTEAD OF DELETE ON events
+BEGIN
+    DELETE FROM event_rows WHERE seq = OLD.seq;
+    DELETE FROM event_details WHERE seq = OLD.seq;
+END;
+
 -- Every index ends with seq (SQLite appends the rowid), so an equality on
 -- its column plus a seq range walks it in entry order and can stop at LIMIT.
-CREATE INDEX IF NOT EXISTS events_by_kind ON events(kind);
+CREATE INDEX IF NOT EXISTS events_by_kind ON event_rows(kind);
 -- session_id has no index: its events are in event_postings below (layout
 -- 12).
 -- account has no index: its events are in event_postings below (layout 8).
@@ -105,7 +201,7 @@ CREATE INDEX IF NOT EXISTS events_by_kind ON events(kind);
 -- check on the whole name, `--object public.customers`: their events are
 -- in event_postings below (field 'object').
 -- Proxy events by the person or agent behind them (`search --principal`).
-CREATE INDEX IF NOT EXISTS events_by_principal ON events(principal)
+CREATE INDEX IF NOT EXISTS events_by_principal ON event_details(principal)
     WHERE principal IS NOT NULL;
 -- Privileged and DDL statements (v_privileged below; its WHERE term, so the
 -- planner takes it for the view): a handful per thousand events, which
@@ -115,7 +211,7 @@ CREATE INDEX IF NOT EXISTS events_by_principal ON events(principal)
 -- Equalities, not IN lists: SQLite checks the WHERE of a partial index on
 -- every insert, and an IN list of more than two values costs a temporary
 -- B-tree each time (about 7% of ingest's instructions, layout 3).
-CREATE INDEX IF NOT EXISTS events_privileged ON events(kind, time_us)
+CREATE INDEX IF NOT EXISTS events_privileged ON event_rows(kind, time_us)
     WHERE audit_class = 'DDL' OR audit_class = 'ROLE'
        OR command = 'GRANT' OR command = 'REVOKE' OR command = 'ALTER ROLE'
        OR command = 'CREATE ROLE' OR command = 'DROP ROLE'
@@ -662,17 +758,18 @@ JOIN v_ref_latest l ON l.dataset = 'identities' AND l.snapshot_id = a.snapshot_i
 -- names behind each of its sessions: the principal of the session's events
 -- (the first by name when several; n_principals counts them).
 CREATE VIEW IF NOT EXISTS v_proxy_sessions AS
-SELECT e.session_id, min(e.principal) AS principal,
-       min(e.principal_kind) AS principal_kind,
-       count(DISTINCT e.principal) AS n_principals,
+SELECT e.session_id, min(d.principal) AS principal,
+       min(d.principal_kind) AS principal_kind,
+       count(DISTINCT d.principal) AS n_principals,
        s.pid, s.account, s.started_us, s.ended_us
 -- INDEXED BY: left to itself the planner walked events_by_session (before
 -- layout 12) for the GROUP BY and read every event to test principal (1.2
 -- s at 1M events, paid by every control that attributes sessions); the
 -- partial index holds only the proxies' events.
-FROM events e INDEXED BY events_by_principal
+FROM event_details d INDEXED BY events_by_principal
+JOIN event_rows e ON e.seq = d.seq
 JOIN sessions s ON s.session_id = e.session_id
-WHERE e.principal IS NOT NULL AND e.session_id IS NOT NULL
+WHERE d.principal IS NOT NULL AND e.session_id IS NOT NULL
 GROUP BY e.session_id;
 
 -- Each session a proxy names a principal for: the proxy's own sessions

@@ -7,7 +7,8 @@
 
 struct ts_index_writer {
     ts_store *store;
-    sqlite3_stmt *event;
+    sqlite3_stmt *row;     /* event_rows */
+    sqlite3_stmt *details; /* event_details */
     sqlite3_stmt *fts;
     sqlite3_stmt *session;
     sqlite3_stmt *account;
@@ -34,24 +35,26 @@ struct ts_index_writer {
 /* Most distinct sessions and accounts held before writing them early. */
 #define TS_ROLLUP_MAX 65536
 
-static const char insert_event_sql[] =
-    "INSERT INTO events(seq, source_id, line, kind, time_us, pid, session_id,"
-    " session_line, account, database, application, client_host, client_port,"
-    " severity, sqlstate, message, detail, query, audit_type, statement_id,"
-    " substatement_id, audit_class, command, object_type, object_name,"
-    " statement, parameter, tls_protocol, tls_cipher, session_duration_us,"
-    " unparsed_reason, object_table,"
-    " template_id, template_repeat,"     /* SQL analysis: ?40.. */
-    " principal, principal_kind,"        /* proxies: ?50.. */
-    " rows, auth_identity, auth_method," /* collectors: ?60.. */
-    " text_id, origin_id"                /* ?70.. */
-    ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-    " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
-    " ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32,"
-    " ?40, ?41,"      /* SQL analysis */
-    " ?50, ?51,"      /* proxies */
-    " ?60, ?61, ?62," /* collectors */
-    " ?70, ?71)";
+/* An event: its row, and its details when it has any (schemas/index.sql,
+ * "Every event, in two tables"). */
+static const char insert_row_sql[] =
+    "INSERT INTO event_rows(seq, source_id, line, kind, time_us, pid,"
+    " session_id, session_line, account, database, statement_id,"
+    " substatement_id, audit_class, command, parameter, template_id,"
+    " template_repeat, rows, text_id, origin_id) VALUES(?1, ?2, ?3, ?4, ?5,"
+    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+
+/* The columns of event_details after seq, in the order of detail_values. */
+static const char insert_details_sql[] =
+    "INSERT INTO event_details(seq, application, client_host, client_port,"
+    " severity, sqlstate, message, detail, query, audit_type, object_type,"
+    " object_name, object_table, statement, tls_protocol, tls_cipher,"
+    " unparsed_reason, principal, principal_kind, auth_identity, auth_method,"
+    " session_duration_us) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+    " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)";
+
+/* The text columns of event_details, ?2 to ?21 of insert_details_sql. */
+enum { TS_DETAIL_TEXTS = 20 };
 
 static const char insert_value_sql[] =
     "INSERT OR IGNORE INTO event_value_classes(seq, class) VALUES(?1, ?2)";
@@ -130,7 +133,8 @@ void ts_index_writer_free(ts_index_writer *w)
 {
     if (w == NULL)
         return;
-    sqlite3_finalize(w->event);
+    sqlite3_finalize(w->row);
+    sqlite3_finalize(w->details);
     sqlite3_finalize(w->fts);
     sqlite3_finalize(w->session);
     sqlite3_finalize(w->account);
@@ -172,8 +176,10 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
     if (rc == 0)
         rc = ts_pgstat_writer_new(&w->pgstat, store, err);
     if (rc == 0)
-        rc = ts_store_prepare(store, insert_event_sql, &w->event, "indexing",
-                              err);
+        rc = ts_store_prepare(store, insert_row_sql, &w->row, "indexing", err);
+    if (rc == 0)
+        rc = ts_store_prepare(store, insert_details_sql, &w->details,
+                              "indexing", err);
     if (rc == 0)
         rc = ts_store_prepare(store, insert_fts_sql, &w->fts, "indexing", err);
     if (rc == 0)
@@ -294,10 +300,54 @@ static int is_statement(const ts_event *ev)
     return ev->kind == TS_EVENT_AUDIT || ev->kind == TS_EVENT_STATEMENT;
 }
 
+/* Writes ev's row of event_details when it has a value for any of its
+ * columns. text_id and origin say some of them instead (schemas/index.sql). */
+static int add_details(ts_index_writer *w, uint64_t seq, const ts_event *ev,
+                       const char *otable, int64_t text_id, int64_t origin,
+                       ts_error *err)
+{
+    sqlite3_stmt *st = w->details;
+    /* origin != 0: the first three are in event_origins; text_id != 0:
+     * severity, sqlstate, audit_type and the object's are in event_texts */
+    const char *const texts[TS_DETAIL_TEXTS] = {
+        origin != 0 ? NULL : ev->application,
+        origin != 0 ? NULL : ev->client_host,
+        origin != 0 ? NULL : ev->client_port,
+        text_id != 0 ? NULL : ev->severity,
+        text_id != 0 ? NULL : ev->sqlstate,
+        stored_message(ev),
+        ev->detail,
+        ev->query,
+        text_id != 0 ? NULL : ev->audit_type,
+        text_id != 0 ? NULL : ev->object_type,
+        text_id != 0 ? NULL : ev->object_name,
+        text_id != 0 ? NULL : otable,
+        text_id != 0 ? NULL : ev->statement,
+        ev->tls_protocol,
+        ev->tls_cipher,
+        ev->unparsed_reason,
+        ev->principal,
+        ev->principal_kind,
+        ev->auth_identity,
+        ev->auth_method,
+    };
+    int any = ev->session_duration_us != -1;
+
+    for (int i = 0; !any && i < TS_DETAIL_TEXTS; i++)
+        any = texts[i] != NULL;
+    if (!any)
+        return 0;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+    for (int i = 0; i < TS_DETAIL_TEXTS; i++)
+        bind_text(st, 2 + i, texts[i]);
+    bind_int(st, 2 + TS_DETAIL_TEXTS, ev->session_duration_us, -1);
+    return ts_store_step_done(w->store, st, "indexing an event's details", err);
+}
+
 int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
                         uint64_t line, const ts_event *ev, ts_error *err)
 {
-    sqlite3_stmt *st = w->event;
+    sqlite3_stmt *st = w->row;
     char table[TS_OBJECT_TABLE_MAX];
     const char *otable;
     int64_t template_id, text_id = 0, origin = 0;
@@ -315,8 +365,6 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     rc = ts_template_writer_id(w->templates, ev, &template_id, err);
     if (rc != 0)
         return rc;
-    bind_int(st, 40, template_id, 0);
-    bind_int(st, 41, ev->sql_repeat && template_id != 0 ? 1 : 0, 0);
     otable = ts_object_table(ev->object_name, table, sizeof(table));
     if (has_shared_text(ev)) {
         ts_text_key key = {ev->statement,  ev->object_name, otable,
@@ -326,11 +374,9 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
         if (rc != 0)
             return rc;
     }
-    bind_int(st, 70, text_id, 0);
     rc = origin_id(w, ev, &origin, err);
     if (rc != 0)
         return rc;
-    bind_int(st, 71, origin, 0);
 
     sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
     sqlite3_bind_int64(st, 2, source_id);
@@ -342,35 +388,19 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     bind_int(st, 8, ev->session_line, -1);
     bind_text(st, 9, ev->account);
     bind_text(st, 10, ev->database);
-    bind_text(st, 11, origin != 0 ? NULL : ev->application); /* in */
-    bind_text(st, 12, origin != 0 ? NULL : ev->client_host); /* event_ */
-    bind_text(st, 13, origin != 0 ? NULL : ev->client_port); /* origins */
-    /* text_id != 0: these are in event_texts (schemas/index.sql) */
-    bind_text(st, 14, text_id != 0 ? NULL : ev->severity);
-    bind_text(st, 15, text_id != 0 ? NULL : ev->sqlstate);
-    bind_text(st, 16, stored_message(ev));
-    bind_text(st, 17, ev->detail);
-    bind_text(st, 18, ev->query);
-    bind_text(st, 19, text_id != 0 ? NULL : ev->audit_type);
-    bind_int(st, 20, ev->statement_id, -1);
-    bind_int(st, 21, ev->substatement_id, -1);
-    bind_text(st, 22, ev->audit_class);
-    bind_text(st, 23, ev->command);
-    bind_text(st, 24, text_id != 0 ? NULL : ev->object_type);
-    bind_text(st, 25, text_id != 0 ? NULL : ev->object_name);
-    bind_text(st, 26, text_id != 0 ? NULL : ev->statement);
-    bind_text(st, 27, ev->parameter);
-    bind_text(st, 28, ev->tls_protocol);
-    bind_text(st, 29, ev->tls_cipher);
-    bind_int(st, 30, ev->session_duration_us, -1);
-    bind_text(st, 31, ev->unparsed_reason);
-    bind_text(st, 32, text_id != 0 ? NULL : otable);
-    bind_text(st, 50, ev->principal);
-    bind_text(st, 51, ev->principal_kind);
-    bind_int(st, 60, ev->rows, -1);
-    bind_text(st, 61, ev->auth_identity);
-    bind_text(st, 62, ev->auth_method);
+    bind_int(st, 11, ev->statement_id, -1);
+    bind_int(st, 12, ev->substatement_id, -1);
+    bind_text(st, 13, ev->audit_class);
+    bind_text(st, 14, ev->command);
+    bind_text(st, 15, ev->parameter);
+    bind_int(st, 16, template_id, 0);
+    bind_int(st, 17, ev->sql_repeat && template_id != 0 ? 1 : 0, 0);
+    bind_int(st, 18, ev->rows, -1);
+    bind_int(st, 19, text_id, 0);
+    bind_int(st, 20, origin, 0);
     rc = ts_store_step_done(w->store, st, "indexing an event", err);
+    if (rc == 0)
+        rc = add_details(w, seq, ev, otable, text_id, origin, err);
     if (rc == 0 && text_id != 0)
         rc = ts_postings_writer_add(w->postings, TS_POSTING_TEXT, text_id, seq,
                                     err);

@@ -641,7 +641,48 @@ static const char rekey_postings_sql[] =
     " ORDER BY field, block >> " TS_POSTING_EPOCH_BITS_SQL ", value, block;"
     "DROP TABLE event_postings_by_value";
 
-/* Upgrades an index of layout 2 to 13 to TS_INDEX_VERSION, in one
+/* Layout 2..14 to 15, before the schema: the table events (one, of 41
+ * columns) is renamed out of the way for the view of that name the schema
+ * makes, in legacy mode so that the views naming events are neither
+ * checked nor rewritten (they read the view); its indexes go first, for
+ * their names, and v_proxy_sessions, whose INDEXED BY cannot name a view.
+ * After the schema, split_events_sql copies its rows into event_rows and,
+ * those that have any of its columns, event_details. */
+static const char set_aside_events_sql[] =
+    "DROP INDEX IF EXISTS events_by_kind;"
+    "DROP INDEX IF EXISTS events_by_principal;"
+    "DROP INDEX IF EXISTS events_privileged;"
+    "DROP VIEW IF EXISTS v_proxy_sessions;"
+    "PRAGMA legacy_alter_table = ON;"
+    "ALTER TABLE events RENAME TO events_by_layout14;"
+    "PRAGMA legacy_alter_table = OFF";
+static const char split_events_sql[] =
+    "INSERT INTO event_rows(seq, source_id, line, kind, time_us, pid,"
+    " session_id, session_line, account, database, statement_id,"
+    " substatement_id, audit_class, command, parameter, template_id,"
+    " template_repeat, rows, text_id, origin_id)"
+    " SELECT seq, source_id, line, kind, time_us, pid, session_id,"
+    " session_line, account, database, statement_id, substatement_id,"
+    " audit_class, command, parameter, template_id, template_repeat, rows,"
+    " text_id, origin_id FROM events_by_layout14 ORDER BY seq;"
+    "INSERT INTO event_details(seq, application, client_host, client_port,"
+    " severity, sqlstate, message, detail, query, audit_type, object_type,"
+    " object_name, object_table, statement, tls_protocol, tls_cipher,"
+    " session_duration_us, unparsed_reason, principal, principal_kind,"
+    " auth_identity, auth_method)"
+    " SELECT seq, application, client_host, client_port, severity, sqlstate,"
+    " message, detail, query, audit_type, object_type, object_name,"
+    " object_table, statement, tls_protocol, tls_cipher,"
+    " session_duration_us, unparsed_reason, principal, principal_kind,"
+    " auth_identity, auth_method FROM events_by_layout14"
+    " WHERE coalesce(application, client_host, client_port, severity,"
+    " sqlstate, message, detail, query, audit_type, object_type, object_name,"
+    " object_table, statement, tls_protocol, tls_cipher,"
+    " session_duration_us, unparsed_reason, principal, principal_kind,"
+    " auth_identity, auth_method) IS NOT NULL ORDER BY seq;"
+    "DROP TABLE events_by_layout14";
+
+/* Upgrades an index of layout 2 to 14 to TS_INDEX_VERSION, in one
  * transaction.
  * - Layout 2: event_value_hmacs, keyed by (hmac, seq), goes to the value
  *   lists below like layout 3's (a layout 2 store made before value HMACs
@@ -671,13 +712,19 @@ static const char rekey_postings_sql[] =
  *   (fill_postings); the views over the SQL analysis are made again to
  *   read events first (template_views_sql).
  * - Layout 13 to 14: event_postings is keyed by epoch before value
- *   (rekey_postings). */
+ *   (rekey_postings).
+ * - Layout 14 to 15: the table events becomes event_rows and
+ *   event_details, and the view events joins them (set_aside_events_sql,
+ *   split_events_sql). A store whose events is already the view (a test
+ *   that wrote an older layout's columns through it) has nothing to
+ *   split. */
 static int upgrade_index(ts_store *store, int from, ts_error *err)
 {
-    static const char what[] = "upgrading the index to layout 14";
+    static const char what[] = "upgrading the index to layout 15";
+    uint64_t wide = 0;
     int rc = ts_store_exec(store, "BEGIN IMMEDIATE", what, err);
 
-    _Static_assert(TS_INDEX_VERSION == 14, "upgrade_index");
+    _Static_assert(TS_INDEX_VERSION == 15, "upgrade_index");
     /* first, while every view still reads what it names: a rename checks
      * them all */
     if (rc == 0 && from >= 7 && from < TS_POSTING_EPOCH_LAYOUT)
@@ -689,6 +736,13 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
         rc = add_column(store, "events", "text_id", "INTEGER", what, err);
     if (rc == 0)
         rc = add_column(store, "events", "origin_id", "INTEGER", what, err);
+    if (rc == 0)
+        rc = ts_store_count(store,
+                            "SELECT count(*) FROM sqlite_schema"
+                            " WHERE type = 'table' AND name = 'events'",
+                            what, &wide, err);
+    if (rc == 0 && wide)
+        rc = ts_store_exec(store, set_aside_events_sql, what, err);
     /* events_privileged and v_privileged: their term written anew;
      * v_events: the statement from event_texts (schemas/index.sql) */
     if (rc == 0 && from < 4)
@@ -712,6 +766,8 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
         rc = ts_store_exec(store, ts_index_schema_sql, what, err);
     if (rc == 0 && from >= 7 && from < TS_POSTING_EPOCH_LAYOUT)
         rc = ts_store_exec(store, rekey_postings_sql, what, err);
+    if (rc == 0 && wide)
+        rc = ts_store_exec(store, split_events_sql, what, err);
     if (rc == 0 && from < 4 &&
         sqlite3_create_function(store->db, "ts_text_key_hash", 2,
                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
@@ -743,7 +799,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
 }
 
 /* Reads the index's layout. A store whose layout is older can still be
- * verified and read; one of layout 2 to 13 is upgraded when opened for
+ * verified and read; one of layout 2 to 14 is upgraded when opened for
  * writing, older ones are refused: writing would fail on a missing column
  * half way. */
 static int check_index_version(ts_store *store, ts_error *err)

@@ -331,7 +331,7 @@ static void expect_template_lists(fixture *fx)
  * no template lists, v_column_access joined either way. */
 static const char as_template_index_sql[] =
     "DELETE FROM event_postings WHERE field = 'template';"
-    "CREATE INDEX events_by_template ON events(template_id)"
+    "CREATE INDEX events_by_template ON event_rows(template_id)"
     " WHERE template_id IS NOT NULL;"
     "DROP VIEW v_column_access;"
     "CREATE VIEW v_column_access AS SELECT e.seq AS entry_index,"

@@ -391,7 +391,7 @@ static void test_index_failure_stops_both(void **state)
         assert_int_equal(
             sqlite3_exec(ts_store_sqlite(store),
                          "CREATE TEMP TRIGGER no_room BEFORE INSERT ON"
-                         " main.events WHEN NEW.seq = 2500 BEGIN SELECT"
+                         " main.event_rows WHEN NEW.seq = 2500 BEGIN SELECT"
                          " RAISE(ABORT, 'database or disk is full'); END",
                          NULL, NULL, NULL),
             SQLITE_OK);

@@ -501,7 +501,7 @@ static void test_layout13_upgrade(void **state)
                                 " WHERE key = 'index_version'",
                                 n, 1),
                      1);
-    assert_int_equal(n[0], 14);
+    assert_int_equal(n[0], TS_INDEX_VERSION);
     expect_seqs(fx,
                 "SELECT pk FROM pragma_table_info('event_postings')"
                 " WHERE name IN ('field', 'epoch', 'value', 'block')"

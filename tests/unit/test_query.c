@@ -1153,7 +1153,7 @@ static void expect_postings(fixture *fx)
  * no sessions.first_seq. */
 #define AS_SESSION_INDEX_SQL                                                   \
     "DELETE FROM event_postings WHERE field = 'session';"                      \
-    "CREATE INDEX events_by_session ON events(session_id);"                    \
+    "CREATE INDEX events_by_session ON event_rows(session_id);"                \
     "ALTER TABLE sessions DROP COLUMN first_seq;"
 
 /* A store before layout 11: each event holds what its text holds, the
@@ -1286,17 +1286,18 @@ static void test_text_walks(void **state)
      * maps, no posting lists. Read-only, it is searched through the indexes;
      * opened for writing, it is upgraded and answers the same. */
     assert_int_equal(
-        sqlite3_exec(ts_store_sqlite(fx->store),
-                     AS_BUCKET_MAPS_SQL
-                     "DELETE FROM event_postings;"
-                     "CREATE INDEX events_by_text ON events(text_id)"
-                     " WHERE text_id IS NOT NULL;"
-                     "CREATE INDEX events_by_object ON events(object_table)"
-                     " WHERE object_table IS NOT NULL;"
-                     "CREATE INDEX events_by_account ON events(account);"
-                     "UPDATE meta SET value = '6'"
-                     " WHERE key = 'index_version'",
-                     NULL, NULL, NULL),
+        sqlite3_exec(
+            ts_store_sqlite(fx->store),
+            AS_BUCKET_MAPS_SQL
+            "DELETE FROM event_postings;"
+            "CREATE INDEX events_by_text ON event_rows(text_id)"
+            " WHERE text_id IS NOT NULL;"
+            "CREATE INDEX events_by_object ON event_details(object_table)"
+            " WHERE object_table IS NOT NULL;"
+            "CREATE INDEX events_by_account ON event_rows(account);"
+            "UPDATE meta SET value = '6'"
+            " WHERE key = 'index_version'",
+            NULL, NULL, NULL),
         SQLITE_OK);
     reopen(fx, TS_STORE_READONLY);
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_postings"), 0);
@@ -1313,26 +1314,27 @@ static void test_text_walks(void **state)
      * list, each event's application, client host and port in its row.
      * Opened for writing, it is upgraded and answers the same. */
     assert_int_equal(
-        sqlite3_exec(ts_store_sqlite(fx->store),
-                     AS_TEXT_FIELDS_IN_EVENTS_SQL
-                     "UPDATE events SET statement = (SELECT t.statement"
-                     " FROM event_texts t WHERE t.id = text_id),"
-                     " text_id = NULL WHERE text_id IS NOT NULL;"
-                     "DELETE FROM event_texts;"
-                     "INSERT INTO event_texts_fts(event_texts_fts)"
-                     " VALUES('delete-all');"
-                     "INSERT INTO events_fts(events_fts) VALUES('rebuild');"
-                     "DROP INDEX events_privileged;"
-                     "CREATE INDEX events_privileged ON events(kind, time_us)"
-                     " WHERE command IN ('GRANT', 'REVOKE', 'ALTER ROLE');"
-                     "UPDATE events SET (application, client_host,"
-                     " client_port) = (SELECT o.application, o.client_host,"
-                     " o.client_port FROM event_origins o"
-                     " WHERE o.id = origin_id), origin_id = NULL;"
-                     "DELETE FROM event_origins;"
-                     "UPDATE meta SET value = '3'"
-                     " WHERE key = 'index_version'",
-                     NULL, NULL, NULL),
+        sqlite3_exec(
+            ts_store_sqlite(fx->store),
+            AS_TEXT_FIELDS_IN_EVENTS_SQL
+            "UPDATE events SET statement = (SELECT t.statement"
+            " FROM event_texts t WHERE t.id = text_id),"
+            " text_id = NULL WHERE text_id IS NOT NULL;"
+            "DELETE FROM event_texts;"
+            "INSERT INTO event_texts_fts(event_texts_fts)"
+            " VALUES('delete-all');"
+            "INSERT INTO events_fts(events_fts) VALUES('rebuild');"
+            "DROP INDEX events_privileged;"
+            "CREATE INDEX events_privileged ON event_rows(kind, time_us)"
+            " WHERE command IN ('GRANT', 'REVOKE', 'ALTER ROLE');"
+            "UPDATE events SET (application, client_host,"
+            " client_port) = (SELECT o.application, o.client_host,"
+            " o.client_port FROM event_origins o"
+            " WHERE o.id = origin_id), origin_id = NULL;"
+            "DELETE FROM event_origins;"
+            "UPDATE meta SET value = '3'"
+            " WHERE key = 'index_version'",
+            NULL, NULL, NULL),
         SQLITE_OK);
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM events_fts"
                                    " WHERE events_fts MATCH 'x'"),
@@ -1530,9 +1532,9 @@ static void test_command_lists(void **state)
                      AS_TEXT_FIELDS_IN_EVENTS_SQL
                      "DELETE FROM event_postings WHERE field IN"
                      " ('command', 'database');"
-                     "CREATE INDEX events_by_command ON events(command)"
+                     "CREATE INDEX events_by_command ON event_rows(command)"
                      " WHERE command IS NOT NULL;"
-                     "CREATE INDEX events_by_database ON events(database)"
+                     "CREATE INDEX events_by_database ON event_rows(database)"
                      " WHERE database IS NOT NULL;"
                      "UPDATE meta SET value = '4'"
                      " WHERE key = 'index_version'",
@@ -1751,7 +1753,7 @@ static void test_account_lists(void **state)
         sqlite3_exec(ts_store_sqlite(fx->store),
                      AS_BUCKET_MAPS_SQL
                      "DELETE FROM event_postings WHERE field = 'account';"
-                     "CREATE INDEX events_by_account ON events(account);"
+                     "CREATE INDEX events_by_account ON event_rows(account);"
                      "UPDATE meta SET value = '7'"
                      " WHERE key = 'index_version'",
                      NULL, NULL, NULL),

@@ -1,0 +1,355 @@
+/* The events of index layout 15: event_rows for every event, event_details
+ * only for those with a value in one of its columns, the view events
+ * joining them as the one table of layouts before did; and the upgrade of
+ * a layout 14 store, whose events is that table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/common.h"
+#include "store/store_internal.h"
+#include "test_stores.h"
+
+#define PG_LOG TS_TEST_DATA_DIR "/../e2e/data/pg15-pgaudit.log"
+#define PG_PREFIX "%m [%p] %q%u@%d/%a %r %c %e "
+#define TELEPORT_LOG TS_TEST_DATA_DIR "/proxies/teleport.jsonl"
+
+typedef struct fixture {
+    char dir[64];
+    char path[96];
+    ts_store *store;
+} fixture;
+
+/* The columns of the table events of layouts 2 to 14, in order. */
+#define LAYOUT14_COLUMNS                                                       \
+    "seq source_id line kind time_us pid session_id session_line account"      \
+    " database application client_host client_port severity sqlstate"          \
+    " message detail query audit_type statement_id substatement_id"            \
+    " audit_class command object_type object_name object_table statement"      \
+    " parameter tls_protocol tls_cipher session_duration_us unparsed_reason"   \
+    " template_id template_repeat principal principal_kind rows"               \
+    " auth_identity auth_method text_id origin_id"
+
+/* The store as layout 14 kept its events: one table, its three indexes
+ * and v_proxy_sessions reading it through one of them (schemas/index.sql
+ * of layout 14, comments left out). legacy_alter_table: the views name
+ * `events`, which is missing while the table has another name. */
+static const char as_layout14_sql[] =
+    "CREATE TABLE events_14 (seq INTEGER PRIMARY KEY,"
+    " source_id INTEGER NOT NULL REFERENCES sources(id),"
+    " line INTEGER NOT NULL, kind INTEGER NOT NULL REFERENCES"
+    " event_kinds(kind), time_us INTEGER, pid INTEGER, session_id TEXT,"
+    " session_line INTEGER, account TEXT, database TEXT, application TEXT,"
+    " client_host TEXT, client_port TEXT, severity TEXT, sqlstate TEXT,"
+    " message TEXT, detail TEXT, query TEXT, audit_type TEXT,"
+    " statement_id INTEGER, substatement_id INTEGER, audit_class TEXT,"
+    " command TEXT, object_type TEXT, object_name TEXT, object_table TEXT,"
+    " statement TEXT, parameter TEXT, tls_protocol TEXT, tls_cipher TEXT,"
+    " session_duration_us INTEGER, unparsed_reason TEXT,"
+    " template_id INTEGER REFERENCES templates(id), template_repeat INTEGER,"
+    " principal TEXT, principal_kind TEXT, rows INTEGER, auth_identity TEXT,"
+    " auth_method TEXT, text_id INTEGER, origin_id INTEGER);"
+    "INSERT INTO events_14 SELECT * FROM events;"
+    "DROP VIEW events;"
+    "DROP TABLE event_rows;"
+    "DROP TABLE event_details;"
+    "PRAGMA legacy_alter_table = ON;"
+    "ALTER TABLE events_14 RENAME TO events;"
+    "PRAGMA legacy_alter_table = OFF;"
+    "CREATE INDEX events_by_kind ON events(kind);"
+    "CREATE INDEX events_by_principal ON events(principal)"
+    " WHERE principal IS NOT NULL;"
+    "CREATE INDEX events_privileged ON events(kind, time_us)"
+    " WHERE audit_class = 'DDL' OR audit_class = 'ROLE'"
+    " OR command = 'GRANT' OR command = 'REVOKE' OR command = 'ALTER ROLE'"
+    " OR command = 'CREATE ROLE' OR command = 'DROP ROLE'"
+    " OR command = 'ALTER SYSTEM' OR command = 'TRUNCATE TABLE';"
+    "DROP VIEW v_proxy_sessions;"
+    "CREATE VIEW v_proxy_sessions AS"
+    " SELECT e.session_id, min(e.principal) AS principal,"
+    " min(e.principal_kind) AS principal_kind,"
+    " count(DISTINCT e.principal) AS n_principals,"
+    " s.pid, s.account, s.started_us, s.ended_us"
+    " FROM events e INDEXED BY events_by_principal"
+    " JOIN sessions s ON s.session_id = e.session_id"
+    " WHERE e.principal IS NOT NULL AND e.session_id IS NOT NULL"
+    " GROUP BY e.session_id;"
+    "UPDATE meta SET value = '14' WHERE key = 'index_version'";
+
+static void ingest(ts_store *store, const char *format, const char *config,
+                   const char *path)
+{
+    ts_ingest_options opts = {0, 0, NULL, NULL, 0};
+    ts_ingest_stats st;
+    ts_source *src = NULL;
+    ts_error err;
+
+    ts_error_clear(&err);
+    if (ts_source_open_file(&src, format, config, path, &err) != 0 ||
+        ts_store_ingest(store, src, &opts, &st, &err) != 0)
+        fail_msg("ingesting %s: %s", path, err.msg);
+    ts_source_free(src);
+}
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof(*fx));
+    ts_error err;
+
+    assert_non_null(fx);
+    strcpy(fx->dir, "/tmp/ts-test-events-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    snprintf(fx->path, sizeof(fx->path), "%s/e.db", fx->dir);
+    ts_error_clear(&err);
+    assert_int_equal(ts_store_create(&fx->store, fx->path, &err), 0);
+    ingest(fx->store, "pg-stderr", PG_PREFIX, PG_LOG);
+    ingest(fx->store, "teleport-audit", NULL, TELEPORT_LOG);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    char cmd[128];
+
+    ts_store_free(fx->store);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
+    assert_int_equal(system(cmd), 0);
+    free(fx);
+    return 0;
+}
+
+/* Every row of sql, its columns separated by '|', rows by '\n'; the
+ * caller frees it with sqlite3_free(). */
+static char *dump(fixture *fx, const char *sql)
+{
+    sqlite3 *db = ts_store_sqlite(fx->store);
+    sqlite3_str *out = sqlite3_str_new(db);
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            const char *v = (const char *)sqlite3_column_text(st, c);
+            sqlite3_str_appendf(out, c ? "|%s" : "%s", v ? v : "(null)");
+        }
+        sqlite3_str_appendchar(out, 1, '\n');
+    }
+    if (rc != SQLITE_DONE)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return sqlite3_str_finish(out);
+}
+
+static int64_t count(fixture *fx, const char *sql)
+{
+    char *text = dump(fx, sql);
+    int64_t n = strtoll(text, NULL, 10);
+
+    sqlite3_free(text);
+    return n;
+}
+
+static void exec_ok(fixture *fx, const char *sql)
+{
+    sqlite3 *db = ts_store_sqlite(fx->store);
+
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+}
+
+static void expect_dump(fixture *fx, const char *sql, const char *want)
+{
+    char *got = dump(fx, sql);
+
+    assert_string_equal(got, want);
+    sqlite3_free(got);
+}
+
+/* The questions whose answers must not change with the tables: every
+ * column of every event, the views most controls read, full text. */
+static const char *const questions[] = {
+    "SELECT * FROM events ORDER BY seq",
+    "SELECT * FROM v_events ORDER BY entry_index",
+    "SELECT * FROM v_proxy_sessions ORDER BY session_id",
+    "SELECT * FROM v_privileged ORDER BY entry_index",
+    "SELECT * FROM v_failed_logins ORDER BY entry_index",
+    "SELECT rowid FROM events_fts WHERE events_fts MATCH 'permission'"
+    " ORDER BY rowid",
+    "SELECT kind, count(*), count(message), count(principal)"
+    " FROM events GROUP BY kind ORDER BY kind",
+};
+#define N_QUESTIONS (sizeof(questions) / sizeof(questions[0]))
+
+static void answer_all(fixture *fx, char **answers)
+{
+    for (size_t i = 0; i < N_QUESTIONS; i++)
+        answers[i] = dump(fx, questions[i]);
+}
+
+static void expect_answers(fixture *fx, char *const *answers)
+{
+    for (size_t i = 0; i < N_QUESTIONS; i++) {
+        char *got = dump(fx, questions[i]);
+        if (strcmp(got, answers[i]) != 0)
+            fail_msg("%s: answer changed", questions[i]);
+        sqlite3_free(got);
+    }
+}
+
+static void free_answers(char **answers)
+{
+    for (size_t i = 0; i < N_QUESTIONS; i++)
+        sqlite3_free(answers[i]);
+}
+
+/* The view's columns: the names and order of layout 14's table. */
+static void expect_layout14_columns(fixture *fx)
+{
+    char *names = dump(fx, "SELECT group_concat(name, ' ') FROM"
+                           " (SELECT name FROM pragma_table_info('events')"
+                           " ORDER BY cid)");
+
+    assert_string_equal(names, LAYOUT14_COLUMNS "\n");
+    sqlite3_free(names);
+}
+
+/* What ingest writes: a row of event_rows per event, and one of
+ * event_details only for an event with a value for one of its columns:
+ * none for a pgAudit record of a text (its statement, object and record
+ * are elsewhere), one for each connection, error and proxy event. */
+static void test_two_tables(void **state)
+{
+    fixture *fx = *state;
+    int64_t events = count(fx, "SELECT count(*) FROM event_rows");
+    char *plan;
+
+    assert_true(events > 50);
+    assert_int_equal(count(fx, "SELECT count(*) FROM events"), events);
+    expect_dump(fx, "SELECT type FROM sqlite_schema WHERE name = 'events'",
+                "view\n");
+    expect_layout14_columns(fx);
+    /* pgAudit records of a text: no details (their parameters are in
+     * event_rows) */
+    assert_true(count(fx, "SELECT count(*) FROM event_rows"
+                          " WHERE kind = " TS_EVENT_AUDIT_SQL
+                          " AND text_id IS NOT NULL") > 10);
+    assert_int_equal(count(fx, "SELECT count(*) FROM event_rows r"
+                               " JOIN event_details d ON d.seq = r.seq"
+                               " WHERE r.kind = " TS_EVENT_AUDIT_SQL
+                               " AND r.text_id IS NOT NULL"),
+                     0);
+    /* every detail row holds something, and every event with something
+     * has its row */
+    assert_int_equal(count(fx, "SELECT count(*) FROM event_details"
+                               " WHERE coalesce(application, client_host,"
+                               " client_port, severity, sqlstate, message,"
+                               " detail, query, audit_type, object_type,"
+                               " object_name, object_table, statement,"
+                               " tls_protocol, tls_cipher,"
+                               " session_duration_us, unparsed_reason,"
+                               " principal, principal_kind, auth_identity,"
+                               " auth_method) IS NULL"),
+                     0);
+    assert_true(count(fx, "SELECT count(*) FROM event_details"
+                          " WHERE principal IS NOT NULL") > 0);
+    assert_true(count(fx, "SELECT count(*) FROM event_details"
+                          " WHERE message IS NOT NULL") > 0);
+    /* the proxies' sessions through the partial index on the details */
+    plan = dump(fx, "EXPLAIN QUERY PLAN SELECT * FROM v_proxy_sessions");
+    assert_non_null(strstr(plan, "events_by_principal"));
+    sqlite3_free(plan);
+    assert_true(count(fx, "SELECT count(*) FROM v_proxy_sessions") > 0);
+}
+
+/* The view can be written: an insert, an update that gives an event
+ * details and one that takes them away, a delete. */
+static void test_view_writes(void **state)
+{
+    fixture *fx = *state;
+    int64_t details = count(fx, "SELECT count(*) FROM event_details");
+
+    exec_ok(fx, "INSERT INTO events(seq, source_id, line, kind, account,"
+                " message) VALUES(100000, 1, 7, 1, 'alice', 'hello');"
+                "INSERT INTO events(seq, source_id, line, kind, account)"
+                " VALUES(100001, 1, 8, 1, 'bob')");
+    assert_int_equal(count(fx, "SELECT count(*) FROM event_details"),
+                     details + 1);
+    expect_dump(fx,
+                "SELECT seq, account, message FROM events"
+                " WHERE seq >= 100000 ORDER BY seq",
+                "100000|alice|hello\n100001|bob|(null)\n");
+    exec_ok(fx, "UPDATE events SET message = 'hi', account = 'carol'"
+                " WHERE seq = 100001;"
+                "UPDATE events SET message = NULL WHERE seq = 100000");
+    expect_dump(fx,
+                "SELECT seq, account, message FROM events"
+                " WHERE seq >= 100000 ORDER BY seq",
+                "100000|alice|(null)\n100001|carol|hi\n");
+    expect_dump(fx, "SELECT seq FROM event_details WHERE seq >= 100000",
+                "100001\n");
+    exec_ok(fx, "DELETE FROM events WHERE seq >= 100000");
+    assert_int_equal(count(fx, "SELECT count(*) FROM event_rows"
+                               " WHERE seq >= 100000"),
+                     0);
+    assert_int_equal(count(fx, "SELECT count(*) FROM event_details"), details);
+}
+
+/* A layout 14 store answers the same read-only, and opened for writing
+ * becomes layout 15: the table split into the two, the view in its place,
+ * no table left over, the indexes on the new tables, the same answers,
+ * and as many details as ingest itself wrote. */
+static void test_layout14_upgrade(void **state)
+{
+    fixture *fx = *state;
+    char *answers[N_QUESTIONS];
+    int64_t details = count(fx, "SELECT count(*) FROM event_details");
+
+    answer_all(fx, answers);
+    exec_ok(fx, as_layout14_sql);
+    reopen_store(&fx->store, fx->path, TS_STORE_READONLY);
+    expect_dump(fx, "SELECT type FROM sqlite_schema WHERE name = 'events'",
+                "table\n");
+    expect_answers(fx, answers);
+
+    reopen_store(&fx->store, fx->path, 0);
+    assert_int_equal(count(fx, "SELECT value FROM meta"
+                               " WHERE key = 'index_version'"),
+                     TS_INDEX_VERSION);
+    expect_dump(fx, "SELECT type FROM sqlite_schema WHERE name = 'events'",
+                "view\n");
+    expect_dump(fx,
+                "SELECT name, tbl_name FROM sqlite_schema"
+                " WHERE type = 'index' AND name IN ('events_by_kind',"
+                " 'events_by_principal', 'events_privileged') ORDER BY name",
+                "events_by_kind|event_rows\n"
+                "events_by_principal|event_details\n"
+                "events_privileged|event_rows\n");
+    assert_int_equal(count(fx, "SELECT count(*) FROM sqlite_schema"
+                               " WHERE name = 'events_by_layout14'"),
+                     0);
+    assert_int_equal(count(fx, "SELECT count(*) FROM event_details"), details);
+    expect_layout14_columns(fx);
+    expect_answers(fx, answers);
+    free_answers(answers);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_two_tables, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_view_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_layout14_upgrade, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
