@@ -123,6 +123,11 @@ const char *ts_query_object_table_sql(int index_version)
                : "e.object_table";
 }
 
+const char *ts_query_event_rows_sql(int index_version)
+{
+    return index_version >= 15 ? "event_rows" : "events";
+}
+
 const char *ts_query_texts_join_sql(int index_version)
 {
     return index_version >= 11

@@ -37,8 +37,10 @@ void ts_who_query_init(ts_who_query *q)
  * posting lists (index layout 13; ts_postings() reads events_by_template
  * on an older store). A statement is of one session, so its counts per
  * session add up. */
-static int build_access_sql(char *sql, size_t size, const ts_who_query *q)
+static int build_access_sql(char *sql, size_t size, const ts_who_query *q,
+                            int index_version)
 {
+    const char *rows = ts_query_event_rows_sql(index_version);
     const char *time_cond =
         q->since_us != INT64_MIN
             ? (q->until_us != INT64_MAX
@@ -54,13 +56,13 @@ static int build_access_sql(char *sql, size_t size, const ts_who_query *q)
             values, sizeof(values),
             " UNION ALL SELECT s.account, NULL, sum(s.n), 0, 0," WHO_SUMS_SQL
             " FROM (SELECT " WHO_SESSION_SQL ", count(*) AS n"
-            " FROM event_value_classes v JOIN events e"
+            " FROM event_value_classes v JOIN %s e"
             " ON e.seq = v.seq"
             " WHERE v.class = :class AND e.template_repeat IS NULL"
             " AND e.seq BETWEEN :lo AND :hi%s%s"
             " GROUP BY e.session_id, e.account, e.principal) s"
             " GROUP BY ident, s.account",
-            time_cond, who_cond);
+            rows, time_cond, who_cond);
         if (n < 0 || (size_t)n >= sizeof(values))
             return 0;
     }
@@ -75,7 +77,7 @@ static int build_access_sql(char *sql, size_t size, const ts_who_query *q)
         " AS n_write"
         " FROM template_access a%s"
         " CROSS JOIN ts_postings('template', a.template_id) p"
-        " CROSS JOIN events e ON e.seq = p.seq"
+        " CROSS JOIN %s e ON e.seq = p.seq"
         " WHERE a.level = 'column'%s AND p.seq BETWEEN :lo AND :hi"
         " AND e.template_repeat IS NULL%s%s"
         " GROUP BY e.session_id, e.account, e.principal, a.object) s"
@@ -85,7 +87,7 @@ static int build_access_sql(char *sql, size_t size, const ts_who_query *q)
                         " column_classes WHERE class = :class) c"
                         " ON c.column_name = a.object"
                       : "",
-        q->column ? " AND a.object IN (:column, lower(:column))" : "",
+        rows, q->column ? " AND a.object IN (:column, lower(:column))" : "",
         time_cond, who_cond, values);
     return n > 0 && (size_t)n < size;
 }
@@ -151,9 +153,10 @@ int ts_who(ts_store *store, const ts_who_query *q, ts_who_fn fn, void *ctx,
                                      err);
     if (rc != 0 || lo > hi)
         return rc;
-    if (!(q->object ? build_object_sql(sql, sizeof(sql), q, &object,
-                                       store->index_version)
-                    : build_access_sql(sql, sizeof(sql), q)))
+    if (!(q->object
+              ? build_object_sql(sql, sizeof(sql), q, &object,
+                                 store->index_version)
+              : build_access_sql(sql, sizeof(sql), q, store->index_version)))
         return ts_error_set(err, TS_ELIMIT, "who: query too long");
     rc = ts_store_prepare(store, sql, &st, "finding who accessed", err);
     if (rc != 0)

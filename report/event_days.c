@@ -44,6 +44,17 @@ static const char scan_sql[] =
 static const char scan_texts_sql[] =
     "SELECT seq, source_id, time_us, account, kind, object_name, text_id"
     "  FROM events NOT INDEXED";
+/* From index layout 15 events is a view joining event_details to every
+ * row (schemas/index.sql, "Every event, in two tables"): the scan reads
+ * event_rows, and the details only of an event without a text, the one
+ * kind whose object name can be there (10M events: 7.0 -> 3.8 s). */
+static const char scan_rows_sql[] =
+    "SELECT r.seq, r.source_id, r.time_us, r.account, r.kind,"
+    " CASE WHEN r.text_id IS NULL THEN (SELECT d.object_name"
+    "  FROM event_details d WHERE d.seq = r.seq) END, r.text_id"
+    "  FROM event_rows r NOT INDEXED";
+static const char has_event_rows_sql[] =
+    "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'event_rows'";
 static const char has_text_objects_sql[] =
     "SELECT 1 FROM pragma_table_info('event_texts')"
     " WHERE name = 'object_table'";
@@ -218,8 +229,12 @@ static int scan(sqlite3 *db, day_sums *d, int64_t max_seq, ts_name_set *objects,
     if (objects != NULL && (rc = audit_kind(db, &audit, err)) != 0)
         return rc;
     ts_buf_init(&key, (size_t)1 << 20);
-    if (sqlite3_prepare_v2(db, texts ? scan_texts_sql : scan_sql, -1, &st,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db,
+                           ts_report_schema_has(db, has_event_rows_sql)
+                               ? scan_rows_sql
+                           : texts ? scan_texts_sql
+                                   : scan_sql,
+                           -1, &st, NULL) != SQLITE_OK)
         rc = ts_error_set(err, TS_EDB, "counting events per day: %s",
                           sqlite3_errmsg(db));
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {

@@ -21,12 +21,19 @@ static const ts_sheet_col privileged_cols[] = {
     {"command", 16, TS_COL_TEXT},   {"object", 28, TS_COL_TEXT},
     {"statement", 80, TS_COL_TEXT}, {"entry_index", 12, TS_COL_INT}};
 
+/* IN_SCOPE, but +e.entry_index: the entry bound is no seek, so the planner
+ * takes events_privileged, in time order, over events_by_kind with the
+ * bound on its rowid and a sort after (which it chose through index layout
+ * 15's view: 10M events, 0.08 -> 4.4 s) */
 static const char privileged_sql[] =
     "SELECT e.time_us, e.account, e.database, e.application, e.client_host,"
     "       e.audit_class, e.command, e.object_name, e.statement,"
     "       e.entry_index"
     "  FROM v_privileged AS e"
-    " WHERE" IN_SCOPE("e") " ORDER BY e.time_us, e.entry_index";
+    " WHERE ((e.time_us >= :since AND e.time_us < :until)"
+    "        OR (:open AND e.time_us IS NULL))"
+    "   AND +e.entry_index < :max_seq"
+    " ORDER BY e.time_us, e.entry_index";
 
 /* Accesses per account and table. pgAudit logs one statement as both a
  * SESSION and an OBJECT record when both are on: count statements, not

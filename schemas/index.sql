@@ -50,6 +50,9 @@ CREATE TABLE IF NOT EXISTS event_rows (
     command TEXT,
     parameter TEXT,       -- pgAudit's parameters, redacted ("?,?"): in a
                           -- fifth of the generated records, so here
+    principal TEXT,       -- a proxy's user (event_details.principal_kind
+                          -- says what it is): here, as who and search read
+                          -- it for every event they walk
     -- SQL analysis (see "SQL analysis" below) --
     template_id INTEGER REFERENCES templates(id), -- NULL: no statement analysed
     template_repeat INTEGER, -- 1: a further pgAudit row of a statement already
@@ -95,8 +98,8 @@ CREATE TABLE IF NOT EXISTS event_details (
     session_duration_us INTEGER,
     unparsed_reason TEXT,
     -- proxies (Teleport, hoop.dev, generic JSON lines): who is behind the
-    -- proxy, apart from the database account it used --
-    principal TEXT,       -- the proxy's user: a person's login, a bot's name
+    -- proxy, apart from the database account it used (event_rows.principal:
+    -- a person's login, a bot's name), and what it is --
     principal_kind TEXT,  -- human | agent | service; NULL when not said
     -- collectors --
     auth_identity TEXT,   -- "connection authenticated: identity=..." (PG 14+):
@@ -112,7 +115,7 @@ SELECT r.seq, r.source_id, r.line, r.kind, r.time_us, r.pid, r.session_id,
        d.audit_type, r.statement_id, r.substatement_id, r.audit_class,
        r.command, d.object_type, d.object_name, d.object_table, d.statement,
        r.parameter, d.tls_protocol, d.tls_cipher, d.session_duration_us,
-       d.unparsed_reason, r.template_id, r.template_repeat, d.principal,
+       d.unparsed_reason, r.template_id, r.template_repeat, r.principal,
        d.principal_kind, r.rows, d.auth_identity, d.auth_method, r.text_id,
        r.origin_id
 FROM event_rows r LEFT JOIN event_details d ON d.seq = r.seq;
@@ -123,30 +126,30 @@ CREATE TRIGGER IF NOT EXISTS events_insert INSTEAD OF INSERT ON events
 BEGIN
     INSERT INTO event_rows(seq, source_id, line, kind, time_us, pid,
         session_id, session_line, account, database, statement_id,
-        substatement_id, audit_class, command, parameter, template_id,
-        template_repeat, rows, text_id, origin_id)
+        substatement_id, audit_class, command, parameter, principal,
+        template_id, template_repeat, rows, text_id, origin_id)
     VALUES(NEW.seq, NEW.source_id, NEW.line, NEW.kind, NEW.time_us, NEW.pid,
         NEW.session_id, NEW.session_line, NEW.account, NEW.database,
         NEW.statement_id, NEW.substatement_id, NEW.audit_class, NEW.command,
-        NEW.parameter, NEW.template_id, NEW.template_repeat, NEW.rows,
-        NEW.text_id, NEW.origin_id);
+        NEW.parameter, NEW.principal, NEW.template_id, NEW.template_repeat,
+        NEW.rows, NEW.text_id, NEW.origin_id);
     INSERT INTO event_details(seq, application, client_host, client_port,
         severity, sqlstate, message, detail, query, audit_type, object_type,
         object_name, object_table, statement, tls_protocol,
-        tls_cipher, session_duration_us, unparsed_reason, principal,
-        principal_kind, auth_identity, auth_method)
+        tls_cipher, session_duration_us, unparsed_reason, principal_kind,
+        auth_identity, auth_method)
     SELECT last_insert_rowid(), NEW.application, NEW.client_host,
         NEW.client_port, NEW.severity, NEW.sqlstate, NEW.message, NEW.detail,
         NEW.query, NEW.audit_type, NEW.object_type, NEW.object_name,
         NEW.object_table, NEW.statement, NEW.tls_protocol,
         NEW.tls_cipher, NEW.session_duration_us, NEW.unparsed_reason,
-        NEW.principal, NEW.principal_kind, NEW.auth_identity, NEW.auth_method
+        NEW.principal_kind, NEW.auth_identity, NEW.auth_method
     WHERE coalesce(NEW.application, NEW.client_host, NEW.client_port,
         NEW.severity, NEW.sqlstate, NEW.message, NEW.detail, NEW.query,
         NEW.audit_type, NEW.object_type, NEW.object_name, NEW.object_table,
         NEW.statement, NEW.tls_protocol, NEW.tls_cipher,
-        NEW.session_duration_us, NEW.unparsed_reason, NEW.principal,
-        NEW.principal_kind, NEW.auth_identity, NEW.auth_method) IS NOT NULL;
+        NEW.session_duration_us, NEW.unparsed_reason, NEW.principal_kind,
+        NEW.auth_identity, NEW.auth_method) IS NOT NULL;
 END;
 
 CREATE TRIGGER IF NOT EXISTS events_update INSTEAD OF UPDATE ON events
@@ -158,6 +161,7 @@ BEGIN
         database = NEW.database, statement_id = NEW.statement_id,
         substatement_id = NEW.substatement_id, audit_class = NEW.audit_class,
         command = NEW.command, parameter = NEW.parameter,
+        principal = NEW.principal,
         template_id = NEW.template_id,
         template_repeat = NEW.template_repeat, rows = NEW.rows,
         text_id = NEW.text_id, origin_id = NEW.origin_id
@@ -166,20 +170,20 @@ BEGIN
     INSERT INTO event_details(seq, application, client_host, client_port,
         severity, sqlstate, message, detail, query, audit_type, object_type,
         object_name, object_table, statement, tls_protocol,
-        tls_cipher, session_duration_us, unparsed_reason, principal,
-        principal_kind, auth_identity, auth_method)
+        tls_cipher, session_duration_us, unparsed_reason, principal_kind,
+        auth_identity, auth_method)
     SELECT NEW.seq, NEW.application, NEW.client_host, NEW.client_port,
         NEW.severity, NEW.sqlstate, NEW.message, NEW.detail, NEW.query,
         NEW.audit_type, NEW.object_type, NEW.object_name, NEW.object_table,
         NEW.statement, NEW.tls_protocol, NEW.tls_cipher,
-        NEW.session_duration_us, NEW.unparsed_reason, NEW.principal,
-        NEW.principal_kind, NEW.auth_identity, NEW.auth_method
+        NEW.session_duration_us, NEW.unparsed_reason, NEW.principal_kind,
+        NEW.auth_identity, NEW.auth_method
     WHERE coalesce(NEW.application, NEW.client_host, NEW.client_port,
         NEW.severity, NEW.sqlstate, NEW.message, NEW.detail, NEW.query,
         NEW.audit_type, NEW.object_type, NEW.object_name, NEW.object_table,
         NEW.statement, NEW.tls_protocol, NEW.tls_cipher,
-        NEW.session_duration_us, NEW.unparsed_reason, NEW.principal,
-        NEW.principal_kind, NEW.auth_identity, NEW.auth_method) IS NOT NULL;
+        NEW.session_duration_us, NEW.unparsed_reason, NEW.principal_kind,
+        NEW.auth_identity, NEW.auth_method) IS NOT NULL;
 END;
 
 CREATE TRIGGER IF NOT EXISTS events_delete INSTEAD OF DELETE ON events
@@ -201,7 +205,7 @@ CREATE INDEX IF NOT EXISTS events_by_kind ON event_rows(kind);
 -- check on the whole name, `--object public.customers`: their events are
 -- in event_postings below (field 'object').
 -- Proxy events by the person or agent behind them (`search --principal`).
-CREATE INDEX IF NOT EXISTS events_by_principal ON event_details(principal)
+CREATE INDEX IF NOT EXISTS events_by_principal ON event_rows(principal)
     WHERE principal IS NOT NULL;
 -- Privileged and DDL statements (v_privileged below; its WHERE term, so the
 -- planner takes it for the view): a handful per thousand events, which
@@ -758,18 +762,18 @@ JOIN v_ref_latest l ON l.dataset = 'identities' AND l.snapshot_id = a.snapshot_i
 -- names behind each of its sessions: the principal of the session's events
 -- (the first by name when several; n_principals counts them).
 CREATE VIEW IF NOT EXISTS v_proxy_sessions AS
-SELECT e.session_id, min(d.principal) AS principal,
+SELECT e.session_id, min(e.principal) AS principal,
        min(d.principal_kind) AS principal_kind,
-       count(DISTINCT d.principal) AS n_principals,
+       count(DISTINCT e.principal) AS n_principals,
        s.pid, s.account, s.started_us, s.ended_us
 -- INDEXED BY: left to itself the planner walked events_by_session (before
 -- layout 12) for the GROUP BY and read every event to test principal (1.2
 -- s at 1M events, paid by every control that attributes sessions); the
 -- partial index holds only the proxies' events.
-FROM event_details d INDEXED BY events_by_principal
-JOIN event_rows e ON e.seq = d.seq
+FROM event_rows e INDEXED BY events_by_principal
+LEFT JOIN event_details d ON d.seq = e.seq
 JOIN sessions s ON s.session_id = e.session_id
-WHERE d.principal IS NOT NULL AND e.session_id IS NOT NULL
+WHERE e.principal IS NOT NULL AND e.session_id IS NOT NULL
 GROUP BY e.session_id;
 
 -- Each session a proxy names a principal for: the proxy's own sessions

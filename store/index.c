@@ -40,21 +40,22 @@ struct ts_index_writer {
 static const char insert_row_sql[] =
     "INSERT INTO event_rows(seq, source_id, line, kind, time_us, pid,"
     " session_id, session_line, account, database, statement_id,"
-    " substatement_id, audit_class, command, parameter, template_id,"
-    " template_repeat, rows, text_id, origin_id) VALUES(?1, ?2, ?3, ?4, ?5,"
-    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+    " substatement_id, audit_class, command, parameter, principal,"
+    " template_id, template_repeat, rows, text_id, origin_id) VALUES(?1, ?2,"
+    " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+    " ?18, ?19, ?20, ?21)";
 
 /* The columns of event_details after seq, in the order of detail_values. */
 static const char insert_details_sql[] =
     "INSERT INTO event_details(seq, application, client_host, client_port,"
     " severity, sqlstate, message, detail, query, audit_type, object_type,"
     " object_name, object_table, statement, tls_protocol, tls_cipher,"
-    " unparsed_reason, principal, principal_kind, auth_identity, auth_method,"
+    " unparsed_reason, principal_kind, auth_identity, auth_method,"
     " session_duration_us) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-    " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)";
+    " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
 
-/* The text columns of event_details, ?2 to ?21 of insert_details_sql. */
-enum { TS_DETAIL_TEXTS = 20 };
+/* The text columns of event_details, ?2 to ?20 of insert_details_sql. */
+enum { TS_DETAIL_TEXTS = 19 };
 
 static const char insert_value_sql[] =
     "INSERT OR IGNORE INTO event_value_classes(seq, class) VALUES(?1, ?2)";
@@ -326,7 +327,6 @@ static int add_details(ts_index_writer *w, uint64_t seq, const ts_event *ev,
         ev->tls_protocol,
         ev->tls_cipher,
         ev->unparsed_reason,
-        ev->principal,
         ev->principal_kind,
         ev->auth_identity,
         ev->auth_method,
@@ -393,11 +393,12 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     bind_text(st, 13, ev->audit_class);
     bind_text(st, 14, ev->command);
     bind_text(st, 15, ev->parameter);
-    bind_int(st, 16, template_id, 0);
-    bind_int(st, 17, ev->sql_repeat && template_id != 0 ? 1 : 0, 0);
-    bind_int(st, 18, ev->rows, -1);
-    bind_int(st, 19, text_id, 0);
-    bind_int(st, 20, origin, 0);
+    bind_text(st, 16, ev->principal);
+    bind_int(st, 17, template_id, 0);
+    bind_int(st, 18, ev->sql_repeat && template_id != 0 ? 1 : 0, 0);
+    bind_int(st, 19, ev->rows, -1);
+    bind_int(st, 20, text_id, 0);
+    bind_int(st, 21, origin, 0);
     rc = ts_store_step_done(w->store, st, "indexing an event", err);
     if (rc == 0)
         rc = add_details(w, seq, ev, otable, text_id, origin, err);

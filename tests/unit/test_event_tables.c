@@ -258,14 +258,16 @@ static void test_two_tables(void **state)
                                " object_name, object_table, statement,"
                                " tls_protocol, tls_cipher,"
                                " session_duration_us, unparsed_reason,"
-                               " principal, principal_kind, auth_identity,"
+                               " principal_kind, auth_identity,"
                                " auth_method) IS NULL"),
                      0);
-    assert_true(count(fx, "SELECT count(*) FROM event_details"
+    assert_true(count(fx, "SELECT count(*) FROM event_rows"
                           " WHERE principal IS NOT NULL") > 0);
     assert_true(count(fx, "SELECT count(*) FROM event_details"
+                          " WHERE principal_kind IS NOT NULL") > 0);
+    assert_true(count(fx, "SELECT count(*) FROM event_details"
                           " WHERE message IS NOT NULL") > 0);
-    /* the proxies' sessions through the partial index on the details */
+    /* the proxies' sessions through the partial index on principal */
     plan = dump(fx, "EXPLAIN QUERY PLAN SELECT * FROM v_proxy_sessions");
     assert_non_null(strstr(plan, "events_by_principal"));
     sqlite3_free(plan);
@@ -333,7 +335,7 @@ static void test_layout14_upgrade(void **state)
                 " WHERE type = 'index' AND name IN ('events_by_kind',"
                 " 'events_by_principal', 'events_privileged') ORDER BY name",
                 "events_by_kind|event_rows\n"
-                "events_by_principal|event_details\n"
+                "events_by_principal|event_rows\n"
                 "events_privileged|event_rows\n");
     assert_int_equal(count(fx, "SELECT count(*) FROM sqlite_schema"
                                " WHERE name = 'events_by_layout14'"),
