@@ -29,10 +29,14 @@ CREATE TABLE IF NOT EXISTS event_kinds (
 -- them (connections, errors, proxies' and MariaDB's records: at 1M
 -- generated pgAudit events, 34 thousand). SQLite writes a byte of header
 -- for each column of a row, NULL or not, so the 41 columns of one table
--- (layouts before 15) cost a pgAudit event ~24 bytes of NULLs alone, and
--- the table 112 MB at 1M events. The view `events` below joins the two
--- with the columns, names and order of that table: read it, and write it
--- (its triggers) when speed does not matter; ingest writes the tables.
+-- (layouts before 15) cost a pgAudit event ~22 bytes of NULLs alone: at
+-- 1M events that table took 112.0 MB, event_rows and event_details take
+-- 87.5 and 5.4 (docs/PERFORMANCE.md, "Index layout 15"). The view
+-- `events` below joins the two with the columns, names and order of that
+-- table: read it, and write it (its triggers) when speed does not matter;
+-- ingest writes the tables. A query that groups reads event_rows when it
+-- can: SQLite keeps the view's join there even when no column of
+-- event_details is read.
 CREATE TABLE IF NOT EXISTS event_rows (
     seq INTEGER PRIMARY KEY,         -- entry index in the chain
     source_id INTEGER NOT NULL REFERENCES sources(id),
