@@ -47,7 +47,7 @@ static const char scan_texts_sql[] =
 /* From index layout 15 events is a view joining event_details to every
  * row (schemas/index.sql, "Every event, in two tables"): the scan reads
  * event_rows, and the details only of an event without a text, the one
- * kind whose object name can be there (10M events: 7.0 -> 3.8 s). */
+ * kind whose object name can be there (10M events: 7.0 -> 3.7-4.1 s). */
 static const char scan_rows_sql[] =
     "SELECT r.seq, r.source_id, r.time_us, r.account, r.kind,"
     " CASE WHEN r.text_id IS NULL THEN (SELECT d.object_name"

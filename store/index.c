@@ -45,7 +45,8 @@ static const char insert_row_sql[] =
     " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
     " ?18, ?19, ?20, ?21)";
 
-/* The columns of event_details after seq, in the order of detail_values. */
+/* The columns of event_details: seq, the texts of add_details() in its
+ * order, then session_duration_us. */
 static const char insert_details_sql[] =
     "INSERT INTO event_details(seq, application, client_host, client_port,"
     " severity, sqlstate, message, detail, query, audit_type, object_type,"
