@@ -156,38 +156,23 @@ BEGIN
         NEW.auth_identity, NEW.auth_method) IS NOT NULL;
 END;
 
+-- An update is a delete and an insert through the view, the insert
+-- trigger above deciding again whether the event has details.
 CREATE TRIGGER IF NOT EXISTS events_update INSTEAD OF UPDATE ON events
 BEGIN
-    UPDATE event_rows SET seq = NEW.seq, source_id = NEW.source_id,
-        line = NEW.line, kind = NEW.kind, time_us = NEW.time_us,
-        pid = NEW.pid, session_id = NEW.session_id,
-        session_line = NEW.session_line, account = NEW.account,
-        database = NEW.database, statement_id = NEW.statement_id,
-        substatement_id = NEW.substatement_id, audit_class = NEW.audit_class,
-        command = NEW.command, parameter = NEW.parameter,
-        principal = NEW.principal,
-        template_id = NEW.template_id,
-        template_repeat = NEW.template_repeat, rows = NEW.rows,
-        text_id = NEW.text_id, origin_id = NEW.origin_id
-    WHERE seq = OLD.seq;
+    DELETE FROM event_rows WHERE seq = OLD.seq;
     DELETE FROM event_details WHERE seq = OLD.seq;
-    INSERT INTO event_details(seq, application, client_host, client_port,
-        severity, sqlstate, message, detail, query, audit_type, object_type,
-        object_name, object_table, statement, tls_protocol,
-        tls_cipher, session_duration_us, unparsed_reason, principal_kind,
-        auth_identity, auth_method)
-    SELECT NEW.seq, NEW.application, NEW.client_host, NEW.client_port,
+    INSERT INTO events VALUES(NEW.seq, NEW.source_id, NEW.line, NEW.kind,
+        NEW.time_us, NEW.pid, NEW.session_id, NEW.session_line, NEW.account,
+        NEW.database, NEW.application, NEW.client_host, NEW.client_port,
         NEW.severity, NEW.sqlstate, NEW.message, NEW.detail, NEW.query,
-        NEW.audit_type, NEW.object_type, NEW.object_name, NEW.object_table,
-        NEW.statement, NEW.tls_protocol, NEW.tls_cipher,
-        NEW.session_duration_us, NEW.unparsed_reason, NEW.principal_kind,
-        NEW.auth_identity, NEW.auth_method
-    WHERE coalesce(NEW.application, NEW.client_host, NEW.client_port,
-        NEW.severity, NEW.sqlstate, NEW.message, NEW.detail, NEW.query,
-        NEW.audit_type, NEW.object_type, NEW.object_name, NEW.object_table,
-        NEW.statement, NEW.tls_protocol, NEW.tls_cipher,
-        NEW.session_duration_us, NEW.unparsed_reason, NEW.principal_kind,
-        NEW.auth_identity, NEW.auth_method) IS NOT NULL;
+        NEW.audit_type, NEW.statement_id, NEW.substatement_id,
+        NEW.audit_class, NEW.command, NEW.object_type, NEW.object_name,
+        NEW.object_table, NEW.statement, NEW.parameter, NEW.tls_protocol,
+        NEW.tls_cipher, NEW.session_duration_us, NEW.unparsed_reason,
+        NEW.template_id, NEW.template_repeat, NEW.principal,
+        NEW.principal_kind, NEW.rows, NEW.auth_identity, NEW.auth_method,
+        NEW.text_id, NEW.origin_id);
 END;
 
 CREATE TRIGGER IF NOT EXISTS events_delete INSTEAD OF DELETE ON events
