@@ -24,9 +24,9 @@ CREATE TABLE IF NOT EXISTS event_kinds (
     name TEXT NOT NULL UNIQUE
 );
 
--- Every event, in two tables (layout 15): event_rows holds the columns most
--- events have, event_details the rest, only for an event that has any of
--- them (connections, errors, proxies' and MariaDB's records: at 1M
+-- Every event, in two tables (layout 15): event_rows holds the columns a
+-- pgAudit record fills, event_details the rest, only for an event that has
+-- any of them (connections, errors, proxies' and MariaDB's records: at 1M
 -- generated pgAudit events, 34 thousand). SQLite writes a byte of header
 -- for each column of a row, NULL or not, so the 41 columns of one table
 -- (layouts before 15) cost a pgAudit event ~22 bytes of NULLs alone: at
