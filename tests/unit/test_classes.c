@@ -61,51 +61,16 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The rows of sql, one line each, columns '|'-separated. */
-static char *dump(ts_store *store, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    size_t size = 1 << 16, len = 0;
-    char *out = calloc(1, size);
-
-    assert_non_null(out);
-    assert_int_equal(
-        sqlite3_prepare_v2(ts_store_sqlite(store), sql, -1, &st, NULL),
-        SQLITE_OK);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        for (int i = 0; i < sqlite3_column_count(st); i++) {
-            const char *v = (const char *)sqlite3_column_text(st, i);
-            int n = snprintf(out + len, size - len, "%s%s", i ? "|" : "",
-                             v ? v : "NULL");
-            assert_true(n >= 0 && (size_t)n < size - len);
-            len += (size_t)n;
-        }
-        assert_true(len + 1 < size);
-        out[len++] = '\n';
-    }
-    sqlite3_finalize(st);
-    return out;
-}
-
-static void expect_dump(ts_store *store, const char *sql, const char *want)
-{
-    char *got = dump(store, sql);
-
-    if (strcmp(got, want) != 0)
-        fail_msg("%s:\ngot:\n%swant:\n%s", sql, got, want);
-    free(got);
-}
-
 static void test_value_classes_at_ingest(void **state)
 {
     fixture *fx = *state;
 
     /* alice's INSERT of four customers (entry 22) and her lookups by email */
-    expect_dump(fx->store,
-                "SELECT seq, class FROM event_value_classes ORDER BY 1, 2",
-                "22|email\n22|phone\n22|us_ssn\n46|email\n47|email\n");
+    expect_store_dump(
+        fx->store, "SELECT seq, class FROM event_value_classes ORDER BY 1, 2",
+        "22|email\n22|phone\n22|us_ssn\n46|email\n47|email\n");
     /* no rules yet, no catalog: nothing classified */
-    expect_dump(fx->store, "SELECT count(*) FROM column_classes", "0\n");
+    expect_store_dump(fx->store, "SELECT count(*) FROM column_classes", "0\n");
 }
 
 static void write_text(const char *path, const char *text)
@@ -155,27 +120,30 @@ static void test_rules_and_reindex(void **state)
 
     reindex_with(fx, controls_yaml);
     /* patterns lowercased, fnmatch's [! as GLOB's [^, table names as is */
-    expect_dump(fx->store, "SELECT * FROM class_rules ORDER BY 1, 2, 3",
-                "contact|column|public.customers.[^f]*mail\n"
-                "export|table|customers_export\n"
-                "ssn|column_pattern|ssn\n");
-    expect_dump(fx->store, "SELECT * FROM column_classes ORDER BY 1, 2, 3",
-                "ml.training_rows.ssn|ssn|column_pattern:ssn\n"
-                "public.customers.email|contact|column:public.customers.[^f]*"
-                "mail\n"
-                "public.customers.ssn|ssn|column_pattern:ssn\n"
-                "public.customers_export.email|export|table:customers_export\n"
-                "public.customers_export.full_name|export|table:customers_"
-                "export\n"
-                "public.customers_export.id|export|table:customers_export\n");
-    first = dump(fx->store, "SELECT * FROM column_classes ORDER BY 1, 2, 3");
+    expect_store_dump(fx->store, "SELECT * FROM class_rules ORDER BY 1, 2, 3",
+                      "contact|column|public.customers.[^f]*mail\n"
+                      "export|table|customers_export\n"
+                      "ssn|column_pattern|ssn\n");
+    expect_store_dump(
+        fx->store, "SELECT * FROM column_classes ORDER BY 1, 2, 3",
+        "ml.training_rows.ssn|ssn|column_pattern:ssn\n"
+        "public.customers.email|contact|column:public.customers.[^f]*"
+        "mail\n"
+        "public.customers.ssn|ssn|column_pattern:ssn\n"
+        "public.customers_export.email|export|table:customers_export\n"
+        "public.customers_export.full_name|export|table:customers_"
+        "export\n"
+        "public.customers_export.id|export|table:customers_export\n");
+    first =
+        store_dump(fx->store, "SELECT * FROM column_classes ORDER BY 1, 2, 3");
     reindex_with(fx, controls_yaml);
-    second = dump(fx->store, "SELECT * FROM column_classes ORDER BY 1, 2, 3");
+    second =
+        store_dump(fx->store, "SELECT * FROM column_classes ORDER BY 1, 2, 3");
     assert_string_equal(first, second);
-    free(first);
-    free(second);
+    sqlite3_free(first);
+    sqlite3_free(second);
     /* each statement's classified columns, one row per column and class */
-    expect_dump(
+    expect_store_dump(
         fx->store,
         "SELECT entry_index, account, \"column\", access, class"
         " FROM v_event_column_classes WHERE class = 'ssn' ORDER BY 1, 3",
@@ -311,20 +279,21 @@ static void test_who(void **state)
  * they replace is gone (index layout 13). */
 static void expect_template_lists(fixture *fx)
 {
-    expect_dump(fx->store,
-                "WITH t AS (SELECT DISTINCT template_id AS id FROM events"
-                " WHERE template_id IS NOT NULL)"
-                " SELECT (SELECT count(*) FROM events"
-                "          WHERE template_id IS NOT NULL) > 0,"
-                " (SELECT count(*) FROM t CROSS JOIN ts_postings('template',"
-                " t.id) p) = (SELECT count(template_id) FROM events),"
-                " (SELECT count(*) FROM t CROSS JOIN ts_postings('template',"
-                " t.id) p CROSS JOIN events e ON e.seq = p.seq"
-                " WHERE e.template_id = t.id)"
-                " = (SELECT count(template_id) FROM events),"
-                " (SELECT count(*) FROM sqlite_schema"
-                "   WHERE name = 'events_by_template')",
-                "1|1|1|0\n");
+    expect_store_dump(
+        fx->store,
+        "WITH t AS (SELECT DISTINCT template_id AS id FROM events"
+        " WHERE template_id IS NOT NULL)"
+        " SELECT (SELECT count(*) FROM events"
+        "          WHERE template_id IS NOT NULL) > 0,"
+        " (SELECT count(*) FROM t CROSS JOIN ts_postings('template',"
+        " t.id) p) = (SELECT count(template_id) FROM events),"
+        " (SELECT count(*) FROM t CROSS JOIN ts_postings('template',"
+        " t.id) p CROSS JOIN events e ON e.seq = p.seq"
+        " WHERE e.template_id = t.id)"
+        " = (SELECT count(template_id) FROM events),"
+        " (SELECT count(*) FROM sqlite_schema"
+        "   WHERE name = 'events_by_template')",
+        "1|1|1|0\n");
 }
 
 /* The store as layout 12 kept templates: an index on events.template_id,
@@ -344,12 +313,12 @@ static const char as_template_index_sql[] =
 /* The views over the SQL analysis read events first (layout 13). */
 static void expect_template_views(fixture *fx)
 {
-    expect_dump(fx->store,
-                "SELECT name FROM sqlite_schema WHERE type = 'view'"
-                " AND sql LIKE '%FROM events e%CROSS JOIN template_%'"
-                " ORDER BY 1",
-                "v_column_access\nv_event_column_classes\nv_flows\n"
-                "v_table_access\n");
+    expect_store_dump(fx->store,
+                      "SELECT name FROM sqlite_schema WHERE type = 'view'"
+                      " AND sql LIKE '%FROM events e%CROSS JOIN template_%'"
+                      " ORDER BY 1",
+                      "v_column_access\nv_event_column_classes\nv_flows\n"
+                      "v_table_access\n");
 }
 
 /* Templates as posting lists (layout 13): search and who by column and
@@ -367,16 +336,16 @@ static void test_template_lists(void **state)
                                   as_template_index_sql, NULL, NULL, NULL),
                      SQLITE_OK);
     reopen_store(&fx->store, fx->path, TS_STORE_READONLY);
-    expect_dump(fx->store,
-                "SELECT count(*) FROM event_postings WHERE field = 'template'",
-                "0\n");
+    expect_store_dump(
+        fx->store,
+        "SELECT count(*) FROM event_postings WHERE field = 'template'", "0\n");
     expect_column_searches(fx);
     expect_column_who(fx);
     reopen_store(&fx->store, fx->path, 0);
-    expect_dump(fx->store,
-                "SELECT CAST(value AS INTEGER) FROM meta"
-                " WHERE key = 'index_version'",
-                TS_INDEX_VERSION_TEXT "\n");
+    expect_store_dump(fx->store,
+                      "SELECT CAST(value AS INTEGER) FROM meta"
+                      " WHERE key = 'index_version'",
+                      TS_INDEX_VERSION_TEXT "\n");
     expect_template_lists(fx);
     expect_template_views(fx);
     expect_column_searches(fx);
@@ -406,7 +375,7 @@ static void expect_column_rows(fixture *fx, const char *column, int oldest,
              " WHERE a.object = '%s' AND e.template_repeat IS NULL"
              " ORDER BY e.seq %s LIMIT %d)",
              column, oldest ? "ASC" : "DESC", limit);
-    expect_dump(fx->store, sql, got);
+    expect_store_dump(fx->store, sql, got);
 }
 
 /* Many statements of one column, more than search probes for
@@ -444,12 +413,12 @@ static void test_dense_column(void **state)
     unlink(log);
     free(log);
 
-    expect_dump(fx->store,
-                "SELECT count(DISTINCT e.seq) FROM events e"
-                " JOIN template_access a ON a.template_id = e.template_id"
-                " WHERE a.object = 'public.customers.ssn'"
-                " AND a.level = 'column' AND e.template_repeat IS NULL",
-                "10482\n"); /* 10,479 generated and the real log's 3 */
+    expect_store_dump(fx->store,
+                      "SELECT count(DISTINCT e.seq) FROM events e"
+                      " JOIN template_access a ON a.template_id = e.template_id"
+                      " WHERE a.object = 'public.customers.ssn'"
+                      " AND a.level = 'column' AND e.template_repeat IS NULL",
+                      "10482\n"); /* 10,479 generated and the real log's 3 */
     for (int oldest = 0; oldest < 2; oldest++) {
         expect_column_rows(fx, "public.customers.ssn", oldest, 30);
         expect_column_rows(fx, "public.rare_notes.note", oldest, 100);

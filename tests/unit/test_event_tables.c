@@ -127,33 +127,9 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Every row of sql, its columns separated by '|', rows by '\n'; the
- * caller frees it with sqlite3_free(). */
-static char *dump(fixture *fx, const char *sql)
-{
-    sqlite3 *db = ts_store_sqlite(fx->store);
-    sqlite3_str *out = sqlite3_str_new(db);
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        for (int c = 0; c < sqlite3_column_count(st); c++) {
-            const char *v = (const char *)sqlite3_column_text(st, c);
-            sqlite3_str_appendf(out, c ? "|%s" : "%s", v ? v : "(null)");
-        }
-        sqlite3_str_appendchar(out, 1, '\n');
-    }
-    if (rc != SQLITE_DONE)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    sqlite3_finalize(st);
-    return sqlite3_str_finish(out);
-}
-
 static int64_t count(fixture *fx, const char *sql)
 {
-    char *text = dump(fx, sql);
+    char *text = store_dump(fx->store, sql);
     int64_t n = strtoll(text, NULL, 10);
 
     sqlite3_free(text);
@@ -166,14 +142,6 @@ static void exec_ok(fixture *fx, const char *sql)
 
     if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
         fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-}
-
-static void expect_dump(fixture *fx, const char *sql, const char *want)
-{
-    char *got = dump(fx, sql);
-
-    assert_string_equal(got, want);
-    sqlite3_free(got);
 }
 
 /* The questions whose answers must not change with the tables: every
@@ -194,13 +162,13 @@ static const char *const questions[] = {
 static void answer_all(fixture *fx, char **answers)
 {
     for (size_t i = 0; i < N_QUESTIONS; i++)
-        answers[i] = dump(fx, questions[i]);
+        answers[i] = store_dump(fx->store, questions[i]);
 }
 
 static void expect_answers(fixture *fx, char *const *answers)
 {
     for (size_t i = 0; i < N_QUESTIONS; i++) {
-        char *got = dump(fx, questions[i]);
+        char *got = store_dump(fx->store, questions[i]);
         if (strcmp(got, answers[i]) != 0)
             fail_msg("%s: answer changed", questions[i]);
         sqlite3_free(got);
@@ -216,9 +184,10 @@ static void free_answers(char **answers)
 /* The view's columns: the names and order of layout 14's table. */
 static void expect_layout14_columns(fixture *fx)
 {
-    char *names = dump(fx, "SELECT group_concat(name, ' ') FROM"
-                           " (SELECT name FROM pragma_table_info('events')"
-                           " ORDER BY cid)");
+    char *names =
+        store_dump(fx->store, "SELECT group_concat(name, ' ') FROM"
+                              " (SELECT name FROM pragma_table_info('events')"
+                              " ORDER BY cid)");
 
     assert_string_equal(names, LAYOUT14_COLUMNS "\n");
     sqlite3_free(names);
@@ -236,8 +205,9 @@ static void test_two_tables(void **state)
 
     assert_true(events > 50);
     assert_int_equal(count(fx, "SELECT count(*) FROM events"), events);
-    expect_dump(fx, "SELECT type FROM sqlite_schema WHERE name = 'events'",
-                "view\n");
+    expect_store_dump(fx->store,
+                      "SELECT type FROM sqlite_schema WHERE name = 'events'",
+                      "view\n");
     expect_layout14_columns(fx);
     /* pgAudit records of a text: no details (their parameters are in
      * event_rows) */
@@ -268,7 +238,8 @@ static void test_two_tables(void **state)
     assert_true(count(fx, "SELECT count(*) FROM event_details"
                           " WHERE message IS NOT NULL") > 0);
     /* the proxies' sessions through the partial index on principal */
-    plan = dump(fx, "EXPLAIN QUERY PLAN SELECT * FROM v_proxy_sessions");
+    plan = store_dump(fx->store,
+                      "EXPLAIN QUERY PLAN SELECT * FROM v_proxy_sessions");
     assert_non_null(strstr(plan, "events_by_principal"));
     sqlite3_free(plan);
     assert_true(count(fx, "SELECT count(*) FROM v_proxy_sessions") > 0);
@@ -287,19 +258,20 @@ static void test_view_writes(void **state)
                 " VALUES(100001, 1, 8, 1, 'bob')");
     assert_int_equal(count(fx, "SELECT count(*) FROM event_details"),
                      details + 1);
-    expect_dump(fx,
-                "SELECT seq, account, message FROM events"
-                " WHERE seq >= 100000 ORDER BY seq",
-                "100000|alice|hello\n100001|bob|(null)\n");
+    expect_store_dump(fx->store,
+                      "SELECT seq, account, message FROM events"
+                      " WHERE seq >= 100000 ORDER BY seq",
+                      "100000|alice|hello\n100001|bob|NULL\n");
     exec_ok(fx, "UPDATE events SET message = 'hi', account = 'carol'"
                 " WHERE seq = 100001;"
                 "UPDATE events SET message = NULL WHERE seq = 100000");
-    expect_dump(fx,
-                "SELECT seq, account, message FROM events"
-                " WHERE seq >= 100000 ORDER BY seq",
-                "100000|alice|(null)\n100001|carol|hi\n");
-    expect_dump(fx, "SELECT seq FROM event_details WHERE seq >= 100000",
-                "100001\n");
+    expect_store_dump(fx->store,
+                      "SELECT seq, account, message FROM events"
+                      " WHERE seq >= 100000 ORDER BY seq",
+                      "100000|alice|NULL\n100001|carol|hi\n");
+    expect_store_dump(fx->store,
+                      "SELECT seq FROM event_details WHERE seq >= 100000",
+                      "100001\n");
     exec_ok(fx, "DELETE FROM events WHERE seq >= 100000");
     assert_int_equal(count(fx, "SELECT count(*) FROM event_rows"
                                " WHERE seq >= 100000"),
@@ -320,23 +292,26 @@ static void test_layout14_upgrade(void **state)
     answer_all(fx, answers);
     exec_ok(fx, as_layout14_sql);
     reopen_store(&fx->store, fx->path, TS_STORE_READONLY);
-    expect_dump(fx, "SELECT type FROM sqlite_schema WHERE name = 'events'",
-                "table\n");
+    expect_store_dump(fx->store,
+                      "SELECT type FROM sqlite_schema WHERE name = 'events'",
+                      "table\n");
     expect_answers(fx, answers);
 
     reopen_store(&fx->store, fx->path, 0);
     assert_int_equal(count(fx, "SELECT value FROM meta"
                                " WHERE key = 'index_version'"),
                      TS_INDEX_VERSION);
-    expect_dump(fx, "SELECT type FROM sqlite_schema WHERE name = 'events'",
-                "view\n");
-    expect_dump(fx,
-                "SELECT name, tbl_name FROM sqlite_schema"
-                " WHERE type = 'index' AND name IN ('events_by_kind',"
-                " 'events_by_principal', 'events_privileged') ORDER BY name",
-                "events_by_kind|event_rows\n"
-                "events_by_principal|event_rows\n"
-                "events_privileged|event_rows\n");
+    expect_store_dump(fx->store,
+                      "SELECT type FROM sqlite_schema WHERE name = 'events'",
+                      "view\n");
+    expect_store_dump(
+        fx->store,
+        "SELECT name, tbl_name FROM sqlite_schema"
+        " WHERE type = 'index' AND name IN ('events_by_kind',"
+        " 'events_by_principal', 'events_privileged') ORDER BY name",
+        "events_by_kind|event_rows\n"
+        "events_by_principal|event_rows\n"
+        "events_privileged|event_rows\n");
     assert_int_equal(count(fx, "SELECT count(*) FROM sqlite_schema"
                                " WHERE name = 'events_by_layout14'"),
                      0);
