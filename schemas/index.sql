@@ -35,19 +35,19 @@ CREATE TABLE IF NOT EXISTS event_kinds (
 -- `events` below joins the two with the columns, names and order of that
 -- table: read it, and write it (its triggers) when speed does not matter;
 -- ingest writes the tables. A query that groups reads event_rows when it
--- can: SQLite keeps the view's join there even when no column of
--- event_details is read.
+-- can: SQLite keeps the view's joins there even when no column of
+-- event_details is read. The session, pid, account and database of an
+-- event are in event_identities (layout 16, below).
 CREATE TABLE IF NOT EXISTS event_rows (
     seq INTEGER PRIMARY KEY,         -- entry index in the chain
     source_id INTEGER NOT NULL REFERENCES sources(id),
     line INTEGER NOT NULL,           -- first line of the entry in its source
     kind INTEGER NOT NULL REFERENCES event_kinds(kind),
     time_us INTEGER,
-    pid INTEGER,
-    session_id TEXT,
+    identity_id INTEGER,  -- its (session_id, pid, account, database) in
+                          -- event_identities (layout 16); NULL: none of
+                          -- them
     session_line INTEGER,
-    account TEXT,
-    database TEXT,
     statement_id INTEGER,
     substatement_id INTEGER,
     audit_class TEXT,
@@ -72,6 +72,24 @@ CREATE TABLE IF NOT EXISTS event_rows (
     origin_id INTEGER     -- its (application, client_host, client_port) in
                           -- event_origins (layout 6); NULL: none of them
 );
+
+-- Who and where an event ran: each distinct (session_id, pid, account,
+-- database) once, events pointing at it by identity_id (layout 16). The
+-- four follow the session, so a pgAudit record's row loses about 30 bytes
+-- of texts to a 2- or 3-byte id (1M generated events: 15 thousand rows;
+-- docs/PERFORMANCE.md, "Index layout 16"). The view events joins it; a
+-- reader of event_rows joins it too, or groups by identity_id first.
+CREATE TABLE IF NOT EXISTS event_identities (
+    id INTEGER PRIMARY KEY,
+    session_id TEXT,
+    pid INTEGER,
+    account TEXT,
+    database TEXT
+);
+-- Finds a tuple (store/index.c's writer, the view's insert trigger, the
+-- upgrade): a session has one tuple, or a few.
+CREATE INDEX IF NOT EXISTS event_identities_by_session
+    ON event_identities(session_id, account);
 
 CREATE TABLE IF NOT EXISTS event_details (
     seq INTEGER PRIMARY KEY,         -- event_rows.seq
@@ -113,8 +131,8 @@ CREATE TABLE IF NOT EXISTS event_details (
 );
 
 CREATE VIEW IF NOT EXISTS events AS
-SELECT r.seq, r.source_id, r.line, r.kind, r.time_us, r.pid, r.session_id,
-       r.session_line, r.account, r.database, d.application, d.client_host,
+SELECT r.seq, r.source_id, r.line, r.kind, r.time_us, i.pid, i.session_id,
+       r.session_line, i.account, i.database, d.application, d.client_host,
        d.client_port, d.severity, d.sqlstate, d.message, d.detail, d.query,
        d.audit_type, r.statement_id, r.substatement_id, r.audit_class,
        r.command, d.object_type, d.object_name, d.object_table, d.statement,
@@ -122,18 +140,29 @@ SELECT r.seq, r.source_id, r.line, r.kind, r.time_us, r.pid, r.session_id,
        d.unparsed_reason, r.template_id, r.template_repeat, r.principal,
        d.principal_kind, r.rows, d.auth_identity, d.auth_method, r.text_id,
        r.origin_id
-FROM event_rows r LEFT JOIN event_details d ON d.seq = r.seq;
+FROM event_rows r
+LEFT JOIN event_identities i ON i.id = r.identity_id
+LEFT JOIN event_details d ON d.seq = r.seq;
 
 -- Writing the view: a row of event_details only when the event has a
 -- value for one of its columns, as ingest writes them.
 CREATE TRIGGER IF NOT EXISTS events_insert INSTEAD OF INSERT ON events
 BEGIN
-    INSERT INTO event_rows(seq, source_id, line, kind, time_us, pid,
-        session_id, session_line, account, database, statement_id,
+    INSERT INTO event_identities(session_id, pid, account, database)
+    SELECT NEW.session_id, NEW.pid, NEW.account, NEW.database
+    WHERE coalesce(NEW.session_id, NEW.pid, NEW.account, NEW.database)
+        IS NOT NULL AND NOT EXISTS (SELECT 1 FROM event_identities
+            WHERE session_id IS NEW.session_id AND account IS NEW.account
+            AND pid IS NEW.pid AND database IS NEW.database);
+    INSERT INTO event_rows(seq, source_id, line, kind, time_us, identity_id,
+        session_line, statement_id,
         substatement_id, audit_class, command, parameter, principal,
         template_id, template_repeat, rows, text_id, origin_id)
-    VALUES(NEW.seq, NEW.source_id, NEW.line, NEW.kind, NEW.time_us, NEW.pid,
-        NEW.session_id, NEW.session_line, NEW.account, NEW.database,
+    VALUES(NEW.seq, NEW.source_id, NEW.line, NEW.kind, NEW.time_us,
+        (SELECT id FROM event_identities WHERE session_id IS NEW.session_id
+            AND account IS NEW.account AND pid IS NEW.pid
+            AND database IS NEW.database),
+        NEW.session_line,
         NEW.statement_id, NEW.substatement_id, NEW.audit_class, NEW.command,
         NEW.parameter, NEW.principal, NEW.template_id, NEW.template_repeat,
         NEW.rows, NEW.text_id, NEW.origin_id);
@@ -751,7 +780,7 @@ JOIN v_ref_latest l ON l.dataset = 'identities' AND l.snapshot_id = a.snapshot_i
 -- names behind each of its sessions: the principal of the session's events
 -- (the first by name when several; n_principals counts them).
 CREATE VIEW IF NOT EXISTS v_proxy_sessions AS
-SELECT e.session_id, min(e.principal) AS principal,
+SELECT i.session_id, min(e.principal) AS principal,
        min(d.principal_kind) AS principal_kind,
        count(DISTINCT e.principal) AS n_principals,
        s.pid, s.account, s.started_us, s.ended_us
@@ -760,10 +789,11 @@ SELECT e.session_id, min(e.principal) AS principal,
 -- s at 1M events, paid by every control that attributes sessions); the
 -- partial index holds only the proxies' events.
 FROM event_rows e INDEXED BY events_by_principal
+JOIN event_identities i ON i.id = e.identity_id
 LEFT JOIN event_details d ON d.seq = e.seq
-JOIN sessions s ON s.session_id = e.session_id
-WHERE e.principal IS NOT NULL AND e.session_id IS NOT NULL
-GROUP BY e.session_id;
+JOIN sessions s ON s.session_id = i.session_id
+WHERE e.principal IS NOT NULL AND i.session_id IS NOT NULL
+GROUP BY i.session_id;
 
 -- Each session a proxy names a principal for: the proxy's own sessions
 -- (via 'proxy'), and each database session the proxy opened (via

@@ -1,5 +1,6 @@
 /* Writing events into the index: events, full text, time spans, posting
  * lists, sessions and accounts. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@ struct ts_index_writer {
     ts_text_writer *texts;         /* pgAudit records' full text */
     ts_postings_writer *postings;  /* ts_posting_field's fields */
     ts_dict_writer *origins;       /* application, client host and port */
+    ts_dict_writer *identities;    /* session, pid, account and database */
     ts_ref_writer *reference;      /* reference data */
     ts_pgstat_writer *pgstat;      /* pg_stat snapshots */
     /* The time span of the current bucket's events not yet written. */
@@ -38,12 +40,11 @@ struct ts_index_writer {
 /* An event: its row, and its details when it has any (schemas/index.sql,
  * "Every event, in two tables"). */
 static const char insert_row_sql[] =
-    "INSERT INTO event_rows(seq, source_id, line, kind, time_us, pid,"
-    " session_id, session_line, account, database, statement_id,"
-    " substatement_id, audit_class, command, parameter, principal,"
-    " template_id, template_repeat, rows, text_id, origin_id) VALUES(?1, ?2,"
-    " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-    " ?18, ?19, ?20, ?21)";
+    "INSERT INTO event_rows(seq, source_id, line, kind, time_us,"
+    " identity_id, session_line, statement_id, substatement_id, audit_class,"
+    " command, parameter, principal, template_id, template_repeat, rows,"
+    " text_id, origin_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+    " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
 
 /* The columns of event_details: seq, the texts of add_details() in its
  * order, then session_duration_us. */
@@ -131,6 +132,21 @@ static const ts_dict_spec origin_spec = {
     TS_ORIGIN_CACHE_ITEMS,
     TS_ORIGIN_CACHE_BYTES};
 
+/* Who and where events ran (schemas/index.sql, event_identities): about
+ * one tuple per session, found by event_identities_by_session when this
+ * writer has not seen it. The memory remembers at most this many. */
+#define TS_IDENTITY_CACHE_ITEMS 16384
+#define TS_IDENTITY_CACHE_BYTES (2u << 20)
+
+static const ts_dict_spec identity_spec = {
+    "event_identities",
+    {"session_id", "account", "pid", "database"},
+    4,
+    NULL,
+    "indexing identities",
+    TS_IDENTITY_CACHE_ITEMS,
+    TS_IDENTITY_CACHE_BYTES};
+
 void ts_index_writer_free(ts_index_writer *w)
 {
     if (w == NULL)
@@ -148,6 +164,7 @@ void ts_index_writer_free(ts_index_writer *w)
     ts_text_writer_free(w->texts);
     ts_postings_writer_free(w->postings);
     ts_dict_writer_free(w->origins);
+    ts_dict_writer_free(w->identities);
     ts_ref_writer_free(w->reference);
     ts_pgstat_writer_free(w->pgstat);
     free(w);
@@ -173,6 +190,8 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
         rc = ts_postings_writer_new(&w->postings, store, err);
     if (rc == 0)
         rc = ts_dict_writer_new(&w->origins, store, &origin_spec, err);
+    if (rc == 0)
+        rc = ts_dict_writer_new(&w->identities, store, &identity_spec, err);
     if (rc == 0)
         rc = ts_ref_writer_new(&w->reference, store, err);
     if (rc == 0)
@@ -290,6 +309,28 @@ static int origin_id(ts_index_writer *w, const ts_event *ev, int64_t *id,
     return ts_dict_writer_id(w->origins, values, id, &inserted, err);
 }
 
+/* ev's identity_id (0: no session, pid, account or database). pid goes
+ * as its decimal text, which the column's INTEGER affinity makes a number
+ * again, in the row and in the lookup. */
+static int identity_id(ts_index_writer *w, const ts_event *ev, int64_t *id,
+                       ts_error *err)
+{
+    char pid[TS_DECIMAL_MAX + 2];
+    const char *values[4] = {ev->session_id, ev->account, NULL, ev->database};
+    int inserted;
+
+    *id = 0;
+    if (ev->pid >= 0) /* by hand: snprintf per event costs (index_dict.c) */
+        pid[ts_decimal_encode((uint64_t)ev->pid, pid)] = '\0';
+    else if (ev->pid != -1)
+        snprintf(pid, sizeof(pid), "%lld", (long long)ev->pid);
+    if (ev->pid != -1)
+        values[2] = pid;
+    if (!values[0] && !values[1] && !values[2] && !values[3])
+        return 0;
+    return ts_dict_writer_id(w->identities, values, id, &inserted, err);
+}
+
 /* A pgAudit record's full text is its statement and object, which repeat
  * across events: indexed once in event_texts, not per event. */
 static int has_shared_text(const ts_event *ev)
@@ -351,7 +392,7 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     sqlite3_stmt *st = w->row;
     char table[TS_OBJECT_TABLE_MAX];
     const char *otable;
-    int64_t template_id, text_id = 0, origin = 0;
+    int64_t template_id, text_id = 0, origin = 0, identity = 0;
     ts_event stat;
     int rc;
 
@@ -376,6 +417,8 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
             return rc;
     }
     rc = origin_id(w, ev, &origin, err);
+    if (rc == 0)
+        rc = identity_id(w, ev, &identity, err);
     if (rc != 0)
         return rc;
 
@@ -384,22 +427,19 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     sqlite3_bind_int64(st, 3, (sqlite3_int64)line);
     sqlite3_bind_int(st, 4, (int)ev->kind);
     bind_int(st, 5, ev->time_us, TS_UNKNOWN_TIME);
-    bind_int(st, 6, ev->pid, -1);
-    bind_text(st, 7, ev->session_id);
-    bind_int(st, 8, ev->session_line, -1);
-    bind_text(st, 9, ev->account);
-    bind_text(st, 10, ev->database);
-    bind_int(st, 11, ev->statement_id, -1);
-    bind_int(st, 12, ev->substatement_id, -1);
-    bind_text(st, 13, ev->audit_class);
-    bind_text(st, 14, ev->command);
-    bind_text(st, 15, ev->parameter);
-    bind_text(st, 16, ev->principal);
-    bind_int(st, 17, template_id, 0);
-    bind_int(st, 18, ev->sql_repeat && template_id != 0 ? 1 : 0, 0);
-    bind_int(st, 19, ev->rows, -1);
-    bind_int(st, 20, text_id, 0);
-    bind_int(st, 21, origin, 0);
+    bind_int(st, 6, identity, 0);
+    bind_int(st, 7, ev->session_line, -1);
+    bind_int(st, 8, ev->statement_id, -1);
+    bind_int(st, 9, ev->substatement_id, -1);
+    bind_text(st, 10, ev->audit_class);
+    bind_text(st, 11, ev->command);
+    bind_text(st, 12, ev->parameter);
+    bind_text(st, 13, ev->principal);
+    bind_int(st, 14, template_id, 0);
+    bind_int(st, 15, ev->sql_repeat && template_id != 0 ? 1 : 0, 0);
+    bind_int(st, 16, ev->rows, -1);
+    bind_int(st, 17, text_id, 0);
+    bind_int(st, 18, origin, 0);
     rc = ts_store_step_done(w->store, st, "indexing an event", err);
     if (rc == 0)
         rc = add_details(w, seq, ev, otable, text_id, origin, err);

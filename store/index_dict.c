@@ -1,7 +1,8 @@
 /* Dictionaries of the index: a table (id, key_hash, then text columns)
  * holding each distinct tuple of texts once, which events point at by id
- * (event_texts, event_origins). Tuples this writer has seen are remembered
- * in memory; others are found through key_hash, their texts compared. */
+ * (event_texts, event_origins, event_identities). Tuples this writer has
+ * seen are remembered in memory; others are found through key_hash, their
+ * texts compared, or, in a table without key_hash, by their texts. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,27 +36,32 @@ void ts_dict_writer_free(ts_dict_writer *w)
 }
 
 /* "SELECT id FROM t WHERE key_hash = ?1 AND a IS ?2 AND b IS ?3" and
- * "INSERT INTO t(key_hash, a, b) VALUES(?1, ?2, ?3)". */
+ * "INSERT INTO t(key_hash, a, b) VALUES(?1, ?2, ?3)"; without key_hash,
+ * "... WHERE 1 AND a IS ?2 ..." and "INSERT INTO t(a, b) VALUES(?2, ?3)"
+ * (?1, bound to a hash of 0, unused). */
 static int build_sql(char *find, char *insert, const char *table,
-                     const char *const *cols, size_t n_cols)
+                     const char *const *cols, size_t n_cols, int keyed)
 {
-    size_t f = (size_t)snprintf(find, TS_DICT_SQL_MAX,
-                                "SELECT id FROM %s WHERE key_hash = ?1", table);
-    size_t i = (size_t)snprintf(insert, TS_DICT_SQL_MAX,
-                                "INSERT INTO %s(key_hash", table);
+    size_t f =
+        (size_t)snprintf(find, TS_DICT_SQL_MAX, "SELECT id FROM %s WHERE %s",
+                         table, keyed ? "key_hash = ?1" : "1");
+    size_t i = (size_t)snprintf(insert, TS_DICT_SQL_MAX, "INSERT INTO %s(%s",
+                                table, keyed ? "key_hash, " : "");
 
     for (size_t c = 0; c < n_cols; c++) {
         if (f < TS_DICT_SQL_MAX)
             f += (size_t)snprintf(find + f, TS_DICT_SQL_MAX - f,
                                   " AND %s IS ?%zu", cols[c], c + 2);
         if (i < TS_DICT_SQL_MAX)
-            i += (size_t)snprintf(insert + i, TS_DICT_SQL_MAX - i, ", %s",
-                                  cols[c]);
+            i += (size_t)snprintf(insert + i, TS_DICT_SQL_MAX - i, "%s%s",
+                                  c ? ", " : "", cols[c]);
     }
     if (i < TS_DICT_SQL_MAX)
-        i += (size_t)snprintf(insert + i, TS_DICT_SQL_MAX - i, ") VALUES(?1");
+        i += (size_t)snprintf(insert + i, TS_DICT_SQL_MAX - i, ") VALUES(%s",
+                              keyed ? "?1, " : "");
     for (size_t c = 0; c < n_cols && i < TS_DICT_SQL_MAX; c++)
-        i += (size_t)snprintf(insert + i, TS_DICT_SQL_MAX - i, ", ?%zu", c + 2);
+        i += (size_t)snprintf(insert + i, TS_DICT_SQL_MAX - i, "%s?%zu",
+                              c ? ", " : "", c + 2);
     if (i < TS_DICT_SQL_MAX)
         i += (size_t)snprintf(insert + i, TS_DICT_SQL_MAX - i, ")");
     return f < TS_DICT_SQL_MAX && i < TS_DICT_SQL_MAX;
@@ -70,7 +76,8 @@ int ts_dict_writer_new(ts_dict_writer **out, ts_store *store,
 
     *out = NULL;
     if (spec->n_cols == 0 || spec->n_cols > TS_DICT_COLS_MAX ||
-        !build_sql(find, insert, spec->table, spec->cols, spec->n_cols))
+        !build_sql(find, insert, spec->table, spec->cols, spec->n_cols,
+                   spec->hash != NULL))
         return ts_error_set(err, TS_EINVAL, "%s: no such dictionary",
                             spec->table);
     w = calloc(1, sizeof(*w));
@@ -138,7 +145,7 @@ static void bind_tuple(sqlite3_stmt *st, int64_t hash,
 static int find_or_insert(ts_dict_writer *w, const char *const *values,
                           int64_t *id, int *inserted, ts_error *err)
 {
-    int64_t hash = w->hash(values);
+    int64_t hash = w->hash ? w->hash(values) : 0;
     int step, rc = 0;
 
     bind_tuple(w->find, hash, values, w->n_cols);

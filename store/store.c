@@ -641,7 +641,7 @@ static const char rekey_postings_sql[] =
     " ORDER BY field, block >> " TS_POSTING_EPOCH_BITS_SQL ", value, block;"
     "DROP TABLE event_postings_by_value";
 
-/* Layout 2..14 to 15, before the schema: the table events (one, of 41
+/* Layout 2..14 to 15 and 16, before the schema: the table events (one, of 41
  * columns) is renamed out of the way for the view of that name the schema
  * makes, in legacy mode so that the views naming events are neither
  * checked nor rewritten (they read the view); its indexes go first, for
@@ -656,34 +656,61 @@ static const char set_aside_events_sql[] =
     "PRAGMA legacy_alter_table = ON;"
     "ALTER TABLE events RENAME TO events_by_layout14;"
     "PRAGMA legacy_alter_table = OFF";
-static const char split_events_sql[] =
-    "INSERT INTO event_rows(seq, source_id, line, kind, time_us, pid,"
-    " session_id, session_line, account, database, statement_id,"
-    " substatement_id, audit_class, command, parameter, principal,"
-    " template_id, template_repeat, rows, text_id, origin_id)"
-    " SELECT seq, source_id, line, kind, time_us, pid, session_id,"
-    " session_line, account, database, statement_id, substatement_id,"
-    " audit_class, command, parameter, principal, template_id,"
-    " template_repeat, rows, text_id, origin_id FROM events_by_layout14"
-    " ORDER BY seq;"
-    "INSERT INTO event_details(seq, application, client_host, client_port,"
-    " severity, sqlstate, message, detail, query, audit_type, object_type,"
-    " object_name, object_table, statement, tls_protocol, tls_cipher,"
-    " session_duration_us, unparsed_reason, principal_kind,"
-    " auth_identity, auth_method)"
-    " SELECT seq, application, client_host, client_port, severity, sqlstate,"
-    " message, detail, query, audit_type, object_type, object_name,"
-    " object_table, statement, tls_protocol, tls_cipher,"
-    " session_duration_us, unparsed_reason, principal_kind,"
-    " auth_identity, auth_method FROM events_by_layout14"
-    " WHERE coalesce(application, client_host, client_port, severity,"
-    " sqlstate, message, detail, query, audit_type, object_type, object_name,"
-    " object_table, statement, tls_protocol, tls_cipher,"
-    " session_duration_us, unparsed_reason, principal_kind,"
-    " auth_identity, auth_method) IS NOT NULL ORDER BY seq;"
-    "DROP TABLE events_by_layout14";
+/* Layout 2..15 to 16, after the schema: each distinct (session_id, pid,
+ * account, database) of the table set aside goes to event_identities, and
+ * its rows to event_rows pointing at it (the rule of store/index.c's
+ * identity_id: any of the four given). */
+#define COPY_ROWS_SQL(from)                                                    \
+    "INSERT INTO event_identities(session_id, pid, account, database)"         \
+    " SELECT session_id, pid, account, database FROM " from                    \
+    " WHERE coalesce(session_id, pid, account, database) IS NOT NULL"          \
+    " GROUP BY session_id, pid, account, database;"                            \
+    "INSERT INTO event_rows(seq, source_id, line, kind, time_us,"              \
+    " identity_id, session_line, statement_id, substatement_id, audit_class,"  \
+    " command, parameter, principal, template_id, template_repeat, rows,"      \
+    " text_id, origin_id)"                                                     \
+    " SELECT e.seq, e.source_id, e.line, e.kind, e.time_us, i.id,"             \
+    " e.session_line, e.statement_id, e.substatement_id, e.audit_class,"       \
+    " e.command, e.parameter, e.principal, e.template_id, e.template_repeat,"  \
+    " e.rows, e.text_id, e.origin_id FROM " from " e"                          \
+    " LEFT JOIN event_identities i ON i.session_id IS e.session_id"            \
+    " AND i.account IS e.account AND i.pid IS e.pid"                           \
+    " AND i.database IS e.database ORDER BY e.seq;"
+static const char split_events_sql[] = COPY_ROWS_SQL(
+    "events_by_layout14") "INSERT INTO event_details(seq, application, client_host, client_port,"
+                          " severity, sqlstate, message, detail, query, audit_type, object_type,"
+                          " object_name, object_table, statement, tls_protocol, tls_cipher,"
+                          " session_duration_us, unparsed_reason, principal_kind,"
+                          " auth_identity, auth_method)"
+                          " SELECT seq, application, client_host, client_port, severity, sqlstate,"
+                          " message, detail, query, audit_type, object_type, object_name,"
+                          " object_table, statement, tls_protocol, tls_cipher,"
+                          " session_duration_us, unparsed_reason, principal_kind,"
+                          " auth_identity, auth_method FROM events_by_layout14"
+                          " WHERE coalesce(application, client_host, client_port, severity,"
+                          " sqlstate, message, detail, query, audit_type, object_type, object_name,"
+                          " object_table, statement, tls_protocol, tls_cipher,"
+                          " session_duration_us, unparsed_reason, principal_kind,"
+                          " auth_identity, auth_method) IS NOT NULL ORDER BY seq;"
+                          "DROP TABLE events_by_layout14";
 
-/* Upgrades an index of layout 2 to 14 to TS_INDEX_VERSION, in one
+/* Layout 15 to 16, before the schema: event_rows, which held the session,
+ * pid, account and database of each event, is renamed out of the way as
+ * events was above, the view events and v_proxy_sessions, which name its
+ * columns, dropped with its indexes. After the schema, COPY_ROWS_SQL. */
+static const char set_aside_rows_sql[] =
+    "DROP INDEX IF EXISTS events_by_kind;"
+    "DROP INDEX IF EXISTS events_by_principal;"
+    "DROP INDEX IF EXISTS events_privileged;"
+    "DROP VIEW IF EXISTS v_proxy_sessions;"
+    "DROP VIEW IF EXISTS events;"
+    "PRAGMA legacy_alter_table = ON;"
+    "ALTER TABLE event_rows RENAME TO event_rows_by_layout15;"
+    "PRAGMA legacy_alter_table = OFF";
+static const char copy_rows_sql[] =
+    COPY_ROWS_SQL("event_rows_by_layout15") "DROP TABLE event_rows_by_layout15";
+
+/* Upgrades an index of layout 2 to 15 to TS_INDEX_VERSION, in one
  * transaction.
  * - Layout 2: event_value_hmacs, keyed by (hmac, seq), goes to the value
  *   lists below like layout 3's (a layout 2 store made before value HMACs
@@ -718,14 +745,18 @@ static const char split_events_sql[] =
  *   event_details, and the view events joins them (set_aside_events_sql,
  *   split_events_sql). A store whose events is already the view (a test
  *   that wrote an older layout's columns through it) has nothing to
- *   split. */
+ *   split.
+ * - Layout 15 to 16: event_rows's session_id, pid, account and database
+ *   go to event_identities (set_aside_rows_sql, copy_rows_sql; from an
+ *   older layout, split_events_sql does it). A store whose event_rows has
+ *   no session_id has nothing to move. */
 static int upgrade_index(ts_store *store, int from, ts_error *err)
 {
-    static const char what[] = "upgrading the index to layout 15";
-    uint64_t wide = 0;
+    static const char what[] = "upgrading the index to layout 16";
+    uint64_t wide = 0, narrow = 0;
     int rc = ts_store_exec(store, "BEGIN IMMEDIATE", what, err);
 
-    _Static_assert(TS_INDEX_VERSION == 15, "upgrade_index");
+    _Static_assert(TS_INDEX_VERSION == 16, "upgrade_index");
     /* first, while every view still reads what it names: a rename checks
      * them all */
     if (rc == 0 && from >= 7 && from < TS_POSTING_EPOCH_LAYOUT)
@@ -744,6 +775,14 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
                             what, &wide, err);
     if (rc == 0 && wide)
         rc = ts_store_exec(store, set_aside_events_sql, what, err);
+    if (rc == 0 && !wide)
+        rc = ts_store_count(
+            store,
+            "SELECT count(*) FROM pragma_table_info('event_rows')"
+            " WHERE name = 'session_id'",
+            what, &narrow, err);
+    if (rc == 0 && narrow)
+        rc = ts_store_exec(store, set_aside_rows_sql, what, err);
     /* events_privileged and v_privileged: their term written anew;
      * v_events: the statement from event_texts (schemas/index.sql) */
     if (rc == 0 && from < 4)
@@ -769,6 +808,8 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
         rc = ts_store_exec(store, rekey_postings_sql, what, err);
     if (rc == 0 && wide)
         rc = ts_store_exec(store, split_events_sql, what, err);
+    if (rc == 0 && narrow)
+        rc = ts_store_exec(store, copy_rows_sql, what, err);
     if (rc == 0 && from < 4 &&
         sqlite3_create_function(store->db, "ts_text_key_hash", 2,
                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
@@ -800,7 +841,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
 }
 
 /* Reads the index's layout. A store whose layout is older can still be
- * verified and read; one of layout 2 to 14 is upgraded when opened for
+ * verified and read; one of layout 2 to 15 is upgraded when opened for
  * writing, older ones are refused: writing would fail on a missing column
  * half way. */
 static int check_index_version(ts_store *store, ts_error *err)

@@ -18,8 +18,8 @@ extern const char ts_chain_schema_sql[];
 /* The index's layout (schemas/index.sql), in meta "index_version" (absent:
  * 1). Bumped when a table gains or changes columns, which CREATE ... IF NOT
  * EXISTS cannot do to an existing store. */
-#define TS_INDEX_VERSION 15
-#define TS_INDEX_VERSION_TEXT "15"
+#define TS_INDEX_VERSION 16
+#define TS_INDEX_VERSION_TEXT "16"
 /* event_value_hmacs.bucket is an entry index shifted right by this many
  * bits (layout 3; schemas/index.sql says why): 65536 entries a bucket. As
  * SQL text, for the statements that write and read it. */
@@ -171,7 +171,8 @@ int ts_template_writer_id(ts_template_writer *t, const ts_event *ev,
 /* Distinct templates this writer added to the index. */
 uint64_t ts_template_writer_added(const ts_template_writer *t);
 
-/* ---- index_dict.c: dictionaries (event_texts, event_origins) ---- */
+/* ---- index_dict.c: dictionaries (event_texts, event_origins,
+ * event_identities) ---- */
 
 #define TS_DICT_COLS_MAX 7
 
@@ -179,11 +180,13 @@ uint64_t ts_template_writer_added(const ts_template_writer *t);
 typedef int64_t (*ts_dict_hash_fn)(const char *const *values);
 
 typedef struct ts_dict_spec {
-    const char *table; /* (id INTEGER PRIMARY KEY, key_hash, cols...) */
+    const char *table; /* (id INTEGER PRIMARY KEY, key_hash, cols...), or
+                        * without key_hash when hash is NULL */
     const char *cols[TS_DICT_COLS_MAX];
     size_t n_cols;
-    ts_dict_hash_fn hash;
-    const char *what;                /* for messages, e.g. "indexing texts" */
+    ts_dict_hash_fn hash; /* NULL: an index on the first columns finds a
+                           * tuple */
+    const char *what;     /* for messages, e.g. "indexing texts" */
     size_t cache_items, cache_bytes; /* what memory holds at most */
 } ts_dict_spec;
 

@@ -245,7 +245,7 @@ PY
 cp "$STORE" "$T/layout11.db"
 cp "$STORE.key" "$T/layout11.db.key"
 sqlite3 "$T/layout11.db" "ALTER TABLE sessions DROP COLUMN first_seq;
-    CREATE INDEX events_by_session ON event_rows(session_id);
+    CREATE INDEX events_by_session ON event_identities(session_id);
     DELETE FROM event_postings WHERE field = 'session';
     UPDATE meta SET value = '11' WHERE key = 'index_version'" ||
     bail "could not make the layout 11 store"

@@ -1,7 +1,9 @@
-/* The events of index layout 15: event_rows for every event, event_details
- * only for those with a value in one of its columns, the view events
- * joining them as the one table of layouts before did; and the upgrade of
- * a layout 14 store, whose events is that table. */
+/* The events of index layouts 15 and 16: event_rows for every event,
+ * event_details only for those with a value in one of its columns,
+ * event_identities for each distinct (session, pid, account, database),
+ * the view events joining them as the one table of layouts before did;
+ * and the upgrades of a layout 14 store, whose events is that table, and
+ * of a layout 15 store, whose event_rows held the identities' columns. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,6 +62,7 @@ static const char as_layout14_sql[] =
     "DROP VIEW events;"
     "DROP TABLE event_rows;"
     "DROP TABLE event_details;"
+    "DROP TABLE event_identities;"
     "PRAGMA legacy_alter_table = ON;"
     "ALTER TABLE events_14 RENAME TO events;"
     "PRAGMA legacy_alter_table = OFF;"
@@ -82,6 +85,63 @@ static const char as_layout14_sql[] =
     " WHERE e.principal IS NOT NULL AND e.session_id IS NOT NULL"
     " GROUP BY e.session_id;"
     "UPDATE meta SET value = '14' WHERE key = 'index_version'";
+
+/* The store as layout 15 kept its events: event_rows with the session,
+ * pid, account and database of each event, the view events over it and
+ * event_details, the three indexes, v_proxy_sessions (schemas/index.sql
+ * of layout 15; the view's triggers left out: the upgrade drops them with
+ * the view). */
+static const char as_layout15_sql[] =
+    "CREATE TABLE event_rows_15 (seq INTEGER PRIMARY KEY,"
+    " source_id INTEGER NOT NULL REFERENCES sources(id),"
+    " line INTEGER NOT NULL, kind INTEGER NOT NULL REFERENCES"
+    " event_kinds(kind), time_us INTEGER, pid INTEGER, session_id TEXT,"
+    " session_line INTEGER, account TEXT, database TEXT,"
+    " statement_id INTEGER, substatement_id INTEGER, audit_class TEXT,"
+    " command TEXT, parameter TEXT, principal TEXT,"
+    " template_id INTEGER REFERENCES templates(id), template_repeat INTEGER,"
+    " rows INTEGER, text_id INTEGER, origin_id INTEGER);"
+    "INSERT INTO event_rows_15 SELECT seq, source_id, line, kind, time_us,"
+    " pid, session_id, session_line, account, database, statement_id,"
+    " substatement_id, audit_class, command, parameter, principal,"
+    " template_id, template_repeat, rows, text_id, origin_id FROM events;"
+    "DROP VIEW events;"
+    "DROP VIEW v_proxy_sessions;"
+    "DROP TABLE event_rows;"
+    "DROP TABLE event_identities;"
+    "PRAGMA legacy_alter_table = ON;"
+    "ALTER TABLE event_rows_15 RENAME TO event_rows;"
+    "PRAGMA legacy_alter_table = OFF;"
+    "CREATE VIEW events AS"
+    " SELECT r.seq, r.source_id, r.line, r.kind, r.time_us, r.pid,"
+    " r.session_id, r.session_line, r.account, r.database, d.application,"
+    " d.client_host, d.client_port, d.severity, d.sqlstate, d.message,"
+    " d.detail, d.query, d.audit_type, r.statement_id, r.substatement_id,"
+    " r.audit_class, r.command, d.object_type, d.object_name,"
+    " d.object_table, d.statement, r.parameter, d.tls_protocol,"
+    " d.tls_cipher, d.session_duration_us, d.unparsed_reason,"
+    " r.template_id, r.template_repeat, r.principal, d.principal_kind,"
+    " r.rows, d.auth_identity, d.auth_method, r.text_id, r.origin_id"
+    " FROM event_rows r LEFT JOIN event_details d ON d.seq = r.seq;"
+    "CREATE INDEX events_by_kind ON event_rows(kind);"
+    "CREATE INDEX events_by_principal ON event_rows(principal)"
+    " WHERE principal IS NOT NULL;"
+    "CREATE INDEX events_privileged ON event_rows(kind, time_us)"
+    " WHERE audit_class = 'DDL' OR audit_class = 'ROLE'"
+    " OR command = 'GRANT' OR command = 'REVOKE' OR command = 'ALTER ROLE'"
+    " OR command = 'CREATE ROLE' OR command = 'DROP ROLE'"
+    " OR command = 'ALTER SYSTEM' OR command = 'TRUNCATE TABLE';"
+    "CREATE VIEW v_proxy_sessions AS"
+    " SELECT e.session_id, min(e.principal) AS principal,"
+    " min(d.principal_kind) AS principal_kind,"
+    " count(DISTINCT e.principal) AS n_principals,"
+    " s.pid, s.account, s.started_us, s.ended_us"
+    " FROM event_rows e INDEXED BY events_by_principal"
+    " LEFT JOIN event_details d ON d.seq = e.seq"
+    " JOIN sessions s ON s.session_id = e.session_id"
+    " WHERE e.principal IS NOT NULL AND e.session_id IS NOT NULL"
+    " GROUP BY e.session_id;"
+    "UPDATE meta SET value = '15' WHERE key = 'index_version'";
 
 static void ingest(ts_store *store, const char *format, const char *config,
                    const char *path)
@@ -156,6 +216,8 @@ static const char *const questions[] = {
     " ORDER BY rowid",
     "SELECT kind, count(*), count(message), count(principal)"
     " FROM events GROUP BY kind ORDER BY kind",
+    "SELECT session_id, pid, account, database, count(*), typeof(pid)"
+    " FROM events GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
 };
 #define N_QUESTIONS (sizeof(questions) / sizeof(questions[0]))
 
@@ -237,6 +299,28 @@ static void test_two_tables(void **state)
                           " WHERE principal_kind IS NOT NULL") > 0);
     assert_true(count(fx, "SELECT count(*) FROM event_details"
                           " WHERE message IS NOT NULL") > 0);
+    /* each (session, pid, account, database) once, none empty, pid a
+     * number; an event points at one when it has any of the four */
+    assert_true(count(fx, "SELECT count(*) FROM event_identities") > 5);
+    assert_true(count(fx, "SELECT count(*) FROM event_identities") <
+                events / 2);
+    assert_int_equal(count(fx, "SELECT count(*) FROM (SELECT 1"
+                               " FROM event_identities GROUP BY session_id,"
+                               " pid, account, database HAVING count(*) > 1)"),
+                     0);
+    assert_int_equal(count(fx, "SELECT count(*) FROM event_identities"
+                               " WHERE coalesce(session_id, pid, account,"
+                               " database) IS NULL"),
+                     0);
+    assert_int_equal(count(fx, "SELECT count(*) FROM event_identities"
+                               " WHERE typeof(pid) NOT IN ('integer',"
+                               " 'null')"),
+                     0);
+    assert_int_equal(count(fx, "SELECT count(*) FROM events"
+                               " WHERE coalesce(session_id, pid, account,"
+                               " database) IS NULL"),
+                     count(fx, "SELECT count(*) FROM event_rows"
+                               " WHERE identity_id IS NULL"));
     /* the proxies' sessions through the partial index on principal */
     plan = store_dump(fx->store,
                       "EXPLAIN QUERY PLAN SELECT * FROM v_proxy_sessions");
@@ -251,13 +335,27 @@ static void test_view_writes(void **state)
 {
     fixture *fx = *state;
     int64_t details = count(fx, "SELECT count(*) FROM event_details");
+    int64_t identities = count(fx, "SELECT count(*) FROM event_identities");
 
+    /* the identity of an ingested event: found, not written again */
+    exec_ok(fx, "INSERT INTO events(seq, source_id, line, kind, session_id,"
+                " pid, account, database) SELECT 99999, source_id, line,"
+                " kind, session_id, pid, account, database FROM events"
+                " WHERE session_id IS NOT NULL AND pid IS NOT NULL"
+                " AND account IS NOT NULL AND database IS NOT NULL LIMIT 1");
+    assert_int_equal(count(fx, "SELECT count(*) FROM event_identities"),
+                     identities);
+    assert_int_equal(count(fx, "SELECT count(*) FROM event_rows"
+                               " WHERE seq = 99999 AND identity_id IS NULL"),
+                     0);
     exec_ok(fx, "INSERT INTO events(seq, source_id, line, kind, account,"
                 " message) VALUES(100000, 1, 7, 1, 'alice', 'hello');"
                 "INSERT INTO events(seq, source_id, line, kind, account)"
                 " VALUES(100001, 1, 8, 1, 'bob')");
     assert_int_equal(count(fx, "SELECT count(*) FROM event_details"),
                      details + 1);
+    assert_int_equal(count(fx, "SELECT count(*) FROM event_identities"),
+                     identities + 2);
     expect_store_dump(fx->store,
                       "SELECT seq, account, message FROM events"
                       " WHERE seq >= 100000 ORDER BY seq",
@@ -272,7 +370,7 @@ static void test_view_writes(void **state)
     expect_store_dump(fx->store,
                       "SELECT seq FROM event_details WHERE seq >= 100000",
                       "100001\n");
-    exec_ok(fx, "DELETE FROM events WHERE seq >= 100000");
+    exec_ok(fx, "DELETE FROM events WHERE seq >= 99999");
     assert_int_equal(count(fx, "SELECT count(*) FROM event_rows"
                                " WHERE seq >= 100000"),
                      0);
@@ -280,14 +378,15 @@ static void test_view_writes(void **state)
 }
 
 /* A layout 14 store answers the same read-only, and opened for writing
- * becomes layout 15: the table split into the two, the view in its place,
- * no table left over, the indexes on the new tables, the same answers,
- * and as many details as ingest itself wrote. */
+ * becomes layout 16: the table split into the three, the view in its
+ * place, no table left over, the indexes on the new tables, the same
+ * answers, and as many details and identities as ingest itself wrote. */
 static void test_layout14_upgrade(void **state)
 {
     fixture *fx = *state;
     char *answers[N_QUESTIONS];
     int64_t details = count(fx, "SELECT count(*) FROM event_details");
+    int64_t identities = count(fx, "SELECT count(*) FROM event_identities");
 
     answer_all(fx, answers);
     exec_ok(fx, as_layout14_sql);
@@ -316,6 +415,60 @@ static void test_layout14_upgrade(void **state)
                                " WHERE name = 'events_by_layout14'"),
                      0);
     assert_int_equal(count(fx, "SELECT count(*) FROM event_details"), details);
+    assert_int_equal(count(fx, "SELECT count(*) FROM event_identities"),
+                     identities);
+    expect_layout14_columns(fx);
+    expect_answers(fx, answers);
+    free_answers(answers);
+}
+
+/* A layout 15 store answers the same read-only, and opened for writing
+ * becomes layout 16: the identities out of event_rows, no table left
+ * over, the indexes and views made again, the same answers. */
+static void test_layout15_upgrade(void **state)
+{
+    fixture *fx = *state;
+    char *answers[N_QUESTIONS];
+    int64_t identities = count(fx, "SELECT count(*) FROM event_identities");
+    char *plan;
+
+    answer_all(fx, answers);
+    exec_ok(fx, as_layout15_sql);
+    reopen_store(&fx->store, fx->path, TS_STORE_READONLY);
+    assert_int_equal(count(fx, "SELECT count(*) FROM pragma_table_info("
+                               "'event_rows') WHERE name = 'session_id'"),
+                     1);
+    expect_answers(fx, answers);
+
+    reopen_store(&fx->store, fx->path, 0);
+    assert_int_equal(count(fx, "SELECT value FROM meta"
+                               " WHERE key = 'index_version'"),
+                     TS_INDEX_VERSION);
+    assert_int_equal(count(fx, "SELECT count(*) FROM pragma_table_info("
+                               "'event_rows') WHERE name IN ('session_id',"
+                               " 'pid', 'account', 'database')"),
+                     0);
+    assert_int_equal(count(fx, "SELECT count(*) FROM sqlite_schema"
+                               " WHERE name = 'event_rows_by_layout15'"),
+                     0);
+    expect_store_dump(
+        fx->store,
+        "SELECT name, tbl_name FROM sqlite_schema"
+        " WHERE type = 'index' AND name IN ('events_by_kind',"
+        " 'events_by_principal', 'events_privileged') ORDER BY name",
+        "events_by_kind|event_rows\n"
+        "events_by_principal|event_rows\n"
+        "events_privileged|event_rows\n");
+    expect_store_dump(fx->store,
+                      "SELECT count(*) FROM sqlite_schema WHERE type ="
+                      " 'trigger' AND tbl_name = 'events'",
+                      "3\n");
+    assert_int_equal(count(fx, "SELECT count(*) FROM event_identities"),
+                     identities);
+    plan = store_dump(fx->store,
+                      "EXPLAIN QUERY PLAN SELECT * FROM v_proxy_sessions");
+    assert_non_null(strstr(plan, "events_by_principal"));
+    sqlite3_free(plan);
     expect_layout14_columns(fx);
     expect_answers(fx, answers);
     free_answers(answers);
@@ -327,6 +480,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_two_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_view_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_layout14_upgrade, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_layout15_upgrade, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

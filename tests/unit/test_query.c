@@ -1153,7 +1153,7 @@ static void expect_postings(fixture *fx)
  * no sessions.first_seq. */
 #define AS_SESSION_INDEX_SQL                                                   \
     "DELETE FROM event_postings WHERE field = 'session';"                      \
-    "CREATE INDEX events_by_session ON event_rows(session_id);"                \
+    "CREATE INDEX events_by_session ON event_identities(session_id);"          \
     "ALTER TABLE sessions DROP COLUMN first_seq;"
 
 /* A store before layout 11: each event holds what its text holds, the
@@ -1294,7 +1294,7 @@ static void test_text_walks(void **state)
             " WHERE text_id IS NOT NULL;"
             "CREATE INDEX events_by_object ON event_details(object_table)"
             " WHERE object_table IS NOT NULL;"
-            "CREATE INDEX events_by_account ON event_rows(account);"
+            "CREATE INDEX events_by_account ON event_identities(account);"
             "UPDATE meta SET value = '6'"
             " WHERE key = 'index_version'",
             NULL, NULL, NULL),
@@ -1528,17 +1528,18 @@ static void test_command_lists(void **state)
 
     /* As layout 4 made it: indexes on command and database. The same. */
     assert_int_equal(
-        sqlite3_exec(ts_store_sqlite(fx->store),
-                     AS_TEXT_FIELDS_IN_EVENTS_SQL
-                     "DELETE FROM event_postings WHERE field IN"
-                     " ('command', 'database');"
-                     "CREATE INDEX events_by_command ON event_rows(command)"
-                     " WHERE command IS NOT NULL;"
-                     "CREATE INDEX events_by_database ON event_rows(database)"
-                     " WHERE database IS NOT NULL;"
-                     "UPDATE meta SET value = '4'"
-                     " WHERE key = 'index_version'",
-                     NULL, NULL, NULL),
+        sqlite3_exec(
+            ts_store_sqlite(fx->store),
+            AS_TEXT_FIELDS_IN_EVENTS_SQL
+            "DELETE FROM event_postings WHERE field IN"
+            " ('command', 'database');"
+            "CREATE INDEX events_by_command ON event_rows(command)"
+            " WHERE command IS NOT NULL;"
+            "CREATE INDEX events_by_database ON event_identities(database)"
+            " WHERE database IS NOT NULL;"
+            "UPDATE meta SET value = '4'"
+            " WHERE key = 'index_version'",
+            NULL, NULL, NULL),
         SQLITE_OK);
     reopen(fx, TS_STORE_READONLY);
     expect_command_walks(fx);
@@ -1750,13 +1751,14 @@ static void test_account_lists(void **state)
     expect_postings(fx);
     expect_account_walks(fx);
     assert_int_equal(
-        sqlite3_exec(ts_store_sqlite(fx->store),
-                     AS_BUCKET_MAPS_SQL
-                     "DELETE FROM event_postings WHERE field = 'account';"
-                     "CREATE INDEX events_by_account ON event_rows(account);"
-                     "UPDATE meta SET value = '7'"
-                     " WHERE key = 'index_version'",
-                     NULL, NULL, NULL),
+        sqlite3_exec(
+            ts_store_sqlite(fx->store),
+            AS_BUCKET_MAPS_SQL
+            "DELETE FROM event_postings WHERE field = 'account';"
+            "CREATE INDEX events_by_account ON event_identities(account);"
+            "UPDATE meta SET value = '7'"
+            " WHERE key = 'index_version'",
+            NULL, NULL, NULL),
         SQLITE_OK);
     reopen(fx, TS_STORE_READONLY);
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM event_postings"
