@@ -226,6 +226,15 @@ static int key_file_load(const char *path, ts_signer *out, ts_error *err)
     return rc;
 }
 
+/* The page cache of a connection that writes: 128 MiB. SQLite's sorter
+ * takes as much again before it spills to a file, so a statement that
+ * sorts every event (the upgrade to layout 16's GROUP BY) sets a smaller
+ * one for its time: at 10M events that GROUP BY alone peaks at 268 MB RSS
+ * with the large cache and 38 MB with the small, the upgrade at 276 and
+ * 139 MB. */
+#define CACHE_SIZE_SQL "PRAGMA cache_size=-131072;"
+#define SORTING_CACHE_SIZE_SQL "PRAGMA cache_size=-16384;"
+
 static int open_db(ts_store *store, int create, ts_error *err)
 {
     int flags = SQLITE_OPEN_NOMUTEX;
@@ -270,7 +279,7 @@ static int open_db(ts_store *store, int create, ts_error *err)
     }
     return ts_store_exec(store,
                          "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                         "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-131072;",
+                         "PRAGMA foreign_keys=OFF;" CACHE_SIZE_SQL,
                          "setting up the connection", err);
 }
 
@@ -806,10 +815,14 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
         rc = ts_store_exec(store, ts_index_schema_sql, what, err);
     if (rc == 0 && from >= 7 && from < TS_POSTING_EPOCH_LAYOUT)
         rc = ts_store_exec(store, rekey_postings_sql, what, err);
+    if (rc == 0 && (wide || narrow))
+        rc = ts_store_exec(store, SORTING_CACHE_SIZE_SQL, what, err);
     if (rc == 0 && wide)
         rc = ts_store_exec(store, split_events_sql, what, err);
     if (rc == 0 && narrow)
         rc = ts_store_exec(store, copy_rows_sql, what, err);
+    if (rc == 0 && (wide || narrow))
+        rc = ts_store_exec(store, CACHE_SIZE_SQL, what, err);
     if (rc == 0 && from < 4 &&
         sqlite3_create_function(store->db, "ts_text_key_hash", 2,
                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
