@@ -657,14 +657,15 @@ static const char rekey_postings_sql[] =
  * their names, and v_proxy_sessions, whose INDEXED BY cannot name a view.
  * After the schema, split_events_sql copies its rows into event_rows and,
  * those that have any of its columns, event_details. */
-static const char set_aside_events_sql[] =
-    "DROP INDEX IF EXISTS events_by_kind;"
-    "DROP INDEX IF EXISTS events_by_principal;"
-    "DROP INDEX IF EXISTS events_privileged;"
+#define DROP_EVENT_INDEXES_SQL                                                 \
+    "DROP INDEX IF EXISTS events_by_kind;"                                     \
+    "DROP INDEX IF EXISTS events_by_principal;"                                \
+    "DROP INDEX IF EXISTS events_privileged;"                                  \
     "DROP VIEW IF EXISTS v_proxy_sessions;"
-    "PRAGMA legacy_alter_table = ON;"
-    "ALTER TABLE events RENAME TO events_by_layout14;"
-    "PRAGMA legacy_alter_table = OFF";
+static const char set_aside_events_sql[] =
+    DROP_EVENT_INDEXES_SQL "PRAGMA legacy_alter_table = ON;"
+                           "ALTER TABLE events RENAME TO events_by_layout14;"
+                           "PRAGMA legacy_alter_table = OFF";
 /* Layout 2..15 to 16, after the schema: each distinct (session_id, pid,
  * account, database) of the table set aside goes to event_identities, and
  * its rows to event_rows pointing at it (the rule of store/index.c's
@@ -685,33 +686,32 @@ static const char set_aside_events_sql[] =
     " LEFT JOIN event_identities i ON i.session_id IS e.session_id"            \
     " AND i.account IS e.account AND i.pid IS e.pid"                           \
     " AND i.database IS e.database ORDER BY e.seq;"
-static const char split_events_sql[] = COPY_ROWS_SQL(
-    "events_by_layout14") "INSERT INTO event_details(seq, application, client_host, client_port,"
-                          " severity, sqlstate, message, detail, query, audit_type, object_type,"
-                          " object_name, object_table, statement, tls_protocol, tls_cipher,"
-                          " session_duration_us, unparsed_reason, principal_kind,"
-                          " auth_identity, auth_method)"
-                          " SELECT seq, application, client_host, client_port, severity, sqlstate,"
-                          " message, detail, query, audit_type, object_type, object_name,"
-                          " object_table, statement, tls_protocol, tls_cipher,"
-                          " session_duration_us, unparsed_reason, principal_kind,"
-                          " auth_identity, auth_method FROM events_by_layout14"
-                          " WHERE coalesce(application, client_host, client_port, severity,"
-                          " sqlstate, message, detail, query, audit_type, object_type, object_name,"
-                          " object_table, statement, tls_protocol, tls_cipher,"
-                          " session_duration_us, unparsed_reason, principal_kind,"
-                          " auth_identity, auth_method) IS NOT NULL ORDER BY seq;"
-                          "DROP TABLE events_by_layout14";
+/* Layout 2..14: the events that have a value in a column of
+ * event_details get their row there. */
+#define COPY_DETAILS_SQL                                                       \
+    "INSERT INTO event_details(seq, application, client_host, client_port,"    \
+    " severity, sqlstate, message, detail, query, audit_type, object_type,"    \
+    " object_name, object_table, statement, tls_protocol, tls_cipher,"         \
+    " session_duration_us, unparsed_reason, principal_kind,"                   \
+    " auth_identity, auth_method)"                                             \
+    " SELECT seq, application, client_host, client_port, severity, sqlstate,"  \
+    " message, detail, query, audit_type, object_type, object_name,"           \
+    " object_table, statement, tls_protocol, tls_cipher,"                      \
+    " session_duration_us, unparsed_reason, principal_kind,"                   \
+    " auth_identity, auth_method FROM events_by_layout14"                      \
+    " WHERE coalesce(application, client_host, client_port, severity,"         \
+    " sqlstate, message, detail, query, audit_type, object_type, object_name," \
+    " object_table, statement, tls_protocol, tls_cipher,"                      \
+    " session_duration_us, unparsed_reason, principal_kind,"                   \
+    " auth_identity, auth_method) IS NOT NULL ORDER BY seq;"
+static const char split_events_sql[] = COPY_ROWS_SQL("events_by_layout14")
+    COPY_DETAILS_SQL "DROP TABLE events_by_layout14";
 
 /* Layout 15 to 16, before the schema: event_rows, which held the session,
  * pid, account and database of each event, is renamed out of the way as
  * events was above, the view events and v_proxy_sessions, which name its
  * columns, dropped with its indexes. After the schema, COPY_ROWS_SQL. */
-static const char set_aside_rows_sql[] =
-    "DROP INDEX IF EXISTS events_by_kind;"
-    "DROP INDEX IF EXISTS events_by_principal;"
-    "DROP INDEX IF EXISTS events_privileged;"
-    "DROP VIEW IF EXISTS v_proxy_sessions;"
+static const char set_aside_rows_sql[] = DROP_EVENT_INDEXES_SQL
     "DROP VIEW IF EXISTS events;"
     "PRAGMA legacy_alter_table = ON;"
     "ALTER TABLE event_rows RENAME TO event_rows_by_layout15;"

@@ -377,6 +377,69 @@ static void test_view_writes(void **state)
     assert_int_equal(count(fx, "SELECT count(*) FROM event_details"), details);
 }
 
+/* The identity writer (a dictionary without key_hash): a tuple ingest
+ * wrote is found by its columns, pid given as text; a new one is written
+ * once, and a writer that has not seen it finds it, a NULL column too. */
+static void test_identity_lookup(void **state)
+{
+    fixture *fx = *state;
+    static const ts_dict_spec spec = {
+        "event_identities",
+        {"session_id", "account", "pid", "database"},
+        4,
+        NULL,
+        "indexing identities",
+        4,
+        1024};
+    char *row = store_dump(fx->store,
+                           "SELECT id, session_id, account, pid, database"
+                           " FROM event_identities WHERE session_id IS NOT NULL"
+                           " AND account IS NOT NULL AND pid IS NOT NULL"
+                           " AND database IS NOT NULL"
+                           " ORDER BY id DESC LIMIT 1");
+    int64_t before = count(fx, "SELECT count(*) FROM event_identities");
+    int64_t id = 0, again = 0, fresh = 0, found = 0;
+    const char *values[4], *fresh_values[4] = {"s-new", "zed", "77", NULL};
+    char *next = row;
+    ts_dict_writer *w = NULL;
+    int inserted = -1;
+    ts_error err;
+
+    /* "id|session|account|pid|database\n": none NULL */
+    int64_t want = strtoll(strsep(&next, "|"), NULL, 10);
+    for (int i = 0; i < 4; i++)
+        values[i] = strsep(&next, i < 3 ? "|" : "\n");
+    assert_non_null(values[3]);
+    ts_error_clear(&err);
+    assert_int_equal(ts_dict_writer_new(&w, fx->store, &spec, &err), 0);
+    assert_int_equal(ts_dict_writer_id(w, values, &id, &inserted, &err), 0);
+    assert_int_equal(id, want);
+    assert_int_equal(inserted, 0);
+    assert_int_equal(
+        ts_dict_writer_id(w, fresh_values, &fresh, &inserted, &err), 0);
+    assert_int_equal(inserted, 1);
+    assert_true(fresh > want);
+    assert_int_equal(
+        ts_dict_writer_id(w, fresh_values, &again, &inserted, &err), 0);
+    assert_int_equal(again, fresh);
+    assert_int_equal(inserted, 0);
+    ts_dict_writer_free(w);
+
+    assert_int_equal(ts_dict_writer_new(&w, fx->store, &spec, &err), 0);
+    assert_int_equal(
+        ts_dict_writer_id(w, fresh_values, &found, &inserted, &err), 0);
+    assert_int_equal(found, fresh);
+    assert_int_equal(inserted, 0);
+    ts_dict_writer_free(w);
+    assert_int_equal(count(fx, "SELECT count(*) FROM event_identities"),
+                     before + 1);
+    expect_store_dump(fx->store,
+                      "SELECT typeof(pid), pid, database IS NULL"
+                      " FROM event_identities WHERE session_id = 's-new'",
+                      "integer|77|1\n");
+    sqlite3_free(row);
+}
+
 /* A layout 14 store answers the same read-only, and opened for writing
  * becomes layout 16: the table split into the three, the view in its
  * place, no table left over, the indexes on the new tables, the same
@@ -479,6 +542,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_two_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_view_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_identity_lookup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_layout14_upgrade, setup, teardown),
         cmocka_unit_test_setup_teardown(test_layout15_upgrade, setup, teardown),
     };
