@@ -440,6 +440,25 @@ static void test_identity_lookup(void **state)
     sqlite3_free(row);
 }
 
+/* What an upgrade leaves: today's layout, the three indexes on
+ * event_rows, as many identities as ingest wrote. */
+static void expect_upgraded(fixture *fx, int64_t identities)
+{
+    assert_int_equal(count(fx, "SELECT value FROM meta"
+                               " WHERE key = 'index_version'"),
+                     TS_INDEX_VERSION);
+    expect_store_dump(
+        fx->store,
+        "SELECT name, tbl_name FROM sqlite_schema"
+        " WHERE type = 'index' AND name IN ('events_by_kind',"
+        " 'events_by_principal', 'events_privileged') ORDER BY name",
+        "events_by_kind|event_rows\n"
+        "events_by_principal|event_rows\n"
+        "events_privileged|event_rows\n");
+    assert_int_equal(count(fx, "SELECT count(*) FROM event_identities"),
+                     identities);
+}
+
 /* A layout 14 store answers the same read-only, and opened for writing
  * becomes layout 16: the table split into the three, the view in its
  * place, no table left over, the indexes on the new tables, the same
@@ -460,26 +479,14 @@ static void test_layout14_upgrade(void **state)
     expect_answers(fx, answers);
 
     reopen_store(&fx->store, fx->path, 0);
-    assert_int_equal(count(fx, "SELECT value FROM meta"
-                               " WHERE key = 'index_version'"),
-                     TS_INDEX_VERSION);
+    expect_upgraded(fx, identities);
     expect_store_dump(fx->store,
                       "SELECT type FROM sqlite_schema WHERE name = 'events'",
                       "view\n");
-    expect_store_dump(
-        fx->store,
-        "SELECT name, tbl_name FROM sqlite_schema"
-        " WHERE type = 'index' AND name IN ('events_by_kind',"
-        " 'events_by_principal', 'events_privileged') ORDER BY name",
-        "events_by_kind|event_rows\n"
-        "events_by_principal|event_rows\n"
-        "events_privileged|event_rows\n");
     assert_int_equal(count(fx, "SELECT count(*) FROM sqlite_schema"
                                " WHERE name = 'events_by_layout14'"),
                      0);
     assert_int_equal(count(fx, "SELECT count(*) FROM event_details"), details);
-    assert_int_equal(count(fx, "SELECT count(*) FROM event_identities"),
-                     identities);
     expect_layout14_columns(fx);
     expect_answers(fx, answers);
     free_answers(answers);
@@ -504,9 +511,7 @@ static void test_layout15_upgrade(void **state)
     expect_answers(fx, answers);
 
     reopen_store(&fx->store, fx->path, 0);
-    assert_int_equal(count(fx, "SELECT value FROM meta"
-                               " WHERE key = 'index_version'"),
-                     TS_INDEX_VERSION);
+    expect_upgraded(fx, identities);
     assert_int_equal(count(fx, "SELECT count(*) FROM pragma_table_info("
                                "'event_rows') WHERE name IN ('session_id',"
                                " 'pid', 'account', 'database')"),
@@ -514,20 +519,10 @@ static void test_layout15_upgrade(void **state)
     assert_int_equal(count(fx, "SELECT count(*) FROM sqlite_schema"
                                " WHERE name = 'event_rows_by_layout15'"),
                      0);
-    expect_store_dump(
-        fx->store,
-        "SELECT name, tbl_name FROM sqlite_schema"
-        " WHERE type = 'index' AND name IN ('events_by_kind',"
-        " 'events_by_principal', 'events_privileged') ORDER BY name",
-        "events_by_kind|event_rows\n"
-        "events_by_principal|event_rows\n"
-        "events_privileged|event_rows\n");
     expect_store_dump(fx->store,
                       "SELECT count(*) FROM sqlite_schema WHERE type ="
                       " 'trigger' AND tbl_name = 'events'",
                       "3\n");
-    assert_int_equal(count(fx, "SELECT count(*) FROM event_identities"),
-                     identities);
     plan = store_dump(fx->store,
                       "EXPLAIN QUERY PLAN SELECT * FROM v_proxy_sessions");
     assert_non_null(strstr(plan, "events_by_principal"));
