@@ -56,25 +56,38 @@ static const char scan_rows_sql[] =
 static const char has_event_rows_sql[] =
     "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'event_rows'";
 /* From layout 16 the account is the event's identity's: the scan reads
- * identity_id, the accounts of the identities read first (identity_
- * accounts). Joined in the scan, one lookup per event cost 0.5 s at 1M. */
+ * identity_id, the accounts of the identities read first into an array
+ * (identity_accounts). Joined in the scan, one lookup per event cost 0.5 s
+ * at 1M; the join is kept for ids too sparse for an array (ingest numbers
+ * them 1, 2, 3...; a store written by other hands may not). */
 static const char scan_identities_sql[] =
     "SELECT r.seq, r.source_id, r.time_us, r.identity_id, r.kind,"
     " CASE WHEN r.text_id IS NULL THEN (SELECT d.object_name"
     "  FROM event_details d WHERE d.seq = r.seq) END, r.text_id"
     "  FROM event_rows r NOT INDEXED";
+static const char scan_identities_join_sql[] =
+    "SELECT r.seq, r.source_id, r.time_us, i.account, r.kind,"
+    " CASE WHEN r.text_id IS NULL THEN (SELECT d.object_name"
+    "  FROM event_details d WHERE d.seq = r.seq) END, r.text_id"
+    "  FROM event_rows r NOT INDEXED"
+    "  LEFT JOIN event_identities i ON i.id = r.identity_id";
 static const char has_event_identities_sql[] =
     "SELECT 1 FROM sqlite_schema WHERE type = 'table'"
     " AND name = 'event_identities'";
 static const char identity_accounts_sql[] =
-    "SELECT id, account FROM event_identities WHERE account IS NOT NULL"
-    " ORDER BY id";
+    "SELECT id, account FROM event_identities ORDER BY id";
 
-/* The account of each identity: account[id], NULL for none. */
+/* The account of each identity: account[id], NULL for none; sparse when
+ * the ids are too far apart for it (the scan joins instead). */
 typedef struct identity_accounts {
     char **account;
     size_t n;
+    int sparse;
 } identity_accounts;
+
+/* The array holds at most this many slots per identity, plus a few. */
+#define IDENTITY_SLOTS_PER_ROW 4
+#define IDENTITY_SLOTS_SPARE 4096
 
 static void identity_accounts_free(identity_accounts *a)
 {
@@ -95,12 +108,16 @@ static int identity_accounts_read(sqlite3 *db, identity_accounts *a,
         SQLITE_OK)
         rc = ts_error_set(err, TS_EDB, "reading identities: %s",
                           sqlite3_errmsg(db));
-    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+    for (size_t rows = 0; rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW;
+         rows++) {
         int64_t id = sqlite3_column_int64(st, 0);
-        const char *account = (const char *)sqlite3_column_text(st, 1);
-        if (id < 0 || (uint64_t)id >= SIZE_MAX / sizeof(char *) / 2) {
-            rc = ts_error_set(err, TS_EINVAL, "identity %lld: no such id",
-                              (long long)id);
+        const char *account = sqlite3_column_type(st, 1) == SQLITE_NULL
+                                  ? NULL
+                                  : (const char *)sqlite3_column_text(st, 1);
+        if (id < 0 || (uint64_t)id > IDENTITY_SLOTS_PER_ROW * (rows + 1) +
+                                         IDENTITY_SLOTS_SPARE) {
+            identity_accounts_free(a);
+            a->sparse = 1;
             break;
         }
         if ((size_t)id >= a->n) {
@@ -117,11 +134,10 @@ static int identity_accounts_read(sqlite3 *db, identity_accounts *a,
             a->account = grown;
             a->n = n;
         }
-        a->account[id] = account ? strdup(account) : NULL;
-        if (account == NULL || a->account[id] == NULL)
+        if (account != NULL && (a->account[id] = strdup(account)) == NULL)
             rc = ts_error_set(err, TS_ENOMEM, "out of memory");
     }
-    if (rc == 0 && s != SQLITE_DONE)
+    if (rc == 0 && !a->sparse && s != SQLITE_DONE)
         rc = ts_error_set(err, TS_EDB, "reading identities: %s",
                           sqlite3_errmsg(db));
     sqlite3_finalize(st);
@@ -131,13 +147,13 @@ static int identity_accounts_read(sqlite3 *db, identity_accounts *a,
 }
 
 /* The account column of a scan's row: the text, or from layout 16 the
- * identity's. */
+ * identity's (by_identity: the scan read identity_id). */
 static const char *row_account(sqlite3_stmt *st, const identity_accounts *a,
                                int by_identity)
 {
     int64_t id;
 
-    if (!by_identity)
+    if (!by_identity || a->sparse)
         return (const char *)sqlite3_column_text(st, 3);
     if (sqlite3_column_type(st, 3) == SQLITE_NULL)
         return NULL;
@@ -312,7 +328,7 @@ static int scan(sqlite3 *db, day_sums *d, int64_t max_seq, ts_name_set *objects,
     int texts =
         objects != NULL && ts_report_schema_has(db, has_text_objects_sql);
     text_marks marks = {NULL, 0};
-    identity_accounts accounts = {NULL, 0};
+    identity_accounts accounts = {NULL, 0, 0};
     int by_identity = ts_report_schema_has(db, has_event_identities_sql);
     ts_buf key;
     int rc = 0, s = SQLITE_DONE;
@@ -322,13 +338,14 @@ static int scan(sqlite3 *db, day_sums *d, int64_t max_seq, ts_name_set *objects,
     if (by_identity && (rc = identity_accounts_read(db, &accounts, err)) != 0)
         return rc;
     ts_buf_init(&key, (size_t)1 << 20);
-    if (sqlite3_prepare_v2(db,
-                           by_identity ? scan_identities_sql
-                           : ts_report_schema_has(db, has_event_rows_sql)
-                               ? scan_rows_sql
-                           : texts ? scan_texts_sql
-                                   : scan_sql,
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            db,
+            by_identity && accounts.sparse ? scan_identities_join_sql
+            : by_identity                  ? scan_identities_sql
+            : ts_report_schema_has(db, has_event_rows_sql) ? scan_rows_sql
+            : texts                                        ? scan_texts_sql
+                                                           : scan_sql,
+            -1, &st, NULL) != SQLITE_OK)
         rc = ts_error_set(err, TS_EDB, "counting events per day: %s",
                           sqlite3_errmsg(db));
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
