@@ -22,7 +22,8 @@ void ts_who_query_init(ts_who_query *q)
     "coalesce((SELECT si.identity FROM v_session_identity si"                  \
     " WHERE si.session_id = s.session_id), s.principal) AS ident"
 /* The sums per session of a subquery `s` grouped by session, account and
- * principal, per identity and account. */
+ * principal (or finer: by event identity, which is of one session and
+ * account), per identity and account. */
 #define WHO_SUMS_SQL                                                           \
     " count(DISTINCT s.session_id), min(s.first_us), max(s.last_us),"          \
     " max(s.last_seq), " WHO_IDENT_SQL
