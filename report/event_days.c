@@ -48,11 +48,12 @@ static const char scan_texts_sql[] =
  * row (schemas/index.sql, "Every event, in two tables"): the scan reads
  * event_rows, and the details only of an event without a text, the one
  * kind whose object name can be there (10M events: 7.0 -> 3.7-4.1 s). */
-static const char scan_rows_sql[] =
-    "SELECT r.seq, r.source_id, r.time_us, r.account, r.kind,"
-    " CASE WHEN r.text_id IS NULL THEN (SELECT d.object_name"
-    "  FROM event_details d WHERE d.seq = r.seq) END, r.text_id"
-    "  FROM event_rows r NOT INDEXED";
+#define SCAN_ROWS_SQL(ACCOUNT, JOIN)                                           \
+    "SELECT r.seq, r.source_id, r.time_us, " ACCOUNT ", r.kind,"               \
+    " CASE WHEN r.text_id IS NULL THEN (SELECT d.object_name"                  \
+    "  FROM event_details d WHERE d.seq = r.seq) END, r.text_id"               \
+    "  FROM event_rows r NOT INDEXED" JOIN
+static const char scan_rows_sql[] = SCAN_ROWS_SQL("r.account", "");
 static const char has_event_rows_sql[] =
     "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'event_rows'";
 /* From layout 16 the account is the event's identity's: the scan reads
@@ -60,22 +61,42 @@ static const char has_event_rows_sql[] =
  * (identity_accounts). Joined in the scan, one lookup per event cost 0.5 s
  * at 1M; the join is kept for ids too sparse for an array (ingest numbers
  * them 1, 2, 3...; a store written by other hands may not). */
-static const char scan_identities_sql[] =
-    "SELECT r.seq, r.source_id, r.time_us, r.identity_id, r.kind,"
-    " CASE WHEN r.text_id IS NULL THEN (SELECT d.object_name"
-    "  FROM event_details d WHERE d.seq = r.seq) END, r.text_id"
-    "  FROM event_rows r NOT INDEXED";
-static const char scan_identities_join_sql[] =
-    "SELECT r.seq, r.source_id, r.time_us, i.account, r.kind,"
-    " CASE WHEN r.text_id IS NULL THEN (SELECT d.object_name"
-    "  FROM event_details d WHERE d.seq = r.seq) END, r.text_id"
-    "  FROM event_rows r NOT INDEXED"
-    "  LEFT JOIN event_identities i ON i.id = r.identity_id";
+static const char scan_identities_sql[] = SCAN_ROWS_SQL("r.identity_id", "");
+static const char scan_identities_join_sql[] = SCAN_ROWS_SQL(
+    "i.account", " LEFT JOIN event_identities i ON i.id = r.identity_id");
 static const char has_event_identities_sql[] =
     "SELECT 1 FROM sqlite_schema WHERE type = 'table'"
     " AND name = 'event_identities'";
 static const char identity_accounts_sql[] =
     "SELECT id, account FROM event_identities ORDER BY id";
+
+/* The zeroed array items of *n items of item_size bytes, grown (first
+ * items to begin with, then doubling) until it holds index: the array to
+ * use from now on, or NULL (err set; items is left as it was). */
+static void *grow_to_hold(void *items, size_t *n, size_t item_size,
+                          size_t first, uint64_t index, ts_error *err)
+{
+    size_t grown_n = *n ? *n : first;
+    unsigned char *grown;
+
+    if (index < *n)
+        return items;
+    while (index >= grown_n) {
+        if (grown_n > SIZE_MAX / 2 / item_size) {
+            ts_error_set(err, TS_ENOMEM, "out of memory");
+            return NULL;
+        }
+        grown_n *= 2;
+    }
+    grown = realloc(items, grown_n * item_size);
+    if (grown == NULL) {
+        ts_error_set(err, TS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    memset(grown + *n * item_size, 0, (grown_n - *n) * item_size);
+    *n = grown_n;
+    return grown;
+}
 
 /* The account of each identity: account[id], NULL for none; sparse when
  * the ids are too far apart for it (the scan joins instead). */
@@ -120,20 +141,13 @@ static int identity_accounts_read(sqlite3 *db, identity_accounts *a,
             a->sparse = 1;
             break;
         }
-        if ((size_t)id >= a->n) {
-            size_t n = a->n ? a->n : 1024;
-            char **grown;
-            while (n <= (size_t)id)
-                n *= 2;
-            grown = realloc(a->account, n * sizeof(*grown));
-            if (grown == NULL) {
-                rc = ts_error_set(err, TS_ENOMEM, "out of memory");
-                break;
-            }
-            memset(grown + a->n, 0, (n - a->n) * sizeof(*grown));
-            a->account = grown;
-            a->n = n;
+        char **grown = grow_to_hold(a->account, &a->n, sizeof(*a->account),
+                                    1024, (uint64_t)id, err);
+        if (grown == NULL) {
+            rc = TS_ENOMEM;
+            break;
         }
+        a->account = grown;
         if (account != NULL && (a->account[id] = strdup(account)) == NULL)
             rc = ts_error_set(err, TS_ENOMEM, "out of memory");
     }
@@ -274,20 +288,14 @@ static int audit_kind(sqlite3 *db, int64_t *kind, ts_error *err)
 
 static int mark_text(text_marks *m, int64_t id, ts_error *err)
 {
+    unsigned char *seen;
+
     if (id < 0)
         return 0;
-    if ((uint64_t)id >= m->size) {
-        size_t size = m->size ? m->size : 4096;
-        unsigned char *seen;
-        while ((uint64_t)id >= size)
-            size *= 2;
-        seen = realloc(m->seen, size);
-        if (seen == NULL)
-            return ts_error_set(err, TS_ENOMEM, "out of memory");
-        memset(seen + m->size, 0, size - m->size);
-        m->seen = seen;
-        m->size = size;
-    }
+    seen = grow_to_hold(m->seen, &m->size, 1, 4096, (uint64_t)id, err);
+    if (seen == NULL)
+        return TS_ENOMEM;
+    m->seen = seen;
     m->seen[id] = 1;
     return 0;
 }
