@@ -86,19 +86,19 @@ int ts_utf8_append_clean(ts_buf *out, const char *text, size_t len,
                          ts_error *err);
 
 /* A map from strings to slots of a caller's array of items whose first
- * member is the key (a char * the item owns). Open addressing, FNV-1a.
+ * member is the key (a char * the item owns). Open addressing, XXH3.
  * Embedded, zero-initialised; released with ts_strmap_release. The map only
  * holds slot numbers: the items array is the caller's. */
 typedef struct ts_strmap {
-    size_t *buckets;  /* slot + 1; 0 = empty */
-    size_t n_buckets; /* 0 or a power of two */
-    size_t n;         /* items in use: slots 0 .. n-1 */
+    uint64_t *buckets; /* hash bits, slot + 1; 0 = empty (strmap.c) */
+    size_t n_buckets;  /* 0 or a power of two */
+    size_t n;          /* items in use: slots 0 .. n-1 */
 } ts_strmap;
 
 /* Finds key's slot in *items (an array of *items_size items of item_size
  * bytes), creating it when missing: the array grows as needed, the new item
  * is zeroed and gets its own copy of key. *created says which. On failure
- * nothing changed. */
+ * (TS_ELIMIT past 2^32 - 2 keys, TS_ENOMEM) nothing changed. */
 int ts_strmap_slot(ts_strmap *m, const char *key, void **items,
                    size_t *items_size, size_t item_size, size_t *slot,
                    int *created, ts_error *err);

@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libsqlite3-dev libzstd-dev
     libssl-dev libcbor-dev libxlsxwriter-dev libpg-query-dev libpq-dev
-    libyaml-dev libjansson-dev libcmocka-dev zlib1g-dev)
+    libyaml-dev libjansson-dev libcmocka-dev zlib1g-dev libxxhash-dev)
 server_pkgs=(postgresql-15 postgresql-15-pgaudit postgresql-client-15
     mariadb-server mariadb-client)
 tool_pkgs=(sqlite3 zstd python3 unzip procps clang-format git

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "store/store_internal.h"
 
 /* One value's list in the current block. */
@@ -15,6 +17,7 @@ typedef struct posting {
     ts_posting_field field;
     int64_t value; /* an integer value, */
     char *text;    /* or a text one (owned) */
+    uint64_t hash; /* key_hash() of field and value */
     uint64_t last; /* its last entry */
     ts_buf list;   /* the first entry's offset in the block, then gaps */
 } posting;
@@ -92,23 +95,25 @@ static int same_key(const posting *p, ts_posting_field field, int64_t value,
                          : p->text == NULL && p->value == value);
 }
 
-/* The slot of the key (field, value or text): its own, or the empty one
- * where it would go. */
-static size_t slot_of(const ts_postings_writer *w, ts_posting_field field,
-                      int64_t value, const char *text)
+static uint64_t key_hash(ts_posting_field field, int64_t value,
+                         const char *text)
 {
-    uint64_t h = 14695981039346656037ull; /* FNV-1a */
+    uint64_t h = text != NULL ? XXH3_64bits(text, strlen(text))
+                              : (uint64_t)value * 0x9e3779b97f4a7c15ull;
 
-    if (text != NULL)
-        for (const char *c = text; *c != '\0'; c++)
-            h = (h ^ (uint8_t)*c) * 1099511628211ull;
-    else
-        h = (uint64_t)value * 0x9e3779b97f4a7c15ull;
     h ^= (uint64_t)field;
-    h ^= h >> 29;
+    return h ^ h >> 29;
+}
+
+/* The slot of the key (field, value or text) whose key_hash() is h: its
+ * own, or the empty one where it would go. */
+static size_t slot_of(const ts_postings_writer *w, uint64_t h,
+                      ts_posting_field field, int64_t value, const char *text)
+{
     for (size_t i = (size_t)h & (w->n_slots - 1);;
          i = (i + 1) & (w->n_slots - 1))
-        if (!w->slots[i].used || same_key(&w->slots[i], field, value, text))
+        if (!w->slots[i].used || (w->slots[i].hash == h &&
+                                  same_key(&w->slots[i], field, value, text)))
             return i;
 }
 
@@ -129,7 +134,9 @@ static int grow(ts_postings_writer *w, ts_error *err)
     for (size_t i = 0; i < w->n_slots; i++) {
         const posting *p = &w->slots[i];
         if (p->used)
-            bigger.slots[slot_of(&bigger, p->field, p->value, p->text)] = *p;
+            bigger
+                .slots[slot_of(&bigger, p->hash, p->field, p->value, p->text)] =
+                *p;
     }
     free(w->slots);
     free(w->order);
@@ -192,7 +199,7 @@ int ts_postings_writer_flush(ts_postings_writer *w, ts_error *err)
 static int add(ts_postings_writer *w, ts_posting_field field, int64_t value,
                const char *text, uint64_t seq, ts_error *err)
 {
-    uint64_t block = seq >> TS_POSTING_BITS;
+    uint64_t block = seq >> TS_POSTING_BITS, h;
     posting *p;
     int rc = 0;
 
@@ -207,12 +214,14 @@ static int add(ts_postings_writer *w, ts_posting_field field, int64_t value,
         if (rc != 0)
             return rc;
     }
-    p = &w->slots[slot_of(w, field, value, text)];
+    h = key_hash(field, value, text);
+    p = &w->slots[slot_of(w, h, field, value, text)];
     if (!p->used) {
         p->text = text != NULL ? strdup(text) : NULL;
         if (text != NULL && p->text == NULL)
             return ts_error_set(err, TS_ENOMEM, "out of memory");
         p->used = 1;
+        p->hash = h;
         p->field = field;
         p->value = value;
         ts_buf_init(&p->list, SIZE_MAX);
