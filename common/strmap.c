@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* header-only: libpg_query bundles its own XXH3 symbols */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "common/common.h"
