@@ -180,11 +180,22 @@ static const char has_text_objects_sql[] =
 static const char texts_sql[] =
     "SELECT id, object_name FROM event_texts WHERE object_name IS NOT NULL";
 
-/* The texts whose audit events a scan met: seen[id] is 1. */
+static const char text_ids_sql[] = "SELECT id FROM event_texts ORDER BY id";
+
+/* The texts whose audit events a scan met. Ingest numbers texts 1, 2,
+ * 3...: seen[id] is 1 for each met. When the ids are too far apart for
+ * that (a store written by other hands), ids[] holds them in order and
+ * seen[i] is for ids[i]; either way the marks take memory in proportion
+ * to the texts the store has, whatever the ids its events name. */
 typedef struct text_marks {
     unsigned char *seen;
-    size_t size;
+    size_t size;  /* of seen */
+    int64_t *ids; /* NULL: dense */
 } text_marks;
+
+/* seen[] is at most this many slots per text, plus a few */
+#define TEXT_SLOTS_PER_ROW 4
+#define TEXT_SLOTS_SPARE 4096
 
 static const char audit_kind_sql[] =
     "SELECT kind FROM event_kinds WHERE name = 'audit'";
@@ -286,18 +297,77 @@ static int audit_kind(sqlite3 *db, int64_t *kind, ts_error *err)
     return 0;
 }
 
-static int mark_text(text_marks *m, int64_t id, ts_error *err)
+static void text_marks_free(text_marks *m)
 {
-    unsigned char *seen;
+    free(m->seen);
+    free(m->ids);
+    memset(m, 0, sizeof(*m));
+}
 
-    if (id < 0)
-        return 0;
-    seen = grow_to_hold(m->seen, &m->size, 1, 4096, (uint64_t)id, err);
-    if (seen == NULL)
-        return TS_ENOMEM;
-    m->seen = seen;
-    m->seen[id] = 1;
-    return 0;
+/* Reads the ids of event_texts and makes their marks, all unset. */
+static int text_marks_read(sqlite3 *db, text_marks *m, ts_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    size_t n = 0, size = 0;
+    int rc = 0, s = SQLITE_DONE;
+
+    memset(m, 0, sizeof(*m));
+    if (sqlite3_prepare_v2(db, text_ids_sql, -1, &st, NULL) != SQLITE_OK)
+        rc = ts_error_set(err, TS_EDB, "reading the audit texts: %s",
+                          sqlite3_errmsg(db));
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t *grown =
+            grow_to_hold(m->ids, &size, sizeof(*m->ids), 1024, n, err);
+        if (grown == NULL)
+            rc = TS_ENOMEM;
+        else {
+            m->ids = grown;
+            m->ids[n++] = sqlite3_column_int64(st, 0);
+        }
+    }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = ts_error_set(err, TS_EDB, "reading the audit texts: %s",
+                          sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    if (rc == 0 && n > 0 && m->ids[0] >= 0 &&
+        (uint64_t)m->ids[n - 1] <=
+            TEXT_SLOTS_PER_ROW * (uint64_t)n + TEXT_SLOTS_SPARE) {
+        m->size = (size_t)m->ids[n - 1] + 1; /* dense */
+        free(m->ids);
+        m->ids = NULL;
+    } else {
+        m->size = n;
+    }
+    if (rc == 0 && m->size > 0 && (m->seen = calloc(m->size, 1)) == NULL)
+        rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+    if (rc != 0)
+        text_marks_free(m);
+    return rc;
+}
+
+/* The slot of text id in m->seen, or -1 when the store has no such text. */
+static int64_t text_slot(const text_marks *m, int64_t id)
+{
+    size_t lo = 0, hi = m->size;
+
+    if (m->ids == NULL)
+        return id >= 0 && (uint64_t)id < m->size ? id : -1;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m->size && m->ids[lo] == id ? (int64_t)lo : -1;
+}
+
+static void mark_text(text_marks *m, int64_t id)
+{
+    int64_t slot = text_slot(m, id);
+
+    if (slot >= 0)
+        m->seen[slot] = 1;
 }
 
 /* The object names of the texts marked. */
@@ -313,9 +383,9 @@ static int add_text_names(sqlite3 *db, const text_marks *m,
         rc = ts_error_set(err, TS_EDB, "reading the audit texts: %s",
                           sqlite3_errmsg(db));
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
+        int64_t slot = text_slot(m, sqlite3_column_int64(st, 0));
         const char *name = (const char *)sqlite3_column_text(st, 1);
-        if (id < 0 || (uint64_t)id >= m->size || !m->seen[id])
+        if (slot < 0 || !m->seen[slot])
             continue;
         rc = name != NULL ? add_name(objects, name, err)
                           : ts_error_set(err, TS_ENOMEM, "out of memory");
@@ -335,7 +405,7 @@ static int scan(sqlite3 *db, day_sums *d, int64_t max_seq, ts_name_set *objects,
     /* the index keeps object names in event_texts (layout 11) */
     int texts =
         objects != NULL && ts_report_schema_has(db, has_text_objects_sql);
-    text_marks marks = {NULL, 0};
+    text_marks marks = {NULL, 0, NULL};
     identity_accounts accounts = {NULL, 0, 0};
     int by_identity = ts_report_schema_has(db, has_event_identities_sql);
     ts_buf key;
@@ -343,8 +413,12 @@ static int scan(sqlite3 *db, day_sums *d, int64_t max_seq, ts_name_set *objects,
 
     if (objects != NULL && (rc = audit_kind(db, &audit, err)) != 0)
         return rc;
-    if (by_identity && (rc = identity_accounts_read(db, &accounts, err)) != 0)
+    if (texts && (rc = text_marks_read(db, &marks, err)) != 0)
         return rc;
+    if (by_identity && (rc = identity_accounts_read(db, &accounts, err)) != 0) {
+        text_marks_free(&marks);
+        return rc;
+    }
     ts_buf_init(&key, (size_t)1 << 20);
     if (sqlite3_prepare_v2(
             db,
@@ -370,7 +444,7 @@ static int scan(sqlite3 *db, day_sums *d, int64_t max_seq, ts_name_set *objects,
             rc = name != NULL ? add_name(objects, name, err)
                               : ts_error_set(err, TS_ENOMEM, "out of memory");
         } else if (texts && sqlite3_column_type(st, 6) != SQLITE_NULL)
-            rc = mark_text(&marks, sqlite3_column_int64(st, 6), err);
+            mark_text(&marks, sqlite3_column_int64(st, 6));
     }
     if (rc == 0 && s != SQLITE_DONE)
         rc = ts_error_set(err, TS_EDB, "counting events per day: %s",
@@ -378,7 +452,7 @@ static int scan(sqlite3 *db, day_sums *d, int64_t max_seq, ts_name_set *objects,
     sqlite3_finalize(st);
     if (rc == 0)
         rc = add_text_names(db, &marks, objects, err);
-    free(marks.seen);
+    text_marks_free(&marks);
     identity_accounts_free(&accounts);
     ts_buf_release(&key);
     return rc;

@@ -1458,12 +1458,83 @@ static void test_event_days(void **state)
     sqlite3_close(db);
 }
 
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const ts_name_item *)a)->name,
+                  ((const ts_name_item *)b)->name);
+}
+
+/* The audit events' object names sorted and joined by ',' (released by the
+ * caller), from ts_report_event_days. */
+static char *audit_object_names(sqlite3 *db)
+{
+    ts_name_set names;
+    ts_error err;
+    char *joined;
+    size_t len = 1;
+
+    memset(&names, 0, sizeof(names));
+    assert_int_equal(ts_report_event_days(db, INT64_MAX, &names, &err), 0);
+    qsort(names.items, names.map.n, sizeof(*names.items), by_name);
+    for (size_t i = 0; i < names.map.n; i++)
+        len += strlen(names.items[i].name) + 1;
+    joined = calloc(1, len);
+    assert_non_null(joined);
+    for (size_t i = 0; i < names.map.n; i++) {
+        if (i > 0)
+            strcat(joined, ",");
+        strcat(joined, names.items[i].name);
+    }
+    ts_name_set_release(&names);
+    return joined;
+}
+
+/* The object names of the audit events, from their texts: those of the
+ * texts the events name, whatever the texts' ids (ingest's 1, 2, 3... or
+ * ids a billion apart, which must not cost memory in proportion), and
+ * none for an id no text has. */
+static void test_audit_object_names(void **state)
+{
+    sqlite3 *db;
+    char *got;
+
+    (void)state;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    exec_ok(db, ts_index_schema_sql);
+    exec_ok(db, "INSERT INTO event_kinds VALUES(0, 'audit'), (1, 'error');"
+                "INSERT INTO sources(id, key, name, format, config)"
+                " VALUES(1, 'a', 'a.log', 'pg-stderr', '');"
+                "INSERT INTO event_texts(id, key_hash, statement, object_name,"
+                " object_table) VALUES (1, 0, 's', 'public.a', 'a'),"
+                " (2, 0, 's', 'public.b', 'b'), (3, 0, 's', 'public.c', 'c'),"
+                " (4, 0, 's', NULL, NULL);"
+                "INSERT INTO event_rows(seq, source_id, line, kind, time_us,"
+                " text_id) VALUES (0, 1, 1, 0, 1, 1), (1, 1, 2, 0, 1, 3),"
+                " (2, 1, 3, 1, 1, 2), (3, 1, 4, 0, 1, 4), (4, 1, 5, 0, 1, 9),"
+                " (5, 1, 6, 0, 1, 1)");
+    /* text 2 is an error's, 4 has no object, 9 does not exist */
+    got = audit_object_names(db);
+    assert_string_equal(got, "public.a,public.c");
+    free(got);
+    exec_ok(db, "INSERT INTO event_texts(id, key_hash, statement, object_name,"
+                " object_table) VALUES (1000000000000, 0, 's', 'public.far',"
+                " 'far'), (-5, 0, 's', 'public.negative', 'negative');"
+                "INSERT INTO event_rows(seq, source_id, line, kind, time_us,"
+                " text_id) VALUES (6, 1, 7, 0, 1, 1000000000000),"
+                " (7, 1, 8, 0, 1, 999999999999), (8, 1, 9, 0, 1, -5)");
+    got = audit_object_names(db);
+    assert_string_equal(got, "public.a,public.c,public.far,public.negative");
+    free(got);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_workbook_sheets),
         cmocka_unit_test(test_min_seq),
         cmocka_unit_test(test_event_days),
+        cmocka_unit_test(test_audit_object_names),
         cmocka_unit_test(test_privileged_and_scope),
         cmocka_unit_test(test_personal_data_sheets),
         cmocka_unit_test(test_cover),
