@@ -125,6 +125,11 @@ const char *ts_query_object_table_sql(int index_version)
 
 const char *ts_query_event_rows_sql(int index_version)
 {
+    if (index_version >= 17)
+        return "(SELECT r.*, i.session_id, i.pid, i.account, i.database,"
+               " c.audit_class, c.command FROM event_rows r"
+               " LEFT JOIN event_identities i ON i.id = r.identity_id"
+               " LEFT JOIN event_commands c ON c.id = r.command_id)";
     if (index_version >= 16)
         return "(SELECT r.*, i.session_id, i.pid, i.account, i.database"
                " FROM event_rows r"

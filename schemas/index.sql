@@ -50,8 +50,10 @@ CREATE TABLE IF NOT EXISTS event_rows (
     session_line INTEGER,
     statement_id INTEGER,
     substatement_id INTEGER,
-    audit_class TEXT,
-    command TEXT,
+    command_id INTEGER,   -- its (audit_class, command) in event_commands
+                          -- (layout 17); NULL: neither
+    privileged INTEGER,   -- 1: a privileged or DDL statement (the term of
+                          -- event_commands.privileged); NULL otherwise
     parameter TEXT,       -- pgAudit's parameters, redacted ("?,?"): in a
                           -- fifth of the generated records, so here
     principal TEXT,       -- a proxy's user (event_details.principal_kind
@@ -90,6 +92,26 @@ CREATE TABLE IF NOT EXISTS event_identities (
 -- upgrade): a session has one tuple, or a few.
 CREATE INDEX IF NOT EXISTS event_identities_by_session
     ON event_identities(session_id, account);
+
+-- What kind of statement an event ran: each distinct (audit_class,
+-- command) once, events pointing at it by command_id (layout 17): a
+-- pgAudit record's row loses ~10 bytes of texts to a 1-byte id
+-- (docs/PERFORMANCE.md, "Index layout 17"). privileged is 1 for the
+-- privileged and DDL statements: the DDL and ROLE classes, and the
+-- statements that change ownership or privileges whatever their class.
+-- That term is written four times, the same: here (the view's insert
+-- trigger), store/index.c (privileged_statement), store/store.c (the
+-- upgrade's PRIVILEGED_SQL) and test_event_tables' check of the three.
+CREATE TABLE IF NOT EXISTS event_commands (
+    id INTEGER PRIMARY KEY,
+    audit_class TEXT,
+    command TEXT,
+    privileged INTEGER  -- 1 or NULL, as event_rows.privileged
+);
+-- Finds a pair (store/index.c's writer, the view's insert trigger, the
+-- upgrade).
+CREATE INDEX IF NOT EXISTS event_commands_by_command
+    ON event_commands(command, audit_class);
 
 CREATE TABLE IF NOT EXISTS event_details (
     seq INTEGER PRIMARY KEY,         -- event_rows.seq
@@ -134,14 +156,15 @@ CREATE VIEW IF NOT EXISTS events AS
 SELECT r.seq, r.source_id, r.line, r.kind, r.time_us, i.pid, i.session_id,
        r.session_line, i.account, i.database, d.application, d.client_host,
        d.client_port, d.severity, d.sqlstate, d.message, d.detail, d.query,
-       d.audit_type, r.statement_id, r.substatement_id, r.audit_class,
-       r.command, d.object_type, d.object_name, d.object_table, d.statement,
+       d.audit_type, r.statement_id, r.substatement_id, c.audit_class,
+       c.command, d.object_type, d.object_name, d.object_table, d.statement,
        r.parameter, d.tls_protocol, d.tls_cipher, d.session_duration_us,
        d.unparsed_reason, r.template_id, r.template_repeat, r.principal,
        d.principal_kind, r.rows, d.auth_identity, d.auth_method, r.text_id,
        r.origin_id
 FROM event_rows r
 LEFT JOIN event_identities i ON i.id = r.identity_id
+LEFT JOIN event_commands c ON c.id = r.command_id
 LEFT JOIN event_details d ON d.seq = r.seq;
 
 -- Writing the view: a row of event_details only when the event has a
@@ -154,16 +177,29 @@ BEGIN
         IS NOT NULL AND NOT EXISTS (SELECT 1 FROM event_identities
             WHERE session_id IS NEW.session_id AND account IS NEW.account
             AND pid IS NEW.pid AND database IS NEW.database);
+    INSERT INTO event_commands(audit_class, command, privileged)
+    SELECT NEW.audit_class, NEW.command,
+        CASE WHEN NEW.audit_class = 'DDL' OR NEW.audit_class = 'ROLE'
+            OR NEW.command = 'GRANT' OR NEW.command = 'REVOKE'
+            OR NEW.command = 'ALTER ROLE' OR NEW.command = 'CREATE ROLE'
+            OR NEW.command = 'DROP ROLE' OR NEW.command = 'ALTER SYSTEM'
+            OR NEW.command = 'TRUNCATE TABLE' THEN 1 END
+    WHERE coalesce(NEW.audit_class, NEW.command) IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM event_commands
+            WHERE command IS NEW.command AND audit_class IS NEW.audit_class);
     INSERT INTO event_rows(seq, source_id, line, kind, time_us, identity_id,
         session_line, statement_id,
-        substatement_id, audit_class, command, parameter, principal,
+        substatement_id, command_id, privileged, parameter, principal,
         template_id, template_repeat, rows, text_id, origin_id)
     VALUES(NEW.seq, NEW.source_id, NEW.line, NEW.kind, NEW.time_us,
         (SELECT id FROM event_identities WHERE session_id IS NEW.session_id
             AND account IS NEW.account AND pid IS NEW.pid
             AND database IS NEW.database),
-        NEW.session_line,
-        NEW.statement_id, NEW.substatement_id, NEW.audit_class, NEW.command,
+        NEW.session_line, NEW.statement_id, NEW.substatement_id,
+        (SELECT id FROM event_commands WHERE command IS NEW.command
+            AND audit_class IS NEW.audit_class),
+        (SELECT privileged FROM event_commands WHERE command IS NEW.command
+            AND audit_class IS NEW.audit_class),
         NEW.parameter, NEW.principal, NEW.template_id, NEW.template_repeat,
         NEW.rows, NEW.text_id, NEW.origin_id);
     INSERT INTO event_details(seq, application, client_host, client_port,
@@ -234,10 +270,7 @@ CREATE INDEX IF NOT EXISTS events_by_principal ON event_rows(principal)
 -- every insert, and an IN list of more than two values costs a temporary
 -- B-tree each time (about 7% of ingest's instructions, layout 3).
 CREATE INDEX IF NOT EXISTS events_privileged ON event_rows(kind, time_us)
-    WHERE audit_class = 'DDL' OR audit_class = 'ROLE'
-       OR command = 'GRANT' OR command = 'REVOKE' OR command = 'ALTER ROLE'
-       OR command = 'CREATE ROLE' OR command = 'DROP ROLE'
-       OR command = 'ALTER SYSTEM' OR command = 'TRUNCATE TABLE';
+    WHERE privileged = 1;
 
 -- The time span of each run of 1024 entries (bucket = seq >> 10), so a time
 -- range becomes a seq range that every index above can seek: entries are
@@ -478,15 +511,14 @@ SELECT * FROM v_events
 WHERE kind = 'error' AND (sqlstate = '42501' OR message LIKE 'permission denied%');
 
 -- Privileged and DDL activity: DDL and ROLE classes, plus statements that
--- change ownership or privileges whatever their class. The term is that
--- of the index events_privileged, written the same: change both together.
+-- change ownership or privileges whatever their class (event_commands).
+-- The audit events marked privileged, through the index events_privileged
+-- (its WHERE is this view's term on event_rows).
 CREATE VIEW IF NOT EXISTS v_privileged AS
-SELECT * FROM v_events
-WHERE kind = 'audit'
-  AND (audit_class = 'DDL' OR audit_class = 'ROLE'
-       OR command = 'GRANT' OR command = 'REVOKE' OR command = 'ALTER ROLE'
-       OR command = 'CREATE ROLE' OR command = 'DROP ROLE'
-       OR command = 'ALTER SYSTEM' OR command = 'TRUNCATE TABLE');
+SELECT v.* FROM event_rows p
+JOIN event_kinds k ON k.kind = p.kind AND k.name = 'audit'
+JOIN v_events v ON v.entry_index = p.seq
+WHERE p.privileged = 1;
 
 -- Events per source, whole UTC day (day = days since 1970-01-01) and
 -- account (NULL: events of no account): log coverage (TS-LOG-01), the

@@ -22,6 +22,7 @@ struct ts_index_writer {
     ts_postings_writer *postings;  /* ts_posting_field's fields */
     ts_dict_writer *origins;       /* application, client host and port */
     ts_dict_writer *identities;    /* session, pid, account and database */
+    ts_dict_writer *commands;      /* audit class and command */
     ts_ref_writer *reference;      /* reference data */
     ts_pgstat_writer *pgstat;      /* pg_stat snapshots */
     /* The time span of the current bucket's events not yet written. */
@@ -41,8 +42,8 @@ struct ts_index_writer {
  * "Every event, in two tables"). */
 static const char insert_row_sql[] =
     "INSERT INTO event_rows(seq, source_id, line, kind, time_us,"
-    " identity_id, session_line, statement_id, substatement_id, audit_class,"
-    " command, parameter, principal, template_id, template_repeat, rows,"
+    " identity_id, session_line, statement_id, substatement_id, command_id,"
+    " privileged, parameter, principal, template_id, template_repeat, rows,"
     " text_id, origin_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
     " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
 
@@ -147,6 +148,20 @@ static const ts_dict_spec identity_spec = {
     TS_IDENTITY_CACHE_ITEMS,
     TS_IDENTITY_CACHE_BYTES};
 
+/* What kind of statement events ran (schemas/index.sql, event_commands):
+ * a few dozen pairs, all remembered. */
+#define TS_COMMAND_CACHE_ITEMS 4096
+#define TS_COMMAND_CACHE_BYTES (256u << 10)
+
+static const ts_dict_spec command_spec = {
+    "event_commands",
+    {"command", "audit_class", "privileged"},
+    3,
+    NULL,
+    "indexing commands",
+    TS_COMMAND_CACHE_ITEMS,
+    TS_COMMAND_CACHE_BYTES};
+
 void ts_index_writer_free(ts_index_writer *w)
 {
     if (w == NULL)
@@ -165,6 +180,7 @@ void ts_index_writer_free(ts_index_writer *w)
     ts_postings_writer_free(w->postings);
     ts_dict_writer_free(w->origins);
     ts_dict_writer_free(w->identities);
+    ts_dict_writer_free(w->commands);
     ts_ref_writer_free(w->reference);
     ts_pgstat_writer_free(w->pgstat);
     free(w);
@@ -192,6 +208,8 @@ int ts_index_writer_new(ts_index_writer **out, ts_store *store, ts_error *err)
         rc = ts_dict_writer_new(&w->origins, store, &origin_spec, err);
     if (rc == 0)
         rc = ts_dict_writer_new(&w->identities, store, &identity_spec, err);
+    if (rc == 0)
+        rc = ts_dict_writer_new(&w->commands, store, &command_spec, err);
     if (rc == 0)
         rc = ts_ref_writer_new(&w->reference, store, err);
     if (rc == 0)
@@ -331,6 +349,41 @@ static int identity_id(ts_index_writer *w, const ts_event *ev, int64_t *id,
     return ts_dict_writer_id(w->identities, values, id, &inserted, err);
 }
 
+/* A privileged or DDL statement: the term of event_commands.privileged
+ * (schemas/index.sql, written the same there and in store.c). */
+static int privileged_statement(const char *audit_class, const char *command)
+{
+    static const char *const classes[] = {"DDL", "ROLE"};
+    static const char *const commands[] = {
+        "GRANT",     "REVOKE",       "ALTER ROLE",    "CREATE ROLE",
+        "DROP ROLE", "ALTER SYSTEM", "TRUNCATE TABLE"};
+
+    for (size_t i = 0; audit_class && i < sizeof(classes) / sizeof(*classes);
+         i++)
+        if (strcmp(audit_class, classes[i]) == 0)
+            return 1;
+    for (size_t i = 0; command && i < sizeof(commands) / sizeof(*commands); i++)
+        if (strcmp(command, commands[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* ev's command_id (0: no audit class or command) and whether it is
+ * privileged. */
+static int command_id(ts_index_writer *w, const ts_event *ev, int64_t *id,
+                      int *privileged, ts_error *err)
+{
+    const char *values[3] = {ev->command, ev->audit_class, NULL};
+    int inserted;
+
+    *privileged = privileged_statement(ev->audit_class, ev->command);
+    values[2] = *privileged ? "1" : NULL;
+    *id = 0;
+    if (!values[0] && !values[1])
+        return 0;
+    return ts_dict_writer_id(w->commands, values, id, &inserted, err);
+}
+
 /* A pgAudit record's full text is its statement and object, which repeat
  * across events: indexed once in event_texts, not per event. */
 static int has_shared_text(const ts_event *ev)
@@ -392,7 +445,8 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     sqlite3_stmt *st = w->row;
     char table[TS_OBJECT_TABLE_MAX];
     const char *otable;
-    int64_t template_id, text_id = 0, origin = 0, identity = 0;
+    int64_t template_id, text_id = 0, origin = 0, identity = 0, command = 0;
+    int privileged = 0;
     ts_event stat;
     int rc;
 
@@ -419,6 +473,8 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     rc = origin_id(w, ev, &origin, err);
     if (rc == 0)
         rc = identity_id(w, ev, &identity, err);
+    if (rc == 0)
+        rc = command_id(w, ev, &command, &privileged, err);
     if (rc != 0)
         return rc;
 
@@ -431,8 +487,8 @@ int ts_index_writer_add(ts_index_writer *w, uint64_t seq, int64_t source_id,
     bind_int(st, 7, ev->session_line, -1);
     bind_int(st, 8, ev->statement_id, -1);
     bind_int(st, 9, ev->substatement_id, -1);
-    bind_text(st, 10, ev->audit_class);
-    bind_text(st, 11, ev->command);
+    bind_int(st, 10, command, 0);
+    bind_int(st, 11, privileged, 0);
     bind_text(st, 12, ev->parameter);
     bind_text(st, 13, ev->principal);
     bind_int(st, 14, template_id, 0);

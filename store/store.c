@@ -650,42 +650,63 @@ static const char rekey_postings_sql[] =
     " ORDER BY field, block >> " TS_POSTING_EPOCH_BITS_SQL ", value, block;"
     "DROP TABLE event_postings_by_value";
 
-/* Layout 2..14 to 15 and 16, before the schema: the table events (one, of 41
- * columns) is renamed out of the way for the view of that name the schema
- * makes, in legacy mode so that the views naming events are neither
+/* Layout 2..14 to 15 and later, before the schema: the table events (one,
+ * of 41 columns) is renamed out of the way for the view of that name the
+ * schema makes, in legacy mode so that the views naming events are neither
  * checked nor rewritten (they read the view); its indexes go first, for
- * their names, and v_proxy_sessions, whose INDEXED BY cannot name a view.
- * After the schema, split_events_sql copies its rows into event_rows and,
- * those that have any of its columns, event_details. */
+ * their names, and v_proxy_sessions, whose INDEXED BY cannot name a view,
+ * and v_privileged, whose term layout 17 rewrote. After the schema,
+ * split_events_sql copies its rows into event_rows and, those that have
+ * any of its columns, event_details. */
 #define DROP_EVENT_INDEXES_SQL                                                 \
     "DROP INDEX IF EXISTS events_by_kind;"                                     \
     "DROP INDEX IF EXISTS events_by_principal;"                                \
     "DROP INDEX IF EXISTS events_privileged;"                                  \
-    "DROP VIEW IF EXISTS v_proxy_sessions;"
+    "DROP VIEW IF EXISTS v_proxy_sessions;"                                    \
+    "DROP VIEW IF EXISTS v_privileged;"
 static const char set_aside_events_sql[] =
     DROP_EVENT_INDEXES_SQL "PRAGMA legacy_alter_table = ON;"
                            "ALTER TABLE events RENAME TO events_by_layout14;"
                            "PRAGMA legacy_alter_table = OFF";
-/* Layout 2..15 to 16, after the schema: each distinct (session_id, pid,
- * account, database) of the table set aside goes to event_identities, and
- * its rows to event_rows pointing at it (the rule of store/index.c's
- * identity_id: any of the four given). */
-#define COPY_ROWS_SQL(from)                                                    \
+/* The term of event_commands.privileged (schemas/index.sql). */
+#define PRIVILEGED_SQL                                                         \
+    "CASE WHEN audit_class = 'DDL' OR audit_class = 'ROLE'"                    \
+    " OR command = 'GRANT' OR command = 'REVOKE' OR command = 'ALTER ROLE'"    \
+    " OR command = 'CREATE ROLE' OR command = 'DROP ROLE'"                     \
+    " OR command = 'ALTER SYSTEM' OR command = 'TRUNCATE TABLE' THEN 1 END"
+/* Layout 2..16 to 17, after the schema: each distinct (audit_class,
+ * command) of the table set aside goes to event_commands. */
+#define COPY_COMMANDS_SQL(from)                                                \
+    "INSERT INTO event_commands(audit_class, command, privileged)"             \
+    " SELECT audit_class, command, " PRIVILEGED_SQL " FROM " from              \
+    " WHERE coalesce(audit_class, command) IS NOT NULL"                        \
+    " GROUP BY audit_class, command;"
+/* Layout 2..15 to 16 and later, after the schema: each distinct
+ * (session_id, pid, account, database) of the table set aside goes to
+ * event_identities (the rule of store/index.c's identity_id: any of the
+ * four given). */
+#define COPY_IDENTITIES_SQL(from)                                              \
     "INSERT INTO event_identities(session_id, pid, account, database)"         \
     " SELECT session_id, pid, account, database FROM " from                    \
     " WHERE coalesce(session_id, pid, account, database) IS NOT NULL"          \
-    " GROUP BY session_id, pid, account, database;"                            \
-    "INSERT INTO event_rows(seq, source_id, line, kind, time_us,"              \
-    " identity_id, session_line, statement_id, substatement_id, audit_class,"  \
-    " command, parameter, principal, template_id, template_repeat, rows,"      \
-    " text_id, origin_id)"                                                     \
-    " SELECT e.seq, e.source_id, e.line, e.kind, e.time_us, i.id,"             \
-    " e.session_line, e.statement_id, e.substatement_id, e.audit_class,"       \
-    " e.command, e.parameter, e.principal, e.template_id, e.template_repeat,"  \
-    " e.rows, e.text_id, e.origin_id FROM " from " e"                          \
+    " GROUP BY session_id, pid, account, database;"
+#define IDENTITY_JOIN_SQL                                                      \
     " LEFT JOIN event_identities i ON i.session_id IS e.session_id"            \
     " AND i.account IS e.account AND i.pid IS e.pid"                           \
-    " AND i.database IS e.database ORDER BY e.seq;"
+    " AND i.database IS e.database"
+/* Then its rows to event_rows, pointing at both: identity is the
+ * identity_id, from join (layout 16 has it). */
+#define COPY_ROWS_SQL(from, identity, join)                                    \
+    "INSERT INTO event_rows(seq, source_id, line, kind, time_us,"              \
+    " identity_id, session_line, statement_id, substatement_id, command_id,"   \
+    " privileged, parameter, principal, template_id, template_repeat, rows,"   \
+    " text_id, origin_id)"                                                     \
+    " SELECT e.seq, e.source_id, e.line, e.kind, e.time_us, " identity ","     \
+    " e.session_line, e.statement_id, e.substatement_id, c.id, c.privileged,"  \
+    " e.parameter, e.principal, e.template_id, e.template_repeat,"             \
+    " e.rows, e.text_id, e.origin_id FROM " from " e" join                     \
+    " LEFT JOIN event_commands c ON c.command IS e.command"                    \
+    " AND c.audit_class IS e.audit_class ORDER BY e.seq;"
 /* Layout 2..14: the events that have a value in a column of
  * event_details get their row there. */
 #define COPY_DETAILS_SQL                                                       \
@@ -704,22 +725,36 @@ static const char set_aside_events_sql[] =
     " object_table, statement, tls_protocol, tls_cipher,"                      \
     " session_duration_us, unparsed_reason, principal_kind,"                   \
     " auth_identity, auth_method) IS NOT NULL ORDER BY seq;"
-static const char split_events_sql[] = COPY_ROWS_SQL("events_by_layout14")
-    COPY_DETAILS_SQL "DROP TABLE events_by_layout14";
+static const char split_events_sql[] = COPY_IDENTITIES_SQL("events_by_layout14")
+    COPY_COMMANDS_SQL("events_by_layout14")
+        COPY_ROWS_SQL("events_by_layout14", "i.id", IDENTITY_JOIN_SQL)
+            COPY_DETAILS_SQL "DROP TABLE events_by_layout14";
 
-/* Layout 15 to 16, before the schema: event_rows, which held the session,
- * pid, account and database of each event, is renamed out of the way as
- * events was above, the view events and v_proxy_sessions, which name its
- * columns, dropped with its indexes. After the schema, COPY_ROWS_SQL. */
-static const char set_aside_rows_sql[] = DROP_EVENT_INDEXES_SQL
-    "DROP VIEW IF EXISTS events;"
-    "PRAGMA legacy_alter_table = ON;"
-    "ALTER TABLE event_rows RENAME TO event_rows_by_layout15;"
-    "PRAGMA legacy_alter_table = OFF";
-static const char copy_rows_sql[] =
-    COPY_ROWS_SQL("event_rows_by_layout15") "DROP TABLE event_rows_by_layout15";
+/* Layout 15 and 16 to 17, before the schema: event_rows, which held the
+ * audit class and command of each event (and before 16 its session, pid,
+ * account and database), is renamed out of the way as events was above,
+ * the view events and v_proxy_sessions, which name its columns, dropped
+ * with its indexes. After the schema, copy_rows15_sql or copy_rows16_sql. */
+#define SET_ASIDE_ROWS_SQL(to)                                                 \
+    DROP_EVENT_INDEXES_SQL                                                     \
+    "DROP VIEW IF EXISTS events;"                                              \
+    "PRAGMA legacy_alter_table = ON;"                                          \
+    "ALTER TABLE event_rows RENAME TO " to ";"                                 \
+    "PRAGMA legacy_alter_table = OFF"
+static const char set_aside_rows15_sql[] =
+    SET_ASIDE_ROWS_SQL("event_rows_by_layout15");
+static const char set_aside_rows16_sql[] =
+    SET_ASIDE_ROWS_SQL("event_rows_by_layout16");
+static const char copy_rows15_sql[] = COPY_IDENTITIES_SQL(
+    "event_rows_by_layout15") COPY_COMMANDS_SQL("event_rows_by_layout15")
+    COPY_ROWS_SQL("event_rows_by_layout15", "i.id",
+                  IDENTITY_JOIN_SQL) "DROP TABLE event_rows_by_layout15";
+static const char copy_rows16_sql[] =
+    COPY_COMMANDS_SQL("event_rows_by_layout16")
+        COPY_ROWS_SQL("event_rows_by_layout16", "e.identity_id",
+                      "") "DROP TABLE event_rows_by_layout16";
 
-/* Upgrades an index of layout 2 to 15 to TS_INDEX_VERSION, in one
+/* Upgrades an index of layout 2 to 16 to TS_INDEX_VERSION, in one
  * transaction.
  * - Layout 2: event_value_hmacs, keyed by (hmac, seq), goes to the value
  *   lists below like layout 3's (a layout 2 store made before value HMACs
@@ -756,16 +791,21 @@ static const char copy_rows_sql[] =
  *   that wrote an older layout's columns through it) has nothing to
  *   split.
  * - Layout 15 to 16: event_rows's session_id, pid, account and database
- *   go to event_identities (set_aside_rows_sql, copy_rows_sql; from an
- *   older layout, split_events_sql does it). A store whose event_rows has
- *   no session_id has nothing to move. */
+ *   go to event_identities (set_aside_rows15_sql, copy_rows15_sql; from
+ *   an older layout, split_events_sql does it). A store whose event_rows
+ *   has no session_id has nothing to move.
+ * - Layout 16 to 17: event_rows's audit_class and command go to
+ *   event_commands, and privileged marks the rows events_privileged
+ *   indexes (set_aside_rows16_sql, copy_rows16_sql; from an older layout,
+ *   with the identities); v_privileged reads it. A store whose event_rows
+ *   has no audit_class has nothing to move. */
 static int upgrade_index(ts_store *store, int from, ts_error *err)
 {
-    static const char what[] = "upgrading the index to layout 16";
-    uint64_t wide = 0, narrow = 0;
+    static const char what[] = "upgrading the index to layout 17";
+    uint64_t wide = 0, narrow = 0, commands = 0;
     int rc = ts_store_exec(store, "BEGIN IMMEDIATE", what, err);
 
-    _Static_assert(TS_INDEX_VERSION == 16, "upgrade_index");
+    _Static_assert(TS_INDEX_VERSION == 17, "upgrade_index");
     /* first, while every view still reads what it names: a rename checks
      * them all */
     if (rc == 0 && from >= 7 && from < TS_POSTING_EPOCH_LAYOUT)
@@ -791,7 +831,15 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
             " WHERE name = 'session_id'",
             what, &narrow, err);
     if (rc == 0 && narrow)
-        rc = ts_store_exec(store, set_aside_rows_sql, what, err);
+        rc = ts_store_exec(store, set_aside_rows15_sql, what, err);
+    if (rc == 0 && !wide && !narrow)
+        rc = ts_store_count(
+            store,
+            "SELECT count(*) FROM pragma_table_info('event_rows')"
+            " WHERE name = 'audit_class'",
+            what, &commands, err);
+    if (rc == 0 && commands)
+        rc = ts_store_exec(store, set_aside_rows16_sql, what, err);
     /* events_privileged and v_privileged: their term written anew;
      * v_events: the statement from event_texts (schemas/index.sql) */
     if (rc == 0 && from < 4)
@@ -815,13 +863,15 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
         rc = ts_store_exec(store, ts_index_schema_sql, what, err);
     if (rc == 0 && from >= 7 && from < TS_POSTING_EPOCH_LAYOUT)
         rc = ts_store_exec(store, rekey_postings_sql, what, err);
-    if (rc == 0 && (wide || narrow))
+    if (rc == 0 && (wide || narrow || commands))
         rc = ts_store_exec(store, SORTING_CACHE_SIZE_SQL, what, err);
     if (rc == 0 && wide)
         rc = ts_store_exec(store, split_events_sql, what, err);
     if (rc == 0 && narrow)
-        rc = ts_store_exec(store, copy_rows_sql, what, err);
-    if (rc == 0 && (wide || narrow))
+        rc = ts_store_exec(store, copy_rows15_sql, what, err);
+    if (rc == 0 && commands)
+        rc = ts_store_exec(store, copy_rows16_sql, what, err);
+    if (rc == 0 && (wide || narrow || commands))
         rc = ts_store_exec(store, CACHE_SIZE_SQL, what, err);
     if (rc == 0 && from < 4 &&
         sqlite3_create_function(store->db, "ts_text_key_hash", 2,
@@ -854,7 +904,7 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
 }
 
 /* Reads the index's layout. A store whose layout is older can still be
- * verified and read; one of layout 2 to 15 is upgraded when opened for
+ * verified and read; one of layout 2 to 16 is upgraded when opened for
  * writing, older ones are refused: writing would fail on a missing column
  * half way. */
 static int check_index_version(ts_store *store, ts_error *err)

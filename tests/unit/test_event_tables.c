@@ -39,6 +39,19 @@ typedef struct fixture {
     " template_id template_repeat principal principal_kind rows"               \
     " auth_identity auth_method text_id origin_id"
 
+/* The term of events_privileged and v_privileged before layout 17 (and of
+ * event_commands.privileged since). */
+#define PRIVILEGED_TERM                                                        \
+    "audit_class = 'DDL' OR audit_class = 'ROLE'"                              \
+    " OR command = 'GRANT' OR command = 'REVOKE' OR command = 'ALTER ROLE'"    \
+    " OR command = 'CREATE ROLE' OR command = 'DROP ROLE'"                     \
+    " OR command = 'ALTER SYSTEM' OR command = 'TRUNCATE TABLE'"
+/* v_privileged before layout 17. */
+#define OLD_V_PRIVILEGED_SQL                                                   \
+    "DROP VIEW v_privileged;"                                                  \
+    "CREATE VIEW v_privileged AS SELECT * FROM v_events"                       \
+    " WHERE kind = 'audit' AND (" PRIVILEGED_TERM ");"
+
 /* The store as layout 14 kept its events: one table, its three indexes
  * and v_proxy_sessions reading it through one of them (schemas/index.sql
  * of layout 14, comments left out). legacy_alter_table: the views name
@@ -63,6 +76,7 @@ static const char as_layout14_sql[] =
     "DROP TABLE event_rows;"
     "DROP TABLE event_details;"
     "DROP TABLE event_identities;"
+    "DROP TABLE event_commands;"
     "PRAGMA legacy_alter_table = ON;"
     "ALTER TABLE events_14 RENAME TO events;"
     "PRAGMA legacy_alter_table = OFF;"
@@ -70,10 +84,7 @@ static const char as_layout14_sql[] =
     "CREATE INDEX events_by_principal ON events(principal)"
     " WHERE principal IS NOT NULL;"
     "CREATE INDEX events_privileged ON events(kind, time_us)"
-    " WHERE audit_class = 'DDL' OR audit_class = 'ROLE'"
-    " OR command = 'GRANT' OR command = 'REVOKE' OR command = 'ALTER ROLE'"
-    " OR command = 'CREATE ROLE' OR command = 'DROP ROLE'"
-    " OR command = 'ALTER SYSTEM' OR command = 'TRUNCATE TABLE';"
+    " WHERE " PRIVILEGED_TERM ";" OLD_V_PRIVILEGED_SQL
     "DROP VIEW v_proxy_sessions;"
     "CREATE VIEW v_proxy_sessions AS"
     " SELECT e.session_id, min(e.principal) AS principal,"
@@ -109,6 +120,7 @@ static const char as_layout15_sql[] =
     "DROP VIEW v_proxy_sessions;"
     "DROP TABLE event_rows;"
     "DROP TABLE event_identities;"
+    "DROP TABLE event_commands;"
     "PRAGMA legacy_alter_table = ON;"
     "ALTER TABLE event_rows_15 RENAME TO event_rows;"
     "PRAGMA legacy_alter_table = OFF;"
@@ -127,10 +139,7 @@ static const char as_layout15_sql[] =
     "CREATE INDEX events_by_principal ON event_rows(principal)"
     " WHERE principal IS NOT NULL;"
     "CREATE INDEX events_privileged ON event_rows(kind, time_us)"
-    " WHERE audit_class = 'DDL' OR audit_class = 'ROLE'"
-    " OR command = 'GRANT' OR command = 'REVOKE' OR command = 'ALTER ROLE'"
-    " OR command = 'CREATE ROLE' OR command = 'DROP ROLE'"
-    " OR command = 'ALTER SYSTEM' OR command = 'TRUNCATE TABLE';"
+    " WHERE " PRIVILEGED_TERM ";" OLD_V_PRIVILEGED_SQL
     "CREATE VIEW v_proxy_sessions AS"
     " SELECT e.session_id, min(e.principal) AS principal,"
     " min(d.principal_kind) AS principal_kind,"
@@ -142,6 +151,63 @@ static const char as_layout15_sql[] =
     " WHERE e.principal IS NOT NULL AND e.session_id IS NOT NULL"
     " GROUP BY e.session_id;"
     "UPDATE meta SET value = '15' WHERE key = 'index_version'";
+
+/* The store as layout 16 kept its events: event_rows with the audit class
+ * and command of each event, the view events over it, event_identities
+ * and event_details, the three indexes, v_proxy_sessions and v_privileged
+ * (schemas/index.sql of layout 16; the view's triggers left out). */
+static const char as_layout16_sql[] =
+    "CREATE TABLE event_rows_16 (seq INTEGER PRIMARY KEY,"
+    " source_id INTEGER NOT NULL REFERENCES sources(id),"
+    " line INTEGER NOT NULL, kind INTEGER NOT NULL REFERENCES"
+    " event_kinds(kind), time_us INTEGER, identity_id INTEGER,"
+    " session_line INTEGER, statement_id INTEGER, substatement_id INTEGER,"
+    " audit_class TEXT, command TEXT, parameter TEXT, principal TEXT,"
+    " template_id INTEGER REFERENCES templates(id), template_repeat INTEGER,"
+    " rows INTEGER, text_id INTEGER, origin_id INTEGER);"
+    "INSERT INTO event_rows_16 SELECT r.seq, r.source_id, r.line, r.kind,"
+    " r.time_us, r.identity_id, r.session_line, r.statement_id,"
+    " r.substatement_id, c.audit_class, c.command, r.parameter,"
+    " r.principal, r.template_id, r.template_repeat, r.rows, r.text_id,"
+    " r.origin_id FROM event_rows r"
+    " LEFT JOIN event_commands c ON c.id = r.command_id;"
+    "DROP VIEW events;"
+    "DROP VIEW v_proxy_sessions;"
+    "DROP TABLE event_rows;"
+    "DROP TABLE event_commands;"
+    "PRAGMA legacy_alter_table = ON;"
+    "ALTER TABLE event_rows_16 RENAME TO event_rows;"
+    "PRAGMA legacy_alter_table = OFF;"
+    "CREATE VIEW events AS"
+    " SELECT r.seq, r.source_id, r.line, r.kind, r.time_us, i.pid,"
+    " i.session_id, r.session_line, i.account, i.database, d.application,"
+    " d.client_host, d.client_port, d.severity, d.sqlstate, d.message,"
+    " d.detail, d.query, d.audit_type, r.statement_id, r.substatement_id,"
+    " r.audit_class, r.command, d.object_type, d.object_name,"
+    " d.object_table, d.statement, r.parameter, d.tls_protocol,"
+    " d.tls_cipher, d.session_duration_us, d.unparsed_reason,"
+    " r.template_id, r.template_repeat, r.principal, d.principal_kind,"
+    " r.rows, d.auth_identity, d.auth_method, r.text_id, r.origin_id"
+    " FROM event_rows r"
+    " LEFT JOIN event_identities i ON i.id = r.identity_id"
+    " LEFT JOIN event_details d ON d.seq = r.seq;"
+    "CREATE INDEX events_by_kind ON event_rows(kind);"
+    "CREATE INDEX events_by_principal ON event_rows(principal)"
+    " WHERE principal IS NOT NULL;"
+    "CREATE INDEX events_privileged ON event_rows(kind, time_us)"
+    " WHERE " PRIVILEGED_TERM ";" OLD_V_PRIVILEGED_SQL
+    "CREATE VIEW v_proxy_sessions AS"
+    " SELECT i.session_id, min(e.principal) AS principal,"
+    " min(d.principal_kind) AS principal_kind,"
+    " count(DISTINCT e.principal) AS n_principals,"
+    " s.pid, s.account, s.started_us, s.ended_us"
+    " FROM event_rows e INDEXED BY events_by_principal"
+    " JOIN event_identities i ON i.id = e.identity_id"
+    " LEFT JOIN event_details d ON d.seq = e.seq"
+    " JOIN sessions s ON s.session_id = i.session_id"
+    " WHERE e.principal IS NOT NULL AND i.session_id IS NOT NULL"
+    " GROUP BY i.session_id;"
+    "UPDATE meta SET value = '16' WHERE key = 'index_version'";
 
 static void ingest(ts_store *store, const char *format, const char *config,
                    const char *path)
@@ -255,6 +321,29 @@ static void expect_layout14_columns(fixture *fx)
     sqlite3_free(names);
 }
 
+/* Each (audit_class, command) once, its privileged the term's; each event
+ * marked privileged as its pair is; and some are. */
+static void expect_commands(fixture *fx)
+{
+    assert_true(count(fx, "SELECT count(*) FROM event_commands") > 5);
+    assert_int_equal(count(fx, "SELECT count(*) FROM (SELECT 1"
+                               " FROM event_commands GROUP BY audit_class,"
+                               " command HAVING count(*) > 1)"),
+                     0);
+    assert_int_equal(
+        count(fx, "SELECT count(*) FROM event_commands"
+                  " WHERE privileged IS NOT (CASE WHEN " PRIVILEGED_TERM
+                  " THEN 1 END)"),
+        0);
+    assert_int_equal(count(fx, "SELECT count(*) FROM event_rows r"
+                               " LEFT JOIN event_commands c"
+                               " ON c.id = r.command_id"
+                               " WHERE r.privileged IS NOT c.privileged"),
+                     0);
+    assert_true(count(fx, "SELECT count(*) FROM event_rows"
+                          " WHERE privileged = 1") > 5);
+}
+
 /* What ingest writes: a row of event_rows per event, and one of
  * event_details only for an event with a value for one of its columns:
  * none for a pgAudit record of a text (its statement, object and record
@@ -321,6 +410,8 @@ static void test_two_tables(void **state)
                                " database) IS NULL"),
                      count(fx, "SELECT count(*) FROM event_rows"
                                " WHERE identity_id IS NULL"));
+    /* each (audit class, command) once, privileged as the term says */
+    expect_commands(fx);
     /* the proxies' sessions through the partial index on principal */
     plan = store_dump(fx->store,
                       "EXPLAIN QUERY PLAN SELECT * FROM v_proxy_sessions");
@@ -370,11 +461,67 @@ static void test_view_writes(void **state)
     expect_store_dump(fx->store,
                       "SELECT seq FROM event_details WHERE seq >= 100000",
                       "100001\n");
+    /* a pair ingest wrote is found, a new one written with its term */
+    int64_t commands = count(fx, "SELECT count(*) FROM event_commands");
+    exec_ok(fx, "INSERT INTO events(seq, source_id, line, kind, audit_class,"
+                " command) VALUES(100002, 1, 9, 2, 'ROLE', 'GRANT'),"
+                " (100003, 1, 10, 2, 'WRITE', 'TRUNCATE TABLE'),"
+                " (100004, 1, 11, 2, 'READ', 'SELECT')");
+    assert_int_equal(count(fx, "SELECT count(*) FROM event_commands"),
+                     commands + 1);
+    expect_store_dump(fx->store,
+                      "SELECT seq, audit_class, command, privileged"
+                      " FROM events JOIN event_rows USING (seq)"
+                      " WHERE seq >= 100002 ORDER BY seq",
+                      "100002|ROLE|GRANT|1\n"
+                      "100003|WRITE|TRUNCATE TABLE|1\n"
+                      "100004|READ|SELECT|NULL\n");
     exec_ok(fx, "DELETE FROM events WHERE seq >= 99999");
     assert_int_equal(count(fx, "SELECT count(*) FROM event_rows"
                                " WHERE seq >= 100000"),
                      0);
     assert_int_equal(count(fx, "SELECT count(*) FROM event_details"), details);
+}
+
+/* Ingest marks privileged the statements of each class and command of
+ * the term (store/index.c's, the same as the schema's), and no other. */
+static void test_privileged_commands(void **state)
+{
+    static const char *const pairs[][2] = {
+        {"DDL", "CREATE TABLE"},     {"ROLE", "SET ROLE"},
+        {"ROLE", "GRANT"},           {"ROLE", "REVOKE"},
+        {"ROLE", "ALTER ROLE"},      {"ROLE", "CREATE ROLE"},
+        {"ROLE", "DROP ROLE"},       {"MISC", "ALTER SYSTEM"},
+        {"WRITE", "TRUNCATE TABLE"}, {"READ", "SELECT"},
+        {"WRITE", "INSERT"},         {"MISC", "SET"},
+        {"MISC", "TRUNCATE"},        {"READ", "GRANTED"}};
+    fixture *fx = *state;
+    char path[128];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/privileged.log", fx->dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+        fprintf(f,
+                "2026-11-23 10:00:%02zu.000 UTC [7001] app@db/psql [local]"
+                " 6b03701c.1b59 00000 LOG:  AUDIT: SESSION,%zu,1,%s,%s,,,"
+                "statement %zu,<none>\n",
+                i, i + 1, pairs[i][0], pairs[i][1], i);
+    assert_int_equal(fclose(f), 0);
+    ingest(fx->store, "pg-stderr", PG_PREFIX, path);
+    expect_commands(fx);
+    expect_store_dump(
+        fx->store,
+        "SELECT group_concat(audit_class || ' ' || command, ',')"
+        " FROM (SELECT c.audit_class, c.command FROM event_rows r"
+        " JOIN event_commands c ON c.id = r.command_id"
+        " JOIN event_identities i ON i.id = r.identity_id"
+        " WHERE i.session_id = '6b03701c.1b59' AND r.privileged = 1"
+        " ORDER BY r.seq)",
+        "DDL CREATE TABLE,ROLE SET ROLE,ROLE GRANT,ROLE REVOKE,"
+        "ROLE ALTER ROLE,ROLE CREATE ROLE,ROLE DROP ROLE,MISC ALTER SYSTEM,"
+        "WRITE TRUNCATE TABLE\n");
 }
 
 /* The identity writer (a dictionary without key_hash): a tuple ingest
@@ -441,8 +588,8 @@ static void test_identity_lookup(void **state)
 }
 
 /* What an upgrade leaves: today's layout, the three indexes on
- * event_rows, as many identities as ingest wrote. */
-static void expect_upgraded(fixture *fx, int64_t identities)
+ * event_rows, as many identities and commands as ingest wrote. */
+static void expect_upgraded(fixture *fx, int64_t identities, int64_t commands)
 {
     assert_int_equal(count(fx, "SELECT value FROM meta"
                                " WHERE key = 'index_version'"),
@@ -457,10 +604,13 @@ static void expect_upgraded(fixture *fx, int64_t identities)
         "events_privileged|event_rows\n");
     assert_int_equal(count(fx, "SELECT count(*) FROM event_identities"),
                      identities);
+    assert_int_equal(count(fx, "SELECT count(*) FROM event_commands"),
+                     commands);
+    expect_commands(fx);
 }
 
 /* A layout 14 store answers the same read-only, and opened for writing
- * becomes layout 16: the table split into the three, the view in its
+ * becomes today's: the table split into the three, the view in its
  * place, no table left over, the indexes on the new tables, the same
  * answers, and as many details and identities as ingest itself wrote. */
 static void test_layout14_upgrade(void **state)
@@ -469,6 +619,7 @@ static void test_layout14_upgrade(void **state)
     char *answers[N_QUESTIONS];
     int64_t details = count(fx, "SELECT count(*) FROM event_details");
     int64_t identities = count(fx, "SELECT count(*) FROM event_identities");
+    int64_t commands = count(fx, "SELECT count(*) FROM event_commands");
 
     answer_all(fx, answers);
     exec_ok(fx, as_layout14_sql);
@@ -479,7 +630,7 @@ static void test_layout14_upgrade(void **state)
     expect_answers(fx, answers);
 
     reopen_store(&fx->store, fx->path, 0);
-    expect_upgraded(fx, identities);
+    expect_upgraded(fx, identities, commands);
     expect_store_dump(fx->store,
                       "SELECT type FROM sqlite_schema WHERE name = 'events'",
                       "view\n");
@@ -493,13 +644,14 @@ static void test_layout14_upgrade(void **state)
 }
 
 /* A layout 15 store answers the same read-only, and opened for writing
- * becomes layout 16: the identities out of event_rows, no table left
+ * becomes today's: the identities and commands out of event_rows, no table left
  * over, the indexes and views made again, the same answers. */
 static void test_layout15_upgrade(void **state)
 {
     fixture *fx = *state;
     char *answers[N_QUESTIONS];
     int64_t identities = count(fx, "SELECT count(*) FROM event_identities");
+    int64_t commands = count(fx, "SELECT count(*) FROM event_commands");
     char *plan;
 
     answer_all(fx, answers);
@@ -511,7 +663,7 @@ static void test_layout15_upgrade(void **state)
     expect_answers(fx, answers);
 
     reopen_store(&fx->store, fx->path, 0);
-    expect_upgraded(fx, identities);
+    expect_upgraded(fx, identities, commands);
     assert_int_equal(count(fx, "SELECT count(*) FROM pragma_table_info("
                                "'event_rows') WHERE name IN ('session_id',"
                                " 'pid', 'account', 'database')"),
@@ -532,14 +684,59 @@ static void test_layout15_upgrade(void **state)
     free_answers(answers);
 }
 
+/* A layout 16 store answers the same read-only, and opened for writing
+ * becomes today's: the commands out of event_rows, privileged marked,
+ * no table left over, the indexes and views made again (v_privileged
+ * through events_privileged), the same answers. */
+static void test_layout16_upgrade(void **state)
+{
+    fixture *fx = *state;
+    char *answers[N_QUESTIONS];
+    int64_t identities = count(fx, "SELECT count(*) FROM event_identities");
+    int64_t commands = count(fx, "SELECT count(*) FROM event_commands");
+    char *plan;
+
+    answer_all(fx, answers);
+    exec_ok(fx, as_layout16_sql);
+    reopen_store(&fx->store, fx->path, TS_STORE_READONLY);
+    assert_int_equal(count(fx, "SELECT count(*) FROM pragma_table_info("
+                               "'event_rows') WHERE name = 'audit_class'"),
+                     1);
+    expect_answers(fx, answers);
+
+    reopen_store(&fx->store, fx->path, 0);
+    expect_upgraded(fx, identities, commands);
+    assert_int_equal(count(fx, "SELECT count(*) FROM pragma_table_info("
+                               "'event_rows') WHERE name IN ('audit_class',"
+                               " 'command')"),
+                     0);
+    assert_int_equal(count(fx, "SELECT count(*) FROM sqlite_schema"
+                               " WHERE name = 'event_rows_by_layout16'"),
+                     0);
+    expect_store_dump(fx->store,
+                      "SELECT count(*) FROM sqlite_schema WHERE type ="
+                      " 'trigger' AND tbl_name = 'events'",
+                      "3\n");
+    plan =
+        store_dump(fx->store, "EXPLAIN QUERY PLAN SELECT * FROM v_privileged");
+    assert_non_null(strstr(plan, "events_privileged"));
+    sqlite3_free(plan);
+    expect_layout14_columns(fx);
+    expect_answers(fx, answers);
+    free_answers(answers);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_two_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_view_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_identity_lookup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_privileged_commands, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_layout14_upgrade, setup, teardown),
         cmocka_unit_test_setup_teardown(test_layout15_upgrade, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_layout16_upgrade, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -884,8 +884,8 @@ static void test_privileged_index(void **state)
         " WHERE time_us >= 0 AND time_us < 1800000000000000"
         " ORDER BY time_us, entry_index";
     static const char insert_sql[] =
-        "INSERT INTO event_rows(seq, source_id, line, kind, audit_class,"
-        " command)"
+        "INSERT INTO event_rows(seq, source_id, line, kind, command_id,"
+        " privileged)"
         " VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
     fixture *fx = *state;
     ts_store *store = create_and_fill(fx, 10, 0);
@@ -898,7 +898,7 @@ static void test_privileged_index(void **state)
         sqlite3_exec(ts_store_sqlite(store),
                      "DROP INDEX events_privileged;"
                      "CREATE INDEX events_in_list ON event_rows(kind)"
-                     " WHERE command IN ('A', 'B', 'C')",
+                     " WHERE command_id IN (1, 2, 3)",
                      NULL, NULL, NULL),
         SQLITE_OK);
     /* the check can fail: an IN list does cost one */
