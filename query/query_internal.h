@@ -47,9 +47,9 @@ const char *ts_query_texts_join_sql(int index_version);
 /* What to read as `events e` when only the columns of event_rows and
  * event_identities are read (index layout 15: schemas/index.sql, "Every
  * event, in two tables"): the table (from layout 16 joined to its
- * identities, from 17 to its commands too), whose rows the view would join to event_details one by one
- * in a query that groups (SQLite 3.40 drops an unused LEFT JOIN only from
- * a query that does not); the view before layout 15. */
+ * identities, from 17 to its commands too), whose rows the view would join to
+ * event_details one by one in a query that groups (SQLite 3.40 drops an unused
+ * LEFT JOIN only from a query that does not); the view before layout 15. */
 const char *ts_query_event_rows_sql(int index_version);
 const char *ts_query_joined_object_name_sql(int index_version);
 

@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS event_kinds (
 -- ingest writes the tables. A query that groups reads event_rows when it
 -- can: SQLite keeps the view's joins there even when no column of
 -- event_details is read. The session, pid, account and database of an
--- event are in event_identities (layout 16, below).
+-- event are in event_identities (layout 16, below), its audit class and
+-- command in event_commands (layout 17).
 CREATE TABLE IF NOT EXISTS event_rows (
     seq INTEGER PRIMARY KEY,         -- entry index in the chain
     source_id INTEGER NOT NULL REFERENCES sources(id),
