@@ -514,9 +514,11 @@ WHERE kind = 'error' AND (sqlstate = '42501' OR message LIKE 'permission denied%
 -- Privileged and DDL activity: DDL and ROLE classes, plus statements that
 -- change ownership or privileges whatever their class (event_commands).
 -- The audit events marked privileged, through the index events_privileged
--- (its WHERE is this view's term on event_rows).
+-- (its WHERE is this view's term on event_rows). INDEXED BY: left to
+-- itself the planner walked events_by_kind for a control's bound on
+-- entry_index and tested each audit event (1M events: 0.03 -> 0.12 s).
 CREATE VIEW IF NOT EXISTS v_privileged AS
-SELECT v.* FROM event_rows p
+SELECT v.* FROM event_rows p INDEXED BY events_privileged
 JOIN event_kinds k ON k.kind = p.kind AND k.name = 'audit'
 JOIN v_events v ON v.entry_index = p.seq
 WHERE p.privileged = 1;
