@@ -52,6 +52,25 @@ typedef struct fixture {
     "CREATE VIEW v_privileged AS SELECT * FROM v_events"                       \
     " WHERE kind = 'audit' AND (" PRIVILEGED_TERM ");"
 
+/* The columns of the view events from client_port on, as layouts 15 and
+ * 16 made it (r: event_rows, d: event_details). */
+#define LAYOUT16_VIEW_COLUMNS                                                  \
+    "d.client_port, d.severity, d.sqlstate, d.message,"                        \
+    " d.detail, d.query, d.audit_type, r.statement_id, r.substatement_id,"     \
+    " r.audit_class, r.command, d.object_type, d.object_name,"                 \
+    " d.object_table, d.statement, r.parameter, d.tls_protocol,"               \
+    " d.tls_cipher, d.session_duration_us, d.unparsed_reason,"                 \
+    " r.template_id, r.template_repeat, r.principal, d.principal_kind,"        \
+    " r.rows, d.auth_identity, d.auth_method, r.text_id, r.origin_id"
+/* The indexes on event_rows and v_privileged, as layouts 15 and 16 made
+ * them. */
+#define LAYOUT16_INDEXES_SQL                                                   \
+    "CREATE INDEX events_by_kind ON event_rows(kind);"                         \
+    "CREATE INDEX events_by_principal ON event_rows(principal)"                \
+    " WHERE principal IS NOT NULL;"                                            \
+    "CREATE INDEX events_privileged ON event_rows(kind, time_us)"              \
+    " WHERE " PRIVILEGED_TERM ";" OLD_V_PRIVILEGED_SQL
+
 /* The store as layout 14 kept its events: one table, its three indexes
  * and v_proxy_sessions reading it through one of them (schemas/index.sql
  * of layout 14, comments left out). legacy_alter_table: the views name
@@ -127,19 +146,8 @@ static const char as_layout15_sql[] =
     "CREATE VIEW events AS"
     " SELECT r.seq, r.source_id, r.line, r.kind, r.time_us, r.pid,"
     " r.session_id, r.session_line, r.account, r.database, d.application,"
-    " d.client_host, d.client_port, d.severity, d.sqlstate, d.message,"
-    " d.detail, d.query, d.audit_type, r.statement_id, r.substatement_id,"
-    " r.audit_class, r.command, d.object_type, d.object_name,"
-    " d.object_table, d.statement, r.parameter, d.tls_protocol,"
-    " d.tls_cipher, d.session_duration_us, d.unparsed_reason,"
-    " r.template_id, r.template_repeat, r.principal, d.principal_kind,"
-    " r.rows, d.auth_identity, d.auth_method, r.text_id, r.origin_id"
-    " FROM event_rows r LEFT JOIN event_details d ON d.seq = r.seq;"
-    "CREATE INDEX events_by_kind ON event_rows(kind);"
-    "CREATE INDEX events_by_principal ON event_rows(principal)"
-    " WHERE principal IS NOT NULL;"
-    "CREATE INDEX events_privileged ON event_rows(kind, time_us)"
-    " WHERE " PRIVILEGED_TERM ";" OLD_V_PRIVILEGED_SQL
+    " d.client_host, " LAYOUT16_VIEW_COLUMNS
+    " FROM event_rows r LEFT JOIN event_details d ON d.seq = r.seq;" LAYOUT16_INDEXES_SQL
     "CREATE VIEW v_proxy_sessions AS"
     " SELECT e.session_id, min(e.principal) AS principal,"
     " min(d.principal_kind) AS principal_kind,"
@@ -181,21 +189,9 @@ static const char as_layout16_sql[] =
     "CREATE VIEW events AS"
     " SELECT r.seq, r.source_id, r.line, r.kind, r.time_us, i.pid,"
     " i.session_id, r.session_line, i.account, i.database, d.application,"
-    " d.client_host, d.client_port, d.severity, d.sqlstate, d.message,"
-    " d.detail, d.query, d.audit_type, r.statement_id, r.substatement_id,"
-    " r.audit_class, r.command, d.object_type, d.object_name,"
-    " d.object_table, d.statement, r.parameter, d.tls_protocol,"
-    " d.tls_cipher, d.session_duration_us, d.unparsed_reason,"
-    " r.template_id, r.template_repeat, r.principal, d.principal_kind,"
-    " r.rows, d.auth_identity, d.auth_method, r.text_id, r.origin_id"
-    " FROM event_rows r"
+    " d.client_host, " LAYOUT16_VIEW_COLUMNS " FROM event_rows r"
     " LEFT JOIN event_identities i ON i.id = r.identity_id"
-    " LEFT JOIN event_details d ON d.seq = r.seq;"
-    "CREATE INDEX events_by_kind ON event_rows(kind);"
-    "CREATE INDEX events_by_principal ON event_rows(principal)"
-    " WHERE principal IS NOT NULL;"
-    "CREATE INDEX events_privileged ON event_rows(kind, time_us)"
-    " WHERE " PRIVILEGED_TERM ";" OLD_V_PRIVILEGED_SQL
+    " LEFT JOIN event_details d ON d.seq = r.seq;" LAYOUT16_INDEXES_SQL
     "CREATE VIEW v_proxy_sessions AS"
     " SELECT i.session_id, min(e.principal) AS principal,"
     " min(d.principal_kind) AS principal_kind,"
@@ -643,87 +639,72 @@ static void test_layout14_upgrade(void **state)
     free_answers(answers);
 }
 
-/* A layout 15 store answers the same read-only, and opened for writing
- * becomes today's: the identities and commands out of event_rows, no table left
- * over, the indexes and views made again, the same answers. */
-static void test_layout15_upgrade(void **state)
+/* A store made as_sql's shape (an older layout whose event_rows has
+ * old_column) answers the same read-only, and opened for writing becomes
+ * today's: gone_columns (a list for IN) out of event_rows, no table
+ * set_aside left over, the view's triggers made again, view read through
+ * index, the same answers. */
+static void expect_rows_upgrade(fixture *fx, const char *as_sql,
+                                const char *old_column,
+                                const char *gone_columns, const char *set_aside,
+                                const char *view, const char *index)
 {
-    fixture *fx = *state;
     char *answers[N_QUESTIONS];
     int64_t identities = count(fx, "SELECT count(*) FROM event_identities");
     int64_t commands = count(fx, "SELECT count(*) FROM event_commands");
-    char *plan;
+    char sql[256], *plan;
 
     answer_all(fx, answers);
-    exec_ok(fx, as_layout15_sql);
+    exec_ok(fx, as_sql);
     reopen_store(&fx->store, fx->path, TS_STORE_READONLY);
-    assert_int_equal(count(fx, "SELECT count(*) FROM pragma_table_info("
-                               "'event_rows') WHERE name = 'session_id'"),
-                     1);
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM pragma_table_info('event_rows')"
+             " WHERE name = '%s'",
+             old_column);
+    assert_int_equal(count(fx, sql), 1);
     expect_answers(fx, answers);
 
     reopen_store(&fx->store, fx->path, 0);
     expect_upgraded(fx, identities, commands);
-    assert_int_equal(count(fx, "SELECT count(*) FROM pragma_table_info("
-                               "'event_rows') WHERE name IN ('session_id',"
-                               " 'pid', 'account', 'database')"),
-                     0);
-    assert_int_equal(count(fx, "SELECT count(*) FROM sqlite_schema"
-                               " WHERE name = 'event_rows_by_layout15'"),
-                     0);
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM pragma_table_info('event_rows')"
+             " WHERE name IN (%s)",
+             gone_columns);
+    assert_int_equal(count(fx, sql), 0);
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM sqlite_schema WHERE name = '%s'", set_aside);
+    assert_int_equal(count(fx, sql), 0);
     expect_store_dump(fx->store,
                       "SELECT count(*) FROM sqlite_schema WHERE type ="
                       " 'trigger' AND tbl_name = 'events'",
                       "3\n");
-    plan = store_dump(fx->store,
-                      "EXPLAIN QUERY PLAN SELECT * FROM v_proxy_sessions");
-    assert_non_null(strstr(plan, "events_by_principal"));
+    snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN SELECT * FROM %s", view);
+    plan = store_dump(fx->store, sql);
+    assert_non_null(strstr(plan, index));
     sqlite3_free(plan);
     expect_layout14_columns(fx);
     expect_answers(fx, answers);
     free_answers(answers);
 }
 
-/* A layout 16 store answers the same read-only, and opened for writing
- * becomes today's: the commands out of event_rows, privileged marked,
- * no table left over, the indexes and views made again (v_privileged
- * through events_privileged), the same answers. */
+/* Layout 15: the identities and commands out of event_rows,
+ * v_proxy_sessions through its index. */
+static void test_layout15_upgrade(void **state)
+{
+    expect_rows_upgrade(*state, as_layout15_sql, "session_id",
+                        "'session_id', 'pid', 'account', 'database',"
+                        " 'audit_class', 'command'",
+                        "event_rows_by_layout15", "v_proxy_sessions",
+                        "events_by_principal");
+}
+
+/* Layout 16: the commands out of event_rows, privileged marked,
+ * v_privileged through events_privileged. */
 static void test_layout16_upgrade(void **state)
 {
-    fixture *fx = *state;
-    char *answers[N_QUESTIONS];
-    int64_t identities = count(fx, "SELECT count(*) FROM event_identities");
-    int64_t commands = count(fx, "SELECT count(*) FROM event_commands");
-    char *plan;
-
-    answer_all(fx, answers);
-    exec_ok(fx, as_layout16_sql);
-    reopen_store(&fx->store, fx->path, TS_STORE_READONLY);
-    assert_int_equal(count(fx, "SELECT count(*) FROM pragma_table_info("
-                               "'event_rows') WHERE name = 'audit_class'"),
-                     1);
-    expect_answers(fx, answers);
-
-    reopen_store(&fx->store, fx->path, 0);
-    expect_upgraded(fx, identities, commands);
-    assert_int_equal(count(fx, "SELECT count(*) FROM pragma_table_info("
-                               "'event_rows') WHERE name IN ('audit_class',"
-                               " 'command')"),
-                     0);
-    assert_int_equal(count(fx, "SELECT count(*) FROM sqlite_schema"
-                               " WHERE name = 'event_rows_by_layout16'"),
-                     0);
-    expect_store_dump(fx->store,
-                      "SELECT count(*) FROM sqlite_schema WHERE type ="
-                      " 'trigger' AND tbl_name = 'events'",
-                      "3\n");
-    plan =
-        store_dump(fx->store, "EXPLAIN QUERY PLAN SELECT * FROM v_privileged");
-    assert_non_null(strstr(plan, "events_privileged"));
-    sqlite3_free(plan);
-    expect_layout14_columns(fx);
-    expect_answers(fx, answers);
-    free_answers(answers);
+    expect_rows_upgrade(*state, as_layout16_sql, "audit_class",
+                        "'audit_class', 'command'", "event_rows_by_layout16",
+                        "v_privileged", "events_privileged");
 }
 
 int main(void)
