@@ -554,17 +554,25 @@ static int fill_postings(ts_store *store, int from, const char *what,
 }
 
 /* Adds column `name` of `type` to table unless it has it. */
+/* *has: 1 when table has a column name, else 0 (no such table too). */
+static int has_column(ts_store *store, const char *table, const char *name,
+                      const char *what, uint64_t *has, ts_error *err)
+{
+    char sql[160];
+
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'",
+             table, name);
+    return ts_store_count(store, sql, what, has, err);
+}
+
 static int add_column(ts_store *store, const char *table, const char *name,
                       const char *type, const char *what, ts_error *err)
 {
     char sql[160];
     uint64_t has = 0;
-    int rc;
+    int rc = has_column(store, table, name, what, &has, err);
 
-    snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'",
-             table, name);
-    rc = ts_store_count(store, sql, what, &has, err);
     if (rc != 0 || has)
         return rc;
     snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", table, name,
@@ -825,19 +833,12 @@ static int upgrade_index(ts_store *store, int from, ts_error *err)
     if (rc == 0 && wide)
         rc = ts_store_exec(store, set_aside_events_sql, what, err);
     if (rc == 0 && !wide)
-        rc = ts_store_count(
-            store,
-            "SELECT count(*) FROM pragma_table_info('event_rows')"
-            " WHERE name = 'session_id'",
-            what, &narrow, err);
+        rc = has_column(store, "event_rows", "session_id", what, &narrow, err);
     if (rc == 0 && narrow)
         rc = ts_store_exec(store, set_aside_rows15_sql, what, err);
     if (rc == 0 && !wide && !narrow)
-        rc = ts_store_count(
-            store,
-            "SELECT count(*) FROM pragma_table_info('event_rows')"
-            " WHERE name = 'audit_class'",
-            what, &commands, err);
+        rc = has_column(store, "event_rows", "audit_class", what, &commands,
+                        err);
     if (rc == 0 && commands)
         rc = ts_store_exec(store, set_aside_rows16_sql, what, err);
     /* events_privileged and v_privileged: their term written anew;
