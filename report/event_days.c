@@ -106,9 +106,17 @@ typedef struct identity_accounts {
     int sparse;
 } identity_accounts;
 
-/* The array holds at most this many slots per identity, plus a few. */
-#define IDENTITY_SLOTS_PER_ROW 4
-#define IDENTITY_SLOTS_SPARE 4096
+/* An array by id holds at most this many slots per row of a dictionary
+ * (identities, texts), plus a few: ingest numbers them 1, 2, 3... */
+#define ID_SLOTS_PER_ROW 4
+#define ID_SLOTS_SPARE 4096
+
+/* Whether ids from 0 to id are few enough for an array by id, for a
+ * dictionary of rows rows. */
+static int dense_ids(int64_t id, uint64_t rows)
+{
+    return id >= 0 && (uint64_t)id <= ID_SLOTS_PER_ROW * rows + ID_SLOTS_SPARE;
+}
 
 static void identity_accounts_free(identity_accounts *a)
 {
@@ -135,8 +143,7 @@ static int identity_accounts_read(sqlite3 *db, identity_accounts *a,
         const char *account = sqlite3_column_type(st, 1) == SQLITE_NULL
                                   ? NULL
                                   : (const char *)sqlite3_column_text(st, 1);
-        if (id < 0 || (uint64_t)id > IDENTITY_SLOTS_PER_ROW * (rows + 1) +
-                                         IDENTITY_SLOTS_SPARE) {
+        if (!dense_ids(id, rows + 1)) {
             identity_accounts_free(a);
             a->sparse = 1;
             break;
@@ -192,10 +199,6 @@ typedef struct text_marks {
     size_t size;  /* of seen */
     int64_t *ids; /* NULL: dense */
 } text_marks;
-
-/* seen[] is at most this many slots per text, plus a few */
-#define TEXT_SLOTS_PER_ROW 4
-#define TEXT_SLOTS_SPARE 4096
 
 static const char audit_kind_sql[] =
     "SELECT kind FROM event_kinds WHERE name = 'audit'";
@@ -329,9 +332,7 @@ static int text_marks_read(sqlite3 *db, text_marks *m, ts_error *err)
         rc = ts_error_set(err, TS_EDB, "reading the audit texts: %s",
                           sqlite3_errmsg(db));
     sqlite3_finalize(st);
-    if (rc == 0 && n > 0 && m->ids[0] >= 0 &&
-        (uint64_t)m->ids[n - 1] <=
-            TEXT_SLOTS_PER_ROW * (uint64_t)n + TEXT_SLOTS_SPARE) {
+    if (rc == 0 && n > 0 && m->ids[0] >= 0 && dense_ids(m->ids[n - 1], n)) {
         m->size = (size_t)m->ids[n - 1] + 1; /* dense */
         free(m->ids);
         m->ids = NULL;
