@@ -9,11 +9,17 @@
 
 #include "store/store_internal.h"
 
-/* Level 9: a 21% smaller chain than level 3 at 1024-entry blocks. It costs
- * the sealing half CPU that it has to spare, since the indexing half bounds
- * ingest on two threads (docs/PERFORMANCE.md, "Chain: 4096-entry blocks at
- * zstd level 9"). Readers do not depend on it. */
-#define TS_BLOCK_ZSTD_LEVEL 9
+/* zstd level 7's lazy search, with level 9's search depth (2^5 per
+ * position), matches of 6 bytes or more and a 2^18-slot hash table: on a
+ * 1M store's 4096-entry block bodies, 1.9% smaller than level 9 and about
+ * a fifth faster (level 9's 2^21 table is for windows far bigger than a
+ * ~1.2 MB body, and clearing it was ~1.5% of ingest). Readers do not
+ * depend on these (docs/PERFORMANCE.md, "Blocks: zstd tuned to the body,
+ * buffers kept"). */
+#define TS_BLOCK_ZSTD_LEVEL 7
+#define TS_BLOCK_ZSTD_SEARCH_LOG 5
+#define TS_BLOCK_ZSTD_MIN_MATCH 6
+#define TS_BLOCK_ZSTD_HASH_LOG 18
 #define TS_BLOCK_MAX_SOURCES 4096
 
 /* ---- salts: HMAC-SHA256(secret, be64(seq))[:16] (RFC 2104) ----
@@ -125,83 +131,155 @@ static int put_hmacs(ts_buf *body, const ts_sealed_entry *es, uint64_t n,
     return rc;
 }
 
+struct ts_block_packer {
+    ZSTD_CCtx *zstd; /* its tables are allocated once */
+    ts_buf body;     /* the uncompressed body, kept with its size */
+    ts_sealed_entry *es;
+    size_t es_cap;
+    source_ref *srcs; /* TS_BLOCK_MAX_SOURCES */
+};
+
+static int set_zstd(ZSTD_CCtx *zc, ZSTD_cParameter param, int value,
+                    ts_error *err)
+{
+    size_t z = ZSTD_CCtx_setParameter(zc, param, value);
+
+    if (ZSTD_isError(z))
+        return ts_error_set(err, TS_ERR, "zstd: %s", ZSTD_getErrorName(z));
+    return 0;
+}
+
+int ts_block_packer_new(ts_block_packer **out, ts_error *err)
+{
+    ts_block_packer *p = calloc(1, sizeof(*p));
+    int rc = 0;
+
+    *out = NULL;
+    if (p == NULL)
+        return ts_error_set(err, TS_ENOMEM, "out of memory");
+    ts_buf_init(&p->body, (size_t)-1);
+    p->zstd = ZSTD_createCCtx();
+    p->srcs = malloc(TS_BLOCK_MAX_SOURCES * sizeof(*p->srcs));
+    if (p->zstd == NULL || p->srcs == NULL)
+        rc = ts_error_set(err, TS_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = set_zstd(p->zstd, ZSTD_c_compressionLevel, TS_BLOCK_ZSTD_LEVEL,
+                      err);
+    if (rc == 0)
+        rc = set_zstd(p->zstd, ZSTD_c_searchLog, TS_BLOCK_ZSTD_SEARCH_LOG, err);
+    if (rc == 0)
+        rc = set_zstd(p->zstd, ZSTD_c_minMatch, TS_BLOCK_ZSTD_MIN_MATCH, err);
+    if (rc == 0)
+        rc = set_zstd(p->zstd, ZSTD_c_hashLog, TS_BLOCK_ZSTD_HASH_LOG, err);
+    if (rc != 0) {
+        ts_block_packer_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+void ts_block_packer_free(ts_block_packer *p)
+{
+    if (p == NULL)
+        return;
+    ZSTD_freeCCtx(p->zstd);
+    ts_buf_release(&p->body);
+    free(p->es);
+    free(p->srcs);
+    free(p);
+}
+
 int ts_block_pack(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
                   const uint8_t *cbor, size_t len, ts_buf *out, ts_error *err)
 {
-    return ts_block_pack_in(NULL, secret, cbor, len, out, err);
+    ts_block_packer *p;
+    int rc = ts_block_packer_new(&p, err);
+
+    if (rc == 0)
+        rc = ts_block_pack_with(p, secret, cbor, len, out, err);
+    ts_block_packer_free(p);
+    return rc;
 }
 
-int ts_block_pack_in(ZSTD_CCtx *zc, const uint8_t secret[TS_BLOCK_SECRET_SIZE],
-                     const uint8_t *cbor, size_t len, ts_buf *out,
-                     ts_error *err)
+/* Decodes every entry of cbor into p->es once and checks what the compact
+ * form implies: consecutive seqs, one store id, the block's salts. */
+static int decode_entries(ts_block_packer *p,
+                          const uint8_t secret[TS_BLOCK_SECRET_SIZE],
+                          const uint8_t *cbor, size_t len, uint64_t *n_out,
+                          ts_error *err)
 {
-    ts_buf body;
-    source_ref *srcs = NULL;
-    ts_sealed_entry *es = NULL;
     ts_hmac_keys keys;
-    uint64_t n = 0, prev = 0, n_hmacs = 0;
     uint8_t salt[TS_SALT_SIZE];
-    size_t off, n_srcs = 0, used = 0, cap = 0;
+    uint64_t n = 0;
+    size_t off, used = 0;
     int rc = 0;
 
-    ts_buf_init(&body, (size_t)-1);
     ts_hmac_keys_set(&keys, secret);
-    srcs = calloc(TS_BLOCK_MAX_SOURCES, sizeof(*srcs));
-    if (srcs == NULL)
-        rc = ts_error_set(err, TS_ENOMEM, "out of memory");
-    /* Decode every entry once and check what the compact form implies. */
     for (off = 0; rc == 0 && off < len; off += used, n++) {
-        if (n == cap) {
-            ts_sealed_entry *more;
-            cap = cap ? cap * 2 : 1024;
-            more = realloc(es, cap * sizeof(*es));
-            if (more == NULL) {
-                rc = ts_error_set(err, TS_ENOMEM, "out of memory");
-                break;
-            }
-            es = more;
+        if (n == p->es_cap) {
+            size_t cap = p->es_cap ? p->es_cap * 2 : 1024;
+            ts_sealed_entry *more = realloc(p->es, cap * sizeof(*more));
+            if (more == NULL)
+                return ts_error_set(err, TS_ENOMEM, "out of memory");
+            p->es = more;
+            p->es_cap = cap;
         }
-        rc = ts_entry_decode(cbor + off, len - off, &es[n], &used, err);
+        ts_sealed_entry *e = &p->es[n];
+        rc = ts_entry_decode(cbor + off, len - off, e, &used, err);
         if (rc != 0)
-            break;
-        ts_salt_of(&keys, es[n].seq, salt);
-        if (es[n].seq != es[0].seq + n ||
-            memcmp(es[0].store_id, es[n].store_id, TS_STORE_ID_SIZE) != 0 ||
-            memcmp(salt, es[n].salt, sizeof(salt)) != 0)
-            rc = ts_error_set(err, TS_EINVAL,
-                              "entry %llu: seq, store id or salt is not the "
-                              "block's",
-                              (unsigned long long)es[n].seq);
+            return rc;
+        ts_salt_of(&keys, e->seq, salt);
+        if (e->seq != p->es[0].seq + n ||
+            memcmp(p->es[0].store_id, e->store_id, TS_STORE_ID_SIZE) != 0 ||
+            memcmp(salt, e->salt, sizeof(salt)) != 0)
+            return ts_error_set(err, TS_EINVAL,
+                                "entry %llu: seq, store id or salt is not the "
+                                "block's",
+                                (unsigned long long)e->seq);
     }
-    if (rc == 0 && n == 0)
-        rc = ts_error_set(err, TS_EINVAL, "an empty block");
-    /* Header, sources, then one column per field, then the records. */
+    if (n == 0)
+        return ts_error_set(err, TS_EINVAL, "an empty block");
+    *n_out = n;
+    return 0;
+}
+
+/* The body of n decoded entries: header, sources, then one column per
+ * field, then the records. */
+static int put_body(ts_block_packer *p, uint64_t n, uint64_t n_hmacs,
+                    ts_error *err)
+{
+    ts_buf *body = &p->body;
+    ts_sealed_entry *es = p->es;
+    source_ref *srcs = p->srcs;
+    size_t n_srcs = 0;
+    uint64_t prev = 0;
+    int rc;
+
+    body->len = 0;
+    rc = ts_varint_append(body, n, err);
     if (rc == 0)
-        rc = ts_varint_append(&body, n, err);
+        rc = ts_buf_append(body, es[0].store_id, TS_STORE_ID_SIZE, err);
     if (rc == 0)
-        rc = ts_buf_append(&body, es[0].store_id, TS_STORE_ID_SIZE, err);
-    if (rc == 0)
-        rc = ts_varint_append(&body, es[0].seq, err);
+        rc = ts_varint_append(body, es[0].seq, err);
     for (uint64_t i = 0; rc == 0 && i < n; i++) {
         uint64_t idx = 0;
         rc = source_index(srcs, &n_srcs, &es[i], &idx, err);
         es[i].seq = idx; /* seq is implied: reuse the field for the index */
     }
     if (rc == 0)
-        rc = ts_varint_append(&body, n_srcs, err);
+        rc = ts_varint_append(body, n_srcs, err);
     for (size_t i = 0; rc == 0 && i < n_srcs; i++) {
-        rc = ts_buf_append(&body, srcs[i].key, TS_HASH_SIZE, err);
+        rc = ts_buf_append(body, srcs[i].key, TS_HASH_SIZE, err);
         if (rc == 0)
-            rc = ts_varint_append(&body, srcs[i].format_len, err);
+            rc = ts_varint_append(body, srcs[i].format_len, err);
         if (rc == 0)
-            rc = ts_buf_append(&body, srcs[i].format, srcs[i].format_len, err);
+            rc = ts_buf_append(body, srcs[i].format, srcs[i].format_len, err);
     }
-    for (uint64_t i = 0; i < n; i++)
-        n_hmacs += es[i].original_hmac != NULL;
     for (int field = 0; rc == 0 && field < 6; field++) {
         prev = 0;
         if (field == 5 && n_hmacs > 0)
-            rc = put_hmacs(&body, es, n, err);
+            rc = put_hmacs(body, es, n, err);
         for (uint64_t i = 0; rc == 0 && i < n; i++) {
             const ts_sealed_entry *e = &es[i];
             uint64_t v = 0;
@@ -225,24 +303,36 @@ int ts_block_pack_in(ZSTD_CCtx *zc, const uint8_t secret[TS_BLOCK_SECRET_SIZE],
                 v = e->record_len;
                 break;
             default:
-                rc = ts_buf_append(&body, e->record, e->record_len, err);
+                rc = ts_buf_append(body, e->record, e->record_len, err);
                 continue;
             }
-            rc = ts_varint_append(&body, v, err);
+            rc = ts_varint_append(body, v, err);
         }
     }
+    return rc;
+}
+
+int ts_block_pack_with(ts_block_packer *p,
+                       const uint8_t secret[TS_BLOCK_SECRET_SIZE],
+                       const uint8_t *cbor, size_t len, ts_buf *out,
+                       ts_error *err)
+{
+    uint64_t n = 0, n_hmacs = 0;
+    int rc = decode_entries(p, secret, cbor, len, &n, err);
+
+    for (uint64_t i = 0; rc == 0 && i < n; i++)
+        n_hmacs += p->es[i].original_hmac != NULL;
+    if (rc == 0)
+        rc = put_body(p, n, n_hmacs, err);
     if (rc == 0) {
-        size_t bound = ZSTD_compressBound(body.len), z;
+        size_t bound = ZSTD_compressBound(p->body.len), z;
         out->len = 0;
         rc = ts_buf_reserve(out, 1 + TS_BLOCK_SECRET_SIZE + bound, err);
         if (rc == 0) {
             out->data[0] = n_hmacs > 0 ? TS_BLOCK_FORMAT_HMAC : TS_BLOCK_FORMAT;
             memcpy(out->data + 1, secret, TS_BLOCK_SECRET_SIZE);
-            uint8_t *dst = out->data + 1 + TS_BLOCK_SECRET_SIZE;
-            z = zc ? ZSTD_compressCCtx(zc, dst, bound, body.data, body.len,
-                                       TS_BLOCK_ZSTD_LEVEL)
-                   : ZSTD_compress(dst, bound, body.data, body.len,
-                                   TS_BLOCK_ZSTD_LEVEL);
+            z = ZSTD_compress2(p->zstd, out->data + 1 + TS_BLOCK_SECRET_SIZE,
+                               bound, p->body.data, p->body.len);
             if (ZSTD_isError(z))
                 rc =
                     ts_error_set(err, TS_ERR, "zstd: %s", ZSTD_getErrorName(z));
@@ -250,9 +340,6 @@ int ts_block_pack_in(ZSTD_CCtx *zc, const uint8_t secret[TS_BLOCK_SECRET_SIZE],
                 out->len = 1 + TS_BLOCK_SECRET_SIZE + z;
         }
     }
-    ts_buf_release(&body);
-    free(es);
-    free(srcs);
     if (rc != 0)
         return ts_error_prefix(err, "packing a block: ");
     return 0;

@@ -19,7 +19,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <zstd.h>
 
 #include "store/seal_pipe.h"
 #include "store/store_internal.h"
@@ -69,7 +68,7 @@ typedef struct sealer {
     uint64_t block_n;                     /* entries in the open block */
     uint8_t secret[TS_BLOCK_SECRET_SIZE]; /* the open block's (block.c) */
     ts_hmac_keys salt_keys;               /* secret keyed, for its salts */
-    ZSTD_CCtx *zstd; /* packs every block: its tables are allocated once */
+    ts_block_packer *packer; /* packs the blocks it does not leave */
     uint8_t source_key[TS_HASH_SIZE];
     uint64_t cursor_position, cursor_line, source_entries;
     /* A known source is read again from its start up to its cursor and the
@@ -91,7 +90,8 @@ typedef struct sealer {
     int in_tx;
     uint64_t committed_size; /* the tree's size at the last commit */
     sqlite3_stmt *put_block;
-    ZSTD_CCtx *index_zstd; /* packs the blocks left to it; made when needed */
+    ts_block_packer *index_packer; /* packs the blocks left to it; made
+                                    * when needed */
     ts_wal_copier *copier; /* NULL: SQLite copies the log inside COMMIT */
     unsigned unsettled;    /* commits since the copier last caught up */
     ts_ingest_stats stats;
@@ -107,8 +107,8 @@ static void sealer_release(sealer *s)
     sqlite3_finalize(s->put_block);
     ts_buf_release(&s->block);
     free(s->leaves);
-    ZSTD_freeCCtx(s->zstd);
-    ZSTD_freeCCtx(s->index_zstd);
+    ts_block_packer_free(s->packer);
+    ts_block_packer_free(s->index_packer);
     ts_seal_chunk_free(s->chunk);
     ts_seal_pipe_free(s->pipe);
 }
@@ -520,10 +520,14 @@ static int commit(sealer *s, const ts_seal_commit *k, ts_error *err)
 /* Packs the block the sealing half left as CBOR. */
 static int pack_left_block(sealer *s, ts_seal_chunk *c, ts_error *err)
 {
-    if (s->index_zstd == NULL && (s->index_zstd = ZSTD_createCCtx()) == NULL)
-        return ts_error_set(err, TS_ENOMEM, "out of memory");
-    return ts_block_pack_in(s->index_zstd, c->secret, c->plain.data,
-                            c->plain.len, &c->packed, err);
+    int rc = 0;
+
+    if (s->index_packer == NULL)
+        rc = ts_block_packer_new(&s->index_packer, err);
+    if (rc == 0)
+        rc = ts_block_pack_with(s->index_packer, c->secret, c->plain.data,
+                                c->plain.len, &c->packed, err);
+    return rc;
 }
 
 /* Writes what one chunk holds: its events' index rows, its block, and
@@ -621,8 +625,8 @@ static int pack_block(sealer *s, int complete, ts_error *err)
         memcpy(c->secret, s->secret, sizeof(c->secret));
         c->pack_later = 1;
     } else {
-        rc = ts_block_pack_in(s->zstd, s->secret, s->block.data, s->block.len,
-                              &c->packed, err);
+        rc = ts_block_pack_with(s->packer, s->secret, s->block.data,
+                                s->block.len, &c->packed, err);
     }
     if (rc != 0)
         return rc;
@@ -836,12 +840,13 @@ int ts_store_ingest(ts_store *store, ts_source *src,
                       : TS_DEFAULT_CHECKPOINT_INTERVAL_US;
     ts_buf_init(&s->block, TS_MAX_ENTRY_SIZE * 4);
     s->leaves = calloc(store->block_entries, TS_HASH_SIZE);
-    s->zstd = ZSTD_createCCtx();
-    if (s->leaves == NULL || s->zstd == NULL) {
+    if (s->leaves == NULL) {
         rc = ts_error_set(err, TS_ENOMEM, "out of memory");
         goto cleanup;
     }
-    rc = ts_wal_copier_start(store, &s->copier, err);
+    rc = ts_block_packer_new(&s->packer, err);
+    if (rc == 0)
+        rc = ts_wal_copier_start(store, &s->copier, err);
     if (rc == 0)
         rc = begin(s, err);
     if (rc == 0)

@@ -379,13 +379,17 @@ void ts_salt_of(const ts_hmac_keys *k, uint64_t seq,
  * fit the form. */
 int ts_block_pack(const uint8_t secret[TS_BLOCK_SECRET_SIZE],
                   const uint8_t *cbor, size_t len, ts_buf *out, ts_error *err);
-typedef struct ZSTD_CCtx_s ZSTD_CCtx; /* zstd.h's, for the modules without it */
-/* ts_block_pack compressing with zc, which keeps its tables from one block
- * to the next (ZSTD_compressCCtx); zc is the caller's, NULL = a context
- * made and freed for this block. */
-int ts_block_pack_in(ZSTD_CCtx *zc, const uint8_t secret[TS_BLOCK_SECRET_SIZE],
-                     const uint8_t *cbor, size_t len, ts_buf *out,
-                     ts_error *err);
+/* What packs block after block on one thread: a zstd context, the body
+ * and the decoded entries, allocated once and kept at their size (a block
+ * is ~1.2 MB; fresh buffers each time cost page faults). */
+typedef struct ts_block_packer ts_block_packer;
+int ts_block_packer_new(ts_block_packer **out, ts_error *err);
+void ts_block_packer_free(ts_block_packer *p); /* NULL is fine */
+/* ts_block_pack with p's buffers and context. */
+int ts_block_pack_with(ts_block_packer *p,
+                       const uint8_t secret[TS_BLOCK_SECRET_SIZE],
+                       const uint8_t *cbor, size_t len, ts_buf *out,
+                       ts_error *err);
 /* Rebuilds a stored block's entries as their canonical CBOR encodings,
  * back to back, into out (replacing its contents; out's cap bounds the
  * size); secret_out (may be NULL) receives the block's secret. Refuses
