@@ -39,7 +39,18 @@ typedef struct ts_sql_lexer {
     size_t len;
     size_t pos;
     ts_sql_dialect dialect;
+    /* the thread's memo of a statement's tokens (sql_lexer.c) */
+    int memo;          /* what this lexer does with it: TS_SQL_MEMO_* */
+    uint64_t memo_gen; /* the memo's generation it reads or writes */
+    size_t memo_next;  /* the next token to replay */
 } ts_sql_lexer;
+
+/* Ingest reads each statement three times (template, data classes,
+ * redaction), so each thread keeps the tokens of the last statement it
+ * lexed to its end, keyed by its bytes and dialect, and a lexer of the
+ * same statement replays them. A memo that another lexer on the thread
+ * replaces under a lexer is left: it lexes on from where it was. */
+enum { TS_SQL_MEMO_NONE, TS_SQL_MEMO_RECORD, TS_SQL_MEMO_REPLAY };
 
 void ts_sql_lexer_init(ts_sql_lexer *lx, const char *sql, size_t len,
                        ts_sql_dialect dialect);

@@ -1,6 +1,7 @@
 /* Tests of statement templates and value extraction (ingest/sql_lexer.c,
  * ingest/sql_template.c): every quoting form of both dialects, comments,
- * and malformed input that must never crash. */
+ * malformed input that must never crash, and the lexer's memo of the last
+ * statement. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/sql_internal.h"
 #include "trailseal/analyze.h"
 
 /* The template of sql, in a static buffer. */
@@ -215,6 +217,137 @@ static void test_random_input(void **state)
     }
 }
 
+#define MAX_TOKS 256
+
+/* sql's tokens, END included, from a lexer of its own; how many. The
+ * lexer's memo state after init goes to *mode when not NULL. */
+static size_t lex_all(const char *sql, size_t len, ts_sql_dialect d,
+                      ts_sql_tok *toks, int *mode)
+{
+    ts_sql_lexer lx;
+    size_t n = 0;
+
+    ts_sql_lexer_init(&lx, sql, len, d);
+    if (mode != NULL)
+        *mode = lx.memo;
+    do {
+        assert_true(n < MAX_TOKS);
+        ts_sql_lexer_next(&lx, &toks[n]);
+    } while (toks[n++].kind != TS_SQL_TOK_END);
+    return n;
+}
+
+static void expect_tok(const ts_sql_tok *got, const ts_sql_tok *want)
+{
+    assert_int_equal(got->kind, want->kind);
+    assert_int_equal(got->value_kind, want->value_kind);
+    assert_int_equal(got->start, want->start);
+    assert_int_equal(got->end, want->end);
+    assert_int_equal(got->body_start, want->body_start);
+    assert_int_equal(got->body_end, want->body_end);
+    assert_int_equal(got->quote, want->quote);
+    assert_int_equal(got->backslash, want->backslash);
+    assert_int_equal(got->dollar, want->dollar);
+    assert_int_equal(got->unterminated, want->unterminated);
+}
+
+static void expect_toks(const ts_sql_tok *got, size_t n_got,
+                        const ts_sql_tok *want, size_t n_want)
+{
+    assert_int_equal(n_got, n_want);
+    for (size_t i = 0; i < n_want; i++)
+        expect_tok(&got[i], &want[i]);
+}
+
+/* A second reading of a statement replays the memo and gives the tokens
+ * the first gave; a lexer whose memo another lexer replaces, replaying or
+ * recording, goes on with the right tokens; one past the end gets the end
+ * again. Random statements of both dialects, as test_random_input's. */
+static void test_memo(void **state)
+{
+    static const char alphabet[] = "'\"`$\\/*-#?eEuUbBxXnN&_01.9 \n;tag";
+    static ts_sql_tok want[MAX_TOKS], got[MAX_TOKS], other[MAX_TOKS];
+    char x[64], y[64];
+    unsigned seed = 777;
+    int replays = 0;
+
+    (void)state;
+    for (int round = 0; round < 5000; round++) {
+        ts_sql_dialect d = round % 2 ? TS_SQL_MYSQL : TS_SQL_PG;
+        size_t lx_len = 1 + (size_t)(seed % (sizeof(x) - 1)), n_want, n, k;
+        ts_sql_lexer lx;
+        int mode;
+        for (size_t i = 0; i < sizeof(x); i++) {
+            seed = seed * 1103515245u + 12345u;
+            x[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+            y[i] = alphabet[(seed >> 8) % (sizeof(alphabet) - 1)];
+        }
+        y[0] = x[0] == 'a' ? 'b' : 'a'; /* y differs from x */
+        /* the first reading records, the second replays */
+        lex_all("SELECT 0", 8, d, other, NULL);
+        n_want = lex_all(x, lx_len, d, want, &mode);
+        assert_int_equal(mode, TS_SQL_MEMO_RECORD);
+        n = lex_all(x, lx_len, d, got, &mode);
+        assert_int_equal(mode, TS_SQL_MEMO_REPLAY);
+        expect_toks(got, n, want, n_want);
+        replays++;
+        /* the other dialect is another key */
+        lex_all(x, lx_len, d == TS_SQL_PG ? TS_SQL_MYSQL : TS_SQL_PG, other,
+                &mode);
+        assert_int_equal(mode, TS_SQL_MEMO_RECORD);
+        /* replaying, then another statement read in the middle */
+        lex_all(x, lx_len, d, got, NULL);
+        ts_sql_lexer_init(&lx, x, lx_len, d);
+        assert_int_equal(lx.memo, TS_SQL_MEMO_REPLAY);
+        k = (size_t)(seed % n_want);
+        for (n = 0; n < k; n++)
+            ts_sql_lexer_next(&lx, &got[n]);
+        lex_all(y, lx_len, d, other, NULL);
+        do
+            ts_sql_lexer_next(&lx, &got[n]);
+        while (got[n++].kind != TS_SQL_TOK_END);
+        expect_toks(got, n, want, n_want);
+        /* past the end: the end again */
+        ts_sql_lexer_next(&lx, &got[0]);
+        expect_tok(&got[0], &want[n_want - 1]);
+        /* recording, then another statement read in the middle */
+        ts_sql_lexer_init(&lx, x, lx_len, d);
+        assert_int_equal(lx.memo, TS_SQL_MEMO_RECORD);
+        for (n = 0; n < k; n++)
+            ts_sql_lexer_next(&lx, &got[n]);
+        lex_all(y, lx_len, d, other, NULL);
+        do
+            ts_sql_lexer_next(&lx, &got[n]);
+        while (got[n++].kind != TS_SQL_TOK_END);
+        expect_toks(got, n, want, n_want);
+        n = lex_all(x, lx_len, d, got, &mode);
+        assert_int_equal(mode, TS_SQL_MEMO_RECORD); /* y's memo was left */
+        expect_toks(got, n, want, n_want);
+    }
+    assert_int_equal(replays, 5000);
+}
+
+/* Statements too long for the memo are lexed every time, the same way. */
+static void test_memo_too_long(void **state)
+{
+    static char sql[5000];
+    static ts_sql_tok want[MAX_TOKS], got[MAX_TOKS];
+    size_t n_want, n;
+    int mode;
+
+    (void)state;
+    memset(sql, ' ', sizeof(sql));
+    memcpy(sql, "SELECT 'a'", 10);
+    memcpy(sql + sizeof(sql) - 3, "1;", 2);
+    n_want = lex_all(sql, sizeof(sql), TS_SQL_PG, want, &mode);
+    assert_int_equal(mode, TS_SQL_MEMO_NONE);
+    assert_int_equal(n_want,
+                     8); /* SELECT, space, 'a', space, 1, ;, space, end */
+    n = lex_all(sql, sizeof(sql), TS_SQL_PG, got, &mode);
+    assert_int_equal(mode, TS_SQL_MEMO_NONE);
+    expect_toks(got, n, want, n_want);
+}
+
 static void test_too_long(void **state)
 {
     char *t = NULL;
@@ -239,6 +372,8 @@ int main(void)
         cmocka_unit_test(test_fingerprint),
         cmocka_unit_test(test_random_input),
         cmocka_unit_test(test_too_long),
+        cmocka_unit_test(test_memo),
+        cmocka_unit_test(test_memo_too_long),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
