@@ -65,7 +65,7 @@ void ts_sql_lexer_init(ts_sql_lexer *lx, const char *sql, size_t len,
     if (len > MEMO_TEXT)
         return;
     if (m->complete && m->len == len && m->dialect == dialect &&
-        memcmp(m->text, sql, len) == 0) {
+        (len == 0 || memcmp(m->text, sql, len) == 0)) {
         lx->memo = TS_SQL_MEMO_REPLAY;
         lx->memo_gen = m->gen;
         return;

@@ -9,13 +9,13 @@
 
 #include "store/store_internal.h"
 
-/* zstd level 7's lazy search, with level 9's search depth (2^5 per
- * position), matches of 6 bytes or more and a 2^18-slot hash table: on a
- * 1M store's 4096-entry block bodies, 1.9% smaller than level 9 and about
- * a fifth faster (level 9's 2^21 table is for windows far bigger than a
- * ~1.2 MB body, and clearing it was ~1.5% of ingest). Readers do not
- * depend on these (docs/PERFORMANCE.md, "Blocks: zstd tuned to the body,
- * buffers kept"). */
+/* zstd level 7 (lazy matching) searching deeper than level 9 does (2^5
+ * candidates per position against 2^4), for matches of 6 bytes or more,
+ * in a hash table of 2^18 entries where level 9 has 2^21 (sized for
+ * windows far bigger than a ~1.2 MB body; clearing it was ~1.3% of
+ * ingest): on a 1M store's 4096-entry block bodies, 1.9% smaller than
+ * level 9 and about a fifth faster. Readers do not depend on these
+ * (docs/PERFORMANCE.md, "Blocks: zstd tuned to the body, buffers kept"). */
 #define TS_BLOCK_ZSTD_LEVEL 7
 #define TS_BLOCK_ZSTD_SEARCH_LOG 5
 #define TS_BLOCK_ZSTD_MIN_MATCH 6
