@@ -259,6 +259,24 @@ static void expect_toks(const ts_sql_tok *got, size_t n_got,
         expect_tok(&got[i], &want[i]);
 }
 
+/* Reads k tokens of lx into got, then all of y (len bytes, lx's dialect)
+ * with a lexer of its own, then the rest of lx; how many tokens lx gave. */
+static size_t lex_interrupted(ts_sql_lexer *lx, size_t k, const char *y,
+                              size_t len, ts_sql_tok *got)
+{
+    static ts_sql_tok other[MAX_TOKS];
+    size_t n;
+
+    for (n = 0; n < k; n++)
+        ts_sql_lexer_next(lx, &got[n]);
+    lex_all(y, len, lx->dialect, other, NULL);
+    do {
+        assert_true(n < MAX_TOKS);
+        ts_sql_lexer_next(lx, &got[n]);
+    } while (got[n++].kind != TS_SQL_TOK_END);
+    return n;
+}
+
 /* A second reading of a statement replays the memo and gives the tokens
  * the first gave; a lexer whose memo another lexer replaces, replaying or
  * recording, goes on with the right tokens; one past the end gets the end
@@ -300,12 +318,7 @@ static void test_memo(void **state)
         ts_sql_lexer_init(&lx, x, lx_len, d);
         assert_int_equal(lx.memo, TS_SQL_MEMO_REPLAY);
         k = (size_t)(seed % n_want);
-        for (n = 0; n < k; n++)
-            ts_sql_lexer_next(&lx, &got[n]);
-        lex_all(y, lx_len, d, other, NULL);
-        do
-            ts_sql_lexer_next(&lx, &got[n]);
-        while (got[n++].kind != TS_SQL_TOK_END);
+        n = lex_interrupted(&lx, k, y, lx_len, got);
         expect_toks(got, n, want, n_want);
         /* past the end: the end again */
         ts_sql_lexer_next(&lx, &got[0]);
@@ -313,12 +326,7 @@ static void test_memo(void **state)
         /* recording, then another statement read in the middle */
         ts_sql_lexer_init(&lx, x, lx_len, d);
         assert_int_equal(lx.memo, TS_SQL_MEMO_RECORD);
-        for (n = 0; n < k; n++)
-            ts_sql_lexer_next(&lx, &got[n]);
-        lex_all(y, lx_len, d, other, NULL);
-        do
-            ts_sql_lexer_next(&lx, &got[n]);
-        while (got[n++].kind != TS_SQL_TOK_END);
+        n = lex_interrupted(&lx, k, y, lx_len, got);
         expect_toks(got, n, want, n_want);
         n = lex_all(x, lx_len, d, got, &mode);
         assert_int_equal(mode, TS_SQL_MEMO_RECORD); /* y's memo was left */
