@@ -48,6 +48,13 @@ typedef struct ts_frontier {
 
 void ts_frontier_init(ts_frontier *f);
 void ts_frontier_append(ts_frontier *f, const uint8_t leaf_hash[TS_HASH_SIZE]);
+/* ts_frontier_append; when the leaf ends a complete subtree of 2^level
+ * leaves (the tree's size becomes a multiple of 2^level), that subtree's
+ * root, MTH of its leaves, goes to out and the result is 1; else 0. The
+ * sealer's block roots, without hashing the block's nodes a second time. */
+int ts_frontier_append_ending(ts_frontier *f,
+                              const uint8_t leaf_hash[TS_HASH_SIZE],
+                              unsigned level, uint8_t out[TS_HASH_SIZE]);
 /* Appends a complete subtree of 2^k leaves with root `hash`; the tree's
  * size must be a multiple of 2^k. Returns TS_EINVAL otherwise. */
 int ts_frontier_append_subtree(ts_frontier *f, uint64_t n_leaves,

@@ -96,12 +96,17 @@ void ts_frontier_init(ts_frontier *f)
 }
 
 /* Pushes the root of a complete subtree of 2^level leaves, merging it with
- * the frontier's smaller-or-equal subtrees as the tree's size carries. */
-static void frontier_push(ts_frontier *f, unsigned level,
-                          const uint8_t hash[TS_HASH_SIZE])
+ * the frontier's smaller-or-equal subtrees as the tree's size carries. When
+ * out is not NULL and a merge (or the pushed subtree itself) makes the
+ * root of a complete subtree of 2^want leaves, that root goes to out and
+ * the result is 1; else 0. */
+static int frontier_push(ts_frontier *f, unsigned level,
+                         const uint8_t hash[TS_HASH_SIZE], unsigned want,
+                         uint8_t *out)
 {
     uint8_t h[TS_HASH_SIZE];
     uint64_t carry = f->size >> level;
+    int found = 0;
 
     /* Past 2^64 - 1 leaves, or size and n_hashes disagreeing: programming
      * errors, which no input can cause. */
@@ -109,18 +114,33 @@ static void frontier_push(ts_frontier *f, unsigned level,
         f->n_hashes != popcount64(f->size))
         abort();
     memcpy(h, hash, TS_HASH_SIZE);
-    for (; carry & 1; carry >>= 1) {
+    /* h is the root of the last 2^at leaves */
+    for (unsigned at = level;; carry >>= 1, at++) {
+        if (out != NULL && at == want) {
+            memcpy(out, h, TS_HASH_SIZE);
+            found = 1;
+        }
+        if (!(carry & 1))
+            break;
         f->n_hashes--;
         ts_merkle_node_hash(f->hashes[f->n_hashes], h, h);
     }
     memcpy(f->hashes[f->n_hashes], h, TS_HASH_SIZE);
     f->n_hashes++;
     f->size += (uint64_t)1 << level;
+    return found;
 }
 
 void ts_frontier_append(ts_frontier *f, const uint8_t leaf_hash[TS_HASH_SIZE])
 {
-    frontier_push(f, 0, leaf_hash);
+    (void)frontier_push(f, 0, leaf_hash, 0, NULL);
+}
+
+int ts_frontier_append_ending(ts_frontier *f,
+                              const uint8_t leaf_hash[TS_HASH_SIZE],
+                              unsigned level, uint8_t out[TS_HASH_SIZE])
+{
+    return frontier_push(f, 0, leaf_hash, level, out);
 }
 
 int ts_frontier_append_subtree(ts_frontier *f, uint64_t n_leaves,
@@ -134,7 +154,7 @@ int ts_frontier_append_subtree(ts_frontier *f, uint64_t n_leaves,
         return TS_EINVAL;
     while (((uint64_t)1 << level) != n_leaves)
         level++;
-    frontier_push(f, level, hash);
+    (void)frontier_push(f, level, hash, 0, NULL);
     return 0;
 }
 

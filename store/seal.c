@@ -66,6 +66,8 @@ typedef struct sealer {
     ts_buf block;                         /* CBOR of the open block's entries */
     uint8_t (*leaves)[TS_HASH_SIZE];      /* leaf hashes of the open block */
     uint64_t block_n;                     /* entries in the open block */
+    unsigned block_level;                 /* block_entries = 2^block_level */
+    uint8_t block_root[TS_HASH_SIZE];     /* the open block's, once complete */
     uint8_t secret[TS_BLOCK_SECRET_SIZE]; /* the open block's (block.c) */
     ts_hmac_keys salt_keys;               /* secret keyed, for its salts */
     ts_block_packer *packer; /* packs the blocks it does not leave */
@@ -634,9 +636,8 @@ static int pack_block(sealer *s, int complete, ts_error *err)
     c->block_complete = complete;
     c->block_no = block_no;
     c->block_n = s->block_n;
-    if (complete)
-        ts_merkle_root((const uint8_t(*)[TS_HASH_SIZE])s->leaves, s->block_n,
-                       c->block_root);
+    if (complete) /* the frontier made it with the block's last leaf */
+        memcpy(c->block_root, s->block_root, TS_HASH_SIZE);
     return 0;
 }
 
@@ -676,7 +677,7 @@ static int seal_one(sealer *s, const ts_entry *entry, const ts_event *ev,
     ts_sealed_entry e;
     ts_seal_chunk *c;
     size_t start = s->block.len;
-    int rc;
+    int rc, complete;
 
     if (s->block_n == 0) {
         if (RAND_bytes(s->secret, sizeof(s->secret)) != 1)
@@ -718,14 +719,18 @@ static int seal_one(sealer *s, const ts_entry *entry, const ts_event *ev,
 
     ts_merkle_leaf_hash(s->block.data + start, s->block.len - start,
                         s->leaves[s->block_n]);
-    ts_frontier_append(&s->frontier, s->leaves[s->block_n]);
+    complete = ts_frontier_append_ending(&s->frontier, s->leaves[s->block_n],
+                                         s->block_level, s->block_root);
     s->block_n++;
+    /* blocks start at multiples of block_entries: the two agree */
+    if (complete != (s->block_n == store->block_entries))
+        abort();
     s->cursor_position = entry->end_position;
     s->cursor_line = entry->end_line;
     s->source_entries++;
     s->pending++;
 
-    if (s->block_n == store->block_entries) {
+    if (complete) {
         rc = pack_block(s, 1, err);
         s->block.len = 0;
         s->block_n = 0;
@@ -840,6 +845,8 @@ int ts_store_ingest(ts_store *store, ts_source *src,
                       : TS_DEFAULT_CHECKPOINT_INTERVAL_US;
     ts_buf_init(&s->block, TS_MAX_ENTRY_SIZE * 4);
     s->leaves = calloc(store->block_entries, TS_HASH_SIZE);
+    while (((uint64_t)1 << s->block_level) < store->block_entries)
+        s->block_level++; /* a power of two (store.c) */
     if (s->leaves == NULL) {
         rc = ts_error_set(err, TS_ENOMEM, "out of memory");
         goto cleanup;

@@ -741,6 +741,38 @@ static void test_frontier_append_subtree(void **state)
     assert_true(n_cases > 100);
 }
 
+/* Appending leaves one by one gives, with the leaf that ends each aligned
+ * run of 2^level leaves, MTH of that run, and nothing with any other leaf;
+ * the frontier itself is ts_frontier_append's. */
+static void test_frontier_append_ending(void **state)
+{
+    unsigned n_found = 0;
+
+    (void)state;
+    for (unsigned level = 0; ((uint64_t)1 << level) <= MAX_LEAVES; level++) {
+        uint64_t k = (uint64_t)1 << level;
+        ts_frontier a, b;
+        ts_frontier_init(&a);
+        ts_frontier_init(&b);
+        for (uint64_t i = 0; i < MAX_LEAVES; i++) {
+            uint8_t got[TS_HASH_SIZE], want[TS_HASH_SIZE];
+            memset(got, 0xee, sizeof(got));
+            int found = ts_frontier_append_ending(&a, leaves[i], level, got);
+            ts_frontier_append(&b, leaves[i]);
+            assert_true(a.size == b.size);
+            assert_int_equal(a.n_hashes, b.n_hashes);
+            assert_memory_equal(a.hashes, b.hashes, a.n_hashes * TS_HASH_SIZE);
+            assert_int_equal(found, (i + 1) % k == 0);
+            if (!found)
+                continue;
+            ts_merkle_root(CH(leaves + (i + 1 - k)), k, want);
+            assert_memory_equal(got, want, TS_HASH_SIZE);
+            n_found++;
+        }
+    }
+    assert_true(n_found > MAX_LEAVES);
+}
+
 static void test_frontier_append_subtree_rejects(void **state)
 {
     ts_frontier f;
@@ -782,6 +814,7 @@ int main(void)
         cmocka_unit_test(test_frontier_serialize),
         cmocka_unit_test(test_frontier_append_subtree),
         cmocka_unit_test(test_frontier_append_subtree_rejects),
+        cmocka_unit_test(test_frontier_append_ending),
     };
 
     make_leaves();
