@@ -722,9 +722,13 @@ static int seal_one(sealer *s, const ts_entry *entry, const ts_event *ev,
     complete = ts_frontier_append_ending(&s->frontier, s->leaves[s->block_n],
                                          s->block_level, s->block_root);
     s->block_n++;
-    /* blocks start at multiples of block_entries: the two agree */
+    /* blocks start at multiples of block_entries, so the two agree unless
+     * the store's tail block and tree do not (load_tree checks them) */
     if (complete != (s->block_n == store->block_entries))
-        abort();
+        return ts_error_set(err, TS_ECORRUPT,
+                            "entry %llu: the tree and the open block disagree "
+                            "on where the block ends; run 'trailseal verify'",
+                            (unsigned long long)e.seq);
     s->cursor_position = entry->end_position;
     s->cursor_line = entry->end_line;
     s->source_entries++;
