@@ -213,10 +213,9 @@ static int decode_entries(ts_block_packer *p,
     uint8_t salt[TS_SALT_SIZE];
     uint64_t n = 0;
     size_t off, used = 0;
-    int rc = 0;
 
     ts_hmac_keys_set(&keys, secret);
-    for (off = 0; rc == 0 && off < len; off += used, n++) {
+    for (off = 0; off < len; off += used, n++) {
         if (n == p->es_cap) {
             size_t cap = p->es_cap ? p->es_cap * 2 : 1024;
             ts_sealed_entry *more = realloc(p->es, cap * sizeof(*more));
@@ -226,7 +225,7 @@ static int decode_entries(ts_block_packer *p,
             p->es_cap = cap;
         }
         ts_sealed_entry *e = &p->es[n];
-        rc = ts_entry_decode(cbor + off, len - off, e, &used, err);
+        int rc = ts_entry_decode(cbor + off, len - off, e, &used, err);
         if (rc != 0)
             return rc;
         ts_salt_of(&keys, e->seq, salt);
