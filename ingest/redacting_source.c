@@ -27,12 +27,66 @@ typedef struct redacting_source {
     ts_buf field[N_FIELDS]; /* the event's redacted fields */
     ts_buf sealed, scratch; /* the record to seal, and the next version */
     uint8_t original_hmac[TS_VALUE_HMAC_SIZE];
-    int64_t *hmacs;
+    int64_t *hmacs; /* the record's distinct value HMACs */
     size_t n_hmacs, cap_hmacs;
+    /* Past TS_HMAC_SCAN_MAX of them, which are in hmacs is looked up here
+     * (open addressing: index + 1 into hmacs, 0: empty), not by a scan: a
+     * bulk INSERT of 100,000 rows would scan them 10^10 times. */
+    uint32_t *seen;
+    size_t seen_size; /* a power of two; 0: none */
+    size_t seen_n;    /* hmacs[0 .. seen_n - 1] are in seen */
     uint64_t redacted, withheld;
 } redacting_source;
 
+#define TS_HMAC_SCAN_MAX 32
+
 /* ---- value HMACs ---- */
+
+/* The slot of seen holding h, or the empty one where it would go. */
+static size_t seen_slot(const redacting_source *r, int64_t h)
+{
+    size_t mask = r->seen_size - 1, i = (size_t)h & mask;
+
+    /* an HMAC's bits are uniform: no mixing needed */
+    while (r->seen[i] != 0 && r->hmacs[r->seen[i] - 1] != h)
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* Puts hmacs[seen_n .. n_hmacs - 1] in seen, made twice as big as the
+ * HMACs first when they would fill half of it. */
+static int seen_update(redacting_source *r, ts_error *err)
+{
+    if (2 * r->n_hmacs >= r->seen_size) {
+        size_t size = r->seen_size ? r->seen_size : 4 * TS_HMAC_SCAN_MAX;
+        uint32_t *bigger;
+        while (2 * r->n_hmacs >= size)
+            size *= 2;
+        if (r->n_hmacs >= UINT32_MAX)
+            return ts_error_set(err, TS_ELIMIT,
+                                "more than %u distinct values in a record",
+                                UINT32_MAX - 1);
+        bigger = calloc(size, sizeof(*bigger));
+        if (bigger == NULL)
+            return ts_error_set(err, TS_ENOMEM, "out of memory");
+        free(r->seen);
+        r->seen = bigger;
+        r->seen_size = size;
+        r->seen_n = 0;
+    }
+    for (; r->seen_n < r->n_hmacs; r->seen_n++)
+        r->seen[seen_slot(r, r->hmacs[r->seen_n])] = (uint32_t)r->seen_n + 1;
+    return 0;
+}
+
+/* Forgets the record's HMACs. */
+static void hmacs_clear(redacting_source *r)
+{
+    if (r->seen_n > 0)
+        memset(r->seen, 0, r->seen_size * sizeof(*r->seen));
+    r->seen_n = 0;
+    r->n_hmacs = 0;
+}
 
 static int add_hmac(redacting_source *r, const char *value, size_t len,
                     ts_error *err)
@@ -42,9 +96,17 @@ static int add_hmac(redacting_source *r, const char *value, size_t len,
 
     if (rc != 0)
         return rc;
-    for (size_t i = 0; i < r->n_hmacs; i++)
-        if (r->hmacs[i] == h)
+    if (r->n_hmacs <= TS_HMAC_SCAN_MAX) {
+        for (size_t i = 0; i < r->n_hmacs; i++)
+            if (r->hmacs[i] == h)
+                return 0;
+    } else {
+        rc = seen_update(r, err);
+        if (rc != 0)
+            return rc;
+        if (r->seen[seen_slot(r, h)] != 0)
             return 0;
+    }
     if (r->n_hmacs == r->cap_hmacs) {
         size_t cap = r->cap_hmacs ? r->cap_hmacs * 2 : 16;
         int64_t *more = realloc(r->hmacs, cap * sizeof(*more));
@@ -277,7 +339,7 @@ static int redacting_next(ts_source *src, ts_entry *out_entry,
     orig[F_QUERY] = out_event->query;
     orig[F_DETAIL] = out_event->detail;
     orig[F_MESSAGE] = out_event->message;
-    r->n_hmacs = 0;
+    hmacs_clear(r);
     for (int f = 0; f < N_FIELDS; f++)
         r->field[f].len = 0;
     /* audit settings are kept: their values are the evidence */
@@ -344,6 +406,7 @@ static void redacting_free(ts_source *src)
     ts_buf_release(&r->sealed);
     ts_buf_release(&r->scratch);
     free(r->hmacs);
+    free(r->seen);
     free(r);
 }
 

@@ -353,6 +353,75 @@ static void test_keep_raw(void **state)
     ts_source_free(src);
 }
 
+/* The value HMACs of a statement of thousands of values: each distinct
+ * value once, in the order the statement first gives it (past the first
+ * few, found through a table, not a scan), and the next record's own
+ * again, those of the one before forgotten. */
+static void test_many_values(void **state)
+{
+    enum { ROWS = 5000, NAMES = 700, AGAIN = 61 };
+    char path[] = "/tmp/ts-test-redact-XXXXXX";
+    ts_value_hasher *h = NULL;
+    ts_source *src = NULL;
+    int64_t *want = calloc(2 * ROWS, sizeof(*want));
+    size_t n_want = 0;
+    ts_error err;
+    ts_entry e;
+    ts_event ev;
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+    (void)state;
+    assert_non_null(f);
+    assert_non_null(want);
+    assert_int_equal(ts_value_hasher_new(&h, key, &err), 0);
+    fputs("2026-11-01 00:00:00.030 UTC [20002] etl@shop/app 10.2.3.4(4906)"
+          " 6ae68100.4e22 00000 LOG:  AUDIT: SESSION,1,1,WRITE,INSERT,TABLE,"
+          "public.t,\"INSERT INTO public.t (id, name) VALUES ",
+          f);
+    for (int i = 0; i < ROWS; i++) {
+        char id[16], name[16];
+        int64_t hid, hname;
+        snprintf(id, sizeof(id), "%d", i);
+        snprintf(name, sizeof(name), "n%d", i % NAMES);
+        fprintf(f, "%s(%s, '%s')", i ? ", " : "", id, name);
+        assert_int_equal(ts_value_hmac64(h, id, strlen(id), &hid, &err), 0);
+        assert_int_equal(ts_value_hmac64(h, name, strlen(name), &hname, &err),
+                         0);
+        want[n_want++] = hid;
+        if (i < NAMES)
+            want[n_want++] = hname;
+    }
+    fputs("\",<none>\n", f);
+    /* the next record: rows 60 down to 0, so that most of its values
+     * stood elsewhere in the record before */
+    fputs("2026-11-01 00:00:00.031 UTC [20002] etl@shop/app 10.2.3.4(4906)"
+          " 6ae68100.4e22 00000 LOG:  AUDIT: SESSION,2,1,WRITE,INSERT,TABLE,"
+          "public.t,\"INSERT INTO public.t (id, name) VALUES ",
+          f);
+    for (int i = AGAIN - 1; i >= 0; i--)
+        fprintf(f, "%s(%d, 'n%d')", i < AGAIN - 1 ? ", " : "", i, i);
+    fputs("\",<none>\n", f);
+    assert_int_equal(fclose(f), 0);
+
+    src = open_analysed("pg-stderr", "%m [%p] %q%u@%d/%a %r %c %e ", path);
+    assert_int_equal(ts_source_redacting(&src, src, key, 0, &err), 0);
+    assert_int_equal(ts_source_next(src, &e, &ev, &err), 1);
+    assert_int_equal(ev.n_value_hmacs, n_want);
+    for (size_t i = 0; i < n_want; i++)
+        assert_true(ev.value_hmacs[i] == want[i]);
+    assert_int_equal(ts_source_next(src, &e, &ev, &err), 1);
+    assert_int_equal(ev.n_value_hmacs, 2 * AGAIN);
+    for (size_t i = 0; i < 2 * AGAIN; i++) {
+        size_t row = AGAIN - 1 - i / 2; /* its id and name as in record 1 */
+        assert_true(ev.value_hmacs[i] == want[2 * row + i % 2]);
+    }
+    ts_source_free(src);
+    ts_value_hasher_free(h);
+    free(want);
+    remove(path);
+}
+
 /* The value HMAC agrees with OpenSSL's own HMAC-SHA256 for messages of
  * every length around the block's (55, 56 and 64 bytes end a block's
  * padding differently), from one hasher used again and again. */
@@ -393,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_spellings),
         cmocka_unit_test(test_formats),
         cmocka_unit_test(test_keep_raw),
+        cmocka_unit_test(test_many_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
