@@ -455,6 +455,83 @@ static void expect_epochs(fixture *fx)
         assert_true(got[i - 1] > got[i]);
 }
 
+/* Value v's entries in test_many_values: of every entry seq, the
+ * PER_ENTRY - 1 values after value 1. */
+enum { MANY_ENTRIES = 65536, MANY_PER_ENTRY = 40, MANY_SPREAD = 3000 };
+
+static int64_t many_value(uint64_t seq, int k)
+{
+    return 100 +
+           (int64_t)((seq * (MANY_PER_ENTRY - 1) + (uint64_t)k) % MANY_SPREAD);
+}
+
+/* One block of many values, written as it is gathered: the table of
+ * values grows while entries wait (their values are renamed), more
+ * entries than the writer holds are written at an entry's end and the
+ * rest appended to the same rows, and an entry holding a value twice
+ * lists it once. */
+static void test_many_values(void **state)
+{
+    fixture *fx = *state;
+    sqlite3 *db = ts_store_sqlite(fx->store);
+    ts_postings_writer *w = NULL;
+    int64_t got[2];
+    int changes;
+    ts_error err;
+
+    exec_sql(fx, "BEGIN");
+    changes = sqlite3_total_changes(db);
+    assert_int_equal(ts_postings_writer_new(&w, fx->store, &err), 0);
+    for (uint64_t seq = 0; seq < MANY_ENTRIES; seq++) {
+        assert_int_equal(
+            ts_postings_writer_add(w, TS_POSTING_VALUE, 1, seq, &err), 0);
+        for (int k = 0; k < MANY_PER_ENTRY - 1; k++)
+            assert_int_equal(ts_postings_writer_add(w, TS_POSTING_VALUE,
+                                                    many_value(seq, k), seq,
+                                                    &err),
+                             0);
+        assert_int_equal(
+            ts_postings_writer_add(w, TS_POSTING_VALUE, 1, seq, &err), 0);
+    }
+    assert_int_equal(ts_postings_writer_flush(w, &err), 0);
+    ts_postings_writer_free(w);
+    /* 65536 * 40 entries listed are more than a writer holds: each value's
+     * row written, then appended to (an upsert's update counts as a
+     * change), still one row per value */
+    assert_int_equal(sqlite3_total_changes(db) - changes,
+                     2 * (MANY_SPREAD + 1));
+    exec_sql(fx, "COMMIT");
+    assert_int_equal(query_ints(fx,
+                                "SELECT count(*) FROM event_postings"
+                                " WHERE field = 'value'",
+                                got, 2),
+                     1);
+    assert_int_equal(got[0], MANY_SPREAD + 1);
+
+    /* every value: exactly the entries that named it, in order, once */
+    for (int64_t v = 1; v < 100 + MANY_SPREAD; v = v == 1 ? 100 : v + 997) {
+        sqlite3_stmt *st = NULL;
+        char sql[96];
+        int64_t n = 0;
+        snprintf(sql, sizeof(sql), "SELECT seq FROM ts_postings('value', %lld)",
+                 (long long)v);
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+        for (uint64_t seq = 0; seq < MANY_ENTRIES; seq++) {
+            int named = v == 1;
+            for (int k = 0; !named && k < MANY_PER_ENTRY - 1; k++)
+                named = many_value(seq, k) == v;
+            if (!named)
+                continue;
+            assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+            assert_int_equal(sqlite3_column_int64(st, 0), (int64_t)seq);
+            n++;
+        }
+        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_finalize(st);
+        assert_true(n > 0);
+    }
+}
+
 /* From layout 14 the lists are keyed by epoch (block >> 4) before value:
  * rows of one epoch are together, and a value is read epoch by epoch. */
 static void test_epochs(void **state)
@@ -530,6 +607,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_sort, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_epochs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_layout13_upgrade, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
