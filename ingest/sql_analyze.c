@@ -39,11 +39,9 @@ const char *ts_sql_class_name(ts_sql_class cls)
     return "unknown";
 }
 
-static void analysis_free(ts_sql_analysis *a)
+/* Frees what a walk found; a is as before the walk. */
+static void walk_results_release(ts_sql_analysis *a)
 {
-    if (a == NULL)
-        return;
-    free(a->template_text);
     free(a->command);
     free(a->error);
     ts_sql_names_release(&a->tables_read);
@@ -52,6 +50,16 @@ static void analysis_free(ts_sql_analysis *a)
     ts_sql_names_release(&a->columns_written);
     ts_sql_names_release(&a->tables_changed);
     ts_sql_names_release(&a->flows);
+    a->command = a->error = NULL;
+    a->cls = TS_SQL_CLASS_UNKNOWN;
+}
+
+static void analysis_free(ts_sql_analysis *a)
+{
+    if (a == NULL)
+        return;
+    free(a->template_text);
+    walk_results_release(a);
     free(a);
 }
 
@@ -149,6 +157,25 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* ts_sql_walk() of sql, its VALUES lists shortened when it is long
+ * (sql_collapse.c). A statement that libpg_query refuses so is walked
+ * whole, so that the error's offset is one in the statement. */
+static int walk(ts_sql_analysis *a, const char *sql, const ts_catalog *catalog,
+                ts_error *err)
+{
+    char *shorter = NULL;
+    int rc = ts_sql_values_collapse(sql, strlen(sql), &shorter, err);
+
+    if (rc != 0 || shorter == NULL)
+        return rc != 0 ? rc : ts_sql_walk(a, sql, catalog, err);
+    rc = ts_sql_walk(a, shorter, catalog, err);
+    free(shorter);
+    if (rc != 0 || a->error == NULL)
+        return rc;
+    walk_results_release(a);
+    return ts_sql_walk(a, sql, catalog, err);
+}
+
 int ts_sql_analyze(ts_sql_analyzer *an, const char *sql, size_t len,
                    ts_sql_dialect dialect, const ts_sql_analysis **out,
                    ts_error *err)
@@ -182,7 +209,7 @@ int ts_sql_analyze(ts_sql_analyzer *an, const char *sql, size_t len,
     a->template_text = template_text;
     template_text = NULL;
     a->fingerprint = fp;
-    rc = ts_sql_walk(a, text, an->catalog, err);
+    rc = walk(a, text, an->catalog, err);
     if (rc != 0)
         goto out_fail;
     free(text);

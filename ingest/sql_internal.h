@@ -62,6 +62,13 @@ void ts_sql_lexer_next(ts_sql_lexer *lx, ts_sql_tok *out);
 int ts_sql_token_value(ts_buf *out, const char *sql, const ts_sql_tok *tok,
                        ts_error *err);
 
+/* A statement of TS_SQL_COLLAPSE_MIN bytes or more (PostgreSQL syntax)
+ * with each VALUES list's rows of constants after its first left out,
+ * into *out (malloc'd); *out NULL when nothing was left out, or the
+ * statement is shorter (sql_collapse.c). */
+int ts_sql_values_collapse(const char *sql, size_t len, char **out,
+                           ts_error *err);
+
 /* A MySQL template in PostgreSQL syntax where that is a matter of
  * spelling (sql_mysql.c). malloc'd; NULL with err set on failure. */
 char *ts_sql_mysql_to_pg(const char *template_text, ts_error *err);

@@ -25,6 +25,34 @@ static void check_names(const ts_sql_names *n)
             ts_fuzz_fail("names are not sorted and distinct");
 }
 
+/* The VALUES collapse of long statements (sql_collapse.c), reached by
+ * putting the input after 16 KiB of spaces: what it returns is the
+ * statement with parts left out, the spaces intact. */
+static void check_collapse(const uint8_t *data, size_t size)
+{
+    enum { PAD = 16384 };
+    char *sql, *out = NULL;
+
+    if (memchr(data, '\0', size) != NULL)
+        return; /* the answer is a C string */
+    sql = malloc(PAD + size + 1);
+    if (sql == NULL)
+        ts_fuzz_fail("out of memory");
+    memset(sql, ' ', PAD);
+    memcpy(sql + PAD, data, size);
+    sql[PAD + size] = '\0';
+    if (ts_sql_values_collapse(sql, PAD + size, &out, NULL) == 0 &&
+        out != NULL) {
+        size_t n = strlen(out);
+        if (n >= PAD + size || strspn(out, " ") < PAD ||
+            memcmp(out + n - 1, sql + PAD + size - 1, 1) != 0)
+            ts_fuzz_fail("the collapsed statement is not the statement"
+                         " shortened");
+    }
+    free(out);
+    free(sql);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ts_catalog *catalog = NULL;
@@ -34,6 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size == 0)
         return 0;
+    check_collapse(data + 1, size - 1);
     d = (data[0] & 1) ? TS_SQL_MYSQL : TS_SQL_PG;
     if (ts_catalog_load_json(&catalog, catalog_json, sizeof(catalog_json) - 1,
                              NULL) != 0)

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/common.h"
+#include "ingest/sql_internal.h"
 #include "trailseal/analyze.h"
 
 static const char catalog_json[] =
@@ -231,6 +233,115 @@ static void test_parse_error(void **state)
     assert_non_null(strstr(a->error, "syntax error"));
     a = analyze(f->an, "SELECT 'unterminated");
     assert_non_null(a->error);
+}
+
+/* "head" then n rows of constants (each kind a row of constants may hold,
+ * in turn), then tail, into buf (released by the caller). */
+static const char *with_constant_rows(ts_buf *buf, const char *head, size_t n,
+                                      const char *tail)
+{
+    static const char *const rows[] = {
+        ", (2, 'b')",
+        ",(-3, NULL)",
+        ", ( 4 , 'x'::text )",
+        ", (DEFAULT, $7)",
+        ", (1.5e3 /* a comment */, E'it''s')",
+    };
+    ts_error err;
+
+    ts_buf_init(buf, SIZE_MAX);
+    assert_int_equal(ts_buf_append(buf, head, strlen(head), &err), 0);
+    for (size_t i = 0; i < n; i++) {
+        const char *row = rows[i % (sizeof(rows) / sizeof(rows[0]))];
+        assert_int_equal(ts_buf_append(buf, row, strlen(row), &err), 0);
+    }
+    assert_int_equal(ts_buf_append(buf, tail, strlen(tail), &err), 0);
+    assert_int_equal(ts_buf_terminate(buf, &err), 0);
+    return (const char *)buf->data;
+}
+
+/* Long statements are parsed with each VALUES list's later rows of
+ * constants left out; rows that name anything stay, and what the walk
+ * finds is what the whole statement says. */
+static void test_values_collapse(void **state)
+{
+    fixture *f = *state;
+    const ts_sql_analysis *a, *short_a;
+    ts_buf sql, part;
+    char *out = NULL;
+    ts_error err;
+
+    /* short: parsed as it is */
+    assert_int_equal(
+        ts_sql_values_collapse("INSERT INTO t VALUES (1), (2)", 29, &out, &err),
+        0);
+    assert_null(out);
+
+    /* rows of constants go, with the comma before them; a subquery, a
+     * function and a dotted cast stay, as does what follows the list */
+    ts_buf_init(&sql, SIZE_MAX);
+    with_constant_rows(&part,
+                       "INSERT INTO public.customers (id, name) VALUES"
+                       " (1, 'a')",
+                       2000, ", (99, (SELECT total FROM app.orders LIMIT 1))");
+    assert_int_equal(ts_buf_append(&sql, part.data, part.len, &err), 0);
+    ts_buf_release(&part);
+    with_constant_rows(&part, "", 2000,
+                       ", (lower('X'), 'y'), (6, '2026-01-01'::pg_catalog.date)"
+                       ", (8, 'z') ON CONFLICT (id) DO NOTHING");
+    assert_int_equal(ts_buf_append(&sql, part.data, part.len, &err), 0);
+    assert_int_equal(ts_buf_terminate(&sql, &err), 0);
+    ts_buf_release(&part);
+    assert_int_equal(
+        ts_sql_values_collapse((const char *)sql.data, sql.len, &out, &err), 0);
+    assert_non_null(out);
+    assert_string_equal(out, "INSERT INTO public.customers (id, name) VALUES"
+                             " (1, 'a'), (99, (SELECT total FROM app.orders"
+                             " LIMIT 1)), (lower('X'), 'y'), (6,"
+                             " '2026-01-01'::pg_catalog.date) ON CONFLICT"
+                             " (id) DO NOTHING");
+    /* the walk of the whole finds what the short one says */
+    a = analyze(f->an, (const char *)sql.data);
+    short_a = analyze(f->an, out);
+    assert_ptr_not_equal(a, short_a); /* two templates, each walked */
+    assert_null(a->error);
+    assert_int_equal(a->cls, TS_SQL_CLASS_WRITE);
+    assert_string_equal(a->command, short_a->command);
+    assert_string_equal(joined(&a->tables_written), "public.customers");
+    assert_non_null(strstr(joined(&a->tables_read), "app.orders"));
+    assert_non_null(strstr(joined(&a->columns_read), "app.orders.total"));
+    {
+        const ts_sql_names *const mine[] = {
+            &a->tables_read,     &a->tables_written, &a->columns_read,
+            &a->columns_written, &a->tables_changed, &a->flows};
+        const ts_sql_names *const theirs[] = {
+            &short_a->tables_read,    &short_a->tables_written,
+            &short_a->columns_read,   &short_a->columns_written,
+            &short_a->tables_changed, &short_a->flows};
+        for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++) {
+            char copy[2048];
+            snprintf(copy, sizeof(copy), "%s", joined(mine[i]));
+            assert_string_equal(copy, joined(theirs[i]));
+        }
+    }
+    free(out);
+    ts_buf_release(&sql);
+
+    /* an error is reported where it is in the statement itself */
+    with_constant_rows(&sql, "INSERT INTO public.customers (id) VALUES (1)",
+                       3000, " WHERE nonsense");
+    {
+        char want[64];
+        snprintf(want, sizeof(want), "at offset %zu",
+                 (size_t)(strstr((const char *)sql.data, " WHERE") -
+                          (const char *)sql.data) +
+                     1);
+        a = analyze(f->an, (const char *)sql.data);
+        assert_non_null(a->error);
+        assert_non_null(strstr(a->error, "syntax error"));
+        assert_non_null(strstr(a->error, want));
+    }
+    ts_buf_release(&sql);
 }
 
 static void test_no_catalog(void **state)
@@ -464,6 +575,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_classes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_values_collapse, setup, teardown),
         cmocka_unit_test(test_no_catalog),
         cmocka_unit_test_setup_teardown(test_mysql_dialect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mysql_rewrites, setup, teardown),
