@@ -102,6 +102,9 @@ typedef struct ts_strmap {
 int ts_strmap_slot(ts_strmap *m, const char *key, void **items,
                    size_t *items_size, size_t item_size, size_t *slot,
                    int *created, ts_error *err);
+/* Whether key is in the map: 1 and its slot in *slot, or 0. */
+int ts_strmap_find(const ts_strmap *m, const char *key, const void *items,
+                   size_t item_size, size_t *slot);
 /* Forgets every key and makes the map index the first n items of items
  * again (the caller compacted or emptied its array). */
 int ts_strmap_reindex(ts_strmap *m, const void *items, size_t n,

@@ -118,6 +118,21 @@ int ts_strmap_slot(ts_strmap *m, const char *key, void **items,
     return 0;
 }
 
+int ts_strmap_find(const ts_strmap *m, const char *key, const void *items,
+                   size_t item_size, size_t *slot)
+{
+    uint32_t tag;
+    int found;
+    size_t b;
+
+    if (m->n_buckets == 0)
+        return 0;
+    b = find(m, key, items, item_size, &tag, &found);
+    if (found)
+        *slot = BUCKET_SLOT(m->buckets[b]);
+    return found;
+}
+
 int ts_strmap_reindex(ts_strmap *m, const void *items, size_t n,
                       size_t item_size, ts_error *err)
 {

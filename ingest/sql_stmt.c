@@ -354,7 +354,7 @@ static void walk_copy(ts_walk *w, ts_walk_scope *s, json_t *copy)
 {
     json_t *rv = json_object_get(copy, "relation");
     json_t *attlist = json_object_get(copy, "attlist");
-    ts_sql_names exported = {NULL, 0};
+    ts_sql_names exported = {0};
     ts_sql_names *saved = w->cols_read;
     ts_walk_rel *rel;
     size_t i;

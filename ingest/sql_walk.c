@@ -131,7 +131,7 @@ static void apply_alias(ts_walk *w, ts_walk_rel *rel, json_t *alias,
 static void expand_view(ts_walk *w, ts_walk_rel *rel,
                         const ts_catalog_rel *view, int merge)
 {
-    ts_sql_names scratch_cols = {NULL, 0}, scratch_tables = {NULL, 0};
+    ts_sql_names scratch_cols = {0}, scratch_tables = {0};
     ts_sql_names *saved_cols = w->cols_read, *saved_tables = w->tables_read;
     ts_walk_cols out = {0, 0, NULL, NULL, NULL};
     json_t *root, *stmt, *sel;
@@ -571,7 +571,7 @@ const char *ts_walk_join_names(ts_walk *w, const ts_sql_names *names)
 void ts_walk_expr_deps(ts_walk *w, ts_walk_scope *s, json_t *node,
                        const char **deps)
 {
-    ts_sql_names scratch = {NULL, 0};
+    ts_sql_names scratch = {0};
     ts_sql_names *saved = w->cols_read;
     int rc;
 

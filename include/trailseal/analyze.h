@@ -118,6 +118,9 @@ const char *ts_sql_class_name(ts_sql_class cls);
 typedef struct ts_sql_names {
     char **items;
     size_t n_items;
+    /* private (ingest/sql_names.c): finds a name among many; NULL while
+     * they are few */
+    struct ts_sql_names_index *index;
 } ts_sql_names;
 
 /* What one statement (or each statement of a multi-statement text, merged)

@@ -344,6 +344,43 @@ static void test_values_collapse(void **state)
     ts_buf_release(&sql);
 }
 
+/* A set of names past the few it scans: each name once, found or not
+ * found, in any order, and again after a sort. */
+static void test_many_names(void **state)
+{
+    enum { N = 3000 };
+    ts_sql_names names = {0};
+    char name[32];
+    ts_error err;
+
+    (void)state;
+    for (int round = 0; round < 2; round++) {
+        /* every name twice, the second time from the other end */
+        for (int i = 0; i < N; i++) {
+            snprintf(name, sizeof(name), "public.t.c%d", i);
+            assert_int_equal(ts_sql_names_add(&names, name, &err), 0);
+            snprintf(name, sizeof(name), "public.t.c%d", N - 1 - i);
+            if (N - 1 - i < i || round == 1)
+                assert_true(ts_sql_names_has(&names, name));
+            assert_int_equal(ts_sql_names_add(&names, name, &err), 0);
+        }
+        assert_int_equal(names.n_items, N);
+        assert_false(ts_sql_names_has(&names, "public.t.c3000"));
+        assert_false(ts_sql_names_has(&names, "public.t.c"));
+        /* sorted, then the same adds find every name again */
+        ts_sql_names_sort(&names);
+        for (size_t i = 1; i < names.n_items; i++)
+            assert_true(strcmp(names.items[i - 1], names.items[i]) < 0);
+    }
+    assert_int_equal(ts_sql_names_add(&names, "public.t.new", &err), 0);
+    assert_int_equal(names.n_items, N + 1);
+    assert_true(ts_sql_names_has(&names, "public.t.new"));
+    assert_true(ts_sql_names_has(&names, "public.t.c0"));
+    ts_sql_names_release(&names);
+    assert_int_equal(names.n_items, 0);
+    assert_false(ts_sql_names_has(&names, "public.t.c0"));
+}
+
 static void test_no_catalog(void **state)
 {
     ts_sql_analyzer *an = NULL;
@@ -576,6 +613,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_values_collapse, setup, teardown),
+        cmocka_unit_test(test_many_names),
         cmocka_unit_test(test_no_catalog),
         cmocka_unit_test_setup_teardown(test_mysql_dialect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mysql_rewrites, setup, teardown),
