@@ -1,9 +1,11 @@
-/* A long statement's VALUES lists shortened before it is parsed: rows of
- * constants after a list's first say nothing the walk keeps (no table, no
- * column, no flow; the columns they fill are the first row's), yet a bulk
- * INSERT of 240,000 rows (5 MB) made libpg_query's parse tree and its JSON
- * take 800 MB and 3.5 s. Rows that hold anything but constants (a
- * subquery, a function, a column) stay. */
+/* A long statement's lists of constants shortened before it is parsed:
+ * a VALUES list's rows of constants after its first, and an IN list's
+ * items after its first when all are constants, say nothing the walk keeps
+ * (no table, no column, no flow; the columns they fill or compare are the
+ * first's), yet a bulk INSERT of 240,000 rows (5 MB) made libpg_query's
+ * parse tree and its JSON take 800 MB and 3.5 s, and an IN list of 200,000
+ * ids 240 MB. Rows and lists that hold anything but constants (a subquery,
+ * a function, a column) stay. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,13 +62,25 @@ static int is_constant_part(const char *sql, const ts_sql_tok *t,
 }
 
 enum state {
-    SCAN,        /* looking for VALUES */
+    SCAN,        /* looking for VALUES or IN */
     FIRST_OPEN,  /* after VALUES: its first row's "(" */
     FIRST_ROW,   /* in the first row, which stays */
     AFTER_ROW,   /* after a row: "," for another, or the list ended */
     AFTER_COMMA, /* "(" for another row, or the list ended */
-    ROW          /* in a later row */
+    ROW,         /* in a later row */
+    IN_OPEN,     /* after IN: its list's "(" */
+    IN_LIST      /* in the list */
 };
+
+/* Leaves sql[from .. to) out: what comes before it is copied to buf. */
+static int cut(ts_buf *buf, const char *sql, size_t *copied, size_t from,
+               size_t to, ts_error *err)
+{
+    int rc = ts_buf_append(buf, sql + *copied, from - *copied, err);
+
+    *copied = to;
+    return rc;
+}
 
 int ts_sql_values_collapse(const char *sql, size_t len, char **out,
                            ts_error *err)
@@ -87,22 +101,25 @@ int ts_sql_values_collapse(const char *sql, size_t len, char **out,
          ts_sql_lexer_next(&lx, &t)) {
         int significant =
             t.kind != TS_SQL_TOK_SPACE && t.kind != TS_SQL_TOK_COMMENT;
-        if (state == ROW) {
+        if (state == ROW || state == IN_LIST) {
             constant = constant && is_constant_part(sql, &t, after_colon);
             if (significant)
                 after_colon = is_char(sql, &t, ':');
         }
-        if (state == FIRST_ROW || state == ROW) {
-            if (is_char(sql, &t, '('))
+        if (state == FIRST_ROW || state == ROW || state == IN_LIST) {
+            if (is_char(sql, &t, '(')) {
                 depth++;
-            else if (is_char(sql, &t, ')') && --depth == 0) {
-                if (state == ROW && constant) {
-                    /* the row and the comma before it left out */
-                    rc = ts_buf_append(&buf, sql + copied, row_start - copied,
-                                       err);
-                    copied = t.end;
-                }
-                state = AFTER_ROW;
+            } else if (state == IN_LIST && depth == 1 && row_start == 0 &&
+                       is_char(sql, &t, ',')) {
+                row_start = t.start; /* the list's second item */
+            } else if (is_char(sql, &t, ')') && --depth == 0) {
+                /* a later row and the comma before it; a list's items
+                 * after its first */
+                if (state == ROW && constant)
+                    rc = cut(&buf, sql, &copied, row_start, t.end, err);
+                else if (state == IN_LIST && constant && row_start != 0)
+                    rc = cut(&buf, sql, &copied, row_start, t.start, err);
+                state = state == IN_LIST ? SCAN : AFTER_ROW;
             }
             continue;
         }
@@ -114,13 +131,17 @@ int ts_sql_values_collapse(const char *sql, size_t len, char **out,
         } else if (state == AFTER_ROW && is_char(sql, &t, ',')) {
             state = AFTER_COMMA;
             row_start = t.start;
-        } else if (state == AFTER_COMMA && is_char(sql, &t, '(')) {
-            state = ROW;
+        } else if ((state == AFTER_COMMA || state == IN_OPEN) &&
+                   is_char(sql, &t, '(')) {
+            row_start = state == AFTER_COMMA ? row_start : 0;
+            state = state == AFTER_COMMA ? ROW : IN_LIST;
             depth = 1;
             constant = 1;
             after_colon = 0;
         } else {
-            state = is_word(sql, &t, "values") ? FIRST_OPEN : SCAN;
+            state = is_word(sql, &t, "values") ? FIRST_OPEN
+                    : is_word(sql, &t, "in")   ? IN_OPEN
+                                               : SCAN;
         }
     }
     if (rc == 0 && copied > 0) {

@@ -63,9 +63,10 @@ int ts_sql_token_value(ts_buf *out, const char *sql, const ts_sql_tok *tok,
                        ts_error *err);
 
 /* A statement of TS_SQL_COLLAPSE_MIN bytes or more (PostgreSQL syntax)
- * with each VALUES list's rows of constants after its first left out,
- * into *out (malloc'd); *out NULL when nothing was left out, or the
- * statement is shorter (sql_collapse.c). */
+ * with each VALUES list's rows of constants after its first, and each IN
+ * list's items after its first when all are constants, left out, into
+ * *out (malloc'd); *out NULL when nothing was left out, or the statement
+ * is shorter (sql_collapse.c). */
 int ts_sql_values_collapse(const char *sql, size_t len, char **out,
                            ts_error *err);
 

@@ -25,7 +25,7 @@ static void check_names(const ts_sql_names *n)
             ts_fuzz_fail("names are not sorted and distinct");
 }
 
-/* The VALUES collapse of long statements (sql_collapse.c), reached by
+/* The list collapse of long statements (sql_collapse.c), reached by
  * putting the input after 16 KiB of spaces: what it returns is the
  * statement with parts left out, the spaces intact. */
 static void check_collapse(const uint8_t *data, size_t size)

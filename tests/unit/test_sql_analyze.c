@@ -327,6 +327,45 @@ static void test_values_collapse(void **state)
     free(out);
     ts_buf_release(&sql);
 
+    /* IN lists of constants keep their first item; a list with a column
+     * or a subquery stays whole */
+    ts_buf_init(&sql, SIZE_MAX);
+    assert_int_equal(
+        ts_buf_append(&sql, "SELECT name FROM public.customers WHERE id IN (1",
+                      48, &err),
+        0);
+    for (int i = 2; i < 5000; i++) {
+        char item[16];
+        snprintf(item, sizeof(item), i % 3 ? ", %d" : ",$%d", i);
+        assert_int_equal(ts_buf_append(&sql, item, strlen(item), &err), 0);
+    }
+    {
+        static const char tail[] =
+            ") AND email NOT IN ('a', 'b'::text) AND ssn IN (name, 'x')"
+            " AND id IN (SELECT customer_id FROM app.orders)";
+        assert_int_equal(ts_buf_append(&sql, tail, sizeof(tail) - 1, &err), 0);
+    }
+    assert_int_equal(ts_buf_terminate(&sql, &err), 0);
+    assert_int_equal(
+        ts_sql_values_collapse((const char *)sql.data, sql.len, &out, &err), 0);
+    assert_non_null(out);
+    assert_string_equal(out, "SELECT name FROM public.customers WHERE id IN (1)"
+                             " AND email NOT IN ('a') AND ssn IN (name, 'x')"
+                             " AND id IN (SELECT customer_id FROM"
+                             " app.orders)");
+    a = analyze(f->an, (const char *)sql.data);
+    short_a = analyze(f->an, out);
+    assert_null(a->error);
+    assert_string_equal(joined(&a->tables_read), "app.orders public.customers");
+    {
+        char copy[2048];
+        snprintf(copy, sizeof(copy), "%s", joined(&a->columns_read));
+        assert_string_equal(copy, joined(&short_a->columns_read));
+        assert_non_null(strstr(copy, "public.customers.ssn"));
+    }
+    free(out);
+    ts_buf_release(&sql);
+
     /* an error is reported where it is in the statement itself */
     with_constant_rows(&sql, "INSERT INTO public.customers (id) VALUES (1)",
                        3000, " WHERE nonsense");
