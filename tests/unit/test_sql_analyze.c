@@ -366,6 +366,28 @@ static void test_values_collapse(void **state)
     free(out);
     ts_buf_release(&sql);
 
+    /* longer than the parser is given, even shortened: no walk, an error
+     * that says so, the template kept */
+    ts_buf_init(&sql, SIZE_MAX);
+    assert_int_equal(ts_buf_append(&sql,
+                                   "SELECT name FROM public.customers"
+                                   " WHERE ssn = '0'",
+                                   48, &err),
+                     0);
+    for (int i = 1; sql.len <= ((size_t)1 << 20); i++) {
+        char term[48];
+        snprintf(term, sizeof(term), " OR ssn = '%d'", i);
+        assert_int_equal(ts_buf_append(&sql, term, strlen(term), &err), 0);
+    }
+    assert_int_equal(ts_buf_terminate(&sql, &err), 0);
+    a = analyze(f->an, (const char *)sql.data);
+    assert_int_equal(a->cls, TS_SQL_CLASS_UNKNOWN);
+    assert_non_null(a->error);
+    assert_non_null(strstr(a->error, "longer than the 1048576 bytes"));
+    assert_non_null(a->template_text);
+    assert_int_equal(a->tables_read.n_items, 0);
+    ts_buf_release(&sql);
+
     /* an error is reported where it is in the statement itself */
     with_constant_rows(&sql, "INSERT INTO public.customers (id) VALUES (1)",
                        3000, " WHERE nonsense");
