@@ -193,7 +193,7 @@ static int walk(ts_sql_analysis *a, const char *sql, const ts_catalog *catalog,
 {
     size_t len = strlen(sql);
     char *shorter = NULL;
-    int rc = ts_sql_values_collapse(sql, len, &shorter, err);
+    int rc = ts_sql_values_collapse(sql, len, TS_SQL_PG, NULL, &shorter, err);
 
     if (rc != 0 || shorter == NULL)
         return rc != 0 ? rc : walk_text(a, sql, len, catalog, err);
@@ -210,15 +210,30 @@ int ts_sql_analyze(ts_sql_analyzer *an, const char *sql, size_t len,
                    ts_error *err)
 {
     ts_sql_analysis *a = NULL;
-    char *template_text = NULL, *text = NULL;
+    char *template_text = NULL, *text = NULL, *full = NULL;
     uint64_t fp, start;
     size_t slot;
     int rc;
 
     *out = NULL;
-    rc = ts_sql_template(&template_text, &fp, sql, len, dialect, err);
-    if (rc != 0)
+    rc = ts_sql_template(&full, &fp, sql, len, dialect, err);
+    /* a long one's lists shortened and marked: a bulk load of any batch
+     * size, an IN list of any length, is one template. A template holds no
+     * literal, only $n, which the PostgreSQL lexer reads as values in
+     * either dialect. */
+    if (rc == 0)
+        rc = ts_sql_values_collapse(full, strlen(full), TS_SQL_PG,
+                                    TS_SQL_SHORTENED_MARK, &template_text, err);
+    if (rc != 0) {
+        free(full);
         return rc;
+    }
+    if (template_text != NULL) {
+        fp = ts_sql_fingerprint(template_text, strlen(template_text));
+        free(full);
+    } else {
+        template_text = full;
+    }
     an->stats.lookups++;
     slot = find_slot(an, fp, template_text);
     if (an->slots[slot] != NULL) {
@@ -229,6 +244,8 @@ int ts_sql_analyze(ts_sql_analyzer *an, const char *sql, size_t len,
     }
     start = now_ns();
     a = calloc(1, sizeof(*a));
+    /* MySQL's is walked from its template (the rewrite drops the mark, a
+     * comment) */
     text = dialect == TS_SQL_MYSQL ? ts_sql_mysql_to_pg(template_text, err)
                                    : strndup(sql, len);
     if (a == NULL || text == NULL) {

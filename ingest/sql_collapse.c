@@ -72,18 +72,30 @@ enum state {
     IN_LIST      /* in the list */
 };
 
-/* Leaves sql[from .. to) out: what comes before it is copied to buf. */
+/* Leaves sql[from .. to) out: what comes before it is copied to buf,
+ * then mark (when not NULL), unless only spaces separate it from the part
+ * left out before (one mark for a run of rows). */
 static int cut(ts_buf *buf, const char *sql, size_t *copied, size_t from,
-               size_t to, ts_error *err)
+               size_t to, const char *mark, ts_error *err)
 {
-    int rc = ts_buf_append(buf, sql + *copied, from - *copied, err);
+    size_t at = *copied;
+    int rc = 0;
 
+    while (*copied > 0 && at < from &&
+           (sql[at] == ' ' || sql[at] == '\t' || sql[at] == '\n' ||
+            sql[at] == '\r'))
+        at++;
+    if (*copied == 0 || at != from) {
+        rc = ts_buf_append(buf, sql + *copied, from - *copied, err);
+        if (rc == 0 && mark != NULL)
+            rc = ts_buf_append(buf, mark, strlen(mark), err);
+    }
     *copied = to;
     return rc;
 }
 
-int ts_sql_values_collapse(const char *sql, size_t len, char **out,
-                           ts_error *err)
+int ts_sql_values_collapse(const char *sql, size_t len, ts_sql_dialect dialect,
+                           const char *mark, char **out, ts_error *err)
 {
     ts_sql_lexer lx;
     ts_sql_tok t;
@@ -95,8 +107,8 @@ int ts_sql_values_collapse(const char *sql, size_t len, char **out,
     *out = NULL;
     if (len < TS_SQL_COLLAPSE_MIN)
         return 0;
-    ts_buf_init(&buf, len + 1);
-    ts_sql_lexer_init(&lx, sql, len, TS_SQL_PG);
+    ts_buf_init(&buf, SIZE_MAX);
+    ts_sql_lexer_init(&lx, sql, len, dialect);
     for (ts_sql_lexer_next(&lx, &t); rc == 0 && t.kind != TS_SQL_TOK_END;
          ts_sql_lexer_next(&lx, &t)) {
         int significant =
@@ -116,9 +128,9 @@ int ts_sql_values_collapse(const char *sql, size_t len, char **out,
                 /* a later row and the comma before it; a list's items
                  * after its first */
                 if (state == ROW && constant)
-                    rc = cut(&buf, sql, &copied, row_start, t.end, err);
+                    rc = cut(&buf, sql, &copied, row_start, t.end, mark, err);
                 else if (state == IN_LIST && constant && row_start != 0)
-                    rc = cut(&buf, sql, &copied, row_start, t.start, err);
+                    rc = cut(&buf, sql, &copied, row_start, t.start, mark, err);
                 state = state == IN_LIST ? SCAN : AFTER_ROW;
             }
             continue;

@@ -62,13 +62,17 @@ void ts_sql_lexer_next(ts_sql_lexer *lx, ts_sql_tok *out);
 int ts_sql_token_value(ts_buf *out, const char *sql, const ts_sql_tok *tok,
                        ts_error *err);
 
-/* A statement of TS_SQL_COLLAPSE_MIN bytes or more (PostgreSQL syntax)
- * with each VALUES list's rows of constants after its first, and each IN
- * list's items after its first when all are constants, left out, into
- * *out (malloc'd); *out NULL when nothing was left out, or the statement
- * is shorter (sql_collapse.c). */
-int ts_sql_values_collapse(const char *sql, size_t len, char **out,
-                           ts_error *err);
+/* A statement (or a template) of TS_SQL_COLLAPSE_MIN bytes or more with
+ * each VALUES list's rows of constants after its first, and each IN
+ * list's items after its first when all are constants, left out, and mark
+ * (when not NULL) where they were, once for a run; into *out (malloc'd).
+ * *out NULL when nothing was left out, or the text is shorter
+ * (sql_collapse.c). */
+int ts_sql_values_collapse(const char *sql, size_t len, ts_sql_dialect dialect,
+                           const char *mark, char **out, ts_error *err);
+/* What a template's shortened lists are marked with, as PostgreSQL 18's
+ * pg_stat_statements marks the IN lists it squashes. */
+#define TS_SQL_SHORTENED_MARK " /*, ... */"
 
 /* A MySQL template in PostgreSQL syntax where that is a matter of
  * spelling (sql_mysql.c). malloc'd; NULL with err set on failure. */

@@ -553,7 +553,9 @@ LEFT JOIN sources p ON p.id = f.prev_source_id;
 -- path's first schema, "public").
 -- ------------------------------------------------------------------
 
--- One row per distinct template (literals and parameters as $1, $2...)
+-- One row per distinct template (literals and parameters as $1, $2...;
+-- in one of 16 KiB or more, lists of constants shortened and marked
+-- "/*, ... */", docs/cli/analyze-sql.md)
 -- and catalog it was analysed against: the same text can read other
 -- columns once the catalog changed (SELECT * after ALTER TABLE ADD).
 CREATE TABLE IF NOT EXISTS templates (

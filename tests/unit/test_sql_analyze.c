@@ -272,9 +272,9 @@ static void test_values_collapse(void **state)
     ts_error err;
 
     /* short: parsed as it is */
-    assert_int_equal(
-        ts_sql_values_collapse("INSERT INTO t VALUES (1), (2)", 29, &out, &err),
-        0);
+    assert_int_equal(ts_sql_values_collapse("INSERT INTO t VALUES (1), (2)", 29,
+                                            TS_SQL_PG, NULL, &out, &err),
+                     0);
     assert_null(out);
 
     /* rows of constants go, with the comma before them; a subquery, a
@@ -292,8 +292,9 @@ static void test_values_collapse(void **state)
     assert_int_equal(ts_buf_append(&sql, part.data, part.len, &err), 0);
     assert_int_equal(ts_buf_terminate(&sql, &err), 0);
     ts_buf_release(&part);
-    assert_int_equal(
-        ts_sql_values_collapse((const char *)sql.data, sql.len, &out, &err), 0);
+    assert_int_equal(ts_sql_values_collapse((const char *)sql.data, sql.len,
+                                            TS_SQL_PG, NULL, &out, &err),
+                     0);
     assert_non_null(out);
     assert_string_equal(out, "INSERT INTO public.customers (id, name) VALUES"
                              " (1, 'a'), (99, (SELECT total FROM app.orders"
@@ -346,8 +347,9 @@ static void test_values_collapse(void **state)
         assert_int_equal(ts_buf_append(&sql, tail, sizeof(tail) - 1, &err), 0);
     }
     assert_int_equal(ts_buf_terminate(&sql, &err), 0);
-    assert_int_equal(
-        ts_sql_values_collapse((const char *)sql.data, sql.len, &out, &err), 0);
+    assert_int_equal(ts_sql_values_collapse((const char *)sql.data, sql.len,
+                                            TS_SQL_PG, NULL, &out, &err),
+                     0);
     assert_non_null(out);
     assert_string_equal(out, "SELECT name FROM public.customers WHERE id IN (1)"
                              " AND email NOT IN ('a') AND ssn IN (name, 'x')"
@@ -403,6 +405,83 @@ static void test_values_collapse(void **state)
         assert_non_null(strstr(a->error, want));
     }
     ts_buf_release(&sql);
+}
+
+/* n rows "(i, 'x')" after head, in buf (released by the caller). */
+static const char *bulk_insert(ts_buf *buf, const char *head, int n)
+{
+    ts_error err;
+
+    ts_buf_init(buf, SIZE_MAX);
+    assert_int_equal(ts_buf_append(buf, head, strlen(head), &err), 0);
+    for (int i = 0; i < n; i++) {
+        char row[32];
+        snprintf(row, sizeof(row), "%s(%d, 'x%d')", i ? ", " : "", i, i);
+        assert_int_equal(ts_buf_append(buf, row, strlen(row), &err), 0);
+    }
+    assert_int_equal(ts_buf_terminate(buf, &err), 0);
+    return (const char *)buf->data;
+}
+
+/* The template of a long statement has its lists shortened and marked:
+ * bulk loads of any size are one template, as are IN lists of any length,
+ * in either dialect; short statements keep every row. */
+static void test_shortened_templates(void **state)
+{
+    fixture *f = *state;
+    const ts_sql_analysis *a, *b;
+    const char *sql;
+    ts_buf buf;
+    ts_error err;
+
+    sql = bulk_insert(&buf, "INSERT INTO public.customers (id, name) VALUES ",
+                      3000);
+    a = analyze(f->an, sql);
+    ts_buf_release(&buf);
+    assert_string_equal(a->template_text,
+                        "INSERT INTO public.customers (id, name) VALUES"
+                        " ($1, $2) /*, ... */");
+    assert_null(a->error);
+    assert_string_equal(joined(&a->tables_written), "public.customers");
+    sql = bulk_insert(&buf, "INSERT INTO public.customers (id, name) VALUES ",
+                      4321);
+    b = analyze(f->an, sql);
+    ts_buf_release(&buf);
+    assert_ptr_equal(a, b); /* one template, walked once */
+
+    ts_buf_init(&buf, SIZE_MAX);
+    assert_int_equal(ts_buf_append(&buf,
+                                   "SELECT name FROM customers WHERE id IN (0",
+                                   41, &err),
+                     0);
+    for (int i = 1; i < 5000; i++) {
+        char item[16];
+        snprintf(item, sizeof(item), ", %d", i);
+        assert_int_equal(ts_buf_append(&buf, item, strlen(item), &err), 0);
+    }
+    assert_int_equal(ts_buf_append(&buf, ")", 1, &err), 0);
+    assert_int_equal(ts_buf_terminate(&buf, &err), 0);
+    a = analyze(f->an, (const char *)buf.data);
+    ts_buf_release(&buf);
+    assert_string_equal(
+        a->template_text,
+        "SELECT name FROM customers WHERE id IN ($1 /*, ... */)");
+    assert_null(a->error);
+
+    /* MySQL: walked from its template shortened, without the mark */
+    sql = bulk_insert(&buf, "INSERT INTO `customers` (id, name) VALUES ", 3000);
+    assert_int_equal(
+        ts_sql_analyze(f->an, sql, strlen(sql), TS_SQL_MYSQL, &a, &err), 0);
+    ts_buf_release(&buf);
+    assert_string_equal(a->template_text, "INSERT INTO `customers` (id, name)"
+                                          " VALUES ($1, $2) /*, ... */");
+    assert_null(a->error);
+    assert_string_equal(joined(&a->tables_written), "public.customers");
+
+    /* short: every row */
+    a = analyze(f->an, "INSERT INTO public.customers (id) VALUES (1), (2)");
+    assert_string_equal(a->template_text,
+                        "INSERT INTO public.customers (id) VALUES ($1), ($2)");
 }
 
 /* A set of names past the few it scans: each name once, found or not
@@ -675,6 +754,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parse_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_values_collapse, setup, teardown),
         cmocka_unit_test(test_many_names),
+        cmocka_unit_test_setup_teardown(test_shortened_templates, setup,
+                                        teardown),
         cmocka_unit_test(test_no_catalog),
         cmocka_unit_test_setup_teardown(test_mysql_dialect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mysql_rewrites, setup, teardown),
