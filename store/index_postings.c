@@ -38,6 +38,11 @@ typedef struct posting {
 #define TS_POSTING_ADDS_MAX (1u << 21)
 #define TS_POSTING_VALUES_MAX (1u << 18)
 #define TS_POSTING_KEY_BYTES_MAX (16u << 20)
+/* Past these, a flush frees the table, the array or the texts' buffer
+ * when they are mostly empty (release_spare()). */
+#define TS_POSTING_SLOTS_KEPT (1u << 16)
+#define TS_POSTING_ADDS_KEPT (1u << 20)
+#define TS_POSTING_KEY_BYTES_KEPT (1u << 20)
 
 /* A used slot, and its text value (NULL: an integer one), to sort. */
 typedef struct sorted_posting {
@@ -245,6 +250,31 @@ static int write_list(ts_postings_writer *w, const posting *p, ts_error *err)
     return ts_store_step_done(w->store, w->upsert, "indexing postings", err);
 }
 
+/* Frees what one block of exceptional statements grew far past what this
+ * one used (a 240,000-row INSERT leaves a 50 MB table of values behind),
+ * before the lists are forgotten: the next block grows it again if it
+ * needs it. */
+static void release_spare(ts_postings_writer *w)
+{
+    if (w->n_slots > TS_POSTING_SLOTS_KEPT && 8 * w->n_used < w->n_slots) {
+        free(w->slots);
+        free(w->order);
+        w->slots = NULL;
+        w->order = NULL;
+        w->n_slots = 0;
+    }
+    if (w->adds_size > TS_POSTING_ADDS_KEPT && 8 * w->n_adds < w->adds_size) {
+        free(w->adds);
+        free(w->runs);
+        w->adds = NULL;
+        w->runs = NULL;
+        w->adds_size = 0;
+    }
+    if (w->keys.size > TS_POSTING_KEY_BYTES_KEPT &&
+        8 * w->keys.len < w->keys.size)
+        ts_buf_release(&w->keys);
+}
+
 /* Writes every list held, in key order (the table's), and forgets them. */
 int ts_postings_writer_flush(ts_postings_writer *w, ts_error *err)
 {
@@ -271,7 +301,9 @@ int ts_postings_writer_flush(ts_postings_writer *w, ts_error *err)
         rc = write_list(w, w->order[i].p, err);
     /* Written or not (a failed batch rolls back), they are forgotten: the
      * lists start over from the block's first entry. */
-    memset(w->slots, 0, w->n_slots * sizeof(*w->slots));
+    release_spare(w);
+    if (w->slots != NULL)
+        memset(w->slots, 0, w->n_slots * sizeof(*w->slots));
     w->n_used = 0;
     w->n_adds = 0;
     w->keys.len = 0;

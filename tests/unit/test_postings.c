@@ -532,6 +532,79 @@ static void test_many_values(void **state)
     }
 }
 
+/* A block of many values and entries, then small ones: what the big one
+ * grew is freed at a later flush and grown again as needed, the lists of
+ * every block whole. */
+static void test_big_block_then_small(void **state)
+{
+    fixture *fx = *state;
+    ts_postings_writer *w = NULL;
+    int64_t want[128];
+    size_t n_want = 0;
+    ts_error err;
+
+    exec_sql(fx, "BEGIN");
+    assert_int_equal(ts_postings_writer_new(&w, fx->store, &err), 0);
+    /* block 0: 41,000 values, 65536 * 17 entries listed */
+    for (uint64_t seq = 0; seq < 65536; seq++) {
+        assert_int_equal(ts_postings_writer_add(w, TS_POSTING_VALUE,
+                                                (int64_t)(seq % 40000), seq,
+                                                &err),
+                         0);
+        for (uint64_t k = 0; k < 16; k++)
+            assert_int_equal(ts_postings_writer_add(
+                                 w, TS_POSTING_VALUE,
+                                 100000 + (int64_t)((seq * 16 + k) % 1000), seq,
+                                 &err),
+                             0);
+    }
+    want[n_want++] = 7;
+    want[n_want++] = 40007;
+    /* block 1, then 2: a few entries of value 7 */
+    for (uint64_t seq = 65536; seq < 65600; seq++) {
+        assert_int_equal(
+            ts_postings_writer_add(w, TS_POSTING_VALUE, 7, seq, &err), 0);
+        want[n_want++] = (int64_t)seq;
+    }
+    for (uint64_t seq = 131072; seq < 131100; seq++) {
+        assert_int_equal(
+            ts_postings_writer_add(w, TS_POSTING_VALUE, 7, seq, &err), 0);
+        assert_int_equal(
+            ts_postings_writer_add(w, TS_POSTING_VALUE, 100005, seq, &err), 0);
+        want[n_want++] = (int64_t)seq;
+    }
+    assert_int_equal(ts_postings_writer_flush(w, &err), 0);
+    ts_postings_writer_free(w);
+    exec_sql(fx, "COMMIT");
+
+    {
+        sqlite3 *db = ts_store_sqlite(fx->store);
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_prepare_v2(db,
+                                            "SELECT seq FROM"
+                                            " ts_postings('value', 7)",
+                                            -1, &st, NULL),
+                         SQLITE_OK);
+        for (size_t i = 0; i < n_want; i++) {
+            assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+            assert_int_equal(sqlite3_column_int64(st, 0), want[i]);
+        }
+        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_finalize(st);
+    }
+    expect_seqs(fx, "SELECT seq FROM ts_postings('value', 39999)",
+                (const int64_t[]){39999}, 1);
+    /* 100005: in block 0 every 1000 / 16 entries or so, then in block 2 */
+    expect_seqs(fx,
+                "SELECT count(*) FROM ts_postings('value', 100005)"
+                " WHERE seq >= 131072",
+                (const int64_t[]){28}, 1);
+    expect_seqs(fx,
+                "SELECT count(*) FROM ts_postings('value', 100005)"
+                " WHERE seq < 65536",
+                (const int64_t[]){(65536 * 16 - 5 - 1) / 1000 + 1}, 1);
+}
+
 /* From layout 14 the lists are keyed by epoch (block >> 4) before value:
  * rows of one epoch are together, and a value is read epoch by epoch. */
 static void test_epochs(void **state)
@@ -608,6 +681,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_epochs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_big_block_then_small, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_layout13_upgrade, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
