@@ -78,27 +78,28 @@ int ts_sql_names_add(ts_sql_names *names, const char *name, ts_error *err)
     size_t n = names->n_items, slot;
     int created, rc;
 
-    if (ts_sql_names_has(names, name))
-        return 0;
-    if (n >= TS_SQL_NAMES_CAP)
-        return ts_error_set(err, TS_ELIMIT,
-                            "statement names more than %d objects",
-                            TS_SQL_NAMES_CAP);
     if (names->index == NULL && n >= TS_SQL_NAMES_SCAN_MAX) {
         rc = index_names(names, err);
         if (rc != 0)
             return rc;
     }
+    if (n >= TS_SQL_NAMES_CAP && !ts_sql_names_has(names, name))
+        return ts_error_set(err, TS_ELIMIT,
+                            "statement names more than %d objects",
+                            TS_SQL_NAMES_CAP);
     if (names->index != NULL) {
+        /* one lookup: the name found, or added as slot n */
         void *array = names->items;
         rc =
             ts_strmap_slot(&names->index->map, name, &array, &names->index->cap,
                            sizeof(*names->items), &slot, &created, err);
         names->items = array;
-        if (rc == 0)
-            names->n_items = n + 1; /* the new name is slot n */
+        if (rc == 0 && created)
+            names->n_items = n + 1;
         return rc;
     }
+    if (ts_sql_names_has(names, name))
+        return 0;
     /* grow at powers of two */
     if ((n & (n - 1)) == 0) {
         items = realloc(names->items, (n ? n * 2 : 4) * sizeof(*items));

@@ -519,6 +519,16 @@ static void test_many_names(void **state)
     ts_sql_names_release(&names);
     assert_int_equal(names.n_items, 0);
     assert_false(ts_sql_names_has(&names, "public.t.c0"));
+
+    /* at 100,000 names a new one is refused, a known one still found */
+    for (int i = 0; i < 100000; i++) {
+        snprintf(name, sizeof(name), "c%d", i);
+        assert_int_equal(ts_sql_names_add(&names, name, &err), 0);
+    }
+    assert_int_equal(ts_sql_names_add(&names, "c5", &err), 0);
+    assert_int_equal(ts_sql_names_add(&names, "c100000", &err), TS_ELIMIT);
+    assert_int_equal(names.n_items, 100000);
+    ts_sql_names_release(&names);
 }
 
 static void test_no_catalog(void **state)
